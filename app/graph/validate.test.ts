@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { pipelineSchema, type Pipeline } from '../pipeline/schema.ts';
+import { fixtureRegistry } from '../testing/fixture-specs.ts';
+import { formatProblem } from './problems.ts';
+import { validate } from './validate.ts';
+
+const registry = fixtureRegistry();
+
+type NodeDef = [id: string, type: string, config?: Record<string, unknown>];
+type EdgeDef = [from: string, fromPort: string, to: string, toPort: string];
+
+function pipeline(nodes: NodeDef[], edges: EdgeDef[]): Pipeline {
+  return pipelineSchema.parse({
+    format: 'crucible.pipeline',
+    version: 1,
+    name: 't',
+    nodes: nodes.map(([id, type, config]) => ({ id, type, typeVersion: 1, config: config ?? {} })),
+    edges: edges.map(([from, fromPort, to, toPort], i) => ({ id: `e${i}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } })),
+  });
+}
+
+const chain = (): Pipeline =>
+  pipeline(
+    [['src', 'test-source'], ['enc', 'test-encode'], ['train', 'test-train']],
+    [['src', 'corpus', 'enc', 'corpus'], ['enc', 'tokens', 'train', 'tokens']],
+  );
+
+describe('validate', () => {
+  it('accepts a valid chain', () => {
+    expect(validate(chain(), registry)).toEqual([]);
+  });
+
+  it('keeps an unknown node type as a placeholder, and its neighbours stay quiet', () => {
+    const p = pipeline(
+      [['src', 'mystery'], ['enc', 'test-encode'], ['train', 'test-train']],
+      [['src', 'corpus', 'enc', 'corpus'], ['enc', 'tokens', 'train', 'tokens']],
+    );
+    expect(validate(p, registry)).toEqual([{ node: 'src', code: 'unknown_node_type', message: expect.stringContaining('unknown node type "mystery"') }]);
+  });
+
+  it('reports a missing required input', () => {
+    const p = pipeline([['enc', 'test-encode']], []);
+    expect(validate(p, registry)).toEqual([{ node: 'enc', port: 'corpus', code: 'required_input_missing', message: expect.stringContaining('input "corpus" (Corpus) is not connected') }]);
+  });
+
+  it('reports a port type mismatch once, not also as a missing input', () => {
+    const p = pipeline([['src', 'test-source'], ['train', 'test-train']], [['src', 'corpus', 'train', 'tokens']]);
+    const problems = validate(p, registry);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ node: 'train', port: 'tokens', code: 'port_type_mismatch', message: expect.stringContaining('Corpus cannot connect to Tokens') });
+  });
+
+  it('names the nodes of a cycle', () => {
+    const p = pipeline(
+      [['a', 'test-encode'], ['b', 'test-encode']],
+      [['a', 'tokens', 'b', 'corpus'], ['b', 'tokens', 'a', 'corpus']],
+    );
+    const cycle = validate(p, registry).filter((x) => x.code === 'cycle');
+    expect(cycle).toHaveLength(1);
+    expect(cycle[0]!.message).toMatch(/cycle: "a" → "b" → "a"/);
+  });
+
+  it('reports config violations with the field path and the reason', () => {
+    const p = chain();
+    p.nodes[1]!.config = { nEmbd: 130, nHead: 4 };
+    p.nodes[0]!.config = { repeat: 1000, bogus: 1 };
+    const lines = validate(p, registry).map(formatProblem);
+    expect(lines).toEqual([
+      'node "src": config.repeat: 1000 is too big: must be at most 100',
+      'node "src": config: unknown field "bogus"',
+      'node "enc": config.nEmbd: 130 must be divisible by nHead (4)',
+    ]);
+  });
+
+  it('reports duplicate node and edge ids', () => {
+    const p = chain();
+    p.nodes.push({ ...p.nodes[2]! });
+    p.edges.push({ ...p.edges[0]! });
+    const codes = validate(p, registry).filter((x) => x.code === 'duplicate_id');
+    expect(codes.map((x) => x.node ?? x.edge)).toEqual(['train', 'e0']);
+  });
+
+  it('reports edges to missing nodes and ports', () => {
+    const p = chain();
+    p.edges.push({ id: 'ghost', from: { node: 'nobody', port: 'corpus' }, to: { node: 'enc', port: 'corpus' } });
+    p.edges.push({ id: 'badport', from: { node: 'src', port: 'text' }, to: { node: 'train', port: 'tokens' } });
+    const problems = validate(p, registry);
+    expect(problems.map((x) => x.code)).toEqual(['edge_missing_node', 'edge_missing_port']);
+    expect(problems[1]!.message).toContain('Test source has no output "text"');
+  });
+
+  it('reports a second edge into a single input', () => {
+    const p = pipeline(
+      [['s1', 'test-source'], ['s2', 'test-source'], ['enc', 'test-encode']],
+      [['s1', 'corpus', 'enc', 'corpus'], ['s2', 'corpus', 'enc', 'corpus']],
+    );
+    expect(validate(p, registry)).toEqual([expect.objectContaining({ node: 'enc', code: 'input_already_connected' })]);
+  });
+
+  it('accepts several edges into a multi input', () => {
+    const p = pipeline(
+      [['src', 'test-source'], ['enc', 'test-encode'], ['t1', 'test-train'], ['t2', 'test-train'], ['serve', 'test-serve']],
+      [['src', 'corpus', 'enc', 'corpus'], ['enc', 'tokens', 't1', 'tokens'], ['enc', 'tokens', 't2', 'tokens'], ['t1', 'model', 'serve', 'models'], ['t2', 'model', 'serve', 'models']],
+    );
+    expect(validate(p, registry)).toEqual([]);
+  });
+
+  it('refuses node versions from a newer Crucible', () => {
+    const p = chain();
+    p.nodes[2]!.typeVersion = 9;
+    expect(validate(p, registry)).toEqual([expect.objectContaining({ node: 'train', code: 'unsupported_type_version' })]);
+  });
+
+  it('gives a downstream node no problems of its own when only its upstream is broken', () => {
+    const p = chain();
+    p.nodes[0]!.config = { repeat: -5 };
+    expect(validate(p, registry).map((x) => x.node)).toEqual(['src']);
+  });
+});

@@ -1,0 +1,19 @@
+// Reading a node's config against its spec: zod defaults and field checks, then the spec's cross-field checks.
+import { describeZodIssues, type FieldMessage } from '../graph/zod-issues.ts';
+import type { NodeSpec } from './spec.ts';
+
+export type ConfigResult = { ok: true; config: Record<string, unknown> } | { ok: false; problems: FieldMessage[] };
+
+export function parseNodeConfig(spec: NodeSpec, raw: unknown): ConfigResult {
+  const parsed = spec.config.safeParse(raw ?? {});
+  if (!parsed.success) return { ok: false, problems: describeZodIssues(parsed.error, raw) };
+  const config = parsed.data as Record<string, unknown>;
+  const problems = spec.checkConfig?.(config) ?? [];
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config };
+}
+
+/** The full default config of a node type, as the palette drops it on the canvas. */
+export function defaultConfig(spec: NodeSpec): Record<string, unknown> {
+  return spec.config.parse({}) as Record<string, unknown>;
+}

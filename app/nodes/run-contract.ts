@@ -1,0 +1,88 @@
+// The contract between the executor and a node's engine-side run: what a run receives and what it returns.
+// Types only, so specs, runs and the engine agree without the app layer touching Node APIs.
+import type { LogLevel, NodeProgress } from '../protocol/run-events.ts';
+import type { PortType } from './ports.ts';
+
+/** A finished, immutable artifact an input port receives. */
+export interface ArtifactHandle {
+  key: string;
+  type: PortType;
+  /** Absolute folder holding the artifact's files. Read only. */
+  path: string;
+  /** What the producing node recorded about it (e.g. vocab size, stats). */
+  meta: Record<string, unknown>;
+}
+
+export interface NodeRunContext<Config = Record<string, unknown>, Services = unknown> {
+  runId: string;
+  nodeId: string;
+  /** The parsed config, with defaults applied and paths resolved against the pipeline file's folder. */
+  config: Config;
+  /** The artifact on a single input port. Throws if the port has none. */
+  input(port: string): ArtifactHandle;
+  /** Every artifact on a port (several for multi inputs, none for an unconnected optional one). */
+  inputs(port: string): ArtifactHandle[];
+  /** A fresh folder to write an output port's files into. It becomes the artifact only if the run succeeds. */
+  outputDir(port: string): string;
+  /** Folder of the pipeline file, or null for a pipeline that has not been saved. */
+  pipelineDir: string | null;
+  /** The engine's data directory, for node-owned caches (downloads, compiled graphs). */
+  dataDir: string;
+  /** Aborted on cancel. Long work must check it often and stop within a few seconds. */
+  signal: AbortSignal;
+  progress(update: NodeProgress): void;
+  log(line: string, level?: LogLevel): void;
+  /** Engine capabilities the node needs (training, tokenizers, serving), injected by the engine. */
+  services: Services;
+}
+
+export interface OutputRecord {
+  /** Recorded in the artifact and handed to downstream nodes. */
+  meta?: Record<string, unknown>;
+}
+
+/** A long-lived thing a node started (a deployment, an API endpoint). The engine tracks and stops it. */
+export interface ServiceHandle {
+  kind: string;
+  name: string;
+  url?: string;
+  details?: Record<string, unknown>;
+  stop(): Promise<void>;
+  /** Resolves if the service ends by itself (crash); the engine marks it failed. */
+  exited?: Promise<{ error?: string }>;
+}
+
+export interface NodeRunResult {
+  /** One entry per output port the node wrote. Every declared output must be present. */
+  outputs: Record<string, OutputRecord>;
+  /** Final metrics shown in the run summary. */
+  metrics?: Record<string, number>;
+  service?: ServiceHandle;
+}
+
+/** What a fingerprint hook sees: enough to hash its sources, nothing to write. */
+export interface FingerprintContext<Config = Record<string, unknown>> {
+  nodeId: string;
+  config: Config;
+  pipelineDir: string | null;
+  dataDir: string;
+  signal: AbortSignal;
+}
+
+export interface NodeRunModule<Config = Record<string, unknown>, Services = unknown> {
+  type: string;
+  run(context: NodeRunContext<Config, Services>): Promise<NodeRunResult>;
+  /**
+   * Extra input to the cache key beyond config and upstream keys, e.g. the content hash of a dataset's files.
+   * A changed fingerprint re-runs the node with the reason "source content changed".
+   */
+  fingerprint?(context: FingerprintContext<Config>): Promise<string>;
+}
+
+/** Thrown by a node whose run belongs to a later release. It never fakes an output. */
+export class NotImplementedYetError extends Error {
+  override name = 'NotImplementedYetError';
+  constructor(nodeType: string, detail: string) {
+    super(`node type "${nodeType}" is not implemented yet: ${detail}`);
+  }
+}

@@ -1,0 +1,52 @@
+// What a node type is: identity, ports and a zod config schema. Specs are browser-safe data;
+// the engine-side run lives in each node's own run module and is registered separately.
+import type { z } from 'zod';
+import type { PortSpec } from './ports.ts';
+
+export const NODE_CATEGORIES = ['Data', 'Training', 'Optimization', 'Evaluation', 'Serving'] as const;
+export type NodeCategory = (typeof NODE_CATEGORIES)[number];
+
+export interface NodeSpec<Config extends z.ZodType = z.ZodType> {
+  /** The `type` written in pipeline files, e.g. `pretrain`. */
+  type: string;
+  title: string;
+  category: NodeCategory;
+  /** One line for the palette. */
+  summary: string;
+  /** Markdown docs shown in the inspector. */
+  docs: string;
+  /** Bumped when the config changes meaning; pipeline files record it per node (`typeVersion`). */
+  version: number;
+  /** A short name of an icon the canvas knows (see renderer); plain text so specs stay data. */
+  icon: string;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  /** Every field has a default and a description; `config.parse({})` yields the full default config. */
+  config: Config;
+  /**
+   * Cross-field checks zod cannot express per field. Each problem names its field path (dot separated).
+   * Runs only after the config passed the schema.
+   */
+  checkConfig?: (config: z.output<Config>) => ConfigProblem[];
+  /** Starts a long-lived service (deploy, api-endpoint): never served from the cache. */
+  service?: boolean;
+  /** Its output depends on more than its config and inputs (clock, network...): never served from the cache. */
+  nonIdempotent?: boolean;
+  /** Config fields that hold file paths, resolved against the pipeline file's folder. Dot paths; `[]` marks arrays. */
+  pathFields?: string[];
+}
+
+export interface ConfigProblem {
+  field: string;
+  message: string;
+}
+
+/** Identity helper that keeps the config schema's type for the node's run. */
+export function defineNodeSpec<Config extends z.ZodType>(spec: NodeSpec<Config>): NodeSpec<Config> {
+  return spec;
+}
+
+export function findPort(spec: NodeSpec, direction: 'input' | 'output', name: string): PortSpec | undefined {
+  const ports = direction === 'input' ? spec.inputs : spec.outputs;
+  return ports.find((port) => port.name === name);
+}

@@ -1,0 +1,116 @@
+// The engine's HTTP API contract: route paths, request bodies (zod, validated by the server) and response shapes.
+// The renderer, the CLI and the Electron main process all call the engine through these names.
+import { z } from 'zod';
+import type { ValidationProblem } from '../graph/problems.ts';
+import type { NodeTypeInfo } from '../nodes/catalogue.ts';
+import type { Pipeline } from '../pipeline/schema.ts';
+import type { ArtifactSummary, NodeProgress, NodeRunSummary, NodeState, RunStatus, ServiceInfo } from './run-events.ts';
+
+/** Header that carries the per-launch token on every request (or `Authorization: Bearer <token>`). */
+export const TOKEN_HEADER = 'x-crucible-token';
+
+export const ROUTES = {
+  health: '/api/health',
+  session: '/api/session',
+  nodeTypes: '/api/node-types',
+  validate: '/api/validate',
+  runs: '/api/runs',
+  run: '/api/runs/:runId',
+  runLogs: '/api/runs/:runId/logs',
+  runEvents: '/api/runs/:runId/events',
+  cancelRun: '/api/runs/:runId/cancel',
+  artifacts: '/api/artifacts',
+  services: '/api/services',
+  stopService: '/api/services/:serviceId/stop',
+  events: '/api/events',
+} as const;
+
+export const configOverrideSchema = z.strictObject({
+  node: z.string().min(1).max(64),
+  field: z.string().min(1).max(256).describe('Dot path inside the node config, e.g. "maxSteps".'),
+  value: z.unknown(),
+});
+export type ConfigOverride = z.output<typeof configOverrideSchema>;
+
+export const validateRequestSchema = z.strictObject({
+  /** The pipeline file's JSON; it may be of an older version (it is migrated) or broken (problems come back). */
+  pipeline: z.unknown(),
+});
+
+export const startRunRequestSchema = z.strictObject({
+  pipeline: z.unknown(),
+  /** Absolute path of the pipeline file, so relative paths inside it resolve; null for an unsaved pipeline. */
+  pipelinePath: z.string().min(1).max(4096).nullable().default(null),
+  targets: z.array(z.string().min(1).max(64)).max(1000).default([]),
+  overrides: z.array(configOverrideSchema).max(1000).default([]),
+  force: z.array(z.string().min(1).max(64)).max(1000).default([]),
+});
+export type StartRunRequest = z.input<typeof startRunRequestSchema>;
+
+export const sessionRequestSchema = z.strictObject({ code: z.string().min(1).max(200) });
+
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).max(1e9).default(0),
+});
+
+export const logsQuerySchema = z.object({
+  node: z.string().min(1).max(64).optional(),
+  afterId: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+export interface ApiError {
+  error: { code: string; message: string; problems?: ValidationProblem[] };
+}
+
+export interface ValidateResponse {
+  valid: boolean;
+  problems: ValidationProblem[];
+  migratedFrom?: number;
+  pipeline: Pipeline | null;
+}
+
+export interface StartRunResponse {
+  runId: string;
+}
+
+export interface RunListItem {
+  runId: string;
+  pipelineName: string;
+  pipelinePath: string | null;
+  status: RunStatus;
+  targets: string[];
+  startedAt: string;
+  finishedAt: string | null;
+  nodeCounts: Partial<Record<NodeState, number>>;
+}
+
+export interface RunNodeDetail extends Partial<NodeRunSummary> {
+  state: NodeState;
+  progress?: NodeProgress;
+}
+
+export interface MetricPoint {
+  step: number;
+  value: number;
+  at: string;
+}
+
+export interface RunDetail extends RunListItem {
+  pipeline: Pipeline;
+  nodes: Record<string, RunNodeDetail>;
+  metrics: Record<string, Record<string, MetricPoint[]>>;
+}
+
+export interface LogLine {
+  id: number;
+  node: string;
+  level: string;
+  line: string;
+  at: string;
+}
+
+export type NodeTypesResponse = NodeTypeInfo[];
+export type ArtifactsResponse = (ArtifactSummary & { nodeId: string; nodeType: string; runId: string })[];
+export type ServicesResponse = ServiceInfo[];

@@ -1,0 +1,50 @@
+// The api-endpoint node: an OpenAI-compatible HTTP API over one or more deployments, with keys, rate limits and
+// usage billing.
+import { z } from 'zod';
+import { defineNodeSpec } from '../../app/nodes/spec.ts';
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
+export const apiEndpointConfig = z.strictObject({
+  host: z.string().min(1).max(255).default('127.0.0.1').describe('Address to listen on; keep 127.0.0.1 unless other machines must reach it.'),
+  port: z.number().int().min(0).max(65_535).default(8080).describe('TCP port; 0 picks a free one.'),
+  auth: z.enum(['keys', 'none']).default('keys').describe('keys: require an API key; none: only allowed on a loopback host.'),
+  rateLimit: z
+    .strictObject({
+      rpm: z.number().int().min(0).max(1e9).default(0).describe('Default requests per minute per key; 0 means no limit.'),
+      tpm: z.number().int().min(0).max(1e12).default(0).describe('Default tokens per minute per key; 0 means no limit.'),
+      concurrency: z.number().int().min(0).max(100_000).default(0).describe('Default concurrent requests per key; 0 means no limit.'),
+    })
+    .default({ rpm: 0, tpm: 0, concurrency: 0 })
+    .describe('Limits for keys that do not set their own.'),
+  pricing: z
+    .strictObject({
+      promptPer1k: z.number().min(0).max(1e6).default(0).describe('Price per 1,000 prompt tokens.'),
+      completionPer1k: z.number().min(0).max(1e6).default(0).describe('Price per 1,000 completion tokens.'),
+      currency: z.string().min(1).max(8).default('USD').describe('Currency code for usage reports.'),
+    })
+    .default({ promptPer1k: 0, completionPer1k: 0, currency: 'USD' })
+    .describe('What usage costs, for billing reports and budgets.'),
+  cors: z.array(z.string().min(1).max(512)).max(64).default([]).describe('Browser origins allowed to call the API; none by default.'),
+  maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body.'),
+});
+
+export const apiEndpointSpec = defineNodeSpec({
+  type: 'api-endpoint',
+  title: 'API endpoint',
+  category: 'Serving',
+  icon: 'plug',
+  summary: 'Serve deployments through an OpenAI-compatible API with keys and billing.',
+  docs: 'GET /v1/models, POST /v1/completions and /v1/chat/completions (streaming included), /health and /metrics. Works with the official openai client.',
+  version: 1,
+  inputs: [{ name: 'deployments', type: 'Deployment', title: 'Deployments', description: 'One or more deployments to serve.', multi: true }],
+  outputs: [],
+  config: apiEndpointConfig,
+  service: true,
+  checkConfig: (config) => {
+    if (config.auth === 'none' && !LOOPBACK_HOSTS.includes(config.host)) {
+      return [{ field: 'auth', message: `"none" is only allowed on a loopback host (127.0.0.1, localhost, ::1), not "${config.host}"` }];
+    }
+    return [];
+  },
+});

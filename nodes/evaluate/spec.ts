@@ -1,0 +1,32 @@
+// The evaluate node: measures a model on held-out tokens and samples generations from it.
+import { z } from 'zod';
+import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import { deviceField, seedField } from '../shared/fields.ts';
+
+export const evaluateConfig = z.strictObject({
+  evalBatches: z.number().int().min(1).max(100_000).default(20).describe('Validation batches averaged for the loss.'),
+  batchSize: z.number().int().min(1).max(4096).default(12).describe('Sequences per batch.'),
+  samples: z.number().int().min(0).max(100).default(2).describe('Generations to sample.'),
+  maxNewTokens: z.number().int().min(1).max(100_000).default(200).describe('Tokens per generation.'),
+  prompt: z.string().max(100_000).default('\n').describe('Text each generation starts from.'),
+  temperature: z.number().min(0).max(2).default(0.8).describe('Sampling temperature; 0 is greedy.'),
+  topK: z.number().int().min(0).max(1_000_000).default(200).describe('Sample among the k most likely tokens; 0 means all.'),
+  seed: seedField,
+  device: deviceField,
+});
+
+export const evaluateSpec = defineNodeSpec({
+  type: 'evaluate',
+  title: 'Evaluate',
+  category: 'Evaluation',
+  icon: 'gauge',
+  summary: 'Validation loss, perplexity, bits per character, and sample generations.',
+  docs: 'Reports val loss, perplexity and bits per character or byte on the validation shard, plus sampled generations.',
+  version: 1,
+  inputs: [
+    { name: 'model', type: 'Model', title: 'Model', description: 'The model to evaluate.' },
+    { name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Token shards with a validation split.' },
+  ],
+  outputs: [{ name: 'report', type: 'Report', title: 'Report', description: 'Metrics and samples as JSON and Markdown.' }],
+  config: evaluateConfig,
+});

@@ -1,0 +1,15 @@
+// Every built-in node type's engine-side run module, keyed by type. Engine only: these may use Node APIs.
+import type { NodeRunModule } from '../app/nodes/run-contract.ts';
+import { apiEndpointRun } from './api-endpoint/run.ts';
+import { datasetRun } from './dataset/run.ts';
+import { deployRun } from './deploy/run.ts';
+import { distillRun } from './distill/run.ts';
+import { evaluateRun } from './evaluate/run.ts';
+import { pretrainRun } from './pretrain/run.ts';
+import { quantizeRun } from './quantize/run.ts';
+import { tokenizerRun } from './tokenizer/run.ts';
+
+export function builtInRunModules(): Map<string, NodeRunModule> {
+  const modules = [datasetRun, tokenizerRun, pretrainRun, distillRun, quantizeRun, evaluateRun, deployRun, apiEndpointRun] as NodeRunModule[];
+  return new Map(modules.map((module) => [module.type, module]));
+}

@@ -1,0 +1,64 @@
+// Config fields several node specs share (device choice, the training schedule), defined once so pretrain and
+// distill stay in step. Browser-safe: zod only.
+import { z } from 'zod';
+
+export const deviceField = z
+  .enum(['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'])
+  .default('auto')
+  .describe('Where to run: auto picks CUDA, then DirectML (Windows), CoreML (macOS), WebGPU, then the CPU.');
+
+export const threadsField = z
+  .number()
+  .int()
+  .min(0)
+  .max(256)
+  .default(0)
+  .describe('CPU threads for the runtime; 0 uses every core.');
+
+export const seedField = z.number().int().min(0).max(2 ** 31 - 1).default(1337).describe('Random seed; the same seed gives the same result.');
+
+/** The optimisation schedule, batching, evaluation and checkpoint fields of every training node. */
+export const trainingFields = {
+  batchSize: z.number().int().min(1).max(4096).default(12).describe('Sequences per micro-batch.'),
+  gradAccumSteps: z.number().int().min(1).max(1024).default(1).describe('Micro-batches whose gradients are summed before each optimizer step.'),
+  maxSteps: z.number().int().min(1).max(10_000_000).default(2000).describe('Optimizer steps to train for.'),
+  learningRate: z.number().positive().max(10).default(1e-3).describe('Peak learning rate, reached after warmup.'),
+  minLearningRate: z.number().min(0).max(10).default(1e-4).describe('Learning rate at the end of the cosine decay.'),
+  warmupSteps: z.number().int().min(0).max(10_000_000).default(100).describe('Steps of linear warmup from 0 to the peak learning rate.'),
+  weightDecay: z.number().min(0).max(10).default(0.1).describe('AdamW decoupled weight decay, applied only to weights with 2 or more dimensions.'),
+  beta1: z.number().min(0).lt(1).default(0.9).describe('AdamW first-moment decay.'),
+  beta2: z.number().min(0).lt(1).default(0.99).describe('AdamW second-moment decay.'),
+  gradClip: z.number().min(0).max(1e6).default(1.0).describe('Clip the global gradient norm to this value; 0 turns clipping off.'),
+  evalInterval: z.number().int().min(1).max(10_000_000).default(250).describe('Measure train and val loss every this many steps.'),
+  evalBatches: z.number().int().min(1).max(10_000).default(20).describe('Batches averaged for each loss measurement.'),
+  checkpointInterval: z.number().int().min(1).max(10_000_000).default(500).describe('Write a resumable checkpoint every this many steps (and at the end).'),
+  seed: seedField,
+  device: deviceField,
+  threads: threadsField,
+};
+
+/** The learning-rate schedule must make sense; shared by every training node's config check. */
+export function checkSchedule(config: { learningRate: number; minLearningRate: number; warmupSteps: number; maxSteps: number }) {
+  const problems: { field: string; message: string }[] = [];
+  if (config.minLearningRate > config.learningRate) {
+    problems.push({ field: 'minLearningRate', message: `${config.minLearningRate} must not exceed learningRate (${config.learningRate})` });
+  }
+  if (config.warmupSteps > config.maxSteps) {
+    problems.push({ field: 'warmupSteps', message: `${config.warmupSteps} must not exceed maxSteps (${config.maxSteps})` });
+  }
+  return problems;
+}
+
+/** The transformer shape fields; the divisibility rule is checked by `checkArchitecture`. */
+export function architectureFields(defaults: { nLayer: number; nHead: number; nEmbd: number }) {
+  return {
+    nLayer: z.number().int().min(1).max(128).default(defaults.nLayer).describe('Transformer blocks.'),
+    nHead: z.number().int().min(1).max(128).default(defaults.nHead).describe('Attention heads per block.'),
+    nEmbd: z.number().int().min(8).max(16_384).default(defaults.nEmbd).describe('Width of the residual stream; must be divisible by nHead.'),
+  };
+}
+
+export function checkArchitecture(config: { nHead: number; nEmbd: number }) {
+  if (config.nEmbd % config.nHead === 0) return [];
+  return [{ field: 'nEmbd', message: `${config.nEmbd} must be divisible by nHead (${config.nHead})` }];
+}

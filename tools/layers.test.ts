@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { checkLayers } from './layers.ts';
+
+function violationsFor(files: Record<string, string>) {
+  return checkLayers(new Map(Object.entries(files))).map((v) => `${v.file} -> ${v.specifier}`);
+}
+
+describe('checkLayers', () => {
+  it('accepts imports that point the right way', () => {
+    expect(
+      violationsFor({
+        'app/a.ts': "import { z } from 'zod'; import './b.ts';",
+        'app/b.ts': '',
+        'nodes/specs.ts': "import '../app/a.ts'; import './x/spec.ts';",
+        'nodes/x/spec.ts': "import { z } from 'zod';",
+        'nodes/x/run.ts': "import fs from 'node:fs'; import '../../app/a.ts';",
+        'engine/e.ts': "import '../nodes/x/run.ts'; import '../app/a.ts';",
+        'renderer/r.tsx': "import '../nodes/specs.ts'; import '../app/a.ts'; import 'react';",
+        'main/m.ts': "import '../app/a.ts'; import 'electron';",
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses every wrong direction', () => {
+    expect(
+      violationsFor({
+        'app/a.ts': "import '../engine/e.ts'; import fs from 'node:fs';",
+        'nodes/specs.ts': "import './x/spec.ts';",
+        'nodes/x/spec.ts': "import fs from 'node:fs';",
+        'nodes/x/run.ts': "import '../../engine/e.ts';",
+        'engine/e.ts': "import '../renderer/r.tsx'; import '../main/m.ts';",
+        'renderer/r.tsx': "import '../engine/e.ts'; import '../nodes/x/run.ts'; import 'node:path';",
+        'main/m.ts': "import '../engine/e.ts'; import '../nodes/specs.ts';",
+      }),
+    ).toEqual([
+      'app/a.ts -> ../engine/e.ts',
+      'app/a.ts -> node:fs',
+      'nodes/x/spec.ts -> node:fs',
+      'nodes/x/run.ts -> ../../engine/e.ts',
+      'engine/e.ts -> ../renderer/r.tsx',
+      'engine/e.ts -> ../main/m.ts',
+      'renderer/r.tsx -> ../engine/e.ts',
+      'renderer/r.tsx -> ../nodes/x/run.ts',
+      'renderer/r.tsx -> node:path',
+      'main/m.ts -> ../engine/e.ts',
+      'main/m.ts -> ../nodes/specs.ts',
+    ]);
+  });
+});

@@ -1,0 +1,103 @@
+// The layering rule: imports point one way (app ← nodes ← engine; app ← nodes' specs ← renderer; main → app).
+// Pure over a map of file texts so it can be tested; tools/lint-layers.ts runs it on the repository.
+import ts from 'typescript';
+
+export interface LayerViolation {
+  file: string;
+  specifier: string;
+  message: string;
+}
+
+/** The browser-safe part of nodes/: everything reachable from this entry. */
+export const BROWSER_SAFE_NODES_ENTRY = 'nodes/specs.ts';
+const BROWSER_PACKAGES = new Set(['zod']);
+
+type Layer = 'app' | 'nodes' | 'engine' | 'renderer' | 'main' | 'free';
+
+function layerOf(file: string): Layer {
+  const top = file.split('/')[0];
+  if (top === 'app' || top === 'nodes' || top === 'engine' || top === 'renderer' || top === 'main') return top;
+  return 'free'; // bench/, tools/, test/ and root configs may import anything
+}
+
+export function importsOf(text: string): string[] {
+  const info = ts.preProcessFile(text, true, true);
+  return info.importedFiles.map((f) => f.fileName);
+}
+
+function resolveRelative(from: string, specifier: string): string {
+  const parts = from.split('/').slice(0, -1);
+  for (const piece of specifier.split('/')) {
+    if (piece === '..') parts.pop();
+    else if (piece !== '.') parts.push(piece);
+  }
+  return parts.join('/');
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** Files reachable from the browser-safe entry through relative imports. */
+function browserSafeClosure(files: Map<string, string>): Set<string> {
+  const closure = new Set<string>();
+  const queue = [BROWSER_SAFE_NODES_ENTRY];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (closure.has(file) || !files.has(file)) continue;
+    closure.add(file);
+    for (const specifier of importsOf(files.get(file)!)) {
+      if (specifier.startsWith('.')) queue.push(resolveRelative(file, specifier));
+    }
+  }
+  return closure;
+}
+
+export function checkLayers(files: Map<string, string>): LayerViolation[] {
+  const violations: LayerViolation[] = [];
+  const browserSafe = browserSafeClosure(files);
+  for (const [file, text] of files) {
+    const layer = layerOf(file);
+    if (layer === 'free') continue;
+    for (const specifier of importsOf(text)) {
+      const problem = specifier.startsWith('.')
+        ? checkRelative(file, layer, resolveRelative(file, specifier), browserSafe)
+        : checkPackage(file, layer, specifier, browserSafe);
+      if (problem) violations.push({ file, specifier, message: problem });
+    }
+  }
+  return violations;
+}
+
+const ALLOWED_LAYERS: Record<Exclude<Layer, 'free'>, Layer[]> = {
+  app: ['app'],
+  nodes: ['app', 'nodes'],
+  engine: ['app', 'nodes', 'engine'],
+  renderer: ['app', 'nodes', 'renderer'],
+  main: ['app', 'main'],
+};
+
+function checkRelative(file: string, layer: Exclude<Layer, 'free'>, target: string, browserSafe: Set<string>): string | null {
+  const targetLayer = layerOf(target);
+  if (!ALLOWED_LAYERS[layer].includes(targetLayer)) {
+    return `${layer}/ must not import ${targetLayer === 'free' ? target : `${targetLayer}/`} (imports point one way: app ← nodes ← engine, app ← node specs ← renderer, main → app)`;
+  }
+  const needsBrowserSafe = layer === 'renderer' || browserSafe.has(file);
+  if (needsBrowserSafe && targetLayer === 'nodes' && !browserSafe.has(target)) {
+    return `${target} is engine-side; browser-safe code may import only node specs (reachable from ${BROWSER_SAFE_NODES_ENTRY})`;
+  }
+  return null;
+}
+
+function checkPackage(file: string, layer: Exclude<Layer, 'free'>, specifier: string, browserSafe: Set<string>): string | null {
+  const isNodeBuiltin = specifier.startsWith('node:');
+  if (layer === 'app' && !BROWSER_PACKAGES.has(packageName(specifier))) {
+    return `app/ is pure TypeScript: it may import only ${[...BROWSER_PACKAGES].join(', ')}, not "${specifier}"`;
+  }
+  if (browserSafe.has(file) && !BROWSER_PACKAGES.has(packageName(specifier))) {
+    return `node specs are browser-safe: they may import only ${[...BROWSER_PACKAGES].join(', ')}, not "${specifier}"`;
+  }
+  if (layer === 'renderer' && isNodeBuiltin) return `renderer/ runs in a browser: it must not import "${specifier}"`;
+  return null;
+}
