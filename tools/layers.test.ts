@@ -11,6 +11,7 @@ describe('checkLayers', () => {
       violationsFor({
         'app/a.ts': "import { z } from 'zod'; import './b.ts';",
         'app/b.ts': '',
+        'app/b.test.ts': "import { it } from 'vitest'; import fs from 'node:fs'; import './b.ts';",
         'nodes/specs.ts': "import '../app/a.ts'; import './x/spec.ts';",
         'nodes/x/spec.ts': "import { z } from 'zod';",
         'nodes/x/run.ts': "import fs from 'node:fs'; import '../../app/a.ts';",

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ValidationProblem } from '../graph/problems.ts';
 import type { NodeTypeInfo } from '../nodes/catalogue.ts';
 import type { Pipeline } from '../pipeline/schema.ts';
-import type { ArtifactSummary, NodeProgress, NodeRunSummary, NodeState, RunStatus, ServiceInfo } from './run-events.ts';
+import type { ArtifactSummary, LogLevel, NodeFailure, NodeState, RunStatus, ServiceInfo } from './run-events.ts';
 
 /** Header that carries the per-launch token on every request (or `Authorization: Bearer <token>`). */
 export const TOKEN_HEADER = 'x-crucible-token';
@@ -76,19 +76,27 @@ export interface StartRunResponse {
 }
 
 export interface RunListItem {
-  runId: string;
+  id: string;
   pipelineName: string;
   pipelinePath: string | null;
   status: RunStatus;
   targets: string[];
   startedAt: string;
   finishedAt: string | null;
-  nodeCounts: Partial<Record<NodeState, number>>;
+  /** How many of the run's nodes are in each state. */
+  nodeCounts: Record<NodeState, number>;
 }
 
-export interface RunNodeDetail extends Partial<NodeRunSummary> {
+export interface RunNodeDetail {
   state: NodeState;
-  progress?: NodeProgress;
+  cached: boolean;
+  reason?: string;
+  error?: NodeFailure;
+  durationMs?: number;
+  artifacts: Record<string, ArtifactSummary>;
+  progress?: { fraction?: number; message?: string; etaMs?: number; at: string };
+  /** The last value of each metric. */
+  metrics: Record<string, number>;
 }
 
 export interface MetricPoint {
@@ -97,16 +105,19 @@ export interface MetricPoint {
   at: string;
 }
 
-export interface RunDetail extends RunListItem {
+export interface RunDetail {
+  run: RunListItem;
+  /** The pipeline exactly as it was when the run started. */
   pipeline: Pipeline;
   nodes: Record<string, RunNodeDetail>;
+  /** nodeId → metric name → points in recorded order. */
   metrics: Record<string, Record<string, MetricPoint[]>>;
 }
 
 export interface LogLine {
   id: number;
   node: string;
-  level: string;
+  level: LogLevel;
   line: string;
   at: string;
 }

@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serializePipeline } from '../../../app/pipeline/serialize.ts';
+import { Engine } from '../../engine.ts';
+import { createFixtures, fixturePipeline } from '../../executor/test-fixtures.ts';
+import type { CliIo } from '../io.ts';
+import { runCommand } from './run.ts';
+
+let engine: Engine | undefined;
+afterEach(async () => engine?.close());
+
+function fakeIo(cwd: string, isTTY = false) {
+  const stdout = Object.assign(new PassThrough(), { isTTY, columns: 120 });
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (c) => out.push(String(c)));
+  stderr.on('data', (c) => err.push(String(c)));
+  const interrupts: (() => void)[] = [];
+  const io: CliIo = { stdout, stderr, env: {}, cwd, onInterrupt: (l) => (interrupts.push(l), () => interrupts.splice(interrupts.indexOf(l), 1)) };
+  return { io, stdout: () => out.join(''), stderr: () => err.join(''), interrupt: () => interrupts.forEach((l) => l()) };
+}
+
+async function setup(pipelineNodes: Parameters<typeof fixturePipeline>[0], edges: string[] = []) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-run-'));
+  const fixtures = createFixtures();
+  engine = await Engine.open({ dataDir: path.join(dir, 'data'), registry: fixtures.registry, runModules: fixtures.runModules });
+  writeFileSync(path.join(dir, 'p.crucible.json'), serializePipeline(fixturePipeline(pipelineNodes, edges)));
+  return { dir, engine };
+}
+
+const base = { targets: [], overrides: [], force: [], json: false };
+
+describe('crucible run', () => {
+  it('prints one line per state change without a TTY, and why nodes ran or came from the cache', async () => {
+    const { dir, engine } = await setup([{ id: 'a', type: 'source' }, { id: 'b', type: 'upper' }], ['a.text->b.text']);
+    const first = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json' }, first.io)).toBe(0);
+    expect(first.stdout()).toMatch(/✓ a\s+succeeded/);
+    const second = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', overrides: [{ node: 'b', field: 'suffix', value: '?' }] }, second.io)).toBe(0);
+    expect(second.stdout()).toMatch(/● a\s+cached\s+config and inputs unchanged/);
+    expect(second.stdout()).toMatch(/✓ b\s+succeeded .*\(config field suffix changed\)/);
+  });
+
+  it('prints NDJSON with --json, the last line being run.finished', async () => {
+    const { dir, engine } = await setup([{ id: 'a', type: 'source' }]);
+    const io = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', json: true, force: ['a'] }, io.io)).toBe(0);
+    const lines = io.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded', nodes: { a: { state: 'succeeded', cached: false, reason: 'forced', artifact: expect.any(String) } } });
+  });
+
+  it('cancels cleanly on Ctrl-C', async () => {
+    const { dir, engine } = await setup([{ id: 's', type: 'slow', config: { durationMs: 30_000 } }]);
+    const io = fakeIo(dir, true);
+    const done = runCommand(engine, { ...base, file: 'p.crucible.json' }, io.io);
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    io.interrupt();
+    expect(await done).toBe(130);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(io.stdout()).toMatch(/cancelled/);
+  });
+});

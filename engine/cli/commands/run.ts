@@ -1,0 +1,123 @@
+// `crucible run FILE [--target NODE]... [--set NODE.FIELD=VALUE]... [--force NODE]... [--json]`: runs a pipeline
+// headless in this process. A TTY gets live progress rows; --json prints NDJSON events ending with run.finished.
+import { formatProblem } from '../../../app/graph/problems.ts';
+import type { ConfigOverride } from '../../../app/protocol/engine-api.ts';
+import type { RunEvent } from '../../../app/protocol/run-events.ts';
+import type { Engine } from '../../engine.ts';
+import { PipelineInvalidError, RunRequestError } from '../../executor/run-errors.ts';
+import { EXIT, type CliIo } from '../io.ts';
+import { ProgressView } from '../progress-view.ts';
+import { readPipelineFile } from '../read-pipeline-file.ts';
+
+export interface RunCommandOptions {
+  file: string;
+  targets: string[];
+  overrides: ConfigOverride[];
+  force: string[];
+  json: boolean;
+}
+
+export async function runCommand(engine: Engine, options: RunCommandOptions, io: CliIo): Promise<number> {
+  const file = await readPipelineFile(options.file, io.cwd, engine.registry);
+  if (!file.ok) {
+    io.stderr.write(`${file.message}\n`);
+    return EXIT.unreadable;
+  }
+  const output = createOutput(options.json, io);
+  // run.started is emitted while startRun is still returning the id, so early events wait in a buffer.
+  let runId: string | null = null;
+  const early: RunEvent[] = [];
+  const unsubscribe = engine.bus.subscribe((event) => {
+    if (!('runId' in event)) return;
+    if (runId === null) early.push(event);
+    else if (event.runId === runId) output.onEvent(event);
+  });
+  try {
+    const started = engine.startRun({ pipeline: file.document.pipeline ?? {}, pipelinePath: file.path, ...options });
+    runId = started.runId;
+    for (const event of early.splice(0)) if (event.runId === runId) output.onEvent(event);
+  } catch (error) {
+    unsubscribe();
+    if (error instanceof PipelineInvalidError) {
+      for (const problem of error.problems) io.stderr.write(`${formatProblem(problem)}\n`);
+      return EXIT.failed;
+    }
+    if (error instanceof RunRequestError) {
+      io.stderr.write(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  let interrupts = 0;
+  const stopListening = io.onInterrupt(() => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr.write('\ncancelling… (press Ctrl-C again to stop waiting)\n');
+      engine.cancelRun(runId!);
+    } else {
+      process.exit(EXIT.cancelled);
+    }
+  });
+  const finished = await engine.finished(runId)!;
+  stopListening();
+  unsubscribe();
+  output.done(finished);
+  if (finished.status === 'succeeded') return EXIT.ok;
+  return finished.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+}
+
+interface RunOutput {
+  onEvent(event: RunEvent): void;
+  done(finished: Extract<RunEvent, { type: 'run.finished' }>): void;
+}
+
+function createOutput(json: boolean, io: CliIo): RunOutput {
+  if (json) {
+    return {
+      onEvent: (event) => {
+        if (event.type !== 'run.finished') io.stdout.write(`${JSON.stringify(event)}\n`);
+      },
+      done: (finished) => io.stdout.write(`${JSON.stringify(finished)}\n`),
+    };
+  }
+  const view = new ProgressView();
+  const width = () => Math.max(40, (io.stdout.columns ?? 100) - 1);
+  if (!io.stdout.isTTY) {
+    return {
+      onEvent: (event) => {
+        if (view.apply(event) && event.type === 'node.state') io.stdout.write(`${view.lineFor(event.node, width())}\n`);
+        if (event.type === 'node.log' && (event.level === 'warn' || event.level === 'error')) io.stderr.write(`[${event.node}] ${event.line}\n`);
+      },
+      done: (finished) => io.stdout.write(`run ${finished.runId} ${finished.status}\n`),
+    };
+  }
+  return liveTerminalOutput(view, io, width);
+}
+
+/** Redraws the node rows in place at most ten times a second. */
+function liveTerminalOutput(view: ProgressView, io: CliIo, width: () => number): RunOutput {
+  let drawnLines = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => {
+    timer = undefined;
+    const lines = view.lines(width());
+    const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : '';
+    io.stdout.write(`${up}${lines.map((line) => `\x1b[2K${line}`).join('\n')}\n`);
+    drawnLines = lines.length;
+  };
+  return {
+    onEvent: (event) => {
+      view.apply(event);
+      if (event.type === 'node.log' && (event.level === 'warn' || event.level === 'error')) {
+        io.stdout.write(`${drawnLines > 0 ? `\x1b[${drawnLines}F\x1b[J` : ''}[${event.node}] ${event.line}\n`);
+        drawnLines = 0;
+      }
+      timer ??= setTimeout(draw, 100);
+    },
+    done: (finished) => {
+      if (timer) clearTimeout(timer);
+      draw();
+      io.stdout.write(`run ${finished.runId} ${finished.status}\n`);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// The `crucible` command line: validate, run, node-types, runs and studio. Each command gets its streams injected
+// (see io.ts) and returns an exit code.
+import { parseArgs } from 'node:util';
+import { builtInRegistry } from '../../nodes/specs.ts';
+import { resolveDataDir } from '../config/data-dir.ts';
+import { Engine } from '../engine.ts';
+import { CRUCIBLE_VERSION } from '../version.ts';
+import { nodeTypesCommand } from './commands/node-types.ts';
+import { runCommand } from './commands/run.ts';
+import { runsCommand } from './commands/runs.ts';
+import { studioCommand } from './commands/studio.ts';
+import { validateCommand } from './commands/validate.ts';
+import { EXIT, UsageError, type CliIo } from './io.ts';
+import { parseSetFlag } from './set-override.ts';
+
+const USAGE = `Usage: crucible <command> [options]
+
+Commands:
+  validate FILE                 Check a pipeline file (exit 0 valid, 1 problems, 2 unreadable)
+  run FILE                      Run a pipeline headless
+      --target NODE             Run only what NODE needs (repeatable)
+      --set NODE.FIELD=VALUE    Override a config field for this run (repeatable)
+      --force NODE              Re-run NODE even if cached (repeatable)
+      --json                    Print NDJSON events; the last line is run.finished
+  node-types [--json]           List the node types and their ports
+  runs [--json] [--limit N]     Show the run history
+  studio [--port N] [--no-open] Start the engine and serve the studio to a browser
+
+Options for every command:
+  --data-dir DIR                Where artifacts and run history live (or CRUCIBLE_DATA_DIR)
+  --help, --version`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${CRUCIBLE_VERSION}\n`);
+    return EXIT.ok;
+  }
+  const registry = builtInRegistry();
+  const withEngine = async (dataDirFlag: string | undefined, use: (engine: Engine) => Promise<number> | number) => {
+    const engine = await Engine.open({ dataDir: resolveDataDir(dataDirFlag, io.env), registry });
+    try {
+      return await use(engine);
+    } finally {
+      await engine.close();
+    }
+  };
+
+  switch (command) {
+    case 'validate': {
+      const { positionals } = parse(rest, {}, 1);
+      return validateCommand(positionals[0]!, registry, io);
+    }
+    case 'node-types': {
+      const { values } = parse(rest, { json: { type: 'boolean' } }, 0);
+      return nodeTypesCommand(registry, Boolean(values.json), io);
+    }
+    case 'runs': {
+      const { values } = parse(rest, { json: { type: 'boolean' }, limit: { type: 'string' } }, 0);
+      const limit = values.limit === undefined ? 20 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000, got "${values.limit}"`);
+      return withEngine(values['data-dir'] as string | undefined, (engine) => runsCommand(engine, { json: Boolean(values.json), limit }, io));
+    }
+    case 'run': {
+      const { values, positionals } = parse(
+        rest,
+        { target: { type: 'string', multiple: true }, set: { type: 'string', multiple: true }, force: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+        1,
+      );
+      const options = {
+        file: positionals[0]!,
+        targets: (values.target as string[] | undefined) ?? [],
+        overrides: ((values.set as string[] | undefined) ?? []).map(parseSetFlag),
+        force: (values.force as string[] | undefined) ?? [],
+        json: Boolean(values.json),
+      };
+      return withEngine(values['data-dir'] as string | undefined, (engine) => runCommand(engine, options, io));
+    }
+    case 'studio': {
+      const { values } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' } }, 0);
+      const port = values.port === undefined ? 0 : Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+      return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'] }, io));
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+type ParsedValues = Record<string, string | boolean | string[] | undefined>;
+
+function parse(args: string[], options: OptionSpec, positionalCount: number): { values: ParsedValues; positionals: string[] } {
+  const parsed = parseArgs({ args, options: { ...options, 'data-dir': { type: 'string' } }, allowPositionals: true, strict: true }) as { values: ParsedValues; positionals: string[] };
+  if (parsed.positionals.length !== positionalCount) {
+    throw new UsageError(positionalCount === 0 ? `unexpected argument "${parsed.positionals[0]}"` : `expected ${positionalCount === 1 ? 'a pipeline FILE' : `${positionalCount} arguments`}`);
+  }
+  return parsed;
+}

@@ -1,0 +1,196 @@
+// The engine: one object that owns the node registry, artifact store, run store, executor, services and event bus.
+// The HTTP server, the CLI and tests all drive the engine through this class.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { NodeRegistry } from '../app/nodes/registry.ts';
+import type { NodeRunModule } from '../app/nodes/run-contract.ts';
+import { readPipelineJson } from '../app/pipeline/document.ts';
+import type { ArtifactsResponse, ConfigOverride, LogLine, RunDetail, RunListItem, ValidateResponse } from '../app/protocol/engine-api.ts';
+import type { RunEvent, ServiceInfo } from '../app/protocol/run-events.ts';
+import { builtInRunModules } from '../nodes/runs.ts';
+import { builtInRegistry } from '../nodes/specs.ts';
+import { openArtifactStore, type ArtifactStore } from './artifacts/artifact-store.ts';
+import { EventBus, type BusEvent } from './events/event-bus.ts';
+import { RunStateTracker } from './events/run-state-tracker.ts';
+import { openCacheHistory } from './executor/cache-history.ts';
+import { Executor, type RunFinishedEvent } from './executor/executor.ts';
+import { planRun } from './executor/plan.ts';
+import { PipelineInvalidError } from './executor/run-errors.ts';
+import { ServiceRegistry } from './services/service-registry.ts';
+import { RunStore } from './store/run-store.ts';
+
+export interface EngineOptions {
+  dataDir: string;
+  registry?: NodeRegistry;
+  runModules?: ReadonlyMap<string, NodeRunModule>;
+  /** Capabilities handed to every node run as ctx.services. */
+  nodeServices?: unknown;
+  maxParallelNodes?: number;
+  cancelGraceMs?: number;
+}
+
+export interface StartRunOptions {
+  /** Pipeline file JSON, of any supported version. */
+  pipeline: unknown;
+  /** Absolute path of the pipeline file; relative paths inside resolve against its folder. */
+  pipelinePath: string | null;
+  targets?: string[];
+  overrides?: ConfigOverride[];
+  force?: string[];
+}
+
+export class Engine {
+  readonly bus = new EventBus();
+  readonly tracker = new RunStateTracker();
+  readonly services: ServiceRegistry;
+  readonly #executor: Executor;
+  readonly #finished = new Map<string, Promise<RunFinishedEvent>>();
+  /** Node types of active runs, for the artifact records their events produce. */
+  readonly #nodeTypes = new Map<string, Map<string, string>>();
+  #closed = false;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly registry: NodeRegistry,
+    readonly store: RunStore,
+    readonly artifacts: ArtifactStore,
+    options: EngineOptions,
+  ) {
+    this.services = new ServiceRegistry({ onStopped: (event) => this.bus.emit(event) });
+    this.bus.subscribe((event) => this.#persist(event));
+    this.bus.subscribe((event) => this.tracker.apply(event));
+    this.#executor = new Executor({
+      registry,
+      runModules: options.runModules ?? builtInRunModules(),
+      artifacts,
+      history: openCacheHistory(dataDir),
+      services: this.services,
+      nodeServices: options.nodeServices ?? {},
+      dataDir,
+      emit: (event) => this.bus.emit(event),
+      maxParallelNodes: options.maxParallelNodes,
+      cancelGraceMs: options.cancelGraceMs,
+    });
+  }
+
+  /** Opens (creating if needed) the data directory; runs left `running` by a crash become `interrupted`. */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const dataDir = path.resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const store = RunStore.open({ dataDir });
+    store.markInterrupted();
+    const artifacts = await openArtifactStore(dataDir);
+    return new Engine(dataDir, options.registry ?? builtInRegistry(), store, artifacts, options);
+  }
+
+  validate(pipeline: unknown): ValidateResponse {
+    const document = readPipelineJson(pipeline, this.registry);
+    return { valid: document.problems.length === 0, problems: document.problems, migratedFrom: document.migratedFrom, pipeline: document.pipeline };
+  }
+
+  /**
+   * Validates what the targets need and starts the run. Throws PipelineInvalidError (with structured problems) or
+   * RunRequestError before anything runs; afterwards every outcome arrives as events and in `finished(runId)`.
+   */
+  startRun(options: StartRunOptions): { runId: string } {
+    if (this.#closed) throw new Error('the engine is shutting down');
+    const document = readPipelineJson(options.pipeline, this.registry);
+    if (!document.pipeline) throw new PipelineInvalidError(document.problems);
+    const pipelineDir = options.pipelinePath ? path.dirname(options.pipelinePath) : null;
+    const request = {
+      runId: newRunId(),
+      pipeline: document.pipeline,
+      pipelineDir,
+      pipelineId: options.pipelinePath ?? `unsaved:${document.pipeline.name}`,
+      targets: options.targets ?? [],
+      overrides: options.overrides ?? [],
+      force: options.force ?? [],
+    };
+    const plan = planRun({ ...request, registry: this.registry }); // refuses before the run exists in history
+    this.store.createRun({ runId: request.runId, pipeline: document.pipeline, pipelinePath: options.pipelinePath, targets: plan.targets, startedAt: new Date().toISOString() });
+    this.#nodeTypes.set(request.runId, new Map(document.pipeline.nodes.map((node) => [node.id, node.type])));
+    const started = this.#executor.start(request);
+    this.#finished.set(started.runId, started.done);
+    void started.done.finally(() => {
+      this.#nodeTypes.delete(started.runId);
+      setTimeout(() => this.#finished.delete(started.runId), 60_000).unref();
+    });
+    return { runId: started.runId };
+  }
+
+  /** Resolves with the run's final event; undefined for runs that are not active (read those from the store). */
+  finished(runId: string): Promise<RunFinishedEvent> | undefined {
+    return this.#finished.get(runId);
+  }
+
+  cancelRun(runId: string): boolean {
+    return this.#executor.cancel(runId);
+  }
+
+  activeRunIds(): string[] {
+    return this.#executor.activeRuns().map((run) => run.runId);
+  }
+
+  listRuns(query: { limit?: number; offset?: number } = {}): RunListItem[] {
+    return this.store.listRuns(query);
+  }
+
+  getRun(runId: string): RunDetail | null {
+    return this.store.getRun(runId);
+  }
+
+  logs(runId: string, query: { node?: string; afterId?: number; limit?: number } = {}): LogLine[] {
+    return this.store.logs(runId, query);
+  }
+
+  listArtifacts(query: { limit?: number; offset?: number } = {}): ArtifactsResponse {
+    return this.store.listArtifacts(query);
+  }
+
+  listServices(): ServiceInfo[] {
+    return this.services.list();
+  }
+
+  stopService(serviceId: string): Promise<boolean> {
+    return this.services.stop(serviceId);
+  }
+
+  /** Cancels active runs (waiting up to `graceMs` for them), stops services and closes the run store. */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const active = this.activeRunIds();
+    for (const runId of active) this.cancelRun(runId);
+    const pending = active.map((runId) => this.#finished.get(runId)).filter((p) => p !== undefined);
+    await Promise.race([Promise.allSettled(pending), delay(graceMs)]);
+    await this.services.stopAll();
+    this.store.close();
+  }
+
+  #persist(event: BusEvent): void {
+    if (event.type === 'service.stopped') return this.store.upsertService(event.service);
+    this.store.record(event);
+    if (event.type === 'service.started') this.store.upsertService(event.service);
+    if (event.type === 'node.state' && event.artifacts) this.#recordArtifacts(event);
+    // State changes are rare and must survive a crash; progress and logs stay batched.
+    if (event.type !== 'node.progress' && event.type !== 'node.log') this.store.flush();
+  }
+
+  #recordArtifacts(event: Extract<RunEvent, { type: 'node.state' }>): void {
+    if (event.state !== 'succeeded') return;
+    const nodeType = this.#nodeTypes.get(event.runId)?.get(event.node) ?? 'unknown';
+    for (const artifact of Object.values(event.artifacts ?? {})) {
+      this.store.recordArtifact({ ...artifact, nodeId: event.node, nodeType, runId: event.runId });
+    }
+  }
+}
+
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

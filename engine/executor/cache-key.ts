@@ -1,0 +1,38 @@
+// Cache keys: a node's key is the sha256 of everything that decides its output (type, version, config, inputs,
+// source fingerprint); an output artifact's key is derived from the node key and the port name.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../app/pipeline/canonical-json.ts';
+
+/** What a node's key is made of. Layout (`ui`) is never part of it. */
+export interface CacheKeyParts {
+  type: string;
+  /** The version of the node type's code that produces the artifact (`spec.version`). */
+  typeVersion: number;
+  /** Parsed config, defaults applied and path fields resolved. */
+  config: Record<string, unknown>;
+  /** Artifact keys arriving on each input port, in edge order. */
+  inputKeys: Record<string, string[]>;
+  /** Extra content hash from the node's fingerprint hook (e.g. its source files). */
+  fingerprint?: string;
+}
+
+/** Bumped if the key recipe itself changes, so old artifacts are never mistaken for new ones. */
+const KEY_RECIPE = 'crucible.cache.v1';
+
+/**
+ * `runNonce` (the run id) is given for nodes whose output differs on every run (services, non-idempotent nodes): their
+ * artifacts are then never shared between runs, and the nodes downstream of them see a changed input.
+ */
+export function cacheKeyFor(parts: CacheKeyParts, runNonce?: string): string {
+  const { type, typeVersion, config, inputKeys, fingerprint } = parts;
+  return sha256(canonicalJson({ recipe: KEY_RECIPE, type, typeVersion, config, inputKeys, fingerprint: fingerprint ?? null, runNonce: runNonce ?? null }));
+}
+
+/** The key of the artifact a node writes on one output port. */
+export function artifactKeyFor(nodeKey: string, port: string): string {
+  return sha256(`${nodeKey}\0${port}`);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

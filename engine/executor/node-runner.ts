@@ -1,0 +1,169 @@
+// One node's turn in a run: compute its cache key, serve it from the cache or run it, and commit its outputs.
+// Never throws: whatever the node's code does, the result is an outcome (cached, succeeded, failed or cancelled).
+import type { NodeRunModule, NodeRunResult, ServiceHandle } from '../../app/nodes/run-contract.ts';
+import { NotImplementedYetError } from '../../app/nodes/run-contract.ts';
+import type { LogLevel, NodeFailure, NodeProgress } from '../../app/protocol/run-events.ts';
+import type { ArtifactStore, StagingArea, StoredArtifact } from '../artifacts/artifact-store.ts';
+import type { CacheHistory } from './cache-history.ts';
+import { artifactKeyFor, cacheKeyFor, type CacheKeyParts } from './cache-key.ts';
+import { alwaysRunsReason, CACHE_HIT_REASON, explainCacheMiss } from './cache-reason.ts';
+import { createNodeContext } from './node-context.ts';
+import type { PlannedNode } from './plan.ts';
+import { checkRunResult } from './run-result.ts';
+import { settleWithGrace } from './settle-with-grace.ts';
+
+export interface NodeRunnerDeps {
+  artifacts: ArtifactStore;
+  history: CacheHistory;
+  runModules: ReadonlyMap<string, NodeRunModule>;
+  nodeServices: unknown;
+  dataDir: string;
+  cancelGraceMs: number;
+}
+
+export interface NodeJob {
+  runId: string;
+  pipelineId: string;
+  pipelineDir: string | null;
+  planned: PlannedNode;
+  /** Artifacts arriving on each input port, in edge order. */
+  inputs: Record<string, StoredArtifact[]>;
+  signal: AbortSignal;
+  onRunning(reason: string): void;
+  onProgress(update: NodeProgress): void;
+  onLog(line: string, level: LogLevel): void;
+}
+
+export type NodeOutcome =
+  | { state: 'cached' | 'succeeded'; reason: string; outputs: Record<string, StoredArtifact>; metrics: Record<string, number>; service?: ServiceHandle }
+  | { state: 'failed'; reason?: string; error: NodeFailure }
+  | { state: 'cancelled'; reason: string };
+
+const CANCELLED: NodeOutcome = { state: 'cancelled', reason: 'run cancelled' };
+
+export async function runNode(deps: NodeRunnerDeps, job: NodeJob): Promise<NodeOutcome> {
+  const { planned } = job;
+  const module = deps.runModules.get(planned.spec.type);
+  let parts: CacheKeyParts;
+  try {
+    parts = await keyPartsFor(deps, job, module);
+  } catch (error) {
+    return job.signal.aborted ? CANCELLED : failure(`node "${planned.id}": fingerprint failed: ${messageOf(error)}`, error);
+  }
+  if (job.signal.aborted) return CANCELLED;
+  const freshEveryRun = planned.spec.service === true || planned.spec.nonIdempotent === true;
+  const key = cacheKeyFor(parts, freshEveryRun ? job.runId : undefined);
+  try {
+    const alwaysRuns = alwaysRunsReason(planned.spec, planned.forceReason);
+    if (alwaysRuns === null) {
+      const cached = await findCachedOutputs(deps, job, key);
+      if (cached) {
+        await deps.history.record(job.pipelineId, planned.id, key, parts);
+        return { state: 'cached', reason: CACHE_HIT_REASON, outputs: cached, metrics: {} };
+      }
+    }
+    const reason = alwaysRuns ?? explainCacheMiss((await deps.history.latest(job.pipelineId, planned.id))?.parts, parts);
+    if (!module) return { state: 'failed', reason, error: { message: `no engine implementation for node type "${planned.spec.type}"` } };
+    job.onRunning(reason);
+    const outcome = await execute(deps, job, module, key);
+    if (outcome.state === 'succeeded') await deps.history.record(job.pipelineId, planned.id, key, parts);
+    return outcome.state === 'failed' || outcome.state === 'succeeded' ? { ...outcome, reason } : outcome;
+  } catch (error) {
+    return failure(`node "${planned.id}": the engine could not complete it: ${messageOf(error)}`, error);
+  }
+}
+
+async function keyPartsFor(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule | undefined): Promise<CacheKeyParts> {
+  const { planned } = job;
+  const inputKeys = Object.fromEntries(Object.entries(job.inputs).map(([port, artifacts]) => [port, artifacts.map((artifact) => artifact.record.key)]));
+  const parts: CacheKeyParts = { type: planned.spec.type, typeVersion: planned.spec.version, config: planned.config, inputKeys };
+  if (module?.fingerprint) {
+    const context = { nodeId: planned.id, config: structuredClone(planned.config), pipelineDir: job.pipelineDir, dataDir: deps.dataDir, signal: job.signal };
+    const fingerprint: unknown = await Promise.resolve().then(() => module.fingerprint!(context));
+    if (typeof fingerprint !== 'string') throw new Error(`the fingerprint hook returned ${typeof fingerprint}, not a string`);
+    parts.fingerprint = fingerprint;
+  }
+  return parts;
+}
+
+/** Every declared output's artifact, or null if any is missing. A node without outputs relies on its history. */
+async function findCachedOutputs(deps: NodeRunnerDeps, job: NodeJob, key: string): Promise<Record<string, StoredArtifact> | null> {
+  const { spec, id } = job.planned;
+  if (spec.outputs.length === 0) return (await deps.history.latest(job.pipelineId, id))?.key === key ? {} : null;
+  const outputs: Record<string, StoredArtifact> = {};
+  for (const port of spec.outputs) {
+    const artifact = await deps.artifacts.get(artifactKeyFor(key, port.name));
+    if (!artifact) return null;
+    outputs[port.name] = artifact;
+  }
+  return outputs;
+}
+
+async function execute(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule, key: string): Promise<NodeOutcome> {
+  const { planned, signal } = job;
+  const staging = await deps.artifacts.stage();
+  const { context, close } = createNodeContext({ ...job, staging, dataDir: deps.dataDir, services: deps.nodeServices });
+  const work = Promise.resolve().then(() => module.run(context));
+  const settled = await settleWithGrace(work, signal, deps.cancelGraceMs);
+  close();
+  if (settled.kind === 'abandoned') {
+    // The node may still be writing: discard now and again once it finally stops.
+    void work.then(stopReturnedService, () => undefined).finally(() => deps.artifacts.discard(staging).catch(() => undefined));
+    await deps.artifacts.discard(staging);
+    return { state: 'cancelled', reason: `did not stop within ${deps.cancelGraceMs} ms of the cancel; its output was discarded` };
+  }
+  if (signal.aborted) {
+    // Even a run that returned normally may have cut its work short, so its outputs are never cached.
+    if (settled.kind === 'fulfilled') await stopReturnedService(settled.value);
+    await deps.artifacts.discard(staging);
+    return CANCELLED;
+  }
+  if (settled.kind === 'rejected') {
+    await deps.artifacts.discard(staging);
+    if (settled.error instanceof NotImplementedYetError) return { state: 'failed', error: { message: settled.error.message } };
+    return failure(`node "${planned.id}" failed: ${messageOf(settled.error)}`, settled.error);
+  }
+  const checked = checkRunResult(planned.id, planned.spec, settled.value);
+  if (!checked.ok) {
+    await stopReturnedService(settled.value);
+    await deps.artifacts.discard(staging);
+    return { state: 'failed', error: { message: checked.message } };
+  }
+  return commitOutputs(deps, job, staging, key, checked.result);
+}
+
+async function commitOutputs(deps: NodeRunnerDeps, job: NodeJob, staging: StagingArea, key: string, result: NodeRunResult): Promise<NodeOutcome> {
+  const { planned } = job;
+  const outputs: Record<string, StoredArtifact> = {};
+  try {
+    for (const port of planned.spec.outputs) {
+      const record = { key: artifactKeyFor(key, port.name), type: port.type, port: port.name, nodeType: planned.spec.type, nodeId: planned.id, runId: job.runId, meta: result.outputs[port.name]?.meta ?? {} };
+      outputs[port.name] = await deps.artifacts.commit(staging, record, { replace: planned.forceReason !== null });
+    }
+  } catch (error) {
+    await stopReturnedService(result);
+    return failure(`node "${planned.id}": could not store its output: ${messageOf(error)}`, error);
+  } finally {
+    await deps.artifacts.discard(staging);
+  }
+  return { state: 'succeeded', reason: '', outputs, metrics: result.metrics ?? {}, ...(result.service ? { service: result.service } : {}) };
+}
+
+async function stopReturnedService(value: unknown): Promise<void> {
+  const service = (value as { service?: { stop?: unknown } } | null)?.service;
+  if (typeof service?.stop !== 'function') return;
+  try {
+    await (service.stop as () => Promise<void>)();
+  } catch {
+    // The service was never registered; nothing else can stop it either.
+  }
+}
+
+function failure(message: string, error: unknown): NodeOutcome {
+  const cause = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  return { state: 'failed', error: { message, cause } };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

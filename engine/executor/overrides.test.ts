@@ -1,0 +1,24 @@
+// Run-time config overrides: dot paths, array indexes, a fresh copy, and clear refusals.
+import { expect, it } from 'vitest';
+import { applyOverrides } from './overrides.ts';
+import { fixturePipeline } from './test-fixtures.ts';
+
+const pipeline = () => fixturePipeline([{ id: 'p', type: 'pretrain', config: { nEmbd: 64, optimizer: { lr: 0.1 }, sources: [{ path: 'a' }] } }]);
+
+it('sets top-level, nested and array fields, creating missing objects', () => {
+  const original = pipeline();
+  const changed = applyOverrides(original, [
+    { node: 'p', field: 'nEmbd', value: 128 },
+    { node: 'p', field: 'optimizer.lr', value: 0.01 },
+    { node: 'p', field: 'sources.0.path', value: 'b' },
+    { node: 'p', field: 'schedule.warmup.steps', value: 10 },
+  ]);
+  expect(changed.nodes[0]!.config).toEqual({ nEmbd: 128, optimizer: { lr: 0.01 }, sources: [{ path: 'b' }], schedule: { warmup: { steps: 10 } } });
+  expect(original.nodes[0]!.config).toEqual(pipeline().nodes[0]!.config);
+});
+
+it('refuses unknown nodes, empty path segments and paths through plain values', () => {
+  expect(() => applyOverrides(pipeline(), [{ node: 'x', field: 'a', value: 1 }])).toThrow('override x.a: there is no node "x" in the pipeline');
+  expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'a..b', value: 1 }])).toThrow(/not a valid field path/);
+  expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'nEmbd.x', value: 1 }])).toThrow('override p.nEmbd.x: "nEmbd" holds 64, not an object, so it has no field "x"');
+});

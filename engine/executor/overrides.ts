@@ -1,0 +1,40 @@
+// One-off config changes for a single run (`crucible run --set node.field=value`), applied to a copy of the
+// pipeline before validation, so a bad value is reported like any other config problem.
+import type { Pipeline } from '../../app/pipeline/schema.ts';
+import { RunRequestError } from './run-errors.ts';
+
+export interface ConfigOverride {
+  node: string;
+  /** Dot path into the node's config; numeric segments index arrays (`sources.0.path`). */
+  field: string;
+  value: unknown;
+}
+
+export function applyOverrides(pipeline: Pipeline, overrides: readonly ConfigOverride[]): Pipeline {
+  if (overrides.length === 0) return pipeline;
+  const copy = structuredClone(pipeline);
+  for (const { node: nodeId, field, value } of overrides) {
+    const node = copy.nodes.find((candidate) => candidate.id === nodeId);
+    if (!node) throw new RunRequestError(`override ${nodeId}.${field}: there is no node "${nodeId}" in the pipeline`);
+    const segments = field.split('.');
+    if (segments.some((segment) => segment === '')) throw new RunRequestError(`override for node "${nodeId}": "${field}" is not a valid field path; use dot paths like "optimizer.lr"`);
+    setAtPath(node.config, segments, value, `${nodeId}.${field}`);
+  }
+  return copy;
+}
+
+function setAtPath(target: Record<string, unknown> | unknown[], segments: string[], value: unknown, where: string): void {
+  const [head, ...rest] = segments as [string, ...string[]];
+  const container = target as Record<string, unknown>;
+  if (rest.length === 0) {
+    container[head] = value;
+    return;
+  }
+  let child = container[head];
+  if (child === undefined || child === null) {
+    child = /^\d+$/.test(rest[0]!) ? [] : {};
+    container[head] = child;
+  }
+  if (typeof child !== 'object') throw new RunRequestError(`override ${where}: "${head}" holds ${JSON.stringify(child)}, not an object, so it has no field "${rest[0]}"`);
+  setAtPath(child as Record<string, unknown>, rest, value, where);
+}

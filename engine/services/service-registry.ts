@@ -1,0 +1,103 @@
+// The long-lived services nodes started (deployments, API endpoints): what runs, and stopping them.
+// A service that ends by itself becomes `failed` (with an error) or `stopped`; every end is announced once.
+import { randomBytes } from 'node:crypto';
+import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
+import type { EngineEvent, ServiceInfo } from '../../app/protocol/run-events.ts';
+
+export interface ServiceRegistryOptions {
+  /** Called once per service when it stops or fails. Exceptions thrown here are ignored. */
+  onStopped?: (event: EngineEvent) => void;
+  /** Ended services kept in list() so clients can see why they ended; the oldest go first. */
+  endedServicesKept?: number;
+}
+
+export interface ServiceRegistration {
+  runId: string;
+  node: string;
+  handle: ServiceHandle;
+}
+
+interface Entry {
+  info: ServiceInfo;
+  handle: ServiceHandle;
+  stopping?: Promise<void>;
+}
+
+export class ServiceRegistry {
+  readonly #entries = new Map<string, Entry>();
+  readonly #onStopped: (event: EngineEvent) => void;
+  readonly #endedServicesKept: number;
+
+  constructor(options: ServiceRegistryOptions = {}) {
+    this.#onStopped = options.onStopped ?? (() => undefined);
+    this.#endedServicesKept = options.endedServicesKept ?? 50;
+  }
+
+  register({ runId, node, handle }: ServiceRegistration): ServiceInfo {
+    const id = `svc-${randomBytes(5).toString('hex')}`;
+    const info: ServiceInfo = { id, runId, node, kind: String(handle.kind), name: String(handle.name), startedAt: new Date().toISOString(), status: 'running' };
+    if (handle.url !== undefined) info.url = handle.url;
+    if (handle.details !== undefined) info.details = handle.details;
+    const entry: Entry = { info, handle };
+    this.#entries.set(id, entry);
+    if (handle.exited !== undefined) {
+      Promise.resolve(handle.exited).then(
+        (exit) => this.#end(entry, exit?.error ? 'failed' : 'stopped', exit?.error),
+        (error: unknown) => this.#end(entry, 'failed', messageOf(error)),
+      );
+    }
+    return { ...info };
+  }
+
+  list(): ServiceInfo[] {
+    return [...this.#entries.values()].map((entry) => ({ ...entry.info }));
+  }
+
+  running(): ServiceInfo[] {
+    return this.list().filter((info) => info.status === 'running');
+  }
+
+  get(id: string): ServiceInfo | undefined {
+    const entry = this.#entries.get(id);
+    return entry ? { ...entry.info } : undefined;
+  }
+
+  /** Stops one service; false when there is no such running service. A stop() that throws marks it failed. */
+  async stop(id: string): Promise<boolean> {
+    const entry = this.#entries.get(id);
+    if (!entry || entry.info.status !== 'running') return false;
+    entry.stopping ??= Promise.resolve()
+      .then(() => entry.handle.stop())
+      .then(
+        () => this.#end(entry, 'stopped'),
+        (error: unknown) => this.#end(entry, 'failed', `stop failed: ${messageOf(error)}`),
+      );
+    await entry.stopping;
+    return true;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running().map((info) => this.stop(info.id)));
+  }
+
+  #end(entry: Entry, status: 'stopped' | 'failed', error?: string): void {
+    if (entry.info.status !== 'running') return;
+    entry.info.status = status;
+    if (error) entry.info.details = { ...entry.info.details, error };
+    try {
+      this.#onStopped({ type: 'service.stopped', at: new Date().toISOString(), service: { ...entry.info } });
+    } catch {
+      // A broken listener must not keep a service marked as running.
+    }
+    this.#pruneEnded();
+  }
+
+  #pruneEnded(): void {
+    const ended = [...this.#entries.values()].filter((entry) => entry.info.status !== 'running');
+    for (const entry of ended.slice(0, Math.max(0, ended.length - this.#endedServicesKept))) this.#entries.delete(entry.info.id);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
