@@ -90,18 +90,18 @@ const MUTATIONS: Mutation[] = [
   // unknown node type or port
   (file, random) => {
     if (!Array.isArray(file.nodes) || file.nodes.length === 0) return;
-    const node = pick(random, file.nodes);
+    const node: any = pick(random, file.nodes as any[]);
     if (node && typeof node === 'object') node.type = pick(random, ['mystery', 'pretrain ', 'DATASET', '']);
   },
   (file, random) => {
     if (!Array.isArray(file.edges) || file.edges.length === 0) return;
-    const edge = pick(random, file.edges);
+    const edge: any = pick(random, file.edges as any[]);
     if (edge?.to) edge.to.port = pick(random, ['model', 'nope', '', 'tokens']);
   },
   // huge config numbers
   (file, random) => {
     if (!Array.isArray(file.nodes) || file.nodes.length === 0) return;
-    const node = pick(random, file.nodes);
+    const node: any = pick(random, file.nodes as any[]);
     if (node?.config && typeof node.config === 'object') node.config[pick(random, ['nLayer', 'nEmbd', 'maxSteps', 'vocabSize', 'port', 'text', 'repeat'])] = pick(random, [1e308, -5, 2 ** 31, 0.5, '12']);
   },
   // version games
