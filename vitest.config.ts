@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['app/**/*.test.ts', 'nodes/**/*.test.ts', 'engine/**/*.test.ts', 'main/**/*.test.ts', 'tools/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{app,nodes,engine,main,renderer,tools,test}/**/*.test.{ts,tsx}'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
