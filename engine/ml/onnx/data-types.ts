@@ -1,0 +1,67 @@
+// The element types the ML core uses, their ONNX TensorProto.DataType codes and their typed arrays.
+// Every other module names dtypes with these strings; ONNX's integer codes stay inside onnx/.
+
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
+
+export type TypedArrayFor<D extends DType> = D extends 'float32'
+  ? Float32Array
+  : D extends 'float64'
+    ? Float64Array
+    : D extends 'int64'
+      ? BigInt64Array
+      : D extends 'int32'
+        ? Int32Array
+        : Uint8Array;
+
+export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+
+/** TensorProto.DataType values from onnx.proto. */
+export const ONNX_DATA_TYPE: Record<DType, number> = {
+  float32: 1,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float64: 11,
+};
+
+export const BYTES_PER_ELEMENT: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  bool: 1,
+};
+
+export function isFloatDType(dtype: DType): dtype is 'float32' | 'float64' {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+/** Builds the typed array for `dtype` from plain numbers (int64 values must be safe integers). */
+export function typedArrayFrom(dtype: DType, values: readonly number[]): AnyTypedArray {
+  switch (dtype) {
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(values, (value) => BigInt(value));
+    case 'int32':
+      return Int32Array.from(values);
+    case 'bool':
+      return Uint8Array.from(values, (value) => (value ? 1 : 0));
+  }
+}
+
+/** Checks that `data` is the typed array ONNX Runtime expects for `dtype`. */
+export function assertTypedArrayMatches(dtype: DType, data: AnyTypedArray, where: string): void {
+  const expected: Record<DType, string> = {
+    float32: 'Float32Array',
+    float64: 'Float64Array',
+    int64: 'BigInt64Array',
+    int32: 'Int32Array',
+    bool: 'Uint8Array',
+  };
+  if (data.constructor.name !== expected[dtype]) {
+    throw new Error(`${where}: dtype ${dtype} needs a ${expected[dtype]}, got a ${data.constructor.name}`);
+  }
+}
