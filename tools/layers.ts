@@ -90,11 +90,14 @@ function checkRelative(file: string, layer: Exclude<Layer, 'free'>, target: stri
   return null;
 }
 
-/** Tests run only under the test runner, so they may use any package; their relative imports still point one way. */
-const isTestFile = (file: string) => /\.test\.tsx?$/.test(file);
+/**
+ * Tests and build configs (vite.config.ts...) run under Node tooling, never in the product's processes, so they may
+ * use any package; their relative imports still point one way.
+ */
+const isToolingFile = (file: string) => /\.test\.tsx?$|\.config\.[cm]?ts$/.test(file);
 
 function checkPackage(file: string, layer: Exclude<Layer, 'free'>, specifier: string, browserSafe: Set<string>): string | null {
-  if (isTestFile(file)) return null;
+  if (isToolingFile(file)) return null;
   const isNodeBuiltin = specifier.startsWith('node:');
   if (layer === 'app' && !BROWSER_PACKAGES.has(packageName(specifier))) {
     return `app/ is pure TypeScript: it may import only ${[...BROWSER_PACKAGES].join(', ')}, not "${specifier}"`;

@@ -1,0 +1,54 @@
+// Checks that malformed or unsupported tokenizer.json files fail with messages naming the file and the field.
+import { describe, expect, it } from 'vitest';
+import { BYTE_ALPHABET_BY_CODE_POINT } from './byte-level-alphabet.ts';
+import { byteLevelBpeToJson } from './byte-level-bpe-json.ts';
+import { loadHuggingFaceTokenizer } from './load-hugging-face-tokenizer.ts';
+import type { HuggingFaceTokenizerJson } from './hugging-face-schema.ts';
+
+function smallByteLevelJson(): HuggingFaceTokenizerJson {
+  const vocab = new Map(BYTE_ALPHABET_BY_CODE_POINT.map((char, id) => [char, id]));
+  vocab.set('he', 256);
+  return byteLevelBpeToJson({ vocab, merges: [['h', 'e']], addedTokens: [] });
+}
+
+describe('loadHuggingFaceTokenizer', () => {
+  it('loads a byte-level BPE file from its text', () => {
+    const tokenizer = loadHuggingFaceTokenizer(JSON.stringify(smallByteLevelJson()));
+    expect(tokenizer.encode('hehe')).toEqual([256, 256]);
+  });
+
+  it('reports text that is not JSON, naming the file', () => {
+    expect(() => loadHuggingFaceTokenizer('{"model": ', 'models/gpt2/tokenizer.json')).toThrow(/^models\/gpt2\/tokenizer.json: not valid JSON/);
+  });
+
+  it('reports a missing model and a vocabulary with bad ids', () => {
+    expect(() => loadHuggingFaceTokenizer({ added_tokens: [] })).toThrow(/tokenizer.json: not a valid tokenizer.json: model is required/);
+    const badIds = smallByteLevelJson();
+    badIds.model['vocab'] = { a: -1 };
+    expect(() => loadHuggingFaceTokenizer(badIds)).toThrow(/model.vocab .*non-negative integer id/);
+  });
+
+  it('rejects model types other than BPE', () => {
+    expect(() => loadHuggingFaceTokenizer({ model: { type: 'WordPiece', vocab: {} } })).toThrow(/model.type is "WordPiece"; Crucible loads BPE tokenizers only/);
+  });
+
+  it('rejects a merge that is not two tokens', () => {
+    const file = smallByteLevelJson();
+    file.model['merges'] = ['h e x'];
+    expect(() => loadHuggingFaceTokenizer(file)).toThrow(/model.merges\[0\] "h e x" must be two tokens/);
+  });
+
+  it('rejects a merge whose parts are not in the vocabulary', () => {
+    const file = smallByteLevelJson();
+    file.model['merges'] = ['he he'];
+    expect(() => loadHuggingFaceTokenizer(file)).toThrow(/"hehe" not in the vocabulary/);
+  });
+
+  it('rejects pre-tokenizers and model options it cannot reproduce', () => {
+    const metaspace = { ...smallByteLevelJson(), pre_tokenizer: { type: 'Metaspace' } };
+    expect(() => loadHuggingFaceTokenizer(metaspace)).toThrow(/pre_tokenizer "Metaspace" is not supported/);
+    const byteFallback = smallByteLevelJson();
+    byteFallback.model['byte_fallback'] = true;
+    expect(() => loadHuggingFaceTokenizer(byteFallback)).toThrow(/model options not supported: byte_fallback true/);
+  });
+});

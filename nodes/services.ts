@@ -1,0 +1,12 @@
+// What node runs may ask of the engine (ctx.services): the capabilities that live in engine/ — training,
+// tokenizers, serving — seen from the nodes as interfaces. Types only: nodes never import engine/ (the layering
+// rule); the engine implements this interface and hands it to every run.
+//
+// Each capability is added by the work that needs it, as one member with its own interface file beside this one
+// (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
+
+import type { TokenizerService } from './services/tokenizer-service.ts';
+
+export interface NodeServices {
+  tokenizers: TokenizerService;
+}
