@@ -1,26 +1,17 @@
 // The node-type catalogue as plain JSON: what the engine API serves and the palette, inspector and CLI render.
 import { z } from 'zod';
 import { defaultConfig } from './config.ts';
-import type { PortSpec } from './ports.ts';
 import type { NodeRegistry } from './registry.ts';
-import type { NodeCategory, NodeSpec } from './spec.ts';
+import type { NodeSpec } from './spec.ts';
 
-export interface NodeTypeInfo {
-  type: string;
-  title: string;
-  category: NodeCategory;
-  summary: string;
-  docs: string;
-  version: number;
-  icon: string;
-  inputs: PortSpec[];
-  outputs: PortSpec[];
+/** A spec as plain JSON: the identity and ports as they are, the zod config as JSON Schema plus its defaults. */
+export type NodeTypeInfo = Pick<NodeSpec, 'type' | 'title' | 'category' | 'summary' | 'docs' | 'version' | 'icon' | 'inputs' | 'outputs'> & {
   /** JSON Schema of the config as users write it (defaults make fields optional). */
   configSchema: Record<string, unknown>;
   defaults: Record<string, unknown>;
   service: boolean;
   nonIdempotent: boolean;
-}
+};
 
 export function configJsonSchema(spec: NodeSpec): Record<string, unknown> {
   const schema = z.toJSONSchema(spec.config, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

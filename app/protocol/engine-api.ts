@@ -22,6 +22,9 @@ export const ROUTES = {
   artifacts: '/api/artifacts',
   services: '/api/services',
   stopService: '/api/services/:serviceId/stop',
+  apiKeys: '/api/keys',
+  revokeApiKey: '/api/keys/:keyName/revoke',
+  usage: '/api/usage',
   events: '/api/events',
 } as const;
 
@@ -123,5 +126,7 @@ export interface LogLine {
 }
 
 export type NodeTypesResponse = NodeTypeInfo[];
-export type ArtifactsResponse = (ArtifactSummary & { nodeId: string; nodeType: string; runId: string })[];
+/** An artifact with the node and run that made it. */
+export type ArtifactListItem = ArtifactSummary & { nodeId: string; nodeType: string; runId: string };
+export type ArtifactsResponse = ArtifactListItem[];
 export type ServicesResponse = ServiceInfo[];
