@@ -16,7 +16,7 @@ describe('checkLayers', () => {
         'nodes/x/spec.ts': "import { z } from 'zod';",
         'nodes/x/run.ts': "import fs from 'node:fs'; import '../../app/a.ts';",
         'engine/e.ts': "import '../nodes/x/run.ts'; import '../app/a.ts';",
-        'renderer/r.tsx': "import '../nodes/specs.ts'; import '../app/a.ts'; import 'react';",
+        'renderer/r.tsx': "import '../nodes/specs.ts'; import '../app/a.ts'; import 'react'; import t from '../examples/x.crucible.json';",
         'renderer/vite.config.ts': "import path from 'node:path'; import { defineConfig } from 'vite';",
         'main/m.ts': "import '../app/a.ts'; import 'electron';",
       }),

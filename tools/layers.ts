@@ -78,7 +78,11 @@ const ALLOWED_LAYERS: Record<Exclude<Layer, 'free'>, Layer[]> = {
   main: ['app', 'main'],
 };
 
+/** Example pipelines are data every layer may read (the canvas offers them as templates). */
+const isExamplePipeline = (target: string) => target.startsWith('examples/') && target.endsWith('.crucible.json');
+
 function checkRelative(file: string, layer: Exclude<Layer, 'free'>, target: string, browserSafe: Set<string>): string | null {
+  if (isExamplePipeline(target)) return null;
   const targetLayer = layerOf(target);
   if (!ALLOWED_LAYERS[layer].includes(targetLayer)) {
     return `${layer}/ must not import ${targetLayer === 'free' ? target : `${targetLayer}/`} (imports point one way: app ← nodes ← engine, app ← node specs ← renderer, main → app)`;

@@ -1,0 +1,36 @@
+// What the main process answers on each IPC channel: files and recent files, path pickers, the title bar's document
+// state, the engine's connection and status, the app version, the engine log, and "the renderer is ready".
+import type { EngineConnection, EngineStatus, ParsedInvokeRequest } from '../../app/protocol/desktop-ipc.ts';
+import type { IpcRouter } from './ipc.ts';
+import type { PipelineFiles } from './pipeline-files.ts';
+import type { RecentFiles } from './recent-files.ts';
+import type { RotatingLog } from './rotating-log.ts';
+import type { DocumentState } from './window.ts';
+
+export interface DesktopHandlerDeps {
+  files: PipelineFiles;
+  recent: RecentFiles;
+  log: RotatingLog;
+  appVersion: string;
+  engine: { connection(): EngineConnection | null; readonly status: EngineStatus };
+  pickPath: (request: ParsedInvokeRequest<'pickPath'>) => Promise<string | null>;
+  revealFile: (file: string) => void;
+  onDocumentState: (state: DocumentState) => void;
+  onWindowReady: () => void;
+}
+
+export function registerDesktopHandlers(router: IpcRouter, deps: DesktopHandlerDeps): void {
+  router.handle('openPipelineDialog', () => deps.files.openWithDialog());
+  router.handle('openRecentPipeline', ({ path }) => deps.files.openRecent(path));
+  router.handle('savePipeline', (request) => deps.files.save(request));
+  router.handle('listRecentFiles', () => deps.recent.list());
+  router.handle('clearRecentFiles', () => deps.recent.clear());
+  router.handle('pickPath', (request) => deps.pickPath(request));
+  router.handle('setDocumentState', (state) => deps.onDocumentState(state));
+  router.handle('getEngineConnection', () => deps.engine.connection());
+  router.handle('getEngineStatus', () => deps.engine.status);
+  router.handle('getAppVersion', () => deps.appVersion);
+  router.handle('readLogs', (request) => ({ file: deps.log.file, text: deps.log.readTail(request?.maxBytes ?? 256 * 1024) }));
+  router.handle('revealLogs', () => deps.revealFile(deps.log.file));
+  router.handle('windowReady', () => deps.onWindowReady());
+}

@@ -1,0 +1,32 @@
+// The preload: puts one small typed API (`window.crucibleDesktop`, see app/protocol/desktop-ipc.ts) into the page
+// through contextBridge. The page never sees ipcRenderer, IPC events or any Node API.
+import { contextBridge, ipcRenderer, type IpcRenderer } from 'electron';
+import {
+  DESKTOP_API_GLOBAL,
+  INVOKE_CHANNELS,
+  INVOKE_NAMES,
+  PUSH_CHANNELS,
+  PUSH_NAMES,
+  listenerMethodName,
+  type DesktopApi,
+} from '../../app/protocol/desktop-ipc.ts';
+
+export function createDesktopApi(ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>): DesktopApi {
+  const api: Record<string, unknown> = {};
+  for (const name of INVOKE_NAMES) {
+    const channel = INVOKE_CHANNELS[name];
+    api[name] = (request?: unknown) => ipc.invoke(channel, request);
+  }
+  for (const name of PUSH_NAMES) {
+    const channel = PUSH_CHANNELS[name];
+    api[listenerMethodName(name)] = (listener: (payload: unknown) => void) => {
+      // Only the payload crosses over: the IPC event would hand the page a way to reach ipcRenderer.
+      const forward = (_event: unknown, payload: unknown) => listener(payload);
+      ipc.on(channel, forward);
+      return () => void ipc.removeListener(channel, forward);
+    };
+  }
+  return Object.freeze(api) as unknown as DesktopApi;
+}
+
+contextBridge.exposeInMainWorld(DESKTOP_API_GLOBAL, createDesktopApi(ipcRenderer));
