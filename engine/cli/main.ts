@@ -6,9 +6,11 @@ import { resolveDataDir } from '../config/data-dir.ts';
 import { Engine } from '../engine.ts';
 import { CRUCIBLE_VERSION } from '../version.ts';
 import { nodeTypesCommand } from './commands/node-types.ts';
+import { keysCommand } from './commands/keys.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { studioCommand } from './commands/studio.ts';
+import { usageCommand } from './commands/usage.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 import { parseSetFlag } from './set-override.ts';
@@ -25,6 +27,13 @@ Commands:
   node-types [--json]           List the node types and their ports
   runs [--json] [--limit N]     Show the run history
   studio [--port N] [--no-open] Start the engine and serve the studio to a browser
+  keys create --name N          Create an API key (shown once) for api-endpoints
+      [--models a,b] [--rpm N] [--tpm N] [--concurrency N]
+      [--budget AMOUNT --period day|month] [--expires DATE] [--json]
+  keys list [--json]            Show API keys (never their secrets)
+  keys revoke NAME              Revoke a key; requests with it get 401
+  usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json]
+                                API usage per day, key and model
 
 Options for every command:
   --data-dir DIR                Where artifacts and run history live (or CRUCIBLE_DATA_DIR)
@@ -98,6 +107,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
       return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'] }, io));
     }
+    case 'keys':
+      return keysCommand(rest, io);
+    case 'usage':
+      return usageCommand(rest, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -10,6 +10,7 @@ import { registerCatalogueRoutes } from './routes/catalogue-routes.ts';
 import { registerEventRoutes } from './routes/event-routes.ts';
 import { registerResourceRoutes } from './routes/resource-routes.ts';
 import { registerRunRoutes } from './routes/run-routes.ts';
+import { registerServingRoutes } from './routes/serving-routes.ts';
 import { SessionCodes } from './session-codes.ts';
 import type { SseStream } from './sse-stream.ts';
 import { sendStaticFile } from './static-files.ts';
@@ -73,6 +74,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   registerRunRoutes(app, options.engine);
   registerResourceRoutes(app, options.engine);
   registerEventRoutes(app, options.engine, streams);
+  registerServingRoutes(app, options.engine);
 
   app.setNotFoundHandler(async (request, reply) => {
     if (!request.url.startsWith('/api/') && request.method === 'GET' && options.staticDir) {

@@ -1,0 +1,74 @@
+// `crucible keys` and `crucible usage` against a temporary data directory: the secret is printed once and works,
+// list never shows it, revoke refuses it, and usage prints the request log as a table or CSV.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ServingStore } from '../../serving/store/serving-store.ts';
+import type { CliIo } from '../io.ts';
+import { runCli } from '../main.ts';
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-keys-'));
+});
+afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: dataDir, onInterrupt: () => () => undefined };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+describe('crucible keys', () => {
+  it('creates a key shown once, lists it without the secret, and revokes it', async () => {
+    const created = await cli('keys', 'create', '--name', 'app', '--models', 'a,b', '--rpm', '60', '--budget', '5', '--period', 'month', '--expires', '2030-01-01');
+    expect(created.code).toBe(0);
+    const secret = /sk-[A-Za-z0-9_-]{43}/.exec(created.out)![0];
+    const store = ServingStore.open({ dataDir });
+    expect(store.keys.check(secret).ok).toBe(true);
+    store.close();
+    const listed = await cli('keys', 'list');
+    expect(listed.out).toContain('app');
+    expect(listed.out).toContain('models: a,b');
+    expect(listed.out).toContain('budget 5/month');
+    expect(listed.out).not.toContain(secret.slice(3, 20));
+    expect((await cli('keys', 'revoke', 'app')).code).toBe(0);
+    expect((await cli('keys', 'revoke', 'app')).code).toBe(1);
+    const reopened = ServingStore.open({ dataDir });
+    expect(reopened.keys.check(secret)).toMatchObject({ ok: false, reason: 'revoked' });
+    reopened.close();
+  });
+
+  it('refuses bad options with usage errors that name the flag', async () => {
+    const noPeriod = await cli('keys', 'create', '--name', 'x', '--budget', '5');
+    expect(noPeriod.code).toBe(64);
+    expect(noPeriod.err).toContain('--period');
+    const badDate = await cli('keys', 'create', '--name', 'x', '--expires', 'tomorrow');
+    expect(badDate.err).toContain('--expires');
+  });
+});
+
+describe('crucible usage', () => {
+  it('prints per day/key/model rows as a table and as CSV, filtered by key and date', async () => {
+    await cli('keys', 'create', '--name', 'app');
+    const store = ServingStore.open({ dataDir });
+    const keyId = store.keys.list()[0]!.id;
+    const row = { endpoint: '/v1/completions', errorCode: null, currency: 'USD', latencyMs: 10, ttftMs: 2 };
+    store.requests.record({ ...row, requestId: 'r1', keyId, model: 'm', status: 200, promptTokens: 3, completionTokens: 5, cost: 0.25, at: '2026-03-01T10:00:00.000Z' });
+    store.requests.record({ ...row, requestId: 'r2', keyId, model: 'm', status: 429, promptTokens: 0, completionTokens: 0, cost: 0, at: '2026-03-02T10:00:00.000Z' });
+    store.close();
+    const table = await cli('usage', '--key', 'app');
+    expect(table.out).toMatch(/2026-03-01\s+app\s+m\s+1\s+0\s+3\s+5\s+0\.2500 USD/);
+    expect(table.out).toMatch(/total\s+2\s+1\s+3\s+5/);
+    const csv = await cli('usage', '--since', '2026-03-02', '--csv');
+    expect(csv.out.trim().split('\n')).toEqual(['day,key,model,requests,errors,promptTokens,completionTokens,cost,currency,avgLatencyMs,avgTtftMs', '2026-03-02,app,m,1,1,0,0,0,USD,10,2']);
+  });
+});

@@ -1,0 +1,115 @@
+// `crucible keys create|list|revoke`: the API keys api-endpoints check. A new key's secret is printed once and
+// never stored; only its hash is kept in the data directory's database.
+import { parseArgs } from 'node:util';
+import { createApiKeyRequestSchema, type ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
+import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
+import { resolveDataDir } from '../../config/data-dir.ts';
+import { ServingStore } from '../../serving/store/serving-store.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
+
+const CREATE_OPTIONS = {
+  name: { type: 'string' },
+  models: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  concurrency: { type: 'string' },
+  budget: { type: 'string' },
+  period: { type: 'string' },
+  expires: { type: 'string' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+} as const;
+
+export function keysCommand(args: string[], io: CliIo): number {
+  const [action, ...rest] = args;
+  if (action === 'create') return createKey(rest, io);
+  if (action === 'list') return listKeys(rest, io);
+  if (action === 'revoke') return revokeKey(rest, io);
+  throw new UsageError(action === undefined ? 'keys needs an action: create, list or revoke' : `unknown keys action "${action}"; use create, list or revoke`);
+}
+
+function createKey(args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, options: CREATE_OPTIONS, strict: true });
+  const request = {
+    name: values.name,
+    models: values.models === undefined ? null : values.models.split(',').map((model) => model.trim()).filter(Boolean),
+    rpm: numberFlag(values.rpm, '--rpm'),
+    tpm: numberFlag(values.tpm, '--tpm'),
+    concurrency: numberFlag(values.concurrency, '--concurrency'),
+    budget: numberFlag(values.budget, '--budget'),
+    period: values.period ?? null,
+    expiresAt: values.expires ?? null,
+  };
+  const parsed = createApiKeyRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    const details = describeZodIssues(parsed.error, request).map((issue) => `${flagFor(issue.field)}: ${issue.message}`);
+    throw new UsageError(`keys create: ${details.join('; ')}`);
+  }
+  return withStore(values['data-dir'], io, (store) => {
+    const created = store.keys.create(parsed.data);
+    if (values.json) io.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+    else {
+      io.stdout.write(`Created API key "${created.info.name}" (${created.info.id}). Copy it now; it will not be shown again:\n\n  ${created.key}\n\n`);
+    }
+    return EXIT.ok;
+  });
+}
+
+function listKeys(args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } }, strict: true });
+  return withStore(values['data-dir'], io, (store) => {
+    const keys = store.keys.list();
+    if (values.json) io.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+    else if (keys.length === 0) io.stdout.write('no API keys yet; create one with "crucible keys create --name NAME"\n');
+    else for (const key of keys) io.stdout.write(`${describeKey(key)}\n`);
+    return EXIT.ok;
+  });
+}
+
+function revokeKey(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({ args, options: { 'data-dir': { type: 'string' } }, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('keys revoke needs the NAME of one key');
+  return withStore(values['data-dir'], io, (store) => {
+    const revoked = store.keys.revoke(positionals[0]!);
+    if (!revoked) {
+      io.stderr.write(`keys revoke: no active key named "${positionals[0]}"; see "crucible keys list"\n`);
+      return EXIT.failed;
+    }
+    io.stdout.write(`Revoked API key "${revoked.name}" (${revoked.hint}); requests with it now get 401.\n`);
+    return EXIT.ok;
+  });
+}
+
+function withStore(dataDirFlag: string | undefined, io: CliIo, use: (store: ServingStore) => number): number {
+  const store = ServingStore.open({ dataDir: resolveDataDir(dataDirFlag, io.env) });
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+function numberFlag(text: string | undefined, flag: string): number | null {
+  if (text === undefined) return null;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got "${text}"`);
+  return value;
+}
+
+function flagFor(field: string): string {
+  return field === 'expiresAt' ? '--expires' : field ? `--${field}` : 'options';
+}
+
+function describeKey(key: ApiKeyInfo): string {
+  const limits = [key.rpm !== null && `rpm ${key.rpm}`, key.tpm !== null && `tpm ${key.tpm}`, key.concurrency !== null && `concurrency ${key.concurrency}`].filter(Boolean);
+  const parts = [
+    key.name.padEnd(20),
+    key.status.padEnd(8),
+    key.hint,
+    `models: ${key.models?.join(',') ?? 'all'}`,
+    limits.length > 0 ? limits.join(', ') : 'default limits',
+    key.budget !== null ? `budget ${key.budget}/${key.period}` : 'no budget',
+    key.expiresAt ? `expires ${key.expiresAt}` : 'no expiry',
+  ];
+  return parts.join('  ');
+}

@@ -1,0 +1,82 @@
+// The sampler and the stop-string watcher: greedy, top-k, top-p, bias, penalties and seeds; held-back stop prefixes.
+import { describe, expect, it } from 'vitest';
+import { GenerationOutput } from './generation-output.ts';
+import { adjustLogits, logSoftmax, pickToken, type SamplingSettings } from './sampling.ts';
+import { seededRandom } from './seeded-random.ts';
+import { StopSequenceWatcher } from './stop-sequences.ts';
+
+const LOGITS = [2, 1.5, 1, 0.5, 0];
+const plain: SamplingSettings = { temperature: 1, topP: 1, topK: 0, frequencyPenalty: 0, presencePenalty: 0, logitBias: new Map() };
+
+function histogram(settings: SamplingSettings, draws = 4_000, seed = 1): number[] {
+  const random = seededRandom(seed);
+  const counts = LOGITS.map(() => 0);
+  const adjusted = adjustLogits(LOGITS, settings, new Map());
+  for (let i = 0; i < draws; i++) counts[pickToken(adjusted, settings, random)]!++;
+  return counts;
+}
+
+describe('sampling', () => {
+  it('is greedy at temperature 0 and with top_k 1', () => {
+    expect(histogram({ ...plain, temperature: 0 })).toEqual([4_000, 0, 0, 0, 0]);
+    expect(histogram({ ...plain, topK: 1 })).toEqual([4_000, 0, 0, 0, 0]);
+  });
+
+  it('samples in proportion to softmax at temperature 1', () => {
+    const expected = [...logSoftmax(LOGITS)].map((logprob) => Math.exp(logprob) * 4_000);
+    histogram(plain).forEach((count, tokenId) => expect(Math.abs(count - expected[tokenId]!)).toBeLessThan(120));
+  });
+
+  it('keeps only the top-k tokens and the top-p nucleus', () => {
+    expect(histogram({ ...plain, topK: 2 }).slice(2)).toEqual([0, 0, 0]);
+    // Softmax of LOGITS: 0.39, 0.24, 0.14, ... → a 0.5 nucleus needs the first two tokens.
+    const nucleus = histogram({ ...plain, topP: 0.5 });
+    expect(nucleus.slice(2)).toEqual([0, 0, 0]);
+    expect(nucleus[1]).toBeGreaterThan(0);
+  });
+
+  it('bans and forces tokens with logit_bias', () => {
+    expect(histogram({ ...plain, logitBias: new Map([[0, -100]]) })[0]).toBe(0);
+    expect(histogram({ ...plain, logitBias: new Map([[4, 100]]) })[4]).toBe(4_000);
+  });
+
+  it('subtracts frequency and presence penalties for generated tokens only', () => {
+    const adjusted = adjustLogits(LOGITS, { ...plain, frequencyPenalty: 0.5, presencePenalty: 1 }, new Map([[0, 3]]));
+    expect([...adjusted]).toEqual([2 - 1.5 - 1, 1.5, 1, 0.5, 0]);
+  });
+
+  it('repeats exactly for a seed and differs across seeds', () => {
+    const draws = (seed: number) => {
+      const random = seededRandom(seed);
+      return Array.from({ length: 30 }, () => pickToken(Float64Array.from(LOGITS), plain, random));
+    };
+    expect(draws(3)).toEqual(draws(3));
+    expect(draws(3)).not.toEqual(draws(4));
+  });
+});
+
+describe('stop strings', () => {
+  it('holds back a possible stop prefix and releases it when it turns out not to be one', () => {
+    const watcher = new StopSequenceWatcher(['\nUser:']);
+    expect(watcher.push('Hello\nUs')).toEqual({ released: 'Hello', stopped: false });
+    expect(watcher.push('ually')).toEqual({ released: '\nUsually', stopped: false });
+    expect(watcher.push(' fine\nUser: more')).toEqual({ released: ' fine', stopped: true });
+    expect(watcher.push('after')).toEqual({ released: '', stopped: true });
+  });
+
+  it('gives back held text at the end when no stop string completed', () => {
+    const watcher = new StopSequenceWatcher(['END']);
+    expect(watcher.push('the EN')).toEqual({ released: 'the ', stopped: false });
+    expect(watcher.flush()).toBe('EN');
+  });
+
+  it('counts every generated token but returns only text before the stop, with offsets for logprobs', () => {
+    const output = new GenerationOutput(['cd']);
+    const deltas = ['ab', 'c', 'de'].map((text, tokenId) => output.accept({ type: 'token', tokenId, text, logprob: -1 }));
+    expect(deltas.map((delta) => delta.text)).toEqual(['ab', '', '']);
+    expect(output.text).toBe('ab');
+    expect(output.finishReason).toBe('stop');
+    expect(output.completionTokens).toBe(3);
+    expect(output.visibleTokens.map((token) => token.textOffset)).toEqual([0]);
+  });
+});

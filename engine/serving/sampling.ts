@@ -1,0 +1,81 @@
+// Turns one step's logits into the next token, honouring OpenAI's sampling parameters. Runtimes share it, so
+// every model samples the same way: bias and penalties first, then temperature, top-k, top-p.
+import type { GenerationRequest, TokenAlternative } from './text-generator.ts';
+
+export type SamplingSettings = Pick<
+  GenerationRequest,
+  'temperature' | 'topP' | 'topK' | 'frequencyPenalty' | 'presencePenalty' | 'logitBias'
+>;
+
+/**
+ * Adds `logit_bias` and subtracts OpenAI's penalties: frequency × (times the token was generated) and presence ×
+ * (whether it was generated at all). `generatedCounts` covers the completion only, as OpenAI's do.
+ */
+export function adjustLogits(logits: ArrayLike<number>, settings: SamplingSettings, generatedCounts: ReadonlyMap<number, number>): Float64Array {
+  const adjusted = Float64Array.from(logits);
+  for (const [tokenId, bias] of settings.logitBias) {
+    if (tokenId >= 0 && tokenId < adjusted.length) adjusted[tokenId]! += bias;
+  }
+  for (const [tokenId, count] of generatedCounts) {
+    if (count > 0) adjusted[tokenId]! -= settings.frequencyPenalty * count + settings.presencePenalty;
+  }
+  return adjusted;
+}
+
+/** Natural-log probabilities of the logits. */
+export function logSoftmax(logits: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+  const logSum = max + Math.log(sum);
+  return Float64Array.from(logits, (value) => value - logSum);
+}
+
+/** Picks a token from adjusted logits. `random` yields floats in [0, 1). */
+export function pickToken(adjusted: Float64Array, settings: SamplingSettings, random: () => number): number {
+  if (settings.temperature === 0) return argmax(adjusted);
+  const order = Array.from(adjusted.keys()).sort((a, b) => adjusted[b]! - adjusted[a]! || a - b);
+  const kept = settings.topK > 0 ? order.slice(0, settings.topK) : order;
+  const weights = softmaxOf(kept.map((tokenId) => adjusted[tokenId]! / settings.temperature));
+  const nucleus = nucleusSize(weights, settings.topP);
+  let total = 0;
+  for (let i = 0; i < nucleus; i++) total += weights[i]!;
+  let remaining = random() * total;
+  for (let i = 0; i < nucleus; i++) {
+    remaining -= weights[i]!;
+    if (remaining < 0) return kept[i]!;
+  }
+  return kept[nucleus - 1]!;
+}
+
+/** The `count` most likely tokens under `logprobs`, most likely first. */
+export function topAlternatives(logprobs: Float64Array, count: number, textOf: (tokenId: number) => string): TokenAlternative[] {
+  if (count <= 0) return [];
+  const order = Array.from(logprobs.keys()).sort((a, b) => logprobs[b]! - logprobs[a]! || a - b);
+  return order.slice(0, count).map((tokenId) => ({ tokenId, text: textOf(tokenId), logprob: logprobs[tokenId]! }));
+}
+
+function argmax(values: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+function softmaxOf(values: number[]): number[] {
+  const max = values.reduce((a, b) => Math.max(a, b), -Infinity);
+  const exps = values.map((value) => Math.exp(value - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((value) => value / sum);
+}
+
+/** How many of the (descending) weights the smallest prefix with mass ≥ topP needs; at least one. */
+function nucleusSize(sortedWeights: number[], topP: number): number {
+  if (topP >= 1) return sortedWeights.length;
+  let mass = 0;
+  for (let i = 0; i < sortedWeights.length; i++) {
+    mass += sortedWeights[i]!;
+    if (mass >= topP) return i + 1;
+  }
+  return sortedWeights.length;
+}

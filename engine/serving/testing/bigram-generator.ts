@@ -1,0 +1,123 @@
+// Test support: a real, tiny TextGenerator — a character-level bigram model counted from a text and sampled with
+// the shared sampler, deterministic for a seed. It lets the serving layer be tested end to end without ONNX.
+import { randomInt } from 'node:crypto';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { adjustLogits, logSoftmax, pickToken, topAlternatives } from '../sampling.ts';
+import { seededRandom } from '../seeded-random.ts';
+import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator } from '../text-generator.ts';
+
+export const END_OF_TEXT = '<|endoftext|>';
+const END_ID = 0;
+const UNKNOWN_ID = 1;
+
+export interface BigramGeneratorOptions {
+  modelId: string;
+  /** Text the bigram counts come from; its characters are the vocabulary. */
+  trainingText: string;
+  contextLength?: number;
+  chatTemplate?: string;
+  /** Pause before each token, to hold a batch slot for a while in tests. */
+  tokenDelayMs?: number;
+  /** Starts in "loading"; call markReady(). */
+  startLoading?: boolean;
+}
+
+export class BigramGenerator implements TextGenerator {
+  readonly modelId: string;
+  readonly contextLength: number;
+  readonly vocabularySize: number;
+  readonly chatTemplate?: string;
+  readonly specialTokens = { eos: END_OF_TEXT };
+  tokenDelayMs: number;
+  /** Generations currently running, to check that cancelled ones really stop. */
+  active = 0;
+  readonly #characters: string[];
+  readonly #idOf: Map<string, number>;
+  /** logits[previous][next]: log of add-one smoothed bigram frequencies. */
+  readonly #logits: Float64Array[];
+  #health: GeneratorHealth;
+  #failure: Error | null = null;
+
+  constructor(options: BigramGeneratorOptions) {
+    this.modelId = options.modelId;
+    this.contextLength = options.contextLength ?? 256;
+    if (options.chatTemplate !== undefined) this.chatTemplate = options.chatTemplate;
+    this.tokenDelayMs = options.tokenDelayMs ?? 0;
+    this.#health = options.startLoading ? 'loading' : 'ready';
+    this.#characters = [END_OF_TEXT, '\uFFFD', ...[...new Set(options.trainingText)].sort()];
+    this.#idOf = new Map(this.#characters.map((character, id) => [character, id]));
+    this.vocabularySize = this.#characters.length;
+    this.#logits = countBigrams(this.tokenize(options.trainingText), this.vocabularySize);
+  }
+
+  markReady(): void {
+    this.#health = 'ready';
+  }
+
+  /** Every later generate() throws `error`, as a crashed worker would; health becomes "failed". */
+  crash(error = new Error('bigram test generator: worker crashed')): void {
+    this.#health = 'failed';
+    this.#failure = error;
+  }
+
+  health(): GeneratorHealth {
+    return this.#health;
+  }
+
+  tokenize(text: string): number[] {
+    return [...text].map((character) => this.#idOf.get(character) ?? UNKNOWN_ID);
+  }
+
+  detokenize(tokenIds: number[]): string {
+    return tokenIds.map((id) => (id === END_ID ? '' : (this.#characters[id] ?? '\uFFFD'))).join('');
+  }
+
+  async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
+    this.active++;
+    try {
+      yield* this.#sample(request, signal);
+    } finally {
+      this.active--;
+    }
+  }
+
+  async *#sample(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
+    const random = seededRandom(request.seed ?? randomInt(2 ** 47));
+    const counts = new Map<number, number>();
+    let previous = request.promptTokens.at(-1) ?? END_ID;
+    for (let produced = 0; produced < request.maxTokens; produced++) {
+      // Yielding to the event loop each token keeps /health and other requests answered while generating.
+      await (this.tokenDelayMs > 0 ? sleep(this.tokenDelayMs) : nextTurn());
+      if (this.#failure) throw this.#failure;
+      if (signal.aborted) return;
+      const adjusted = adjustLogits(this.#logits[previous]!, request, counts);
+      const tokenId = pickToken(adjusted, request, random);
+      if (tokenId === END_ID) {
+        yield { type: 'finish', reason: 'stop' };
+        return;
+      }
+      counts.set(tokenId, (counts.get(tokenId) ?? 0) + 1);
+      yield { type: 'token', tokenId, text: this.detokenize([tokenId]), ...this.#logprobsFor(adjusted, tokenId, request) };
+      previous = tokenId;
+    }
+    yield { type: 'finish', reason: 'length' };
+  }
+
+  #logprobsFor(adjusted: Float64Array, tokenId: number, request: GenerationRequest) {
+    if (!request.logprobs) return {};
+    const logprobs = logSoftmax(adjusted);
+    const textOf = (id: number) => this.detokenize([id]);
+    return { logprob: logprobs[tokenId]!, topLogprobs: topAlternatives(logprobs, request.topLogprobs, textOf) };
+  }
+}
+
+function countBigrams(tokenIds: number[], vocabularySize: number): Float64Array[] {
+  const counts = Array.from({ length: vocabularySize }, () => new Float64Array(vocabularySize).fill(1));
+  // The text's end is an end-of-text after its last character, so the model can learn to stop.
+  const sequence = [END_ID, ...tokenIds, END_ID];
+  for (let i = 1; i < sequence.length; i++) counts[sequence[i - 1]!]![sequence[i]!]! += 1;
+  return counts.map((row) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((count) => Math.log(count / total));
+  });
+}

@@ -1,0 +1,69 @@
+// The seam between the serving API and a model runtime: what one deployment's generator must offer.
+// The ONNX runtime implements this; tests use the character-level bigram generator in testing/.
+
+/** Why a generation ended: a stop token or stop string ("stop"), or `maxTokens` reached ("length"). */
+export type FinishReason = 'stop' | 'length';
+
+export type GeneratorHealth = 'loading' | 'ready' | 'failed';
+
+/** Sampling settings after defaults and validation; every field is already in range. */
+export interface GenerationRequest {
+  promptTokens: number[];
+  /** Most tokens to generate; the serving layer guarantees promptTokens.length + maxTokens <= contextLength. */
+  maxTokens: number;
+  /** 0 means greedy (argmax). */
+  temperature: number;
+  /** Nucleus mass in (0, 1]; 1 keeps every token. */
+  topP: number;
+  /** Keep only the k most likely tokens; 0 keeps all. */
+  topK: number;
+  /** Same seed, same request → same tokens, alone or inside a batch. Absent: the runtime picks one. */
+  seed?: number;
+  frequencyPenalty: number;
+  presencePenalty: number;
+  /** Token id → value added to its logit (-100 bans, +100 forces). */
+  logitBias: ReadonlyMap<number, number>;
+  /** Report each sampled token's log probability. */
+  logprobs: boolean;
+  /** Alternatives to report with each token (0–20); only read when `logprobs` is true. */
+  topLogprobs: number;
+}
+
+export interface TokenAlternative {
+  tokenId: number;
+  text: string;
+  logprob: number;
+}
+
+export interface GeneratedToken {
+  tokenId: number;
+  /** The text this token adds. Runtimes with byte-level tokens hold back incomplete UTF-8 and emit it later. */
+  text: string;
+  logprob?: number;
+  topLogprobs?: TokenAlternative[];
+}
+
+/** What generate() yields: tokens, then exactly one finish. */
+export type GenerationEvent = ({ type: 'token' } & GeneratedToken) | { type: 'finish'; reason: FinishReason };
+
+export interface TextGenerator {
+  /** The id clients pass as `model`. */
+  readonly modelId: string;
+  /** Longest prompt plus completion, in tokens. */
+  readonly contextLength: number;
+  /** Valid token ids are 0 … vocabularySize - 1 (checked for `logit_bias` and token prompts). */
+  readonly vocabularySize: number;
+  /** The tokenizer's Jinja `chat_template`, if it has one; the serving layer's default template is used otherwise. */
+  readonly chatTemplate?: string;
+  /** Values templates may reference as `bos_token` / `eos_token`. */
+  readonly specialTokens?: { bos?: string; eos?: string };
+  tokenize(text: string): number[];
+  detokenize(tokenIds: number[]): string;
+  /**
+   * Generates until a stop token, `maxTokens`, or `signal` aborts (then it ends quietly, yielding nothing more).
+   * Stop strings are not the runtime's job: the serving layer watches the text and aborts. Errors thrown here
+   * reach the client as a 500 (or an error event mid-stream).
+   */
+  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
+  health(): GeneratorHealth;
+}
