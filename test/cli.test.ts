@@ -58,17 +58,36 @@ describe('crucible CLI', () => {
     expect(types.find((t) => t.type === 'distill')!.inputs.map((p) => `${p.name}:${p.type}`)).toEqual(['teacher:Model', 'tokens:Tokens']);
   });
 
-  it('run --json prints NDJSON ending with run.finished, and fails clearly for nodes not implemented yet', () => {
-    const { code, stdout } = crucible('run', example, '--json', '--set', 'train.maxSteps=10');
-    expect(code).toBe(1);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+  it('run --json prints NDJSON ending with run.finished, caches, and says why a node re-runs', () => {
+    const corpus = path.join(tmp, 'corpus.txt');
+    writeFileSync(corpus, 'To be, or not to be, that is the question.\n'.repeat(50));
+    const file = path.join(tmp, 'data.crucible.json');
+    const pipeline = { format: 'crucible.pipeline', version: 1, name: 'data only', nodes: [{ id: 'data', type: 'dataset', typeVersion: 1, config: { sources: [{ path: 'corpus.txt' }], documentSplit: 'none' } }], edges: [] };
+    writeFileSync(file, JSON.stringify(pipeline));
+    const lastLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+    const first = crucible('run', file, '--json');
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines[0].type).toBe('run.started');
-    const last = lines.at(-1);
-    expect(last).toMatchObject({ type: 'run.finished', status: 'failed' });
-    expect(last.nodes.data).toMatchObject({ state: 'failed', cached: false, error: { message: expect.stringMatching(/not implemented yet/) } });
-    expect(last.nodes.train).toMatchObject({ state: 'skipped', reason: 'upstream "data" failed' });
+    expect(lines.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded', nodes: { data: { state: 'succeeded', cached: false, reason: 'no cached artifact' } } });
+    expect(readFileSync(path.join(lines.at(-1).nodes.data.artifact, 'train.txt'), 'utf8').length).toBeGreaterThan(1000);
+
+    expect(lastLine(crucible('run', file, '--json').stdout).nodes.data).toMatchObject({ state: 'cached', cached: true, reason: 'config and inputs unchanged' });
+    writeFileSync(corpus, 'Something else entirely.\n'.repeat(80));
+    expect(lastLine(crucible('run', file, '--json').stdout).nodes.data).toMatchObject({ state: 'succeeded', reason: 'source content changed' });
+
     const runs = JSON.parse(crucible('runs', '--json').stdout);
-    expect(runs[0]).toMatchObject({ id: last.runId, status: 'failed' });
+    expect(runs).toHaveLength(3);
+  });
+
+  it('run exits 1 with a clear message when a node fails', () => {
+    const file = path.join(tmp, 'missing.crucible.json');
+    writeFileSync(file, JSON.stringify({ format: 'crucible.pipeline', version: 1, name: 'missing', nodes: [{ id: 'data', type: 'dataset', typeVersion: 1, config: { sources: [{ path: 'nowhere.txt' }] } }], edges: [] }));
+    const { code, stdout } = crucible('run', file, '--json');
+    expect(code).toBe(1);
+    const last = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ type: 'run.finished', status: 'failed', nodes: { data: { state: 'failed', error: { message: expect.stringContaining('nowhere.txt') } } } });
   });
 
   it('run refuses an invalid override with the field and the reason', () => {

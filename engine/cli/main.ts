@@ -5,6 +5,7 @@ import { builtInRegistry } from '../../nodes/specs.ts';
 import { resolveDataDir } from '../config/data-dir.ts';
 import { Engine } from '../engine.ts';
 import { CRUCIBLE_VERSION } from '../version.ts';
+import { dataCommand } from './commands/data-add.ts';
 import { nodeTypesCommand } from './commands/node-types.ts';
 import { keysCommand } from './commands/keys.ts';
 import { runCommand } from './commands/run.ts';
@@ -27,6 +28,7 @@ Commands:
   node-types [--json]           List the node types and their ports
   runs [--json] [--limit N]     Show the run history
   studio [--port N] [--no-open] Start the engine and serve the studio to a browser
+  data add FILE                 Register a local copy of a dataset URL's file under its sha256 (offline runs)
   keys create --name N          Create an API key (shown once) for api-endpoints
       [--models a,b] [--rpm N] [--tpm N] [--concurrency N]
       [--budget AMOUNT --period day|month] [--expires DATE] [--json]
@@ -111,6 +113,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return keysCommand(rest, io);
     case 'usage':
       return usageCommand(rest, io);
+    case 'data':
+      return dataCommand(rest, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedCopyPath, cachedUrlContent, registerLocalFile } from './download-cache.ts';
+import { IngestHarness } from './testing/ingest-harness.ts';
+
+const CONTENT = 'To be, or not to be, that is the question.\n';
+const SHA = createHash('sha256').update(CONTENT).digest('hex');
+const signal = new AbortController().signal;
+
+let server: Server;
+let base: string;
+let requests: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    requests.push(request.url ?? '');
+    if (request.url?.startsWith('/text.txt')) response.writeHead(200, { 'content-length': Buffer.byteLength(CONTENT) }).end(CONTENT);
+    else response.writeHead(404).end('missing');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function freshDataDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'crucible-downloads-'));
+}
+
+/** An address on which nothing listens: a port that was just free. */
+async function deadAddress(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}/text.txt`;
+}
+
+describe('download cache', () => {
+  it('downloads once into <dataDir>/downloads/<sha256> and reuses the copy after that', async () => {
+    const dataDir = freshDataDir();
+    requests = [];
+    const progress: number[] = [];
+    const first = await cachedUrlContent(dataDir, { url: `${base}/text.txt`, sha256: SHA }, { signal, onProgress: (received) => progress.push(received) });
+    expect(first).toMatchObject({ downloaded: true, sha256: SHA, bytes: Buffer.byteLength(CONTENT), path: cachedCopyPath(dataDir, SHA) });
+    expect(readFileSync(first.path, 'utf8')).toBe(CONTENT);
+    expect(progress.at(-1)).toBe(Buffer.byteLength(CONTENT));
+    const second = await cachedUrlContent(dataDir, { url: `${base}/text.txt`, sha256: SHA }, { signal });
+    expect(second.downloaded).toBe(false);
+    expect(requests).toEqual(['/text.txt']);
+    expect(readdirSync(path.join(dataDir, 'downloads')).filter((name) => name.startsWith('.partial'))).toEqual([]);
+  });
+
+  it('remembers an unpinned URL so it is not fetched again', async () => {
+    const dataDir = freshDataDir();
+    requests = [];
+    await cachedUrlContent(dataDir, { url: `${base}/text.txt?unpinned` }, { signal });
+    const again = await cachedUrlContent(dataDir, { url: `${base}/text.txt?unpinned` }, { signal });
+    expect(again).toMatchObject({ downloaded: false, sha256: SHA });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('rejects a download whose sha256 differs from the pin and caches nothing', async () => {
+    const dataDir = freshDataDir();
+    const wrong = '0'.repeat(64);
+    await expect(cachedUrlContent(dataDir, { url: `${base}/text.txt`, sha256: wrong }, { signal })).rejects.toThrow(new RegExp(`sha256 is ${SHA}, not the pinned ${wrong}`));
+    expect(readdirSync(path.join(dataDir, 'downloads'))).toEqual([]);
+  });
+
+  it('fails clearly for an unreachable URL or an HTTP error with no cached copy', async () => {
+    const dataDir = freshDataDir();
+    const dead = await deadAddress();
+    await expect(cachedUrlContent(dataDir, { url: dead, sha256: SHA }, { signal })).rejects.toThrow(/cannot download .*ECONNREFUSED.*no cached copy exists.*crucible data add FILE \(its sha256 must be/);
+    await expect(cachedUrlContent(dataDir, { url: `${base}/gone.txt` }, { signal })).rejects.toThrow(/server answered 404/);
+  });
+
+  it('registers a local file so a pipeline naming the URL and its sha256 runs offline', async () => {
+    const dataDir = freshDataDir();
+    const local = path.join(dataDir, 'local-copy.txt');
+    writeFileSync(local, CONTENT);
+    const registered = await registerLocalFile(dataDir, local);
+    expect(registered).toMatchObject({ sha256: SHA, alreadyCached: false, bytes: Buffer.byteLength(CONTENT) });
+    expect((await registerLocalFile(dataDir, local)).alreadyCached).toBe(true);
+    const offline = await cachedUrlContent(dataDir, { url: await deadAddress(), sha256: SHA }, { signal });
+    expect(offline).toMatchObject({ downloaded: false, path: cachedCopyPath(dataDir, SHA) });
+    await expect(registerLocalFile(dataDir, path.join(dataDir, 'nope.txt'))).rejects.toThrow(/nope\.txt" does not exist/);
+  });
+});
+
+describe('URL sources in a dataset', () => {
+  const harness = new IngestHarness();
+  afterAll(() => harness.cleanup());
+
+  it('reads a downloaded URL by its extension and works offline from the cache after that', async () => {
+    const online = await harness.ingest({ sources: [{ url: `${base}/text.txt`, sha256: SHA }], valFraction: 0 });
+    expect(online.train).toEqual([CONTENT]);
+    expect(online.logs.join('\n')).toMatch(/downloaded http/);
+    const dead = await deadAddress();
+    const offline = await harness.ingest({ sources: [{ url: dead, sha256: SHA }], valFraction: 0 });
+    expect(offline.train).toEqual([CONTENT]);
+    expect(offline.logs.join('\n')).toMatch(/using the cached copy/);
+  });
+});

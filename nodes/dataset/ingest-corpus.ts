@@ -1,0 +1,120 @@
+// The whole dataset job, independent of the executor: plan the source files, read and filter them into a kept
+// file (pass 1), then copy it into train/val with their document indexes and write stats.json (pass 2).
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { NodeProgress } from '../../app/protocol/run-events.ts';
+import { BufferedFileWriter } from './buffered-file-writer.ts';
+import { STATS_FILE, type CorpusStats } from './corpus-layout.ts';
+import { DocumentProcessor, type ProcessingCounts } from './document-processor.ts';
+import { IngestProgress } from './ingest-progress.ts';
+import type { ReaderContext } from './readers/reader-context.ts';
+import { readRecordsOrText } from './readers/read-file.ts';
+import { JoinedTextDocument } from './readers/text.ts';
+import { planSourceFiles, type PlannedFile } from './source-plan.ts';
+import type { datasetConfig } from './spec.ts';
+import { writeSplits } from './split-corpus.ts';
+
+export type DatasetConfig = z.output<typeof datasetConfig>;
+
+export interface IngestOptions {
+  config: DatasetConfig;
+  /** Where train.txt, val.txt, their indexes and stats.json are written. */
+  corpusDir: string;
+  /** Holds the download cache. */
+  dataDir: string;
+  signal: AbortSignal;
+  progress(update: NodeProgress): void;
+  log(line: string): void;
+}
+
+const KEPT_FILE = '.kept.tmp';
+
+export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats> {
+  const { config, signal } = options;
+  const files = await planSourceFiles(config.sources, config.format, {
+    dataDir: options.dataDir,
+    signal,
+    log: options.log,
+    onDownloadProgress: (url, received, total) => options.progress({ message: `downloading ${url}: ${received}${total ? ` of ${total}` : ''} bytes` }),
+  });
+  const keptPath = path.join(options.corpusDir, KEPT_FILE);
+  const kept = await BufferedFileWriter.create(keptPath);
+  try {
+    const processor = new DocumentProcessor(kept, config);
+    const totalBytes = files.reduce((sum, file) => sum + file.bytes, 0);
+    const progress = new IngestProgress(options.progress, totalBytes, processor.counts);
+    await readAllFiles(files, processor, progress, options);
+    await kept.close();
+    if (processor.counts.kept === 0) throw new Error(emptyCorpusMessage(processor.counts, config, files.length));
+    progress.startCopy(kept.position);
+    const splits = await writeSplits({
+      keptPath,
+      documentEnds: processor.documentEnds,
+      documentCharacters: processor.documentCharacters,
+      valFraction: config.valFraction,
+      seed: config.seed,
+      corpusDir: options.corpusDir,
+      signal,
+      onBytes: (count) => progress.copied(count),
+    });
+    const stats = corpusStats(splits, processor.counts, files.length, progress.readBytes);
+    await writeFile(path.join(options.corpusDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
+    return stats;
+  } finally {
+    await kept.abandon();
+    await rm(keptPath, { force: true });
+  }
+}
+
+async function readAllFiles(files: PlannedFile[], processor: DocumentProcessor, progress: IngestProgress, options: IngestOptions): Promise<void> {
+  const { config } = options;
+  const contextFor = (file: PlannedFile): ReaderContext => ({
+    file,
+    sink: processor,
+    textField: config.textField,
+    normalization: config.normalize,
+    signal: options.signal,
+    onDiskBytes: (count) => progress.read(count),
+    scratchDir: options.corpusDir,
+  });
+  // With documentSplit "none" the text files form one document, read first; records stay one document each.
+  if (config.documentSplit === 'none') {
+    const joined = new JoinedTextDocument(processor);
+    for (const file of files.filter((candidate) => candidate.format === 'text')) await joined.appendFile(contextFor(file));
+    await joined.end();
+  }
+  for (const file of files) {
+    if (config.documentSplit === 'none' && file.format === 'text') continue;
+    await readRecordsOrText(file.format, contextFor(file), config.documentSplit === 'blank-lines' ? 'blank-lines' : 'file');
+  }
+}
+
+function corpusStats(splits: Awaited<ReturnType<typeof writeSplits>>, counts: ProcessingCounts, files: number, bytesRead: number): CorpusStats {
+  return {
+    version: 1,
+    train: splits.train,
+    val: splits.val,
+    splitBy: splits.splitBy,
+    files,
+    bytesRead,
+    documentsRead: counts.documentsRead,
+    duplicatesRemoved: counts.exactDuplicates + counts.nearDuplicates,
+    duplicates: { exact: counts.exactDuplicates, near: counts.nearDuplicates },
+    documentsFiltered: counts.empty + counts.tooShort + counts.tooLong,
+    filtered: { empty: counts.empty, tooShort: counts.tooShort, tooLong: counts.tooLong },
+  };
+}
+
+function emptyCorpusMessage(counts: ProcessingCounts, config: DatasetConfig, files: number): string {
+  if (counts.documentsRead === 0 || counts.documentsRead === counts.empty) {
+    return `the dataset's sources hold no text (${files} file(s), ${counts.documentsRead} document(s), all empty); check the sources and textField`;
+  }
+  const reasons = [
+    counts.empty > 0 ? `${counts.empty} empty` : '',
+    counts.tooShort > 0 ? `${counts.tooShort} shorter than minChars (${config.minChars})` : '',
+    counts.tooLong > 0 ? `${counts.tooLong} longer than maxChars (${config.maxChars})` : '',
+    counts.exactDuplicates + counts.nearDuplicates > 0 ? `${counts.exactDuplicates + counts.nearDuplicates} duplicates` : '',
+  ].filter(Boolean);
+  return `the dataset's filters left an empty corpus: of ${counts.documentsRead} documents, ${reasons.join(', ')}; lower minChars, raise maxChars (0 = no limit) or check documentSplit`;
+}

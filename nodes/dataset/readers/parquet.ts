@@ -1,0 +1,61 @@
+// Reads the textField column of a .parquet file with hyparquet, one row group at a time so memory stays near one
+// row group's text. A gzipped parquet file is inflated into the scratch folder first (parquet needs random access).
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
+import { addWholeDocument } from '../document-sink.ts';
+import { isGzipped, readSourceBytes } from '../source-file.ts';
+import type { ReaderContext } from './reader-context.ts';
+import { recordText } from './record-text.ts';
+
+export async function readParquet(context: ReaderContext): Promise<void> {
+  if (!isGzipped(context.file.name)) return readParquetAt(context.file.path, context, context.onDiskBytes);
+  const inflated = path.join(context.scratchDir, `inflated-${process.pid}-${Date.now()}.parquet`);
+  try {
+    await pipeline(readSourceBytes(context.file, context.onDiskBytes, context.signal), createWriteStream(inflated));
+    await readParquetAt(inflated, context, () => undefined);
+  } finally {
+    await rm(inflated, { force: true });
+  }
+}
+
+async function readParquetAt(filePath: string, context: ReaderContext, onDiskBytes: (count: number) => void): Promise<void> {
+  const file = await asyncBufferFromFile(filePath);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw new Error(`"${context.file.name}" is not a readable parquet file (${(error as Error).message})`);
+  }
+  assertHasColumn(metadata, context);
+  let rowStart = 0;
+  let reportedBytes = 0;
+  for (const [groupIndex, group] of metadata.row_groups.entries()) {
+    context.signal.throwIfAborted();
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = await readRows(file, metadata, context.textField, rowStart, rowEnd);
+    for (const [offset, row] of rows.entries()) {
+      const where = `"${context.file.name}" row ${rowStart + offset + 1}`;
+      await addWholeDocument(context.sink, recordText({ [context.textField]: row[0] ?? null }, context.textField, where, context.normalization));
+    }
+    const bytesSoFar = Math.round((context.file.bytes * (groupIndex + 1)) / metadata.row_groups.length);
+    onDiskBytes(bytesSoFar - reportedBytes);
+    reportedBytes = bytesSoFar;
+    rowStart = rowEnd;
+  }
+}
+
+function readRows(file: Awaited<ReturnType<typeof asyncBufferFromFile>>, metadata: FileMetaData, column: string, rowStart: number, rowEnd: number): Promise<unknown[][]> {
+  return new Promise((resolve, reject) => {
+    parquetRead({ file, metadata, columns: [column], rowStart, rowEnd, onComplete: resolve }).catch(reject);
+  });
+}
+
+function assertHasColumn(metadata: FileMetaData, context: ReaderContext): void {
+  const columns = parquetSchema(metadata).children.map((child) => child.element.name);
+  if (columns.includes(context.textField)) return;
+  const listed = columns.slice(0, 20).map((name) => `"${name}"`).join(', ');
+  throw new Error(`"${context.file.name}" has no "${context.textField}" column (its columns: ${listed}); set the dataset's textField to the column that holds the text`);
+}

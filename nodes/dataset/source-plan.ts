@@ -1,0 +1,59 @@
+// Turns the configured sources into the list of files to read, each with its format: path sources are listed
+// (files, folders, globs), URL sources come from the download cache. Unknown extensions inside a folder are
+// skipped with a log line; a file named explicitly must have a format we can read.
+import { stat } from 'node:fs/promises';
+import { cachedUrlContent, type UrlSource } from './download-cache.ts';
+import { detectFormat, unknownFormatMessage, type ConfiguredFormat, type FileFormat } from './file-format.ts';
+import { listSourceFiles, type PathSource } from './sources.ts';
+import type { SourceFile } from './source-file.ts';
+
+export interface PlannedFile extends SourceFile {
+  format: FileFormat;
+}
+
+export interface PlanHooks {
+  dataDir: string;
+  signal: AbortSignal;
+  log(line: string): void;
+  onDownloadProgress(url: string, receivedBytes: number, totalBytes: number | null): void;
+}
+
+export async function planSourceFiles(sources: readonly (PathSource | UrlSource)[], format: ConfiguredFormat, hooks: PlanHooks): Promise<PlannedFile[]> {
+  const planned: PlannedFile[] = [];
+  for (const source of sources) {
+    hooks.signal.throwIfAborted();
+    if ('url' in source) planned.push(await planUrl(source, format, hooks));
+    else planned.push(...(await planPath(source, format, hooks)));
+  }
+  return planned;
+}
+
+async function planUrl(source: UrlSource, format: ConfiguredFormat, hooks: PlanHooks): Promise<PlannedFile> {
+  const detected = detectFormat(source.url, format);
+  if (!detected) throw new Error(unknownFormatMessage(source.url));
+  const cached = await cachedUrlContent(hooks.dataDir, source, {
+    signal: hooks.signal,
+    onProgress: (received, total) => hooks.onDownloadProgress(source.url, received, total),
+  });
+  hooks.log(cached.downloaded ? `downloaded ${source.url} (${cached.bytes} bytes, sha256 ${cached.sha256})` : `using the cached copy of ${source.url} (sha256 ${cached.sha256})`);
+  return { path: cached.path, name: source.url, bytes: cached.bytes, format: detected };
+}
+
+async function planPath(source: PathSource, format: ConfiguredFormat, hooks: PlanHooks): Promise<PlannedFile[]> {
+  const files = await listSourceFiles(source);
+  const explicit = files.length === 1 && files[0] === source.path;
+  const planned: PlannedFile[] = [];
+  const skipped: string[] = [];
+  for (const file of files) {
+    const detected = detectFormat(file, format);
+    if (!detected) {
+      if (explicit) throw new Error(unknownFormatMessage(file));
+      skipped.push(file);
+      continue;
+    }
+    planned.push({ path: file, name: file, bytes: (await stat(file)).size, format: detected });
+  }
+  if (skipped.length > 0) hooks.log(`skipped ${skipped.length} file(s) of unknown format in "${source.path}", e.g. ${skipped.slice(0, 3).join(', ')}; use include/exclude globs to choose files`);
+  if (planned.length === 0) throw new Error(`"${source.path}" has no files of a known format (${skipped.length} skipped); use include globs such as ["**/*.txt"] or set the dataset's format`);
+  return planned;
+}

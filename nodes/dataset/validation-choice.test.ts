@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { chooseValidationDocuments, seededRandom, validationCount } from './validation-choice.ts';
+
+describe('validation choice', () => {
+  it('takes round(n·fraction) documents, at least one and never all', () => {
+    expect(validationCount(100, 0.1)).toBe(10);
+    expect(validationCount(5, 0.1)).toBe(1);
+    expect(validationCount(2, 0.5)).toBe(1);
+    expect(validationCount(1, 0.5)).toBe(0);
+    expect(validationCount(100, 0)).toBe(0);
+  });
+
+  it('is the same for a seed and different across seeds', () => {
+    const first = chooseValidationDocuments(1000, 0.1, 42);
+    expect(chooseValidationDocuments(1000, 0.1, 42)).toEqual(first);
+    expect(chooseValidationDocuments(1000, 0.1, 43)).not.toEqual(first);
+    expect(first.reduce((sum, flag) => sum + flag, 0)).toBe(100);
+  });
+
+  it('spreads the choice over the whole corpus', () => {
+    const chosen = chooseValidationDocuments(10_000, 0.2, 1);
+    const firstHalf = chosen.subarray(0, 5000).reduce((sum, flag) => sum + flag, 0);
+    expect(firstHalf).toBeGreaterThan(900);
+    expect(firstHalf).toBeLessThan(1100);
+  });
+
+  it('seededRandom returns floats in [0, 1) that depend on the seed', () => {
+    const draws = Array.from({ length: 1000 }, seededRandom(9));
+    expect(draws.every((value) => value >= 0 && value < 1)).toBe(true);
+    expect(Math.abs(draws.reduce((sum, value) => sum + value, 0) / 1000 - 0.5)).toBeLessThan(0.05);
+    expect(seededRandom(10)()).not.toBe(draws[0]);
+  });
+});
