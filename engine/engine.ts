@@ -17,6 +17,7 @@ import { openCacheHistory } from './executor/cache-history.ts';
 import { Executor, type RunFinishedEvent } from './executor/executor.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
+import { createNodeServices } from './services/node-services.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
 import { RunStore } from './store/run-store.ts';
 
@@ -66,7 +67,7 @@ export class Engine {
       artifacts,
       history: openCacheHistory(dataDir),
       services: this.services,
-      nodeServices: options.nodeServices ?? {},
+      nodeServices: options.nodeServices ?? createNodeServices(),
       dataDir,
       emit: (event) => this.bus.emit(event),
       maxParallelNodes: options.maxParallelNodes,

@@ -5,4 +5,8 @@
 // Each capability is added by the work that needs it, as one member with its own interface file beside this one
 // (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
 
-export interface NodeServices {}
+import type { TokenizerService } from './services/tokenizer-service.ts';
+
+export interface NodeServices {
+  tokenizers: TokenizerService;
+}

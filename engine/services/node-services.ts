@@ -1,0 +1,10 @@
+// The engine's implementation of NodeServices (nodes/services.ts): the capabilities every node run receives as
+// ctx.services. One member per capability, each built by its own module.
+import type { NodeServices } from '../../nodes/services.ts';
+import { createTokenizerService } from './tokenizer-service.ts';
+
+export function createNodeServices(): NodeServices {
+  return {
+    tokenizers: createTokenizerService(),
+  };
+}

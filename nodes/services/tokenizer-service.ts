@@ -1,0 +1,80 @@
+// What the tokenizer node asks of the engine (ctx.services.tokenizers): train or load a tokenizer, and encode a text
+// split into a token shard. Types only; engine/services/tokenizer-service.ts implements it over engine/tokenize.
+
+/** A UTF-8 text file holding documents back to back. */
+export interface TextSplit {
+  textPath: string;
+  /**
+   * Byte offsets 0, end of document 1, …, end of the last document (documents + 1 values, ascending; the last is
+   * the file's size), as a Corpus artifact's `<split>.idx` holds them. Null when the file is a single document.
+   */
+  documentBoundaries: Float64Array | null;
+}
+
+export interface TokenizerJobProgress {
+  /** Bytes of the split's text file read so far. */
+  bytesRead: number;
+  bytesTotal: number;
+  /** Ids written so far (encoding only). */
+  tokens?: number;
+  /** What the job is doing once the text is read (e.g. "learning merges"). */
+  stage?: string;
+}
+
+export interface TokenizerJobHooks {
+  /** Aborting stops the job within about a second; the promise then rejects with the signal's reason. */
+  signal: AbortSignal;
+  onProgress?: (progress: TokenizerJobProgress) => void;
+  /** Something the user should know that does not stop the job (e.g. the corpus is too small for vocabSize). */
+  onWarning?: (message: string) => void;
+}
+
+export interface TokenizerTrainingRequest {
+  kind: 'char' | 'bpe';
+  split: TextSplit;
+  /** bpe: total tokens (special + 256 bytes + merges); must be at least 256 + specialTokens.length. Ignored by char. */
+  vocabSize: number;
+  minFrequency: number;
+  /** Added first (bpe) or after `<unk>` (char); the text between them is what is trained on. */
+  specialTokens: readonly string[];
+}
+
+/** A tokenizer held by the engine, with the Hugging Face files that describe it. */
+export interface TokenizerHandle {
+  kind: 'byte-level-bpe' | 'char';
+  vocabSize: number;
+  /** `sha256:` of the tokenizer as loaded; every shard it encodes records it. */
+  hash: string;
+  /** The added tokens in id order (special tokens and, for char, `<unk>`). */
+  addedTokens: readonly { id: number; content: string; special: boolean }[];
+  /** The exact text of tokenizer.json and tokenizer_config.json to write. */
+  tokenizerJsonText: string;
+  tokenizerConfigJsonText: string;
+  idOf(token: string): number | undefined;
+}
+
+export interface EncodeSplitRequest {
+  tokenizer: TokenizerHandle;
+  split: TextSplit;
+  /** Shard path without extension: `<outputBase>.bin` and `<outputBase>.json` are written. */
+  outputBase: string;
+  /** Text put between documents (an added token of the tokenizer), or null to run documents together. */
+  separator: string | null;
+}
+
+export interface EncodedSplit {
+  tokens: number;
+  dtype: 'uint16' | 'uint32';
+}
+
+export interface TokenizerService {
+  /** Streams the split from disk (never as one string) on a worker thread, so the engine stays responsive. */
+  train(request: TokenizerTrainingRequest, hooks: TokenizerJobHooks): Promise<TokenizerHandle>;
+  /**
+   * Loads a Hugging Face tokenizer.json (BPE model type) unchanged; a tokenizer_config.json beside it is kept,
+   * otherwise one is written. Missing or malformed files reject with a message naming the path.
+   */
+  loadPretrained(tokenizerJsonPath: string): Promise<TokenizerHandle>;
+  /** Encodes in parallel across worker threads, streaming, with the separator between documents. */
+  encodeSplit(request: EncodeSplitRequest, hooks: TokenizerJobHooks): Promise<EncodedSplit>;
+}
