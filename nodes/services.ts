@@ -6,7 +6,9 @@
 // (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
 
 import type { TokenizerService } from './services/tokenizer-service.ts';
+import type { TrainingService } from './services/training-service.ts';
 
 export interface NodeServices {
   tokenizers: TokenizerService;
+  training: TrainingService;
 }

@@ -2,9 +2,11 @@
 // ctx.services. One member per capability, each built by its own module.
 import type { NodeServices } from '../../nodes/services.ts';
 import { createTokenizerService } from './tokenizer-service.ts';
+import { createTrainingService } from './training-service.ts';
 
 export function createNodeServices(): NodeServices {
   return {
     tokenizers: createTokenizerService(),
+    training: createTrainingService(),
   };
 }

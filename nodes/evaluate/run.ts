@@ -1,4 +1,32 @@
-// Engine side of the evaluate node. Evaluation lands with the training-core work.
-import { notImplementedRun } from '../shared/not-implemented.ts';
+// Engine side of the evaluate node: scores the model on the Tokens artifact's val split and samples generations
+// through ctx.services.training, then writes report.json and report.md as the Report artifact.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeServices } from '../services.ts';
+import type { EvaluateConfig } from '../services/training-service.ts';
+import { reportMarkdown } from './report-markdown.ts';
 
-export const evaluateRun = notImplementedRun('evaluate', 'evaluation lands with the training-core issue (#3)');
+type EvaluateRunContext = NodeRunContext<EvaluateConfig, Partial<NodeServices>>;
+
+export const evaluateRun: NodeRunModule<EvaluateConfig, Partial<NodeServices>> = {
+  type: 'evaluate',
+  run: runEvaluate,
+};
+
+async function runEvaluate(ctx: EvaluateRunContext): Promise<NodeRunResult> {
+  const training = ctx.services.training;
+  if (!training) throw new Error(`evaluate node "${ctx.nodeId}": the engine provides no training service (ctx.services.training); this engine build cannot evaluate`);
+  const [model, tokens] = [ctx.input('model'), ctx.input('tokens')];
+  ctx.progress({ fraction: 0, message: `scoring ${ctx.config.evalBatches} val batches, then ${ctx.config.samples} samples` });
+  const result = await training.evaluate({ config: ctx.config, modelFolder: model.path, tokensFolder: tokens.path }, { signal: ctx.signal, log: (line, level) => ctx.log(line, level) });
+  const reportDir = ctx.outputDir('report');
+  const report = { format: 'crucible.evaluation', version: 1, model: model.key, tokens: tokens.key, config: ctx.config, ...result };
+  await writeFile(path.join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(path.join(reportDir, 'report.md'), reportMarkdown(result, model.key));
+  const metrics: Record<string, number> = { valLoss: result.valLoss, perplexity: result.perplexity, bitsPerToken: result.bitsPerToken };
+  if (result.bitsPerCharacter !== null) metrics.bitsPerCharacter = result.bitsPerCharacter;
+  if (result.bitsPerByte !== null) metrics.bitsPerByte = result.bitsPerByte;
+  ctx.progress({ fraction: 1, message: `val loss ${result.valLoss.toFixed(4)}, perplexity ${result.perplexity.toFixed(2)}`, metrics });
+  return { outputs: { report: { meta: { ...metrics, samples: result.samples.length } } }, metrics };
+}

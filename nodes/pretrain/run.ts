@@ -1,4 +1,34 @@
-// Engine side of the pretrain node. Training lands with the training-core work.
-import { notImplementedRun } from '../shared/not-implemented.ts';
+// Engine side of the pretrain node: trains a GPT-2 on the Tokens artifact through ctx.services.training (on a
+// worker thread, resuming from its last checkpoint) and returns the Hugging Face model folder as the Model artifact.
+import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeServices } from '../services.ts';
+import type { PretrainConfig } from '../services/training-service.ts';
+import { throttledStepProgress } from './step-progress.ts';
 
-export const pretrainRun = notImplementedRun('pretrain', 'GPT training through ONNX Runtime lands with the training-core issue (#3)');
+type PretrainRunContext = NodeRunContext<PretrainConfig, Partial<NodeServices>>;
+
+export const pretrainRun: NodeRunModule<PretrainConfig, Partial<NodeServices>> = {
+  type: 'pretrain',
+  run: runPretrain,
+};
+
+async function runPretrain(ctx: PretrainRunContext): Promise<NodeRunResult> {
+  const training = ctx.services.training;
+  if (!training) throw new Error(`pretrain node "${ctx.nodeId}": the engine provides no training service (ctx.services.training); this engine build cannot train`);
+  const tokens = ctx.input('tokens');
+  const provenance = {
+    format: 'crucible.provenance',
+    runId: ctx.runId,
+    node: { id: ctx.nodeId, type: 'pretrain', config: ctx.config },
+    inputs: { tokens: { key: tokens.key, meta: tokens.meta } },
+    createdAt: new Date().toISOString(),
+  };
+  const result = await training.pretrain(
+    { config: ctx.config, tokensFolder: tokens.path, tokensKey: tokens.key, dataDir: ctx.dataDir, outputFolder: ctx.outputDir('model'), provenance },
+    { signal: ctx.signal, log: (line, level) => ctx.log(line, level), onStep: throttledStepProgress((update) => ctx.progress(update)) },
+  );
+  if (result.resumedFromStep !== null) ctx.log(`resumed from the checkpoint at step ${result.resumedFromStep}`);
+  const { nLayer, nHead, nEmbd, blockSize, architecture } = ctx.config;
+  const meta = { architecture, nLayer, nHead, nEmbd, blockSize, vocabSize: result.vocabSize, parameterCount: result.parameterCount, files: result.files, metrics: result.metrics };
+  return { outputs: { model: { meta } }, metrics: { ...result.metrics, parameterCount: result.parameterCount } };
+}

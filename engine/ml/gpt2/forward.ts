@@ -5,7 +5,7 @@ import type { Graph } from '../graph/graph.ts';
 import { productOfDims, type Dim } from '../graph/dims.ts';
 import * as op from '../graph/ops/index.ts';
 import type { Value } from '../graph/value.ts';
-import { causalMask, causalSelfAttention, linear } from './attention.ts';
+import { causalMaskBias, causalSelfAttention, linear } from './attention.ts';
 import type { Gpt2Config } from './config.ts';
 import { gpt2DropoutSites } from './dropout-masks.ts';
 import { gpt2ParameterSpecs } from './parameters.ts';
@@ -40,13 +40,18 @@ export interface Gpt2InputOptions {
 
 /** Declares tokens, targets, every parameter and the dropout masks as graph inputs. */
 export function addGpt2Inputs(graph: Graph, config: Gpt2Config, options: Gpt2InputOptions): Gpt2GraphInputs {
+  const parameters = new Map(gpt2ParameterSpecs(config).map((spec) => [spec.name, graph.input(spec.name, options.dtype, spec.shape)]));
+  return { ...addGpt2DataInputs(graph, config, options), parameters };
+}
+
+/** Declares tokens, targets and the dropout masks as graph inputs, for graphs that make their parameters otherwise. */
+export function addGpt2DataInputs(graph: Graph, config: Gpt2Config, options: Gpt2InputOptions): Omit<Gpt2GraphInputs, 'parameters'> {
   if (options.time > config.blockSize) throw new Error(`gpt2: sequence length T (${options.time}) exceeds blockSize (${config.blockSize})`);
   const tokens = graph.input('tokens', 'int64', [options.batch, options.time]);
   const targets = options.withTargets ? graph.input('targets', 'int64', [options.batch, options.time]) : null;
-  const parameters = new Map(gpt2ParameterSpecs(config).map((spec) => [spec.name, graph.input(spec.name, options.dtype, spec.shape)]));
   const sites = options.training ? gpt2DropoutSites(config, options.batch, options.time) : [];
   const dropoutMasks = new Map(sites.map((site) => [site.name, graph.input(site.name, 'bool', site.shape)]));
-  return { tokens, targets, parameters, dropoutMasks };
+  return { tokens, targets, dropoutMasks };
 }
 
 export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2GraphInputs): Gpt2Outputs {
@@ -59,33 +64,36 @@ export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2GraphInputs): G
   const mask = (name: string): Value | undefined => inputs.dropoutMasks.get(name);
   const maybeDropout = (x: Value, site: string): Value => {
     const keep = mask(site);
-    return keep === undefined ? x : op.dropout(x, keep, config.dropout);
+    return keep === undefined ? x : op.dropout(x, op.reshape(keep, x.shape), config.dropout);
   };
   const layerNorm = (x: Value, prefix: string): Value =>
     op.layerNorm(x, param(`${prefix}.weight`), optionalParam(`${prefix}.bias`), { epsilon: config.layerNormEpsilon });
 
   const [B, T] = inputs.tokens.shape as [Dim, number];
+  const rows = productOfDims([B, T]);
+  const C = config.nEmbd;
   const wte = param('transformer.wte.weight'); // (V, C)
-  const positions = op.slice(param('transformer.wpe.weight'), { starts: [0], ends: [T], axes: [0] }); // (T, C)
-  let x = maybeDropout(op.add(op.gather(wte, inputs.tokens), positions), 'dropout.embd'); // (B, T, C)
-  const allowed = causalMask(x.graph, T);
+  const wpe = param('transformer.wpe.weight'); // (blockSize, C)
+  const positions = T === config.blockSize ? wpe : op.slice(wpe, { starts: [0], ends: [T], axes: [0] }); // (T, C)
+  // The residual stream is (B*T, C) rows throughout, so every linear layer is one 2-D product.
+  let x = maybeDropout(op.reshape(op.add(op.gather(wte, inputs.tokens), positions), [rows, C]), 'dropout.embd');
+  const maskBias = causalMaskBias(x.graph, T, x.dtype as 'float32' | 'float64');
   for (let layer = 0; layer < config.nLayer; layer++) {
     const block = `transformer.h.${layer}`;
-    const attended = causalSelfAttention(layerNorm(x, `${block}.ln_1`), allowed, {
+    const attended = causalSelfAttention(layerNorm(x, `${block}.ln_1`), maskBias, {
       qkvWeight: param(`${block}.attn.c_attn.weight`),
       qkvBias: optionalParam(`${block}.attn.c_attn.bias`),
       projWeight: param(`${block}.attn.c_proj.weight`),
       projBias: optionalParam(`${block}.attn.c_proj.bias`),
-    }, config, { probability: config.dropout, attention: mask(`dropout.h.${layer}.attn`), residual: mask(`dropout.h.${layer}.attn_resid`) });
+    }, config, { batch: B, time: T }, { probability: config.dropout, attention: mask(`dropout.h.${layer}.attn`), residual: mask(`dropout.h.${layer}.attn_resid`) });
     x = op.add(x, attended);
     const hidden = op.geluTanh(linear(layerNorm(x, `${block}.ln_2`), param(`${block}.mlp.c_fc.weight`), optionalParam(`${block}.mlp.c_fc.bias`)));
-    const mlpOut = linear(hidden, param(`${block}.mlp.c_proj.weight`), optionalParam(`${block}.mlp.c_proj.bias`)); // (B, T, C)
+    const mlpOut = linear(hidden, param(`${block}.mlp.c_proj.weight`), optionalParam(`${block}.mlp.c_proj.bias`)); // (B*T, C)
     x = op.add(x, maybeDropout(mlpOut, `dropout.h.${layer}.mlp_resid`));
   }
-  const logits = op.fusedMatMul(layerNorm(x, 'transformer.ln_f'), wte, { transB: true }); // (B, T, V), head tied to wte
+  const flatLogits = op.fusedMatMul(layerNorm(x, 'transformer.ln_f'), wte, { transB: true }); // (B*T, V), head tied to wte
+  const logits = op.reshape(flatLogits, [B, T, config.vocabSize]);
   if (inputs.targets === null) return { logits, loss: null };
-  const positionsInBatch = productOfDims([B, T]);
-  const flatLogits = op.reshape(logits, [positionsInBatch, config.vocabSize]); // (B*T, V)
-  const flatTargets = op.reshape(inputs.targets, [positionsInBatch]);
+  const flatTargets = op.reshape(inputs.targets, [rows]);
   return { logits, loss: op.softmaxCrossEntropyLoss(flatLogits, flatTargets, 'mean') };
 }

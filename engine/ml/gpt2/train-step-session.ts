@@ -6,6 +6,7 @@ import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts
 import { createRandom, type Random } from '../tensor/random.ts';
 import type { Gpt2Config } from './config.ts';
 import { gpt2DropoutSites, sampleDropoutMasks } from './dropout-masks.ts';
+import { FlatStepState } from './flat-step-state.ts';
 import { initGpt2Parameters, type ParameterSet } from './parameters.ts';
 import { buildGpt2TrainStep, trainStepNames, type TrainStepOptions } from './train-step.ts';
 
@@ -26,6 +27,14 @@ export interface StepResult {
   gradNorm: number;
 }
 
+/** What a checkpoint holds to continue a session exactly: tensors by feed name, the step count, the dropout generator. */
+export interface TrainStepSessionState {
+  /** Parameters and Adam moments, keyed by their step-graph input names. */
+  tensors: ReadonlyMap<string, HostTensor>;
+  stepCount: number;
+  dropoutRandomState: number;
+}
+
 /** Seeds for weights and dropout differ so changing dropout never changes the initial weights. */
 const DROPOUT_SEED_OFFSET = 0x5eed;
 
@@ -36,55 +45,55 @@ export class Gpt2TrainStepSession {
     private readonly config: Gpt2Config,
     private readonly options: TrainStepSessionOptions,
     private readonly session: ModelSession,
-    private readonly state: Map<string, HostTensor>,
-    private readonly parameterNames: readonly string[],
-    private readonly dropoutRandom: Random,
+    private readonly state: FlatStepState,
+    private dropoutRandom: Random,
   ) {}
 
   static async create(config: Gpt2Config, options: TrainStepSessionOptions): Promise<Gpt2TrainStepSession> {
-    const { graph, parameterNames } = buildGpt2TrainStep(config, options);
+    const { graph, layout } = buildGpt2TrainStep(config, options);
     const session = await createModelSession(graph.toBytes(), { intraOpThreads: options.intraOpThreads ?? 1 });
-    const state = new Map<string, HostTensor>();
-    for (const [name, tensor] of initGpt2Parameters(config, options.seed, options.dtype)) {
-      const zeros = (): HostTensor => ({ ...tensor, data: new (tensor.data.constructor as Float32ArrayConstructor)(tensor.data.length) });
-      state.set(name, tensor);
-      state.set(trainStepNames.firstMoment(name), zeros());
-      state.set(trainStepNames.secondMoment(name), zeros());
-    }
-    return new Gpt2TrainStepSession(config, options, session, state, parameterNames, createRandom(options.seed + DROPOUT_SEED_OFFSET));
+    const state = FlatStepState.fromParameters(layout, initGpt2Parameters(config, options.seed, options.dtype), options.dtype);
+    return new Gpt2TrainStepSession(config, options, session, state, createRandom(options.seed + DROPOUT_SEED_OFFSET));
   }
 
   get stepCount(): number {
     return this.stepsTaken;
   }
 
-  /** The current parameters by Hugging Face name. */
+  /** A copy of the current parameters by Hugging Face name. */
   get parameters(): ParameterSet {
-    return new Map(this.parameterNames.map((name) => [name, this.state.get(name) as HostTensor]));
+    return this.state.parameters();
   }
 
   async step(batch: TrainBatch, learningRate: number): Promise<StepResult> {
     const t = this.stepsTaken + 1;
     const sites = gpt2DropoutSites(this.config, this.options.batch, this.options.time);
     const feeds: Record<string, HostTensor> = {
-      ...Object.fromEntries(this.state),
+      ...this.state.feeds(),
       ...sampleDropoutMasks(sites, this.config.dropout, this.dropoutRandom),
       tokens: batch.tokens,
       targets: batch.targets,
       [trainStepNames.learningRate]: hostTensor(this.options.dtype, [], [learningRate]),
       [trainStepNames.step]: hostTensor(this.options.dtype, [], [t]),
     };
-    const results = await this.session.run(feeds);
-    for (const name of this.state.keys()) {
-      const updated = results[trainStepNames.updated(name)];
-      if (updated === undefined) throw new Error(`gpt2 train step: output "${trainStepNames.updated(name)}" is missing`);
-      this.state.set(name, updated);
-    }
+    const results = await this.session.runInto(feeds, this.state.outputs(), [trainStepNames.loss, trainStepNames.gradNorm]);
+    this.state.advance();
     this.stepsTaken = t;
     return {
       loss: numbersOf(results[trainStepNames.loss] as HostTensor)[0] as number,
       gradNorm: numbersOf(results[trainStepNames.gradNorm] as HostTensor)[0] as number,
     };
+  }
+
+  exportState(): TrainStepSessionState {
+    return { tensors: this.state.tensors(), stepCount: this.stepsTaken, dropoutRandomState: this.dropoutRandom.snapshot() };
+  }
+
+  /** Continues from an exported state; every tensor must be present with the shape this session trains. */
+  restoreState(saved: TrainStepSessionState): void {
+    this.state.restore(saved.tensors);
+    this.stepsTaken = saved.stepCount;
+    this.dropoutRandom = createRandom(saved.dropoutRandomState);
   }
 
   release(): Promise<void> {

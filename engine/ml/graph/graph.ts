@@ -125,14 +125,19 @@ export class Graph {
     return outputs;
   }
 
-  /** Marks `value` as a graph output named `name` (an Identity node is added when the name differs). */
+  /**
+   * Marks `value` as a graph output named `name`. A node's output that is not yet a graph output takes the new name
+   * in place; otherwise (inputs, initializers, a second name for one output) an Identity node carries the name,
+   * which costs ORT a copy per run.
+   */
   output(value: Value, name: string = value.name): Value {
     if (this.outputList.some((output) => output.name === name)) throw new Error(`graph "${this.name}": output "${name}" is already declared`);
     const isSourceValue = value.producer === null;
     if (isSourceValue && name === value.name) {
       throw new Error(`graph "${this.name}": "${name}" is an input or initializer; give its output another name`);
     }
-    const named = name === value.name && !isSourceValue ? value : (this.apply('Identity', [value], {}, { names: [name] })[0] as Value);
+    if (!isSourceValue && name !== value.name && !this.outputList.includes(value)) this.rename(value, name);
+    const named = name === value.name ? value : (this.apply('Identity', [value], {}, { names: [name] })[0] as Value);
     this.outputList.push(named);
     return named;
   }
@@ -190,6 +195,14 @@ export class Graph {
     }
     const attributes: Attributes = { start: { kind: 'int', value: source.axis }, end: { kind: 'int', value: source.axis + 1 } };
     return this.apply('Shape', [source.value], attributes)[0] as Value;
+  }
+
+  /** Node outputs are referenced by object until serialization, so a new name reaches every consumer. */
+  private rename(value: Value, name: string): void {
+    if (this.usedNames.has(name)) throw new Error(`graph "${this.name}": value name "${name}" is already used`);
+    this.usedNames.delete(value.name);
+    this.usedNames.add(name);
+    (value as { name: string }).name = name;
   }
 
   private createValue(name: string, type: ValueType, producer: GraphNode | null): Value {

@@ -5,7 +5,7 @@ export const OP_TYPES = [
   'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Exp', 'Log', 'Sqrt', 'Pow', 'Tanh', 'Sigmoid', 'Sum',
   'Equal', 'Less', 'Where', 'Cast', 'Identity',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'Softmax', 'LogSoftmax',
-  'Transpose', 'Reshape', 'Expand', 'Concat', 'Slice', 'Unsqueeze', 'Squeeze', 'Shape', 'Size', 'Pad',
+  'Transpose', 'Reshape', 'Expand', 'Concat', 'Split', 'Slice', 'Unsqueeze', 'Squeeze', 'Shape', 'Size', 'Pad',
   'Constant', 'ConstantOfShape',
   'Gather', 'GatherElements', 'GatherND', 'ScatterND', 'ScatterElements', 'Trilu',
   'MatMul', 'FusedMatMul', 'LayerNormalization', 'Gelu', 'SoftmaxCrossEntropyLoss',

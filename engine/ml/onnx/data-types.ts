@@ -1,7 +1,7 @@
 // The element types the ML core uses, their ONNX TensorProto.DataType codes and their typed arrays.
 // Every other module names dtypes with these strings; ONNX's integer codes stay inside onnx/.
 
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
 
 export type TypedArrayFor<D extends DType> = D extends 'float32'
   ? Float32Array
@@ -22,6 +22,7 @@ export const ONNX_DATA_TYPE: Record<DType, number> = {
   int64: 7,
   bool: 9,
   float64: 11,
+  uint8: 2,
 };
 
 export const BYTES_PER_ELEMENT: Record<DType, number> = {
@@ -30,6 +31,7 @@ export const BYTES_PER_ELEMENT: Record<DType, number> = {
   int64: 8,
   int32: 4,
   bool: 1,
+  uint8: 1,
 };
 
 export function isFloatDType(dtype: DType): dtype is 'float32' | 'float64' {
@@ -49,6 +51,8 @@ export function typedArrayFrom(dtype: DType, values: readonly number[]): AnyType
       return Int32Array.from(values);
     case 'bool':
       return Uint8Array.from(values, (value) => (value ? 1 : 0));
+    case 'uint8':
+      return Uint8Array.from(values);
   }
 }
 
@@ -60,6 +64,7 @@ export function assertTypedArrayMatches(dtype: DType, data: AnyTypedArray, where
     int64: 'BigInt64Array',
     int32: 'Int32Array',
     bool: 'Uint8Array',
+    uint8: 'Uint8Array',
   };
   if (data.constructor.name !== expected[dtype]) {
     throw new Error(`${where}: dtype ${dtype} needs a ${expected[dtype]}, got a ${data.constructor.name}`);

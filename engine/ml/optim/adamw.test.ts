@@ -8,7 +8,7 @@ import { createModelSession } from '../runtime/session.ts';
 import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
 import { createRandom } from '../tensor/random.ts';
 import { adamWStepScalars, adamWUpdate, type AdamWHyperparameters } from './adamw.ts';
-import { clipByGlobalNorm } from './clip-grad-norm.ts';
+import { clipByGlobalNorm, clipCoefficient } from './clip-grad-norm.ts';
 
 const HYPER: AdamWHyperparameters = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1 };
 const MAX_NORM = 1;
@@ -38,7 +38,8 @@ function referenceStep(slots: Record<string, Slot>, gradients: Record<string, nu
   return norm;
 }
 
-function buildUpdateGraph(): Uint8Array {
+/** `folded`: the clip scale and the squared gradient go to adamWUpdate as prepared work, as the fused step does. */
+function buildUpdateGraph(folded: boolean): Uint8Array {
   const g = new Graph({ name: 'adamw' });
   const lr = g.input('lr', 'float64', []);
   const step = g.input('step', 'float64', []);
@@ -46,10 +47,14 @@ function buildUpdateGraph(): Uint8Array {
   const names = Object.keys(SHAPES) as (keyof typeof SHAPES)[];
   const gradients = names.map((name) => g.input(`grad.${name}`, 'float64', SHAPES[name]));
   const clipped = clipByGlobalNorm(gradients, MAX_NORM);
-  g.output(clipped.totalNorm, 'norm');
+  const clip = clipCoefficient(gradients, MAX_NORM);
+  g.output(folded ? clip.totalNorm : clipped.totalNorm, 'norm');
   names.forEach((name, index) => {
     const state = { parameter: g.input(name, 'float64', SHAPES[name]), firstMoment: g.input(`m.${name}`, 'float64', SHAPES[name]), secondMoment: g.input(`v.${name}`, 'float64', SHAPES[name]) };
-    const next = adamWUpdate(state, clipped.gradients[index] as Value, SHAPES[name].length >= 2, scalars);
+    const decays = SHAPES[name].length >= 2;
+    const next = folded
+      ? adamWUpdate(state, gradients[index] as Value, decays, scalars, { scale: clip.coefficient, squared: clip.squaredGradients[index] as Value })
+      : adamWUpdate(state, clipped.gradients[index] as Value, decays, scalars);
     g.output(next.parameter, `new.${name}`);
     g.output(next.firstMoment, `new.m.${name}`);
     g.output(next.secondMoment, `new.v.${name}`);
@@ -58,9 +63,9 @@ function buildUpdateGraph(): Uint8Array {
 }
 
 describe('clipByGlobalNorm + adamWUpdate', () => {
-  it('match torch-style AdamW with clipping over three steps', async () => {
+  it.each([false, true])('match torch-style AdamW with clipping over three steps (clip scale folded: %s)', async (folded) => {
     const random = createRandom(12);
-    const session = await createModelSession(buildUpdateGraph());
+    const session = await createModelSession(buildUpdateGraph(folded));
     const slots: Record<string, Slot> = {};
     const feeds: Record<string, HostTensor> = {};
     for (const [name, shape] of Object.entries(SHAPES)) {

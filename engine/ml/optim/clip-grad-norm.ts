@@ -10,14 +10,29 @@ export interface ClippedGradients {
   totalNorm: Value;
 }
 
+export interface ClipCoefficient {
+  /** The L2 norm of all gradients together, before clipping (a scalar). */
+  totalNorm: Value;
+  /** min(1, maxNorm / (totalNorm + 1e-6)), or null when clipping is off. */
+  coefficient: Value | null;
+  /** Each gradient squared element-wise, computed for the norm; AdamW's second moment can reuse them. */
+  squaredGradients: Value[];
+}
+
 export function clipByGlobalNorm(gradients: readonly Value[], maxNorm: number): ClippedGradients {
+  const { totalNorm, coefficient } = clipCoefficient(gradients, maxNorm);
+  if (coefficient === null) return { gradients: [...gradients], totalNorm };
+  return { gradients: gradients.map((gradient) => op.mul(gradient, coefficient)), totalNorm };
+}
+
+/** The clipping scale without applying it, so a caller can fold it into later per-step scalars. */
+export function clipCoefficient(gradients: readonly Value[], maxNorm: number): ClipCoefficient {
   const [first] = gradients;
   if (first === undefined) throw new Error('clipByGlobalNorm: needs at least one gradient');
-  const squares = gradients.map((gradient) => op.reduceSum(op.mul(gradient, gradient), undefined, { keepDims: false }));
-  const totalNorm = op.sqrt(op.sum(squares));
-  if (!(maxNorm > 0 && Number.isFinite(maxNorm))) return { gradients: [...gradients], totalNorm };
+  const squaredGradients = gradients.map((gradient) => op.mul(gradient, gradient));
+  const totalNorm = op.sqrt(op.sum(squaredGradients.map((squared) => op.reduceSum(squared, undefined, { keepDims: false }))));
+  if (!(maxNorm > 0 && Number.isFinite(maxNorm))) return { totalNorm, coefficient: null, squaredGradients };
   const coefficient = op.div(op.scalarLike(first, maxNorm), op.add(totalNorm, op.scalarLike(first, 1e-6)));
   const one = op.scalarLike(first, 1);
-  const clamped = op.where(op.less(coefficient, one), coefficient, one);
-  return { gradients: gradients.map((gradient) => op.mul(gradient, clamped)), totalNorm };
+  return { totalNorm, coefficient: op.where(op.less(coefficient, one), coefficient, one), squaredGradients };
 }

@@ -19,6 +19,7 @@ const ORT_TO_DTYPE: Record<string, DType> = {
   int64: 'int64',
   int32: 'int32',
   bool: 'bool',
+  uint8: 'uint8',
 };
 
 export function fromOrtTensor(tensor: ort.Tensor, where = 'fromOrtTensor'): HostTensor {

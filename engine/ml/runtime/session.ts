@@ -9,6 +9,11 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** ORT's graph optimization level; 'all' is the default. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Let idle intra-op threads spin while waiting for work (ORT's default). Off by default: on a busy machine a
+   * spinning thread steals the core its peer needs, and a 2-thread training step ran ~2.5x slower (bench/README.md).
+   */
+  spinning?: boolean;
 }
 
 export interface ModelSession {
@@ -16,6 +21,11 @@ export interface ModelSession {
   readonly outputNames: readonly string[];
   /** Runs the model; `fetches` limits which outputs are computed and returned (all when omitted). */
   run(feeds: Readonly<Record<string, HostTensor>>, fetches?: readonly string[]): Promise<Record<string, HostTensor>>;
+  /**
+   * Runs the model writing each output named in `into` straight into that tensor's buffer (which must not be a
+   * feed of the same run), and returns only the outputs named in `fetches`, in fresh buffers.
+   */
+  runInto(feeds: Readonly<Record<string, HostTensor>>, into: Readonly<Record<string, HostTensor>>, fetches: readonly string[]): Promise<Record<string, HostTensor>>;
   release(): Promise<void>;
 }
 
@@ -25,17 +35,34 @@ export async function createModelSession(modelBytes: Uint8Array, options: Sessio
     graphOptimizationLevel: options.optimization ?? 'all',
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
   });
+  const toOrtFeeds = (feeds: Readonly<Record<string, HostTensor>>): Record<string, ort.Tensor> => {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(tensor, `feed "${name}"`);
+    return ortFeeds;
+  };
+  const toHostResults = (results: Record<string, ort.Tensor>, names: readonly string[]): Record<string, HostTensor> => {
+    const hostResults: Record<string, HostTensor> = {};
+    for (const name of names) {
+      const tensor = results[name];
+      if (tensor === undefined) throw new Error(`model session: output "${name}" is missing from the results`);
+      hostResults[name] = fromOrtTensor(tensor, `output "${name}"`);
+    }
+    return hostResults;
+  };
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, fetches) {
-      const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(tensor, `feed "${name}"`);
-      const results = fetches === undefined ? await session.run(ortFeeds) : await session.run(ortFeeds, [...fetches]);
-      const hostResults: Record<string, HostTensor> = {};
-      for (const [name, tensor] of Object.entries(results)) hostResults[name] = fromOrtTensor(tensor, `output "${name}"`);
-      return hostResults;
+      const results = fetches === undefined ? await session.run(toOrtFeeds(feeds)) : await session.run(toOrtFeeds(feeds), [...fetches]);
+      return toHostResults(results, Object.keys(results));
+    },
+    async runInto(feeds, into, fetches) {
+      const ortFetches: Record<string, ort.Tensor | null> = {};
+      for (const [name, tensor] of Object.entries(into)) ortFetches[name] = toOrtTensor(tensor, `output "${name}"`);
+      for (const name of fetches) ortFetches[name] = null;
+      return toHostResults(await session.run(toOrtFeeds(feeds), ortFetches), fetches);
     },
     release: () => session.release(),
   };

@@ -8,6 +8,8 @@ export interface Random {
   normal(): number;
   /** Integer in [0, maxExclusive). */
   int(maxExclusive: number): number;
+  /** The generator's position: createRandom(snapshot()) continues the same sequence (for checkpoints). */
+  snapshot(): number;
 }
 
 export function createRandom(seed: number): Random {
@@ -26,5 +28,6 @@ export function createRandom(seed: number): Random {
       return radius * Math.cos(2 * Math.PI * uniform());
     },
     int: (maxExclusive) => Math.floor(uniform() * maxExclusive),
+    snapshot: () => state,
   };
 }

@@ -1,5 +1,5 @@
 // Finite-difference checks for the data-movement gradient rules: Transpose, Reshape, Unsqueeze/Squeeze,
-// Expand, Concat, Slice (clamped and negative bounds) and Pad.
+// Expand, Concat, Split, Slice (clamped and negative bounds) and Pad.
 
 import { describe } from 'vitest';
 import * as op from '../../graph/ops/index.ts';
@@ -31,6 +31,14 @@ const cases: GradientCheckCase[] = [
       return [1, 2, 3].map(() => randomFloat64(random, [a, randomDim(random), 2]));
     },
     build: (_graph, values) => op.concat(values, 1),
+  },
+  {
+    name: 'Split on axis 1, one piece unused',
+    inputs: (random) => [randomFloat64(random, [randomDim(random), 6, 2])],
+    build: (_graph, [x]) => {
+      const [first, , third] = op.split(x as Value, [1, 2, 3], 1) as [Value, Value, Value];
+      return op.mul(op.concat([first, first], 1), op.slice(third, { starts: [0], ends: [2], axes: [1] }));
+    },
   },
   rank3Case('Slice with negative and clamped bounds', (x) => op.slice(x, { starts: [1, -3], ends: [100, -1], axes: [1, 2] })),
   rank3Case('Slice from a start to the end', (x) => op.slice(x, { starts: [1], ends: [2 ** 31 - 1], axes: [-1] })),

@@ -1,5 +1,5 @@
 // Gradient rules for ops that move data without changing values: the gradient moves back the same way
-// (inverse transpose, reshape to the input's shape, slice out concat parts, pad a slice with zeros).
+// (inverse transpose, reshape to the input's shape, slice out concat parts, concat split parts, pad a slice with zeros).
 
 import { intAttr, intsAttr } from '../../graph/attributes.ts';
 import { formatShape, normalizeAxis, type Dim } from '../../graph/dims.ts';
@@ -42,6 +42,13 @@ const concat: GradRule = (context) => {
     const end = isLast ? END_OF_AXIS : start + (size as number);
     return op.slice(context.dy, { starts: [start], ends: [end], axes: [axis] });
   });
+};
+
+/** The pieces' gradients joined back in order; a piece nothing depends on contributes zeros. */
+const split: GradRule = (context) => {
+  const axis = intAttr(context.node.attributes, 'axis', 0, 'Split');
+  const pieces = context.node.outputs.map((output, index) => context.dOutput(index) ?? op.zerosLike(output));
+  return firstInputOnly(context, op.concat(pieces, axis));
 };
 
 /** Zero padding on each side of the sliced window; steps other than 1 are not supported. */
@@ -95,6 +102,7 @@ export const layoutGradRules = {
   Squeeze: reshapeBack,
   Expand: expand,
   Concat: concat,
+  Split: split,
   Slice: slice,
   Pad: pad,
 } satisfies Partial<Record<OpType, GradRule>>;

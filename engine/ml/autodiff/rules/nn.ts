@@ -66,20 +66,15 @@ const fusedMatMul: GradRule = (context) => {
 /**
  * y = xhat * scale + bias, xhat = (x - mean) * rstd over the normalized axes. With g = dy * scale:
  *   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), dscale = sum(dy * xhat), dbias = sum(dy).
+ * Uses the node's Mean and InvStdDev outputs when it has them in x's dtype (float32); otherwise recomputes them.
  */
 const layerNormalization: GradRule = (context) => {
   if (context.node.outputs.slice(1).some((_, index) => context.dOutput(index + 1) !== null)) {
     throw new Error(`LayerNormalization gradient: node "${context.node.name}" only supports gradients through Y, not Mean/InvStdDev`);
   }
   const [x, scale] = [context.input(0), context.input(1)];
-  const rank = x.shape.length;
-  const axis = intAttr(context.node.attributes, 'axis', -1, 'LayerNormalization');
-  const axes = Array.from({ length: rank - (axis < 0 ? axis + rank : axis) }, (_, index) => rank - 1 - index).reverse();
-  const epsilon = op.scalarLike(x, floatAttr(context.node.attributes, 'epsilon', 1e-5, 'LayerNormalization'));
-  const centered = op.sub(x, op.reduceMean(x, axes));
-  const variance = op.reduceMean(op.mul(centered, centered), axes);
-  const rstd = op.div(op.scalarLike(x, 1), op.sqrt(op.add(variance, epsilon)));
-  const xhat = op.mul(centered, rstd);
+  const { axes, mean, rstd } = layerNormStatistics(context);
+  const xhat = op.mul(op.sub(x, mean), rstd);
   const dy = context.dy;
   const g = op.mul(dy, scale);
   const dx = context.needs(0)
@@ -91,23 +86,42 @@ const layerNormalization: GradRule = (context) => {
   return [dx, dScale, dBias];
 };
 
+function layerNormStatistics(context: GradContext): { axes: number[]; mean: Value; rstd: Value } {
+  const x = context.input(0);
+  const rank = x.shape.length;
+  const axis = intAttr(context.node.attributes, 'axis', -1, 'LayerNormalization');
+  const axes = Array.from({ length: rank - (axis < 0 ? axis + rank : axis) }, (_, index) => rank - 1 - index).reverse();
+  const [, savedMean, savedRstd] = context.node.outputs;
+  if (savedMean !== undefined && savedRstd !== undefined && savedMean.dtype === x.dtype) return { axes, mean: savedMean, rstd: savedRstd };
+  const epsilon = op.scalarLike(x, floatAttr(context.node.attributes, 'epsilon', 1e-5, 'LayerNormalization'));
+  const mean = op.reduceMean(x, axes);
+  const centered = op.sub(x, mean);
+  const variance = op.reduceMean(op.mul(centered, centered), axes);
+  return { axes, mean, rstd: op.div(op.scalarLike(x, 1), op.sqrt(op.add(variance, epsilon))) };
+}
+
 const GELU_SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_CUBIC = 0.044715;
 
-/** gelu(x) = 0.5 x (1 + t), t = tanh(u), u = c (x + k x^3): d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3k x^2). */
+/**
+ * gelu(x) = 0.5 x (1 + tanh(u)) = x s with u = c (x + k x^3) and s = sigmoid(2u), so with y = gelu(x):
+ *   d/dx = s + x s (1 - s) 2u' = s (1 + (x - y) 2u'),  2u' = 2c (1 + 3k x^2).
+ * Twelve element-wise ops, reusing the forward output y for x (1 - s).
+ */
 const gelu: GradRule = (context) => {
   if (stringAttr(context.node.attributes, 'approximate', 'none', 'Gelu') !== 'tanh') {
     throw new Error(`Gelu gradient: node "${context.node.name}" uses exact GELU; build it with approximate="tanh" (geluTanh)`);
   }
   const x = context.input(0);
   const c = (value: number) => op.scalarLike(x, value);
+  const twoC = 2 * GELU_SQRT_2_OVER_PI;
   const xSquared = op.mul(x, x);
-  const u = op.mul(c(GELU_SQRT_2_OVER_PI), op.add(x, op.mul(c(GELU_CUBIC), op.mul(xSquared, x))));
-  const t = op.tanh(u);
-  const outer = op.mul(c(0.5), op.add(c(1), t));
-  const du = op.mul(c(GELU_SQRT_2_OVER_PI), op.add(c(1), op.mul(c(3 * GELU_CUBIC), xSquared)));
-  const inner = op.mul(op.mul(op.mul(c(0.5), x), op.sub(c(1), op.mul(t, t))), du);
-  return firstInputOnly(context, op.mul(context.dy, op.add(outer, inner)));
+  const twoU = op.mul(x, op.add(op.mul(xSquared, c(twoC * GELU_CUBIC)), c(twoC)));
+  const s = op.sigmoid(twoU);
+  const twoDu = op.add(op.mul(xSquared, c(3 * twoC * GELU_CUBIC)), c(twoC));
+  const xTimesOneMinusS = op.sub(x, context.output());
+  const slope = op.mul(op.add(op.mul(xTimesOneMinusS, twoDu), c(1)), s);
+  return firstInputOnly(context, op.mul(context.dy, slope));
 };
 
 /** loss = CE(softmax(scores), labels): dscores = (softmax(scores) - onehot(labels)) * dLoss (/ N for the mean). */

@@ -44,6 +44,11 @@ export function concat(values: readonly Value[], axis: number): Value {
   return values.length === 1 ? first : applySingle(first.graph, 'Concat', values, { axis: attr.int(axis) });
 }
 
+/** Splits x along `axis` into pieces of the given sizes, which must add up to that axis. */
+export function split(x: Value, sizes: readonly number[], axis: number): Value[] {
+  return x.graph.apply('Split', [x, x.graph.int64s(sizes)], { axis: attr.int(axis) }, { outputCount: sizes.length });
+}
+
 export interface SliceSpec {
   starts: readonly number[];
   ends: readonly number[];

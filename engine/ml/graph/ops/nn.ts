@@ -29,9 +29,13 @@ export interface LayerNormOptions {
   epsilon?: number;
 }
 
+/** Y only; in float32 the node also declares its Mean and InvStdDev outputs, which the gradient rule reuses. */
 export function layerNorm(x: Value, scale: Value, bias: Value | null, options: LayerNormOptions = {}): Value {
   const attributes = { axis: attr.int(options.axis ?? -1), epsilon: attr.float(options.epsilon ?? 1e-5) };
-  return applySingle(x.graph, 'LayerNormalization', [x, scale, bias], attributes);
+  // ORT computes the statistics in float32 whatever X is, so only float32 statistics can stand in for recomputed ones.
+  const outputCount = x.dtype === 'float32' ? 3 : 1;
+  const [y] = x.graph.apply('LayerNormalization', [x, scale, bias], attributes, { outputCount });
+  return y as Value;
 }
 
 /** GELU with the tanh approximation, as GPT-2 uses; it also runs in float64 where exact GELU's Erf does not. */

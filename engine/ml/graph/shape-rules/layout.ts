@@ -1,4 +1,4 @@
-// Shape rules for ops that move or reshape data: Transpose, Reshape, Expand, Concat, Slice, Pad,
+// Shape rules for ops that move or reshape data: Transpose, Reshape, Expand, Concat, Split, Slice, Pad,
 // Unsqueeze/Squeeze, Shape/Size and constants. Shape and Size outputs carry their build-time contents.
 
 import type { TensorProto } from '../../onnx/model-proto.ts';
@@ -58,6 +58,18 @@ const concat: ShapeRule = (context) => {
   shape[axis] = sumOfDims(inputs.map((input) => input.shape[axis] as Dim));
   const allKnown = inputs.every((input) => input.known !== undefined) && first.shape.length === 1;
   return [{ dtype, shape, ...(allKnown ? { known: inputs.flatMap((input) => input.known ?? []) } : {}) }];
+};
+
+/** Split into the known sizes of input 1 along `axis`; one output per size. */
+const split: ShapeRule = (context) => {
+  const input = inputAt(context, 0, 'input');
+  const sizes = knownIntsAt(context, 1, 'split');
+  const axis = normalizeAxis('Split', intAttr(context.attributes, 'axis', 0, 'Split'), input.shape.length);
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  if (sizes.some((size) => size < 0) || input.shape[axis] !== total || sizes.length !== context.outputCount) {
+    throw new Error(`Split: ${context.outputCount} outputs of sizes [${sizes.join(',')}] do not split axis ${axis} of ${formatShape(input.shape)}`);
+  }
+  return sizes.map((size) => ({ dtype: input.dtype, shape: input.shape.map((dim, index) => (index === axis ? size : dim)) }));
 };
 
 /** Length of data[start:end:step] along a dim of size `dim`, following ONNX's clamping rules. */
@@ -165,6 +177,7 @@ export const layoutShapeRules = {
   Reshape: reshape,
   Expand: expand,
   Concat: concat,
+  Split: split,
   Slice: slice,
   Pad: pad,
   Unsqueeze: unsqueeze,

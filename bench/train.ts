@@ -1,0 +1,118 @@
+// `npm run bench:train`: Crucible's GPT-2 training step against PyTorch on the same CPU, char-level tinyshakespeare.
+// Both run as worker processes fed identical batches, in alternating chunks of steps so machine load hits both alike.
+//
+// Flags: --steps N (reference-config steps, default 2000), --big-steps N (10.7M config, default 20), --quick
+// (200 and 3), --only nano|10m, --no-torch, --threads N (default 2), --chunk N, --eval-batches N (default 20),
+// --torch-spin (PyTorch's default OpenMP spin-waiting; by default it runs with OMP_WAIT_POLICY=PASSIVE, which was
+// several times faster on this shared machine, so the reference is the stronger one).
+// PyTorch: /usr/bin/python3 with torch (apt-get install -y python3-torch libopenblas0-pthread).
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { windowStartSource } from './char-corpus.ts';
+import { JsonLinesWorker } from './json-lines-client.ts';
+import { formatResultTable, summarize, type ImplementationResult } from './train-report.ts';
+import { BENCH_HYPERPARAMETERS, GPT_10M, NANO_CPU, type BenchModel, type EvalReply, type FinishReply, type ReadyReply, type TrainReply, type WorkerSettings } from './train-protocol.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
+const SEED = 1337;
+
+interface Plan {
+  model: BenchModel;
+  steps: number;
+  chunk: number;
+  evalBatches: number;
+}
+
+interface Flags {
+  plans: Plan[];
+  withTorch: boolean;
+  torchSpin: boolean;
+  threads: number;
+}
+
+function parseFlags(): Flags {
+  const { values } = parseArgs({
+    options: {
+      steps: { type: 'string' },
+      'big-steps': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'no-torch': { type: 'boolean', default: false },
+      'torch-spin': { type: 'boolean', default: false },
+      threads: { type: 'string', default: '2' },
+      chunk: { type: 'string' },
+      'eval-batches': { type: 'string', default: '20' },
+    },
+  });
+  const count = (text: string | undefined, fallback: number, flag: string): number => {
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`bench:train: --${flag} must be a whole number, got ${text}`);
+    return value;
+  };
+  const steps = count(values.steps, values.quick ? 200 : 2000, 'steps');
+  const bigSteps = count(values['big-steps'], values.quick ? 3 : 20, 'big-steps');
+  const chunk = values.chunk === undefined ? undefined : count(values.chunk, 0, 'chunk');
+  const plans: Plan[] = [
+    { model: NANO_CPU, steps, chunk: chunk ?? 100, evalBatches: count(values['eval-batches'], 20, 'eval-batches') },
+    // The 10.7M run reports speed and memory only: 20 steps do not train it far enough for a meaningful val loss.
+    { model: GPT_10M, steps: bigSteps, chunk: chunk ?? 5, evalBatches: 0 },
+  ].filter((plan) => plan.steps > 0 && (values.only === undefined || (values.only === '10m') === (plan.model === GPT_10M)));
+  return { plans, withTorch: !values['no-torch'], torchSpin: values['torch-spin'], threads: count(values.threads, 2, 'threads') };
+}
+
+function startWorkers(flags: Flags): JsonLinesWorker[] {
+  const workers = [JsonLinesWorker.start('crucible', process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/train-crucible-worker.ts')])];
+  const torchEnv: Record<string, string> = flags.torchSpin ? {} : { OMP_WAIT_POLICY: 'PASSIVE' };
+  if (flags.withTorch) workers.push(JsonLinesWorker.start('pytorch', '/usr/bin/python3', [path.join(REPO, 'tools/torch_train_bench.py')], torchEnv));
+  return workers;
+}
+
+async function benchmark(plan: Plan, flags: Flags): Promise<ImplementationResult[]> {
+  const settings: WorkerSettings = { ...BENCH_HYPERPARAMETERS, model: plan.model, dataPath: DATA, decaySteps: plan.steps, threads: flags.threads, seed: SEED };
+  const workers = startWorkers(flags);
+  const ready = await Promise.all(workers.map((worker) => worker.request<ReadyReply>(settings)));
+  const [first] = ready as [ReadyReply];
+  if (ready.some((reply) => reply.vocabSize !== first.vocabSize || reply.trainTokens !== first.trainTokens)) {
+    throw new Error(`bench:train: the workers read the corpus differently: ${JSON.stringify(ready)}`);
+  }
+  const { batchSize, blockSize } = plan.model;
+  const nextStarts = windowStartSource(first.trainTokens, blockSize, SEED);
+  const trained = workers.map((): TrainReply => ({ stepMs: [], losses: [] }));
+  for (let firstStep = 0; firstStep < plan.steps; firstStep += plan.chunk) {
+    const starts = Array.from({ length: Math.min(plan.chunk, plan.steps - firstStep) }, () => nextStarts(batchSize));
+    // Alternate who goes first, so neither always runs right after the other's cache-polluting chunk.
+    const order = (firstStep / plan.chunk) % 2 === 0 ? workers : [...workers].reverse();
+    for (const worker of order) {
+      const reply = await worker.request<TrainReply>({ cmd: 'train', firstStep, starts });
+      const into = trained[workers.indexOf(worker)] as TrainReply;
+      into.stepMs.push(...reply.stepMs);
+      into.losses.push(...reply.losses);
+    }
+    const latest = workers.map((worker, index) => `${worker.label} ${(trained[index]?.losses.at(-1) ?? NaN).toFixed(3)}`).join(', ');
+    console.error(`${plan.model.name}: step ${Math.min(firstStep + plan.chunk, plan.steps)}/${plan.steps}, loss ${latest}`);
+  }
+  const valStarts = windowStartSource(first.valTokens, blockSize, SEED + 1);
+  const evalStarts = Array.from({ length: plan.evalBatches }, () => valStarts(batchSize));
+  const evaluated: (EvalReply | null)[] = [];
+  for (const worker of workers) evaluated.push(plan.evalBatches > 0 ? await worker.request<EvalReply>({ cmd: 'eval', starts: evalStarts }) : null);
+  const finished: FinishReply[] = [];
+  for (const worker of workers) {
+    finished.push(await worker.request<FinishReply>({ cmd: 'finish' }));
+    worker.close();
+  }
+  return workers.map((worker, index) =>
+    summarize({ label: worker.label, model: plan.model, ready: ready[index] as ReadyReply, trained: trained[index] as TrainReply, evaluated: evaluated[index] ?? null, finished: finished[index] as FinishReply }),
+  );
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  const results: ImplementationResult[][] = [];
+  for (const plan of flags.plans) results.push(await benchmark(plan, flags));
+  console.log(formatResultTable(results, flags.threads, flags.torchSpin ? 'default spin-waiting' : 'OMP_WAIT_POLICY=PASSIVE'));
+}
+
+await main();

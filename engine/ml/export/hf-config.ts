@@ -1,0 +1,78 @@
+// Hugging Face's config.json and generation_config.json for a Crucible GPT-2, and the reverse: reading config.json
+// back into a Gpt2Config. Field names and values follow transformers' GPT2Config.
+
+import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
+
+export interface SpecialTokenIds {
+  bos: number | null;
+  eos: number | null;
+}
+
+export interface SamplingDefaults {
+  temperature: number;
+  topK: number;
+}
+
+/** nanoGPT's sampling defaults (sample.py): temperature 0.8, top_k 200. */
+export const DEFAULT_SAMPLING: SamplingDefaults = { temperature: 0.8, topK: 200 };
+
+export function huggingFaceConfig(config: Gpt2Config, tokens: SpecialTokenIds): Record<string, unknown> {
+  return {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: config.vocabSize,
+    n_positions: config.blockSize,
+    n_ctx: config.blockSize,
+    n_embd: config.nEmbd,
+    n_layer: config.nLayer,
+    n_head: config.nHead,
+    n_inner: null,
+    activation_function: 'gelu_new',
+    resid_pdrop: config.dropout,
+    embd_pdrop: config.dropout,
+    attn_pdrop: config.dropout,
+    layer_norm_epsilon: config.layerNormEpsilon,
+    initializer_range: 0.02,
+    scale_attn_weights: true,
+    scale_attn_by_inverse_layer_idx: false,
+    reorder_and_upcast_attn: false,
+    tie_word_embeddings: true,
+    use_cache: true,
+    bos_token_id: tokens.bos,
+    eos_token_id: tokens.eos,
+    torch_dtype: 'float32',
+    // Not a GPT2Config field: records that biases were trained (false) or fixed at zero in the exported tensors.
+    crucible_trained_bias: config.bias,
+  };
+}
+
+export function generationConfig(config: Gpt2Config, tokens: SpecialTokenIds, sampling: SamplingDefaults = DEFAULT_SAMPLING): Record<string, unknown> {
+  return {
+    bos_token_id: tokens.bos,
+    eos_token_id: tokens.eos,
+    do_sample: true,
+    temperature: sampling.temperature,
+    top_k: sampling.topK,
+    max_length: config.blockSize,
+  };
+}
+
+/** Reads a config.json this module wrote (or any GPT-2 config.json with the same fields). */
+export function gpt2ConfigFromHuggingFace(json: Record<string, unknown>, where: string): Gpt2Config {
+  if (json.model_type !== 'gpt2') throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}; Crucible reads "gpt2" models`);
+  const number = (field: string): number => {
+    const value = json[field];
+    if (typeof value !== 'number') throw new Error(`${where}: field "${field}" must be a number, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  return gpt2Config({
+    vocabSize: number('vocab_size'),
+    nLayer: number('n_layer'),
+    nHead: number('n_head'),
+    nEmbd: number('n_embd'),
+    blockSize: number('n_positions'),
+    dropout: typeof json.resid_pdrop === 'number' ? json.resid_pdrop : 0,
+    bias: true,
+    layerNormEpsilon: typeof json.layer_norm_epsilon === 'number' ? json.layer_norm_epsilon : 1e-5,
+  });
+}

@@ -1,0 +1,82 @@
+// The Hugging Face model folder: safetensors bytes follow the format (header, dtype, shapes, offsets, alignment),
+// config.json carries GPT2Config's fields, a bias-free model exports zero biases, and the folder reads back.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gpt2Config } from '../gpt2/config.ts';
+import { initGpt2Parameters } from '../gpt2/parameters.ts';
+import type { HostTensor } from '../tensor/host-tensor.ts';
+import { MODEL_FILES, readModelFolder, specialTokenIds, writeModelFolder } from './model-folder.ts';
+import { readSafetensors, writeSafetensors } from './safetensors.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'crucible-export-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('safetensors', () => {
+  it('writes the documented layout: u64 header length, aligned JSON header, contiguous little-endian data', () => {
+    const file = path.join(root, 'layout.safetensors');
+    const weight = { dtype: 'float32' as const, shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6.5]) };
+    const ids = { dtype: 'int64' as const, shape: [2], data: BigInt64Array.from([7n, -1n]) };
+    writeSafetensors(file, new Map<string, HostTensor>([['b.weight', weight], ['a.ids', ids]]), { format: 'pt' });
+    const bytes = readFileSync(file);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    expect((8 + headerLength) % 8).toBe(0);
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+    expect(header).toEqual({
+      __metadata__: { format: 'pt' },
+      'a.ids': { dtype: 'I64', shape: [2], data_offsets: [0, 16] },
+      'b.weight': { dtype: 'F32', shape: [2, 3], data_offsets: [16, 40] },
+    });
+    expect(bytes.length).toBe(8 + headerLength + 40);
+    expect(bytes.readFloatLE(8 + headerLength + 16 + 5 * 4)).toBe(6.5);
+    expect(bytes.readBigInt64LE(8 + headerLength + 8)).toBe(-1n);
+    const read = readSafetensors(file);
+    expect(read.tensors.get('b.weight')).toEqual(weight);
+    expect(read.tensors.get('a.ids')).toEqual(ids);
+    expect(read.metadata).toEqual({ format: 'pt' });
+  });
+});
+
+describe('model folder', () => {
+  const tokenizerJson = JSON.stringify({ model: { type: 'BPE', unk_token: '<unk>', vocab: {}, merges: [] }, added_tokens: [{ id: 9, content: '<unk>', special: true }, { id: 10, content: '<|endoftext|>', special: true }] });
+
+  it('writes config, weights under HF names, generation config, decoder, tokenizer and provenance; reads them back', () => {
+    const config = gpt2Config({ vocabSize: 11, nLayer: 2, nHead: 2, nEmbd: 8, blockSize: 16 });
+    const parameters = initGpt2Parameters(config, 4);
+    const tokenizerPath = path.join(root, 'tokenizer.json');
+    writeFileSync(tokenizerPath, tokenizerJson);
+    const folder = path.join(root, 'model');
+    const written = writeModelFolder(folder, { config, parameters, tokenizerJsonPath: tokenizerPath, tokenizerConfigJsonPath: null, provenance: { node: 'train', metrics: { valLoss: 2 } } });
+    for (const name of written) expect(existsSync(path.join(folder, name)), name).toBe(true);
+    expect(written).toContain(MODEL_FILES.decoder);
+    const hfConfig = JSON.parse(readFileSync(path.join(folder, MODEL_FILES.config), 'utf8'));
+    expect(hfConfig).toMatchObject({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: 11, n_layer: 2, n_head: 2, n_embd: 8, n_positions: 16, activation_function: 'gelu_new', tie_word_embeddings: true, bos_token_id: 10, eos_token_id: 10 });
+    const { tensors } = readSafetensors(path.join(folder, MODEL_FILES.weights));
+    expect(tensors.get('transformer.h.1.attn.c_attn.weight')?.shape).toEqual([8, 24]);
+    expect(tensors.get('transformer.h.0.mlp.c_proj.weight')?.shape).toEqual([32, 8]);
+    expect(tensors.has('lm_head.weight')).toBe(false);
+    const loaded = readModelFolder(folder);
+    expect(loaded.config).toEqual(config);
+    for (const [name, tensor] of parameters) expect(loaded.parameters.get(name)?.data, name).toEqual(tensor.data);
+    expect(loaded.tokenizerJson).toBe(tokenizerJson);
+    expect(JSON.parse(readFileSync(path.join(folder, MODEL_FILES.provenance), 'utf8'))).toEqual({ node: 'train', metrics: { valLoss: 2 } });
+  });
+
+  it('exports a model trained without biases with zero biases, and fails clearly on a missing file', () => {
+    const config = gpt2Config({ vocabSize: 7, nLayer: 1, nHead: 1, nEmbd: 4, blockSize: 8, bias: false });
+    const folder = path.join(root, 'no-bias');
+    writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 5), tokenizerJsonPath: null, tokenizerConfigJsonPath: null, provenance: {} });
+    const { tensors } = readSafetensors(path.join(folder, MODEL_FILES.weights));
+    expect(Array.from(tensors.get('transformer.h.0.attn.c_attn.bias')?.data as Float32Array)).toEqual(new Array(12).fill(0));
+    expect(JSON.parse(readFileSync(path.join(folder, MODEL_FILES.config), 'utf8'))).toMatchObject({ bos_token_id: null, crucible_trained_bias: false });
+    rmSync(path.join(folder, MODEL_FILES.weights));
+    expect(() => readModelFolder(folder)).toThrow(/model\.safetensors is missing/);
+  });
+
+  it('picks the first special token that is not unk as BOS/EOS', () => {
+    expect(specialTokenIds(tokenizerJson)).toEqual({ bos: 10, eos: 10 });
+    expect(specialTokenIds(JSON.stringify({ model: { unk_token: '<unk>' }, added_tokens: [{ id: 3, content: '<unk>', special: true }] }))).toEqual({ bos: null, eos: null });
+  });
+});

@@ -1,0 +1,84 @@
+// Writes and reads a model artifact in the Hugging Face layout: config.json, model.safetensors, tokenizer files,
+// generation_config.json, onnx/model.onnx (KV-cache decoder) and crucible-provenance.json.
+
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Gpt2Config } from '../gpt2/config.ts';
+import type { ParameterSet } from '../gpt2/parameters.ts';
+import { generationConfig, gpt2ConfigFromHuggingFace, huggingFaceConfig, type SpecialTokenIds } from './hf-config.ts';
+import { huggingFaceParameters } from './hf-parameters.ts';
+import { buildGpt2Decoder } from './kv-decoder.ts';
+import { readSafetensors, writeSafetensors } from './safetensors.ts';
+
+export const MODEL_FILES = {
+  config: 'config.json',
+  weights: 'model.safetensors',
+  tokenizer: 'tokenizer.json',
+  tokenizerConfig: 'tokenizer_config.json',
+  generationConfig: 'generation_config.json',
+  decoder: path.join('onnx', 'model.onnx'),
+  provenance: 'crucible-provenance.json',
+} as const;
+
+export interface ModelFolderContents {
+  config: Gpt2Config;
+  parameters: ParameterSet;
+  /** Copied in when given; evaluation and serving need them to turn text into ids. */
+  tokenizerJsonPath: string | null;
+  tokenizerConfigJsonPath: string | null;
+  /** The pipeline node, its config, metrics and input artifact keys. */
+  provenance: Record<string, unknown>;
+}
+
+export function writeModelFolder(folder: string, contents: ModelFolderContents): string[] {
+  mkdirSync(path.join(folder, 'onnx'), { recursive: true });
+  const file = (name: string) => path.join(folder, name);
+  const tokens = contents.tokenizerJsonPath === null ? { bos: null, eos: null } : specialTokenIds(readFileSync(contents.tokenizerJsonPath, 'utf8'));
+  const parameters = huggingFaceParameters(contents.config, contents.parameters);
+  const written: string[] = [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.generationConfig, MODEL_FILES.decoder, MODEL_FILES.provenance];
+  writeJson(file(MODEL_FILES.config), huggingFaceConfig(contents.config, tokens));
+  writeSafetensors(file(MODEL_FILES.weights), parameters, { format: 'pt' });
+  writeJson(file(MODEL_FILES.generationConfig), generationConfig(contents.config, tokens));
+  writeFileSync(file(MODEL_FILES.decoder), buildGpt2Decoder(contents.config, parameters).toBytes());
+  if (contents.tokenizerJsonPath !== null) {
+    copyFileSync(contents.tokenizerJsonPath, file(MODEL_FILES.tokenizer));
+    written.push(MODEL_FILES.tokenizer);
+  }
+  if (contents.tokenizerConfigJsonPath !== null) {
+    copyFileSync(contents.tokenizerConfigJsonPath, file(MODEL_FILES.tokenizerConfig));
+    written.push(MODEL_FILES.tokenizerConfig);
+  }
+  writeJson(file(MODEL_FILES.provenance), contents.provenance);
+  return written;
+}
+
+export interface LoadedModelFolder {
+  config: Gpt2Config;
+  parameters: ParameterSet;
+  decoderPath: string;
+  /** The tokenizer.json text, or null when the folder has none. */
+  tokenizerJson: string | null;
+}
+
+export function readModelFolder(folder: string): LoadedModelFolder {
+  const file = (name: string) => path.join(folder, name);
+  for (const required of [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.decoder]) {
+    if (!existsSync(file(required))) throw new Error(`model folder ${folder}: ${required} is missing; re-run the node that produced the model`);
+  }
+  const config = gpt2ConfigFromHuggingFace(JSON.parse(readFileSync(file(MODEL_FILES.config), 'utf8')) as Record<string, unknown>, file(MODEL_FILES.config));
+  const { tensors } = readSafetensors(file(MODEL_FILES.weights));
+  const tokenizerJson = existsSync(file(MODEL_FILES.tokenizer)) ? readFileSync(file(MODEL_FILES.tokenizer), 'utf8') : null;
+  return { config, parameters: huggingFaceParameters(config, tensors), decoderPath: file(MODEL_FILES.decoder), tokenizerJson };
+}
+
+/** The first special added token that is not the unknown token serves as both BOS and EOS, as in GPT-2. */
+export function specialTokenIds(tokenizerJson: string): SpecialTokenIds {
+  const parsed = JSON.parse(tokenizerJson) as { added_tokens?: { id: number; content: string; special?: boolean }[]; model?: { unk_token?: string | null } };
+  const unk = parsed.model?.unk_token ?? null;
+  const marker = (parsed.added_tokens ?? []).find((token) => token.special === true && token.content !== unk);
+  return { bos: marker?.id ?? null, eos: marker?.id ?? null };
+}
+
+function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}

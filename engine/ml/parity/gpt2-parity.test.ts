@@ -1,0 +1,114 @@
+// Checks Crucible's float32 GPT-2 training step against PyTorch fixtures (tools/torch_gpt2.py, float64 reference):
+// loss, logits, every parameter's gradient, and the weights after three clipped AdamW steps, with T = and < block.
+// Tolerance 1e-4: element-wise with a floor for loss, logits and gradients; norm-wise for weights after the steps
+// (see relative-error.ts for why). Regenerate: tools/write-parity-inputs.ts, then tools/torch_gpt2.py.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '../export/safetensors.ts';
+import { FlatStepState } from '../gpt2/flat-step-state.ts';
+import { gpt2ParameterSpecs } from '../gpt2/parameters.ts';
+import { Gpt2TrainStepSession } from '../gpt2/train-step-session.ts';
+import { buildGpt2TrainStep, trainStepNames } from '../gpt2/train-step.ts';
+import { createModelSession } from '../runtime/session.ts';
+import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
+import {
+  PARITY_BATCH,
+  PARITY_CASES,
+  PARITY_CONFIG,
+  PARITY_EXPECTED_FILE,
+  PARITY_GRAD_CLIP,
+  PARITY_INPUTS_FILE,
+  PARITY_LEARNING_RATES,
+  PARITY_LOGIT_ROWS,
+  PARITY_OPTIMIZER,
+  parityNames,
+  type ParityCase,
+} from './parity-cases.ts';
+import { maxRelativeError, normRelativeError } from './relative-error.ts';
+
+const TOLERANCE = 1e-4;
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const inputs = readSafetensors(path.join(FIXTURES, PARITY_INPUTS_FILE)).tensors;
+const expected = readSafetensors(path.join(FIXTURES, PARITY_EXPECTED_FILE)).tensors;
+const parameterNames = gpt2ParameterSpecs(PARITY_CONFIG).map((spec) => spec.name);
+
+function fixture(tensors: Map<string, HostTensor>, name: string): HostTensor {
+  const tensor = tensors.get(name);
+  if (tensor === undefined) throw new Error(`parity fixture "${name}" is missing; regenerate with tools/write-parity-inputs.ts and tools/torch_gpt2.py`);
+  return tensor;
+}
+
+function output(results: Record<string, HostTensor>, name: string): HostTensor {
+  const tensor = results[name];
+  if (tensor === undefined) throw new Error(`the step graph has no output "${name}"`);
+  return tensor;
+}
+
+const valuesOf = (tensor: HostTensor | number[]): number[] => (Array.isArray(tensor) ? tensor : numbersOf(tensor));
+
+function expectElementsClose(label: string, actual: HostTensor | number[], reference: HostTensor): void {
+  const worst = maxRelativeError(valuesOf(actual), numbersOf(reference));
+  expect(worst.error, `${label}: element ${worst.index} is ${worst.actual}, torch has ${worst.expected}`).toBeLessThanOrEqual(TOLERANCE);
+}
+
+function expectNormClose(label: string, actual: HostTensor, reference: HostTensor): void {
+  expect(normRelativeError(valuesOf(actual), numbersOf(reference)), `${label}: norm-wise relative error`).toBeLessThanOrEqual(TOLERANCE);
+}
+
+const initialWeights = (): Map<string, HostTensor> => new Map(parameterNames.map((name) => [name, fixture(inputs, parityNames.initial(name))]));
+const zerosLike = (tensor: HostTensor): HostTensor => ({ ...tensor, data: new Float32Array(tensor.data.length) });
+const stepOptions = (parityCase: ParityCase) => ({
+  batch: PARITY_BATCH,
+  time: parityCase.time,
+  dtype: 'float32' as const,
+  optimizer: PARITY_OPTIMIZER,
+  gradClip: PARITY_GRAD_CLIP,
+});
+
+describe.each(PARITY_CASES)('GPT-2 step against PyTorch, case $name (T = $time, blockSize 16)', (parityCase) => {
+  const batch = (step: number) => ({
+    tokens: fixture(inputs, parityNames.tokens(parityCase.name, step)),
+    targets: fixture(inputs, parityNames.targets(parityCase.name, step)),
+  });
+
+  it('matches the loss, the logits and the gradient of every parameter', async () => {
+    const { graph, layout } = buildGpt2TrainStep(PARITY_CONFIG, { ...stepOptions(parityCase), exposeGradients: true });
+    const session = await createModelSession(graph.toBytes());
+    const state = FlatStepState.fromParameters(layout, initialWeights(), 'float32');
+    const scalars = { [trainStepNames.learningRate]: hostTensor('float32', [], [0]), [trainStepNames.step]: hostTensor('float32', [], [1]) };
+    const results = await session.run({ ...state.feeds(), ...batch(0), ...scalars });
+    await session.release();
+
+    const firstLoss = numbersOf(fixture(expected, parityNames.loss(parityCase.name)))[0] as number;
+    expectElementsClose('loss', output(results, trainStepNames.loss), hostTensor('float32', [], [firstLoss]));
+    const logits = numbersOf(output(results, trainStepNames.logits)).slice(0, PARITY_LOGIT_ROWS * PARITY_CONFIG.vocabSize);
+    expectElementsClose('logits', logits, fixture(expected, parityNames.logits(parityCase.name)));
+    for (const name of parameterNames) {
+      expectElementsClose(`gradient of ${name}`, output(results, trainStepNames.gradient(name)), fixture(expected, parityNames.gradient(parityCase.name, name)));
+    }
+  });
+
+  it('matches losses, gradient norms and weights over three clipped AdamW steps', async () => {
+    const trainer = await Gpt2TrainStepSession.create(PARITY_CONFIG, { ...stepOptions(parityCase), seed: 0 });
+    const weights = initialWeights();
+    const tensors = new Map<string, HostTensor>();
+    for (const [name, tensor] of weights) {
+      tensors.set(name, tensor).set(trainStepNames.firstMoment(name), zerosLike(tensor)).set(trainStepNames.secondMoment(name), zerosLike(tensor));
+    }
+    trainer.restoreState({ tensors, stepCount: 0, dropoutRandomState: 0 });
+    const results = [];
+    for (const [step, learningRate] of PARITY_LEARNING_RATES.entries()) results.push(await trainer.step(batch(step), learningRate));
+    const after = trainer.parameters;
+    await trainer.release();
+
+    expectElementsClose('losses', results.map((result) => result.loss), fixture(expected, parityNames.loss(parityCase.name)));
+    const norms = results.map((result) => result.gradNorm);
+    expect(Math.max(...norms), 'the fixture should clip at least one step').toBeGreaterThan(PARITY_GRAD_CLIP);
+    expectElementsClose('gradient norms', norms, fixture(expected, parityNames.gradNorm(parityCase.name)));
+    for (const name of parameterNames) {
+      expectNormClose(`${name} after ${PARITY_LEARNING_RATES.length} steps`, after.get(name) as HostTensor, fixture(expected, parityNames.afterSteps(parityCase.name, name)));
+    }
+  });
+});

@@ -1,0 +1,80 @@
+// Checkpoints round-trip every field, refuse damaged files clearly, and are atomic: a writer SIGKILLed in the
+// middle of rewriting one leaves a complete, self-consistent checkpoint behind.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { CHECKPOINT_CHILD_ELEMENTS } from './testing/checkpoint-writer.child.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = mkdtempSync(path.join(tmpdir(), 'crucible-ckpt-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('checkpoints', () => {
+  it('round-trips tensors, step, generator states and metrics', () => {
+    const folder = path.join(root, 'round-trip');
+    const tensors = new Map([
+      ['transformer.wte.weight', { dtype: 'float32' as const, shape: [3, 2], data: Float32Array.from([1, -2, 3.5, 4, 5, 6]) }],
+      ['adam.m.transformer.wte.weight', { dtype: 'float32' as const, shape: [3, 2], data: Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) }],
+    ]);
+    writeCheckpoint(path.join(folder), { step: 7, session: { tensors, stepCount: 7, dropoutRandomState: 123456 }, samplerState: 42, fingerprint: 'abc', metrics: { valLoss: 2.5 } });
+    const read = readCheckpoint(folder);
+    expect(read).toMatchObject({ step: 7, samplerState: 42, fingerprint: 'abc', metrics: { valLoss: 2.5 }, session: { stepCount: 7, dropoutRandomState: 123456 } });
+    expect(read?.session.tensors).toEqual(tensors);
+    expect(readCheckpoint(path.join(root, 'missing'))).toBeNull();
+  });
+
+  it('names a truncated checkpoint file instead of loading it', () => {
+    const folder = path.join(root, 'truncated');
+    const data = new Float32Array(1000).fill(1);
+    writeCheckpoint(folder, { step: 1, session: { tensors: new Map([['w', { dtype: 'float32', shape: [1000], data }]]), stepCount: 1, dropoutRandomState: 1 }, samplerState: 1, fingerprint: 'f', metrics: {} });
+    truncateSync(path.join(folder, CHECKPOINT_FILE), 2000);
+    expect(() => readCheckpoint(folder)).toThrow(/checkpoint\.safetensors: tensor "w" ends at byte .* the file is truncated/);
+  });
+
+  it('survives a SIGKILL in the middle of a rewrite with a complete earlier or later version', async () => {
+    const folder = path.join(root, 'killed');
+    await killWriterDuringWrite(folder);
+    const checkpoint = readCheckpoint(folder);
+    expect(checkpoint).not.toBeNull();
+    const step = checkpoint?.step as number;
+    expect(step).toBeGreaterThanOrEqual(2);
+    const weights = checkpoint?.session.tensors.get('w')?.data as Float32Array;
+    const moments = checkpoint?.session.tensors.get('adam.m.w')?.data as Float32Array;
+    expect(weights.length).toBe(CHECKPOINT_CHILD_ELEMENTS);
+    expect(weights.every((value) => value === step) && moments.every((value) => value === -step)).toBe(true);
+    expect(checkpoint?.samplerState).toBe(step);
+    expect(readdirSync(folder).some((name) => name.endsWith('.tmp')), 'the kill landed mid-write').toBe(true);
+    writeCheckpoint(folder, { ...(checkpoint as NonNullable<typeof checkpoint>), step: step + 1 });
+    expect(readdirSync(folder)).toEqual([CHECKPOINT_FILE]);
+  });
+});
+
+/** Starts the looping writer and, after its second complete write, SIGKILLs it while a temp file is being written. */
+function killWriterDuringWrite(folder: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'testing/checkpoint-writer.child.ts'), folder], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let polling: NodeJS.Timeout | undefined;
+    const killOnceTempFileExists = () => {
+      if (!readdirSync(folder).some((name) => name.endsWith('.tmp'))) return;
+      clearInterval(polling);
+      child.kill('SIGKILL');
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('wrote 2\n') && !polling) polling = setInterval(killOnceTempFileExists, 1);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (_code, signal) => {
+      clearInterval(polling);
+      if (signal === 'SIGKILL') resolve();
+      else reject(new Error(`writer exited without being killed: ${stderr}`));
+    });
+  });
+}

@@ -1,0 +1,107 @@
+// Evaluates a model folder: mean loss on fixed val windows, perplexity, bits per token, character and byte (the text
+// the scored targets decode to), and sampled generations from a prompt through the exported KV-cache decoder.
+
+import { readFileSync } from 'node:fs';
+import { loadHuggingFaceTokenizer, type Tokenizer } from '../../tokenize/index.ts';
+import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { generateIds } from '../export/generate.ts';
+import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
+import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import { createRandom } from '../tensor/random.ts';
+import { LossEvaluator } from './loss-evaluator.ts';
+import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
+
+export interface EvaluationJob {
+  modelFolder: string;
+  /** Shard base of the held-out split. */
+  valShard: string;
+  batchSize: number;
+  evalBatches: number;
+  samples: number;
+  maxNewTokens: number;
+  prompt: string;
+  temperature: number;
+  topK: number;
+  seed: number;
+  threads: number;
+}
+
+export interface EvaluationReport {
+  valLoss: number;
+  perplexity: number;
+  bitsPerToken: number;
+  /** Null without a tokenizer to turn the scored ids back into text. */
+  bitsPerCharacter: number | null;
+  bitsPerByte: number | null;
+  tokensScored: number;
+  samples: { prompt: string; text: string; tokens: number }[];
+}
+
+const VAL_WINDOW_SEED_OFFSET = 2;
+
+export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): Promise<EvaluationReport> {
+  const model = readModelFolder(job.modelFolder);
+  const tokenizer = model.tokenizerJson === null ? null : loadHuggingFaceTokenizer(JSON.parse(model.tokenizerJson), `${job.modelFolder}/tokenizer.json`);
+  const val = TokenShardReader.open(job.valShard);
+  if (val.sidecar.vocabSize > model.config.vocabSize) {
+    val.close();
+    throw new Error(`evaluate: the val shard's vocabulary (${val.sidecar.vocabSize}) is larger than the model's (${model.config.vocabSize}); evaluate with the tokens the model was trained on`);
+  }
+  const shape = { batch: job.batchSize, time: model.config.blockSize };
+  const evaluator = await LossEvaluator.create(model.config, shape, job.threads);
+  try {
+    let lossTotal = 0;
+    const text = { characters: 0, bytes: 0 };
+    const starts = fixedWindowStarts(val, shape, job.evalBatches, job.seed + VAL_WINDOW_SEED_OFFSET, 'val');
+    for (const rowStarts of starts) {
+      if (signal?.aborted) throw new Error('evaluation cancelled');
+      const batch = readBatch(val, rowStarts, shape.time);
+      lossTotal += await evaluator.batchLoss(model.parameters, batch);
+      if (tokenizer !== null) countText(tokenizer, batch, shape.time, text);
+    }
+    const valLoss = lossTotal / starts.length;
+    const tokensScored = starts.length * shape.batch * shape.time;
+    const totalBits = (valLoss * tokensScored) / Math.LN2;
+    const samples = await sampleTexts(job, model, tokenizer, signal);
+    return {
+      valLoss,
+      perplexity: Math.exp(valLoss),
+      bitsPerToken: valLoss / Math.LN2,
+      bitsPerCharacter: tokenizer === null ? null : totalBits / text.characters,
+      bitsPerByte: tokenizer === null ? null : totalBits / text.bytes,
+      tokensScored,
+      samples,
+    };
+  } finally {
+    await evaluator.release();
+    val.close();
+  }
+}
+
+function countText(tokenizer: Tokenizer, batch: TrainBatch, time: number, text: { characters: number; bytes: number }): void {
+  const targets = batch.targets.data as BigInt64Array;
+  for (let row = 0; row < batch.targets.shape[0]!; row++) {
+    const decoded = tokenizer.decode(Array.from(targets.subarray(row * time, (row + 1) * time), Number));
+    text.characters += [...decoded].length;
+    text.bytes += Buffer.byteLength(decoded, 'utf8');
+  }
+}
+
+async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['samples']> {
+  if (job.samples === 0) return [];
+  if (tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so samples cannot be encoded or decoded; set samples to 0 or train from a tokenizer node's tokens`);
+  const decoder = await Gpt2DecoderSession.create(model.config, readFileSync(model.decoderPath), job.threads);
+  try {
+    const stopId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
+    const promptIds = tokenizer.encode(job.prompt);
+    const random = createRandom(job.seed);
+    const samples: EvaluationReport['samples'] = [];
+    for (let index = 0; index < job.samples; index++) {
+      const ids = await generateIds(decoder, promptIds, { temperature: job.temperature, topK: job.topK, maxNewTokens: job.maxNewTokens, stopId, signal }, random);
+      samples.push({ prompt: job.prompt, text: tokenizer.decode(ids), tokens: ids.length });
+    }
+    return samples;
+  } finally {
+    await decoder.release();
+  }
+}

@@ -1,0 +1,112 @@
+// Training and validation batches drawn from a token shard without loading it: each row is a window of T+1 ids read
+// at its offset in the shard file. Training windows come from a seeded generator whose position is checkpointed.
+
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { shardPaths, type TokenShardSidecar } from '../../tokenize/index.ts';
+import { TOKEN_SHARD_FORMAT } from '../../tokenize/token-shard.ts';
+import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import { createRandom, type Random } from '../tensor/random.ts';
+
+export interface BatchShape {
+  /** Rows per batch (B). */
+  batch: number;
+  /** Tokens per row (T); each row reads T+1 ids so targets are the next tokens. */
+  time: number;
+}
+
+/** An open shard read in slices; `close()` releases the file. */
+export class TokenShardReader {
+  private constructor(
+    readonly base: string,
+    readonly sidecar: TokenShardSidecar,
+    private readonly fd: number,
+  ) {}
+
+  /** `base` is the shard path without extension (`<base>.bin` + `<base>.json`). */
+  static open(base: string): TokenShardReader {
+    const { binPath, sidecarPath } = shardPaths(base);
+    const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as TokenShardSidecar;
+    if (sidecar.format !== TOKEN_SHARD_FORMAT) throw new Error(`${sidecarPath}: format is ${JSON.stringify(sidecar.format)}, expected "${TOKEN_SHARD_FORMAT}"; re-run the tokenizer node`);
+    if (sidecar.dtype !== 'uint16' && sidecar.dtype !== 'uint32') throw new Error(`${sidecarPath}: dtype ${JSON.stringify(sidecar.dtype)} must be uint16 or uint32`);
+    return new TokenShardReader(base, sidecar, openSync(binPath, 'r'));
+  }
+
+  get count(): number {
+    return this.sidecar.count;
+  }
+
+  /** Reads ids [start, start + length) into `target` as int64, beginning at `targetOffset`. */
+  readInto(start: number, length: number, target: BigInt64Array, targetOffset: number): void {
+    if (start < 0 || start + length > this.count) throw new Error(`${this.base}.bin: window [${start}, ${start + length}) is outside the shard's ${this.count} ids`);
+    const width = this.sidecar.dtype === 'uint16' ? 2 : 4;
+    const bytes = new Uint8Array(length * width);
+    const read = readSync(this.fd, bytes, 0, bytes.length, start * width);
+    if (read !== bytes.length) throw new Error(`${this.base}.bin: read ${read} of ${bytes.length} bytes at id ${start}; the shard is shorter than its sidecar says`);
+    const view = new DataView(bytes.buffer);
+    for (let index = 0; index < length; index++) {
+      target[targetOffset + index] = BigInt(width === 2 ? view.getUint16(index * 2, true) : view.getUint32(index * 4, true));
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** The batch starting at the given window starts: tokens = ids[s, s+T), targets = ids[s+1, s+T+1). */
+export function readBatch(reader: TokenShardReader, starts: readonly number[], time: number): TrainBatch {
+  const batch = starts.length;
+  const window = new BigInt64Array(time + 1);
+  const tokens = new BigInt64Array(batch * time);
+  const targets = new BigInt64Array(batch * time);
+  starts.forEach((start, row) => {
+    reader.readInto(start, time + 1, window, 0);
+    tokens.set(window.subarray(0, time), row * time);
+    targets.set(window.subarray(1), row * time);
+  });
+  return { tokens: { dtype: 'int64', shape: [batch, time], data: tokens }, targets: { dtype: 'int64', shape: [batch, time], data: targets } };
+}
+
+function windowStartLimit(reader: TokenShardReader, time: number, splitName: string): number {
+  const limit = reader.count - time;
+  if (limit < 1) throw new Error(`${splitName} split (${reader.base}) has ${reader.count} tokens; windows of ${time + 1} need more — lower blockSize or add data`);
+  return limit;
+}
+
+/** Random training windows; the generator's position is part of a checkpoint so a resumed run draws the same ones. */
+export class RandomWindowSampler {
+  private random: Random;
+  private readonly limit: number;
+
+  constructor(
+    private readonly reader: TokenShardReader,
+    private readonly shape: BatchShape,
+    seed: number,
+  ) {
+    this.limit = windowStartLimit(reader, shape.time, 'train');
+    this.random = createRandom(seed);
+  }
+
+  next(): TrainBatch {
+    const starts = Array.from({ length: this.shape.batch }, () => this.random.int(this.limit));
+    return readBatch(this.reader, starts, this.shape.time);
+  }
+
+  get state(): number {
+    return this.random.snapshot();
+  }
+
+  restore(state: number): void {
+    this.random = createRandom(state);
+  }
+}
+
+/**
+ * Window starts of `count` batches at fixed, seeded positions: the same for every evaluation, run and resume.
+ * Only the starts are kept; read each batch with readBatch when it is needed.
+ */
+export function fixedWindowStarts(reader: TokenShardReader, shape: BatchShape, count: number, seed: number, splitName: string): number[][] {
+  const limit = windowStartLimit(reader, shape.time, splitName);
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => Array.from({ length: shape.batch }, () => random.int(limit)));
+}

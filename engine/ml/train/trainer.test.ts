@@ -1,0 +1,92 @@
+// The trainer: losses fall and are reported with the schedule's rates, a cancelled run resumed from its checkpoint
+// reproduces an uninterrupted run step for step (dropout and accumulation included), and foreign checkpoints are ignored.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { learningRateAt } from './lr-schedule.ts';
+import { writeCharTokensArtifact } from './testing/char-tokens.ts';
+import { shakespeareExcerpt, TINY_SETTINGS } from './testing/tiny-settings.ts';
+import { activationBytesPerRow } from './memory-plan.ts';
+import { modelConfigFor, trainGpt2, type StepReport } from './trainer.ts';
+import type { TrainingJob, TrainingSettings } from './training-settings.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'crucible-trainer-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const tokens = writeCharTokensArtifact(path.join(root, 'tokens'), shakespeareExcerpt(20_000));
+
+function jobFor(settings: TrainingSettings, checkpointName: string): TrainingJob {
+  return { settings, trainShard: path.join(tokens.folder, 'train'), valShard: path.join(tokens.folder, 'val'), checkpointDir: path.join(root, checkpointName) };
+}
+
+async function train(job: TrainingJob, stopAfterStep?: number): Promise<{ reports: StepReport[]; error?: Error; result?: Awaited<ReturnType<typeof trainGpt2>> }> {
+  const reports: StepReport[] = [];
+  const controller = new AbortController();
+  const onStep = (report: StepReport) => {
+    reports.push(report);
+    if (report.step === stopAfterStep) controller.abort();
+  };
+  try {
+    return { reports, result: await trainGpt2(job, { signal: controller.signal, onStep }) };
+  } catch (error) {
+    return { reports, error: error as Error };
+  }
+}
+
+describe('trainGpt2', () => {
+  it('reports every step with the scheduled rate, evaluates on schedule and lowers the loss', async () => {
+    const settings = { ...TINY_SETTINGS, maxSteps: 30, evalInterval: 10, learningRate: 3e-2, warmupSteps: 3 };
+    const { reports, result } = await train(jobFor(settings, 'learns'));
+    expect(reports.map((report) => report.step)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+    reports.forEach((report, index) => expect(report.learningRate).toBe(learningRateAt(index, { ...settings, decaySteps: 30 })));
+    expect(reports.filter((report) => report.valLoss !== undefined).map((report) => report.step)).toEqual([10, 20, 30]);
+    const [first, last] = [reports[9]?.valLoss as number, reports[29]?.valLoss as number];
+    expect(reports[0]?.loss).toBeGreaterThan(Math.log(tokens.vocabSize) - 0.3);
+    expect(last).toBeLessThan(first);
+    expect(reports[29]).toMatchObject({ maxSteps: 30, etaMs: 0 });
+    expect(reports[5]?.tokensPerSec).toBeGreaterThan(0);
+    expect(result?.metrics).toMatchObject({ steps: 30, valLoss: last });
+  });
+
+  for (const [label, overrides] of [
+    ['fused steps with dropout', { dropout: 0.1 }],
+    ['accumulated steps with dropout', { dropout: 0.1, gradAccumSteps: 2, batchSize: 2 }],
+  ] as const) {
+    it(`resumes a cancelled run exactly as an uninterrupted one (${label})`, async () => {
+      const settings = { ...TINY_SETTINGS, ...overrides };
+      const straight = await train(jobFor(settings, `straight-${label}`));
+      const cancelled = await train(jobFor(settings, `resumed-${label}`), 5);
+      expect(cancelled.error?.name).toBe('AbortError');
+      expect(cancelled.reports).toHaveLength(5);
+      const resumed = await train(jobFor(settings, `resumed-${label}`));
+      expect(resumed.result?.resumedFromStep).toBe(3);
+      expect(resumed.reports.map((report) => report.step)).toEqual([4, 5, 6, 7, 8]);
+      const lossesOf = (reports: StepReport[]) => reports.map(({ step, loss, trainLoss, valLoss, gradNorm }) => ({ step, loss, trainLoss, valLoss, gradNorm }));
+      expect(lossesOf(resumed.reports)).toEqual(lossesOf(straight.reports.slice(3)));
+      for (const [name, tensor] of straight.result?.parameters ?? []) {
+        expect(resumed.result?.parameters.get(name)?.data, name).toEqual(tensor.data);
+      }
+    });
+  }
+
+  it('splits batches over the memory budget into chunks without changing the losses', async () => {
+    const settings = { ...TINY_SETTINGS, maxSteps: 4, evalInterval: 2 };
+    const whole = await train(jobFor(settings, 'unsplit'));
+    const logs: string[] = [];
+    const perRow = activationBytesPerRow(modelConfigFor(settings, tokens.vocabSize), settings.blockSize);
+    const split = await trainGpt2({ ...jobFor(settings, 'split'), activationBudgetBytes: 2 * perRow }, { onLog: (line) => logs.push(line) });
+    expect(logs.join('\n')).toMatch(/split into 2 chunks of 2 rows/);
+    expect(split.metrics.valLoss).toBeCloseTo(whole.result?.metrics.valLoss as number, 4);
+    expect(split.metrics.loss).toBeCloseTo(whole.result?.metrics.loss as number, 4);
+  });
+
+  it('starts over when the checkpoint belongs to other settings', async () => {
+    await train(jobFor(TINY_SETTINGS, 'foreign'));
+    const logs: string[] = [];
+    const changed = { ...TINY_SETTINGS, learningRate: 5e-3 };
+    const result = await trainGpt2(jobFor(changed, 'foreign'), { onLog: (line) => logs.push(line) });
+    expect(result.resumedFromStep).toBeNull();
+    expect(logs.join('\n')).toMatch(/belongs to other settings or data; starting from step 0/);
+  });
+});

@@ -1,0 +1,198 @@
+// The pretraining loop: warmup + cosine schedule, gradient accumulation, periodic train/val loss, atomic checkpoints
+// and exact resume. Runs wherever it is called; train-worker.ts runs it on a worker thread for the engine.
+
+import { mkdirSync } from 'node:fs';
+import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
+import type { ParameterSet } from '../gpt2/parameters.ts';
+import { ADAMW_DEFAULTS } from '../optim/adamw.ts';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { LossEvaluator } from './loss-evaluator.ts';
+import { planMicroBatches, splitBatch, type MicroBatchPlan } from './memory-plan.ts';
+import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
+import { createStepRunner, type StepRunner } from './step-runner.ts';
+import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader, type BatchShape } from './token-windows.ts';
+import { trainingFingerprint, type TrainingJob, type TrainingSettings } from './training-settings.ts';
+
+/** Offsets from the run's seed, so weights, training windows and evaluation windows draw independent numbers. */
+const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3 } as const;
+
+export interface StepReport {
+  /** Optimizer steps completed, 1-based. */
+  step: number;
+  maxSteps: number;
+  loss: number;
+  gradNorm: number;
+  learningRate: number;
+  tokensPerSec: number;
+  etaMs: number;
+  /** Present on evaluation steps. */
+  trainLoss?: number;
+  valLoss?: number;
+}
+
+export interface TrainingHooks {
+  /** Checked before every step; an aborted signal stops the run with an AbortError (the last checkpoint stays). */
+  signal?: AbortSignal;
+  onStep?(report: StepReport): void;
+  onLog?(line: string): void;
+}
+
+export interface TrainingResult {
+  config: Gpt2Config;
+  parameters: ParameterSet;
+  /** Final loss, trainLoss, valLoss, tokensPerSec and steps. */
+  metrics: Record<string, number>;
+  resumedFromStep: number | null;
+}
+
+interface OpenData {
+  train: TokenShardReader;
+  val: TokenShardReader;
+  close(): void;
+}
+
+function openData(job: TrainingJob): OpenData {
+  const train = TokenShardReader.open(job.trainShard);
+  try {
+    const val = TokenShardReader.open(job.valShard);
+    return { train, val, close: () => [train, val].forEach((reader) => reader.close()) };
+  } catch (error) {
+    train.close();
+    throw error;
+  }
+}
+
+export function modelConfigFor(settings: TrainingSettings, vocabSize: number): Gpt2Config {
+  const { nLayer, nHead, nEmbd, blockSize, dropout, bias } = settings;
+  return gpt2Config({ vocabSize, nLayer, nHead, nEmbd, blockSize, dropout, bias });
+}
+
+export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+  const { settings } = job;
+  const data = openData(job);
+  const resources: { release(): Promise<void> }[] = [];
+  try {
+    const config = modelConfigFor(settings, data.train.sidecar.vocabSize);
+    const shape: BatchShape = { batch: settings.batchSize, time: settings.blockSize };
+    const plan = planMicroBatches(config, settings.batchSize, settings.blockSize, job.activationBudgetBytes);
+    if (plan.chunks > 1) hooks.onLog?.(splitNotice(plan));
+    const chunkShape: BatchShape = { batch: plan.rowsPerChunk, time: shape.time };
+    const runner = await createStepRunner(config, {
+      batch: chunkShape.batch,
+      time: chunkShape.time,
+      dtype: 'float32',
+      optimizer: { ...ADAMW_DEFAULTS, beta1: settings.beta1, beta2: settings.beta2, weightDecay: settings.weightDecay },
+      gradClip: settings.gradClip,
+      seed: settings.seed,
+      intraOpThreads: settings.threads,
+      gradAccumSteps: settings.gradAccumSteps * plan.chunks,
+    });
+    resources.push(runner);
+    const evaluator = await LossEvaluator.create(config, chunkShape, settings.threads);
+    resources.push(evaluator);
+    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, data });
+  } finally {
+    await Promise.all(resources.map((resource) => resource.release()));
+    data.close();
+  }
+}
+
+interface LoopParts {
+  job: TrainingJob;
+  hooks: TrainingHooks;
+  config: Gpt2Config;
+  shape: BatchShape;
+  /** Each batch of `shape` is split into this many chunks before it reaches the runner or the evaluator. */
+  chunks: number;
+  runner: StepRunner;
+  evaluator: LossEvaluator;
+  data: OpenData;
+}
+
+async function runLoop(parts: LoopParts): Promise<TrainingResult> {
+  const { job, hooks, config, shape, chunks, runner, evaluator, data } = parts;
+  const { settings } = job;
+  const sampler = new RandomWindowSampler(data.train, shape, settings.seed + SEED_OFFSETS.trainWindows);
+  const fingerprint = trainingFingerprint(settings, { train: shardIdentity(data.train), val: shardIdentity(data.val) });
+  const resumed = resumeIfPossible(job, fingerprint, runner, sampler, hooks);
+  const metrics: Record<string, number> = { ...(resumed?.metrics ?? {}) };
+  const evaluate = evaluationFor(parts);
+  const schedule: LearningRateSchedule = { ...settings, decaySteps: settings.maxSteps };
+  const tokensPerStep = shape.batch * shape.time * settings.gradAccumSteps;
+  const startStep = resumed?.step ?? 0;
+  const startedAt = performance.now();
+  let trainingMs = 0;
+  mkdirSync(job.checkpointDir, { recursive: true });
+
+  for (let step = startStep; step < settings.maxSteps; step++) {
+    if (hooks.signal?.aborted) throw abortError(step);
+    const stepStartedAt = performance.now();
+    const learningRate = learningRateAt(step, schedule);
+    const microBatches = Array.from({ length: settings.gradAccumSteps }, () => splitBatch(sampler.next(), chunks)).flat();
+    const { loss, gradNorm } = await runner.step(microBatches, learningRate);
+    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1}: loss is ${loss}; lower learningRate or raise warmupSteps`);
+    trainingMs += performance.now() - stepStartedAt;
+    const done = step + 1;
+    Object.assign(metrics, { loss, steps: done });
+    const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done) };
+    metrics.tokensPerSec = report.tokensPerSec;
+    if (done % settings.evalInterval === 0 || done === settings.maxSteps) {
+      Object.assign(report, await evaluate(runner.parameters));
+      Object.assign(metrics, { trainLoss: report.trainLoss, valLoss: report.valLoss });
+    }
+    hooks.onStep?.(report);
+    if (done % settings.checkpointInterval === 0 || done === settings.maxSteps) {
+      writeCheckpoint(job.checkpointDir, { step: done, session: runner.exportState(), samplerState: sampler.state, fingerprint, metrics });
+    }
+  }
+  return { config, parameters: runner.parameters, metrics, resumedFromStep: resumed?.step ?? null };
+}
+
+function resumeIfPossible(job: TrainingJob, fingerprint: string, runner: StepRunner, sampler: RandomWindowSampler, hooks: TrainingHooks) {
+  const checkpoint = readCheckpoint(job.checkpointDir);
+  if (checkpoint === null) return null;
+  if (checkpoint.fingerprint !== fingerprint) {
+    hooks.onLog?.(`ignoring the checkpoint in ${job.checkpointDir}: it belongs to other settings or data; starting from step 0`);
+    return null;
+  }
+  runner.restoreState(checkpoint.session);
+  sampler.restore(checkpoint.samplerState);
+  hooks.onLog?.(`resuming from the checkpoint at step ${checkpoint.step} of ${job.settings.maxSteps}`);
+  return checkpoint;
+}
+
+/** Train and val loss on fixed windows, the same at every evaluation so the numbers compare across steps. */
+function evaluationFor({ job, shape, chunks, evaluator, data }: LoopParts) {
+  const { settings } = job;
+  const valStarts = fixedWindowStarts(data.val, shape, settings.evalBatches, settings.seed + SEED_OFFSETS.valWindows, 'val');
+  const trainStarts = fixedWindowStarts(data.train, shape, settings.evalBatches, settings.seed + SEED_OFFSETS.trainEvalWindows, 'train');
+  const batches = function* (reader: TokenShardReader, starts: number[][]) {
+    for (const rowStarts of starts) yield* splitBatch(readBatch(reader, rowStarts, shape.time), chunks);
+  };
+  return async (parameters: ParameterSet) => ({
+    trainLoss: await evaluator.meanLoss(parameters, batches(data.train, trainStarts)),
+    valLoss: await evaluator.meanLoss(parameters, batches(data.val, valStarts)),
+  });
+}
+
+function rates(stepsThisRun: number, tokensPerStep: number, trainingMs: number, elapsedMs: number, stepsLeft: number) {
+  return {
+    tokensPerSec: trainingMs > 0 ? (stepsThisRun * tokensPerStep * 1000) / trainingMs : 0,
+    etaMs: (elapsedMs / stepsThisRun) * stepsLeft,
+  };
+}
+
+function splitNotice(plan: MicroBatchPlan): string {
+  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+  return `each batch is split into ${plan.chunks} chunks of ${plan.rowsPerChunk} rows whose gradients are summed, keeping activations near ${gib(plan.estimatedChunkBytes)} GiB instead of ${gib(plan.estimatedUnsplitBytes)} GiB; the update is the same`;
+}
+
+function shardIdentity(reader: TokenShardReader) {
+  return { count: reader.count, vocabSize: reader.sidecar.vocabSize, tokenizerHash: reader.sidecar.tokenizerHash };
+}
+
+function abortError(step: number): Error {
+  const error = new Error(`training cancelled before step ${step + 1}; it resumes from the last checkpoint`);
+  error.name = 'AbortError';
+  return error;
+}

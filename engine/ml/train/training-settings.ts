@@ -1,0 +1,56 @@
+// What one pretraining run needs: the model shape, batching, optimizer, schedule, evaluation and checkpoint
+// settings (the pretrain node's config fields) plus where the data and checkpoints live.
+
+import { createHash } from 'node:crypto';
+
+export interface ModelShapeSettings {
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  blockSize: number;
+  dropout: number;
+  bias: boolean;
+}
+
+export interface TrainingSettings extends ModelShapeSettings {
+  batchSize: number;
+  gradAccumSteps: number;
+  maxSteps: number;
+  learningRate: number;
+  minLearningRate: number;
+  warmupSteps: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  gradClip: number;
+  evalInterval: number;
+  evalBatches: number;
+  checkpointInterval: number;
+  seed: number;
+  /** ORT intra-op threads; 0 lets ORT use every core. */
+  threads: number;
+}
+
+export interface TrainingJob {
+  settings: TrainingSettings;
+  /** Shard bases (without .bin/.json). */
+  trainShard: string;
+  valShard: string;
+  /** Where checkpoints go; an existing compatible checkpoint there is resumed. */
+  checkpointDir: string;
+  /** Activation memory a step may keep before batches are split into chunks (memory-plan.ts); a constant by default. */
+  activationBudgetBytes?: number;
+}
+
+/** Settings that do not change the trajectory: changing them keeps a checkpoint resumable. */
+const TRAJECTORY_NEUTRAL: ReadonlySet<keyof TrainingSettings> = new Set(['threads', 'evalInterval', 'evalBatches', 'checkpointInterval']);
+
+/** A hash of everything the sequence of weights depends on: the trajectory settings and the data's identity. */
+export function trainingFingerprint(settings: TrainingSettings, dataIdentity: unknown): string {
+  const relevant = Object.fromEntries(
+    Object.entries(settings)
+      .filter(([key]) => !TRAJECTORY_NEUTRAL.has(key as keyof TrainingSettings))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return createHash('sha256').update(JSON.stringify({ relevant, dataIdentity })).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,75 @@
+// End to end through the Engine: dataset → tokenizer(char) → pretrain → evaluate on a tinyshakespeare excerpt with a
+// tiny model. The pretrain node writes the Hugging Face folder, reports progress, and the engine answers meanwhile.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../app/protocol/run-events.ts';
+import { Engine } from '../engine.ts';
+import { MODEL_FILES } from '../ml/export/model-folder.ts';
+import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
+
+const workDir = mkdtempSync(path.join(tmpdir(), 'crucible-train-pipeline-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({ id, type, typeVersion: 1, config, ui: { position: { x, y: 0 } } });
+const edge = (id: string, from: [string, string], to: [string, string]) => ({ id, from: { node: from[0], port: from[1] }, to: { node: to[0], port: to[1] } });
+
+const pipeline = {
+  format: 'crucible.pipeline',
+  version: 1,
+  name: 'tiny char GPT',
+  nodes: [
+    node('data', 'dataset', { sources: [{ path: 'excerpt.txt' }], documentSplit: 'blank-lines', valFraction: 0.1 }, 0),
+    node('tok', 'tokenizer', { kind: 'char', specialTokens: [] }, 200),
+    node('train', 'pretrain', { nLayer: 1, nHead: 2, nEmbd: 16, blockSize: 16, batchSize: 4, maxSteps: 12, warmupSteps: 2, evalInterval: 6, evalBatches: 2, checkpointInterval: 6, learningRate: 1e-2, threads: 1, device: 'cpu' }, 400),
+    node('eval', 'evaluate', { evalBatches: 2, batchSize: 4, samples: 1, maxNewTokens: 16, prompt: 'ROMEO:' }, 600),
+  ],
+  edges: [edge('e1', ['data', 'corpus'], ['tok', 'corpus']), edge('e2', ['tok', 'tokens'], ['train', 'tokens']), edge('e3', ['train', 'model'], ['eval', 'model']), edge('e4', ['tok', 'tokens'], ['eval', 'tokens'])],
+};
+
+/** Samples the main event loop every 10 ms; reports the longest stall inside a time window (epoch ms). */
+function watchEventLoop() {
+  const ticks: number[] = [Date.now()];
+  const timer = setInterval(() => ticks.push(Date.now()), 10);
+  return {
+    stop: () => clearInterval(timer),
+    longestGapMsBetween(startMs: number, endMs: number): number {
+      const inside = ticks.filter((tick) => tick >= startMs && tick <= endMs);
+      return inside.reduce((longest, tick, index) => (index === 0 ? longest : Math.max(longest, tick - (inside[index - 1] as number))), 0);
+    },
+  };
+}
+
+describe('training pipeline through the engine', () => {
+  it('trains, exports the Hugging Face folder and evaluates it', async () => {
+    writeFileSync(path.join(workDir, 'excerpt.txt'), shakespeareExcerpt(30_000));
+    const engine = await Engine.open({ dataDir: path.join(workDir, 'data') });
+    const events: RunEvent[] = [];
+    engine.bus.subscribe((event) => events.push(event as RunEvent));
+    try {
+      const { runId } = engine.startRun({ pipeline, pipelinePath: path.join(workDir, 'pipeline.crucible.json') });
+      const loop = watchEventLoop();
+      const finished = await engine.finished(runId);
+      loop.stop();
+      expect(finished?.status, JSON.stringify(finished?.nodes)).toBe('succeeded');
+      const modelFolder = finished?.nodes.train?.artifact as string;
+      for (const file of Object.values(MODEL_FILES)) expect(existsSync(path.join(modelFolder, file)), file).toBe(true);
+      const provenance = JSON.parse(readFileSync(path.join(modelFolder, MODEL_FILES.provenance), 'utf8'));
+      expect(provenance).toMatchObject({ runId, node: { id: 'train', type: 'pretrain', config: { maxSteps: 12 } }, metrics: { steps: 12 } });
+      expect(provenance.inputs.tokens.key).toEqual(expect.any(String));
+      const trainProgress = events.filter((event): event is Extract<RunEvent, { type: 'node.progress' }> => event.type === 'node.progress' && event.node === 'train');
+      expect(trainProgress.filter((event) => event.metrics?.valLoss !== undefined).map((event) => event.step)).toEqual([6, 12]);
+      const trainState = (state: string) => Date.parse(events.find((event) => event.type === 'node.state' && event.node === 'train' && event.state === state)?.at ?? '');
+      expect(loop.longestGapMsBetween(trainState('running'), trainState('succeeded')), 'the engine keeps answering while it trains').toBeLessThan(300);
+      const reportFolder = finished?.nodes.eval?.artifact as string;
+      const report = JSON.parse(readFileSync(path.join(reportFolder, 'report.json'), 'utf8'));
+      expect(report.bitsPerCharacter).toBeCloseTo(report.valLoss / Math.LN2, 5);
+      expect(report.samples).toHaveLength(1);
+      expect(readFileSync(path.join(reportFolder, 'report.md'), 'utf8')).toContain('| perplexity |');
+      expect(readdirSync(path.join(workDir, 'data', 'checkpoints', 'pretrain')), 'checkpoints go once the model is written').toEqual([]);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+// The engine's TrainingService (nodes/services/training-service.ts): maps the pretrain/evaluate node configs onto
+// training and evaluation jobs, runs them on the ML worker thread, and keeps checkpoints per (data, settings).
+
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingService } from '../../nodes/services/training-service.ts';
+import { resolveDevice, type RequestedDevice } from '../ml/train/device.ts';
+import { runMlJob } from '../ml/train/run-ml-job.ts';
+import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
+import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
+
+export function createTrainingService(): TrainingService {
+  return {
+    async pretrain(request, hooks) {
+      const device = announceDevice(request.config.device, hooks.log);
+      const tokens = tokensArtifactPaths(request.tokensFolder);
+      const settings = trainingSettingsFrom(request.config);
+      const checkpointDir = checkpointDirFor(request, settings);
+      const outcome = await runMlJob(
+        {
+          kind: 'pretrain',
+          training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, checkpointDir },
+          export: { folder: request.outputFolder, tokenizerJsonPath: tokens.tokenizerJson, tokenizerConfigJsonPath: tokens.tokenizerConfigJson, provenance: { ...request.provenance, device } },
+        },
+        { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },
+      );
+      // The model artifact now holds the result; the optimizer state is three times its size, so it goes.
+      await rm(checkpointDir, { recursive: true, force: true });
+      return outcome;
+    },
+
+    async evaluate(request: EvaluateRequest, hooks) {
+      announceDevice(request.config.device, hooks.log);
+      const { config } = request;
+      return runMlJob(
+        {
+          kind: 'evaluate',
+          evaluation: {
+            modelFolder: request.modelFolder,
+            valShard: tokensArtifactPaths(request.tokensFolder).valBase,
+            batchSize: config.batchSize,
+            evalBatches: config.evalBatches,
+            samples: config.samples,
+            maxNewTokens: config.maxNewTokens,
+            prompt: config.prompt,
+            temperature: config.temperature,
+            topK: config.topK,
+            seed: config.seed,
+            threads: 0,
+          },
+        },
+        { signal: hooks.signal, onLog: (line) => hooks.log(line) },
+      );
+    },
+  };
+}
+
+function announceDevice(requested: RequestedDevice, log: (line: string, level?: 'info' | 'warn') => void): string {
+  const { device, notice } = resolveDevice(requested);
+  if (notice !== null) log(notice, requested === 'auto' ? 'info' : 'warn');
+  return device;
+}
+
+export function trainingSettingsFrom(config: PretrainConfig): TrainingSettings {
+  const { architecture: _architecture, device: _device, ...settings } = config;
+  return settings;
+}
+
+/** One folder per (input data, trajectory settings): a re-run of the same node after a cancel or crash finds it. */
+function checkpointDirFor(request: PretrainRequest, settings: TrainingSettings): string {
+  return path.join(request.dataDir, 'checkpoints', 'pretrain', trainingFingerprint(settings, request.tokensKey));
+}
