@@ -5,10 +5,12 @@
 // Each capability is added by the work that needs it, as one member with its own interface file beside this one
 // (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
 
+import type { QuantizationService } from './services/quantization-service.ts';
 import type { TokenizerService } from './services/tokenizer-service.ts';
 import type { TrainingService } from './services/training-service.ts';
 
 export interface NodeServices {
   tokenizers: TokenizerService;
   training: TrainingService;
+  quantization: QuantizationService;
 }

@@ -1,6 +1,7 @@
 // The engine's implementation of NodeServices (nodes/services.ts): the capabilities every node run receives as
 // ctx.services. One member per capability, each built by its own module.
 import type { NodeServices } from '../../nodes/services.ts';
+import { createQuantizationService } from './quantization-service.ts';
 import { createTokenizerService } from './tokenizer-service.ts';
 import { createTrainingService } from './training-service.ts';
 
@@ -8,5 +9,6 @@ export function createNodeServices(): NodeServices {
   return {
     tokenizers: createTokenizerService(),
     training: createTrainingService(),
+    quantization: createQuantizationService(),
   };
 }

@@ -1,4 +1,47 @@
-// Engine side of the quantize node. Quantization lands with the distill/quantize work.
-import { notImplementedRun } from '../shared/not-implemented.ts';
+// Engine side of the quantize node: a new Model artifact holding the input model's files plus an int8 or int4
+// MatMulNBits decoder, with report.json comparing it to the float32 decoder (through ctx.services.quantization).
+import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeServices } from '../services.ts';
+import type { QuantizeConfig } from '../services/quantization-service.ts';
 
-export const quantizeRun = notImplementedRun('quantize', 'quantization lands with the distill and quantize issue (#6)');
+type QuantizeRunContext = NodeRunContext<QuantizeConfig, Partial<NodeServices>>;
+
+export const quantizeRun: NodeRunModule<QuantizeConfig, Partial<NodeServices>> = {
+  type: 'quantize',
+  run: runQuantize,
+};
+
+async function runQuantize(ctx: QuantizeRunContext): Promise<NodeRunResult> {
+  const quantization = ctx.services.quantization;
+  if (!quantization) throw new Error(`quantize node "${ctx.nodeId}": the engine provides no quantization service (ctx.services.quantization); this engine build cannot quantize`);
+  const model = ctx.input('model');
+  const { scheme, blockSize } = ctx.config;
+  const provenance = {
+    format: 'crucible.provenance',
+    runId: ctx.runId,
+    node: { id: ctx.nodeId, type: 'quantize', config: ctx.config },
+    inputs: { model: { key: model.key, meta: model.meta } },
+    createdAt: new Date().toISOString(),
+  };
+  ctx.progress({ fraction: 0, message: `quantizing to ${scheme} (block ${blockSize}), then measuring against float32` });
+  const outcome = await quantization.quantize(
+    { config: ctx.config, modelFolder: model.path, outputFolder: ctx.outputDir('model'), dataDir: ctx.dataDir, provenance },
+    { signal: ctx.signal, log: (line, level) => ctx.log(line, level) },
+  );
+  if (outcome.validationNote !== null) ctx.log(outcome.validationNote, 'warn');
+  ctx.progress({ fraction: 1, message: summaryOf(outcome.metrics), metrics: outcome.metrics });
+  const record = { ...ctx.config, decoderFile: outcome.decoderFile, reportFile: outcome.reportFile };
+  const meta: Record<string, unknown> = { ...model.meta, quantization: record, metrics: outcome.metrics };
+  if (Array.isArray(model.meta.files)) meta.files = [...(model.meta.files as unknown[]), outcome.decoderFile, outcome.reportFile];
+  return { outputs: { model: { meta } }, metrics: outcome.metrics };
+}
+
+function summaryOf(metrics: Record<string, number>): string {
+  const parts = [`size ${percent(metrics.sizeRatio)} of float32`, `decode ${(metrics.decodeSpeedRatio ?? 0).toFixed(2)}× float32`];
+  if (metrics.perplexityChangePercent !== undefined) parts.push(`perplexity ${metrics.perplexityChangePercent >= 0 ? '+' : ''}${metrics.perplexityChangePercent.toFixed(2)}%`);
+  return parts.join(', ');
+}
+
+function percent(ratio: number | undefined): string {
+  return `${((ratio ?? 0) * 100).toFixed(1)}%`;
+}

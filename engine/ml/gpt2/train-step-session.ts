@@ -13,6 +13,8 @@ import { buildGpt2TrainStep, trainStepNames, type TrainStepOptions } from './tra
 export interface TrainStepSessionOptions extends TrainStepOptions {
   seed: number;
   intraOpThreads?: number;
+  /** ORT execution providers in order of preference; the CPU alone by default. */
+  executionProviders?: string[];
 }
 
 export interface TrainBatch {
@@ -51,7 +53,7 @@ export class Gpt2TrainStepSession {
 
   static async create(config: Gpt2Config, options: TrainStepSessionOptions): Promise<Gpt2TrainStepSession> {
     const { graph, layout } = buildGpt2TrainStep(config, options);
-    const session = await createModelSession(graph.toBytes(), { intraOpThreads: options.intraOpThreads ?? 1 });
+    const session = await createModelSession(graph.toBytes(), { intraOpThreads: options.intraOpThreads ?? 1, executionProviders: options.executionProviders });
     const state = FlatStepState.fromParameters(layout, initGpt2Parameters(config, options.seed, options.dtype), options.dtype);
     return new Gpt2TrainStepSession(config, options, session, state, createRandom(options.seed + DROPOUT_SEED_OFFSET));
   }

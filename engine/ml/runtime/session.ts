@@ -14,6 +14,8 @@ export interface SessionOptions {
    * spinning thread steals the core its peer needs, and a 2-thread training step ran ~2.5x slower (bench/README.md).
    */
   spinning?: boolean;
+  /** ORT execution providers in order of preference, e.g. ['webgpu', 'cpu']; the CPU alone by default. */
+  executionProviders?: string[];
 }
 
 export interface ModelSession {
@@ -31,7 +33,7 @@ export interface ModelSession {
 
 export async function createModelSession(modelBytes: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
   const session = await ort.InferenceSession.create(modelBytes, {
-    executionProviders: ['cpu'],
+    executionProviders: options.executionProviders ?? ['cpu'],
     graphOptimizationLevel: options.optimization ?? 'all',
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,

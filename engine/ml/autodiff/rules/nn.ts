@@ -46,6 +46,7 @@ function productGradients(context: GradContext, product: Product): (Value | null
   let gradB: Value | null = null;
   if (context.needs(1)) {
     // A 2-D weight times batched activations: fold the batch into rows instead of summing batched products.
+    // (FusedMatMul(transA) is ~1.3x slower than the NT form here, but ORT's explicit 2-D Transposes cost more.)
     const foldable = b.shape.length === 2 && a.shape.length > 2 && !product.transA;
     gradB = foldable ? dB(foldBatch(a), b, foldBatch(dy), product) : sumToShape(dB(a, b, dy, product), b.shape);
   }

@@ -1,0 +1,169 @@
+// `npm run bench:quantize`: trains a char model on tinyshakespeare briefly, quantizes it to int8 and int4 and prints
+// size, perplexity increase and decode speed against the float32 decoder; then times one 1×K·K×N decode matmul.
+//
+// Flags: --layers 6 --heads 6 --embd 384 --block 256 (the 10.7M model), --steps N (default 300), --batch N (8),
+// --threads N (training threads, default 2), --quick (4/4/128, block 64, 300 steps), --eval-windows N (32),
+// --decode-tokens N (128), --matmul K,N (1024,4096; "none" skips the kernel table).
+// Decode speed is batch 1, one intra-op thread, median of three runs of each decoder, interleaved.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
+import { encodeModel } from '../engine/ml/onnx/encode-model.ts';
+import { DEFAULT_IR_VERSION, DEFAULT_OPSETS, type NodeProto, type TensorProto } from '../engine/ml/onnx/model-proto.ts';
+import { quantizeBlocks, type QuantizationBits } from '../engine/ml/quantize/block-quantize.ts';
+import { matMulNBitsInitializers, matMulNBitsNode, quantizedWeightNames } from '../engine/ml/quantize/matmul-nbits.ts';
+import { runQuantizeJob, type QuantizationReport } from '../engine/ml/quantize/quantize-job.ts';
+import type { ModelQuantizationSettings } from '../engine/ml/quantize/quantize-model-folder.ts';
+import { createModelSession } from '../engine/ml/runtime/session.ts';
+import { createRandom } from '../engine/ml/tensor/random.ts';
+import { writeCharTokensArtifact } from '../engine/ml/train/testing/char-tokens.ts';
+import { shakespeareExcerpt, TINY_SETTINGS } from '../engine/ml/train/testing/tiny-settings.ts';
+import { trainGpt2 } from '../engine/ml/train/trainer.ts';
+
+const SCHEMES: { label: string; settings: ModelQuantizationSettings; targets: string }[] = [
+  { label: 'int8 (block 32)', settings: { scheme: 'int8', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, targets: '≤ 30% · ≤ 1% · ≥ 1.3×' },
+  { label: 'int4 (block 32)', settings: { scheme: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, targets: '≤ 20% · ≤ 5% · ≥ 1.5×' },
+];
+
+function parseFlags() {
+  const { values } = parseArgs({
+    options: {
+      layers: { type: 'string' }, heads: { type: 'string' }, embd: { type: 'string' }, block: { type: 'string' },
+      steps: { type: 'string', default: '300' }, batch: { type: 'string', default: '8' }, threads: { type: 'string', default: '2' },
+      quick: { type: 'boolean', default: false }, 'eval-windows': { type: 'string', default: '32' }, 'decode-tokens': { type: 'string', default: '128' },
+      matmul: { type: 'string', default: '1024,4096' },
+    },
+  });
+  const count = (text: string | undefined, fallback: number, flag: string): number => {
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`bench:quantize: --${flag} must be a positive whole number, got ${text}`);
+    return value;
+  };
+  const shape = values.quick ? { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64 } : { nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256 };
+  const matmul = values.matmul === 'none' ? null : (values.matmul.split(',').map((part, index) => count(part, 0, index === 0 ? 'matmul K' : 'matmul N')) as [number, number]);
+  return {
+    nLayer: count(values.layers, shape.nLayer, 'layers'),
+    nHead: count(values.heads, shape.nHead, 'heads'),
+    nEmbd: count(values.embd, shape.nEmbd, 'embd'),
+    blockSize: count(values.block, shape.blockSize, 'block'),
+    steps: count(values.steps, 300, 'steps'),
+    batchSize: count(values.batch, 8, 'batch'),
+    threads: count(values.threads, 2, 'threads'),
+    evalWindows: count(values['eval-windows'], 32, 'eval-windows'),
+    decodeTokens: count(values['decode-tokens'], 128, 'decode-tokens'),
+    matmul,
+  };
+}
+
+type Flags = ReturnType<typeof parseFlags>;
+
+async function trainModel(flags: Flags, root: string): Promise<{ modelFolder: string; valShard: string; valLoss: number }> {
+  const tokens = writeCharTokensArtifact(path.join(root, 'tokens'), shakespeareExcerpt(Number.MAX_SAFE_INTEGER));
+  const settings = {
+    ...TINY_SETTINGS,
+    nLayer: flags.nLayer, nHead: flags.nHead, nEmbd: flags.nEmbd, blockSize: flags.blockSize, batchSize: flags.batchSize,
+    maxSteps: flags.steps, learningRate: 1e-3, minLearningRate: 1e-4, warmupSteps: Math.min(100, Math.floor(flags.steps / 10)),
+    evalInterval: flags.steps, evalBatches: 4, checkpointInterval: flags.steps * 2, threads: flags.threads,
+  };
+  const valShard = path.join(tokens.folder, 'val');
+  const started = performance.now();
+  let lastLog = 0;
+  const result = await trainGpt2({ settings, trainShard: path.join(tokens.folder, 'train'), valShard, checkpointDir: path.join(root, 'checkpoints') }, {
+    onStep: (report) => {
+      if (performance.now() - lastLog < 10_000 && report.step !== report.maxSteps) return;
+      lastLog = performance.now();
+      console.log(`  step ${report.step}/${report.maxSteps}  loss ${report.loss.toFixed(3)}  ${Math.round(report.tokensPerSec)} tok/s`);
+    },
+  });
+  console.log(`trained ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} for ${flags.steps} steps in ${((performance.now() - started) / 1000).toFixed(0)} s; trainer's val loss ${result.metrics.valLoss?.toFixed(4)}`);
+  const modelFolder = path.join(root, 'model');
+  writeModelFolder(modelFolder, { config: result.config, parameters: result.parameters, tokenizerJsonPath: path.join(tokens.folder, 'tokenizer.json'), tokenizerConfigJsonPath: null, provenance: {} });
+  return { modelFolder, valShard, valLoss: result.metrics.valLoss ?? Number.NaN };
+}
+
+function modelTable(reports: { label: string; targets: string; report: QuantizationReport }[]): string {
+  const first = reports[0]?.report;
+  const lines = [
+    '| scheme | size vs fp32 decoder | perplexity increase | decode speed vs fp32 | top-1 agreement (200 tokens) | targets (size · ppl · speed) |',
+    '|---|---|---|---|---|---|',
+  ];
+  if (first?.validation) lines.push(`| fp32 | 100% (${(first.floatDecoderBytes / 1e6).toFixed(1)} MB) | ppl ${first.validation.floatPerplexity.toFixed(4)} (loss ${first.validation.floatLoss.toFixed(4)}) | 1.00× (${first.floatTokensPerSecond.toFixed(0)} tok/s) | — | |`);
+  for (const { label, targets, report } of reports) {
+    const ppl = report.validation ? `${report.validation.perplexityChangePercent >= 0 ? '+' : ''}${report.validation.perplexityChangePercent.toFixed(2)}% (ppl ${report.validation.quantizedPerplexity.toFixed(4)})` : 'n/a';
+    lines.push(`| ${label} | ${(report.sizeRatio * 100).toFixed(1)}% | ${ppl} | ${report.decodeSpeedRatio.toFixed(2)}× (${report.quantizedTokensPerSecond.toFixed(0)} tok/s; fp32 ${report.floatTokensPerSecond.toFixed(0)}) | ${(report.greedyAgreement.topOneAgreement * 100).toFixed(1)}% | ${targets} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Median µs of one 1×K · K×N product for fp32 MatMul and MatMulNBits variants, one thread. */
+async function matmulTable(K: number, N: number): Promise<string> {
+  const random = createRandom(7);
+  const weight = Float32Array.from({ length: K * N }, () => random.normal() * 0.05);
+  const variants: { label: string; bits: QuantizationBits | null; accuracyLevel: number }[] = [
+    { label: 'fp32 MatMul', bits: null, accuracyLevel: 0 },
+    { label: 'int4, accuracy level 4', bits: 4, accuracyLevel: 4 },
+    { label: 'int4, accuracy level 1', bits: 4, accuracyLevel: 1 },
+    { label: 'int8, accuracy level 4', bits: 8, accuracyLevel: 4 },
+    { label: 'int8, accuracy level 0 (never emitted)', bits: 8, accuracyLevel: 0 },
+  ];
+  const lines = [`| 1×${K} · ${K}×${N}, 1 thread | median time |`, '|---|---|'];
+  for (const variant of variants) lines.push(`| ${variant.label} | ${(await timeMatmul(weight, K, N, variant.bits, variant.accuracyLevel)).toFixed(0)} µs |`);
+  return lines.join('\n');
+}
+
+async function timeMatmul(weight: Float32Array, K: number, N: number, bits: QuantizationBits | null, accuracyLevel: number): Promise<number> {
+  let node: NodeProto;
+  let initializers: TensorProto[];
+  if (bits === null) {
+    node = { name: 'm', opType: 'MatMul', domain: '', inputs: ['a', 'w'], outputs: ['y'], attributes: {} };
+    initializers = [{ name: 'w', dtype: 'float32', dims: [K, N], data: weight }];
+  } else {
+    const quantized = quantizeBlocks(weight, K, N, 'kn', { bits, blockSize: 32, symmetric: true });
+    const names = quantizedWeightNames('w', quantized);
+    // The slow int8 path is timed on purpose here, so the level is set after the node builder's guard.
+    const built = matMulNBitsNode({ name: 'm', input: 'a', output: 'y', names, quantized, accuracyLevel: bits === 8 ? 4 : accuracyLevel });
+    node = { ...built, attributes: { ...built.attributes, accuracy_level: { kind: 'int', value: accuracyLevel } } };
+    initializers = matMulNBitsInitializers(names, quantized);
+  }
+  const bytes = encodeModel({
+    irVersion: DEFAULT_IR_VERSION, opsetImports: DEFAULT_OPSETS, producerName: 'bench',
+    graph: { name: 'matmul', nodes: [node], initializers, inputs: [{ name: 'a', dtype: 'float32', shape: [1, K] }], outputs: [{ name: 'y', dtype: 'float32', shape: [1, N] }] },
+  });
+  const session = await createModelSession(bytes, { intraOpThreads: 1 });
+  const a = { dtype: 'float32' as const, shape: [1, K], data: Float32Array.from({ length: K }, (_, index) => Math.sin(index)) };
+  const slow = bits === 8 && accuracyLevel !== 4;
+  for (let warmup = 0; warmup < (slow ? 1 : 10); warmup++) await session.run({ a });
+  const times: number[] = [];
+  for (let run = 0; run < (slow ? 5 : 50); run++) {
+    const started = performance.now();
+    await session.run({ a });
+    times.push((performance.now() - started) * 1000);
+  }
+  await session.release();
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-quantize-'));
+  try {
+    const { modelFolder, valShard } = await trainModel(flags, root);
+    const reports: { label: string; targets: string; report: QuantizationReport }[] = [];
+    for (const { label, settings, targets } of SCHEMES) {
+      const job = { sourceFolder: modelFolder, targetFolder: path.join(root, settings.scheme), settings, provenance: {}, valShard, evalWindows: flags.evalWindows, decodeTokens: flags.decodeTokens };
+      reports.push({ label, targets, report: await runQuantizeJob(job, (line) => console.log(`  ${line}`)) });
+    }
+    const windows = reports[0]?.report.validation;
+    console.log(`\nQuantize, ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} char model, ${flags.steps} steps; perplexity on ${windows?.tokensScored ?? 0} val tokens (${windows?.windows ?? 0} windows of ${flags.blockSize})\n`);
+    console.log(modelTable(reports));
+    if (flags.matmul !== null) console.log(`\n${await matmulTable(...flags.matmul)}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,124 @@
+// What a quantized decoder gained and lost against its float32 original, measured through the KV-cache decoder
+// itself: validation loss on fixed windows, greedy top-1 agreement along a generation, and batch-1 decode speed.
+
+import type { Gpt2Config } from '../gpt2/config.ts';
+import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { fixedWindowStarts, readBatch, TokenShardReader } from '../train/token-windows.ts';
+
+/** Mean next-token cross-entropy of `decoder` over `windows` rows of ids (each row T+1 ids: inputs then targets). */
+export async function decoderLoss(decoder: Gpt2DecoderSession, windows: readonly BigInt64Array[], signal?: AbortSignal): Promise<number> {
+  const V = decoder.config.vocabSize;
+  let total = 0;
+  let count = 0;
+  for (const window of windows) {
+    if (signal?.aborted) throw abortError('validation loss');
+    const ids = Array.from(window.subarray(0, window.length - 1), Number);
+    decoder.reset();
+    const logits = await decoder.append(ids); // (T, V)
+    ids.forEach((_, position) => {
+      total += crossEntropy(logits.subarray(position * V, (position + 1) * V), Number(window[position + 1]));
+      count++;
+    });
+  }
+  return total / count;
+}
+
+/** `count` fixed rows of blockSize + 1 ids from a val shard (the same rows for every call with the same seed). */
+export function validationWindows(valShard: string, config: Gpt2Config, count: number, seed: number): BigInt64Array[] {
+  const reader = TokenShardReader.open(valShard);
+  try {
+    if (reader.sidecar.vocabSize > config.vocabSize) {
+      throw new Error(`quantize: the val shard ${valShard} has a vocabulary of ${reader.sidecar.vocabSize}, larger than the model's ${config.vocabSize}; it belongs to another tokenizer`);
+    }
+    const time = Math.min(config.blockSize, reader.count - 1);
+    const [starts] = fixedWindowStarts(reader, { batch: count, time }, 1, seed, 'val');
+    const batch = readBatch(reader, starts ?? [], time);
+    const tokens = batch.tokens.data as BigInt64Array;
+    const targets = batch.targets.data as BigInt64Array;
+    return Array.from({ length: count }, (_, row) => {
+      const window = new BigInt64Array(time + 1);
+      window.set(tokens.subarray(row * time, (row + 1) * time));
+      window[time] = targets[(row + 1) * time - 1] as bigint;
+      return window;
+    });
+  } finally {
+    reader.close();
+  }
+}
+
+export interface GreedyAgreement {
+  /** Tokens compared. */
+  tokens: number;
+  /** Share of steps where both decoders' most likely next token is the same, on the float32 decoder's greedy path. */
+  topOneAgreement: number;
+  /** Tokens the two free-running greedy generations share before they first differ. */
+  identicalPrefix: number;
+}
+
+/**
+ * Both decoders read the same context (the float32 decoder's greedy continuation of `prompt`), so one early
+ * disagreement does not make every later token differ; the free-running prefix is reported beside it.
+ */
+export async function greedyAgreement(reference: Gpt2DecoderSession, candidate: Gpt2DecoderSession, prompt: readonly number[], tokens: number): Promise<GreedyAgreement> {
+  const { blockSize } = reference.config;
+  const context = [...prompt];
+  let agreed = 0;
+  let identicalPrefix = 0;
+  let diverged = false;
+  const readContext = async (ids: readonly number[]) => [await lastArgmax(reference, ids), await lastArgmax(candidate, ids)] as const;
+  for (const decoder of [reference, candidate]) decoder.reset();
+  let [chosen, other] = await readContext(context.slice(-blockSize));
+  for (let step = 0; step < tokens; step++) {
+    if (chosen === other) agreed++;
+    diverged ||= chosen !== other;
+    if (!diverged) identicalPrefix++;
+    context.push(chosen);
+    if (reference.cachedLength + 1 > blockSize) {
+      for (const decoder of [reference, candidate]) decoder.reset();
+      [chosen, other] = await readContext(context.slice(-Math.ceil(blockSize / 2)));
+    } else {
+      [chosen, other] = await readContext([chosen]);
+    }
+  }
+  return { tokens, topOneAgreement: agreed / tokens, identicalPrefix };
+}
+
+/** Incremental batch-1 decode speed: one prompt token, then `tokens` single-token steps; the median of `runs`. */
+export async function decodeTokensPerSecond(decoder: Gpt2DecoderSession, tokens: number, runs: number): Promise<number> {
+  const steps = Math.min(tokens, decoder.config.blockSize - 1);
+  const rates: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    decoder.reset();
+    let logits = await decoder.append([0]);
+    const started = performance.now();
+    for (let step = 0; step < steps; step++) logits = await decoder.append([argmax(logits)]);
+    rates.push((steps * 1000) / (performance.now() - started));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)] as number;
+}
+
+async function lastArgmax(decoder: Gpt2DecoderSession, ids: readonly number[]): Promise<number> {
+  const logits = await decoder.append(ids);
+  return argmax(logits.subarray(logits.length - decoder.config.vocabSize));
+}
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let index = 1; index < values.length; index++) if ((values[index] as number) > (values[best] as number)) best = index;
+  return best;
+}
+
+function crossEntropy(logits: Float32Array, target: number): number {
+  let largest = -Infinity;
+  for (const logit of logits) largest = Math.max(largest, logit);
+  let sum = 0;
+  for (const logit of logits) sum += Math.exp(logit - largest);
+  return Math.log(sum) + largest - (logits[target] as number);
+}
+
+function abortError(what: string): Error {
+  const error = new Error(`${what} cancelled`);
+  error.name = 'AbortError';
+  return error;
+}
