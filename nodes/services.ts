@@ -6,11 +6,13 @@
 // (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
 
 import type { QuantizationService } from './services/quantization-service.ts';
+import type { ServingService } from './services/serving-service.ts';
 import type { TokenizerService } from './services/tokenizer-service.ts';
 import type { TrainingService } from './services/training-service.ts';
 
 export interface NodeServices {
   tokenizers: TokenizerService;
   training: TrainingService;
+  serving: ServingService;
   quantization: QuantizationService;
 }

@@ -10,6 +10,7 @@ import { nodeTypesCommand } from './commands/node-types.ts';
 import { keysCommand } from './commands/keys.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { serveCommand } from './commands/serve.ts';
 import { studioCommand } from './commands/studio.ts';
 import { usageCommand } from './commands/usage.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -36,6 +37,8 @@ Commands:
   keys revoke NAME              Revoke a key; requests with it get 401
   usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json]
                                 API usage per day, key and model
+  serve MODEL_DIR               Serve a model folder over an OpenAI-compatible API
+      [--name ID] [--host H] [--port P] [--auth keys|none]
 
 Options for every command:
   --data-dir DIR                Where artifacts and run history live (or CRUCIBLE_DATA_DIR)
@@ -111,6 +114,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     }
     case 'keys':
       return keysCommand(rest, io);
+    case 'serve':
+      return serveCommand(rest, io);
     case 'usage':
       return usageCommand(rest, io);
     case 'data':

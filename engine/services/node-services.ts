@@ -2,6 +2,7 @@
 // ctx.services. One member per capability, each built by its own module.
 import type { NodeServices } from '../../nodes/services.ts';
 import { createQuantizationService } from './quantization-service.ts';
+import { createServingService } from './serving-service.ts';
 import { createTokenizerService } from './tokenizer-service.ts';
 import { createTrainingService } from './training-service.ts';
 
@@ -9,6 +10,7 @@ export function createNodeServices(): NodeServices {
   return {
     tokenizers: createTokenizerService(),
     training: createTrainingService(),
+    serving: createServingService(),
     quantization: createQuantizationService(),
   };
 }

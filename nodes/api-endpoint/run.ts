@@ -1,4 +1,28 @@
-// Engine side of the api-endpoint node. Serving lands with the serving work.
-import { notImplementedRun } from '../shared/not-implemented.ts';
+// Engine side of the api-endpoint node: serves every input deployment through one OpenAI-compatible server (keys,
+// rate limits, usage log in the engine's database) and returns it as a service with its URL.
+import type { z } from 'zod';
+import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeServices } from '../services.ts';
+import type { apiEndpointConfig } from './spec.ts';
 
-export const apiEndpointRun = notImplementedRun('api-endpoint', 'the OpenAI-compatible endpoint lands with the serving issue (#5)');
+type ApiEndpointConfig = z.output<typeof apiEndpointConfig>;
+type ApiEndpointRunContext = NodeRunContext<ApiEndpointConfig, Partial<NodeServices>>;
+
+export const apiEndpointRun: NodeRunModule<ApiEndpointConfig, Partial<NodeServices>> = {
+  type: 'api-endpoint',
+  run: runApiEndpoint,
+};
+
+async function runApiEndpoint(ctx: ApiEndpointRunContext): Promise<NodeRunResult> {
+  const serving = ctx.services.serving;
+  if (!serving) throw new Error(`api-endpoint node "${ctx.nodeId}": the engine provides no serving service (ctx.services.serving); this engine build cannot run api-endpoint nodes`);
+  const deployments = ctx.inputs('deployments');
+  if (deployments.length === 0) throw new Error(`api-endpoint node "${ctx.nodeId}": no deployment is connected; connect one or more deploy nodes to its "deployments" input`);
+  const deploymentIds = deployments.map((artifact) => {
+    const id = artifact.meta.deploymentId;
+    if (typeof id !== 'string') throw new Error(`api-endpoint node "${ctx.nodeId}": the Deployment artifact ${artifact.key} names no running deployment (meta.deploymentId); re-run its deploy node`);
+    return id;
+  });
+  const started = await serving.startEndpoint({ config: ctx.config, deploymentIds, dataDir: ctx.dataDir, log: (line) => ctx.log(line) });
+  return { outputs: {}, service: started.service };
+}

@@ -1,4 +1,53 @@
-// Engine side of the deploy node. Serving lands with the serving work.
-import { notImplementedRun } from '../shared/not-implemented.ts';
+// Engine side of the deploy node: starts the model's inference workers through ctx.services.serving and returns
+// the running deployment as a service, plus a Deployment artifact naming it for downstream api-endpoints.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { ArtifactHandle, NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeServices } from '../services.ts';
+import type { DecoderPrecision } from '../services/serving-service.ts';
+import type { deployConfig } from './spec.ts';
 
-export const deployRun = notImplementedRun('deploy', 'the inference runtime and deployments land with the serving issue (#5)');
+type DeployConfig = z.output<typeof deployConfig>;
+type DeployRunContext = NodeRunContext<DeployConfig, Partial<NodeServices>>;
+
+/** Written into the Deployment artifact; api-endpoint reads `deploymentId` from the artifact's meta. */
+export const DEPLOYMENT_FILE = 'deployment.json';
+
+export const deployRun: NodeRunModule<DeployConfig, Partial<NodeServices>> = {
+  type: 'deploy',
+  run: runDeploy,
+};
+
+async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
+  const serving = ctx.services.serving;
+  if (!serving) throw new Error(`deploy node "${ctx.nodeId}": the engine provides no serving service (ctx.services.serving); this engine build cannot run deploy nodes`);
+  const model = ctx.input('model');
+  const { config } = ctx;
+  if (config.device !== 'auto' && config.device !== 'cpu') {
+    ctx.log(`deploy node "${ctx.nodeId}": device "${config.device}" is not available to the inference runtime yet; serving on the CPU`, 'warn');
+  }
+  const precision = precisionOf(model);
+  const started = await serving.deploy({
+    modelDir: model.path,
+    name: config.name,
+    replicas: config.replicas,
+    maxBatchSize: config.maxBatchSize,
+    maxQueue: config.maxQueue,
+    contextLength: config.contextLength,
+    defaults: config.defaults,
+    precision,
+    log: (line) => ctx.log(line),
+  });
+  const meta = { deploymentId: started.deploymentId, model: started.model, contextLength: started.contextLength, precision, modelKey: model.key };
+  await writeFile(path.join(ctx.outputDir('deployment'), DEPLOYMENT_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  return { outputs: { deployment: { meta } }, service: started.service };
+}
+
+/** A quantize node's Model records `quantization.scheme`; every other Model is served from its float32 decoder. */
+function precisionOf(model: ArtifactHandle): DecoderPrecision {
+  const scheme = (model.meta.quantization as { scheme?: unknown } | undefined)?.scheme;
+  if (scheme === 'int4') return 'q4';
+  if (scheme === 'int8') return 'int8';
+  return 'float32';
+}

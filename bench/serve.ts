@@ -1,0 +1,94 @@
+// `npm run bench:serve`: the inference runtime behind the real OpenAI-compatible server on 127.0.0.1, with random
+// weights in the nanoGPT reference (4/4/128) and 10.7M (6/6/384) shapes and a char tokenizer of tinyshakespeare.
+// Single-stream decode tokens/s and TTFT, then aggregate tokens/s and p50/p99 TTFT at concurrency 1, 4, 16, 64.
+//
+// Flags: --seconds N (per concurrency level, default 4), --only nano|10m, --replicas N (default 1),
+// --threads N (ORT threads per replica, default 2), --max-tokens N (default 64). Client and server share the process.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
+import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
+import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
+import { createServingService } from '../engine/services/serving-service.ts';
+import { createOpenAiServer } from '../engine/serving/openai-server.ts';
+import { trainChar } from '../engine/tokenize/train-char.ts';
+import { runClosedLoop, streamCompletion, type LoadStats } from './serve-load.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
+const CONCURRENCY_LEVELS = [1, 4, 16, 64];
+const SHAPES = { nano: { nLayer: 4, nHead: 4, nEmbd: 128 }, '10m': { nLayer: 6, nHead: 6, nEmbd: 384 } } as const;
+
+function parseFlags() {
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string' }, only: { type: 'string' }, replicas: { type: 'string' }, threads: { type: 'string' }, 'max-tokens': { type: 'string' } },
+  });
+  const only = values.only as keyof typeof SHAPES | undefined;
+  if (only !== undefined && !(only in SHAPES)) throw new Error(`bench:serve: --only must be nano or 10m, got "${only}"`);
+  return {
+    seconds: Number(values.seconds ?? 4),
+    shapes: only ? [only] : (Object.keys(SHAPES) as (keyof typeof SHAPES)[]),
+    replicas: Number(values.replicas ?? 1),
+    threads: Number(values.threads ?? 2),
+    maxTokens: Number(values['max-tokens'] ?? 64),
+  };
+}
+
+function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: string; config: Gpt2Config; eosId: number } {
+  const tokenizer = trainChar(readFileSync(DATA, 'utf8'));
+  const tokenizerJsonPath = path.join(root, `${shape}-tokenizer.json`);
+  writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
+  const config = gpt2Config({ vocabSize: tokenizer.vocabSize, blockSize: 256, ...SHAPES[shape] });
+  const folder = path.join(root, shape);
+  writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 1337), tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'serve' } });
+  return { folder, config, eosId: tokenizer.idOf('<|endoftext|>')! };
+}
+
+async function benchShape(root: string, shape: keyof typeof SHAPES, flags: ReturnType<typeof parseFlags>) {
+  const { folder, eosId } = writeBenchModel(root, shape);
+  const serving = createServingService();
+  const maxBatchSize = Math.max(...CONCURRENCY_LEVELS);
+  const deployed = await serving.deploy({
+    modelDir: folder, name: shape, replicas: flags.replicas, maxBatchSize, maxQueue: 256, contextLength: 0,
+    defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: flags.maxTokens }, precision: 'float32', threadsPerReplica: flags.threads, log: (line) => console.error(line),
+  });
+  const live = serving.deployments.get(deployed.deploymentId)!;
+  await live.generator.whenReady();
+  const server = createOpenAiServer({ config: { port: 0, auth: 'none' }, deployments: [live.deployment], store: null, onWarning: () => undefined });
+  const { url } = await server.listen();
+  const body = { model: shape, prompt: 'ROMEO:\nBut soft, what light', max_tokens: flags.maxTokens, logit_bias: { [eosId]: -100 } };
+  try {
+    await streamCompletion(url, body, 'none');
+    const single = await streamCompletion(url, { ...body, max_tokens: 128 }, 'none');
+    const decodeTokensPerSecond = (single.completionTokens - 1) / ((single.totalMs - single.ttftMs) / 1000);
+    const levels: LoadStats[] = [];
+    for (const concurrency of CONCURRENCY_LEVELS) levels.push(await runClosedLoop(url, 'none', concurrency, flags.seconds * 1000, body));
+    return { shape, single: { ttftMs: single.ttftMs, decodeTokensPerSecond }, levels };
+  } finally {
+    await server.close();
+    await deployed.service.stop();
+  }
+}
+
+function printReport(report: Awaited<ReturnType<typeof benchShape>>): void {
+  const base = report.levels[0]!.tokensPerSecond;
+  console.log(`\n## ${report.shape} (${Object.values(SHAPES[report.shape]).join('/')}): single stream ${report.single.decodeTokensPerSecond.toFixed(1)} decode tok/s, TTFT ${report.single.ttftMs.toFixed(1)} ms\n`);
+  console.log('| concurrency | requests | failed | aggregate tok/s | × concurrency 1 | TTFT p50 ms | TTFT p99 ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const level of report.levels) {
+    const cells = [level.concurrency, level.requests, level.failed, level.tokensPerSecond.toFixed(1), (level.tokensPerSecond / base).toFixed(2), level.ttftP50Ms.toFixed(1), level.ttftP99Ms.toFixed(1)];
+    console.log(`| ${cells.join(' | ')} |`);
+  }
+}
+
+const flags = parseFlags();
+const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-serve-'));
+try {
+  for (const shape of flags.shapes) printReport(await benchShape(root, shape, flags));
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

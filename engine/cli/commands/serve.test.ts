@@ -1,0 +1,69 @@
+// `crucible serve MODEL_DIR` through runCli: flags become the deploy and endpoint configs, it announces the URL
+// once the model is loaded, serves with auth "none" on loopback, and stops on Ctrl-C; bad flags are usage errors.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyModelFolder, type TinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
+import { EXIT, type CliIo } from '../io.ts';
+import { runCli } from '../main.ts';
+
+let fixture: TinyModelFolder;
+let dataDir: string;
+beforeAll(() => {
+  fixture = writeTinyModelFolder();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-serve-cli-'));
+});
+afterAll(() => {
+  fixture.remove();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+function startCli(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const output = { out: '', err: '' };
+  stdout.on('data', (chunk: Buffer) => (output.out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (output.err += chunk.toString()));
+  const interrupts: (() => void)[] = [];
+  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: path.dirname(fixture.folder), onInterrupt: (listener) => (interrupts.push(listener), () => undefined) };
+  return { code: runCli(args, io), output, interrupt: () => interrupts.forEach((listener) => listener()) };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('crucible serve', () => {
+  it('serves a model folder until interrupted', async () => {
+    const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--port', '0', '--auth', 'none']);
+    await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
+    const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(models.data.map((model) => model.id)).toEqual(['cli-model']);
+    cli.interrupt();
+    expect(await cli.code).toBe(EXIT.ok);
+    expect(cli.output.out).toContain('Stopped.');
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('refuses bad flags as usage errors before loading anything', async () => {
+    const offLoopback = startCli(['serve', fixture.folder, '--host', '0.0.0.0', '--auth', 'none']);
+    expect(await offLoopback.code).toBe(EXIT.usage);
+    expect(offLoopback.output.err).toContain('only allowed on a loopback host');
+    const badPort = startCli(['serve', fixture.folder, '--port', 'eighty']);
+    expect(await badPort.code).toBe(EXIT.usage);
+    expect(badPort.output.err).toContain('--port');
+    const missing = startCli(['serve', path.join(dataDir, 'no-such-model')]);
+    expect(await missing.code).toBe(EXIT.failed);
+    expect(missing.output.err).toMatch(/no-such-model: config\.json is missing/);
+    const noFolder = startCli(['serve']);
+    expect(await noFolder.code).toBe(EXIT.usage);
+    expect(noFolder.output.err).toContain('MODEL_DIR');
+  });
+});

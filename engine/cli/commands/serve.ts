@@ -1,0 +1,71 @@
+// `crucible serve MODEL_DIR [--name ID] [--host H] [--port P] [--auth keys|none]`: a deploy node plus an
+// api-endpoint node for one model folder, without a pipeline; serves until Ctrl-C.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
+import { apiEndpointConfig, apiEndpointSpec } from '../../../nodes/api-endpoint/spec.ts';
+import { deployConfig } from '../../../nodes/deploy/spec.ts';
+import { resolveDataDir } from '../../config/data-dir.ts';
+import { serveModelFolder } from '../../services/serve-model-folder.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
+
+const OPTIONS = {
+  name: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  auth: { type: 'string' },
+  'data-dir': { type: 'string' },
+} as const;
+
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  if (positionals.length !== 1) throw new UsageError('serve needs one MODEL_DIR: a model folder with config.json, tokenizer.json and onnx/model.onnx');
+  const modelDir = path.resolve(io.cwd, positionals[0]!);
+  const deploy = parseOrExplain(deployConfig, { name: values.name ?? defaultModelName(modelDir) }, { name: '--name' });
+  const endpointInput = { host: values.host, port: values.port === undefined ? undefined : Number(values.port), auth: values.auth };
+  const endpoint = parseOrExplain(apiEndpointConfig, endpointInput, { host: '--host', port: '--port', auth: '--auth' });
+  const problems = apiEndpointSpec.checkConfig?.(endpoint) ?? [];
+  if (problems.length > 0) throw new UsageError(`serve: --${problems[0]!.field}: ${problems[0]!.message}`);
+
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const served = await serveModelFolder({ modelDir, deploy, endpoint, dataDir: resolveDataDir(values['data-dir'], io.env), log }).catch((error: Error) => {
+    io.stderr.write(`serve: ${error.message}\n`);
+    return null;
+  });
+  if (served === null) return EXIT.failed;
+  const stopped = new Promise<void>((resolve) => {
+    const unsubscribe = io.onInterrupt(() => {
+      unsubscribe();
+      resolve();
+    });
+  });
+  io.stdout.write(`Loading ${modelDir} as "${served.model}"…\n`);
+  const outcome = await Promise.race([served.ready.then(() => 'ready' as const, (error: Error) => error), stopped.then(() => 'interrupted' as const)]);
+  if (outcome instanceof Error) {
+    io.stderr.write(`serve: ${outcome.message}\n`);
+    await served.stop();
+    return EXIT.failed;
+  }
+  if (outcome === 'ready') {
+    io.stdout.write(`Serving "${served.model}" at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
+    if (endpoint.auth === 'keys') io.stdout.write('Requests need an API key: create one with `crucible keys create --name NAME`.\n');
+    await stopped;
+  }
+  await served.stop();
+  io.stdout.write('Stopped.\n');
+  return outcome === 'ready' ? EXIT.ok : EXIT.cancelled;
+}
+
+/** The folder's name when it is a valid model id (e.g. `bard-mini`), else the deploy node's default. */
+function defaultModelName(modelDir: string): string {
+  const base = path.basename(modelDir);
+  return deployConfig.shape.name.safeParse(base).success ? base : (deployConfig.parse({}).name);
+}
+
+function parseOrExplain<Schema extends typeof deployConfig | typeof apiEndpointConfig>(schema: Schema, input: Record<string, unknown>, flags: Record<string, string>) {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  const parsed = schema.safeParse(defined);
+  if (parsed.success) return parsed.data as Schema['_output'];
+  const details = describeZodIssues(parsed.error, defined).map((issue) => `${flags[issue.field.split('.')[0]!] ?? issue.field}: ${issue.message}`);
+  throw new UsageError(`serve: ${details.join('; ')}`);
+}

@@ -1,0 +1,71 @@
+// Prefill for requests joining the batch: their prompts in one decoder call, left-padded to the longest, each row
+// with its own positions and attention mask; returns each row's last-position logits and its unpadded cache.
+// Legend: N joining rows, T longest prompt, L one prompt's length, H heads, D head size, V vocabulary.
+//
+// Padding query positions see only masked keys; their (finite) outputs and cache columns are dropped here, so a
+// row's cache holds exactly its own L positions, as a lone prefill would give.
+
+import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
+import { decoderNames } from '../ml/export/kv-decoder.ts';
+import type { ModelSession } from '../ml/runtime/session.ts';
+import type { HostTensor } from '../ml/tensor/host-tensor.ts';
+import type { RowCache } from './batched-kv-cache.ts';
+
+export interface PrefilledRow {
+  /** The last prompt position's logits (V values). */
+  logits: Float32Array;
+  cache: RowCache;
+}
+
+export async function prefillBatch(session: ModelSession, config: Gpt2Config, prompts: readonly (readonly number[])[]): Promise<PrefilledRow[]> {
+  const rows = prompts.length;
+  const longest = prompts.reduce((most, prompt) => Math.max(most, prompt.length), 0);
+  const ids = new BigInt64Array(rows * longest);
+  const positions = new BigInt64Array(rows * longest);
+  const mask = new BigInt64Array(rows * longest);
+  prompts.forEach((prompt, row) => {
+    const start = row * longest + (longest - prompt.length);
+    prompt.forEach((id, position) => {
+      ids[start + position] = BigInt(id);
+      positions[start + position] = BigInt(position);
+      mask[start + position] = 1n;
+    });
+  });
+  const D = headSize(config);
+  const shape = [rows, longest];
+  const empty: HostTensor = { dtype: 'float32', shape: [rows, config.nHead, 0, D], data: new Float32Array(0) };
+  const feeds: Record<string, HostTensor> = {
+    [decoderNames.inputIds]: { dtype: 'int64', shape, data: ids },
+    [decoderNames.positionIds]: { dtype: 'int64', shape, data: positions },
+    [decoderNames.attentionMask]: { dtype: 'int64', shape, data: mask },
+  };
+  for (let layer = 0; layer < config.nLayer; layer++) {
+    feeds[decoderNames.pastKey(layer)] = empty;
+    feeds[decoderNames.pastValue(layer)] = empty;
+  }
+  const results = await session.run(feeds);
+  const logits = results[decoderNames.logits]!.data as Float32Array; // (N, T, V)
+  const present = (name: string) => results[name]!.data as Float32Array; // (N, H, T, D)
+  return prompts.map((prompt, row) => {
+    const lastPosition = (row * longest + longest - 1) * config.vocabSize;
+    const unpadded = (data: Float32Array) => rowTail(data, { row, heads: config.nHead, columns: longest, kept: prompt.length, headSize: D });
+    return {
+      logits: logits.slice(lastPosition, lastPosition + config.vocabSize),
+      cache: {
+        keys: Array.from({ length: config.nLayer }, (_, layer) => unpadded(present(decoderNames.presentKey(layer)))),
+        values: Array.from({ length: config.nLayer }, (_, layer) => unpadded(present(decoderNames.presentValue(layer)))),
+        length: prompt.length,
+      },
+    };
+  });
+}
+
+/** Row `row` of an (N, H, columns, D) tensor, keeping each head's last `kept` columns: a (1, H, kept, D) copy. */
+function rowTail(data: Float32Array, at: { row: number; heads: number; columns: number; kept: number; headSize: number }): Float32Array {
+  const out = new Float32Array(at.heads * at.kept * at.headSize);
+  for (let head = 0; head < at.heads; head++) {
+    const start = ((at.row * at.heads + head) * at.columns + (at.columns - at.kept)) * at.headSize;
+    out.set(data.subarray(start, start + at.kept * at.headSize), head * at.kept * at.headSize);
+  }
+  return out;
+}

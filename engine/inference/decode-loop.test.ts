@@ -1,0 +1,151 @@
+// The decode loop in-process (no worker): KV-cache greedy decoding matches recomputing the whole context each
+// step, and continuous batching gives every seeded request the same tokens and logprobs it gets alone.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decoderNames } from '../ml/export/kv-decoder.ts';
+import { headSize } from '../ml/gpt2/config.ts';
+import { createModelSession, type ModelSession } from '../ml/runtime/session.ts';
+import type { HostTensor } from '../ml/tensor/host-tensor.ts';
+import type { GenerationRequest } from '../serving/text-generator.ts';
+import { DecodeLoop } from './decode-loop.ts';
+import { readServableModel, type ServableModel } from './model-files.ts';
+import { generationRequest } from './testing/generation-request.ts';
+import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
+import type { StepEvent } from './worker-protocol.ts';
+
+let fixture: TinyModelFolder;
+let model: ServableModel;
+let session: ModelSession;
+
+beforeAll(async () => {
+  fixture = writeTinyModelFolder();
+  model = readServableModel(fixture.folder);
+  session = await createModelSession(readFileSync(model.decoderPath));
+});
+afterAll(async () => {
+  await session.release();
+  fixture.remove();
+});
+
+interface Outcome {
+  tokens: number[];
+  logprobs: number[];
+  finish: string | null;
+  error: string | null;
+}
+
+/** Runs `requests` through one loop, submitting each at its `atStep` (counted in emitted steps); returns outcomes by index. */
+async function runLoop(requests: { request: GenerationRequest; atStep?: number }[], maxBatchSize: number): Promise<{ outcomes: Outcome[]; largestStep: number }> {
+  const outcomes: Outcome[] = requests.map(() => ({ tokens: [], logprobs: [], finish: null, error: null }));
+  let steps = 0;
+  let largestStep = 0;
+  const loop = new DecodeLoop({
+    session,
+    config: model.config,
+    eosTokenId: model.eosTokenId,
+    maxBatchSize,
+    emit: (events: StepEvent[]) => {
+      steps += 1;
+      largestStep = Math.max(largestStep, new Set(events.map((event) => event.requestId)).size);
+      for (const event of events) recordEvent(outcomes[event.requestId]!, event);
+      requests.forEach((entry, index) => {
+        if (entry.atStep === steps) loop.submit(index, entry.request);
+      });
+    },
+  });
+  requests.forEach((entry, index) => {
+    if (!entry.atStep) loop.submit(index, entry.request);
+  });
+  await loop.idle();
+  return { outcomes, largestStep };
+}
+
+function recordEvent(outcome: Outcome, event: StepEvent): void {
+  if (event.type === 'token') {
+    outcome.tokens.push(event.tokenId);
+    if (event.logprob !== undefined) outcome.logprobs.push(event.logprob);
+  } else if (event.type === 'finish') outcome.finish = event.reason;
+  else outcome.error = event.message;
+}
+
+/** Greedy tokens by re-running the decoder over the whole context each step, with an empty cache. */
+async function greedyWithoutCache(prompt: number[], count: number, banned: number | null): Promise<number[]> {
+  const { config } = model;
+  const context = [...prompt];
+  const empty: HostTensor = { dtype: 'float32', shape: [1, config.nHead, 0, headSize(config)], data: new Float32Array(0) };
+  const int64 = (values: number[]): HostTensor => ({ dtype: 'int64', shape: [1, values.length], data: BigInt64Array.from(values, BigInt) });
+  for (let step = 0; step < count; step++) {
+    const feeds: Record<string, HostTensor> = {
+      [decoderNames.inputIds]: int64(context),
+      [decoderNames.positionIds]: int64(context.map((_, index) => index)),
+      [decoderNames.attentionMask]: int64(context.map(() => 1)),
+    };
+    for (let layer = 0; layer < config.nLayer; layer++) feeds[decoderNames.pastKey(layer)] = feeds[decoderNames.pastValue(layer)] = empty;
+    const logits = (await session.run(feeds))[decoderNames.logits]!.data as Float32Array;
+    const last = Array.from(logits.subarray(logits.length - config.vocabSize));
+    if (banned !== null) last[banned] = -Infinity;
+    context.push(last.indexOf(Math.max(...last)));
+  }
+  return context.slice(prompt.length);
+}
+
+const noEos = (): Map<number, number> => new Map(model.eosTokenId === null ? [] : [[model.eosTokenId, -100]]);
+
+describe('DecodeLoop', () => {
+  it('greedy decoding with the KV cache equals recomputing the full context every step', async () => {
+    const prompt = model.tokenizer.encode('First Citizen: hear me');
+    const { outcomes } = await runLoop([{ request: generationRequest({ promptTokens: prompt, maxTokens: 12, logitBias: noEos() }) }], 1);
+    expect(outcomes[0]!.finish).toBe('length');
+    expect(outcomes[0]!.tokens).toEqual(await greedyWithoutCache(prompt, 12, model.eosTokenId));
+  });
+
+  it('gives each seeded request the same tokens and logprobs inside a continuous batch as alone', async () => {
+    const texts = ['Speak, speak.', 'First', 'You are all resolved rather to die', 'Caius Marcius is chief', 'hear me', 'über naïve Café'];
+    const requests = texts.map((text, index) => ({
+      request: generationRequest({
+        promptTokens: model.tokenizer.encode(text),
+        maxTokens: 6 + 3 * index,
+        temperature: 0.7 + 0.2 * index,
+        topK: index % 2 === 0 ? 0 : 40,
+        topP: index % 3 === 0 ? 0.9 : 1,
+        frequencyPenalty: index === 2 ? 0.5 : 0,
+        presencePenalty: index === 3 ? 0.8 : 0,
+        seed: 1000 + index,
+        logprobs: true,
+        topLogprobs: 2,
+      }),
+      atStep: index < 3 ? undefined : index < 5 ? 4 : 9,
+    }));
+    const alone: Outcome[] = [];
+    for (const { request } of requests) alone.push((await runLoop([{ request }], 1)).outcomes[0]!);
+    const batched = await runLoop(requests, 4);
+    expect(batched.largestStep).toBeGreaterThan(2);
+    batched.outcomes.forEach((outcome, index) => {
+      const single = alone[index]!;
+      expect(outcome.error).toBeNull();
+      expect(outcome.tokens).toEqual(single.tokens);
+      expect(outcome.finish).toBe(single.finish);
+      outcome.logprobs.forEach((logprob, step) => expect(logprob).toBeCloseTo(single.logprobs[step]!, 4));
+    });
+    expect(new Set(alone.map((outcome) => outcome.tokens.join(','))).size).toBe(texts.length);
+  });
+
+  it('stops a cancelled request within a step while the rest of the batch carries on', async () => {
+    const seen = new Map<number, number>();
+    const loop: DecodeLoop = new DecodeLoop({
+      session,
+      config: model.config,
+      eosTokenId: model.eosTokenId,
+      maxBatchSize: 4,
+      emit: (events) => {
+        for (const event of events) if (event.type === 'token') seen.set(event.requestId, (seen.get(event.requestId) ?? 0) + 1);
+        if (seen.get(1) === 3) loop.cancel(1);
+      },
+    });
+    loop.submit(1, generationRequest({ maxTokens: 30, logitBias: noEos() }));
+    loop.submit(2, generationRequest({ maxTokens: 30, logitBias: noEos() }));
+    await loop.idle();
+    expect(seen.get(1)).toBe(3);
+    expect(seen.get(2)).toBe(30);
+  });
+});

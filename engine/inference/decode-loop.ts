@@ -1,0 +1,176 @@
+// Continuous batching over a KV-cache decoder session: each new request is prefilled alone, then joins the running
+// batch; every step decodes one token for all rows at once, and finished or cancelled rows leave before the next.
+// Runs inside an inference worker (and in-process in tests); the session is Optimum-style (decoderNames).
+
+import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import { headSize } from '../ml/gpt2/config.ts';
+import type { ModelSession } from '../ml/runtime/session.ts';
+import type { HostTensor } from '../ml/tensor/host-tensor.ts';
+import { decoderNames } from '../ml/export/kv-decoder.ts';
+import type { GenerationRequest } from '../serving/text-generator.ts';
+import { BatchedKvCache } from './batched-kv-cache.ts';
+import { prefillBatch } from './batched-prefill.ts';
+import { SequenceSampler } from './sequence-sampler.ts';
+import type { StepEvent } from './worker-protocol.ts';
+
+export interface DecodeLoopOptions {
+  session: ModelSession;
+  config: Gpt2Config;
+  eosTokenId: number | null;
+  maxBatchSize: number;
+  /** Called once per prefill or decode step with what happened to each request. */
+  emit: (events: StepEvent[]) => void;
+}
+
+interface Row {
+  requestId: number;
+  sampler: SequenceSampler;
+  lastToken: number;
+}
+
+interface Pending {
+  requestId: number;
+  request: GenerationRequest;
+}
+
+export class DecodeLoop {
+  readonly #options: DecodeLoopOptions;
+  readonly #cache: BatchedKvCache;
+  readonly #pending: Pending[] = [];
+  readonly #cancelled = new Set<number>();
+  #rows: Row[] = [];
+  #running: Promise<void> | null = null;
+  #prefilling = new Set<number>();
+
+  constructor(options: DecodeLoopOptions) {
+    this.#options = options;
+    const { nLayer, nHead } = options.config;
+    this.#cache = new BatchedKvCache({ nLayer, nHead, headSize: headSize(options.config) });
+  }
+
+  submit(requestId: number, request: GenerationRequest): void {
+    this.#pending.push({ requestId, request });
+    this.#running ??= this.#run().finally(() => {
+      this.#running = null;
+    });
+  }
+
+  /** The request stops within a step and gets no more events. */
+  cancel(requestId: number): void {
+    const waiting = this.#pending.findIndex((pending) => pending.requestId === requestId);
+    if (waiting >= 0) this.#pending.splice(waiting, 1);
+    else if (this.#prefilling.has(requestId) || this.#rows.some((row) => row.requestId === requestId)) this.#cancelled.add(requestId);
+  }
+
+  /** Resolves when no work is left (tests). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#pending.length > 0 || this.#rows.length > 0) {
+      try {
+        await this.#admitWaiting();
+        if (this.#rows.length > 0) await this.#decodeStep();
+      } catch (error) {
+        this.#failEverything(error as Error);
+      }
+    }
+  }
+
+  /** Prefills the waiting requests that fit in the batch with one decoder call, and adds them as rows. */
+  async #admitWaiting(): Promise<void> {
+    const joining = this.#pending.splice(0, Math.max(0, this.#options.maxBatchSize - this.#rows.length));
+    if (joining.length === 0) return;
+    this.#prefilling = new Set(joining.map(({ requestId }) => requestId));
+    try {
+      const prefilled = await prefillBatch(this.#options.session, this.#options.config, joining.map(({ request }) => request.promptTokens));
+      const events: StepEvent[] = [];
+      joining.forEach(({ requestId, request }, index) => {
+        if (this.#cancelled.delete(requestId)) return;
+        const { logits, cache } = prefilled[index]!;
+        const sampler = new SequenceSampler(request);
+        const token = this.#sampleInto(events, requestId, sampler, logits);
+        if (token === null) return;
+        this.#cache.addRow(cache);
+        this.#rows.push({ requestId, sampler, lastToken: token });
+      });
+      this.#options.emit(events);
+    } catch (error) {
+      const message = `prefill failed: ${(error as Error).message}`;
+      this.#options.emit(joining.map(({ requestId }) => ({ type: 'error' as const, requestId, message })));
+    } finally {
+      this.#prefilling = new Set();
+    }
+  }
+
+  /** One token for every row: (B, 1) ids at each row's own position, over the batched cache. */
+  async #decodeStep(): Promise<void> {
+    const { config, session } = this.#options;
+    const rows = this.#rows;
+    const { pastKeys, pastValues, attentionMask } = this.#cache.stepFeeds();
+    const column = (values: number[]): HostTensor => ({ dtype: 'int64', shape: [values.length, 1], data: BigInt64Array.from(values, BigInt) });
+    const feeds: Record<string, HostTensor> = {
+      [decoderNames.inputIds]: column(rows.map((row) => row.lastToken)),
+      [decoderNames.positionIds]: column([...this.#cache.rowLengths]),
+      [decoderNames.attentionMask]: attentionMask,
+    };
+    for (let layer = 0; layer < config.nLayer; layer++) {
+      feeds[decoderNames.pastKey(layer)] = pastKeys[layer]!;
+      feeds[decoderNames.pastValue(layer)] = pastValues[layer]!;
+    }
+    const results = await session.run(feeds);
+    const present = presentOf(results, config.nLayer);
+    this.#cache.advance(present.keys, present.values);
+    const logits = results[decoderNames.logits]!.data as Float32Array;
+    const events: StepEvent[] = [];
+    const leaving = new Set<number>();
+    rows.forEach((row, index) => {
+      if (this.#cancelled.delete(row.requestId)) {
+        leaving.add(index);
+        return;
+      }
+      const token = this.#sampleInto(events, row.requestId, row.sampler, logits.subarray(index * config.vocabSize, (index + 1) * config.vocabSize));
+      if (token === null) leaving.add(index);
+      else row.lastToken = token;
+    });
+    this.#options.emit(events);
+    this.#cache.removeRows(leaving);
+    this.#rows = rows.filter((_, index) => !leaving.has(index));
+  }
+
+  /** Samples, records the token and maybe a finish; returns the token to feed next, or null when the row is done. */
+  #sampleInto(events: StepEvent[], requestId: number, sampler: SequenceSampler, logits: Float32Array): number | null {
+    const sampled = sampler.next(logits);
+    if (sampled.tokenId === this.#options.eosTokenId) {
+      events.push({ type: 'finish', requestId, reason: 'stop' });
+      return null;
+    }
+    events.push({ type: 'token', requestId, ...sampled });
+    if (sampler.generatedCount >= sampler.maxTokens) {
+      events.push({ type: 'finish', requestId, reason: 'length' });
+      return null;
+    }
+    return sampled.tokenId;
+  }
+
+  #failEverything(error: Error): void {
+    const message = `inference step failed: ${error.message}`;
+    const events: StepEvent[] = [...this.#rows, ...this.#pending].map(({ requestId }) => ({ type: 'error', requestId, message }));
+    this.#rows = [];
+    this.#pending.length = 0;
+    this.#cancelled.clear();
+    this.#cache.removeRows(new Set(this.#cache.rowLengths.map((_, index) => index)));
+    this.#options.emit(events);
+  }
+}
+
+function presentOf(results: Record<string, HostTensor>, nLayer: number): { keys: Float32Array[]; values: Float32Array[] } {
+  const keys: Float32Array[] = [];
+  const values: Float32Array[] = [];
+  for (let layer = 0; layer < nLayer; layer++) {
+    keys.push(results[decoderNames.presentKey(layer)]!.data as Float32Array);
+    values.push(results[decoderNames.presentValue(layer)]!.data as Float32Array);
+  }
+  return { keys, values };
+}

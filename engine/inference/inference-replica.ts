@@ -1,0 +1,162 @@
+// The main-thread side of one inference worker: starts it, routes its step events to each request's queue, and
+// when the worker dies fails its in-flight requests at once (never a hang) and starts a fresh worker.
+import type { Worker } from 'node:worker_threads';
+import type { GenerationRequest, GeneratorHealth } from '../serving/text-generator.ts';
+import { startTypeScriptWorker } from '../tokenize/typescript-worker.ts';
+import { EventQueue } from './event-queue.ts';
+import type { FromWorkerMessage, InferenceWorkerData, StepEvent, ToWorkerMessage } from './worker-protocol.ts';
+
+const WORKER_URL = new URL('./inference-worker.ts', import.meta.url);
+/** Waits between restarts grow from the first to the last value, so a worker that dies on start does not spin. */
+const RESTART_DELAYS_MS = [50, 250, 1_000, 5_000];
+
+export class WorkerCrashedError extends Error {
+  override name = 'WorkerCrashedError';
+}
+
+export interface ReplicaOptions {
+  workerData: InferenceWorkerData;
+  /** A line for the engine's log (crashes, restarts, load failures). */
+  log: (line: string) => void;
+  /** Name used in log lines and errors, e.g. `my-model#0`. */
+  label: string;
+}
+
+export class InferenceReplica {
+  readonly #options: ReplicaOptions;
+  readonly #requests = new Map<number, EventQueue<StepEvent>>();
+  #worker: Worker;
+  #health: GeneratorHealth = 'loading';
+  #closing = false;
+  #crashes = 0;
+  #crashesSinceReady = 0;
+  #lastError: Error | null = null;
+  #readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  #restartTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: ReplicaOptions) {
+    this.#options = options;
+    this.#worker = this.#start();
+  }
+
+  get health(): GeneratorHealth {
+    return this.#health;
+  }
+
+  /** Requests this worker is generating or holding. */
+  get load(): number {
+    return this.#requests.size;
+  }
+
+  /** Times the worker died and was restarted. */
+  get restarts(): number {
+    return this.#crashes;
+  }
+
+  /** Resolves once the worker has loaded the model; rejects if loading fails. */
+  whenReady(): Promise<void> {
+    if (this.#health === 'ready') return Promise.resolve();
+    if (this.#health === 'failed' && this.#restartTimer === null) return Promise.reject(this.#lastError ?? new Error(`${this.#options.label}: failed`));
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  submit(requestId: number, request: GenerationRequest): EventQueue<StepEvent> {
+    const queue = new EventQueue<StepEvent>();
+    if (this.#health === 'failed') {
+      queue.end(new WorkerCrashedError(`${this.#options.label}: the inference worker is restarting after a crash; retry the request`));
+      return queue;
+    }
+    this.#requests.set(requestId, queue);
+    this.#send({ type: 'submit', requestId, request });
+    return queue;
+  }
+
+  cancel(requestId: number): void {
+    if (!this.#requests.delete(requestId)) return;
+    this.#send({ type: 'cancel', requestId });
+  }
+
+  /** Makes the worker throw an uncaught error, to exercise crash recovery. */
+  crashForTesting(): void {
+    this.#send({ type: 'crash' });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#health = 'failed';
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    const stopping = new WorkerCrashedError(`${this.#options.label}: the deployment is stopping`);
+    this.#failRequests(stopping);
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(stopping);
+    await this.#worker.terminate();
+  }
+
+  #start(): Worker {
+    const worker = startTypeScriptWorker(WORKER_URL, this.#options.workerData);
+    worker.on('message', (message: FromWorkerMessage) => this.#onMessage(message));
+    worker.on('error', (error) => {
+      this.#lastError = error;
+    });
+    worker.on('exit', (code) => this.#onExit(code));
+    return worker;
+  }
+
+  #onMessage(message: FromWorkerMessage): void {
+    if (message.type === 'ready') {
+      this.#health = 'ready';
+      this.#crashesSinceReady = 0;
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    } else if (message.type === 'load-failed') {
+      this.#lastError = new Error(`${this.#options.label}: could not load the model: ${message.message}`);
+      this.#options.log(this.#lastError.message);
+      this.#closing = true;
+      this.#health = 'failed';
+      this.#failRequests(this.#lastError);
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#lastError);
+      void this.#worker.terminate();
+    } else {
+      for (const event of message.events) this.#route(event);
+    }
+  }
+
+  #route(event: StepEvent): void {
+    const queue = this.#requests.get(event.requestId);
+    if (!queue) return;
+    if (event.type === 'error') {
+      this.#requests.delete(event.requestId);
+      queue.end(new Error(`${this.#options.label}: ${event.message}`));
+      return;
+    }
+    queue.push(event);
+    if (event.type === 'finish') {
+      this.#requests.delete(event.requestId);
+      queue.end();
+    }
+  }
+
+  #onExit(code: number): void {
+    if (this.#closing) return;
+    const reason = this.#lastError?.message ?? `exit code ${code}`;
+    this.#health = 'failed';
+    this.#failRequests(new WorkerCrashedError(`${this.#options.label}: the inference worker crashed (${reason}); it is restarting, retry the request`));
+    const delayMs = RESTART_DELAYS_MS[Math.min(this.#crashesSinceReady, RESTART_DELAYS_MS.length - 1)]!;
+    this.#crashes += 1;
+    this.#crashesSinceReady += 1;
+    this.#options.log(`${this.#options.label}: inference worker crashed (${reason}); restarting in ${delayMs} ms`);
+    this.#lastError = null;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      this.#health = 'loading';
+      this.#worker = this.#start();
+    }, delayMs);
+  }
+
+  #failRequests(error: Error): void {
+    for (const queue of this.#requests.values()) queue.end(error);
+    this.#requests.clear();
+  }
+
+  #send(message: ToWorkerMessage): void {
+    if (this.#health !== 'failed') this.#worker.postMessage(message);
+  }
+}

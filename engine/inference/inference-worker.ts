@@ -1,0 +1,28 @@
+// Worker-thread side of the inference runtime: loads the ONNX decoder once, then runs the continuous-batching
+// decode loop for the requests the main thread submits, posting each step's tokens back in one message.
+import { readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createModelSession } from '../ml/runtime/session.ts';
+import { DecodeLoop } from './decode-loop.ts';
+import type { FromWorkerMessage, InferenceWorkerData, ToWorkerMessage } from './worker-protocol.ts';
+
+const data = workerData as InferenceWorkerData;
+const port = parentPort!;
+const post = (message: FromWorkerMessage) => port.postMessage(message);
+
+try {
+  const session = await createModelSession(readFileSync(data.decoderPath), { intraOpThreads: data.intraOpThreads });
+  const loop = new DecodeLoop({ session, config: data.config, eosTokenId: data.eosTokenId, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
+  port.on('message', (message: ToWorkerMessage) => {
+    if (message.type === 'submit') loop.submit(message.requestId, message.request);
+    else if (message.type === 'cancel') loop.cancel(message.requestId);
+    else if (message.type === 'crash') {
+      setImmediate(() => {
+        throw new Error('inference worker: crash requested');
+      });
+    }
+  });
+  post({ type: 'ready' });
+} catch (error) {
+  post({ type: 'load-failed', message: `${data.decoderPath}: ${(error as Error).message}` });
+}

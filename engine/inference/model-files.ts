@@ -1,0 +1,49 @@
+// What the runtime reads from a model folder (Hugging Face layout, engine/ml/export/model-folder.ts): the GPT-2
+// config, end-of-text id, tokenizer and chat template, and which ONNX decoder file a precision maps to.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
+import { MODEL_FILES } from '../ml/export/model-folder.ts';
+import { loadHuggingFaceTokenizer } from '../tokenize/load-hugging-face-tokenizer.ts';
+import type { Tokenizer } from '../tokenize/tokenizer.ts';
+
+/** float32 is the exported decoder; the quantized ones are written beside it by the quantize node. */
+export type DecoderPrecision = 'float32' | 'q4' | 'int8';
+
+const DECODER_FILES: Record<DecoderPrecision, string> = {
+  float32: MODEL_FILES.decoder,
+  q4: path.join('onnx', 'model_q4.onnx'),
+  int8: path.join('onnx', 'model_int8.onnx'),
+};
+
+export interface ServableModel {
+  config: Gpt2Config;
+  decoderPath: string;
+  eosTokenId: number | null;
+  tokenizer: Tokenizer;
+  chatTemplate: string | undefined;
+}
+
+export function readServableModel(folder: string, precision: DecoderPrecision = 'float32'): ServableModel {
+  const file = (name: string) => path.join(folder, name);
+  const decoderPath = file(DECODER_FILES[precision]);
+  for (const required of [MODEL_FILES.config, MODEL_FILES.tokenizer]) {
+    if (!existsSync(file(required))) throw new Error(`model folder ${folder}: ${required} is missing; serving needs a model exported with its tokenizer (re-run the node that produced it)`);
+  }
+  if (!existsSync(decoderPath)) {
+    const hint = precision === 'float32' ? 're-run the node that produced the model' : `run a quantize node for ${precision}, or serve float32`;
+    throw new Error(`model folder ${folder}: ${DECODER_FILES[precision]} is missing; ${hint}`);
+  }
+  const configJson = JSON.parse(readFileSync(file(MODEL_FILES.config), 'utf8')) as Record<string, unknown>;
+  const config = gpt2ConfigFromHuggingFace(configJson, file(MODEL_FILES.config));
+  const tokenizer = loadHuggingFaceTokenizer(JSON.parse(readFileSync(file(MODEL_FILES.tokenizer), 'utf8')), file(MODEL_FILES.tokenizer));
+  const eos = configJson.eos_token_id;
+  return { config, decoderPath, eosTokenId: typeof eos === 'number' ? eos : null, tokenizer, chatTemplate: readChatTemplate(file(MODEL_FILES.tokenizerConfig)) };
+}
+
+function readChatTemplate(tokenizerConfigPath: string): string | undefined {
+  if (!existsSync(tokenizerConfigPath)) return undefined;
+  const template = (JSON.parse(readFileSync(tokenizerConfigPath, 'utf8')) as { chat_template?: unknown }).chat_template;
+  return typeof template === 'string' && template.length > 0 ? template : undefined;
+}

@@ -1,0 +1,107 @@
+// The runtime through its worker threads: loading → ready, text pieces that add up to the decoded ids, concurrent
+// seeded requests equal to sequential ones, and a worker crash that fails in-flight requests at once and restarts.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationEvent, GenerationRequest } from '../serving/text-generator.ts';
+import { OnnxTextGenerator } from './onnx-text-generator.ts';
+import { generationRequest } from './testing/generation-request.ts';
+import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
+
+let fixture: TinyModelFolder;
+let generator: OnnxTextGenerator;
+const logLines: string[] = [];
+
+beforeAll(() => {
+  fixture = writeTinyModelFolder();
+  generator = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 8, log: (line) => logLines.push(line) });
+});
+afterAll(async () => {
+  await generator.close();
+  fixture.remove();
+});
+
+async function collect(request: GenerationRequest, from: OnnxTextGenerator = generator): Promise<GenerationEvent[]> {
+  const events: GenerationEvent[] = [];
+  for await (const event of from.generate(request, new AbortController().signal)) events.push(event);
+  return events;
+}
+
+const tokenIds = (events: GenerationEvent[]) => events.flatMap((event) => (event.type === 'token' ? [event.tokenId] : []));
+
+describe('OnnxTextGenerator', () => {
+  it('loads in a worker, then generates tokens whose text pieces join to the decoded ids, and one finish', async () => {
+    expect(generator.health()).toBe('loading');
+    await generator.whenReady();
+    expect(generator.health()).toBe('ready');
+    expect(generator.specialTokens?.eos).toBe('<|endoftext|>');
+    const eos = generator.tokenize('<|endoftext|>')[0]!;
+    const events = await collect(generationRequest({ promptTokens: generator.tokenize('Café, naïve'), maxTokens: 20, temperature: 1, seed: 3, logitBias: new Map([[eos, -100]]), logprobs: true, topLogprobs: 3 }));
+    const ids = tokenIds(events);
+    expect(ids).toHaveLength(20);
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'length' });
+    const text = events.map((event) => (event.type === 'token' ? event.text : '')).join('');
+    expect(text).toBe(generator.detokenize(ids).replace(/\uFFFD+$/, ''));
+    const first = events[0]!;
+    if (first.type !== 'token') throw new Error('expected a token first');
+    expect(first.topLogprobs).toHaveLength(3);
+    expect(first.topLogprobs![0]!.text).toBe(generator.detokenize([first.topLogprobs![0]!.tokenId]));
+    expect(first.logprob).toBeLessThanOrEqual(first.topLogprobs![0]!.logprob);
+  });
+
+  it('gives concurrent seeded requests the tokens they get one after another', async () => {
+    await generator.whenReady();
+    const requests = ['First', 'Speak, speak', 'hear me speak', 'All: You are'].map((text, index) =>
+      generationRequest({ promptTokens: generator.tokenize(text), maxTokens: 10 + index, temperature: 1, seed: 77 + index }),
+    );
+    const sequential: number[][] = [];
+    for (const request of requests) sequential.push(tokenIds(await collect(request)));
+    const concurrent = await Promise.all(requests.map(async (request) => tokenIds(await collect(request))));
+    expect(concurrent).toEqual(sequential);
+  });
+
+  it('starts an empty prompt from the end-of-text token', async () => {
+    await generator.whenReady();
+    const eos = generator.tokenize('<|endoftext|>')[0]!;
+    const noEos = new Map([[eos, -100]]);
+    const fromEmpty = tokenIds(await collect(generationRequest({ promptTokens: [], maxTokens: 6, logitBias: noEos })));
+    expect(fromEmpty).toHaveLength(6);
+    expect(fromEmpty).toEqual(tokenIds(await collect(generationRequest({ promptTokens: [eos], maxTokens: 6, logitBias: noEos }))));
+  });
+
+  it('fails in-flight requests with a clear error when the worker crashes, then restarts it', async () => {
+    await generator.whenReady();
+    const eos = generator.tokenize('<|endoftext|>')[0]!;
+    const request = generationRequest({ maxTokens: 55, logitBias: new Map([[eos, -100]]) });
+    const received: GenerationEvent[] = [];
+    const failure = (async () => {
+      for await (const event of generator.generate(request, new AbortController().signal)) {
+        received.push(event);
+        if (received.length === 1) generator.replicas[0]!.crashForTesting();
+      }
+    })();
+    await expect(failure).rejects.toThrow(/inference worker crashed \(inference worker: crash requested\); it is restarting/);
+    expect(received.length).toBeLessThan(55);
+    expect(generator.health()).toBe('failed');
+    await expect(collect(request)).rejects.toThrow(/restarting after a crash/);
+    await generator.whenReady();
+    expect(generator.replicas[0]!.restarts).toBe(1);
+    expect(logLines.some((line) => line.includes('restarting in'))).toBe(true);
+    expect(tokenIds(await collect(request))).toHaveLength(55);
+  });
+
+  it('reports a decoder that cannot load as failed, and fails requests instead of holding them', async () => {
+    const broken = writeTinyModelFolder();
+    writeFileSync(path.join(broken.folder, 'onnx', 'model.onnx'), 'not an onnx model');
+    const failing = new OnnxTextGenerator({ modelDir: broken.folder, modelId: 'broken', log: () => undefined });
+    try {
+      const waiting = expect(collect(generationRequest(), failing)).rejects.toThrow(/could not load the model/);
+      await expect(failing.whenReady()).rejects.toThrow(/broken#0: could not load the model: .*model\.onnx/);
+      await waiting;
+      expect(failing.health()).toBe('failed');
+    } finally {
+      await failing.close();
+      broken.remove();
+    }
+  });
+});

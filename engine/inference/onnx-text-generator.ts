@@ -1,0 +1,124 @@
+// The inference runtime behind a deployment: a model folder's ONNX KV-cache decoder in one or more worker threads
+// (replicas), each running continuous batching. Implements the serving layer's TextGenerator seam.
+import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator, TokenAlternative } from '../serving/text-generator.ts';
+import type { Tokenizer } from '../tokenize/tokenizer.ts';
+import { IncrementalText } from './incremental-text.ts';
+import { InferenceReplica } from './inference-replica.ts';
+import { readServableModel, type DecoderPrecision } from './model-files.ts';
+import type { StepEvent } from './worker-protocol.ts';
+
+export interface OnnxTextGeneratorOptions {
+  modelDir: string;
+  /** The id clients pass as `model`. */
+  modelId: string;
+  /** Worker threads, each with its own session and batch. */
+  replicas?: number;
+  /** Rows one worker decodes together. */
+  maxBatchSize?: number;
+  precision?: DecoderPrecision;
+  /** ORT intra-op threads per worker. */
+  threadsPerReplica?: number;
+  log?: (line: string) => void;
+}
+
+export class OnnxTextGenerator implements TextGenerator {
+  readonly modelId: string;
+  readonly contextLength: number;
+  readonly vocabularySize: number;
+  readonly chatTemplate?: string;
+  readonly specialTokens?: { bos?: string; eos?: string };
+  readonly replicas: readonly InferenceReplica[];
+  readonly #tokenizer: Tokenizer;
+  readonly #startTokenId: number | null;
+  #nextRequestId = 1;
+
+  /** Reads the folder's config and tokenizer now (throwing on a bad folder); workers load the decoder in the background. */
+  constructor(options: OnnxTextGeneratorOptions) {
+    const model = readServableModel(options.modelDir, options.precision);
+    this.modelId = options.modelId;
+    this.contextLength = model.config.blockSize;
+    this.vocabularySize = model.config.vocabSize;
+    this.#tokenizer = model.tokenizer;
+    this.#startTokenId = model.eosTokenId;
+    if (model.chatTemplate !== undefined) this.chatTemplate = model.chatTemplate;
+    const eos = model.eosTokenId === null ? undefined : model.tokenizer.tokenOf(model.eosTokenId);
+    if (eos !== undefined) this.specialTokens = { bos: eos, eos };
+    const log = options.log ?? ((line: string) => console.warn(line));
+    const workerData = {
+      decoderPath: model.decoderPath,
+      config: model.config,
+      eosTokenId: model.eosTokenId,
+      maxBatchSize: options.maxBatchSize ?? 16,
+      intraOpThreads: options.threadsPerReplica ?? 1,
+    };
+    this.replicas = Array.from({ length: options.replicas ?? 1 }, (_, index) => new InferenceReplica({ workerData, log, label: `${options.modelId}#${index}` }));
+  }
+
+  /** Resolves when every replica has loaded the model; rejects with the first load failure. */
+  async whenReady(): Promise<void> {
+    await Promise.all(this.replicas.map((replica) => replica.whenReady()));
+  }
+
+  health(): GeneratorHealth {
+    const states = this.replicas.map((replica) => replica.health);
+    if (states.includes('ready')) return 'ready';
+    return states.includes('loading') ? 'loading' : 'failed';
+  }
+
+  tokenize(text: string): number[] {
+    return this.#tokenizer.encode(text);
+  }
+
+  detokenize(tokenIds: number[]): string {
+    return this.#tokenizer.decode(tokenIds);
+  }
+
+  async *generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
+    if (signal.aborted) return;
+    const replica = this.#leastLoadedReplica();
+    const requestId = this.#nextRequestId++;
+    const events = replica.submit(requestId, this.#withStartToken(request));
+    const onAbort = () => replica.cancel(requestId);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const text = new IncrementalText(this.#tokenizer);
+    try {
+      for await (const event of events) {
+        if (signal.aborted) return;
+        yield this.#toGenerationEvent(event, text);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      replica.cancel(requestId);
+    }
+  }
+
+  /** An empty prompt starts from the end-of-text token, as GPT-2 models are trained to (its BOS is its EOS). */
+  #withStartToken(request: GenerationRequest): GenerationRequest {
+    if (request.promptTokens.length > 0) return request;
+    if (this.#startTokenId === null) {
+      throw new Error(`model "${this.modelId}": the prompt is empty and the model has no end-of-text token to start from; send at least one token of prompt`);
+    }
+    return { ...request, promptTokens: [this.#startTokenId], maxTokens: Math.min(request.maxTokens, this.contextLength - 1) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((replica) => replica.close()));
+  }
+
+  /** Ready replicas first, then loading ones (their workers take messages as soon as the model is in). */
+  #leastLoadedReplica(): InferenceReplica {
+    const rank = (replica: InferenceReplica) => (replica.health === 'ready' ? 0 : replica.health === 'loading' ? 1 : 2);
+    return [...this.replicas].sort((a, b) => rank(a) - rank(b) || a.load - b.load)[0]!;
+  }
+
+  #toGenerationEvent(event: StepEvent, text: IncrementalText): GenerationEvent {
+    if (event.type === 'finish') return { type: 'finish', reason: event.reason };
+    if (event.type === 'error') throw new Error(event.message);
+    const token: GenerationEvent = { type: 'token', tokenId: event.tokenId, text: text.push(event.tokenId) };
+    if (event.logprob !== undefined) token.logprob = event.logprob;
+    if (event.topLogprobs !== undefined) {
+      token.topLogprobs = event.topLogprobs.map(({ tokenId, logprob }): TokenAlternative => ({ tokenId, text: this.#tokenizer.decode([tokenId]), logprob }));
+    }
+    return token;
+  }
+}

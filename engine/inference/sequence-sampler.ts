@@ -1,0 +1,46 @@
+// One request's sampling state inside the decode loop: its own seeded random stream and generated-token counts, so
+// the tokens it draws depend only on its own logits and seed, never on which other requests share the batch.
+import { randomInt } from 'node:crypto';
+import { adjustLogits, logSoftmax, pickToken, topAlternatives } from '../serving/sampling.ts';
+import { seededRandom } from '../serving/seeded-random.ts';
+import type { GenerationRequest } from '../serving/text-generator.ts';
+
+/** A sampled token with the log probabilities asked for; alternatives carry ids only (text is added off-worker). */
+export interface SampledToken {
+  tokenId: number;
+  logprob?: number;
+  topLogprobs?: { tokenId: number; logprob: number }[];
+}
+
+export class SequenceSampler {
+  readonly #request: GenerationRequest;
+  readonly #random: () => number;
+  readonly #counts = new Map<number, number>();
+  #generated = 0;
+
+  constructor(request: GenerationRequest) {
+    this.#request = request;
+    this.#random = seededRandom(request.seed ?? randomInt(2 ** 47));
+  }
+
+  get generatedCount(): number {
+    return this.#generated;
+  }
+
+  get maxTokens(): number {
+    return this.#request.maxTokens;
+  }
+
+  /** Draws the next token from one position's logits (V values). */
+  next(logits: Float32Array): SampledToken {
+    const request = this.#request;
+    const adjusted = adjustLogits(logits, request, this.#counts);
+    const tokenId = pickToken(adjusted, request, this.#random);
+    this.#counts.set(tokenId, (this.#counts.get(tokenId) ?? 0) + 1);
+    this.#generated += 1;
+    if (!request.logprobs) return { tokenId };
+    const logprobs = logSoftmax(adjusted);
+    const topLogprobs = topAlternatives(logprobs, request.topLogprobs, () => '').map(({ tokenId: id, logprob }) => ({ tokenId: id, logprob }));
+    return { tokenId, logprob: logprobs[tokenId]!, topLogprobs };
+  }
+}

@@ -1,0 +1,29 @@
+// Messages between the inference runtime (main thread) and an inference worker thread, and what a worker is
+// started with. Structured-cloned, so plain data only (a GenerationRequest's logitBias Map clones fine).
+import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import type { GenerationRequest } from '../serving/text-generator.ts';
+import type { SampledToken } from './sequence-sampler.ts';
+
+export interface InferenceWorkerData {
+  decoderPath: string;
+  config: Gpt2Config;
+  /** Generating this id ends a request with finish "stop"; null when the model has no end-of-text token. */
+  eosTokenId: number | null;
+  /** Rows decoded together at most; requests beyond wait for a free row. */
+  maxBatchSize: number;
+  intraOpThreads: number;
+}
+
+/** One decode step's news about a request. */
+export type StepEvent =
+  | ({ type: 'token'; requestId: number } & SampledToken)
+  | { type: 'finish'; requestId: number; reason: 'stop' | 'length' }
+  | { type: 'error'; requestId: number; message: string };
+
+export type ToWorkerMessage =
+  | { type: 'submit'; requestId: number; request: GenerationRequest }
+  | { type: 'cancel'; requestId: number }
+  /** Throws an uncaught error in the worker, so tests can check crash recovery. */
+  | { type: 'crash' };
+
+export type FromWorkerMessage = { type: 'ready' } | { type: 'events'; events: StepEvent[] } | { type: 'load-failed'; message: string };

@@ -1,0 +1,88 @@
+// End to end: a tiny ONNX model folder served as `crucible serve` does (deploy + endpoint, real workers, real
+// HTTP on 127.0.0.1), driven by the official openai client — health while loading, a streamed chat with usage,
+// and concurrent seeded requests that equal sequential ones through the whole server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
+import { createKey } from '../serving/testing/http-helpers.ts';
+import { ServingStore } from '../serving/store/serving-store.ts';
+import { serveModelFolder, type ServedModelFolder } from './serve-model-folder.ts';
+
+const MODEL = 'tiny-bard';
+let fixture: TinyModelFolder;
+let dataDir: string;
+let served: ServedModelFolder;
+let client: OpenAI;
+let healthWhileLoading: { status: number; body: unknown };
+
+beforeAll(async () => {
+  fixture = writeTinyModelFolder();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-serve-'));
+  served = await serveModelFolder({ modelDir: fixture.folder, deploy: { name: MODEL, maxBatchSize: 8 }, endpoint: { port: 0 }, dataDir, log: () => undefined });
+  const health = await fetch(`${served.url}/health`);
+  healthWhileLoading = { status: health.status, body: await health.json() };
+  const store = ServingStore.open({ dataDir });
+  const apiKey = createKey(store, { name: 'e2e' });
+  store.close();
+  client = new OpenAI({ apiKey, baseURL: `${served.url}/v1`, maxRetries: 0 });
+  await served.ready;
+});
+afterAll(async () => {
+  await served.stop();
+  fixture.remove();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('serving a model folder', () => {
+  it('answers /health 503 "loading" until the workers have the model, then 200', async () => {
+    expect(healthWhileLoading.status).toBe(503);
+    expect(JSON.stringify(healthWhileLoading.body)).toContain('loading');
+    expect((await fetch(`${served.url}/health`)).status).toBe(200);
+    expect((await client.models.list()).data.map((model) => model.id)).toEqual([MODEL]);
+  });
+
+  it('streams a chat completion to the openai client, matching the same request unstreamed', async () => {
+    const request = { model: MODEL, messages: [{ role: 'user' as const, content: 'Speak, speak.' }], max_tokens: 10, seed: 5, temperature: 1 };
+    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
+    const content = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+    const usage = chunks.at(-1)!.usage!;
+    expect(chunks.at(-1)!.choices).toEqual([]);
+    expect(chunks.some((chunk) => chunk.choices[0]?.finish_reason !== undefined && chunk.choices[0]?.finish_reason !== null)).toBe(true);
+    const whole = await client.chat.completions.create(request);
+    expect(whole.choices[0]!.message.content).toBe(content);
+    expect(whole.usage).toEqual(usage);
+    expect(usage.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it('gives concurrent seeded completions the text they get one at a time', async () => {
+    const prompts = ['First Citizen:', 'All: Speak', 'You are all resolved', 'Caius Marcius'];
+    const ask = (prompt: string, index: number) => client.completions.create({ model: MODEL, prompt, max_tokens: 12, seed: 40 + index, temperature: 0.9 });
+    const sequential: string[] = [];
+    for (const [index, prompt] of prompts.entries()) sequential.push((await ask(prompt, index)).choices[0]!.text);
+    const concurrent = await Promise.all(prompts.map(async (prompt, index) => (await ask(prompt, index)).choices[0]!.text));
+    expect(concurrent).toEqual(sequential);
+  });
+
+  it('ends an in-flight stream with a server error when its worker crashes, then serves again after the restart', async () => {
+    const stream = await client.completions.create({ model: MODEL, prompt: 'All:', max_tokens: 50, logit_bias: { '0': -100 }, stream: true });
+    const reading = (async () => {
+      let chunks = 0;
+      for await (const chunk of stream) {
+        chunks += 1;
+        if (chunks === 1) served.live.generator.replicas[0]!.crashForTesting();
+        expect(chunk.choices[0]?.finish_reason ?? null).toBeNull();
+      }
+    })();
+    await expect(reading).rejects.toThrow(/inference worker crashed/);
+    await served.live.generator.whenReady();
+    expect((await fetch(`${served.url}/health`)).status).toBe(200);
+    const after = await client.completions.create({ model: MODEL, prompt: 'All:', max_tokens: 5, logit_bias: { '0': -100 } });
+    expect(after.usage!.completion_tokens).toBe(5);
+  });
+});

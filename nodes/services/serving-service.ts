@@ -1,0 +1,56 @@
+// What the deploy and api-endpoint nodes ask of the engine (ctx.services.serving): load a model folder into
+// inference workers as a deployment, and serve deployments over an OpenAI-compatible API. Types only.
+import type { z } from 'zod';
+import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
+import type { apiEndpointConfig } from '../api-endpoint/spec.ts';
+
+/** Which ONNX decoder of the model folder to load: onnx/model.onnx, model_q4.onnx or model_int8.onnx. */
+export type DecoderPrecision = 'float32' | 'q4' | 'int8';
+
+export interface DeployRequest {
+  /** A Model artifact's folder (Hugging Face layout with onnx/ and tokenizer.json). */
+  modelDir: string;
+  /** The model id clients pass as `model`. */
+  name: string;
+  /** Worker threads, each with its own decoder session and running batch. */
+  replicas: number;
+  maxBatchSize: number;
+  maxQueue: number;
+  /** 0: the model's own context length. */
+  contextLength: number;
+  defaults: { temperature: number; topP: number; topK: number; maxTokens: number };
+  precision: DecoderPrecision;
+  /** ORT intra-op threads per worker; 1 when left out, so replicas do not fight over cores. */
+  threadsPerReplica?: number;
+  log: (line: string) => void;
+}
+
+export interface StartedDeployment {
+  /** Names this live deployment for api-endpoints (recorded in the Deployment artifact's meta). */
+  deploymentId: string;
+  model: string;
+  contextLength: number;
+  /** Stops the workers. The deployment answers "loading" until its workers have the model in. */
+  service: ServiceHandle;
+}
+
+export interface EndpointRequest {
+  config: z.output<typeof apiEndpointConfig>;
+  /** Ids of running deployments (StartedDeployment.deploymentId). */
+  deploymentIds: string[];
+  /** The engine's data directory: API keys and the usage log live in its crucible.db. */
+  dataDir: string;
+  log: (line: string) => void;
+}
+
+export interface StartedEndpoint {
+  url: string;
+  service: ServiceHandle;
+}
+
+export interface ServingService {
+  /** Rejects at once when the folder is not servable; the model itself loads in the background. */
+  deploy(request: DeployRequest): Promise<StartedDeployment>;
+  /** Rejects when a deployment id is unknown (its deploy service was stopped) or the port is taken. */
+  startEndpoint(request: EndpointRequest): Promise<StartedEndpoint>;
+}
