@@ -1,0 +1,98 @@
+// Typed calls to the engine's HTTP API (routes and shapes from app/protocol/engine-api.ts), each carrying the
+// per-launch token. Errors keep the engine's code, message and validation problems for the UI to show.
+import type { ValidationProblem } from '../../../app/graph/problems.ts';
+import {
+  ROUTES,
+  TOKEN_HEADER,
+  type ApiError,
+  type ArtifactsResponse,
+  type LogLine,
+  type NodeTypesResponse,
+  type RunDetail,
+  type RunListItem,
+  type ServicesResponse,
+  type StartRunRequest,
+  type StartRunResponse,
+  type ValidateResponse,
+} from '../../../app/protocol/engine-api.ts';
+import { openReconnectingStream, type StreamStatus } from './reconnecting-stream.ts';
+
+export interface EngineConnection {
+  /** e.g. http://127.0.0.1:4123; empty for the page's own origin. */
+  baseUrl: string;
+  token: string;
+}
+
+export class EngineRequestError extends Error {
+  override name = 'EngineRequestError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly problems: ValidationProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineApi {
+  nodeTypes(): Promise<NodeTypesResponse>;
+  validate(pipeline: unknown): Promise<ValidateResponse>;
+  startRun(request: StartRunRequest): Promise<StartRunResponse>;
+  cancelRun(runId: string): Promise<void>;
+  listRuns(limit?: number): Promise<RunListItem[]>;
+  getRun(runId: string): Promise<RunDetail>;
+  runLogs(runId: string): Promise<LogLine[]>;
+  artifacts(): Promise<ArtifactsResponse>;
+  services(): Promise<ServicesResponse>;
+  /** The engine-wide event stream, reconnecting after drops; returns a stop function. */
+  streamEvents(onMessage: (message: unknown) => void, onStatus: (status: StreamStatus, detail?: string) => void): () => void;
+}
+
+export function pathFor(route: string, params: Record<string, string> = {}): string {
+  return route.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
+export function createEngineClient(connection: EngineConnection, fetchImpl: typeof fetch = (...args) => fetch(...args)): EngineApi {
+  const headers = { [TOKEN_HEADER]: connection.token };
+  const url = (path: string) => `${connection.baseUrl}${path}`;
+
+  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetchImpl(url(path), {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new EngineRequestError(`cannot reach the engine at ${connection.baseUrl || 'this page'}: ${(error as Error).message}`, 0, 'unreachable');
+    }
+    const payload = (await response.json().catch(() => null)) as unknown;
+    if (!response.ok) {
+      const error = (payload as ApiError | null)?.error;
+      throw new EngineRequestError(error?.message ?? `${method} ${path} failed with ${response.status}`, response.status, error?.code ?? 'http_error', error?.problems);
+    }
+    return payload as T;
+  }
+
+  return {
+    nodeTypes: () => call('GET', ROUTES.nodeTypes),
+    validate: (pipeline) => call('POST', ROUTES.validate, { pipeline }),
+    startRun: (request) => call('POST', ROUTES.runs, request),
+    cancelRun: async (runId) => {
+      await call('POST', pathFor(ROUTES.cancelRun, { runId }), {});
+    },
+    listRuns: (limit = 50) => call('GET', `${ROUTES.runs}?limit=${limit}`),
+    getRun: (runId) => call('GET', pathFor(ROUTES.run, { runId })),
+    runLogs: (runId) => call('GET', `${pathFor(ROUTES.runLogs, { runId })}?limit=10000`),
+    artifacts: () => call('GET', ROUTES.artifacts),
+    services: () => call('GET', ROUTES.services),
+    streamEvents: (onMessage, onStatus) =>
+      openReconnectingStream({
+        open: (signal) => fetchImpl(url(ROUTES.events), { headers: { ...headers, accept: 'text/event-stream' }, signal }),
+        onMessage,
+        onStatus,
+      }),
+  };
+}

@@ -1,0 +1,95 @@
+// @vitest-environment jsdom
+// The generated inspector form in a DOM: widgets per field kind with help text, edits reaching the store, inline
+// messages as you type, default markers with per-field reset, nested groups, and derived facts for pretrain.
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StudioStoreProvider } from '../store/store-context.tsx';
+import { createTestStore } from '../store/test-store.ts';
+import { Inspector } from './Inspector.tsx';
+
+afterEach(cleanup);
+
+function inspect(type: string) {
+  const store = createTestStore();
+  const id = store.getState().addNode(type)!;
+  const view = render(
+    <StudioStoreProvider store={store}>
+      <Inspector />
+    </StudioStoreProvider>,
+  );
+  const field = (path: string) => view.container.querySelector<HTMLElement>(`[data-field="${path}"]`)!;
+  const config = () => store.getState().doc.nodes.find((node) => node.id === id)!.config;
+  return { store, id, view, field, config };
+}
+
+describe('Inspector form', () => {
+  it('draws a widget per field kind, with the description as help and the range', () => {
+    const { field } = inspect('pretrain');
+    expect(within(field('nLayer')).getByLabelText('nLayer')).toHaveProperty('value', '4');
+    expect(field('nLayer').textContent).toContain('Transformer blocks.');
+    expect(field('nLayer').textContent).toContain('Range: 1 – 128.');
+    const device = within(field('device')).getByLabelText('device') as HTMLSelectElement;
+    expect(Array.from(device.options).map((option) => option.textContent)).toEqual(['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml']);
+    expect(within(field('bias')).getByLabelText('bias')).toHaveProperty('checked', true);
+  });
+
+  it('sends typed numbers to the store and shows range problems inline as you type', () => {
+    const { field, config } = inspect('pretrain');
+    const input = within(field('nLayer')).getByLabelText('nLayer');
+    fireEvent.change(input, { target: { value: '6' } });
+    expect(config().nLayer).toBe(6);
+    expect(field('nLayer').querySelector('.field-error')).toBeNull();
+    fireEvent.change(input, { target: { value: '999' } });
+    expect(config().nLayer).toBe(999);
+    expect(within(field('nLayer')).getByRole('alert').textContent).toBe('999 is too big: must be at most 128');
+    fireEvent.change(input, { target: { value: 'six' } });
+    expect(config().nLayer).toBe(999);
+    expect(within(field('nLayer')).getAllByRole('alert')[0]!.textContent).toBe('enter a number');
+  });
+
+  it('shows cross-field problems on the field they name', () => {
+    const { field } = inspect('pretrain');
+    fireEvent.change(within(field('nEmbd')).getByLabelText('nEmbd'), { target: { value: '130' } });
+    expect(within(field('nEmbd')).getByRole('alert').textContent).toBe('130 must be divisible by nHead (4)');
+  });
+
+  it('marks fields at their default, and resets a changed field', () => {
+    const { field, config } = inspect('pretrain');
+    expect(field('maxSteps').querySelector('.default-marker')).not.toBeNull();
+    fireEvent.change(within(field('maxSteps')).getByLabelText('maxSteps'), { target: { value: '20' } });
+    expect(field('maxSteps').querySelector('.default-marker')).toBeNull();
+    fireEvent.click(screen.getByLabelText('Reset maxSteps to its default'));
+    expect(config().maxSteps).toBe(2000);
+    expect(field('maxSteps').querySelector('.default-marker')).not.toBeNull();
+  });
+
+  it('nests object fields as a group whose fields edit the nested value', () => {
+    const { field, config } = inspect('deploy');
+    expect(field('defaults').tagName).toBe('FIELDSET');
+    const topP = within(field('defaults.topP')).getByLabelText('topP');
+    fireEvent.change(topP, { target: { value: '0.9' } });
+    expect(config().defaults).toEqual({ temperature: 0.8, topP: 0.9, topK: 200, maxTokens: 256 });
+  });
+
+  it('edits enums of numbers as numbers, and booleans as booleans', () => {
+    const { field, config } = inspect('quantize');
+    fireEvent.change(within(field('blockSize')).getByLabelText('blockSize'), { target: { value: '128' } });
+    fireEvent.click(within(field('symmetric')).getByLabelText('symmetric'));
+    expect(config()).toMatchObject({ blockSize: 128, symmetric: false });
+  });
+
+  it('shows the parameter count and memory estimate for a pretrain node', () => {
+    const { view } = inspect('pretrain');
+    const facts = within(view.getByLabelText('Derived facts'));
+    expect(facts.getByText('Parameters')).toBeTruthy();
+    expect(facts.getByText('Training memory')).toBeTruthy();
+  });
+
+  it('undoes a run of typing in one field as one step', () => {
+    const { field, config, store } = inspect('pretrain');
+    const input = within(field('maxSteps')).getByLabelText('maxSteps');
+    for (const text of ['1', '10', '100']) fireEvent.change(input, { target: { value: text } });
+    store.getState().undo();
+    expect(config().maxSteps).toBe(2000);
+  });
+});

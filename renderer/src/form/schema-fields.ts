@@ -1,0 +1,108 @@
+// Turns a node type's config JSON Schema (from the catalogue) into the fields the inspector draws: numbers with
+// their ranges, enums, booleans, strings, file paths, string lists and nested groups. What it cannot map to a
+// widget becomes a JSON field, so no config is ever hidden from the user.
+
+type JsonSchema = Record<string, unknown>;
+
+interface FieldBase {
+  key: string;
+  /** Keys from the config root, e.g. ["defaults", "topP"]. */
+  path: string[];
+  description: string;
+  defaultValue: unknown;
+}
+
+export type FieldDescriptor =
+  | (FieldBase & { kind: 'number' | 'integer'; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number })
+  | (FieldBase & { kind: 'enum'; options: (string | number | boolean)[] })
+  | (FieldBase & { kind: 'boolean' })
+  | (FieldBase & { kind: 'string' | 'path'; minLength?: number; maxLength?: number; pattern?: string })
+  | (FieldBase & { kind: 'string-list'; maxItems?: number })
+  | (FieldBase & { kind: 'group'; fields: FieldDescriptor[] })
+  | (FieldBase & { kind: 'json' });
+
+export type FieldKind = FieldDescriptor['kind'];
+
+const asSchema = (value: unknown): JsonSchema => (value !== null && typeof value === 'object' ? (value as JsonSchema) : {});
+const numberOr = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/**
+ * @param pathFields the spec's path fields (`path`, `sources[].path`); matching string fields get a file picker.
+ */
+export function fieldsFromSchema(schema: JsonSchema, pathFields: readonly string[] = [], parentPath: string[] = []): FieldDescriptor[] {
+  const properties = asSchema(schema.properties);
+  return Object.entries(properties).map(([key, property]) => fieldFor(key, asSchema(property), [...parentPath, key], pathFields));
+}
+
+function fieldFor(key: string, schema: JsonSchema, path: string[], pathFields: readonly string[]): FieldDescriptor {
+  const base: FieldBase = { key, path, description: typeof schema.description === 'string' ? schema.description : '', defaultValue: schema.default };
+  const constants = constOptions(schema);
+  if (Array.isArray(schema.enum)) return { ...base, kind: 'enum', options: schema.enum as (string | number)[] };
+  if (constants) return { ...base, kind: 'enum', options: constants };
+  switch (schema.type) {
+    case 'boolean':
+      return { ...base, kind: 'boolean' };
+    case 'integer':
+    case 'number':
+      return {
+        ...base,
+        kind: schema.type,
+        minimum: numberOr(schema.minimum),
+        maximum: numberOr(schema.maximum),
+        exclusiveMinimum: numberOr(schema.exclusiveMinimum),
+        exclusiveMaximum: numberOr(schema.exclusiveMaximum),
+      };
+    case 'string':
+      return {
+        ...base,
+        kind: pathFields.includes(path.join('.')) ? 'path' : 'string',
+        minLength: numberOr(schema.minLength),
+        maxLength: numberOr(schema.maxLength),
+        pattern: typeof schema.pattern === 'string' ? schema.pattern : undefined,
+      };
+    case 'object':
+      return schema.properties ? { ...base, kind: 'group', fields: fieldsFromSchema(schema, pathFields, path) } : { ...base, kind: 'json' };
+    case 'array':
+      return asSchema(schema.items).type === 'string' ? { ...base, kind: 'string-list', maxItems: numberOr(schema.maxItems) } : { ...base, kind: 'json' };
+    default:
+      return { ...base, kind: 'json' };
+  }
+}
+
+/** `anyOf: [{const: 16}, {const: 32}]`, as zod writes a union of literals. */
+function constOptions(schema: JsonSchema): (string | number | boolean)[] | null {
+  const variants = schema.anyOf;
+  if (!Array.isArray(variants) || variants.length === 0) return null;
+  const values = variants.map((variant) => asSchema(variant).const);
+  return values.every((value) => ['string', 'number', 'boolean'].includes(typeof value)) ? (values as (string | number | boolean)[]) : null;
+}
+
+/** "1 – 128", "> 0 – 1", "≥ 0": the range a number field accepts, for its hint. */
+export function describeRange(field: Extract<FieldDescriptor, { kind: 'number' | 'integer' }>): string {
+  const low = field.exclusiveMinimum !== undefined ? `> ${field.exclusiveMinimum}` : field.minimum !== undefined ? `${field.minimum}` : null;
+  const high = field.exclusiveMaximum !== undefined ? `< ${field.exclusiveMaximum}` : field.maximum !== undefined ? `${field.maximum}` : null;
+  if (low !== null && high !== null) return `${low} – ${high}`;
+  if (low !== null) return field.exclusiveMinimum !== undefined ? low : `≥ ${low}`;
+  if (high !== null) return field.exclusiveMaximum !== undefined ? high : `≤ ${high}`;
+  return '';
+}
+
+/** Same value as the default (missing counts as default: the engine fills it in). */
+export function isAtDefault(value: unknown, defaultValue: unknown): boolean {
+  return value === undefined || stableJson(value) === stableJson(defaultValue);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner,
+  );
+}
+
+/** Reads what the user typed into a number field; a message when it is not a number of the right kind. */
+export function parseNumberInput(text: string, kind: 'number' | 'integer'): { ok: true; value: number } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (trimmed === '' || !Number.isFinite(value)) return { ok: false, message: 'enter a number' };
+  if (kind === 'integer' && !Number.isInteger(value)) return { ok: false, message: 'enter a whole number' };
+  return { ok: true, value };
+}

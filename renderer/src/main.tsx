@@ -1,0 +1,46 @@
+// The studio's entry: builds the store from the browser-safe node specs (so the palette works before the engine
+// answers), finds the engine (desktop app or one-time link), attaches it, and guards unsaved work on close.
+import '@xyflow/react/dist/style.css';
+import './styles/studio.css';
+import { createRoot } from 'react-dom/client';
+import { catalogue } from '../../app/nodes/catalogue.ts';
+import { builtInRegistry } from '../../nodes/specs.ts';
+import { createEngineClient } from './api/engine-client.ts';
+import { resolveEngineConnection } from './api/session.ts';
+import { App, THEME_STORAGE_KEY } from './App.tsx';
+import { getDesktopApi } from './desktop/desktop-api.ts';
+import { connectDesktopEngine } from './desktop/desktop-engine.ts';
+import { syncDocumentState } from './desktop/document-state.ts';
+import { selectDirty } from './store/selectors.ts';
+import { StudioStoreProvider } from './store/store-context.tsx';
+import { createStudioStore } from './store/studio-store.ts';
+
+function initialTheme(): 'light' | 'dark' {
+  const saved = localStorage.getItem(THEME_STORAGE_KEY);
+  if (saved === 'light' || saved === 'dark') return saved;
+  return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+}
+
+const registry = builtInRegistry();
+const store = createStudioStore({ registry, catalogue: catalogue(registry), theme: initialTheme() });
+
+const desktop = getDesktopApi();
+if (desktop) {
+  // The desktop window asks before closing with unsaved changes; it learns of them from the document state.
+  syncDocumentState(store, desktop);
+  connectDesktopEngine(store, desktop);
+} else {
+  window.addEventListener('beforeunload', (event) => {
+    if (selectDirty(store.getState())) event.preventDefault();
+  });
+  void resolveEngineConnection({ location: window.location, history: window.history, storage: window.sessionStorage, fetch: (...args) => fetch(...args) }).then((result) => {
+    if (result.ok) store.getState().attachEngine(createEngineClient(result.connection));
+    else store.getState().notify('error', result.message);
+  });
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StudioStoreProvider store={store}>
+    <App />
+  </StudioStoreProvider>,
+);

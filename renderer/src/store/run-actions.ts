@@ -1,0 +1,149 @@
+// Store actions that talk to the engine: the live event stream (with reconnect), Run / Run to selected / Stop,
+// run history and reopening past runs, and the list of services. The fold of events into state is run/run-view.ts.
+import { formatProblem } from '../../../app/graph/problems.ts';
+import type { RunEvent, ServiceInfo } from '../../../app/protocol/run-events.ts';
+import { EngineRequestError } from '../api/engine-client.ts';
+import { applyRunEvent, runViewFromDetail, runViewFromSnapshot, seriesFromPoints, type RunSnapshotWire } from '../run/run-view.ts';
+import type { GetState, SetState } from './slice-tools.ts';
+import type { RunSlice } from './studio-state.ts';
+
+type RunActions = Omit<RunSlice, 'engine' | 'connection' | 'connectionDetail' | 'runs' | 'shownRunId' | 'runHistory' | 'services' | 'logNode'>;
+
+const PROBLEMS_SHOWN = 3;
+
+type EngineMessage =
+  | { type: 'snapshot'; runs: RunSnapshotWire[]; services: ServiceInfo[] }
+  | { type: 'service.stopped'; at: string; service: ServiceInfo }
+  | RunEvent;
+
+function isEngineMessage(message: unknown): message is EngineMessage {
+  return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';
+}
+
+export function describeEngineError(error: unknown): string {
+  if (error instanceof EngineRequestError && error.problems.length > 0) {
+    const shown = error.problems.slice(0, PROBLEMS_SHOWN).map(formatProblem).join('; ');
+    const more = error.problems.length > PROBLEMS_SHOWN ? ` (and ${error.problems.length - PROBLEMS_SHOWN} more)` : '';
+    return `${error.message}: ${shown}${more}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function upsertService(services: readonly ServiceInfo[], service: ServiceInfo): ServiceInfo[] {
+  const others = services.filter((existing) => existing.id !== service.id);
+  return [...others, service];
+}
+
+export function createRunActions(set: SetState, get: GetState): RunActions {
+  const withEngine = async <T>(what: string, call: (engine: NonNullable<RunSlice['engine']>) => Promise<T>): Promise<T | null> => {
+    const { engine, notify } = get();
+    if (!engine) {
+      notify('error', `Cannot ${what}: not connected to an engine. Run "crucible studio" and open the link it prints`);
+      return null;
+    }
+    try {
+      return await call(engine);
+    } catch (error) {
+      notify('error', `Cannot ${what}: ${describeEngineError(error)}`);
+      return null;
+    }
+  };
+
+  /** After a reconnect, charts may have missed points: the engine's stored series fills them in. */
+  const refillSeries = async (runId: string) => {
+    const detail = await get().engine?.getRun(runId).catch(() => null);
+    const view = get().runs[runId];
+    if (!detail || !view) return;
+    const refreshed = detail.run.status === 'running' ? { ...view, series: seriesFromPoints(detail.metrics) } : { ...runViewFromDetail(detail, []), logs: view.logs };
+    set({ runs: { ...get().runs, [runId]: refreshed } });
+  };
+
+  const receiveSnapshot = (message: Extract<EngineMessage, { type: 'snapshot' }>) => {
+    const runs = { ...get().runs };
+    const active = new Set<string>();
+    for (const snapshot of message.runs) {
+      active.add(snapshot.runId);
+      const known = runs[snapshot.runId];
+      runs[snapshot.runId] = runViewFromSnapshot(snapshot, known);
+      if (known) void refillSeries(snapshot.runId);
+    }
+    // A run we were watching that finished while the stream was down: read its final state from the store.
+    for (const view of Object.values(runs)) if (view.status === 'running' && !active.has(view.runId)) void refillSeries(view.runId);
+    set({ runs, services: message.services });
+  };
+
+  return {
+    attachEngine(engine) {
+      set({ engine, connection: engine ? 'connecting' : 'offline', connectionDetail: null });
+      if (!engine) return () => undefined;
+      void engine.nodeTypes().then((catalogue) => get().setCatalogue(catalogue), (error) => get().notify('error', `Cannot load the node catalogue: ${describeEngineError(error)}`));
+      void get().refreshHistory();
+      return engine.streamEvents(
+        (message) => get().receiveEngineMessage(message),
+        (status, detail) => set({ connection: status, connectionDetail: detail ?? null }),
+      );
+    },
+
+    receiveEngineMessage(message) {
+      if (!isEngineMessage(message)) return;
+      if (message.type === 'snapshot') return receiveSnapshot(message);
+      if (message.type === 'service.stopped') return set({ services: upsertService(get().services, message.service) });
+      if (message.type === 'service.started') set({ services: upsertService(get().services, message.service) });
+      const runs = get().runs;
+      const next = applyRunEvent(runs[message.runId], message);
+      if (next && next !== runs[message.runId]) set({ runs: { ...runs, [message.runId]: next } });
+      if (message.type === 'run.finished') void get().refreshHistory();
+    },
+
+    async startRun(targets = []) {
+      const { doc, filePath } = get();
+      const started = await withEngine('start the run', (engine) => engine.startRun({ pipeline: doc, pipelinePath: filePath, targets }));
+      if (!started) return null;
+      set({ shownRunId: started.runId, bottomOpen: true, bottomTab: 'timeline' });
+      return started.runId;
+    },
+
+    async runToSelected() {
+      const { selectedNodes, notify, startRun } = get();
+      if (selectedNodes.length === 0) {
+        notify('info', 'Select the node to run up to, then choose Run to selected');
+        return null;
+      }
+      return startRun(selectedNodes);
+    },
+
+    async stopRun() {
+      const { shownRunId, runs, notify } = get();
+      const run = shownRunId ? runs[shownRunId] : undefined;
+      if (!run || run.status !== 'running') {
+        notify('info', 'No run is in progress');
+        return;
+      }
+      await withEngine('stop the run', (engine) => engine.cancelRun(run.runId));
+    },
+
+    async refreshHistory() {
+      const engine = get().engine;
+      if (!engine) return;
+      const history = await engine.listRuns().catch(() => null);
+      if (history) set({ runHistory: history });
+    },
+
+    async openPastRun(runId) {
+      const loaded = await withEngine('open the run', async (engine) => {
+        const [detail, logs] = await Promise.all([engine.getRun(runId), engine.runLogs(runId)]);
+        return runViewFromDetail(detail, logs);
+      });
+      if (loaded) set({ runs: { ...get().runs, [runId]: loaded }, shownRunId: runId, bottomOpen: true, bottomTab: 'charts' });
+    },
+
+    async refreshServices() {
+      const services = await withEngine('list the services', (engine) => engine.services());
+      if (services) set({ services });
+    },
+
+    showLogsFor(nodeId) {
+      set({ logNode: nodeId, bottomOpen: true, bottomTab: 'logs' });
+    },
+  };
+}

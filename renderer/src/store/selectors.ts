@@ -1,0 +1,44 @@
+// Values derived from the store, computed once per document change rather than in effects: dirty, validation
+// problems (the same validate() the engine runs) grouped by node.
+import { validate } from '../../../app/graph/validate.ts';
+import type { ValidationProblem } from '../../../app/graph/problems.ts';
+import type { Pipeline } from '../../../app/pipeline/schema.ts';
+import type { StudioState } from './studio-state.ts';
+
+export const selectDirty = (state: StudioState): boolean => state.doc !== state.savedDoc;
+
+let lastDoc: Pipeline | null = null;
+let lastProblems: ValidationProblem[] = [];
+
+export function selectProblems(state: StudioState): ValidationProblem[] {
+  if (state.doc !== lastDoc) {
+    lastProblems = validate(state.doc, state.registry);
+    lastDoc = state.doc;
+  }
+  return lastProblems;
+}
+
+export function problemsOfNode(problems: readonly ValidationProblem[], nodeId: string): ValidationProblem[] {
+  return problems.filter((problem) => problem.node === nodeId);
+}
+
+export const selectShownRun = (state: StudioState) => (state.shownRunId ? state.runs[state.shownRunId] : undefined);
+
+let lastGroupedFrom: ValidationProblem[] | null = null;
+let lastGrouped = new Map<string, ValidationProblem[]>();
+
+/** Problems per node id; the same arrays until the document changes, so node cards re-render only then. */
+export function selectProblemsByNode(state: StudioState): ReadonlyMap<string, ValidationProblem[]> {
+  const problems = selectProblems(state);
+  if (problems !== lastGroupedFrom) {
+    lastGrouped = new Map();
+    for (const problem of problems) {
+      if (problem.node === null) continue;
+      const list = lastGrouped.get(problem.node);
+      if (list) list.push(problem);
+      else lastGrouped.set(problem.node, [problem]);
+    }
+    lastGroupedFrom = problems;
+  }
+  return lastGrouped;
+}

@@ -1,0 +1,72 @@
+// Test harness for the studio end-to-end test: builds the renderer, starts `crucible studio` on a free port with
+// its own data folder, and opens its one-time link in Debian's chromium driven by playwright-core.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../engine-process.ts';
+
+export const CHROMIUM_PATH = process.env.CRUCIBLE_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumAvailable = existsSync(CHROMIUM_PATH);
+
+export function buildRenderer(): void {
+  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`building the renderer failed (npm run build:renderer):\n${result.stderr}${result.stdout}`);
+}
+
+export interface StudioSession {
+  link: string;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+async function startStudio(dataDir: string): Promise<{ child: ChildProcess; link: string }> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'crucible.js'), 'studio', '--no-open', '--port', '0', '--data-dir', dataDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const link = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`crucible studio printed no link in 30 s: ${stderr}`)), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /one-time link in your browser: (\S+)/.exec(line);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`crucible studio exited with ${code}: ${stderr}`)));
+  });
+  return { child, link };
+}
+
+/** Starts the studio and a browser on it. Without the File System Access API the page falls back to downloads and a file input, which Playwright can drive. */
+export async function openStudio(): Promise<StudioSession> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-data-'));
+  const { child, link } = await startStudio(dataDir);
+  const context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-chromium-')), {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1440, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  await context.addInitScript(() => {
+    const pickers = window as unknown as Record<string, unknown>;
+    delete pickers.showOpenFilePicker;
+    delete pickers.showSaveFilePicker;
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    link,
+    context,
+    page,
+    async close() {
+      await context.close();
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
