@@ -11,7 +11,7 @@ import { REPO_ROOT } from './engine-process.ts';
 describe('crucible studio', () => {
   it('prints a one-time link whose code trades once for the engine token', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-studio-'));
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'crucible.js'), 'studio', '--no-open', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'crucible.js'), 'studio', '--no-open', '--no-build', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const link = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -28,7 +28,8 @@ Commands:
       --json                    Print NDJSON events; the last line is run.finished
   node-types [--json]           List the node types and their ports
   runs [--json] [--limit N]     Show the run history
-  studio [--port N] [--no-open] Start the engine and serve the studio to a browser
+  studio [--port N] [--no-open] [--no-build]
+                                Start the engine and serve the studio to a browser (builds the UI on first start)
   data add FILE                 Register a local copy of a dataset URL's file under its sha256 (offline runs)
   keys create --name N          Create an API key (shown once) for api-endpoints
       [--models a,b] [--rpm N] [--tpm N] [--concurrency N]
@@ -107,10 +108,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return withEngine(values['data-dir'] as string | undefined, (engine) => runCommand(engine, options, io));
     }
     case 'studio': {
-      const { values } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' } }, 0);
+      const { values } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' }, 'no-build': { type: 'boolean' } }, 0);
       const port = values.port === undefined ? 0 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
-      return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'] }, io));
+      return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'], build: !values['no-build'] }, io));
     }
     case 'keys':
       return keysCommand(rest, io);

@@ -1,6 +1,6 @@
 // `crucible studio [--port N] [--no-open]`: starts the engine with its HTTP server and serves the studio UI to a
 // browser. The printed URL carries a one-time code, not the token: a copied link stops working once used.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine.ts';
@@ -9,13 +9,27 @@ import { EXIT, type CliIo } from '../io.ts';
 
 export const RENDERER_BUILD_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'renderer', 'dist');
 
-export async function studioCommand(engine: Engine, options: { port: number; open: boolean }, io: CliIo): Promise<number> {
-  const staticDir = existsSync(path.join(RENDERER_BUILD_DIR, 'index.html')) ? RENDERER_BUILD_DIR : null;
+const REPO_ROOT = path.resolve(RENDERER_BUILD_DIR, '..', '..');
+const VITE_BIN = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+
+/** Builds the studio UI on first start from a source checkout (`npm ci` installs Vite); packaged apps ship it built. */
+function ensureRendererBuilt(io: CliIo): string | null {
+  const index = path.join(RENDERER_BUILD_DIR, 'index.html');
+  if (existsSync(index)) return RENDERER_BUILD_DIR;
+  if (!existsSync(VITE_BIN)) return null;
+  io.stdout.write('building the studio UI (first start only)…\n');
+  const build = spawnSync(process.execPath, [VITE_BIN, 'build', '--config', path.join(REPO_ROOT, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (build.status !== 0) io.stderr.write(`building the studio UI failed: ${build.stderr.trim().split('\n').slice(-3).join(' ')}\n`);
+  return existsSync(index) ? RENDERER_BUILD_DIR : null;
+}
+
+export async function studioCommand(engine: Engine, options: { port: number; open: boolean; build: boolean }, io: CliIo): Promise<number> {
+  const staticDir = options.build ? ensureRendererBuilt(io) : existsSync(path.join(RENDERER_BUILD_DIR, 'index.html')) ? RENDERER_BUILD_DIR : null;
   const running = await serveEngine(engine, { port: options.port, staticDir });
   const link = `${running.url}/#code=${running.server.sessionCodes.issue()}`;
   io.stdout.write(`Crucible studio is running at ${running.url}\n`);
   io.stdout.write(`Open this one-time link in your browser: ${link}\n`);
-  if (!staticDir) io.stderr.write(`the studio UI is not built (no ${RENDERER_BUILD_DIR}); the engine API is up at ${running.url}/api\n`);
+  if (!staticDir) io.stderr.write(`the studio UI is not available (no ${RENDERER_BUILD_DIR}; run "npm run build:renderer"); the engine API is up at ${running.url}/api\n`);
   io.stdout.write('Press Ctrl-C to stop.\n');
   if (options.open && staticDir) openInBrowser(link);
   await new Promise<void>((resolve) => {
