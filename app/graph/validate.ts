@@ -35,9 +35,10 @@ export function validate(pipeline: Pipeline, registry: NodeRegistry): Validation
     problems.push({ node: hit.nodeId ?? null, field: hit.field, code: 'secret_in_file', message: 'looks like an API key; secrets are never stored in pipeline files. Remove it and manage keys with "crucible keys"' });
   }
 
-  const connected = checkEdges(pipeline, registry, specs, problems);
+  const { connected, usable } = checkEdges(pipeline, registry, specs, problems);
   checkRequiredInputs(pipeline, specs, connected, problems);
-  for (const cycle of findCycles(pipeline)) {
+  // Only edges that are otherwise sound can close a cycle worth reporting; a broken edge has its own problem.
+  for (const cycle of findCycles({ nodes: pipeline.nodes, edges: usable })) {
     problems.push({ node: cycle[0]!, code: 'cycle', message: `cycle: ${[...cycle, cycle[0]!].map((id) => `"${id}"`).join(' → ')}; remove one of these edges` });
   }
   return problems;
@@ -56,10 +57,16 @@ function checkDuplicateIds(pipeline: Pipeline, problems: ValidationProblem[]): v
   }
 }
 
-/** Checks every edge; returns the input ports ("node\0port") that have a usable edge. */
-function checkEdges(pipeline: Pipeline, registry: NodeRegistry, specs: Map<string, NodeSpec | undefined>, problems: ValidationProblem[]): Set<string> {
+/** Checks every edge; returns the input ports ("node\0port") that have an edge, and the edges with no problem. */
+function checkEdges(
+  pipeline: Pipeline,
+  registry: NodeRegistry,
+  specs: Map<string, NodeSpec | undefined>,
+  problems: ValidationProblem[],
+): { connected: Set<string>; usable: PipelineEdge[] } {
   const connected = new Set<string>();
   const accepted: PipelineEdge[] = [];
+  const usable: PipelineEdge[] = [];
   for (const edge of pipeline.edges) {
     const missing = [edge.from.node, edge.to.node].filter((id) => !specs.has(id));
     if (missing.length > 0) {
@@ -71,6 +78,7 @@ function checkEdges(pipeline: Pipeline, registry: NodeRegistry, specs: Map<strin
     // Edges touching a placeholder cannot be checked; they count as connected so the node downstream stays quiet.
     if (!fromSpec || !toSpec) {
       connected.add(portKey(edge.to.node, edge.to.port));
+      usable.push(edge);
       continue;
     }
     if (!findPort(fromSpec, 'output', edge.from.port)) {
@@ -90,9 +98,10 @@ function checkEdges(pipeline: Pipeline, registry: NodeRegistry, specs: Map<strin
       continue;
     }
     accepted.push(edge);
+    usable.push(edge);
     connected.add(portKey(edge.to.node, edge.to.port));
   }
-  return connected;
+  return { connected, usable };
 }
 
 function checkRequiredInputs(pipeline: Pipeline, specs: Map<string, NodeSpec | undefined>, connected: Set<string>, problems: ValidationProblem[]): void {

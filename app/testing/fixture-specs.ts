@@ -63,6 +63,20 @@ export const serveSpec = defineNodeSpec({
   service: true,
 });
 
+/** Model in, Model out: lets tests build loops whose edges are otherwise sound. */
+export const relaySpec = defineNodeSpec({
+  type: 'test-relay',
+  title: 'Test relay',
+  category: 'Optimization',
+  icon: 'compress',
+  summary: 'Model to model.',
+  docs: '',
+  version: 1,
+  inputs: [{ name: 'model', type: 'Model', title: 'Model', description: '' }],
+  outputs: [{ name: 'model', type: 'Model', title: 'Model', description: '' }],
+  config: z.strictObject({}),
+});
+
 export function fixtureRegistry(): NodeRegistry {
-  return new NodeRegistry([sourceSpec, encodeSpec, trainSpec, serveSpec]);
+  return new NodeRegistry([sourceSpec, encodeSpec, trainSpec, serveSpec, relaySpec]);
 }
