@@ -134,3 +134,23 @@ describe('Graph construction errors', () => {
     expect(() => g.output(doubled, 'once')).toThrow('graph "errors": output "once" is already declared');
   });
 });
+
+describe('Graph outputs', () => {
+  it('renames a node output in place, and copies through Identity only for inputs and second names', async () => {
+    const g = new Graph({ name: 'outputs' });
+    const x = g.input('x', 'float32', [2]);
+    const y = op.exp(x);
+    const consumer = op.add(y, x);
+    g.output(y, 'first');
+    g.output(y, 'second');
+    g.output(x, 'echo');
+    g.output(consumer, 'sum');
+    expect(y.name).toBe('first');
+    expect(g.nodes.map((node) => node.opType)).toEqual(['Exp', 'Add', 'Identity', 'Identity']);
+    const session = await createModelSession(g.toBytes());
+    const results = await session.run({ x: hostTensor('float32', [2], [0, 1]) });
+    expect(numbersOf(results.first as HostTensor)).toEqual(numbersOf(results.second as HostTensor));
+    expect(numbersOf(results.sum as HostTensor)[0]).toBeCloseTo(1, 6);
+    expect(numbersOf(results.echo as HostTensor)).toEqual([0, 1]);
+  });
+});

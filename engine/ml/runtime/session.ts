@@ -37,7 +37,12 @@ export async function createModelSession(modelBytes: Uint8Array, options: Sessio
     graphOptimizationLevel: options.optimization ?? 'all',
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
+    extra: {
+      session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } },
+      // Weight gradients transpose their activations on purpose (autodiff/rules/nn.ts); keep ORT from folding the
+      // Transpose back into a slower FusedMatMul(transA).
+      optimization: { disable_specified_optimizers: 'MatmulTransposeFusion' },
+    },
   });
   const toOrtFeeds = (feeds: Readonly<Record<string, HostTensor>>): Record<string, ort.Tensor> => {
     const ortFeeds: Record<string, ort.Tensor> = {};

@@ -36,6 +36,18 @@ function dB(a: Value, b: Value, dy: Value, { transA, transB, alpha }: Product): 
   return op.fusedMatMul(dy, a, { transA: true, transB: transA, alpha });
 }
 
+/**
+ * A 2-D weight's gradient from activation rows A (M, K) and dY (M, N), summed over the M rows. For Y = A B it is
+ * Transpose(A) @ dY: ORT ran FusedMatMul(transA) ~1.3x slower than this plain product at GPT-2's shapes, which pays
+ * for the transpose of A (the smaller operand; a second transpose for the "NT" form cost more than it saved).
+ * ORT's MatmulTransposeFusion would fold the Transpose back in, so runtime/session.ts disables that fusion.
+ */
+function weightGradient(a: Value, dy: Value, { transB, alpha }: Product): Value {
+  if (transB) return op.fusedMatMul(dy, a, { transA: true, alpha }); // (N, K), used by the tied head only
+  const aColumns = op.transpose(a, [1, 0]); // (K, M)
+  return alpha === 1 ? op.matMul(aColumns, dy) : op.fusedMatMul(aColumns, dy, { alpha });
+}
+
 function productGradients(context: GradContext, product: Product): (Value | null)[] {
   const [a, b] = [context.input(0), context.input(1)];
   if (a.shape.length < 2 || b.shape.length < 2) {
@@ -45,10 +57,9 @@ function productGradients(context: GradContext, product: Product): (Value | null
   const gradA = context.needs(0) ? sumToShape(dA(a, b, dy, product), a.shape) : null;
   let gradB: Value | null = null;
   if (context.needs(1)) {
-    // A 2-D weight times batched activations: fold the batch into rows instead of summing batched products.
-    // (FusedMatMul(transA) is ~1.3x slower than the NT form here, but ORT's explicit 2-D Transposes cost more.)
-    const foldable = b.shape.length === 2 && a.shape.length > 2 && !product.transA;
-    gradB = foldable ? dB(foldBatch(a), b, foldBatch(dy), product) : sumToShape(dB(a, b, dy, product), b.shape);
+    // A 2-D weight times (possibly batched) activation rows: fold any batch into rows, one product over all rows.
+    const isWeight = b.shape.length === 2 && !product.transA;
+    gradB = isWeight ? weightGradient(foldBatch(a), foldBatch(dy), product) : sumToShape(dB(a, b, dy, product), b.shape);
   }
   return [gradA, gradB];
 }
