@@ -45,7 +45,7 @@ const UNGUARDED_API = new Set<string>([ROUTES.session]);
 
 export function createEngineServer(options: EngineServerOptions): EngineServer {
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024, maxParamLength: 200, return503OnClosing: true });
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024, routerOptions: { maxParamLength: 200 }, return503OnClosing: true });
   const streams = new Set<SseStream>();
   const sessionCodes = new SessionCodes();
   let port = options.port ?? 0;
