@@ -1,33 +1,10 @@
 // Folds run events into the current state of each active and recent run, so a client that reconnects
 // gets one snapshot (node states, last progress, metrics, recent logs) instead of replaying every event.
-import type { ArtifactSummary, LogLevel, NodeFailure, NodeProgress, NodeState, RunEvent, RunStatus } from '../../app/protocol/run-events.ts';
+import type { NodeSnapshot, RunSnapshot } from '../../app/protocol/run-snapshot.ts';
+import type { RunEvent } from '../../app/protocol/run-events.ts';
 import type { BusEvent } from './event-bus.ts';
 
-export interface NodeSnapshot {
-  state: NodeState;
-  cached?: boolean;
-  reason?: string;
-  /** The node's latest progress report. */
-  progress?: NodeProgress;
-  /** Latest value of every metric the node reported. */
-  metrics: Record<string, number>;
-  /** Folder of the first output artifact, once the run finished. */
-  artifact?: string;
-  artifacts?: Record<string, ArtifactSummary>;
-  error?: NodeFailure;
-  durationMs?: number;
-  recentLogs: { level: LogLevel; line: string; at: string }[];
-}
-
-export interface RunSnapshot {
-  runId: string;
-  pipelineName: string;
-  targets: string[];
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
-  nodes: Record<string, NodeSnapshot>;
-}
+export type { NodeSnapshot, RunSnapshot };
 
 export interface RunStateTrackerOptions {
   /** Finished runs kept for late readers; the oldest go first. */

@@ -1,6 +1,7 @@
 // What the studio knows about one run, folded from the engine's stream: a snapshot first, then events. Pure, so the
 // same fold serves live runs, reconnects (a fresh snapshot keeps the charts and logs already drawn) and past runs.
 import type { LogLine, MetricPoint, RunDetail } from '../../../app/protocol/engine-api.ts';
+import type { RunSnapshot } from '../../../app/protocol/run-snapshot.ts';
 import type { ArtifactSummary, LogLevel, NodeFailure, NodeProgress, NodeState, RunEvent, RunStatus } from '../../../app/protocol/run-events.ts';
 
 export const LOG_LINES_KEPT_PER_NODE = 2000;
@@ -17,16 +18,8 @@ interface NodeReport {
   artifacts?: Record<string, ArtifactSummary>;
 }
 
-/** The snapshot a stream starts with, as the engine sends it (engine/events/run-state-tracker.ts). */
-export interface RunSnapshotWire {
-  runId: string;
-  pipelineName: string;
-  targets: string[];
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
-  nodes: Record<string, NodeReport & { recentLogs?: { level: LogLevel; line: string; at: string }[] }>;
-}
+/** The snapshot a stream starts with, as the engine sends it. */
+export type RunSnapshotWire = RunSnapshot;
 
 export interface NodeRunView {
   state: NodeState;
