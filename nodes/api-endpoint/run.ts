@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeServices } from '../services.ts';
 import type { apiEndpointConfig } from './spec.ts';
+import { requireService } from '../shared/run-support.ts';
 
 type ApiEndpointConfig = z.output<typeof apiEndpointConfig>;
 type ApiEndpointRunContext = NodeRunContext<ApiEndpointConfig, Partial<NodeServices>>;
@@ -14,8 +15,7 @@ export const apiEndpointRun: NodeRunModule<ApiEndpointConfig, Partial<NodeServic
 };
 
 async function runApiEndpoint(ctx: ApiEndpointRunContext): Promise<NodeRunResult> {
-  const serving = ctx.services.serving;
-  if (!serving) throw new Error(`api-endpoint node "${ctx.nodeId}": the engine provides no serving service (ctx.services.serving); this engine build cannot run api-endpoint nodes`);
+  const serving = requireService(ctx, 'serving', 'api-endpoint');
   const deployments = ctx.inputs('deployments');
   if (deployments.length === 0) throw new Error(`api-endpoint node "${ctx.nodeId}": no deployment is connected; connect one or more deploy nodes to its "deployments" input`);
   const deploymentIds = deployments.map((artifact) => {

@@ -7,6 +7,7 @@ import type { ArtifactHandle, NodeRunContext, NodeRunModule, NodeRunResult } fro
 import type { NodeServices } from '../services.ts';
 import type { DecoderPrecision } from '../services/serving-service.ts';
 import type { deployConfig } from './spec.ts';
+import { requireService } from '../shared/run-support.ts';
 
 type DeployConfig = z.output<typeof deployConfig>;
 type DeployRunContext = NodeRunContext<DeployConfig, Partial<NodeServices>>;
@@ -20,8 +21,7 @@ export const deployRun: NodeRunModule<DeployConfig, Partial<NodeServices>> = {
 };
 
 async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
-  const serving = ctx.services.serving;
-  if (!serving) throw new Error(`deploy node "${ctx.nodeId}": the engine provides no serving service (ctx.services.serving); this engine build cannot run deploy nodes`);
+  const serving = requireService(ctx, 'serving', 'deploy');
   const model = ctx.input('model');
   const { config } = ctx;
   if (config.device !== 'auto' && config.device !== 'cpu') {

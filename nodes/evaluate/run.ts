@@ -6,6 +6,7 @@ import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nod
 import type { NodeServices } from '../services.ts';
 import type { EvaluateConfig } from '../services/training-service.ts';
 import { reportMarkdown } from './report-markdown.ts';
+import { requireService } from '../shared/run-support.ts';
 
 type EvaluateRunContext = NodeRunContext<EvaluateConfig, Partial<NodeServices>>;
 
@@ -15,8 +16,7 @@ export const evaluateRun: NodeRunModule<EvaluateConfig, Partial<NodeServices>> =
 };
 
 async function runEvaluate(ctx: EvaluateRunContext): Promise<NodeRunResult> {
-  const training = ctx.services.training;
-  if (!training) throw new Error(`evaluate node "${ctx.nodeId}": the engine provides no training service (ctx.services.training); this engine build cannot evaluate`);
+  const training = requireService(ctx, 'training', 'evaluate');
   const [model, tokens] = [ctx.input('model'), ctx.input('tokens')];
   ctx.progress({ fraction: 0, message: `scoring ${ctx.config.evalBatches} val batches, then ${ctx.config.samples} samples` });
   const result = await training.evaluate({ config: ctx.config, modelFolder: model.path, tokensFolder: tokens.path }, { signal: ctx.signal, log: (line, level) => ctx.log(line, level) });

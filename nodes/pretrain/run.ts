@@ -4,6 +4,7 @@ import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nod
 import type { NodeServices } from '../services.ts';
 import type { PretrainConfig } from '../services/training-service.ts';
 import { throttledStepProgress } from './step-progress.ts';
+import { provenanceOf, requireService } from '../shared/run-support.ts';
 
 type PretrainRunContext = NodeRunContext<PretrainConfig, Partial<NodeServices>>;
 
@@ -13,16 +14,9 @@ export const pretrainRun: NodeRunModule<PretrainConfig, Partial<NodeServices>> =
 };
 
 async function runPretrain(ctx: PretrainRunContext): Promise<NodeRunResult> {
-  const training = ctx.services.training;
-  if (!training) throw new Error(`pretrain node "${ctx.nodeId}": the engine provides no training service (ctx.services.training); this engine build cannot train`);
+  const training = requireService(ctx, 'training', 'pretrain');
   const tokens = ctx.input('tokens');
-  const provenance = {
-    format: 'crucible.provenance',
-    runId: ctx.runId,
-    node: { id: ctx.nodeId, type: 'pretrain', config: ctx.config },
-    inputs: { tokens: { key: tokens.key, meta: tokens.meta } },
-    createdAt: new Date().toISOString(),
-  };
+  const provenance = provenanceOf(ctx, 'pretrain', { tokens });
   const result = await training.pretrain(
     { config: ctx.config, tokensFolder: tokens.path, tokensKey: tokens.key, dataDir: ctx.dataDir, outputFolder: ctx.outputDir('model'), provenance },
     { signal: ctx.signal, log: (line, level) => ctx.log(line, level), onStep: throttledStepProgress((update) => ctx.progress(update)) },

@@ -3,6 +3,7 @@
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeServices } from '../services.ts';
 import type { QuantizeConfig } from '../services/quantization-service.ts';
+import { provenanceOf, requireService } from '../shared/run-support.ts';
 
 type QuantizeRunContext = NodeRunContext<QuantizeConfig, Partial<NodeServices>>;
 
@@ -12,17 +13,10 @@ export const quantizeRun: NodeRunModule<QuantizeConfig, Partial<NodeServices>> =
 };
 
 async function runQuantize(ctx: QuantizeRunContext): Promise<NodeRunResult> {
-  const quantization = ctx.services.quantization;
-  if (!quantization) throw new Error(`quantize node "${ctx.nodeId}": the engine provides no quantization service (ctx.services.quantization); this engine build cannot quantize`);
+  const quantization = requireService(ctx, 'quantization', 'quantize');
   const model = ctx.input('model');
   const { scheme, blockSize } = ctx.config;
-  const provenance = {
-    format: 'crucible.provenance',
-    runId: ctx.runId,
-    node: { id: ctx.nodeId, type: 'quantize', config: ctx.config },
-    inputs: { model: { key: model.key, meta: model.meta } },
-    createdAt: new Date().toISOString(),
-  };
+  const provenance = provenanceOf(ctx, 'quantize', { model });
   ctx.progress({ fraction: 0, message: `quantizing to ${scheme} (block ${blockSize}), then measuring against float32` });
   const outcome = await quantization.quantize(
     { config: ctx.config, modelFolder: model.path, outputFolder: ctx.outputDir('model'), dataDir: ctx.dataDir, provenance },

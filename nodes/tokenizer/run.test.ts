@@ -95,7 +95,7 @@ describe('tokenizer node run', () => {
     await expect(tokenizerRun.run(freshContext({ kind: 'bpe', vocabSize: 300, specialTokens: Array.from({ length: 50 }, (_, index) => `<${index}>`) }, service).ctx)).rejects.toThrow(/config.vocabSize \(300\) is smaller than the base alphabet .*use at least 306/);
     await expect(tokenizerRun.run(freshContext({ kind: 'pretrained' }, service).ctx)).rejects.toThrow(/config.path is empty/);
     await expect(tokenizerRun.run(freshContext({ kind: 'pretrained', path: '/x/tokenizer.json' }, service).ctx)).rejects.toThrow(/specialTokens\[0\] "<\|endoftext\|>" .*set specialTokens to one of \["<s>","<\/s>"\], or to \[\]/);
-    await expect(tokenizerRun.run(freshContext({ kind: 'char' }, undefined).ctx)).rejects.toThrow(/provides no tokenizer service/);
+    await expect(tokenizerRun.run(freshContext({ kind: 'char' }, undefined).ctx)).rejects.toThrow(/provides no tokenizers service/);
     expect(calls.encode).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { tokenizerFingerprint } from './fingerprint.ts';
 import { TokenizerProgress } from './progress.ts';
 import type { tokenizerConfig } from './spec.ts';
 import { buildTokensManifest, TOKENS_MANIFEST_FILE, type TokensManifest } from './tokens-manifest.ts';
+import { requireService } from '../shared/run-support.ts';
 
 type TokenizerConfig = z.output<typeof tokenizerConfig>;
 type TokenizerRunContext = NodeRunContext<TokenizerConfig, Partial<NodeServices>>;
@@ -25,8 +26,7 @@ export const tokenizerRun: NodeRunModule<TokenizerConfig, Partial<NodeServices>>
 };
 
 async function runTokenizer(ctx: TokenizerRunContext): Promise<NodeRunResult> {
-  const service = ctx.services.tokenizers;
-  if (!service) throw new Error(`tokenizer node "${ctx.nodeId}": the engine provides no tokenizer service (ctx.services.tokenizers); this engine build cannot run tokenizer nodes`);
+  const service = requireService(ctx, 'tokenizers', 'tokenizer');
   checkConfig(ctx);
   const splits = await readCorpusSplits(ctx.input('corpus').path);
   const trains = ctx.config.kind !== 'pretrained';

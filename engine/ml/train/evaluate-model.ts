@@ -10,6 +10,7 @@ import type { TrainBatch } from '../gpt2/train-step-session.ts';
 import { createRandom } from '../tensor/random.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
+import type { EvaluationResult } from '../../../nodes/services/training-service.ts';
 
 export interface EvaluationJob {
   modelFolder: string;
@@ -26,16 +27,8 @@ export interface EvaluationJob {
   threads: number;
 }
 
-export interface EvaluationReport {
-  valLoss: number;
-  perplexity: number;
-  bitsPerToken: number;
-  /** Null without a tokenizer to turn the scored ids back into text. */
-  bitsPerCharacter: number | null;
-  bitsPerByte: number | null;
-  tokensScored: number;
-  samples: { prompt: string; text: string; tokens: number }[];
-}
+/** What an evaluation measures: exactly what the evaluate node receives (nodes/services). */
+export type EvaluationReport = EvaluationResult;
 
 const VAL_WINDOW_SEED_OFFSET = 2;
 

@@ -12,23 +12,13 @@ import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
 import { createStepRunner, type StepRunner } from './step-runner.ts';
 import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader, type BatchShape } from './token-windows.ts';
 import { trainingFingerprint, type TrainingJob, type TrainingSettings } from './training-settings.ts';
+import type { TrainingStepReport } from '../../../nodes/services/training-service.ts';
 
 /** Offsets from the run's seed, so weights, training windows and evaluation windows draw independent numbers. */
 const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3 } as const;
 
-export interface StepReport {
-  /** Optimizer steps completed, 1-based. */
-  step: number;
-  maxSteps: number;
-  loss: number;
-  gradNorm: number;
-  learningRate: number;
-  tokensPerSec: number;
-  etaMs: number;
-  /** Present on evaluation steps. */
-  trainLoss?: number;
-  valLoss?: number;
-}
+/** One optimizer step as the trainer reports it: exactly what the pretrain node receives (nodes/services). */
+export type StepReport = TrainingStepReport;
 
 export interface TrainingHooks {
   /** Checked before every step; an aborted signal stops the run with an AbortError (the last checkpoint stays). */
