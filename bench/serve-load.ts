@@ -16,6 +16,9 @@ export interface LoadStats {
   tokensPerSecond: number;
   ttftP50Ms: number;
   ttftP99Ms: number;
+  /** End to end, request sent to stream end, of the successful requests. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
 }
 
 export async function streamCompletion(baseUrl: string, body: Record<string, unknown>, apiKey: string): Promise<StreamResult> {
@@ -58,9 +61,13 @@ export async function runClosedLoop(baseUrl: string, apiKey: string, concurrency
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, index) => client(index)));
-  const elapsedSeconds = (performance.now() - started) / 1000;
+  return summarizeLoad(results, concurrency, (performance.now() - started) / 1000);
+}
+
+export function summarizeLoad(results: StreamResult[], concurrency: number, elapsedSeconds: number): LoadStats {
   const succeeded = results.filter((result) => result.ok);
   const ttfts = succeeded.map((result) => result.ttftMs).filter((value) => !Number.isNaN(value));
+  const latencies = succeeded.map((result) => result.totalMs);
   return {
     concurrency,
     requests: results.length,
@@ -68,6 +75,8 @@ export async function runClosedLoop(baseUrl: string, apiKey: string, concurrency
     tokensPerSecond: succeeded.reduce((sum, result) => sum + result.completionTokens, 0) / elapsedSeconds,
     ttftP50Ms: percentile(ttfts, 0.5),
     ttftP99Ms: percentile(ttfts, 0.99),
+    latencyP50Ms: percentile(latencies, 0.5),
+    latencyP99Ms: percentile(latencies, 0.99),
   };
 }
 

@@ -1,9 +1,11 @@
 // `npm run bench:serve`: the inference runtime behind the real OpenAI-compatible server on 127.0.0.1, with random
 // weights in the nanoGPT reference (4/4/128) and 10.7M (6/6/384) shapes and a char tokenizer of tinyshakespeare.
-// Single-stream decode tokens/s and TTFT, then aggregate tokens/s and p50/p99 TTFT at concurrency 1, 4, 16, 64.
+// Single-stream decode tokens/s and TTFT, then aggregate tokens/s and p50/p99 TTFT at concurrency 1, 4, 16, 64;
+// for the nano shape also a key driven at 10× its rpm limit beside an in-limit key (serve-limits.ts).
 //
 // Flags: --seconds N (per concurrency level, default 4), --only nano|10m, --replicas N (default 1),
-// --threads N (ORT threads per replica, default 2), --max-tokens N (default 64). Client and server share the process.
+// --threads N (ORT threads per replica, default 2), --max-tokens N (default 64), --limit-seconds N (each phase of
+// the over-the-limit run, default 15; 0 skips it), --noisy-rpm N (default 60). Client and server share the process.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
 import { createServingService } from '../engine/services/serving-service.ts';
 import { createOpenAiServer } from '../engine/serving/openai-server.ts';
 import { trainChar } from '../engine/tokenize/train-char.ts';
+import { printOverLimit, runOverLimit, type OverLimitReport } from './serve-limits.ts';
 import { runClosedLoop, streamCompletion, type LoadStats } from './serve-load.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,7 +28,15 @@ const SHAPES = { nano: { nLayer: 4, nHead: 4, nEmbd: 128 }, '10m': { nLayer: 6, 
 
 function parseFlags() {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, only: { type: 'string' }, replicas: { type: 'string' }, threads: { type: 'string' }, 'max-tokens': { type: 'string' } },
+    options: {
+      seconds: { type: 'string' },
+      only: { type: 'string' },
+      replicas: { type: 'string' },
+      threads: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'limit-seconds': { type: 'string' },
+      'noisy-rpm': { type: 'string' },
+    },
   });
   const only = values.only as keyof typeof SHAPES | undefined;
   if (only !== undefined && !(only in SHAPES)) throw new Error(`bench:serve: --only must be nano or 10m, got "${only}"`);
@@ -35,6 +46,8 @@ function parseFlags() {
     replicas: Number(values.replicas ?? 1),
     threads: Number(values.threads ?? 2),
     maxTokens: Number(values['max-tokens'] ?? 64),
+    limitSeconds: Number(values['limit-seconds'] ?? 15),
+    noisyRpm: Number(values['noisy-rpm'] ?? 60),
   };
 }
 
@@ -67,7 +80,11 @@ async function benchShape(root: string, shape: keyof typeof SHAPES, flags: Retur
     const decodeTokensPerSecond = (single.completionTokens - 1) / ((single.totalMs - single.ttftMs) / 1000);
     const levels: LoadStats[] = [];
     for (const concurrency of CONCURRENCY_LEVELS) levels.push(await runClosedLoop(url, 'none', concurrency, flags.seconds * 1000, body));
-    return { shape, single: { ttftMs: single.ttftMs, decodeTokensPerSecond }, levels };
+    let overLimit: OverLimitReport | undefined;
+    if (shape === 'nano' && flags.limitSeconds > 0) {
+      overLimit = await runOverLimit({ deployment: live.deployment, dataDir: root, body, durationMs: flags.limitSeconds * 1000, noisyRpm: flags.noisyRpm, inLimitConcurrency: 4 });
+    }
+    return { shape, single: { ttftMs: single.ttftMs, decodeTokensPerSecond }, levels, overLimit };
   } finally {
     await server.close();
     await deployed.service.stop();
@@ -83,6 +100,7 @@ function printReport(report: Awaited<ReturnType<typeof benchShape>>): void {
     const cells = [level.concurrency, level.requests, level.failed, level.tokensPerSecond.toFixed(1), (level.tokensPerSecond / base).toFixed(2), level.ttftP50Ms.toFixed(1), level.ttftP99Ms.toFixed(1)];
     console.log(`| ${cells.join(' | ')} |`);
   }
+  if (report.overLimit) printOverLimit(report.shape, report.overLimit);
 }
 
 const flags = parseFlags();

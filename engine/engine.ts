@@ -18,8 +18,10 @@ import { Executor, type RunFinishedEvent } from './executor/executor.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
 import { createNodeServices } from './services/node-services.ts';
+import { restorerIn, ServiceKeeper } from './services/service-keeper.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
 import { RunStore } from './store/run-store.ts';
+import { ServiceRestoreStore } from './store/service-restore-store.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -49,6 +51,9 @@ export class Engine {
   readonly #finished = new Map<string, Promise<RunFinishedEvent>>();
   /** Node types of active runs, for the artifact records their events produce. */
   readonly #nodeTypes = new Map<string, Map<string, string>>();
+  readonly #nodeServices: unknown;
+  /** Set by restoreServices(): this engine keeps its services across restarts. */
+  #keeper: ServiceKeeper | undefined;
   #closed = false;
 
   private constructor(
@@ -58,7 +63,15 @@ export class Engine {
     readonly artifacts: ArtifactStore,
     options: EngineOptions,
   ) {
-    this.services = new ServiceRegistry({ onStopped: (event) => this.bus.emit(event) });
+    this.services = new ServiceRegistry({
+      onStarted: (service, handle) => this.#keeper?.onStarted(service, handle),
+      onStopped: (event) => {
+        // Services the engine stops while closing are the ones the next engine brings back.
+        if (!this.#closed) this.#keeper?.onEnded(event.service);
+        this.bus.emit(event);
+      },
+    });
+    this.#nodeServices = options.nodeServices ?? createNodeServices();
     this.bus.subscribe((event) => this.#persist(event));
     this.bus.subscribe((event) => this.tracker.apply(event));
     this.#executor = new Executor({
@@ -67,7 +80,7 @@ export class Engine {
       artifacts,
       history: openCacheHistory(dataDir),
       services: this.services,
-      nodeServices: options.nodeServices ?? createNodeServices(),
+      nodeServices: this.#nodeServices,
       dataDir,
       emit: (event) => this.bus.emit(event),
       maxParallelNodes: options.maxParallelNodes,
@@ -157,6 +170,31 @@ export class Engine {
     return this.services.stop(serviceId);
   }
 
+  /**
+   * For long-lived engines (the studio, the desktop engine): brings back the deployments and endpoints that were
+   * running when the last such engine on this data directory stopped or crashed, then records the services this one
+   * starts so the next one can. Services a user stops, or that fail, stay down. Logs one line per service.
+   */
+  async restoreServices(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<ServiceInfo[]> {
+    if (this.#keeper || this.#closed) return [];
+    let store: ServiceRestoreStore;
+    try {
+      store = ServiceRestoreStore.open({ dataDir: this.dataDir });
+    } catch (error) {
+      log(`services are not kept across restarts: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+    this.#keeper = new ServiceKeeper({
+      store,
+      registry: this.services,
+      restorer: restorerIn(this.#nodeServices),
+      dataDir: this.dataDir,
+      log,
+      announce: (service) => this.bus.emit({ type: 'service.started', runId: service.runId, at: new Date().toISOString(), node: service.node, service }),
+    });
+    return (await this.#keeper.restoreAll()).restored;
+  }
+
   /** Cancels active runs (waiting up to `graceMs` for them), stops services and closes the run store. */
   async close(graceMs = 10_000): Promise<void> {
     if (this.#closed) return;
@@ -166,6 +204,7 @@ export class Engine {
     const pending = active.map((runId) => this.#finished.get(runId)).filter((p) => p !== undefined);
     await Promise.race([Promise.allSettled(pending), delay(graceMs)]);
     await this.services.stopAll();
+    this.#keeper?.close();
     this.store.close();
   }
 

@@ -15,6 +15,7 @@ export const PROBLEM_CODES = [
   'cycle',
   'config_invalid',
   'secret_in_file',
+  'tokenizer_mismatch',
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

@@ -7,6 +7,7 @@ import type { Pipeline, PipelineEdge } from '../pipeline/schema.ts';
 import { findSecrets } from '../pipeline/secrets.ts';
 import { checkConnection } from './connect.ts';
 import type { ValidationProblem } from './problems.ts';
+import { checkSharedTokenizers } from './tokenizer-lineage.ts';
 import { findCycles } from './topology.ts';
 
 export function validate(pipeline: Pipeline, registry: NodeRegistry): ValidationProblem[] {
@@ -41,6 +42,7 @@ export function validate(pipeline: Pipeline, registry: NodeRegistry): Validation
   for (const cycle of findCycles({ nodes: pipeline.nodes, edges: usable })) {
     problems.push({ node: cycle[0]!, code: 'cycle', message: `cycle: ${[...cycle, cycle[0]!].map((id) => `"${id}"`).join(' → ')}; remove one of these edges` });
   }
+  problems.push(...checkSharedTokenizers(pipeline, specs));
   return problems;
 }
 

@@ -34,6 +34,8 @@ export interface NodeSpec<Config extends z.ZodType = z.ZodType> {
   nonIdempotent?: boolean;
   /** Config fields that hold file paths, resolved against the pipeline file's folder. Dot paths; `[]` marks arrays. */
   pathFields?: string[];
+  /** Inputs whose data must descend from one tokenizer node (distill: the teacher and the student's tokens). */
+  sameTokenizer?: readonly string[];
 }
 
 export interface ConfigProblem {

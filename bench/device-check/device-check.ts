@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { gpt2Config, type Gpt2Config } from '../../engine/ml/gpt2/config.ts';
 import { Gpt2TrainStepSession } from '../../engine/ml/gpt2/train-step-session.ts';
+import { COMPUTE_DEVICES, isComputeDevice, type ComputeDevice } from '../../engine/ml/runtime/compute-device.ts';
 import { hostTensor } from '../../engine/ml/tensor/host-tensor.ts';
 import { createRandom } from '../../engine/ml/tensor/random.ts';
 
@@ -17,11 +18,16 @@ const WORKLOADS: Workload[] = [
   { name: 'nanoGPT CPU 4/4/128, block 64, batch 12', config: gpt2Config({ vocabSize: 65, nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, dropout: 0 }), batch: 12 },
   { name: '10.7M 6/6/384, block 256, batch 16', config: gpt2Config({ vocabSize: 65, nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, dropout: 0 }), batch: 16 },
 ];
-const PROVIDERS = (process.env.DEVICE_CHECK_PROVIDERS ?? 'cpu,webgpu,cuda').split(',');
+const PROVIDERS = (process.env.DEVICE_CHECK_PROVIDERS ?? 'cpu,webgpu,cuda').split(',').map(deviceNamed);
 const STEPS = Number(process.env.DEVICE_CHECK_STEPS ?? 8);
 const THREADS = Number(process.env.DEVICE_CHECK_THREADS ?? Math.min(8, os.availableParallelism()));
 
-async function measure(workload: Workload, provider: string): Promise<{ msPerStep: number; tokensPerSec: number; firstLoss: number; lastLoss: number } | { error: string }> {
+function deviceNamed(name: string): ComputeDevice {
+  if (isComputeDevice(name)) return name;
+  throw new Error(`DEVICE_CHECK_PROVIDERS: "${name}" is not a device; use a comma-separated list of ${COMPUTE_DEVICES.join(', ')}`);
+}
+
+async function measure(workload: Workload, provider: ComputeDevice): Promise<{ msPerStep: number; tokensPerSec: number; firstLoss: number; lastLoss: number } | { error: string }> {
   let session: Gpt2TrainStepSession | undefined;
   try {
     session = await Gpt2TrainStepSession.create(workload.config, {
@@ -32,7 +38,7 @@ async function measure(workload: Workload, provider: string): Promise<{ msPerSte
       gradClip: 1,
       seed: 1337,
       intraOpThreads: THREADS,
-      executionProviders: [provider],
+      device: provider,
     });
     const random = createRandom(7);
     const { batch } = workload;

@@ -11,7 +11,7 @@ const port = parentPort!;
 const post = (message: FromWorkerMessage) => port.postMessage(message);
 
 try {
-  const session = await createModelSession(readFileSync(data.decoderPath), { intraOpThreads: data.intraOpThreads });
+  const session = await createModelSession(readFileSync(data.decoderPath), { intraOpThreads: data.intraOpThreads, device: data.device });
   const loop = new DecodeLoop({ session, config: data.config, eosTokenId: data.eosTokenId, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
   port.on('message', (message: ToWorkerMessage) => {
     if (message.type === 'submit') loop.submit(message.requestId, message.request);

@@ -1,5 +1,6 @@
 // The inference runtime behind a deployment: a model folder's ONNX KV-cache decoder in one or more worker threads
 // (replicas), each running continuous batching. Implements the serving layer's TextGenerator seam.
+import type { ComputeDevice } from '../ml/runtime/compute-device.ts';
 import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator, TokenAlternative } from '../serving/text-generator.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 import { IncrementalText } from './incremental-text.ts';
@@ -18,6 +19,8 @@ export interface OnnxTextGeneratorOptions {
   precision?: DecoderPrecision;
   /** ORT intra-op threads per worker. */
   threadsPerReplica?: number;
+  /** Where the decoder runs, already resolved (engine/ml/train/device.ts); the CPU by default. */
+  device?: ComputeDevice;
   log?: (line: string) => void;
 }
 
@@ -50,6 +53,7 @@ export class OnnxTextGenerator implements TextGenerator {
       eosTokenId: model.eosTokenId,
       maxBatchSize: options.maxBatchSize ?? 16,
       intraOpThreads: options.threadsPerReplica ?? 1,
+      device: options.device ?? 'cpu',
     };
     this.replicas = Array.from({ length: options.replicas ?? 1 }, (_, index) => new InferenceReplica({ workerData, log, label: `${options.modelId}#${index}` }));
   }

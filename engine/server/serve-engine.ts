@@ -14,6 +14,8 @@ export interface RunningEngine {
 }
 
 export async function serveEngine(engine: Engine, options: Omit<EngineServerOptions, 'engine'> = {}): Promise<RunningEngine> {
+  // A long-lived engine brings back the deployments and endpoints that were running when the last one stopped.
+  await engine.restoreServices();
   const server = createEngineServer({ version: CRUCIBLE_VERSION, ...options, engine });
   const { url, port } = await server.listen();
   let closing: Promise<void> | undefined;

@@ -52,3 +52,15 @@ it('stopAll stops every running service; a stop that throws marks it failed', as
   expect(registry.running()).toEqual([]);
   expect(registry.get(badInfo.id)).toMatchObject({ status: 'failed', details: { error: 'stop failed: socket busy' } });
 });
+
+it('hands each registered service and its handle to onStarted; a listener that throws does not undo it', () => {
+  const started: [string, ServiceHandle][] = [];
+  const registry = new ServiceRegistry({ onStarted: (service, handle) => started.push([service.id, handle]) });
+  const a = fakeHandle('a');
+  const info = registry.register({ runId: 'r', node: 'n', handle: a.handle });
+  expect(started).toEqual([[info.id, a.handle]]);
+
+  const throwing = new ServiceRegistry({ onStarted: () => { throw new Error('listener broke'); } });
+  const kept = throwing.register({ runId: 'r', node: 'n', handle: fakeHandle('b').handle });
+  expect(throwing.get(kept.id)!.status).toBe('running');
+});

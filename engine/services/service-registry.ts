@@ -5,6 +5,8 @@ import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { EngineEvent, ServiceInfo } from '../../app/protocol/run-events.ts';
 
 export interface ServiceRegistryOptions {
+  /** Called once per registered service with its handle. Exceptions thrown here are ignored. */
+  onStarted?: (service: ServiceInfo, handle: ServiceHandle) => void;
   /** Called once per service when it stops or fails. Exceptions thrown here are ignored. */
   onStopped?: (event: EngineEvent) => void;
   /** Ended services kept in list() so clients can see why they ended; the oldest go first. */
@@ -25,10 +27,12 @@ interface Entry {
 
 export class ServiceRegistry {
   readonly #entries = new Map<string, Entry>();
+  readonly #onStarted: (service: ServiceInfo, handle: ServiceHandle) => void;
   readonly #onStopped: (event: EngineEvent) => void;
   readonly #endedServicesKept: number;
 
   constructor(options: ServiceRegistryOptions = {}) {
+    this.#onStarted = options.onStarted ?? (() => undefined);
     this.#onStopped = options.onStopped ?? (() => undefined);
     this.#endedServicesKept = options.endedServicesKept ?? 50;
   }
@@ -45,6 +49,11 @@ export class ServiceRegistry {
         (exit) => this.#end(entry, exit?.error ? 'failed' : 'stopped', exit?.error),
         (error: unknown) => this.#end(entry, 'failed', messageOf(error)),
       );
+    }
+    try {
+      this.#onStarted({ ...info }, handle);
+    } catch {
+      // A broken listener must not undo a service that is running.
     }
     return { ...info };
   }

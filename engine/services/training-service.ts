@@ -1,25 +1,27 @@
-// The engine's TrainingService (nodes/services/training-service.ts): maps the pretrain/evaluate node configs onto
+// The engine's TrainingService (nodes/services/training-service.ts): maps the pretrain/distill/evaluate configs onto
 // training and evaluation jobs, runs them on the ML worker thread, and keeps checkpoints per (data, settings).
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingService } from '../../nodes/services/training-service.ts';
+import type { ComputeDevice } from '../ml/runtime/compute-device.ts';
 import { resolveDevice, type RequestedDevice } from '../ml/train/device.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
+import { runDistillation } from './distillation-job.ts';
 
 export function createTrainingService(): TrainingService {
   return {
     async pretrain(request, hooks) {
-      const device = announceDevice(request.config.device, hooks.log);
+      const device = await announceDevice(request.config.device, hooks.log);
       const tokens = tokensArtifactPaths(request.tokensFolder);
       const settings = trainingSettingsFrom(request.config);
       const checkpointDir = checkpointDirFor(request, settings);
       const outcome = await runMlJob(
         {
           kind: 'pretrain',
-          training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, checkpointDir },
+          training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, checkpointDir, device },
           export: { folder: request.outputFolder, tokenizerJsonPath: tokens.tokenizerJson, tokenizerConfigJsonPath: tokens.tokenizerConfigJson, provenance: { ...request.provenance, device } },
         },
         { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },
@@ -29,8 +31,12 @@ export function createTrainingService(): TrainingService {
       return outcome;
     },
 
+    async distill(request, hooks) {
+      return runDistillation(request, hooks, await announceDevice(request.config.device, hooks.log));
+    },
+
     async evaluate(request: EvaluateRequest, hooks) {
-      announceDevice(request.config.device, hooks.log);
+      const device = await announceDevice(request.config.device, hooks.log);
       const { config } = request;
       return runMlJob(
         {
@@ -47,6 +53,7 @@ export function createTrainingService(): TrainingService {
             topK: config.topK,
             seed: config.seed,
             threads: 0,
+            device,
           },
         },
         { signal: hooks.signal, onLog: (line) => hooks.log(line) },
@@ -55,9 +62,9 @@ export function createTrainingService(): TrainingService {
   };
 }
 
-function announceDevice(requested: RequestedDevice, log: (line: string, level?: 'info' | 'warn') => void): string {
-  const { device, notice } = resolveDevice(requested);
-  if (notice !== null) log(notice, requested === 'auto' ? 'info' : 'warn');
+async function announceDevice(requested: RequestedDevice, log: (line: string, level?: 'info' | 'warn') => void): Promise<ComputeDevice> {
+  const { device, notice, level } = await resolveDevice(requested);
+  if (notice !== null) log(notice, level);
   return device;
 }
 

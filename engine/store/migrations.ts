@@ -2,6 +2,7 @@
 // never edit a released step, since databases in the field have already run it.
 import type { MigrationStep } from './database.ts';
 import { API_KEYS_AND_REQUEST_LOG } from '../serving/store/serving-migration.ts';
+import { SERVICE_RESTORES } from './service-restore-migration.ts';
 
 const RUNS_NODES_METRICS_LOGS_SERVICES_ARTIFACTS = `
 CREATE TABLE runs (
@@ -91,4 +92,5 @@ CREATE INDEX artifacts_by_creation ON artifacts (created_at DESC);
 export const STORE_MIGRATIONS: readonly MigrationStep[] = [
   { version: 1, description: 'runs, node states, metrics, logs, services and artifacts', up: RUNS_NODES_METRICS_LOGS_SERVICES_ARTIFACTS },
   { version: 2, description: 'API keys and the request usage log', up: API_KEYS_AND_REQUEST_LOG },
+  { version: 3, description: 'services to bring back when the engine restarts', up: SERVICE_RESTORES },
 ];

@@ -3,7 +3,7 @@
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeServices } from '../services.ts';
 import type { PretrainConfig } from '../services/training-service.ts';
-import { throttledStepProgress } from './step-progress.ts';
+import { throttledStepProgress } from '../shared/step-progress.ts';
 import { provenanceOf, requireService } from '../shared/run-support.ts';
 
 type PretrainRunContext = NodeRunContext<PretrainConfig, Partial<NodeServices>>;

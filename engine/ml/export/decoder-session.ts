@@ -2,6 +2,7 @@
 // returned present tensors as the next past. Generation (evaluate samples) and the export parity tests use it.
 
 import { headSize, type Gpt2Config } from '../gpt2/config.ts';
+import type { ComputeDevice } from '../runtime/compute-device.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { decoderNames } from './kv-decoder.ts';
@@ -17,8 +18,8 @@ export class Gpt2DecoderSession {
     this.reset();
   }
 
-  static async create(config: Gpt2Config, modelBytes: Uint8Array, intraOpThreads = 1): Promise<Gpt2DecoderSession> {
-    return new Gpt2DecoderSession(config, await createModelSession(modelBytes, { intraOpThreads }));
+  static async create(config: Gpt2Config, modelBytes: Uint8Array, intraOpThreads = 1, device: ComputeDevice = 'cpu'): Promise<Gpt2DecoderSession> {
+    return new Gpt2DecoderSession(config, await createModelSession(modelBytes, { intraOpThreads, device }));
   }
 
   /** Tokens already in the cache. */

@@ -24,6 +24,8 @@ export interface Gpt2GraphInputs {
 export interface Gpt2Outputs {
   /** (B, T, V). */
   logits: Value;
+  /** The same logits as (B*T, V) rows, the shape every loss works on. */
+  flatLogits: Value;
   /** Mean cross-entropy over all B*T positions, or null without targets. */
   loss: Value | null;
 }
@@ -93,7 +95,7 @@ export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2GraphInputs): G
   }
   const flatLogits = op.fusedMatMul(layerNorm(x, 'transformer.ln_f'), wte, { transB: true }); // (B*T, V), head tied to wte
   const logits = op.reshape(flatLogits, [B, T, config.vocabSize]);
-  if (inputs.targets === null) return { logits, loss: null };
+  if (inputs.targets === null) return { logits, flatLogits, loss: null };
   const flatTargets = op.reshape(inputs.targets, [rows]);
-  return { logits, loss: op.softmaxCrossEntropyLoss(flatLogits, flatTargets, 'mean') };
+  return { logits, flatLogits, loss: op.softmaxCrossEntropyLoss(flatLogits, flatTargets, 'mean') };
 }

@@ -11,7 +11,9 @@ import { adamWStepScalars, adamWUpdate, type AdamWHyperparameters } from '../opt
 import { clipCoefficient } from '../optim/clip-grad-norm.ts';
 import type { Gpt2Config } from './config.ts';
 import { flatLayout, type FlatGroup, type FlatGroupName, type FlatLayout } from './flat-parameters.ts';
+import type { DistillationObjective } from './distillation-loss.ts';
 import { addGpt2DataInputs, buildGpt2Forward } from './forward.ts';
+import { trainingLoss } from './training-loss.ts';
 
 export interface TrainStepOptions {
   batch: number;
@@ -23,6 +25,8 @@ export interface TrainStepOptions {
   gradClip: number;
   /** Also output the logits and every parameter's unclipped gradient (parity tests and debugging). */
   exposeGradients?: boolean;
+  /** Train a student against a teacher's log-probabilities (training-loss.ts) instead of the targets alone. */
+  distillation?: DistillationObjective;
 }
 
 /** Input and output names of the step graphs, so callers never spell them by hand. */
@@ -64,14 +68,14 @@ export function buildGpt2TrainStep(config: Gpt2Config, options: TrainStepOptions
   const layout = flatLayout(config);
   const groups = layout.groups.map((group) => addGroupInputs(graph, group, options.dtype));
   const parameters = new Map([...layout.byName].map(([name, { entry }]) => [name, graph.input(name, options.dtype, entry.shape)]));
-  const { logits, loss } = buildGpt2Forward(config, { ...data, parameters });
-  if (loss === null) throw new Error('gpt2 train step: the forward pass built no loss');
+  const forward = buildGpt2Forward(config, { ...data, parameters });
+  const { loss, parts } = trainingLoss(graph, forward, options.distillation);
 
   const names = [...layout.byName.keys()];
   const gradients = backward(graph, loss, names.map((name) => parameters.get(name) as Value));
   const gradientOf = new Map(names.map((name, index) => [name, gradients[index] as Value]));
   if (options.exposeGradients === true) {
-    graph.output(logits, trainStepNames.logits);
+    graph.output(forward.logits, trainStepNames.logits);
     for (const [name, gradient] of gradientOf) graph.output(gradient, trainStepNames.gradient(name));
   }
   const flatGradients = groups.map(({ group }) => op.concat(group.entries.map((entry) => op.reshape(gradientOf.get(entry.name) as Value, [entry.size])), 0));
@@ -88,6 +92,7 @@ export function buildGpt2TrainStep(config: Gpt2Config, options: TrainStepOptions
     graph.output(next.secondMoment, trainStepNames.updated(inputs.secondMoment.name));
   });
   graph.output(loss, trainStepNames.loss);
+  for (const [name, part] of parts) graph.output(part, name);
   graph.output(clip.totalNorm, trainStepNames.gradNorm);
   return { graph, parameterNames: names, dropoutSiteNames: [...data.dropoutMasks.keys()], layout };
 }

@@ -1,22 +1,10 @@
 // Loads ONNX model bytes into an onnxruntime-node InferenceSession and runs it with host tensors.
-// The ML core's one door to ORT: the CPU provider, thread counts and feed/fetch conversion live here.
+// The ML core's one door to ORT: sessions get their options from session-options.ts; feeds and fetches convert here.
 
 import ort from 'onnxruntime-node';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
-
-export interface SessionOptions {
-  intraOpThreads?: number;
-  /** ORT's graph optimization level; 'all' is the default. */
-  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
-  /**
-   * Let idle intra-op threads spin while waiting for work (ORT's default). Off by default: on a busy machine a
-   * spinning thread steals the core its peer needs, and a 2-thread training step ran ~2.5x slower (bench/README.md).
-   */
-  spinning?: boolean;
-  /** ORT execution providers in order of preference, e.g. ['webgpu', 'cpu']; the CPU alone by default. */
-  executionProviders?: string[];
-}
+import { ortSessionOptions, type SessionOptions } from './session-options.ts';
 
 export interface ModelSession {
   readonly inputNames: readonly string[];
@@ -32,18 +20,7 @@ export interface ModelSession {
 }
 
 export async function createModelSession(modelBytes: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
-  const session = await ort.InferenceSession.create(modelBytes, {
-    executionProviders: options.executionProviders ?? ['cpu'],
-    graphOptimizationLevel: options.optimization ?? 'all',
-    intraOpNumThreads: options.intraOpThreads ?? 1,
-    interOpNumThreads: 1,
-    extra: {
-      session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } },
-      // Weight gradients transpose their activations on purpose (autodiff/rules/nn.ts); keep ORT from folding the
-      // Transpose back into a slower FusedMatMul(transA).
-      optimization: { disable_specified_optimizers: 'MatmulTransposeFusion' },
-    },
-  });
+  const session = await ort.InferenceSession.create(modelBytes, ortSessionOptions(options));
   const toOrtFeeds = (feeds: Readonly<Record<string, HostTensor>>): Record<string, ort.Tensor> => {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(tensor, `feed "${name}"`);

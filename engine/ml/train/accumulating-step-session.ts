@@ -4,7 +4,7 @@
 import type { Gpt2Config } from '../gpt2/config.ts';
 import { gpt2DropoutSites, sampleDropoutMasks } from '../gpt2/dropout-masks.ts';
 import { initGpt2Parameters, type ParameterSet } from '../gpt2/parameters.ts';
-import type { StepResult, TrainBatch, TrainStepSessionOptions, TrainStepSessionState } from '../gpt2/train-step-session.ts';
+import { batchFeeds, distillationPartsOf, lossFetches, type DistillationParts, type StepResult, type TrainBatch, type TrainStepSessionOptions, type TrainStepSessionState } from '../gpt2/train-step-session.ts';
 import { trainStepNames } from '../gpt2/train-step.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
@@ -29,12 +29,12 @@ export class AccumulatingStepSession {
   ) {}
 
   static async create(config: Gpt2Config, options: TrainStepSessionOptions & { microBatches: number }): Promise<AccumulatingStepSession> {
-    const sessionOptions = { intraOpThreads: options.intraOpThreads ?? 1 };
+    const sessionOptions = { intraOpThreads: options.intraOpThreads ?? 1, device: options.device };
     const microSession = await createModelSession(buildMicroStepGraph(config, options).toBytes(), sessionOptions);
     const applySession = await createModelSession(buildApplyGraph(config, options).toBytes(), sessionOptions);
     const state = new Map<string, HostTensor>();
     const zeroSums: Record<string, HostTensor> = {};
-    const parameters = initGpt2Parameters(config, options.seed, options.dtype);
+    const parameters = options.initialParameters ?? initGpt2Parameters(config, options.seed, options.dtype);
     const zerosLike = (tensor: HostTensor): HostTensor => ({ ...tensor, data: new (tensor.data.constructor as Float32ArrayConstructor)(tensor.data.length) });
     for (const [name, tensor] of parameters) {
       state.set(name, tensor);
@@ -61,11 +61,18 @@ export class AccumulatingStepSession {
     }
     let sums: Record<string, HostTensor> = this.zeroSums;
     let lossTotal = 0;
+    const partTotals: DistillationParts = { kdLoss: 0, ceLoss: 0 };
     for (const batch of microBatches) {
-      const { loss, nextSums } = await this.microStep(batch, sums);
+      const { loss, parts, nextSums } = await this.microStep(batch, sums);
       lossTotal += loss;
+      if (parts !== undefined) {
+        partTotals.kdLoss += parts.kdLoss;
+        partTotals.ceLoss += parts.ceLoss;
+      }
       sums = nextSums;
     }
+    const count = microBatches.length;
+    const distillation = this.distills ? { kdLoss: partTotals.kdLoss / count, ceLoss: partTotals.ceLoss / count } : undefined;
     const t = this.stepsTaken + 1;
     const results = await this.applySession.run({
       ...Object.fromEntries(this.state),
@@ -75,21 +82,25 @@ export class AccumulatingStepSession {
     });
     for (const name of this.state.keys()) this.state.set(name, outputOf(results, trainStepNames.updated(name)));
     this.stepsTaken = t;
-    return { loss: lossTotal / microBatches.length, gradNorm: numbersOf(outputOf(results, trainStepNames.gradNorm))[0] as number };
+    return { loss: lossTotal / count, gradNorm: numbersOf(outputOf(results, trainStepNames.gradNorm))[0] as number, distillation };
   }
 
-  private async microStep(batch: TrainBatch, sums: Record<string, HostTensor>): Promise<{ loss: number; nextSums: Record<string, HostTensor> }> {
+  private get distills(): boolean {
+    return this.options.distillation !== undefined;
+  }
+
+  private async microStep(batch: TrainBatch, sums: Record<string, HostTensor>): Promise<{ loss: number; parts: DistillationParts | undefined; nextSums: Record<string, HostTensor> }> {
     const sites = gpt2DropoutSites(this.config, this.options.batch, this.options.time);
     const feeds: Record<string, HostTensor> = {
       ...Object.fromEntries(this.parameterNames.map((name) => [name, this.state.get(name) as HostTensor])),
       ...sums,
       ...sampleDropoutMasks(sites, this.config.dropout, this.dropoutRandom),
-      tokens: batch.tokens,
-      targets: batch.targets,
+      ...batchFeeds(batch, this.distills),
     };
-    const results = await this.microSession.run(feeds);
+    const sumNames = this.parameterNames.map((name) => trainStepNames.updated(gradientSumName(name)));
+    const results = await this.microSession.run(feeds, [...lossFetches(this.distills), ...sumNames]);
     const nextSums = Object.fromEntries(this.parameterNames.map((name) => [gradientSumName(name), outputOf(results, trainStepNames.updated(gradientSumName(name)))]));
-    return { loss: numbersOf(outputOf(results, trainStepNames.loss))[0] as number, nextSums };
+    return { loss: numbersOf(outputOf(results, trainStepNames.loss))[0] as number, parts: distillationPartsOf(results, this.distills), nextSums };
   }
 
   exportState(): TrainStepSessionState {

@@ -9,6 +9,7 @@ import type { Gpt2Config } from '../gpt2/config.ts';
 import { addGpt2Inputs, buildGpt2Forward } from '../gpt2/forward.ts';
 import { gpt2ParameterSpecs } from '../gpt2/parameters.ts';
 import { trainStepNames, type TrainStepOptions } from '../gpt2/train-step.ts';
+import { trainingLoss } from '../gpt2/training-loss.ts';
 import { adamWStepScalars, adamWUpdate } from '../optim/adamw.ts';
 import { clipByGlobalNorm } from '../optim/clip-grad-norm.ts';
 
@@ -16,11 +17,10 @@ import { clipByGlobalNorm } from '../optim/clip-grad-norm.ts';
 export const gradientSumName = (parameter: string): string => `grad.sum.${parameter}`;
 
 /** Loss and summed gradients: new.grad.sum.<p> = grad.sum.<p> + d(mean loss of this micro-batch)/dp. */
-export function buildMicroStepGraph(config: Gpt2Config, options: Pick<TrainStepOptions, 'batch' | 'time' | 'dtype'>): Graph {
+export function buildMicroStepGraph(config: Gpt2Config, options: Pick<TrainStepOptions, 'batch' | 'time' | 'dtype' | 'distillation'>): Graph {
   const graph = new Graph({ name: 'gpt2-micro-step' });
   const inputs = addGpt2Inputs(graph, config, { batch: options.batch, time: options.time, dtype: options.dtype, withTargets: true, training: true });
-  const { loss } = buildGpt2Forward(config, inputs);
-  if (loss === null) throw new Error('gpt2 micro step: the forward pass built no loss');
+  const { loss, parts } = trainingLoss(graph, buildGpt2Forward(config, inputs), options.distillation);
   const specs = gpt2ParameterSpecs(config);
   const gradients = backward(graph, loss, specs.map((spec) => inputs.parameters.get(spec.name) as Value));
   specs.forEach((spec, index) => {
@@ -28,6 +28,7 @@ export function buildMicroStepGraph(config: Gpt2Config, options: Pick<TrainStepO
     graph.output(op.add(runningSum, gradients[index] as Value), trainStepNames.updated(gradientSumName(spec.name)));
   });
   graph.output(loss, trainStepNames.loss);
+  for (const [name, part] of parts) graph.output(part, name);
   return graph;
 }
 

@@ -7,6 +7,7 @@ import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { generateIds } from '../export/generate.ts';
 import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
 import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import type { ComputeDevice } from '../runtime/compute-device.ts';
 import { createRandom } from '../tensor/random.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
@@ -25,6 +26,8 @@ export interface EvaluationJob {
   topK: number;
   seed: number;
   threads: number;
+  /** Where the sessions run, resolved before the job starts (device.ts); the CPU when absent. */
+  device?: ComputeDevice;
 }
 
 /** What an evaluation measures: exactly what the evaluate node receives (nodes/services). */
@@ -41,7 +44,7 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     throw new Error(`evaluate: the val shard's vocabulary (${val.sidecar.vocabSize}) is larger than the model's (${model.config.vocabSize}); evaluate with the tokens the model was trained on`);
   }
   const shape = { batch: job.batchSize, time: model.config.blockSize };
-  const evaluator = await LossEvaluator.create(model.config, shape, job.threads);
+  const evaluator = await LossEvaluator.create(model.config, shape, job.threads, job.device);
   try {
     let lossTotal = 0;
     const text = { characters: 0, bytes: 0 };
@@ -83,7 +86,7 @@ function countText(tokenizer: Tokenizer, batch: TrainBatch, time: number, text: 
 async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['samples']> {
   if (job.samples === 0) return [];
   if (tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so samples cannot be encoded or decoded; set samples to 0 or train from a tokenizer node's tokens`);
-  const decoder = await Gpt2DecoderSession.create(model.config, readFileSync(model.decoderPath), job.threads);
+  const decoder = await Gpt2DecoderSession.create(model.config, readFileSync(model.decoderPath), job.threads, job.device);
   try {
     const stopId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
     const promptIds = tokenizer.encode(job.prompt);

@@ -6,6 +6,7 @@ import { addGpt2Inputs, buildGpt2Forward } from '../gpt2/forward.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import type { TrainBatch } from '../gpt2/train-step-session.ts';
 import { Graph } from '../graph/graph.ts';
+import type { ComputeDevice } from '../runtime/compute-device.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import { numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
 import type { BatchShape } from './token-windows.ts';
@@ -13,13 +14,13 @@ import type { BatchShape } from './token-windows.ts';
 export class LossEvaluator {
   private constructor(private readonly session: ModelSession) {}
 
-  static async create(config: Gpt2Config, shape: BatchShape, intraOpThreads: number): Promise<LossEvaluator> {
+  static async create(config: Gpt2Config, shape: BatchShape, intraOpThreads: number, device: ComputeDevice = 'cpu'): Promise<LossEvaluator> {
     const graph = new Graph({ name: 'gpt2-eval-loss' });
     const inputs = addGpt2Inputs(graph, { ...config, dropout: 0 }, { batch: shape.batch, time: shape.time, dtype: 'float32', withTargets: true, training: false });
     const { loss } = buildGpt2Forward(config, inputs);
     if (loss === null) throw new Error('loss evaluator: the forward pass built no loss');
     graph.output(loss, 'loss');
-    return new LossEvaluator(await createModelSession(graph.toBytes(), { intraOpThreads }));
+    return new LossEvaluator(await createModelSession(graph.toBytes(), { intraOpThreads, device }));
   }
 
   /** The mean loss of one batch (each batch holds the same number of tokens). */

@@ -2,11 +2,12 @@
 // and stops at the next step boundary when the engine posts a cancel. ONNX Runtime calls block only this thread.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { distillationReport } from '../distill/distillation-report.ts';
 import { writeModelFolder } from '../export/model-folder.ts';
 import { elementCountOf } from '../tensor/host-tensor.ts';
 import { evaluateModel } from './evaluate-model.ts';
 import { trainGpt2 } from './trainer.ts';
-import type { MlWorkerJob, MlWorkerMessage, MlWorkerRequest, PretrainOutcome } from './worker-protocol.ts';
+import type { DistillOutcome, MlWorkerJob, MlWorkerMessage, MlWorkerRequest, PretrainOutcome } from './worker-protocol.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('ml-worker.ts must run as a worker thread; start it with runMlJob()');
@@ -16,7 +17,7 @@ port.on('message', (request: MlWorkerRequest) => {
   if (request.type === 'cancel') controller.abort();
 });
 
-async function pretrain(job: Extract<MlWorkerJob, { kind: 'pretrain' }>): Promise<PretrainOutcome> {
+async function pretrain(job: Extract<MlWorkerJob, { kind: 'pretrain' | 'distill' }>): Promise<PretrainOutcome> {
   const result = await trainGpt2(job.training, {
     signal: controller.signal,
     onStep: (report) => post({ type: 'step', report }),
@@ -28,8 +29,18 @@ async function pretrain(job: Extract<MlWorkerJob, { kind: 'pretrain' }>): Promis
   return { metrics: result.metrics, resumedFromStep: result.resumedFromStep, files, parameterCount, vocabSize: result.config.vocabSize };
 }
 
+/** Pretraining with a teacher, then the teacher-versus-student report on the exported folders. */
+async function distill(job: Extract<MlWorkerJob, { kind: 'distill' }>): Promise<DistillOutcome> {
+  const outcome = await pretrain(job);
+  const valLoss = { teacher: outcome.metrics.teacherValLoss as number, student: outcome.metrics.valLoss as number };
+  const report = await distillationReport(job.training.distillation.teacherFolder, job.export.folder, valLoss);
+  return { ...outcome, report };
+}
+
 async function run(job: MlWorkerJob) {
-  return job.kind === 'pretrain' ? pretrain(job) : evaluateModel(job.evaluation, controller.signal);
+  if (job.kind === 'pretrain') return pretrain(job);
+  if (job.kind === 'distill') return distill(job);
+  return evaluateModel(job.evaluation, controller.signal);
 }
 
 run((workerData as { job: MlWorkerJob }).job).then(

@@ -2,8 +2,10 @@
 // and exact resume. Runs wherever it is called; train-worker.ts runs it on a worker thread for the engine.
 
 import { mkdirSync } from 'node:fs';
+import { openDistillation, type OpenDistillation } from '../distill/distillation-setup.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
+import type { TrainBatch } from '../gpt2/train-step-session.ts';
 import { ADAMW_DEFAULTS } from '../optim/adamw.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
@@ -67,6 +69,8 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
     const plan = planMicroBatches(config, settings.batchSize, settings.blockSize, job.activationBudgetBytes);
     if (plan.chunks > 1) hooks.onLog?.(splitNotice(plan));
     const chunkShape: BatchShape = { batch: plan.rowsPerChunk, time: shape.time };
+    const distillation = job.distillation === undefined ? null : await openDistillation(job.distillation, config, chunkShape, { ...settings, device: job.device, tokensTokenizerHash: data.train.sidecar.tokenizerHash }, (line) => hooks.onLog?.(line));
+    if (distillation !== null) resources.push(distillation);
     const runner = await createStepRunner(config, {
       batch: chunkShape.batch,
       time: chunkShape.time,
@@ -75,12 +79,15 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
       gradClip: settings.gradClip,
       seed: settings.seed,
       intraOpThreads: settings.threads,
+      device: job.device,
       gradAccumSteps: settings.gradAccumSteps * plan.chunks,
+      distillation: distillation?.objective,
+      initialParameters: distillation?.initialParameters,
     });
     resources.push(runner);
-    const evaluator = await LossEvaluator.create(config, chunkShape, settings.threads);
+    const evaluator = await LossEvaluator.create(config, chunkShape, settings.threads, job.device);
     resources.push(evaluator);
-    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, data });
+    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, data, distillation });
   } finally {
     await Promise.all(resources.map((resource) => resource.release()));
     data.close();
@@ -97,16 +104,24 @@ interface LoopParts {
   runner: StepRunner;
   evaluator: LossEvaluator;
   data: OpenData;
+  /** Set when the run distils a teacher into the student. */
+  distillation: OpenDistillation | null;
 }
 
 async function runLoop(parts: LoopParts): Promise<TrainingResult> {
-  const { job, hooks, config, shape, chunks, runner, evaluator, data } = parts;
+  const { job, hooks, config, shape, chunks, runner, evaluator, data, distillation } = parts;
   const { settings } = job;
   const sampler = new RandomWindowSampler(data.train, shape, settings.seed + SEED_OFFSETS.trainWindows);
-  const fingerprint = trainingFingerprint(settings, { train: shardIdentity(data.train), val: shardIdentity(data.val) });
+  const dataIdentity = { train: shardIdentity(data.train), val: shardIdentity(data.val), ...(distillation === null ? {} : { distillation: distillation.identity }) };
+  const fingerprint = trainingFingerprint(settings, dataIdentity);
   const resumed = resumeIfPossible(job, fingerprint, runner, sampler, hooks);
   const metrics: Record<string, number> = { ...(resumed?.metrics ?? {}) };
   const evaluate = evaluationFor(parts);
+  if (distillation !== null && metrics.teacherValLoss === undefined) {
+    metrics.teacherValLoss = await teacherValLoss(parts, distillation, evaluate.valStarts);
+    hooks.onLog?.(`teacher val loss ${metrics.teacherValLoss.toFixed(4)} on the student's validation windows`);
+  }
+  const withTeacher = (batch: TrainBatch) => (distillation === null ? batch : distillation.teacher.attach(batch));
   const schedule: LearningRateSchedule = { ...settings, decaySteps: settings.maxSteps };
   const tokensPerStep = shape.batch * shape.time * settings.gradAccumSteps;
   const startStep = resumed?.step ?? 0;
@@ -118,16 +133,18 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
     if (hooks.signal?.aborted) throw abortError(step);
     const stepStartedAt = performance.now();
     const learningRate = learningRateAt(step, schedule);
-    const microBatches = Array.from({ length: settings.gradAccumSteps }, () => splitBatch(sampler.next(), chunks)).flat();
-    const { loss, gradNorm } = await runner.step(microBatches, learningRate);
+    const windows = Array.from({ length: settings.gradAccumSteps }, () => splitBatch(sampler.next(), chunks)).flat();
+    const microBatches: TrainBatch[] = [];
+    for (const window of windows) microBatches.push(await withTeacher(window));
+    const { loss, gradNorm, distillation: lossParts } = await runner.step(microBatches, learningRate);
     if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1}: loss is ${loss}; lower learningRate or raise warmupSteps`);
     trainingMs += performance.now() - stepStartedAt;
     const done = step + 1;
-    Object.assign(metrics, { loss, steps: done });
-    const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done) };
+    Object.assign(metrics, { loss, steps: done }, lossParts);
+    const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...lossParts, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done) };
     metrics.tokensPerSec = report.tokensPerSec;
     if (done % settings.evalInterval === 0 || done === settings.maxSteps) {
-      Object.assign(report, await evaluate(runner.parameters));
+      Object.assign(report, await evaluate.losses(runner.parameters));
       Object.assign(metrics, { trainLoss: report.trainLoss, valLoss: report.valLoss });
     }
     hooks.onStep?.(report);
@@ -159,10 +176,24 @@ function evaluationFor({ job, shape, chunks, evaluator, data }: LoopParts) {
   const batches = function* (reader: TokenShardReader, starts: number[][]) {
     for (const rowStarts of starts) yield* splitBatch(readBatch(reader, rowStarts, shape.time), chunks);
   };
-  return async (parameters: ParameterSet) => ({
-    trainLoss: await evaluator.meanLoss(parameters, batches(data.train, trainStarts)),
-    valLoss: await evaluator.meanLoss(parameters, batches(data.val, valStarts)),
-  });
+  return {
+    valStarts: () => batches(data.val, valStarts),
+    losses: async (parameters: ParameterSet) => ({
+      trainLoss: await evaluator.meanLoss(parameters, batches(data.train, trainStarts)),
+      valLoss: await evaluator.meanLoss(parameters, batches(data.val, valStarts)),
+    }),
+  };
+}
+
+/** The teacher's loss on exactly the windows the student's val loss uses, so the two compare. */
+async function teacherValLoss({ shape, chunks, job }: LoopParts, distillation: OpenDistillation, valBatches: () => Iterable<TrainBatch>): Promise<number> {
+  const chunkShape = { batch: shape.batch / chunks, time: shape.time };
+  const teacherEvaluator = await LossEvaluator.create(distillation.teacherConfig, chunkShape, job.settings.threads, job.device);
+  try {
+    return await teacherEvaluator.meanLoss(distillation.teacherParameters, valBatches());
+  } finally {
+    await teacherEvaluator.release();
+  }
 }
 
 function rates(stepsThisRun: number, tokensPerStep: number, trainingMs: number, elapsedMs: number, stepsLeft: number) {

@@ -2,6 +2,8 @@
 // settings (the pretrain node's config fields) plus where the data and checkpoints live.
 
 import { createHash } from 'node:crypto';
+import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { DistillationJob } from '../distill/distillation-setup.ts';
 
 export interface ModelShapeSettings {
   nLayer: number;
@@ -38,8 +40,12 @@ export interface TrainingJob {
   valShard: string;
   /** Where checkpoints go; an existing compatible checkpoint there is resumed. */
   checkpointDir: string;
+  /** Where the sessions run, resolved before the job starts (device.ts); the CPU when absent. Not in the fingerprint. */
+  device?: ComputeDevice;
   /** Activation memory a step may keep before batches are split into chunks (memory-plan.ts); a constant by default. */
   activationBudgetBytes?: number;
+  /** Train the model as a student of this teacher (the distill node) instead of on the targets alone. */
+  distillation?: DistillationJob;
 }
 
 /** Settings that do not change the trajectory: changing them keeps a checkpoint resumable. */

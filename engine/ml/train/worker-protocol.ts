@@ -1,6 +1,7 @@
 // The typed messages between the engine and the ML worker thread: the job it gets as workerData, the cancel
 // request it accepts, and the progress, log and result messages it posts back.
 
+import type { DistillationReport } from '../distill/distillation-report.ts';
 import type { EvaluationJob, EvaluationReport } from './evaluate-model.ts';
 import type { StepReport } from './trainer.ts';
 import type { TrainingJob } from './training-settings.ts';
@@ -16,6 +17,7 @@ export interface ModelExportTarget {
 
 export type MlWorkerJob =
   | { kind: 'pretrain'; training: TrainingJob; export: ModelExportTarget }
+  | { kind: 'distill'; training: TrainingJob & Required<Pick<TrainingJob, 'distillation'>>; export: ModelExportTarget }
   | { kind: 'evaluate'; evaluation: EvaluationJob };
 
 export interface PretrainOutcome {
@@ -26,8 +28,13 @@ export interface PretrainOutcome {
   vocabSize: number;
 }
 
+export interface DistillOutcome extends PretrainOutcome {
+  report: DistillationReport;
+}
+
 export interface MlJobResults {
   pretrain: PretrainOutcome;
+  distill: DistillOutcome;
   evaluate: EvaluationReport;
 }
 

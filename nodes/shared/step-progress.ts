@@ -1,4 +1,4 @@
-// Turns the trainer's per-step reports into node progress: at most one update per interval, but always the
+// Turns the trainer's per-step reports (pretrain and distill) into node progress: at most one update per interval, but always the
 // evaluation steps (they carry train/val loss for the charts) and the last step.
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
 import type { TrainingStepReport } from '../services/training-service.ts';
@@ -9,12 +9,15 @@ export function stepProgress(report: TrainingStepReport): NodeProgress {
   const metrics: Record<string, number> = { loss: report.loss, lr: report.learningRate, tokensPerSec: report.tokensPerSec, gradNorm: report.gradNorm };
   if (report.trainLoss !== undefined) metrics.trainLoss = report.trainLoss;
   if (report.valLoss !== undefined) metrics.valLoss = report.valLoss;
+  if (report.kdLoss !== undefined) metrics.kdLoss = report.kdLoss;
+  if (report.ceLoss !== undefined) metrics.ceLoss = report.ceLoss;
   const validation = report.valLoss === undefined ? '' : ` · val ${report.valLoss.toFixed(4)}`;
+  const parts = report.kdLoss === undefined || report.ceLoss === undefined ? '' : ` (kd ${report.kdLoss.toFixed(4)} · ce ${report.ceLoss.toFixed(4)})`;
   return {
     fraction: report.step / report.maxSteps,
     step: report.step,
     etaMs: report.etaMs,
-    message: `step ${report.step}/${report.maxSteps} · loss ${report.loss.toFixed(4)}${validation} · ${Math.round(report.tokensPerSec)} tok/s`,
+    message: `step ${report.step}/${report.maxSteps} · loss ${report.loss.toFixed(4)}${parts}${validation} · ${Math.round(report.tokensPerSec)} tok/s`,
     metrics,
   };
 }

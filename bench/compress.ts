@@ -1,9 +1,12 @@
-// `npm run bench:quantize`: trains a char model on tinyshakespeare briefly, quantizes it to int8 and int4 and prints
-// size, perplexity increase and decode speed against the float32 decoder; then times one 1×K·K×N decode matmul.
+// `npm run bench:compress`: trains a char model (the teacher) on tinyshakespeare briefly, quantizes it to int8 and int4
+// (size, perplexity increase and decode speed against the float32 decoder), then trains a 4/4/128 student for the
+// same number of steps twice — distilled from the teacher and from scratch — and prints both val losses and the
+// teacher's on the same windows. Last, it times one 1×K·K×N decode matmul.
 //
-// Flags: --layers 6 --heads 6 --embd 384 --block 256 (the 10.7M model), --steps N (default 300), --batch N (8),
-// --threads N (training threads, default 2), --quick (4/4/128, block 64, 300 steps), --eval-windows N (32),
-// --decode-tokens N (128), --matmul K,N (1024,4096; "none" skips the kernel table).
+// Flags: --layers 6 --heads 6 --embd 384 --block 256 (the 10.7M teacher), --steps N (teacher steps, default 300),
+// --batch N (8), --threads N (training threads, default 2), --quick (a 4/4/128 teacher, block 64), --eval-windows N
+// (32), --decode-tokens N (128), --matmul K,N (1024,4096; "none" skips the kernel table), --student-steps N (500),
+// --student-block N (64), --skip-distill, --skip-quantize. `npm run bench:quantize` is --skip-distill.
 // Decode speed is batch 1, one intra-op thread, median of three runs of each decoder, interleaved.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +24,10 @@ import { createModelSession } from '../engine/ml/runtime/session.ts';
 import { createRandom } from '../engine/ml/tensor/random.ts';
 import { writeCharTokensArtifact } from '../engine/ml/train/testing/char-tokens.ts';
 import { shakespeareExcerpt, TINY_SETTINGS } from '../engine/ml/train/testing/tiny-settings.ts';
-import { trainGpt2 } from '../engine/ml/train/trainer.ts';
+import { trainGpt2, type TrainingResult } from '../engine/ml/train/trainer.ts';
+import type { TrainingJob } from '../engine/ml/train/training-settings.ts';
+import { distillationReport } from '../engine/ml/distill/distillation-report.ts';
+import type { DistillationJob } from '../engine/ml/distill/distillation-setup.ts';
 
 const SCHEMES: { label: string; settings: ModelQuantizationSettings; targets: string }[] = [
   { label: 'int8 (block 32)', settings: { scheme: 'int8', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, targets: '≤ 30% · ≤ 1% · ≥ 1.3×' },
@@ -35,6 +41,8 @@ function parseFlags() {
       steps: { type: 'string', default: '300' }, batch: { type: 'string', default: '8' }, threads: { type: 'string', default: '2' },
       quick: { type: 'boolean', default: false }, 'eval-windows': { type: 'string', default: '32' }, 'decode-tokens': { type: 'string', default: '128' },
       matmul: { type: 'string', default: '1024,4096' },
+      'student-steps': { type: 'string', default: '500' }, 'student-block': { type: 'string', default: '64' },
+      'skip-distill': { type: 'boolean', default: false }, 'skip-quantize': { type: 'boolean', default: false },
     },
   });
   const count = (text: string | undefined, fallback: number, flag: string): number => {
@@ -55,12 +63,23 @@ function parseFlags() {
     evalWindows: count(values['eval-windows'], 32, 'eval-windows'),
     decodeTokens: count(values['decode-tokens'], 128, 'decode-tokens'),
     matmul,
+    studentSteps: count(values['student-steps'], 500, 'student-steps'),
+    studentBlock: count(values['student-block'], 64, 'student-block'),
+    skipDistill: values['skip-distill'],
+    skipQuantize: values['skip-quantize'],
   };
 }
 
 type Flags = ReturnType<typeof parseFlags>;
 
-async function trainModel(flags: Flags, root: string): Promise<{ modelFolder: string; valShard: string; valLoss: number }> {
+interface TrainedTeacher {
+  modelFolder: string;
+  tokensFolder: string;
+  valShard: string;
+  valLoss: number;
+}
+
+async function trainModel(flags: Flags, root: string): Promise<TrainedTeacher> {
   const tokens = writeCharTokensArtifact(path.join(root, 'tokens'), shakespeareExcerpt(Number.MAX_SAFE_INTEGER));
   const settings = {
     ...TINY_SETTINGS,
@@ -81,7 +100,52 @@ async function trainModel(flags: Flags, root: string): Promise<{ modelFolder: st
   console.log(`trained ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} for ${flags.steps} steps in ${((performance.now() - started) / 1000).toFixed(0)} s; trainer's val loss ${result.metrics.valLoss?.toFixed(4)}`);
   const modelFolder = path.join(root, 'model');
   writeModelFolder(modelFolder, { config: result.config, parameters: result.parameters, tokenizerJsonPath: path.join(tokens.folder, 'tokenizer.json'), tokenizerConfigJsonPath: null, provenance: {} });
-  return { modelFolder, valShard, valLoss: result.metrics.valLoss ?? Number.NaN };
+  return { modelFolder, tokensFolder: tokens.folder, valShard, valLoss: result.metrics.valLoss ?? Number.NaN };
+}
+
+/** Prints the step count every 10 s and at the end, so long runs show they are alive. */
+function progressPrinter(label: string) {
+  let lastLog = 0;
+  return (report: { step: number; maxSteps: number; loss: number; tokensPerSec: number; kdLoss?: number }) => {
+    if (performance.now() - lastLog < 10_000 && report.step !== report.maxSteps) return;
+    lastLog = performance.now();
+    const kd = report.kdLoss === undefined ? '' : `  kd ${report.kdLoss.toFixed(3)}`;
+    console.log(`  ${label} step ${report.step}/${report.maxSteps}  loss ${report.loss.toFixed(3)}${kd}  ${Math.round(report.tokensPerSec)} tok/s`);
+  };
+}
+
+/** The 4/4/128 student trained for the same steps on the same windows, by distillation and from scratch. */
+async function distillTable(flags: Flags, root: string, teacher: TrainedTeacher): Promise<string> {
+  const settings = {
+    ...TINY_SETTINGS,
+    nLayer: 4, nHead: 4, nEmbd: 128, blockSize: flags.studentBlock, batchSize: 12,
+    maxSteps: flags.studentSteps, learningRate: 1e-3, minLearningRate: 1e-4, warmupSteps: Math.min(100, Math.floor(flags.studentSteps / 10)),
+    evalInterval: flags.studentSteps, evalBatches: 20, checkpointInterval: flags.studentSteps * 2, threads: flags.threads,
+  };
+  const job = (name: string): TrainingJob => ({ settings, trainShard: path.join(teacher.tokensFolder, 'train'), valShard: teacher.valShard, checkpointDir: path.join(root, name) });
+  const distillation: DistillationJob = { teacherFolder: teacher.modelFolder, teacherKey: 'bench-teacher', temperature: 2, alpha: 0.5, initFromTeacher: true };
+  const runs: { label: string; result: TrainingResult; seconds: number }[] = [];
+  for (const [label, trainingJob] of [['distilled student', { ...job('distilled'), distillation }], ['scratch student (pretrain)', job('scratch')]] as const) {
+    const started = performance.now();
+    const result = await trainGpt2(trainingJob, { onStep: progressPrinter(label), onLog: (line) => console.log(`  ${label}: ${line}`) });
+    runs.push({ label, result, seconds: (performance.now() - started) / 1000 });
+  }
+  const [distilled, scratch] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  const studentFolder = path.join(root, 'student');
+  writeModelFolder(studentFolder, { config: distilled.result.config, parameters: distilled.result.parameters, tokenizerJsonPath: path.join(teacher.tokensFolder, 'tokenizer.json'), tokenizerConfigJsonPath: null, provenance: {} });
+  const teacherValLoss = distilled.result.metrics.teacherValLoss as number;
+  const report = await distillationReport(teacher.modelFolder, studentFolder, { teacher: teacherValLoss, student: distilled.result.metrics.valLoss as number });
+  const lines = [
+    `Distill: student 4/4/128, block ${flags.studentBlock}, batch 12, ${flags.studentSteps} steps each; T 2, alpha 0.5; val loss on the same ${settings.evalBatches} batches`,
+    '',
+    '| model | parameters | val loss | decode tok/s | train time |',
+    '|---|---|---|---|---|',
+    `| teacher ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} | ${report.teacher.parameters.toLocaleString('en-US')} | ${teacherValLoss.toFixed(4)} | ${report.teacher.decodeTokensPerSec.toFixed(0)} | — |`,
+    ...runs.map(({ label, result, seconds }) => `| ${label} | ${report.student.parameters.toLocaleString('en-US')} | ${(result.metrics.valLoss as number).toFixed(4)} | ${label.startsWith('distilled') ? report.student.decodeTokensPerSec.toFixed(0) : '—'} | ${seconds.toFixed(0)} s |`),
+    '',
+    `distilled − scratch val loss: ${((distilled.result.metrics.valLoss as number) - (scratch.result.metrics.valLoss as number)).toFixed(4)} (target: below 0); the student has ${(100 * report.parameterRatio).toFixed(1)}% of the teacher's parameters and decodes ${report.decodeSpeedup.toFixed(2)}× as fast`,
+  ];
+  return lines.join('\n');
 }
 
 function modelTable(reports: { label: string; targets: string; report: QuantizationReport }[]): string {
@@ -149,17 +213,19 @@ async function timeMatmul(weight: Float32Array, K: number, N: number, bits: Quan
 
 async function main(): Promise<void> {
   const flags = parseFlags();
-  const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-quantize-'));
+  const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-compress-'));
   try {
-    const { modelFolder, valShard } = await trainModel(flags, root);
+    const teacher = await trainModel(flags, root);
+    const { modelFolder, valShard } = teacher;
     const reports: { label: string; targets: string; report: QuantizationReport }[] = [];
-    for (const { label, settings, targets } of SCHEMES) {
+    for (const { label, settings, targets } of flags.skipQuantize ? [] : SCHEMES) {
       const job = { sourceFolder: modelFolder, targetFolder: path.join(root, settings.scheme), settings, provenance: {}, valShard, evalWindows: flags.evalWindows, decodeTokens: flags.decodeTokens };
       reports.push({ label, targets, report: await runQuantizeJob(job, (line) => console.log(`  ${line}`)) });
     }
     const windows = reports[0]?.report.validation;
     console.log(`\nQuantize, ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} char model, ${flags.steps} steps; perplexity on ${windows?.tokensScored ?? 0} val tokens (${windows?.windows ?? 0} windows of ${flags.blockSize})\n`);
-    console.log(modelTable(reports));
+    if (reports.length > 0) console.log(modelTable(reports));
+    if (!flags.skipDistill) console.log(`\n${await distillTable(flags, root, teacher)}`);
     if (flags.matmul !== null) console.log(`\n${await matmulTable(...flags.matmul)}`);
   } finally {
     rmSync(root, { recursive: true, force: true });

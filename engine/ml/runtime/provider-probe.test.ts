@@ -1,0 +1,29 @@
+// The provider probe for real: a child process creates and runs a one-node session. The CPU provider always works;
+// a provider this build lacks and a timeout come back as unavailable with a reason instead of an exception.
+
+import { describe, expect, it } from 'vitest';
+import { conciseOrtError, probeExecutionProvider } from './provider-probe.ts';
+
+describe('probeExecutionProvider', () => {
+  it('finds the CPU provider working', async () => {
+    expect(await probeExecutionProvider('cpu')).toEqual({ available: true });
+  });
+
+  it.runIf(process.platform !== 'win32')('reports a provider this build lacks as unavailable, not as the CPU in disguise', async () => {
+    const result = await probeExecutionProvider('dml');
+    expect(result).toEqual({ available: false, reason: expect.stringMatching(/no available backend found.*dml/) });
+  });
+
+  it('gives up on a probe that does not answer in time', async () => {
+    const result = await probeExecutionProvider('cpu', { timeoutMs: 1 });
+    expect(result).toEqual({ available: false, reason: 'the CPU provider did not start within 1 ms' });
+  });
+});
+
+describe('conciseOrtError', () => {
+  it('keeps the readable part of an ORT assertion message on one line', () => {
+    const raw = '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 lambda adapter_result.status == Success was false.\n Failed to get a WebGPU adapter: No supported adapters';
+    expect(conciseOrtError(raw)).toBe('Failed to get a WebGPU adapter: No supported adapters');
+    expect(conciseOrtError('x'.repeat(500))).toHaveLength(240);
+  });
+});

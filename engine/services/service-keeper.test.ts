@@ -1,0 +1,213 @@
+// Services across engine restarts. End to end through the Engine on one data directory: a pipeline deploys a tiny
+// model behind two endpoints, the user stops one, a new engine brings back the rest (answering over HTTP); a model
+// folder that is gone gives logged errors, never a crash. Then the keeper alone: crashes, failures and order.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeRegistry } from '../../app/nodes/registry.ts';
+import type { NodeRunModule, ServiceHandle } from '../../app/nodes/run-contract.ts';
+import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import type { ServiceInfo } from '../../app/protocol/run-events.ts';
+import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
+import { builtInRunModules } from '../../nodes/runs.ts';
+import { builtInNodeSpecs } from '../../nodes/specs.ts';
+import { Engine } from '../engine.ts';
+import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
+import { postJson } from '../serving/testing/http-helpers.ts';
+import { ServiceRestoreStore } from '../store/service-restore-store.ts';
+import { ServiceKeeper } from './service-keeper.ts';
+import { ServiceRegistry } from './service-registry.ts';
+import { withRecipe, type ServingRecipe } from './serving-recipe.ts';
+
+/** A test-only node that hands a model folder on as a Model artifact, so the pipeline needs no training. */
+const modelFolderSpec = defineNodeSpec({
+  type: 'model-folder',
+  title: 'Model folder',
+  category: 'Data',
+  summary: 'test fixture',
+  docs: 'test fixture',
+  icon: 'box',
+  version: 1,
+  inputs: [],
+  outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'The copied folder.' }],
+  config: z.object({ folder: z.string().default('').describe('A model folder') }),
+});
+const modelFolderRun: NodeRunModule<{ folder: string }> = {
+  type: 'model-folder',
+  run: async (ctx) => {
+    cpSync(ctx.config.folder, ctx.outputDir('model'), { recursive: true });
+    return { outputs: { model: {} } };
+  },
+};
+
+const node = (id: string, type: string, config: Record<string, unknown>) => ({ id, type, typeVersion: 1, config, ui: { position: { x: 0, y: 0 } } });
+const edge = (id: string, from: [string, string], to: [string, string]) => ({ id, from: { node: from[0], port: from[1] }, to: { node: to[0], port: to[1] } });
+
+let fixture: TinyModelFolder;
+let dataDir: string;
+beforeAll(() => {
+  fixture = writeTinyModelFolder();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-restore-'));
+});
+afterAll(() => {
+  fixture.remove();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function openEngine(): Promise<Engine> {
+  const runModules = builtInRunModules();
+  runModules.set('model-folder', modelFolderRun as NodeRunModule);
+  return Engine.open({ dataDir, registry: new NodeRegistry([...builtInNodeSpecs, modelFolderSpec]), runModules });
+}
+
+function pipeline(modelFolder: string) {
+  const endpoint = { port: 0, auth: 'none' };
+  return {
+    format: 'crucible.pipeline',
+    version: 1,
+    name: 'deploy tiny',
+    nodes: [node('model', 'model-folder', { folder: modelFolder }), node('deploy', 'deploy', { name: 'tiny', maxBatchSize: 2 }), node('api', 'api-endpoint', endpoint), node('api2', 'api-endpoint', endpoint)],
+    edges: [edge('e1', ['model', 'model'], ['deploy', 'model']), edge('e2', ['deploy', 'deployment'], ['api', 'deployments']), edge('e3', ['deploy', 'deployment'], ['api2', 'deployments'])],
+  };
+}
+
+async function waitForHealthy(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await fetch(`${url}/health`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${url}/health did not turn 200 within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function completionTokens(url: string): Promise<number> {
+  const response = await postJson(`${url}/v1/completions`, { model: 'tiny', prompt: 'First', max_tokens: 3, logit_bias: { '0': -100 } });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens;
+}
+
+const byNode = (services: ServiceInfo[], id: string) => services.find((service) => service.node === id && service.status === 'running');
+
+describe('services across engine restarts', () => {
+  let runId: string;
+  let modelArtifact: string;
+  let first: ServiceInfo[];
+
+  it('records the services a pipeline starts; a user stop keeps one endpoint down', async () => {
+    const engine = await openEngine();
+    try {
+      expect(await engine.restoreServices(() => undefined)).toEqual([]);
+      ({ runId } = engine.startRun({ pipeline: pipeline(fixture.folder), pipelinePath: null }));
+      const finished = await engine.finished(runId)!;
+      expect(finished.status, JSON.stringify(finished.nodes)).toBe('succeeded');
+      modelArtifact = finished.nodes.model!.artifact!;
+      first = engine.listServices();
+      expect(first.map((service) => service.node).sort()).toEqual(['api', 'api2', 'deploy']);
+      expect(await engine.stopService(byNode(first, 'api2')!.id)).toBe(true);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('brings the running ones back on the next start, under the same run and node, answering over HTTP', async () => {
+    const lines: string[] = [];
+    const engine = await openEngine();
+    try {
+      const restored = await engine.restoreServices((line) => lines.push(line));
+      expect(restored.map((service) => [service.node, service.runId, service.status])).toEqual([
+        ['deploy', runId, 'running'],
+        ['api', runId, 'running'],
+      ]);
+      expect(byNode(engine.listServices(), 'api2'), 'the endpoint the user stopped stays down').toBeUndefined();
+      expect(byNode(restored, 'deploy')!.details?.deploymentId, 'the deployment keeps its id').toBe(byNode(first, 'deploy')!.details?.deploymentId);
+      expect(lines.filter((line) => line.startsWith('restored '))).toHaveLength(2);
+      expect(lines.join('\n')).toContain(`restored deployment "tiny" (node "deploy" of run ${runId})`);
+
+      const url = byNode(restored, 'api')!.url!;
+      await waitForHealthy(url);
+      expect(await completionTokens(url)).toBe(3);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('logs why a service cannot come back when its model folder is gone, and does not try again', async () => {
+    rmSync(modelArtifact, { recursive: true, force: true });
+    const lines: string[] = [];
+    const engine = await openEngine();
+    try {
+      expect(await engine.restoreServices((line) => lines.push(line))).toEqual([]);
+      expect(engine.listServices()).toEqual([]);
+      expect(lines.join('\n')).toMatch(/could not restore deployment "tiny" .*: deployment "tiny": its model folder .* is gone; re-run the pipeline/);
+      expect(lines.join('\n')).toMatch(/could not restore api-endpoint "tiny" .*deployment dep-[0-9a-f]+ is not running/);
+    } finally {
+      await engine.close();
+    }
+    const again: string[] = [];
+    const next = await openEngine();
+    try {
+      expect(await next.restoreServices((line) => again.push(line))).toEqual([]);
+      expect(again).toEqual([]);
+    } finally {
+      await next.close();
+    }
+  });
+});
+
+describe('the service keeper', () => {
+  const deployRecipe = (deploymentId: string): ServingRecipe => ({
+    kind: 'deployment',
+    deploymentId,
+    modelDir: '/models/m',
+    name: 'm',
+    replicas: 1,
+    maxBatchSize: 4,
+    maxQueue: 8,
+    contextLength: 0,
+    defaults: { temperature: 1, topP: 1, topK: 0, maxTokens: 8 },
+    precision: 'float32',
+  });
+  const fakeHandle = (kind: string, exited?: Promise<{ error?: string }>): ServiceHandle => ({ kind, name: 'm', stop: async () => undefined, ...(exited ? { exited } : {}) });
+
+  function engineLike(store: ServiceRestoreStore, restored: ServingRecipe[]) {
+    const lines: string[] = [];
+    let keeper: ServiceKeeper | undefined;
+    const registry = new ServiceRegistry({ onStarted: (service, handle) => keeper?.onStarted(service, handle), onStopped: (event) => keeper?.onEnded(event.service) });
+    const restorer = {
+      restore: async (recipe: unknown) => {
+        if ((recipe as ServingRecipe).kind === 'deployment' && (recipe as { deploymentId: string }).deploymentId === 'dep-bad') throw new Error('the folder is unreadable');
+        restored.push(recipe as ServingRecipe);
+        return withRecipe(fakeHandle((recipe as ServingRecipe).kind), recipe as ServingRecipe);
+      },
+    };
+    keeper = new ServiceKeeper({ store, registry, restorer, dataDir: '/data', log: (line) => lines.push(line), announce: () => undefined });
+    return { registry, keeper, lines };
+  }
+
+  it('brings back what a crashed engine left running, deployments first; failed and stopped services stay down', async () => {
+    const store = ServiceRestoreStore.open({ file: ':memory:' });
+    const crashed = engineLike(store, []);
+    let failLoading: (exit: { error?: string }) => void = () => undefined;
+    const endpoint: ServingRecipe = { kind: 'api-endpoint', config: apiEndpointConfig.parse({ port: 0 }), deploymentIds: ['dep-1'] };
+    crashed.registry.register({ runId: 'r1', node: 'api', handle: withRecipe(fakeHandle('api-endpoint'), endpoint) });
+    crashed.registry.register({ runId: 'r1', node: 'deploy', handle: withRecipe(fakeHandle('deployment'), deployRecipe('dep-1')) });
+    crashed.registry.register({ runId: 'r1', node: 'broken', handle: withRecipe(fakeHandle('deployment', new Promise((resolve) => (failLoading = resolve))), deployRecipe('dep-2')) });
+    const stopped = crashed.registry.register({ runId: 'r1', node: 'stopped', handle: withRecipe(fakeHandle('deployment'), deployRecipe('dep-3')) });
+    crashed.registry.register({ runId: 'r1', node: 'plain', handle: fakeHandle('other') });
+    crashed.registry.register({ runId: 'r1', node: 'bad', handle: withRecipe(fakeHandle('deployment'), deployRecipe('dep-bad')) });
+    failLoading({ error: 'model never loaded' });
+    await crashed.registry.stop(stopped.id);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+
+    const restored: ServingRecipe[] = [];
+    const next = engineLike(store, restored);
+    const result = await next.keeper.restoreAll();
+    expect(restored.map((recipe) => (recipe.kind === 'deployment' ? recipe.deploymentId : recipe.kind))).toEqual(['dep-1', 'api-endpoint']);
+    expect(result.restored.map((service) => service.node)).toEqual(['deploy', 'api']);
+    expect(result.failed).toBe(1);
+    expect(next.lines.find((line) => line.startsWith('could not restore'))).toMatch(/deployment "m" \(node "bad" of run r1\): the folder is unreadable\. It stays stopped\./);
+    expect(store.wanted().map((saved) => saved.node).sort(), 'the restored services are now the wanted ones').toEqual(['api', 'deploy']);
+    store.close();
+  });
+});

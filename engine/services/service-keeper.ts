@@ -1,0 +1,104 @@
+// Keeps deployments and API endpoints across engine restarts: records each one a long-lived engine starts, forgets
+// it once a user stops it or it fails, and on the next engine start brings back the ones still wanted.
+import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
+import type { ServiceInfo } from '../../app/protocol/run-events.ts';
+import type { RestorableService, ServiceRestoreStore } from '../store/service-restore-store.ts';
+import type { ServiceRegistry } from './service-registry.ts';
+import type { EngineServingService } from './serving-service.ts';
+import { recipeOf } from './serving-recipe.ts';
+
+type ServiceRestorer = Pick<EngineServingService, 'restore'>;
+
+export interface ServiceKeeperOptions {
+  store: ServiceRestoreStore;
+  registry: ServiceRegistry;
+  /** Starts services again from their recipes; undefined when the engine has no serving service. */
+  restorer: ServiceRestorer | undefined;
+  dataDir: string;
+  /** One line per restored service, and the restored services' own log lines. */
+  log: (line: string) => void;
+  /** Announces a restored service, as its run's `service.started` event. */
+  announce: (service: ServiceInfo) => void;
+}
+
+export class ServiceKeeper {
+  readonly #options: ServiceKeeperOptions;
+
+  constructor(options: ServiceKeeperOptions) {
+    this.#options = options;
+  }
+
+  /** Records a started service that has a recipe, so a restarted engine brings it back. */
+  onStarted(service: ServiceInfo, handle: ServiceHandle): void {
+    const recipe = recipeOf(handle);
+    if (recipe === undefined) return;
+    const { id: serviceId, runId, node, kind, name } = service;
+    this.#write(`record service ${serviceId}`, () => this.#options.store.recordStarted({ serviceId, runId, node, kind, name, recipe }));
+  }
+
+  /** A service ended while the engine kept running (stopped by a user, or failed): it stays down after a restart. */
+  onEnded(service: ServiceInfo): void {
+    const end = service.status === 'failed' ? { state: 'failed' as const, note: String(service.details?.error ?? 'failed') } : { state: 'stopped' as const };
+    this.#write(`record the end of service ${service.id}`, () => this.#options.store.recordEnded(service.id, end));
+  }
+
+  /** Brings back every wanted service, deployments before the endpoints that serve them. Never throws. */
+  async restoreAll(): Promise<{ restored: ServiceInfo[]; failed: number }> {
+    const wanted = this.#wanted();
+    const ordered = [...wanted.filter((saved) => saved.kind === 'deployment'), ...wanted.filter((saved) => saved.kind !== 'deployment')];
+    const restored: ServiceInfo[] = [];
+    for (const saved of ordered) {
+      const service = await this.#restore(saved);
+      if (service) restored.push(service);
+    }
+    return { restored, failed: ordered.length - restored.length };
+  }
+
+  async #restore(saved: RestorableService): Promise<ServiceInfo | undefined> {
+    const { store, registry, restorer, dataDir, log, announce } = this.#options;
+    const what = `${saved.kind} "${saved.name}" (node "${saved.node}" of run ${saved.runId})`;
+    let service: ServiceInfo;
+    try {
+      if (!restorer) throw new Error('this engine has no serving service to start it with');
+      const handle = await restorer.restore(saved.recipe, { dataDir, log: (line) => log(`[${saved.node}] ${line}`) });
+      service = registry.register({ runId: saved.runId, node: saved.node, handle });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#write(`record the failed restore of ${saved.serviceId}`, () => store.recordEnded(saved.serviceId, { state: 'failed', note: `not restored: ${reason}` }));
+      log(`could not restore ${what}: ${reason}. It stays stopped.`);
+      return undefined;
+    }
+    this.#write(`record the restore of ${saved.serviceId}`, () => store.recordEnded(saved.serviceId, { state: 'restored', asServiceId: service.id }));
+    announce(service);
+    log(`restored ${what} as ${service.id}${service.url ? ` at ${service.url}` : ''}`);
+    return service;
+  }
+
+  #wanted(): RestorableService[] {
+    try {
+      return this.#options.store.wanted();
+    } catch (error) {
+      this.#options.log(`service restore: could not read the services to restore: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+  }
+
+  close(): void {
+    this.#options.store.close();
+  }
+
+  /** Store trouble is logged, never thrown: it must not stop a service from running or the engine from starting. */
+  #write(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.#options.log(`service restore: could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** The serving member of an engine's node services, if it can restore services. */
+export function restorerIn(nodeServices: unknown): ServiceRestorer | undefined {
+  const serving = (nodeServices as { serving?: Partial<ServiceRestorer> } | null | undefined)?.serving;
+  return typeof serving?.restore === 'function' ? (serving as ServiceRestorer) : undefined;
+}

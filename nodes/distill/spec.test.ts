@@ -1,0 +1,53 @@
+// The distill node's graph rules: teacher and student tokens must descend from one tokenizer node (traced through
+// pretrain, distill and quantize), and the student's config fields default as the issue specifies.
+import { describe, expect, it } from 'vitest';
+import { validate } from '../../app/graph/validate.ts';
+import { pipelineSchema, type Pipeline } from '../../app/pipeline/schema.ts';
+import { builtInRegistry } from '../specs.ts';
+import { distillConfig } from './spec.ts';
+
+type EdgeDef = [from: string, fromPort: string, to: string, toPort: string];
+
+function pipeline(nodes: [id: string, type: string][], edges: EdgeDef[]): Pipeline {
+  return pipelineSchema.parse({
+    format: 'crucible.pipeline',
+    version: 1,
+    name: 'distill lineage',
+    nodes: nodes.map(([id, type]) => ({ id, type, typeVersion: 1, config: type === 'dataset' ? { sources: [{ path: 'a.txt' }] } : {} })),
+    edges: edges.map(([from, fromPort, to, toPort], index) => ({ id: `e${index}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } })),
+  });
+}
+
+const NODES: [string, string][] = [['data', 'dataset'], ['tokA', 'tokenizer'], ['tokB', 'tokenizer'], ['teacher', 'pretrain'], ['q', 'quantize'], ['student', 'distill']];
+const UPSTREAM: EdgeDef[] = [['data', 'corpus', 'tokA', 'corpus'], ['data', 'corpus', 'tokB', 'corpus'], ['tokA', 'tokens', 'teacher', 'tokens'], ['teacher', 'model', 'q', 'model']];
+
+describe('distill tokenizer lineage', () => {
+  it('accepts a teacher and tokens from the same tokenizer, through a quantize in between', () => {
+    const graph = pipeline(NODES, [...UPSTREAM, ['q', 'model', 'student', 'teacher'], ['tokA', 'tokens', 'student', 'tokens']]);
+    expect(validate(graph, builtInRegistry())).toEqual([]);
+  });
+
+  it('refuses tokens from another tokenizer node, naming both', () => {
+    const graph = pipeline(NODES, [...UPSTREAM, ['q', 'model', 'student', 'teacher'], ['tokB', 'tokens', 'student', 'tokens']]);
+    expect(validate(graph, builtInRegistry())).toEqual([
+      {
+        node: 'student',
+        port: 'tokens',
+        code: 'tokenizer_mismatch',
+        message: '"teacher" comes from tokenizer "tokA" but "tokens" comes from tokenizer "tokB"; they must share the tokenizer, so connect both to "tokA"',
+      },
+    ]);
+  });
+
+  it('stays quiet while an input is unconnected (that is a missing input, reported once)', () => {
+    const graph = pipeline(NODES, [...UPSTREAM, ['tokB', 'tokens', 'student', 'tokens']]);
+    expect(validate(graph, builtInRegistry()).map((problem) => problem.code)).toEqual(['required_input_missing']);
+  });
+});
+
+describe('distill config', () => {
+  it("defaults to the DistilGPT2 recipe with the teacher's context", () => {
+    expect(distillConfig.parse({})).toMatchObject({ nLayer: 4, nHead: 4, nEmbd: 128, temperature: 2, alpha: 0.5, initFromTeacher: true, dropout: 0, bias: true });
+    expect(distillConfig.parse({}).blockSize).toBeUndefined();
+  });
+});
