@@ -1,11 +1,12 @@
 // The studio end to end, in a real browser against `crucible studio`: drag nodes from the palette, connect them,
 // see a refused connection's reason, undo and redo, configure a tiny run in the inspector, run it to completion
-// with per-node states and a loss chart, and save, reload and reopen the same graph. Screenshots go to
-// test-output/. Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
+// with per-node states and a loss chart, save, reload and reopen the same graph, then deploy the model behind an
+// API endpoint, see it healthy, create a key and chat with it in the playground. Screenshots go to test-output/.
+// Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../engine-process.ts';
 import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
@@ -41,11 +42,36 @@ async function saveByShortcut(page: Page): Promise<string> {
   return readFileSync(await (await download).path(), 'utf8');
 }
 
-async function screenshot(page: Page, name: string, selector: string): Promise<string> {
+async function anyVisible(locator: Locator): Promise<boolean> {
+  for (const match of await locator.all()) if (await match.isVisible()) return true;
+  return false;
+}
+
+/** Saves a screenshot of `selector` after checking that something matching each of `expectedVisible` is visible in it. */
+async function screenshot(page: Page, name: string, selector: string, expectedVisible: string[]): Promise<string> {
+  const region = page.locator(selector);
+  for (const inside of expectedVisible) expect(await anyVisible(region.locator(inside)), `${inside} visible in ${selector}`).toBe(true);
   const file = path.join(OUTPUT_DIR, name);
-  await page.locator(selector).screenshot({ path: file });
+  await region.screenshot({ path: file });
   expect(statSync(file).size).toBeGreaterThan(1000);
   return file;
+}
+
+/** Waits until the element stops moving (a layout and the fit-view animation after it), so a screenshot is sharp. */
+async function waitUntilStill(locator: Locator): Promise<void> {
+  let last = '';
+  await expect
+    .poll(async () => {
+      const now = JSON.stringify(await locator.boundingBox());
+      const still = now === last;
+      last = now;
+      return still;
+    }, { interval: 150 })
+    .toBe(true);
+}
+
+async function showServingTab(page: Page, tab: 'endpoints' | 'keys' | 'usage' | 'playground'): Promise<void> {
+  await page.locator(`[data-serving-tab="${tab}"]`).click();
 }
 
 describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
@@ -91,7 +117,7 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(3);
     await page.keyboard.press('Control+Shift+z');
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(4);
-    await screenshot(page, 'studio-canvas.png', '.workspace');
+    await screenshot(page, 'studio-canvas.png', '.workspace', ['.react-flow__node[data-id="pretrain"]', '.react-flow__edge-path', '.react-flow__minimap']);
   }, 90_000);
 
   it('runs a tiny config set in the inspector to completion, with node states and a loss chart', async () => {
@@ -112,10 +138,7 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     const lossChart = page.locator('.metric-chart[data-metric="train loss"]');
     await lossChart.waitFor();
     expect(Number(await lossChart.getAttribute('data-points'))).toBeGreaterThan(0);
-    await screenshot(page, 'studio-run-panel.png', '.run-panel');
-    await page.getByRole('tab', { name: 'Serving' }).click();
-    await page.locator('.serving').waitFor();
-    await screenshot(page, 'studio-serving-panel.png', '.run-panel');
+    await screenshot(page, 'studio-run-panel.png', '.run-panel', ['.metric-chart[data-metric="train loss"] canvas', '.run-caption .badge-succeeded']);
   }, RUN_TIMEOUT_MS + 60_000);
 
   it('saves, reloads, reopens the file and gets the same graph', async () => {
@@ -133,4 +156,60 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(4);
     expect(await saveByShortcut(page)).toBe(saved);
   }, 60_000);
+
+  it('deploys the model behind an API endpoint, shows it healthy, creates a key and streams a chat reply', async () => {
+    await dropFromPalette(page, 'deploy', { x: 40, y: 420 });
+    await dropFromPalette(page, 'api-endpoint', { x: 330, y: 420 });
+    await connect(page, ['pretrain', 'model'], ['deploy', 'model']);
+    await connect(page, ['deploy', 'deployment'], ['api-endpoint', 'deployments']);
+    await setField(page, 'deploy', 'device', 'cpu');
+    await setField(page, 'api-endpoint', 'port', '0');
+    // The endpoint is another origin than this page: its cors list must allow the page for the health light and chat.
+    await setField(page, 'api-endpoint', 'cors', new URL(page.url()).origin);
+    await expect(page.locator('.node-problems').count()).resolves.toBe(0);
+
+    await page.locator('[data-command="run.run"]').click();
+    await page.locator('.run-caption .badge-succeeded').waitFor({ timeout: RUN_TIMEOUT_MS });
+    expect(await node(page, 'pretrain').locator('.badge').textContent()).toBe('cached');
+    await page.getByRole('tab', { name: 'Serving' }).click();
+    const endpoint = page.locator('.service[data-kind="api-endpoint"]');
+    await page.locator('.service[data-kind="api-endpoint"][data-health="ok"]').waitFor({ timeout: 30_000 });
+    expect(await endpoint.locator('.service-url code').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    await endpoint.locator('.snippet summary', { hasText: 'curl' }).click();
+    expect(await endpoint.locator('.snippet pre').first().textContent()).toContain('"crucible-model"');
+    await screenshot(page, 'studio-serving-panel.png', '.run-panel', ['.service[data-kind="api-endpoint"] .health-ok', '.snippet pre']);
+
+    await showServingTab(page, 'keys');
+    await page.locator('[data-key-field="name"] input').fill('e2e-app');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    expect(await page.locator('.created-key [data-secret]').textContent()).toMatch(/^sk-/);
+    await page.getByRole('button', { name: 'Use in playground' }).click();
+
+    await page.getByLabel('max_tokens').fill('8');
+    await page.getByLabel('Message').fill('Hi');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('.stream-status [data-finish]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.stream-status [role="alert"]').count()).toBe(0);
+    expect((await page.locator('.chat-log [data-role="assistant"] .chat-text').textContent())!.length).toBeGreaterThan(0);
+    await screenshot(page, 'studio-playground.png', '.run-panel', ['.chat-log [data-role="assistant"]', '.playground-settings']);
+
+    // The usage log is written in short batches: ask again until the request shows.
+    await expect
+      .poll(
+        async () => {
+          await showServingTab(page, 'usage');
+          return page.locator('.usage-table tr', { hasText: 'e2e-app' }).count();
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(1);
+    await page.getByRole('radio', { name: 'tokens per day' }).click();
+    await screenshot(page, 'studio-usage.png', '.run-panel', ['.usage-chart canvas', '.usage-table']);
+
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Shift+L');
+    await waitUntilStill(node(page, 'api-endpoint'));
+    await screenshot(page, 'studio-pipeline.png', '.workspace', ['.react-flow__node[data-id="api-endpoint"] .badge-succeeded', '.react-flow__node[data-id="pretrain"] .badge-cached']);
+    await screenshot(page, 'studio-window.png', '.studio', ['.palette', '.react-flow__node[data-id="deploy"]', '.usage-table']);
+  }, RUN_TIMEOUT_MS + 60_000);
 });

@@ -15,6 +15,7 @@ import {
   type StartRunResponse,
   type ValidateResponse,
 } from '../../../app/protocol/engine-api.ts';
+import type { ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
 import { openReconnectingStream, type StreamStatus } from './reconnecting-stream.ts';
 
 export interface EngineConnection {
@@ -45,12 +46,25 @@ export interface EngineApi {
   runLogs(runId: string): Promise<LogLine[]>;
   artifacts(): Promise<ArtifactsResponse>;
   services(): Promise<ServicesResponse>;
+  listApiKeys(): Promise<ApiKeyInfo[]>;
+  /** The answer holds the secret; the engine never shows it again. */
+  createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey>;
+  revokeApiKey(name: string): Promise<ApiKeyInfo>;
+  usage(query?: UsageQuery): Promise<UsageReport>;
   /** The engine-wide event stream, reconnecting after drops; returns a stop function. */
   streamEvents(onMessage: (message: unknown) => void, onStatus: (status: StreamStatus, detail?: string) => void): () => void;
 }
 
 export function pathFor(route: string, params: Record<string, string> = {}): string {
   return route.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
+/** `?a=1&b=2` from the parameters that are set, or '' when none is. */
+export function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
 }
 
 export function createEngineClient(connection: EngineConnection, fetchImpl: typeof fetch = (...args) => fetch(...args)): EngineApi {
@@ -83,11 +97,15 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
     cancelRun: async (runId) => {
       await call('POST', pathFor(ROUTES.cancelRun, { runId }), {});
     },
-    listRuns: (limit = 50) => call('GET', `${ROUTES.runs}?limit=${limit}`),
+    listRuns: (limit = 50) => call('GET', `${ROUTES.runs}${queryString({ limit })}`),
     getRun: (runId) => call('GET', pathFor(ROUTES.run, { runId })),
     runLogs: (runId) => call('GET', `${pathFor(ROUTES.runLogs, { runId })}?limit=10000`),
     artifacts: () => call('GET', ROUTES.artifacts),
     services: () => call('GET', ROUTES.services),
+    listApiKeys: () => call('GET', ROUTES.apiKeys),
+    createApiKey: (request) => call('POST', ROUTES.apiKeys, request),
+    revokeApiKey: (name) => call('POST', pathFor(ROUTES.revokeApiKey, { keyName: name }), {}),
+    usage: (query = {}) => call('GET', `${ROUTES.usage}${queryString({ key: query.key, since: query.since, until: query.until })}`),
     streamEvents: (onMessage, onStatus) =>
       openReconnectingStream({
         open: (signal) => fetchImpl(url(ROUTES.events), { headers: { ...headers, accept: 'text/event-stream' }, signal }),

@@ -1,59 +1,56 @@
-// The serving panel: running deployments and API endpoints from the engine, each with its URL, a health light and
-// copyable client snippets. Keys, usage and the chat playground need the serving API, which is not in this build.
-import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
+// The serving panel: running endpoints with health and snippets, API keys, usage with cost, and the playground, as
+// sub-tabs. While it is open, every running endpoint's /health is asked again every few seconds.
+import { useEffect } from 'react';
 import { useStudio } from '../store/store-context.tsx';
-import { servingSnippets } from './snippets.ts';
+import type { ServingTab } from '../store/serving-state.ts';
+import { EndpointsView } from './EndpointsView.tsx';
+import { KeysView } from './KeysView.tsx';
+import { PlaygroundView } from './PlaygroundView.tsx';
+import { UsageView } from './UsageView.tsx';
 
-function modelOf(service: ServiceInfo): string {
-  const models = service.details?.models;
-  if (Array.isArray(models) && typeof models[0] === 'string') return models[0];
-  const model = service.details?.model;
-  return typeof model === 'string' ? model : service.name;
-}
+const HEALTH_POLL_MS = 5_000;
 
-function ServiceCard({ service }: { service: ServiceInfo }) {
-  const snippets = service.url && service.kind !== 'deploy' ? servingSnippets({ url: service.url, model: modelOf(service) }) : [];
-  return (
-    <article className="service" data-service={service.id}>
-      <header>
-        <span className={`health health-${service.status}`} title={`status: ${service.status}`} aria-label={`status ${service.status}`} />
-        <strong>{service.name}</strong>
-        <span className="muted">
-          {service.kind} from node <code>{service.node}</code>, run <code>{service.runId}</code>
-        </span>
-      </header>
-      {service.url && (
-        <p>
-          <a href={service.url} target="_blank" rel="noreferrer noopener">
-            {service.url}
-          </a>
-        </p>
-      )}
-      {snippets.map((snippet) => (
-        <details key={snippet.id}>
-          <summary>
-            {snippet.label}{' '}
-            <button type="button" onClick={() => void navigator.clipboard?.writeText(snippet.code)}>
-              copy
-            </button>
-          </summary>
-          <pre>{snippet.code}</pre>
-        </details>
-      ))}
-    </article>
-  );
+const SERVING_TABS: { id: ServingTab; label: string }[] = [
+  { id: 'endpoints', label: 'Endpoints' },
+  { id: 'keys', label: 'API keys' },
+  { id: 'usage', label: 'Usage' },
+  { id: 'playground', label: 'Playground' },
+];
+
+function ServingTabBody({ tab }: { tab: ServingTab }) {
+  if (tab === 'keys') return <KeysView />;
+  if (tab === 'usage') return <UsageView />;
+  if (tab === 'playground') return <PlaygroundView />;
+  return <EndpointsView />;
 }
 
 export function ServingPanel() {
-  const services = useStudio((state) => state.services);
-  const refreshServices = useStudio((state) => state.refreshServices);
+  const tab = useStudio((state) => state.servingTab);
+  const showServingTab = useStudio((state) => state.showServingTab);
+  const openServingPanel = useStudio((state) => state.openServingPanel);
+  const pollHealth = useStudio((state) => state.pollHealth);
+  const serviceCount = useStudio((state) => state.services.length);
+
+  useEffect(() => {
+    openServingPanel();
+    const timer = setInterval(() => void pollHealth(), HEALTH_POLL_MS);
+    return () => clearInterval(timer);
+  }, [openServingPanel, pollHealth]);
+
+  useEffect(() => {
+    void pollHealth();
+  }, [serviceCount, pollHealth]);
+
   return (
     <div className="serving">
-      <button type="button" onClick={() => void refreshServices()}>
-        Refresh
-      </button>
-      {services.length === 0 ? <p className="muted">No services. Run a pipeline with a Deploy or API endpoint node to start one.</p> : services.map((service) => <ServiceCard key={service.id} service={service} />)}
-      <p className="muted serving-later">API keys, usage and the chat playground are not available in this build yet.</p>
+      <nav className="serving-tabs" role="tablist" aria-label="Serving">
+        {SERVING_TABS.map((candidate) => (
+          <button key={candidate.id} type="button" role="tab" aria-selected={tab === candidate.id} data-serving-tab={candidate.id} onClick={() => showServingTab(candidate.id)}>
+            {candidate.label}
+          </button>
+        ))}
+      </nav>
+      <ServingTabBody tab={tab} />
     </div>
   );
 }

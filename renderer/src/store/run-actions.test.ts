@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunDetail, StartRunRequest } from '../../../app/protocol/engine-api.ts';
 import type { RunEvent } from '../../../app/protocol/run-events.ts';
 import { EngineRequestError, type EngineApi } from '../api/engine-client.ts';
+import { fakeEngineApi } from './fake-engine.ts';
 import { createTestStore } from './test-store.ts';
 
 const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z`;
@@ -13,7 +14,7 @@ function fakeEngine(overrides: Partial<EngineApi> = {}) {
   const started: StartRunRequest[] = [];
   const cancelled: string[] = [];
   let deliver: (message: unknown) => void = () => undefined;
-  const engine: EngineApi = {
+  const engine: EngineApi = fakeEngineApi({
     nodeTypes: async () => [],
     validate: async () => ({ valid: true, problems: [], pipeline: null }),
     startRun: async (request) => {
@@ -34,7 +35,7 @@ function fakeEngine(overrides: Partial<EngineApi> = {}) {
       return () => undefined;
     },
     ...overrides,
-  };
+  });
   return { engine, started, cancelled, send: (message: unknown) => deliver(message) };
 }
 

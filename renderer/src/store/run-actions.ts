@@ -1,15 +1,13 @@
 // Store actions that talk to the engine: the live event stream (with reconnect), Run / Run to selected / Stop,
 // run history and reopening past runs, and the list of services. The fold of events into state is run/run-view.ts.
-import { formatProblem } from '../../../app/graph/problems.ts';
 import type { RunEvent, ServiceInfo } from '../../../app/protocol/run-events.ts';
-import { EngineRequestError } from '../api/engine-client.ts';
+import type { EngineApi } from '../api/engine-client.ts';
 import { applyRunEvent, runViewFromDetail, runViewFromSnapshot, seriesFromPoints, type RunSnapshotWire } from '../run/run-view.ts';
+import { describeEngineError, withEngine as callEngine } from './engine-call.ts';
 import type { GetState, SetState } from './slice-tools.ts';
 import type { RunSlice } from './studio-state.ts';
 
 type RunActions = Omit<RunSlice, 'engine' | 'connection' | 'connectionDetail' | 'runs' | 'shownRunId' | 'runHistory' | 'services' | 'logNode'>;
-
-const PROBLEMS_SHOWN = 3;
 
 type EngineMessage =
   | { type: 'snapshot'; runs: RunSnapshotWire[]; services: ServiceInfo[] }
@@ -20,34 +18,13 @@ function isEngineMessage(message: unknown): message is EngineMessage {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';
 }
 
-export function describeEngineError(error: unknown): string {
-  if (error instanceof EngineRequestError && error.problems.length > 0) {
-    const shown = error.problems.slice(0, PROBLEMS_SHOWN).map(formatProblem).join('; ');
-    const more = error.problems.length > PROBLEMS_SHOWN ? ` (and ${error.problems.length - PROBLEMS_SHOWN} more)` : '';
-    return `${error.message}: ${shown}${more}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 function upsertService(services: readonly ServiceInfo[], service: ServiceInfo): ServiceInfo[] {
   const others = services.filter((existing) => existing.id !== service.id);
   return [...others, service];
 }
 
 export function createRunActions(set: SetState, get: GetState): RunActions {
-  const withEngine = async <T>(what: string, call: (engine: NonNullable<RunSlice['engine']>) => Promise<T>): Promise<T | null> => {
-    const { engine, notify } = get();
-    if (!engine) {
-      notify('error', `Cannot ${what}: not connected to an engine. Run "crucible studio" and open the link it prints`);
-      return null;
-    }
-    try {
-      return await call(engine);
-    } catch (error) {
-      notify('error', `Cannot ${what}: ${describeEngineError(error)}`);
-      return null;
-    }
-  };
+  const withEngine = <T>(what: string, call: (engine: EngineApi) => Promise<T>) => callEngine(get, what, call);
 
   /** After a reconnect, charts may have missed points: the engine's stored series fills them in. */
   const refillSeries = async (runId: string) => {

@@ -14,6 +14,7 @@ import type { CompatibleChoice } from '../graph/compatible.ts';
 import type { ConfigPath } from '../graph/config-path.ts';
 import type { Subgraph } from '../graph/subgraph.ts';
 import type { History } from './history.ts';
+import type { PlaygroundSlice, ServingSlice } from './serving-state.ts';
 import type { RunView } from '../run/run-view.ts';
 
 export interface XY {
@@ -149,4 +150,4 @@ export interface UiSlice {
   toggleBottomPanel(): void;
 }
 
-export type StudioState = EditorSlice & RunSlice & UiSlice;
+export type StudioState = EditorSlice & RunSlice & UiSlice & ServingSlice & PlaygroundSlice;

@@ -4,11 +4,15 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import type { NodeRegistry } from '../../../app/nodes/registry.ts';
 import { emptyPipeline } from '../../../app/pipeline/schema.ts';
+import { createEndpointClient } from '../serving/endpoint-client.ts';
+import { EMPTY_KEY_DRAFT } from '../serving/key-draft.ts';
 import { createDocumentActions } from './document-actions.ts';
 import { createGraphActions } from './graph-actions.ts';
 import { emptyHistory } from './history.ts';
+import { createPlaygroundActions, INITIAL_PLAYGROUND } from './playground-actions.ts';
 import { createRunActions } from './run-actions.ts';
 import { createSelectionActions } from './selection-actions.ts';
+import { createServingActions, defaultUsageSince } from './serving-actions.ts';
 import type { StudioState } from './studio-state.ts';
 import { createUiActions } from './ui-actions.ts';
 
@@ -17,12 +21,17 @@ export interface StudioDeps {
   /** The node-type catalogue to start with; the engine's replaces it once connected. */
   catalogue: NodeTypeInfo[];
   theme?: 'light' | 'dark';
+  /** How the page calls served endpoints (health, playground); the browser's fetch by default. */
+  endpointFetch?: typeof fetch;
+  /** This page's origin, named when an endpoint refuses it (CORS); the page's own by default. */
+  pageOrigin?: string | null;
 }
 
 export type StudioStore = StoreApi<StudioState>;
 
 export function createStudioStore(deps: StudioDeps): StudioStore {
   const doc = emptyPipeline();
+  const pageOrigin = deps.pageOrigin !== undefined ? deps.pageOrigin : (globalThis.location?.origin ?? null);
   return createStore<StudioState>()((set, get) => ({
     registry: deps.registry,
     catalogue: deps.catalogue,
@@ -61,5 +70,20 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     bottomTab: 'timeline',
     bottomOpen: false,
     ...createUiActions(set, get),
+
+    endpointClient: createEndpointClient({ fetch: deps.endpointFetch ?? ((...args) => fetch(...args)), pageOrigin }),
+    pageOrigin,
+    servingTab: 'endpoints',
+    health: {},
+    apiKeys: [],
+    keyDraft: EMPTY_KEY_DRAFT,
+    keyDraftProblem: null,
+    createdKey: null,
+    usage: null,
+    usageFilter: { key: '', since: defaultUsageSince() },
+    usageMetric: 'cost',
+    ...createServingActions(set, get),
+    playground: INITIAL_PLAYGROUND,
+    ...createPlaygroundActions(set, get),
   }));
 }

@@ -1,0 +1,39 @@
+// The engine client's key and usage calls: the routes and methods of app/protocol/engine-api.ts, the token on
+// every request, query parameters only when set, and the engine's error code kept.
+import { describe, expect, it } from 'vitest';
+import { TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
+import { scriptedFetch } from '../serving/sse-fixtures.ts';
+import { createEngineClient, queryString } from './engine-client.ts';
+
+describe('queryString', () => {
+  it('keeps only the parameters that are set', () => {
+    expect(queryString({ key: 'app', since: undefined, until: '' })).toBe('?key=app');
+    expect(queryString({})).toBe('');
+  });
+});
+
+describe('keys and usage calls', () => {
+  it('lists, creates and revokes keys and reads usage through the engine routes', async () => {
+    const { fetch, requests } = scriptedFetch((request) => Response.json(request.url.includes('usage') ? { rows: [], totals: {} } : [], { status: request.method === 'POST' ? 201 : 200 }));
+    const client = createEngineClient({ baseUrl: 'http://127.0.0.1:4000', token: 'tok' }, fetch);
+    await client.listApiKeys();
+    await client.createApiKey({ name: 'app', rpm: 5 });
+    await client.revokeApiKey('my.key');
+    await client.usage({ key: 'app', since: '2026-03-01' });
+    await client.usage();
+    expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'GET http://127.0.0.1:4000/api/keys',
+      'POST http://127.0.0.1:4000/api/keys',
+      'POST http://127.0.0.1:4000/api/keys/my.key/revoke',
+      'GET http://127.0.0.1:4000/api/usage?key=app&since=2026-03-01',
+      'GET http://127.0.0.1:4000/api/usage',
+    ]);
+    expect(requests[1]!.body).toEqual({ name: 'app', rpm: 5 });
+    expect(requests.every((request) => request.headers[TOKEN_HEADER] === 'tok')).toBe(true);
+  });
+
+  it('keeps the engine’s code when a key name is taken', async () => {
+    const { fetch } = scriptedFetch(() => Response.json({ error: { code: 'key_name_taken', message: 'an active API key is already named "app"' } }, { status: 409 }));
+    await expect(createEngineClient({ baseUrl: '', token: 't' }, fetch).createApiKey({ name: 'app' })).rejects.toMatchObject({ status: 409, code: 'key_name_taken' });
+  });
+});

@@ -1,0 +1,55 @@
+// @vitest-environment jsdom
+// The keys view in a DOM: typing the form reaches the store, a created key's secret shows once with a copy button
+// and disappears for good when dismissed, and a form problem shows beside the form.
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeEngineApi } from '../store/fake-engine.ts';
+import { StudioStoreProvider } from '../store/store-context.tsx';
+import { createTestStore } from '../store/test-store.ts';
+import { KeysView } from './KeysView.tsx';
+
+afterEach(cleanup);
+
+function renderKeys() {
+  const store = createTestStore();
+  store.getState().attachEngine(
+    fakeEngineApi({
+      createApiKey: async (request) => ({
+        key: 'sk-only-once-9f3a',
+        info: { id: 'k1', name: request.name, hint: 'sk-…9f3a', models: null, rpm: null, tpm: null, concurrency: null, budget: null, period: null, expiresAt: null, createdAt: '2026-03-01T00:00:00Z', revokedAt: null, status: 'active' },
+      }),
+    }),
+  );
+  const view = render(
+    <StudioStoreProvider store={store}>
+      <KeysView />
+    </StudioStoreProvider>,
+  );
+  const input = (field: string) => view.container.querySelector<HTMLInputElement>(`[data-key-field="${field}"] input, [data-key-field="${field}"] select`)!;
+  return { store, view, input };
+}
+
+describe('KeysView', () => {
+  it('shows a new key’s secret once, with a copy button, and lists the key by its hint', async () => {
+    const { view, input } = renderKeys();
+    fireEvent.change(input('name'), { target: { value: 'web-app' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
+    const banner = await screen.findByRole('alert');
+    expect(banner.textContent).toContain('sk-only-once-9f3a');
+    expect(banner.textContent).toContain('will not be shown again');
+    expect(screen.getByRole('button', { name: 'copy' })).toBeTruthy();
+    expect(view.container.querySelector('[data-key-name="web-app"]')!.textContent).toContain('sk-…9f3a');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Done' }));
+    await waitFor(() => expect(view.container.textContent).not.toContain('sk-only-once-9f3a'));
+  });
+
+  it('says what is wrong with the form before sending it', async () => {
+    const { view, input } = renderKeys();
+    fireEvent.change(input('name'), { target: { value: 'x' } });
+    fireEvent.change(input('budget'), { target: { value: '3' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
+    await waitFor(() => expect(view.container.querySelector('.field-error')?.textContent).toContain('budget and period go together'));
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+});

@@ -1,0 +1,135 @@
+// API keys: a form to create one with its models, rate limits, budget and expiry; the new secret shown once with a
+// copy button; and the list of keys with their limits, status and a revoke button.
+import type { ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
+import { useStudio } from '../store/store-context.tsx';
+import { CopyButton } from './CopyButton.tsx';
+import type { KeyDraft } from './key-draft.ts';
+
+type TextField = Exclude<keyof KeyDraft, 'period'>;
+
+const DRAFT_FIELDS: { field: TextField; label: string; placeholder: string; type?: string }[] = [
+  { field: 'name', label: 'name', placeholder: 'my-app' },
+  { field: 'models', label: 'models', placeholder: 'all models' },
+  { field: 'rpm', label: 'requests/min', placeholder: 'endpoint default', type: 'number' },
+  { field: 'tpm', label: 'tokens/min', placeholder: 'endpoint default', type: 'number' },
+  { field: 'concurrency', label: 'concurrent', placeholder: 'endpoint default', type: 'number' },
+  { field: 'budget', label: 'budget', placeholder: 'none', type: 'number' },
+  { field: 'expiresAt', label: 'expires', placeholder: 'never (2026-12-31)' },
+];
+
+function CreatedKeyBanner() {
+  const created = useStudio((state) => state.createdKey);
+  const dismiss = useStudio((state) => state.dismissCreatedKey);
+  const tryKeyInPlayground = useStudio((state) => state.tryKeyInPlayground);
+  if (!created) return null;
+  return (
+    <div className="created-key" role="alert">
+      <p>
+        Key <strong>{created.info.name}</strong> created. Copy it now: it will not be shown again.
+      </p>
+      <code className="secret" data-secret>
+        {created.key}
+      </code>{' '}
+      <CopyButton text={created.key} /> <button type="button" onClick={() => tryKeyInPlayground(created.key)}>Use in playground</button>{' '}
+      <button type="button" onClick={dismiss}>
+        Done
+      </button>
+    </div>
+  );
+}
+
+function KeyForm() {
+  const draft = useStudio((state) => state.keyDraft);
+  const problem = useStudio((state) => state.keyDraftProblem);
+  const setKeyDraft = useStudio((state) => state.setKeyDraft);
+  const createApiKey = useStudio((state) => state.createApiKey);
+  return (
+    <form
+      className="key-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void createApiKey();
+      }}
+    >
+      {DRAFT_FIELDS.map(({ field, label, placeholder, type }) => (
+        <label key={field} data-key-field={field}>
+          <span>{label}</span>
+          <input type={type ?? 'text'} min={type ? 0 : undefined} value={draft[field]} placeholder={placeholder} onChange={(event) => setKeyDraft({ [field]: event.target.value })} />
+        </label>
+      ))}
+      <label data-key-field="period">
+        <span>per</span>
+        <select value={draft.period} onChange={(event) => setKeyDraft({ period: event.target.value as KeyDraft['period'] })}>
+          <option value="">—</option>
+          <option value="day">day</option>
+          <option value="month">month</option>
+        </select>
+      </label>
+      <button type="submit">Create key</button>
+      {problem && <p className="field-error">{problem}</p>}
+    </form>
+  );
+}
+
+const limitText = (value: number | null) => (value === null ? 'default' : value === 0 ? 'none' : String(value));
+
+function KeyRow({ apiKey }: { apiKey: ApiKeyInfo }) {
+  const revokeApiKey = useStudio((state) => state.revokeApiKey);
+  return (
+    <tr data-key-name={apiKey.name}>
+      <td>{apiKey.name}</td>
+      <td>
+        <code>{apiKey.hint}</code>
+      </td>
+      <td>{apiKey.models?.join(', ') ?? 'all'}</td>
+      <td>
+        {limitText(apiKey.rpm)} / {limitText(apiKey.tpm)} / {limitText(apiKey.concurrency)}
+      </td>
+      <td>{apiKey.budget === null ? '—' : `${apiKey.budget} per ${apiKey.period}`}</td>
+      <td>{apiKey.expiresAt ? new Date(apiKey.expiresAt).toLocaleString() : 'never'}</td>
+      <td>
+        <span className={`badge key-${apiKey.status}`}>{apiKey.status}</span>
+      </td>
+      <td>
+        {apiKey.status === 'active' && (
+          <button type="button" onClick={() => void revokeApiKey(apiKey.name)}>
+            Revoke
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function KeysView() {
+  const keys = useStudio((state) => state.apiKeys);
+  return (
+    <div className="keys">
+      <CreatedKeyBanner />
+      <KeyForm />
+      {keys.length === 0 ? (
+        <p className="muted">No API keys yet. Endpoints with auth "keys" answer 401 until you create one.</p>
+      ) : (
+        <table className="key-list">
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>key</th>
+              <th>models</th>
+              <th>rpm / tpm / concurrent</th>
+              <th>budget</th>
+              <th>expires</th>
+              <th>status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((apiKey) => (
+              <KeyRow key={apiKey.id} apiKey={apiKey} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+// An EngineApi for store tests: empty lists by default, a clear rejection for any call a test did not fake, and
+// overrides for the calls under test.
+import type { EngineApi } from '../api/engine-client.ts';
+
+function notFaked(name: string) {
+  return () => Promise.reject(new Error(`fake engine: ${name} is not faked in this test`));
+}
+
+export function fakeEngineApi(overrides: Partial<EngineApi> = {}): EngineApi {
+  return {
+    nodeTypes: async () => [],
+    validate: notFaked('validate'),
+    startRun: notFaked('startRun'),
+    cancelRun: notFaked('cancelRun'),
+    listRuns: async () => [],
+    getRun: notFaked('getRun'),
+    runLogs: async () => [],
+    artifacts: async () => [],
+    services: async () => [],
+    listApiKeys: async () => [],
+    createApiKey: notFaked('createApiKey'),
+    revokeApiKey: notFaked('revokeApiKey'),
+    usage: notFaked('usage'),
+    streamEvents: () => () => undefined,
+    ...overrides,
+  };
+}

@@ -1,0 +1,126 @@
+// Store actions of the serving panel: the health light of each running endpoint (its /health), API keys through the
+// engine (the secret kept only until dismissed), usage reports, and letting this page's origin call an endpoint.
+import { valueAt } from '../graph/config-path.ts';
+import { callableEndpoints } from '../serving/served-endpoints.ts';
+import { EMPTY_KEY_DRAFT, keyRequestFromDraft } from '../serving/key-draft.ts';
+import { withEngine } from './engine-call.ts';
+import type { ServingSlice } from './serving-state.ts';
+import type { GetState, SetState } from './slice-tools.ts';
+
+type ServingActions = Pick<
+  ServingSlice,
+  | 'showServingTab'
+  | 'openServingPanel'
+  | 'pollHealth'
+  | 'refreshEndpoints'
+  | 'refreshApiKeys'
+  | 'setKeyDraft'
+  | 'createApiKey'
+  | 'revokeApiKey'
+  | 'dismissCreatedKey'
+  | 'refreshUsage'
+  | 'setUsageFilter'
+  | 'setUsageMetric'
+  | 'allowPageOrigin'
+>;
+
+const USAGE_DAYS_DEFAULT = 30;
+
+/** The first day of the default usage window, YYYY-MM-DD (UTC, as the engine's days are). */
+export function defaultUsageSince(today: Date = new Date()): string {
+  return new Date(today.getTime() - (USAGE_DAYS_DEFAULT - 1) * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function createServingActions(set: SetState, get: GetState): ServingActions {
+  return {
+    showServingTab(tab) {
+      set({ servingTab: tab });
+      if (tab === 'keys' || tab === 'playground') void get().refreshApiKeys();
+      if (tab === 'usage') void get().refreshUsage();
+      if (tab === 'endpoints') void get().pollHealth();
+    },
+
+    openServingPanel() {
+      get().showServingTab(get().servingTab);
+    },
+
+    async pollHealth() {
+      const { services, endpointClient } = get();
+      const endpoints = callableEndpoints(services);
+      const answers = await Promise.all(endpoints.map(async (service) => [service.id, await endpointClient.health(service.url)] as const));
+      // Only services still listed keep a light; a stopped one's last answer would mislead.
+      const listed = new Set(get().services.map((service) => service.id));
+      const health = Object.fromEntries(Object.entries(get().health).filter(([id]) => listed.has(id)));
+      for (const [id, answer] of answers) if (listed.has(id)) health[id] = answer;
+      set({ health });
+    },
+
+    async refreshEndpoints() {
+      await get().refreshServices();
+      await get().pollHealth();
+    },
+
+    async refreshApiKeys() {
+      const engine = get().engine;
+      if (!engine) return;
+      const keys = await engine.listApiKeys().catch(() => null);
+      if (keys) set({ apiKeys: keys });
+    },
+
+    setKeyDraft(patch) {
+      set({ keyDraft: { ...get().keyDraft, ...patch }, keyDraftProblem: null });
+    },
+
+    async createApiKey() {
+      const checked = keyRequestFromDraft(get().keyDraft);
+      if (!checked.ok) {
+        set({ keyDraftProblem: checked.message });
+        return null;
+      }
+      const created = await withEngine(get, `create the API key "${checked.request.name}"`, (engine) => engine.createApiKey(checked.request));
+      if (!created) return null;
+      set({ createdKey: created, keyDraft: EMPTY_KEY_DRAFT, keyDraftProblem: null, apiKeys: [...get().apiKeys.filter((key) => key.name !== created.info.name), created.info] });
+      return created;
+    },
+
+    async revokeApiKey(name) {
+      const revoked = await withEngine(get, `revoke the API key "${name}"`, (engine) => engine.revokeApiKey(name));
+      if (!revoked) return;
+      set({ apiKeys: get().apiKeys.map((key) => (key.id === revoked.id ? revoked : key)) });
+      get().notify('info', `API key "${name}" revoked: requests with it now get 401`);
+    },
+
+    dismissCreatedKey() {
+      set({ createdKey: null });
+    },
+
+    async refreshUsage() {
+      const { key, since } = get().usageFilter;
+      const report = await withEngine(get, 'load the usage report', (engine) => engine.usage({ key: key || undefined, since: since || undefined }));
+      if (report) set({ usage: report });
+    },
+
+    setUsageFilter(patch) {
+      set({ usageFilter: { ...get().usageFilter, ...patch } });
+      void get().refreshUsage();
+    },
+
+    setUsageMetric(metric) {
+      set({ usageMetric: metric });
+    },
+
+    allowPageOrigin(serviceId) {
+      const { services, doc, pageOrigin, notify, setConfigField } = get();
+      const service = services.find((candidate) => candidate.id === serviceId);
+      const node = service ? doc.nodes.find((candidate) => candidate.id === service.node && candidate.type === 'api-endpoint') : undefined;
+      if (!service || !node || !pageOrigin) {
+        notify('error', `Cannot allow this page's origin: no api-endpoint node "${service?.node ?? serviceId}" in the open pipeline; open the pipeline that started the endpoint, or add the origin to its "cors" list by hand`);
+        return;
+      }
+      const cors = valueAt(node.config, ['cors']);
+      const listed = Array.isArray(cors) ? cors.filter((origin): origin is string => typeof origin === 'string') : [];
+      if (!listed.includes(pageOrigin)) setConfigField(node.id, ['cors'], [...listed, pageOrigin]);
+      notify('info', `"${pageOrigin}" is in the "cors" list of node "${node.id}"; run the pipeline again to restart the endpoint with it`);
+    },
+  };
+}
