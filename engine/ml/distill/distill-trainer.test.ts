@@ -101,6 +101,13 @@ describe('distillation in the trainer', () => {
     expect(logs.join('\n')).toMatch(/starts with the teacher's embeddings, final LayerNorm and blocks 0/);
   });
 
+  it('warns when the student is not smaller than the teacher', async () => {
+    const logs: string[] = [];
+    const { error } = await train(jobFor({ ...STUDENT, nLayer: 2, nEmbd: 32, maxSteps: 1 }, 'same-size'), { logs });
+    expect(error).toBeUndefined();
+    expect(logs.join('\n')).toMatch(/warning: the student \([\d,]+ parameters\) is not smaller than the teacher/);
+  });
+
   it('refuses tokens made by another tokenizer, even one with the same vocabulary size', async () => {
     const otherText = text.replaceAll('e', '#');
     const otherTokens = writeCharTokensArtifact(path.join(root, 'other-tokens'), otherText);
