@@ -39,7 +39,8 @@ Commands:
   usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json]
                                 API usage per day, key and model
   serve MODEL_DIR               Serve a model folder over an OpenAI-compatible API
-      [--name ID] [--host H] [--port P] [--auth keys|none]
+      [--name ID] [--device auto|cpu|cuda|dml|coreml|webgpu]
+      [--host H] [--port P] [--auth keys|none]
 
 Options for every command:
   --data-dir DIR                Where artifacts and run history live (or CRUCIBLE_DATA_DIR)

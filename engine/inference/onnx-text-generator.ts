@@ -26,6 +26,8 @@ export interface OnnxTextGeneratorOptions {
 
 export class OnnxTextGenerator implements TextGenerator {
   readonly modelId: string;
+  /** Where every replica's decoder session runs. */
+  readonly device: ComputeDevice;
   readonly contextLength: number;
   readonly vocabularySize: number;
   readonly chatTemplate?: string;
@@ -39,6 +41,7 @@ export class OnnxTextGenerator implements TextGenerator {
   constructor(options: OnnxTextGeneratorOptions) {
     const model = readServableModel(options.modelDir, options.precision);
     this.modelId = options.modelId;
+    this.device = options.device ?? 'cpu';
     this.contextLength = model.config.blockSize;
     this.vocabularySize = model.config.vocabSize;
     this.#tokenizer = model.tokenizer;
@@ -53,7 +56,7 @@ export class OnnxTextGenerator implements TextGenerator {
       eosTokenId: model.eosTokenId,
       maxBatchSize: options.maxBatchSize ?? 16,
       intraOpThreads: options.threadsPerReplica ?? 1,
-      device: options.device ?? 'cpu',
+      device: this.device,
     };
     this.replicas = Array.from({ length: options.replicas ?? 1 }, (_, index) => new InferenceReplica({ workerData, log, label: `${options.modelId}#${index}` }));
   }

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
+import type { ServingDevice } from '../../nodes/services/serving-service.ts';
 import { createServingService, type LiveDeployment } from './serving-service.ts';
 
 export interface ServeModelFolderOptions {
@@ -18,6 +19,8 @@ export interface ServeModelFolderOptions {
 export interface ServedModelFolder {
   url: string;
   model: string;
+  /** Where the workers run, after resolving the deploy config's `device`. */
+  device: ServingDevice;
   live: LiveDeployment;
   /** Resolves once the workers have the model loaded (until then /health answers 503 "loading"). */
   ready: Promise<void>;
@@ -35,6 +38,7 @@ export async function serveModelFolder(options: ServeModelFolderOptions): Promis
     return {
       url: started.url,
       model: deployment.model,
+      device: deployment.device,
       live,
       ready: live.generator.whenReady(),
       stop: async () => {

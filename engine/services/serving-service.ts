@@ -3,8 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
-import type { DeployRequest, EndpointRequest, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/services/serving-service.ts';
+import type { DeployRequest, EndpointRequest, RequestedServingDevice, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/services/serving-service.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
+import { DEVICE_TITLES, type ComputeDevice } from '../ml/runtime/compute-device.ts';
+import { resolveDevice, type DeviceEnvironment } from '../ml/train/device.ts';
 import { Deployment } from '../serving/deployment.ts';
 import { createOpenAiServer } from '../serving/openai-server.ts';
 import { ServingStore } from '../serving/store/serving-store.ts';
@@ -22,30 +24,49 @@ export interface EngineServingService extends ServingService {
    * Starts again the service a stored recipe (serving-recipe.ts) describes, after an engine restart: a deployment
    * keeps its id, so endpoints restored after it find it. Rejects with a message saying what is wrong.
    */
-  restore(recipe: unknown, options: { dataDir: string; log: (line: string) => void }): Promise<ServiceHandle>;
+  restore(recipe: unknown, options: RestoreOptions): Promise<ServiceHandle>;
 }
 
-export function createServingService(): EngineServingService {
+export interface RestoreOptions {
+  dataDir: string;
+  log: DeployRequest['log'];
+}
+
+export interface ServingServiceOptions {
+  /** The machine deploy requests resolve their device on; this one when left out (tests play others). */
+  deviceEnvironment?: DeviceEnvironment;
+}
+
+/** What a deployment needs besides its request: the live map it joins and how devices resolve. */
+interface DeployContext {
+  deployments: Map<string, LiveDeployment>;
+  deviceEnvironment: DeviceEnvironment | undefined;
+}
+
+export function createServingService(options: ServingServiceOptions = {}): EngineServingService {
   const deployments = new Map<string, LiveDeployment>();
+  const context: DeployContext = { deployments, deviceEnvironment: options.deviceEnvironment };
   return {
     deployments,
-    deploy: async (request) => deploy(request, deployments),
+    deploy: async (request) => deploy(request, context),
     startEndpoint: async (request) => startEndpoint(request, deployments),
-    restore: async (recipe, options) => restore(recipe, options, deployments),
+    restore: async (recipe, restoreOptions) => restore(recipe, restoreOptions, context),
   };
 }
 
-async function restore(stored: unknown, { dataDir, log }: { dataDir: string; log: (line: string) => void }, deployments: Map<string, LiveDeployment>): Promise<ServiceHandle> {
+async function restore(stored: unknown, { dataDir, log }: RestoreOptions, context: DeployContext): Promise<ServiceHandle> {
   const parsed = servingRecipe.safeParse(stored);
   if (!parsed.success) throw new Error(`the stored service recipe is not valid (${parsed.error.issues[0]?.message ?? 'unknown shape'}); re-run the pipeline`);
   const recipe = parsed.data;
-  if (recipe.kind === 'api-endpoint') return (await startEndpoint({ config: recipe.config, deploymentIds: recipe.deploymentIds, dataDir, log }, deployments)).service;
+  if (recipe.kind === 'api-endpoint') return (await startEndpoint({ config: recipe.config, deploymentIds: recipe.deploymentIds, dataDir, log }, context.deployments)).service;
   if (!existsSync(recipe.modelDir)) throw new Error(`deployment "${recipe.name}": its model folder ${recipe.modelDir} is gone; re-run the pipeline to deploy a model again`);
-  if (deployments.has(recipe.deploymentId)) throw new Error(`deployment "${recipe.name}": ${recipe.deploymentId} is already running`);
-  return deploy({ ...recipe, log }, deployments, recipe.deploymentId).service;
+  if (context.deployments.has(recipe.deploymentId)) throw new Error(`deployment "${recipe.name}": ${recipe.deploymentId} is already running`);
+  return (await deploy({ ...recipe, log }, context, recipe.deploymentId)).service;
 }
 
-function deploy(request: DeployRequest, deployments: Map<string, LiveDeployment>, deploymentId = `dep-${randomBytes(5).toString('hex')}`): StartedDeployment {
+async function deploy(request: DeployRequest, { deployments, deviceEnvironment }: DeployContext, deploymentId = `dep-${randomBytes(5).toString('hex')}`): Promise<StartedDeployment> {
+  const requestedDevice = request.device ?? 'cpu';
+  const device = await announceDevice(request, requestedDevice, deviceEnvironment);
   const generator = new OnnxTextGenerator({
     modelDir: request.modelDir,
     modelId: request.name,
@@ -53,13 +74,14 @@ function deploy(request: DeployRequest, deployments: Map<string, LiveDeployment>
     maxBatchSize: request.maxBatchSize,
     precision: request.precision,
     threadsPerReplica: request.threadsPerReplica ?? 1,
+    device,
     log: request.log,
   });
   const deployment = new Deployment({ generator, maxBatchSize: request.maxBatchSize * request.replicas, maxQueue: request.maxQueue, contextLength: request.contextLength, defaults: request.defaults });
   deployments.set(deploymentId, { deployment, generator });
   const loaded: Promise<{ error: string } | undefined> = generator.whenReady().then(
     () => {
-      request.log(`deployment "${request.name}": model loaded in ${request.replicas} worker(s)`);
+      request.log(`deployment "${request.name}": model loaded in ${request.replicas} worker(s) on ${onDevice(device)}`);
       return undefined;
     },
     (error: Error) => {
@@ -70,7 +92,7 @@ function deploy(request: DeployRequest, deployments: Map<string, LiveDeployment>
   const service: ServiceHandle = {
     kind: 'deployment',
     name: request.name,
-    details: { deploymentId, modelDir: request.modelDir, replicas: request.replicas, maxBatchSize: request.maxBatchSize, precision: request.precision },
+    details: { deploymentId, modelDir: request.modelDir, replicas: request.replicas, maxBatchSize: request.maxBatchSize, precision: request.precision, device, requestedDevice },
     // Only a model that never loads ends the service by itself; crashed workers restart inside it.
     exited: loaded.then((failure) => failure ?? new Promise<never>(() => undefined)),
     stop: async () => {
@@ -78,12 +100,26 @@ function deploy(request: DeployRequest, deployments: Map<string, LiveDeployment>
       await generator.close();
     },
   };
-  return { deploymentId, model: request.name, contextLength: deployment.contextLength, service: withRecipe(service, deploymentRecipeOf(request, deploymentId)) };
+  const recipe = deploymentRecipeOf({ ...request, device: requestedDevice }, deploymentId);
+  return { deploymentId, model: request.name, contextLength: deployment.contextLength, device, service: withRecipe(service, recipe) };
 }
 
-function deploymentRecipeOf(request: DeployRequest, deploymentId: string): DeploymentRecipe {
-  const { modelDir, name, replicas, maxBatchSize, maxQueue, contextLength, defaults, precision, threadsPerReplica } = request;
-  const recipe: DeploymentRecipe = { kind: 'deployment', deploymentId, modelDir, name, replicas, maxBatchSize, maxQueue, contextLength, defaults, precision };
+/** Resolves the device every replica runs on, saying in the deployment's log what was chosen or why it fell back. */
+async function announceDevice(request: DeployRequest, requested: RequestedServingDevice, environment: DeviceEnvironment | undefined): Promise<ComputeDevice> {
+  const { device, notice, level } = await resolveDevice(requested, environment);
+  if (notice !== null) request.log(`deployment "${request.name}": ${notice}`, level);
+  return device;
+}
+
+/** "the CPU", "CUDA": how log lines name a device. */
+function onDevice(device: ComputeDevice): string {
+  return device === 'cpu' ? 'the CPU' : DEVICE_TITLES[device];
+}
+
+/** Keeps the requested device, not the resolved one, so a restore resolves it again on whatever the machine has then. */
+function deploymentRecipeOf(request: DeployRequest & { device: RequestedServingDevice }, deploymentId: string): DeploymentRecipe {
+  const { modelDir, name, replicas, maxBatchSize, maxQueue, contextLength, defaults, precision, threadsPerReplica, device } = request;
+  const recipe: DeploymentRecipe = { kind: 'deployment', deploymentId, modelDir, name, replicas, maxBatchSize, maxQueue, contextLength, defaults, precision, device };
   if (threadsPerReplica !== undefined) recipe.threadsPerReplica = threadsPerReplica;
   return recipe;
 }

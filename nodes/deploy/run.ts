@@ -24,9 +24,6 @@ async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
   const serving = requireService(ctx, 'serving', 'deploy');
   const model = ctx.input('model');
   const { config } = ctx;
-  if (config.device !== 'auto' && config.device !== 'cpu') {
-    ctx.log(`deploy node "${ctx.nodeId}": device "${config.device}" is not available to the inference runtime yet; serving on the CPU`, 'warn');
-  }
   const precision = precisionOf(model);
   const started = await serving.deploy({
     modelDir: model.path,
@@ -37,9 +34,10 @@ async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
     contextLength: config.contextLength,
     defaults: config.defaults,
     precision,
-    log: (line) => ctx.log(line),
+    device: config.device,
+    log: (line, level) => ctx.log(line, level),
   });
-  const meta = { deploymentId: started.deploymentId, model: started.model, contextLength: started.contextLength, precision, modelKey: model.key };
+  const meta = { deploymentId: started.deploymentId, model: started.model, contextLength: started.contextLength, precision, device: started.device, modelKey: model.key };
   await writeFile(path.join(ctx.outputDir('deployment'), DEPLOYMENT_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   return { outputs: { deployment: { meta } }, service: started.service };
 }

@@ -2,7 +2,14 @@
 // inference workers as a deployment, and serve deployments over an OpenAI-compatible API. Types only.
 import type { z } from 'zod';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
+import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { apiEndpointConfig } from '../api-endpoint/spec.ts';
+import type { deviceField } from '../shared/fields.ts';
+
+/** The device a deploy node asks for; the engine resolves it (`auto` or a missing GPU end on a device it has). */
+export type RequestedServingDevice = z.output<typeof deviceField>;
+/** The device a deployment's workers really run on. */
+export type ServingDevice = Exclude<RequestedServingDevice, 'auto'>;
 
 /** Which ONNX decoder of the model folder to load: onnx/model.onnx, model_q4.onnx or model_int8.onnx. */
 export type DecoderPrecision = 'float32' | 'q4' | 'int8';
@@ -22,7 +29,10 @@ export interface DeployRequest {
   precision: DecoderPrecision;
   /** ORT intra-op threads per worker; 1 when left out, so replicas do not fight over cores. */
   threadsPerReplica?: number;
-  log: (line: string) => void;
+  /** Where every replica runs its decoder; the CPU when left out. */
+  device?: RequestedServingDevice;
+  /** 'warn' marks a line the user should act on, e.g. a requested GPU that is missing. */
+  log: (line: string, level?: LogLevel) => void;
 }
 
 export interface StartedDeployment {
@@ -30,6 +40,8 @@ export interface StartedDeployment {
   deploymentId: string;
   model: string;
   contextLength: number;
+  /** The device the workers load the model on, after resolving the request's `device`. */
+  device: ServingDevice;
   /** Stops the workers. The deployment answers "loading" until its workers have the model in. */
   service: ServiceHandle;
 }

@@ -1,5 +1,5 @@
-// `crucible serve MODEL_DIR` through runCli: flags become the deploy and endpoint configs, it announces the URL
-// once the model is loaded, serves with auth "none" on loopback, and stops on Ctrl-C; bad flags are usage errors.
+// `crucible serve MODEL_DIR` through runCli: flags become the deploy and endpoint configs, it announces the device and
+// URL once the model is loaded, serves with auth "none" on loopback, and stops on Ctrl-C; bad flags are usage errors.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +41,10 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_00
 
 describe('crucible serve', () => {
   it('serves a model folder until interrupted', async () => {
-    const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--port', '0', '--auth', 'none']);
+    const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--device', 'cpu', '--port', '0', '--auth', 'none']);
     await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
+    expect(cli.output.out).toContain('Serving "cli-model" on CPU at http://127.0.0.1:');
+    expect(cli.output.err).toContain('deployment "cli-model": model loaded in 1 worker(s) on the CPU');
     const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
     const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data.map((model) => model.id)).toEqual(['cli-model']);
@@ -56,6 +58,9 @@ describe('crucible serve', () => {
     const offLoopback = startCli(['serve', fixture.folder, '--host', '0.0.0.0', '--auth', 'none']);
     expect(await offLoopback.code).toBe(EXIT.usage);
     expect(offLoopback.output.err).toContain('only allowed on a loopback host');
+    const badDevice = startCli(['serve', fixture.folder, '--device', 'tpu']);
+    expect(await badDevice.code).toBe(EXIT.usage);
+    expect(badDevice.output.err).toMatch(/--device: .*"cuda"/);
     const badPort = startCli(['serve', fixture.folder, '--port', 'eighty']);
     expect(await badPort.code).toBe(EXIT.usage);
     expect(badPort.output.err).toContain('--port');

@@ -1,16 +1,18 @@
-// `crucible serve MODEL_DIR [--name ID] [--host H] [--port P] [--auth keys|none]`: a deploy node plus an
-// api-endpoint node for one model folder, without a pipeline; serves until Ctrl-C.
+// `crucible serve MODEL_DIR [--name ID] [--device D] [--host H] [--port P] [--auth keys|none]`: a deploy node plus
+// an api-endpoint node for one model folder, without a pipeline; serves until Ctrl-C.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { apiEndpointConfig, apiEndpointSpec } from '../../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../../nodes/deploy/spec.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
+import { DEVICE_TITLES } from '../../ml/runtime/compute-device.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
 const OPTIONS = {
   name: { type: 'string' },
+  device: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   auth: { type: 'string' },
@@ -21,7 +23,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('serve needs one MODEL_DIR: a model folder with config.json, tokenizer.json and onnx/model.onnx');
   const modelDir = path.resolve(io.cwd, positionals[0]!);
-  const deploy = parseOrExplain(deployConfig, { name: values.name ?? defaultModelName(modelDir) }, { name: '--name' });
+  const deploy = parseOrExplain(deployConfig, { name: values.name ?? defaultModelName(modelDir), device: values.device }, { name: '--name', device: '--device' });
   const endpointInput = { host: values.host, port: values.port === undefined ? undefined : Number(values.port), auth: values.auth };
   const endpoint = parseOrExplain(apiEndpointConfig, endpointInput, { host: '--host', port: '--port', auth: '--auth' });
   const problems = apiEndpointSpec.checkConfig?.(endpoint) ?? [];
@@ -47,7 +49,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT.failed;
   }
   if (outcome === 'ready') {
-    io.stdout.write(`Serving "${served.model}" at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
+    io.stdout.write(`Serving "${served.model}" on ${DEVICE_TITLES[served.device]} at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
     if (endpoint.auth === 'keys') io.stdout.write('Requests need an API key: create one with `crucible keys create --name NAME`.\n');
     await stopped;
   }

@@ -1,0 +1,159 @@
+// Deployments run on the device the deploy node asks for: the request is resolved on an injected machine, the result
+// reaches every replica's worker, shows in the service's details and the artifact, and a restore resolves it again.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
+import type { LogLevel } from '../../app/protocol/run-events.ts';
+import type { DeployRequest } from '../../nodes/services/serving-service.ts';
+import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
+import { ortBinaryFolder } from '../ml/runtime/provider-probe.ts';
+import { CUDA_PROVIDER_LIBRARIES, type DeviceEnvironment } from '../ml/train/device.ts';
+import { recipeOf } from './serving-recipe.ts';
+import { createServingService, type EngineServingService } from './serving-service.ts';
+
+let fixture: TinyModelFolder;
+let root: string;
+const running: ServiceHandle[] = [];
+
+beforeAll(() => {
+  fixture = writeTinyModelFolder();
+  root = mkdtempSync(path.join(tmpdir(), 'crucible-serving-device-'));
+});
+afterAll(async () => {
+  await Promise.all(running.map((service) => service.stop()));
+  fixture.remove();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A Linux x64 machine with or without the CUDA provider installed; no other GPU provider starts there. */
+function linuxMachine({ cudaInstalled }: { cudaInstalled: boolean }): DeviceEnvironment {
+  return {
+    platform: 'linux',
+    arch: 'x64',
+    ortBinaryFolder: '/ort/bin',
+    fileExists: () => cudaInstalled,
+    probe: async (device) => (device === 'cuda' && cudaInstalled ? { available: true } : { available: false, reason: 'no adapter here' }),
+  };
+}
+
+/** A machine whose GPU providers must never be consulted: asking for the CPU resolves without probing. */
+const machineThatMustNotProbe: DeviceEnvironment = {
+  ...linuxMachine({ cudaInstalled: false }),
+  fileExists: () => {
+    throw new Error('the CPU needs no provider library check');
+  },
+  probe: () => Promise.reject(new Error('the CPU needs no probe')),
+};
+
+interface LoggedLine {
+  line: string;
+  level: LogLevel | undefined;
+}
+
+async function deployTinyModel(serving: EngineServingService, request: Partial<DeployRequest>) {
+  const logged: LoggedLine[] = [];
+  const started = await serving.deploy({
+    modelDir: fixture.folder,
+    name: 'tiny',
+    replicas: 1,
+    maxBatchSize: 2,
+    maxQueue: 4,
+    contextLength: 0,
+    defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 },
+    precision: 'float32',
+    log: (line, level) => logged.push({ line, level }),
+    ...request,
+  });
+  running.push(started.service);
+  return { started, service: started.service, logged, live: serving.deployments.get(started.deploymentId)! };
+}
+
+async function stopService(service: ServiceHandle): Promise<void> {
+  running.splice(running.indexOf(service), 1);
+  await service.stop();
+}
+
+const cudaReallyInstalled = CUDA_PROVIDER_LIBRARIES.every((name) => existsSync(path.join(ortBinaryFolder(), name)));
+
+describe('the device a deployment runs on', () => {
+  it('serves on the CPU when asked, without probing any GPU or warning', async () => {
+    const serving = createServingService({ deviceEnvironment: machineThatMustNotProbe });
+    const { started, service, logged, live } = await deployTinyModel(serving, { device: 'cpu' });
+    expect(live.generator.device).toBe('cpu');
+    expect(started.device).toBe('cpu');
+    expect(service.details).toMatchObject({ device: 'cpu', requestedDevice: 'cpu' });
+    await live.generator.whenReady();
+    expect(logged.filter((entry) => entry.level === 'warn')).toEqual([]);
+    expect(logged.map((entry) => entry.line)).toContain('deployment "tiny": model loaded in 1 worker(s) on the CPU');
+  });
+
+  it('keeps callers that name no device on the CPU', async () => {
+    const serving = createServingService({ deviceEnvironment: machineThatMustNotProbe });
+    const { service, live } = await deployTinyModel(serving, { name: 'no-device' });
+    expect(live.generator.device).toBe('cpu');
+    expect(service.details).toMatchObject({ device: 'cpu', requestedDevice: 'cpu' });
+    expect(recipeOf(service)).toMatchObject({ device: 'cpu' });
+  });
+
+  it('falls back to the CPU with a warning when the requested CUDA is missing, and still serves', async () => {
+    const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const { started, service, logged, live } = await deployTinyModel(serving, { name: 'fallback', device: 'cuda', replicas: 2 });
+    const warnings = logged.filter((entry) => entry.level === 'warn').map((entry) => entry.line);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^deployment "fallback": device "cuda": its provider library is not installed .* falls back to the CPU/);
+    expect(live.generator.device).toBe('cpu');
+    expect(started.device).toBe('cpu');
+    expect(service.details).toMatchObject({ device: 'cpu', requestedDevice: 'cuda' });
+    expect(recipeOf(service)).toMatchObject({ kind: 'deployment', device: 'cuda' });
+    await live.generator.whenReady();
+    expect(live.generator.health()).toBe('ready');
+  });
+
+  it('tells the user what auto chose', async () => {
+    const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const { logged, live } = await deployTinyModel(serving, { name: 'auto-model', device: 'auto' });
+    expect(live.generator.device).toBe('cpu');
+    expect(logged).toContainEqual({ line: expect.stringMatching(/^deployment "auto-model": device auto: running on the CPU \(CUDA: .*WebGPU: .*no adapter here/), level: 'info' });
+  });
+
+  it.skipIf(cudaReallyInstalled)('hands a resolved CUDA to every replica, whose worker then fails to load it on this CPU-only runtime', async () => {
+    const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: true }) });
+    const { service, live } = await deployTinyModel(serving, { name: 'on-cuda', device: 'cuda', replicas: 2 });
+    expect(live.generator.device).toBe('cuda');
+    expect(service.details).toMatchObject({ device: 'cuda', requestedDevice: 'cuda' });
+    await expect(service.exited).resolves.toEqual({ error: expect.stringMatching(/Cuda/) });
+    const failures = await Promise.all(live.generator.replicas.map((replica) => replica.whenReady().then(() => null, (error: Error) => error.message)));
+    expect(failures).toEqual([expect.stringMatching(/on-cuda#0: .*Cuda/), expect.stringMatching(/on-cuda#1: .*Cuda/)]);
+  });
+});
+
+describe('restoring a deployment', () => {
+  it('resolves the requested device again on the machine it comes back on', async () => {
+    const before = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const { service } = await deployTinyModel(before, { name: 'restored', device: 'cuda' });
+    const recipe = recipeOf(service);
+    await stopService(service);
+
+    const after = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const logged: LoggedLine[] = [];
+    const restored = await after.restore(JSON.parse(JSON.stringify(recipe)), { dataDir: root, log: (line, level) => logged.push({ line, level }) });
+    running.push(restored);
+    expect(restored.details).toMatchObject({ device: 'cpu', requestedDevice: 'cuda' });
+    expect(logged).toContainEqual({ line: expect.stringMatching(/^deployment "restored": device "cuda": .* falls back to the CPU/), level: 'warn' });
+  });
+
+  it('keeps a recipe stored before deployments had devices on the CPU', async () => {
+    const before = createServingService({ deviceEnvironment: machineThatMustNotProbe });
+    const { service } = await deployTinyModel(before, { name: 'old', device: 'cpu' });
+    const { device: _device, ...oldRecipe } = recipeOf(service) as Record<string, unknown>;
+    await stopService(service);
+
+    const after = createServingService({ deviceEnvironment: machineThatMustNotProbe });
+    const restored = await after.restore(oldRecipe, { dataDir: root, log: () => undefined });
+    running.push(restored);
+    expect(oldRecipe).not.toHaveProperty('device');
+    expect(restored.details).toMatchObject({ device: 'cpu', requestedDevice: 'cpu' });
+  });
+});

@@ -1,0 +1,71 @@
+// The deploy node over a fake serving service: it asks for the configured device, forwards the service's log levels
+// (a missing GPU is a warning), and records the device the deployment really got in the Deployment artifact.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
+import type { LogLevel } from '../../app/protocol/run-events.ts';
+import type { NodeServices } from '../services.ts';
+import type { DeployRequest, ServingService } from '../services/serving-service.ts';
+import { DEPLOYMENT_FILE, deployRun } from './run.ts';
+import { deployConfig } from './spec.ts';
+
+type DeployConfig = ReturnType<typeof deployConfig.parse>;
+
+let outputRoot: string;
+beforeAll(() => {
+  outputRoot = mkdtempSync(path.join(tmpdir(), 'crucible-deploy-node-'));
+});
+afterAll(() => rmSync(outputRoot, { recursive: true, force: true }));
+
+/** Serves on the CPU whatever is asked, warning when a GPU was asked for, as the engine does on a machine without one. */
+function cpuOnlyServing(requests: DeployRequest[]): ServingService {
+  return {
+    deploy: async (request) => {
+      requests.push(request);
+      const namedGpu = request.device !== undefined && request.device !== 'cpu' && request.device !== 'auto';
+      if (namedGpu) request.log(`device "${request.device}" is missing; falls back to the CPU`, 'warn');
+      return { deploymentId: 'dep-1', model: request.name, contextLength: 64, device: 'cpu', service: { kind: 'deployment', name: request.name, stop: async () => undefined } };
+    },
+    startEndpoint: () => Promise.reject(new Error('the deploy node starts no endpoint')),
+  };
+}
+
+function contextFor(config: DeployConfig, serving: ServingService, logs: { line: string; level?: LogLevel }[]): NodeRunContext<DeployConfig, Partial<NodeServices>> {
+  return {
+    runId: 'run-3',
+    nodeId: 'deploy-1',
+    config,
+    input: () => ({ key: 'model-key', type: 'Model', path: '/artifacts/model-key', meta: {} }),
+    inputs: () => [],
+    outputDir: () => outputRoot,
+    pipelineDir: null,
+    dataDir: '/data',
+    signal: new AbortController().signal,
+    progress: () => undefined,
+    log: (line, level) => logs.push({ line, level }),
+    services: { serving },
+  };
+}
+
+describe('the deploy node', () => {
+  it('asks the serving service for its configured device and records the device it got', async () => {
+    const requests: DeployRequest[] = [];
+    const logs: { line: string; level?: LogLevel }[] = [];
+    const result = await deployRun.run(contextFor(deployConfig.parse({ name: 'bard', device: 'cuda' }), cpuOnlyServing(requests), logs));
+    expect(requests.map((request) => request.device)).toEqual(['cuda']);
+    expect(logs).toEqual([{ line: 'device "cuda" is missing; falls back to the CPU', level: 'warn' }]);
+    expect(result.outputs.deployment!.meta).toMatchObject({ deploymentId: 'dep-1', device: 'cpu' });
+    expect(JSON.parse(readFileSync(path.join(outputRoot, DEPLOYMENT_FILE), 'utf8'))).toMatchObject({ device: 'cpu' });
+  });
+
+  it('leaves the choice to the engine by default and logs nothing of its own', async () => {
+    const requests: DeployRequest[] = [];
+    const logs: { line: string; level?: LogLevel }[] = [];
+    await deployRun.run(contextFor(deployConfig.parse({ device: 'cpu' }), cpuOnlyServing(requests), logs));
+    await deployRun.run(contextFor(deployConfig.parse({}), cpuOnlyServing(requests), logs));
+    expect(requests.map((request) => request.device)).toEqual(['cpu', 'auto']);
+    expect(logs).toEqual([]);
+  });
+});
