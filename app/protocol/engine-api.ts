@@ -22,6 +22,12 @@ export const ROUTES = {
   artifacts: '/api/artifacts',
   services: '/api/services',
   stopService: '/api/services/:serviceId/stop',
+  /**
+   * Relays GET/POST to a running api-endpoint's `/v1/*` and `/health` (append the endpoint path), so the studio
+   * page calls it through the engine and needs no CORS entry on the endpoint. `Authorization` is the endpoint's API
+   * key there, so the engine token goes in TOKEN_HEADER.
+   */
+  serviceOpenAi: '/api/services/:serviceId/openai',
   apiKeys: '/api/keys',
   revokeApiKey: '/api/keys/:keyName/revoke',
   usage: '/api/usage',

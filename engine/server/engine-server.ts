@@ -8,6 +8,7 @@ import { HttpError, parseOrThrow, sendError } from './api-error.ts';
 import { checkHostAndOrigin, checkToken, type GuardOptions } from './request-guard.ts';
 import { registerCatalogueRoutes } from './routes/catalogue-routes.ts';
 import { registerEventRoutes } from './routes/event-routes.ts';
+import { registerOpenAiProxyRoutes } from './routes/openai-proxy-routes.ts';
 import { registerResourceRoutes } from './routes/resource-routes.ts';
 import { registerRunRoutes } from './routes/run-routes.ts';
 import { registerServingRoutes } from './routes/serving-routes.ts';
@@ -75,6 +76,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   registerResourceRoutes(app, options.engine);
   registerEventRoutes(app, options.engine, streams);
   registerServingRoutes(app, options.engine);
+  registerOpenAiProxyRoutes(app, options.engine);
 
   app.setNotFoundHandler(async (request, reply) => {
     if (!request.url.startsWith('/api/') && request.method === 'GET' && options.staticDir) {

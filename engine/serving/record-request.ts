@@ -1,5 +1,5 @@
-// Once a response is over (sent, failed, or abandoned by the client): one usage-log row for /v1 requests, with its
-// cost from the endpoint's pricing, and the request, token and latency metrics.
+// Once a response is over (sent, failed, or abandoned by the client): one usage-log row for /v1 requests (never for
+// CORS pre-flights), with its cost from the endpoint's pricing, and the request, token and latency metrics.
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestTrace } from './request-trace.ts';
@@ -14,7 +14,8 @@ export function recordFinishedRequest(request: FastifyRequest, reply: FastifyRep
   context.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(status) });
   const promptTokens = trace.generationStarted ? trace.promptTokens : 0;
   if (trace.generationStarted && trace.model) recordGenerationMetrics(trace, endMs, context);
-  if (!context.usage || !request.url.startsWith('/v1/')) return;
+  // A browser's CORS pre-flight (OPTIONS) asks permission for a request; it is not one, and carries no key.
+  if (!context.usage || !request.url.startsWith('/v1/') || request.method === 'OPTIONS') return;
   const { pricing } = context;
   context.usage.record({
     requestId: trace.requestId,

@@ -164,8 +164,7 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     await connect(page, ['deploy', 'deployment'], ['api-endpoint', 'deployments']);
     await setField(page, 'deploy', 'device', 'cpu');
     await setField(page, 'api-endpoint', 'port', '0');
-    // The endpoint is another origin than this page: its cors list must allow the page for the health light and chat.
-    await setField(page, 'api-endpoint', 'cors', new URL(page.url()).origin);
+    // No cors entry: the health light and the chat reach the endpoint through the engine's relay.
     await expect(page.locator('.node-problems').count()).resolves.toBe(0);
 
     await page.locator('[data-command="run.run"]').click();
@@ -186,6 +185,8 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     await page.getByRole('button', { name: 'Use in playground' }).click();
 
     await page.getByLabel('max_tokens').fill('8');
+    // Greedy: a model trained for a few steps that samples its end-of-text token first would answer nothing.
+    await page.getByLabel('temperature').fill('0');
     await page.getByLabel('Message').fill('Hi');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('.stream-status [data-finish]').waitFor({ timeout: 30_000 });

@@ -37,3 +37,13 @@ describe('keys and usage calls', () => {
     await expect(createEngineClient({ baseUrl: '', token: 't' }, fetch).createApiKey({ name: 'app' })).rejects.toMatchObject({ status: 409, code: 'key_name_taken' });
   });
 });
+
+describe('calls to a served endpoint', () => {
+  it('go through the engine relay with the token beside the caller’s headers, and hand back the raw answer', async () => {
+    const { fetch, requests } = scriptedFetch(() => Response.json({ error: { code: 'service_not_found', message: 'no service' } }, { status: 404 }));
+    const client = createEngineClient({ baseUrl: 'http://127.0.0.1:4000', token: 'tok' }, fetch);
+    const response = await client.fetchFromService('svc-1', '/v1/models', { headers: { authorization: 'Bearer sk-app' } });
+    expect(response.status).toBe(404);
+    expect(requests[0]).toMatchObject({ url: 'http://127.0.0.1:4000/api/services/svc-1/openai/v1/models', method: 'GET', headers: { authorization: 'Bearer sk-app', [TOKEN_HEADER]: 'tok' } });
+  });
+});

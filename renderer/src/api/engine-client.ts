@@ -51,6 +51,12 @@ export interface EngineApi {
   createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey>;
   revokeApiKey(name: string): Promise<ApiKeyInfo>;
   usage(query?: UsageQuery): Promise<UsageReport>;
+  /**
+   * Calls a running api-endpoint's `endpointPath` (`/health`, `/v1/...`) through the engine's relay, so the page needs
+   * no CORS entry on the endpoint. Resolves with the raw response (streams included); `init.headers` may carry the
+   * endpoint's API key as `Authorization`.
+   */
+  fetchFromService(serviceId: string, endpointPath: string, init?: RequestInit): Promise<Response>;
   /** The engine-wide event stream, reconnecting after drops; returns a stop function. */
   streamEvents(onMessage: (message: unknown) => void, onStatus: (status: StreamStatus, detail?: string) => void): () => void;
 }
@@ -106,6 +112,7 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
     createApiKey: (request) => call('POST', ROUTES.apiKeys, request),
     revokeApiKey: (name) => call('POST', pathFor(ROUTES.revokeApiKey, { keyName: name }), {}),
     usage: (query = {}) => call('GET', `${ROUTES.usage}${queryString({ key: query.key, since: query.since, until: query.until })}`),
+    fetchFromService: (serviceId, endpointPath, init = {}) => fetchImpl(url(`${pathFor(ROUTES.serviceOpenAi, { serviceId })}${endpointPath}`), { ...init, headers: { ...headersOf(init), ...headers } }),
     streamEvents: (onMessage, onStatus) =>
       openReconnectingStream({
         open: (signal) => fetchImpl(url(ROUTES.events), { headers: { ...headers, accept: 'text/event-stream' }, signal }),
@@ -113,4 +120,10 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
         onStatus,
       }),
   };
+}
+
+function headersOf(init: RequestInit): Record<string, string> {
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+  return headers;
 }

@@ -1,5 +1,5 @@
-// Running deployments and endpoints: each with its URL, a health light from its /health, copyable client snippets
-// with the real URL and model, and shortcuts to the playground or to letting this page call it (CORS).
+// Running deployments and endpoints: each with its URL, a health light from its /health (asked through the engine),
+// copyable client snippets with the real URL and model, and a shortcut to the playground.
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -8,7 +8,6 @@ import { servingSnippets } from './snippets.ts';
 
 function ServiceCard({ service }: { service: ServiceInfo }) {
   const health = useStudio((state) => state.health[service.id]);
-  const allowPageOrigin = useStudio((state) => state.allowPageOrigin);
   const openInPlayground = useStudio((state) => state.openInPlayground);
   const light = healthLight(service, health);
   const callable = isCallableEndpoint(service);
@@ -30,14 +29,7 @@ function ServiceCard({ service }: { service: ServiceInfo }) {
           </button>
         </p>
       )}
-      {light.state === 'unreachable' && (
-        <p className="service-problem">
-          {light.detail}{' '}
-          <button type="button" onClick={() => allowPageOrigin(service.id)}>
-            Allow this page in the node’s cors list
-          </button>
-        </p>
-      )}
+      {light.state === 'unreachable' && <p className="service-problem">{light.detail}</p>}
       {light.state !== 'ok' && light.state !== 'unreachable' && callable && <p className="muted">{light.detail}</p>}
       {callable &&
         servingSnippets({ url: service.url, model: models[0] ?? service.name }).map((snippet) => (

@@ -1,8 +1,7 @@
-// Calls from the studio page to a served model's OpenAI-compatible API: its /health for the health light, and a
-// streamed chat or text completion for the playground. The page's origin is named when the browser is refused.
-import { EndpointError, endpointErrorFrom, unreachableMessage } from './endpoint-error.ts';
+// Calls from the studio page to a served model's OpenAI-compatible API, relayed by the engine so no endpoint needs
+// the page's origin in its CORS list: its /health for the health light, and a streamed chat or text completion.
+import { EndpointError, endpointErrorFrom } from './endpoint-error.ts';
 import { readGenerationStream, type GenerationKind, type StreamOutcome } from './openai-stream.ts';
-import { apiBaseUrl } from './snippets.ts';
 
 export type HealthState = 'checking' | 'ok' | 'loading' | 'failed' | 'unreachable';
 
@@ -14,8 +13,8 @@ export interface EndpointHealth {
 }
 
 export interface GenerationCall {
-  /** The service URL, with or without /v1. */
-  url: string;
+  /** The api-endpoint service to call (its id in the engine's service list). */
+  serviceId: string;
   apiKey: string;
   kind: GenerationKind;
   /** The request body less `stream`, which is always on. */
@@ -23,14 +22,15 @@ export interface GenerationCall {
 }
 
 export interface EndpointClient {
-  health(url: string): Promise<EndpointHealth>;
+  health(serviceId: string): Promise<EndpointHealth>;
   streamGeneration(call: GenerationCall, onText: (text: string) => void, signal: AbortSignal): Promise<StreamOutcome>;
 }
 
+/** Fetches an endpoint path (`/health`, `/v1/...`) of a service through the engine, as EngineApi.fetchFromService does. */
+export type ServiceFetch = (serviceId: string, endpointPath: string, init?: RequestInit) => Promise<Response>;
+
 export interface EndpointClientOptions {
-  fetch: typeof fetch;
-  /** This page's origin, e.g. http://127.0.0.1:4123, for the CORS hint; null where unknown. */
-  pageOrigin: string | null;
+  fetchFromService: ServiceFetch;
   healthTimeoutMs?: number;
   now?: () => Date;
 }
@@ -42,36 +42,39 @@ const NOT_READY: Record<string, { state: HealthState; detail: string }> = {
   no_deployments: { state: 'failed', detail: 'no deployment is connected' },
 };
 
-/** The service root (no /v1), where /health lives. */
-export function serviceRoot(url: string): string {
-  return url.replace(/\/+$/, '').replace(/\/v1$/, '');
+interface HealthBody {
+  /** The endpoint's own answer. */
+  status?: unknown;
+  /** The engine's, when it could not relay (service stopped, endpoint silent). */
+  error?: { message?: unknown };
 }
 
 export function createEndpointClient(options: EndpointClientOptions): EndpointClient {
   const now = options.now ?? (() => new Date());
   const timeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
 
-  async function health(url: string): Promise<EndpointHealth> {
-    const healthUrl = `${serviceRoot(url)}/health`;
+  async function health(serviceId: string): Promise<EndpointHealth> {
     const answer = (state: HealthState, detail: string): EndpointHealth => ({ state, detail, checkedAt: now().toISOString() });
     let response: Response;
     try {
-      response = await options.fetch(healthUrl, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await options.fetchFromService(serviceId, '/health', { signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
-      return answer('unreachable', timedOut ? `${healthUrl} did not answer within ${timeoutMs / 1000} s` : unreachableMessage(healthUrl, options.pageOrigin, (error as Error).message));
+      return answer('unreachable', timedOut ? `/health did not answer within ${timeoutMs / 1000} s` : `Cannot ask /health through the engine (${(error as Error).message}).`);
     }
     if (response.ok) return answer('ok', 'ready');
-    const body = (await response.json().catch(() => null)) as { status?: string } | null;
-    const known = NOT_READY[body?.status ?? ''];
-    return known ? answer(known.state, known.detail) : answer('failed', `${healthUrl} answered HTTP ${response.status}`);
+    const body = (await response.json().catch(() => null)) as HealthBody | null;
+    const known = typeof body?.status === 'string' ? NOT_READY[body.status] : undefined;
+    if (known) return answer(known.state, known.detail);
+    if (typeof body?.error?.message === 'string') return answer('unreachable', body.error.message);
+    return answer('failed', `/health answered HTTP ${response.status}`);
   }
 
   async function streamGeneration(call: GenerationCall, onText: (text: string) => void, signal: AbortSignal): Promise<StreamOutcome> {
-    const target = `${apiBaseUrl(call.url)}/${call.kind === 'chat' ? 'chat/completions' : 'completions'}`;
+    const endpointPath = call.kind === 'chat' ? '/v1/chat/completions' : '/v1/completions';
     let response: Response;
     try {
-      response = await options.fetch(target, {
+      response = await options.fetchFromService(call.serviceId, endpointPath, {
         method: 'POST',
         headers: { authorization: `Bearer ${call.apiKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify({ ...call.body, stream: true, stream_options: { include_usage: true } }),
@@ -79,10 +82,10 @@ export function createEndpointClient(options: EndpointClientOptions): EndpointCl
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new EndpointError(unreachableMessage(target, options.pageOrigin, (error as Error).message), 0, 'unreachable');
+      throw new EndpointError(`Cannot call ${endpointPath} through the engine (${(error as Error).message}).`, 0, 'unreachable');
     }
-    if (!response.ok) throw await endpointErrorFrom(response, `POST ${target}`);
-    if (!response.body) throw new EndpointError(`POST ${target} answered without a body`, response.status, null);
+    if (!response.ok) throw await endpointErrorFrom(response, `POST ${endpointPath}`);
+    if (!response.body) throw new EndpointError(`POST ${endpointPath} answered without a body`, response.status, null);
     return readGenerationStream(response.body, call.kind, onText);
   }
 

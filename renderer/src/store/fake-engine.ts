@@ -21,6 +21,7 @@ export function fakeEngineApi(overrides: Partial<EngineApi> = {}): EngineApi {
     createApiKey: notFaked('createApiKey'),
     revokeApiKey: notFaked('revokeApiKey'),
     usage: notFaked('usage'),
+    fetchFromService: notFaked('fetchFromService'),
     streamEvents: () => () => undefined,
     ...overrides,
   };

@@ -1,9 +1,10 @@
-// The playground's store actions against a scripted endpoint: a chat turn streams into the conversation with the
-// system prompt and sampling settings sent, gaps (no endpoint, no key) and endpoint errors are said in its error
-// line, Stop keeps what arrived, completions stream too, and a one-hour key is created for the endpoint's model.
+// The playground's store actions against a scripted endpoint behind the engine's relay: a chat turn streams into the
+// conversation with the system prompt and sampling settings sent, gaps (no endpoint, no key) and endpoint errors are
+// said in its error line, Stop keeps what arrived, completions stream too, and a one-hour key is made for its model.
 import { describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { CreateApiKeyRequest } from '../../../app/protocol/serving-api.ts';
+import { createEngineClient } from '../api/engine-client.ts';
 import { chatChunk, completionChunk, DONE, scriptedFetch, sseBody, usageChunk, type ScriptedAnswer } from '../serving/sse-fixtures.ts';
 import { fakeEngineApi } from './fake-engine.ts';
 import { playgroundTarget } from './playground-actions.ts';
@@ -11,9 +12,11 @@ import { createTestStore } from './test-store.ts';
 
 const ENDPOINT: ServiceInfo = { id: 'svc1', runId: 'r1', node: 'api', kind: 'api-endpoint', name: 'tiny, big', url: 'http://127.0.0.1:8080', startedAt: '2026-03-01T00:00:00Z', status: 'running', details: { models: ['tiny', 'big'] } };
 
+/** A store attached to an engine (on this page's origin) whose relay answers from `answer`. */
 function playgroundStore(answer: ScriptedAnswer) {
   const endpoint = scriptedFetch(answer);
-  const store = createTestStore({ endpointFetch: endpoint.fetch, pageOrigin: 'http://127.0.0.1:4123' });
+  const store = createTestStore();
+  store.getState().attachEngine(fakeEngineApi({ fetchFromService: createEngineClient({ baseUrl: '', token: 't' }, endpoint.fetch).fetchFromService }));
   store.setState({ services: [ENDPOINT] });
   store.getState().setPlayground({ apiKey: 'sk-play' });
   return { store, requests: endpoint.requests };
@@ -43,7 +46,7 @@ describe('chat', () => {
       { role: 'assistant', content: 'Good morrow' },
     ]);
     expect(playground).toMatchObject({ draft: '', streaming: false, error: null, finishReason: 'stop', usage: { promptTokens: 9, completionTokens: 2 } });
-    expect(requests[0]!.url).toBe('http://127.0.0.1:8080/v1/chat/completions');
+    expect(requests[0]!.url).toBe('/api/services/svc1/openai/v1/chat/completions');
     expect(requests[0]!.headers.authorization).toBe('Bearer sk-play');
     expect(requests[0]!.body).toMatchObject({
       model: 'big',
@@ -102,7 +105,7 @@ describe('completion', () => {
     store.getState().setPlayground({ mode: 'completion', prompt: 'Shall I compare' });
     await store.getState().runCompletion();
     expect(store.getState().playground).toMatchObject({ completion: ' thee to', finishReason: 'length', streaming: false });
-    expect(requests[0]!.url).toBe('http://127.0.0.1:8080/v1/completions');
+    expect(requests[0]!.url).toBe('/api/services/svc1/openai/v1/completions');
     expect(requests[0]!.body).toMatchObject({ prompt: 'Shall I compare', model: 'tiny' });
   });
 });

@@ -60,12 +60,12 @@ export function createPlaygroundActions(set: SetState, get: GetState): Playgroun
   };
 
   /** Streams one generation; the outcome or error lands in the playground state. */
-  const stream = async (call: Omit<GenerationCall, 'url' | 'apiKey'>, target: PlaygroundTarget, onText: (text: string) => void): Promise<StreamOutcome | null> => {
+  const stream = async (call: Omit<GenerationCall, 'serviceId' | 'apiKey'>, target: PlaygroundTarget, onText: (text: string) => void): Promise<StreamOutcome | null> => {
     const controller = new AbortController();
     running = controller;
     const apiKey = get().playground.apiKey.trim();
     try {
-      const outcome = await get().endpointClient.streamGeneration({ ...call, url: target.service.url, apiKey }, onText, controller.signal);
+      const outcome = await get().endpointClient.streamGeneration({ ...call, serviceId: target.service.id, apiKey }, onText, controller.signal);
       update({ streaming: false, finishReason: outcome.finishReason, usage: outcome.usage });
       return outcome;
     } catch (error) {

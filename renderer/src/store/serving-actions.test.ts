@@ -1,15 +1,13 @@
-// The serving panel's store actions against a fake engine and a scripted endpoint: health lights per running
-// endpoint, keys created from the form (secret kept until dismissed) and revoked, usage by filter, and letting
-// this page's origin call an endpoint through its node's cors list.
+// The serving panel's store actions against a fake engine and a scripted endpoint behind its relay: health lights
+// per running endpoint, keys created from the form (secret kept until dismissed) and revoked, and usage by filter.
 import { describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { ApiKeyInfo, CreateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
+import { createEngineClient } from '../api/engine-client.ts';
 import { scriptedFetch } from '../serving/sse-fixtures.ts';
 import { fakeEngineApi } from './fake-engine.ts';
 import { defaultUsageSince } from './serving-actions.ts';
 import { createTestStore } from './test-store.ts';
-
-const ORIGIN = 'http://127.0.0.1:4123';
 
 function service(id: string, patch: Partial<ServiceInfo> = {}): ServiceInfo {
   return { id, runId: 'r1', node: 'api', kind: 'api-endpoint', name: 'tiny', url: `http://127.0.0.1:${id === 'a' ? 8080 : 8081}`, startedAt: '2026-03-01T00:00:00Z', status: 'running', details: { models: ['tiny'] }, ...patch };
@@ -20,17 +18,25 @@ function keyInfo(name: string, patch: Partial<ApiKeyInfo> = {}): ApiKeyInfo {
 }
 
 describe('health lights', () => {
-  it('asks each running endpoint’s /health and forgets services no longer listed', async () => {
-    const { fetch, requests } = scriptedFetch((request) => (request.url.includes(':8080') ? Response.json({ status: 'ok' }) : Response.json({ status: 'loading' }, { status: 503 })));
-    const store = createTestStore({ endpointFetch: fetch, pageOrigin: ORIGIN });
+  it('asks each running endpoint’s /health through the engine and forgets services no longer listed', async () => {
+    const { fetch, requests } = scriptedFetch((request) => (request.url.includes('/a/') ? Response.json({ status: 'ok' }) : Response.json({ status: 'loading' }, { status: 503 })));
+    const store = createTestStore();
+    store.getState().attachEngine(fakeEngineApi({ fetchFromService: createEngineClient({ baseUrl: 'http://127.0.0.1:4123', token: 't' }, fetch).fetchFromService }));
     store.setState({ services: [service('a'), service('b'), service('c', { status: 'stopped' }), service('d', { kind: 'deployment', url: undefined })] });
     await store.getState().pollHealth();
-    expect(requests.map((request) => request.url).sort()).toEqual(['http://127.0.0.1:8080/health', 'http://127.0.0.1:8081/health']);
+    expect(requests.map((request) => request.url).sort()).toEqual(['http://127.0.0.1:4123/api/services/a/openai/health', 'http://127.0.0.1:4123/api/services/b/openai/health']);
     expect(store.getState().health).toMatchObject({ a: { state: 'ok' }, b: { state: 'loading' } });
 
     store.setState({ services: [service('b')] });
     await store.getState().pollHealth();
     expect(Object.keys(store.getState().health)).toEqual(['b']);
+  });
+
+  it('lights an endpoint unreachable, saying why, while no engine is attached', async () => {
+    const store = createTestStore();
+    store.setState({ services: [service('a')] });
+    await store.getState().pollHealth();
+    expect(store.getState().health.a).toMatchObject({ state: 'unreachable', detail: expect.stringContaining('not connected to an engine') });
   });
 });
 
@@ -93,28 +99,5 @@ describe('usage', () => {
     await expect.poll(() => queries.length).toBe(2);
     expect(queries).toEqual([{ key: undefined, since: defaultUsageSince() }, { key: 'app', since: '2026-02-01' }]);
     expect(store.getState().usage).toBe(report);
-  });
-});
-
-describe('allowPageOrigin', () => {
-  it('adds this page’s origin to the api-endpoint node’s cors list, as an undoable edit', () => {
-    const store = createTestStore({ pageOrigin: ORIGIN });
-    const node = store.getState().addNode('api-endpoint')!;
-    store.setState({ services: [service('a', { node })] });
-    store.getState().allowPageOrigin('a');
-    const cors = () => store.getState().doc.nodes.find((candidate) => candidate.id === node)!.config.cors;
-    expect(cors()).toEqual([ORIGIN]);
-    store.getState().allowPageOrigin('a');
-    expect(cors()).toEqual([ORIGIN]);
-    expect(store.getState().notice?.message).toContain('run the pipeline again');
-    store.getState().undo();
-    expect(cors()).toEqual([]);
-  });
-
-  it('says what to do when the open pipeline has no such node', () => {
-    const store = createTestStore({ pageOrigin: ORIGIN });
-    store.setState({ services: [service('a', { node: 'elsewhere' })] });
-    store.getState().allowPageOrigin('a');
-    expect(store.getState().notice).toMatchObject({ kind: 'error', message: expect.stringContaining('no api-endpoint node "elsewhere"') });
   });
 });

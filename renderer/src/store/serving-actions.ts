@@ -1,6 +1,5 @@
-// Store actions of the serving panel: the health light of each running endpoint (its /health), API keys through the
-// engine (the secret kept only until dismissed), usage reports, and letting this page's origin call an endpoint.
-import { valueAt } from '../graph/config-path.ts';
+// Store actions of the serving panel: the health light of each running endpoint (its /health, through the engine),
+// API keys through the engine (the secret kept only until dismissed), and usage reports.
 import { callableEndpoints } from '../serving/served-endpoints.ts';
 import { EMPTY_KEY_DRAFT, keyRequestFromDraft } from '../serving/key-draft.ts';
 import { withEngine } from './engine-call.ts';
@@ -21,7 +20,6 @@ type ServingActions = Pick<
   | 'refreshUsage'
   | 'setUsageFilter'
   | 'setUsageMetric'
-  | 'allowPageOrigin'
 >;
 
 const USAGE_DAYS_DEFAULT = 30;
@@ -47,7 +45,7 @@ export function createServingActions(set: SetState, get: GetState): ServingActio
     async pollHealth() {
       const { services, endpointClient } = get();
       const endpoints = callableEndpoints(services);
-      const answers = await Promise.all(endpoints.map(async (service) => [service.id, await endpointClient.health(service.url)] as const));
+      const answers = await Promise.all(endpoints.map(async (service) => [service.id, await endpointClient.health(service.id)] as const));
       // Only services still listed keep a light; a stopped one's last answer would mislead.
       const listed = new Set(get().services.map((service) => service.id));
       const health = Object.fromEntries(Object.entries(get().health).filter(([id]) => listed.has(id)));
@@ -107,20 +105,6 @@ export function createServingActions(set: SetState, get: GetState): ServingActio
 
     setUsageMetric(metric) {
       set({ usageMetric: metric });
-    },
-
-    allowPageOrigin(serviceId) {
-      const { services, doc, pageOrigin, notify, setConfigField } = get();
-      const service = services.find((candidate) => candidate.id === serviceId);
-      const node = service ? doc.nodes.find((candidate) => candidate.id === service.node && candidate.type === 'api-endpoint') : undefined;
-      if (!service || !node || !pageOrigin) {
-        notify('error', `Cannot allow this page's origin: no api-endpoint node "${service?.node ?? serviceId}" in the open pipeline; open the pipeline that started the endpoint, or add the origin to its "cors" list by hand`);
-        return;
-      }
-      const cors = valueAt(node.config, ['cors']);
-      const listed = Array.isArray(cors) ? cors.filter((origin): origin is string => typeof origin === 'string') : [];
-      if (!listed.includes(pageOrigin)) setConfigField(node.id, ['cors'], [...listed, pageOrigin]);
-      notify('info', `"${pageOrigin}" is in the "cors" list of node "${node.id}"; run the pipeline again to restart the endpoint with it`);
     },
   };
 }

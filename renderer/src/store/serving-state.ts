@@ -16,9 +16,8 @@ export interface UsageFilter {
 }
 
 export interface ServingSlice {
+  /** Calls each endpoint through the engine's relay, so no endpoint needs this page in its "cors" list. */
   endpointClient: EndpointClient;
-  /** This page's origin, which an endpoint's "cors" list must allow for the health light and playground. */
-  pageOrigin: string | null;
   servingTab: ServingTab;
   /** Service id → the last answer of its /health. */
   health: Record<string, EndpointHealth>;
@@ -49,8 +48,6 @@ export interface ServingSlice {
   refreshUsage(): Promise<void>;
   setUsageFilter(patch: Partial<UsageFilter>): void;
   setUsageMetric(metric: UsageMetric): void;
-  /** Adds this page's origin to the "cors" list of the api-endpoint node that started the service (undoable). */
-  allowPageOrigin(serviceId: string): void;
 }
 
 export interface ChatTurn {

@@ -4,6 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import type { NodeRegistry } from '../../../app/nodes/registry.ts';
 import { emptyPipeline } from '../../../app/pipeline/schema.ts';
+import type { EngineApi } from '../api/engine-client.ts';
 import { createEndpointClient } from '../serving/endpoint-client.ts';
 import { EMPTY_KEY_DRAFT } from '../serving/key-draft.ts';
 import { createDocumentActions } from './document-actions.ts';
@@ -21,17 +22,12 @@ export interface StudioDeps {
   /** The node-type catalogue to start with; the engine's replaces it once connected. */
   catalogue: NodeTypeInfo[];
   theme?: 'light' | 'dark';
-  /** How the page calls served endpoints (health, playground); the browser's fetch by default. */
-  endpointFetch?: typeof fetch;
-  /** This page's origin, named when an endpoint refuses it (CORS); the page's own by default. */
-  pageOrigin?: string | null;
 }
 
 export type StudioStore = StoreApi<StudioState>;
 
 export function createStudioStore(deps: StudioDeps): StudioStore {
   const doc = emptyPipeline();
-  const pageOrigin = deps.pageOrigin !== undefined ? deps.pageOrigin : (globalThis.location?.origin ?? null);
   return createStore<StudioState>()((set, get) => ({
     registry: deps.registry,
     catalogue: deps.catalogue,
@@ -71,8 +67,7 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     bottomOpen: false,
     ...createUiActions(set, get),
 
-    endpointClient: createEndpointClient({ fetch: deps.endpointFetch ?? ((...args) => fetch(...args)), pageOrigin }),
-    pageOrigin,
+    endpointClient: createEndpointClient({ fetchFromService: (serviceId, endpointPath, init) => attachedEngine(get).fetchFromService(serviceId, endpointPath, init) }),
     servingTab: 'endpoints',
     health: {},
     apiKeys: [],
@@ -86,4 +81,11 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     playground: INITIAL_PLAYGROUND,
     ...createPlaygroundActions(set, get),
   }));
+}
+
+/** Endpoints are called through the engine; before one is attached, the call fails with what to do. */
+function attachedEngine(get: () => StudioState): EngineApi {
+  const engine = get().engine;
+  if (!engine) throw new Error('not connected to an engine; run "crucible studio" and open the link it prints');
+  return engine;
 }
