@@ -7,7 +7,7 @@ export function reportMarkdown(result: EvaluationResult, modelKey: string): stri
   const lines = [
     '# Evaluation',
     '',
-    `Model: \`${modelKey}\``,
+    `Model: \`${modelKey}\`, scored through \`${result.decoder}\` (${result.precision})`,
     '',
     '| metric | value |',
     '| --- | --- |',

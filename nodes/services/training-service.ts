@@ -89,6 +89,9 @@ export interface EvaluateRequest {
 }
 
 export interface EvaluationResult {
+  /** The decoder file scored (relative to the model folder) and its precision, e.g. "int8 (MatMulNBits, block 32)". */
+  decoder: string;
+  precision: string;
   valLoss: number;
   perplexity: number;
   bitsPerToken: number;

@@ -1,7 +1,8 @@
-// Evaluates a model folder: mean loss on fixed val windows, perplexity, bits per token, character and byte (the text
+// Evaluates a model folder (through its quantized decoder when it has one): mean loss on fixed val windows, perplexity, bits per token, character and byte (the text
 // the scored targets decode to), and sampled generations from a prompt through the exported KV-cache decoder.
 
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadHuggingFaceTokenizer, type Tokenizer } from '../../tokenize/index.ts';
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { generateIds } from '../export/generate.ts';
@@ -9,6 +10,8 @@ import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
 import type { TrainBatch } from '../gpt2/train-step-session.ts';
 import type { ComputeDevice } from '../runtime/compute-device.ts';
 import { createRandom } from '../tensor/random.ts';
+import { decoderLoss } from '../quantize/decoder-measures.ts';
+import { evaluatedDecoderOf, type EvaluatedDecoder } from './evaluated-decoder.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
 import type { EvaluationResult } from '../../../nodes/services/training-service.ts';
@@ -44,7 +47,8 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     throw new Error(`evaluate: the val shard's vocabulary (${val.sidecar.vocabSize}) is larger than the model's (${model.config.vocabSize}); evaluate with the tokens the model was trained on`);
   }
   const shape = { batch: job.batchSize, time: model.config.blockSize };
-  const evaluator = await LossEvaluator.create(model.config, shape, job.threads, job.device);
+  const decoder = evaluatedDecoderOf(job.modelFolder);
+  const scorer = await batchScorer(job, model, decoder, shape);
   try {
     let lossTotal = 0;
     const text = { characters: 0, bytes: 0 };
@@ -52,14 +56,16 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     for (const rowStarts of starts) {
       if (signal?.aborted) throw new Error('evaluation cancelled');
       const batch = readBatch(val, rowStarts, shape.time);
-      lossTotal += await evaluator.batchLoss(model.parameters, batch);
+      lossTotal += await scorer.batchLoss(batch, signal);
       if (tokenizer !== null) countText(tokenizer, batch, shape.time, text);
     }
     const valLoss = lossTotal / starts.length;
     const tokensScored = starts.length * shape.batch * shape.time;
     const totalBits = (valLoss * tokensScored) / Math.LN2;
-    const samples = await sampleTexts(job, model, tokenizer, signal);
+    const samples = await sampleTexts(job, model, decoder, tokenizer, signal);
     return {
+      decoder: decoder.file,
+      precision: decoder.precision,
       valLoss,
       perplexity: Math.exp(valLoss),
       bitsPerToken: valLoss / Math.LN2,
@@ -69,9 +75,39 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
       samples,
     };
   } finally {
-    await evaluator.release();
+    await scorer.release();
     val.close();
   }
+}
+
+interface BatchScorer {
+  batchLoss(batch: TrainBatch, signal?: AbortSignal): Promise<number>;
+  release(): Promise<void>;
+}
+
+/** A quantized folder is scored through its quantized decoder, row by row; a float32 one in one batched graph. */
+async function batchScorer(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, decoder: EvaluatedDecoder, shape: { batch: number; time: number }): Promise<BatchScorer> {
+  if (!decoder.quantized) {
+    const evaluator = await LossEvaluator.create(model.config, shape, job.threads, job.device);
+    return { batchLoss: (batch) => evaluator.batchLoss(model.parameters, batch), release: () => evaluator.release() };
+  }
+  const session = await Gpt2DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, decoder.file)), job.threads, job.device);
+  return {
+    batchLoss: (batch, signal) => decoderLoss(session, windowsOf(batch, shape.time), signal),
+    release: () => session.release(),
+  };
+}
+
+/** Each row as T + 1 ids: its inputs followed by its last target. */
+function windowsOf(batch: TrainBatch, time: number): BigInt64Array[] {
+  const tokens = batch.tokens.data as BigInt64Array;
+  const targets = batch.targets.data as BigInt64Array;
+  return Array.from({ length: batch.tokens.shape[0] as number }, (_, row) => {
+    const window = new BigInt64Array(time + 1);
+    window.set(tokens.subarray(row * time, (row + 1) * time));
+    window[time] = targets[(row + 1) * time - 1] as bigint;
+    return window;
+  });
 }
 
 function countText(tokenizer: Tokenizer, batch: TrainBatch, time: number, text: { characters: number; bytes: number }): void {
@@ -83,10 +119,10 @@ function countText(tokenizer: Tokenizer, batch: TrainBatch, time: number, text: 
   }
 }
 
-async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['samples']> {
+async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, evaluated: EvaluatedDecoder, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['samples']> {
   if (job.samples === 0) return [];
   if (tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so samples cannot be encoded or decoded; set samples to 0 or train from a tokenizer node's tokens`);
-  const decoder = await Gpt2DecoderSession.create(model.config, readFileSync(model.decoderPath), job.threads, job.device);
+  const decoder = await Gpt2DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, evaluated.file)), job.threads, job.device);
   try {
     const stopId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
     const promptIds = tokenizer.encode(job.prompt);

@@ -1,0 +1,55 @@
+// Evaluation scores what would be served: a float32 folder through its weights, a quantized folder through its
+// quantized decoder, with the report naming which; the two losses are close but not the same numbers.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeModelFolder } from '../export/model-folder.ts';
+import { quantizeModelFolder } from '../quantize/quantize-model-folder.ts';
+import { evaluateModel, type EvaluationJob } from './evaluate-model.ts';
+import { writeCharTokensArtifact } from './testing/char-tokens.ts';
+import { shakespeareExcerpt, TINY_SETTINGS } from './testing/tiny-settings.ts';
+import { trainGpt2 } from './trainer.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'crucible-evaluate-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const tokens = writeCharTokensArtifact(path.join(root, 'tokens'), shakespeareExcerpt(20_000));
+const floatFolder = path.join(root, 'float');
+const int8Folder = path.join(root, 'int8');
+
+beforeAll(async () => {
+  const settings = { ...TINY_SETTINGS, nEmbd: 32, maxSteps: 20, evalInterval: 20, learningRate: 2e-2 };
+  const trained = await trainGpt2({ settings, trainShard: path.join(tokens.folder, 'train'), valShard: path.join(tokens.folder, 'val'), checkpointDir: path.join(root, 'checkpoints') });
+  writeModelFolder(floatFolder, { config: trained.config, parameters: trained.parameters, tokenizerJsonPath: path.join(tokens.folder, 'tokenizer.json'), tokenizerConfigJsonPath: null, provenance: {} });
+  quantizeModelFolder({ sourceFolder: floatFolder, targetFolder: int8Folder, settings: { scheme: 'int8', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, provenance: {} });
+});
+
+const job = (modelFolder: string): EvaluationJob => ({
+  modelFolder, valShard: path.join(tokens.folder, 'val'), batchSize: 4, evalBatches: 3, samples: 1, maxNewTokens: 8, prompt: 'A', temperature: 0.8, topK: 10, seed: 5, threads: 1,
+});
+
+describe('evaluateModel', () => {
+  it('gives the same loss through the decoder path as through the batched graph on the same weights', async () => {
+    const relabelled = path.join(root, 'float-as-decoder');
+    cpSync(floatFolder, relabelled, { recursive: true });
+    const configPath = path.join(relabelled, 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    writeFileSync(configPath, JSON.stringify({ ...config, crucible_quantization: { bits: 8, block_size: 32, decoder_file: 'onnx/model.onnx' } }));
+    const batched = await evaluateModel(job(floatFolder));
+    const throughDecoder = await evaluateModel({ ...job(relabelled), samples: 0 });
+    expect(throughDecoder.precision).toMatch(/^int8/);
+    expect(throughDecoder.valLoss).toBeCloseTo(batched.valLoss, 4);
+  });
+
+  it('scores a quantized folder through its quantized decoder and says so', async () => {
+    const float = await evaluateModel(job(floatFolder));
+    const int8 = await evaluateModel(job(int8Folder));
+    expect(float).toMatchObject({ decoder: 'onnx/model.onnx', precision: 'float32' });
+    expect(int8).toMatchObject({ decoder: 'onnx/model_int8.onnx', precision: 'int8 (MatMulNBits, block 32)' });
+    expect(int8.valLoss).not.toBe(float.valLoss);
+    expect(Math.abs(int8.valLoss - float.valLoss)).toBeLessThan(0.02 * float.valLoss);
+    expect(int8.tokensScored).toBe(float.tokensScored);
+    expect(int8.samples[0]?.tokens).toBe(8);
+  });
+});
