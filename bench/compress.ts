@@ -89,14 +89,7 @@ async function trainModel(flags: Flags, root: string): Promise<TrainedTeacher> {
   };
   const valShard = path.join(tokens.folder, 'val');
   const started = performance.now();
-  let lastLog = 0;
-  const result = await trainGpt2({ settings, trainShard: path.join(tokens.folder, 'train'), valShard, checkpointDir: path.join(root, 'checkpoints') }, {
-    onStep: (report) => {
-      if (performance.now() - lastLog < 10_000 && report.step !== report.maxSteps) return;
-      lastLog = performance.now();
-      console.log(`  step ${report.step}/${report.maxSteps}  loss ${report.loss.toFixed(3)}  ${Math.round(report.tokensPerSec)} tok/s`);
-    },
-  });
+  const result = await trainGpt2({ settings, trainShard: path.join(tokens.folder, 'train'), valShard, checkpointDir: path.join(root, 'checkpoints') }, { onStep: progressPrinter('teacher') });
   console.log(`trained ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} for ${flags.steps} steps in ${((performance.now() - started) / 1000).toFixed(0)} s; trainer's val loss ${result.metrics.valLoss?.toFixed(4)}`);
   const modelFolder = path.join(root, 'model');
   writeModelFolder(modelFolder, { config: result.config, parameters: result.parameters, tokenizerJsonPath: path.join(tokens.folder, 'tokenizer.json'), tokenizerConfigJsonPath: null, provenance: {} });

@@ -4,17 +4,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
-import { MODEL_FILES } from '../ml/export/model-folder.ts';
+import { MODEL_FILES, QUANTIZED_DECODER_FILES } from '../ml/export/model-folder.ts';
+import type { DecoderPrecision } from '../../nodes/services/serving-service.ts';
 import { loadHuggingFaceTokenizer } from '../tokenize/load-hugging-face-tokenizer.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 
 /** float32 is the exported decoder; the quantized ones are written beside it by the quantize node. */
-export type DecoderPrecision = 'float32' | 'q4' | 'int8';
+export type { DecoderPrecision } from '../../nodes/services/serving-service.ts';
 
 const DECODER_FILES: Record<DecoderPrecision, string> = {
   float32: MODEL_FILES.decoder,
-  q4: path.join('onnx', 'model_q4.onnx'),
-  int8: path.join('onnx', 'model_int8.onnx'),
+  q4: QUANTIZED_DECODER_FILES.int4,
+  int8: QUANTIZED_DECODER_FILES.int8,
 };
 
 export interface ServableModel {

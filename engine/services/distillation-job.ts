@@ -1,19 +1,17 @@
 // The engine side of the distill node: turns its config into a training job with a teacher (the student's context
 // defaults to the teacher's), runs it on the ML worker thread, and keeps checkpoints per (data, teacher, settings).
 
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DistillConfig, DistillRequest, DistillResult, JobHooks, TrainingStepReport } from '../../nodes/services/training-service.ts';
-import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
 import type { ComputeDevice } from '../ml/runtime/compute-device.ts';
-import { MODEL_FILES } from '../ml/export/model-folder.ts';
+import { readModelConfig } from '../ml/export/model-folder.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
 
 export async function runDistillation(request: DistillRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }, device: ComputeDevice): Promise<DistillResult> {
-  const teacherContext = teacherBlockSize(request.teacherFolder);
+  const teacherContext = readModelConfig(request.teacherFolder).blockSize;
   const settings = studentSettingsFrom(request.config, teacherContext);
   const { temperature, alpha, initFromTeacher } = request.config;
   const distillation = { teacherFolder: request.teacherFolder, teacherKey: request.teacherKey, temperature, alpha, initFromTeacher };
@@ -39,15 +37,4 @@ export function studentSettingsFrom(config: DistillConfig, teacherContext: numbe
     throw new Error(`distill: blockSize ${studentContext} is longer than the teacher's context (${teacherContext}); the teacher cannot score positions it never saw, so set blockSize to ${teacherContext} or less`);
   }
   return { ...settings, blockSize: studentContext };
-}
-
-function teacherBlockSize(teacherFolder: string): number {
-  const configPath = path.join(teacherFolder, MODEL_FILES.config);
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new Error(`distill: cannot read the teacher's ${configPath} (${(error as Error).message}); connect a model made by pretrain or distill`);
-  }
-  return gpt2ConfigFromHuggingFace(json, configPath).blockSize;
 }

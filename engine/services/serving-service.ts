@@ -6,7 +6,7 @@ import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { DeployRequest, EndpointRequest, RequestedServingDevice, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/services/serving-service.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../ml/runtime/compute-device.ts';
-import { resolveDevice, type DeviceEnvironment } from '../ml/train/device.ts';
+import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/train/device.ts';
 import { Deployment } from '../serving/deployment.ts';
 import { createOpenAiServer } from '../serving/openai-server.ts';
 import { ServingStore } from '../serving/store/serving-store.ts';
@@ -66,7 +66,7 @@ async function restore(stored: unknown, { dataDir, log }: RestoreOptions, contex
 
 async function deploy(request: DeployRequest, { deployments, deviceEnvironment }: DeployContext, deploymentId = `dep-${randomBytes(5).toString('hex')}`): Promise<StartedDeployment> {
   const requestedDevice = request.device ?? 'cpu';
-  const device = await announceDevice(request, requestedDevice, deviceEnvironment);
+  const device = await resolveAndAnnounce(requestedDevice, (notice, level) => request.log(`deployment "${request.name}": ${notice}`, level), deviceEnvironment);
   const generator = new OnnxTextGenerator({
     modelDir: request.modelDir,
     modelId: request.name,
@@ -102,13 +102,6 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
   };
   const recipe = deploymentRecipeOf({ ...request, device: requestedDevice }, deploymentId);
   return { deploymentId, model: request.name, contextLength: deployment.contextLength, device, service: withRecipe(service, recipe) };
-}
-
-/** Resolves the device every replica runs on, saying in the deployment's log what was chosen or why it fell back. */
-async function announceDevice(request: DeployRequest, requested: RequestedServingDevice, environment: DeviceEnvironment | undefined): Promise<ComputeDevice> {
-  const { device, notice, level } = await resolveDevice(requested, environment);
-  if (notice !== null) request.log(`deployment "${request.name}": ${notice}`, level);
-  return device;
 }
 
 /** "the CPU", "CUDA": how log lines name a device. */

@@ -4,8 +4,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingService } from '../../nodes/services/training-service.ts';
-import type { ComputeDevice } from '../ml/runtime/compute-device.ts';
-import { resolveDevice, type RequestedDevice } from '../ml/train/device.ts';
+import { resolveAndAnnounce } from '../ml/train/device.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
@@ -14,7 +13,7 @@ import { runDistillation } from './distillation-job.ts';
 export function createTrainingService(): TrainingService {
   return {
     async pretrain(request, hooks) {
-      const device = await announceDevice(request.config.device, hooks.log);
+      const device = await resolveAndAnnounce(request.config.device, hooks.log);
       const tokens = tokensArtifactPaths(request.tokensFolder);
       const settings = trainingSettingsFrom(request.config);
       const checkpointDir = checkpointDirFor(request, settings);
@@ -32,11 +31,11 @@ export function createTrainingService(): TrainingService {
     },
 
     async distill(request, hooks) {
-      return runDistillation(request, hooks, await announceDevice(request.config.device, hooks.log));
+      return runDistillation(request, hooks, await resolveAndAnnounce(request.config.device, hooks.log));
     },
 
     async evaluate(request: EvaluateRequest, hooks) {
-      const device = await announceDevice(request.config.device, hooks.log);
+      const device = await resolveAndAnnounce(request.config.device, hooks.log);
       const { config } = request;
       return runMlJob(
         {
@@ -60,12 +59,6 @@ export function createTrainingService(): TrainingService {
       );
     },
   };
-}
-
-async function announceDevice(requested: RequestedDevice, log: (line: string, level?: 'info' | 'warn') => void): Promise<ComputeDevice> {
-  const { device, notice, level } = await resolveDevice(requested);
-  if (notice !== null) log(notice, level);
-  return device;
 }
 
 export function trainingSettingsFrom(config: PretrainConfig): TrainingSettings {

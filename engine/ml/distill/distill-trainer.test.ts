@@ -95,10 +95,13 @@ describe('distillation in the trainer', () => {
 
   it('starts from the teacher weights when asked and the widths match', async () => {
     const logs: string[] = [];
-    const settings = { ...STUDENT, nEmbd: 32, maxSteps: 2 };
-    const { error } = await train(jobFor(settings, 'init', { initFromTeacher: true }), { logs });
-    expect(error).toBeUndefined();
+    const settings = { ...STUDENT, nEmbd: 32, maxSteps: 1 };
+    const fromTeacher = await train(jobFor(settings, 'init', { initFromTeacher: true }), { logs });
+    const fromSeed = await train(jobFor(settings, 'no-init'));
     expect(logs.join('\n')).toMatch(/starts with the teacher's embeddings, final LayerNorm and blocks 0/);
+    // A seeded student starts near ln(V); one with the teacher's embeddings and first block already predicts text.
+    expect(fromSeed.reports[0]?.ceLoss).toBeGreaterThan(Math.log(tokens.vocabSize) - 0.3);
+    expect(fromTeacher.reports[0]?.ceLoss).toBeLessThan((fromSeed.reports[0]?.ceLoss as number) - 0.5);
   });
 
   it('warns when the student is not smaller than the teacher', async () => {

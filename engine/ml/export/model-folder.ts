@@ -20,6 +20,12 @@ export const MODEL_FILES = {
   provenance: 'crucible-provenance.json',
 } as const;
 
+/** The quantize node's decoders, written beside onnx/model.onnx under the names transformers.js loads. */
+export const QUANTIZED_DECODER_FILES = {
+  int4: path.join('onnx', 'model_q4.onnx'),
+  int8: path.join('onnx', 'model_int8.onnx'),
+} as const;
+
 export interface ModelFolderContents {
   config: Gpt2Config;
   parameters: ParameterSet;
@@ -65,10 +71,22 @@ export function readModelFolder(folder: string): LoadedModelFolder {
   for (const required of [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.decoder]) {
     if (!existsSync(file(required))) throw new Error(`model folder ${folder}: ${required} is missing; re-run the node that produced the model`);
   }
-  const config = gpt2ConfigFromHuggingFace(JSON.parse(readFileSync(file(MODEL_FILES.config), 'utf8')) as Record<string, unknown>, file(MODEL_FILES.config));
+  const config = readModelConfig(folder);
   const { tensors } = readSafetensors(file(MODEL_FILES.weights));
   const tokenizerJson = existsSync(file(MODEL_FILES.tokenizer)) ? readFileSync(file(MODEL_FILES.tokenizer), 'utf8') : null;
   return { config, parameters: huggingFaceParameters(config, tensors), decoderPath: file(MODEL_FILES.decoder), tokenizerJson };
+}
+
+/** The GPT-2 config of a model folder, read from its config.json alone (no weights), with a clear error. */
+export function readModelConfig(folder: string): Gpt2Config {
+  const configPath = path.join(folder, MODEL_FILES.config);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`model folder ${folder}: cannot read ${MODEL_FILES.config} (${(error as Error).message}); connect a model made by pretrain, distill or quantize`);
+  }
+  return gpt2ConfigFromHuggingFace(json, configPath);
 }
 
 /** The first special added token that is not the unknown token serves as both BOS and EOS, as in GPT-2. */

@@ -83,6 +83,25 @@ export async function greedyAgreement(reference: Gpt2DecoderSession, candidate: 
   return { tokens, topOneAgreement: agreed / tokens, identicalPrefix };
 }
 
+/**
+ * Decode tokens/s of two decoders, measured in alternating runs so a change in machine load falls on both alike;
+ * the median of `runs` each.
+ */
+export async function interleavedDecodeSpeeds(first: Gpt2DecoderSession, second: Gpt2DecoderSession, tokens: number, runs: number): Promise<[number, number]> {
+  const firstRates: number[] = [];
+  const secondRates: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    firstRates.push(await decodeTokensPerSecond(first, tokens, 1));
+    secondRates.push(await decodeTokensPerSecond(second, tokens, 1));
+  }
+  return [median(firstRates), median(secondRates)];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
 /** Incremental batch-1 decode speed: one prompt token, then `tokens` single-token steps; the median of `runs`. */
 export async function decodeTokensPerSecond(decoder: Gpt2DecoderSession, tokens: number, runs: number): Promise<number> {
   const steps = Math.min(tokens, decoder.config.blockSize - 1);
@@ -94,8 +113,7 @@ export async function decodeTokensPerSecond(decoder: Gpt2DecoderSession, tokens:
     for (let step = 0; step < steps; step++) logits = await decoder.append([argmax(logits)]);
     rates.push((steps * 1000) / (performance.now() - started));
   }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)] as number;
+  return median(rates);
 }
 
 async function lastArgmax(decoder: Gpt2DecoderSession, ids: readonly number[]): Promise<number> {

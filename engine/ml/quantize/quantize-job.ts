@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
-import { decodeTokensPerSecond, decoderLoss, greedyAgreement, validationWindows } from './decoder-measures.ts';
+import { decoderLoss, greedyAgreement, interleavedDecodeSpeeds, validationWindows } from './decoder-measures.ts';
 import { quantizeModelFolder, type ModelQuantizationSettings } from './quantize-model-folder.ts';
 
 export interface QuantizeJob {
@@ -66,7 +66,7 @@ export async function runQuantizeJob(job: QuantizeJob, log: (line: string) => vo
     const validation = job.valShard === null ? null : await compareValidation(job.valShard, job.evalWindows, floatDecoder, quantizedDecoder, signal);
     if (signal?.aborted) throw new Error('quantize cancelled');
     const agreement = await greedyAgreement(floatDecoder, quantizedDecoder, [0], AGREEMENT_TOKENS);
-    const [floatTokensPerSecond, quantizedTokensPerSecond] = await compareDecodeSpeed(floatDecoder, quantizedDecoder, job.decodeTokens);
+    const [floatTokensPerSecond, quantizedTokensPerSecond] = await interleavedDecodeSpeeds(floatDecoder, quantizedDecoder, job.decodeTokens, SPEED_RUNS);
     const report: QuantizationReport = {
       format: 'crucible.quantization',
       version: 1,
@@ -104,22 +104,6 @@ async function compareValidation(valShard: string, count: number, floatDecoder: 
     quantizedPerplexity,
     perplexityChangePercent: (quantizedPerplexity / floatPerplexity - 1) * 100,
   };
-}
-
-/** Runs alternate between the decoders so a change in machine load falls on both alike. */
-async function compareDecodeSpeed(floatDecoder: Gpt2DecoderSession, quantizedDecoder: Gpt2DecoderSession, tokens: number): Promise<[number, number]> {
-  const floatRates: number[] = [];
-  const quantizedRates: number[] = [];
-  for (let run = 0; run < SPEED_RUNS; run++) {
-    floatRates.push(await decodeTokensPerSecond(floatDecoder, tokens, 1));
-    quantizedRates.push(await decodeTokensPerSecond(quantizedDecoder, tokens, 1));
-  }
-  return [median(floatRates), median(quantizedRates)];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 function megabytes(bytes: number): string {

@@ -9,7 +9,7 @@
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildGpt2Decoder } from '../export/kv-decoder.ts';
-import { MODEL_FILES, readModelFolder } from '../export/model-folder.ts';
+import { MODEL_FILES, QUANTIZED_DECODER_FILES, readModelFolder } from '../export/model-folder.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import { encodeModel } from '../onnx/encode-model.ts';
 import type { QuantizationBlockSize } from './block-quantize.ts';
@@ -25,11 +25,6 @@ export interface ModelQuantizationSettings {
   accuracyLevel: number;
   quantizeEmbeddings: boolean;
 }
-
-export const QUANTIZED_DECODER_FILES: Record<QuantizationScheme, string> = {
-  int4: path.join('onnx', 'model_q4.onnx'),
-  int8: path.join('onnx', 'model_int8.onnx'),
-};
 
 const TRANSFORMERS_JS_DTYPE: Record<QuantizationScheme, string> = { int4: 'q4', int8: 'int8' };
 

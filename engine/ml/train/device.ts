@@ -60,6 +60,17 @@ export async function resolveDevice(requested: RequestedDevice, environment: Dev
   };
 }
 
+/** Resolves `requested` and logs what was chosen or why it fell back, at the notice's level; returns the device. */
+export async function resolveAndAnnounce(
+  requested: RequestedDevice,
+  log: (line: string, level: 'info' | 'warn') => void,
+  environment: DeviceEnvironment = defaultDeviceEnvironment(),
+): Promise<ComputeDevice> {
+  const { device, notice, level } = await resolveDevice(requested, environment);
+  if (notice !== null) log(notice, level);
+  return device;
+}
+
 async function resolveAuto(environment: DeviceEnvironment): Promise<ResolvedDevice> {
   const skipped: string[] = [];
   for (const device of AUTO_DEVICE_ORDER) {

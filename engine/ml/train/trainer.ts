@@ -118,7 +118,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
   const metrics: Record<string, number> = { ...(resumed?.metrics ?? {}) };
   const evaluate = evaluationFor(parts);
   if (distillation !== null && metrics.teacherValLoss === undefined) {
-    metrics.teacherValLoss = await teacherValLoss(parts, distillation, evaluate.valStarts);
+    metrics.teacherValLoss = await teacherValLoss(parts, distillation, evaluate.valBatches);
     hooks.onLog?.(`teacher val loss ${metrics.teacherValLoss.toFixed(4)} on the student's validation windows`);
   }
   const withTeacher = (batch: TrainBatch) => (distillation === null ? batch : distillation.teacher.attach(batch));
@@ -177,7 +177,7 @@ function evaluationFor({ job, shape, chunks, evaluator, data }: LoopParts) {
     for (const rowStarts of starts) yield* splitBatch(readBatch(reader, rowStarts, shape.time), chunks);
   };
   return {
-    valStarts: () => batches(data.val, valStarts),
+    valBatches: () => batches(data.val, valStarts),
     losses: async (parameters: ParameterSet) => ({
       trainLoss: await evaluator.meanLoss(parameters, batches(data.train, trainStarts)),
       valLoss: await evaluator.meanLoss(parameters, batches(data.val, valStarts)),

@@ -4,15 +4,10 @@
 import { createHash } from 'node:crypto';
 import type { ComputeDevice } from '../runtime/compute-device.ts';
 import type { DistillationJob } from '../distill/distillation-setup.ts';
+import type { Gpt2Config } from '../gpt2/config.ts';
 
-export interface ModelShapeSettings {
-  nLayer: number;
-  nHead: number;
-  nEmbd: number;
-  blockSize: number;
-  dropout: number;
-  bias: boolean;
-}
+/** The model-shape part of the settings: the GPT-2 config fields a run chooses (the vocabulary comes from the data). */
+export type ModelShapeSettings = Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'blockSize' | 'dropout' | 'bias'>;
 
 export interface TrainingSettings extends ModelShapeSettings {
   batchSize: number;

@@ -2,7 +2,7 @@
 // same fold serves live runs, reconnects (a fresh snapshot keeps the charts and logs already drawn) and past runs.
 import type { LogLine, MetricPoint, RunDetail } from '../../../app/protocol/engine-api.ts';
 import type { RunSnapshot } from '../../../app/protocol/run-snapshot.ts';
-import type { ArtifactSummary, LogLevel, NodeFailure, NodeProgress, NodeState, RunEvent, RunStatus } from '../../../app/protocol/run-events.ts';
+import type { ArtifactSummary, LogLevel, NodeFailure, NodeProgress, NodeState, RunEvent } from '../../../app/protocol/run-events.ts';
 
 export const LOG_LINES_KEPT_PER_NODE = 2000;
 
@@ -48,13 +48,8 @@ export interface LogEntry {
   at: string;
 }
 
-export interface RunView {
-  runId: string;
-  pipelineName: string;
-  targets: string[];
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
+/** The run as its snapshot describes it, with per-node views and what the stream has drawn since. */
+export interface RunView extends Omit<RunSnapshot, 'nodes'> {
   nodes: Record<string, NodeRunView>;
   /** node → metric → points, in the order they arrived. */
   series: Record<string, Record<string, MetricSeries>>;

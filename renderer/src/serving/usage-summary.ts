@@ -3,17 +3,8 @@
 import type { UsageRow } from '../../../app/protocol/serving-api.ts';
 import type { UsageMetric } from '../store/serving-state.ts';
 
-export interface KeyModelUsage {
-  key: string | null;
-  model: string | null;
-  requests: number;
-  errors: number;
-  promptTokens: number;
-  completionTokens: number;
-  cost: number;
-  /** null where the rows mix currencies or name none. */
-  currency: string | null;
-}
+/** A usage row summed over days; `currency` is null where the rows mix currencies or name none. */
+export type KeyModelUsage = Omit<UsageRow, 'day' | 'avgLatencyMs' | 'avgTtftMs'>;
 
 export interface DailyUsage {
   /** YYYY-MM-DD, consecutive. */
