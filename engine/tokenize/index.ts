@@ -14,7 +14,6 @@ export { encodeFileToShard, encodeChunksToShard } from './parallel-encoder.ts';
 export type { EncodeChunksOptions, EncodeFileOptions, EncodeProgress } from './parallel-encoder.ts';
 export { lastSafeCut } from './text-chunks.ts';
 export type { TextChunk } from './text-chunks.ts';
-export { startTypeScriptWorker } from './typescript-worker.ts';
 export { TokenShardWriter, readTokenShard, shardPaths, dtypeForVocabSize } from './token-shard.ts';
 export type { TokenDtype, TokenShardSidecar } from './token-shard.ts';
 export { tokenizerHash } from './tokenizer-hash.ts';

@@ -8,7 +8,7 @@ import { TokenShardWriter } from './token-shard.ts';
 import type { TokenShardSidecar } from './token-shard.ts';
 import { tokenizerHash } from './tokenizer-hash.ts';
 import type { Tokenizer } from './tokenizer.ts';
-import { startTypeScriptWorker } from './typescript-worker.ts';
+import { startTypeScriptWorker } from '../workers/typescript-worker.ts';
 
 export interface EncodeProgress {
   bytesRead: number;

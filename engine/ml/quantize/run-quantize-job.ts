@@ -1,7 +1,7 @@
 // Runs a quantize job on a worker thread and settles with its report. Cancelling terminates the worker at once:
 // a half-written output folder is discarded by the executor, and nothing else needs to stop cleanly.
 
-import { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../../workers/typescript-worker.ts';
 import type { QuantizationReport, QuantizeJob } from './quantize-job.ts';
 
 export type QuantizeWorkerMessage =
@@ -10,9 +10,6 @@ export type QuantizeWorkerMessage =
   | { type: 'failed'; message: string; stack?: string };
 
 const WORKER_URL = new URL('./quantize-worker.ts', import.meta.url);
-const TSX_API_URL = import.meta.resolve('tsx/esm/api');
-/** Node 20 workers do not inherit tsx's module hooks, so the bootstrap registers tsx before importing the entry. */
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(TSX_API_URL)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
 
 export interface QuantizeJobHooks {
   signal?: AbortSignal;
@@ -21,7 +18,7 @@ export interface QuantizeJobHooks {
 
 export function runQuantizeJobInWorker(job: QuantizeJob, hooks: QuantizeJobHooks = {}): Promise<QuantizationReport> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { job } });
+    const worker = startTypeScriptWorker(WORKER_URL, { job });
     let settled = false;
     const finish = (outcome: () => void) => {
       if (settled) return;

@@ -1,18 +1,11 @@
 // Runs a training or evaluation job on a worker thread so the engine's event loop keeps answering while ONNX
 // Runtime computes. Cancel asks the worker to stop at its next step and terminates it if it has not within a grace.
 
-import { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../../workers/typescript-worker.ts';
 import type { StepReport } from './trainer.ts';
 import type { MlJobResults, MlWorkerJob, MlWorkerMessage, MlWorkerRequest } from './worker-protocol.ts';
 
 const WORKER_URL = new URL('./ml-worker.ts', import.meta.url);
-const TSX_API_URL = import.meta.resolve('tsx/esm/api');
-
-/**
- * Node 20 workers neither inherit the parent's module hooks nor honour `--import tsx` in execArgv, so a tiny
- * bootstrap registers tsx before importing the TypeScript entry; this works from the CLI and under vitest alike.
- */
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(TSX_API_URL)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
 
 export interface MlJobHooks {
   signal?: AbortSignal;
@@ -24,7 +17,7 @@ export interface MlJobHooks {
 
 export function runMlJob<Job extends MlWorkerJob>(job: Job, hooks: MlJobHooks = {}): Promise<MlJobResults[Job['kind']]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { job } });
+    const worker = startTypeScriptWorker(WORKER_URL, { job });
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
     const finish = (outcome: () => void) => {

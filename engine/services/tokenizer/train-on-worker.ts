@@ -2,7 +2,8 @@
 // while a large corpus is counted, relays progress and warnings, and terminates the thread on cancel.
 import { statSync } from 'node:fs';
 import type { TokenizerJobHooks, TokenizerTrainingRequest } from '../../../nodes/services/tokenizer-service.ts';
-import { loadHuggingFaceTokenizer, startTypeScriptWorker, type Tokenizer } from '../../tokenize/index.ts';
+import { loadHuggingFaceTokenizer, type Tokenizer } from '../../tokenize/index.ts';
+import { startTypeScriptWorker } from '../../workers/typescript-worker.ts';
 import type { TrainWorkerData, TrainWorkerMessage } from './train-worker.ts';
 
 const TRAIN_WORKER_URL = new URL('./train-worker.ts', import.meta.url);
