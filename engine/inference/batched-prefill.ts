@@ -9,7 +9,7 @@ import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
 import { decoderNames } from '../ml/export/kv-decoder.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
-import type { RowCache } from './batched-kv-cache.ts';
+import type { RowCache } from './slot-kv-cache.ts';
 
 export interface PrefilledRow {
   /** The last prompt position's logits (V values). */

@@ -1,13 +1,12 @@
 // The decode loop in-process (no worker): KV-cache greedy decoding matches recomputing the whole context each
 // step, and continuous batching gives every seeded request the same tokens and logprobs it gets alone.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decoderNames } from '../ml/export/kv-decoder.ts';
 import { headSize } from '../ml/gpt2/config.ts';
-import { createModelSession, type ModelSession } from '../ml/runtime/session.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import type { GenerationRequest } from '../serving/text-generator.ts';
 import { DecodeLoop } from './decode-loop.ts';
+import { loadDecoderPair, type DecoderPair } from './decoder-pair.ts';
 import { readServableModel, type ServableModel } from './model-files.ts';
 import { generationRequest } from './testing/generation-request.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
@@ -15,15 +14,15 @@ import type { StepEvent } from './worker-protocol.ts';
 
 let fixture: TinyModelFolder;
 let model: ServableModel;
-let session: ModelSession;
+let decoders: DecoderPair;
 
 beforeAll(async () => {
   fixture = writeTinyModelFolder();
   model = readServableModel(fixture.folder);
-  session = await createModelSession(readFileSync(model.decoderPath));
+  decoders = await loadDecoderPair({ modelFolder: fixture.folder, precision: 'float32', decoderPath: model.decoderPath, config: model.config }, {});
 });
 afterAll(async () => {
-  await session.release();
+  await Promise.all([decoders.prefill.release(), decoders.step.release()]);
   fixture.remove();
 });
 
@@ -40,7 +39,8 @@ async function runLoop(requests: { request: GenerationRequest; atStep?: number }
   let steps = 0;
   let largestStep = 0;
   const loop = new DecodeLoop({
-    session,
+    prefillSession: decoders.prefill,
+    stepSession: decoders.step,
     config: model.config,
     eosTokenId: model.eosTokenId,
     maxBatchSize,
@@ -81,7 +81,7 @@ async function greedyWithoutCache(prompt: number[], count: number, banned: numbe
       [decoderNames.attentionMask]: int64(context.map(() => 1)),
     };
     for (let layer = 0; layer < config.nLayer; layer++) feeds[decoderNames.pastKey(layer)] = feeds[decoderNames.pastValue(layer)] = empty;
-    const logits = (await session.run(feeds))[decoderNames.logits]!.data as Float32Array;
+    const logits = (await decoders.prefill.run(feeds))[decoderNames.logits]!.data as Float32Array;
     const last = Array.from(logits.subarray(logits.length - config.vocabSize));
     if (banned !== null) last[banned] = -Infinity;
     context.push(last.indexOf(Math.max(...last)));
@@ -92,11 +92,13 @@ async function greedyWithoutCache(prompt: number[], count: number, banned: numbe
 const noEos = (): Map<number, number> => new Map(model.eosTokenId === null ? [] : [[model.eosTokenId, -100]]);
 
 describe('DecodeLoop', () => {
-  it('greedy decoding with the KV cache equals recomputing the full context every step', async () => {
+  it('greedy decoding with the KV cache equals recomputing the full context every step, across cache growth', async () => {
     const prompt = model.tokenizer.encode('First Citizen: hear me');
-    const { outcomes } = await runLoop([{ request: generationRequest({ promptTokens: prompt, maxTokens: 12, logitBias: noEos() }) }], 1);
+    const count = 40; // the slot cache grows past its first 32 slots
+    const { outcomes } = await runLoop([{ request: generationRequest({ promptTokens: prompt, maxTokens: count, logitBias: noEos() }) }], 1);
+    expect(prompt.length + count).toBeGreaterThan(33);
     expect(outcomes[0]!.finish).toBe('length');
-    expect(outcomes[0]!.tokens).toEqual(await greedyWithoutCache(prompt, 12, model.eosTokenId));
+    expect(outcomes[0]!.tokens).toEqual(await greedyWithoutCache(prompt, count, model.eosTokenId));
   });
 
   it('gives each seeded request the same tokens and logprobs inside a continuous batch as alone', async () => {
@@ -133,7 +135,8 @@ describe('DecodeLoop', () => {
   it('stops a cancelled request within a step while the rest of the batch carries on', async () => {
     const seen = new Map<number, number>();
     const loop: DecodeLoop = new DecodeLoop({
-      session,
+      prefillSession: decoders.prefill,
+      stepSession: decoders.step,
       config: model.config,
       eosTokenId: model.eosTokenId,
       maxBatchSize: 4,

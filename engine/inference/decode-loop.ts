@@ -1,20 +1,26 @@
 // Continuous batching over a KV-cache decoder session: each new request is prefilled alone, then joins the running
 // batch; every step decodes one token for all rows at once, and finished or cancelled rows leave before the next.
-// Runs inside an inference worker (and in-process in tests); the session is Optimum-style (decoderNames).
+// Runs inside an inference worker (and in-process in tests). Prefill runs the exported decoder (Optimum-style,
+// decoderNames); decode steps run the step decoder over the slot cache, which they update in place.
 
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { headSize } from '../ml/gpt2/config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
-import type { HostTensor } from '../ml/tensor/host-tensor.ts';
-import { decoderNames } from '../ml/export/kv-decoder.ts';
 import type { GenerationRequest } from '../serving/text-generator.ts';
-import { BatchedKvCache } from './batched-kv-cache.ts';
 import { prefillBatch } from './batched-prefill.ts';
+import { SlotKvCache, swapRemove } from './slot-kv-cache.ts';
+import { decodeOneToken } from './step-decode.ts';
 import { SequenceSampler } from './sequence-sampler.ts';
 import type { StepEvent } from './worker-protocol.ts';
 
+/** The cache grows and shrinks by this many slots per row. */
+const SLOT_CHUNK = 32;
+
 export interface DecodeLoopOptions {
-  session: ModelSession;
+  /** The exported decoder (onnx/model*.onnx): prompts joining the batch. */
+  prefillSession: ModelSession;
+  /** The step decoder (step-decoder-graph.ts) of the same weights: one token for every row. */
+  stepSession: ModelSession;
   config: Gpt2Config;
   eosTokenId: number | null;
   maxBatchSize: number;
@@ -35,7 +41,7 @@ interface Pending {
 
 export class DecodeLoop {
   readonly #options: DecodeLoopOptions;
-  readonly #cache: BatchedKvCache;
+  readonly #cache: SlotKvCache;
   readonly #pending: Pending[] = [];
   readonly #cancelled = new Set<number>();
   #rows: Row[] = [];
@@ -45,7 +51,8 @@ export class DecodeLoop {
   constructor(options: DecodeLoopOptions) {
     this.#options = options;
     const { nLayer, nHead } = options.config;
-    this.#cache = new BatchedKvCache({ nLayer, nHead, headSize: headSize(options.config) });
+    const limits = { maxRows: options.maxBatchSize, maxSlots: options.config.blockSize, slotChunk: SLOT_CHUNK };
+    this.#cache = new SlotKvCache({ nLayer, nHead, headSize: headSize(options.config) }, limits);
   }
 
   submit(requestId: number, request: GenerationRequest): void {
@@ -84,7 +91,7 @@ export class DecodeLoop {
     if (joining.length === 0) return;
     this.#prefilling = new Set(joining.map(({ requestId }) => requestId));
     try {
-      const prefilled = await prefillBatch(this.#options.session, this.#options.config, joining.map(({ request }) => request.promptTokens));
+      const prefilled = await prefillBatch(this.#options.prefillSession, this.#options.config, joining.map(({ request }) => request.promptTokens));
       const events: StepEvent[] = [];
       joining.forEach(({ requestId, request }, index) => {
         if (this.#cancelled.delete(requestId)) return;
@@ -104,25 +111,11 @@ export class DecodeLoop {
     }
   }
 
-  /** One token for every row: (B, 1) ids at each row's own position, over the batched cache. */
+  /** One token for every row: (B, 1) ids at each row's own position, over the slot cache. */
   async #decodeStep(): Promise<void> {
-    const { config, session } = this.#options;
+    const { config, stepSession } = this.#options;
     const rows = this.#rows;
-    const { pastKeys, pastValues, attentionMask } = this.#cache.stepFeeds();
-    const column = (values: number[]): HostTensor => ({ dtype: 'int64', shape: [values.length, 1], data: BigInt64Array.from(values, BigInt) });
-    const feeds: Record<string, HostTensor> = {
-      [decoderNames.inputIds]: column(rows.map((row) => row.lastToken)),
-      [decoderNames.positionIds]: column([...this.#cache.rowLengths]),
-      [decoderNames.attentionMask]: attentionMask,
-    };
-    for (let layer = 0; layer < config.nLayer; layer++) {
-      feeds[decoderNames.pastKey(layer)] = pastKeys[layer]!;
-      feeds[decoderNames.pastValue(layer)] = pastValues[layer]!;
-    }
-    const results = await session.run(feeds);
-    const present = presentOf(results, config.nLayer);
-    this.#cache.advance(present.keys, present.values);
-    const logits = results[decoderNames.logits]!.data as Float32Array;
+    const logits = await decodeOneToken(stepSession, config, this.#cache, rows.map((row) => row.lastToken));
     const events: StepEvent[] = [];
     const leaving = new Set<number>();
     rows.forEach((row, index) => {
@@ -136,7 +129,7 @@ export class DecodeLoop {
     });
     this.#options.emit(events);
     this.#cache.removeRows(leaving);
-    this.#rows = rows.filter((_, index) => !leaving.has(index));
+    this.#rows = swapRemove(rows, leaving);
   }
 
   /** Samples, records the token and maybe a finish; returns the token to feed next, or null when the row is done. */
@@ -163,14 +156,4 @@ export class DecodeLoop {
     this.#cache.removeRows(new Set(this.#cache.rowLengths.map((_, index) => index)));
     this.#options.emit(events);
   }
-}
-
-function presentOf(results: Record<string, HostTensor>, nLayer: number): { keys: Float32Array[]; values: Float32Array[] } {
-  const keys: Float32Array[] = [];
-  const values: Float32Array[] = [];
-  for (let layer = 0; layer < nLayer; layer++) {
-    keys.push(results[decoderNames.presentKey(layer)]!.data as Float32Array);
-    values.push(results[decoderNames.presentValue(layer)]!.data as Float32Array);
-  }
-  return { keys, values };
 }

@@ -1,8 +1,8 @@
-// Worker-thread side of the inference runtime: loads the ONNX decoder once, then runs the continuous-batching
-// decode loop for the requests the main thread submits, posting each step's tokens back in one message.
-import { readFileSync } from 'node:fs';
+// Worker-thread side of the inference runtime: loads the decoders once (the exported one for prefill, the step
+// decoder for decode steps), then runs the continuous-batching decode loop for the requests the main thread
+// submits, posting each step's tokens back in one message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createModelSession } from '../ml/runtime/session.ts';
+import { loadDecoderPair } from './decoder-pair.ts';
 import { DecodeLoop } from './decode-loop.ts';
 import type { FromWorkerMessage, InferenceWorkerData, ToWorkerMessage } from './worker-protocol.ts';
 
@@ -11,8 +11,8 @@ const port = parentPort!;
 const post = (message: FromWorkerMessage) => port.postMessage(message);
 
 try {
-  const session = await createModelSession(readFileSync(data.decoderPath), { intraOpThreads: data.intraOpThreads, device: data.device });
-  const loop = new DecodeLoop({ session, config: data.config, eosTokenId: data.eosTokenId, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
+  const decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device });
+  const loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
   port.on('message', (message: ToWorkerMessage) => {
     if (message.type === 'submit') loop.submit(message.requestId, message.request);
     else if (message.type === 'cancel') loop.cancel(message.requestId);

@@ -51,6 +51,8 @@ export class OnnxTextGenerator implements TextGenerator {
     if (eos !== undefined) this.specialTokens = { bos: eos, eos };
     const log = options.log ?? ((line: string) => console.warn(line));
     const workerData = {
+      modelFolder: options.modelDir,
+      precision: options.precision ?? 'float32',
       decoderPath: model.decoderPath,
       config: model.config,
       eosTokenId: model.eosTokenId,

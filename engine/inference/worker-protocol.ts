@@ -3,9 +3,14 @@
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import type { ComputeDevice } from '../ml/runtime/compute-device.ts';
 import type { GenerationRequest } from '../serving/text-generator.ts';
+import type { DecoderPrecision } from './model-files.ts';
 import type { SampledToken } from './sequence-sampler.ts';
 
 export interface InferenceWorkerData {
+  /** The model folder: its safetensors build the step decoder (decoder-pair.ts). */
+  modelFolder: string;
+  precision: DecoderPrecision;
+  /** The exported decoder file for `precision`, which prefills. */
   decoderPath: string;
   config: Gpt2Config;
   /** Generating this id ends a request with finish "stop"; null when the model has no end-of-text token. */

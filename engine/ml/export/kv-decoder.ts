@@ -24,13 +24,14 @@ export const decoderNames = {
 } as const;
 
 /** Optimum's dim names, which appear as dim_params in the model's inputs and outputs. */
-const B = 'batch_size';
-const S = 'sequence_length';
-const P = 'past_sequence_length';
+export const decoderDims = { batch: 'batch_size', sequence: 'sequence_length', past: 'past_sequence_length' } as const;
+const B = decoderDims.batch;
+const S = decoderDims.sequence;
+const P = decoderDims.past;
 const TOTAL: Dim = sumOfDims([P, S]);
 
 /** torch.finfo(float32).min, which HF writes into masked attention scores. */
-const FLOAT32_LOWEST = -3.4028234663852886e38;
+export const FLOAT32_LOWEST = -3.4028234663852886e38;
 
 interface DecoderInputs {
   inputIds: Value;
@@ -42,19 +43,36 @@ interface DecoderInputs {
 
 /** The decoder graph with `parameters` (completed to HF's full tensor set) as initializers. */
 export function buildGpt2Decoder(config: Gpt2Config, parameters: ParameterSet): Graph {
-  const graph = new Graph({ name: 'gpt2-decoder-with-past' });
-  const inputs = declareInputs(graph, config);
+  return buildGpt2DecoderGraph('gpt2-decoder-with-past', config, parameters, (graph) => {
+    const inputs = declareInputs(graph, config);
+    const allowed = attentionAllowed(inputs);
+    return { tokens: inputs, attend: (x, layer, weights) => cachedSelfAttention(x, layer, inputs, allowed, config, weights) };
+  });
+}
+
+/** Reads a weight by its Hugging Face name. */
+export type DecoderWeights = (name: string) => Value;
+
+/** How one decoder graph differs from another on GPT-2's body: the inputs it declares and how a layer attends. */
+export type DecoderAttentionSetup = (graph: Graph) => {
+  tokens: { inputIds: Value; positionIds: Value };
+  /** (B, S, C) normalized hidden states in, the attention block's projected output out. */
+  attend: (x: Value, layer: number, weights: DecoderWeights) => Value;
+};
+
+/** GPT-2's embeddings, blocks and tied head around the attention `setup` gives; the logits output is (B, S, V). */
+export function buildGpt2DecoderGraph(name: string, config: Gpt2Config, parameters: ParameterSet, setup: DecoderAttentionSetup): Graph {
+  const graph = new Graph({ name });
+  const { tokens, attend } = setup(graph);
   const weights = new Map([...huggingFaceParameters(config, parameters)].map(([name, tensor]) => [name, graph.initializer(name, tensor)]));
-  const param = (name: string) => weights.get(name) as Value;
+  const param: DecoderWeights = (name) => weights.get(name) as Value;
   const layerNorm = (x: Value, prefix: string) => op.layerNorm(x, param(`${prefix}.weight`), param(`${prefix}.bias`), { epsilon: config.layerNormEpsilon });
 
   const wte = param('transformer.wte.weight'); // (V, C)
-  let x = op.add(op.gather(wte, inputs.inputIds), op.gather(param('transformer.wpe.weight'), inputs.positionIds)); // (B, S, C)
-  const allowed = attentionAllowed(inputs);
+  let x = op.add(op.gather(wte, tokens.inputIds), op.gather(param('transformer.wpe.weight'), tokens.positionIds)); // (B, S, C)
   for (let layer = 0; layer < config.nLayer; layer++) {
     const block = `transformer.h.${layer}`;
-    const attended = cachedSelfAttention(layerNorm(x, `${block}.ln_1`), layer, inputs, allowed, config, param);
-    x = op.add(x, attended);
+    x = op.add(x, attend(layerNorm(x, `${block}.ln_1`), layer, param));
     const hidden = op.geluTanh(linear(layerNorm(x, `${block}.ln_2`), param(`${block}.mlp.c_fc.weight`), param(`${block}.mlp.c_fc.bias`)));
     x = op.add(x, linear(hidden, param(`${block}.mlp.c_proj.weight`), param(`${block}.mlp.c_proj.bias`)));
   }
@@ -91,22 +109,32 @@ function attentionAllowed(inputs: DecoderInputs): Value {
   return op.cast(bothAsFloat, 'bool');
 }
 
-function cachedSelfAttention(x: Value, layer: number, inputs: DecoderInputs, allowed: Value, config: Gpt2Config, param: (name: string) => Value): Value {
+function cachedSelfAttention(x: Value, layer: number, inputs: DecoderInputs, allowed: Value, config: Gpt2Config, param: DecoderWeights): Value {
+  const { query, key, value } = attentionHeads(x, layer, config, param);
+  const graph = x.graph;
+  const keys = graph.output(op.concat([inputs.pastKeys[layer] as Value, key], 2), decoderNames.presentKey(layer)); // (B, H, P+S, D)
+  const values = graph.output(op.concat([inputs.pastValues[layer] as Value, value], 2), decoderNames.presentValue(layer));
+  const scores = op.fusedMatMul(query, keys, { transB: true, alpha: 1 / Math.sqrt(headSize(config)) }); // (B, H, S, P+S)
+  const masked = op.where(allowed, scores, op.scalarLike(scores, FLOAT32_LOWEST));
+  const attended = op.matMul(op.softmax(masked, -1), values); // (B, H, S, D)
+  return mergeHeads(attended, layer, config, param);
+}
+
+/** The layer's c_attn projection split into (B, H, S, D) query, key and value heads; `sequence` names S's size. */
+export function attentionHeads(x: Value, layer: number, config: Gpt2Config, param: DecoderWeights, sequence: Dim = S): { query: Value; key: Value; value: Value } {
   const C = config.nEmbd;
-  const H = config.nHead;
-  const D = headSize(config);
   const block = `transformer.h.${layer}`;
   const qkv = linear(x, param(`${block}.attn.c_attn.weight`), param(`${block}.attn.c_attn.bias`)); // (B, S, 3C)
   const heads = (part: number) => {
     const slice = op.slice(qkv, { starts: [part * C], ends: [(part + 1) * C], axes: [2] }); // (B, S, C)
-    return op.transpose(op.reshape(slice, [B, S, H, D]), [0, 2, 1, 3]); // (B, H, S, D)
+    return op.transpose(op.reshape(slice, [B, sequence, config.nHead, headSize(config)]), [0, 2, 1, 3]); // (B, H, S, D)
   };
-  const graph = x.graph;
-  const keys = graph.output(op.concat([inputs.pastKeys[layer] as Value, heads(1)], 2), decoderNames.presentKey(layer)); // (B, H, P+S, D)
-  const values = graph.output(op.concat([inputs.pastValues[layer] as Value, heads(2)], 2), decoderNames.presentValue(layer));
-  const scores = op.fusedMatMul(heads(0), keys, { transB: true, alpha: 1 / Math.sqrt(D) }); // (B, H, S, P+S)
-  const masked = op.where(allowed, scores, op.scalarLike(scores, FLOAT32_LOWEST));
-  const attended = op.matMul(op.softmax(masked, -1), values); // (B, H, S, D)
-  const merged = op.reshape(op.transpose(attended, [0, 2, 1, 3]), [B, S, C]);
+  return { query: heads(0), key: heads(1), value: heads(2) };
+}
+
+/** (B, H, S, D) attended heads back to (B, S, C), through the layer's c_proj. */
+export function mergeHeads(attended: Value, layer: number, config: Gpt2Config, param: DecoderWeights, sequence: Dim = S): Value {
+  const block = `transformer.h.${layer}`;
+  const merged = op.reshape(op.transpose(attended, [0, 2, 1, 3]), [B, sequence, config.nEmbd]);
   return linear(merged, param(`${block}.attn.c_proj.weight`), param(`${block}.attn.c_proj.bias`));
 }

@@ -39,6 +39,8 @@ describe('products and quotients of dims', () => {
     expect(sumOfDims([2, 3])).toBe(5);
     expect(sumOfDims(['T', 'T'])).toBe('2*T');
     expect(sumOfDims(['B*T', 'T*B', -1])).toBe('(2*B*T-1)');
+    expect(sumOfDims([sumOfDims(['P', 1]), -1])).toBe('P');
+    expect(sumOfDims([sumOfDims(['P', 'T', -1]), 'T', 2])).toBe('(P+2*T+1)');
   });
 });
 

@@ -107,7 +107,7 @@ export function quotientOfDims(numerator: readonly Dim[], denominator: readonly 
 export function sumOfDims(dims: readonly Dim[]): Dim {
   let constant = 0;
   const coefficientBySymbols = new Map<string, number>();
-  for (const dim of dims) {
+  for (const dim of dims.flatMap(termsOfSum)) {
     const { coefficient, symbols } = factorsOf(dim);
     if (symbols.length === 0) {
       constant += coefficient;
@@ -123,6 +123,14 @@ export function sumOfDims(dims: readonly Dim[]): Dim {
   if (terms.length === 1 && constant === 0) return terms[0] as Dim;
   const constantTerm = constant === 0 ? '' : constant > 0 ? `+${constant}` : `${constant}`;
   return `(${terms.join('+')}${constantTerm})`;
+}
+
+/** The terms of a sum this module wrote, "(P+T-1)" -> ["P", "T", -1], so sums of sums fold; other dims as they are. */
+function termsOfSum(dim: Dim): Dim[] {
+  if (typeof dim === 'number' || !/^\([^()]*\)$/.test(dim)) return [dim];
+  const terms = dim.slice(1, -1).split(/(?=[+-])/).map((term) => term.replace(/^\+/, ''));
+  const foldable = terms.every((term) => /^-?\d+$/.test(term) || /^[^-+]+$/.test(term));
+  return foldable ? terms.map((term) => (/^-?\d+$/.test(term) ? Number(term) : term)) : [dim];
 }
 
 export function elementCount(shape: Shape): Dim {

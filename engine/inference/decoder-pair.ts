@@ -1,0 +1,65 @@
+// What a serving worker loads: the folder's exported decoder for prefill and the step decoder built from the same
+// weights for decode steps; then one probe proves they are one model before any request is served.
+
+import { readFileSync } from 'node:fs';
+import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
+import { createModelSession, type ModelSession } from '../ml/runtime/session.ts';
+import type { SessionOptions } from '../ml/runtime/session-options.ts';
+import { prefillBatch } from './batched-prefill.ts';
+import type { DecoderPrecision } from './model-files.ts';
+import { SlotKvCache } from './slot-kv-cache.ts';
+import { decodeOneToken } from './step-decode.ts';
+import { stepDecoderBytes } from './step-decoder-model.ts';
+
+export interface DecoderPair {
+  prefill: ModelSession;
+  step: ModelSession;
+}
+
+export interface DecoderPairSource {
+  modelFolder: string;
+  precision: DecoderPrecision;
+  /** The exported decoder file for `precision`. */
+  decoderPath: string;
+  config: Gpt2Config;
+}
+
+/** Logits may differ by float rounding only: this much of the largest logit's size (at least 1). */
+const AGREEMENT_TOLERANCE = 1e-3;
+
+export async function loadDecoderPair(source: DecoderPairSource, sessionOptions: SessionOptions): Promise<DecoderPair> {
+  const prefill = await createModelSession(readFileSync(source.decoderPath), sessionOptions);
+  let step: ModelSession | null = null;
+  try {
+    step = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision), sessionOptions);
+    await assertStepDecoderAgrees({ prefill, step }, source.config, source.decoderPath);
+    return { prefill, step };
+  } catch (error) {
+    await Promise.all([prefill.release(), step?.release()]);
+    throw error;
+  }
+}
+
+/**
+ * Prefills a short probe whole, and again without its last token followed by one step-decoder step; both give the
+ * last token's logits, which must match.
+ */
+export async function assertStepDecoderAgrees(pair: DecoderPair, config: Gpt2Config, decoderPath: string): Promise<void> {
+  if (config.blockSize < 2) return; // no room for a step after a prompt
+  const probe = Array.from({ length: Math.min(4, config.blockSize) }, (_, index) => (7 * index + 1) % config.vocabSize);
+  const [whole] = await prefillBatch(pair.prefill, config, [probe]);
+  const [prefix] = await prefillBatch(pair.prefill, config, [probe.slice(0, -1)]);
+  const cache = new SlotKvCache({ nLayer: config.nLayer, nHead: config.nHead, headSize: headSize(config) }, { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
+  cache.addRow(prefix!.cache);
+  const stepped = await decodeOneToken(pair.step, config, cache, [probe.at(-1)!]);
+  const expected = whole!.logits;
+  let largest = 1;
+  let worst = 0;
+  expected.forEach((value, index) => {
+    largest = Math.max(largest, Math.abs(value));
+    worst = Math.max(worst, Math.abs(value - stepped[index]!));
+  });
+  if (!(worst <= AGREEMENT_TOLERANCE * largest)) {
+    throw new Error(`the step decoder built from the folder's model.safetensors disagrees with ${decoderPath} (logits differ by up to ${worst.toPrecision(3)}); the folder's files do not belong together — re-run the node that produced it`);
+  }
+}

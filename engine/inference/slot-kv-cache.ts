@@ -1,0 +1,178 @@
+// The running batch's key/value cache for the step decoder (step-decoder-graph.ts): per layer one buffer of
+// (maxRows, H, P, D) floats that decode steps update in place. Row r's tokens fill its first len(r) slots; the
+// step decoder reads the first B rows as a (B, H, P, D) view and returns only the new token's (B, H, 1, D), which
+// `append` writes at slot len(r). Legend: B rows now, H heads, P slots per row, D head size.
+//
+// P grows in chunks when a row needs a slot past the end and shrinks when the longest row leaves, so attention runs
+// over at most a chunk of empty slots. A leaving row is replaced by the last row (swap-remove, `swapRemove`), so no
+// other row moves. Copies happen only then and when rows join; a decode step copies just the new token's values.
+
+import type { HostTensor } from '../ml/tensor/host-tensor.ts';
+
+export interface CacheGeometry {
+  nLayer: number;
+  nHead: number;
+  headSize: number;
+}
+
+export interface SlotCacheLimits {
+  /** Rows decoded together at most. */
+  maxRows: number;
+  /** The model's context: no row ever holds more tokens. */
+  maxSlots: number;
+  /** P is a multiple of this (or maxSlots). */
+  slotChunk: number;
+}
+
+/** One row's cache as the exported decoder returned it: per layer, (1, H, L, D) keys and values. */
+export interface RowCache {
+  keys: Float32Array[];
+  values: Float32Array[];
+  length: number;
+}
+
+export class SlotKvCache {
+  readonly #geometry: CacheGeometry;
+  readonly #limits: SlotCacheLimits;
+  #keys: Float32Array[];
+  #values: Float32Array[];
+  #lengths: number[] = [];
+  #slots: number;
+
+  constructor(geometry: CacheGeometry, limits: SlotCacheLimits) {
+    if (limits.maxRows < 1 || limits.maxSlots < 1 || limits.slotChunk < 1) throw new Error(`slot kv cache: limits must be positive, got ${JSON.stringify(limits)}`);
+    this.#geometry = geometry;
+    this.#limits = limits;
+    this.#slots = Math.min(limits.slotChunk, limits.maxSlots);
+    this.#keys = this.#allocate(this.#slots);
+    this.#values = this.#allocate(this.#slots);
+  }
+
+  get rowCount(): number {
+    return this.#lengths.length;
+  }
+
+  /** P: slots per row. */
+  get slotCount(): number {
+    return this.#slots;
+  }
+
+  /** Tokens held by each row, in row order. */
+  get rowLengths(): readonly number[] {
+    return this.#lengths;
+  }
+
+  /** Appends a row after the existing ones; slots past its length are zeroed. */
+  addRow(row: RowCache): void {
+    if (this.rowCount >= this.#limits.maxRows) throw new Error(`slot kv cache: already holds ${this.rowCount} rows, the most it takes`);
+    this.#fitSlots(this.#roomForNextToken(Math.max(row.length, ...this.#lengths)));
+    const { nHead, headSize } = this.#geometry;
+    const rowIndex = this.#lengths.length;
+    const place = (target: Float32Array, source: Float32Array) => {
+      for (let head = 0; head < nHead; head++) {
+        const start = this.#slotOffset(rowIndex, head, 0);
+        target.set(source.subarray(head * row.length * headSize, (head + 1) * row.length * headSize), start);
+        target.fill(0, start + row.length * headSize, start + this.#slots * headSize);
+      }
+    };
+    this.#keys.forEach((layer, index) => place(layer, row.keys[index]!));
+    this.#values.forEach((layer, index) => place(layer, row.values[index]!));
+    this.#lengths.push(row.length);
+  }
+
+  /** The cache inputs of one step: the first B rows of every layer, and the (B, P) mask of filled slots. */
+  stepFeeds(): { pastKeys: HostTensor[]; pastValues: HostTensor[]; pastMask: HostTensor } {
+    const rows = this.rowCount;
+    const shape = [rows, this.#geometry.nHead, this.#slots, this.#geometry.headSize];
+    const size = rows * this.#rowSize();
+    const view = (data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data: data.subarray(0, size) });
+    const mask = new BigInt64Array(rows * this.#slots);
+    this.#lengths.forEach((length, row) => mask.fill(1n, row * this.#slots, row * this.#slots + length));
+    return { pastKeys: this.#keys.map(view), pastValues: this.#values.map(view), pastMask: { dtype: 'int64', shape: [rows, this.#slots], data: mask } };
+  }
+
+  /** Writes each row's new token, per layer (B, H, 1, D) keys and values, into slot len(row), then counts it. */
+  append(newKeys: readonly Float32Array[], newValues: readonly Float32Array[]): void {
+    this.#fitSlots(Math.max(0, ...this.#lengths) + 1);
+    const { nHead, headSize } = this.#geometry;
+    const write = (target: Float32Array, source: Float32Array) => {
+      this.#lengths.forEach((length, row) => {
+        for (let head = 0; head < nHead; head++) {
+          const from = (row * nHead + head) * headSize;
+          target.set(source.subarray(from, from + headSize), this.#slotOffset(row, head, length));
+        }
+      });
+    };
+    this.#keys.forEach((layer, index) => write(layer, newKeys[index]!));
+    this.#values.forEach((layer, index) => write(layer, newValues[index]!));
+    this.#lengths = this.#lengths.map((length) => length + 1);
+  }
+
+  /** Drops the rows at `indices`, moving later rows into the gaps exactly as `swapRemove` reorders a list. */
+  removeRows(indices: ReadonlySet<number>): void {
+    if (indices.size === 0) return;
+    const rowSize = this.#rowSize();
+    const rowIndices = this.#lengths.map((_, index) => index);
+    const kept = swapRemove(rowIndices, indices);
+    kept.forEach((from, to) => {
+      if (from === to) return;
+      for (const layer of [...this.#keys, ...this.#values]) layer.copyWithin(to * rowSize, from * rowSize, (from + 1) * rowSize);
+    });
+    this.#lengths = kept.map((index) => this.#lengths[index]!);
+    this.#fitSlots(this.rowCount === 0 ? 0 : this.#roomForNextToken(Math.max(...this.#lengths)));
+  }
+
+  /** Slots for `longest` tokens and the one the next step appends, within the context. */
+  #roomForNextToken(longest: number): number {
+    return Math.min(longest + 1, this.#limits.maxSlots);
+  }
+
+  /** Makes P the smallest chunk multiple that holds `needed` slots (at least one chunk), re-laying rows if it changes. */
+  #fitSlots(needed: number): void {
+    const { maxSlots, slotChunk } = this.#limits;
+    if (needed > maxSlots) throw new Error(`slot kv cache: a row needs ${needed} slots, more than the model's context of ${maxSlots}`);
+    const slots = Math.min(maxSlots, Math.max(slotChunk, Math.ceil(needed / slotChunk) * slotChunk));
+    if (slots === this.#slots) return;
+    const { nHead, headSize } = this.#geometry;
+    const relayout = (old: Float32Array): Float32Array => {
+      const next = new Float32Array(this.#limits.maxRows * nHead * slots * headSize);
+      this.#lengths.forEach((length, row) => {
+        for (let head = 0; head < nHead; head++) {
+          const from = this.#slotOffset(row, head, 0);
+          next.set(old.subarray(from, from + length * headSize), (row * nHead + head) * slots * headSize);
+        }
+      });
+      return next;
+    };
+    this.#keys = this.#keys.map(relayout);
+    this.#values = this.#values.map(relayout);
+    this.#slots = slots;
+  }
+
+  #allocate(slots: number): Float32Array[] {
+    const { nLayer, nHead, headSize } = this.#geometry;
+    return Array.from({ length: nLayer }, () => new Float32Array(this.#limits.maxRows * nHead * slots * headSize));
+  }
+
+  #rowSize(): number {
+    return this.#geometry.nHead * this.#slots * this.#geometry.headSize;
+  }
+
+  #slotOffset(row: number, head: number, slot: number): number {
+    return ((row * this.#geometry.nHead + head) * this.#slots + slot) * this.#geometry.headSize;
+  }
+}
+
+/**
+ * `items` without the entries at `indices`, each gap filled by the current last entry: removing {0, 2} from
+ * [a, b, c, d] gives [d, b]. The decode loop keeps its rows in this order, as the cache keeps its slots.
+ */
+export function swapRemove<T>(items: readonly T[], indices: ReadonlySet<number>): T[] {
+  const result = [...items];
+  for (const index of [...indices].sort((a, b) => b - a)) {
+    if (index < 0 || index >= result.length) continue;
+    const last = result.pop() as T;
+    if (index < result.length) result[index] = last;
+  }
+  return result;
+}
