@@ -65,6 +65,7 @@ export class SlotKvCache {
   /** Appends a row after the existing ones; slots past its length are zeroed. */
   addRow(row: RowCache): void {
     if (this.rowCount >= this.#limits.maxRows) throw new Error(`slot kv cache: already holds ${this.rowCount} rows, the most it takes`);
+    if (row.length > this.#limits.maxSlots) throw new Error(`slot kv cache: a row of ${row.length} tokens is longer than the model's context of ${this.#limits.maxSlots}`);
     this.#fitSlots(this.#roomForNextToken(Math.max(row.length, ...this.#lengths)));
     const { nHead, headSize } = this.#geometry;
     const rowIndex = this.#lengths.length;

@@ -1,0 +1,94 @@
+// The slot cache keeps each row's tokens in its first slots, writes a step's new token in place, grows and shrinks
+// its slots by whole chunks without moving data within a row, and removes rows by swapping in the last one.
+import { describe, expect, it } from 'vitest';
+import { SlotKvCache, swapRemove, type RowCache } from './slot-kv-cache.ts';
+
+const geometry = { nLayer: 1, nHead: 2, headSize: 1 };
+const limits = { maxRows: 3, maxSlots: 8, slotChunk: 4 };
+
+/** A (1, 2, L, 1) row whose values encode head and position: head h, position p → base + 10h + p. */
+function row(length: number, base: number): RowCache {
+  const data = Float32Array.from({ length: 2 * length }, (_, index) => base + 10 * Math.floor(index / length) + (index % length));
+  return { keys: [data], values: [data.map((value) => -value)], length };
+}
+
+/** The cache's (B, H, P, 1) keys as nested arrays [row][head] of P slots. */
+function keysOf(cache: SlotKvCache): number[][][] {
+  const { pastKeys } = cache.stepFeeds();
+  const [rows, heads, slots] = pastKeys[0]!.shape as [number, number, number, number];
+  const data = Array.from(pastKeys[0]!.data as Float32Array);
+  return Array.from({ length: rows }, (_, r) => Array.from({ length: heads }, (_, h) => data.slice((r * heads + h) * slots, (r * heads + h + 1) * slots)));
+}
+
+/** One step's new (B, 2, 1, 1) keys, `base + 10h + 99` for row r's base. */
+function newToken(bases: number[]): Float32Array[] {
+  return [Float32Array.from(bases.flatMap((base) => [base + 99, base + 109]))];
+}
+
+describe('SlotKvCache', () => {
+  it('fills each row from its first slot, zeroes the rest, and masks only filled slots', () => {
+    const cache = new SlotKvCache(geometry, limits);
+    cache.addRow(row(2, 100));
+    cache.addRow(row(1, 200));
+    expect(cache.slotCount).toBe(4);
+    expect(keysOf(cache)).toEqual([
+      [[100, 101, 0, 0], [110, 111, 0, 0]],
+      [[200, 0, 0, 0], [210, 0, 0, 0]],
+    ]);
+    const feeds = cache.stepFeeds();
+    expect(feeds.pastValues[0]!.shape).toEqual([2, 2, 4, 1]);
+    expect(Array.from(feeds.pastValues[0]!.data as Float32Array).slice(0, 4)).toEqual([-100, -101, 0, 0]);
+    expect(Array.from(feeds.pastMask.data as BigInt64Array, Number)).toEqual([1, 1, 0, 0, 1, 0, 0, 0]);
+  });
+
+  it('writes each new token at its row’s own length and grows by a chunk when a row runs out of slots', () => {
+    const cache = new SlotKvCache(geometry, limits);
+    cache.addRow(row(3, 100));
+    cache.addRow(row(1, 200));
+    const negated = (tensors: Float32Array[]) => tensors.map((data) => data.map((value) => -value));
+    cache.append(newToken([100, 200]), negated(newToken([100, 200])));
+    expect(cache.rowLengths).toEqual([4, 2]);
+    expect(cache.slotCount).toBe(4);
+    cache.append(newToken([1000, 2000]), negated(newToken([1000, 2000])));
+    expect(cache.rowLengths).toEqual([5, 3]);
+    expect(cache.slotCount).toBe(8);
+    expect(keysOf(cache)).toEqual([
+      [[100, 101, 102, 199, 1099, 0, 0, 0], [110, 111, 112, 209, 1109, 0, 0, 0]],
+      [[200, 299, 2099, 0, 0, 0, 0, 0], [210, 309, 2109, 0, 0, 0, 0, 0]],
+    ]);
+    expect(Array.from(cache.stepFeeds().pastValues[0]!.data as Float32Array).slice(0, 5)).toEqual([-100, -101, -102, -199, -1099]);
+  });
+
+  it('moves the last row into a leaving row’s place and shrinks when the longest row leaves', () => {
+    const cache = new SlotKvCache(geometry, limits);
+    cache.addRow(row(5, 100));
+    cache.addRow(row(1, 200));
+    cache.addRow(row(2, 300));
+    expect(cache.slotCount).toBe(8);
+    cache.removeRows(new Set([0]));
+    expect(cache.rowLengths).toEqual([2, 1]);
+    expect(cache.slotCount).toBe(4);
+    expect(keysOf(cache)).toEqual([
+      [[300, 301, 0, 0], [310, 311, 0, 0]],
+      [[200, 0, 0, 0], [210, 0, 0, 0]],
+    ]);
+    cache.removeRows(new Set([0, 1]));
+    expect(cache.rowCount).toBe(0);
+  });
+
+  it('refuses a row beyond its row limit and a row longer than the context', () => {
+    const cache = new SlotKvCache(geometry, { ...limits, maxRows: 1 });
+    expect(() => cache.addRow(row(9, 0))).toThrow(/a row of 9 tokens is longer than the model's context of 8/);
+    cache.addRow(row(1, 0));
+    expect(() => cache.addRow(row(1, 0))).toThrow(/already holds 1 rows/);
+  });
+});
+
+describe('swapRemove', () => {
+  it('fills each gap with the current last item, as the cache moves its rows', () => {
+    expect(swapRemove(['a', 'b', 'c', 'd'], new Set([0, 2]))).toEqual(['d', 'b']);
+    expect(swapRemove(['a', 'b', 'c', 'd'], new Set([1, 3]))).toEqual(['a', 'c']);
+    expect(swapRemove(['a', 'b'], new Set([0, 1]))).toEqual([]);
+    expect(swapRemove(['a', 'b'], new Set())).toEqual(['a', 'b']);
+  });
+});
