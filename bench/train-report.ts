@@ -2,6 +2,7 @@
 // table, with Crucible's ratio to PyTorch (lower is better for ms/iter, higher for tokens/s).
 
 import type { BenchModel, EvalReply, FinishReply, ReadyReply, TrainReply } from './train-protocol.ts';
+import { median } from './median.ts';
 
 export interface ImplementationResult {
   label: string;
@@ -36,13 +37,6 @@ export function summarize(input: { label: string; model: BenchModel; ready: Read
     setupMs: ready.setupMs,
     peakRssMb: finished.peakRssMb,
   };
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 const COLUMNS = ['config', 'impl', 'params', 'steps', 'ms/iter (median)', 'tokens/s', 'train loss (last 20)', 'val loss', 'wall s', 'setup s', 'peak RSS MB'];

@@ -4,7 +4,7 @@ import { getEncoding } from 'js-tiktoken';
 import { get_encoding } from 'tiktoken';
 import { loadHuggingFaceTokenizer } from '../../engine/tokenize/index.ts';
 import { gpt2TokenizerJson } from '../../engine/tokenize/testing/gpt2-from-tiktoken.ts';
-import { median } from './measure.ts';
+import { median } from '../median.ts';
 
 export interface EncodingComparison {
   megabytes: number;

@@ -2,12 +2,7 @@
 // wall time and peak RSS (GNU time when installed).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
+import { median } from '../median.ts';
 
 export interface ProcessRun {
   wallSeconds: number;

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
-import { commandExists, median, medianOfRuns, runMeasured } from './measure.ts';
+import { median } from '../median.ts';
+import { commandExists, medianOfRuns, runMeasured } from './measure.ts';
 
 export interface TrainingComparison {
   crucible: { processSeconds: number; trainSeconds: number; peakRssMb: number };
