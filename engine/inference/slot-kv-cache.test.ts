@@ -76,6 +76,16 @@ describe('SlotKvCache', () => {
     expect(cache.rowCount).toBe(0);
   });
 
+  it('keeps its slots while the rows left need more than half of them', () => {
+    const cache = new SlotKvCache(geometry, { ...limits, maxSlots: 12 });
+    cache.addRow(row(11, 100));
+    cache.addRow(row(5, 200));
+    expect(cache.slotCount).toBe(12);
+    cache.removeRows(new Set([0]));
+    expect(cache.slotCount).toBe(12); // 6 slots needed: 8 would be a chunk multiple, but not half of 12
+    expect(keysOf(cache)[0]![1]!.slice(0, 6)).toEqual([210, 211, 212, 213, 214, 0]);
+  });
+
   it('refuses a row beyond its row limit and a row longer than the context', () => {
     const cache = new SlotKvCache(geometry, { ...limits, maxRows: 1 });
     expect(() => cache.addRow(row(9, 0))).toThrow(/a row of 9 tokens is longer than the model's context of 8/);

@@ -3,8 +3,8 @@
 // step decoder reads the first B rows as a (B, H, P, D) view and returns only the new token's (B, H, 1, D), which
 // `append` writes at slot len(r). Legend: B rows now, H heads, P slots per row, D head size.
 //
-// P grows in chunks when a row needs a slot past the end and shrinks when the longest row leaves, so attention runs
-// over at most a chunk of empty slots. A leaving row is replaced by the last row (swap-remove, `swapRemove`), so no
+// P grows in chunks when a row needs a slot past the end and halves (or more) when long rows leave, so attention
+// runs over a bounded number of empty slots, which cost far less than re-laying the cache. A leaving row is replaced by the last row (swap-remove, `swapRemove`), so no
 // other row moves. Copies happen only then and when rows join; a decode step copies just the new token's values.
 
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
@@ -96,13 +96,16 @@ export class SlotKvCache {
   append(newKeys: readonly Float32Array[], newValues: readonly Float32Array[]): void {
     this.#fitSlots(Math.max(0, ...this.#lengths) + 1);
     const { nHead, headSize } = this.#geometry;
+    const rows = this.rowCount;
     const write = (target: Float32Array, source: Float32Array) => {
-      this.#lengths.forEach((length, row) => {
+      for (let row = 0; row < rows; row++) {
+        const length = this.#lengths[row]!;
         for (let head = 0; head < nHead; head++) {
           const from = (row * nHead + head) * headSize;
-          target.set(source.subarray(from, from + headSize), this.#slotOffset(row, head, length));
+          const to = this.#slotOffset(row, head, length);
+          for (let d = 0; d < headSize; d++) target[to + d] = source[from + d]!;
         }
-      });
+      }
     };
     this.#keys.forEach((layer, index) => write(layer, newKeys[index]!));
     this.#values.forEach((layer, index) => write(layer, newValues[index]!));
@@ -128,12 +131,15 @@ export class SlotKvCache {
     return Math.min(longest + 1, this.#limits.maxSlots);
   }
 
-  /** Makes P the smallest chunk multiple that holds `needed` slots (at least one chunk), re-laying rows if it changes. */
+  /**
+   * Re-lays rows at the smallest chunk multiple that holds `needed` slots (at least one chunk) when P is too small,
+   * or at least twice that: shrinking only by half or more keeps rows that come and go from re-laying every step.
+   */
   #fitSlots(needed: number): void {
     const { maxSlots, slotChunk } = this.#limits;
     if (needed > maxSlots) throw new Error(`slot kv cache: a row needs ${needed} slots, more than the model's context of ${maxSlots}`);
     const slots = Math.min(maxSlots, Math.max(slotChunk, Math.ceil(needed / slotChunk) * slotChunk));
-    if (slots === this.#slots) return;
+    if (slots <= this.#slots && slots * 2 > this.#slots) return;
     const { nHead, headSize } = this.#geometry;
     const relayout = (old: Float32Array): Float32Array => {
       const next = new Float32Array(this.#limits.maxRows * nHead * slots * headSize);

@@ -1,6 +1,7 @@
 // Turns one step's logits into the next token, honouring OpenAI's sampling parameters. Runtimes share it, so
 // every model samples the same way: bias and penalties first, then temperature, top-k, top-p.
 import type { GenerationRequest, TokenAlternative } from './text-generator.ts';
+import { topRanked } from './top-ranked.ts';
 
 export type SamplingSettings = Pick<
   GenerationRequest,
@@ -35,8 +36,7 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
 /** Picks a token from adjusted logits. `random` yields floats in [0, 1). */
 export function pickToken(adjusted: Float64Array, settings: SamplingSettings, random: () => number): number {
   if (settings.temperature === 0) return argmax(adjusted);
-  const order = Array.from(adjusted.keys()).sort((a, b) => adjusted[b]! - adjusted[a]! || a - b);
-  const kept = settings.topK > 0 ? order.slice(0, settings.topK) : order;
+  const kept = topRanked(adjusted, settings.topK > 0 ? settings.topK : adjusted.length);
   const weights = softmaxOf(kept.map((tokenId) => adjusted[tokenId]! / settings.temperature));
   const nucleus = nucleusSize(weights, settings.topP);
   let total = 0;
@@ -52,8 +52,7 @@ export function pickToken(adjusted: Float64Array, settings: SamplingSettings, ra
 /** The `count` most likely tokens under `logprobs`, most likely first. */
 export function topAlternatives(logprobs: Float64Array, count: number, textOf: (tokenId: number) => string): TokenAlternative[] {
   if (count <= 0) return [];
-  const order = Array.from(logprobs.keys()).sort((a, b) => logprobs[b]! - logprobs[a]! || a - b);
-  return order.slice(0, count).map((tokenId) => ({ tokenId, text: textOf(tokenId), logprob: logprobs[tokenId]! }));
+  return topRanked(logprobs, count).map((tokenId) => ({ tokenId, text: textOf(tokenId), logprob: logprobs[tokenId]! }));
 }
 
 function argmax(values: Float64Array): number {
