@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Packs the device check for a GPU server without Node.js: the check bundled into one file, onnxruntime-node with
+# Packs the device checks for a GPU server without Node.js: each check bundled into one file, onnxruntime-node with
 # only its linux-x64 libraries, and an xz-compressed node binary — under 64 MiB in all. Usage:
 #   bash bench/device-check/package.sh [OUT_DIR]      (default: dist/device-check)
-# then, on the server:  bash OUT_DIR/run.sh
+# then, on the server:  bash OUT_DIR/run.sh [device-check|serve-check]   (training steps by default)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-dist/device-check}"
 rm -rf "$out" && mkdir -p "$out/stage/node_modules"
 
-node_modules/.bin/esbuild bench/device-check/device-check.ts --bundle --platform=node --format=esm \
-  --target=node20 --external:onnxruntime-node --outfile="$out/stage/device-check.mjs" --log-level=warning
+for check in device-check serve-check; do
+  node_modules/.bin/esbuild "bench/device-check/$check.ts" --bundle --platform=node --format=esm \
+    --target=node20 --external:onnxruntime-node --outfile="$out/stage/$check.mjs" --log-level=warning
+done
 
 for pkg in onnxruntime-node onnxruntime-common; do
   mkdir -p "$out/stage/node_modules/$pkg"
@@ -24,13 +26,15 @@ rm -rf "$out/stage"
 
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# Unpacks node and the check into a temp folder and runs it; DEVICE_CHECK_PROVIDERS / _STEPS / _THREADS tune it.
+# Unpacks node and the checks into a temp folder and runs one: device-check (default; DEVICE_CHECK_PROVIDERS /
+# _STEPS / _THREADS tune it) or serve-check (SERVE_CHECK_PROVIDERS / _THREADS).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
 xz -dc "$here/node.xz" > "$work/node" && chmod +x "$work/node"
 tar -C "$work" -xJf "$here/check.tar.xz"
-cd "$work" && ./node device-check.mjs
+check="${1:-device-check}"
+cd "$work" && ./node "$check.mjs"
 RUN
 chmod +x "$out/run.sh"
 du -ch "$out"/* | tail -1 | sed 's/total/in all/'
