@@ -86,6 +86,17 @@ describe('SlotKvCache', () => {
     expect(keysOf(cache)[0]![1]!.slice(0, 6)).toEqual([210, 211, 212, 213, 214, 0]);
   });
 
+  it('allocates rows as they join, up to its limit, and gives memory back when most leave', () => {
+    const cache = new SlotKvCache(geometry, { ...limits, maxRows: 6 });
+    expect(cache.rowCapacity).toBe(4);
+    for (let index = 0; index < 6; index++) cache.addRow(row(2, 100 * (index + 1)));
+    expect(cache.rowCapacity).toBe(6);
+    expect(keysOf(cache).map((heads) => heads[1]!.slice(0, 2))).toEqual([1, 2, 3, 4, 5, 6].map((base) => [100 * base + 10, 100 * base + 11]));
+    cache.removeRows(new Set([0, 1, 2, 3, 4]));
+    expect(cache.rowCapacity).toBe(4);
+    expect(keysOf(cache)).toEqual([[[600, 601, 0, 0], [610, 611, 0, 0]]]);
+  });
+
   it('refuses a row beyond its row limit and a row longer than the context', () => {
     const cache = new SlotKvCache(geometry, { ...limits, maxRows: 1 });
     expect(() => cache.addRow(row(9, 0))).toThrow(/a row of 9 tokens is longer than the model's context of 8/);

@@ -1,10 +1,11 @@
 // The running batch's key/value cache for the step decoder (step-decoder-graph.ts): per layer one buffer of
-// (maxRows, H, P, D) floats that decode steps update in place. Row r's tokens fill its first len(r) slots; the
+// (capacity, H, P, D) floats that decode steps update in place. Row r's tokens fill its first len(r) slots; the
 // step decoder reads the first B rows as a (B, H, P, D) view and returns only the new token's (B, H, 1, D), which
 // `append` writes at slot len(r). Legend: B rows now, H heads, P slots per row, D head size.
 //
 // P grows in chunks when a row needs a slot past the end and halves (or more) when long rows leave, so attention
-// runs over a bounded number of empty slots, which cost far less than re-laying the cache. A leaving row is replaced by the last row (swap-remove, `swapRemove`), so no
+// runs over a bounded number of empty slots, which cost far less than re-laying the cache. The row capacity doubles
+// as rows join (up to maxRows) and halves when few are left, so memory follows the batch, not its limit. A leaving row is replaced by the last row (swap-remove, `swapRemove`), so no
 // other row moves. Copies happen only then and when rows join; a decode step copies just the new token's values.
 
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
@@ -31,6 +32,9 @@ export interface RowCache {
   length: number;
 }
 
+/** Rows allocated at first and at least. */
+const MIN_ROW_CAPACITY = 4;
+
 export class SlotKvCache {
   readonly #geometry: CacheGeometry;
   readonly #limits: SlotCacheLimits;
@@ -38,14 +42,21 @@ export class SlotKvCache {
   #values: Float32Array[];
   #lengths: number[] = [];
   #slots: number;
+  #capacity: number;
 
   constructor(geometry: CacheGeometry, limits: SlotCacheLimits) {
     if (limits.maxRows < 1 || limits.maxSlots < 1 || limits.slotChunk < 1) throw new Error(`slot kv cache: limits must be positive, got ${JSON.stringify(limits)}`);
     this.#geometry = geometry;
     this.#limits = limits;
     this.#slots = Math.min(limits.slotChunk, limits.maxSlots);
-    this.#keys = this.#allocate(this.#slots);
-    this.#values = this.#allocate(this.#slots);
+    this.#capacity = Math.min(MIN_ROW_CAPACITY, limits.maxRows);
+    this.#keys = this.#allocate();
+    this.#values = this.#allocate();
+  }
+
+  /** Rows the buffers hold now (they grow up to maxRows). */
+  get rowCapacity(): number {
+    return this.#capacity;
   }
 
   get rowCount(): number {
@@ -66,7 +77,7 @@ export class SlotKvCache {
   addRow(row: RowCache): void {
     if (this.rowCount >= this.#limits.maxRows) throw new Error(`slot kv cache: already holds ${this.rowCount} rows, the most it takes`);
     if (row.length > this.#limits.maxSlots) throw new Error(`slot kv cache: a row of ${row.length} tokens is longer than the model's context of ${this.#limits.maxSlots}`);
-    this.#fitSlots(this.#roomForNextToken(Math.max(row.length, ...this.#lengths)));
+    this.#resize(this.rowCount + 1, this.#roomForNextToken(Math.max(row.length, ...this.#lengths)));
     const { nHead, headSize } = this.#geometry;
     const rowIndex = this.#lengths.length;
     const place = (target: Float32Array, source: Float32Array) => {
@@ -94,7 +105,7 @@ export class SlotKvCache {
 
   /** Writes each row's new token, per layer (B, H, 1, D) keys and values, into slot len(row), then counts it. */
   append(newKeys: readonly Float32Array[], newValues: readonly Float32Array[]): void {
-    this.#fitSlots(Math.max(0, ...this.#lengths) + 1);
+    this.#resize(this.rowCount, Math.max(0, ...this.#lengths) + 1);
     const { nHead, headSize } = this.#geometry;
     const rows = this.rowCount;
     const write = (target: Float32Array, source: Float32Array) => {
@@ -123,7 +134,7 @@ export class SlotKvCache {
       for (const layer of [...this.#keys, ...this.#values]) layer.copyWithin(to * rowSize, from * rowSize, (from + 1) * rowSize);
     });
     this.#lengths = kept.map((index) => this.#lengths[index]!);
-    this.#fitSlots(this.rowCount === 0 ? 0 : this.#roomForNextToken(Math.max(...this.#lengths)));
+    this.#resize(this.rowCount, this.rowCount === 0 ? 0 : this.#roomForNextToken(Math.max(...this.#lengths)));
   }
 
   /** Slots for `longest` tokens and the one the next step appends, within the context. */
@@ -131,18 +142,14 @@ export class SlotKvCache {
     return Math.min(longest + 1, this.#limits.maxSlots);
   }
 
-  /**
-   * Re-lays rows at the smallest chunk multiple that holds `needed` slots (at least one chunk) when P is too small,
-   * or at least twice that: shrinking only by half or more keeps rows that come and go from re-laying every step.
-   */
-  #fitSlots(needed: number): void {
-    const { maxSlots, slotChunk } = this.#limits;
-    if (needed > maxSlots) throw new Error(`slot kv cache: a row needs ${needed} slots, more than the model's context of ${maxSlots}`);
-    const slots = Math.min(maxSlots, Math.max(slotChunk, Math.ceil(needed / slotChunk) * slotChunk));
-    if (slots <= this.#slots && slots * 2 > this.#slots) return;
+  /** Re-lays the rows into new buffers when `rows` rows of `needed` slots call for another size (see below). */
+  #resize(rows: number, needed: number): void {
+    const slots = this.#slotsFor(needed);
+    const capacity = this.#capacityFor(rows);
+    if (slots === this.#slots && capacity === this.#capacity) return;
     const { nHead, headSize } = this.#geometry;
     const relayout = (old: Float32Array): Float32Array => {
-      const next = new Float32Array(this.#limits.maxRows * nHead * slots * headSize);
+      const next = new Float32Array(capacity * nHead * slots * headSize);
       this.#lengths.forEach((length, row) => {
         for (let head = 0; head < nHead; head++) {
           const from = this.#slotOffset(row, head, 0);
@@ -154,11 +161,31 @@ export class SlotKvCache {
     this.#keys = this.#keys.map(relayout);
     this.#values = this.#values.map(relayout);
     this.#slots = slots;
+    this.#capacity = capacity;
   }
 
-  #allocate(slots: number): Float32Array[] {
+  /**
+   * The smallest chunk multiple that holds `needed` slots (at least one chunk) when P is too small; P itself while
+   * that is less than twice as many: shrinking only by half or more keeps rows that come and go from re-laying often.
+   */
+  #slotsFor(needed: number): number {
+    const { maxSlots, slotChunk } = this.#limits;
+    if (needed > maxSlots) throw new Error(`slot kv cache: a row needs ${needed} slots, more than the model's context of ${maxSlots}`);
+    const slots = Math.min(maxSlots, Math.max(slotChunk, Math.ceil(needed / slotChunk) * slotChunk));
+    return slots <= this.#slots && slots * 2 > this.#slots ? this.#slots : slots;
+  }
+
+  /** Doubles (up to maxRows) when `rows` do not fit; halves when they fill a quarter or less. */
+  #capacityFor(rows: number): number {
+    const { maxRows } = this.#limits;
+    if (rows > this.#capacity) return Math.min(maxRows, Math.max(rows, this.#capacity * 2));
+    if (rows * 4 <= this.#capacity && this.#capacity > MIN_ROW_CAPACITY) return Math.max(MIN_ROW_CAPACITY, Math.ceil(this.#capacity / 2));
+    return this.#capacity;
+  }
+
+  #allocate(): Float32Array[] {
     const { nLayer, nHead, headSize } = this.#geometry;
-    return Array.from({ length: nLayer }, () => new Float32Array(this.#limits.maxRows * nHead * slots * headSize));
+    return Array.from({ length: nLayer }, () => new Float32Array(this.#capacity * nHead * this.#slots * headSize));
   }
 
   #rowSize(): number {
