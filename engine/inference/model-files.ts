@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
 import { MODEL_FILES, QUANTIZED_DECODER_FILES } from '../ml/export/model-folder.ts';
+import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
 import type { DecoderPrecision } from '../../nodes/services/serving-service.ts';
 import { loadHuggingFaceTokenizer } from '../tokenize/load-hugging-face-tokenizer.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
@@ -17,6 +18,12 @@ const DECODER_FILES: Record<DecoderPrecision, string> = {
   q4: QUANTIZED_DECODER_FILES.int4,
   int8: QUANTIZED_DECODER_FILES.int8,
 };
+
+/** The precision a quantize node made this folder for (its config.json record), else float32. */
+export function recordedPrecision(folder: string): DecoderPrecision {
+  const bits = quantizationRecordOf(folder)?.bits;
+  return bits === 8 ? 'int8' : bits === 4 ? 'q4' : 'float32';
+}
 
 export interface ServableModel {
   config: Gpt2Config;

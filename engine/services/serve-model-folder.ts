@@ -3,11 +3,14 @@
 import type { z } from 'zod';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
-import type { ServingDevice } from '../../nodes/services/serving-service.ts';
+import type { DecoderPrecision, ServingDevice } from '../../nodes/services/serving-service.ts';
+import { recordedPrecision } from '../inference/model-files.ts';
 import { createServingService, type LiveDeployment } from './serving-service.ts';
 
 export interface ServeModelFolderOptions {
   modelDir: string;
+  /** Which decoder to serve; by default the one a quantize node made the folder for, else float32. */
+  precision?: DecoderPrecision;
   /** The deploy node's config; defaults fill the rest. */
   deploy?: z.input<typeof deployConfig>;
   /** The api-endpoint node's config; defaults fill the rest. */
@@ -19,6 +22,7 @@ export interface ServeModelFolderOptions {
 export interface ServedModelFolder {
   url: string;
   model: string;
+  precision: DecoderPrecision;
   /** Where the workers run, after resolving the deploy config's `device`. */
   device: ServingDevice;
   live: LiveDeployment;
@@ -31,13 +35,15 @@ export async function serveModelFolder(options: ServeModelFolderOptions): Promis
   const deploy = deployConfig.parse(options.deploy ?? {});
   const endpoint = apiEndpointConfig.parse(options.endpoint ?? {});
   const serving = createServingService();
-  const deployment = await serving.deploy({ ...deploy, modelDir: options.modelDir, precision: 'float32', log: options.log });
+  const precision = options.precision ?? recordedPrecision(options.modelDir);
+  const deployment = await serving.deploy({ ...deploy, modelDir: options.modelDir, precision, log: options.log });
   try {
     const started = await serving.startEndpoint({ config: endpoint, deploymentIds: [deployment.deploymentId], dataDir: options.dataDir, log: options.log });
     const live = serving.deployments.get(deployment.deploymentId)!;
     return {
       url: started.url,
       model: deployment.model,
+      precision,
       device: deployment.device,
       live,
       ready: live.generator.whenReady(),

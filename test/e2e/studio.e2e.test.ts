@@ -174,6 +174,7 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     const endpoint = page.locator('.service[data-kind="api-endpoint"]');
     await page.locator('.service[data-kind="api-endpoint"][data-health="ok"]').waitFor({ timeout: 30_000 });
     expect(await endpoint.locator('.service-url code').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(await page.locator('.service[data-kind="deployment"] .service-placement').textContent()).toMatch(/^runs on CPU · float32 · 1 replica · batch \d+$/);
     await endpoint.locator('.snippet summary', { hasText: 'curl' }).click();
     expect(await endpoint.locator('.snippet pre').first().textContent()).toContain('"crucible-model"');
     await screenshot(page, 'studio-serving-panel.png', '.run-panel', ['.service[data-kind="api-endpoint"] .health-ok', '.snippet pre']);

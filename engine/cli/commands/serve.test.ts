@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyModelFolder, type TinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
+import { quantizeModelFolder } from '../../ml/quantize/quantize-model-folder.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
 
@@ -43,7 +44,7 @@ describe('crucible serve', () => {
   it('serves a model folder until interrupted', async () => {
     const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--device', 'cpu', '--port', '0', '--auth', 'none']);
     await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
-    expect(cli.output.out).toContain('Serving "cli-model" on CPU at http://127.0.0.1:');
+    expect(cli.output.out).toContain('Serving "cli-model" (float32) on CPU at http://127.0.0.1:');
     expect(cli.output.err).toContain('deployment "cli-model": model loaded in 1 worker(s) on the CPU');
     const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
     const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
@@ -54,7 +55,25 @@ describe('crucible serve', () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 
+  it('serves a quantized folder from its quantized decoder unless --precision says otherwise', async () => {
+    const quantized = path.join(dataDir, 'tiny-int8');
+    quantizeModelFolder({ sourceFolder: fixture.folder, targetFolder: quantized, settings: { scheme: 'int8', blockSize: 16, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: false }, provenance: {} });
+    for (const [flags, expected] of [[[], 'int8'], [['--precision', 'float32'], 'float32']] as const) {
+      const cli = startCli(['serve', quantized, '--port', '0', '--auth', 'none', ...flags]);
+      await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
+      expect(cli.output.out).toContain(`Serving "tiny-int8" (${expected}) on CPU at`);
+      cli.interrupt();
+      expect(await cli.code).toBe(EXIT.ok);
+    }
+    const missing = startCli(['serve', quantized, '--precision', 'q4', '--port', '0', '--auth', 'none']);
+    expect(await missing.code).toBe(EXIT.failed);
+    expect(missing.output.err).toMatch(/model_q4\.onnx is missing; run a quantize node for q4, or serve float32/);
+  });
+
   it('refuses bad flags as usage errors before loading anything', async () => {
+    const badPrecision = startCli(['serve', fixture.folder, '--precision', 'fp16']);
+    expect(await badPrecision.code).toBe(EXIT.usage);
+    expect(badPrecision.output.err).toContain('--precision must be one of float32, int8, q4');
     const offLoopback = startCli(['serve', fixture.folder, '--host', '0.0.0.0', '--auth', 'none']);
     expect(await offLoopback.code).toBe(EXIT.usage);
     expect(offLoopback.output.err).toContain('only allowed on a loopback host');

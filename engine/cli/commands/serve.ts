@@ -1,11 +1,12 @@
-// `crucible serve MODEL_DIR [--name ID] [--device D] [--host H] [--port P] [--auth keys|none]`: a deploy node plus
-// an api-endpoint node for one model folder, without a pipeline; serves until Ctrl-C.
+// `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--host H] [--port P] [--auth keys|none]`: a
+// deploy node plus an api-endpoint node for one model folder, without a pipeline; serves until Ctrl-C.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { apiEndpointConfig, apiEndpointSpec } from '../../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../../nodes/deploy/spec.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
+import type { DecoderPrecision } from '../../inference/model-files.ts';
 import { DEVICE_TITLES } from '../../ml/runtime/compute-device.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
@@ -13,6 +14,7 @@ import { EXIT, UsageError, type CliIo } from '../io.ts';
 const OPTIONS = {
   name: { type: 'string' },
   device: { type: 'string' },
+  precision: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   auth: { type: 'string' },
@@ -24,13 +26,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('serve needs one MODEL_DIR: a model folder with config.json, tokenizer.json and onnx/model.onnx');
   const modelDir = path.resolve(io.cwd, positionals[0]!);
   const deploy = parseOrExplain(deployConfig, { name: values.name ?? defaultModelName(modelDir), device: values.device }, { name: '--name', device: '--device' });
+  const precision = precisionFlag(values.precision);
   const endpointInput = { host: values.host, port: values.port === undefined ? undefined : Number(values.port), auth: values.auth };
   const endpoint = parseOrExplain(apiEndpointConfig, endpointInput, { host: '--host', port: '--port', auth: '--auth' });
   const problems = apiEndpointSpec.checkConfig?.(endpoint) ?? [];
   if (problems.length > 0) throw new UsageError(`serve: --${problems[0]!.field}: ${problems[0]!.message}`);
 
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const served = await serveModelFolder({ modelDir, deploy, endpoint, dataDir: resolveDataDir(values['data-dir'], io.env), log }).catch((error: Error) => {
+  const served = await serveModelFolder({ modelDir, ...(precision ? { precision } : {}), deploy, endpoint, dataDir: resolveDataDir(values['data-dir'], io.env), log }).catch((error: Error) => {
     io.stderr.write(`serve: ${error.message}\n`);
     return null;
   });
@@ -49,7 +52,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT.failed;
   }
   if (outcome === 'ready') {
-    io.stdout.write(`Serving "${served.model}" on ${DEVICE_TITLES[served.device]} at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
+    io.stdout.write(`Serving "${served.model}" (${served.precision}) on ${DEVICE_TITLES[served.device]} at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
     if (endpoint.auth === 'keys') io.stdout.write('Requests need an API key: create one with `crucible keys create --name NAME`.\n');
     await stopped;
   }
@@ -70,4 +73,12 @@ function parseOrExplain<Schema extends typeof deployConfig | typeof apiEndpointC
   if (parsed.success) return parsed.data as Schema['_output'];
   const details = describeZodIssues(parsed.error, defined).map((issue) => `${flags[issue.field.split('.')[0]!] ?? issue.field}: ${issue.message}`);
   throw new UsageError(`serve: ${details.join('; ')}`);
+}
+
+const PRECISIONS: readonly DecoderPrecision[] = ['float32', 'int8', 'q4'];
+
+function precisionFlag(value: string | undefined): DecoderPrecision | undefined {
+  if (value === undefined) return undefined;
+  if ((PRECISIONS as readonly string[]).includes(value)) return value as DecoderPrecision;
+  throw new UsageError(`serve: --precision must be one of ${PRECISIONS.join(', ')} (default: what the folder was quantized to, else float32), got "${value}"`);
 }

@@ -3,7 +3,7 @@
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { CopyButton } from './CopyButton.tsx';
-import { healthLight, isCallableEndpoint, modelsOf } from './served-endpoints.ts';
+import { deploymentPlacement, healthLight, isCallableEndpoint, modelsOf } from './served-endpoints.ts';
 import { servingSnippets } from './snippets.ts';
 
 function ServiceCard({ service }: { service: ServiceInfo }) {
@@ -12,6 +12,7 @@ function ServiceCard({ service }: { service: ServiceInfo }) {
   const light = healthLight(service, health);
   const callable = isCallableEndpoint(service);
   const models = modelsOf(service);
+  const placement = deploymentPlacement(service);
   return (
     <article className="service" data-service={service.id} data-kind={service.kind} data-health={light.state}>
       <header>
@@ -21,6 +22,12 @@ function ServiceCard({ service }: { service: ServiceInfo }) {
           {service.kind} from node <code>{service.node}</code>, run <code>{service.runId}</code>
         </span>
       </header>
+      {placement && (
+        <p className="service-placement">
+          runs on {placement.summary}
+          {placement.fallback && <span className="service-problem"> — {placement.fallback}</span>}
+        </p>
+      )}
       {callable && (
         <p className="service-url">
           <code>{service.url}/v1</code> <CopyButton text={`${service.url}/v1`} label="copy URL" /> <span className="muted">models: {models.join(', ')}</span>{' '}

@@ -33,3 +33,24 @@ export function healthLight(service: ServiceInfo, health: EndpointHealth | undef
   if (!isCallableEndpoint(service)) return { state: service.status === 'running' ? 'ok' : service.status, detail: `service ${service.status}` };
   return health ? { state: health.state, detail: health.detail } : { state: 'checking', detail: 'asking /health…' };
 }
+
+const DEVICE_NAMES: Record<string, string> = { cpu: 'CPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', auto: 'auto' };
+
+/**
+ * Where and how a deployment runs, from its details: "CPU · float32 · 2 replicas · batch 16", and when the device it
+ * got is not the one asked for, which one that was ("asked for CUDA"). Null for other services.
+ */
+export function deploymentPlacement(service: ServiceInfo): { summary: string; fallback: string | null } | null {
+  if (service.kind !== 'deployment' || service.details === undefined) return null;
+  const { device, requestedDevice, precision, replicas, maxBatchSize } = service.details;
+  const name = (value: unknown) => (typeof value === 'string' ? (DEVICE_NAMES[value] ?? value) : null);
+  const parts = [
+    name(device),
+    typeof precision === 'string' ? precision : null,
+    typeof replicas === 'number' ? `${replicas} ${replicas === 1 ? 'replica' : 'replicas'}` : null,
+    typeof maxBatchSize === 'number' ? `batch ${maxBatchSize}` : null,
+  ].filter((part): part is string => part !== null);
+  if (parts.length === 0) return null;
+  const askedFor = requestedDevice !== undefined && requestedDevice !== 'auto' && requestedDevice !== device ? name(requestedDevice) : null;
+  return { summary: parts.join(' · '), fallback: askedFor === null ? null : `asked for ${askedFor}, which is not available here; see the deploy node's log` };
+}
