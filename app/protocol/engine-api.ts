@@ -30,6 +30,8 @@ export const ROUTES = {
   serviceOpenAi: '/api/services/:serviceId/openai',
   apiKeys: '/api/keys',
   revokeApiKey: '/api/keys/:keyName/revoke',
+  /** PATCH: change an active key's scope, limits, budget or expiry. */
+  apiKey: '/api/keys/:keyName',
   usage: '/api/usage',
   events: '/api/events',
 } as const;

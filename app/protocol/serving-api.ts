@@ -41,6 +41,28 @@ export const createApiKeyRequestSchema = z
 export type CreateApiKeyRequest = z.input<typeof createApiKeyRequestSchema>;
 export type CreateApiKeyOptions = z.output<typeof createApiKeyRequestSchema>;
 
+/**
+ * Changes to an active key's scope, limits, budget or expiry; fields left out stay as they are. The secret never
+ * changes: apps keep working with the new limits from their next request.
+ */
+export const updateApiKeyRequestSchema = z
+  .strictObject({
+    models: z.array(z.string().min(1).max(256)).min(1).max(256).nullable().optional(),
+    rpm: z.number().int().min(0).max(1e12).nullable().optional(),
+    tpm: z.number().int().min(0).max(1e12).nullable().optional(),
+    concurrency: z.number().int().min(0).max(1e12).nullable().optional(),
+    budget: z.number().positive().max(1e12).nullable().optional(),
+    period: z.enum(['day', 'month']).nullable().optional(),
+    expiresAt: dateInputSchema.nullable().optional(),
+  })
+  .refine((changes) => Object.keys(changes).length > 0, { message: 'give at least one field to change' })
+  .refine((changes) => (changes.budget === undefined) === (changes.period === undefined) && (changes.budget === null) === (changes.period === null), {
+    message: 'budget and period change together: give both (e.g. budget 5, period "month"), or both null to remove the budget',
+    path: ['period'],
+  });
+export type UpdateApiKeyRequest = z.input<typeof updateApiKeyRequestSchema>;
+export type UpdateApiKeyOptions = z.output<typeof updateApiKeyRequestSchema>;
+
 export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
 
 export interface ApiKeyInfo {

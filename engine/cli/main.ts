@@ -34,6 +34,9 @@ Commands:
   keys create --name N          Create an API key (shown once) for api-endpoints
       [--models a,b] [--rpm N] [--tpm N] [--concurrency N]
       [--budget AMOUNT --period day|month] [--expires DATE] [--json]
+  keys update NAME              Change a key's scope, limits, budget or expiry (its secret stays)
+      [--models a,b|all] [--rpm N|default] [--tpm N|default] [--concurrency N|default]
+      [--budget AMOUNT --period day|month | --budget none --period none] [--expires DATE|never]
   keys list [--json]            Show API keys (never their secrets)
   keys revoke NAME              Revoke a key; requests with it get 401
   usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json]

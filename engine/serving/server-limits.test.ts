@@ -54,6 +54,24 @@ describe('API keys', () => {
     expect(((await revokedAnswer.json()) as { error: { message: string } }).error.message).toContain('revoked');
   });
 
+  it('applies a key update from the next request, with the same secret: scope, limits and budget', async () => {
+    const server = await start();
+    const key = createKey(server.store, { name: 'tuned', rpm: 1, models: ['someone-else'] });
+    expect((await complete(server, key)).status).toBe(403);
+    server.store.keys.update('tuned', { models: null });
+    expect((await complete(server, key)).status).toBe(200);
+    expect((await complete(server, key)).status).toBe(429);
+    const raised = server.store.keys.update('tuned', { rpm: 5 });
+    expect(raised).toMatchObject({ name: 'tuned', rpm: 5, models: null, status: 'active' });
+    const afterRaise = await complete(server, key);
+    expect(afterRaise.status).toBe(200);
+    expect(afterRaise.headers.get('x-ratelimit-limit-requests')).toBe('5');
+    server.store.keys.update('tuned', { expiresAt: '2026-03-10T11:00:00.000Z' });
+    expect((await complete(server, key)).status).toBe(401);
+    server.store.keys.revoke('tuned');
+    expect(server.store.keys.update('tuned', { rpm: 9 })).toBeNull();
+  });
+
   it('answers a missing Authorization header with 401 and an x-request-id', async () => {
     const server = await start();
     const response = await postJson(`${server.baseURL}/completions`, { model: MODEL, prompt: 'x' });

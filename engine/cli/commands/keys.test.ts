@@ -47,6 +47,29 @@ describe('crucible keys', () => {
     reopened.close();
   });
 
+  it('updates only the flags given, clears with all/default/none/never, and keeps the secret', async () => {
+    const created = await cli('keys', 'create', '--name', 'app', '--models', 'a', '--rpm', '60', '--tpm', '1000', '--budget', '5', '--period', 'month', '--expires', '2030-01-01');
+    const secret = /sk-[A-Za-z0-9_-]{43}/.exec(created.out)![0];
+    const raised = await cli('keys', 'update', 'app', '--rpm', '600', '--models', 'all');
+    expect(raised.code).toBe(0);
+    expect(raised.out).toContain('secret is unchanged');
+    expect(raised.out).toMatch(/models: all\s+rpm 600, tpm 1000\s+budget 5\/month\s+expires 2030-01-01/);
+    const cleared = await cli('keys', 'update', 'app', '--tpm', 'default', '--budget', 'none', '--period', 'none', '--expires', 'never', '--json');
+    expect(JSON.parse(cleared.out)).toMatchObject({ rpm: 600, tpm: null, budget: null, period: null, expiresAt: null, models: null });
+    const store = ServingStore.open({ dataDir });
+    expect(store.keys.check(secret)).toMatchObject({ ok: true, key: { rpm: 600 } });
+    store.close();
+    const nothing = await cli('keys', 'update', 'app');
+    expect(nothing.code).toBe(64);
+    expect(nothing.err).toContain('give at least one field to change');
+    const halfBudget = await cli('keys', 'update', 'app', '--budget', '3');
+    expect(halfBudget.code).toBe(64);
+    expect(halfBudget.err).toContain('--period: budget and period change together');
+    const unknown = await cli('keys', 'update', 'ghost', '--rpm', '1');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no active key named "ghost"');
+  });
+
   it('refuses bad options with usage errors that name the flag', async () => {
     const noPeriod = await cli('keys', 'create', '--name', 'x', '--budget', '5');
     expect(noPeriod.code).toBe(64);

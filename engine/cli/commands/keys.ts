@@ -1,7 +1,7 @@
-// `crucible keys create|list|revoke`: the API keys api-endpoints check. A new key's secret is printed once and
+// `crucible keys create|list|update|revoke`: the API keys api-endpoints check. A new key's secret is printed once and
 // never stored; only its hash is kept in the data directory's database.
 import { parseArgs } from 'node:util';
-import { createApiKeyRequestSchema, type ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
+import { createApiKeyRequestSchema, updateApiKeyRequestSchema, type ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
 import { ServingStore } from '../../serving/store/serving-store.ts';
@@ -24,8 +24,9 @@ export function keysCommand(args: string[], io: CliIo): number {
   const [action, ...rest] = args;
   if (action === 'create') return createKey(rest, io);
   if (action === 'list') return listKeys(rest, io);
+  if (action === 'update') return updateKey(rest, io);
   if (action === 'revoke') return revokeKey(rest, io);
-  throw new UsageError(action === undefined ? 'keys needs an action: create, list or revoke' : `unknown keys action "${action}"; use create, list or revoke`);
+  throw new UsageError(action === undefined ? 'keys needs an action: create, list, update or revoke' : `unknown keys action "${action}"; use create, list, update or revoke`);
 }
 
 function createKey(args: string[], io: CliIo): number {
@@ -62,6 +63,52 @@ function listKeys(args: string[], io: CliIo): number {
     if (values.json) io.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
     else if (keys.length === 0) io.stdout.write('no API keys yet; create one with "crucible keys create --name NAME"\n');
     else for (const key of keys) io.stdout.write(`${describeKey(key)}\n`);
+    return EXIT.ok;
+  });
+}
+
+const UPDATE_OPTIONS = {
+  models: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  concurrency: { type: 'string' },
+  budget: { type: 'string' },
+  period: { type: 'string' },
+  expires: { type: 'string' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+} as const;
+
+/** `keys update NAME`: only the flags given change; "all", "default", "none" and "never" clear a field. */
+function updateKey(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({ args, options: UPDATE_OPTIONS, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('keys update needs the NAME of one key, then the flags to change (--models, --rpm, --tpm, --concurrency, --budget with --period, --expires)');
+  const clearable = <T>(text: string | undefined, clearWord: string, parse: (text: string) => T): T | null | undefined =>
+    text === undefined ? undefined : text === clearWord ? null : parse(text);
+  const request = Object.fromEntries(
+    Object.entries({
+      models: clearable(values.models, 'all', (text) => text.split(',').map((model) => model.trim()).filter(Boolean)),
+      rpm: clearable(values.rpm, 'default', (text) => numberFlag(text, '--rpm')),
+      tpm: clearable(values.tpm, 'default', (text) => numberFlag(text, '--tpm')),
+      concurrency: clearable(values.concurrency, 'default', (text) => numberFlag(text, '--concurrency')),
+      budget: clearable(values.budget, 'none', (text) => numberFlag(text, '--budget')),
+      period: clearable(values.period, 'none', (text) => text),
+      expiresAt: clearable(values.expires, 'never', (text) => text),
+    }).filter(([, value]) => value !== undefined),
+  );
+  const parsed = updateApiKeyRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    const details = describeZodIssues(parsed.error, request).map((issue) => `${flagFor(issue.field)}: ${issue.message}`);
+    throw new UsageError(`keys update: ${details.join('; ')}`);
+  }
+  return withStore(values['data-dir'], io, (store) => {
+    const updated = store.keys.update(positionals[0]!, parsed.data);
+    if (!updated) {
+      io.stderr.write(`keys update: no active key named "${positionals[0]}"; see "crucible keys list"\n`);
+      return EXIT.failed;
+    }
+    if (values.json) io.stdout.write(`${JSON.stringify(updated, null, 2)}\n`);
+    else io.stdout.write(`Updated API key "${updated.name}"; its secret is unchanged and the new settings apply from the next request:\n${describeKey(updated)}\n`);
     return EXIT.ok;
   });
 }

@@ -1,4 +1,4 @@
-// The engine API's keys and usage routes, as the studio calls them: create (secret once), list, revoke, usage.
+// The engine API's keys and usage routes, as the studio calls them: create (secret once), list, update, revoke, usage.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,7 @@ afterEach(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const call = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
   server.app.inject({ method, url, payload: payload as object, headers: { host: '127.0.0.1:4567', [TOKEN_HEADER]: 'test-token' } });
 
 it('creates, lists and revokes keys, and reports usage', async () => {
@@ -36,9 +36,18 @@ it('creates, lists and revokes keys, and reports usage', async () => {
   const listed = (await call('GET', ROUTES.apiKeys)).json<ApiKeyInfo[]>();
   expect(listed.map((k) => k.name)).toEqual(['studio-app']);
   expect(JSON.stringify(listed)).not.toContain(key);
+  const keyUrl = ROUTES.apiKey.replace(':keyName', 'studio-app');
+  const updated = await call('PATCH', keyUrl, { rpm: 20, budget: 5, period: 'month', models: null });
+  expect(updated.statusCode).toBe(200);
+  expect(updated.json<ApiKeyInfo>()).toMatchObject({ name: 'studio-app', rpm: 20, tpm: null, budget: 5, period: 'month', models: null, hint: info.hint });
+  expect((await call('PATCH', keyUrl, { budget: 3 })).statusCode).toBe(400);
+  expect((await call('PATCH', keyUrl, {})).statusCode).toBe(400);
+  expect((await call('PATCH', keyUrl, { rpm: -1 })).statusCode).toBe(400);
+  expect((await call('PATCH', ROUTES.apiKey.replace(':keyName', 'nobody'), { rpm: 1 })).statusCode).toBe(404);
   const revoked = await call('POST', ROUTES.revokeApiKey.replace(':keyName', 'studio-app'));
   expect(revoked.json<ApiKeyInfo>().status).toBe('revoked');
   expect((await call('POST', ROUTES.revokeApiKey.replace(':keyName', 'studio-app'))).statusCode).toBe(404);
+  expect((await call('PATCH', keyUrl, { rpm: 1 })).statusCode).toBe(404);
   const usage = await call('GET', `${ROUTES.usage}?key=studio-app&since=2026-01-01`);
   expect(usage.json<UsageReport>()).toEqual({ rows: [], totals: { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, cost: 0 } });
   expect((await call('GET', `${ROUTES.usage}?since=yesterday`)).statusCode).toBe(400);

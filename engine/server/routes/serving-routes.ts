@@ -1,15 +1,15 @@
-// Engine API routes for the studio's keys and usage views: list, create (the secret is returned once) and revoke
-// API keys, and usage per day, key and model. They share the data directory's database with every api-endpoint.
+// Engine API routes for the studio's keys and usage views: list, create (the secret is returned once), update and
+// revoke API keys, and usage per day, key and model. They share the data directory's database with every api-endpoint.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ROUTES } from '../../../app/protocol/engine-api.ts';
-import { createApiKeyRequestSchema, usageQuerySchema } from '../../../app/protocol/serving-api.ts';
+import { createApiKeyRequestSchema, updateApiKeyRequestSchema, usageQuerySchema } from '../../../app/protocol/serving-api.ts';
 import type { Engine } from '../../engine.ts';
 import { KeyNameTakenError } from '../../serving/store/key-store.ts';
 import { ServingStore } from '../../serving/store/serving-store.ts';
 import { HttpError, parseOrThrow } from '../api-error.ts';
 
-const revokeParams = z.object({ keyName: z.string().min(1).max(64) });
+const keyParams = z.object({ keyName: z.string().min(1).max(64) });
 
 export function registerServingRoutes(app: FastifyInstance, engine: Engine): void {
   let store: ServingStore | null = null;
@@ -27,8 +27,15 @@ export function registerServingRoutes(app: FastifyInstance, engine: Engine): voi
       throw error;
     }
   });
+  app.patch(ROUTES.apiKey, async (request) => {
+    const { keyName } = parseOrThrow(keyParams, request.params, 'path');
+    const changes = parseOrThrow(updateApiKeyRequestSchema, request.body, 'request body');
+    const updated = servingStore().keys.update(keyName, changes);
+    if (!updated) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
+    return updated;
+  });
   app.post(ROUTES.revokeApiKey, async (request) => {
-    const { keyName } = parseOrThrow(revokeParams, request.params, 'path');
+    const { keyName } = parseOrThrow(keyParams, request.params, 'path');
     const revoked = servingStore().keys.revoke(keyName);
     if (!revoked) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
     return revoked;

@@ -1,7 +1,7 @@
 // API keys in SQLite: "sk-" secrets from crypto randomness, shown once; only their SHA-256 is stored. Keys carry a
-// model scope, limits, a budget and an expiry, and are revoked by name. Checking compares hashes in constant time.
+// model scope, limits, a budget and an expiry, which can be changed, and are revoked by name. Checking compares hashes in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyInfo, ApiKeyStatus, CreateApiKeyOptions, CreatedApiKey } from '../../../app/protocol/serving-api.ts';
+import type { ApiKeyInfo, ApiKeyStatus, CreateApiKeyOptions, CreatedApiKey, UpdateApiKeyOptions } from '../../../app/protocol/serving-api.ts';
 import type { SqliteDatabase } from '../../store/database.ts';
 
 interface KeyRow {
@@ -87,6 +87,26 @@ export class KeyStore {
     const revokedAt = now.toISOString();
     this.#db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
     return infoOf({ ...row, revoked_at: revokedAt }, now);
+  }
+
+  /** Changes the active key with this name (only the fields given); null if there is none. Its secret stays. */
+  update(name: string, changes: UpdateApiKeyOptions, now = new Date()): ApiKeyInfo | null {
+    const row = this.#activeRow(name);
+    if (!row) return null;
+    const updated: KeyRow = {
+      ...row,
+      ...(changes.models !== undefined && { models_json: changes.models === null ? null : JSON.stringify(changes.models) }),
+      ...(changes.rpm !== undefined && { rpm: changes.rpm }),
+      ...(changes.tpm !== undefined && { tpm: changes.tpm }),
+      ...(changes.concurrency !== undefined && { concurrency: changes.concurrency }),
+      ...(changes.budget !== undefined && { budget: changes.budget }),
+      ...(changes.period !== undefined && { budget_period: changes.period }),
+      ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt }),
+    };
+    this.#db
+      .prepare('UPDATE api_keys SET models_json = @models_json, rpm = @rpm, tpm = @tpm, concurrency = @concurrency, budget = @budget, budget_period = @budget_period, expires_at = @expires_at WHERE id = @id')
+      .run(updated);
+    return infoOf(updated, now);
   }
 
   /** Finds the key a bearer secret belongs to. Every stored hash is compared, so timing tells nothing. */
