@@ -13,22 +13,25 @@ describe('queryString', () => {
 });
 
 describe('keys and usage calls', () => {
-  it('lists, creates and revokes keys and reads usage through the engine routes', async () => {
+  it('lists, creates, updates and revokes keys and reads usage through the engine routes', async () => {
     const { fetch, requests } = scriptedFetch((request) => Response.json(request.url.includes('usage') ? { rows: [], totals: {} } : [], { status: request.method === 'POST' ? 201 : 200 }));
     const client = createEngineClient({ baseUrl: 'http://127.0.0.1:4000', token: 'tok' }, fetch);
     await client.listApiKeys();
     await client.createApiKey({ name: 'app', rpm: 5 });
+    await client.updateApiKey('my.key', { rpm: 9 });
     await client.revokeApiKey('my.key');
     await client.usage({ key: 'app', since: '2026-03-01' });
     await client.usage();
     expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual([
       'GET http://127.0.0.1:4000/api/keys',
       'POST http://127.0.0.1:4000/api/keys',
+      'PATCH http://127.0.0.1:4000/api/keys/my.key',
       'POST http://127.0.0.1:4000/api/keys/my.key/revoke',
       'GET http://127.0.0.1:4000/api/usage?key=app&since=2026-03-01',
       'GET http://127.0.0.1:4000/api/usage',
     ]);
     expect(requests[1]!.body).toEqual({ name: 'app', rpm: 5 });
+    expect(requests[2]!.body).toEqual({ rpm: 9 });
     expect(requests.every((request) => request.headers[TOKEN_HEADER] === 'tok')).toBe(true);
   });
 

@@ -15,7 +15,7 @@ import {
   type StartRunResponse,
   type ValidateResponse,
 } from '../../../app/protocol/engine-api.ts';
-import type { ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
+import type { ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, UpdateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
 import { openReconnectingStream, type StreamStatus } from './reconnecting-stream.ts';
 
 export interface EngineConnection {
@@ -49,6 +49,8 @@ export interface EngineApi {
   listApiKeys(): Promise<ApiKeyInfo[]>;
   /** The answer holds the secret; the engine never shows it again. */
   createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey>;
+  /** Changes an active key's scope, limits, budget or expiry; the secret stays. */
+  updateApiKey(name: string, changes: UpdateApiKeyRequest): Promise<ApiKeyInfo>;
   revokeApiKey(name: string): Promise<ApiKeyInfo>;
   usage(query?: UsageQuery): Promise<UsageReport>;
   /**
@@ -77,7 +79,7 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
   const headers = { [TOKEN_HEADER]: connection.token };
   const url = (path: string) => `${connection.baseUrl}${path}`;
 
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
       response = await fetchImpl(url(path), {
@@ -110,6 +112,7 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
     services: () => call('GET', ROUTES.services),
     listApiKeys: () => call('GET', ROUTES.apiKeys),
     createApiKey: (request) => call('POST', ROUTES.apiKeys, request),
+    updateApiKey: (name, changes) => call('PATCH', pathFor(ROUTES.apiKey, { keyName: name }), changes),
     revokeApiKey: (name) => call('POST', pathFor(ROUTES.revokeApiKey, { keyName: name }), {}),
     usage: (query = {}) => call('GET', `${ROUTES.usage}${queryString({ key: query.key, since: query.since, until: query.until })}`),
     fetchFromService: (serviceId, endpointPath, init = {}) => fetchImpl(url(`${pathFor(ROUTES.serviceOpenAi, { serviceId })}${endpointPath}`), { ...init, headers: { ...headersOf(init), ...headers } }),

@@ -3,6 +3,7 @@
 // and disappears for good when dismissed, and a form problem shows beside the form.
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { fakeEngineApi } from '../store/fake-engine.ts';
 import { StudioStoreProvider } from '../store/store-context.tsx';
 import { createTestStore } from '../store/test-store.ts';
@@ -10,13 +11,18 @@ import { KeysView } from './KeysView.tsx';
 
 afterEach(cleanup);
 
+function keyInfo(name: string): ApiKeyInfo {
+  return { id: 'k1', name, hint: 'sk-…9f3a', models: null, rpm: null, tpm: null, concurrency: null, budget: null, period: null, expiresAt: null, createdAt: '2026-03-01T00:00:00Z', revokedAt: null, status: 'active' };
+}
+
 function renderKeys() {
   const store = createTestStore();
   store.getState().attachEngine(
     fakeEngineApi({
+      updateApiKey: async (name, changes) => ({ ...keyInfo(name), rpm: changes.rpm ?? null }),
       createApiKey: async (request) => ({
         key: 'sk-only-once-9f3a',
-        info: { id: 'k1', name: request.name, hint: 'sk-…9f3a', models: null, rpm: null, tpm: null, concurrency: null, budget: null, period: null, expiresAt: null, createdAt: '2026-03-01T00:00:00Z', revokedAt: null, status: 'active' },
+        info: keyInfo(request.name),
       }),
     }),
   );
@@ -51,5 +57,22 @@ describe('KeysView', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
     await waitFor(() => expect(view.container.querySelector('.field-error')?.textContent).toContain('budget and period go together'));
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('edits a key in the same form: name fixed, settings filled in, saved in place', async () => {
+    const { view, input } = renderKeys();
+    fireEvent.change(input('name'), { target: { value: 'web-app' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
+    await screen.findByRole('alert');
+    fireEvent.click(screen.getByRole('button', { name: 'Done' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    expect(input('name').disabled).toBe(true);
+    expect(input('name').value).toBe('web-app');
+    expect(view.container.querySelector('.key-form-title')!.textContent).toContain('its secret stays the same');
+    fireEvent.change(input('rpm'), { target: { value: '45' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(view.container.querySelector('[data-key-name="web-app"]')!.textContent).toContain('45 / default / default'));
+    expect(screen.getByRole('button', { name: 'Create key' })).toBeTruthy();
+    expect(input('name').disabled).toBe(false);
   });
 });

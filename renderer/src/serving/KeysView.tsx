@@ -1,5 +1,5 @@
-// API keys: a form to create one with its models, rate limits, budget and expiry; the new secret shown once with a
-// copy button; and the list of keys with their limits, status and a revoke button.
+// API keys: a form to create one with its models, rate limits, budget and expiry (or to change an existing key's);
+// the new secret shown once with a copy button; and the list of keys with their limits, status, edit and revoke.
 import type { ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -43,18 +43,34 @@ function KeyForm() {
   const problem = useStudio((state) => state.keyDraftProblem);
   const setKeyDraft = useStudio((state) => state.setKeyDraft);
   const createApiKey = useStudio((state) => state.createApiKey);
+  const editing = useStudio((state) => state.editingKeyName);
+  const saveApiKey = useStudio((state) => state.saveApiKey);
+  const cancelKeyEdit = useStudio((state) => state.cancelKeyEdit);
   return (
     <form
       className="key-form"
+      data-editing={editing ?? undefined}
       onSubmit={(event) => {
         event.preventDefault();
-        void createApiKey();
+        void (editing === null ? createApiKey() : saveApiKey());
       }}
     >
+      {editing !== null && (
+        <p className="key-form-title">
+          Editing <strong>{editing}</strong>: its secret stays the same; the new settings apply from its next request.
+        </p>
+      )}
       {DRAFT_FIELDS.map(({ field, label, placeholder, type }) => (
         <label key={field} data-key-field={field}>
           <span>{label}</span>
-          <input type={type ?? 'text'} min={type ? 0 : undefined} value={draft[field]} placeholder={placeholder} onChange={(event) => setKeyDraft({ [field]: event.target.value })} />
+          <input
+            type={type ?? 'text'}
+            min={type ? 0 : undefined}
+            value={draft[field]}
+            placeholder={placeholder}
+            disabled={field === 'name' && editing !== null}
+            onChange={(event) => setKeyDraft({ [field]: event.target.value })}
+          />
         </label>
       ))}
       <label data-key-field="period">
@@ -65,7 +81,12 @@ function KeyForm() {
           <option value="month">month</option>
         </select>
       </label>
-      <button type="submit">Create key</button>
+      <button type="submit">{editing === null ? 'Create key' : 'Save changes'}</button>
+      {editing !== null && (
+        <button type="button" onClick={cancelKeyEdit}>
+          Cancel
+        </button>
+      )}
       {problem && <p className="field-error">{problem}</p>}
     </form>
   );
@@ -75,6 +96,7 @@ const limitText = (value: number | null) => (value === null ? 'default' : value 
 
 function KeyRow({ apiKey }: { apiKey: ApiKeyInfo }) {
   const revokeApiKey = useStudio((state) => state.revokeApiKey);
+  const editApiKey = useStudio((state) => state.editApiKey);
   return (
     <tr data-key-name={apiKey.name}>
       <td>{apiKey.name}</td>
@@ -92,9 +114,14 @@ function KeyRow({ apiKey }: { apiKey: ApiKeyInfo }) {
       </td>
       <td>
         {apiKey.status === 'active' && (
-          <button type="button" onClick={() => void revokeApiKey(apiKey.name)}>
-            Revoke
-          </button>
+          <>
+            <button type="button" onClick={() => editApiKey(apiKey.name)}>
+              Edit
+            </button>{' '}
+            <button type="button" onClick={() => void revokeApiKey(apiKey.name)}>
+              Revoke
+            </button>
+          </>
         )}
       </td>
     </tr>

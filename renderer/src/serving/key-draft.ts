@@ -1,6 +1,13 @@
-// The "new API key" form as typed (all strings) and its conversion to the engine's create-key request, checked with
-// the same zod schema the engine validates with, so a problem shows beside the form before anything is sent.
-import { createApiKeyRequestSchema, type CreateApiKeyRequest } from '../../../app/protocol/serving-api.ts';
+// The API key form as typed (all strings) and its conversion to the engine's create-key or update-key request,
+// checked with the same zod schemas the engine validates with, so a problem shows beside the form before anything
+// is sent. Editing a key starts from its current settings (`draftFromKey`).
+import {
+  createApiKeyRequestSchema,
+  updateApiKeyRequestSchema,
+  type ApiKeyInfo,
+  type CreateApiKeyRequest,
+  type UpdateApiKeyRequest,
+} from '../../../app/protocol/serving-api.ts';
 
 export interface KeyDraft {
   name: string;
@@ -28,10 +35,10 @@ function numberOrNull(text: string): number | null {
   return trimmed === '' ? null : Number(trimmed);
 }
 
-export function keyRequestFromDraft(draft: KeyDraft): DraftResult {
+/** Every setting but the name, as the engine takes it: '' becomes null (default, none, never). */
+function settingsOf(draft: KeyDraft) {
   const models = draft.models.split(/[\s,]+/).filter((model) => model !== '');
-  const request = {
-    name: draft.name.trim(),
+  return {
     models: models.length > 0 ? models : null,
     rpm: numberOrNull(draft.rpm),
     tpm: numberOrNull(draft.tpm),
@@ -40,9 +47,38 @@ export function keyRequestFromDraft(draft: KeyDraft): DraftResult {
     period: draft.period === '' ? null : draft.period,
     expiresAt: draft.expiresAt.trim() === '' ? null : draft.expiresAt.trim(),
   };
-  const checked = createApiKeyRequestSchema.safeParse(request);
-  if (checked.success) return { ok: true, request };
-  const issue = checked.error.issues[0]!;
+}
+
+function problemOf(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const issue = issues[0]!;
   const field = FIELD_LABELS[String(issue.path[0])] ?? 'key';
-  return { ok: false, message: `${field}: ${issue.message}` };
+  return `${field}: ${issue.message}`;
+}
+
+export function keyRequestFromDraft(draft: KeyDraft): DraftResult {
+  const request = { name: draft.name.trim(), ...settingsOf(draft) };
+  const checked = createApiKeyRequestSchema.safeParse(request);
+  return checked.success ? { ok: true, request } : { ok: false, message: problemOf(checked.error.issues) };
+}
+
+/** The whole edited draft as an update: every setting is sent, so clearing a field clears it on the key. */
+export function keyUpdateFromDraft(draft: KeyDraft): { ok: true; changes: UpdateApiKeyRequest } | { ok: false; message: string } {
+  const changes = settingsOf(draft);
+  const checked = updateApiKeyRequestSchema.safeParse(changes);
+  return checked.success ? { ok: true, changes } : { ok: false, message: problemOf(checked.error.issues) };
+}
+
+/** A key's current settings as the form shows them. */
+export function draftFromKey(key: ApiKeyInfo): KeyDraft {
+  const text = (value: number | null) => (value === null ? '' : String(value));
+  return {
+    name: key.name,
+    models: key.models?.join(', ') ?? '',
+    rpm: text(key.rpm),
+    tpm: text(key.tpm),
+    concurrency: text(key.concurrency),
+    budget: text(key.budget),
+    period: key.period ?? '',
+    expiresAt: key.expiresAt ?? '',
+  };
 }

@@ -19,6 +19,7 @@ export function fakeEngineApi(overrides: Partial<EngineApi> = {}): EngineApi {
     services: async () => [],
     listApiKeys: async () => [],
     createApiKey: notFaked('createApiKey'),
+    updateApiKey: notFaked('updateApiKey'),
     revokeApiKey: notFaked('revokeApiKey'),
     usage: notFaked('usage'),
     fetchFromService: notFaked('fetchFromService'),

@@ -2,7 +2,7 @@
 // per running endpoint, keys created from the form (secret kept until dismissed) and revoked, and usage by filter.
 import { describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
-import type { ApiKeyInfo, CreateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
+import type { ApiKeyInfo, CreateApiKeyRequest, UpdateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
 import { createEngineClient } from '../api/engine-client.ts';
 import { scriptedFetch } from '../serving/sse-fixtures.ts';
 import { fakeEngineApi } from './fake-engine.ts';
@@ -75,6 +75,34 @@ describe('API keys', () => {
     await store.getState().revokeApiKey('app');
     expect(store.getState().apiKeys[0]!.status).toBe('revoked');
     expect(store.getState().notice?.message).toContain('"app" revoked');
+  });
+
+  it('edits an active key from its settings, saves every setting, and leaves editing when it is revoked', async () => {
+    const updates: [string, UpdateApiKeyRequest][] = [];
+    const store = createTestStore();
+    store.getState().attachEngine(
+      fakeEngineApi({
+        updateApiKey: async (name, changes) => (updates.push([name, changes]), keyInfo(name, { rpm: changes.rpm ?? null, tpm: changes.tpm ?? null })),
+        revokeApiKey: async (name) => keyInfo(name, { status: 'revoked', revokedAt: '2026-03-02T00:00:00Z' }),
+      }),
+    );
+    store.setState({ apiKeys: [keyInfo('app', { rpm: 30, tpm: 1000 }), keyInfo('old', { status: 'revoked' })] });
+    store.getState().editApiKey('old');
+    expect(store.getState().editingKeyName).toBeNull();
+    store.getState().editApiKey('app');
+    expect(store.getState().editingKeyName).toBe('app');
+    expect(store.getState().keyDraft).toMatchObject({ name: 'app', rpm: '30', tpm: '1000' });
+    store.getState().setKeyDraft({ rpm: '90', tpm: '' });
+    expect(await store.getState().saveApiKey()).toBe(true);
+    expect(updates).toEqual([['app', { models: null, rpm: 90, tpm: null, concurrency: null, budget: null, period: null, expiresAt: null }]]);
+    expect(store.getState().apiKeys.find((key) => key.name === 'app')).toMatchObject({ rpm: 90, tpm: null });
+    expect(store.getState().editingKeyName).toBeNull();
+    expect(store.getState().keyDraft.name).toBe('');
+    expect(store.getState().notice?.message).toContain('"app" updated');
+
+    store.getState().editApiKey('app');
+    await store.getState().revokeApiKey('app');
+    expect(store.getState().editingKeyName).toBeNull();
   });
 
   it('shows the engine’s refusal, e.g. a name already taken', async () => {

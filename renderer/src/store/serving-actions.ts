@@ -1,7 +1,7 @@
 // Store actions of the serving panel: the health light of each running endpoint (its /health, through the engine),
 // API keys through the engine (the secret kept only until dismissed), and usage reports.
 import { callableEndpoints } from '../serving/served-endpoints.ts';
-import { EMPTY_KEY_DRAFT, keyRequestFromDraft } from '../serving/key-draft.ts';
+import { draftFromKey, EMPTY_KEY_DRAFT, keyRequestFromDraft, keyUpdateFromDraft } from '../serving/key-draft.ts';
 import { withEngine } from './engine-call.ts';
 import type { ServingSlice } from './serving-state.ts';
 import type { GetState, SetState } from './slice-tools.ts';
@@ -15,6 +15,9 @@ type ServingActions = Pick<
   | 'refreshApiKeys'
   | 'setKeyDraft'
   | 'createApiKey'
+  | 'editApiKey'
+  | 'cancelKeyEdit'
+  | 'saveApiKey'
   | 'revokeApiKey'
   | 'dismissCreatedKey'
   | 'refreshUsage'
@@ -81,10 +84,35 @@ export function createServingActions(set: SetState, get: GetState): ServingActio
       return created;
     },
 
+    editApiKey(name) {
+      const key = get().apiKeys.find((candidate) => candidate.name === name && candidate.status === 'active');
+      if (key) set({ editingKeyName: name, keyDraft: draftFromKey(key), keyDraftProblem: null });
+    },
+
+    cancelKeyEdit() {
+      set({ editingKeyName: null, keyDraft: EMPTY_KEY_DRAFT, keyDraftProblem: null });
+    },
+
+    async saveApiKey() {
+      const name = get().editingKeyName;
+      if (name === null) return false;
+      const checked = keyUpdateFromDraft(get().keyDraft);
+      if (!checked.ok) {
+        set({ keyDraftProblem: checked.message });
+        return false;
+      }
+      const updated = await withEngine(get, `update the API key "${name}"`, (engine) => engine.updateApiKey(name, checked.changes));
+      if (!updated) return false;
+      set({ editingKeyName: null, keyDraft: EMPTY_KEY_DRAFT, keyDraftProblem: null, apiKeys: get().apiKeys.map((key) => (key.id === updated.id ? updated : key)) });
+      get().notify('info', `API key "${name}" updated: its secret is unchanged, and the new settings apply from its next request`);
+      return true;
+    },
+
     async revokeApiKey(name) {
       const revoked = await withEngine(get, `revoke the API key "${name}"`, (engine) => engine.revokeApiKey(name));
       if (!revoked) return;
       set({ apiKeys: get().apiKeys.map((key) => (key.id === revoked.id ? revoked : key)) });
+      if (get().editingKeyName === name) get().cancelKeyEdit();
       get().notify('info', `API key "${name}" revoked: requests with it now get 401`);
     },
 

@@ -25,6 +25,8 @@ export interface ServingSlice {
   keyDraft: KeyDraft;
   /** Problem with the draft, shown beside the form. */
   keyDraftProblem: string | null;
+  /** The key whose settings the form is editing; null when the form creates a key. */
+  editingKeyName: string | null;
   /** The key just created: its secret is shown once, until dismissed. */
   createdKey: CreatedApiKey | null;
   usage: UsageReport | null;
@@ -43,6 +45,12 @@ export interface ServingSlice {
   setKeyDraft(patch: Partial<KeyDraft>): void;
   /** Creates a key from the draft; the secret stays in `createdKey` until dismissed. */
   createApiKey(): Promise<CreatedApiKey | null>;
+  /** Loads an active key's settings into the form, which then saves instead of creating. */
+  editApiKey(name: string): void;
+  /** Leaves editing; the form creates keys again. */
+  cancelKeyEdit(): void;
+  /** Saves the form's settings to the key being edited (its secret stays). */
+  saveApiKey(): Promise<boolean>;
   revokeApiKey(name: string): Promise<void>;
   dismissCreatedKey(): void;
   refreshUsage(): Promise<void>;

@@ -72,6 +72,7 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     health: {},
     apiKeys: [],
     keyDraft: EMPTY_KEY_DRAFT,
+    editingKeyName: null,
     keyDraftProblem: null,
     createdKey: null,
     usage: null,
