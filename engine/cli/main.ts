@@ -1,4 +1,4 @@
-// The `crucible` command line: validate, run, node-types, runs and studio. Each command gets its streams injected
+// The `crucible` command line: validate, run, node-types, runs, logs and studio. Each command gets its streams injected
 // (see io.ts) and returns an exit code.
 import { parseArgs } from 'node:util';
 import { builtInRegistry } from '../../nodes/specs.ts';
@@ -9,6 +9,7 @@ import { dataCommand } from './commands/data-add.ts';
 import { nodeTypesCommand } from './commands/node-types.ts';
 import { keysCommand } from './commands/keys.ts';
 import { runCommand } from './commands/run.ts';
+import { logsCommand } from './commands/logs.ts';
 import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { studioCommand } from './commands/studio.ts';
@@ -28,6 +29,8 @@ Commands:
       --json                    Print NDJSON events; the last line is run.finished
   node-types [--json]           List the node types and their ports
   runs [--json] [--limit N]     Show the run history
+  logs RUN [--node NODE]        A past run's node logs, oldest first (RUN: an id from "runs", or "last")
+      [--level debug|info|warn|error] [--json]
   studio [--port N] [--no-open] [--no-build]
                                 Start the engine and serve the studio to a browser (builds the UI on first start)
   data add FILE                 Register a local copy of a dataset URL's file under its sha256 (offline runs)
@@ -95,6 +98,12 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       const limit = values.limit === undefined ? 20 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000, got "${values.limit}"`);
       return withEngine(values['data-dir'] as string | undefined, (engine) => runsCommand(engine, { json: Boolean(values.json), limit }, io));
+    }
+    case 'logs': {
+      const { values, positionals } = parseArgs({ args: rest, options: { node: { type: 'string' }, level: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } }, allowPositionals: true, strict: true });
+      if (positionals.length !== 1) throw new UsageError('logs needs one RUN: a run id from "crucible runs", or "last"');
+      const options = { run: positionals[0]!, node: values.node, level: values.level, json: Boolean(values.json) };
+      return withEngine(values['data-dir'], (engine) => logsCommand(engine, options, io));
     }
     case 'run': {
       const { values, positionals } = parse(
