@@ -46,6 +46,18 @@ describe('crucible run', () => {
     expect(second.stdout()).toMatch(/✓ b\s+succeeded .*\(config field suffix changed\)/);
   });
 
+  it('keeps whole lines without a TTY, however narrow the columns say the output is', async () => {
+    const longId = 'uppercased_copy_of_the_source_text';
+    const { dir, engine } = await setup([{ id: 'a', type: 'source' }, { id: longId, type: 'upper' }], [`a.text->${longId}.text`]);
+    const narrow = fakeIo(dir);
+    Object.assign(narrow.io.stdout, { columns: 20 });
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', force: [longId] }, narrow.io)).toBe(0);
+    const line = narrow.stdout().split('\n').find((text) => text.startsWith(`✓ ${longId}`))!;
+    expect(line.length).toBeGreaterThan(40); // the narrowest a terminal row is drawn
+    expect(line).not.toContain('…');
+    expect(line).toMatch(/\(forced\)$/);
+  });
+
   it('prints NDJSON with --json, the last line being run.finished', async () => {
     const { dir, engine } = await setup([{ id: 'a', type: 'source' }]);
     const io = fakeIo(dir);

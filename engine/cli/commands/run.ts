@@ -85,7 +85,8 @@ function createOutput(json: boolean, io: CliIo): RunOutput {
   if (!io.stdout.isTTY) {
     return {
       onEvent: (event) => {
-        if (view.apply(event) && event.type === 'node.state') io.stdout.write(`${view.lineFor(event.node, width())}\n`);
+        // Logs and pipes keep whole lines: nothing redraws them, so there is no width to fit.
+        if (view.apply(event) && event.type === 'node.state') io.stdout.write(`${view.lineFor(event.node, Number.POSITIVE_INFINITY)}\n`);
         if (event.type === 'node.log' && (event.level === 'warn' || event.level === 'error')) io.stderr.write(`[${event.node}] ${event.line}\n`);
       },
       done: (finished) => io.stdout.write(`run ${finished.runId} ${finished.status}\n`),
