@@ -1,12 +1,15 @@
-// The running batch's key/value cache for the step decoder (step-decoder-graph.ts): per layer one buffer of
-// (capacity, H, P, D) floats that decode steps update in place. Row r's tokens fill its first len(r) slots; the
-// step decoder reads the first B rows as a (B, H, P, D) view and returns only the new token's (B, H, 1, D), which
-// `append` writes at slot len(r). Legend: B rows now, H heads, P slots per row, D head size.
+// The running batch's key/value cache for the step decoder (step-decoder-graph.ts), updated in place by decode
+// steps. Per layer, values are one (capacity, H, P, D) buffer and keys one (capacity, H, D, P) buffer: stored
+// transposed, so the step decoder scores a query against them with a plain MatMul, which ONNX Runtime runs about
+// twice as fast as a MatMul that transposes its right side on every call. Row r's tokens fill its first len(r)
+// slots. The step decoder reads the first B rows as views (no copy) and returns only the new token's (B, H, 1, D)
+// keys and values, which `append` writes at slot len(r). Legend: B rows now, H heads, P slots per row, D head size.
 //
 // P grows in chunks when a row needs a slot past the end and halves (or more) when long rows leave, so attention
 // runs over a bounded number of empty slots, which cost far less than re-laying the cache. The row capacity doubles
-// as rows join (up to maxRows) and halves when few are left, so memory follows the batch, not its limit. A leaving row is replaced by the last row (swap-remove, `swapRemove`), so no
-// other row moves. Copies happen only then and when rows join; a decode step copies just the new token's values.
+// as rows join (up to maxRows) and halves when few are left, so memory follows the batch, not its limit. A leaving
+// row is replaced by the last row (swap-remove, `swapRemove`), so no other row moves. Copies happen only then and
+// when rows join; a decode step copies just the new token's values.
 
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 
@@ -80,27 +83,42 @@ export class SlotKvCache {
     this.#resize(this.rowCount + 1, this.#roomForNextToken(Math.max(row.length, ...this.#lengths)));
     const { nHead, headSize } = this.#geometry;
     const rowIndex = this.#lengths.length;
-    const place = (target: Float32Array, source: Float32Array) => {
+    const length = row.length;
+    const slots = this.#slots;
+    this.#values.forEach((target, layer) => {
+      const source = row.values[layer]!;
       for (let head = 0; head < nHead; head++) {
-        const start = this.#slotOffset(rowIndex, head, 0);
-        target.set(source.subarray(head * row.length * headSize, (head + 1) * row.length * headSize), start);
-        target.fill(0, start + row.length * headSize, start + this.#slots * headSize);
+        const start = this.#valueOffset(rowIndex, head, 0);
+        target.set(source.subarray(head * length * headSize, (head + 1) * length * headSize), start);
+        target.fill(0, start + length * headSize, start + slots * headSize);
       }
-    };
-    this.#keys.forEach((layer, index) => place(layer, row.keys[index]!));
-    this.#values.forEach((layer, index) => place(layer, row.values[index]!));
+    });
+    this.#keys.forEach((target, layer) => {
+      const source = row.keys[layer]!;
+      for (let head = 0; head < nHead; head++) {
+        for (let d = 0; d < headSize; d++) {
+          const start = this.#keyOffset(rowIndex, head, d, 0);
+          for (let slot = 0; slot < length; slot++) target[start + slot] = source[(head * length + slot) * headSize + d]!;
+          target.fill(0, start + length, start + slots);
+        }
+      }
+    });
     this.#lengths.push(row.length);
   }
 
   /** The cache inputs of one step: the first B rows of every layer, and the (B, P) mask of filled slots. */
   stepFeeds(): { pastKeys: HostTensor[]; pastValues: HostTensor[]; pastMask: HostTensor } {
     const rows = this.rowCount;
-    const shape = [rows, this.#geometry.nHead, this.#slots, this.#geometry.headSize];
+    const { nHead, headSize } = this.#geometry;
     const size = rows * this.#rowSize();
-    const view = (data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data: data.subarray(0, size) });
+    const view = (shape: number[]) => (data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data: data.subarray(0, size) });
     const mask = new BigInt64Array(rows * this.#slots);
     this.#lengths.forEach((length, row) => mask.fill(1n, row * this.#slots, row * this.#slots + length));
-    return { pastKeys: this.#keys.map(view), pastValues: this.#values.map(view), pastMask: { dtype: 'int64', shape: [rows, this.#slots], data: mask } };
+    return {
+      pastKeys: this.#keys.map(view([rows, nHead, headSize, this.#slots])),
+      pastValues: this.#values.map(view([rows, nHead, this.#slots, headSize])),
+      pastMask: { dtype: 'int64', shape: [rows, this.#slots], data: mask },
+    };
   }
 
   /** Writes each row's new token, per layer (B, H, 1, D) keys and values, into slot len(row), then counts it. */
@@ -108,18 +126,26 @@ export class SlotKvCache {
     this.#resize(this.rowCount, Math.max(0, ...this.#lengths) + 1);
     const { nHead, headSize } = this.#geometry;
     const rows = this.rowCount;
-    const write = (target: Float32Array, source: Float32Array) => {
+    this.#values.forEach((target, layer) => {
+      const source = newValues[layer]!;
       for (let row = 0; row < rows; row++) {
-        const length = this.#lengths[row]!;
         for (let head = 0; head < nHead; head++) {
           const from = (row * nHead + head) * headSize;
-          const to = this.#slotOffset(row, head, length);
+          const to = this.#valueOffset(row, head, this.#lengths[row]!);
           for (let d = 0; d < headSize; d++) target[to + d] = source[from + d]!;
         }
       }
-    };
-    this.#keys.forEach((layer, index) => write(layer, newKeys[index]!));
-    this.#values.forEach((layer, index) => write(layer, newValues[index]!));
+    });
+    this.#keys.forEach((target, layer) => {
+      const source = newKeys[layer]!;
+      for (let row = 0; row < rows; row++) {
+        for (let head = 0; head < nHead; head++) {
+          const from = (row * nHead + head) * headSize;
+          const to = this.#keyOffset(row, head, 0, this.#lengths[row]!);
+          for (let d = 0; d < headSize; d++) target[to + d * this.#slots] = source[from + d]!;
+        }
+      }
+    });
     this.#lengths = this.#lengths.map((length) => length + 1);
   }
 
@@ -148,18 +174,31 @@ export class SlotKvCache {
     const capacity = this.#capacityFor(rows);
     if (slots === this.#slots && capacity === this.#capacity) return;
     const { nHead, headSize } = this.#geometry;
-    const relayout = (old: Float32Array): Float32Array => {
+    // Values move a head's filled slots as one run; keys, stored transposed, one run per head and feature.
+    const relayoutValues = (old: Float32Array): Float32Array => {
       const next = new Float32Array(capacity * nHead * slots * headSize);
       this.#lengths.forEach((length, row) => {
         for (let head = 0; head < nHead; head++) {
-          const from = this.#slotOffset(row, head, 0);
+          const from = this.#valueOffset(row, head, 0);
           next.set(old.subarray(from, from + length * headSize), (row * nHead + head) * slots * headSize);
         }
       });
       return next;
     };
-    this.#keys = this.#keys.map(relayout);
-    this.#values = this.#values.map(relayout);
+    const relayoutKeys = (old: Float32Array): Float32Array => {
+      const next = new Float32Array(capacity * nHead * headSize * slots);
+      this.#lengths.forEach((length, row) => {
+        for (let head = 0; head < nHead; head++) {
+          for (let d = 0; d < headSize; d++) {
+            const from = this.#keyOffset(row, head, d, 0);
+            next.set(old.subarray(from, from + length), ((row * nHead + head) * headSize + d) * slots);
+          }
+        }
+      });
+      return next;
+    };
+    this.#keys = this.#keys.map(relayoutKeys);
+    this.#values = this.#values.map(relayoutValues);
     this.#slots = slots;
     this.#capacity = capacity;
   }
@@ -192,8 +231,14 @@ export class SlotKvCache {
     return this.#geometry.nHead * this.#slots * this.#geometry.headSize;
   }
 
-  #slotOffset(row: number, head: number, slot: number): number {
+  /** Where (row, head, slot) starts in a values buffer. */
+  #valueOffset(row: number, head: number, slot: number): number {
     return ((row * this.#geometry.nHead + head) * this.#slots + slot) * this.#geometry.headSize;
+  }
+
+  /** Where (row, head, feature d, slot) is in a keys buffer. */
+  #keyOffset(row: number, head: number, d: number, slot: number): number {
+    return ((row * this.#geometry.nHead + head) * this.#geometry.headSize + d) * this.#slots + slot;
   }
 }
 

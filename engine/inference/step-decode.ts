@@ -18,7 +18,7 @@ export async function decodeOneToken(session: ModelSession, config: Gpt2Config, 
     [stepDecoderNames.pastMask]: pastMask,
   };
   for (let layer = 0; layer < config.nLayer; layer++) {
-    feeds[stepDecoderNames.pastKey(layer)] = pastKeys[layer]!;
+    feeds[stepDecoderNames.pastKeyTransposed(layer)] = pastKeys[layer]!;
     feeds[stepDecoderNames.pastValue(layer)] = pastValues[layer]!;
   }
   const results = await session.run(feeds);

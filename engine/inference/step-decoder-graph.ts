@@ -3,8 +3,9 @@
 //
 // The exported decoder (onnx/model.onnx) concatenates past and new keys into `present.*` every call, so each decode
 // step copies the whole batched cache twice (Concat in the graph, then out to JavaScript). This graph reads the
-// cache as it lies in the serving worker's fixed slots, scores the new token's own key separately, and returns only
-// the new token's keys and values, which the worker writes into the slots in place (slot-kv-cache.ts).
+// cache as it lies in the serving worker's fixed slots (keys transposed, (B, H, D, P)), scores the new token's own
+// key separately, and returns only the new token's keys and values, which the worker writes into the slots in place
+// (slot-kv-cache.ts).
 //
 // It takes exactly one new token per row (S = 1): its only key/value besides the cache is its own, so no causal mask
 // is needed. `past_mask` (B, P) marks each row's filled slots; slots past a row's length hold anything finite.
@@ -22,7 +23,8 @@ export const stepDecoderNames = {
   inputIds: decoderNames.inputIds,
   positionIds: decoderNames.positionIds,
   pastMask: 'past_mask',
-  pastKey: decoderNames.pastKey,
+  /** (B, H, D, P): the past keys transposed. */
+  pastKeyTransposed: (layer: number) => `past_key_values.${layer}.key_transposed`,
   pastValue: decoderNames.pastValue,
   logits: decoderNames.logits,
   newKey: (layer: number) => `new_key_values.${layer}.key`,
@@ -42,7 +44,7 @@ export function buildStepDecoder(config: Gpt2Config, parameters: ParameterSet): 
     const pastKeys: Value[] = [];
     const pastValues: Value[] = [];
     for (let layer = 0; layer < config.nLayer; layer++) {
-      pastKeys.push(graph.input(stepDecoderNames.pastKey(layer), 'float32', [B, config.nHead, P, D]));
+      pastKeys.push(graph.input(stepDecoderNames.pastKeyTransposed(layer), 'float32', [B, config.nHead, D, P]));
       pastValues.push(graph.input(stepDecoderNames.pastValue(layer), 'float32', [B, config.nHead, P, D]));
     }
     const filled = op.cast(op.unsqueeze(pastMask, [1, 2]), 'bool'); // (B, 1, 1, P)
@@ -50,10 +52,10 @@ export function buildStepDecoder(config: Gpt2Config, parameters: ParameterSet): 
       const { query, key, value } = attentionHeads(x, layer, config, weights, 1); // (B, H, 1, D) each
       graph.output(key, stepDecoderNames.newKey(layer));
       graph.output(value, stepDecoderNames.newValue(layer));
-      const scale = { transB: true, alpha: 1 / Math.sqrt(D) };
-      const pastScores = op.fusedMatMul(query, pastKeys[layer] as Value, scale); // (B, H, 1, P)
+      const alpha = 1 / Math.sqrt(D);
+      const pastScores = op.fusedMatMul(query, pastKeys[layer] as Value, { alpha }); // (B, H, 1, P)
       const maskedPast = op.where(filled, pastScores, op.scalarLike(pastScores, FLOAT32_LOWEST));
-      const ownScore = op.fusedMatMul(query, key, scale); // (B, H, 1, 1)
+      const ownScore = op.fusedMatMul(query, key, { transB: true, alpha }); // (B, H, 1, 1)
       const weightsOverAll = op.softmax(op.concat([ownScore, maskedPast], 3), -1); // (B, H, 1, 1 + P), own slot first
       const ownWeight = op.slice(weightsOverAll, { starts: [0], ends: [1], axes: [3] });
       const pastWeights = op.slice(weightsOverAll, { starts: [1], ends: [TO_THE_END], axes: [3] });

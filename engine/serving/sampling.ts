@@ -33,9 +33,14 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
   return Float64Array.from(logits, (value) => value - logSum);
 }
 
-/** Picks a token from adjusted logits. `random` yields floats in [0, 1). */
+/**
+ * Picks a token from adjusted logits. `random` yields floats in [0, 1). When neither top-k nor top-p cuts anything,
+ * the draw walks the vocabulary in id order, so no sort is needed; otherwise it walks the kept ids most likely first.
+ */
 export function pickToken(adjusted: Float64Array, settings: SamplingSettings, random: () => number): number {
   if (settings.temperature === 0) return argmax(adjusted);
+  const keepsAll = (settings.topK <= 0 || settings.topK >= adjusted.length) && settings.topP >= 1;
+  if (keepsAll) return drawInIdOrder(adjusted, settings.temperature, random());
   const kept = topRanked(adjusted, settings.topK > 0 ? settings.topK : adjusted.length);
   const weights = softmaxOf(kept.map((tokenId) => adjusted[tokenId]! / settings.temperature));
   const nucleus = nucleusSize(weights, settings.topP);
@@ -53,6 +58,21 @@ export function pickToken(adjusted: Float64Array, settings: SamplingSettings, ra
 export function topAlternatives(logprobs: Float64Array, count: number, textOf: (tokenId: number) => string): TokenAlternative[] {
   if (count <= 0) return [];
   return topRanked(logprobs, count).map((tokenId) => ({ tokenId, text: textOf(tokenId), logprob: logprobs[tokenId]! }));
+}
+
+/** Samples softmax(logits / temperature) by walking ids in order until the draw's share of the total is spent. */
+function drawInIdOrder(logits: Float64Array, temperature: number, draw: number): number {
+  let max = -Infinity;
+  for (let id = 0; id < logits.length; id++) if (logits[id]! > max) max = logits[id]!;
+  const weights = new Float64Array(logits.length);
+  let total = 0;
+  for (let id = 0; id < logits.length; id++) total += weights[id] = Math.exp((logits[id]! - max) / temperature);
+  let remaining = draw * total;
+  for (let id = 0; id < logits.length; id++) {
+    remaining -= weights[id]!;
+    if (remaining < 0) return id;
+  }
+  return logits.length - 1;
 }
 
 function argmax(values: Float64Array): number {
