@@ -85,21 +85,20 @@ export class SlotKvCache {
     const rowIndex = this.#lengths.length;
     const length = row.length;
     const slots = this.#slots;
+    const rowSize = this.#rowSize();
+    // The row's block is zeroed first (one fill), so slots a previous row used never hold its values.
     this.#values.forEach((target, layer) => {
       const source = row.values[layer]!;
-      for (let head = 0; head < nHead; head++) {
-        const start = this.#valueOffset(rowIndex, head, 0);
-        target.set(source.subarray(head * length * headSize, (head + 1) * length * headSize), start);
-        target.fill(0, start + length * headSize, start + slots * headSize);
-      }
+      target.fill(0, rowIndex * rowSize, (rowIndex + 1) * rowSize);
+      for (let head = 0; head < nHead; head++) target.set(source.subarray(head * length * headSize, (head + 1) * length * headSize), this.#valueOffset(rowIndex, head, 0));
     });
     this.#keys.forEach((target, layer) => {
       const source = row.keys[layer]!;
+      target.fill(0, rowIndex * rowSize, (rowIndex + 1) * rowSize);
       for (let head = 0; head < nHead; head++) {
         for (let d = 0; d < headSize; d++) {
           const start = this.#keyOffset(rowIndex, head, d, 0);
-          for (let slot = 0; slot < length; slot++) target[start + slot] = source[(head * length + slot) * headSize + d]!;
-          target.fill(0, start + length, start + slots);
+          for (let slot = 0, from = head * length * headSize + d; slot < length; slot++, from += headSize) target[start + slot] = source[from]!;
         }
       }
     });
@@ -136,13 +135,14 @@ export class SlotKvCache {
         }
       }
     });
+    const slots = this.#slots;
     this.#keys.forEach((target, layer) => {
       const source = newKeys[layer]!;
       for (let row = 0; row < rows; row++) {
         for (let head = 0; head < nHead; head++) {
           const from = (row * nHead + head) * headSize;
           const to = this.#keyOffset(row, head, 0, this.#lengths[row]!);
-          for (let d = 0; d < headSize; d++) target[to + d * this.#slots] = source[from + d]!;
+          for (let d = 0; d < headSize; d++) target[to + d * slots] = source[from + d]!;
         }
       }
     });
@@ -191,7 +191,8 @@ export class SlotKvCache {
         for (let head = 0; head < nHead; head++) {
           for (let d = 0; d < headSize; d++) {
             const from = this.#keyOffset(row, head, d, 0);
-            next.set(old.subarray(from, from + length), ((row * nHead + head) * headSize + d) * slots);
+            const to = ((row * nHead + head) * headSize + d) * slots;
+            for (let slot = 0; slot < length; slot++) next[to + slot] = old[from + slot]!;
           }
         }
       });

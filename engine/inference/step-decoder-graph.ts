@@ -52,10 +52,12 @@ export function buildStepDecoder(config: Gpt2Config, parameters: ParameterSet): 
       const { query, key, value } = attentionHeads(x, layer, config, weights, 1); // (B, H, 1, D) each
       graph.output(key, stepDecoderNames.newKey(layer));
       graph.output(value, stepDecoderNames.newValue(layer));
-      const alpha = 1 / Math.sqrt(D);
-      const pastScores = op.fusedMatMul(query, pastKeys[layer] as Value, { alpha }); // (B, H, 1, P)
+      // Scaling the query once lets both scores be plain products: a MatMul, and Mul + ReduceSum for the own key,
+      // each measured at about half the time of ORT's FusedMatMul with alpha (and transB) at batch 16.
+      const scaledQuery = op.mul(query, op.scalarLike(query, 1 / Math.sqrt(D)));
+      const pastScores = op.matMul(scaledQuery, pastKeys[layer] as Value); // (B, H, 1, P)
       const maskedPast = op.where(filled, pastScores, op.scalarLike(pastScores, FLOAT32_LOWEST));
-      const ownScore = op.fusedMatMul(query, key, { transB: true, alpha }); // (B, H, 1, 1)
+      const ownScore = op.reduceSum(op.mul(scaledQuery, key), [3], { keepDims: true }); // (B, H, 1, 1)
       const weightsOverAll = op.softmax(op.concat([ownScore, maskedPast], 3), -1); // (B, H, 1, 1 + P), own slot first
       const ownWeight = op.slice(weightsOverAll, { starts: [0], ends: [1], axes: [3] });
       const pastWeights = op.slice(weightsOverAll, { starts: [1], ends: [TO_THE_END], axes: [3] });
