@@ -4,7 +4,7 @@
 // for the nano shape also a key driven at 10× its rpm limit beside an in-limit key (serve-limits.ts).
 //
 // Flags: --seconds N (per concurrency level, default 4), --only nano|10m, --replicas N (default 1),
-// --threads N (ORT threads per replica, default 2), --max-tokens N (default 64), --limit-seconds N (each phase of
+// --threads N (ORT threads per replica, default 1 as a deploy node's), --max-tokens N (default 64), --limit-seconds N (each phase of
 // the over-the-limit run, default 15; 0 skips it), --noisy-rpm N (default 60). Client and server share the process.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
 const CONCURRENCY_LEVELS = [1, 4, 16, 64];
 /** The single-stream figures are medians over this many requests, one at a time. */
-const SINGLE_STREAM_RUNS = 5;
+const SINGLE_STREAM_RUNS = 9;
 const SHAPES = { nano: { nLayer: 4, nHead: 4, nEmbd: 128 }, '10m': { nLayer: 6, nHead: 6, nEmbd: 384 } } as const;
 
 function parseFlags() {
@@ -47,7 +47,7 @@ function parseFlags() {
     seconds: Number(values.seconds ?? 4),
     shapes: only ? [only] : (Object.keys(SHAPES) as (keyof typeof SHAPES)[]),
     replicas: Number(values.replicas ?? 1),
-    threads: Number(values.threads ?? 2),
+    threads: Number(values.threads ?? 1),
     maxTokens: Number(values['max-tokens'] ?? 64),
     limitSeconds: Number(values['limit-seconds'] ?? 15),
     noisyRpm: Number(values['noisy-rpm'] ?? 60),

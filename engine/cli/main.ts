@@ -45,7 +45,7 @@ Commands:
   usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json]
                                 API usage per day, key and model
   serve MODEL_DIR               Serve a model folder over an OpenAI-compatible API
-      [--name ID] [--precision float32|int8|q4] [--device auto|cpu|cuda|dml|coreml|webgpu]
+      [--name ID] [--precision float32|int8|q4] [--device auto|cpu|cuda|dml|coreml|webgpu] [--threads N]
       [--host H] [--port P] [--auth keys|none]
 
 Options for every command:

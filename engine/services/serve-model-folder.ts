@@ -36,7 +36,7 @@ export async function serveModelFolder(options: ServeModelFolderOptions): Promis
   const endpoint = apiEndpointConfig.parse(options.endpoint ?? {});
   const serving = createServingService();
   const precision = options.precision ?? recordedPrecision(options.modelDir);
-  const deployment = await serving.deploy({ ...deploy, modelDir: options.modelDir, precision, log: options.log });
+  const deployment = await serving.deploy({ ...deploy, threadsPerReplica: deploy.threads, modelDir: options.modelDir, precision, log: options.log });
   try {
     const started = await serving.startEndpoint({ config: endpoint, deploymentIds: [deployment.deploymentId], dataDir: options.dataDir, log: options.log });
     const live = serving.deployments.get(deployment.deploymentId)!;

@@ -53,8 +53,8 @@ describe('the deploy node', () => {
   it('asks the serving service for its configured device and records the device it got', async () => {
     const requests: DeployRequest[] = [];
     const logs: { line: string; level?: LogLevel }[] = [];
-    const result = await deployRun.run(contextFor(deployConfig.parse({ name: 'bard', device: 'cuda' }), cpuOnlyServing(requests), logs));
-    expect(requests.map((request) => request.device)).toEqual(['cuda']);
+    const result = await deployRun.run(contextFor(deployConfig.parse({ name: 'bard', device: 'cuda', threads: 4 }), cpuOnlyServing(requests), logs));
+    expect(requests.map((request) => [request.device, request.threadsPerReplica])).toEqual([['cuda', 4]]);
     expect(logs).toEqual([{ line: 'device "cuda" is missing; falls back to the CPU', level: 'warn' }]);
     expect(result.outputs.deployment!.meta).toMatchObject({ deploymentId: 'dep-1', device: 'cpu' });
     expect(JSON.parse(readFileSync(path.join(outputRoot, DEPLOYMENT_FILE), 'utf8'))).toMatchObject({ device: 'cpu' });
@@ -66,6 +66,7 @@ describe('the deploy node', () => {
     await deployRun.run(contextFor(deployConfig.parse({ device: 'cpu' }), cpuOnlyServing(requests), logs));
     await deployRun.run(contextFor(deployConfig.parse({}), cpuOnlyServing(requests), logs));
     expect(requests.map((request) => request.device)).toEqual(['cpu', 'auto']);
+    expect(requests.map((request) => request.threadsPerReplica)).toEqual([1, 1]);
     expect(logs).toEqual([]);
   });
 });

@@ -29,6 +29,7 @@ async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
     modelDir: model.path,
     name: config.name,
     replicas: config.replicas,
+    threadsPerReplica: config.threads,
     maxBatchSize: config.maxBatchSize,
     maxQueue: config.maxQueue,
     contextLength: config.contextLength,

@@ -42,7 +42,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_00
 
 describe('crucible serve', () => {
   it('serves a model folder until interrupted', async () => {
-    const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--device', 'cpu', '--port', '0', '--auth', 'none']);
+    const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--device', 'cpu', '--threads', '2', '--port', '0', '--auth', 'none']);
     await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
     expect(cli.output.out).toContain('Serving "cli-model" (float32) on CPU at http://127.0.0.1:');
     expect(cli.output.err).toContain('deployment "cli-model": model loaded in 1 worker(s) on the CPU');
@@ -71,6 +71,9 @@ describe('crucible serve', () => {
   });
 
   it('refuses bad flags as usage errors before loading anything', async () => {
+    const noThreads = startCli(['serve', fixture.folder, '--threads', '0']);
+    expect(await noThreads.code).toBe(EXIT.usage);
+    expect(noThreads.output.err).toContain('--threads');
     const badPrecision = startCli(['serve', fixture.folder, '--precision', 'fp16']);
     expect(await badPrecision.code).toBe(EXIT.usage);
     expect(badPrecision.output.err).toContain('--precision must be one of float32, int8, q4');

@@ -1,4 +1,4 @@
-// `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--host H] [--port P] [--auth keys|none]`: a
+// `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--threads N] [--host H] [--port P] [--auth keys|none]`: a
 // deploy node plus an api-endpoint node for one model folder, without a pipeline; serves until Ctrl-C.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ const OPTIONS = {
   name: { type: 'string' },
   device: { type: 'string' },
   precision: { type: 'string' },
+  threads: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   auth: { type: 'string' },
@@ -25,7 +26,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('serve needs one MODEL_DIR: a model folder with config.json, tokenizer.json and onnx/model.onnx');
   const modelDir = path.resolve(io.cwd, positionals[0]!);
-  const deploy = parseOrExplain(deployConfig, { name: values.name ?? defaultModelName(modelDir), device: values.device }, { name: '--name', device: '--device' });
+  const deployInput = { name: values.name ?? defaultModelName(modelDir), device: values.device, threads: values.threads === undefined ? undefined : Number(values.threads) };
+  const deploy = parseOrExplain(deployConfig, deployInput, { name: '--name', device: '--device', threads: '--threads' });
   const precision = precisionFlag(values.precision);
   const endpointInput = { host: values.host, port: values.port === undefined ? undefined : Number(values.port), auth: values.auth };
   const endpoint = parseOrExplain(apiEndpointConfig, endpointInput, { host: '--host', port: '--port', auth: '--auth' });
