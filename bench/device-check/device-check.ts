@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { gpt2Config, type Gpt2Config } from '../../engine/ml/gpt2/config.ts';
 import { Gpt2TrainStepSession } from '../../engine/ml/gpt2/train-step-session.ts';
-import { COMPUTE_DEVICES, isComputeDevice, type ComputeDevice } from '../../engine/ml/runtime/compute-device.ts';
+import { COMPUTE_DEVICES, isComputeDevice, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { hostTensor } from '../../engine/ml/tensor/host-tensor.ts';
 import { createRandom } from '../../engine/ml/tensor/random.ts';
 

@@ -11,7 +11,7 @@ import type { StepEvent } from '../../engine/inference/worker-protocol.ts';
 import { MODEL_FILES, writeModelFolder } from '../../engine/ml/export/model-folder.ts';
 import { gpt2Config, type Gpt2Config } from '../../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../../engine/ml/gpt2/parameters.ts';
-import { COMPUTE_DEVICES, isComputeDevice, type ComputeDevice } from '../../engine/ml/runtime/compute-device.ts';
+import { COMPUTE_DEVICES, isComputeDevice, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import type { GenerationRequest } from '../../engine/serving/text-generator.ts';
 
 const SHAPES: { name: string; config: Gpt2Config }[] = [
@@ -57,32 +57,39 @@ async function decode(loopOptions: Omit<ConstructorParameters<typeof DecodeLoop>
   return { tokensPerSecond: tokens.flat().length / seconds, tokens };
 }
 
+/** One table row: batch 1 and 16 tok/s on `provider`, and whether its greedy tokens match `reference` (the CPU's). */
+async function measureRow(folder: string, config: Gpt2Config, provider: ComputeDevice, threads: number, reference: number[][] | undefined) {
+  const source = { modelFolder: folder, precision: 'float32' as const, decoderPath: path.join(folder, MODEL_FILES.decoder), config };
+  const pair = await loadDecoderPair(source, { device: provider, intraOpThreads: threads });
+  try {
+    const options = { prefillSession: pair.prefill, stepSession: pair.step, config, eosTokenId: null };
+    await decode(options, 1); // warm-up
+    const single = await decode(options, BATCHES[0]!);
+    const batched = await decode(options, BATCHES[1]!);
+    const differing = reference === undefined ? 0 : batched.tokens.filter((tokens, index) => tokens.join() !== reference[index]!.join()).length;
+    const agreement = reference === undefined ? 'reference' : differing === 0 ? 'identical' : `differ in ${differing} of ${batched.tokens.length} requests`;
+    return { single, batched, agreement };
+  } finally {
+    await Promise.all([pair.prefill.release(), pair.step.release()]);
+  }
+}
+
 const root = mkdtempSync(path.join(os.tmpdir(), 'crucible-serve-check-'));
 try {
   console.log(`serve check: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}; ${PROMPT_TOKENS}-token prompts, ${NEW_TOKENS} greedy tokens, 2 × batch requests per row`);
-  console.log('| model | provider | ORT threads | batch 1 tok/s | batch 16 tok/s | 16 vs 1 | greedy tokens vs CPU |');
+  console.log('| model | provider | ORT threads | batch 1 tok/s | batch 16 tok/s | 16 vs 1 | greedy tokens vs the first CPU row |');
   console.log('|---|---|---:|---:|---:|---:|---|');
   for (const shape of SHAPES) {
     const folder = path.join(root, shape.name.split(' ')[0]!);
     writeModelFolder(folder, { config: shape.config, parameters: initGpt2Parameters(shape.config, 1337), tokenizerJsonPath: null, tokenizerConfigJsonPath: null, provenance: { bench: 'serve-check' } });
-    let cpuTokens: string | undefined;
+    let reference: number[][] | undefined;
     for (const provider of PROVIDERS) {
       for (const threads of provider === 'cpu' ? THREADS : [THREADS[0]!]) {
         const label = `| ${shape.name} | ${provider} | ${threads} |`;
         try {
-          const source = { modelFolder: folder, precision: 'float32' as const, decoderPath: path.join(folder, MODEL_FILES.decoder), config: shape.config };
-          const pair = await loadDecoderPair(source, { device: provider, intraOpThreads: threads });
-          try {
-            const options = { prefillSession: pair.prefill, stepSession: pair.step, config: shape.config, eosTokenId: null };
-            await decode(options, 1); // warm-up
-            const [single, batched] = [await decode(options, BATCHES[0]!), await decode(options, BATCHES[1]!)];
-            const fingerprint = JSON.stringify(batched.tokens);
-            cpuTokens ??= provider === 'cpu' ? fingerprint : undefined;
-            const agreement = cpuTokens === undefined ? '—' : fingerprint === cpuTokens ? 'identical' : `differ in ${batched.tokens.filter((tokens, index) => JSON.stringify(tokens) !== JSON.stringify(JSON.parse(cpuTokens!)[index])).length} of ${batched.tokens.length} requests`;
-            console.log(`${label} ${single.tokensPerSecond.toFixed(0)} | ${batched.tokensPerSecond.toFixed(0)} | ${(batched.tokensPerSecond / single.tokensPerSecond).toFixed(2)}× | ${agreement} |`);
-          } finally {
-            await Promise.all([pair.prefill.release(), pair.step.release()]);
-          }
+          const { single, batched, agreement } = await measureRow(folder, shape.config, provider, threads, reference);
+          if (provider === 'cpu') reference ??= batched.tokens;
+          console.log(`${label} ${single.tokensPerSecond.toFixed(0)} | ${batched.tokensPerSecond.toFixed(0)} | ${(batched.tokensPerSecond / single.tokensPerSecond).toFixed(2)}× | ${agreement} |`);
         } catch (error) {
           console.log(`${label} — | — | — | unavailable: ${(error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(-200)} |`);
         }

@@ -4,11 +4,10 @@
 // decoderNames); decode steps run the step decoder over the slot cache, which they update in place.
 
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
-import { headSize } from '../ml/gpt2/config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import type { GenerationRequest } from '../serving/text-generator.ts';
 import { prefillBatch } from './batched-prefill.ts';
-import { SlotKvCache, swapRemove } from './slot-kv-cache.ts';
+import { cacheGeometryOf, SlotKvCache, swapRemove } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { SequenceSampler } from './sequence-sampler.ts';
 import type { StepEvent } from './worker-protocol.ts';
@@ -50,9 +49,8 @@ export class DecodeLoop {
 
   constructor(options: DecodeLoopOptions) {
     this.#options = options;
-    const { nLayer, nHead } = options.config;
     const limits = { maxRows: options.maxBatchSize, maxSlots: options.config.blockSize, slotChunk: SLOT_CHUNK };
-    this.#cache = new SlotKvCache({ nLayer, nHead, headSize: headSize(options.config) }, limits);
+    this.#cache = new SlotKvCache(cacheGeometryOf(options.config), limits);
   }
 
   submit(requestId: number, request: GenerationRequest): void {

@@ -2,12 +2,12 @@
 // weights for decode steps; then one probe proves they are one model before any request is served.
 
 import { readFileSync } from 'node:fs';
-import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
+import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { createModelSession, type ModelSession } from '../ml/runtime/session.ts';
 import type { SessionOptions } from '../ml/runtime/session-options.ts';
 import { prefillBatch } from './batched-prefill.ts';
 import type { DecoderPrecision } from './model-files.ts';
-import { SlotKvCache } from './slot-kv-cache.ts';
+import { cacheGeometryOf, SlotKvCache } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { stepDecoderBytes } from './step-decoder-model.ts';
 
@@ -44,12 +44,12 @@ export async function loadDecoderPair(source: DecoderPairSource, sessionOptions:
  * Prefills a short probe whole, and again without its last token followed by one step-decoder step; both give the
  * last token's logits, which must match.
  */
-export async function assertStepDecoderAgrees(pair: DecoderPair, config: Gpt2Config, decoderPath: string): Promise<void> {
+async function assertStepDecoderAgrees(pair: DecoderPair, config: Gpt2Config, decoderPath: string): Promise<void> {
   if (config.blockSize < 2) return; // no room for a step after a prompt
   const probe = Array.from({ length: Math.min(4, config.blockSize) }, (_, index) => (7 * index + 1) % config.vocabSize);
   const [whole] = await prefillBatch(pair.prefill, config, [probe]);
   const [prefix] = await prefillBatch(pair.prefill, config, [probe.slice(0, -1)]);
-  const cache = new SlotKvCache({ nLayer: config.nLayer, nHead: config.nHead, headSize: headSize(config) }, { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
+  const cache = new SlotKvCache(cacheGeometryOf(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
   cache.addRow(prefix!.cache);
   const stepped = await decodeOneToken(pair.step, config, cache, [probe.at(-1)!]);
   const expected = whole!.logits;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
 import { MODEL_FILES, QUANTIZED_DECODER_FILES } from '../ml/export/model-folder.ts';
+import type { QuantizationBits } from '../ml/quantize/block-quantize.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
 import type { DecoderPrecision } from '../../nodes/services/serving-service.ts';
 import { loadHuggingFaceTokenizer } from '../tokenize/load-hugging-face-tokenizer.ts';
@@ -19,10 +20,14 @@ const DECODER_FILES: Record<DecoderPrecision, string> = {
   int8: QUANTIZED_DECODER_FILES.int8,
 };
 
+/** The weight bits of each quantized precision, as the quantize node records them in config.json. */
+export const QUANTIZED_PRECISION_BITS: Readonly<Record<Exclude<DecoderPrecision, 'float32'>, QuantizationBits>> = { q4: 4, int8: 8 };
+
 /** The precision a quantize node made this folder for (its config.json record), else float32. */
 export function recordedPrecision(folder: string): DecoderPrecision {
   const bits = quantizationRecordOf(folder)?.bits;
-  return bits === 8 ? 'int8' : bits === 4 ? 'q4' : 'float32';
+  const quantized = Object.entries(QUANTIZED_PRECISION_BITS).find(([, precisionBits]) => precisionBits === bits);
+  return quantized === undefined ? 'float32' : (quantized[0] as DecoderPrecision);
 }
 
 export interface ServableModel {

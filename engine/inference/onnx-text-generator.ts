@@ -1,6 +1,6 @@
 // The inference runtime behind a deployment: a model folder's ONNX KV-cache decoder in one or more worker threads
 // (replicas), each running continuous batching. Implements the serving layer's TextGenerator seam.
-import type { ComputeDevice } from '../ml/runtime/compute-device.ts';
+import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator, TokenAlternative } from '../serving/text-generator.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 import { IncrementalText } from './incremental-text.ts';

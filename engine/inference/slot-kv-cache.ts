@@ -9,14 +9,20 @@
 // runs over a bounded number of empty slots, which cost far less than re-laying the cache. The row capacity doubles
 // as rows join (up to maxRows) and halves when few are left, so memory follows the batch, not its limit. A leaving
 // row is replaced by the last row (swap-remove, `swapRemove`), so no other row moves. Copies happen only then and
-// when rows join; a decode step copies just the new token's values.
+// when rows join; a decode step copies just the new token's keys and values.
 
+import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 
 export interface CacheGeometry {
   nLayer: number;
   nHead: number;
   headSize: number;
+}
+
+/** The cache shape of a GPT-2: its layers, heads and head size. */
+export function cacheGeometryOf(config: Gpt2Config): CacheGeometry {
+  return { nLayer: config.nLayer, nHead: config.nHead, headSize: headSize(config) };
 }
 
 export interface SlotCacheLimits {

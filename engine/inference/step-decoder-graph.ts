@@ -14,7 +14,9 @@
 
 import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
 import type { ParameterSet } from '../ml/gpt2/parameters.ts';
-import { buildGpt2DecoderGraph, attentionHeads, decoderDims, decoderNames, FLOAT32_LOWEST, mergeHeads, type DecoderWeights } from '../ml/export/kv-decoder.ts';
+import { lowestValue } from '../ml/gpt2/attention.ts';
+import { buildGpt2DecoderGraph, attentionHeads, decoderDims, decoderNames, mergeHeads, type DecoderWeights } from '../ml/export/kv-decoder.ts';
+import { END_OF_AXIS } from '../ml/graph/dims.ts';
 import type { Graph } from '../ml/graph/graph.ts';
 import * as op from '../ml/graph/ops/index.ts';
 import type { Value } from '../ml/graph/value.ts';
@@ -30,9 +32,6 @@ export const stepDecoderNames = {
   newKey: (layer: number) => `new_key_values.${layer}.key`,
   newValue: (layer: number) => `new_key_values.${layer}.value`,
 } as const;
-
-/** Far beyond any slot count, as Slice's "to the end". */
-const TO_THE_END = 2 ** 62;
 
 export function buildStepDecoder(config: Gpt2Config, parameters: ParameterSet): Graph {
   return buildGpt2DecoderGraph('gpt2-step-decoder', config, parameters, (graph) => {
@@ -56,11 +55,11 @@ export function buildStepDecoder(config: Gpt2Config, parameters: ParameterSet): 
       // each measured at about half the time of ORT's FusedMatMul with alpha (and transB) at batch 16.
       const scaledQuery = op.mul(query, op.scalarLike(query, 1 / Math.sqrt(D)));
       const pastScores = op.matMul(scaledQuery, pastKeys[layer] as Value); // (B, H, 1, P)
-      const maskedPast = op.where(filled, pastScores, op.scalarLike(pastScores, FLOAT32_LOWEST));
+      const maskedPast = op.where(filled, pastScores, op.scalarLike(pastScores, lowestValue('float32')));
       const ownScore = op.reduceSum(op.mul(scaledQuery, key), [3], { keepDims: true }); // (B, H, 1, 1)
       const weightsOverAll = op.softmax(op.concat([ownScore, maskedPast], 3), -1); // (B, H, 1, 1 + P), own slot first
       const ownWeight = op.slice(weightsOverAll, { starts: [0], ends: [1], axes: [3] });
-      const pastWeights = op.slice(weightsOverAll, { starts: [1], ends: [TO_THE_END], axes: [3] });
+      const pastWeights = op.slice(weightsOverAll, { starts: [1], ends: [END_OF_AXIS], axes: [3] });
       const attended = op.add(op.matMul(pastWeights, pastValues[layer] as Value), op.mul(ownWeight, value)); // (B, H, 1, D)
       return mergeHeads(attended, layer, config, weights, 1);
     };

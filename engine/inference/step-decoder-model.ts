@@ -1,16 +1,14 @@
 // Builds the serving worker's step decoder (step-decoder-graph.ts) for a model folder at a precision: from the
 // folder's float32 safetensors, then quantized with the exact settings config.json records for the quantized
-// decoder file, so its weights are that file's weights. The worker still checks the two agree (step-decoder-check.ts).
+// decoder file, so its weights are that file's weights. The worker still checks the two agree (decoder-pair.ts).
 
 import { readModelFolder } from '../ml/export/model-folder.ts';
 import { encodeModel } from '../ml/onnx/encode-model.ts';
-import type { QuantizationBits, QuantizationBlockSize } from '../ml/quantize/block-quantize.ts';
+import type { QuantizationBlockSize } from '../ml/quantize/block-quantize.ts';
 import { quantizeDecoderModel, type DecoderQuantizationOptions } from '../ml/quantize/quantize-decoder.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
-import type { DecoderPrecision } from './model-files.ts';
+import { QUANTIZED_PRECISION_BITS, type DecoderPrecision } from './model-files.ts';
 import { buildStepDecoder } from './step-decoder-graph.ts';
-
-const PRECISION_BITS: Record<Exclude<DecoderPrecision, 'float32'>, QuantizationBits> = { q4: 4, int8: 8 };
 
 export function stepDecoderBytes(folder: string, precision: DecoderPrecision): Uint8Array {
   const { config, parameters } = readModelFolder(folder);
@@ -22,7 +20,7 @@ export function stepDecoderBytes(folder: string, precision: DecoderPrecision): U
 /** The quantize node's settings from config.json, checked against the precision being served. */
 function recordedQuantization(folder: string, precision: Exclude<DecoderPrecision, 'float32'>): DecoderQuantizationOptions {
   const record = quantizationRecordOf(folder);
-  const bits = PRECISION_BITS[precision];
+  const bits = QUANTIZED_PRECISION_BITS[precision];
   if (record === null || record.bits !== bits) {
     const found = record === null ? 'no crucible_quantization record' : `a ${String(record.bits)}-bit record`;
     throw new Error(`model folder ${folder}: serving ${precision} needs config.json's ${bits}-bit crucible_quantization record, found ${found}; re-run the quantize node that made this folder`);

@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DistillConfig, DistillRequest, DistillResult, JobHooks, TrainingStepReport } from '../../nodes/services/training-service.ts';
-import type { ComputeDevice } from '../ml/runtime/compute-device.ts';
+import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { readModelConfig } from '../ml/export/model-folder.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';

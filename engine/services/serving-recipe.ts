@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
-import { deviceField } from '../../nodes/shared/fields.ts';
+import { deviceField, threadCount } from '../../nodes/shared/fields.ts';
 
 const deploymentRecipe = z.object({
   kind: z.literal('deployment'),
@@ -17,7 +17,7 @@ const deploymentRecipe = z.object({
   contextLength: z.number().int().min(0),
   defaults: z.object({ temperature: z.number(), topP: z.number(), topK: z.number(), maxTokens: z.number() }),
   precision: z.enum(['float32', 'q4', 'int8']),
-  threadsPerReplica: z.number().int().min(1).optional(),
+  threadsPerReplica: threadCount.optional(),
   /**
    * The device the deploy node asked for, resolved again on restore (a GPU may have come or gone since). Left out
    * by recipes stored before deployments had devices: those ran on the CPU, and a deploy without one stays there.

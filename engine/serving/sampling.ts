@@ -40,18 +40,10 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
 export function pickToken(adjusted: Float64Array, settings: SamplingSettings, random: () => number): number {
   if (settings.temperature === 0) return argmax(adjusted);
   const keepsAll = (settings.topK <= 0 || settings.topK >= adjusted.length) && settings.topP >= 1;
-  if (keepsAll) return drawInIdOrder(adjusted, settings.temperature, random());
-  const kept = topRanked(adjusted, settings.topK > 0 ? settings.topK : adjusted.length);
-  const weights = softmaxOf(kept.map((tokenId) => adjusted[tokenId]! / settings.temperature));
-  const nucleus = nucleusSize(weights, settings.topP);
-  let total = 0;
-  for (let i = 0; i < nucleus; i++) total += weights[i]!;
-  let remaining = random() * total;
-  for (let i = 0; i < nucleus; i++) {
-    remaining -= weights[i]!;
-    if (remaining < 0) return kept[i]!;
-  }
-  return kept[nucleus - 1]!;
+  const kept = keepsAll ? null : topRanked(adjusted, settings.topK > 0 ? settings.topK : adjusted.length);
+  const weights = temperedSoftmax(kept === null ? adjusted : kept.map((tokenId) => adjusted[tokenId]!), settings.temperature);
+  const index = drawIndex(weights, nucleusSize(weights, settings.topP), random());
+  return kept === null ? index : kept[index]!;
 }
 
 /** The `count` most likely tokens under `logprobs`, most likely first. */
@@ -60,19 +52,16 @@ export function topAlternatives(logprobs: Float64Array, count: number, textOf: (
   return topRanked(logprobs, count).map((tokenId) => ({ tokenId, text: textOf(tokenId), logprob: logprobs[tokenId]! }));
 }
 
-/** Samples softmax(logits / temperature) by walking ids in order until the draw's share of the total is spent. */
-function drawInIdOrder(logits: Float64Array, temperature: number, draw: number): number {
-  let max = -Infinity;
-  for (let id = 0; id < logits.length; id++) if (logits[id]! > max) max = logits[id]!;
-  const weights = new Float64Array(logits.length);
+/** The first `count` weights' index that the draw lands in, each taking its share of their total. */
+function drawIndex(weights: Float64Array, count: number, draw: number): number {
   let total = 0;
-  for (let id = 0; id < logits.length; id++) total += weights[id] = Math.exp((logits[id]! - max) / temperature);
+  for (let i = 0; i < count; i++) total += weights[i]!;
   let remaining = draw * total;
-  for (let id = 0; id < logits.length; id++) {
-    remaining -= weights[id]!;
-    if (remaining < 0) return id;
+  for (let i = 0; i < count; i++) {
+    remaining -= weights[i]!;
+    if (remaining < 0) return i;
   }
-  return logits.length - 1;
+  return count - 1;
 }
 
 function argmax(values: Float64Array): number {
@@ -81,15 +70,19 @@ function argmax(values: Float64Array): number {
   return best;
 }
 
-function softmaxOf(values: number[]): number[] {
-  const max = values.reduce((a, b) => Math.max(a, b), -Infinity);
-  const exps = values.map((value) => Math.exp(value - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((value) => value / sum);
+/** softmax(logits / temperature), in the logits' order. */
+function temperedSoftmax(logits: ArrayLike<number>, temperature: number): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]! / temperature);
+  const weights = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += weights[i] = Math.exp(logits[i]! / temperature - max);
+  for (let i = 0; i < weights.length; i++) weights[i]! /= sum;
+  return weights;
 }
 
 /** How many of the (descending) weights the smallest prefix with mass ≥ topP needs; at least one. */
-function nucleusSize(sortedWeights: number[], topP: number): number {
+function nucleusSize(sortedWeights: Float64Array, topP: number): number {
   if (topP >= 1) return sortedWeights.length;
   let mass = 0;
   for (let i = 0; i < sortedWeights.length; i++) {

@@ -1,7 +1,7 @@
 // The deploy node: loads a model into inference workers with continuous batching, as a long-lived service.
 import { z } from 'zod';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
-import { deviceField } from '../shared/fields.ts';
+import { deviceField, threadCount } from '../shared/fields.ts';
 
 export const deployConfig = z.strictObject({
   name: z
@@ -12,13 +12,9 @@ export const deployConfig = z.strictObject({
     .default('crucible-model')
     .describe('Model id clients pass as "model".'),
   replicas: z.number().int().min(1).max(64).default(1).describe('Inference workers.'),
-  threads: z
-    .number()
-    .int()
-    .min(1)
-    .max(64)
+  threads: threadCount
     .default(1)
-    .describe('ONNX Runtime threads per replica. 1 gives small models the lowest latency; large models on many cores decode faster with more.'),
+    .describe('ONNX Runtime threads per replica; 0 uses every core. 1 gives small models the lowest latency; large models on many cores decode faster with more.'),
   maxBatchSize: z.number().int().min(1).max(1024).default(16).describe('Sequences decoded together at each step.'),
   maxQueue: z.number().int().min(0).max(100_000).default(256).describe('Requests waiting beyond the running batch; more get 503.'),
   contextLength: z.number().int().min(0).max(1_000_000).default(0).describe("Longest prompt plus completion; 0 uses the model's context."),

@@ -7,13 +7,10 @@ export const deviceField = z
   .default('auto')
   .describe('Where to run: auto picks CUDA, then DirectML (Windows), CoreML (macOS), WebGPU, then the CPU.');
 
-export const threadsField = z
-  .number()
-  .int()
-  .min(0)
-  .max(256)
-  .default(0)
-  .describe('CPU threads for the runtime; 0 uses every core.');
+/** A thread count for ONNX Runtime; 0 lets it use every core. */
+export const threadCount = z.number().int().min(0).max(256);
+
+export const threadsField = threadCount.default(0).describe('CPU threads for the runtime; 0 uses every core.');
 
 export const seedField = z.number().int().min(0).max(2 ** 31 - 1).default(1337).describe('Random seed; the same seed gives the same result.');
 

@@ -1,14 +1,15 @@
 // `crucible keys create|list|update|revoke`: the API keys api-endpoints check. A new key's secret is printed once and
 // never stored; only its hash is kept in the data directory's database.
 import { parseArgs } from 'node:util';
+import type { z } from 'zod';
 import { createApiKeyRequestSchema, updateApiKeyRequestSchema, type ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
 import { ServingStore } from '../../serving/store/serving-store.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
-const CREATE_OPTIONS = {
-  name: { type: 'string' },
+/** The flags that set a key's scope, limits, budget and expiry; `create` adds --name, `update` takes the NAME. */
+const SETTING_OPTIONS = {
   models: { type: 'string' },
   rpm: { type: 'string' },
   tpm: { type: 'string' },
@@ -30,10 +31,10 @@ export function keysCommand(args: string[], io: CliIo): number {
 }
 
 function createKey(args: string[], io: CliIo): number {
-  const { values } = parseArgs({ args, options: CREATE_OPTIONS, strict: true });
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, ...SETTING_OPTIONS }, strict: true });
   const request = {
     name: values.name,
-    models: values.models === undefined ? null : values.models.split(',').map((model) => model.trim()).filter(Boolean),
+    models: values.models === undefined ? null : modelsFlag(values.models),
     rpm: numberFlag(values.rpm, '--rpm'),
     tpm: numberFlag(values.tpm, '--tpm'),
     concurrency: numberFlag(values.concurrency, '--concurrency'),
@@ -41,13 +42,9 @@ function createKey(args: string[], io: CliIo): number {
     period: values.period ?? null,
     expiresAt: values.expires ?? null,
   };
-  const parsed = createApiKeyRequestSchema.safeParse(request);
-  if (!parsed.success) {
-    const details = describeZodIssues(parsed.error, request).map((issue) => `${flagFor(issue.field)}: ${issue.message}`);
-    throw new UsageError(`keys create: ${details.join('; ')}`);
-  }
+  const options = parseOrExplain(createApiKeyRequestSchema, request, 'keys create');
   return withStore(values['data-dir'], io, (store) => {
-    const created = store.keys.create(parsed.data);
+    const created = store.keys.create(options);
     if (values.json) io.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
     else {
       io.stdout.write(`Created API key "${created.info.name}" (${created.info.id}). Copy it now; it will not be shown again:\n\n  ${created.key}\n\n`);
@@ -67,27 +64,15 @@ function listKeys(args: string[], io: CliIo): number {
   });
 }
 
-const UPDATE_OPTIONS = {
-  models: { type: 'string' },
-  rpm: { type: 'string' },
-  tpm: { type: 'string' },
-  concurrency: { type: 'string' },
-  budget: { type: 'string' },
-  period: { type: 'string' },
-  expires: { type: 'string' },
-  json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-} as const;
-
 /** `keys update NAME`: only the flags given change; "all", "default", "none" and "never" clear a field. */
 function updateKey(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args, options: UPDATE_OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: SETTING_OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('keys update needs the NAME of one key, then the flags to change (--models, --rpm, --tpm, --concurrency, --budget with --period, --expires)');
   const clearable = <T>(text: string | undefined, clearWord: string, parse: (text: string) => T): T | null | undefined =>
     text === undefined ? undefined : text === clearWord ? null : parse(text);
   const request = Object.fromEntries(
     Object.entries({
-      models: clearable(values.models, 'all', (text) => text.split(',').map((model) => model.trim()).filter(Boolean)),
+      models: clearable(values.models, 'all', modelsFlag),
       rpm: clearable(values.rpm, 'default', (text) => numberFlag(text, '--rpm')),
       tpm: clearable(values.tpm, 'default', (text) => numberFlag(text, '--tpm')),
       concurrency: clearable(values.concurrency, 'default', (text) => numberFlag(text, '--concurrency')),
@@ -96,13 +81,9 @@ function updateKey(args: string[], io: CliIo): number {
       expiresAt: clearable(values.expires, 'never', (text) => text),
     }).filter(([, value]) => value !== undefined),
   );
-  const parsed = updateApiKeyRequestSchema.safeParse(request);
-  if (!parsed.success) {
-    const details = describeZodIssues(parsed.error, request).map((issue) => `${flagFor(issue.field)}: ${issue.message}`);
-    throw new UsageError(`keys update: ${details.join('; ')}`);
-  }
+  const changes = parseOrExplain(updateApiKeyRequestSchema, request, 'keys update');
   return withStore(values['data-dir'], io, (store) => {
-    const updated = store.keys.update(positionals[0]!, parsed.data);
+    const updated = store.keys.update(positionals[0]!, changes);
     if (!updated) {
       io.stderr.write(`keys update: no active key named "${positionals[0]}"; see "crucible keys list"\n`);
       return EXIT.failed;
@@ -141,6 +122,18 @@ function numberFlag(text: string | undefined, flag: string): number | null {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got "${text}"`);
   return value;
+}
+
+function modelsFlag(text: string): string[] {
+  return text.split(',').map((model) => model.trim()).filter(Boolean);
+}
+
+/** The request as the engine's schema reads it, or a usage error naming each bad flag. */
+function parseOrExplain<Schema extends z.ZodType>(schema: Schema, request: Record<string, unknown>, command: string): z.output<Schema> {
+  const parsed = schema.safeParse(request);
+  if (parsed.success) return parsed.data;
+  const details = describeZodIssues(parsed.error, request).map((issue) => `${flagFor(issue.field)}: ${issue.message}`);
+  throw new UsageError(`${command}: ${details.join('; ')}`);
 }
 
 function flagFor(field: string): string {

@@ -71,7 +71,7 @@ describe('crucible serve', () => {
   });
 
   it('refuses bad flags as usage errors before loading anything', async () => {
-    const noThreads = startCli(['serve', fixture.folder, '--threads', '0']);
+    const noThreads = startCli(['serve', fixture.folder, '--threads', '-1']);
     expect(await noThreads.code).toBe(EXIT.usage);
     expect(noThreads.output.err).toContain('--threads');
     const badPrecision = startCli(['serve', fixture.folder, '--precision', 'fp16']);

@@ -7,7 +7,7 @@ import { apiEndpointConfig, apiEndpointSpec } from '../../../nodes/api-endpoint/
 import { deployConfig } from '../../../nodes/deploy/spec.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
 import type { DecoderPrecision } from '../../inference/model-files.ts';
-import { DEVICE_TITLES } from '../../ml/runtime/compute-device.ts';
+import { DEVICE_TITLES } from '../../../app/protocol/compute-devices.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 

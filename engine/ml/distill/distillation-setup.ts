@@ -6,7 +6,7 @@ import type { DistillationObjective } from '../gpt2/distillation-loss.ts';
 import { initGpt2Parameters, parameterCount, type ParameterSet } from '../gpt2/parameters.ts';
 import { readModelFolder } from '../export/model-folder.ts';
 import { loadHuggingFaceTokenizer, tokenizerHash } from '../../tokenize/index.ts';
-import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { BatchShape } from '../train/token-windows.ts';
 import { initFromTeacher } from './init-from-teacher.ts';
 import { TeacherLogProbs } from './teacher-log-probs.ts';

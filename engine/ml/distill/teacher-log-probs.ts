@@ -9,7 +9,7 @@ import { Graph } from '../graph/graph.ts';
 import * as op from '../graph/ops/index.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
-import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { BatchShape } from '../train/token-windows.ts';
 
 const OUTPUT = 'teacher.logProbs';

@@ -2,7 +2,7 @@
 // returned present tensors as the next past. Generation (evaluate samples) and the export parity tests use it.
 
 import { headSize, type Gpt2Config } from '../gpt2/config.ts';
-import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { decoderNames } from './kv-decoder.ts';

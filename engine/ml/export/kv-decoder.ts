@@ -3,7 +3,7 @@
 // Legend: B batch, S new tokens this call, P cached tokens, H heads, D head size, C channels, V vocabulary.
 
 import { headSize, type Gpt2Config } from '../gpt2/config.ts';
-import { linear } from '../gpt2/attention.ts';
+import { linear, lowestValue } from '../gpt2/attention.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import { attr } from '../graph/attributes.ts';
 import { sumOfDims, type Dim } from '../graph/dims.ts';
@@ -29,9 +29,6 @@ const B = decoderDims.batch;
 const S = decoderDims.sequence;
 const P = decoderDims.past;
 const TOTAL: Dim = sumOfDims([P, S]);
-
-/** torch.finfo(float32).min, which HF writes into masked attention scores. */
-export const FLOAT32_LOWEST = -3.4028234663852886e38;
 
 interface DecoderInputs {
   inputIds: Value;
@@ -115,7 +112,7 @@ function cachedSelfAttention(x: Value, layer: number, inputs: DecoderInputs, all
   const keys = graph.output(op.concat([inputs.pastKeys[layer] as Value, key], 2), decoderNames.presentKey(layer)); // (B, H, P+S, D)
   const values = graph.output(op.concat([inputs.pastValues[layer] as Value, value], 2), decoderNames.presentValue(layer));
   const scores = op.fusedMatMul(query, keys, { transB: true, alpha: 1 / Math.sqrt(headSize(config)) }); // (B, H, S, P+S)
-  const masked = op.where(allowed, scores, op.scalarLike(scores, FLOAT32_LOWEST));
+  const masked = op.where(allowed, scores, op.scalarLike(scores, lowestValue('float32')));
   const attended = op.matMul(op.softmax(masked, -1), values); // (B, H, S, D)
   return mergeHeads(attended, layer, config, param);
 }

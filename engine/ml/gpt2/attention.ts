@@ -67,6 +67,6 @@ export function causalMaskBias(graph: Graph, T: Dim, dtype: 'float32' | 'float64
 }
 
 /** torch.finfo(dtype).min, which HF writes into masked attention scores. */
-function lowestValue(dtype: 'float32' | 'float64'): number {
+export function lowestValue(dtype: 'float32' | 'float64'): number {
   return dtype === 'float32' ? -3.4028234663852886e38 : -Number.MAX_VALUE;
 }

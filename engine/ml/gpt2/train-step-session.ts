@@ -1,7 +1,7 @@
 // Runs the GPT-2 training-step graph in an ORT session and carries the state between steps:
 // parameters, Adam moments, the step count and the dropout-mask generator, all derived from one seed.
 
-import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
 import { createRandom, type Random } from '../tensor/random.ts';

@@ -6,6 +6,9 @@ import type { Dim } from '../onnx/model-proto.ts';
 export type { Dim } from '../onnx/model-proto.ts';
 export type Shape = readonly Dim[];
 
+/** A Slice end past any axis: slicing from a start to this keeps the rest of the axis, whatever its size. */
+export const END_OF_AXIS = 2 ** 31 - 1;
+
 export function formatShape(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { encodeModel } from '../onnx/encode-model.ts';
 import { DEFAULT_IR_VERSION, DEFAULT_OPSETS } from '../onnx/model-proto.ts';
-import { DEVICE_TITLES, type ComputeDevice } from './compute-device.ts';
+import { DEVICE_TITLES, type ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { executionProvidersFor } from './session-options.ts';
 
 export type ProviderProbeResult = { available: true } | { available: false; reason: string };

@@ -2,7 +2,7 @@
 // Whether a missing GPU provider fails loudly is checked against ORT itself in provider-probe.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import { COMPUTE_DEVICES } from './compute-device.ts';
+import { COMPUTE_DEVICES } from '../../../app/protocol/compute-devices.ts';
 import { executionProvidersFor, ortSessionOptions } from './session-options.ts';
 
 describe('ortSessionOptions', () => {

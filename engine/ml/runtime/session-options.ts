@@ -2,7 +2,7 @@
 // session options. Every session is created from these (session.ts), so trainer, evaluator and inference agree.
 
 import type { InferenceSession } from 'onnxruntime-node';
-import type { ComputeDevice } from './compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 
 export interface SessionOptions {
   intraOpThreads?: number;

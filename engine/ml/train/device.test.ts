@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GpuDevice } from '../runtime/compute-device.ts';
+import type { GpuDevice } from '../../../app/protocol/compute-devices.ts';
 import type { ProviderProbeResult } from '../runtime/provider-probe.ts';
 import { CUDA_PROVIDER_LIBRARIES, resolveDevice, type DeviceEnvironment } from './device.ts';
 

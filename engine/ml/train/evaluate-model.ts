@@ -8,7 +8,7 @@ import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { generateIds } from '../export/generate.ts';
 import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
 import type { TrainBatch } from '../gpt2/train-step-session.ts';
-import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createRandom } from '../tensor/random.ts';
 import { decoderLoss } from '../quantize/decoder-measures.ts';
 import { evaluatedDecoderOf, type EvaluatedDecoder } from './evaluated-decoder.ts';

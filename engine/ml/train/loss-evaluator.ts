@@ -6,7 +6,7 @@ import { addGpt2Inputs, buildGpt2Forward } from '../gpt2/forward.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import type { TrainBatch } from '../gpt2/train-step-session.ts';
 import { Graph } from '../graph/graph.ts';
-import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import { numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
 import type { BatchShape } from './token-windows.ts';

@@ -2,7 +2,7 @@
 // settings (the pretrain node's config fields) plus where the data and checkpoints live.
 
 import { createHash } from 'node:crypto';
-import type { ComputeDevice } from '../runtime/compute-device.ts';
+import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { DistillationJob } from '../distill/distillation-setup.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 

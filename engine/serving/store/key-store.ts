@@ -40,21 +40,15 @@ export class KeyStore {
     if (this.#activeRow(options.name)) throw new KeyNameTakenError(options.name);
     // 32 random bytes: far beyond guessing, which is why a fast unsalted hash is enough to store.
     const key = `sk-${randomBytes(32).toString('base64url')}`;
-    const row: KeyRow = {
+    const row = {
       id: `key_${randomBytes(8).toString('hex')}`,
       name: options.name,
       key_hash: hashOf(key).toString('hex'),
       key_hint: `sk-…${key.slice(-4)}`,
-      models_json: options.models === null ? null : JSON.stringify(options.models),
-      rpm: options.rpm,
-      tpm: options.tpm,
-      concurrency: options.concurrency,
-      budget: options.budget,
-      budget_period: options.period,
-      expires_at: options.expiresAt,
       created_at: now.toISOString(),
       revoked_at: null,
-    };
+      ...settingColumns(options),
+    } as KeyRow; // every setting is given on create, so every column is set
     try {
       this.#insert(row);
     } catch (error) {
@@ -93,16 +87,7 @@ export class KeyStore {
   update(name: string, changes: UpdateApiKeyOptions, now = new Date()): ApiKeyInfo | null {
     const row = this.#activeRow(name);
     if (!row) return null;
-    const updated: KeyRow = {
-      ...row,
-      ...(changes.models !== undefined && { models_json: changes.models === null ? null : JSON.stringify(changes.models) }),
-      ...(changes.rpm !== undefined && { rpm: changes.rpm }),
-      ...(changes.tpm !== undefined && { tpm: changes.tpm }),
-      ...(changes.concurrency !== undefined && { concurrency: changes.concurrency }),
-      ...(changes.budget !== undefined && { budget: changes.budget }),
-      ...(changes.period !== undefined && { budget_period: changes.period }),
-      ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt }),
-    };
+    const updated: KeyRow = { ...row, ...settingColumns(changes) };
     this.#db
       .prepare('UPDATE api_keys SET models_json = @models_json, rpm = @rpm, tpm = @tpm, concurrency = @concurrency, budget = @budget, budget_period = @budget_period, expires_at = @expires_at WHERE id = @id')
       .run(updated);
@@ -124,6 +109,19 @@ export class KeyStore {
   #activeRow(name: string): KeyRow | undefined {
     return this.#db.prepare('SELECT * FROM api_keys WHERE name = ? AND revoked_at IS NULL').get(name) as KeyRow | undefined;
   }
+}
+
+/** The columns of the settings given (a setting left out gives no column): the one place API fields meet columns. */
+function settingColumns(settings: UpdateApiKeyOptions): Partial<KeyRow> {
+  const columns: Partial<KeyRow> = {};
+  if (settings.models !== undefined) columns.models_json = settings.models === null ? null : JSON.stringify(settings.models);
+  if (settings.rpm !== undefined) columns.rpm = settings.rpm;
+  if (settings.tpm !== undefined) columns.tpm = settings.tpm;
+  if (settings.concurrency !== undefined) columns.concurrency = settings.concurrency;
+  if (settings.budget !== undefined) columns.budget = settings.budget;
+  if (settings.period !== undefined) columns.budget_period = settings.period;
+  if (settings.expiresAt !== undefined) columns.expires_at = settings.expiresAt;
+  return columns;
 }
 
 function hashOf(secret: string): Buffer {

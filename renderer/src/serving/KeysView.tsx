@@ -49,7 +49,6 @@ function KeyForm() {
   return (
     <form
       className="key-form"
-      data-editing={editing ?? undefined}
       onSubmit={(event) => {
         event.preventDefault();
         void (editing === null ? createApiKey() : saveApiKey());

@@ -1,5 +1,6 @@
 // Which of the engine's services are callable endpoints (running, with a URL), which models each serves and the
 // light its card shows, read from the ServiceInfo the engine reports for deploy and api-endpoint nodes.
+import { DEVICE_TITLES, isComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { EndpointHealth } from './endpoint-client.ts';
 
@@ -34,8 +35,6 @@ export function healthLight(service: ServiceInfo, health: EndpointHealth | undef
   return health ? { state: health.state, detail: health.detail } : { state: 'checking', detail: 'asking /health…' };
 }
 
-const DEVICE_NAMES: Record<string, string> = { cpu: 'CPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', auto: 'auto' };
-
 /**
  * Where and how a deployment runs, from its details: "CPU · float32 · 2 replicas · batch 16", and when the device it
  * got is not the one asked for, which one that was ("asked for CUDA"). Null for other services.
@@ -43,7 +42,7 @@ const DEVICE_NAMES: Record<string, string> = { cpu: 'CPU', cuda: 'CUDA', dml: 'D
 export function deploymentPlacement(service: ServiceInfo): { summary: string; fallback: string | null } | null {
   if (service.kind !== 'deployment' || service.details === undefined) return null;
   const { device, requestedDevice, precision, replicas, maxBatchSize } = service.details;
-  const name = (value: unknown) => (typeof value === 'string' ? (DEVICE_NAMES[value] ?? value) : null);
+  const name = (value: unknown) => (typeof value !== 'string' ? null : isComputeDevice(value) ? DEVICE_TITLES[value] : value);
   const parts = [
     name(device),
     typeof precision === 'string' ? precision : null,

@@ -2,13 +2,11 @@
 // (inverse transpose, reshape to the input's shape, slice out concat parts, concat split parts, pad a slice with zeros).
 
 import { intAttr, intsAttr } from '../../graph/attributes.ts';
-import { formatShape, normalizeAxis, type Dim } from '../../graph/dims.ts';
+import { END_OF_AXIS, formatShape, normalizeAxis, type Dim } from '../../graph/dims.ts';
 import type { OpType } from '../../graph/op-types.ts';
 import * as op from '../../graph/ops/index.ts';
 import { firstInputOnly, type GradRule } from '../grad-context.ts';
 import { sumToShape } from '../sum-to-shape.ts';
-
-const END_OF_AXIS = 2 ** 31 - 1;
 
 const transpose: GradRule = (context) => {
   const rank = context.input(0).shape.length;

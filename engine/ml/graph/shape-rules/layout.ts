@@ -3,7 +3,7 @@
 
 import type { TensorProto } from '../../onnx/model-proto.ts';
 import { intAttr, intsAttr, tensorAttr } from '../attributes.ts';
-import { broadcastShapes, formatShape, normalizeAxis, productOfDims, quotientOfDims, sumOfDims, type Dim } from '../dims.ts';
+import { broadcastShapes, END_OF_AXIS, formatShape, normalizeAxis, productOfDims, quotientOfDims, sumOfDims, type Dim } from '../dims.ts';
 import type { OpType } from '../op-types.ts';
 import { MAX_KNOWN_ELEMENTS, type ValueType } from '../value.ts';
 import { describeInputs, inputAt, knownDimsAt, knownIntsAt, optionalInputAt, requireSameDType, type ShapeRule } from './context.ts';
@@ -79,7 +79,7 @@ function sliceLength(dim: Dim, start: number, end: number, step: number): Dim {
     const clampEnd = (value: number) => Math.min(Math.max(value < 0 ? value + dim : value, step > 0 ? 0 : -1), step > 0 ? dim : dim - 1);
     return Math.max(0, Math.ceil((clampEnd(end) - clampStart(start)) / step));
   }
-  const toEnd = end >= 2 ** 31 - 1;
+  const toEnd = end >= END_OF_AXIS;
   if (step === 1 && start === 0 && toEnd) return dim;
   if (step === 1 && start < 0 && toEnd) return -start;
   if (step === 1 && start > 0 && toEnd) return sumOfDims([dim, -start]);
