@@ -1,4 +1,6 @@
-// JSON.parse with the line and column of a syntax error, so users can jump to the broken spot.
+// JSON.parse with the line and column of a syntax error, so users can jump to the broken spot; nesting beyond
+// MAX_JSON_DEPTH is such an error too (nothing that walks the value later can overflow its stack).
+import { checkJsonDepth, tooDeepOffset } from './bounded-json.ts';
 import { findJsonErrorOffset } from './json-error-offset.ts';
 
 export interface JsonSyntaxProblem {
@@ -11,6 +13,8 @@ export type JsonParseResult = { ok: true; value: unknown } | { ok: false; proble
 
 export function parseJsonWithPosition(rawText: string): JsonParseResult {
   const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
+  const tooDeep = checkJsonDepth(text);
+  if (tooDeep) return { ok: false, problem: { message: tooDeep.message, ...lineAndColumn(text, tooDeepOffset(text)) } };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
