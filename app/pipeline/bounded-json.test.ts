@@ -37,3 +37,11 @@ describe('bounded JSON', () => {
     expect(result).toEqual({ ok: false, problem: { message: expect.stringContaining('nested more than'), line: 2, column: 11 + MAX_JSON_DEPTH /* the object on line 1 is the first level */ } });
   });
 });
+
+describe('prototype keys', () => {
+  it('refuses __proto__ and constructor.prototype anywhere, and allows the words as values and plain keys', () => {
+    expect(parseBoundedJsonText('{"a":[{"__proto__":{"x":1}}]}')).toEqual({ ok: false, failure: { reason: 'forbidden_key', message: 'the key "a.0.__proto__" is not allowed in JSON bodies' } });
+    expect(parseBoundedJsonText('{"constructor":{"prototype":{}}}')).toMatchObject({ ok: false, failure: { reason: 'forbidden_key' } });
+    expect(parseBoundedJsonText('{"constructor":"x","y":"__proto__"}')).toEqual({ ok: true, value: { constructor: 'x', y: '__proto__' } });
+  });
+});

@@ -1,6 +1,8 @@
 // JSON that cannot hurt the reader: strict UTF-8 (no silent U+FFFD), and a nesting limit checked before parsing, so
 // a 10 KB body of 5,000 brackets is refused with a reason instead of overflowing the stack of whatever walks it next.
-// Every JSON body the engine and the api-endpoint accept, and every pipeline file, goes through here.
+// Keys that would poison an object's prototype once merged (`__proto__`, `constructor.prototype`) are refused, as
+// Fastify's own parser does. Every JSON body the engine and the api-endpoint accept goes through here; pipeline
+// files get the same depth limit (app/pipeline/parse-json.ts).
 
 /** Deep enough for any pipeline, chat request or config we read; far below what recursion can survive. */
 export const MAX_JSON_DEPTH = 64;
@@ -8,6 +10,7 @@ export const MAX_JSON_DEPTH = 64;
 export type BoundedJsonFailure =
   | { reason: 'invalid_utf8'; message: string }
   | { reason: 'too_deep'; message: string }
+  | { reason: 'forbidden_key'; message: string }
   | { reason: 'syntax'; message: string };
 
 export type BoundedJsonResult = { ok: true; value: unknown } | { ok: false; failure: BoundedJsonFailure };
@@ -52,15 +55,32 @@ export function checkJsonDepth(text: string, maxDepth = MAX_JSON_DEPTH): Bounded
   return { reason: 'too_deep', message: `JSON is nested more than ${maxDepth} levels deep (arrays and objects); flatten it` };
 }
 
-/** Parses a JSON text after the depth check. */
+/** Parses a JSON text after the depth check, refusing prototype-poisoning keys. */
 export function parseBoundedJsonText(text: string, maxDepth = MAX_JSON_DEPTH): BoundedJsonResult {
   const tooDeep = checkJsonDepth(text, maxDepth);
   if (tooDeep) return { ok: false, failure: tooDeep };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (error) {
     return { ok: false, failure: { reason: 'syntax', message: error instanceof Error ? error.message : String(error) } };
   }
+  const poisoned = (text.includes('__proto__') || text.includes('constructor')) && poisonedKeyPath(value);
+  if (poisoned) return { ok: false, failure: { reason: 'forbidden_key', message: `the key "${poisoned}" is not allowed in JSON bodies` } };
+  return { ok: true, value };
+}
+
+/** The path of a `__proto__` key or a `constructor.prototype`, or null. The value is already depth-bounded. */
+function poisonedKeyPath(value: unknown, at = ''): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    const here = at ? `${at}.${key}` : key;
+    if (key === '__proto__') return here;
+    if (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) return `${here}.prototype`;
+    const below = poisonedKeyPath(child, here);
+    if (below) return below;
+  }
+  return null;
 }
 
 /** Parses a request body: strict UTF-8, then the depth check, then JSON.parse. */

@@ -36,6 +36,12 @@ export const ROUTES = {
   events: '/api/events',
 } as const;
 
+/**
+ * Routes that answer without the engine token: only the trade of a one-time session code for it. Every other
+ * route needs the token (engine/server/route-access.ts decides it from the matched route, not the raw URL).
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([ROUTES.session]);
+
 export const configOverrideSchema = z.strictObject({
   node: z.string().min(1).max(64),
   field: z.string().min(1).max(256).describe('Dot path inside the node config, e.g. "maxSteps".'),
@@ -46,7 +52,10 @@ export type ConfigOverride = z.output<typeof configOverrideSchema>;
 export const validateRequestSchema = z.strictObject({
   /** The pipeline file's JSON; it may be of an older version (it is migrated) or broken (problems come back). */
   pipeline: z.unknown(),
+  /** Absolute path of the pipeline file, so relative paths inside it resolve; null for an unsaved pipeline. */
+  pipelinePath: z.string().min(1).max(4096).nullable().default(null),
 });
+export type ValidateRequest = z.input<typeof validateRequestSchema>;
 
 export const startRunRequestSchema = z.strictObject({
   pipeline: z.unknown(),
@@ -76,6 +85,7 @@ export interface ApiError {
 }
 
 export interface ValidateResponse {
+  /** No problems but warnings (`severity: 'warning'`). */
   valid: boolean;
   problems: ValidationProblem[];
   migratedFrom?: number;

@@ -2,10 +2,12 @@
 // Origin checks, bodies validated with zod and size-limited, errors as JSON, and no request able to crash it.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { parseBoundedJson } from '../../app/pipeline/bounded-json.ts';
 import { ROUTES, sessionRequestSchema } from '../../app/protocol/engine-api.ts';
 import type { Engine } from '../engine.ts';
 import { HttpError, parseOrThrow, sendError } from './api-error.ts';
 import { checkHostAndOrigin, checkToken, type GuardOptions } from './request-guard.ts';
+import { inApiNamespace, needsToken } from './route-access.ts';
 import { registerCatalogueRoutes } from './routes/catalogue-routes.ts';
 import { registerEventRoutes } from './routes/event-routes.ts';
 import { registerOpenAiProxyRoutes } from './routes/openai-proxy-routes.ts';
@@ -38,15 +40,29 @@ export interface EngineServer {
   token: string;
   sessionCodes: SessionCodes;
   /** Resolves with the URL once listening. */
+  /** Every route registered, as `METHOD path` (the route × encoding test walks them). */
+  routes: readonly string[];
   listen(): Promise<{ url: string; port: number }>;
   close(): Promise<void>;
 }
 
-const UNGUARDED_API = new Set<string>([ROUTES.session]);
-
 export function createEngineServer(options: EngineServerOptions): EngineServer {
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024, routerOptions: { maxParamLength: 200 }, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    // A URL whose percent-encoding is broken (`/%zz`) matches nothing; answer in the API's own error shape.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'invalid_url', `the URL's percent-encoding is malformed; write a literal "%" as %25`);
+      return sendError(reply, 400, 'invalid_request', error.message);
+    },
+  });
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
   const streams = new Set<SseStream>();
   const sessionCodes = new SessionCodes();
   let port = options.port ?? 0;
@@ -55,8 +71,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   app.addHook('onRequest', async (request, reply) => {
     const verdict = checkHostAndOrigin(request.headers, guard);
     if (!verdict.ok) return sendError(reply, verdict.status, verdict.code, verdict.message);
-    const isApi = request.url.startsWith('/api/');
-    if (!isApi || UNGUARDED_API.has(request.routeOptions.url ?? '')) return;
+    if (!needsToken(request)) return;
     const tokenVerdict = checkToken(request.headers, guard);
     if (!tokenVerdict.ok) return sendError(reply, tokenVerdict.status, tokenVerdict.code, tokenVerdict.message);
   });
@@ -64,6 +79,14 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
     return payload;
+  });
+
+  // Strict UTF-8 and bounded nesting for every JSON body (the relay passes its bodies through untouched).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const parsed = parseBoundedJson(body as Buffer);
+    if (parsed.ok) done(null, parsed.value);
+    else done(new HttpError(400, 'invalid_request', `invalid JSON body: ${parsed.failure.message}`));
   });
 
   app.post(ROUTES.session, async (request) => {
@@ -79,7 +102,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   registerOpenAiProxyRoutes(app, options.engine);
 
   app.setNotFoundHandler(async (request, reply) => {
-    if (!request.url.startsWith('/api/') && request.method === 'GET' && options.staticDir) {
+    if (request.method === 'GET' && options.staticDir && !inApiNamespace(request.url)) {
       if (await sendStaticFile(reply, options.staticDir, request.url)) return reply;
     }
     return sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
@@ -97,6 +120,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     app,
     token,
     sessionCodes,
+    routes,
     async listen() {
       const host = options.host ?? '127.0.0.1';
       await app.listen({ host, port });

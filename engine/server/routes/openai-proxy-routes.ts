@@ -9,9 +9,8 @@ import { HttpError, parseOrThrow } from '../api-error.ts';
 import { proxyTargetFor } from '../proxy-target.ts';
 import { openUpstream, relayResponse } from '../upstream-relay.ts';
 
-const proxyParams = z.object({ serviceId: z.string().min(1).max(128) });
-/** The endpoint path and query after ".../openai", as sent (still percent-encoded). */
-const ENDPOINT_PATH = /^\/api\/services\/[^/?]+\/openai(\/[^?]*)(\?.*)?$/;
+/** `*` is the endpoint path after ".../openai/", as the router matched and decoded it. */
+const proxyParams = z.object({ serviceId: z.string().min(1).max(128), '*': z.string().max(4096) });
 
 export function registerOpenAiProxyRoutes(app: FastifyInstance, engine: Engine): void {
   const inFlight = new Set<AbortController>();
@@ -28,9 +27,13 @@ export function registerOpenAiProxyRoutes(app: FastifyInstance, engine: Engine):
 }
 
 async function relayToEndpoint(request: FastifyRequest, reply: FastifyReply, engine: Engine, inFlight: Set<AbortController>): Promise<FastifyReply> {
-  const { serviceId } = parseOrThrow(proxyParams, request.params, 'path');
-  const [, endpointPath = '/', query = ''] = ENDPOINT_PATH.exec(request.url) ?? [];
-  const target = proxyTargetFor(engine.services.get(serviceId), serviceId, `${endpointPath}${query}`);
+  // The path comes from the matched route, not the raw URL (which may spell the same route another way); each
+  // segment is encoded again for the endpoint, and proxyTargetFor checks the path the endpoint will see.
+  const { serviceId, '*': endpointPath } = parseOrThrow(proxyParams, request.params, 'path');
+  const queryStart = request.url.indexOf('?');
+  const query = queryStart < 0 ? '' : request.url.slice(queryStart);
+  const encodedPath = endpointPath.split('/').map(encodeURIComponent).join('/');
+  const target = proxyTargetFor(engine.services.get(serviceId), serviceId, `/${encodedPath}${query}`);
   const controller = new AbortController();
   inFlight.add(controller);
   reply.raw.once('close', () => {
