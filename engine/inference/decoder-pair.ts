@@ -2,6 +2,7 @@
 // weights for decode steps; then one probe proves they are one model before any request is served.
 
 import { readFileSync } from 'node:fs';
+import { MODEL_FOLDER_REMEDY } from '../ml/export/model-folder.ts';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { createModelSession, type ModelSession } from '../ml/runtime/session.ts';
 import type { SessionOptions } from '../ml/runtime/session-options.ts';
@@ -28,7 +29,9 @@ export interface DecoderPairSource {
 const AGREEMENT_TOLERANCE = 1e-3;
 
 export async function loadDecoderPair(source: DecoderPairSource, sessionOptions: SessionOptions): Promise<DecoderPair> {
-  const prefill = await createModelSession(readFileSync(source.decoderPath), sessionOptions);
+  const prefill = await createModelSession(readFileSync(source.decoderPath), sessionOptions).catch((error: Error) => {
+    throw new Error(describeDecoderLoadFailure(source.decoderPath, error.message));
+  });
   let step: ModelSession | null = null;
   try {
     step = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision), sessionOptions);
@@ -38,6 +41,12 @@ export async function loadDecoderPair(source: DecoderPairSource, sessionOptions:
     await Promise.all([prefill.release(), step?.release()]);
     throw error;
   }
+}
+
+/** ONNX Runtime's reason, said against the file; a file it cannot even parse is damaged. */
+function describeDecoderLoadFailure(decoderPath: string, reason: string): string {
+  if (/protobuf parsing failed/i.test(reason)) return `${decoderPath}: not a valid ONNX model (ONNX Runtime: ${reason}); the file is damaged — ${MODEL_FOLDER_REMEDY}`;
+  return `${decoderPath}: ONNX Runtime could not load it (${reason})`;
 }
 
 /**

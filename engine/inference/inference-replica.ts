@@ -108,7 +108,8 @@ export class InferenceReplica {
       for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     } else if (message.type === 'load-failed') {
       this.#lastError = new Error(`${this.#options.label}: could not load the model: ${message.message}`);
-      this.#options.log(this.#lastError.message);
+      // Whoever waits for readiness reports the failure; a reload after a crash has no one waiting, so it is logged.
+      if (this.#readyWaiters.length === 0) this.#options.log(this.#lastError.message);
       this.#closing = true;
       this.#health = 'failed';
       this.#failRequests(this.#lastError);

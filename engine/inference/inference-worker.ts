@@ -24,5 +24,6 @@ try {
   });
   post({ type: 'ready' });
 } catch (error) {
-  post({ type: 'load-failed', message: `${data.decoderPath}: ${(error as Error).message}` });
+  // Each file's reader names its file (decoder-pair.ts, the safetensors and config readers), so no prefix here.
+  post({ type: 'load-failed', message: (error as Error).message });
 }

@@ -2,9 +2,10 @@
 // config, end-of-text id, tokenizer and chat template, and which ONNX decoder file a precision maps to.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readJsonObjectFile } from '../files/json-text.ts';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
-import { MODEL_FILES, QUANTIZED_DECODER_FILES } from '../ml/export/model-folder.ts';
+import { MODEL_FILES, MODEL_FOLDER_REMEDY, QUANTIZED_DECODER_FILES, readConfigJson } from '../ml/export/model-folder.ts';
 import type { QuantizationBits } from '../ml/quantize/block-quantize.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
 import type { DecoderPrecision } from '../../nodes/services/serving-service.ts';
@@ -48,15 +49,15 @@ export function readServableModel(folder: string, precision: DecoderPrecision = 
     const hint = precision === 'float32' ? 're-run the node that produced the model' : `run a quantize node for ${precision}, or serve float32`;
     throw new Error(`model folder ${folder}: ${DECODER_FILES[precision]} is missing; ${hint}`);
   }
-  const configJson = JSON.parse(readFileSync(file(MODEL_FILES.config), 'utf8')) as Record<string, unknown>;
+  const configJson = readConfigJson(folder);
   const config = gpt2ConfigFromHuggingFace(configJson, file(MODEL_FILES.config));
-  const tokenizer = loadHuggingFaceTokenizer(JSON.parse(readFileSync(file(MODEL_FILES.tokenizer), 'utf8')), file(MODEL_FILES.tokenizer));
+  const tokenizer = loadHuggingFaceTokenizer(readFileSync(file(MODEL_FILES.tokenizer), 'utf8'), file(MODEL_FILES.tokenizer));
   const eos = configJson.eos_token_id;
   return { config, decoderPath, eosTokenId: typeof eos === 'number' ? eos : null, tokenizer, chatTemplate: readChatTemplate(file(MODEL_FILES.tokenizerConfig)) };
 }
 
 function readChatTemplate(tokenizerConfigPath: string): string | undefined {
   if (!existsSync(tokenizerConfigPath)) return undefined;
-  const template = (JSON.parse(readFileSync(tokenizerConfigPath, 'utf8')) as { chat_template?: unknown }).chat_template;
+  const template = readJsonObjectFile(tokenizerConfigPath, { expected: 'a Hugging Face tokenizer_config.json', remedy: MODEL_FOLDER_REMEDY }).chat_template;
   return typeof template === 'string' && template.length > 0 ? template : undefined;
 }

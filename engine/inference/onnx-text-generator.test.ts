@@ -96,7 +96,7 @@ describe('OnnxTextGenerator', () => {
     const failing = new OnnxTextGenerator({ modelDir: broken.folder, modelId: 'broken', log: () => undefined });
     try {
       const waiting = expect(collect(generationRequest(), failing)).rejects.toThrow(/could not load the model/);
-      await expect(failing.whenReady()).rejects.toThrow(/broken#0: could not load the model: .*model\.onnx/);
+      await expect(failing.whenReady()).rejects.toThrow(/broken#0: could not load the model: .*model\.onnx: not a valid ONNX model \(ONNX Runtime: .*\); the file is damaged — re-run the node that produced the model/);
       await waiting;
       expect(failing.health()).toBe('failed');
     } finally {

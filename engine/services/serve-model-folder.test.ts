@@ -1,7 +1,8 @@
 // End to end: a tiny ONNX model folder served as `crucible serve` does (deploy + endpoint, real workers, real
-// HTTP on 127.0.0.1), driven by the official openai client — health while loading, a streamed chat with usage,
-// and concurrent seeded requests that equal sequential ones through the whole server.
-import { mkdtempSync, rmSync } from 'node:fs';
+// HTTP on 127.0.0.1), driven by the official openai client — healthy once it resolves, a streamed chat with usage,
+// concurrent seeded requests that equal sequential ones through the whole server, and a damaged folder refused
+// with one message naming the file before any endpoint opens.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -16,19 +17,15 @@ let fixture: TinyModelFolder;
 let dataDir: string;
 let served: ServedModelFolder;
 let client: OpenAI;
-let healthWhileLoading: { status: number; body: unknown };
 
 beforeAll(async () => {
   fixture = writeTinyModelFolder();
   dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-serve-'));
   served = await serveModelFolder({ modelDir: fixture.folder, deploy: { name: MODEL, maxBatchSize: 8 }, endpoint: { port: 0 }, dataDir, log: () => undefined });
-  const health = await fetch(`${served.url}/health`);
-  healthWhileLoading = { status: health.status, body: await health.json() };
   const store = ServingStore.open({ dataDir });
   const apiKey = createKey(store, { name: 'e2e' });
   store.close();
   client = new OpenAI({ apiKey, baseURL: `${served.url}/v1`, maxRetries: 0 });
-  await served.ready;
 });
 afterAll(async () => {
   await served.stop();
@@ -37,9 +34,7 @@ afterAll(async () => {
 });
 
 describe('serving a model folder', () => {
-  it('answers /health 503 "loading" until the workers have the model, then 200', async () => {
-    expect(healthWhileLoading.status).toBe(503);
-    expect(JSON.stringify(healthWhileLoading.body)).toContain('loading');
+  it('opens the endpoint only once the workers have the model: /health is 200 as soon as it resolves', async () => {
     expect((await fetch(`${served.url}/health`)).status).toBe(200);
     expect((await client.models.list()).data.map((model) => model.id)).toEqual([MODEL]);
   });
@@ -84,5 +79,23 @@ describe('serving a model folder', () => {
     expect((await fetch(`${served.url}/health`)).status).toBe(200);
     const after = await client.completions.create({ model: MODEL, prompt: 'All:', max_tokens: 5, logit_bias: { '0': -100 } });
     expect(after.usage!.completion_tokens).toBe(5);
+  });
+});
+
+describe('serving a damaged model folder', () => {
+  it('rejects with one message naming model.safetensors (not the ONNX decoder), logs nothing more and opens no endpoint', async () => {
+    const broken = writeTinyModelFolder();
+    const weightsPath = path.join(broken.folder, 'model.safetensors');
+    const weights = readFileSync(weightsPath);
+    weights.fill(0xff, 8, 40);
+    writeFileSync(weightsPath, weights);
+    const logged: string[] = [];
+    try {
+      const serving = serveModelFolder({ modelDir: broken.folder, deploy: { name: 'broken', device: 'cpu' }, endpoint: { port: 0 }, dataDir, log: (line) => logged.push(line) });
+      await expect(serving).rejects.toThrow(`broken#0: could not load the model: ${weightsPath}: the header is not JSON: it holds binary data; the file is damaged or not a safetensors file — re-export or re-download it`);
+      expect(logged).toEqual([]);
+    } finally {
+      broken.remove();
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Deploy plus endpoint for one model folder without a pipeline: what `crucible serve MODEL_DIR` runs, through the
-// same ServingService the deploy and api-endpoint nodes use.
+// same ServingService the deploy and api-endpoint nodes use. The endpoint opens only once the model has loaded.
 import type { z } from 'zod';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
@@ -17,6 +17,8 @@ export interface ServeModelFolderOptions {
   endpoint?: z.input<typeof apiEndpointConfig>;
   dataDir: string;
   log: (line: string) => void;
+  /** Aborting it while the model loads stops the deployment and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ServedModelFolder {
@@ -26,27 +28,30 @@ export interface ServedModelFolder {
   /** Where the workers run, after resolving the deploy config's `device`. */
   device: ServingDevice;
   live: LiveDeployment;
-  /** Resolves once the workers have the model loaded (until then /health answers 503 "loading"). */
-  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
+/**
+ * Resolves once the model is loaded in every worker and the endpoint listens; rejects with the load failure (one
+ * message naming the file) before any endpoint opens, having stopped the workers.
+ */
 export async function serveModelFolder(options: ServeModelFolderOptions): Promise<ServedModelFolder> {
   const deploy = deployConfig.parse(options.deploy ?? {});
   const endpoint = apiEndpointConfig.parse(options.endpoint ?? {});
   const serving = createServingService();
   const precision = options.precision ?? recordedPrecision(options.modelDir);
-  const deployment = await serving.deploy({ ...deploy, threadsPerReplica: deploy.threads, modelDir: options.modelDir, precision, log: options.log });
+  const request = { ...deploy, threadsPerReplica: deploy.threads, modelDir: options.modelDir, precision, log: options.log };
+  const deployment = await serving.deploy(request, { callerReportsLoadFailure: true });
   try {
-    const started = await serving.startEndpoint({ config: endpoint, deploymentIds: [deployment.deploymentId], dataDir: options.dataDir, log: options.log });
     const live = serving.deployments.get(deployment.deploymentId)!;
+    await untilLoaded(live, options.signal);
+    const started = await serving.startEndpoint({ config: endpoint, deploymentIds: [deployment.deploymentId], dataDir: options.dataDir, log: options.log });
     return {
       url: started.url,
       model: deployment.model,
       precision,
       device: deployment.device,
       live,
-      ready: live.generator.whenReady(),
       stop: async () => {
         await started.service.stop();
         await deployment.service.stop();
@@ -56,4 +61,14 @@ export async function serveModelFolder(options: ServeModelFolderOptions): Promis
     await deployment.service.stop();
     throw error;
   }
+}
+
+function untilLoaded(live: LiveDeployment, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return live.generator.whenReady();
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    live.generator.whenReady().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -18,6 +18,7 @@ export interface LiveDeployment {
 }
 
 export interface EngineServingService extends ServingService {
+  deploy(request: DeployRequest, options?: DeployOptions): Promise<StartedDeployment>;
   /** Running deployments by id (tests and the CLI's serve command reach the runtime through it). */
   readonly deployments: ReadonlyMap<string, LiveDeployment>;
   /**
@@ -25,6 +26,15 @@ export interface EngineServingService extends ServingService {
    * keeps its id, so endpoints restored after it find it. Rejects with a message saying what is wrong.
    */
   restore(recipe: unknown, options: RestoreOptions): Promise<ServiceHandle>;
+}
+
+export interface DeployOptions {
+  /**
+   * The caller waits for the model to load (the generator's whenReady()) and reports a failure itself, as
+   * `crucible serve` does; the deployment then does not log it too. A pipeline's deploy node returns before the
+   * model is loaded, so by default the deployment logs the failure.
+   */
+  callerReportsLoadFailure?: boolean;
 }
 
 export interface RestoreOptions {
@@ -48,7 +58,7 @@ export function createServingService(options: ServingServiceOptions = {}): Engin
   const context: DeployContext = { deployments, deviceEnvironment: options.deviceEnvironment };
   return {
     deployments,
-    deploy: async (request) => deploy(request, context),
+    deploy: async (request, deployOptions) => deploy(request, context, deployOptions),
     startEndpoint: async (request) => startEndpoint(request, deployments),
     restore: async (recipe, restoreOptions) => restore(recipe, restoreOptions, context),
   };
@@ -61,10 +71,10 @@ async function restore(stored: unknown, { dataDir, log }: RestoreOptions, contex
   if (recipe.kind === 'api-endpoint') return (await startEndpoint({ config: recipe.config, deploymentIds: recipe.deploymentIds, dataDir, log }, context.deployments)).service;
   if (!existsSync(recipe.modelDir)) throw new Error(`deployment "${recipe.name}": its model folder ${recipe.modelDir} is gone; re-run the pipeline to deploy a model again`);
   if (context.deployments.has(recipe.deploymentId)) throw new Error(`deployment "${recipe.name}": ${recipe.deploymentId} is already running`);
-  return (await deploy({ ...recipe, log }, context, recipe.deploymentId)).service;
+  return (await deploy({ ...recipe, log }, context, {}, recipe.deploymentId)).service;
 }
 
-async function deploy(request: DeployRequest, { deployments, deviceEnvironment }: DeployContext, deploymentId = `dep-${randomBytes(5).toString('hex')}`): Promise<StartedDeployment> {
+async function deploy(request: DeployRequest, { deployments, deviceEnvironment }: DeployContext, options: DeployOptions = {}, deploymentId = `dep-${randomBytes(5).toString('hex')}`): Promise<StartedDeployment> {
   const requestedDevice = request.device ?? 'cpu';
   const device = await resolveAndAnnounce(requestedDevice, (notice, level) => request.log(`deployment "${request.name}": ${notice}`, level), deviceEnvironment);
   const generator = new OnnxTextGenerator({
@@ -85,7 +95,7 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
       return undefined;
     },
     (error: Error) => {
-      request.log(`deployment "${request.name}": ${error.message}`);
+      if (!options.callerReportsLoadFailure) request.log(`deployment "${request.name}": ${error.message}`);
       return { error: error.message };
     },
   );

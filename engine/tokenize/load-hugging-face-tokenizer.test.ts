@@ -18,7 +18,14 @@ describe('loadHuggingFaceTokenizer', () => {
   });
 
   it('reports text that is not JSON, naming the file', () => {
-    expect(() => loadHuggingFaceTokenizer('{"model": ', 'models/gpt2/tokenizer.json')).toThrow(/^models\/gpt2\/tokenizer.json: not valid JSON/);
+    expect(() => loadHuggingFaceTokenizer('{"model": ', 'models/gpt2/tokenizer.json')).toThrow(/^models\/gpt2\/tokenizer.json: not valid JSON at line 1, column 11/);
+  });
+
+  it('reports a file of binary bytes without echoing them, and says what to do', () => {
+    const binary = Buffer.from([0x89, 0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x80]).toString('utf8');
+    expect(() => loadHuggingFaceTokenizer(binary, 'models/gpt2/tokenizer.json')).toThrow(
+      /^models\/gpt2\/tokenizer.json: not JSON: it holds binary data; the file is damaged or not a Hugging Face tokenizer.json — re-export or re-download it$/,
+    );
   });
 
   it('reports a missing model and a vocabulary with bad ids', () => {

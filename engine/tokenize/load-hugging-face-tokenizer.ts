@@ -1,6 +1,7 @@
 // Loads a Hugging Face `tokenizer.json` of the BPE model type into a Tokenizer: GPT-2-style byte-level BPE, or
 // Crucible's char tokenizer (BPE without merges). Anything else fails with a message naming the unsupported part.
 import { describeZodIssues } from '../../app/graph/zod-issues.ts';
+import { parseJsonText } from '../files/json-text.ts';
 import { ByteLevelBpeTokenizer } from './byte-level-bpe-tokenizer.ts';
 import { CharTokenizer } from './char-tokenizer.ts';
 import { bpeModelJsonSchema, tokenizerJsonSchema } from './hugging-face-schema.ts';
@@ -10,7 +11,7 @@ import type { AddedToken, Tokenizer } from './tokenizer.ts';
 
 /** `json` is the parsed file or its text; `source` (a path) prefixes every error message. */
 export function loadHuggingFaceTokenizer(json: unknown, source = 'tokenizer.json'): Tokenizer {
-  const file = parseWith(tokenizerJsonSchema, typeof json === 'string' ? parseJsonText(json, source) : json, source, '');
+  const file = parseWith(tokenizerJsonSchema, typeof json === 'string' ? parseTokenizerText(json, source) : json, source, '');
   if (file.model.type !== 'BPE') throw new Error(`${source}: model.type is "${file.model.type}"; Crucible loads BPE tokenizers only`);
   const model = parseWith(bpeModelJsonSchema, file.model, source, 'model.');
   rejectUnsupportedBpeOptions(model, source);
@@ -68,12 +69,10 @@ function describeComponent(component: TokenizerComponentJson | null): string {
   return component === null ? 'null' : JSON.stringify(component.type);
 }
 
-function parseJsonText(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source}: not valid JSON (${(error as Error).message}); expected a Hugging Face tokenizer.json`);
-  }
+function parseTokenizerText(text: string, source: string): unknown {
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return parsed.value;
+  throw new Error(`${source}: ${parsed.problem}; the file is damaged or not a Hugging Face tokenizer.json — re-export or re-download it`);
 }
 
 function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown, source: string, fieldPrefix: string): z.output<Schema> {

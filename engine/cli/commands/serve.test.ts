@@ -1,5 +1,6 @@
 // `crucible serve MODEL_DIR` through runCli: flags become the deploy and endpoint configs, it announces the device and
-// URL once the model is loaded, serves with auth "none" on loopback, and stops on Ctrl-C; bad flags are usage errors.
+// URL once the model is loaded, serves with auth "none" on loopback, and stops on Ctrl-C; bad flags are usage errors,
+// and a damaged model file ends it with one message naming the file before anything is served.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +69,25 @@ describe('crucible serve', () => {
     const missing = startCli(['serve', quantized, '--precision', 'q4', '--port', '0', '--auth', 'none']);
     expect(await missing.code).toBe(EXIT.failed);
     expect(missing.output.err).toMatch(/model_q4\.onnx is missing; run a quantize node for q4, or serve float32/);
+  });
+
+  it('refuses a folder with a damaged file with one message naming it, exits non-zero and never claims to be serving', async () => {
+    const damage: [string, (bytes: Buffer) => Buffer][] = [
+      ['model.safetensors', (bytes) => bytes.fill(0xff, 8, 40)],
+      ['tokenizer.json', () => Buffer.from([0x89, 0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x80])],
+    ];
+    for (const [file, spoil] of damage) {
+      const folder = path.join(dataDir, `damaged-${file.split('.')[0]}`);
+      fs.cpSync(fixture.folder, folder, { recursive: true });
+      fs.writeFileSync(path.join(folder, file), spoil(fs.readFileSync(path.join(folder, file))));
+      const cli = startCli(['serve', folder, '--device', 'cpu', '--port', '0', '--auth', 'none']);
+      expect(await cli.code).toBe(EXIT.failed);
+      const printed = cli.output.out + cli.output.err;
+      expect(printed.split(path.join(folder, file)).length - 1, printed).toBe(1);
+      expect(cli.output.err).toMatch(new RegExp(`^serve: .*${file.replace('.', '\\.')}: (the header is )?not JSON: it holds binary data; the file is damaged or not a .* — re-export or re-download it\n$`));
+      expect(printed).not.toMatch(/serving|onnx/i);
+      expect(printed).not.toContain('\ufffd');
+    }
   });
 
   it('refuses bad flags as usage errors before loading anything', async () => {

@@ -1,5 +1,6 @@
 // `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--threads N] [--host H] [--port P] [--auth keys|none]`: a
-// deploy node plus an api-endpoint node for one model folder, without a pipeline; serves until Ctrl-C.
+// deploy node plus an api-endpoint node for one model folder, without a pipeline; loads the model, then serves until
+// Ctrl-C. A folder that does not load ends it with one message naming the file, before any endpoint opens.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
@@ -35,32 +36,28 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (problems.length > 0) throw new UsageError(`serve: --${problems[0]!.field}: ${problems[0]!.message}`);
 
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const served = await serveModelFolder({ modelDir, ...(precision ? { precision } : {}), deploy, endpoint, dataDir: resolveDataDir(values['data-dir'], io.env), log }).catch((error: Error) => {
-    io.stderr.write(`serve: ${error.message}\n`);
-    return null;
-  });
-  if (served === null) return EXIT.failed;
+  const interrupted = new AbortController();
   const stopped = new Promise<void>((resolve) => {
     const unsubscribe = io.onInterrupt(() => {
       unsubscribe();
+      interrupted.abort();
       resolve();
     });
   });
-  io.stdout.write(`Loading ${modelDir} as "${served.model}"…\n`);
-  const outcome = await Promise.race([served.ready.then(() => 'ready' as const, (error: Error) => error), stopped.then(() => 'interrupted' as const)]);
-  if (outcome instanceof Error) {
-    io.stderr.write(`serve: ${outcome.message}\n`);
-    await served.stop();
-    return EXIT.failed;
-  }
-  if (outcome === 'ready') {
-    io.stdout.write(`Serving "${served.model}" (${served.precision}) on ${DEVICE_TITLES[served.device]} at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
-    if (endpoint.auth === 'keys') io.stdout.write('Requests need an API key: create one with `crucible keys create --name NAME`.\n');
-    await stopped;
-  }
+  io.stdout.write(`Loading ${modelDir} as "${deploy.name}"…\n`);
+  const dataDir = resolveDataDir(values['data-dir'], io.env);
+  const served = await serveModelFolder({ modelDir, ...(precision ? { precision } : {}), deploy, endpoint, dataDir, log, signal: interrupted.signal }).catch((error: Error) => {
+    if (!interrupted.signal.aborted) io.stderr.write(`serve: ${error.message}\n`);
+    return null;
+  });
+  if (served === null && interrupted.signal.aborted) io.stdout.write('Stopped.\n');
+  if (served === null) return interrupted.signal.aborted ? EXIT.cancelled : EXIT.failed;
+  io.stdout.write(`Serving "${served.model}" (${served.precision}) on ${DEVICE_TITLES[served.device]} at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
+  if (endpoint.auth === 'keys') io.stdout.write('Requests need an API key: create one with `crucible keys create --name NAME`.\n');
+  await stopped;
   await served.stop();
   io.stdout.write('Stopped.\n');
-  return outcome === 'ready' ? EXIT.ok : EXIT.cancelled;
+  return EXIT.ok;
 }
 
 /** The folder's name when it is a valid model id (e.g. `bard-mini`), else the deploy node's default. */

@@ -80,3 +80,74 @@ describe('model folder', () => {
     expect(specialTokenIds(JSON.stringify({ model: { unk_token: '<unk>' }, added_tokens: [{ id: 3, content: '<unk>', special: true }] }))).toEqual({ bos: null, eos: null });
   });
 });
+
+describe('a damaged model folder file names itself, says what is wrong and what to do', () => {
+  /** Bytes of a file that is not text at all, as a bad copy or a wrong download leaves behind. */
+  const BINARY = Buffer.from([0x89, 0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x80, 0x90, 0x41]);
+
+  function damagedFolder(name: string, damage: (folder: string) => void): string {
+    const config = gpt2Config({ vocabSize: 7, nLayer: 1, nHead: 1, nEmbd: 4, blockSize: 8 });
+    const folder = path.join(root, name);
+    writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 6), tokenizerJsonPath: null, tokenizerConfigJsonPath: null, provenance: {} });
+    damage(folder);
+    return folder;
+  }
+
+  function failureOf(folder: string): string {
+    try {
+      readModelFolder(folder);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`${folder} loaded`);
+  }
+
+  it('a safetensors header overwritten with binary bytes', () => {
+    const folder = damagedFolder('binary-header', (at) => {
+      const weights = readFileSync(path.join(at, MODEL_FILES.weights));
+      BINARY.copy(weights, 8);
+      writeFileSync(path.join(at, MODEL_FILES.weights), weights);
+    });
+    const message = failureOf(folder);
+    expect(message).toBe(`${path.join(folder, MODEL_FILES.weights)}: the header is not JSON: it holds binary data; the file is damaged or not a safetensors file — re-export or re-download it`);
+  });
+
+  it('a safetensors header that is text but not JSON, quoted without its raw characters', () => {
+    const folder = damagedFolder('text-header', (at) => {
+      const weights = readFileSync(path.join(at, MODEL_FILES.weights));
+      weights.write('{"a": é', 8, 'utf8');
+      writeFileSync(path.join(at, MODEL_FILES.weights), weights);
+    });
+    const message = failureOf(folder);
+    expect(message).toMatch(/model\.safetensors: the header is not valid JSON at line 1, column 7 \(.*\); the file is damaged or not a safetensors file/);
+    expect(message).toMatch(/^[\x20-\x7e—]*$/);
+  });
+
+  it('a safetensors length prefix that points past the end, and a Git LFS pointer in place of the weights', () => {
+    const pastEnd = damagedFolder('past-end', (at) => {
+      const weights = readFileSync(path.join(at, MODEL_FILES.weights));
+      weights.fill(0xff, 0, 8);
+      writeFileSync(path.join(at, MODEL_FILES.weights), weights);
+    });
+    expect(failureOf(pastEnd)).toMatch(/model\.safetensors: its first 8 bytes give a header of 18446744073709551615 bytes, past the end of the \d+-byte file; the file is truncated/);
+    const pointer = damagedFolder('lfs-pointer', (at) => writeFileSync(path.join(at, MODEL_FILES.weights), 'version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n'));
+    expect(failureOf(pointer)).toMatch(/model\.safetensors: a Git LFS pointer, not the weights; run `git lfs pull`/);
+  });
+
+  it('a safetensors header entry whose offsets make no sense', () => {
+    const file = path.join(root, 'bad-offsets.safetensors');
+    const header = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(header.length));
+    writeFileSync(file, Buffer.concat([length, header, Buffer.alloc(8)]));
+    expect(() => readSafetensors(file)).toThrow(`${file}: the header entry of tensor "w" has no valid data_offsets; the file is damaged or not a safetensors file — re-export or re-download it`);
+  });
+
+  it('a config.json of binary bytes or of the wrong JSON', () => {
+    const binary = damagedFolder('binary-config', (at) => writeFileSync(path.join(at, MODEL_FILES.config), BINARY));
+    const message = failureOf(binary);
+    expect(message).toBe(`${path.join(binary, MODEL_FILES.config)}: not JSON: it holds binary data; the file is damaged or not a Hugging Face config.json — re-run the node that produced the model, or download it again`);
+    const list = damagedFolder('list-config', (at) => writeFileSync(path.join(at, MODEL_FILES.config), '[1, 2]'));
+    expect(failureOf(list)).toMatch(/config\.json: expected a JSON object, found an array; the file is damaged/);
+  });
+});

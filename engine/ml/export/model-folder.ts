@@ -3,6 +3,7 @@
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readJsonObjectFile } from '../../files/json-text.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import { generationConfig, gpt2ConfigFromHuggingFace, huggingFaceConfig, type SpecialTokenIds } from './hf-config.ts';
@@ -25,6 +26,9 @@ export const QUANTIZED_DECODER_FILES = {
   int4: path.join('onnx', 'model_q4.onnx'),
   int8: path.join('onnx', 'model_int8.onnx'),
 } as const;
+
+/** What to do about a model folder file that is missing, damaged or does not belong. */
+export const MODEL_FOLDER_REMEDY = 're-run the node that produced the model, or download it again';
 
 export interface ModelFolderContents {
   config: Gpt2Config;
@@ -74,19 +78,25 @@ export function readModelFolder(folder: string): LoadedModelFolder {
   const config = readModelConfig(folder);
   const { tensors } = readSafetensors(file(MODEL_FILES.weights));
   const tokenizerJson = existsSync(file(MODEL_FILES.tokenizer)) ? readFileSync(file(MODEL_FILES.tokenizer), 'utf8') : null;
-  return { config, parameters: huggingFaceParameters(config, tensors), decoderPath: file(MODEL_FILES.decoder), tokenizerJson };
+  return { config, parameters: weightsOf(config, tensors, file(MODEL_FILES.weights)), decoderPath: file(MODEL_FILES.decoder), tokenizerJson };
+}
+
+function weightsOf(config: Gpt2Config, tensors: ParameterSet, weightsPath: string): ParameterSet {
+  try {
+    return huggingFaceParameters(config, tensors);
+  } catch (error) {
+    throw new Error(`${weightsPath}: not the weights config.json describes (${(error as Error).message}); the two files do not belong together — ${MODEL_FOLDER_REMEDY}`);
+  }
+}
+
+/** A model folder's config.json as written (any keys), with an error naming the file when it is missing or damaged. */
+export function readConfigJson(folder: string): Record<string, unknown> {
+  return readJsonObjectFile(path.join(folder, MODEL_FILES.config), { expected: 'a Hugging Face config.json', remedy: MODEL_FOLDER_REMEDY });
 }
 
 /** The GPT-2 config of a model folder, read from its config.json alone (no weights), with a clear error. */
 export function readModelConfig(folder: string): Gpt2Config {
-  const configPath = path.join(folder, MODEL_FILES.config);
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new Error(`model folder ${folder}: cannot read ${MODEL_FILES.config} (${(error as Error).message}); connect a model made by pretrain, distill or quantize`);
-  }
-  return gpt2ConfigFromHuggingFace(json, configPath);
+  return gpt2ConfigFromHuggingFace(readConfigJson(folder), path.join(folder, MODEL_FILES.config));
 }
 
 /** The first special added token that is not the unknown token serves as both BOS and EOS, as in GPT-2. */

@@ -3,6 +3,7 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { parseJsonText } from '../../files/json-text.ts';
 import type { AnyTypedArray, DType } from '../onnx/data-types.ts';
 import { elementCountOf, type HostTensor } from '../tensor/host-tensor.ts';
 
@@ -78,29 +79,60 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
-/** Reads a whole safetensors file; a truncated or inconsistent file throws naming the file and the problem. */
+/** What to do about a safetensors file that cannot be read. */
+const DAMAGED = 'the file is damaged or not a safetensors file — re-export or re-download it';
+const GIT_LFS_POINTER = 'version https://git-lfs';
+
+/** Reads a whole safetensors file; a truncated, damaged or inconsistent file throws naming the file and the problem. */
 export function readSafetensors(file: string): SafetensorsContent {
   const bytes = readFileSync(file);
-  if (bytes.length < 8) throw new Error(`safetensors ${file}: only ${bytes.length} bytes; the file is truncated`);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  if (8 + headerLength > bytes.length) throw new Error(`safetensors ${file}: header of ${headerLength} bytes runs past the end of the file; it is truncated`);
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, unknown>;
-  const dataStart = 8 + headerLength;
+  const { header, dataStart } = readHeader(file, bytes);
   const tensors = new Map<string, HostTensor>();
   let dataEnd = 0;
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const entry = raw as HeaderEntry;
-    const toArray = ARRAY_OF[entry.dtype];
-    const dtype = DTYPE_OF[entry.dtype];
-    if (toArray === undefined || dtype === undefined) throw new Error(`safetensors ${file}: tensor "${name}" has dtype ${entry.dtype}; Crucible reads F32, F64, I64 and I32`);
+    const entry = headerEntryOf(file, name, raw);
     const [begin, end] = entry.data_offsets;
-    if (dataStart + end > bytes.length) throw new Error(`safetensors ${file}: tensor "${name}" ends at byte ${dataStart + end} of ${bytes.length}; the file is truncated`);
-    const data = toArray(bytes.buffer.slice(bytes.byteOffset + dataStart + begin, bytes.byteOffset + dataStart + end));
-    if (data.length !== elementCountOf(entry.shape)) throw new Error(`safetensors ${file}: tensor "${name}" holds ${data.length} values for shape [${entry.shape.join(',')}]`);
-    tensors.set(name, { dtype, shape: entry.shape, data });
+    if (dataStart + end > bytes.length) throw new Error(`${file}: tensor "${name}" ends at byte ${dataStart + end} of ${bytes.length}; the file is truncated — re-export or re-download it`);
+    const data = ARRAY_OF[entry.dtype]!(bytes.buffer.slice(bytes.byteOffset + dataStart + begin, bytes.byteOffset + dataStart + end));
+    if (data.length !== elementCountOf(entry.shape)) throw new Error(`${file}: tensor "${name}" holds ${data.length} values for shape [${entry.shape.join(',')}]; ${DAMAGED}`);
+    tensors.set(name, { dtype: DTYPE_OF[entry.dtype]!, shape: entry.shape, data });
     dataEnd = Math.max(dataEnd, end);
   }
-  if (dataStart + dataEnd !== bytes.length) throw new Error(`safetensors ${file}: ${bytes.length - dataStart - dataEnd} bytes after the last tensor; the file is damaged`);
+  if (dataStart + dataEnd !== bytes.length) throw new Error(`${file}: ${bytes.length - dataStart - dataEnd} bytes after the last tensor; ${DAMAGED}`);
   return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
+}
+
+/** The JSON header after the 8-byte length, and where the tensors' bytes start. */
+function readHeader(file: string, bytes: Buffer): { header: Record<string, unknown>; dataStart: number } {
+  if (bytes.subarray(0, GIT_LFS_POINTER.length).toString('latin1') === GIT_LFS_POINTER) {
+    throw new Error(`${file}: a Git LFS pointer, not the weights; run \`git lfs pull\` where it was cloned, or download the file itself`);
+  }
+  if (bytes.length < 8) throw new Error(`${file}: only ${bytes.length} bytes, too short for a safetensors header; ${DAMAGED}`);
+  const headerLength = bytes.readBigUInt64LE(0);
+  if (headerLength > BigInt(bytes.length - 8)) {
+    throw new Error(`${file}: its first 8 bytes give a header of ${headerLength} bytes, past the end of the ${bytes.length}-byte file; the file is truncated or damaged, or not a safetensors file — re-export or re-download it`);
+  }
+  const dataStart = 8 + Number(headerLength);
+  const parsed = parseJsonText(bytes.subarray(8, dataStart).toString('utf8'));
+  if (!parsed.ok) throw new Error(`${file}: the header is ${parsed.problem}; ${DAMAGED}`);
+  const header = parsed.value;
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error(`${file}: the header is not a JSON object; ${DAMAGED}`);
+  return { header: header as Record<string, unknown>, dataStart };
+}
+
+/** One tensor's header entry, checked: a dtype this reader knows, a shape, and offsets that make sense. */
+function headerEntryOf(file: string, name: string, raw: unknown): HeaderEntry {
+  const malformed = (problem: string) => new Error(`${file}: the header entry of tensor ${JSON.stringify(name)} ${problem}; ${DAMAGED}`);
+  if (typeof raw !== 'object' || raw === null) throw malformed('is not an object');
+  const { dtype, shape, data_offsets: offsets } = raw as Partial<Record<keyof HeaderEntry, unknown>>;
+  if (typeof dtype !== 'string') throw malformed('has no dtype');
+  if (!isCountList(shape)) throw malformed('has no valid shape');
+  if (!isCountList(offsets) || offsets.length !== 2 || offsets[0]! > offsets[1]!) throw malformed('has no valid data_offsets');
+  if (ARRAY_OF[dtype] === undefined) throw new Error(`${file}: tensor ${JSON.stringify(name)} has dtype ${JSON.stringify(dtype)}; Crucible reads F32, F64, I64 and I32`);
+  return { dtype, shape, data_offsets: [offsets[0]!, offsets[1]!] };
+}
+
+function isCountList(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((item) => Number.isSafeInteger(item) && item >= 0);
 }

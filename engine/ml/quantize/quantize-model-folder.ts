@@ -9,7 +9,7 @@
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildGpt2Decoder } from '../export/kv-decoder.ts';
-import { MODEL_FILES, QUANTIZED_DECODER_FILES, readModelFolder } from '../export/model-folder.ts';
+import { MODEL_FILES, QUANTIZED_DECODER_FILES, readConfigJson, readModelFolder } from '../export/model-folder.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import { encodeModel } from '../onnx/encode-model.ts';
 import type { QuantizationBlockSize } from './block-quantize.ts';
@@ -88,9 +88,8 @@ export function quantizeModelFolder(request: QuantizeFolderRequest): QuantizedMo
 
 /** The quantization record of a model folder's config.json, or null for a float32 model. */
 export function quantizationRecordOf(folder: string): Record<string, unknown> | null {
-  const configPath = path.join(folder, MODEL_FILES.config);
-  if (!existsSync(configPath)) return null;
-  const record = (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>)[QUANTIZATION_CONFIG_KEY];
+  if (!existsSync(path.join(folder, MODEL_FILES.config))) return null;
+  const record = readConfigJson(folder)[QUANTIZATION_CONFIG_KEY];
   return typeof record === 'object' && record !== null ? (record as Record<string, unknown>) : null;
 }
 

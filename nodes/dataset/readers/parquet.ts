@@ -5,10 +5,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
+import { printableAscii } from '../../../app/text/printable-ascii.ts';
 import { addWholeDocument } from '../document-sink.ts';
 import { isGzipped, readSourceBytes } from '../source-file.ts';
 import type { ReaderContext } from './reader-context.ts';
 import { recordText } from './record-text.ts';
+
+/** What to do about a parquet file hyparquet cannot decode. */
+const DAMAGED = "the file is damaged or not a parquet file — re-export or re-download it, or remove it from the dataset's sources";
 
 export async function readParquet(context: ReaderContext): Promise<void> {
   if (!isGzipped(context.file.name)) return readParquetAt(context.file.path, context, context.onDiskBytes);
@@ -27,7 +31,7 @@ async function readParquetAt(filePath: string, context: ReaderContext, onDiskByt
   try {
     metadata = await parquetMetadataAsync(file);
   } catch (error) {
-    throw new Error(`"${context.file.name}" is not a readable parquet file (${(error as Error).message})`);
+    throw new Error(`"${context.file.name}" is not a readable parquet file (${reasonOf(error)}); ${DAMAGED}`);
   }
   assertHasColumn(metadata, context);
   let rowStart = 0;
@@ -35,7 +39,10 @@ async function readParquetAt(filePath: string, context: ReaderContext, onDiskByt
   for (const [groupIndex, group] of metadata.row_groups.entries()) {
     context.signal.throwIfAborted();
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await readRows(file, metadata, context.textField, rowStart, rowEnd);
+    const rows = await readRows(file, metadata, context.textField, rowStart, rowEnd).catch((error: unknown) => {
+      const where = `row group ${groupIndex + 1} of ${metadata.row_groups.length} (rows ${rowStart + 1}–${rowEnd})`;
+      throw new Error(`"${context.file.name}" ${where}: its "${context.textField}" column cannot be decoded (${reasonOf(error)}); ${DAMAGED}`);
+    });
     for (const [offset, row] of rows.entries()) {
       const where = `"${context.file.name}" row ${rowStart + offset + 1}`;
       await addWholeDocument(context.sink, recordText({ [context.textField]: row[0] ?? null }, context.textField, where, context.normalization));
@@ -45,6 +52,11 @@ async function readParquetAt(filePath: string, context: ReaderContext, onDiskByt
     reportedBytes = bytesSoFar;
     rowStart = rowEnd;
   }
+}
+
+/** hyparquet's reason, quoted safely: a damaged file's bytes can end up in its messages. */
+function reasonOf(error: unknown): string {
+  return printableAscii(error instanceof Error ? error.message : String(error), 120);
 }
 
 function readRows(file: Awaited<ReturnType<typeof asyncBufferFromFile>>, metadata: FileMetaData, column: string, rowStart: number, rowEnd: number): Promise<unknown[][]> {

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeParquetFixture } from '../testing/parquet-fixture.ts';
@@ -54,7 +55,6 @@ describe('dataset formats', () => {
     ];
     const parquet = harness.file('gz/f.parquet', '');
     await writeParquetFixture(parquet, { text: ['from parquet'] });
-    const { readFileSync } = await import('node:fs');
     files.push(harness.file('gz/f.parquet.gz', gzipSync(readFileSync(parquet))));
     expect(await documentsOf(files)).toEqual(['plain text', ...RECORDS, 'from json', 'from csv', 'from tsv', 'from parquet']);
   });
@@ -108,6 +108,24 @@ describe('dataset format errors name the file and place', () => {
     const file = harness.file('nocol.parquet', '');
     await writeParquetFixture(file, { body: ['x'] });
     expect(await failureOf([file])).toMatch(/nocol\.parquet" has no "text" column \(its columns: "body"\)/);
+  });
+
+  it('a parquet file whose data page is corrupted names the file, the row group and what to do', async () => {
+    const file = harness.file('damaged.parquet', '');
+    await writeParquetFixture(file, { text: RECORDS });
+    const bytes = readFileSync(file);
+    // The first value's 4-byte length prefix follows the 'PAR1' magic and the page header (which ends in a 0 byte).
+    bytes.writeUInt32LE(15918, bytes.indexOf(Buffer.from(RECORDS[0]!)) - 4);
+    writeFileSync(file, bytes);
+    const message = await failureOf([file]);
+    expect(message).toMatch(/damaged\.parquet" row group 1 of 1 \(rows 1–3\): its "text" column cannot be decoded \(.*\); the file is damaged or not a parquet file — re-export or re-download it, or remove it from the dataset's sources/);
+  });
+
+  it('a parquet file whose footer is garbage', async () => {
+    const file = harness.file('garbage.parquet', Buffer.concat([Buffer.from('PAR1'), Buffer.from([0xff, 0xfe, 0x1b, 0x5b, 0x80, 0x90, 0x00, 0x00, 0x00, 0x08]), Buffer.from('PAR1')]));
+    const message = await failureOf([file]);
+    expect(message).toMatch(/garbage\.parquet" is not a readable parquet file \(.*\); the file is damaged or not a parquet file/);
+    expect(message).toMatch(/^[\x20-\x7e—–]*$/);
   });
 
   it('a file that is not UTF-8 reports the byte offset, also inside a gzipped file', async () => {
