@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { errorsOf } from '../app/graph/problems.ts';
 import type { NodeRegistry } from '../app/nodes/registry.ts';
 import type { NodeRunModule } from '../app/nodes/run-contract.ts';
 import { readPipelineJson } from '../app/pipeline/document.ts';
@@ -15,6 +16,7 @@ import { EventBus, type BusEvent } from './events/event-bus.ts';
 import { RunStateTracker } from './events/run-state-tracker.ts';
 import { openCacheHistory } from './executor/cache-history.ts';
 import { Executor, type RunFinishedEvent } from './executor/executor.ts';
+import { checkPipelineOnMachine } from './executor/node-checks.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
 import { createNodeServices } from './services/node-services.ts';
@@ -52,6 +54,7 @@ export class Engine {
   /** Node types of active runs, for the artifact records their events produce. */
   readonly #nodeTypes = new Map<string, Map<string, string>>();
   readonly #nodeServices: unknown;
+  readonly #runModules: ReadonlyMap<string, NodeRunModule>;
   /** Set by restoreServices(): this engine keeps its services across restarts. */
   #keeper: ServiceKeeper | undefined;
   #closed = false;
@@ -72,11 +75,12 @@ export class Engine {
       },
     });
     this.#nodeServices = options.nodeServices ?? createNodeServices();
+    this.#runModules = options.runModules ?? builtInRunModules();
     this.bus.subscribe((event) => this.#persist(event));
     this.bus.subscribe((event) => this.tracker.apply(event));
     this.#executor = new Executor({
       registry,
-      runModules: options.runModules ?? builtInRunModules(),
+      runModules: this.#runModules,
       artifacts,
       history: openCacheHistory(dataDir),
       services: this.services,
@@ -98,9 +102,18 @@ export class Engine {
     return new Engine(dataDir, options.registry ?? builtInRegistry(), store, artifacts, options);
   }
 
-  validate(pipeline: unknown): ValidateResponse {
+  /**
+   * The file's problems, then what the nodes' checks find on this machine (sources in secret locations, or outside
+   * the pipeline's folder). Warnings leave it valid. `pipelinePath` places relative paths, as for a run.
+   */
+  async validate(pipeline: unknown, pipelinePath: string | null = null): Promise<ValidateResponse> {
     const document = readPipelineJson(pipeline, this.registry);
-    return { valid: document.problems.length === 0, problems: document.problems, migratedFrom: document.migratedFrom, pipeline: document.pipeline };
+    const problems = [...document.problems];
+    if (document.pipeline) {
+      const pipelineDir = pipelinePath ? path.dirname(pipelinePath) : null;
+      problems.push(...(await checkPipelineOnMachine(document.pipeline, { registry: this.registry, runModules: this.#runModules, pipelineDir, dataDir: this.dataDir })));
+    }
+    return { valid: errorsOf(problems).length === 0, problems, migratedFrom: document.migratedFrom, pipeline: document.pipeline };
   }
 
   /**

@@ -16,8 +16,23 @@ export const PROBLEM_CODES = [
   'config_invalid',
   'secret_in_file',
   'tokenizer_mismatch',
+  'secret_source',
+  'source_outside_project',
+  'secret_file_skipped',
+  'check_failed',
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+/**
+ * The codes the engine's checks on its machine report (node `check` hooks: files, folders, symbolic links); a spec's
+ * checkConfig may use them too (a dataset path named like a secret). The studio validates in the browser, so it asks
+ * the engine for these and shows them beside its own.
+ */
+export const MACHINE_CHECK_CODES = ['secret_source', 'source_outside_project', 'secret_file_skipped', 'check_failed'] as const satisfies readonly ProblemCode[];
+export type MachineCheckCode = (typeof MACHINE_CHECK_CODES)[number];
+
+/** A warning is shown and printed but never makes a pipeline invalid or refuses a run. Absent means error. */
+export type ProblemSeverity = 'error' | 'warning';
 
 export interface ValidationProblem {
   /** The node the problem belongs to; null for file-level problems. */
@@ -29,14 +44,25 @@ export interface ValidationProblem {
   field?: string;
   code: ProblemCode;
   message: string;
+  /** Absent for errors. */
+  severity?: ProblemSeverity;
 }
 
-/** One readable line per problem, as the CLI prints them: `node "pretrain": config.nEmbd: ...`. */
+export function isWarning(problem: ValidationProblem): boolean {
+  return problem.severity === 'warning';
+}
+
+/** The problems that make a pipeline invalid: everything but warnings. */
+export function errorsOf<P extends ValidationProblem>(problems: readonly P[]): P[] {
+  return problems.filter((problem) => !isWarning(problem));
+}
+
+/** One readable line per problem, as the CLI prints them: `node "pretrain": config.nEmbd: ...`; warnings start with `warning: `. */
 export function formatProblem(problem: ValidationProblem): string {
   const where: string[] = [];
   if (problem.node !== null) where.push(`node "${problem.node}"`);
   else if (problem.edge) where.push(`edge "${problem.edge}"`);
   else where.push('file');
   const location = problem.field !== undefined ? `config${problem.field ? `.${problem.field}` : ''}: ` : problem.port ? `port "${problem.port}": ` : '';
-  return `${where.join(' ')}: ${location}${problem.message}`;
+  return `${isWarning(problem) ? 'warning: ' : ''}${where.join(' ')}: ${location}${problem.message}`;
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { NodeRegistry } from '../nodes/registry.ts';
+import { defineNodeSpec } from '../nodes/spec.ts';
 import { pipelineSchema, type Pipeline } from '../pipeline/schema.ts';
-import { fixtureRegistry } from '../testing/fixture-specs.ts';
+import { fixtureRegistry, sourceSpec } from '../testing/fixture-specs.ts';
 import { formatProblem } from './problems.ts';
 import { validate } from './validate.ts';
 
@@ -123,5 +126,24 @@ describe('validate', () => {
     const p = chain();
     p.nodes[0]!.config = { repeat: -5 };
     expect(validate(p, registry).map((x) => x.node)).toEqual(['src']);
+  });
+
+  it('keeps the code a spec check gives its problem, e.g. a refused secret source', () => {
+    const guarded = defineNodeSpec({
+      ...sourceSpec,
+      type: 'test-guarded',
+      config: z.strictObject({ path: z.string().default('') }),
+      checkConfig: (config) => (config.path.includes('.ssh') ? [{ field: 'path', code: 'secret_source', message: 'is in .ssh' }] : []),
+    });
+    const p = pipeline([['g', 'test-guarded', { path: '~/.ssh/id_rsa' }]], []);
+    expect(validate(p, new NodeRegistry([guarded]))).toEqual([{ node: 'g', field: 'path', code: 'secret_source', message: 'is in .ssh' }]);
+  });
+});
+
+describe('formatProblem', () => {
+  it('starts a warning with "warning: " and leaves errors as they were', () => {
+    const problem = { node: 'data', field: 'sources.0.path', code: 'source_outside_project' as const, message: '"/etc/passwd" is outside' };
+    expect(formatProblem(problem)).toBe('node "data": config.sources.0.path: "/etc/passwd" is outside');
+    expect(formatProblem({ ...problem, severity: 'warning' })).toBe('warning: node "data": config.sources.0.path: "/etc/passwd" is outside');
   });
 });

@@ -29,7 +29,7 @@ export function validate(pipeline: Pipeline, registry: NodeRegistry): Validation
     }
     const result = parseNodeConfig(spec, node.config);
     if (!result.ok) {
-      for (const p of result.problems) problems.push({ node: node.id, field: p.field, code: 'config_invalid', message: p.message });
+      for (const p of result.problems) problems.push({ node: node.id, field: p.field, code: ('code' in p && p.code) || 'config_invalid', message: p.message });
     }
   }
   for (const hit of findSecrets(pipeline)) {

@@ -1,8 +1,8 @@
 // Reading a node's config against its spec: zod defaults and field checks, then the spec's cross-field checks.
 import { describeZodIssues, type FieldMessage } from '../graph/zod-issues.ts';
-import type { NodeSpec } from './spec.ts';
+import type { ConfigProblem, NodeSpec } from './spec.ts';
 
-export type ConfigResult = { ok: true; config: Record<string, unknown> } | { ok: false; problems: FieldMessage[] };
+export type ConfigResult = { ok: true; config: Record<string, unknown> } | { ok: false; problems: (FieldMessage | ConfigProblem)[] };
 
 export function parseNodeConfig(spec: NodeSpec, raw: unknown): ConfigResult {
   const parsed = spec.config.safeParse(raw ?? {});

@@ -1,5 +1,6 @@
 // The contract between the executor and a node's engine-side run: what a run receives and what it returns.
 // Types only, so specs, runs and the engine agree without the app layer touching Node APIs.
+import type { MachineCheckCode, ProblemSeverity } from '../graph/problems.ts';
 import type { LogLevel, NodeProgress } from '../protocol/run-events.ts';
 import type { PortType } from './ports.ts';
 
@@ -60,13 +61,22 @@ export interface NodeRunResult {
   service?: ServiceHandle;
 }
 
-/** What a fingerprint hook sees: enough to hash its sources, nothing to write. */
+/** What a fingerprint or check hook sees: enough to look at its sources, nothing to write. */
 export interface FingerprintContext<Config = Record<string, unknown>> {
   nodeId: string;
+  /** Parsed, with paths resolved as for the run. */
   config: Config;
   pipelineDir: string | null;
   dataDir: string;
   signal: AbortSignal;
+}
+
+/** One finding of a check hook, about one config field (dot path, e.g. `sources.0.path`). */
+export interface NodeCheckProblem {
+  field: string;
+  code: MachineCheckCode;
+  severity: ProblemSeverity;
+  message: string;
 }
 
 export interface NodeRunModule<Config = Record<string, unknown>, Services = unknown> {
@@ -77,6 +87,12 @@ export interface NodeRunModule<Config = Record<string, unknown>, Services = unkn
    * A changed fingerprint re-runs the node with the reason "source content changed".
    */
   fingerprint?(context: FingerprintContext<Config>): Promise<string>;
+  /**
+   * Checks that need this machine (files, folders, where symbolic links lead), beyond the spec's pure checkConfig.
+   * `crucible validate` and the engine's validate report them; a run calls it before the fingerprint, fails the node
+   * on an error and logs each warning. Must not throw for a missing or unreadable path: the run reports those.
+   */
+  check?(context: FingerprintContext<Config>): Promise<NodeCheckProblem[]>;
 }
 
 /** Thrown by a node whose run belongs to a later release. It never fakes an output. */

@@ -1,6 +1,7 @@
 // What a node type is: identity, ports and a zod config schema. Specs are browser-safe data;
 // the engine-side run lives in each node's own run module and is registered separately.
 import type { z } from 'zod';
+import type { ProblemCode } from '../graph/problems.ts';
 import type { PortSpec } from './ports.ts';
 
 export const NODE_CATEGORIES = ['Data', 'Training', 'Optimization', 'Evaluation', 'Serving'] as const;
@@ -41,6 +42,8 @@ export interface NodeSpec<Config extends z.ZodType = z.ZodType> {
 export interface ConfigProblem {
   field: string;
   message: string;
+  /** The problem's code in validation; `config_invalid` when absent. */
+  code?: ProblemCode;
 }
 
 /** Identity helper that keeps the config schema's type for the node's run. */

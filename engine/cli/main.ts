@@ -1,6 +1,7 @@
 // The `crucible` command line: validate, run, node-types, runs, logs and studio. Each command gets its streams injected
 // (see io.ts) and returns an exit code.
 import { parseArgs } from 'node:util';
+import { builtInRunModules } from '../../nodes/runs.ts';
 import { builtInRegistry } from '../../nodes/specs.ts';
 import { resolveDataDir } from '../config/data-dir.ts';
 import { Engine } from '../engine.ts';
@@ -21,7 +22,8 @@ import { parseSetFlag } from './set-override.ts';
 const USAGE = `Usage: crucible <command> [options]
 
 Commands:
-  validate FILE                 Check a pipeline file (exit 0 valid, 1 problems, 2 unreadable)
+  validate FILE                 Check a pipeline file and where its sources point (exit 0 valid, 1 problems,
+                                2 unreadable; warnings are printed and keep it valid)
   run FILE                      Run a pipeline headless
       --target NODE             Run only what NODE needs (repeatable)
       --set NODE.FIELD=VALUE    Override a config field for this run (repeatable)
@@ -86,8 +88,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 
   switch (command) {
     case 'validate': {
-      const { positionals } = parse(rest, {}, 1);
-      return validateCommand(positionals[0]!, registry, io);
+      const { values, positionals } = parse(rest, {}, 1);
+      const dataDir = resolveDataDir(values['data-dir'] as string | undefined, io.env);
+      return validateCommand(positionals[0]!, registry, io, { runModules: builtInRunModules(), dataDir });
     }
     case 'node-types': {
       const { values } = parse(rest, { json: { type: 'boolean' } }, 0);

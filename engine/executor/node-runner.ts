@@ -7,6 +7,7 @@ import type { ArtifactStore, StagingArea, StoredArtifact } from '../artifacts/ar
 import type { CacheHistory } from './cache-history.ts';
 import { artifactKeyFor, cacheKeyFor, type CacheKeyParts } from './cache-key.ts';
 import { alwaysRunsReason, CACHE_HIT_REASON, explainCacheMiss } from './cache-reason.ts';
+import { describeCheckProblem, runNodeCheck } from './node-checks.ts';
 import { createNodeContext } from './node-context.ts';
 import type { PlannedNode } from './plan.ts';
 import { checkRunResult } from './run-result.ts';
@@ -46,6 +47,12 @@ export async function runNode(deps: NodeRunnerDeps, job: NodeJob): Promise<NodeO
   const module = deps.runModules.get(planned.spec.type);
   let parts: CacheKeyParts;
   try {
+    const refused = await checkBeforeRun(deps, job, module);
+    if (refused) return refused;
+  } catch (error) {
+    return job.signal.aborted ? CANCELLED : failure(`node "${planned.id}": its check failed: ${messageOf(error)}`, error);
+  }
+  try {
     parts = await keyPartsFor(deps, job, module);
   } catch (error) {
     return job.signal.aborted ? CANCELLED : failure(`node "${planned.id}": fingerprint failed: ${messageOf(error)}`, error);
@@ -71,6 +78,18 @@ export async function runNode(deps: NodeRunnerDeps, job: NodeJob): Promise<NodeO
   } catch (error) {
     return failure(`node "${planned.id}": the engine could not complete it: ${messageOf(error)}`, error);
   }
+}
+
+/** The module's check, before anything reads a source: warnings go to the node's log, errors fail the node. */
+async function checkBeforeRun(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule | undefined): Promise<NodeOutcome | null> {
+  if (!module?.check) return null;
+  const { planned } = job;
+  const context = { nodeId: planned.id, config: structuredClone(planned.config), pipelineDir: job.pipelineDir, dataDir: deps.dataDir, signal: job.signal };
+  const found = await runNodeCheck(module, context);
+  for (const warning of found.filter((problem) => problem.severity === 'warning')) job.onLog(`warning: ${describeCheckProblem(warning)}`, 'warn');
+  const errors = found.filter((problem) => problem.severity === 'error');
+  if (errors.length === 0) return null;
+  return { state: 'failed', error: { message: `node "${planned.id}" refused to run: ${errors.map(describeCheckProblem).join('; ')}` } };
 }
 
 async function keyPartsFor(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule | undefined): Promise<CacheKeyParts> {

@@ -1,6 +1,6 @@
 // planRun: from a run request to the checked list of nodes to run. Pure and synchronous, so a bad request is refused
 // with structured problems before anything starts, and only problems in the nodes the targets need count.
-import type { ValidationProblem } from '../../app/graph/problems.ts';
+import { errorsOf, type ValidationProblem } from '../../app/graph/problems.ts';
 import { topologicalOrder, upstreamClosure } from '../../app/graph/topology.ts';
 import { validate } from '../../app/graph/validate.ts';
 import { parseNodeConfig } from '../../app/nodes/config.ts';
@@ -59,7 +59,7 @@ export function planRun(request: PlanRequest): RunPlan {
   checkNamedNodesExist('forced node', request.force ?? [], nodeIds);
 
   const needed = upstreamClosure(pipeline, targets);
-  const problems = validate(pipeline, registry).filter((problem) => concernsNeededNodes(problem, needed, pipeline));
+  const problems = errorsOf(validate(pipeline, registry)).filter((problem) => concernsNeededNodes(problem, needed, pipeline));
   if (problems.length > 0) throw new PipelineInvalidError(problems);
 
   const forced = new Set(request.force ?? []);
@@ -88,7 +88,7 @@ function planNode(node: PipelineNode, pipeline: Pipeline, registry: NodeRegistry
     (inputs[edge.to.port] ??= []).push(edge.from);
   }
   const upstream = [...new Set(Object.values(inputs).flatMap((refs) => refs.map((ref) => ref.node)))];
-  const config = resolvePathFields(parsed.config, spec.pathFields, pipelineDir);
+  const config = resolvePathFields(parsed.config, spec.pathFields, { pipelineDir });
   return { id: node.id, node, spec, config, inputs, upstream, forceReason: null };
 }
 

@@ -15,7 +15,7 @@ export async function datasetFingerprint(context: FingerprintContext<z.output<ty
       digest.update(`url\0${source.url}\0${source.sha256 ?? 'unpinned'}\n`);
       continue;
     }
-    for (const file of await listSourceFiles(source)) {
+    for (const file of (await listSourceFiles(source)).files) {
       if (context.signal.aborted) throw new Error('cancelled');
       digest.update(`file\0${file}\0${await hashFile(file)}\n`);
     }

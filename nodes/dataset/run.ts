@@ -1,13 +1,16 @@
 // Engine side of the dataset node: reads, cleans, deduplicates and splits the sources into the Corpus artifact
-// (train.txt/val.txt + indexes + stats.json, see README.md). The content fingerprint keys the cache.
+// (train.txt/val.txt + indexes + stats.json, see README.md). The content fingerprint keys the cache; the check keeps
+// secrets out and warns about sources outside the pipeline's folder (source-checks.ts).
 import type { NodeRunModule } from '../../app/nodes/run-contract.ts';
 import { CORPUS_FORMAT_VERSION } from './corpus-reader.ts';
 import { datasetFingerprint } from './fingerprint.ts';
 import { ingestCorpus, type DatasetConfig } from './ingest-corpus.ts';
+import { checkDatasetSources } from './source-checks.ts';
 
 export const datasetRun: NodeRunModule<DatasetConfig> = {
   type: 'dataset',
   fingerprint: datasetFingerprint,
+  check: checkDatasetSources,
   run: async (context) => {
     const stats = await ingestCorpus({
       config: context.config,

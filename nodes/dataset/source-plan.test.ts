@@ -1,3 +1,6 @@
+// Path sources as the dataset reads them: errors that name the source, formats by extension, secret-looking files.
+import { symlinkSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IngestHarness } from './testing/ingest-harness.ts';
 
@@ -32,5 +35,31 @@ describe('source errors', () => {
   it('a folder with only unknown formats fails', async () => {
     harness.file('binaries/a.bin', 'x');
     await expect(harness.ingest({ sources: [{ path: `${harness.root}/in/binaries` }] })).rejects.toThrow(/has no files of a known format/);
+  });
+});
+
+describe('secret-looking files (secret-paths.ts)', () => {
+  it('are never read from a folder or glob, even through a link, and the rest of it is', async () => {
+    harness.file('project/notes.md', 'notes');
+    harness.file('project/.env', 'API_KEY=123');
+    harness.file('project/keys/id_ed25519', 'PRIVATE KEY');
+    symlinkSync('/proc/self/environ', path.join(harness.root, 'in', 'project', 'environment.txt'));
+    const corpus = await harness.ingest({ sources: [{ path: `${harness.root}/in/project`, include: ['**/*', '**/.env'] }], format: 'text', valFraction: 0 });
+    expect(corpus.train).toEqual(['notes']);
+    const globbed = await harness.ingest({ sources: [{ path: `${harness.root}/in/project/*` }], format: 'text', valFraction: 0 });
+    expect(globbed.train).toEqual(['notes']);
+  });
+
+  it('a source naming a secret location fails before reading, unless it sets allowOutside', async () => {
+    const key = harness.file('home/.ssh/id_rsa', 'PRIVATE KEY');
+    await expect(harness.ingest({ sources: [{ path: key }], format: 'text' })).rejects.toThrow(/id_rsa" is in \.ssh \(SSH keys\).*set allowOutside: true/);
+    await expect(harness.ingest({ sources: [{ path: '/proc/self/environ' }], format: 'text' })).rejects.toThrow(/is in \/proc/);
+    const allowed = await harness.ingest({ sources: [{ path: key, allowOutside: true }], format: 'text', valFraction: 0 });
+    expect(allowed.train).toEqual(['PRIVATE KEY']);
+  });
+
+  it('a folder holding only secret-looking files fails and says why', async () => {
+    harness.file('only-keys/server.key', 'k');
+    await expect(harness.ingest({ sources: [{ path: `${harness.root}/in/only-keys` }], format: 'text' })).rejects.toThrow(/holds only files that look like secrets \(e\.g\. ".*server\.key", a private key/);
   });
 });

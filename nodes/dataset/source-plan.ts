@@ -40,7 +40,8 @@ async function planUrl(source: UrlSource, format: ConfiguredFormat, hooks: PlanH
 }
 
 async function planPath(source: PathSource, format: ConfiguredFormat, hooks: PlanHooks): Promise<PlannedFile[]> {
-  const files = await listSourceFiles(source);
+  // listSourceFiles leaves out secret-looking files; the dataset's check (source-checks.ts) reports them.
+  const { files } = await listSourceFiles(source);
   const explicit = files.length === 1 && files[0] === source.path;
   const planned: PlannedFile[] = [];
   const skipped: string[] = [];

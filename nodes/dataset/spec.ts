@@ -1,12 +1,19 @@
 // The dataset node: reads text from files, folders, globs or pinned URLs, cleans, deduplicates and splits it into
 // a train/val Corpus.
 import { z } from 'zod';
-import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import { defineNodeSpec, type ConfigProblem } from '../../app/nodes/spec.ts';
+import { secretLocationOf, secretSourceMessage } from './secret-paths.ts';
 
 const pathSource = z.strictObject({
-  path: z.string().min(1).max(4096).describe('A file, folder or glob, relative to the pipeline file.'),
+  path: z.string().min(1).max(4096).describe('A file, folder or glob, relative to the pipeline file; ~ is your home folder.'),
   include: z.array(z.string().max(512)).max(64).optional().describe('Globs a file in a folder must match, e.g. ["**/*.md"].'),
   exclude: z.array(z.string().max(512)).max(64).optional().describe('Globs of files to skip inside a folder.'),
+  allowOutside: z
+    .boolean()
+    .optional()
+    .describe(
+      "Read this path even though it is outside the pipeline's folder and the data directory, or in a place that usually holds secrets (/proc, /sys, ~/.ssh, ~/.aws, private keys, .env files...). Files a folder or glob finds that look like secrets are still skipped.",
+    ),
 });
 
 const urlSource = z.strictObject({
@@ -45,11 +52,23 @@ export const datasetSpec = defineNodeSpec({
   config: datasetConfig,
   pathFields: ['sources[].path'],
   checkConfig: (config) => {
-    const problems = [];
+    const problems: ConfigProblem[] = [];
     if (config.sources.length === 0) problems.push({ field: 'sources', message: 'add at least one source: a file, folder, glob or URL' });
     if (config.maxChars > 0 && config.maxChars < config.minChars) {
       problems.push({ field: 'maxChars', message: `${config.maxChars} must be at least minChars (${config.minChars}), or 0 for no limit` });
     }
+    problems.push(...secretSourceProblems(config.sources));
     return problems;
   },
 });
+
+/** Sources whose path names a secret location, refused unless they set allowOutside (see secret-paths.ts). */
+function secretSourceProblems(sources: z.output<typeof datasetConfig>['sources']): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  sources.forEach((source, index) => {
+    if (!('path' in source) || source.allowOutside) return;
+    const location = secretLocationOf(source.path);
+    if (location) problems.push({ field: `sources.${index}.path`, code: 'secret_source', message: secretSourceMessage(source.path, location) });
+  });
+  return problems;
+}

@@ -13,6 +13,7 @@ import {
   type ServicesResponse,
   type StartRunRequest,
   type StartRunResponse,
+  type ValidateRequest,
   type ValidateResponse,
 } from '../../../app/protocol/engine-api.ts';
 import type { ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, UpdateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
@@ -38,7 +39,8 @@ export class EngineRequestError extends Error {
 
 export interface EngineApi {
   nodeTypes(): Promise<NodeTypesResponse>;
-  validate(pipeline: unknown): Promise<ValidateResponse>;
+  /** Checks the file and, with its path, where its sources point on the engine's machine. */
+  validate(request: ValidateRequest): Promise<ValidateResponse>;
   startRun(request: StartRunRequest): Promise<StartRunResponse>;
   cancelRun(runId: string): Promise<void>;
   listRuns(limit?: number): Promise<RunListItem[]>;
@@ -100,7 +102,7 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
 
   return {
     nodeTypes: () => call('GET', ROUTES.nodeTypes),
-    validate: (pipeline) => call('POST', ROUTES.validate, { pipeline }),
+    validate: (request) => call('POST', ROUTES.validate, request),
     startRun: (request) => call('POST', ROUTES.runs, request),
     cancelRun: async (runId) => {
       await call('POST', pathFor(ROUTES.cancelRun, { runId }), {});

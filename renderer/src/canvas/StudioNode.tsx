@@ -2,7 +2,7 @@
 // progress and ETA, key metrics, and a problem count. Reads its run state from the store; edits go through actions.
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { formatProblem } from '../../../app/graph/problems.ts';
+import { formatProblem, isWarning } from '../../../app/graph/problems.ts';
 import type { PortHandle, StudioFlowNode } from '../graph/flow-view.ts';
 import { formatDuration, formatMetric, KEY_METRICS, STATE_LABELS } from '../run/format.ts';
 import type { NodeRunView } from '../run/run-view.ts';
@@ -77,7 +77,7 @@ function StudioNodeView({ id, data, selected }: NodeProps<StudioFlowNode>) {
         <NodeIcon name={data.icon} />
         <span className="node-title">{data.title}</span>
         {problems && problems.length > 0 && (
-          <span className="node-problems" title={problems.map(formatProblem).join('\n')}>
+          <span className={`node-problems${problems.every(isWarning) ? ' warnings-only' : ''}`} title={problems.map(formatProblem).join('\n')}>
             {problems.length}
           </span>
         )}

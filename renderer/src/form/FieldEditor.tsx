@@ -9,6 +9,8 @@ import { describeRange, isAtDefault, parseNumberInput, type FieldDescriptor } fr
 export interface FieldMessage {
   field: string;
   message: string;
+  /** Shown, but the field stays valid (e.g. a dataset source outside the pipeline's folder). */
+  warning?: boolean;
 }
 
 interface FieldProps {
@@ -162,7 +164,7 @@ export function FieldEditor({ nodeId, field, config, messages }: FieldProps) {
         </legend>
         {field.description && <p className="field-help">{field.description}</p>}
         {messagesFor(messages, field.path, true).map((message) => (
-          <p key={message.message} className="field-error" role="alert">{message.message}</p>
+          <p key={message.message} className={message.warning ? 'field-warning' : 'field-error'} role="alert">{message.message}</p>
         ))}
         {field.fields.map((child) => (
           <FieldEditor key={child.key} nodeId={nodeId} field={child} config={config} messages={messages} />
@@ -171,7 +173,9 @@ export function FieldEditor({ nodeId, field, config, messages }: FieldProps) {
     );
   }
 
-  const errors = [...(localProblem ? [localProblem] : []), ...messagesFor(messages, field.path, false).map((message) => message.message)];
+  const own = messagesFor(messages, field.path, false);
+  const errors = [...(localProblem ? [localProblem] : []), ...own.filter((message) => !message.warning).map((message) => message.message)];
+  const warnings = own.filter((message) => message.warning).map((message) => message.message);
   const range = field.kind === 'number' || field.kind === 'integer' ? describeRange(field) : '';
   return (
     <div className={`field field-${field.kind}${atDefault ? ' at-default' : ''}${errors.length > 0 ? ' invalid' : ''}`} data-field={field.path.join('.')}>
@@ -186,6 +190,11 @@ export function FieldEditor({ nodeId, field, config, messages }: FieldProps) {
       </p>
       {errors.map((message) => (
         <p key={message} className="field-error" role="alert">
+          {message}
+        </p>
+      ))}
+      {warnings.map((message) => (
+        <p key={message} className="field-warning" role="status">
           {message}
         </p>
       ))}

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The generated inspector form in a DOM: widgets per field kind with help text, edits reaching the store, inline
 // messages as you type, default markers with per-field reset, nested groups, and derived facts for pretrain.
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StudioStoreProvider } from '../store/store-context.tsx';
 import { createTestStore } from '../store/test-store.ts';
@@ -51,6 +51,15 @@ describe('Inspector form', () => {
     const { field } = inspect('pretrain');
     fireEvent.change(within(field('nEmbd')).getByLabelText('nEmbd'), { target: { value: '130' } });
     expect(within(field('nEmbd')).getByRole('alert').textContent).toBe('130 must be divisible by nHead (4)');
+  });
+
+  it('shows a warning from the engine under its field without marking the field invalid', () => {
+    const { store, id, field } = inspect('dataset');
+    act(() => store.getState().setConfigField(id, ['sources'], [{ path: '/etc/passwd' }]));
+    const doc = store.getState().doc;
+    act(() => store.setState({ machineCheck: { doc, problems: [{ node: id, field: 'sources.0.path', code: 'source_outside_project', severity: 'warning', message: '"/etc/passwd" is outside the pipeline\'s folder' }] } }));
+    expect(field('sources').querySelector('.field-warning')?.textContent).toBe('"/etc/passwd" is outside the pipeline\'s folder');
+    expect(field('sources').classList.contains('invalid')).toBe(false);
   });
 
   it('marks fields at their default, and resets a changed field', () => {

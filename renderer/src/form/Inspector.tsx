@@ -1,7 +1,7 @@
 // The right panel: for one selected node, its form generated from the config schema, its problems and derived
 // facts; for a placeholder, its kept config; otherwise the pipeline's name, description and problems.
 import { useMemo } from 'react';
-import { formatProblem, type ValidationProblem } from '../../../app/graph/problems.ts';
+import { formatProblem, isWarning, type ValidationProblem } from '../../../app/graph/problems.ts';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import type { PipelineNode } from '../../../app/pipeline/schema.ts';
 import { NodeIcon } from '../canvas/node-icon.tsx';
@@ -18,7 +18,9 @@ function ProblemList({ problems }: { problems: readonly ValidationProblem[] }) {
   return (
     <ul className="problems" aria-label="Problems">
       {problems.map((problem, index) => (
-        <li key={`${problem.code}-${index}`}>{formatProblem(problem)}</li>
+        <li key={`${problem.code}-${index}`} className={isWarning(problem) ? 'warning' : undefined}>
+          {formatProblem(problem)}
+        </li>
       ))}
     </ul>
   );
@@ -46,7 +48,9 @@ function NodeForm({ node, info }: { node: PipelineNode; info: NodeTypeInfo }) {
   const registry = useStudio((state) => state.registry);
   const problems = useStudio((state) => selectProblemsByNode(state).get(node.id)) ?? NO_PROBLEMS;
   const fields = useMemo(() => fieldsFromSchema(info.configSchema, registry.get(info.type)?.pathFields), [info, registry]);
-  const fieldMessages = problems.filter((problem) => problem.field !== undefined && problem.field !== '').map((problem) => ({ field: problem.field!, message: problem.message }));
+  const fieldMessages = problems
+    .filter((problem) => problem.field !== undefined && problem.field !== '')
+    .map((problem) => ({ field: problem.field!, message: problem.message, warning: isWarning(problem) }));
   const otherProblems = problems.filter((problem) => problem.field === undefined || problem.field === '');
   return (
     <>

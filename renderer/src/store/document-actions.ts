@@ -37,6 +37,8 @@ export function createDocumentActions(set: SetState, get: GetState): DocumentAct
     // A migrated file differs from what is on disk, so it opens dirty; an unreadable one opens empty but clean.
     const savedDoc = document.migratedFrom !== undefined && document.pipeline ? null : doc;
     set({ doc, savedDoc, fileName, filePath, attention, history: emptyHistory(), selectedNodes: [], selectedEdges: [], measured: {}, pendingConnection: null, documentEpoch: get().documentEpoch + 1 });
+    // A file from someone else may point anywhere on this machine: the engine says where, before anything runs.
+    if (document.pipeline) void get().checkOnEngine();
     return attention;
   };
 

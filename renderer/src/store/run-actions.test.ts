@@ -1,11 +1,13 @@
 // Running through the engine API with a fake engine: Run and Run to selected send the pipeline and targets, the
 // event stream drives node states, a reconnect's snapshot resumes the run and refills its charts, refusals
-// show the engine's problems, and Stop cancels the shown run.
+// show the engine's problems, the engine's checks of where sources point come first, and Stop cancels the shown run.
 import { describe, expect, it } from 'vitest';
-import type { RunDetail, StartRunRequest } from '../../../app/protocol/engine-api.ts';
+import type { ValidationProblem } from '../../../app/graph/problems.ts';
+import type { RunDetail, StartRunRequest, ValidateRequest } from '../../../app/protocol/engine-api.ts';
 import type { RunEvent } from '../../../app/protocol/run-events.ts';
 import { EngineRequestError, type EngineApi } from '../api/engine-client.ts';
 import { fakeEngineApi } from './fake-engine.ts';
+import { selectProblems, selectProblemsByNode } from './selectors.ts';
 import { createTestStore } from './test-store.ts';
 
 const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z`;
@@ -125,5 +127,70 @@ describe('running', () => {
     const store = storeWithNodes();
     expect(await store.getState().startRun()).toBeNull();
     expect(store.getState().notice?.message).toMatch(/not connected to an engine/);
+  });
+});
+
+describe('checks on the engine machine', () => {
+  const outside: ValidationProblem = { node: 'dataset', field: 'sources.0.path', code: 'source_outside_project', severity: 'warning', message: '"/etc/passwd" is outside the pipeline\'s folder' };
+  const secret: ValidationProblem = { node: 'dataset', field: 'sources.0.path', code: 'secret_source', message: '"/proc/self/environ" is in /proc' };
+  const fileProblem: ValidationProblem = { node: 'tokenizer', code: 'required_input_missing', message: 'not connected' };
+
+  function checkingEngine(problems: ValidationProblem[]) {
+    const asked: ValidateRequest[] = [];
+    const fake = fakeEngine({ validate: async (request) => (asked.push(request), { valid: false, problems: [...problems, fileProblem], pipeline: null }) });
+    return { ...fake, asked };
+  }
+
+  it('refuses to start when the engine finds a secret source, and shows it beside the node', async () => {
+    const store = storeWithNodes();
+    store.setState({ filePath: '/work/p.crucible.json' });
+    const fake = checkingEngine([secret]);
+    store.getState().attachEngine(fake.engine);
+    expect(await store.getState().startRun()).toBeNull();
+    expect(fake.asked).toEqual([{ pipeline: store.getState().doc, pipelinePath: '/work/p.crucible.json' }]);
+    expect(fake.started).toEqual([]);
+    expect(store.getState().notice?.message).toBe('Cannot start the run: node "dataset": config.sources.0.path: "/proc/self/environ" is in /proc');
+    expect(selectProblemsByNode(store.getState()).get('dataset')).toContainEqual(secret);
+    // A run that does not need the refused node still starts.
+    store.getState().addNode('pretrain');
+    expect(await store.getState().startRun(['pretrain'])).toBe('r1');
+  });
+
+  it('starts with warnings, says so, and shows them until the document changes', async () => {
+    const store = storeWithNodes();
+    const fake = checkingEngine([outside]);
+    store.getState().attachEngine(fake.engine);
+    expect(await store.getState().startRun()).toBe('r1');
+    expect(store.getState().notice).toMatchObject({ kind: 'info', message: expect.stringContaining('The run started with 1 warning: warning: node "dataset": config.sources.0.path') });
+    // Only the machine's findings come from the engine; the studio's own validate() gives the rest, once.
+    expect(selectProblems(store.getState()).filter((problem) => problem.code === 'required_input_missing')).toHaveLength(1);
+    expect(selectProblems(store.getState())).toContainEqual(outside);
+    store.getState().setNodeTitle('dataset', 'Books');
+    expect(selectProblems(store.getState())).not.toContainEqual(outside);
+  });
+
+  it('lists a refusal the studio finds itself once, though the engine reports it too', async () => {
+    const store = storeWithNodes();
+    store.getState().setConfigField('dataset', ['sources'], [{ path: '/proc/self/environ' }]);
+    const own = selectProblems(store.getState()).filter((problem) => problem.code === 'secret_source');
+    expect(own).toHaveLength(1);
+    const fake = checkingEngine(own);
+    store.getState().attachEngine(fake.engine);
+    expect(await store.getState().startRun()).toBeNull();
+    expect(selectProblems(store.getState()).filter((problem) => problem.code === 'secret_source')).toEqual(own);
+  });
+
+  it('checks a file when it is opened, and starts anyway when the check cannot be made', async () => {
+    const store = storeWithNodes();
+    const fake = checkingEngine([outside]);
+    store.getState().attachEngine(fake.engine);
+    store.getState().openJson(store.getState().doc, 'shared.crucible.json');
+    await settle();
+    expect(selectProblems(store.getState())).toContainEqual(outside);
+
+    const offline = storeWithNodes();
+    const broken = fakeEngine({ validate: () => Promise.reject(new Error('unreachable')) });
+    offline.getState().attachEngine(broken.engine);
+    expect(await offline.getState().startRun()).toBe('r1');
   });
 });

@@ -1,9 +1,11 @@
 // Store actions that talk to the engine: the live event stream (with reconnect), Run / Run to selected / Stop,
 // run history and reopening past runs, and the list of services. The fold of events into state is run/run-view.ts.
+import { errorsOf, MACHINE_CHECK_CODES, type ProblemCode } from '../../../app/graph/problems.ts';
+import { upstreamClosure } from '../../../app/graph/topology.ts';
 import type { RunEvent, ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { EngineApi } from '../api/engine-client.ts';
 import { applyRunEvent, runViewFromDetail, runViewFromSnapshot, seriesFromPoints, type RunSnapshotWire } from '../run/run-view.ts';
-import { describeEngineError, withEngine as callEngine } from './engine-call.ts';
+import { describeEngineError, describeProblems, withEngine as callEngine } from './engine-call.ts';
 import type { GetState, SetState } from './slice-tools.ts';
 import type { RunSlice } from './studio-state.ts';
 
@@ -17,6 +19,8 @@ type EngineMessage =
 function isEngineMessage(message: unknown): message is EngineMessage {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';
 }
+
+const MACHINE_CODES: ReadonlySet<ProblemCode> = new Set(MACHINE_CHECK_CODES);
 
 function upsertService(services: readonly ServiceInfo[], service: ServiceInfo): ServiceInfo[] {
   const others = services.filter((existing) => existing.id !== service.id);
@@ -72,11 +76,29 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
       if (message.type === 'run.finished') void get().refreshHistory();
     },
 
+    async checkOnEngine() {
+      const { engine, doc, filePath } = get();
+      if (!engine) return [];
+      const checked = await engine.validate({ pipeline: doc, pipelinePath: filePath }).catch(() => null);
+      const problems = (checked?.problems ?? []).filter((problem) => MACHINE_CODES.has(problem.code));
+      if (get().doc === doc) set({ machineCheck: { doc, problems } });
+      return problems;
+    },
+
     async startRun(targets = []) {
-      const { doc, filePath } = get();
+      const { doc, filePath, notify } = get();
+      // Refused here, the problem shows beside its field before a run exists; the engine refuses it the same way.
+      const needed = targets.length > 0 ? upstreamClosure(doc, targets) : null;
+      const found = (await get().checkOnEngine()).filter((problem) => needed === null || problem.node === null || needed.has(problem.node));
+      const errors = errorsOf(found);
+      if (errors.length > 0) {
+        notify('error', `Cannot start the run: ${describeProblems(errors)}`);
+        return null;
+      }
       const started = await withEngine('start the run', (engine) => engine.startRun({ pipeline: doc, pipelinePath: filePath, targets }));
       if (!started) return null;
       set({ shownRunId: started.runId, bottomOpen: true, bottomTab: 'timeline' });
+      if (found.length > 0) notify('info', `The run started with ${found.length} warning${found.length === 1 ? '' : 's'}: ${describeProblems(found)}`);
       return started.runId;
     },
 

@@ -1,19 +1,25 @@
 // Values derived from the store, computed once per document change rather than in effects: dirty, validation
-// problems (the same validate() the engine runs) grouped by node.
+// problems (the same validate() the engine runs, plus what the engine last found on its machine) grouped by node.
 import { validate } from '../../../app/graph/validate.ts';
-import type { ValidationProblem } from '../../../app/graph/problems.ts';
+import { formatProblem, type ValidationProblem } from '../../../app/graph/problems.ts';
 import type { Pipeline } from '../../../app/pipeline/schema.ts';
 import type { StudioState } from './studio-state.ts';
 
 export const selectDirty = (state: StudioState): boolean => state.doc !== state.savedDoc;
 
 let lastDoc: Pipeline | null = null;
+let lastCheck: StudioState['machineCheck'] = null;
 let lastProblems: ValidationProblem[] = [];
 
 export function selectProblems(state: StudioState): ValidationProblem[] {
-  if (state.doc !== lastDoc) {
-    lastProblems = validate(state.doc, state.registry);
+  if (state.doc !== lastDoc || state.machineCheck !== lastCheck) {
+    const own = validate(state.doc, state.registry);
+    const shown = new Set(own.map(formatProblem));
+    // The engine's answer repeats what the spec's own checks found; each problem is listed once.
+    const checked = state.machineCheck?.doc === state.doc ? state.machineCheck.problems.filter((problem) => !shown.has(formatProblem(problem))) : [];
+    lastProblems = [...own, ...checked];
     lastDoc = state.doc;
+    lastCheck = state.machineCheck;
   }
   return lastProblems;
 }

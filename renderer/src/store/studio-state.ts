@@ -1,6 +1,7 @@
 // The shape of the studio's one store: the pipeline being edited with its undo history and view state, the runs
 // and services the engine reports, and UI state (notices, theme, panels). Actions live beside their slice.
 import type { ConnectionCheck } from '../../../app/graph/connect.ts';
+import type { ValidationProblem } from '../../../app/graph/problems.ts';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import type { NodeRegistry } from '../../../app/nodes/registry.ts';
 import type { RunListItem } from '../../../app/protocol/engine-api.ts';
@@ -69,6 +70,11 @@ export interface EditorSlice {
   pendingConnection: PendingConnection | null;
   /** Counts documents opened or started in this tab, so the canvas fits its view to each new one. */
   documentEpoch: number;
+  /**
+   * What the engine's checks on its machine found for `doc` (sources in secret locations or outside the pipeline's
+   * folder), which the browser cannot check. Shown while the document is that object; checked on open and on Run.
+   */
+  machineCheck: { doc: Pipeline; problems: ValidationProblem[] } | null;
 
   setCatalogue(catalogue: NodeTypeInfo[]): void;
   addNode(type: string, position?: XY): string | null;
@@ -122,6 +128,8 @@ export interface RunSlice {
 
   attachEngine(engine: EngineApi | null): () => void;
   receiveEngineMessage(message: unknown): void;
+  /** Asks the engine to check the document's sources on its machine; a failed call finds nothing (the run checks again). */
+  checkOnEngine(): Promise<ValidationProblem[]>;
   startRun(targets?: string[]): Promise<string | null>;
   runToSelected(): Promise<string | null>;
   stopRun(): Promise<void>;

@@ -44,6 +44,7 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     attention: null,
     pendingConnection: null,
     documentEpoch: 0,
+    machineCheck: null,
     setCatalogue: (catalogue) => set({ catalogue, catalogueByType: new Map(catalogue.map((info) => [info.type, info])) }),
     setMeasured: (sizes) => set({ measured: { ...get().measured, ...sizes } }),
     ...createGraphActions(set, get),
