@@ -11,6 +11,6 @@ export function registerCatalogueRoutes(app: FastifyInstance, engine: Engine, ve
   app.get(ROUTES.nodeTypes, async () => nodeTypes);
   app.post(ROUTES.validate, async (request) => {
     const body = parseOrThrow(validateRequestSchema, request.body, 'request body');
-    return engine.validate(body.pipeline);
+    return engine.validate(body.pipeline, body.pipelinePath);
   });
 }
