@@ -1,5 +1,6 @@
 // The main-thread side of one inference worker: starts it, routes its step events to each request's queue, and
 // when the worker dies fails its in-flight requests at once (never a hang) and starts a fresh worker.
+import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { GenerationRequest, GeneratorHealth } from '../serving/text-generator.ts';
 import { startTypeScriptWorker } from '../workers/typescript-worker.ts';
@@ -33,6 +34,8 @@ export class InferenceReplica {
   #lastError: Error | null = null;
   #readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #restartTimer: NodeJS.Timeout | null = null;
+  /** performance.now() at which the pending restart fires; null when none is pending. */
+  #restartDueMs: number | null = null;
 
   constructor(options: ReplicaOptions) {
     this.#options = options;
@@ -46,6 +49,11 @@ export class InferenceReplica {
   /** Requests this worker is generating or holding. */
   get load(): number {
     return this.#requests.size;
+  }
+
+  /** While a crashed worker waits to be restarted: ms until the restart; otherwise null. */
+  get restartInMs(): number | null {
+    return this.#restartDueMs === null ? null : Math.max(0, this.#restartDueMs - performance.now());
   }
 
   /** Times the worker died and was restarted. */
@@ -85,6 +93,7 @@ export class InferenceReplica {
     this.#closing = true;
     this.#health = 'failed';
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartDueMs = null;
     const stopping = new WorkerCrashedError(`${this.#options.label}: the deployment is stopping`);
     this.#failRequests(stopping);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(stopping);
@@ -145,8 +154,10 @@ export class InferenceReplica {
     this.#crashesSinceReady += 1;
     this.#options.log(`${this.#options.label}: inference worker crashed (${reason}); restarting in ${delayMs} ms`);
     this.#lastError = null;
+    this.#restartDueMs = performance.now() + delayMs;
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null;
+      this.#restartDueMs = null;
       this.#health = 'loading';
       this.#worker = this.#start();
     }, delayMs);

@@ -74,6 +74,13 @@ export class OnnxTextGenerator implements TextGenerator {
     return states.includes('loading') ? 'loading' : 'failed';
   }
 
+  /** While every replica is down and one of them waits to restart: ms until the first restart; otherwise null. */
+  restartInMs(): number | null {
+    if (this.health() !== 'failed') return null;
+    const waits = this.replicas.map((replica) => replica.restartInMs).filter((wait) => wait !== null);
+    return waits.length > 0 ? Math.min(...waits) : null;
+  }
+
   tokenize(text: string): number[] {
     return this.#tokenizer.encode(text);
   }

@@ -59,15 +59,21 @@ export class Deployment {
     return this.#waiting.length;
   }
 
-  /** 503 unless the generator is ready to take requests. */
+  /** 503 unless the generator is ready to take requests: loading, restarting after a crash, or failed for good. */
   checkReady(): void {
     const health = this.generator.health();
     if (health === 'ready') return;
-    const message =
-      health === 'loading'
-        ? `The model \`${this.model}\` is still loading. Retry shortly.`
-        : `The model \`${this.model}\` failed and is not serving; check the engine's log for its worker's error.`;
-    throw new OpenAiError(503, health === 'loading' ? 'model_loading' : 'model_failed', message, { retryAfterMs: this.#retryAfterMs });
+    if (health === 'loading') {
+      throw new OpenAiError(503, 'model_loading', `The model \`${this.model}\` is still loading. Retry shortly.`, { retryAfterMs: this.#retryAfterMs });
+    }
+    const restartInMs = this.generator.restartInMs?.() ?? null;
+    if (restartInMs !== null) {
+      const retryAfterMs = Math.max(restartInMs, this.#retryAfterMs);
+      const message = `The model \`${this.model}\` is restarting after its inference worker crashed. Retry after ${Math.ceil(retryAfterMs / 1000)} s.`;
+      throw new OpenAiError(503, 'model_restarting', message, { retryAfterMs });
+    }
+    const message = `The model \`${this.model}\` failed and is not serving; check the engine's log for its worker's error.`;
+    throw new OpenAiError(503, 'model_failed', message, { retryAfterMs: this.#retryAfterMs });
   }
 
   /**

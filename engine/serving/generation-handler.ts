@@ -8,11 +8,11 @@ import { checkBudget } from './budget-check.ts';
 import { authenticateCaller, checkModelScope, type Caller } from './caller-auth.ts';
 import type { Deployment } from './deployment.ts';
 import { GenerationOutput, type OutputDelta } from './generation-output.ts';
-import { modelNotFound, OpenAiError } from './openai-error.ts';
+import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
 import { prepareChat, prepareCompletion, type PreparedGeneration } from './prepare-generation.ts';
 import type { RateLimitGrant } from './rate-limiter.ts';
 import type { RequestTrace } from './request-trace.ts';
-import { chatCompletionRequestSchema, completionRequestSchema, parseRequestBody } from './request-schemas.ts';
+import { chatCompletionForm, completionForm, parseRequestBody } from './request-schemas.ts';
 import { chunk, fullResponse, usageChunk, usageOf, type EndpointKind, type ResponseIdentity } from './response-shapes.ts';
 import type { ServerContext } from './server-context.ts';
 import { SseWriter } from './sse-writer.ts';
@@ -61,7 +61,7 @@ function admit(kind: EndpointKind, request: FastifyRequest, context: ServerConte
   const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, now);
   trace.keyId = caller.key?.id ?? null;
   trace.model = modelNamedIn(request.body);
-  const body = parseRequestBody(kind === 'chat' ? chatCompletionRequestSchema : completionRequestSchema, request.body);
+  const body = kind === 'chat' ? parseRequestBody(chatCompletionForm, request.body) : parseRequestBody(completionForm, request.body);
   if (body instanceof OpenAiError) throw body;
   const deployment = context.deployments.get(body.model);
   if (!deployment) throw modelNotFound(body.model);
@@ -189,7 +189,7 @@ function asOpenAiError(error: unknown, context: ServerContext): OpenAiError {
   if (error instanceof OpenAiError) return error;
   if (error instanceof RequestAbandoned) {
     if (error.why === 'timeout') return new OpenAiError(504, 'timeout', `The request did not finish within ${context.requestTimeoutMs} ms. Ask for fewer max_tokens or retry later.`);
-    if (error.why === 'server_closing') return new OpenAiError(503, 'server_closing', 'The server is shutting down. Retry against a running server.', { retryAfterMs: 1_000 });
+    if (error.why === 'server_closing') return serverClosing();
     return new OpenAiError(499, 'client_closed', 'The client closed the connection before the response was complete.');
   }
   context.onError(error);

@@ -61,3 +61,7 @@ export function modelNotFound(model: string): OpenAiError {
     type: 'invalid_request_error',
   });
 }
+
+export function serverClosing(): OpenAiError {
+  return new OpenAiError(503, 'server_closing', 'The server is shutting down. Retry against a running server.', { retryAfterMs: 1_000 });
+}

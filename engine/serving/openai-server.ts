@@ -1,7 +1,7 @@
 // The OpenAI-compatible HTTP server an api-endpoint runs: Fastify, separate from the engine's own server, serving
 // /v1/models, /v1/completions, /v1/chat/completions, /health and /metrics over one or more deployments.
 import { randomBytes } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import Fastify from 'fastify';
 import type { z } from 'zod';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
@@ -9,9 +9,11 @@ import { authenticateCaller, checkModelScope, mayUseModel, type AuthMode } from 
 import { answerPreflight, applyCors } from './cors-policy.ts';
 import type { Deployment } from './deployment.ts';
 import { handleGeneration, RequestAbandoned } from './generation-handler.ts';
-import { modelNotFound, OpenAiError } from './openai-error.ts';
+import { answerClientError, answerFrameworkError, sendOpenAiError, toOpenAiError, type ErrorReplyContext } from './error-replies.ts';
+import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { recordFinishedRequest } from './record-request.ts';
+import { bodyLimitsFor, refuseDeclaredOversize, registerJsonBodyParser } from './request-body.ts';
 import { newTrace, type RequestTrace } from './request-trace.ts';
 import type { ServerContext } from './server-context.ts';
 import { ServingMetrics } from './serving-metrics.ts';
@@ -60,6 +62,8 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
   const traces = new WeakMap<FastifyRequest, RequestTrace>();
   const metrics = new ServingMetrics(() => [...deployments.values()].map((d) => ({ model: d.model, queued: d.queued, running: d.running })));
   const now = options.now ?? Date.now;
+  const bodyLimits = bodyLimitsFor(config.maxBodyBytes);
+  let closing = false;
   const context: ServerContext = {
     deployments,
     auth,
@@ -75,28 +79,35 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
     traceOf: (request) => traces.get(request) ?? newTrace(request.id),
     onError: options.onError ?? ((error) => console.error('api-endpoint: unexpected error', error)),
   };
+  const errorReplies: ErrorReplyContext = { limits: bodyLimits, onError: context.onError };
   const app = Fastify({
     logger: false,
     bodyLimit: config.maxBodyBytes,
     routerOptions: { maxParamLength: 300 },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not OpenAI-shaped; the onRequest hook answers instead.
+    return503OnClosing: false,
     // Idle keep-alive sockets would otherwise hold close() open; streams are drained first (see close()).
     forceCloseConnections: true,
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    frameworkErrors: (error, request, reply) => answerFrameworkError(error, request, reply, errorReplies),
+    clientErrorHandler: answerClientError,
   });
+  registerJsonBodyParser(app, bodyLimits);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const trace = newTrace(request.id, now());
     traces.set(request, trace);
     reply.raw.once('close', () => recordFinishedRequest(request, reply, trace, context));
+    if (closing) throw serverClosing();
     applyCors(request, reply, config.cors);
+    refuseDeclaredOversize(request, bodyLimits);
   });
   registerRoutes(app, context);
   app.setNotFoundHandler(async (request) => {
     throw new OpenAiError(404, 'unknown_url', `Invalid URL (${request.method} ${request.url.split('?')[0]!.slice(0, 200)}).`);
   });
-  app.setErrorHandler(async (error: FastifyError | OpenAiError, _request, reply) => sendOpenAiError(reply, toOpenAiError(error, context)));
+  app.setErrorHandler(async (error: FastifyError | OpenAiError, _request, reply) => sendOpenAiError(reply, toOpenAiError(error, errorReplies), errorReplies));
 
   return {
     app,
@@ -108,6 +119,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
       return { url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, port };
     },
     async close() {
+      closing = true;
       for (const controller of context.inFlight) controller.abort(new RequestAbandoned('server_closing'));
       // Let aborted streams write their error record before connections are cut.
       const drainDeadline = Date.now() + CLOSE_DRAIN_MS;
@@ -159,23 +171,4 @@ const STARTED_AT_S = Math.floor(Date.now() / 1000);
 
 function modelObject(deployment: Deployment) {
   return { id: deployment.model, object: 'model', created: STARTED_AT_S, owned_by: 'crucible', context_length: deployment.contextLength };
-}
-
-function toOpenAiError(error: FastifyError | OpenAiError, context: ServerContext): OpenAiError {
-  if (error instanceof OpenAiError) return error;
-  const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-  if (status === 413) return new OpenAiError(413, 'request_too_large', `The request body is larger than this endpoint accepts (maxBodyBytes). Send a shorter prompt.`);
-  if (status === 415) return new OpenAiError(415, 'unsupported_media_type', `Send the request body as JSON with "Content-Type: application/json".`);
-  if (status >= 400 && status < 500) {
-    const message = error.code?.startsWith('FST_ERR_CTP') ? `We could not parse the JSON body of your request: ${error.message}` : error.message;
-    return new OpenAiError(status, 'invalid_request_error', message, { type: 'invalid_request_error' });
-  }
-  context.onError(error);
-  return new OpenAiError(500, 'internal_error', 'The server hit an unexpected error; see its log.');
-}
-
-function sendOpenAiError(reply: FastifyReply, error: OpenAiError): FastifyReply {
-  if (reply.raw.headersSent) return reply;
-  reply.headers(error.headers);
-  return reply.code(error.status).type('application/json; charset=utf-8').send(error.toBody());
 }

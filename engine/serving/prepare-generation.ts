@@ -52,6 +52,7 @@ export function prepareCompletion(body: CompletionRequest, deployment: Deploymen
 }
 
 function prepare(body: SharedFields, deployment: Deployment, prompt: PromptSide): PreparedGeneration {
+  checkCanStart(deployment, prompt);
   const { defaults } = deployment;
   return {
     request: {
@@ -71,6 +72,18 @@ function prepare(body: SharedFields, deployment: Deployment, prompt: PromptSide)
     stream: body.stream === true,
     includeUsage: body.stream === true && body.stream_options?.include_usage === true,
   };
+}
+
+/**
+ * An empty prompt starts from the model's beginning- or end-of-text token (GPT-2's BOS is its EOS); a model with
+ * neither has nothing to condition on, and its runtime would fail the generation with a 500 the client retries.
+ */
+function checkCanStart(deployment: Deployment, prompt: PromptSide): void {
+  if (prompt.tokens.length > 0) return;
+  const special = deployment.generator.specialTokens;
+  if (special?.bos !== undefined || special?.eos !== undefined) return;
+  const what = prompt.kind === 'messages' ? 'the chat template rendered the messages to no tokens' : 'the prompt is empty';
+  throw invalidRequest(`Invalid '${prompt.kind}': ${what} and model \`${deployment.model}\` has no beginning- or end-of-text token to start from; send at least one token of prompt.`, prompt.kind, 'empty_prompt');
 }
 
 /** The client's max_tokens must fit; left out, it is the default cut to what the context leaves. Never truncates. */

@@ -55,7 +55,10 @@ export interface TextGenerator {
   readonly vocabularySize: number;
   /** The tokenizer's Jinja `chat_template`, if it has one; the serving layer's default template is used otherwise. */
   readonly chatTemplate?: string;
-  /** Values templates may reference as `bos_token` / `eos_token`. */
+  /**
+   * Values templates may reference as `bos_token` / `eos_token`. A generator with either starts an empty prompt from
+   * that token; one with neither never gets an empty prompt (the serving layer refuses it with a 400).
+   */
   readonly specialTokens?: { bos?: string; eos?: string };
   tokenize(text: string): number[];
   detokenize(tokenIds: number[]): string;
@@ -66,4 +69,10 @@ export interface TextGenerator {
    */
   generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
   health(): GeneratorHealth;
+  /**
+   * While health() is "failed" only because a crashed worker is about to be restarted: about how long until it
+   * serves again, in ms (clients get a 503 "restarting" with that Retry-After). Null, or not implemented: the
+   * failure is for good.
+   */
+  restartInMs?(): number | null;
 }

@@ -1,6 +1,7 @@
 // Test support: a real, tiny TextGenerator — a character-level bigram model counted from a text and sampled with
 // the shared sampler, deterministic for a seed. It lets the serving layer be tested end to end without ONNX.
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { adjustLogits, logSoftmax, pickToken, topAlternatives } from '../sampling.ts';
 import { seededRandom } from '../seeded-random.ts';
@@ -20,6 +21,11 @@ export interface BigramGeneratorOptions {
   tokenDelayMs?: number;
   /** Starts in "loading"; call markReady(). */
   startLoading?: boolean;
+  /**
+   * false: no end-of-text special token to offer, like a model whose tokenizer has none; an empty prompt then fails
+   * the generation, as the ONNX runtime's does. Default true.
+   */
+  endOfTextToken?: boolean;
 }
 
 export class BigramGenerator implements TextGenerator {
@@ -27,7 +33,7 @@ export class BigramGenerator implements TextGenerator {
   readonly contextLength: number;
   readonly vocabularySize: number;
   readonly chatTemplate?: string;
-  readonly specialTokens = { eos: END_OF_TEXT };
+  readonly specialTokens: { eos?: string };
   tokenDelayMs: number;
   /** Generations currently running, to check that cancelled ones really stop. */
   active = 0;
@@ -37,6 +43,7 @@ export class BigramGenerator implements TextGenerator {
   readonly #logits: Float64Array[];
   #health: GeneratorHealth;
   #failure: Error | null = null;
+  #restartDueMs: number | null = null;
 
   constructor(options: BigramGeneratorOptions) {
     this.modelId = options.modelId;
@@ -44,24 +51,37 @@ export class BigramGenerator implements TextGenerator {
     if (options.chatTemplate !== undefined) this.chatTemplate = options.chatTemplate;
     this.tokenDelayMs = options.tokenDelayMs ?? 0;
     this.#health = options.startLoading ? 'loading' : 'ready';
+    this.specialTokens = options.endOfTextToken === false ? {} : { eos: END_OF_TEXT };
     this.#characters = [END_OF_TEXT, '\uFFFD', ...[...new Set(options.trainingText)].sort()];
     this.#idOf = new Map(this.#characters.map((character, id) => [character, id]));
     this.vocabularySize = this.#characters.length;
     this.#logits = countBigrams(this.tokenize(options.trainingText), this.vocabularySize);
   }
 
+  /** Ready to generate, also after a crash. */
   markReady(): void {
     this.#health = 'ready';
+    this.#failure = null;
+    this.#restartDueMs = null;
   }
 
-  /** Every later generate() throws `error`, as a crashed worker would; health becomes "failed". */
-  crash(error = new Error('bigram test generator: worker crashed')): void {
+  /**
+   * Every later generate() throws `error`, as a crashed worker would; health becomes "failed". With `restartInMs`
+   * it reports a restart due then (restartInMs()), as the ONNX runtime does while its worker waits to restart;
+   * markReady() stands for the restart.
+   */
+  crash(error = new Error('bigram test generator: worker crashed'), options: { restartInMs?: number } = {}): void {
     this.#health = 'failed';
     this.#failure = error;
+    this.#restartDueMs = options.restartInMs === undefined ? null : performance.now() + options.restartInMs;
   }
 
   health(): GeneratorHealth {
     return this.#health;
+  }
+
+  restartInMs(): number | null {
+    return this.#restartDueMs === null ? null : Math.max(0, this.#restartDueMs - performance.now());
   }
 
   tokenize(text: string): number[] {
@@ -84,6 +104,9 @@ export class BigramGenerator implements TextGenerator {
   async *#sample(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
     const random = seededRandom(request.seed ?? randomInt(2 ** 47));
     const counts = new Map<number, number>();
+    if (request.promptTokens.length === 0 && this.specialTokens.eos === undefined) {
+      throw new Error(`model "${this.modelId}": the prompt is empty and the model has no end-of-text token to start from`);
+    }
     let previous = request.promptTokens.at(-1) ?? END_ID;
     for (let produced = 0; produced < request.maxTokens; produced++) {
       // Yielding to the event loop each token keeps /health and other requests answered while generating.
