@@ -48,4 +48,38 @@ describe('checkLayers', () => {
       'main/m.ts -> ../nodes/specs.ts',
     ]);
   });
+
+  it('keeps the ML core and the runtimes below node runs', () => {
+    expect(
+      violationsFor({
+        'engine/ml/train/trainer.ts': "import type { R } from '../../../nodes/services/training.ts'; import '../../../app/artifacts/reports.ts';",
+        'engine/tokenize/t.ts': "import '../../nodes/tokenizer/run.ts';",
+        'engine/inference/i.ts': "import '../../nodes/deploy/spec.ts';",
+        'engine/services/s.ts': "import '../../nodes/deploy/spec.ts'; import '../ml/train/trainer.ts';",
+      }),
+    ).toEqual(['engine/ml/train/trainer.ts -> ../../../nodes/services/training.ts', 'engine/tokenize/t.ts -> ../../nodes/tokenizer/run.ts', 'engine/inference/i.ts -> ../../nodes/deploy/spec.ts']);
+  });
+
+  it('keeps the inference runtime below the HTTP layers', () => {
+    expect(
+      violationsFor({
+        'engine/inference/i.ts': "import '../serving/openai-server.ts'; import '../server/engine-server.ts'; import './sampling.ts';",
+        'engine/inference/sampling.ts': '',
+        'engine/serving/s.ts': "import '../inference/sampling.ts';",
+      }),
+    ).toEqual(['engine/inference/i.ts -> ../serving/openai-server.ts', 'engine/inference/i.ts -> ../server/engine-server.ts']);
+  });
+
+  it('lets only tests and testing/ folders import test support and test packages', () => {
+    expect(
+      violationsFor({
+        'engine/a.ts': "import '../engine/testing/helper.ts'; import { vi } from 'vitest'; import fc from 'fast-check';",
+        'engine/testing/helper.ts': "import { expect } from 'vitest'; import './other.ts';",
+        'engine/testing/other.ts': '',
+        'engine/a.test.ts': "import './testing/helper.ts'; import { it } from 'vitest';",
+        'renderer/src/view.tsx': "import '../testing/fake-engine.ts';",
+        'renderer/testing/fake-engine.ts': '',
+      }),
+    ).toEqual(['engine/a.ts -> ../engine/testing/helper.ts', 'engine/a.ts -> vitest', 'engine/a.ts -> fast-check', 'renderer/src/view.tsx -> ../testing/fake-engine.ts']);
+  });
 });

@@ -1,5 +1,6 @@
-// The layering rule: imports point one way (app ← nodes ← engine; app ← nodes' specs ← renderer; main → app).
-// Pure over a map of file texts so it can be tested; tools/lint-layers.ts runs it on the repository.
+// The layering rule: imports point one way (app ← nodes ← engine; app ← nodes' specs ← renderer; main → app), and
+// inside the engine the ML core and the runtimes sit below node runs and the HTTP layers. Product code never imports
+// test support. Pure over a map of file texts so it can be tested; tools/lint-layers.ts runs it on the repository.
 import ts from 'typescript';
 
 export interface LayerViolation {
@@ -54,6 +55,40 @@ function browserSafeClosure(files: Map<string, string>): Set<string> {
   return closure;
 }
 
+interface InnerRule {
+  /** Folders (with a trailing slash) whose files the rule binds. */
+  from: readonly string[];
+  mayNotImport: readonly string[];
+  why: string;
+}
+
+/** Rules inside one layer, on top of the direction between layers. */
+export const INNER_RULES: readonly InnerRule[] = [
+  {
+    from: ['engine/ml/', 'engine/tokenize/', 'engine/inference/'],
+    mayNotImport: ['nodes/'],
+    why: 'the ML core and the runtimes sit below node runs; artifact formats and report types they share live in app/artifacts/',
+  },
+  {
+    from: ['engine/inference/'],
+    mayNotImport: ['engine/serving/', 'engine/server/'],
+    why: 'the inference runtime sits below the HTTP layers, which consume its TextGenerator',
+  },
+];
+
+/** Tests and test support: `*.test.ts(x)` files and anything under a `testing/` folder. */
+const isTestCode = (file: string) => /\.test\.tsx?$/.test(file) || file.split('/').includes('testing');
+
+function checkInner(file: string, target: string): string | null {
+  for (const rule of INNER_RULES) {
+    if (!rule.from.some((folder) => file.startsWith(folder))) continue;
+    const forbidden = rule.mayNotImport.find((folder) => target.startsWith(folder));
+    if (forbidden) return `${rule.from.find((folder) => file.startsWith(folder))} must not import ${forbidden}: ${rule.why}`;
+  }
+  if (!isTestCode(file) && target.split('/').includes('testing')) return `product code must not import test support (${target}); move what both need out of testing/`;
+  return null;
+}
+
 export function checkLayers(files: Map<string, string>): LayerViolation[] {
   const violations: LayerViolation[] = [];
   const browserSafe = browserSafeClosure(files);
@@ -62,7 +97,7 @@ export function checkLayers(files: Map<string, string>): LayerViolation[] {
     if (layer === 'free') continue;
     for (const specifier of importsOf(text)) {
       const problem = specifier.startsWith('.')
-        ? checkRelative(file, layer, resolveRelative(file, specifier), browserSafe)
+        ? (checkRelative(file, layer, resolveRelative(file, specifier), browserSafe) ?? checkInner(file, resolveRelative(file, specifier)))
         : checkPackage(file, layer, specifier, browserSafe);
       if (problem) violations.push({ file, specifier, message: problem });
     }
@@ -100,7 +135,11 @@ function checkRelative(file: string, layer: Exclude<Layer, 'free'>, target: stri
  */
 const isToolingFile = (file: string) => /\.test\.tsx?$|\.config\.[cm]?ts$/.test(file);
 
+/** Packages only tests and test support may use. */
+const TEST_PACKAGES = new Set(['vitest', '@testing-library/react', 'fast-check', 'playwright-core']);
+
 function checkPackage(file: string, layer: Exclude<Layer, 'free'>, specifier: string, browserSafe: Set<string>): string | null {
+  if (TEST_PACKAGES.has(packageName(specifier)) && !isTestCode(file)) return `product code must not import "${specifier}"; only tests and testing/ folders may`;
   if (isToolingFile(file)) return null;
   const isNodeBuiltin = specifier.startsWith('node:');
   if (layer === 'app' && !BROWSER_PACKAGES.has(packageName(specifier))) {

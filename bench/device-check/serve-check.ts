@@ -12,7 +12,7 @@ import { MODEL_FILES, writeModelFolder } from '../../engine/ml/export/model-fold
 import { gpt2Config, type Gpt2Config } from '../../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../../engine/ml/gpt2/parameters.ts';
 import { COMPUTE_DEVICES, isComputeDevice, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
-import type { GenerationRequest } from '../../engine/serving/text-generator.ts';
+import type { GenerationRequest } from '../../engine/inference/text-generator.ts';
 
 const SHAPES: { name: string; config: Gpt2Config }[] = [
   { name: 'nano 4/4/128', config: gpt2Config({ vocabSize: 65, nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 256 }) },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decoderNames } from '../ml/export/kv-decoder.ts';
 import { headSize } from '../ml/gpt2/config.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
-import type { GenerationRequest } from '../serving/text-generator.ts';
+import type { GenerationRequest } from './text-generator.ts';
 import { DecodeLoop } from './decode-loop.ts';
 import { loadDecoderPair, type DecoderPair } from './decoder-pair.ts';
 import { readServableModel, type ServableModel } from './model-files.ts';

@@ -5,7 +5,7 @@
 
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
-import type { GenerationRequest } from '../serving/text-generator.ts';
+import type { GenerationRequest } from './text-generator.ts';
 import { prefillBatch } from './batched-prefill.ts';
 import { cacheGeometryOf, SlotKvCache, swapRemove } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';

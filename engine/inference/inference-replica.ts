@@ -2,7 +2,7 @@
 // when the worker dies fails its in-flight requests at once (never a hang) and starts a fresh worker.
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import type { GenerationRequest, GeneratorHealth } from '../serving/text-generator.ts';
+import type { GenerationRequest, GeneratorHealth } from './text-generator.ts';
 import { startTypeScriptWorker } from '../workers/typescript-worker.ts';
 import { EventQueue } from './event-queue.ts';
 import type { FromWorkerMessage, InferenceWorkerData, StepEvent, ToWorkerMessage } from './worker-protocol.ts';

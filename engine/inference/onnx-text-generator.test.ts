@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerationEvent, GenerationRequest } from '../serving/text-generator.ts';
+import type { GenerationEvent, GenerationRequest } from './text-generator.ts';
 import { OnnxTextGenerator } from './onnx-text-generator.ts';
 import { generationRequest } from './testing/generation-request.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';

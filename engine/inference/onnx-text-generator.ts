@@ -1,7 +1,7 @@
 // The inference runtime behind a deployment: a model folder's ONNX KV-cache decoder in one or more worker threads
 // (replicas), each running continuous batching. Implements the serving layer's TextGenerator seam.
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
-import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator, TokenAlternative } from '../serving/text-generator.ts';
+import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator, TokenAlternative } from './text-generator.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 import { IncrementalText } from './incremental-text.ts';
 import { InferenceReplica } from './inference-replica.ts';
@@ -19,7 +19,7 @@ export interface OnnxTextGeneratorOptions {
   precision?: DecoderPrecision;
   /** ORT intra-op threads per worker. */
   threadsPerReplica?: number;
-  /** Where the decoder runs, already resolved (engine/ml/train/device.ts); the CPU by default. */
+  /** Where the decoder runs, already resolved (engine/ml/runtime/device.ts); the CPU by default. */
   device?: ComputeDevice;
   log?: (line: string) => void;
 }

@@ -1,9 +1,9 @@
 // One request's sampling state inside the decode loop: its own seeded random stream and generated-token counts, so
 // the tokens it draws depend only on its own logits and seed, never on which other requests share the batch.
 import { randomInt } from 'node:crypto';
-import { adjustLogits, logSoftmax, pickToken, topAlternatives } from '../serving/sampling.ts';
-import { seededRandom } from '../serving/seeded-random.ts';
-import type { GenerationRequest } from '../serving/text-generator.ts';
+import { adjustLogits, logSoftmax, pickToken, topAlternatives } from './sampling.ts';
+import { seededRandom } from './seeded-random.ts';
+import type { GenerationRequest } from './text-generator.ts';
 
 /** A sampled token with the log probabilities asked for; alternatives carry ids only (text is added off-worker). */
 export interface SampledToken {

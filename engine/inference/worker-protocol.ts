@@ -2,7 +2,7 @@
 // started with. Structured-cloned, so plain data only (a GenerationRequest's logitBias Map clones fine).
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
-import type { GenerationRequest } from '../serving/text-generator.ts';
+import type { GenerationRequest } from './text-generator.ts';
 import type { DecoderPrecision } from './model-files.ts';
 import type { SampledToken } from './sequence-sampler.ts';
 

@@ -2,7 +2,7 @@
 // it — at most maxBatchSize generations run, at most maxQueue wait, and anything more is refused at once with a 503.
 import { chatFormatterFor, type ChatFormatter } from './chat-template.ts';
 import { OpenAiError } from './openai-error.ts';
-import type { TextGenerator } from './text-generator.ts';
+import type { TextGenerator } from '../inference/text-generator.ts';
 
 export interface SamplingDefaults {
   temperature: number;

@@ -1,7 +1,7 @@
 // Collects what a generator yields into what the client sees: text with stop strings applied, the tokens behind
 // it (for logprobs and usage), and the finish reason. Streaming reads each step's delta; the rest reads the total.
 import { StopSequenceWatcher } from './stop-sequences.ts';
-import type { FinishReason, GenerationEvent, TokenAlternative } from './text-generator.ts';
+import type { FinishReason, GenerationEvent, TokenAlternative } from '../inference/text-generator.ts';
 
 export interface OutputToken {
   tokenId: number;

@@ -3,7 +3,7 @@
 import type { Deployment } from './deployment.ts';
 import { invalidRequest } from './openai-error.ts';
 import type { ChatCompletionRequest, CompletionRequest } from './request-schemas.ts';
-import type { GenerationRequest } from './text-generator.ts';
+import type { GenerationRequest } from '../inference/text-generator.ts';
 
 export interface PreparedGeneration {
   request: GenerationRequest;

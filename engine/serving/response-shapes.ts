@@ -1,7 +1,7 @@
 // OpenAI's response objects for chat completions and text completions, whole and as stream chunks, including
 // logprobs in each endpoint's own format. Only shapes: no I/O.
 import type { OutputToken } from './generation-output.ts';
-import type { FinishReason } from './text-generator.ts';
+import type { FinishReason } from '../inference/text-generator.ts';
 
 export type EndpointKind = 'chat' | 'completion';
 

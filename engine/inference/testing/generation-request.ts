@@ -1,5 +1,5 @@
 // Test support: a GenerationRequest with neutral settings (greedy, no penalties), overridable per test.
-import type { GenerationRequest } from '../../serving/text-generator.ts';
+import type { GenerationRequest } from '../text-generator.ts';
 
 export function generationRequest(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
   return {

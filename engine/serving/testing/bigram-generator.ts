@@ -3,9 +3,9 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { adjustLogits, logSoftmax, pickToken, topAlternatives } from '../sampling.ts';
-import { seededRandom } from '../seeded-random.ts';
-import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator } from '../text-generator.ts';
+import { adjustLogits, logSoftmax, pickToken, topAlternatives } from '../../inference/sampling.ts';
+import { seededRandom } from '../../inference/seeded-random.ts';
+import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator } from '../../inference/text-generator.ts';
 
 export const END_OF_TEXT = '<|endoftext|>';
 const END_ID = 0;

@@ -1,9 +1,7 @@
-// The sampler and the stop-string watcher: greedy, top-k, top-p, bias, penalties and seeds; held-back stop prefixes.
+// The sampler: greedy, top-k, top-p, bias, penalties and seeds.
 import { describe, expect, it } from 'vitest';
-import { GenerationOutput } from './generation-output.ts';
 import { adjustLogits, logSoftmax, pickToken, type SamplingSettings } from './sampling.ts';
 import { seededRandom } from './seeded-random.ts';
-import { StopSequenceWatcher } from './stop-sequences.ts';
 
 const LOGITS = [2, 1.5, 1, 0.5, 0];
 const plain: SamplingSettings = { temperature: 1, topP: 1, topK: 0, frequencyPenalty: 0, presencePenalty: 0, logitBias: new Map() };
@@ -52,31 +50,5 @@ describe('sampling', () => {
     };
     expect(draws(3)).toEqual(draws(3));
     expect(draws(3)).not.toEqual(draws(4));
-  });
-});
-
-describe('stop strings', () => {
-  it('holds back a possible stop prefix and releases it when it turns out not to be one', () => {
-    const watcher = new StopSequenceWatcher(['\nUser:']);
-    expect(watcher.push('Hello\nUs')).toEqual({ released: 'Hello', stopped: false });
-    expect(watcher.push('ually')).toEqual({ released: '\nUsually', stopped: false });
-    expect(watcher.push(' fine\nUser: more')).toEqual({ released: ' fine', stopped: true });
-    expect(watcher.push('after')).toEqual({ released: '', stopped: true });
-  });
-
-  it('gives back held text at the end when no stop string completed', () => {
-    const watcher = new StopSequenceWatcher(['END']);
-    expect(watcher.push('the EN')).toEqual({ released: 'the ', stopped: false });
-    expect(watcher.flush()).toBe('EN');
-  });
-
-  it('counts every generated token but returns only text before the stop, with offsets for logprobs', () => {
-    const output = new GenerationOutput(['cd']);
-    const deltas = ['ab', 'c', 'de'].map((text, tokenId) => output.accept({ type: 'token', tokenId, text, logprob: -1 }));
-    expect(deltas.map((delta) => delta.text)).toEqual(['ab', '', '']);
-    expect(output.text).toBe('ab');
-    expect(output.finishReason).toBe('stop');
-    expect(output.completionTokens).toBe(3);
-    expect(output.visibleTokens.map((token) => token.textOffset)).toEqual([0]);
   });
 });

@@ -1,13 +1,13 @@
 // Measures peak RSS and speed of a few training steps of the 10.7M-parameter config (6 layers, 6 heads, 384 wide,
 // block 256, batch 64) on char-level tinyshakespeare.
-// Run: node --import tsx engine/ml/train/bench/memory-10m.ts [steps=3] [threads=0] [batchSize=64] [gradAccumSteps=1]
+// Run: node --import tsx bench/train-memory-10m.ts [steps=3] [threads=0] [batchSize=64] [gradAccumSteps=1]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeCharTokensArtifact } from '../testing/char-tokens.ts';
-import { shakespeareExcerpt } from '../testing/tiny-settings.ts';
-import { trainGpt2 } from '../trainer.ts';
+import { writeCharTokensArtifact } from '../engine/ml/train/testing/char-tokens.ts';
+import { shakespeareExcerpt } from '../engine/ml/train/testing/tiny-settings.ts';
+import { trainGpt2 } from '../engine/ml/train/trainer.ts';
 
 const steps = Number(process.argv[2] ?? 3);
 const threads = Number(process.argv[3] ?? 0);
