@@ -24,6 +24,19 @@ describe('ProgressView', () => {
     ]);
   });
 
+  it('shows a failed node that restarts without its old error, and counts only state changes', () => {
+    const view = new ProgressView();
+    const events: RunEvent[] = [
+      { type: 'run.started', runId, at, pipelineName: 'p', targets: [], nodes: ['train'] },
+      { type: 'node.state', runId, at, node: 'train', state: 'failed', error: { message: 'out of memory' } },
+      { type: 'node.state', runId, at, node: 'train', state: 'running', reason: 'retry' },
+      { type: 'node.state', runId, at, node: 'train', state: 'running', reason: 'retry' },
+      { type: 'node.state', runId: 'other', at, node: 'train', state: 'failed' },
+    ];
+    expect(events.map((e) => view.apply(e))).toEqual([false, true, true, false, false]);
+    expect(view.lineFor('train', 200)).toBe('▸ train running   [░░░░░░░░░░░░░░░░░░░░]');
+  });
+
   it('formats durations', () => {
     expect([formatDuration(1500), formatDuration(42_000), formatDuration(3_725_000)]).toEqual(['1.5s', '42s', '1h02m']);
   });

@@ -1,18 +1,9 @@
-// The terminal view of a run: one row per node with its state, a progress bar, the ETA and key metrics.
-// Pure state plus rendering to lines; run-command.ts decides whether to redraw in place (TTY) or print changes.
+// The terminal view of a run: one row per node with its state, a progress bar, the ETA and key metrics. The state
+// is the shared fold (app/run/run-fold.ts); this file only renders it to lines. run-command.ts decides whether to
+// redraw in place (TTY) or print changes.
 import type { NodeState, RunEvent } from '../../app/protocol/run-events.ts';
-
-interface NodeRow {
-  id: string;
-  state: NodeState;
-  fraction?: number;
-  etaMs?: number;
-  message?: string;
-  reason?: string;
-  error?: string;
-  metrics: Record<string, number>;
-  durationMs?: number;
-}
+import { KEY_METRICS } from '../../app/run/key-metrics.ts';
+import { foldRunEvent, runStateOf, type NodeRunState, type RunState } from '../../app/run/run-fold.ts';
 
 const STATE_MARK: Record<NodeState, string> = {
   pending: '·',
@@ -24,83 +15,50 @@ const STATE_MARK: Record<NodeState, string> = {
   skipped: '−',
 };
 
-/** Metrics shown in a row, in this order, when a node reports them. */
-const KEY_METRICS = ['loss', 'valLoss', 'lr', 'tokensPerSec'];
-
 export class ProgressView {
-  readonly #rows = new Map<string, NodeRow>();
+  #run: RunState | undefined;
 
-  /** Folds an event into the view; returns true when a row's state changed (worth a line in plain mode). */
+  /** Folds an event into the view; returns true when a node's state changed (worth a line in plain mode). */
   apply(event: RunEvent): boolean {
-    switch (event.type) {
-      case 'run.started':
-        for (const id of event.nodes) this.#rows.set(id, { id, state: 'pending', metrics: {} });
-        return false;
-      case 'node.state': {
-        const row = this.#row(event.node);
-        const changed = row.state !== event.state;
-        row.state = event.state;
-        if (event.reason) row.reason = event.reason;
-        if (event.error) row.error = event.error.message;
-        if (event.durationMs !== undefined) row.durationMs = event.durationMs;
-        if (event.state === 'succeeded') row.fraction = 1;
-        return changed;
-      }
-      case 'node.progress': {
-        const row = this.#row(event.node);
-        if (event.fraction !== undefined) row.fraction = event.fraction;
-        if (event.etaMs !== undefined) row.etaMs = event.etaMs;
-        if (event.message !== undefined) row.message = event.message;
-        Object.assign(row.metrics, event.metrics ?? {});
-        return false;
-      }
-      default:
-        return false;
-    }
+    const before = this.#run;
+    this.#run = event.type === 'run.started' ? runStateOf(event) : before && foldRunEvent(before, event);
+    return event.type === 'node.state' && before?.nodes[event.node]?.state !== this.#run?.nodes[event.node]?.state;
   }
 
   lines(width = 100): string[] {
-    const idWidth = Math.min(24, Math.max(4, ...[...this.#rows.keys()].map((id) => id.length)));
-    return [...this.#rows.values()].map((row) => truncate(this.#line(row, idWidth), width));
+    const rows = Object.entries(this.#run?.nodes ?? {});
+    const idWidth = Math.min(24, Math.max(4, ...rows.map(([id]) => id.length)));
+    return rows.map(([id, node]) => truncate(lineOf(id, node, idWidth), width));
   }
 
   lineFor(nodeId: string, width = 100): string {
-    const row = this.#rows.get(nodeId);
-    return row ? truncate(this.#line(row, nodeId.length), width) : '';
+    const node = this.#run?.nodes[nodeId];
+    return node ? truncate(lineOf(nodeId, node, nodeId.length), width) : '';
   }
+}
 
-  #row(id: string): NodeRow {
-    let row = this.#rows.get(id);
-    if (!row) {
-      row = { id, state: 'pending', metrics: {} };
-      this.#rows.set(id, row);
+function lineOf(id: string, node: NodeRunState, idWidth: number): string {
+  const head = `${STATE_MARK[node.state]} ${id.padEnd(idWidth)} ${node.state.padEnd(9)}`;
+  switch (node.state) {
+    case 'running': {
+      const parts = [bar(node.fraction), node.fraction !== undefined ? `${Math.floor(node.fraction * 100)}%`.padStart(4) : ''];
+      if (node.etaMs !== undefined) parts.push(`ETA ${formatDuration(node.etaMs)}`);
+      parts.push(...formatMetrics(node.metrics));
+      if (node.message) parts.push(node.message);
+      return `${head} ${parts.filter(Boolean).join('  ')}`;
     }
-    return row;
-  }
-
-  #line(row: NodeRow, idWidth: number): string {
-    const head = `${STATE_MARK[row.state]} ${row.id.padEnd(idWidth)} ${row.state.padEnd(9)}`;
-    switch (row.state) {
-      case 'running': {
-        const parts = [bar(row.fraction), row.fraction !== undefined ? `${Math.floor(row.fraction * 100)}%`.padStart(4) : ''];
-        if (row.etaMs !== undefined) parts.push(`ETA ${formatDuration(row.etaMs)}`);
-        parts.push(...formatMetrics(row.metrics));
-        if (row.message) parts.push(row.message);
-        return `${head} ${parts.filter(Boolean).join('  ')}`;
-      }
-      case 'cached':
-      case 'skipped':
-      case 'cancelled':
-        return `${head} ${row.reason ?? ''}`.trimEnd();
-      case 'failed':
-        return `${head} ${row.error ?? ''}`.trimEnd();
-      case 'succeeded': {
-        const parts = [row.durationMs !== undefined ? formatDuration(row.durationMs) : '', ...formatMetrics(row.metrics), row.reason ? `(${row.reason})` : ''];
-        return `${head} ${parts.filter(Boolean).join('  ')}`.trimEnd();
-      }
-      default:
-        return head.trimEnd();
+    case 'cached':
+    case 'skipped':
+    case 'cancelled':
+      return `${head} ${node.reason ?? ''}`.trimEnd();
+    case 'failed':
+      return `${head} ${node.error?.message ?? ''}`.trimEnd();
+    case 'succeeded': {
+      const parts = [node.durationMs !== undefined ? formatDuration(node.durationMs) : '', ...formatMetrics(node.metrics), node.reason ? `(${node.reason})` : ''];
+      return `${head} ${parts.filter(Boolean).join('  ')}`.trimEnd();
     }
+    default:
+      return head.trimEnd();
   }
 }
 

@@ -18,9 +18,11 @@ it('folds events into a snapshot of the run', () => {
   const snapshot = tracker.snapshot('r1')!;
   expect(snapshot.status).toBe('running');
   expect(snapshot.nodes.a).toMatchObject({ state: 'cached', cached: true, reason: 'config and inputs unchanged' });
-  expect(snapshot.nodes.b).toMatchObject({ state: 'running', progress: { fraction: 0.5, metrics: { valLoss: 2.5 } }, metrics: { loss: 3, valLoss: 2.5 } });
+  expect(snapshot.nodes.b).toMatchObject({ state: 'running', progress: { fraction: 0.5 }, metrics: { loss: 3, valLoss: 2.5 } });
   expect(snapshot.nodes.b!.recentLogs.map((l) => l.line)).toEqual(['two', 'three']);
   expect(tracker.active().map((r) => r.runId)).toEqual(['r1']);
+
+  expect(snapshot.nodes.b!.progress).toEqual({ fraction: 0.5 });
 
   snapshot.nodes.b!.state = 'failed';
   expect(tracker.snapshot('r1')!.nodes.b!.state).toBe('running');
@@ -38,4 +40,15 @@ it('marks finished runs and keeps only the most recent ones', () => {
   expect(tracker.active().map((r) => r.runId)).toEqual(['r4']);
   tracker.apply({ type: 'node.log', runId: 'unknown', at, node: 'x', level: 'info', line: 'ignored' });
   expect(tracker.snapshot('unknown')).toBeUndefined();
+});
+
+it('hands out the state the shared fold gives: a restarted node has no stale error, a finished one its artifact', () => {
+  const tracker = new RunStateTracker();
+  tracker.apply(started('r1'));
+  tracker.apply({ type: 'node.state', runId: 'r1', at, node: 'b', state: 'failed', error: { message: 'out of memory' } });
+  tracker.apply({ type: 'node.state', runId: 'r1', at, node: 'b', state: 'running' });
+  expect(tracker.snapshot('r1')!.nodes.b!.error).toBeUndefined();
+  const artifact = { key: 'k', port: 'model', type: 'Model', path: '/data/k', bytes: 1, createdAt: at };
+  tracker.apply({ type: 'node.state', runId: 'r1', at, node: 'b', state: 'succeeded', artifacts: { model: artifact } });
+  expect(tracker.snapshot('r1')!.nodes.b).toMatchObject({ state: 'succeeded', artifact: '/data/k', progress: { fraction: 1 } });
 });

@@ -1,7 +1,10 @@
-// Folds run events into the current state of each active and recent run, so a client that reconnects
-// gets one snapshot (node states, last progress, metrics, recent logs) instead of replaying every event.
+// Keeps the current state of each active and recent run, so a client that reconnects gets one snapshot (node
+// states, last progress, metrics, recent logs) instead of replaying every event. The fold is app/run/run-fold.ts;
+// what is the tracker's own: which runs it keeps, the recent log lines per node, and the snapshot it hands out.
+import { snapshotOfNode } from '../../app/run/node-snapshot.ts';
+import { foldRunEvent, runStateOf, type RunState } from '../../app/run/run-fold.ts';
 import type { NodeSnapshot, RunSnapshot } from '../../app/protocol/run-snapshot.ts';
-import type { RunEvent } from '../../app/protocol/run-events.ts';
+import type { RunEventOf } from '../../app/protocol/run-events.ts';
 import type { BusEvent } from './event-bus.ts';
 
 export type { NodeSnapshot, RunSnapshot };
@@ -12,8 +15,13 @@ export interface RunStateTrackerOptions {
   logLinesKeptPerNode?: number;
 }
 
+interface TrackedRun {
+  state: RunState;
+  recentLogs: Record<string, NodeSnapshot['recentLogs']>;
+}
+
 export class RunStateTracker {
-  readonly #runs = new Map<string, RunSnapshot>();
+  readonly #runs = new Map<string, TrackedRun>();
   readonly #finishedOrder: string[] = [];
   readonly #finishedRunsKept: number;
   readonly #logLinesKept: number;
@@ -23,88 +31,50 @@ export class RunStateTracker {
     this.#logLinesKept = options.logLinesKeptPerNode ?? 50;
   }
 
-  /** Accepts any bus event; engine events are ignored. */
+  /** Accepts any bus event; engine events and events of runs it does not know are ignored. */
   apply(event: BusEvent): void {
     if (!('runId' in event)) return;
     if (event.type === 'run.started') {
-      const nodes = Object.fromEntries(event.nodes.map((id) => [id, emptyNode()]));
-      this.#runs.set(event.runId, { runId: event.runId, pipelineName: event.pipelineName, targets: event.targets, status: 'running', startedAt: event.at, nodes });
+      this.#runs.set(event.runId, { state: runStateOf(event), recentLogs: {} });
       return;
     }
     const run = this.#runs.get(event.runId);
-    if (run) this.#applyToRun(run, event);
+    if (!run) return;
+    const wasFinished = run.state.finishedAt !== undefined;
+    run.state = foldRunEvent(run.state, event);
+    if (event.type === 'node.log') this.#keepLog(run, event);
+    if (event.type === 'run.finished' && !wasFinished) this.#rememberFinished(event.runId);
   }
 
   snapshot(runId: string): RunSnapshot | undefined {
     const run = this.#runs.get(runId);
-    return run ? structuredClone(run) : undefined;
+    return run ? snapshotOf(run) : undefined;
   }
 
   /** Every tracked run, oldest first. */
   list(): RunSnapshot[] {
-    return [...this.#runs.values()].map((run) => structuredClone(run));
+    return [...this.#runs.values()].map(snapshotOf);
   }
 
   active(): RunSnapshot[] {
     return this.list().filter((run) => run.status === 'running');
   }
 
-  #applyToRun(run: RunSnapshot, event: Exclude<RunEvent, { type: 'run.started' }>): void {
-    switch (event.type) {
-      case 'node.state': {
-        const node = nodeOf(run, event.node);
-        node.state = event.state;
-        if (event.cached !== undefined) node.cached = event.cached;
-        if (event.reason !== undefined) node.reason = event.reason;
-        if (event.artifacts !== undefined) node.artifacts = event.artifacts;
-        if (event.error !== undefined) node.error = event.error;
-        if (event.durationMs !== undefined) node.durationMs = event.durationMs;
-        return;
-      }
-      case 'node.progress': {
-        const { type: _type, runId: _runId, at: _at, node: id, ...progress } = event;
-        const node = nodeOf(run, id);
-        node.progress = progress;
-        Object.assign(node.metrics, progress.metrics ?? {});
-        return;
-      }
-      case 'node.log': {
-        const logs = nodeOf(run, event.node).recentLogs;
-        logs.push({ level: event.level, line: event.line, at: event.at });
-        if (logs.length > this.#logLinesKept) logs.splice(0, logs.length - this.#logLinesKept);
-        return;
-      }
-      case 'service.started':
-        return;
-      case 'run.finished':
-        this.#finish(run, event);
-        return;
-    }
+  #keepLog(run: TrackedRun, event: RunEventOf<'node.log'>): void {
+    const logs = (run.recentLogs[event.node] ??= []);
+    logs.push({ level: event.level, line: event.line, at: event.at });
+    if (logs.length > this.#logLinesKept) logs.splice(0, logs.length - this.#logLinesKept);
   }
 
-  #finish(run: RunSnapshot, event: Extract<RunEvent, { type: 'run.finished' }>): void {
-    const alreadyFinished = run.finishedAt !== undefined;
-    run.status = event.status;
-    run.finishedAt = event.at;
-    for (const [id, summary] of Object.entries(event.nodes)) {
-      const node = nodeOf(run, id);
-      Object.assign(node, { ...summary, metrics: { ...node.metrics, ...summary.metrics } });
-    }
-    if (alreadyFinished) return;
-    this.#finishedOrder.push(run.runId);
+  #rememberFinished(runId: string): void {
+    this.#finishedOrder.push(runId);
     while (this.#finishedOrder.length > this.#finishedRunsKept) this.#runs.delete(this.#finishedOrder.shift()!);
   }
 }
 
-function emptyNode(): NodeSnapshot {
-  return { state: 'pending', metrics: {}, recentLogs: [] };
-}
-
-function nodeOf(run: RunSnapshot, id: string): NodeSnapshot {
-  let node = run.nodes[id];
-  if (!node) {
-    node = emptyNode();
-    run.nodes[id] = node;
-  }
-  return node;
+/** A copy the reader may keep or change. */
+function snapshotOf(run: TrackedRun): RunSnapshot {
+  const { nodes, ...rest } = run.state;
+  const snapshotNodes = Object.fromEntries(Object.entries(nodes).map(([id, node]) => [id, snapshotOfNode(node, run.recentLogs[id] ?? [])]));
+  return structuredClone({ ...rest, nodes: snapshotNodes });
 }

@@ -1,6 +1,8 @@
 // How run facts read in the UI: durations and ETAs, node states as badges (pending shows as "queued"), metric values.
 import type { NodeState } from '../../../app/protocol/run-events.ts';
 
+export { KEY_METRICS } from '../../../app/run/key-metrics.ts';
+
 export const STATE_LABELS: Record<NodeState, string> = {
   pending: 'queued',
   running: 'running',
@@ -28,6 +30,3 @@ export function formatMetric(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString('en-US');
   return value.toFixed(magnitude < 1 ? 4 : magnitude < 100 ? 3 : 1);
 }
-
-/** The metrics a node card shows, in this order, when the node reports them. */
-export const KEY_METRICS = ['loss', 'valLoss', 'lr', 'tokensPerSec'] as const;
