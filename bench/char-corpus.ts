@@ -2,7 +2,7 @@
 // whole text, a train/validation split, and batches read from given window starts. Small enough to hold in memory.
 
 import { readFileSync } from 'node:fs';
-import type { TrainBatch } from '../engine/ml/gpt2/train-step-session.ts';
+import type { TrainBatch } from '../engine/ml/train/step/train-batch.ts';
 import { createRandom } from '../engine/ml/tensor/random.ts';
 
 export interface CharCorpus {

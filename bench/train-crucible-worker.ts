@@ -1,12 +1,13 @@
-// Crucible's side of the training benchmark: trains GPT-2 with Gpt2TrainStepSession on batches whose window starts
+// Crucible's side of the training benchmark: trains GPT-2 with TrainStepSession on batches whose window starts
 // bench/train.ts sends. Until the trainer (engine/ml/train) is wired into the bench, the loop here drives the step.
 
 import { performance } from 'node:perf_hooks';
 import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
 import { parameterCount } from '../engine/ml/gpt2/parameters.ts';
-import { Gpt2TrainStepSession } from '../engine/ml/gpt2/train-step-session.ts';
+import { gpt2Family } from '../engine/ml/train/gpt2-family.ts';
 import { learningRateAt } from '../engine/ml/train/lr-schedule.ts';
 import { LossEvaluator } from '../engine/ml/train/loss-evaluator.ts';
+import { TrainStepSession } from '../engine/ml/train/step/step-session.ts';
 import { batchAt, loadCharCorpus, type CharCorpus } from './char-corpus.ts';
 import { serveJsonLines } from './json-lines-worker.ts';
 import type { EvalReply, FinishReply, ReadyReply, TrainReply, WorkerCommand, WorkerSettings } from './train-protocol.ts';
@@ -15,7 +16,7 @@ interface Run {
   settings: WorkerSettings;
   corpus: CharCorpus;
   config: Gpt2Config;
-  session: Gpt2TrainStepSession;
+  session: TrainStepSession;
   evaluator: LossEvaluator | null;
 }
 
@@ -26,8 +27,9 @@ async function start(settings: WorkerSettings): Promise<ReadyReply> {
   const corpus = loadCharCorpus(settings.dataPath, settings.trainFraction);
   const { model } = settings;
   const config = gpt2Config({ vocabSize: corpus.vocabSize, nLayer: model.nLayer, nHead: model.nHead, nEmbd: model.nEmbd, blockSize: model.blockSize, dropout: 0 });
-  const session = await Gpt2TrainStepSession.create(config, {
+  const session = await TrainStepSession.create(gpt2Family(config), {
     batch: model.batchSize,
+    microBatches: 1,
     time: model.blockSize,
     dtype: 'float32',
     optimizer: { beta1: settings.beta1, beta2: settings.beta2, epsilon: 1e-8, weightDecay: settings.weightDecay },
@@ -45,7 +47,7 @@ async function train(current: Run, firstStep: number, starts: number[][]): Promi
   for (const [offset, rowStarts] of starts.entries()) {
     const began = performance.now();
     const learningRate = learningRateAt(firstStep + offset, settings);
-    const result = await session.step(batchAt(corpus.train, rowStarts, settings.model.blockSize), learningRate);
+    const result = await session.step([batchAt(corpus.train, rowStarts, settings.model.blockSize)], learningRate);
     reply.stepMs.push(performance.now() - began);
     reply.losses.push(result.loss);
   }

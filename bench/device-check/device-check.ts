@@ -3,7 +3,8 @@
 // by package.sh, on a GPU server that has no Node.js installed.
 import os from 'node:os';
 import { gpt2Config, type Gpt2Config } from '../../engine/ml/gpt2/config.ts';
-import { Gpt2TrainStepSession } from '../../engine/ml/gpt2/train-step-session.ts';
+import { gpt2Family } from '../../engine/ml/train/gpt2-family.ts';
+import { TrainStepSession } from '../../engine/ml/train/step/step-session.ts';
 import { COMPUTE_DEVICES, isComputeDevice, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { hostTensor } from '../../engine/ml/tensor/host-tensor.ts';
 import { createRandom } from '../../engine/ml/tensor/random.ts';
@@ -28,10 +29,11 @@ function deviceNamed(name: string): ComputeDevice {
 }
 
 async function measure(workload: Workload, provider: ComputeDevice): Promise<{ msPerStep: number; tokensPerSec: number; firstLoss: number; lastLoss: number } | { error: string }> {
-  let session: Gpt2TrainStepSession | undefined;
+  let session: TrainStepSession | undefined;
   try {
-    session = await Gpt2TrainStepSession.create(workload.config, {
+    session = await TrainStepSession.create(gpt2Family(workload.config), {
       batch: workload.batch,
+      microBatches: 1,
       time: workload.config.blockSize,
       dtype: 'float32',
       optimizer: { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1 },
@@ -45,12 +47,12 @@ async function measure(workload: Workload, provider: ComputeDevice): Promise<{ m
     const time = workload.config.blockSize;
     const tokens = hostTensor('int64', [batch, time], Array.from({ length: batch * time }, () => random.int(workload.config.vocabSize)));
     const targets = hostTensor('int64', [batch, time], Array.from({ length: batch * time }, () => random.int(workload.config.vocabSize)));
-    const first = await session.step({ tokens, targets }, 1e-3); // warm-up: kernels, allocations
+    const first = await session.step([{ tokens, targets }], 1e-3); // warm-up: kernels, allocations
     const times: number[] = [];
     let last = first;
     for (let i = 0; i < STEPS; i++) {
       const began = performance.now();
-      last = await session.step({ tokens, targets }, 1e-3);
+      last = await session.step([{ tokens, targets }], 1e-3);
       times.push(performance.now() - began);
     }
     times.sort((a, b) => a - b);

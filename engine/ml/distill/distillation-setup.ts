@@ -2,7 +2,7 @@
 // session, the student's starting weights, the objective, and the identity that keeps checkpoints per teacher.
 
 import type { Gpt2Config } from '../gpt2/config.ts';
-import type { DistillationObjective } from '../gpt2/distillation-loss.ts';
+import type { DistillationObjective } from '../train/step/distillation-loss.ts';
 import { initGpt2Parameters, parameterCount, type ParameterSet } from '../gpt2/parameters.ts';
 import { readModelFolder } from '../export/model-folder.ts';
 import { loadHuggingFaceTokenizer, tokenizerHash } from '../../tokenize/index.ts';

@@ -4,7 +4,7 @@
 import type { Gpt2Config } from '../gpt2/config.ts';
 import { addGpt2Inputs, buildGpt2Forward } from '../gpt2/forward.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
-import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import type { TrainBatch } from '../train/step/train-batch.ts';
 import { Graph } from '../graph/graph.ts';
 import * as op from '../graph/ops/index.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';

@@ -1,5 +1,6 @@
-// Checks the GPT-2 ONNX forward against a plain-loop HF-style reference (float64, T < blockSize, with and
-// without biases), causality, and the whole model's gradients (dropout included) against finite differences.
+// Checks the GPT-2 ONNX forward against a plain-loop HF-style reference (float64, T < blockSize, with and without
+// biases; its loss through the step's cross-entropy), causality, and the whole model's gradients against finite
+// differences (dropout included).
 
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from '../autodiff/gradient-check.ts';
@@ -13,6 +14,7 @@ import { gpt2DropoutSites, sampleDropoutMasks } from './dropout-masks.ts';
 import { addGpt2Inputs, buildGpt2Forward } from './forward.ts';
 import { gpt2ParameterSpecs, type ParameterSet } from './parameters.ts';
 import { referenceGpt2Forward } from './reference-forward.ts';
+import { meanCrossEntropy } from '../train/step/training-loss.ts';
 
 /** Parameters with a large spread, so every weight visibly moves the logits. */
 function spreadParameters(config: Gpt2Config, random: Random, dtype: 'float32' | 'float64'): ParameterSet {
@@ -31,9 +33,9 @@ function randomTokens(random: Random, batch: number, time: number, vocab: number
 async function runForward(config: Gpt2Config, parameters: ParameterSet, tokens: number[][], targets: number[][], dtype: 'float32' | 'float64') {
   const graph = new Graph({ name: 'gpt2-forward' });
   const inputs = addGpt2Inputs(graph, config, { batch: 'B', time: tokens[0]?.length ?? 0, dtype, withTargets: true, training: false });
-  const { logits, loss } = buildGpt2Forward(config, inputs);
+  const { logits, flatLogits } = buildGpt2Forward(config, inputs);
   graph.output(logits, 'logits');
-  graph.output(loss as Value, 'loss');
+  graph.output(meanCrossEntropy(flatLogits, inputs.targets as Value), 'loss');
   const session = await createModelSession(graph.toBytes());
   const feeds: Record<string, HostTensor> = Object.fromEntries(parameters);
   feeds.tokens = hostTensor('int64', [tokens.length, tokens[0]?.length ?? 0], tokens.flat());
@@ -89,7 +91,7 @@ describe('GPT-2 forward', () => {
         const [tokens, targets] = values as [Value, Value];
         const masks = new Map(sites.map((site, index) => [site.name, values[2 + index] as Value]));
         const parameters = new Map(specs.map((spec, index) => [spec.name, values[2 + sites.length + index] as Value]));
-        return buildGpt2Forward(config, { tokens, targets, parameters, dropoutMasks: masks }).loss as Value;
+        return meanCrossEntropy(buildGpt2Forward(config, { tokens, parameters, dropoutMasks: masks }).flatLogits, targets);
       },
     }, { seed: 3 });
     expect(result.elementsChecked).toBe(specs.reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1), 0));

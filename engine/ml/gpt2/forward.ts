@@ -1,5 +1,5 @@
-// The GPT-2 forward pass as Hugging Face's GPT2LMHeadModel computes it: token + learned position
-// embeddings, pre-LN blocks (attention, 4x tanh-GELU MLP), final LayerNorm, head tied to wte, mean CE loss.
+// The GPT-2 forward pass as Hugging Face's GPT2LMHeadModel computes it: token + learned position embeddings, pre-LN
+// blocks (attention, 4x tanh-GELU MLP), final LayerNorm, head tied to wte. Losses are built on its logits elsewhere.
 
 import type { Graph } from '../graph/graph.ts';
 import { productOfDims, type Dim } from '../graph/dims.ts';
@@ -10,15 +10,18 @@ import type { Gpt2Config } from './config.ts';
 import { gpt2DropoutSites } from './dropout-masks.ts';
 import { gpt2ParameterSpecs } from './parameters.ts';
 
-export interface Gpt2GraphInputs {
+export interface Gpt2ForwardInputs {
   /** Token ids, int64 (B, T). */
   tokens: Value;
-  /** Next-token targets, int64 (B, T); without them no loss is built. */
-  targets: Value | null;
   /** Parameters by Hugging Face name. */
   parameters: ReadonlyMap<string, Value>;
   /** Dropout keep-masks by site name; empty for evaluation or dropout 0. */
   dropoutMasks: ReadonlyMap<string, Value>;
+}
+
+export interface Gpt2GraphInputs extends Gpt2ForwardInputs {
+  /** Next-token targets, int64 (B, T), for a loss built on the logits; null when the graph has none. */
+  targets: Value | null;
 }
 
 export interface Gpt2Outputs {
@@ -26,8 +29,6 @@ export interface Gpt2Outputs {
   logits: Value;
   /** The same logits as (B*T, V) rows, the shape every loss works on. */
   flatLogits: Value;
-  /** Mean cross-entropy over all B*T positions, or null without targets. */
-  loss: Value | null;
 }
 
 export interface Gpt2InputOptions {
@@ -42,21 +43,20 @@ export interface Gpt2InputOptions {
 
 /** Declares tokens, targets, every parameter and the dropout masks as graph inputs. */
 export function addGpt2Inputs(graph: Graph, config: Gpt2Config, options: Gpt2InputOptions): Gpt2GraphInputs {
-  const parameters = new Map(gpt2ParameterSpecs(config).map((spec) => [spec.name, graph.input(spec.name, options.dtype, spec.shape)]));
-  return { ...addGpt2DataInputs(graph, config, options), parameters };
-}
-
-/** Declares tokens, targets and the dropout masks as graph inputs, for graphs that make their parameters otherwise. */
-export function addGpt2DataInputs(graph: Graph, config: Gpt2Config, options: Gpt2InputOptions): Omit<Gpt2GraphInputs, 'parameters'> {
   if (options.time > config.blockSize) throw new Error(`gpt2: sequence length T (${options.time}) exceeds blockSize (${config.blockSize})`);
+  const parameters = new Map(gpt2ParameterSpecs(config).map((spec) => [spec.name, graph.input(spec.name, options.dtype, spec.shape)]));
   const tokens = graph.input('tokens', 'int64', [options.batch, options.time]);
   const targets = options.withTargets ? graph.input('targets', 'int64', [options.batch, options.time]) : null;
-  const sites = options.training ? gpt2DropoutSites(config, options.batch, options.time) : [];
-  const dropoutMasks = new Map(sites.map((site) => [site.name, graph.input(site.name, 'bool', site.shape)]));
-  return { tokens, targets, dropoutMasks };
+  const dropoutMasks = options.training ? addGpt2DropoutInputs(graph, config, options.batch, options.time) : new Map<string, Value>();
+  return { tokens, targets, parameters, dropoutMasks };
 }
 
-export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2GraphInputs): Gpt2Outputs {
+/** Declares one bool keep-mask input per dropout site (none when dropout is 0). */
+export function addGpt2DropoutInputs(graph: Graph, config: Gpt2Config, batch: Dim, time: number): Map<string, Value> {
+  return new Map(gpt2DropoutSites(config, batch, time).map((site) => [site.name, graph.input(site.name, 'bool', site.shape)]));
+}
+
+export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2ForwardInputs): Gpt2Outputs {
   const param = (name: string): Value => {
     const value = inputs.parameters.get(name);
     if (value === undefined) throw new Error(`gpt2 forward: parameter "${name}" is missing`);
@@ -94,8 +94,5 @@ export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2GraphInputs): G
     x = op.add(x, maybeDropout(mlpOut, `dropout.h.${layer}.mlp_resid`));
   }
   const flatLogits = op.fusedMatMul(layerNorm(x, 'transformer.ln_f'), wte, { transB: true }); // (B*T, V), head tied to wte
-  const logits = op.reshape(flatLogits, [B, T, config.vocabSize]);
-  if (inputs.targets === null) return { logits, flatLogits, loss: null };
-  const flatTargets = op.reshape(inputs.targets, [rows]);
-  return { logits, flatLogits, loss: op.softmaxCrossEntropyLoss(flatLogits, flatTargets, 'mean') };
+  return { logits: op.reshape(flatLogits, [B, T, config.vocabSize]), flatLogits };
 }

@@ -1,5 +1,6 @@
 // Checks Crucible's float32 GPT-2 training step against PyTorch fixtures (tools/torch_gpt2.py, float64 reference):
-// loss, logits, every parameter's gradient, and the weights after three clipped AdamW steps, with T = and < block.
+// loss, logits, every parameter's gradient, and the weights after three clipped AdamW steps (fused, and accumulated
+// over two micro-batches), with T = and < block.
 // Tolerance 1e-4: element-wise with a floor for loss, logits and gradients; norm-wise for weights after the steps
 // (see relative-error.ts for why). Regenerate: tools/write-parity-inputs.ts, then tools/torch_gpt2.py.
 
@@ -7,12 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../export/safetensors.ts';
-import { FlatStepState } from '../gpt2/flat-step-state.ts';
 import { gpt2ParameterSpecs } from '../gpt2/parameters.ts';
-import { Gpt2TrainStepSession } from '../gpt2/train-step-session.ts';
-import { buildGpt2TrainStep, trainStepNames } from '../gpt2/train-step.ts';
 import { createModelSession } from '../runtime/session.ts';
 import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
+import { gpt2Family } from '../train/gpt2-family.ts';
+import { splitBatch } from '../train/memory-plan.ts';
+import { FlatStepState } from '../train/step/flat-step-state.ts';
+import { buildStepGraphs } from '../train/step/step-graphs.ts';
+import { TrainStepSession } from '../train/step/step-session.ts';
+import { trainStepNames } from '../train/step/step-names.ts';
 import {
   PARITY_BATCH,
   PARITY_CASES,
@@ -58,9 +62,9 @@ function expectNormClose(label: string, actual: HostTensor, reference: HostTenso
 }
 
 const initialWeights = (): Map<string, HostTensor> => new Map(parameterNames.map((name) => [name, fixture(inputs, parityNames.initial(name))]));
-const zerosLike = (tensor: HostTensor): HostTensor => ({ ...tensor, data: new Float32Array(tensor.data.length) });
 const stepOptions = (parityCase: ParityCase) => ({
   batch: PARITY_BATCH,
+  microBatches: 1,
   time: parityCase.time,
   dtype: 'float32' as const,
   optimizer: PARITY_OPTIMIZER,
@@ -74,11 +78,12 @@ describe.each(PARITY_CASES)('GPT-2 step against PyTorch, case $name (T = $time, 
   });
 
   it('matches the loss, the logits and the gradient of every parameter', async () => {
-    const { graph, layout } = buildGpt2TrainStep(PARITY_CONFIG, { ...stepOptions(parityCase), exposeGradients: true });
-    const session = await createModelSession(graph.toBytes());
-    const state = FlatStepState.fromParameters(layout, initialWeights(), 'float32');
+    const graphs = buildStepGraphs(gpt2Family(PARITY_CONFIG), { ...stepOptions(parityCase), exposeGradients: true });
+    if (graphs.kind !== 'fused') throw new Error('one micro-batch builds the fused step');
+    const session = await createModelSession(graphs.step.toBytes());
+    const state = FlatStepState.fromParameters(graphs.layout, initialWeights(), 'float32');
     const scalars = { [trainStepNames.learningRate]: hostTensor('float32', [], [0]), [trainStepNames.step]: hostTensor('float32', [], [1]) };
-    const results = await session.run({ ...state.feeds(), ...batch(0), ...scalars });
+    const results = await session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...batch(0), ...scalars });
     await session.release();
 
     const firstLoss = numbersOf(fixture(expected, parityNames.loss(parityCase.name)))[0] as number;
@@ -90,16 +95,12 @@ describe.each(PARITY_CASES)('GPT-2 step against PyTorch, case $name (T = $time, 
     }
   });
 
-  it('matches losses, gradient norms and weights over three clipped AdamW steps', async () => {
-    const trainer = await Gpt2TrainStepSession.create(PARITY_CONFIG, { ...stepOptions(parityCase), seed: 0 });
-    const weights = initialWeights();
-    const tensors = new Map<string, HostTensor>();
-    for (const [name, tensor] of weights) {
-      tensors.set(name, tensor).set(trainStepNames.firstMoment(name), zerosLike(tensor)).set(trainStepNames.secondMoment(name), zerosLike(tensor));
-    }
-    trainer.restoreState({ tensors, stepCount: 0, dropoutRandomState: 0 });
+  // Two micro-batches of half the rows must give torch's update on the whole batch.
+  it.each([1, 2])('matches losses, gradient norms and weights over three clipped AdamW steps (%i micro-batches)', async (microBatches) => {
+    const options = { ...stepOptions(parityCase), batch: PARITY_BATCH / microBatches, microBatches, seed: 0, initialParameters: initialWeights() };
+    const trainer = await TrainStepSession.create(gpt2Family(PARITY_CONFIG), options);
     const results = [];
-    for (const [step, learningRate] of PARITY_LEARNING_RATES.entries()) results.push(await trainer.step(batch(step), learningRate));
+    for (const [step, learningRate] of PARITY_LEARNING_RATES.entries()) results.push(await trainer.step(splitBatch(batch(step), microBatches), learningRate));
     const after = trainer.parameters;
     await trainer.release();
 

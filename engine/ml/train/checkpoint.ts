@@ -3,7 +3,7 @@
 
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { TrainStepSessionState } from '../gpt2/train-step-session.ts';
+import type { TrainStepSessionState } from './step/step-session.ts';
 import { readSafetensors, writeSafetensors } from '../export/safetensors.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';

@@ -4,11 +4,13 @@
 import type { Gpt2Config } from '../gpt2/config.ts';
 import { addGpt2Inputs, buildGpt2Forward } from '../gpt2/forward.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
-import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import type { TrainBatch } from './step/train-batch.ts';
 import { Graph } from '../graph/graph.ts';
+import type { Value } from '../graph/value.ts';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import { numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
+import { meanCrossEntropy } from './step/training-loss.ts';
 import type { BatchShape } from './token-windows.ts';
 
 export class LossEvaluator {
@@ -17,9 +19,8 @@ export class LossEvaluator {
   static async create(config: Gpt2Config, shape: BatchShape, intraOpThreads: number, device: ComputeDevice = 'cpu'): Promise<LossEvaluator> {
     const graph = new Graph({ name: 'gpt2-eval-loss' });
     const inputs = addGpt2Inputs(graph, { ...config, dropout: 0 }, { batch: shape.batch, time: shape.time, dtype: 'float32', withTargets: true, training: false });
-    const { loss } = buildGpt2Forward(config, inputs);
-    if (loss === null) throw new Error('loss evaluator: the forward pass built no loss');
-    graph.output(loss, 'loss');
+    const { flatLogits } = buildGpt2Forward(config, inputs);
+    graph.output(meanCrossEntropy(flatLogits, inputs.targets as Value), 'loss');
     return new LossEvaluator(await createModelSession(graph.toBytes(), { intraOpThreads, device }));
   }
 

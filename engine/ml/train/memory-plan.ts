@@ -3,7 +3,7 @@
 // (the mean over equal chunks is the mean over the batch); only the peak memory changes.
 
 import type { Gpt2Config } from '../gpt2/config.ts';
-import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import type { TrainBatch } from './step/train-batch.ts';
 
 /** Activation memory one step may keep; with ORT, weights and optimizer state the 10.7M config peaks near 1.5 GiB. */
 export const DEFAULT_ACTIVATION_BUDGET_BYTES = 1.5 * 2 ** 30;

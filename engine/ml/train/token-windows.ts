@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { shardPaths, type TokenShardSidecar } from '../../tokenize/index.ts';
 import { TOKEN_SHARD_FORMAT } from '../../tokenize/token-shard.ts';
-import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import type { TrainBatch } from './step/train-batch.ts';
 import { createRandom, type Random } from '../tensor/random.ts';
 
 export interface BatchShape {

@@ -5,13 +5,14 @@ import { mkdirSync } from 'node:fs';
 import { openDistillation, type OpenDistillation } from '../distill/distillation-setup.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
-import type { TrainBatch } from '../gpt2/train-step-session.ts';
 import { ADAMW_DEFAULTS } from '../optim/adamw.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { planMicroBatches, splitBatch, type MicroBatchPlan } from './memory-plan.ts';
 import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
-import { createStepRunner, type StepRunner } from './step-runner.ts';
+import { gpt2Family } from './gpt2-family.ts';
+import { TrainStepSession } from './step/step-session.ts';
+import type { TrainBatch } from './step/train-batch.ts';
 import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader, type BatchShape } from './token-windows.ts';
 import { trainingFingerprint, type TrainingJob, type TrainingSettings } from './training-settings.ts';
 import type { TrainingStepReport } from '../../../nodes/services/training-service.ts';
@@ -71,7 +72,7 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
     const chunkShape: BatchShape = { batch: plan.rowsPerChunk, time: shape.time };
     const distillation = job.distillation === undefined ? null : await openDistillation(job.distillation, config, chunkShape, { ...settings, device: job.device, tokensTokenizerHash: data.train.sidecar.tokenizerHash }, (line) => hooks.onLog?.(line));
     if (distillation !== null) resources.push(distillation);
-    const runner = await createStepRunner(config, {
+    const runner = await TrainStepSession.create(gpt2Family(config), {
       batch: chunkShape.batch,
       time: chunkShape.time,
       dtype: 'float32',
@@ -80,7 +81,7 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
       seed: settings.seed,
       intraOpThreads: settings.threads,
       device: job.device,
-      gradAccumSteps: settings.gradAccumSteps * plan.chunks,
+      microBatches: settings.gradAccumSteps * plan.chunks,
       distillation: distillation?.objective,
       initialParameters: distillation?.initialParameters,
     });
@@ -101,7 +102,7 @@ interface LoopParts {
   shape: BatchShape;
   /** Each batch of `shape` is split into this many chunks before it reaches the runner or the evaluator. */
   chunks: number;
-  runner: StepRunner;
+  runner: TrainStepSession;
   evaluator: LossEvaluator;
   data: OpenData;
   /** Set when the run distils a teacher into the student. */
@@ -155,7 +156,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
   return { config, parameters: runner.parameters, metrics, resumedFromStep: resumed?.step ?? null };
 }
 
-function resumeIfPossible(job: TrainingJob, fingerprint: string, runner: StepRunner, sampler: RandomWindowSampler, hooks: TrainingHooks) {
+function resumeIfPossible(job: TrainingJob, fingerprint: string, runner: TrainStepSession, sampler: RandomWindowSampler, hooks: TrainingHooks) {
   const checkpoint = readCheckpoint(job.checkpointDir);
   if (checkpoint === null) return null;
   if (checkpoint.fingerprint !== fingerprint) {

@@ -1,8 +1,8 @@
 // The DistilGPT2 training objective: alpha · T² · KL(softmax(teacher/T) ‖ softmax(student/T)) + (1 − alpha) · CE.
 // The teacher arrives as log-probabilities already divided by T (an input, so no gradient reaches it).
 
-import * as op from '../graph/ops/index.ts';
-import type { Value } from '../graph/value.ts';
+import * as op from '../../graph/ops/index.ts';
+import type { Value } from '../../graph/value.ts';
 
 export interface DistillationObjective {
   /** Softmax temperature T applied to both the teacher's and the student's logits. */

@@ -2,14 +2,14 @@
 // and its gradient with respect to the student's logits against central finite differences in float64.
 
 import { describe, expect, it } from 'vitest';
-import { itMatchesFiniteDifferences, randomDim, randomFloat64, randomInt64 } from '../autodiff/gradient-check-support.ts';
-import type { GradientCheckCase } from '../autodiff/gradient-check.ts';
-import { Graph } from '../graph/graph.ts';
-import * as op from '../graph/ops/index.ts';
-import type { Value } from '../graph/value.ts';
-import { createModelSession } from '../runtime/session.ts';
-import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
-import { createRandom } from '../tensor/random.ts';
+import { itMatchesFiniteDifferences, randomDim, randomFloat64, randomInt64 } from '../../autodiff/testing/gradient-check-support.ts';
+import type { GradientCheckCase } from '../../autodiff/gradient-check.ts';
+import { Graph } from '../../graph/graph.ts';
+import * as op from '../../graph/ops/index.ts';
+import type { Value } from '../../graph/value.ts';
+import { createModelSession } from '../../runtime/session.ts';
+import { hostTensor, numbersOf, type HostTensor } from '../../tensor/host-tensor.ts';
+import { createRandom } from '../../tensor/random.ts';
 import { distillationLoss, type DistillationObjective } from './distillation-loss.ts';
 
 /** Inputs: student logits (N, V), raw teacher logits (N, V) and targets (N); the teacher's log-softmax is built in. */

@@ -2,15 +2,15 @@
 // flat buffer, the double-buffer swap, copies that later steps cannot change, and clear errors on a bad restore.
 
 import { describe, expect, it } from 'vitest';
-import type { HostTensor } from '../tensor/host-tensor.ts';
-import { gpt2Config } from './config.ts';
-import { flatLayout } from './flat-parameters.ts';
+import { gpt2Config } from '../../gpt2/config.ts';
+import { gpt2ParameterSpecs, initGpt2Parameters } from '../../gpt2/parameters.ts';
+import type { HostTensor } from '../../tensor/host-tensor.ts';
+import { flatLayout } from './flat-layout.ts';
 import { FlatStepState } from './flat-step-state.ts';
-import { gpt2ParameterSpecs, initGpt2Parameters } from './parameters.ts';
-import { trainStepNames } from './train-step.ts';
+import { trainStepNames } from './step-names.ts';
 
 const config = gpt2Config({ vocabSize: 7, nLayer: 1, nHead: 2, nEmbd: 4, blockSize: 3 });
-const layout = flatLayout(config);
+const layout = flatLayout(gpt2ParameterSpecs(config));
 const valuesOf = (tensor: HostTensor | undefined): number[] => Array.from(tensor?.data as Float32Array);
 
 describe('flatLayout', () => {
@@ -30,9 +30,9 @@ describe('FlatStepState', () => {
   it('feeds each parameter as a view of its group buffer and unpacks the same values by name', () => {
     const parameters = initGpt2Parameters(config, 3);
     const state = FlatStepState.fromParameters(layout, parameters, 'float32');
-    const feeds = state.feeds();
+    const feeds = state.parameterFeeds();
     const wte = feeds['transformer.wte.weight'] as HostTensor;
-    const flat = feeds[trainStepNames.flatParameters('decay')] as HostTensor;
+    const flat = state.flatFeeds()[trainStepNames.flatParameters('decay')] as HostTensor;
     expect(wte.data.buffer).toBe(flat.data.buffer);
     for (const [name, tensor] of parameters) {
       expect(valuesOf(feeds[name]), name).toEqual(valuesOf(tensor));
