@@ -1,5 +1,5 @@
 // The compute devices the ML core can run its sessions on, named as the pretrain, evaluate and deploy nodes name
-// them, with the titles every process shows. Resolving a user's request to one of these is engine/ml/train/device.ts;
+// them, with the titles every process shows. Resolving a user's request to one of these is engine/ml/runtime/device.ts;
 // mapping one to ORT is engine/ml/runtime/session-options.ts.
 
 export const COMPUTE_DEVICES = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;

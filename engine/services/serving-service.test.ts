@@ -9,7 +9,7 @@ import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { DeployRequest } from '../../nodes/services/serving-service.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { ortBinaryFolder } from '../ml/runtime/provider-probe.ts';
-import { CUDA_PROVIDER_LIBRARIES, type DeviceEnvironment } from '../ml/train/device.ts';
+import { CUDA_PROVIDER_LIBRARIES, type DeviceEnvironment } from '../ml/runtime/device.ts';
 import { recipeOf } from './serving-recipe.ts';
 import { createServingService, type EngineServingService } from './serving-service.ts';
 

@@ -6,7 +6,7 @@ import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { DeployRequest, EndpointRequest, RequestedServingDevice, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/services/serving-service.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
-import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/train/device.ts';
+import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
 import { Deployment } from '../serving/deployment.ts';
 import { createOpenAiServer } from '../serving/openai-server.ts';
 import { ServingStore } from '../serving/store/serving-store.ts';

@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingService } from '../../nodes/services/training-service.ts';
-import { resolveAndAnnounce } from '../ml/train/device.ts';
+import { resolveAndAnnounce } from '../ml/runtime/device.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';

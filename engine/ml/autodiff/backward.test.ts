@@ -11,7 +11,7 @@ import { createRandom } from '../tensor/random.ts';
 import { backward } from './backward.ts';
 import { gradRules } from './grad-rules.ts';
 import { checkGradients } from './gradient-check.ts';
-import { randomFloat64 } from './gradient-check-support.ts';
+import { randomFloat64 } from './testing/gradient-check-support.ts';
 
 async function runOutputs(graph: Graph, feeds: Record<string, HostTensor>): Promise<Record<string, number[]>> {
   const session = await createModelSession(graph.toBytes());

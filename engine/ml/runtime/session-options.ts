@@ -13,7 +13,7 @@ export interface SessionOptions {
    * spinning thread steals the core its peer needs, and a 2-thread training step ran ~2.5x slower (bench/README.md).
    */
   spinning?: boolean;
-  /** Where the session runs, already resolved (engine/ml/train/device.ts); the CPU by default. */
+  /** Where the session runs, already resolved (engine/ml/runtime/device.ts); the CPU by default. */
   device?: ComputeDevice;
 }
 

@@ -29,7 +29,7 @@ export interface EvaluationJob {
   topK: number;
   seed: number;
   threads: number;
-  /** Where the sessions run, resolved before the job starts (device.ts); the CPU when absent. */
+  /** Where the sessions run, resolved before the job starts (runtime/device.ts); the CPU when absent. */
   device?: ComputeDevice;
 }
 

@@ -35,7 +35,7 @@ export interface TrainingJob {
   valShard: string;
   /** Where checkpoints go; an existing compatible checkpoint there is resumed. */
   checkpointDir: string;
-  /** Where the sessions run, resolved before the job starts (device.ts); the CPU when absent. Not in the fingerprint. */
+  /** Where the sessions run, resolved before the job starts (runtime/device.ts); the CPU when absent. Not in the fingerprint. */
   device?: ComputeDevice;
   /** Activation memory a step may keep before batches are split into chunks (memory-plan.ts); a constant by default. */
   activationBudgetBytes?: number;

@@ -6,7 +6,7 @@ import { attr } from '../../graph/attributes.ts';
 import * as op from '../../graph/ops/index.ts';
 import type { Value } from '../../graph/value.ts';
 import type { GradientCheckCase } from '../gradient-check.ts';
-import { itMatchesFiniteDifferences, randomBool, randomDim, randomFloat64 } from '../gradient-check-support.ts';
+import { itMatchesFiniteDifferences, randomBool, randomDim, randomFloat64 } from '../testing/gradient-check-support.ts';
 
 const POSITIVE = { low: 0.5, high: 2 };
 

@@ -6,7 +6,7 @@ import * as op from '../../graph/ops/index.ts';
 import type { Value } from '../../graph/value.ts';
 import { hostTensor } from '../../tensor/host-tensor.ts';
 import type { GradientCheckCase } from '../gradient-check.ts';
-import { distinctInts, itMatchesFiniteDifferences, randomDim, randomFloat64, randomInt64 } from '../gradient-check-support.ts';
+import { distinctInts, itMatchesFiniteDifferences, randomDim, randomFloat64, randomInt64 } from '../testing/gradient-check-support.ts';
 
 const cases: GradientCheckCase[] = [
   {

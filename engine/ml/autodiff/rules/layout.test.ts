@@ -5,7 +5,7 @@ import { describe } from 'vitest';
 import * as op from '../../graph/ops/index.ts';
 import type { Value } from '../../graph/value.ts';
 import type { GradientCheckCase } from '../gradient-check.ts';
-import { itMatchesFiniteDifferences, randomDim, randomFloat64 } from '../gradient-check-support.ts';
+import { itMatchesFiniteDifferences, randomDim, randomFloat64 } from '../testing/gradient-check-support.ts';
 
 function rank3Case(name: string, build: (x: Value) => Value): GradientCheckCase {
   return {

@@ -7,7 +7,7 @@ import type { Value } from '../../graph/value.ts';
 import { hostTensor } from '../../tensor/host-tensor.ts';
 import type { Random } from '../../tensor/random.ts';
 import type { GradientCheckCase } from '../gradient-check.ts';
-import { itMatchesFiniteDifferences, randomDim, randomFloat64, randomInt64 } from '../gradient-check-support.ts';
+import { itMatchesFiniteDifferences, randomDim, randomFloat64, randomInt64 } from '../testing/gradient-check-support.ts';
 
 function productCase(name: string, shapes: (random: Random) => [number[], number[]], build: (a: Value, b: Value) => Value): GradientCheckCase {
   return {

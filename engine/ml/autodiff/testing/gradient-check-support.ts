@@ -2,9 +2,9 @@
 // helper that checks each case against central finite differences for several seeds.
 
 import { expect, it } from 'vitest';
-import { hostTensor, elementCountOf, type HostTensor } from '../tensor/host-tensor.ts';
-import type { Random } from '../tensor/random.ts';
-import { checkGradients, type GradientCheckCase } from './gradient-check.ts';
+import { hostTensor, elementCountOf, type HostTensor } from '../../tensor/host-tensor.ts';
+import type { Random } from '../../tensor/random.ts';
+import { checkGradients, type GradientCheckCase } from '../gradient-check.ts';
 
 /** Relative tolerance for float64 central differences with h = 1e-6. */
 export const GRADIENT_TOLERANCE = 1e-6;

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEVICE_TITLES, type ComputeDevice, type GpuDevice } from '../../../app/protocol/compute-devices.ts';
-import { ortBinaryFolder, probeExecutionProviderOnce, type ProviderProbeResult } from '../runtime/provider-probe.ts';
+import { ortBinaryFolder, probeExecutionProviderOnce, type ProviderProbeResult } from './provider-probe.ts';
 
 export type RequestedDevice = 'auto' | ComputeDevice;
 
