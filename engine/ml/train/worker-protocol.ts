@@ -1,6 +1,7 @@
-// The typed messages between the engine and the ML worker thread: the job it gets as workerData, the cancel
-// request it accepts, and the progress, log and result messages it posts back.
+// The ML worker thread's protocol (engine/workers/worker-job-protocol.ts): the job it gets as workerData, the step
+// reports and log lines it posts as progress, and the result of each kind of job.
 
+import type { WorkerJobProtocol } from '../../workers/worker-job-protocol.ts';
 import type { DistillationReport } from '../distill/distillation-report.ts';
 import type { EvaluationJob, EvaluationReport } from './evaluate-model.ts';
 import type { StepReport } from './trainer.ts';
@@ -38,10 +39,6 @@ export interface MlJobResults {
   evaluate: EvaluationReport;
 }
 
-export type MlWorkerRequest = { type: 'cancel' };
+export type MlWorkerProgress = { type: 'step'; report: StepReport } | { type: 'log'; line: string };
 
-export type MlWorkerMessage =
-  | { type: 'step'; report: StepReport }
-  | { type: 'log'; line: string }
-  | { type: 'done'; result: MlJobResults[MlWorkerJob['kind']] }
-  | { type: 'failed'; name: string; message: string; stack?: string };
+export type MlWorkerProtocol = WorkerJobProtocol<MlWorkerJob, MlWorkerProgress, MlJobResults[MlWorkerJob['kind']]>;
