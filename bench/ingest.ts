@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const megabytes = Number(process.argv[2] ?? 500);
-const CHILD = path.join(import.meta.dirname, '../nodes/dataset/testing/memory-bound.child.ts');
+const CHILD = path.join(import.meta.dirname, '../engine/ingest/testing/memory-bound.child.ts');
 const WORDS = 'the of and to in a is that for it as was with be by on not he this are or his from at which but an had they you were her'.split(' ');
 
 /** Records of 50–400 pseudo-random words; about 1 in 20 repeats the record before it, so dedup has work. */

@@ -1,66 +1,90 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+// The dataset run on its own, over a stand-in ingest service: what it asks for, and how the corpus stats become the
+// artifact's meta, the metrics, the last progress event and the log. The real service: engine/services/dataset-node.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
-import { CORPUS_FORMAT_VERSION } from './corpus-reader.ts';
-import type { DatasetConfig } from './ingest-corpus.ts';
+import type { NodeServices } from '../services.ts';
+import type { CorpusRequest, DatasetConfig, IngestHooks } from '../services/ingest-service.ts';
 import { datasetRun } from './run.ts';
 import { datasetConfig } from './spec.ts';
-import { IngestHarness } from './testing/ingest-harness.ts';
 
-const harness = new IngestHarness();
-afterAll(() => harness.cleanup());
+const stats: CorpusStats = {
+  version: 1,
+  train: { documents: 2, characters: 11, bytes: 12 },
+  val: { documents: 1, characters: 7, bytes: 7 },
+  splitBy: 'documents',
+  files: 1,
+  bytesRead: 60,
+  documentsRead: 4,
+  duplicatesRemoved: 1,
+  duplicates: { exact: 1, near: 0 },
+  documentsFiltered: 0,
+  filtered: { empty: 0, tooShort: 0, tooLong: 0 },
+};
 
-function contextFor(config: Record<string, unknown>, signal: AbortSignal, onProgress: (update: NodeProgress) => void = () => undefined): NodeRunContext<DatasetConfig> {
-  const outputDir = path.join(harness.root, `out-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(outputDir, { recursive: true });
+interface Recorded {
+  requests: CorpusRequest[];
+  progress: NodeProgress[];
+  logs: string[];
+}
+
+function contextFor(services: Partial<NodeServices>, recorded: Recorded, signal = new AbortController().signal): NodeRunContext<DatasetConfig, Partial<NodeServices>> {
   return {
     runId: 'run-1',
     nodeId: 'data',
-    config: datasetConfig.parse(config),
+    config: datasetConfig.parse({ sources: [{ path: '/corpus/a.txt' }] }),
     input: () => {
       throw new Error('the dataset has no inputs');
     },
     inputs: () => [],
-    outputDir: (port) => {
-      expect(port).toBe('corpus');
-      return outputDir;
-    },
-    pipelineDir: harness.root,
-    dataDir: harness.dataDir,
+    outputDir: (port) => `/out/${port}`,
+    pipelineDir: '/project',
+    dataDir: '/data',
     signal,
-    progress: onProgress,
-    log: () => undefined,
-    services: undefined,
+    progress: (update) => recorded.progress.push(update),
+    log: (line) => recorded.logs.push(line),
+    services,
+  };
+}
+
+function recordingIngest(recorded: Recorded): NodeServices['ingest'] {
+  return {
+    async buildCorpus(request: CorpusRequest, hooks: IngestHooks) {
+      recorded.requests.push(request);
+      hooks.progress({ fraction: 0.5, message: 'read 1 MB of 2 MB' });
+      hooks.log('using the cached copy of a URL');
+      return stats;
+    },
   };
 }
 
 describe('datasetRun', () => {
-  it('returns the corpus artifact with its stats as meta and metrics, and writes the documented files', async () => {
-    const file = harness.file('run.jsonl', ['a one', 'b two', 'c three', 'a one'].map((text) => JSON.stringify({ text })).join('\n'));
-    const progress: NodeProgress[] = [];
-    const context = contextFor({ sources: [{ path: file }], valFraction: 0.34 }, new AbortController().signal, (update) => progress.push(update));
+  it('asks the ingest service for the corpus in its output folder, and returns the stats as meta and metrics', async () => {
+    const recorded: Recorded = { requests: [], progress: [], logs: [] };
+    const context = contextFor({ ingest: recordingIngest(recorded) }, recorded);
     const result = await datasetRun.run(context);
-    expect(result.metrics).toMatchObject({ trainDocuments: 2, valDocuments: 1, duplicatesRemoved: 1, documentsRead: 4 });
-    expect(result.outputs.corpus?.meta).toMatchObject({ format: CORPUS_FORMAT_VERSION, duplicatesRemoved: 1, train: { documents: 2 } });
-    expect(readdirSync(context.outputDir('corpus')).sort()).toEqual(['stats.json', 'train.idx', 'train.txt', 'val.idx', 'val.txt']);
-    expect(progress.at(-1)).toMatchObject({ fraction: 1, metrics: result.metrics });
+
+    expect(recorded.requests).toEqual([{ config: context.config, corpusDir: '/out/corpus', dataDir: '/data' }]);
+    expect(result.outputs.corpus?.meta).toEqual({ format: 'crucible.corpus.v1', ...stats });
+    expect(result.metrics).toEqual({
+      trainDocuments: 2,
+      valDocuments: 1,
+      trainCharacters: 11,
+      valCharacters: 7,
+      trainBytes: 12,
+      valBytes: 7,
+      bytesRead: 60,
+      documentsRead: 4,
+      duplicatesRemoved: 1,
+      documentsFiltered: 0,
+    });
+    expect(recorded.progress).toEqual([{ fraction: 0.5, message: 'read 1 MB of 2 MB' }, { fraction: 1, message: '2 train and 1 val documents', metrics: result.metrics }]);
+    expect(recorded.logs).toEqual(['using the cached copy of a URL', 'corpus: train 2 documents / 11 characters, val 1 / 7; 1 duplicates removed, 0 documents filtered']);
   });
 
-  it('stops within seconds of a cancel, mid-file', async () => {
-    const line = `${JSON.stringify({ text: 'some text that is long enough to matter '.repeat(4) })}\n`;
-    const file = harness.file('cancel.jsonl', '');
-    writeFileSync(file, Array.from({ length: 150_000 }, (_, index) => line.replace('some', `some ${index}`)).join(''));
-    const controller = new AbortController();
-    const progress: NodeProgress[] = [];
-    const context = contextFor({ sources: [{ path: file }] }, controller.signal, (update) => {
-      progress.push(update);
-      controller.abort();
-    });
-    const startedAt = Date.now();
-    await expect(datasetRun.run(context)).rejects.toThrow(/abort/i);
-    expect(Date.now() - startedAt).toBeLessThan(5000);
-    expect(progress[0]?.fraction ?? 1).toBeLessThan(0.85);
+  it('says which capability is missing when the engine provides no ingest service', async () => {
+    const recorded: Recorded = { requests: [], progress: [], logs: [] };
+    await expect(datasetRun.run(contextFor({}, recorded))).rejects.toThrow('dataset node "data": the engine provides no ingest service (ctx.services.ingest); this engine build cannot run dataset nodes');
   });
 });

@@ -1,42 +1,49 @@
-// Engine side of the dataset node: reads, cleans, deduplicates and splits the sources into the Corpus artifact
-// (train.txt/val.txt + indexes + stats.json, see README.md). The content fingerprint keys the cache; the check keeps
-// secrets out and warns about sources outside the pipeline's folder (source-checks.ts).
-import type { NodeRunModule } from '../../app/nodes/run-contract.ts';
-import { CORPUS_FORMAT_VERSION } from './corpus-reader.ts';
+// Engine side of the dataset node: ctx.services.ingest reads, cleans, deduplicates and splits the sources into the
+// Corpus artifact (app/artifacts/corpus-layout.ts). The content fingerprint keys the cache; the check keeps secrets
+// out and warns about sources outside the pipeline's folder (source-checks.ts).
+import { corpusMeta, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
+import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeServices } from '../services.ts';
+import type { DatasetConfig } from '../services/ingest-service.ts';
+import { requireService } from '../shared/run-support.ts';
 import { datasetFingerprint } from './fingerprint.ts';
-import { ingestCorpus, type DatasetConfig } from './ingest-corpus.ts';
 import { checkDatasetSources } from './source-checks.ts';
 
-export const datasetRun: NodeRunModule<DatasetConfig> = {
+type DatasetRunContext = NodeRunContext<DatasetConfig, Partial<NodeServices>>;
+
+export const datasetRun: NodeRunModule<DatasetConfig, Partial<NodeServices>> = {
   type: 'dataset',
   fingerprint: datasetFingerprint,
   check: checkDatasetSources,
-  run: async (context) => {
-    const stats = await ingestCorpus({
-      config: context.config,
-      corpusDir: context.outputDir('corpus'),
-      dataDir: context.dataDir,
-      signal: context.signal,
-      progress: (update) => context.progress(update),
-      log: (line) => context.log(line),
-    });
-    const metrics = {
-      trainDocuments: stats.train.documents,
-      valDocuments: stats.val.documents,
-      trainCharacters: stats.train.characters,
-      valCharacters: stats.val.characters,
-      trainBytes: stats.train.bytes,
-      valBytes: stats.val.bytes,
-      bytesRead: stats.bytesRead,
-      documentsRead: stats.documentsRead,
-      duplicatesRemoved: stats.duplicatesRemoved,
-      documentsFiltered: stats.documentsFiltered,
-    };
-    context.progress({ fraction: 1, message: `${stats.train.documents} train and ${stats.val.documents} val documents`, metrics });
-    context.log(
-      `corpus: train ${stats.train.documents} documents / ${stats.train.characters} characters, val ${stats.val.documents} / ${stats.val.characters}; ` +
-        `${stats.duplicatesRemoved} duplicates removed, ${stats.documentsFiltered} documents filtered`,
-    );
-    return { outputs: { corpus: { meta: { format: CORPUS_FORMAT_VERSION, ...stats } } }, metrics };
-  },
+  run: runDataset,
 };
+
+async function runDataset(ctx: DatasetRunContext): Promise<NodeRunResult> {
+  const ingest = requireService(ctx, 'ingest', 'dataset');
+  const stats = await ingest.buildCorpus(
+    { config: ctx.config, corpusDir: ctx.outputDir('corpus'), dataDir: ctx.dataDir },
+    { signal: ctx.signal, progress: (update) => ctx.progress(update), log: (line) => ctx.log(line) },
+  );
+  const metrics = corpusMetrics(stats);
+  ctx.progress({ fraction: 1, message: `${stats.train.documents} train and ${stats.val.documents} val documents`, metrics });
+  ctx.log(
+    `corpus: train ${stats.train.documents} documents / ${stats.train.characters} characters, val ${stats.val.documents} / ${stats.val.characters}; ` +
+      `${stats.duplicatesRemoved} duplicates removed, ${stats.documentsFiltered} documents filtered`,
+  );
+  return { outputs: { corpus: { meta: corpusMeta(stats) } }, metrics };
+}
+
+function corpusMetrics(stats: CorpusStats): Record<string, number> {
+  return {
+    trainDocuments: stats.train.documents,
+    valDocuments: stats.val.documents,
+    trainCharacters: stats.train.characters,
+    valCharacters: stats.val.characters,
+    trainBytes: stats.train.bytes,
+    valBytes: stats.val.bytes,
+    bytesRead: stats.bytesRead,
+    documentsRead: stats.documentsRead,
+    duplicatesRemoved: stats.duplicatesRemoved,
+    documentsFiltered: stats.documentsFiltered,
+  };
+}

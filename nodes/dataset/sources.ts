@@ -1,6 +1,7 @@
 // Lists the files a dataset's path sources name (a file, a folder read recursively, or a glob), in a stable order.
 // Every problem is a clear error naming the source, so a typo never turns into an empty corpus. Files a folder or
 // glob finds that look like secrets (secret-paths.ts), by name or by where a symbolic link leads, are skipped.
+// The fingerprint, the check and the read (engine/ingest/source-plan.ts) all list through it, so they agree.
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -57,7 +58,7 @@ export function secretNamedPath(named: NamedPath, shownPath: string): string | n
 
 export async function listSourceFiles(source: PathSource): Promise<SourceListing> {
   const named = await namedPathOf(source);
-  // The dataset's checks refuse these before anything runs; this keeps ingestCorpus safe when called on its own.
+  // The dataset's checks refuse these before anything runs; this keeps the read safe when called on its own.
   const refused = source.allowOutside ? null : secretNamedPath(named, source.path);
   if (refused) throw new Error(refused);
   if (named.isGlob) {

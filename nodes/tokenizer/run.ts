@@ -3,6 +3,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
+import type { CorpusSplit } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeServices } from '../services.ts';
 import type { EncodedSplit, TokenizerHandle, TokenizerService } from '../services/tokenizer-service.ts';
@@ -67,8 +68,8 @@ interface EncodeAll {
   progress: TokenizerProgress;
 }
 
-async function encodeSplits(ctx: TokenizerRunContext, service: TokenizerService, job: EncodeAll): Promise<Record<'train' | 'val', EncodedSplit>> {
-  const encode = async (split: 'train' | 'val'): Promise<EncodedSplit> => {
+async function encodeSplits(ctx: TokenizerRunContext, service: TokenizerService, job: EncodeAll): Promise<Record<CorpusSplit, EncodedSplit>> {
+  const encode = async (split: CorpusSplit): Promise<EncodedSplit> => {
     const onProgress = job.progress.phase(`encoding ${split}`);
     const request = { tokenizer: job.tokenizer, split: job.splits[split], outputBase: path.join(job.tokensDir, split), separator: job.separator };
     const encoded = await service.encodeSplit(request, { signal: ctx.signal, onProgress });

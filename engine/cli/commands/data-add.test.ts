@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedCopyPath } from '../../../nodes/dataset/download-cache.ts';
+import { cachedCopyPath } from '../../ingest/download-cache.ts';
 import type { CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
 

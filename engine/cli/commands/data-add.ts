@@ -2,8 +2,8 @@
 // URL pinned to that hash runs without a network (CI registers ../shared/data/tinyshakespeare.txt this way).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { registerLocalFile } from '../../../nodes/dataset/download-cache.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
+import { registerLocalFile } from '../../ingest/download-cache.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
 export async function dataCommand(args: string[], io: CliIo): Promise<number> {

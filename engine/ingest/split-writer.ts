@@ -1,8 +1,9 @@
 // Writes one split (train or val): its text file through a buffer, its document index, and its counts of
 // documents, characters (code points, as counted while reading) and bytes.
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { corpusIndexFile, corpusTextFile, encodeDocumentBoundaries, type CorpusSplit, type SplitStats } from '../../app/artifacts/corpus-layout.ts';
 import { BufferedFileWriter } from './buffered-file-writer.ts';
-import { splitIndexFile, splitTextFile, type CorpusSplit, type SplitStats } from './corpus-layout.ts';
 import { GrowableNumbers } from './growable-numbers.ts';
 
 export class SplitWriter {
@@ -18,7 +19,7 @@ export class SplitWriter {
   }
 
   static async create(corpusDir: string, split: CorpusSplit): Promise<SplitWriter> {
-    return new SplitWriter(split, corpusDir, await BufferedFileWriter.create(splitTextFile(corpusDir, split)));
+    return new SplitWriter(split, corpusDir, await BufferedFileWriter.create(path.join(corpusDir, corpusTextFile(split))));
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -33,7 +34,7 @@ export class SplitWriter {
 
   async close(): Promise<SplitStats> {
     await this.text.close();
-    await writeFile(splitIndexFile(this.corpusDir, this.split), this.boundaries.toUint64Bytes());
+    await writeFile(path.join(this.corpusDir, corpusIndexFile(this.split)), encodeDocumentBoundaries(this.boundaries.view()));
     return { documents: this.boundaries.length - 1, characters: this.characters, bytes: this.text.position };
   }
 

@@ -2,31 +2,18 @@
 // file (pass 1), then copy it into train/val with their document indexes and write stats.json (pass 2).
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { z } from 'zod';
-import type { NodeProgress } from '../../app/protocol/run-events.ts';
+import { CORPUS_STATS_FILE, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
+import type { CorpusRequest, DatasetConfig, IngestHooks } from '../../nodes/services/ingest-service.ts';
 import { BufferedFileWriter } from './buffered-file-writer.ts';
-import { STATS_FILE, type CorpusStats } from './corpus-layout.ts';
 import { DocumentProcessor, type ProcessingCounts } from './document-processor.ts';
 import { IngestProgress } from './ingest-progress.ts';
 import type { ReaderContext } from './readers/reader-context.ts';
 import { readRecordsOrText } from './readers/read-file.ts';
 import { JoinedTextDocument } from './readers/text.ts';
 import { planSourceFiles, type PlannedFile } from './source-plan.ts';
-import type { datasetConfig } from './spec.ts';
 import { writeSplits } from './split-corpus.ts';
 
-export type DatasetConfig = z.output<typeof datasetConfig>;
-
-export interface IngestOptions {
-  config: DatasetConfig;
-  /** Where train.txt, val.txt, their indexes and stats.json are written. */
-  corpusDir: string;
-  /** Holds the download cache. */
-  dataDir: string;
-  signal: AbortSignal;
-  progress(update: NodeProgress): void;
-  log(line: string): void;
-}
+export type IngestOptions = CorpusRequest & IngestHooks;
 
 const KEPT_FILE = '.kept.tmp';
 
@@ -59,7 +46,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats>
       onBytes: (count) => progress.copied(count),
     });
     const stats = corpusStats(splits, processor.counts, files.length, progress.readBytes);
-    await writeFile(path.join(options.corpusDir, STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
+    await writeFile(path.join(options.corpusDir, CORPUS_STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
     return stats;
   } finally {
     await kept.abandon();

@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CorpusStats } from '../../../app/artifacts/corpus-layout.ts';
 import type { NodeProgress } from '../../../app/protocol/run-events.ts';
-import type { CorpusStats } from '../corpus-layout.ts';
+import { datasetConfig } from '../../../nodes/dataset/spec.ts';
 import { corpusDocuments } from '../corpus-reader.ts';
 import { ingestCorpus } from '../ingest-corpus.ts';
-import { datasetConfig } from '../spec.ts';
 
 export interface IngestedCorpus {
   stats: CorpusStats;

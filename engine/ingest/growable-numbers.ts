@@ -22,15 +22,8 @@ export class GrowableNumbers {
     return this.values[index]!;
   }
 
-  /** The values as little-endian uint64s, the on-disk form of a split's document index. */
-  toUint64Bytes(): Buffer {
-    const bytes = Buffer.alloc(this.count * 8);
-    const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    for (let index = 0; index < this.count; index++) {
-      const value = this.values[index]!;
-      words.setUint32(index * 8, value % 2 ** 32, true);
-      words.setUint32(index * 8 + 4, Math.floor(value / 2 ** 32), true);
-    }
-    return bytes;
+  /** The values pushed so far, as a view that a later push may leave stale. */
+  view(): Float64Array {
+    return this.values.subarray(0, this.count);
   }
 }

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { datasetConfig } from '../../../nodes/dataset/spec.ts';
 import { ingestCorpus } from '../ingest-corpus.ts';
-import { datasetConfig } from '../spec.ts';
 
 const [file, documentSplit = 'none', dedupe = 'exact'] = process.argv.slice(2);
 if (!file) throw new Error('usage: memory-bound.child.ts FILE [documentSplit] [dedupe]');

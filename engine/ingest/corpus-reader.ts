@@ -1,11 +1,8 @@
-// Reads a Corpus artifact back, for the nodes downstream (the tokenizer): its stats, and each split's documents,
-// either whole or as bounded pieces so that a document larger than memory can still be streamed.
+// Reads a Corpus artifact (app/artifacts/corpus-layout.ts) back: its stats, and each split's documents, either whole
+// or as bounded pieces so that a document larger than memory can still be streamed.
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { splitIndexFile, splitTextFile, STATS_FILE, type CorpusSplit, type CorpusStats } from './corpus-layout.ts';
-
-/** Recorded in the artifact's meta as `format`; bumped if the file layout ever changes. */
-export const CORPUS_FORMAT_VERSION = 'crucible.corpus.v1';
+import { CORPUS_STATS_FILE, corpusIndexFile, corpusTextFile, decodeDocumentBoundaries, type CorpusSplit, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 
 const DEFAULT_PIECE_BYTES = 1024 * 1024;
 const MAX_WHOLE_DOCUMENT_CHARS = 256 * 1024 * 1024;
@@ -17,22 +14,20 @@ export interface DocumentPiece {
 }
 
 export async function readCorpusStats(corpusDir: string): Promise<CorpusStats> {
-  return JSON.parse(await readFile(path.join(corpusDir, STATS_FILE), 'utf8')) as CorpusStats;
+  return JSON.parse(await readFile(path.join(corpusDir, CORPUS_STATS_FILE), 'utf8')) as CorpusStats;
 }
 
 /** Byte offsets 0, end of document 1, …, end of the last document (documents + 1 values). */
 export async function readDocumentBoundaries(corpusDir: string, split: CorpusSplit): Promise<number[]> {
-  const bytes = await readFile(splitIndexFile(corpusDir, split));
-  if (bytes.length % 8 !== 0 || bytes.length === 0) throw new Error(`"${splitIndexFile(corpusDir, split)}" is not a document index (its size must be a positive multiple of 8 bytes)`);
-  const boundaries: number[] = [];
-  for (let offset = 0; offset < bytes.length; offset += 8) boundaries.push(Number(bytes.readBigUInt64LE(offset)));
-  return boundaries;
+  const indexPath = path.join(corpusDir, corpusIndexFile(split));
+  return decodeDocumentBoundaries(await readFile(indexPath), indexPath);
 }
 
 /** Every document of a split in pieces of at most about `pieceBytes` bytes, cut between characters. */
 export async function* corpusDocumentPieces(corpusDir: string, split: CorpusSplit, pieceBytes = DEFAULT_PIECE_BYTES): AsyncGenerator<DocumentPiece> {
   const boundaries = await readDocumentBoundaries(corpusDir, split);
-  const handle = await open(splitTextFile(corpusDir, split), 'r');
+  const textPath = path.join(corpusDir, corpusTextFile(split));
+  const handle = await open(textPath, 'r');
   const buffer = Buffer.allocUnsafe(pieceBytes);
   try {
     for (let document = 0; document + 1 < boundaries.length; document++) {
@@ -40,7 +35,7 @@ export async function* corpusDocumentPieces(corpusDir: string, split: CorpusSpli
       const end = boundaries[document + 1]!;
       for (let position = boundaries[document]!; position < end; ) {
         const { bytesRead } = await handle.read(buffer, 0, Math.min(pieceBytes, end - position), position);
-        if (bytesRead === 0) throw new Error(`"${splitTextFile(corpusDir, split)}" is shorter than its index says (${end} bytes); the corpus is damaged, re-run the dataset node`);
+        if (bytesRead === 0) throw new Error(`"${textPath}" is shorter than its index says (${end} bytes); the corpus is damaged, re-run the dataset node`);
         position += bytesRead;
         const last = position >= end;
         const text = decoder.decode(buffer.subarray(0, bytesRead), { stream: !last });

@@ -1,7 +1,7 @@
 // Second pass: copies the kept documents into train.txt and val.txt. Several documents are split by document (a
 // seeded choice); a single document is cut by characters, the last valFraction going to val, as nanoGPT does.
 import { open } from 'node:fs/promises';
-import type { SplitStats } from './corpus-layout.ts';
+import type { SplitStats } from '../../app/artifacts/corpus-layout.ts';
 import type { GrowableNumbers } from './growable-numbers.ts';
 import { SplitWriter } from './split-writer.ts';
 import { chooseValidationDocuments } from './validation-choice.ts';

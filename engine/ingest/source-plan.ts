@@ -2,9 +2,9 @@
 // (files, folders, globs), URL sources come from the download cache. Unknown extensions inside a folder are
 // skipped with a log line; a file named explicitly must have a format we can read.
 import { stat } from 'node:fs/promises';
+import { listSourceFiles, type PathSource } from '../../nodes/dataset/sources.ts';
 import { cachedUrlContent, type UrlSource } from './download-cache.ts';
 import { detectFormat, unknownFormatMessage, type ConfiguredFormat, type FileFormat } from './file-format.ts';
-import { listSourceFiles, type PathSource } from './sources.ts';
 import type { SourceFile } from './source-file.ts';
 
 export interface PlannedFile extends SourceFile {
