@@ -1,12 +1,11 @@
 // The engine: one object that owns the node registry, artifact store, run store, executor, services and event bus.
 // The HTTP server, the CLI and tests all drive the engine through this class.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { errorsOf } from '../app/graph/problems.ts';
 import type { NodeRegistry } from '../app/nodes/registry.ts';
 import type { NodeRunModule } from '../app/nodes/run-contract.ts';
-import { readPipelineJson } from '../app/pipeline/document.ts';
+import { readPipelineJson, readPipelineShape } from '../app/pipeline/document.ts';
 import type { ArtifactsResponse, ConfigOverride, LogLine, RunDetail, RunListItem, ValidateResponse } from '../app/protocol/engine-api.ts';
 import type { RunEvent, ServiceInfo } from '../app/protocol/run-events.ts';
 import { builtInRunModules } from '../nodes/runs.ts';
@@ -19,6 +18,7 @@ import { Executor, type RunFinishedEvent } from './executor/executor.ts';
 import { checkPipelineOnMachine } from './executor/node-checks.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
+import { newRunId } from './executor/run-id.ts';
 import { createNodeServices } from './services/node-services.ts';
 import { restorerIn, ServiceKeeper } from './services/service-keeper.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
@@ -79,7 +79,6 @@ export class Engine {
     this.bus.subscribe((event) => this.#persist(event));
     this.bus.subscribe((event) => this.tracker.apply(event));
     this.#executor = new Executor({
-      registry,
       runModules: this.#runModules,
       artifacts,
       history: openCacheHistory(dataDir),
@@ -117,33 +116,27 @@ export class Engine {
   }
 
   /**
-   * Validates what the targets need and starts the run. Throws PipelineInvalidError (with structured problems) or
-   * RunRequestError before anything runs; afterwards every outcome arrives as events and in `finished(runId)`.
+   * Reads the pipeline, applies the overrides, validates what the targets need and plans the run, each once, then
+   * hands the plan to the executor. Throws PipelineInvalidError (with structured problems) or RunRequestError before
+   * anything runs; afterwards every outcome arrives as events and in `finished(runId)`.
    */
   startRun(options: StartRunOptions): { runId: string } {
     if (this.#closed) throw new Error('the engine is shutting down');
-    const document = readPipelineJson(options.pipeline, this.registry);
+    const document = readPipelineShape(options.pipeline);
     if (!document.pipeline) throw new PipelineInvalidError(document.problems);
     const pipelineDir = options.pipelinePath ? path.dirname(options.pipelinePath) : null;
-    const request = {
-      runId: newRunId(),
-      pipeline: document.pipeline,
-      pipelineDir,
-      pipelineId: options.pipelinePath ?? `unsaved:${document.pipeline.name}`,
-      targets: options.targets ?? [],
-      overrides: options.overrides ?? [],
-      force: options.force ?? [],
-    };
-    const plan = planRun({ ...request, registry: this.registry }); // refuses before the run exists in history
-    this.store.createRun({ runId: request.runId, pipeline: document.pipeline, pipelinePath: options.pipelinePath, targets: plan.targets, startedAt: new Date().toISOString() });
-    this.#nodeTypes.set(request.runId, new Map(document.pipeline.nodes.map((node) => [node.id, node.type])));
-    const started = this.#executor.start(request);
-    this.#finished.set(started.runId, started.done);
+    const { targets, overrides, force } = options;
+    const plan = planRun({ pipeline: document.pipeline, registry: this.registry, pipelineDir, targets, overrides, force }); // refuses before the run exists in history
+    const runId = newRunId();
+    this.store.createRun({ runId, pipeline: document.pipeline, pipelinePath: options.pipelinePath, targets: plan.targets, startedAt: new Date().toISOString() });
+    this.#nodeTypes.set(runId, new Map(document.pipeline.nodes.map((node) => [node.id, node.type])));
+    const started = this.#executor.start({ runId, pipelineId: options.pipelinePath ?? `unsaved:${document.pipeline.name}`, plan });
+    this.#finished.set(runId, started.done);
     void started.done.finally(() => {
-      this.#nodeTypes.delete(started.runId);
-      setTimeout(() => this.#finished.delete(started.runId), 60_000).unref();
+      this.#nodeTypes.delete(runId);
+      setTimeout(() => this.#finished.delete(runId), 60_000).unref();
     });
-    return { runId: started.runId };
+    return { runId };
   }
 
   /** Resolves with the run's final event; undefined for runs that are not active (read those from the store). */
@@ -237,11 +230,6 @@ export class Engine {
       this.store.recordArtifact({ ...artifact, nodeId: event.node, nodeType, runId: event.runId });
     }
   }
-}
-
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 function delay(ms: number): Promise<void> {

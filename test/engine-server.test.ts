@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixturePipeline } from '../engine/executor/test-fixtures.ts';
+import { fixturePipeline } from '../engine/executor/testing/fixture-nodes.ts';
 import { readSse, startEngineProcess, type EngineProcess } from './engine-process.ts';
 
 const SCRIPT = 'test/fixtures/fixture-engine.ts';

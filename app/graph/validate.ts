@@ -1,5 +1,6 @@
 // validate(pipeline, registry): every problem in a pipeline as structured data, never an exception.
 // Unknown node types stay as placeholders; a node broken only by its upstream gets no problems of its own.
+// validatePipeline also keeps the configs it parsed, so a run plans from them instead of parsing them again.
 import { parseNodeConfig } from '../nodes/config.ts';
 import type { NodeRegistry } from '../nodes/registry.ts';
 import { findPort, type NodeSpec } from '../nodes/spec.ts';
@@ -10,9 +11,20 @@ import type { ValidationProblem } from './problems.ts';
 import { checkSharedTokenizers } from './tokenizer-lineage.ts';
 import { findCycles } from './topology.ts';
 
+export interface PipelineValidation {
+  problems: ValidationProblem[];
+  /** Parsed configs (defaults applied) by node id, for the nodes whose type is known and whose config is valid. */
+  configs: Map<string, Record<string, unknown>>;
+}
+
 export function validate(pipeline: Pipeline, registry: NodeRegistry): ValidationProblem[] {
+  return validatePipeline(pipeline, registry).problems;
+}
+
+export function validatePipeline(pipeline: Pipeline, registry: NodeRegistry): PipelineValidation {
   const problems: ValidationProblem[] = [];
   const specs = new Map<string, NodeSpec | undefined>();
+  const configs = new Map<string, Record<string, unknown>>();
 
   checkDuplicateIds(pipeline, problems);
   for (const node of pipeline.nodes) {
@@ -28,9 +40,8 @@ export function validate(pipeline: Pipeline, registry: NodeRegistry): Validation
       continue;
     }
     const result = parseNodeConfig(spec, node.config);
-    if (!result.ok) {
-      for (const p of result.problems) problems.push({ node: node.id, field: p.field, code: ('code' in p && p.code) || 'config_invalid', message: p.message });
-    }
+    if (result.ok) configs.set(node.id, result.config);
+    else for (const p of result.problems) problems.push({ node: node.id, field: p.field, code: ('code' in p && p.code) || 'config_invalid', message: p.message });
   }
   for (const hit of findSecrets(pipeline)) {
     problems.push({ node: hit.nodeId ?? null, field: hit.field, code: 'secret_in_file', message: 'looks like an API key; secrets are never stored in pipeline files. Remove it and manage keys with "crucible keys"' });
@@ -43,7 +54,7 @@ export function validate(pipeline: Pipeline, registry: NodeRegistry): Validation
     problems.push({ node: cycle[0]!, code: 'cycle', message: `cycle: ${[...cycle, cycle[0]!].map((id) => `"${id}"`).join(' → ')}; remove one of these edges` });
   }
   problems.push(...checkSharedTokenizers(pipeline, specs));
-  return problems;
+  return { problems, configs };
 }
 
 function checkDuplicateIds(pipeline: Pipeline, problems: ValidationProblem[]): void {

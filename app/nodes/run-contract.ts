@@ -94,11 +94,3 @@ export interface NodeRunModule<Config = Record<string, unknown>, Services = unkn
    */
   check?(context: FingerprintContext<Config>): Promise<NodeCheckProblem[]>;
 }
-
-/** Thrown by a node whose run belongs to a later release. It never fakes an output. */
-export class NotImplementedYetError extends Error {
-  override name = 'NotImplementedYetError';
-  constructor(nodeType: string, detail: string) {
-    super(`node type "${nodeType}" is not implemented yet: ${detail}`);
-  }
-}

@@ -19,15 +19,28 @@ export interface PipelineDocument {
 }
 
 export function readPipelineText(text: string, registry: NodeRegistry): PipelineDocument {
+  const json = parsePipelineJson(text);
+  return json.ok ? readPipelineJson(json.value, registry) : { pipeline: null, unreadable: true, problems: [json.problem] };
+}
+
+/** The text's JSON value, or the problem (with its line and column) that makes the file unreadable. */
+export function parsePipelineJson(text: string): { ok: true; value: unknown } | { ok: false; problem: ValidationProblem } {
   const parsed = parseJsonWithPosition(text);
-  if (!parsed.ok) {
-    const { message, line, column } = parsed.problem;
-    return { pipeline: null, unreadable: true, problems: [{ node: null, code: 'invalid_file', message: `not valid JSON at line ${line}, column ${column}: ${message}` }] };
-  }
-  return readPipelineJson(parsed.value, registry);
+  if (parsed.ok) return parsed;
+  const { message, line, column } = parsed.problem;
+  return { ok: false, problem: { node: null, code: 'invalid_file', message: `not valid JSON at line ${line}, column ${column}: ${message}` } };
 }
 
 export function readPipelineJson(raw: unknown, registry: NodeRegistry): PipelineDocument {
+  const document = readPipelineShape(raw);
+  return document.pipeline ? { ...document, problems: validate(document.pipeline, registry) } : document;
+}
+
+/**
+ * Migrates the file and checks its shape, leaving the graph unvalidated: for a run, which validates once, after its
+ * overrides. `pipeline` is null when there are problems.
+ */
+export function readPipelineShape(raw: unknown): PipelineDocument {
   let migrated;
   try {
     migrated = migratePipelineFile(raw);
@@ -42,7 +55,7 @@ export function readPipelineJson(raw: unknown, registry: NodeRegistry): Pipeline
     const problems = describeZodIssues(shape.error, migrated.file).map((issue) => fileProblem(issue.field, issue.message, migrated.file));
     return { pipeline: null, problems, migratedFrom };
   }
-  return { pipeline: shape.data, problems: validate(shape.data, registry), migratedFrom };
+  return { pipeline: shape.data, problems: [], migratedFrom };
 }
 
 /** Names the node when a shape problem sits inside one (`nodes.3.config` → node "tok"). */

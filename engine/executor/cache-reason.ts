@@ -5,11 +5,11 @@ import { canonicalJson } from '../../app/pipeline/canonical-json.ts';
 import type { CacheKeyParts } from './cache-key.ts';
 
 export const CACHE_HIT_REASON = 'config and inputs unchanged';
-export const NO_CACHED_ARTIFACT_REASON = 'no cached artifact';
+const NO_CACHED_ARTIFACT_REASON = 'no cached artifact';
 export const FORCED_REASON = 'forced';
 export const forcedUpstreamReason = (node: string): string => `upstream "${node}" was forced`;
-export const SERVICE_REASON = 'always runs (service)';
-export const NON_IDEMPOTENT_REASON = 'always runs (non-idempotent)';
+const SERVICE_REASON = 'always runs (service)';
+const NON_IDEMPOTENT_REASON = 'always runs (non-idempotent)';
 
 /** A node that never comes from the cache, and why; null when the cache may serve it. */
 export function alwaysRunsReason(spec: Pick<NodeSpec, 'service' | 'nonIdempotent'>, forceReason: string | null): string | null {

@@ -3,12 +3,13 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunEvent } from '../../app/protocol/run-events.ts';
 import { artifactKeyFor } from './cache-key.ts';
+import { planRun } from './plan.ts';
 import { PipelineInvalidError, RunRequestError } from './run-errors.ts';
-import { fixturePipeline, readArtifactText } from './test-fixtures.ts';
-import { createTestEngine } from './test-engine.ts';
+import { fixturePipeline, readArtifactText } from './testing/fixture-nodes.ts';
+import { createTestEngine } from './testing/test-engine.ts';
 
 let dataDir: string;
 beforeEach(async () => {
@@ -195,7 +196,6 @@ describe('Executor: failures', () => {
     ['sync-throw', 'thrown synchronously'],
     ['garbage', 'returned 42 instead of { outputs'],
     ['missing-output', 'did not produce output "text"'],
-    ['not-implemented', 'node type "fail" is not implemented yet: arrives in 0.2'],
     ['bad-metrics', 'returned metrics {"loss":"low"}'],
   ])('bad node code (%s) fails only that node', async (mode, message) => {
     const engine = await createTestEngine(dataDir);
@@ -224,7 +224,7 @@ describe('Executor: cancel', () => {
   it('stops a slow node through its signal and cancels what has not started', async () => {
     const engine = await createTestEngine(dataDir);
     const pipeline = fixturePipeline([{ id: 'slow', type: 'slow', config: { durationMs: 20_000 } }, { id: 'up', type: 'upper' }], ['slow.text->up.text']);
-    const { runId, done } = engine.executor.start({ pipeline, pipelineDir: null, pipelineId: 'p' });
+    const { runId, done } = engine.start({ pipeline, pipelineId: 'p' });
     await waitFor(() => engine.events.some((e) => e.type === 'node.log' && e.line === 'chunk 2'));
     const cancelledAt = Date.now();
     expect(engine.executor.cancel(runId)).toBe(true);
@@ -242,7 +242,7 @@ describe('Executor: cancel', () => {
   it('abandons a node that ignores the cancel after the grace period and discards its output', async () => {
     const engine = await createTestEngine(dataDir, { cancelGraceMs: 200 });
     const pipeline = fixturePipeline([{ id: 'stubborn', type: 'slow', config: { durationMs: 1500, honorSignal: false } }]);
-    const { runId, done } = engine.executor.start({ pipeline, pipelineDir: null, pipelineId: 'p' });
+    const { runId, done } = engine.start({ pipeline, pipelineId: 'p' });
     await waitFor(() => engine.events.some((e) => e.type === 'node.log'));
     engine.executor.cancel(runId);
     const finished = await done;
@@ -281,7 +281,7 @@ describe('Executor: services and validation', () => {
     const pipeline = fixturePipeline([{ id: 'ok', type: 'source' }, { id: 'broken', type: 'source', config: { delayMs: -1 } }, { id: 'lonely', type: 'upper' }]);
     let error: unknown;
     try {
-      engine.executor.start({ pipeline, pipelineDir: null, pipelineId: 'p' });
+      engine.start({ pipeline, pipelineId: 'p' });
     } catch (caught) {
       error = caught;
     }
@@ -292,7 +292,19 @@ describe('Executor: services and validation', () => {
 
     const finished = await engine.run({ pipeline, targets: ['ok'] });
     expect(finished.status).toBe('succeeded');
-    expect(() => engine.executor.start({ pipeline, pipelineDir: null, pipelineId: 'p', targets: ['nope'] })).toThrow(RunRequestError);
+    expect(() => engine.start({ pipeline, pipelineId: 'p', targets: ['nope'] })).toThrow(RunRequestError);
+  });
+
+  it('runs the plan it is given, never planning or parsing configs again, and refuses a run id already running', async () => {
+    const engine = await createTestEngine(dataDir);
+    const plan = planRun({ pipeline: chain(), registry: engine.registry, pipelineDir: null });
+    plan.nodes.get('up')!.config = { suffix: ' as planned' };
+    const parse = vi.spyOn(engine.registry.get('upper')!.config, 'safeParse');
+    const { done } = engine.executor.start({ runId: 'run-a', pipelineId: 'p', plan });
+    expect(() => engine.executor.start({ runId: 'run-a', pipelineId: 'p', plan })).toThrow(/run id "run-a" is already running/);
+    const finished = await done;
+    expect(await readArtifactText(finished.nodes.up2!.artifact!)).toBe('ABC AS PLANNED?');
+    expect(parse).not.toHaveBeenCalled();
   });
 
   it('keeps artifact keys derived from the node key and port', async () => {

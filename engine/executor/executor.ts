@@ -1,21 +1,16 @@
-// The graph executor: plans a run, then walks the nodes upstream-first, running independent branches side by side,
-// and reports everything as RunEvents. A run never throws once started; its `done` promise carries run.finished.
-import { randomBytes } from 'node:crypto';
-import type { NodeRegistry } from '../../app/nodes/registry.ts';
+// The graph executor: takes a planned run and walks its nodes upstream-first, running independent branches side by
+// side, and reports everything as RunEvents. A run never throws once started; its `done` promise carries run.finished.
 import type { NodeRunModule, ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { NodeProgress, NodeRunSummary, RunEvent, RunEventOf, RunStatus } from '../../app/protocol/run-events.ts';
-import type { Pipeline } from '../../app/pipeline/schema.ts';
 import { summarizeArtifact, type ArtifactStore, type StoredArtifact } from '../artifacts/artifact-store.ts';
 import type { ServiceRegistry } from '../services/service-registry.ts';
 import { blockedReason } from './blocked-nodes.ts';
 import type { CacheHistory } from './cache-history.ts';
 import { runNode, type NodeOutcome, type NodeRunnerDeps } from './node-runner.ts';
-import type { ConfigOverride } from './overrides.ts';
-import { planRun, type RunPlan } from './plan.ts';
+import type { RunPlan } from './plan.ts';
 import { RunRequestError } from './run-errors.ts';
 
 export interface ExecutorOptions {
-  registry: NodeRegistry;
   /** Engine-side run modules keyed by node type. */
   runModules: ReadonlyMap<string, NodeRunModule>;
   artifacts: ArtifactStore;
@@ -31,15 +26,11 @@ export interface ExecutorOptions {
   cancelGraceMs?: number;
 }
 
-export interface RunRequest {
-  runId?: string;
-  pipeline: Pipeline;
-  pipelineDir: string | null;
+export interface RunToStart {
+  runId: string;
   /** Identifies the pipeline across runs (usually its file path); the "why" history is kept per pipeline. */
   pipelineId: string;
-  targets?: string[];
-  overrides?: ConfigOverride[];
-  force?: string[];
+  plan: RunPlan;
 }
 
 export type RunFinishedEvent = RunEventOf<'run.finished'>;
@@ -59,7 +50,6 @@ export interface ActiveRunInfo {
 
 interface ActiveRun {
   info: ActiveRunInfo;
-  request: RunRequest;
   plan: RunPlan;
   abort: AbortController;
   summaries: Map<string, NodeRunSummary>;
@@ -81,13 +71,11 @@ export class Executor {
     this.#deps = { artifacts, history, runModules, nodeServices, dataDir, cancelGraceMs: options.cancelGraceMs ?? 5000 };
   }
 
-  /** Plans and starts a run. Throws PipelineInvalidError or RunRequestError before anything runs. */
-  start(request: RunRequest): StartedRun {
-    const runId = request.runId ?? newRunId();
-    if (this.#active.has(runId)) throw new RunRequestError(`run id "${runId}" is already running; pick another id or omit it`);
-    const plan = planRun({ ...request, registry: this.#options.registry });
-    const info = { runId, pipelineId: request.pipelineId, pipelineName: plan.pipeline.name, targets: plan.targets, startedAt: new Date().toISOString() };
-    const run: ActiveRun = { info, request, plan, abort: new AbortController(), summaries: new Map(), begun: new Set(), outputs: new Map() };
+  /** Starts a planned run. Throws RunRequestError, before anything runs, when its id is already running. */
+  start({ runId, pipelineId, plan }: RunToStart): StartedRun {
+    if (this.#active.has(runId)) throw new RunRequestError(`run id "${runId}" is already running; pick another id`);
+    const info = { runId, pipelineId, pipelineName: plan.pipeline.name, targets: plan.targets, startedAt: new Date().toISOString() };
+    const run: ActiveRun = { info, plan, abort: new AbortController(), summaries: new Map(), begun: new Set(), outputs: new Map() };
     this.#active.set(runId, run);
     // Nodes that have not begun are marked cancelled at once, not when the running ones stop.
     run.abort.signal.addEventListener('abort', () => this.#settleBlockedNodes(run), { once: true });
@@ -165,8 +153,8 @@ export class Executor {
     const startedAt = performance.now();
     const outcome = await runNode(this.#deps, {
       runId: run.info.runId,
-      pipelineId: run.request.pipelineId,
-      pipelineDir: run.request.pipelineDir,
+      pipelineId: run.info.pipelineId,
+      pipelineDir: run.plan.pipelineDir,
       planned,
       inputs,
       signal: run.abort.signal,
@@ -245,9 +233,4 @@ function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
 
 function now(): string {
   return new Date().toISOString();
-}
-
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
 }

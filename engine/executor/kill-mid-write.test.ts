@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ARTIFACT_RECORD_FILE } from '../artifacts/artifact-store.ts';
-import { SLOW_WRITER_PIPELINE, SLOW_WRITER_PIPELINE_ID } from './kill-mid-write.child.ts';
-import { createTestEngine } from './test-engine.ts';
+import { SLOW_WRITER_PIPELINE, SLOW_WRITER_PIPELINE_ID } from './testing/kill-mid-write.child.ts';
+import { createTestEngine } from './testing/test-engine.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
@@ -23,7 +23,7 @@ afterEach(async () => {
 
 it('a SIGKILL mid-write leaves no artifact; the next run executes the node again', async () => {
   const stagingRoot = path.join(dataDir, 'artifacts', '.staging');
-  await killChildWhenLogged(path.join(here, 'kill-mid-write.child.ts'), 'chunk 5');
+  await killChildWhenLogged(path.join(here, 'testing', 'kill-mid-write.child.ts'), 'chunk 5');
 
   const [abandoned] = await readdir(stagingRoot);
   expect(abandoned).toBeDefined();

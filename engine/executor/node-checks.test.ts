@@ -11,7 +11,7 @@ import { datasetRun } from '../../nodes/dataset/run.ts';
 import { datasetSpec } from '../../nodes/dataset/spec.ts';
 import { Engine } from '../engine.ts';
 import { checkPipelineOnMachine } from './node-checks.ts';
-import { fixturePipeline } from './test-fixtures.ts';
+import { fixturePipeline } from './testing/fixture-nodes.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'crucible-node-checks-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

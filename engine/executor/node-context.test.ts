@@ -7,7 +7,7 @@ import type { NodeProgress } from '../../app/protocol/run-events.ts';
 import { openArtifactStore, type StoredArtifact } from '../artifacts/artifact-store.ts';
 import { createNodeContext } from './node-context.ts';
 import { planRun } from './plan.ts';
-import { createFixtures, fixturePipeline } from './test-fixtures.ts';
+import { createFixtures, fixturePipeline } from './testing/fixture-nodes.ts';
 
 let dataDir: string;
 beforeEach(async () => {

@@ -1,7 +1,6 @@
 // One node's turn in a run: compute its cache key, serve it from the cache or run it, and commit its outputs.
 // Never throws: whatever the node's code does, the result is an outcome (cached, succeeded, failed or cancelled).
 import type { NodeRunModule, NodeRunResult, ServiceHandle } from '../../app/nodes/run-contract.ts';
-import { NotImplementedYetError } from '../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeFailure, NodeProgress } from '../../app/protocol/run-events.ts';
 import type { ArtifactStore, StagingArea, StoredArtifact } from '../artifacts/artifact-store.ts';
 import type { CacheHistory } from './cache-history.ts';
@@ -139,7 +138,6 @@ async function execute(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule
   }
   if (settled.kind === 'rejected') {
     await deps.artifacts.discard(staging);
-    if (settled.error instanceof NotImplementedYetError) return { state: 'failed', error: { message: settled.error.message } };
     return failure(`node "${planned.id}" failed: ${messageOf(settled.error)}`, settled.error);
   }
   const checked = checkRunResult(planned.id, planned.spec, settled.value);

@@ -1,7 +1,7 @@
 // Run-time config overrides: dot paths, array indexes, a fresh copy, and clear refusals.
 import { expect, it } from 'vitest';
 import { applyOverrides } from './overrides.ts';
-import { fixturePipeline } from './test-fixtures.ts';
+import { fixturePipeline } from './testing/fixture-nodes.ts';
 
 const pipeline = () => fixturePipeline([{ id: 'p', type: 'pretrain', config: { nEmbd: 64, optimizer: { lr: 0.1 }, sources: [{ path: 'a' }] } }]);
 

@@ -1,14 +1,9 @@
 // One-off config changes for a single run (`crucible run --set node.field=value`), applied to a copy of the
-// pipeline before validation, so a bad value is reported like any other config problem.
+// pipeline before validation, so a bad value is reported like any other config problem. In a field's dot path,
+// numeric segments index arrays (`sources.0.path`).
 import type { Pipeline } from '../../app/pipeline/schema.ts';
+import type { ConfigOverride } from '../../app/protocol/engine-api.ts';
 import { RunRequestError } from './run-errors.ts';
-
-export interface ConfigOverride {
-  node: string;
-  /** Dot path into the node's config; numeric segments index arrays (`sources.0.path`). */
-  field: string;
-  value: unknown;
-}
 
 export function applyOverrides(pipeline: Pipeline, overrides: readonly ConfigOverride[]): Pipeline {
   if (overrides.length === 0) return pipeline;

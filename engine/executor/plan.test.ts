@@ -1,8 +1,9 @@
-// planRun: targets and their upstream closure, overrides, force propagation, path fields, and refusals.
-import { describe, expect, it } from 'vitest';
+// planRun: targets and their upstream closure, overrides, force propagation, path fields, refusals, and each config
+// parsed once.
+import { describe, expect, it, vi } from 'vitest';
 import { planRun } from './plan.ts';
 import { PipelineInvalidError, RunRequestError } from './run-errors.ts';
-import { createFixtures, fixturePipeline } from './test-fixtures.ts';
+import { createFixtures, fixturePipeline } from './testing/fixture-nodes.ts';
 
 const { registry } = createFixtures();
 const diamond = () =>
@@ -38,10 +39,21 @@ describe('planRun', () => {
     });
   });
 
-  it('resolves path fields against the pipeline folder', () => {
+  it('resolves path fields against the pipeline folder, which the plan carries for the node runs', () => {
     const pipeline = fixturePipeline([{ id: 'f', type: 'file-source', config: { file: 'data/in.txt' } }]);
-    expect(planRun({ pipeline, registry, pipelineDir: '/projects/demo' }).nodes.get('f')!.config.file).toBe('/projects/demo/data/in.txt');
+    const plan = planRun({ pipeline, registry, pipelineDir: '/projects/demo' });
+    expect(plan.nodes.get('f')!.config.file).toBe('/projects/demo/data/in.txt');
+    expect(plan.pipelineDir).toBe('/projects/demo');
     expect(planRun({ pipeline, registry, pipelineDir: null }).nodes.get('f')!.config.file).toBe('data/in.txt');
+  });
+
+  it('parses each config once: validation parses it and the plan keeps that result', () => {
+    const { registry: counted } = createFixtures();
+    const parse = vi.spyOn(counted.get('upper')!.config, 'safeParse');
+    const plan = planRun({ pipeline: diamond(), registry: counted, pipelineDir: null, overrides: [{ node: 'b', field: 'suffix', value: '!' }] });
+    expect(parse).toHaveBeenCalledTimes(2);
+    expect(plan.nodes.get('b')!.config).toEqual({ suffix: '!' });
+    expect(plan.nodes.get('c')!.config).toEqual({ suffix: '' });
   });
 
   it('refuses invalid needed nodes with structured problems, ignoring problems elsewhere', () => {

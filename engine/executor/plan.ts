@@ -1,14 +1,15 @@
-// planRun: from a run request to the checked list of nodes to run. Pure and synchronous, so a bad request is refused
-// with structured problems before anything starts, and only problems in the nodes the targets need count.
+// planRun: from a run request to the plan the executor runs: the pipeline validated once, with overrides applied, and
+// each needed node's parsed config. Pure and synchronous, so a bad request is refused with structured problems before
+// anything starts, and only problems in the nodes the targets need count.
 import { errorsOf, type ValidationProblem } from '../../app/graph/problems.ts';
 import { topologicalOrder, upstreamClosure } from '../../app/graph/topology.ts';
-import { validate } from '../../app/graph/validate.ts';
-import { parseNodeConfig } from '../../app/nodes/config.ts';
+import { validatePipeline } from '../../app/graph/validate.ts';
 import type { NodeRegistry } from '../../app/nodes/registry.ts';
 import type { NodeSpec } from '../../app/nodes/spec.ts';
 import type { Pipeline, PipelineNode, PortRef } from '../../app/pipeline/schema.ts';
+import type { ConfigOverride } from '../../app/protocol/engine-api.ts';
 import { FORCED_REASON, forcedUpstreamReason } from './cache-reason.ts';
-import { applyOverrides, type ConfigOverride } from './overrides.ts';
+import { applyOverrides } from './overrides.ts';
 import { resolvePathFields } from './path-fields.ts';
 import { PipelineInvalidError, RunRequestError } from './run-errors.ts';
 
@@ -42,8 +43,10 @@ export interface PlannedNode {
 }
 
 export interface RunPlan {
-  /** The pipeline with overrides applied. */
+  /** The pipeline with overrides applied; the nodes the targets need passed validation. */
   pipeline: Pipeline;
+  /** Folder the path fields were resolved against, which node runs also receive; null when unsaved. */
+  pipelineDir: string | null;
   targets: string[];
   /** Planned node ids, upstream first. */
   order: string[];
@@ -59,7 +62,8 @@ export function planRun(request: PlanRequest): RunPlan {
   checkNamedNodesExist('forced node', request.force ?? [], nodeIds);
 
   const needed = upstreamClosure(pipeline, targets);
-  const problems = errorsOf(validate(pipeline, registry)).filter((problem) => concernsNeededNodes(problem, needed, pipeline));
+  const validation = validatePipeline(pipeline, registry);
+  const problems = errorsOf(validation.problems).filter((problem) => concernsNeededNodes(problem, needed, pipeline));
   if (problems.length > 0) throw new PipelineInvalidError(problems);
 
   const forced = new Set(request.force ?? []);
@@ -68,27 +72,35 @@ export function planRun(request: PlanRequest): RunPlan {
   const forcedRoot = new Map<string, string>();
   for (const id of order) {
     const node = pipeline.nodes.find((candidate) => candidate.id === id)!;
-    const planned = planNode(node, pipeline, registry, pipelineDir);
+    const planned = planNode(node, { pipeline, registry, pipelineDir, configs: validation.configs });
     const root = forced.has(id) ? id : planned.upstream.map((up) => forcedRoot.get(up)).find((found) => found !== undefined);
     if (root !== undefined) forcedRoot.set(id, root);
     planned.forceReason = root === undefined ? null : root === id ? FORCED_REASON : forcedUpstreamReason(root);
     nodes.set(id, planned);
   }
-  return { pipeline, targets, order, nodes };
+  return { pipeline, pipelineDir, targets, order, nodes };
 }
 
-function planNode(node: PipelineNode, pipeline: Pipeline, registry: NodeRegistry, pipelineDir: string | null): PlannedNode {
-  // validate() already accepted this node, so its type is known and its config parses.
+interface NodePlanning {
+  pipeline: Pipeline;
+  registry: NodeRegistry;
+  pipelineDir: string | null;
+  /** The configs validation parsed, by node id. */
+  configs: ReadonlyMap<string, Record<string, unknown>>;
+}
+
+function planNode(node: PipelineNode, { pipeline, registry, pipelineDir, configs }: NodePlanning): PlannedNode {
+  // Validation accepted this node, so its type is known and its config was parsed.
   const spec = registry.get(node.type)!;
-  const parsed = parseNodeConfig(spec, node.config);
-  if (!parsed.ok) throw new Error(`node "${node.id}": config was accepted by validation but does not parse`);
+  const parsed = configs.get(node.id);
+  if (!parsed) throw new Error(`node "${node.id}": validation accepted it but kept no parsed config`);
   const inputs: Record<string, PortRef[]> = {};
   for (const edge of pipeline.edges) {
     if (edge.to.node !== node.id) continue;
     (inputs[edge.to.port] ??= []).push(edge.from);
   }
   const upstream = [...new Set(Object.values(inputs).flatMap((refs) => refs.map((ref) => ref.node)))];
-  const config = resolvePathFields(parsed.config, spec.pathFields, { pipelineDir });
+  const config = resolvePathFields(parsed, spec.pathFields, { pipelineDir });
   return { id: node.id, node, spec, config, inputs, upstream, forceReason: null };
 }
 

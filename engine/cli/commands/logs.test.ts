@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { Engine } from '../../engine.ts';
-import { createFixtures, fixturePipeline } from '../../executor/test-fixtures.ts';
+import { createFixtures, fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { logsCommand } from './logs.ts';
 import { runCommand } from './run.ts';

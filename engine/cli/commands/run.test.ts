@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { Engine } from '../../engine.ts';
-import { createFixtures, fixturePipeline } from '../../executor/test-fixtures.ts';
+import { createFixtures, fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand } from './run.ts';
 
@@ -64,6 +64,22 @@ describe('crucible run', () => {
     expect(await runCommand(engine, { ...base, file: 'p.crucible.json', json: true, force: ['a'] }, io.io)).toBe(0);
     const lines = io.stdout().trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded', nodes: { a: { state: 'succeeded', cached: false, reason: 'forced', artifact: expect.any(String) } } });
+  });
+
+  it('refuses a file of the wrong shape with its own problems, and a file that is not JSON with exit 2', async () => {
+    const { dir, engine } = await setup([{ id: 'a', type: 'source' }]);
+    const file = JSON.parse(serializePipeline(fixturePipeline([{ id: 'a', type: 'source' }]))) as { nodes: unknown[] };
+    file.nodes[0] = { id: 'a', type: 'source', typeVersion: 'one', config: {} };
+    writeFileSync(path.join(dir, 'shape.crucible.json'), JSON.stringify(file));
+    const shape = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'shape.crucible.json' }, shape.io)).toBe(1);
+    expect(shape.stderr()).toMatch(/node "a": .*typeVersion/);
+
+    writeFileSync(path.join(dir, 'broken.crucible.json'), '{ "nodes": [');
+    const broken = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'broken.crucible.json' }, broken.io)).toBe(2);
+    expect(broken.stderr()).toMatch(/^broken\.crucible\.json: not valid JSON at line 1, column \d+/);
+    expect(engine.listRuns()).toEqual([]);
   });
 
   it('cancels cleanly on Ctrl-C', async () => {

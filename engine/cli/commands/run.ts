@@ -7,7 +7,7 @@ import type { Engine } from '../../engine.ts';
 import { PipelineInvalidError, RunRequestError } from '../../executor/run-errors.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { ProgressView } from '../progress-view.ts';
-import { readPipelineFile } from '../read-pipeline-file.ts';
+import { readPipelineJsonFile } from '../read-pipeline-file.ts';
 
 export interface RunCommandOptions {
   file: string;
@@ -18,7 +18,7 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(engine: Engine, options: RunCommandOptions, io: CliIo): Promise<number> {
-  const file = await readPipelineFile(options.file, io.cwd, engine.registry);
+  const file = await readPipelineJsonFile(options.file, io.cwd);
   if (!file.ok) {
     io.stderr.write(`${file.message}\n`);
     return EXIT.unreadable;
@@ -33,7 +33,7 @@ export async function runCommand(engine: Engine, options: RunCommandOptions, io:
     else if (event.runId === runId) output.onEvent(event);
   });
   try {
-    const started = engine.startRun({ pipeline: file.document.pipeline ?? {}, pipelinePath: file.path, ...options });
+    const started = engine.startRun({ pipeline: file.json, pipelinePath: file.path, ...options });
     runId = started.runId;
     for (const event of early.splice(0)) if (event.runId === runId) output.onEvent(event);
   } catch (error) {

@@ -7,7 +7,7 @@ import type { Engine } from '../../engine.ts';
 import { serveEngine } from '../../server/serve-engine.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
-export const RENDERER_BUILD_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'renderer', 'dist');
+const RENDERER_BUILD_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'renderer', 'dist');
 
 const REPO_ROOT = path.resolve(RENDERER_BUILD_DIR, '..', '..');
 const VITE_BIN = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');

@@ -33,7 +33,7 @@ export function usageCommand(args: string[], io: CliIo): number {
   }
 }
 
-export function toCsv(rows: UsageRow[]): string {
+function toCsv(rows: UsageRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const row of rows) lines.push(CSV_COLUMNS.map((column) => csvField(row[column])).join(','));
   return `${lines.join('\n')}\n`;

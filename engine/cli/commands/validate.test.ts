@@ -9,7 +9,7 @@ import type { NodeRunModule } from '../../../app/nodes/run-contract.ts';
 import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { datasetRun } from '../../../nodes/dataset/run.ts';
 import { builtInRegistry } from '../../../nodes/specs.ts';
-import { fixturePipeline } from '../../executor/test-fixtures.ts';
+import { fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
 import type { CliIo } from '../io.ts';
 import { validateCommand } from './validate.ts';
 

@@ -1,16 +1,16 @@
-// Fixture node types for the executor's tests only: tiny specs and runs that write text files, fail on purpose,
-// run slowly, ignore cancels or start services, and record what ran so tests can assert on it.
+// Fixture node types for tests of the executor, the engine, the CLI and the server: tiny specs and runs that write
+// text files, fail on purpose, run slowly, ignore cancels or start services, and record what ran for assertions.
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { NodeRegistry } from '../../app/nodes/registry.ts';
-import { NotImplementedYetError, type NodeRunContext, type NodeRunModule, type NodeRunResult, type ServiceHandle } from '../../app/nodes/run-contract.ts';
-import { defineNodeSpec, type NodeSpec } from '../../app/nodes/spec.ts';
-import type { PortSpec } from '../../app/nodes/ports.ts';
-import type { Pipeline, PipelineNode } from '../../app/pipeline/schema.ts';
+import { NodeRegistry } from '../../../app/nodes/registry.ts';
+import type { NodeRunContext, NodeRunModule, NodeRunResult, ServiceHandle } from '../../../app/nodes/run-contract.ts';
+import { defineNodeSpec, type NodeSpec } from '../../../app/nodes/spec.ts';
+import type { PortSpec } from '../../../app/nodes/ports.ts';
+import type { Pipeline, PipelineNode } from '../../../app/pipeline/schema.ts';
 
 const TEXT_FILE = 'text.txt';
 const textPort = (name = 'text', extra: Partial<PortSpec> = {}): PortSpec => ({ name, type: 'Corpus', title: 'Text', description: 'A text file', ...extra });
@@ -31,7 +31,7 @@ const specs: NodeSpec[] = [
   defineNodeSpec({ ...common, type: 'concat', title: 'Concat', version: 1, inputs: [textPort('parts', { multi: true })], outputs: [textPort()], config: z.object({}) }),
   defineNodeSpec({
     ...common, type: 'fail', title: 'Fail', version: 1, inputs: [textPort('text', { optional: true })], outputs: [textPort()],
-    config: z.object({ mode: z.enum(['throw', 'sync-throw', 'garbage', 'missing-output', 'not-implemented', 'bad-metrics']).default('throw').describe('How to fail') }),
+    config: z.object({ mode: z.enum(['throw', 'sync-throw', 'garbage', 'missing-output', 'bad-metrics']).default('throw').describe('How to fail') }),
   }),
   defineNodeSpec({
     ...common, type: 'slow', title: 'Slow', version: 1, inputs: [], outputs: [textPort()],
@@ -118,8 +118,6 @@ function failingRun(recorder: FixtureRecorder): NodeRunModule['run'] {
         return Promise.resolve(42 as unknown as NodeRunResult);
       case 'missing-output':
         return Promise.resolve({ outputs: {} });
-      case 'not-implemented':
-        return Promise.reject(new NotImplementedYetError('fail', 'arrives in 0.2'));
       case 'bad-metrics':
         return Promise.resolve({ outputs: { text: {} }, metrics: { loss: 'low' as unknown as number } });
       default:

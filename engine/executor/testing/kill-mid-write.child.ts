@@ -1,7 +1,7 @@
 // Child process for the kill-mid-write test: runs one slow-writing node over the given data directory and prints
 // every event as a JSON line, so the parent can SIGKILL it while the node is halfway through its output.
 import { createTestEngine } from './test-engine.ts';
-import { fixturePipeline } from './test-fixtures.ts';
+import { fixturePipeline } from './fixture-nodes.ts';
 
 export const SLOW_WRITER_PIPELINE = fixturePipeline([{ id: 'writer', type: 'slow', config: { durationMs: 1500, chunkMs: 20 } }]);
 export const SLOW_WRITER_PIPELINE_ID = 'kill-mid-write';
