@@ -8,8 +8,8 @@ import {
   type NodeState,
   type RunEvent,
   type RunEventOf,
-  type RunStatus,
 } from '../protocol/run-events.ts';
+import type { RunSnapshot } from '../protocol/run-snapshot.ts';
 
 /** One node of a run as the events so far describe its current attempt. */
 export interface NodeRunState {
@@ -32,13 +32,8 @@ export interface NodeRunState {
   finishedAt?: string;
 }
 
-export interface RunState {
-  runId: string;
-  pipelineName: string;
-  targets: string[];
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
+/** The run as its stream's snapshot describes it, with each node folded. */
+export interface RunState extends Omit<RunSnapshot, 'nodes'> {
   nodes: Record<string, NodeRunState>;
 }
 
