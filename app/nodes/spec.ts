@@ -37,6 +37,24 @@ export interface NodeSpec<Config extends z.ZodType = z.ZodType> {
   pathFields?: string[];
   /** Inputs whose data must descend from one tokenizer node (distill: the teacher and the student's tokens). */
   sameTokenizer?: readonly string[];
+  /** Facts derived from a valid config, shown under the node's form: parameter count, memory... */
+  facts?: (config: z.output<Config>, context: NodeFactsContext) => NodeFact[];
+}
+
+/** One derived fact: `Parameters  929.5K`, with what it assumed in the note. */
+export interface NodeFact {
+  label: string;
+  value: string;
+  note?: string;
+}
+
+/** What a node's facts may read of the pipeline around the node. */
+export interface NodeFactsContext {
+  /**
+   * The config (defaults filled in) of the node that feeds `port`, when that node is of `spec`'s type and its config
+   * is valid; otherwise undefined.
+   */
+  upstreamConfig<Upstream extends z.ZodType>(port: string, spec: NodeSpec<Upstream>): z.output<Upstream> | undefined;
 }
 
 export interface ConfigProblem {

@@ -1,7 +1,11 @@
 // The pretrain node: trains a GPT-2 style model from scratch on token shards.
 import { z } from 'zod';
-import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import { GPT2_VOCAB_SIZE, gpt2Sizing, type Gpt2Shape } from '../../app/models/gpt2-sizing.ts';
+import { trainingMemoryEstimate } from '../../app/models/model-sizing.ts';
+import { defineNodeSpec, type NodeFact, type NodeFactsContext } from '../../app/nodes/spec.ts';
+import { formatBytes, formatCount } from '../../app/text/format-quantity.ts';
 import { architectureFields, checkArchitecture, checkSchedule, trainingFields } from '../shared/fields.ts';
+import { tokenizerSpec, tokenizerVocabulary } from '../tokenizer/spec.ts';
 
 export const pretrainConfig = z.strictObject({
   architecture: z.enum(['gpt2']).default('gpt2').describe('Model family; GPT-2 exactly as Hugging Face defines it.'),
@@ -24,4 +28,23 @@ export const pretrainSpec = defineNodeSpec({
   outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'A Hugging Face style model folder.' }],
   config: pretrainConfig,
   checkConfig: (config) => [...checkArchitecture(config), ...checkSchedule(config)],
+  facts: pretrainFacts,
 });
+
+/** Parameter count, tokens per step and training memory; the vocabulary is the connected tokenizer's. */
+function pretrainFacts(config: z.output<typeof pretrainConfig>, context: NodeFactsContext): NodeFact[] {
+  const tokenizer = context.upstreamConfig('tokens', tokenizerSpec);
+  const vocabulary = tokenizer ? tokenizerVocabulary(tokenizer) : { size: GPT2_VOCAB_SIZE, note: `no tokenizer connected; assumes GPT-2's ${GPT2_VOCAB_SIZE.toLocaleString('en-US')} tokens` };
+  const { nLayer, nHead, nEmbd, blockSize, bias, batchSize, gradAccumSteps } = config;
+  const shape: Gpt2Shape = { vocabSize: vocabulary.size, blockSize, nLayer, nHead, nEmbd, bias };
+  const memory = trainingMemoryEstimate(gpt2Sizing, shape, { rows: batchSize, sequenceLength: blockSize });
+  return [
+    { label: 'Parameters', value: formatCount(gpt2Sizing.parameterCount(shape)), note: vocabulary.note },
+    { label: 'Tokens per step', value: formatCount(batchSize * blockSize * gradAccumSteps) },
+    {
+      label: 'Training memory',
+      value: `≈ ${formatBytes(memory.totalBytes)}`,
+      note: `${formatBytes(memory.parameterBytes)} weights, gradients and AdamW state + ${formatBytes(memory.activationBytes)} activations (float32, rough)`,
+    },
+  ];
+}

@@ -1,6 +1,7 @@
 // The tokenizer node: trains (char or byte-level BPE) or loads a Hugging Face tokenizer, then encodes the corpus
 // into token shards.
 import { z } from 'zod';
+import { GPT2_VOCAB_SIZE } from '../../app/models/gpt2-sizing.ts';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
 
 export const tokenizerConfig = z.strictObject({
@@ -34,3 +35,18 @@ export const tokenizerSpec = defineNodeSpec({
     return [];
   },
 });
+
+/** Vocabulary assumed for a character tokenizer, whose alphabet comes from the data. */
+const ASSUMED_CHAR_VOCAB_SIZE = 256;
+
+/** The vocabulary a tokenizer config gives, as far as the config alone tells; the note says what was assumed. */
+export function tokenizerVocabulary(config: z.output<typeof tokenizerConfig>): { size: number; note?: string } {
+  switch (config.kind) {
+    case 'bpe':
+      return { size: config.vocabSize };
+    case 'char':
+      return { size: ASSUMED_CHAR_VOCAB_SIZE, note: `character vocabulary comes from the data; assumes at most ${ASSUMED_CHAR_VOCAB_SIZE}` };
+    case 'pretrained':
+      return { size: GPT2_VOCAB_SIZE, note: `pretrained tokenizer; assumes ${GPT2_VOCAB_SIZE.toLocaleString('en-US')} tokens` };
+  }
+}

@@ -28,8 +28,8 @@ function ProblemList({ problems }: { problems: readonly ValidationProblem[] }) {
 
 function Facts({ nodeId }: { nodeId: string }) {
   const doc = useStudio((state) => state.doc);
-  const catalogueByType = useStudio((state) => state.catalogueByType);
-  const facts = useMemo(() => nodeFacts(doc, nodeId, catalogueByType), [doc, nodeId, catalogueByType]);
+  const registry = useStudio((state) => state.registry);
+  const facts = useMemo(() => nodeFacts(doc, nodeId, registry), [doc, nodeId, registry]);
   if (facts.length === 0) return null;
   return (
     <dl className="facts" aria-label="Derived facts">

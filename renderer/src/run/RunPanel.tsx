@@ -1,7 +1,7 @@
 // The bottom panel: the shown run's timeline, live charts, logs per node and artifacts, the run history, and the
 // serving panel. Each tab reads its slice of the store; reopening a past run goes through a store action.
 import { useMemo } from 'react';
-import { formatBytes } from '../form/model-facts.ts';
+import { formatBytes } from '../../../app/text/format-quantity.ts';
 import { ServingPanel } from '../serving/ServingPanel.tsx';
 import { selectShownRun } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';

@@ -1,0 +1,42 @@
+// The pretrain node's facts: the GPT-2 parameter count with the connected tokenizer's vocabulary, tokens per step
+// and the training memory estimate, saying what they assumed.
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { gpt2Sizing } from '../../app/models/gpt2-sizing.ts';
+import { trainingMemoryEstimate } from '../../app/models/model-sizing.ts';
+import type { NodeFactsContext } from '../../app/nodes/spec.ts';
+import { formatBytes } from '../../app/text/format-quantity.ts';
+import { tokenizerConfig } from '../tokenizer/spec.ts';
+import { pretrainConfig, pretrainSpec } from './spec.ts';
+
+function feeding(tokenizer: z.input<typeof tokenizerConfig> | undefined): NodeFactsContext {
+  return { upstreamConfig: (port, spec) => (port === 'tokens' && tokenizer && spec.type === 'tokenizer' ? spec.config.parse(tokenizer) : undefined) };
+}
+
+const config = pretrainConfig.parse({ batchSize: 8, gradAccumSteps: 4 });
+
+describe('pretrain facts', () => {
+  it('counts parameters with a BPE tokenizer’s vocabulary and tokens per optimizer step', () => {
+    const facts = pretrainSpec.facts!(config, feeding({ kind: 'bpe', vocabSize: 1000 }));
+    expect(facts.map((fact) => [fact.label, fact.value])).toEqual([
+      ['Parameters', '929.5K'],
+      ['Tokens per step', '2.0K'],
+      ['Training memory', expect.stringMatching(/^≈ /)],
+    ]);
+    expect(facts[0]!.note).toBeUndefined();
+  });
+
+  it('estimates memory with the same GPT-2 sizing the engine plans micro-batches by', () => {
+    const shape = { vocabSize: 1000, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, bias: true };
+    const memory = trainingMemoryEstimate(gpt2Sizing, shape, { rows: 8, sequenceLength: 64 });
+    const facts = pretrainSpec.facts!(config, feeding({ kind: 'bpe', vocabSize: 1000 }));
+    expect(facts[2]).toMatchObject({ value: `≈ ${formatBytes(memory.totalBytes)}`, note: expect.stringContaining(`${formatBytes(memory.activationBytes)} activations`) });
+  });
+
+  it('says what vocabulary it assumed for char, pretrained and missing tokenizers', () => {
+    const noteWith = (tokenizer: z.input<typeof tokenizerConfig> | undefined) => pretrainSpec.facts!(config, feeding(tokenizer))[0]!.note;
+    expect(noteWith({ kind: 'char' })).toMatch(/assumes at most 256/);
+    expect(noteWith({ kind: 'pretrained', path: 'tokenizer.json' })).toMatch(/pretrained tokenizer; assumes 50,257 tokens/);
+    expect(noteWith(undefined)).toMatch(/no tokenizer connected; assumes GPT-2's 50,257 tokens/);
+  });
+});
