@@ -37,6 +37,12 @@ describe('ProgressView', () => {
     expect(view.lineFor('train', 200)).toBe('▸ train running   [░░░░░░░░░░░░░░░░░░░░]');
   });
 
+  it('keeps the run’s order of nodes, numeric ids included', () => {
+    const view = new ProgressView();
+    view.apply({ type: 'run.started', runId, at, pipelineName: 'p', targets: [], nodes: ['data', '2', '1'] });
+    expect(view.lines(200).map((line) => line.split(/\s+/)[1])).toEqual(['data', '2', '1']);
+  });
+
   it('formats durations', () => {
     expect([formatDuration(1500), formatDuration(42_000), formatDuration(3_725_000)]).toEqual(['1.5s', '42s', '1h02m']);
   });

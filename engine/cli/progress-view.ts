@@ -17,18 +17,22 @@ const STATE_MARK: Record<NodeState, string> = {
 
 export class ProgressView {
   #run: RunState | undefined;
+  /** Rows in the run's order: an object would put ids such as "1" and "2" first. */
+  #order: readonly string[] = [];
 
   /** Folds an event into the view; returns true when a node's state changed (worth a line in plain mode). */
   apply(event: RunEvent): boolean {
     const before = this.#run;
+    if (event.type === 'run.started') this.#order = event.nodes;
     this.#run = event.type === 'run.started' ? runStateOf(event) : before && foldRunEvent(before, event);
     return event.type === 'node.state' && before?.nodes[event.node]?.state !== this.#run?.nodes[event.node]?.state;
   }
 
   lines(width = 100): string[] {
-    const rows = Object.entries(this.#run?.nodes ?? {});
-    const idWidth = Math.min(24, Math.max(4, ...rows.map(([id]) => id.length)));
-    return rows.map(([id, node]) => truncate(lineOf(id, node, idWidth), width));
+    const nodes = this.#run?.nodes ?? {};
+    const ids = [...new Set([...this.#order, ...Object.keys(nodes)])].filter((id) => nodes[id] !== undefined);
+    const idWidth = Math.min(24, Math.max(4, ...ids.map((id) => id.length)));
+    return ids.map((id) => truncate(lineOf(id, nodes[id]!, idWidth), width));
   }
 
   lineFor(nodeId: string, width = 100): string {
