@@ -7,7 +7,7 @@ import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { createModelSession, type ModelSession } from '../ml/runtime/session.ts';
 import type { SessionOptions } from '../ml/runtime/session-options.ts';
 import { prefillBatch } from './batched-prefill.ts';
-import type { DecoderPrecision } from './model-files.ts';
+import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { cacheGeometryOf, SlotKvCache } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { stepDecoderBytes } from './step-decoder-model.ts';

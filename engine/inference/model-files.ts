@@ -2,19 +2,17 @@
 // config, end-of-text id, tokenizer and chat template, and which ONNX decoder file a precision maps to.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { readJsonObjectFile } from '../files/json-text.ts';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
 import { MODEL_FILES, MODEL_FOLDER_REMEDY, QUANTIZED_DECODER_FILES, readConfigJson } from '../ml/export/model-folder.ts';
 import type { QuantizationBits } from '../ml/quantize/block-quantize.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
-import type { DecoderPrecision } from '../../nodes/services/serving-service.ts';
 import { loadHuggingFaceTokenizer } from '../tokenize/load-hugging-face-tokenizer.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 
 /** float32 is the exported decoder; the quantized ones are written beside it by the quantize node. */
-export type { DecoderPrecision } from '../../nodes/services/serving-service.ts';
-
 const DECODER_FILES: Record<DecoderPrecision, string> = {
   float32: MODEL_FILES.decoder,
   q4: QUANTIZED_DECODER_FILES.int4,

@@ -5,7 +5,8 @@ import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 import { IncrementalText } from './incremental-text.ts';
 import { InferenceReplica } from './inference-replica.ts';
-import { readServableModel, type DecoderPrecision } from './model-files.ts';
+import { readServableModel } from './model-files.ts';
+import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { StepEvent } from './worker-protocol.ts';
 
 export interface OnnxTextGeneratorOptions {

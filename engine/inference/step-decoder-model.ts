@@ -7,7 +7,8 @@ import { encodeModel } from '../ml/onnx/encode-model.ts';
 import type { QuantizationBlockSize } from '../ml/quantize/block-quantize.ts';
 import { quantizeDecoderModel, type DecoderQuantizationOptions } from '../ml/quantize/quantize-decoder.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
-import { QUANTIZED_PRECISION_BITS, type DecoderPrecision } from './model-files.ts';
+import { QUANTIZED_PRECISION_BITS } from './model-files.ts';
+import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { buildStepDecoder } from './step-decoder-graph.ts';
 
 export function stepDecoderBytes(folder: string, precision: DecoderPrecision): Uint8Array {

@@ -3,7 +3,7 @@
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import type { GenerationRequest } from './text-generator.ts';
-import type { DecoderPrecision } from './model-files.ts';
+import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { SampledToken } from './sequence-sampler.ts';
 
 export interface InferenceWorkerData {

@@ -3,7 +3,8 @@
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { DistillConfig, DistillRequest, DistillResult, JobHooks, TrainingStepReport } from '../../nodes/services/training-service.ts';
+import type { DistillConfig, DistillRequest, DistillResult, JobHooks } from '../../nodes/services/training-service.ts';
+import type { TrainingStepReport } from '../../app/artifacts/reports.ts';
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { readModelConfig } from '../ml/export/model-folder.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';

@@ -3,7 +3,8 @@
 import type { z } from 'zod';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
-import type { DecoderPrecision, ServingDevice } from '../../nodes/services/serving-service.ts';
+import type { ServingDevice } from '../../nodes/services/serving-service.ts';
+import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { recordedPrecision } from '../inference/model-files.ts';
 import { createServingService, type LiveDeployment } from './serving-service.ts';
 

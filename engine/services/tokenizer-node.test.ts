@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenizerRun } from '../../nodes/tokenizer/run.ts';
-import type { TokensManifest } from '../../nodes/tokenizer/tokens-manifest.ts';
+import type { TokensManifest } from '../../app/artifacts/tokens-layout.ts';
 import { loadHuggingFaceTokenizer, readTokenShard, trainBpe } from '../tokenize/index.ts';
 import { writeCorpus } from '../../nodes/tokenizer/testing/corpus-fixture.ts';
 import { tokenizerRunContext } from '../../nodes/tokenizer/testing/run-context.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import type { ArtifactHandle, NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeServices } from '../services.ts';
-import type { DecoderPrecision } from '../services/serving-service.ts';
+import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { deployConfig } from './spec.ts';
 import { requireService } from '../shared/run-support.ts';
 

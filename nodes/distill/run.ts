@@ -2,7 +2,8 @@
 // ctx.services.training (a worker thread; resumable), and returns the student's model folder with the report.
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeServices } from '../services.ts';
-import type { DistillationReport, DistillConfig } from '../services/training-service.ts';
+import type { DistillConfig } from '../services/training-service.ts';
+import type { DistillationReport } from '../../app/artifacts/reports.ts';
 import { throttledStepProgress } from '../shared/step-progress.ts';
 import { provenanceOf, requireService } from '../shared/run-support.ts';
 

@@ -1,5 +1,5 @@
 // The human-readable report.md of the evaluate node: the metrics as a table, then each sampled generation.
-import type { EvaluationResult } from '../services/training-service.ts';
+import type { EvaluationResult } from '../../app/artifacts/reports.ts';
 
 const formatNumber = (value: number | null) => (value === null ? 'n/a (no tokenizer)' : value.toFixed(4));
 

@@ -1,6 +1,7 @@
 // What the deploy and api-endpoint nodes ask of the engine (ctx.services.serving): load a model folder into
 // inference workers as a deployment, and serve deployments over an OpenAI-compatible API. Types only.
 import type { z } from 'zod';
+import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { apiEndpointConfig } from '../api-endpoint/spec.ts';
@@ -11,8 +12,6 @@ export type RequestedServingDevice = z.output<typeof deviceField>;
 /** The device a deployment's workers really run on. */
 export type ServingDevice = Exclude<RequestedServingDevice, 'auto'>;
 
-/** Which ONNX decoder of the model folder to load: onnx/model.onnx, model_q4.onnx or model_int8.onnx. */
-export type DecoderPrecision = 'float32' | 'q4' | 'int8';
 
 export interface DeployRequest {
   /** A Model artifact's folder (Hugging Face layout with onnx/ and tokenizer.json). */

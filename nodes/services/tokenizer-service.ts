@@ -1,5 +1,6 @@
 // What the tokenizer node asks of the engine (ctx.services.tokenizers): train or load a tokenizer, and encode a text
 // split into a token shard. Types only; engine/services/tokenizer-service.ts implements it over engine/tokenize.
+import type { TokenDtype, TokenizerKind } from '../../app/artifacts/tokens-layout.ts';
 
 /** A UTF-8 text file holding documents back to back. */
 export interface TextSplit {
@@ -41,7 +42,7 @@ export interface TokenizerTrainingRequest {
 
 /** A tokenizer held by the engine, with the Hugging Face files that describe it. */
 export interface TokenizerHandle {
-  kind: 'byte-level-bpe' | 'char';
+  kind: TokenizerKind;
   vocabSize: number;
   /** `sha256:` of the tokenizer as loaded; every shard it encodes records it. */
   hash: string;
@@ -64,7 +65,7 @@ export interface EncodeSplitRequest {
 
 export interface EncodedSplit {
   tokens: number;
-  dtype: 'uint16' | 'uint32';
+  dtype: TokenDtype;
 }
 
 export interface TokenizerService {

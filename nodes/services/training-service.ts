@@ -1,6 +1,7 @@
 // What the pretrain, distill and evaluate nodes ask of the engine (ctx.services.training): train a GPT-2 from token
 // shards (alone or as a teacher's student) into a Hugging Face model folder, and evaluate a model folder. Types only; engine/services/training-service.ts implements it.
 import type { z } from 'zod';
+import type { DistillationReport, EvaluationResult, TrainingStepReport } from '../../app/artifacts/reports.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { distillConfig } from '../distill/spec.ts';
 import type { evaluateConfig } from '../evaluate/spec.ts';
@@ -9,22 +10,6 @@ import type { pretrainConfig } from '../pretrain/spec.ts';
 export type PretrainConfig = z.output<typeof pretrainConfig>;
 export type EvaluateConfig = z.output<typeof evaluateConfig>;
 export type DistillConfig = z.output<typeof distillConfig>;
-
-/** One optimizer step as the trainer reports it; `trainLoss`/`valLoss` only on evaluation steps. */
-export interface TrainingStepReport {
-  step: number;
-  maxSteps: number;
-  loss: number;
-  gradNorm: number;
-  learningRate: number;
-  tokensPerSec: number;
-  etaMs: number;
-  trainLoss?: number;
-  valLoss?: number;
-  /** A distillation step's loss split into its KD (T²·KL) and cross-entropy terms. */
-  kdLoss?: number;
-  ceLoss?: number;
-}
 
 export interface JobHooks {
   signal: AbortSignal;
@@ -60,24 +45,6 @@ export interface DistillRequest extends Omit<PretrainRequest, 'config'> {
   teacherKey: string;
 }
 
-/** One model's side of the distillation report. */
-export interface DistilledModelSide {
-  parameters: number;
-  /** Mean loss on the same fixed validation windows for both models. */
-  valLoss: number;
-  /** Batch-1 decode speed of the exported decoder, one thread. */
-  decodeTokensPerSec: number;
-}
-
-export interface DistillationReport {
-  teacher: DistilledModelSide;
-  student: DistilledModelSide;
-  /** student parameters / teacher parameters. */
-  parameterRatio: number;
-  /** student decode tokens/s / teacher decode tokens/s. */
-  decodeSpeedup: number;
-}
-
 export interface DistillResult extends PretrainResult {
   report: DistillationReport;
 }
@@ -86,19 +53,6 @@ export interface EvaluateRequest {
   config: EvaluateConfig;
   modelFolder: string;
   tokensFolder: string;
-}
-
-export interface EvaluationResult {
-  /** The decoder file scored (relative to the model folder) and its precision, e.g. "int8 (MatMulNBits, block 32)". */
-  decoder: string;
-  precision: string;
-  valLoss: number;
-  perplexity: number;
-  bitsPerToken: number;
-  bitsPerCharacter: number | null;
-  bitsPerByte: number | null;
-  tokensScored: number;
-  samples: { prompt: string; text: string; tokens: number }[];
 }
 
 export interface TrainingService {

@@ -1,7 +1,7 @@
 // Training progress (pretrain and distill): reports become progress with the chart metrics, throttled except for evaluation and last steps.
 import { describe, expect, it } from 'vitest';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
-import type { TrainingStepReport } from '../services/training-service.ts';
+import type { TrainingStepReport } from '../../app/artifacts/reports.ts';
 import { stepProgress, throttledStepProgress } from './step-progress.ts';
 
 const report = (step: number, extra: Partial<TrainingStepReport> = {}): TrainingStepReport => ({

@@ -1,7 +1,7 @@
 // Turns the trainer's per-step reports (pretrain and distill) into node progress: at most one update per interval, but always the
 // evaluation steps (they carry train/val loss for the charts) and the last step.
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
-import type { TrainingStepReport } from '../services/training-service.ts';
+import type { TrainingStepReport } from '../../app/artifacts/reports.ts';
 
 export const PROGRESS_INTERVAL_MS = 250;
 

@@ -11,7 +11,8 @@ import { readCorpusSplits, type CorpusSplits } from './corpus-splits.ts';
 import { tokenizerFingerprint } from './fingerprint.ts';
 import { TokenizerProgress } from './progress.ts';
 import type { tokenizerConfig } from './spec.ts';
-import { buildTokensManifest, TOKENS_MANIFEST_FILE, type TokensManifest } from './tokens-manifest.ts';
+import { buildTokensManifest } from './tokens-manifest.ts';
+import { TOKENS_MANIFEST_FILE, type TokensManifest } from '../../app/artifacts/tokens-layout.ts';
 import { requireService } from '../shared/run-support.ts';
 
 type TokenizerConfig = z.output<typeof tokenizerConfig>;

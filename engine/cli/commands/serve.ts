@@ -7,7 +7,7 @@ import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { apiEndpointConfig, apiEndpointSpec } from '../../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../../nodes/deploy/spec.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
-import type { DecoderPrecision } from '../../inference/model-files.ts';
+import type { DecoderPrecision } from '../../../app/artifacts/model-layout.ts';
 import { DEVICE_TITLES } from '../../../app/protocol/compute-devices.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';

@@ -7,10 +7,7 @@ import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { MODEL_FILES, readModelConfig } from '../export/model-folder.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
 import { interleavedDecodeSpeeds } from '../quantize/decoder-measures.ts';
-import type { DistillationReport } from '../../../nodes/services/training-service.ts';
-
-/** What the distill node receives (nodes/services). */
-export type { DistillationReport } from '../../../nodes/services/training-service.ts';
+import type { DistillationReport } from '../../../app/artifacts/reports.ts';
 
 const DECODE_TOKENS = 64;
 const DECODE_ROUNDS = 3;

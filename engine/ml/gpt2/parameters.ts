@@ -8,7 +8,8 @@ import type { Gpt2Config } from './config.ts';
 
 export type ParameterInit = 'normal' | 'residual' | 'ones' | 'zeros';
 
-export interface ParameterSpec {
+/** One GPT-2 weight tensor with its initialization (the training step's ParameterSpec, plus `init`). */
+export interface Gpt2ParameterSpec {
   name: string;
   shape: readonly number[];
   init: ParameterInit;
@@ -18,9 +19,9 @@ export interface ParameterSpec {
 
 const INIT_STD = 0.02;
 
-export function gpt2ParameterSpecs(config: Gpt2Config): ParameterSpec[] {
+export function gpt2ParameterSpecs(config: Gpt2Config): Gpt2ParameterSpec[] {
   const C = config.nEmbd;
-  const specs: ParameterSpec[] = [];
+  const specs: Gpt2ParameterSpec[] = [];
   const add = (name: string, shape: number[], init: ParameterInit) => specs.push({ name, shape, init, decays: shape.length >= 2 });
   const linear = (prefix: string, inFeatures: number, outFeatures: number, init: ParameterInit) => {
     add(`${prefix}.weight`, [inFeatures, outFeatures], init);

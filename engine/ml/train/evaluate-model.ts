@@ -7,14 +7,14 @@ import { loadHuggingFaceTokenizer, type Tokenizer } from '../../tokenize/index.t
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { generateIds } from '../export/generate.ts';
 import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
-import type { TrainBatch } from '../gpt2/train-step-session.ts';
+import type { TrainBatch } from './step/train-batch.ts';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createRandom } from '../tensor/random.ts';
 import { decoderLoss } from '../quantize/decoder-measures.ts';
 import { evaluatedDecoderOf, type EvaluatedDecoder } from './evaluated-decoder.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
-import type { EvaluationResult } from '../../../nodes/services/training-service.ts';
+import type { EvaluationResult } from '../../../app/artifacts/reports.ts';
 
 export interface EvaluationJob {
   modelFolder: string;

@@ -2,6 +2,7 @@
 // exceed the budget, splits each batch into equal chunks whose gradients are accumulated. The update is the same
 // (the mean over equal chunks is the mean over the batch); only the peak memory changes.
 
+import { gpt2Sizing } from '../../../app/models/gpt2-sizing.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 
@@ -17,13 +18,9 @@ export interface MicroBatchPlan {
   estimatedUnsplitBytes: number;
 }
 
-/**
- * float32 values kept per sequence row, calibrated on the fused step (peak RSS grew ~104 MiB per row of the 6/6/384,
- * T 256 config; this estimate gives 108): about 16 (T, C)-sized and 8 (H, T, T)-sized tensors per layer, plus logits.
- */
+/** Activation bytes one sequence row keeps: `time` tokens at GPT-2's calibrated cost per token (app/models/gpt2-sizing.ts). */
 export function activationBytesPerRow(config: Gpt2Config, time: number): number {
-  const perLayer = 16 * time * config.nEmbd + 8 * config.nHead * time * time;
-  return 4 * (config.nLayer * perLayer + 4 * time * config.vocabSize);
+  return time * gpt2Sizing.activationBytesPerToken(config, time);
 }
 
 export function planMicroBatches(config: Gpt2Config, batchSize: number, time: number, budgetBytes = DEFAULT_ACTIVATION_BUDGET_BYTES): MicroBatchPlan {

@@ -1,9 +1,9 @@
 // The files of a Tokens artifact as the trainer reads them: train and val shards plus the tokenizer that produced
-// them, located through the artifact's tokens.json manifest (nodes/tokenizer/tokens-manifest.ts) when it has one.
+// them, located through the artifact's tokens.json manifest (app/artifacts/tokens-layout.ts) when it has one.
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TOKENS_MANIFEST_FILE, type TokensManifest } from '../../../nodes/tokenizer/tokens-manifest.ts';
+import { TOKENS_MANIFEST_FILE, type TokensManifest } from '../../../app/artifacts/tokens-layout.ts';
 
 export interface TokensArtifactPaths {
   /** Shard bases (without .bin/.json). */

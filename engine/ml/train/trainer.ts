@@ -15,7 +15,7 @@ import { TrainStepSession } from './step/step-session.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader, type BatchShape } from './token-windows.ts';
 import { trainingFingerprint, type TrainingJob, type TrainingSettings } from './training-settings.ts';
-import type { TrainingStepReport } from '../../../nodes/services/training-service.ts';
+import type { TrainingStepReport } from '../../../app/artifacts/reports.ts';
 
 /** Offsets from the run's seed, so weights, training windows and evaluation windows draw independent numbers. */
 const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3 } as const;

@@ -2,7 +2,7 @@
 // reports and log lines it posts as progress, and the result of each kind of job.
 
 import type { WorkerJobProtocol } from '../../workers/worker-job-protocol.ts';
-import type { DistillationReport } from '../distill/distillation-report.ts';
+import type { DistillationReport } from '../../../app/artifacts/reports.ts';
 import type { EvaluationJob, EvaluationReport } from './evaluate-model.ts';
 import type { StepReport } from './trainer.ts';
 import type { TrainingJob } from './training-settings.ts';
