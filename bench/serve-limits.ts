@@ -3,9 +3,9 @@
 // The noisy key spends its minute's allowance first, so the measured window is the steady state of a key at 10×:
 // every one of its requests is refused, and the question is whether refusing them costs the in-limit key anything.
 import { createApiKeyRequestSchema } from '../app/protocol/serving-api.ts';
-import type { Deployment } from '../engine/serving/deployment.ts';
-import { createOpenAiServer } from '../engine/serving/openai-server.ts';
-import { ServingStore } from '../engine/serving/store/serving-store.ts';
+import type { Deployment } from '../engine/endpoint/deployment.ts';
+import { createOpenAiServer } from '../engine/endpoint/openai-server.ts';
+import { ServingStore } from '../engine/endpoint/store/serving-store.ts';
 import { runClosedLoop, streamCompletion, type LoadStats, type StreamResult } from './serve-load.ts';
 
 /** How many times its rpm limit the noisy key sends. */

@@ -16,7 +16,7 @@ import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
 import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
 import { createServingService } from '../engine/services/serving-service.ts';
-import { createOpenAiServer } from '../engine/serving/openai-server.ts';
+import { createOpenAiServer } from '../engine/endpoint/openai-server.ts';
 import { trainChar } from '../engine/tokenize/train-char.ts';
 import { printOverLimit, runOverLimit, type OverLimitReport } from './serve-limits.ts';
 import { runClosedLoop, streamCompletion, type LoadStats } from './serve-load.ts';

@@ -9,7 +9,7 @@ import { readPipelineJson, readPipelineText } from '../app/pipeline/document.ts'
 import { TOKEN_HEADER } from '../app/protocol/engine-api.ts';
 import { builtInRegistry } from '../nodes/specs.ts';
 import { Engine } from '../engine/engine.ts';
-import { createEngineServer, type EngineServer } from '../engine/server/engine-server.ts';
+import { createEngineServer, type EngineServer } from '../engine/api/engine-server.ts';
 import { REPO_ROOT } from './engine-process.ts';
 import { damageText, mutatePipeline, seededRandom } from './pipeline-mutator.ts';
 

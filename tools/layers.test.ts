@@ -63,11 +63,11 @@ describe('checkLayers', () => {
   it('keeps the inference runtime below the HTTP layers', () => {
     expect(
       violationsFor({
-        'engine/inference/i.ts': "import '../serving/openai-server.ts'; import '../server/engine-server.ts'; import './sampling.ts';",
+        'engine/inference/i.ts': "import '../endpoint/openai-server.ts'; import '../api/engine-server.ts'; import './sampling.ts';",
         'engine/inference/sampling.ts': '',
-        'engine/serving/s.ts': "import '../inference/sampling.ts';",
+        'engine/endpoint/s.ts': "import '../inference/sampling.ts';",
       }),
-    ).toEqual(['engine/inference/i.ts -> ../serving/openai-server.ts', 'engine/inference/i.ts -> ../server/engine-server.ts']);
+    ).toEqual(['engine/inference/i.ts -> ../endpoint/openai-server.ts', 'engine/inference/i.ts -> ../api/engine-server.ts']);
   });
 
   it('lets only tests and testing/ folders import test support and test packages', () => {

@@ -71,7 +71,7 @@ export const INNER_RULES: readonly InnerRule[] = [
   },
   {
     from: ['engine/inference/'],
-    mayNotImport: ['engine/serving/', 'engine/server/'],
+    mayNotImport: ['engine/endpoint/', 'engine/api/'],
     why: 'the inference runtime sits below the HTTP layers, which consume its TextGenerator',
   },
 ];

@@ -38,7 +38,7 @@ export const ROUTES = {
 
 /**
  * Routes that answer without the engine token: only the trade of a one-time session code for it. Every other
- * route needs the token (engine/server/route-access.ts decides it from the matched route, not the raw URL).
+ * route needs the token (engine/api/route-access.ts decides it from the matched route, not the raw URL).
  */
 export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([ROUTES.session]);
 

@@ -8,8 +8,8 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
-import { createKey } from '../serving/testing/http-helpers.ts';
-import { ServingStore } from '../serving/store/serving-store.ts';
+import { createKey } from '../endpoint/testing/http-helpers.ts';
+import { ServingStore } from '../endpoint/store/serving-store.ts';
 import { serveModelFolder, type ServedModelFolder } from './serve-model-folder.ts';
 
 const MODEL = 'tiny-bard';

@@ -15,7 +15,7 @@ import { builtInRunModules } from '../../nodes/runs.ts';
 import { builtInNodeSpecs } from '../../nodes/specs.ts';
 import { Engine } from '../engine.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
-import { postJson } from '../serving/testing/http-helpers.ts';
+import { postJson } from '../endpoint/testing/http-helpers.ts';
 import { ServiceRestoreStore } from '../store/service-restore-store.ts';
 import { ServiceKeeper } from './service-keeper.ts';
 import { ServiceRegistry } from './service-registry.ts';

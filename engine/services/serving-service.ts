@@ -1,5 +1,5 @@
 // The engine's ServingService (nodes/services/serving-service.ts): deployments are ONNX runtimes in worker threads
-// (engine/inference) kept by id while they run; endpoints are OpenAI-compatible servers (engine/serving) over them.
+// (engine/inference) kept by id while they run; endpoints are OpenAI-compatible servers (engine/endpoint) over them.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
@@ -7,9 +7,9 @@ import type { DeployRequest, EndpointRequest, RequestedServingDevice, ServingSer
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
-import { Deployment } from '../serving/deployment.ts';
-import { createOpenAiServer } from '../serving/openai-server.ts';
-import { ServingStore } from '../serving/store/serving-store.ts';
+import { Deployment } from '../endpoint/deployment.ts';
+import { createOpenAiServer } from '../endpoint/openai-server.ts';
+import { ServingStore } from '../endpoint/store/serving-store.ts';
 import { servingRecipe, withRecipe, type DeploymentRecipe } from './serving-recipe.ts';
 
 export interface LiveDeployment {

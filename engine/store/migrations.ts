@@ -1,7 +1,7 @@
 // The store's schema as numbered migration steps. Append new steps (API keys, usage...) at the end;
 // never edit a released step, since databases in the field have already run it.
 import type { MigrationStep } from './database.ts';
-import { API_KEYS_AND_REQUEST_LOG } from '../serving/store/serving-migration.ts';
+import { API_KEYS_AND_REQUEST_LOG } from '../endpoint/store/serving-migration.ts';
 import { SERVICE_RESTORES } from './service-restore-migration.ts';
 
 const RUNS_NODES_METRICS_LOGS_SERVICES_ARTIFACTS = `

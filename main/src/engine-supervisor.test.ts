@@ -49,7 +49,7 @@ describe('EngineSupervisor with the real engine', () => {
   const dataDir = path.join(tempRoot, 'data');
   const log = new RotatingLog({ file: path.join(tempRoot, 'logs', 'engine.log') });
   const supervisor = new EngineSupervisor({
-    launch: tsxLaunch('engine/server/main.ts'),
+    launch: tsxLaunch('engine/api/main.ts'),
     log,
     dataDir,
     allowedOrigins: ['http://127.0.0.1:1'],

@@ -6,7 +6,7 @@ import { engineLaunch, rendererBuildDir } from './launch-config.ts';
 describe('engineLaunch', () => {
   it('uses the Node that ran npm in development, so native addons match', () => {
     const launch = engineLaunch({ isPackaged: false, appPath: '/repo', execPath: '/repo/node_modules/electron/dist/electron', env: { npm_node_execpath: '/usr/bin/node' } });
-    expect(launch).toEqual({ command: '/usr/bin/node', args: ['--import', 'tsx', path.join('/repo', 'engine', 'server', 'main.ts')], cwd: '/repo' });
+    expect(launch).toEqual({ command: '/usr/bin/node', args: ['--import', 'tsx', path.join('/repo', 'engine', 'api', 'main.ts')], cwd: '/repo' });
     expect(engineLaunch({ isPackaged: false, appPath: '/repo', execPath: 'e', env: { CRUCIBLE_NODE: '/opt/node', npm_node_execpath: '/usr/bin/node' } }).command).toBe('/opt/node');
     expect(engineLaunch({ isPackaged: false, appPath: '/repo', execPath: 'e', env: {} }).command).toBe('node');
   });
@@ -17,7 +17,7 @@ describe('engineLaunch', () => {
     expect(launch.command).toBe('/opt/Crucible/crucible');
     expect(launch.env).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
     expect(launch.cwd).toBe('/opt/Crucible/resources');
-    expect(launch.args).toEqual(['--import', 'file:///opt/Crucible/resources/app.asar/node_modules/tsx/dist/loader.mjs', path.join(appPath, 'engine', 'server', 'main.ts')]);
+    expect(launch.args).toEqual(['--import', 'file:///opt/Crucible/resources/app.asar/node_modules/tsx/dist/loader.mjs', path.join(appPath, 'engine', 'api', 'main.ts')]);
   });
 
   it('finds the renderer build under the app', () => {

@@ -13,7 +13,7 @@ export interface AppLocation {
   env: NodeJS.ProcessEnv;
 }
 
-export const ENGINE_ENTRY = path.join('engine', 'server', 'main.ts');
+export const ENGINE_ENTRY = path.join('engine', 'api', 'main.ts');
 export const RENDERER_BUILD = path.join('renderer', 'dist');
 
 export function engineLaunch(location: AppLocation): EngineLaunch {

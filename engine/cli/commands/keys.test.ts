@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ServingStore } from '../../serving/store/serving-store.ts';
+import { ServingStore } from '../../endpoint/store/serving-store.ts';
 import type { CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { createApiKeyRequestSchema, updateApiKeyRequestSchema, type ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
-import { ServingStore } from '../../serving/store/serving-store.ts';
+import { ServingStore } from '../../endpoint/store/serving-store.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
 /** The flags that set a key's scope, limits, budget and expiry; `create` adds --name, `update` takes the NAME. */

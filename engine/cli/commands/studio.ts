@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine.ts';
-import { serveEngine } from '../../server/serve-engine.ts';
+import { serveEngine } from '../../api/serve-engine.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
 const RENDERER_BUILD_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'renderer', 'dist');

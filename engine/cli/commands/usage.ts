@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { usageQuerySchema, type UsageReport, type UsageRow } from '../../../app/protocol/serving-api.ts';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
-import { ServingStore } from '../../serving/store/serving-store.ts';
+import { ServingStore } from '../../endpoint/store/serving-store.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
 const CSV_COLUMNS: (keyof UsageRow)[] = ['day', 'key', 'model', 'requests', 'errors', 'promptTokens', 'completionTokens', 'cost', 'currency', 'avgLatencyMs', 'avgTtftMs'];

@@ -1,0 +1,54 @@
+// The engine API's keys and usage routes, as the studio calls them: create (secret once), list, update, revoke, usage.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ROUTES, TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
+import type { ApiKeyInfo, CreatedApiKey, UsageReport } from '../../../app/protocol/serving-api.ts';
+import { Engine } from '../../engine.ts';
+import { createEngineServer, type EngineServer } from '../engine-server.ts';
+
+let engine: Engine;
+let server: EngineServer;
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-keys-api-'));
+  engine = await Engine.open({ dataDir, runModules: new Map() });
+  server = createEngineServer({ engine, token: 'test-token', port: 4567 });
+});
+afterEach(async () => {
+  await server.close();
+  await engine.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
+  server.app.inject({ method, url, payload: payload as object, headers: { host: '127.0.0.1:4567', [TOKEN_HEADER]: 'test-token' } });
+
+it('creates, lists and revokes keys, and reports usage', async () => {
+  const created = await call('POST', ROUTES.apiKeys, { name: 'studio-app', models: ['m'], rpm: 10 });
+  expect(created.statusCode).toBe(201);
+  const { key, info } = created.json<CreatedApiKey>();
+  expect(key).toMatch(/^sk-/);
+  expect(info).toMatchObject({ name: 'studio-app', models: ['m'], rpm: 10, tpm: null, status: 'active' });
+  expect((await call('POST', ROUTES.apiKeys, { name: 'studio-app' })).statusCode).toBe(409);
+  expect((await call('POST', ROUTES.apiKeys, { name: 'x', budget: 3 })).statusCode).toBe(400);
+  const listed = (await call('GET', ROUTES.apiKeys)).json<ApiKeyInfo[]>();
+  expect(listed.map((k) => k.name)).toEqual(['studio-app']);
+  expect(JSON.stringify(listed)).not.toContain(key);
+  const keyUrl = ROUTES.apiKey.replace(':keyName', 'studio-app');
+  const updated = await call('PATCH', keyUrl, { rpm: 20, budget: 5, period: 'month', models: null });
+  expect(updated.statusCode).toBe(200);
+  expect(updated.json<ApiKeyInfo>()).toMatchObject({ name: 'studio-app', rpm: 20, tpm: null, budget: 5, period: 'month', models: null, hint: info.hint });
+  expect((await call('PATCH', keyUrl, { budget: 3 })).statusCode).toBe(400);
+  expect((await call('PATCH', keyUrl, {})).statusCode).toBe(400);
+  expect((await call('PATCH', keyUrl, { rpm: -1 })).statusCode).toBe(400);
+  expect((await call('PATCH', ROUTES.apiKey.replace(':keyName', 'nobody'), { rpm: 1 })).statusCode).toBe(404);
+  const revoked = await call('POST', ROUTES.revokeApiKey.replace(':keyName', 'studio-app'));
+  expect(revoked.json<ApiKeyInfo>().status).toBe('revoked');
+  expect((await call('POST', ROUTES.revokeApiKey.replace(':keyName', 'studio-app'))).statusCode).toBe(404);
+  expect((await call('PATCH', keyUrl, { rpm: 1 })).statusCode).toBe(404);
+  const usage = await call('GET', `${ROUTES.usage}?key=studio-app&since=2026-01-01`);
+  expect(usage.json<UsageReport>()).toEqual({ rows: [], totals: { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, cost: 0 } });
+  expect((await call('GET', `${ROUTES.usage}?since=yesterday`)).statusCode).toBe(400);
+});

@@ -1,0 +1,47 @@
+// Engine API routes for the studio's keys and usage views: list, create (the secret is returned once), update and
+// revoke API keys, and usage per day, key and model. They share the data directory's database with every api-endpoint.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ROUTES } from '../../../app/protocol/engine-api.ts';
+import { createApiKeyRequestSchema, updateApiKeyRequestSchema, usageQuerySchema } from '../../../app/protocol/serving-api.ts';
+import type { Engine } from '../../engine.ts';
+import { KeyNameTakenError } from '../../endpoint/store/key-store.ts';
+import { ServingStore } from '../../endpoint/store/serving-store.ts';
+import { HttpError, parseOrThrow } from '../api-error.ts';
+
+const keyParams = z.object({ keyName: z.string().min(1).max(64) });
+
+export function registerServingRoutes(app: FastifyInstance, engine: Engine): void {
+  let store: ServingStore | null = null;
+  // Opened on first use, so an engine that never touches keys opens no second connection.
+  const servingStore = () => (store ??= ServingStore.open({ dataDir: engine.dataDir }));
+  app.addHook('onClose', async () => store?.close());
+
+  app.get(ROUTES.apiKeys, async () => servingStore().keys.list());
+  app.post(ROUTES.apiKeys, async (request, reply) => {
+    const options = parseOrThrow(createApiKeyRequestSchema, request.body, 'request body');
+    try {
+      return reply.code(201).send(servingStore().keys.create(options));
+    } catch (error) {
+      if (error instanceof KeyNameTakenError) throw new HttpError(409, 'key_name_taken', error.message);
+      throw error;
+    }
+  });
+  app.patch(ROUTES.apiKey, async (request) => {
+    const { keyName } = parseOrThrow(keyParams, request.params, 'path');
+    const changes = parseOrThrow(updateApiKeyRequestSchema, request.body, 'request body');
+    const updated = servingStore().keys.update(keyName, changes);
+    if (!updated) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
+    return updated;
+  });
+  app.post(ROUTES.revokeApiKey, async (request) => {
+    const { keyName } = parseOrThrow(keyParams, request.params, 'path');
+    const revoked = servingStore().keys.revoke(keyName);
+    if (!revoked) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
+    return revoked;
+  });
+  app.get(ROUTES.usage, async (request) => {
+    const { key, since, until } = parseOrThrow(usageQuerySchema, request.query, 'query');
+    return servingStore().requests.report({ keyName: key, since, until });
+  });
+}

@@ -1,0 +1,174 @@
+// The OpenAI-compatible HTTP server an api-endpoint runs: Fastify, separate from the engine's own server, serving
+// /v1/models, /v1/completions, /v1/chat/completions, /health and /metrics over one or more deployments.
+import { randomBytes } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import Fastify from 'fastify';
+import type { z } from 'zod';
+import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
+import { authenticateCaller, checkModelScope, mayUseModel, type AuthMode } from './caller-auth.ts';
+import { answerPreflight, applyCors } from './cors-policy.ts';
+import type { Deployment } from './deployment.ts';
+import { handleGeneration, RequestAbandoned } from './generation-handler.ts';
+import { answerClientError, answerFrameworkError, sendOpenAiError, toOpenAiError, type ErrorReplyContext } from './error-replies.ts';
+import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { recordFinishedRequest } from './record-request.ts';
+import { bodyLimitsFor, refuseDeclaredOversize, registerJsonBodyParser } from './request-body.ts';
+import { newTrace, type RequestTrace } from './request-trace.ts';
+import type { ServerContext } from './server-context.ts';
+import { ServingMetrics } from './serving-metrics.ts';
+import type { ServingStore } from './store/serving-store.ts';
+
+export type ApiEndpointConfigInput = z.input<typeof apiEndpointConfig>;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+/** How long close() waits for aborted generations to end their responses. */
+const CLOSE_DRAIN_MS = 2_000;
+
+export interface OpenAiServerOptions {
+  /** The api-endpoint node's config; defaults fill what is left out. */
+  config?: ApiEndpointConfigInput;
+  deployments: Deployment[];
+  /** API keys and the usage log. Required for auth "keys"; null keeps no log and enforces no budgets. */
+  store: ServingStore | null;
+  /** Longest a request may take, queueing included. */
+  requestTimeoutMs?: number;
+  /** How often an idle stream gets a `: ping` comment. */
+  pingIntervalMs?: number;
+  /** Retry hint on a 429 for too many concurrent requests. */
+  concurrencyRetryAfterMs?: number;
+  /** Clock for rate-limit windows, budgets and key expiry (tests move it). */
+  now?: () => number;
+  onWarning?: (message: string) => void;
+  onError?: (error: unknown) => void;
+}
+
+export interface OpenAiServer {
+  app: FastifyInstance;
+  metrics: ServingMetrics;
+  listen(): Promise<{ url: string; port: number }>;
+  /** Ends streams in progress with an error and stops listening. */
+  close(): Promise<void>;
+}
+
+export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
+  const config = apiEndpointConfig.parse(options.config ?? {});
+  const auth = authModeFor(config, options);
+  const deployments = new Map<string, Deployment>();
+  for (const deployment of options.deployments) {
+    if (deployments.has(deployment.model)) throw new Error(`api-endpoint: two deployments are named "${deployment.model}"; give each deploy node its own name.`);
+    deployments.set(deployment.model, deployment);
+  }
+  const traces = new WeakMap<FastifyRequest, RequestTrace>();
+  const metrics = new ServingMetrics(() => [...deployments.values()].map((d) => ({ model: d.model, queued: d.queued, running: d.running })));
+  const now = options.now ?? Date.now;
+  const bodyLimits = bodyLimitsFor(config.maxBodyBytes);
+  let closing = false;
+  const context: ServerContext = {
+    deployments,
+    auth,
+    defaultLimits: config.rateLimit,
+    limiter: new RateLimiter({ now, concurrencyRetryAfterMs: options.concurrencyRetryAfterMs }),
+    usage: options.store?.requests ?? null,
+    pricing: config.pricing,
+    metrics,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10 * 60_000,
+    pingIntervalMs: options.pingIntervalMs ?? 15_000,
+    now,
+    inFlight: new Set(),
+    traceOf: (request) => traces.get(request) ?? newTrace(request.id),
+    onError: options.onError ?? ((error) => console.error('api-endpoint: unexpected error', error)),
+  };
+  const errorReplies: ErrorReplyContext = { limits: bodyLimits, onError: context.onError };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.maxBodyBytes,
+    routerOptions: { maxParamLength: 300 },
+    // Fastify's own 503 while closing is not OpenAI-shaped; the onRequest hook answers instead.
+    return503OnClosing: false,
+    // Idle keep-alive sockets would otherwise hold close() open; streams are drained first (see close()).
+    forceCloseConnections: true,
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    frameworkErrors: (error, request, reply) => answerFrameworkError(error, request, reply, errorReplies),
+    clientErrorHandler: answerClientError,
+  });
+  registerJsonBodyParser(app, bodyLimits);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const trace = newTrace(request.id, now());
+    traces.set(request, trace);
+    reply.raw.once('close', () => recordFinishedRequest(request, reply, trace, context));
+    if (closing) throw serverClosing();
+    applyCors(request, reply, config.cors);
+    refuseDeclaredOversize(request, bodyLimits);
+  });
+  registerRoutes(app, context);
+  app.setNotFoundHandler(async (request) => {
+    throw new OpenAiError(404, 'unknown_url', `Invalid URL (${request.method} ${request.url.split('?')[0]!.slice(0, 200)}).`);
+  });
+  app.setErrorHandler(async (error: FastifyError | OpenAiError, _request, reply) => sendOpenAiError(reply, toOpenAiError(error, errorReplies), errorReplies));
+
+  return {
+    app,
+    metrics,
+    async listen() {
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      return { url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, port };
+    },
+    async close() {
+      closing = true;
+      for (const controller of context.inFlight) controller.abort(new RequestAbandoned('server_closing'));
+      // Let aborted streams write their error record before connections are cut.
+      const drainDeadline = Date.now() + CLOSE_DRAIN_MS;
+      while (context.inFlight.size > 0 && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      await app.close();
+      options.store?.requests.flush();
+    },
+  };
+}
+
+function authModeFor(config: z.output<typeof apiEndpointConfig>, options: OpenAiServerOptions): AuthMode {
+  if (config.auth === 'none') {
+    if (!LOOPBACK_HOSTS.has(config.host)) {
+      throw new Error(`api-endpoint: auth "none" is only allowed on a loopback host (127.0.0.1, localhost, ::1), not "${config.host}"; use auth "keys".`);
+    }
+    (options.onWarning ?? console.warn)(`api-endpoint on ${config.host}: auth is "none" — any local program can call this API, with any bearer value.`);
+    return { mode: 'none' };
+  }
+  if (!options.store) throw new Error('api-endpoint: auth "keys" needs the serving store for its API keys; pass `store`.');
+  return { mode: 'keys', keys: options.store.keys };
+}
+
+function registerRoutes(app: FastifyInstance, context: ServerContext): void {
+  app.options('*', async (request, reply) => answerPreflight(request, reply));
+  app.get('/health', async (_request, reply) => {
+    const models = Object.fromEntries([...context.deployments.values()].map((d) => [d.model, d.generator.health()]));
+    const states = Object.values(models);
+    const status = states.length === 0 ? 'no_deployments' : states.includes('failed') ? 'failed' : states.includes('loading') ? 'loading' : 'ok';
+    return reply.code(status === 'ok' ? 200 : 503).send({ status, models });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()));
+  app.get('/v1/models', async (request) => {
+    const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
+    const data = [...context.deployments.values()].filter((d) => mayUseModel(caller, d.model)).map(modelObject);
+    return { object: 'list', data };
+  });
+  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => {
+    const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
+    const deployment = context.deployments.get(request.params.model);
+    if (!deployment) throw modelNotFound(request.params.model);
+    checkModelScope(caller, deployment.model);
+    return modelObject(deployment);
+  });
+  app.post('/v1/chat/completions', async (request, reply) => handleGeneration('chat', request, reply, context));
+  app.post('/v1/completions', async (request, reply) => handleGeneration('completion', request, reply, context));
+}
+
+const STARTED_AT_S = Math.floor(Date.now() / 1000);
+
+function modelObject(deployment: Deployment) {
+  return { id: deployment.model, object: 'model', created: STARTED_AT_S, owned_by: 'crucible', context_length: deployment.contextLength };
+}

@@ -1,0 +1,47 @@
+// Once a response is over (sent, failed, or abandoned by the client): one usage-log row for /v1 requests (never for
+// CORS pre-flights), with its cost from the endpoint's pricing, and the request, token and latency metrics.
+import { performance } from 'node:perf_hooks';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestTrace } from './request-trace.ts';
+import type { ServerContext } from './server-context.ts';
+
+/** Nginx's code for "the client closed the connection first"; written to the log, never sent. */
+const CLIENT_CLOSED_STATUS = 499;
+
+export function recordFinishedRequest(request: FastifyRequest, reply: FastifyReply, trace: RequestTrace, context: ServerContext): void {
+  const status = reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED_STATUS;
+  const endMs = performance.now();
+  context.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(status) });
+  const promptTokens = trace.generationStarted ? trace.promptTokens : 0;
+  if (trace.generationStarted && trace.model) recordGenerationMetrics(trace, endMs, context);
+  // A browser's CORS pre-flight (OPTIONS) asks permission for a request; it is not one, and carries no key.
+  if (!context.usage || !request.url.startsWith('/v1/') || request.method === 'OPTIONS') return;
+  const { pricing } = context;
+  context.usage.record({
+    requestId: trace.requestId,
+    keyId: trace.keyId,
+    model: trace.model,
+    endpoint: (request.routeOptions.url ?? request.url.split('?')[0]!).slice(0, 200),
+    status,
+    errorCode: status === CLIENT_CLOSED_STATUS ? 'client_closed' : trace.errorCode,
+    promptTokens,
+    completionTokens: trace.completionTokens,
+    cost: (promptTokens / 1000) * pricing.promptPer1k + (trace.completionTokens / 1000) * pricing.completionPer1k,
+    currency: pricing.currency,
+    latencyMs: endMs - trace.startedMs,
+    ttftMs: trace.firstTokenMs === null ? null : trace.firstTokenMs - trace.startedMs,
+    at: trace.at,
+  });
+}
+
+function recordGenerationMetrics(trace: RequestTrace, endMs: number, context: ServerContext): void {
+  const labels = { model: trace.model! };
+  const { metrics } = context;
+  metrics.promptTokens.inc(labels, trace.promptTokens);
+  metrics.generatedTokens.inc(labels, trace.completionTokens);
+  metrics.endToEndLatency.observe(labels, (endMs - trace.startedMs) / 1000);
+  if (trace.firstTokenMs !== null) metrics.timeToFirstToken.observe(labels, (trace.firstTokenMs - trace.startedMs) / 1000);
+  if (trace.firstTokenMs !== null && trace.lastTokenMs !== null && trace.completionTokens > 1) {
+    metrics.timePerOutputToken.observe(labels, (trace.lastTokenMs - trace.firstTokenMs) / 1000 / (trace.completionTokens - 1));
+  }
+}

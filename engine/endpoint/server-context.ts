@@ -1,0 +1,34 @@
+// What the OpenAI-compatible server's route handlers share: deployments, auth, limits, usage log, metrics, timing.
+import type { FastifyRequest } from 'fastify';
+import type { AuthMode } from './caller-auth.ts';
+import type { Deployment } from './deployment.ts';
+import type { KeyLimits, RateLimiter } from './rate-limiter.ts';
+import type { RequestTrace } from './request-trace.ts';
+import type { ServingMetrics } from './serving-metrics.ts';
+import type { RequestLog } from './store/request-log.ts';
+
+export interface Pricing {
+  promptPer1k: number;
+  completionPer1k: number;
+  currency: string;
+}
+
+export interface ServerContext {
+  /** By model id. */
+  deployments: ReadonlyMap<string, Deployment>;
+  auth: AuthMode;
+  defaultLimits: KeyLimits;
+  limiter: RateLimiter;
+  /** Null when the server keeps no usage log (then budgets are not enforced). */
+  usage: RequestLog | null;
+  pricing: Pricing;
+  metrics: ServingMetrics;
+  requestTimeoutMs: number;
+  pingIntervalMs: number;
+  /** Wall clock for limits, budgets and expiry. */
+  now: () => number;
+  /** Generations in progress, aborted when the server closes. */
+  inFlight: Set<AbortController>;
+  traceOf(request: FastifyRequest): RequestTrace;
+  onError(error: unknown): void;
+}

@@ -1,0 +1,42 @@
+// Server-sent events over a raw HTTP response, as OpenAI streams: `data: <json>` records, `: ping` comments when
+// idle, and backpressure (a slow reader pauses the writer instead of growing memory).
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+
+export class SseWriter {
+  readonly #response: ServerResponse;
+  readonly #pingTimer: NodeJS.Timeout;
+  #wroteSinceLastPing = false;
+
+  constructor(response: ServerResponse, pingIntervalMs: number) {
+    this.#response = response;
+    this.#pingTimer = setInterval(() => this.#pingIfIdle(), pingIntervalMs).unref();
+  }
+
+  get open(): boolean {
+    return !this.#response.destroyed && !this.#response.writableEnded;
+  }
+
+  /** Writes one `data:` record; resolves false if the client is gone. */
+  async data(payload: unknown): Promise<boolean> {
+    return this.#write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
+  }
+
+  end(): void {
+    clearInterval(this.#pingTimer);
+    if (this.open) this.#response.end();
+  }
+
+  async #write(text: string): Promise<boolean> {
+    if (!this.open) return false;
+    this.#wroteSinceLastPing = true;
+    if (this.#response.write(text)) return true;
+    await Promise.race([once(this.#response, 'drain'), once(this.#response, 'close')]);
+    return this.open;
+  }
+
+  #pingIfIdle(): void {
+    if (!this.#wroteSinceLastPing && this.open) this.#response.write(': ping\n\n');
+    this.#wroteSinceLastPing = false;
+  }
+}

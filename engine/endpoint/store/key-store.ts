@@ -1,0 +1,153 @@
+// API keys in SQLite: "sk-" secrets from crypto randomness, shown once; only their SHA-256 is stored. Keys carry a
+// model scope, limits, a budget and an expiry, which can be changed, and are revoked by name. Checking compares hashes in constant time.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyInfo, ApiKeyStatus, CreateApiKeyOptions, CreatedApiKey, UpdateApiKeyOptions } from '../../../app/protocol/serving-api.ts';
+import type { SqliteDatabase } from '../../store/database.ts';
+
+interface KeyRow {
+  id: string;
+  name: string;
+  key_hash: string;
+  key_hint: string;
+  models_json: string | null;
+  rpm: number | null;
+  tpm: number | null;
+  concurrency: number | null;
+  budget: number | null;
+  budget_period: 'day' | 'month' | null;
+  expires_at: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export type KeyCheck = { ok: true; key: ApiKeyInfo } | { ok: false; reason: 'unknown' } | { ok: false; reason: 'revoked' | 'expired'; key: ApiKeyInfo };
+
+export class KeyNameTakenError extends Error {
+  constructor(name: string) {
+    super(`API keys: an active key named "${name}" already exists; revoke it first or pick another name.`);
+  }
+}
+
+export class KeyStore {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  /** Creates a key and returns its secret, which is not kept: show it to the user once. */
+  create(options: CreateApiKeyOptions, now = new Date()): CreatedApiKey {
+    if (this.#activeRow(options.name)) throw new KeyNameTakenError(options.name);
+    // 32 random bytes: far beyond guessing, which is why a fast unsalted hash is enough to store.
+    const key = `sk-${randomBytes(32).toString('base64url')}`;
+    const row = {
+      id: `key_${randomBytes(8).toString('hex')}`,
+      name: options.name,
+      key_hash: hashOf(key).toString('hex'),
+      key_hint: `sk-…${key.slice(-4)}`,
+      created_at: now.toISOString(),
+      revoked_at: null,
+      ...settingColumns(options),
+    } as KeyRow; // every setting is given on create, so every column is set
+    try {
+      this.#insert(row);
+    } catch (error) {
+      // Another process may have taken the name between the check and the insert.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new KeyNameTakenError(options.name);
+      throw error;
+    }
+    return { key, info: infoOf(row, now) };
+  }
+
+  #insert(row: KeyRow): void {
+    this.#db
+      .prepare(
+        `INSERT INTO api_keys (id, name, key_hash, key_hint, models_json, rpm, tpm, concurrency, budget, budget_period, expires_at, created_at, revoked_at)
+         VALUES (@id, @name, @key_hash, @key_hint, @models_json, @rpm, @tpm, @concurrency, @budget, @budget_period, @expires_at, @created_at, @revoked_at)`,
+      )
+      .run(row);
+  }
+
+  /** Every key, revoked ones included, newest first. */
+  list(now = new Date()): ApiKeyInfo[] {
+    const rows = this.#db.prepare('SELECT * FROM api_keys ORDER BY created_at DESC, name').all() as KeyRow[];
+    return rows.map((row) => infoOf(row, now));
+  }
+
+  /** Revokes the active key with this name; null if there is none. */
+  revoke(name: string, now = new Date()): ApiKeyInfo | null {
+    const row = this.#activeRow(name);
+    if (!row) return null;
+    const revokedAt = now.toISOString();
+    this.#db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
+    return infoOf({ ...row, revoked_at: revokedAt }, now);
+  }
+
+  /** Changes the active key with this name (only the fields given); null if there is none. Its secret stays. */
+  update(name: string, changes: UpdateApiKeyOptions, now = new Date()): ApiKeyInfo | null {
+    const row = this.#activeRow(name);
+    if (!row) return null;
+    const updated: KeyRow = { ...row, ...settingColumns(changes) };
+    this.#db
+      .prepare('UPDATE api_keys SET models_json = @models_json, rpm = @rpm, tpm = @tpm, concurrency = @concurrency, budget = @budget, budget_period = @budget_period, expires_at = @expires_at WHERE id = @id')
+      .run(updated);
+    return infoOf(updated, now);
+  }
+
+  /** Finds the key a bearer secret belongs to. Every stored hash is compared, so timing tells nothing. */
+  check(presented: string, now = new Date()): KeyCheck {
+    const presentedHash = hashOf(presented);
+    let match: KeyRow | undefined;
+    for (const row of this.#db.prepare('SELECT * FROM api_keys').all() as KeyRow[]) {
+      if (timingSafeEqual(presentedHash, Buffer.from(row.key_hash, 'hex')) && !match) match = row;
+    }
+    if (!match) return { ok: false, reason: 'unknown' };
+    const key = infoOf(match, now);
+    return key.status === 'active' ? { ok: true, key } : { ok: false, reason: key.status, key };
+  }
+
+  #activeRow(name: string): KeyRow | undefined {
+    return this.#db.prepare('SELECT * FROM api_keys WHERE name = ? AND revoked_at IS NULL').get(name) as KeyRow | undefined;
+  }
+}
+
+/** The columns of the settings given (a setting left out gives no column): the one place API fields meet columns. */
+function settingColumns(settings: UpdateApiKeyOptions): Partial<KeyRow> {
+  const columns: Partial<KeyRow> = {};
+  if (settings.models !== undefined) columns.models_json = settings.models === null ? null : JSON.stringify(settings.models);
+  if (settings.rpm !== undefined) columns.rpm = settings.rpm;
+  if (settings.tpm !== undefined) columns.tpm = settings.tpm;
+  if (settings.concurrency !== undefined) columns.concurrency = settings.concurrency;
+  if (settings.budget !== undefined) columns.budget = settings.budget;
+  if (settings.period !== undefined) columns.budget_period = settings.period;
+  if (settings.expiresAt !== undefined) columns.expires_at = settings.expiresAt;
+  return columns;
+}
+
+function hashOf(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+function statusOf(row: KeyRow, now: Date): ApiKeyStatus {
+  if (row.revoked_at !== null) return 'revoked';
+  if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+function infoOf(row: KeyRow, now: Date): ApiKeyInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    hint: row.key_hint,
+    models: row.models_json === null ? null : (JSON.parse(row.models_json) as string[]),
+    rpm: row.rpm,
+    tpm: row.tpm,
+    concurrency: row.concurrency,
+    budget: row.budget,
+    period: row.budget_period,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    status: statusOf(row, now),
+  };
+}
