@@ -104,17 +104,3 @@ export function upstreamClosure(graph: GraphShape, targets: readonly string[]): 
   return needed;
 }
 
-/** The ids downstream of `sources`, excluding themselves. */
-export function downstreamOf(graph: GraphShape, sources: Iterable<string>): Set<string> {
-  const downstream = new Map<string, string[]>(graph.nodes.map((n) => [n.id, []]));
-  for (const edge of graph.edges) downstream.get(edge.from.node)?.push(edge.to.node);
-  const seen = new Set<string>();
-  const queue = [...sources].flatMap((id) => downstream.get(id) ?? []);
-  while (queue.length > 0) {
-    const id = queue.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    queue.push(...(downstream.get(id) ?? []));
-  }
-  return seen;
-}

@@ -55,7 +55,6 @@ export type PortRef = z.output<typeof portRefSchema>;
 export type PipelineNode = z.output<typeof pipelineNodeSchema>;
 export type PipelineEdge = z.output<typeof pipelineEdgeSchema>;
 export type Pipeline = z.output<typeof pipelineSchema>;
-export type PipelineInput = z.input<typeof pipelineSchema>;
 
 /** A fresh, empty pipeline. */
 export function emptyPipeline(name = 'Untitled pipeline'): Pipeline {

@@ -16,7 +16,6 @@ export interface NewRun {
 // The store hands back exactly what the engine API serves; the shapes are defined once, in app/protocol.
 export type RunSummary = RunListItem;
 export type StoredNode = RunNodeDetail;
-export type StoredNodeProgress = NonNullable<RunNodeDetail['progress']>;
 export type { MetricPoint };
 /** nodeId → metric name → points in the order they were recorded. */
 export type RunMetricSeries = RunDetail['metrics'];

@@ -3,16 +3,6 @@
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
 
-export type TypedArrayFor<D extends DType> = D extends 'float32'
-  ? Float32Array
-  : D extends 'float64'
-    ? Float64Array
-    : D extends 'int64'
-      ? BigInt64Array
-      : D extends 'int32'
-        ? Int32Array
-        : Uint8Array;
-
 export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** TensorProto.DataType values from onnx.proto. */
@@ -23,15 +13,6 @@ export const ONNX_DATA_TYPE: Record<DType, number> = {
   bool: 9,
   float64: 11,
   uint8: 2,
-};
-
-export const BYTES_PER_ELEMENT: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  int64: 8,
-  int32: 4,
-  bool: 1,
-  uint8: 1,
 };
 
 export function isFloatDType(dtype: DType): dtype is 'float32' | 'float64' {

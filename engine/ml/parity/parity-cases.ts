@@ -17,7 +17,7 @@ export const PARITY_CASES: readonly ParityCase[] = [
   { name: 'full', time: 16 },
   { name: 'short', time: 11 },
 ];
-/** One learning rate per AdamW step; three steps, as issue 3 asks. */
+/** One learning rate per AdamW step; three steps, so the moments and bias corrections are checked past the first. */
 export const PARITY_LEARNING_RATES = [3e-3, 2e-3, 1e-3] as const;
 export const PARITY_OPTIMIZER: AdamWHyperparameters = { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1 };
 /** Low enough that the first steps are clipped, so the fixtures check clipping too. */

@@ -27,7 +27,7 @@ export interface DeviceEnvironment {
   probe(device: GpuDevice): Promise<ProviderProbeResult>;
 }
 
-/** The order `auto` tries (issue #3 §5): an installed CUDA first, then the platform's native API, then WebGPU. */
+/** The order `auto` tries: an installed CUDA first, then the platform's native API, then WebGPU. */
 export const AUTO_DEVICE_ORDER: readonly GpuDevice[] = ['cuda', 'dml', 'coreml', 'webgpu'];
 
 /** Where onnxruntime-node 1.30 ships a WebGPU provider (its README's platform table). */

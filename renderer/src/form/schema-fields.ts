@@ -21,8 +21,6 @@ export type FieldDescriptor =
   | (FieldBase & { kind: 'group'; fields: FieldDescriptor[] })
   | (FieldBase & { kind: 'json' });
 
-export type FieldKind = FieldDescriptor['kind'];
-
 const asSchema = (value: unknown): JsonSchema => (value !== null && typeof value === 'object' ? (value as JsonSchema) : {});
 const numberOr = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 

@@ -22,6 +22,3 @@ export function withValueAt<T>(root: T, path: ConfigPath, value: unknown): T {
   return container as T;
 }
 
-export function pathLabel(path: ConfigPath): string {
-  return path.join('.');
-}

@@ -24,10 +24,6 @@ export function selectProblems(state: StudioState): ValidationProblem[] {
   return lastProblems;
 }
 
-export function problemsOfNode(problems: readonly ValidationProblem[], nodeId: string): ValidationProblem[] {
-  return problems.filter((problem) => problem.node === nodeId);
-}
-
 export const selectShownRun = (state: StudioState) => (state.shownRunId ? state.runs[state.shownRunId] : undefined);
 
 let lastGroupedFrom: ValidationProblem[] | null = null;
