@@ -5,11 +5,13 @@ import { datasetRun } from './dataset/run.ts';
 import { deployRun } from './deploy/run.ts';
 import { distillRun } from './distill/run.ts';
 import { evaluateRun } from './evaluate/run.ts';
+import { exportRun } from './export/run.ts';
 import { pretrainRun } from './pretrain/run.ts';
 import { quantizeRun } from './quantize/run.ts';
 import { tokenizerRun } from './tokenizer/run.ts';
 
 export function builtInRunModules(): Map<string, NodeRunModule> {
   const modules = [datasetRun, tokenizerRun, pretrainRun, distillRun, quantizeRun, evaluateRun, deployRun, apiEndpointRun] as NodeRunModule[];
+  modules.push(exportRun as NodeRunModule);
   return new Map(modules.map((module) => [module.type, module]));
 }

@@ -5,6 +5,7 @@
 // Each capability is added by the work that needs it, as one member with its own interface file beside this one
 // (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
 
+import type { ExportService } from './services/export-service.ts';
 import type { IngestService } from './services/ingest-service.ts';
 import type { QuantizationService } from './services/quantization-service.ts';
 import type { ServingService } from './services/serving-service.ts';
@@ -17,4 +18,5 @@ export interface NodeServices {
   training: TrainingService;
   serving: ServingService;
   quantization: QuantizationService;
+  exporting: ExportService;
 }

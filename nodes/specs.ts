@@ -7,6 +7,7 @@ import { datasetSpec } from './dataset/spec.ts';
 import { deploySpec } from './deploy/spec.ts';
 import { distillSpec } from './distill/spec.ts';
 import { evaluateSpec } from './evaluate/spec.ts';
+import { exportSpec } from './export/spec.ts';
 import { pretrainSpec } from './pretrain/spec.ts';
 import { quantizeSpec } from './quantize/spec.ts';
 import { tokenizerSpec } from './tokenizer/spec.ts';
@@ -20,6 +21,7 @@ export const builtInNodeSpecs: readonly NodeSpec[] = [
   evaluateSpec,
   deploySpec,
   apiEndpointSpec,
+  exportSpec,
 ];
 
 export function builtInRegistry(): NodeRegistry {

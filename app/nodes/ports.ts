@@ -1,7 +1,7 @@
 // The typed artifacts that flow along edges, and how ports declare them.
 // A port type is a plain string tag so pipeline files, the engine and the canvas agree without sharing classes.
 
-export const PORT_TYPES = ['Corpus', 'Tokenizer', 'Tokens', 'Model', 'Report', 'Deployment'] as const;
+export const PORT_TYPES = ['Corpus', 'Tokenizer', 'Tokens', 'Model', 'Report', 'Deployment', 'Export'] as const;
 export type PortType = (typeof PORT_TYPES)[number];
 
 export interface PortSpec {
@@ -24,6 +24,7 @@ export const PORT_COLORS: Record<PortType, string> = {
   Model: '#5b7fd6',
   Report: '#8a6bc9',
   Deployment: '#d0605e',
+  Export: '#4a9fb5',
 };
 
 export function isPortType(value: string): value is PortType {

@@ -7,6 +7,7 @@ import { resolveDataDir } from '../config/data-dir.ts';
 import { Engine } from '../engine.ts';
 import { CRUCIBLE_VERSION } from '../version.ts';
 import { dataCommand } from './commands/data-add.ts';
+import { exportCommand } from './commands/export.ts';
 import { nodeTypesCommand } from './commands/node-types.ts';
 import { keysCommand } from './commands/keys.ts';
 import { runCommand } from './commands/run.ts';
@@ -49,6 +50,10 @@ Commands:
   serve MODEL_DIR               Serve a model folder over an OpenAI-compatible API
       [--name ID] [--precision float32|int8|q4] [--device auto|cpu|cuda|dml|coreml|webgpu] [--threads N]
       [--host H] [--port P] [--auth keys|none]
+  export MODEL_DIR              Write a model folder as GGUF (llama.cpp, Ollama, LM Studio), a Hugging Face
+      [--format gguf|hf|onnx]   repository or ONNX files, with a model card (default: gguf, q8_0,
+      [--quantization f32|f16|q8_0|q4_0] [--out DIR] [--name N] [--license L] [--overwrite]
+                                --out ./NAME-QUANTIZATION)
 
 Options for every command:
   --data-dir DIR                Where artifacts and run history live (or CRUCIBLE_DATA_DIR)
@@ -137,6 +142,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return usageCommand(rest, io);
     case 'data':
       return dataCommand(rest, io);
+    case 'export':
+      return exportCommand(rest, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -1,6 +1,7 @@
 // The engine's implementation of NodeServices (nodes/services.ts): the capabilities every node run receives as
 // ctx.services. One member per capability, each built by its own module.
 import type { NodeServices } from '../../nodes/services.ts';
+import { createExportService } from './export-service.ts';
 import { createIngestService } from './ingest-service.ts';
 import { createQuantizationService } from './quantization-service.ts';
 import { createServingService } from './serving-service.ts';
@@ -14,5 +15,6 @@ export function createNodeServices(): NodeServices {
     training: createTrainingService(),
     serving: createServingService(),
     quantization: createQuantizationService(),
+    exporting: createExportService(),
   };
 }

@@ -17,3 +17,4 @@ export type { TextChunk } from './text-chunks.ts';
 export { TokenShardWriter, readTokenShard, shardPaths, dtypeForVocabSize } from './token-shard.ts';
 export type { TokenDtype, TokenShardSidecar } from './token-shard.ts';
 export { tokenizerHash } from './tokenizer-hash.ts';
+export { bytesToByteLevel, byteLevelToBytes } from './byte-level-alphabet.ts';

@@ -1,5 +1,5 @@
 // Writes and reads a model artifact in the Hugging Face layout: config.json, model.safetensors, tokenizer files,
-// generation_config.json, onnx/model.onnx (KV-cache decoder) and crucible-provenance.json.
+// generation_config.json, onnx/model.onnx (KV-cache decoder), crucible-provenance.json and the README.md model card.
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import type { ParameterSet } from '../gpt2/parameters.ts';
 import { generationConfig, gpt2ConfigFromHuggingFace, huggingFaceConfig, type SpecialTokenIds } from './hf-config.ts';
 import { huggingFaceParameters } from './hf-parameters.ts';
 import { buildGpt2Decoder } from './kv-decoder.ts';
+import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
 
 export const MODEL_FILES = {
@@ -59,6 +60,8 @@ export function writeModelFolder(folder: string, contents: ModelFolderContents):
     written.push(MODEL_FILES.tokenizerConfig);
   }
   writeJson(file(MODEL_FILES.provenance), contents.provenance);
+  writeModelCard(folder, { modelFolder: folder });
+  written.push(MODEL_CARD_FILE);
   return written;
 }
 

@@ -1,8 +1,8 @@
 // The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header of
 // name -> {dtype, shape, data_offsets} plus optional "__metadata__" strings, then the tensors' bytes back to back.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../files/atomic-file.ts';
 import { parseJsonText } from '../../files/json-text.ts';
 import type { AnyTypedArray, DType } from '../onnx/data-types.ts';
 import { elementCountOf, type HostTensor } from '../tensor/host-tensor.ts';
@@ -28,10 +28,7 @@ interface HeaderEntry {
   data_offsets: [number, number];
 }
 
-/**
- * Writes the file atomically: into a temp file beside `file`, flushed to disk, then renamed over it, so a crash
- * leaves either the old file or the new one. Tensors are written in name order, one buffer at a time.
- */
+/** Writes the file atomically (a crash leaves the old file or the new one); tensors in name order, one buffer at a time. */
 export function writeSafetensors(file: string, tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}): void {
   const names = [...tensors.keys()].sort();
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
@@ -51,32 +48,14 @@ export function writeSafetensors(file: string, tensors: ReadonlyMap<string, Host
   const lengthPrefix = Buffer.alloc(8);
   lengthPrefix.writeBigUInt64LE(BigInt(headerBytes.length));
 
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeAll(fd, lengthPrefix);
-    writeAll(fd, headerBytes);
+  writeFileAtomically(file, (append) => {
+    append(lengthPrefix);
+    append(headerBytes);
     for (const name of names) {
       const data = (tensors.get(name) as HostTensor).data;
-      writeAll(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      append(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temp, file);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed before the failure.
-    }
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let written = 0;
-  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+  });
 }
 
 /** What to do about a safetensors file that cannot be read. */

@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { writeModelCard } from '../export/model-card.ts';
 import { decoderLoss, greedyAgreement, interleavedDecodeSpeeds, validationWindows } from './decoder-measures.ts';
 import { quantizeModelFolder, type ModelQuantizationSettings } from './quantize-model-folder.ts';
 
@@ -84,6 +85,7 @@ export async function runQuantizeJob(job: QuantizeJob, log: (line: string) => vo
       decodeSpeedRatio: quantizedTokensPerSecond / floatTokensPerSecond,
     };
     writeFileSync(path.join(job.targetFolder, QUANTIZATION_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+    writeModelCard(job.targetFolder, { modelFolder: job.targetFolder });
     return report;
   } finally {
     await Promise.all([floatDecoder.release(), quantizedDecoder.release()]);

@@ -1,0 +1,28 @@
+// Writing a file so that a crash leaves either the old file or the complete new one: the bytes go to a temp file
+// beside it, are flushed to disk, and the temp file is renamed over the target.
+
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+
+/** `writeContent` is handed a function that appends bytes; large files are written piece by piece through it. */
+export function writeFileAtomically(file: string, writeContent: (append: (bytes: Uint8Array) => void) => void): void {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeContent((bytes) => {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    });
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temp, file);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed before the failure.
+    }
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}

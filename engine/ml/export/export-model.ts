@@ -1,0 +1,116 @@
+// `crucible export` and the export node: a model folder as files another runtime loads, with a model card.
+//
+// - gguf: `<publisher>/<name>/<name>-<TYPE>.gguf` (the publisher/model/file layout LM Studio's models folder
+//   expects) with Ollama's Modelfile beside it, and README.md at the top.
+// - hf: a clean Hugging Face repository — config.json, model.safetensors, tokenizer files, generation_config.json,
+//   the ONNX decoders under onnx/ (transformers.js) and README.md; none of Crucible's own files.
+// - onnx: the same without the safetensors: what transformers.js and ONNX Runtime need.
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EXPORT_NAME_PATTERN, GGUF_TYPE_NAMES, ggufExportPath, type ExportFormat, type GgufQuantization } from '../../../app/artifacts/export-layout.ts';
+import { DEFAULT_SAMPLING } from './hf-config.ts';
+import { MODEL_FILES, specialTokenIds } from './model-folder.ts';
+import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
+import { MODELFILE, ollamaModelfile } from './gguf/ollama-modelfile.ts';
+import { chatTemplateOf, writeGgufModel, type GgufExportReport } from './gguf/write-gguf.ts';
+
+
+export interface ExportRequest {
+  modelFolder: string;
+  /** A new or empty folder to write the export into. */
+  outputFolder: string;
+  format: ExportFormat;
+  /** GGUF only. */
+  quantization: GgufQuantization;
+  name: string;
+  license?: string;
+  /** An evaluate node's report.json, for the card. */
+  evaluation?: Record<string, unknown> | null;
+}
+
+export interface ExportOutcome {
+  format: ExportFormat;
+  /** Relative to the output folder, `/`-separated. */
+  files: string[];
+  bytes: number;
+  /** What the user runs next, e.g. `ollama create bard -f crucible/bard/Modelfile`. */
+  command: string | null;
+  /** What other runtimes do differently, tensors kept F32, a chat template left unconverted. */
+  notes: string[];
+  gguf: GgufExportReport | null;
+}
+
+export function exportModel(request: ExportRequest): ExportOutcome {
+  if (!EXPORT_NAME_PATTERN.test(request.name)) throw new Error(`export: name ${JSON.stringify(request.name)} must be lowercase letters, digits, ".", "_" or "-" (at most 64), as Ollama and LM Studio name models`);
+  if (!existsSync(path.join(request.modelFolder, MODEL_FILES.config))) throw new Error(`export: ${request.modelFolder} is not a model folder (no ${MODEL_FILES.config}); point it at a folder written by pretrain, distill or quantize`);
+  mkdirSync(request.outputFolder, { recursive: true });
+  const outcome = request.format === 'gguf' ? exportGguf(request) : exportHuggingFace(request);
+  return { ...outcome, bytes: outcome.files.reduce((total, file) => total + fileSize(path.join(request.outputFolder, file)), 0) };
+}
+
+function exportGguf(request: ExportRequest): Omit<ExportOutcome, 'bytes'> {
+  const ggufPath = ggufExportPath(request.name, request.quantization);
+  const [modelDir, ggufName] = [path.posix.dirname(ggufPath), path.posix.basename(ggufPath)];
+  mkdirSync(path.join(request.outputFolder, modelDir), { recursive: true });
+  const fileType = GGUF_TYPE_NAMES[request.quantization];
+  const report = writeGgufModel({ modelFolder: request.modelFolder, file: path.join(request.outputFolder, ggufPath), quantization: request.quantization, name: request.name, ...(request.license ? { license: request.license } : {}) });
+  const tokenizerJson = readFileSync(path.join(request.modelFolder, MODEL_FILES.tokenizer), 'utf8');
+  const tokenTexts = specialTokenTexts(tokenizerJson);
+  const sampling = samplingOf(request.modelFolder);
+  const modelfile = ollamaModelfile({ name: request.name, ggufFile: ggufName, contextLength: report.contextLength, chatTemplate: chatTemplateOf(request.modelFolder), endOfText: tokenTexts.eos, bos: tokenTexts.bos, ...sampling });
+  writeFileSync(path.join(request.outputFolder, modelDir, MODELFILE), modelfile.text);
+  const modelfilePath = `${modelDir}/${MODELFILE}`;
+  const command = `ollama create ${request.name} -f ${modelfilePath}`;
+  const notes = [...report.notes, ...(modelfile.templateNote === null ? [] : [modelfile.templateNote])];
+  writeModelCard(request.outputFolder, {
+    modelFolder: request.modelFolder,
+    name: request.name,
+    ...(request.license ? { license: request.license } : {}),
+    evaluation: request.evaluation ?? null,
+    export: { format: 'gguf', ggufFile: ggufPath, ggufFileType: fileType, ggufBytes: report.bytes, ggufRelativeError: report.relativeError, notes, ollamaCommand: command },
+  });
+  return { format: 'gguf', files: [MODEL_CARD_FILE, ggufPath, modelfilePath], command, notes, gguf: report };
+}
+
+/** Files a Hugging Face repository of this model holds; the ONNX decoders are all of onnx/*.onnx. */
+const HF_FILES = [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.tokenizer, MODEL_FILES.tokenizerConfig, MODEL_FILES.generationConfig];
+
+function exportHuggingFace(request: ExportRequest): Omit<ExportOutcome, 'bytes'> {
+  const wanted = HF_FILES.filter((file) => request.format === 'hf' || file !== MODEL_FILES.weights);
+  const onnxDir = path.join(request.modelFolder, 'onnx');
+  const decoders = existsSync(onnxDir) ? readdirSync(onnxDir).filter((file) => file.endsWith('.onnx')).map((file) => path.join('onnx', file)) : [];
+  if (decoders.length === 0) throw new Error(`export: ${request.modelFolder} has no ONNX decoder (onnx/model.onnx); re-run the node that produced the model`);
+  const files = [...wanted.filter((file) => existsSync(path.join(request.modelFolder, file))), ...decoders.sort()];
+  mkdirSync(path.join(request.outputFolder, 'onnx'), { recursive: true });
+  for (const file of files) copyFileSync(path.join(request.modelFolder, file), path.join(request.outputFolder, file));
+  writeModelCard(request.outputFolder, { modelFolder: request.modelFolder, name: request.name, ...(request.license ? { license: request.license } : {}), evaluation: request.evaluation ?? null, export: { format: request.format } });
+  const notes = existsSync(path.join(request.modelFolder, MODEL_FILES.tokenizer)) ? [] : ['the model folder has no tokenizer.json, so the repository cannot turn text into tokens'];
+  return { format: request.format, files: [MODEL_CARD_FILE, ...files.map(toPosix)], command: null, notes, gguf: null };
+}
+
+/** The texts of the BOS and end-of-text tokens (the GGUF export has refused a tokenizer without them). */
+function specialTokenTexts(tokenizerJson: string): { bos: string; eos: string } {
+  const { bos, eos } = specialTokenIds(tokenizerJson);
+  const added = (JSON.parse(tokenizerJson) as { added_tokens?: { id: number; content: string }[] }).added_tokens ?? [];
+  const text = (id: number | null) => added.find((token) => token.id === id)?.content ?? '';
+  return { bos: text(bos), eos: text(eos) };
+}
+
+/** generation_config.json's temperature and top_k, else nanoGPT's defaults. */
+function samplingOf(modelFolder: string): { temperature: number; topK: number } {
+  const file = path.join(modelFolder, MODEL_FILES.generationConfig);
+  const json = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { temperature?: unknown; top_k?: unknown }) : {};
+  return {
+    temperature: typeof json.temperature === 'number' ? json.temperature : DEFAULT_SAMPLING.temperature,
+    topK: typeof json.top_k === 'number' ? json.top_k : DEFAULT_SAMPLING.topK,
+  };
+}
+
+function fileSize(file: string): number {
+  return statSync(file).size;
+}
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join('/');
+}

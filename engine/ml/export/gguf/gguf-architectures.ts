@@ -1,0 +1,42 @@
+// Model families as GGUF sees them: the `general.architecture` name, its hyperparameter keys and its tensors under
+// llama.cpp's names, read from a Crucible model folder. One entry per config.json `model_type`; a llama family adds
+// its own entry (llama.cpp's `llama` keys and `blk.N.attn_q/k/v`, `ffn_gate/up/down` tensors) without touching the
+// writer, the vocabulary or the quantization plan.
+
+import { readConfigJson } from '../model-folder.ts';
+import type { GgufValue } from './gguf-file.ts';
+import { readGpt2ForGguf } from './gpt2-gguf.ts';
+
+export interface GgufSourceTensor {
+  /** llama.cpp's name, e.g. `blk.0.attn_qkv.weight`. */
+  name: string;
+  /** ggml order: the row length first. */
+  dims: number[];
+  /** Row-major float32 values in llama.cpp's layout (transposed where the folder's layout differs). */
+  values(): Float32Array;
+  /** Matrices the file's quantization applies to; norms, biases and position tables always stay F32, as in llama.cpp. */
+  quantizable: boolean;
+}
+
+export interface GgufModelSource {
+  architecture: string;
+  /** The architecture's own keys (`<architecture>.context_length`, …), in file order. */
+  hyperparameters: Array<[string, GgufValue]>;
+  contextLength: number;
+  vocabSize: number;
+  parameterCount: number;
+  tensors: GgufSourceTensor[];
+}
+
+const ARCHITECTURES: Record<string, (folder: string) => GgufModelSource> = {
+  gpt2: readGpt2ForGguf,
+};
+
+export function readGgufModelSource(folder: string): GgufModelSource {
+  const modelType = readConfigJson(folder).model_type;
+  const read = typeof modelType === 'string' ? ARCHITECTURES[modelType] : undefined;
+  if (read === undefined) {
+    throw new Error(`GGUF export: ${folder}/config.json has model_type ${JSON.stringify(modelType)}; Crucible writes GGUF for ${Object.keys(ARCHITECTURES).join(', ')}`);
+  }
+  return read(folder);
+}
