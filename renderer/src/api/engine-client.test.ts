@@ -2,7 +2,7 @@
 // every request, query parameters only when set, and the engine's error code kept.
 import { describe, expect, it } from 'vitest';
 import { TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
-import { scriptedFetch } from '../serving/sse-fixtures.ts';
+import { scriptedFetch } from '../serving/testing/sse-fixtures.ts';
 import { createEngineClient, queryString } from './engine-client.ts';
 
 describe('queryString', () => {

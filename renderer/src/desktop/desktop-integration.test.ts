@@ -2,7 +2,7 @@
 // after a restart, the window learns the document's title and dirty state, and files open and save by path.
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineConnection, EngineStatus } from '../../../app/protocol/desktop-ipc.ts';
-import { createTestStore } from '../store/test-store.ts';
+import { createTestStore } from '../store/testing/test-store.ts';
 import { createDesktopFileCommands } from './desktop-file-commands.ts';
 import { connectDesktopEngine } from './desktop-engine.ts';
 import { syncDocumentState } from './document-state.ts';

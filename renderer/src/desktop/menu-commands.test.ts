@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MENU_COMMANDS } from '../../../app/protocol/desktop-ipc.ts';
 import { commandById, type CommandContext } from '../commands/commands.ts';
-import { createTestStore } from '../store/test-store.ts';
+import { createTestStore } from '../store/testing/test-store.ts';
 import { MENU_TO_COMMAND, runMenuCommand } from './menu-commands.ts';
 
 function context(): CommandContext {

@@ -4,7 +4,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StudioStoreProvider } from '../store/store-context.tsx';
-import { createTestStore } from '../store/test-store.ts';
+import { createTestStore } from '../store/testing/test-store.ts';
 import { Inspector } from './Inspector.tsx';
 
 afterEach(cleanup);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { gpt2Sizing } from '../../../app/models/gpt2-sizing.ts';
 import { formatCount } from '../../../app/text/format-quantity.ts';
-import { createTestStore } from '../store/test-store.ts';
+import { createTestStore } from '../store/testing/test-store.ts';
 import { nodeFacts } from './node-facts.ts';
 
 describe('nodeFacts', () => {

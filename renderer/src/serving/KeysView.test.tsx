@@ -4,9 +4,9 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
-import { fakeEngineApi } from '../store/fake-engine.ts';
+import { fakeEngineApi } from '../store/testing/fake-engine.ts';
 import { StudioStoreProvider } from '../store/store-context.tsx';
-import { createTestStore } from '../store/test-store.ts';
+import { createTestStore } from '../store/testing/test-store.ts';
 import { KeysView } from './KeysView.tsx';
 
 afterEach(cleanup);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
 import { createEngineClient } from '../api/engine-client.ts';
 import { createEndpointClient, type EndpointClientOptions } from './endpoint-client.ts';
-import { chatChunk, DONE, scriptedFetch, sseBody, type ScriptedAnswer } from './sse-fixtures.ts';
+import { chatChunk, DONE, scriptedFetch, sseBody, type ScriptedAnswer } from './testing/sse-fixtures.ts';
 
 const ENGINE = { baseUrl: 'http://127.0.0.1:4123', token: 'engine-token' };
 const RELAY = `${ENGINE.baseUrl}/api/services/svc-1/openai`;

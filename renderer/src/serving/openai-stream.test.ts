@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EndpointError } from './endpoint-error.ts';
 import { parseStreamData, readGenerationStream } from './openai-stream.ts';
-import { chatChunk, completionChunk, DONE, sseBody, usageChunk } from './sse-fixtures.ts';
+import { chatChunk, completionChunk, DONE, sseBody, usageChunk } from './testing/sse-fixtures.ts';
 
 describe('parseStreamData', () => {
   it('reads chat deltas, completion text, the end marker and error records', () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { selectDirty } from './selectors.ts';
-import { createTestStore } from './test-store.ts';
+import { createTestStore } from './testing/test-store.ts';
 
 const examplesDir = path.resolve(import.meta.dirname, '../../../examples');
 const exampleText = (name: string) => readFileSync(path.join(examplesDir, name), 'utf8');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue } from '../../../app/nodes/catalogue.ts';
 import { builtInRegistry } from '../../../nodes/specs.ts';
-import { createTestStore } from './test-store.ts';
+import { createTestStore } from './testing/test-store.ts';
 
 const defaultsOf = (type: string) => catalogue(builtInRegistry()).find((info) => info.type === type)!.defaults;
 

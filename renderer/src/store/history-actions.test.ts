@@ -2,7 +2,7 @@
 // follows the document back to its saved state.
 import { describe, expect, it } from 'vitest';
 import { selectDirty } from './selectors.ts';
-import { createTestStore } from './test-store.ts';
+import { createTestStore } from './testing/test-store.ts';
 
 function twoNodes() {
   const store = createTestStore();

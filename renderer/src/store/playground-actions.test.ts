@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { CreateApiKeyRequest } from '../../../app/protocol/serving-api.ts';
 import { createEngineClient } from '../api/engine-client.ts';
-import { chatChunk, completionChunk, DONE, scriptedFetch, sseBody, usageChunk, type ScriptedAnswer } from '../serving/sse-fixtures.ts';
-import { fakeEngineApi } from './fake-engine.ts';
+import { chatChunk, completionChunk, DONE, scriptedFetch, sseBody, usageChunk, type ScriptedAnswer } from '../serving/testing/sse-fixtures.ts';
+import { fakeEngineApi } from './testing/fake-engine.ts';
 import { playgroundTarget } from './playground-actions.ts';
-import { createTestStore } from './test-store.ts';
+import { createTestStore } from './testing/test-store.ts';
 
 const ENDPOINT: ServiceInfo = { id: 'svc1', runId: 'r1', node: 'api', kind: 'api-endpoint', name: 'tiny, big', url: 'http://127.0.0.1:8080', startedAt: '2026-03-01T00:00:00Z', status: 'running', details: { models: ['tiny', 'big'] } };
 

@@ -6,9 +6,9 @@ import type { ValidationProblem } from '../../../app/graph/problems.ts';
 import type { RunDetail, StartRunRequest, ValidateRequest } from '../../../app/protocol/engine-api.ts';
 import type { RunEvent } from '../../../app/protocol/run-events.ts';
 import { EngineRequestError, type EngineApi } from '../api/engine-client.ts';
-import { fakeEngineApi } from './fake-engine.ts';
+import { fakeEngineApi } from './testing/fake-engine.ts';
 import { selectProblems, selectProblemsByNode } from './selectors.ts';
-import { createTestStore } from './test-store.ts';
+import { createTestStore } from './testing/test-store.ts';
 
 const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z`;
 

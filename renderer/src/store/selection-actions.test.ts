@@ -1,7 +1,7 @@
 // Multi-select, copy/paste and duplicate: pasted nodes get fresh ids, keep their edges among themselves, land
 // offset from the originals and become the selection.
 import { describe, expect, it } from 'vitest';
-import { createTestStore } from './test-store.ts';
+import { createTestStore } from './testing/test-store.ts';
 
 function connectedPair() {
   const store = createTestStore();

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { ApiKeyInfo, CreateApiKeyRequest, UpdateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
 import { createEngineClient } from '../api/engine-client.ts';
-import { scriptedFetch } from '../serving/sse-fixtures.ts';
-import { fakeEngineApi } from './fake-engine.ts';
+import { scriptedFetch } from '../serving/testing/sse-fixtures.ts';
+import { fakeEngineApi } from './testing/fake-engine.ts';
 import { defaultUsageSince } from './serving-actions.ts';
-import { createTestStore } from './test-store.ts';
+import { createTestStore } from './testing/test-store.ts';
 
 function service(id: string, patch: Partial<ServiceInfo> = {}): ServiceInfo {
   return { id, runId: 'r1', node: 'api', kind: 'api-endpoint', name: 'tiny', url: `http://127.0.0.1:${id === 'a' ? 8080 : 8081}`, startedAt: '2026-03-01T00:00:00Z', status: 'running', details: { models: ['tiny'] }, ...patch };

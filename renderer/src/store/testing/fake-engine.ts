@@ -1,6 +1,6 @@
 // An EngineApi for store tests: empty lists by default, a clear rejection for any call a test did not fake, and
 // overrides for the calls under test.
-import type { EngineApi } from '../api/engine-client.ts';
+import type { EngineApi } from '../../api/engine-client.ts';
 
 function notFaked(name: string) {
   return () => Promise.reject(new Error(`fake engine: ${name} is not faked in this test`));
