@@ -14,7 +14,7 @@ describe('ggufVocabulary', () => {
     expect(vocabulary.tokens.every((token, id) => token === tokenizer.tokenOf(id))).toBe(true);
     expect(vocabulary.tokenTypes[endOfText]).toBe(TOKEN_TYPE.control);
     expect(vocabulary.tokenTypes.filter((type) => type === TOKEN_TYPE.normal)).toHaveLength(tokenizer.vocabSize - 1);
-    expect(vocabulary.merges).toEqual((json.model as { merges: (string | [string, string])[] }).merges.map((merge) => (typeof merge === 'string' ? merge : merge.join(' '))));
+    expect(vocabulary.merges).toEqual((json.model.merges as (string | [string, string])[]).map((merge) => (typeof merge === 'string' ? merge : merge.join(' '))));
     expect(vocabulary.merges.length).toBeGreaterThan(0);
     expect(vocabulary).toMatchObject({ bos: endOfText, eos: endOfText, unknown: null, notes: [] });
   });
