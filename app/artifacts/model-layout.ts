@@ -3,4 +3,5 @@
 // (they are joined with node:path); what the studio, node runs and runtimes share about the folder is here.
 
 /** Which ONNX decoder of the folder to load: onnx/model.onnx (float32), model_q4.onnx or model_int8.onnx. */
-export type DecoderPrecision = 'float32' | 'q4' | 'int8';
+export const DECODER_PRECISIONS = ['float32', 'q4', 'int8'] as const;
+export type DecoderPrecision = (typeof DECODER_PRECISIONS)[number];

@@ -18,8 +18,8 @@ export interface OnnxTextGeneratorOptions {
   /** Rows one worker decodes together. */
   maxBatchSize?: number;
   precision?: DecoderPrecision;
-  /** ORT intra-op threads per worker. */
-  threadsPerReplica?: number;
+  /** ORT intra-op threads of each worker (the deploy node's `threads`); 0 lets ORT use every core. */
+  threads?: number;
   /** Where the decoder runs, already resolved (engine/ml/runtime/device.ts); the CPU by default. */
   device?: ComputeDevice;
   log?: (line: string) => void;
@@ -58,7 +58,7 @@ export class OnnxTextGenerator implements TextGenerator {
       config: model.config,
       eosTokenId: model.eosTokenId,
       maxBatchSize: options.maxBatchSize ?? 16,
-      intraOpThreads: options.threadsPerReplica ?? 1,
+      intraOpThreads: options.threads ?? 1,
       device: this.device,
     };
     this.replicas = Array.from({ length: options.replicas ?? 1 }, (_, index) => new InferenceReplica({ workerData, log, label: `${options.modelId}#${index}` }));

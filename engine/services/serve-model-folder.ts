@@ -37,11 +37,10 @@ export interface ServedModelFolder {
  * message naming the file) before any endpoint opens, having stopped the workers.
  */
 export async function serveModelFolder(options: ServeModelFolderOptions): Promise<ServedModelFolder> {
-  const deploy = deployConfig.parse(options.deploy ?? {});
   const endpoint = apiEndpointConfig.parse(options.endpoint ?? {});
   const serving = createServingService();
   const precision = options.precision ?? recordedPrecision(options.modelDir);
-  const request = { ...deploy, threadsPerReplica: deploy.threads, modelDir: options.modelDir, precision, log: options.log };
+  const request = { config: deployConfig.parse(options.deploy ?? {}), modelDir: options.modelDir, precision, log: options.log };
   const deployment = await serving.deploy(request, { callerReportsLoadFailure: true });
   try {
     const live = serving.deployments.get(deployment.deploymentId)!;

@@ -11,6 +11,7 @@ import type { NodeRunModule, ServiceHandle } from '../../app/nodes/run-contract.
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
 import type { ServiceInfo } from '../../app/protocol/run-events.ts';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
+import { deployConfig } from '../../nodes/deploy/spec.ts';
 import { builtInRunModules } from '../../nodes/runs.ts';
 import { builtInNodeSpecs } from '../../nodes/specs.ts';
 import { Engine } from '../engine.ts';
@@ -160,13 +161,8 @@ describe('the service keeper', () => {
     kind: 'deployment',
     deploymentId,
     modelDir: '/models/m',
-    name: 'm',
-    replicas: 1,
-    maxBatchSize: 4,
-    maxQueue: 8,
-    contextLength: 0,
-    defaults: { temperature: 1, topP: 1, topK: 0, maxTokens: 8 },
     precision: 'float32',
+    config: deployConfig.parse({ name: 'm', maxBatchSize: 4, maxQueue: 8, defaults: { temperature: 1, topP: 1, topK: 0, maxTokens: 8 } }),
   });
   const fakeHandle = (kind: string, exited?: Promise<{ error?: string }>): ServiceHandle => ({ kind, name: 'm', stop: async () => undefined, ...(exited ? { exited } : {}) });
 

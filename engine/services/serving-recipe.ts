@@ -1,28 +1,21 @@
 // What it takes to start a deployment or an API endpoint again after an engine restart: a recipe, kept beside the
-// service's handle while it runs and stored as JSON; a stored recipe is validated before it is trusted.
+// service's handle while it runs and stored as JSON. A stored recipe is brought up to date and checked by the node's
+// own config schema before it is trusted.
 import { z } from 'zod';
+import { DECODER_PRECISIONS } from '../../app/artifacts/model-layout.ts';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
-import { deviceField, threadCount } from '../../nodes/shared/fields.ts';
+import { deployConfig } from '../../nodes/deploy/spec.ts';
 
+/** A deploy node's config, whole, and what the engine added to it: the deployment's id and which model it serves. */
 const deploymentRecipe = z.object({
   kind: z.literal('deployment'),
   /** Kept on restore, so Deployment artifacts and endpoint recipes that name it stay valid. */
   deploymentId: z.string().min(1),
   modelDir: z.string().min(1),
-  name: z.string().min(1),
-  replicas: z.number().int().min(1),
-  maxBatchSize: z.number().int().min(1),
-  maxQueue: z.number().int().min(0),
-  contextLength: z.number().int().min(0),
-  defaults: z.object({ temperature: z.number(), topP: z.number(), topK: z.number(), maxTokens: z.number() }),
-  precision: z.enum(['float32', 'q4', 'int8']),
-  threadsPerReplica: threadCount.optional(),
-  /**
-   * The device the deploy node asked for, resolved again on restore (a GPU may have come or gone since). Left out
-   * by recipes stored before deployments had devices: those ran on the CPU, and a deploy without one stays there.
-   */
-  device: deviceField.unwrap().optional(),
+  precision: z.enum(DECODER_PRECISIONS),
+  /** Checked and defaulted as the node's config is: a field the node gained since the recipe was stored gets its default. */
+  config: deployConfig,
 });
 
 const endpointRecipe = z.object({
@@ -31,10 +24,29 @@ const endpointRecipe = z.object({
   deploymentIds: z.array(z.string().min(1)).min(1),
 });
 
-export const servingRecipe = z.discriminatedUnion('kind', [deploymentRecipe, endpointRecipe]);
-export type ServingRecipe = z.infer<typeof servingRecipe>;
-export type DeploymentRecipe = z.infer<typeof deploymentRecipe>;
-export type EndpointRecipe = z.infer<typeof endpointRecipe>;
+const currentRecipe = z.discriminatedUnion('kind', [deploymentRecipe, endpointRecipe]);
+
+/** Parses a stored recipe, in the current shape or an older one. */
+export const servingRecipe = z.preprocess(fromOlderShape, currentRecipe);
+export type ServingRecipe = z.output<typeof currentRecipe>;
+export type DeploymentRecipe = z.output<typeof deploymentRecipe>;
+
+/**
+ * Deployment recipes stored before they kept the deploy config whole were flat: the config's fields beside the
+ * engine's, `threads` stored as `threadsPerReplica`. The oldest have no `device`: they ran on the CPU, so they come
+ * back there (a deploy config without a device asks for `auto`). Those without a thread count ran on one thread per
+ * replica, the config's default, which fills it in.
+ */
+function fromOlderShape(stored: unknown): unknown {
+  if (!isFlatDeploymentRecipe(stored)) return stored;
+  const { kind, deploymentId, modelDir, precision, threadsPerReplica, device, ...config } = stored;
+  const threads = threadsPerReplica === undefined ? {} : { threads: threadsPerReplica };
+  return { kind, deploymentId, modelDir, precision, config: { ...config, ...threads, device: device ?? 'cpu' } };
+}
+
+function isFlatDeploymentRecipe(stored: unknown): stored is Record<string, unknown> {
+  return typeof stored === 'object' && stored !== null && (stored as { kind?: unknown }).kind === 'deployment' && !('config' in stored);
+}
 
 const recipes = new WeakMap<ServiceHandle, ServingRecipe>();
 

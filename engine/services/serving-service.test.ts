@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
-import type { DeployRequest } from '../../nodes/services/serving-service.ts';
+import type { z } from 'zod';
+import { deployConfig } from '../../nodes/deploy/spec.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { ortBinaryFolder } from '../ml/runtime/provider-probe.ts';
 import { CUDA_PROVIDER_LIBRARIES, type DeviceEnvironment } from '../ml/runtime/device.ts';
@@ -52,19 +53,14 @@ interface LoggedLine {
   level: LogLevel | undefined;
 }
 
-async function deployTinyModel(serving: EngineServingService, request: Partial<DeployRequest>) {
+/** Deploys the tiny model with a deploy node's config: `config` as a pipeline file would write it, over small limits. */
+async function deployTinyModel(serving: EngineServingService, config: z.input<typeof deployConfig>) {
   const logged: LoggedLine[] = [];
   const started = await serving.deploy({
+    config: deployConfig.parse({ name: 'tiny', maxBatchSize: 2, maxQueue: 4, defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 }, ...config }),
     modelDir: fixture.folder,
-    name: 'tiny',
-    replicas: 1,
-    maxBatchSize: 2,
-    maxQueue: 4,
-    contextLength: 0,
-    defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 },
     precision: 'float32',
     log: (line, level) => logged.push({ line, level }),
-    ...request,
   });
   running.push(started.service);
   return { started, service: started.service, logged, live: serving.deployments.get(started.deploymentId)! };
@@ -89,14 +85,6 @@ describe('the device a deployment runs on', () => {
     expect(logged.map((entry) => entry.line)).toContain('deployment "tiny": model loaded in 1 worker(s) on the CPU');
   });
 
-  it('keeps callers that name no device on the CPU', async () => {
-    const serving = createServingService({ deviceEnvironment: machineThatMustNotProbe });
-    const { service, live } = await deployTinyModel(serving, { name: 'no-device' });
-    expect(live.generator.device).toBe('cpu');
-    expect(service.details).toMatchObject({ device: 'cpu', requestedDevice: 'cpu' });
-    expect(recipeOf(service)).toMatchObject({ device: 'cpu' });
-  });
-
   it('falls back to the CPU with a warning when the requested CUDA is missing, and still serves', async () => {
     const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
     const { started, service, logged, live } = await deployTinyModel(serving, { name: 'fallback', device: 'cuda', replicas: 2 });
@@ -106,15 +94,17 @@ describe('the device a deployment runs on', () => {
     expect(live.generator.device).toBe('cpu');
     expect(started.device).toBe('cpu');
     expect(service.details).toMatchObject({ device: 'cpu', requestedDevice: 'cuda' });
-    expect(recipeOf(service)).toMatchObject({ kind: 'deployment', device: 'cuda' });
+    expect(recipeOf(service)).toMatchObject({ kind: 'deployment', config: { device: 'cuda', replicas: 2 } });
     await live.generator.whenReady();
     expect(live.generator.health()).toBe('ready');
   });
 
-  it('tells the user what auto chose', async () => {
+  it('asks for auto when the config names no device, as the deploy node does, and tells the user what auto chose', async () => {
     const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
-    const { logged, live } = await deployTinyModel(serving, { name: 'auto-model', device: 'auto' });
+    const { service, logged, live } = await deployTinyModel(serving, { name: 'auto-model' });
     expect(live.generator.device).toBe('cpu');
+    expect(service.details).toMatchObject({ device: 'cpu', requestedDevice: 'auto' });
+    expect(recipeOf(service)).toMatchObject({ config: { device: 'auto' } });
     expect(logged).toContainEqual({ line: expect.stringMatching(/^deployment "auto-model": device auto: running on the CPU \(CUDA: .*WebGPU: .*no adapter here/), level: 'info' });
   });
 
@@ -144,16 +134,23 @@ describe('restoring a deployment', () => {
     expect(logged).toContainEqual({ line: expect.stringMatching(/^deployment "restored": device "cuda": .* falls back to the CPU/), level: 'warn' });
   });
 
-  it('keeps a recipe stored before deployments had devices on the CPU', async () => {
-    const before = createServingService({ deviceEnvironment: machineThatMustNotProbe });
-    const { service } = await deployTinyModel(before, { name: 'old', device: 'cpu' });
-    const { device: _device, ...oldRecipe } = recipeOf(service) as Record<string, unknown>;
-    await stopService(service);
-
+  it('restores a recipe stored in the oldest shape (flat, no device, no threads) on the CPU, as it ran', async () => {
+    const oldest = {
+      kind: 'deployment',
+      deploymentId: 'dep-0123456789',
+      modelDir: fixture.folder,
+      name: 'old',
+      replicas: 1,
+      maxBatchSize: 2,
+      maxQueue: 4,
+      contextLength: 0,
+      defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 },
+      precision: 'float32',
+    };
     const after = createServingService({ deviceEnvironment: machineThatMustNotProbe });
-    const restored = await after.restore(oldRecipe, { dataDir: root, log: () => undefined });
+    const restored = await after.restore(oldest, { dataDir: root, log: () => undefined });
     running.push(restored);
-    expect(oldRecipe).not.toHaveProperty('device');
-    expect(restored.details).toMatchObject({ device: 'cpu', requestedDevice: 'cpu' });
+    expect(restored.details).toMatchObject({ deploymentId: 'dep-0123456789', device: 'cpu', requestedDevice: 'cpu' });
+    expect(recipeOf(restored)).toMatchObject({ kind: 'deployment', deploymentId: 'dep-0123456789', config: { name: 'old', device: 'cpu', threads: 1 } });
   });
 });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
-import type { DeployRequest, EndpointRequest, RequestedServingDevice, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/services/serving-service.ts';
+import type { DeployRequest, EndpointRequest, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/services/serving-service.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
@@ -69,40 +69,34 @@ async function restore(stored: unknown, { dataDir, log }: RestoreOptions, contex
   if (!parsed.success) throw new Error(`the stored service recipe is not valid (${parsed.error.issues[0]?.message ?? 'unknown shape'}); re-run the pipeline`);
   const recipe = parsed.data;
   if (recipe.kind === 'api-endpoint') return (await startEndpoint({ config: recipe.config, deploymentIds: recipe.deploymentIds, dataDir, log }, context.deployments)).service;
-  if (!existsSync(recipe.modelDir)) throw new Error(`deployment "${recipe.name}": its model folder ${recipe.modelDir} is gone; re-run the pipeline to deploy a model again`);
-  if (context.deployments.has(recipe.deploymentId)) throw new Error(`deployment "${recipe.name}": ${recipe.deploymentId} is already running`);
-  return (await deploy({ ...recipe, log }, context, {}, recipe.deploymentId)).service;
+  const { name } = recipe.config;
+  if (!existsSync(recipe.modelDir)) throw new Error(`deployment "${name}": its model folder ${recipe.modelDir} is gone; re-run the pipeline to deploy a model again`);
+  if (context.deployments.has(recipe.deploymentId)) throw new Error(`deployment "${name}": ${recipe.deploymentId} is already running`);
+  const request: DeployRequest = { config: recipe.config, modelDir: recipe.modelDir, precision: recipe.precision, log };
+  return (await deploy(request, context, {}, recipe.deploymentId)).service;
 }
 
 async function deploy(request: DeployRequest, { deployments, deviceEnvironment }: DeployContext, options: DeployOptions = {}, deploymentId = `dep-${randomBytes(5).toString('hex')}`): Promise<StartedDeployment> {
-  const requestedDevice = request.device ?? 'cpu';
-  const device = await resolveAndAnnounce(requestedDevice, (notice, level) => request.log(`deployment "${request.name}": ${notice}`, level), deviceEnvironment);
-  const generator = new OnnxTextGenerator({
-    modelDir: request.modelDir,
-    modelId: request.name,
-    replicas: request.replicas,
-    maxBatchSize: request.maxBatchSize,
-    precision: request.precision,
-    threadsPerReplica: request.threadsPerReplica ?? 1,
-    device,
-    log: request.log,
-  });
-  const deployment = new Deployment({ generator, maxBatchSize: request.maxBatchSize * request.replicas, maxQueue: request.maxQueue, contextLength: request.contextLength, defaults: request.defaults });
+  const { config, modelDir, precision, log } = request;
+  const { name, replicas, maxBatchSize, threads } = config;
+  const device = await resolveAndAnnounce(config.device, (notice, level) => log(`deployment "${name}": ${notice}`, level), deviceEnvironment);
+  const generator = new OnnxTextGenerator({ modelDir, modelId: name, replicas, maxBatchSize, precision, threads, device, log });
+  const deployment = new Deployment({ generator, maxBatchSize: maxBatchSize * replicas, maxQueue: config.maxQueue, contextLength: config.contextLength, defaults: config.defaults });
   deployments.set(deploymentId, { deployment, generator });
   const loaded: Promise<{ error: string } | undefined> = generator.whenReady().then(
     () => {
-      request.log(`deployment "${request.name}": model loaded in ${request.replicas} worker(s) on ${onDevice(device)}`);
+      log(`deployment "${name}": model loaded in ${replicas} worker(s) on ${onDevice(device)}`);
       return undefined;
     },
     (error: Error) => {
-      if (!options.callerReportsLoadFailure) request.log(`deployment "${request.name}": ${error.message}`);
+      if (!options.callerReportsLoadFailure) log(`deployment "${name}": ${error.message}`);
       return { error: error.message };
     },
   );
   const service: ServiceHandle = {
     kind: 'deployment',
-    name: request.name,
-    details: { deploymentId, modelDir: request.modelDir, replicas: request.replicas, maxBatchSize: request.maxBatchSize, precision: request.precision, device, requestedDevice },
+    name,
+    details: { deploymentId, modelDir, replicas, maxBatchSize, precision, device, requestedDevice: config.device },
     // Only a model that never loads ends the service by itself; crashed workers restart inside it.
     exited: loaded.then((failure) => failure ?? new Promise<never>(() => undefined)),
     stop: async () => {
@@ -110,21 +104,14 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
       await generator.close();
     },
   };
-  const recipe = deploymentRecipeOf({ ...request, device: requestedDevice }, deploymentId);
-  return { deploymentId, model: request.name, contextLength: deployment.contextLength, device, service: withRecipe(service, recipe) };
+  // The requested device, not the resolved one, so a restore resolves it again on whatever the machine has then.
+  const recipe: DeploymentRecipe = { kind: 'deployment', deploymentId, modelDir, precision, config };
+  return { deploymentId, model: name, contextLength: deployment.contextLength, device, service: withRecipe(service, recipe) };
 }
 
 /** "the CPU", "CUDA": how log lines name a device. */
 function onDevice(device: ComputeDevice): string {
   return device === 'cpu' ? 'the CPU' : DEVICE_TITLES[device];
-}
-
-/** Keeps the requested device, not the resolved one, so a restore resolves it again on whatever the machine has then. */
-function deploymentRecipeOf(request: DeployRequest & { device: RequestedServingDevice }, deploymentId: string): DeploymentRecipe {
-  const { modelDir, name, replicas, maxBatchSize, maxQueue, contextLength, defaults, precision, threadsPerReplica, device } = request;
-  const recipe: DeploymentRecipe = { kind: 'deployment', deploymentId, modelDir, name, replicas, maxBatchSize, maxQueue, contextLength, defaults, precision, device };
-  if (threadsPerReplica !== undefined) recipe.threadsPerReplica = threadsPerReplica;
-  return recipe;
 }
 
 async function startEndpoint(request: EndpointRequest, deployments: Map<string, LiveDeployment>): Promise<StartedEndpoint> {

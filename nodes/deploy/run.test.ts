@@ -9,9 +9,7 @@ import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { NodeServices } from '../services.ts';
 import type { DeployRequest, ServingService } from '../services/serving-service.ts';
 import { DEPLOYMENT_FILE, deployRun } from './run.ts';
-import { deployConfig } from './spec.ts';
-
-type DeployConfig = ReturnType<typeof deployConfig.parse>;
+import { deployConfig, type DeployConfig } from './spec.ts';
 
 let outputRoot: string;
 beforeAll(() => {
@@ -24,9 +22,9 @@ function cpuOnlyServing(requests: DeployRequest[]): ServingService {
   return {
     deploy: async (request) => {
       requests.push(request);
-      const namedGpu = request.device !== undefined && request.device !== 'cpu' && request.device !== 'auto';
-      if (namedGpu) request.log(`device "${request.device}" is missing; falls back to the CPU`, 'warn');
-      return { deploymentId: 'dep-1', model: request.name, contextLength: 64, device: 'cpu', service: { kind: 'deployment', name: request.name, stop: async () => undefined } };
+      const { device, name } = request.config;
+      if (device !== 'cpu' && device !== 'auto') request.log(`device "${device}" is missing; falls back to the CPU`, 'warn');
+      return { deploymentId: 'dep-1', model: name, contextLength: 64, device: 'cpu', service: { kind: 'deployment', name, stop: async () => undefined } };
     },
     startEndpoint: () => Promise.reject(new Error('the deploy node starts no endpoint')),
   };
@@ -54,7 +52,8 @@ describe('the deploy node', () => {
     const requests: DeployRequest[] = [];
     const logs: { line: string; level?: LogLevel }[] = [];
     const result = await deployRun.run(contextFor(deployConfig.parse({ name: 'bard', device: 'cuda', threads: 4 }), cpuOnlyServing(requests), logs));
-    expect(requests.map((request) => [request.device, request.threadsPerReplica])).toEqual([['cuda', 4]]);
+    expect(requests.map((request) => request.config)).toEqual([deployConfig.parse({ name: 'bard', device: 'cuda', threads: 4 })]);
+    expect(requests.map((request) => request.modelDir)).toEqual(['/artifacts/model-key']);
     expect(logs).toEqual([{ line: 'device "cuda" is missing; falls back to the CPU', level: 'warn' }]);
     expect(result.outputs.deployment!.meta).toMatchObject({ deploymentId: 'dep-1', device: 'cpu' });
     expect(JSON.parse(readFileSync(path.join(outputRoot, DEPLOYMENT_FILE), 'utf8'))).toMatchObject({ device: 'cpu' });
@@ -65,8 +64,8 @@ describe('the deploy node', () => {
     const logs: { line: string; level?: LogLevel }[] = [];
     await deployRun.run(contextFor(deployConfig.parse({ device: 'cpu' }), cpuOnlyServing(requests), logs));
     await deployRun.run(contextFor(deployConfig.parse({}), cpuOnlyServing(requests), logs));
-    expect(requests.map((request) => request.device)).toEqual(['cpu', 'auto']);
-    expect(requests.map((request) => request.threadsPerReplica)).toEqual([1, 1]);
+    expect(requests.map((request) => request.config.device)).toEqual(['cpu', 'auto']);
+    expect(requests.map((request) => request.config.threads)).toEqual([1, 1]);
     expect(logs).toEqual([]);
   });
 });

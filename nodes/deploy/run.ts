@@ -2,14 +2,12 @@
 // the running deployment as a service, plus a Deployment artifact naming it for downstream api-endpoints.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { z } from 'zod';
 import type { ArtifactHandle, NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeServices } from '../services.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
-import type { deployConfig } from './spec.ts';
+import type { DeployConfig } from './spec.ts';
 import { requireService } from '../shared/run-support.ts';
 
-type DeployConfig = z.output<typeof deployConfig>;
 type DeployRunContext = NodeRunContext<DeployConfig, Partial<NodeServices>>;
 
 /** Written into the Deployment artifact; api-endpoint reads `deploymentId` from the artifact's meta. */
@@ -23,21 +21,8 @@ export const deployRun: NodeRunModule<DeployConfig, Partial<NodeServices>> = {
 async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
   const serving = requireService(ctx, 'serving', 'deploy');
   const model = ctx.input('model');
-  const { config } = ctx;
   const precision = precisionOf(model);
-  const started = await serving.deploy({
-    modelDir: model.path,
-    name: config.name,
-    replicas: config.replicas,
-    threadsPerReplica: config.threads,
-    maxBatchSize: config.maxBatchSize,
-    maxQueue: config.maxQueue,
-    contextLength: config.contextLength,
-    defaults: config.defaults,
-    precision,
-    device: config.device,
-    log: (line, level) => ctx.log(line, level),
-  });
+  const started = await serving.deploy({ config: ctx.config, modelDir: model.path, precision, log: (line, level) => ctx.log(line, level) });
   const meta = { deploymentId: started.deploymentId, model: started.model, contextLength: started.contextLength, precision, device: started.device, modelKey: model.key };
   await writeFile(path.join(ctx.outputDir('deployment'), DEPLOYMENT_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   return { outputs: { deployment: { meta } }, service: started.service };

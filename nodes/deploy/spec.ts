@@ -30,6 +30,9 @@ export const deployConfig = z.strictObject({
     .describe('Sampling defaults for requests that leave them out.'),
 });
 
+/** A deploy node's config once parsed: what the engine deploys by, and what a deployment's restore recipe keeps. */
+export type DeployConfig = z.output<typeof deployConfig>;
+
 export const deploySpec = defineNodeSpec({
   type: 'deploy',
   title: 'Deploy',

@@ -5,31 +5,20 @@ import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { apiEndpointConfig } from '../api-endpoint/spec.ts';
-import type { deviceField } from '../shared/fields.ts';
+import type { DeployConfig } from '../deploy/spec.ts';
 
 /** The device a deploy node asks for; the engine resolves it (`auto` or a missing GPU end on a device it has). */
-export type RequestedServingDevice = z.output<typeof deviceField>;
+export type RequestedServingDevice = DeployConfig['device'];
 /** The device a deployment's workers really run on. */
 export type ServingDevice = Exclude<RequestedServingDevice, 'auto'>;
 
-
 export interface DeployRequest {
+  /** The deploy node's config, defaults applied (its spec is the one definition of every field and default). */
+  config: DeployConfig;
   /** A Model artifact's folder (Hugging Face layout with onnx/ and tokenizer.json). */
   modelDir: string;
-  /** The model id clients pass as `model`. */
-  name: string;
-  /** Worker threads, each with its own decoder session and running batch. */
-  replicas: number;
-  maxBatchSize: number;
-  maxQueue: number;
-  /** 0: the model's own context length. */
-  contextLength: number;
-  defaults: { temperature: number; topP: number; topK: number; maxTokens: number };
+  /** Which of the folder's decoders to load. */
   precision: DecoderPrecision;
-  /** ORT intra-op threads per worker; 1 when left out, so replicas do not fight over cores. */
-  threadsPerReplica?: number;
-  /** Where every replica runs its decoder; the CPU when left out. */
-  device?: RequestedServingDevice;
   /** 'warn' marks a line the user should act on, e.g. a requested GPU that is missing. */
   log: (line: string, level?: LogLevel) => void;
 }
