@@ -10,6 +10,7 @@ import { readModelConfig } from '../ml/export/model-folder.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
+import type { Expect, SameFields } from './same-fields.ts';
 
 export async function runDistillation(request: DistillRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }, device: ComputeDevice): Promise<DistillResult> {
   const teacherContext = readModelConfig(request.teacherFolder).blockSize;
@@ -39,3 +40,9 @@ export function studentSettingsFrom(config: DistillConfig, teacherContext: numbe
   }
   return { ...settings, blockSize: studentContext };
 }
+
+/**
+ * The distill node's config less the distillation's own fields and the device, with its context resolved, has the
+ * trainer's settings' fields, so neither can drift from the other.
+ */
+export type StudentSettingsMatch = Expect<SameFields<Omit<DistillConfig, 'temperature' | 'alpha' | 'initFromTeacher' | 'device' | 'blockSize'> & { blockSize: number }, TrainingSettings>>;

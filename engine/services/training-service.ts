@@ -9,6 +9,7 @@ import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
 import { runDistillation } from './distillation-job.ts';
+import type { Expect, SameFields } from './same-fields.ts';
 
 export function createTrainingService(): TrainingService {
   return {
@@ -61,10 +62,14 @@ export function createTrainingService(): TrainingService {
   };
 }
 
+/** The pretrain config less the family (GPT-2 is the only one) and the device (resolved per job): the trainer's settings. */
 export function trainingSettingsFrom(config: PretrainConfig): TrainingSettings {
   const { architecture: _architecture, device: _device, ...settings } = config;
   return settings;
 }
+
+/** The pretrain node's config and the trainer's settings have the same fields, so neither can drift from the other. */
+export type PretrainSettingsMatch = Expect<SameFields<Omit<PretrainConfig, 'architecture' | 'device'>, TrainingSettings>>;
 
 /** One folder per (input data, trajectory settings): a re-run of the same node after a cancel or crash finds it. */
 function checkpointDirFor(request: PretrainRequest, settings: TrainingSettings): string {

@@ -1,13 +1,13 @@
 // The distill node: trains a smaller student to mimic a teacher model (the DistilGPT2 recipe).
 import { z } from 'zod';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
-import { architectureFields, checkArchitecture, checkSchedule, trainingFields } from '../shared/fields.ts';
+import { architectureFields, biasField, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 
 export const distillConfig = z.strictObject({
   ...architectureFields({ nLayer: 4, nHead: 4, nEmbd: 128 }),
   blockSize: z.number().int().min(2).max(32_768).optional().describe("The student's context length in tokens; the teacher's when left empty, and never longer."),
-  dropout: z.number().min(0).max(0.9).default(0).describe('Dropout probability while the student trains.'),
-  bias: z.boolean().default(true).describe("Use biases in the student's linear layers and LayerNorms."),
+  dropout: dropoutField.describe('Dropout probability while the student trains.'),
+  bias: biasField.describe("Use biases in the student's linear layers and LayerNorms."),
   temperature: z.number().positive().max(100).default(2.0).describe('Softmax temperature T for the teacher and student distributions.'),
   alpha: z.number().min(0).max(1).default(0.5).describe('Weight of the distillation (KL) term; 1 − alpha weighs the cross-entropy on targets.'),
   initFromTeacher: z.boolean().default(true).describe('Copy every k-th teacher layer and the embeddings when the widths match.'),

@@ -4,15 +4,15 @@ import { GPT2_VOCAB_SIZE, gpt2Sizing, type Gpt2Shape } from '../../app/models/gp
 import { trainingMemoryEstimate } from '../../app/models/model-sizing.ts';
 import { defineNodeSpec, type NodeFact, type NodeFactsContext } from '../../app/nodes/spec.ts';
 import { formatBytes, formatCount } from '../../app/text/format-quantity.ts';
-import { architectureFields, checkArchitecture, checkSchedule, trainingFields } from '../shared/fields.ts';
+import { architectureFields, biasField, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 import { tokenizerSpec, tokenizerVocabulary } from '../tokenizer/spec.ts';
 
 export const pretrainConfig = z.strictObject({
   architecture: z.enum(['gpt2']).default('gpt2').describe('Model family; GPT-2 exactly as Hugging Face defines it.'),
   ...architectureFields({ nLayer: 4, nHead: 4, nEmbd: 128 }),
   blockSize: z.number().int().min(2).max(32_768).default(64).describe('Context length in tokens.'),
-  dropout: z.number().min(0).max(0.9).default(0).describe('Dropout probability during training.'),
-  bias: z.boolean().default(true).describe('Use biases in linear layers and LayerNorms.'),
+  dropout: dropoutField.describe('Dropout probability during training.'),
+  bias: biasField.describe('Use biases in linear layers and LayerNorms.'),
   ...trainingFields,
 });
 

@@ -1,6 +1,7 @@
 // Config fields several node specs share (device choice, the training schedule), defined once so pretrain and
-// distill stay in step. Browser-safe: zod only.
+// distill stay in step. Browser-safe: zod and app/ only.
 import { z } from 'zod';
+import { GPT2_DEFAULTS } from '../../app/models/gpt2-defaults.ts';
 
 export const deviceField = z
   .enum(['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'])
@@ -51,6 +52,12 @@ export function architectureFields(defaults: { nLayer: number; nHead: number; nE
     nEmbd: z.number().int().min(8).max(16_384).default(defaults.nEmbd).describe('Width of the residual stream; must be divisible by nHead.'),
   };
 }
+
+/** Dropout of the model a node trains; each node describes it in its own words. */
+export const dropoutField = z.number().min(0).max(0.9).default(GPT2_DEFAULTS.dropout);
+
+/** Biases in the linear layers and LayerNorms of the model a node trains; each node describes it in its own words. */
+export const biasField = z.boolean().default(GPT2_DEFAULTS.bias);
 
 export function checkArchitecture(config: { nHead: number; nEmbd: number }) {
   if (config.nEmbd % config.nHead === 0) return [];

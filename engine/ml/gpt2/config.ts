@@ -1,6 +1,8 @@
 // The GPT-2 model configuration (the fields of Hugging Face's GPT2Config that Crucible uses) and its checks.
 // Dimension legend used across gpt2/: B batch, T time (sequence), C channels (nEmbd), V vocabulary, H heads, D = C / H.
 
+import { GPT2_DEFAULTS } from '../../../app/models/gpt2-defaults.ts';
+
 export interface Gpt2Config {
   vocabSize: number;
   nLayer: number;
@@ -15,8 +17,7 @@ export interface Gpt2Config {
   layerNormEpsilon: number;
 }
 
-export const GPT2_DEFAULTS = { dropout: 0, bias: true, layerNormEpsilon: 1e-5 } as const;
-
+/** A config with dropout, bias or the LayerNorm epsilon left out: GPT2_DEFAULTS (app/models) fills them in. */
 export type Gpt2ConfigInput = Omit<Gpt2Config, keyof typeof GPT2_DEFAULTS> & Partial<Pick<Gpt2Config, keyof typeof GPT2_DEFAULTS>>;
 
 export function gpt2Config(input: Gpt2ConfigInput): Gpt2Config {

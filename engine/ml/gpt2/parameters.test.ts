@@ -2,7 +2,8 @@
 // will really allocate.
 import { describe, expect, it } from 'vitest';
 import { gpt2Sizing } from '../../../app/models/gpt2-sizing.ts';
-import { GPT2_DEFAULTS, type Gpt2Config } from './config.ts';
+import { GPT2_DEFAULTS } from '../../../app/models/gpt2-defaults.ts';
+import type { Gpt2Config } from './config.ts';
 import { parameterCount } from './parameters.ts';
 
 describe('GPT-2 parameter count', () => {

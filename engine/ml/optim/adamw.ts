@@ -11,7 +11,8 @@ export interface AdamWHyperparameters {
   weightDecay: number;
 }
 
-export const ADAMW_DEFAULTS: AdamWHyperparameters = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 };
+/** torch.optim.AdamW's eps, which no node exposes; the betas and weight decay are each run's settings. */
+export const ADAMW_EPSILON = 1e-8;
 
 /** Per-step scalars shared by every parameter's update. */
 export interface AdamWStepScalars {

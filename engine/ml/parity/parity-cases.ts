@@ -2,6 +2,7 @@
 // (tools/torch_gpt2.py reads them from the fixture's metadata) and the parity tests.
 
 import type { AdamWHyperparameters } from '../optim/adamw.ts';
+import { huggingFaceConfig } from '../export/hf-config.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 
 export interface ParityCase {
@@ -42,9 +43,9 @@ export const parityNames = {
 
 /** Everything tools/torch_gpt2.py needs to rebuild the model and the optimizer, stored as fixture metadata. */
 export function paritySettings(): Record<string, string> {
-  const { vocabSize, nLayer, nHead, nEmbd, blockSize, layerNormEpsilon } = PARITY_CONFIG;
   return {
-    config: JSON.stringify({ vocab_size: vocabSize, n_layer: nLayer, n_head: nHead, n_embd: nEmbd, n_positions: blockSize, layer_norm_epsilon: layerNormEpsilon }),
+    // Hugging Face's config.json fields, of which the reference reads the shape and the LayerNorm epsilon.
+    config: JSON.stringify(huggingFaceConfig(PARITY_CONFIG, { bos: null, eos: null })),
     cases: JSON.stringify(PARITY_CASES),
     batch: String(PARITY_BATCH),
     learning_rates: JSON.stringify(PARITY_LEARNING_RATES),

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { openDistillation, type OpenDistillation } from '../distill/distillation-setup.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
-import { ADAMW_DEFAULTS } from '../optim/adamw.ts';
+import { ADAMW_EPSILON } from '../optim/adamw.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { planMicroBatches, splitBatch, type MicroBatchPlan } from './memory-plan.ts';
@@ -76,7 +76,7 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
       batch: chunkShape.batch,
       time: chunkShape.time,
       dtype: 'float32',
-      optimizer: { ...ADAMW_DEFAULTS, beta1: settings.beta1, beta2: settings.beta2, weightDecay: settings.weightDecay },
+      optimizer: { beta1: settings.beta1, beta2: settings.beta2, weightDecay: settings.weightDecay, epsilon: ADAMW_EPSILON },
       gradClip: settings.gradClip,
       seed: settings.seed,
       intraOpThreads: settings.threads,

@@ -1,24 +1,28 @@
-// What one pretraining run needs: the model shape, batching, optimizer, schedule, evaluation and checkpoint
-// settings (the pretrain node's config fields) plus where the data and checkpoints live.
+// What one training run needs: the model shape, batching, optimizer, schedule, evaluation and checkpoint settings
+// plus where the data and checkpoints live. The ML core's own type, built from the types of the parts that read each
+// setting; the pretrain and distill nodes' configs are checked to map onto it field for field (engine/services).
 
 import { createHash } from 'node:crypto';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { DistillationJob } from '../distill/distillation-setup.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
+import type { AdamWHyperparameters } from '../optim/adamw.ts';
+import type { LearningRateSchedule } from './lr-schedule.ts';
 
-/** The model-shape part of the settings: the GPT-2 config fields a run chooses (the vocabulary comes from the data). */
+/** The model's shape as a run chooses it; the vocabulary comes from the data. */
 export type ModelShapeSettings = Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'blockSize' | 'dropout' | 'bias'>;
+/** AdamW's choices a run makes; epsilon is fixed (ADAMW_EPSILON). */
+export type OptimizerSettings = Pick<AdamWHyperparameters, 'beta1' | 'beta2' | 'weightDecay'>;
+/** The schedule's choices a run makes; it decays over `maxSteps`. */
+export type ScheduleSettings = Pick<LearningRateSchedule, 'learningRate' | 'minLearningRate' | 'warmupSteps'>;
 
-export interface TrainingSettings extends ModelShapeSettings {
+export interface TrainingSettings extends ModelShapeSettings, OptimizerSettings, ScheduleSettings {
+  /** Rows per micro-batch. */
   batchSize: number;
+  /** Micro-batches whose gradients are summed into one optimizer step. */
   gradAccumSteps: number;
   maxSteps: number;
-  learningRate: number;
-  minLearningRate: number;
-  warmupSteps: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
+  /** The global gradient norm is clipped to this; 0 turns clipping off. */
   gradClip: number;
   evalInterval: number;
   evalBatches: number;
