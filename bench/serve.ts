@@ -1,32 +1,38 @@
 // `npm run bench:serve`: the inference runtime behind the real OpenAI-compatible server on 127.0.0.1, with random
 // weights in the nanoGPT reference (4/4/128) and 10.7M (6/6/384) shapes and a char tokenizer of tinyshakespeare.
 // Single-stream decode tokens/s and TTFT, then aggregate tokens/s and p50/p99 TTFT at concurrency 1, 4, 16, 64;
-// for the nano shape also a key driven at 10× its rpm limit beside an in-limit key (serve-limits.ts).
+// for the nano shape also a key driven at 10× its rpm limit beside an in-limit key (serve-limits.ts). Then the same
+// model decoded by Crucible's runtime (float32, int8) beside llama.cpp (GGUF F32, Q8_0), one stream and 16 parallel
+// sequences, same threads (serve-llama-cpp.ts).
 //
 // Flags: --seconds N (per concurrency level, default 4), --only nano|10m, --replicas N (default 1),
 // --threads N (ORT threads per replica, default 1 as a deploy node's), --max-tokens N (default 64), --limit-seconds N (each phase of
-// the over-the-limit run, default 15; 0 skips it), --noisy-rpm N (default 60). Client and server share the process.
+// the over-the-limit run, default 15; 0 skips it), --noisy-rpm N (default 60), --runtimes-only (just the table beside
+// llama.cpp). Client and server share the process.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { deployConfig } from '../nodes/deploy/spec.ts';
 import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
 import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
-import { createServingService } from '../engine/services/serving-service.ts';
+import { createServingService } from '../engine/capabilities/serving-capability.ts';
 import { createOpenAiServer } from '../engine/endpoint/openai-server.ts';
 import { trainChar } from '../engine/tokenize/train-char.ts';
 import { printOverLimit, runOverLimit, type OverLimitReport } from './serve-limits.ts';
 import { runClosedLoop, streamCompletion, type LoadStats } from './serve-load.ts';
 import { median } from './median.ts';
+import { benchBesideLlamaCpp, printRuntimeTable } from './serve-llama-cpp.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
 const CONCURRENCY_LEVELS = [1, 4, 16, 64];
 /** The single-stream figures are medians over this many requests, one at a time. */
 const SINGLE_STREAM_RUNS = 9;
+const PROMPT = 'ROMEO:\nBut soft, what light';
 const SHAPES = { nano: { nLayer: 4, nHead: 4, nEmbd: 128 }, '10m': { nLayer: 6, nHead: 6, nEmbd: 384 } } as const;
 
 function parseFlags() {
@@ -39,6 +45,7 @@ function parseFlags() {
       'max-tokens': { type: 'string' },
       'limit-seconds': { type: 'string' },
       'noisy-rpm': { type: 'string' },
+      'runtimes-only': { type: 'boolean' },
     },
   });
   const only = values.only as keyof typeof SHAPES | undefined;
@@ -51,32 +58,34 @@ function parseFlags() {
     maxTokens: Number(values['max-tokens'] ?? 64),
     limitSeconds: Number(values['limit-seconds'] ?? 15),
     noisyRpm: Number(values['noisy-rpm'] ?? 60),
+    runtimesOnly: values['runtimes-only'] === true,
   };
 }
 
-function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: string; config: Gpt2Config; eosId: number } {
+function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: string; config: Gpt2Config; eosId: number; prompt: number[] } {
   const tokenizer = trainChar(readFileSync(DATA, 'utf8'));
   const tokenizerJsonPath = path.join(root, `${shape}-tokenizer.json`);
   writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
   const config = gpt2Config({ vocabSize: tokenizer.vocabSize, blockSize: 256, ...SHAPES[shape] });
   const folder = path.join(root, shape);
   writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 1337), tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'serve' } });
-  return { folder, config, eosId: tokenizer.idOf('<|endoftext|>')! };
+  return { folder, config, eosId: tokenizer.idOf('<|endoftext|>')!, prompt: tokenizer.encode(PROMPT) };
 }
 
 async function benchShape(root: string, shape: keyof typeof SHAPES, flags: ReturnType<typeof parseFlags>) {
   const { folder, eosId } = writeBenchModel(root, shape);
   const serving = createServingService();
   const maxBatchSize = Math.max(...CONCURRENCY_LEVELS);
-  const deployed = await serving.deploy({
-    modelDir: folder, name: shape, replicas: flags.replicas, maxBatchSize, maxQueue: 256, contextLength: 0,
-    defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: flags.maxTokens }, precision: 'float32', threadsPerReplica: flags.threads, log: (line) => console.error(line),
+  const config = deployConfig.parse({
+    name: shape, replicas: flags.replicas, threads: flags.threads, maxBatchSize, maxQueue: 256, contextLength: 0, device: 'cpu',
+    defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: flags.maxTokens },
   });
+  const deployed = await serving.deploy({ config, modelDir: folder, precision: 'float32', log: (line) => console.error(line) });
   const live = serving.deployments.get(deployed.deploymentId)!;
   await live.generator.whenReady();
   const server = createOpenAiServer({ config: { port: 0, auth: 'none' }, deployments: [live.deployment], store: null, onWarning: () => undefined });
   const { url } = await server.listen();
-  const body = { model: shape, prompt: 'ROMEO:\nBut soft, what light', max_tokens: flags.maxTokens, logit_bias: { [eosId]: -100 } };
+  const body = { model: shape, prompt: PROMPT, max_tokens: flags.maxTokens, logit_bias: { [eosId]: -100 } };
   try {
     await streamCompletion(url, body, 'none');
     const singles = [];
@@ -112,7 +121,12 @@ function printReport(report: Awaited<ReturnType<typeof benchShape>>): void {
 const flags = parseFlags();
 const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-serve-'));
 try {
-  for (const shape of flags.shapes) printReport(await benchShape(root, shape, flags));
+  for (const shape of flags.shapes) {
+    if (!flags.runtimesOnly) printReport(await benchShape(root, shape, flags));
+    const { folder, config, eosId, prompt } = writeBenchModel(mkdtempSync(path.join(root, 'runtimes-')), shape);
+    const options = { threads: flags.threads, tokens: 128, runs: SINGLE_STREAM_RUNS, parallel: 16 };
+    printRuntimeTable(`${shape} (${Object.values(SHAPES[shape]).join('/')})`, await benchBesideLlamaCpp(folder, config, prompt, eosId, options), options);
+  }
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
