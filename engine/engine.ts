@@ -19,7 +19,7 @@ import { checkPipelineOnMachine } from './executor/node-checks.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
 import { newRunId } from './executor/run-id.ts';
-import { createNodeServices } from './services/node-services.ts';
+import { createNodeServices } from './capabilities/node-capabilities.ts';
 import { restorerIn, ServiceKeeper } from './services/service-keeper.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
 import { RunStore } from './store/run-store.ts';

@@ -1,8 +1,8 @@
 // Child process of the training benchmark: trains a byte-level BPE on a text file the way the tokenizer node does
 // (streamed from disk in chunks, never one string) and prints the call's time and this process's peak RSS as JSON.
 import { trainBpe } from '../../engine/tokenize/index.ts';
-import { splitChunks } from '../../engine/services/tokenizer/split-chunks.ts';
-import { readSplitPieces } from '../../engine/services/tokenizer/split-pieces.ts';
+import { splitChunks } from '../../engine/capabilities/tokenizer/split-chunks.ts';
+import { readSplitPieces } from '../../engine/capabilities/tokenizer/split-pieces.ts';
 
 const [textPath, vocabSizeText] = process.argv.slice(2);
 if (!textPath || !vocabSizeText) throw new Error('usage: train-child.ts <text file> <vocabSize>');

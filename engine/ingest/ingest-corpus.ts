@@ -3,7 +3,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CORPUS_STATS_FILE, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
-import type { CorpusRequest, DatasetConfig, IngestHooks } from '../../nodes/services/ingest-service.ts';
+import type { CorpusRequest, DatasetConfig, IngestHooks } from '../../nodes/capabilities/ingest.ts';
 import { BufferedFileWriter } from './buffered-file-writer.ts';
 import { DocumentProcessor, type ProcessingCounts } from './document-processor.ts';
 import { IngestProgress } from './ingest-progress.ts';

@@ -3,10 +3,10 @@
 import type { z } from 'zod';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
-import type { ServingDevice } from '../../nodes/services/serving-service.ts';
+import type { ServingDevice } from '../../nodes/capabilities/serving.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { recordedPrecision } from '../inference/model-files.ts';
-import { createServingService, type LiveDeployment } from './serving-service.ts';
+import { createServingService, type LiveDeployment } from '../capabilities/serving-capability.ts';
 
 export interface ServeModelFolderOptions {
   modelDir: string;

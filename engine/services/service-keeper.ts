@@ -4,7 +4,7 @@ import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { ServiceInfo } from '../../app/protocol/run-events.ts';
 import type { RestorableService, ServiceRestoreStore } from '../store/service-restore-store.ts';
 import type { ServiceRegistry } from './service-registry.ts';
-import type { EngineServingService } from './serving-service.ts';
+import type { EngineServingService } from '../capabilities/serving-capability.ts';
 import { recipeOf } from './serving-recipe.ts';
 
 type ServiceRestorer = Pick<EngineServingService, 'restore'>;

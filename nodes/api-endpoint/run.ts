@@ -2,7 +2,7 @@
 // rate limits, usage log in the engine's database) and returns it as a service with its URL.
 import type { z } from 'zod';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
+import type { NodeServices } from '../capabilities.ts';
 import type { apiEndpointConfig } from './spec.ts';
 import { requireService } from '../shared/run-support.ts';
 

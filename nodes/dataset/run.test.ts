@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../services.ts';
-import type { CorpusRequest, DatasetConfig, IngestHooks } from '../services/ingest-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { CorpusRequest, DatasetConfig, IngestHooks } from '../capabilities/ingest.ts';
 import { datasetRun } from './run.ts';
 import { datasetConfig } from './spec.ts';
 

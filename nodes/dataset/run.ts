@@ -3,8 +3,8 @@
 // out and warns about sources outside the pipeline's folder (source-checks.ts).
 import { corpusMeta, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
-import type { DatasetConfig } from '../services/ingest-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { DatasetConfig } from '../capabilities/ingest.ts';
 import { requireService } from '../shared/run-support.ts';
 import { datasetFingerprint } from './fingerprint.ts';
 import { checkDatasetSources } from './source-checks.ts';

@@ -4,7 +4,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FingerprintContext, NodeCheckProblem } from '../../app/nodes/run-contract.ts';
-import type { DatasetConfig } from '../services/ingest-service.ts';
+import type { DatasetConfig } from '../capabilities/ingest.ts';
 import { isWithin, listSourceFiles, namedPathOf, secretNamedPath, type NamedPath, type PathSource, type SkippedFile } from './sources.ts';
 
 /** Where a source may point without a warning: the pipeline's folder tree and the engine's data directory. */

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../services.ts';
-import type { DeployRequest, ServingService } from '../services/serving-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { DeployRequest, ServingService } from '../capabilities/serving.ts';
 import { DEPLOYMENT_FILE, deployRun } from './run.ts';
 import { deployConfig, type DeployConfig } from './spec.ts';
 

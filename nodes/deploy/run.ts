@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactHandle, NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
+import type { NodeServices } from '../capabilities.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { DeployConfig } from './spec.ts';
 import { requireService } from '../shared/run-support.ts';

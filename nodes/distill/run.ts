@@ -1,8 +1,8 @@
 // Engine side of the distill node: trains a student on the Tokens artifact against the teacher Model through
 // ctx.services.training (a worker thread; resumable), and returns the student's model folder with the report.
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
-import type { DistillConfig } from '../services/training-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { DistillConfig } from '../capabilities/training.ts';
 import type { DistillationReport } from '../../app/artifacts/reports.ts';
 import { throttledStepProgress } from '../shared/step-progress.ts';
 import { provenanceOf, requireService } from '../shared/run-support.ts';

@@ -3,8 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
-import type { EvaluateConfig } from '../services/training-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { EvaluateConfig } from '../capabilities/training.ts';
 import { reportMarkdown } from './report-markdown.ts';
 import { requireService } from '../shared/run-support.ts';
 

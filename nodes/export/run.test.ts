@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ArtifactHandle, NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../services.ts';
-import type { ExportConfig, ExportJobOutcome, ExportJobRequest } from '../services/export-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { ExportConfig, ExportJobOutcome, ExportJobRequest } from '../capabilities/export.ts';
 import { exportRun } from './run.ts';
 import { exportConfig, exportSpec } from './spec.ts';
 

@@ -2,8 +2,8 @@
 // thread) as the Export artifact, and copies it to outDir when one is set.
 import { exportNameFrom } from '../../app/artifacts/export-layout.ts';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
-import type { ExportConfig } from '../services/export-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { ExportConfig } from '../capabilities/export.ts';
 import { requireService } from '../shared/run-support.ts';
 
 type ExportRunContext = NodeRunContext<ExportConfig, Partial<NodeServices>>;

@@ -1,8 +1,8 @@
 // Engine side of the pretrain node: trains a GPT-2 on the Tokens artifact through ctx.services.training (on a
 // worker thread, resuming from its last checkpoint) and returns the Hugging Face model folder as the Model artifact.
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
-import type { PretrainConfig } from '../services/training-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { PretrainConfig } from '../capabilities/training.ts';
 import { throttledStepProgress } from '../shared/step-progress.ts';
 import { provenanceOf, requireService } from '../shared/run-support.ts';
 

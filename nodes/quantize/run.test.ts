@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeProgress } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../services.ts';
-import type { QuantizeConfig, QuantizeOutcome, QuantizeRequest } from '../services/quantization-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { QuantizeConfig, QuantizeOutcome, QuantizeRequest } from '../capabilities/quantization.ts';
 import { quantizeRun } from './run.ts';
 import { quantizeConfig } from './spec.ts';
 

@@ -1,8 +1,8 @@
 // Engine side of the quantize node: a new Model artifact holding the input model's files plus an int8 or int4
 // MatMulNBits decoder, with report.json comparing it to the float32 decoder (through ctx.services.quantization).
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
-import type { QuantizeConfig } from '../services/quantization-service.ts';
+import type { NodeServices } from '../capabilities.ts';
+import type { QuantizeConfig } from '../capabilities/quantization.ts';
 import { provenanceOf, requireService } from '../shared/run-support.ts';
 
 type QuantizeRunContext = NodeRunContext<QuantizeConfig, Partial<NodeServices>>;

@@ -1,7 +1,7 @@
 // What every engine-side node run does the same way: find the engine capability it needs, and describe where its
 // output came from for the artifact's provenance file.
 import type { ArtifactHandle, NodeRunContext } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../services.ts';
+import type { NodeServices } from '../capabilities.ts';
 
 type RunContext = NodeRunContext<unknown, Partial<NodeServices>>;
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CORPUS_SPLITS, corpusIndexFile, corpusTextFile, decodeDocumentBoundaries, type CorpusSplit } from '../../app/artifacts/corpus-layout.ts';
-import type { TextSplit } from '../services/tokenizer-service.ts';
+import type { TextSplit } from '../capabilities/tokenizer.ts';
 
 export type CorpusSplits = Record<CorpusSplit, TextSplit>;
 

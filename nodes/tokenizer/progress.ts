@@ -1,7 +1,7 @@
 // Progress of a tokenizer run over its phases (training, then encoding train and val), weighted by the bytes each
 // phase reads: one fraction, an ETA and the bytes/tokens counters, sent at most a few times a second.
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
-import type { TokenizerJobProgress } from '../services/tokenizer-service.ts';
+import type { TokenizerJobProgress } from '../capabilities/tokenizer.ts';
 
 export interface ProgressPhase {
   name: string;

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EncodeSplitRequest, TokenizerHandle, TokenizerService, TokenizerTrainingRequest } from '../services/tokenizer-service.ts';
+import type { EncodeSplitRequest, TokenizerHandle, TokenizerService, TokenizerTrainingRequest } from '../capabilities/tokenizer.ts';
 import { tokenizerRun } from './run.ts';
 import { tokenizerConfig } from './spec.ts';
 import { writeCorpus } from './testing/corpus-fixture.ts';

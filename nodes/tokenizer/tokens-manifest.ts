@@ -1,6 +1,6 @@
 // Builds a Tokens artifact's `tokens.json` (its layout: app/artifacts/tokens-layout.ts) from what the tokenizer run made.
 import { TOKENS_MANIFEST_FORMAT, type TokensManifest } from '../../app/artifacts/tokens-layout.ts';
-import type { EncodedSplit, TokenizerHandle } from '../services/tokenizer-service.ts';
+import type { EncodedSplit, TokenizerHandle } from '../capabilities/tokenizer.ts';
 
 export interface TokensManifestInput {
   tokenizer: TokenizerHandle;

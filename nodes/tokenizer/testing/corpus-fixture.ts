@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { corpusIndexFile, corpusTextFile, encodeDocumentBoundaries, type CorpusSplit } from '../../../app/artifacts/corpus-layout.ts';
-import type { TextSplit } from '../../services/tokenizer-service.ts';
+import type { TextSplit } from '../../capabilities/tokenizer.ts';
 
 /** Writes one split and returns it as the tokenizer service reads it. */
 export function writeSplit(corpusDir: string, split: CorpusSplit, documents: readonly string[]): TextSplit {

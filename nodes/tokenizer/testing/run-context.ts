@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import type { NodeRunContext } from '../../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeProgress } from '../../../app/protocol/run-events.ts';
-import type { NodeServices } from '../../services.ts';
+import type { NodeServices } from '../../capabilities.ts';
 import { tokenizerConfig } from '../spec.ts';
 
 export interface RecordedRunContext extends NodeRunContext<z.output<typeof tokenizerConfig>, Partial<NodeServices>> {

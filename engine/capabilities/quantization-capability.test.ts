@@ -9,7 +9,7 @@ import { gpt2Config } from '../ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../ml/gpt2/parameters.ts';
 import { writeCharTokensArtifact } from '../ml/train/testing/char-tokens.ts';
 import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
-import { createQuantizationService, findValShard } from './quantization-service.ts';
+import { createQuantizationService, findValShard } from './quantization-capability.ts';
 
 const CONFIG = { scheme: 'int4', blockSize: 16, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: true } as const;
 

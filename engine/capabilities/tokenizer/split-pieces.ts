@@ -1,7 +1,7 @@
 // Reads a text split (documents back to back plus their byte boundaries) synchronously in bounded pieces, so BPE
 // training on a worker can consume it as an ordinary iterable and no document has to fit in one string.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { TextSplit } from '../../../nodes/services/tokenizer-service.ts';
+import type { TextSplit } from '../../../nodes/capabilities/tokenizer.ts';
 
 export interface SplitPiece {
   text: string;

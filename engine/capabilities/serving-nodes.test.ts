@@ -9,9 +9,9 @@ import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { apiEndpointRun } from '../../nodes/api-endpoint/run.ts';
 import { DEPLOYMENT_FILE, deployRun } from '../../nodes/deploy/run.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
-import type { NodeServices } from '../../nodes/services.ts';
+import type { NodeServices } from '../../nodes/capabilities.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
-import { createServingService, type EngineServingService } from './serving-service.ts';
+import { createServingService, type EngineServingService } from './serving-capability.ts';
 
 let fixture: TinyModelFolder;
 let root: string;

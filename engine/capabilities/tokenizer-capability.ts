@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { EncodeSplitRequest, EncodedSplit, TokenizerHandle, TokenizerJobHooks, TokenizerService } from '../../nodes/services/tokenizer-service.ts';
+import type { EncodeSplitRequest, EncodedSplit, TokenizerHandle, TokenizerJobHooks, TokenizerService } from '../../nodes/capabilities/tokenizer.ts';
 import { buildTokenizerConfig, encodeChunksToShard, loadHuggingFaceTokenizer, readTokenizerConfig, tokenizerHash, type Tokenizer } from '../tokenize/index.ts';
 import { splitChunks } from './tokenizer/split-chunks.ts';
 import { readSplitPieces } from './tokenizer/split-pieces.ts';

@@ -1,7 +1,7 @@
 // Worker-thread side of tokenizer training: streams the split from disk into trainBpe / trainChar (which take a
 // synchronous iterable), reports bytes read and warnings, and answers with the tokenizer.json of the result.
 import { statSync } from 'node:fs';
-import type { TokenizerTrainingRequest } from '../../../nodes/services/tokenizer-service.ts';
+import type { TokenizerTrainingRequest } from '../../../nodes/capabilities/tokenizer.ts';
 import { trainBpe, trainChar } from '../../tokenize/index.ts';
 import { performWorkerJob } from '../../workers/perform-worker-job.ts';
 import type { WorkerJobProtocol } from '../../workers/worker-job-protocol.ts';

@@ -3,7 +3,7 @@
 // implements it.
 import type { z } from 'zod';
 import type { exportConfig } from '../export/spec.ts';
-import type { JobHooks } from './training-service.ts';
+import type { JobHooks } from './training.ts';
 
 export type ExportConfig = z.output<typeof exportConfig>;
 

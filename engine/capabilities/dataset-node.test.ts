@@ -8,10 +8,10 @@ import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
 import { datasetRun } from '../../nodes/dataset/run.ts';
 import { datasetConfig } from '../../nodes/dataset/spec.ts';
-import type { NodeServices } from '../../nodes/services.ts';
-import type { DatasetConfig } from '../../nodes/services/ingest-service.ts';
+import type { NodeServices } from '../../nodes/capabilities.ts';
+import type { DatasetConfig } from '../../nodes/capabilities/ingest.ts';
 import { IngestHarness } from '../ingest/testing/ingest-harness.ts';
-import { createIngestService } from './ingest-service.ts';
+import { createIngestService } from './ingest-capability.ts';
 
 const harness = new IngestHarness();
 afterAll(() => harness.cleanup());

@@ -5,12 +5,12 @@
 // Each capability is added by the work that needs it, as one member with its own interface file beside this one
 // (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
 
-import type { ExportService } from './services/export-service.ts';
-import type { IngestService } from './services/ingest-service.ts';
-import type { QuantizationService } from './services/quantization-service.ts';
-import type { ServingService } from './services/serving-service.ts';
-import type { TokenizerService } from './services/tokenizer-service.ts';
-import type { TrainingService } from './services/training-service.ts';
+import type { ExportService } from './capabilities/export.ts';
+import type { IngestService } from './capabilities/ingest.ts';
+import type { QuantizationService } from './capabilities/quantization.ts';
+import type { ServingService } from './capabilities/serving.ts';
+import type { TokenizerService } from './capabilities/tokenizer.ts';
+import type { TrainingService } from './capabilities/training.ts';
 
 export interface NodeServices {
   ingest: IngestService;

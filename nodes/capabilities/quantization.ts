@@ -1,7 +1,7 @@
 // What the quantize node asks of the engine (ctx.services.quantization): write a quantized copy of a model folder
 // and measure it against the float32 decoder. Types only; engine/services/quantization-service.ts implements it.
 import type { z } from 'zod';
-import type { JobHooks } from './training-service.ts';
+import type { JobHooks } from './training.ts';
 import type { quantizeConfig } from '../quantize/spec.ts';
 
 export type QuantizeConfig = z.output<typeof quantizeConfig>;

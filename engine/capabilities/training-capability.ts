@@ -3,7 +3,7 @@
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingService } from '../../nodes/services/training-service.ts';
+import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingService } from '../../nodes/capabilities/training.ts';
 import { resolveAndAnnounce } from '../ml/runtime/device.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';

@@ -3,7 +3,7 @@
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { DistillConfig, DistillRequest, DistillResult, JobHooks } from '../../nodes/services/training-service.ts';
+import type { DistillConfig, DistillRequest, DistillResult, JobHooks } from '../../nodes/capabilities/training.ts';
 import type { TrainingStepReport } from '../../app/artifacts/reports.ts';
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { readModelConfig } from '../ml/export/model-folder.ts';

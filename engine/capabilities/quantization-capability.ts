@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { QuantizationService, QuantizeOutcome } from '../../nodes/services/quantization-service.ts';
+import type { QuantizationService, QuantizeOutcome } from '../../nodes/capabilities/quantization.ts';
 import { MODEL_FILES } from '../ml/export/model-folder.ts';
 import { QUANTIZATION_REPORT_FILE, type QuantizationReport } from '../ml/quantize/quantize-job.ts';
 import { runQuantizeJobInWorker } from '../ml/quantize/run-quantize-job.ts';

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExportService } from '../../nodes/services/export-service.ts';
+import type { ExportService } from '../../nodes/capabilities/export.ts';
 import { copyExport, exportTargetAction } from '../ml/export/copy-export.ts';
 import { runExportJobInWorker } from '../ml/export/run-export-job.ts';
 

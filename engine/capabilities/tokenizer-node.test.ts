@@ -10,7 +10,7 @@ import type { TokensManifest } from '../../app/artifacts/tokens-layout.ts';
 import { loadHuggingFaceTokenizer, readTokenShard, trainBpe } from '../tokenize/index.ts';
 import { writeCorpus } from '../../nodes/tokenizer/testing/corpus-fixture.ts';
 import { tokenizerRunContext } from '../../nodes/tokenizer/testing/run-context.ts';
-import { createTokenizerService } from './tokenizer-service.ts';
+import { createTokenizerService } from './tokenizer-capability.ts';
 
 const workRoot = mkdtempSync(path.join(tmpdir(), 'crucible-tokenizer-node-'));
 afterAll(() => rmSync(workRoot, { recursive: true, force: true }));

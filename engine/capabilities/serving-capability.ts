@@ -3,14 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
-import type { DeployRequest, EndpointRequest, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/services/serving-service.ts';
+import type { DeployRequest, EndpointRequest, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/capabilities/serving.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
 import { Deployment } from '../endpoint/deployment.ts';
 import { createOpenAiServer } from '../endpoint/openai-server.ts';
 import { ServingStore } from '../endpoint/store/serving-store.ts';
-import { servingRecipe, withRecipe, type DeploymentRecipe } from './serving-recipe.ts';
+import { servingRecipe, withRecipe, type DeploymentRecipe } from '../services/serving-recipe.ts';
 
 export interface LiveDeployment {
   deployment: Deployment;

@@ -11,8 +11,8 @@ import { deployConfig } from '../../nodes/deploy/spec.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { ortBinaryFolder } from '../ml/runtime/provider-probe.ts';
 import { CUDA_PROVIDER_LIBRARIES, type DeviceEnvironment } from '../ml/runtime/device.ts';
-import { recipeOf } from './serving-recipe.ts';
-import { createServingService, type EngineServingService } from './serving-service.ts';
+import { recipeOf } from '../services/serving-recipe.ts';
+import { createServingService, type EngineServingService } from './serving-capability.ts';
 
 let fixture: TinyModelFolder;
 let root: string;

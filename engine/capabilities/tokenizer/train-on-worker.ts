@@ -1,7 +1,7 @@
 // Main-thread side of tokenizer training: runs train-worker.ts on its own thread so the engine keeps serving events
 // while a large corpus is counted, relays progress and warnings, and terminates the thread on cancel.
 import { statSync } from 'node:fs';
-import type { TokenizerJobHooks, TokenizerTrainingRequest } from '../../../nodes/services/tokenizer-service.ts';
+import type { TokenizerJobHooks, TokenizerTrainingRequest } from '../../../nodes/capabilities/tokenizer.ts';
 import { loadHuggingFaceTokenizer, type Tokenizer } from '../../tokenize/index.ts';
 import { runWorkerJob } from '../../workers/run-worker-job.ts';
 import type { TrainWorkerProgress, TrainWorkerProtocol } from './train-worker.ts';
