@@ -12,7 +12,7 @@ describe('committed JSON Schema', () => {
   it('describes every built-in node config', () => {
     const schema = JSON.parse(pipelineSchemaFileText());
     const types = schema.properties.nodes.items.allOf.map((rule: any) => rule.if.properties.type.const);
-    expect(types).toEqual(['dataset', 'tokenizer', 'pretrain', 'distill', 'quantize', 'evaluate', 'deploy', 'api-endpoint']);
+    expect(types).toEqual(['dataset', 'tokenizer', 'pretrain', 'distill', 'quantize', 'evaluate', 'deploy', 'api-endpoint', 'export']);
     const pretrain = schema.properties.nodes.items.allOf[2].then.properties.config;
     expect(pretrain.properties.nEmbd).toMatchObject({ type: 'integer', default: 128, description: expect.any(String) });
   });
