@@ -50,11 +50,11 @@ describe('crucible CLI', () => {
     expect(missing.stderr).toMatch(/cannot read nope\.crucible\.json: no such file/);
   });
 
-  it('node-types --json lists the eight types with their ports', () => {
+  it('node-types --json lists the nine types with their ports', () => {
     const { code, stdout } = crucible('node-types', '--json');
     expect(code).toBe(0);
     const types = JSON.parse(stdout) as { type: string; inputs: { name: string; type: string }[]; outputs: { name: string }[] }[];
-    expect(types.map((t) => t.type)).toEqual(['dataset', 'tokenizer', 'pretrain', 'distill', 'quantize', 'evaluate', 'deploy', 'api-endpoint']);
+    expect(types.map((t) => t.type)).toEqual(['dataset', 'tokenizer', 'pretrain', 'distill', 'quantize', 'evaluate', 'deploy', 'api-endpoint', 'export']);
     expect(types.find((t) => t.type === 'distill')!.inputs.map((p) => `${p.name}:${p.type}`)).toEqual(['teacher:Model', 'tokens:Tokens']);
   });
 
