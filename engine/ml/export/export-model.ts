@@ -15,7 +15,6 @@ import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { MODELFILE, ollamaModelfile } from './gguf/ollama-modelfile.ts';
 import { chatTemplateOf, writeGgufModel, type GgufExportReport } from './gguf/write-gguf.ts';
 
-
 export interface ExportRequest {
   modelFolder: string;
   /** A new or empty folder to write the export into. */
