@@ -19,7 +19,7 @@ import { deployConfig } from '../nodes/deploy/spec.ts';
 import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
 import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
-import { createServingService } from '../engine/capabilities/serving-capability.ts';
+import { createServingCapability } from '../engine/capabilities/serving-capability.ts';
 import { createOpenAiServer } from '../engine/endpoint/openai-server.ts';
 import { trainChar } from '../engine/tokenize/train-char.ts';
 import { printOverLimit, runOverLimit, type OverLimitReport } from './serve-limits.ts';
@@ -74,7 +74,7 @@ function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: st
 
 async function benchShape(root: string, shape: keyof typeof SHAPES, flags: ReturnType<typeof parseFlags>) {
   const { folder, eosId } = writeBenchModel(root, shape);
-  const serving = createServingService();
+  const serving = createServingCapability();
   const maxBatchSize = Math.max(...CONCURRENCY_LEVELS);
   const config = deployConfig.parse({
     name: shape, replicas: flags.replicas, threads: flags.threads, maxBatchSize, maxQueue: 256, contextLength: 0, device: 'cpu',

@@ -1,16 +1,16 @@
-// The engine: one object that owns the node registry, artifact store, run store, executor, services and event bus.
-// The HTTP server, the CLI and tests all drive the engine through this class.
+// The engine: one object that owns the node registry, artifact store, run store, executor, node capabilities,
+// long-running services and event bus. The HTTP server, the CLI and tests all drive the engine through this class.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { errorsOf } from '../app/graph/problems.ts';
 import type { NodeRegistry } from '../app/nodes/registry.ts';
-import type { NodeRunModule } from '../app/nodes/run-contract.ts';
 import { readPipelineJson, readPipelineShape } from '../app/pipeline/document.ts';
 import type { ArtifactsResponse, ConfigOverride, LogLine, RunDetail, RunListItem, ValidateResponse } from '../app/protocol/engine-api.ts';
 import type { RunEvent, ServiceInfo } from '../app/protocol/run-events.ts';
-import { builtInRunModules } from '../nodes/runs.ts';
+import { builtInRunModules, type EngineRunModule } from '../nodes/runs.ts';
 import { builtInRegistry } from '../nodes/specs.ts';
 import { openArtifactStore, type ArtifactStore } from './artifacts/artifact-store.ts';
+import { createNodeCapabilities, type EngineCapabilities } from './capabilities/node-capabilities.ts';
 import { EventBus, type BusEvent } from './events/event-bus.ts';
 import { RunStateTracker } from './events/run-state-tracker.ts';
 import { openCacheHistory } from './executor/cache-history.ts';
@@ -19,8 +19,7 @@ import { checkPipelineOnMachine } from './executor/node-checks.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
 import { newRunId } from './executor/run-id.ts';
-import { createNodeServices } from './capabilities/node-capabilities.ts';
-import { restorerIn, ServiceKeeper } from './services/service-keeper.ts';
+import { ServiceKeeper } from './services/service-keeper.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
 import { RunStore } from './store/run-store.ts';
 import { ServiceRestoreStore } from './store/service-restore-store.ts';
@@ -28,9 +27,9 @@ import { ServiceRestoreStore } from './store/service-restore-store.ts';
 export interface EngineOptions {
   dataDir: string;
   registry?: NodeRegistry;
-  runModules?: ReadonlyMap<string, NodeRunModule>;
-  /** Capabilities handed to every node run as ctx.services. */
-  nodeServices?: unknown;
+  runModules?: ReadonlyMap<string, EngineRunModule>;
+  /** What every node run may ask of the engine (ctx.capabilities); the engine's own when left out. */
+  capabilities?: EngineCapabilities;
   maxParallelNodes?: number;
   cancelGraceMs?: number;
 }
@@ -53,8 +52,8 @@ export class Engine {
   readonly #finished = new Map<string, Promise<RunFinishedEvent>>();
   /** Node types of active runs, for the artifact records their events produce. */
   readonly #nodeTypes = new Map<string, Map<string, string>>();
-  readonly #nodeServices: unknown;
-  readonly #runModules: ReadonlyMap<string, NodeRunModule>;
+  readonly #capabilities: EngineCapabilities;
+  readonly #runModules: ReadonlyMap<string, EngineRunModule>;
   /** Set by restoreServices(): this engine keeps its services across restarts. */
   #keeper: ServiceKeeper | undefined;
   #closed = false;
@@ -74,7 +73,7 @@ export class Engine {
         this.bus.emit(event);
       },
     });
-    this.#nodeServices = options.nodeServices ?? createNodeServices();
+    this.#capabilities = options.capabilities ?? createNodeCapabilities();
     this.#runModules = options.runModules ?? builtInRunModules();
     this.bus.subscribe((event) => this.#persist(event));
     this.bus.subscribe((event) => this.tracker.apply(event));
@@ -83,7 +82,7 @@ export class Engine {
       artifacts,
       history: openCacheHistory(dataDir),
       services: this.services,
-      nodeServices: this.#nodeServices,
+      capabilities: this.#capabilities,
       dataDir,
       emit: (event) => this.bus.emit(event),
       maxParallelNodes: options.maxParallelNodes,
@@ -193,7 +192,7 @@ export class Engine {
     this.#keeper = new ServiceKeeper({
       store,
       registry: this.services,
-      restorer: restorerIn(this.#nodeServices),
+      restorer: this.#capabilities.serving,
       dataDir: this.dataDir,
       log,
       announce: (service) => this.bus.emit({ type: 'service.started', runId: service.runId, at: new Date().toISOString(), node: service.node, service }),

@@ -1,22 +1,24 @@
-// What node runs may ask of the engine (ctx.services): the capabilities that live in engine/ — ingest, training,
-// tokenizers, serving — seen from the nodes as interfaces. Types only: nodes never import engine/ (the layering
-// rule); the engine implements this interface and hands it to every run.
+// What node runs may ask of the engine (ctx.capabilities): the work that lives in engine/ — ingest, tokenizers,
+// training, serving, quantization, export — seen from the nodes as interfaces. Types only: nodes never import engine/
+// (the layering rule); engine/capabilities/node-capabilities.ts implements every member, and every run receives all
+// of them, typed.
 //
-// Each capability is added by the work that needs it, as one member with its own interface file beside this one
-// (e.g. `nodes/services/tokenizer-service.ts`), so the members stay independent.
+// Each capability is added by the work that needs it, as one member with its own interface file in
+// nodes/capabilities/ (e.g. `tokenizer.ts`), so the members stay independent. A test that gives a run only some of
+// them uses nodes/testing/capabilities.ts.
 
-import type { ExportService } from './capabilities/export.ts';
-import type { IngestService } from './capabilities/ingest.ts';
-import type { QuantizationService } from './capabilities/quantization.ts';
-import type { ServingService } from './capabilities/serving.ts';
-import type { TokenizerService } from './capabilities/tokenizer.ts';
-import type { TrainingService } from './capabilities/training.ts';
+import type { ExportCapability } from './capabilities/export.ts';
+import type { IngestCapability } from './capabilities/ingest.ts';
+import type { QuantizationCapability } from './capabilities/quantization.ts';
+import type { ServingCapability } from './capabilities/serving.ts';
+import type { TokenizerCapability } from './capabilities/tokenizer.ts';
+import type { TrainingCapability } from './capabilities/training.ts';
 
-export interface NodeServices {
-  ingest: IngestService;
-  tokenizers: TokenizerService;
-  training: TrainingService;
-  serving: ServingService;
-  quantization: QuantizationService;
-  exporting: ExportService;
+export interface NodeCapabilities {
+  ingest: IngestCapability;
+  tokenizers: TokenizerCapability;
+  training: TrainingCapability;
+  serving: ServingCapability;
+  quantization: QuantizationCapability;
+  exporting: ExportCapability;
 }

@@ -1,5 +1,6 @@
 // Every built-in node type's engine-side run module, keyed by type. Engine only: these may use Node APIs.
 import type { NodeRunModule } from '../app/nodes/run-contract.ts';
+import type { NodeCapabilities } from './capabilities.ts';
 import { apiEndpointRun } from './api-endpoint/run.ts';
 import { datasetRun } from './dataset/run.ts';
 import { deployRun } from './deploy/run.ts';
@@ -10,8 +11,10 @@ import { pretrainRun } from './pretrain/run.ts';
 import { quantizeRun } from './quantize/run.ts';
 import { tokenizerRun } from './tokenizer/run.ts';
 
-export function builtInRunModules(): Map<string, NodeRunModule> {
-  const modules = [datasetRun, tokenizerRun, pretrainRun, distillRun, quantizeRun, evaluateRun, deployRun, apiEndpointRun] as NodeRunModule[];
-  modules.push(exportRun as NodeRunModule);
+/** A run module as the engine holds it: any node type's config, and every capability (ctx.capabilities). */
+export type EngineRunModule = NodeRunModule<Record<string, unknown>, NodeCapabilities>;
+
+export function builtInRunModules(): Map<string, EngineRunModule> {
+  const modules = [datasetRun, tokenizerRun, pretrainRun, distillRun, quantizeRun, evaluateRun, deployRun, apiEndpointRun, exportRun] as EngineRunModule[];
   return new Map(modules.map((module) => [module.type, module]));
 }

@@ -52,12 +52,12 @@ describe('checkLayers', () => {
   it('keeps the ML core and the runtimes below node runs', () => {
     expect(
       violationsFor({
-        'engine/ml/train/trainer.ts': "import type { R } from '../../../nodes/services/training.ts'; import '../../../app/artifacts/reports.ts';",
+        'engine/ml/train/trainer.ts': "import type { R } from '../../../nodes/capabilities/training.ts'; import '../../../app/artifacts/reports.ts';",
         'engine/tokenize/t.ts': "import '../../nodes/tokenizer/run.ts';",
         'engine/inference/i.ts': "import '../../nodes/deploy/spec.ts';",
-        'engine/services/s.ts': "import '../../nodes/deploy/spec.ts'; import '../ml/train/trainer.ts';",
+        'engine/capabilities/c.ts': "import '../../nodes/deploy/spec.ts'; import '../ml/train/trainer.ts';",
       }),
-    ).toEqual(['engine/ml/train/trainer.ts -> ../../../nodes/services/training.ts', 'engine/tokenize/t.ts -> ../../nodes/tokenizer/run.ts', 'engine/inference/i.ts -> ../../nodes/deploy/spec.ts']);
+    ).toEqual(['engine/ml/train/trainer.ts -> ../../../nodes/capabilities/training.ts', 'engine/tokenize/t.ts -> ../../nodes/tokenizer/run.ts', 'engine/inference/i.ts -> ../../nodes/deploy/spec.ts']);
   });
 
   it('keeps the inference runtime below the HTTP layers', () => {

@@ -14,7 +14,7 @@ export interface ArtifactHandle {
   meta: Record<string, unknown>;
 }
 
-export interface NodeRunContext<Config = Record<string, unknown>, Services = unknown> {
+export interface NodeRunContext<Config = Record<string, unknown>, Capabilities = unknown> {
   runId: string;
   nodeId: string;
   /** The parsed config, with defaults applied and paths resolved against the pipeline file's folder. */
@@ -33,8 +33,11 @@ export interface NodeRunContext<Config = Record<string, unknown>, Services = unk
   signal: AbortSignal;
   progress(update: NodeProgress): void;
   log(line: string, level?: LogLevel): void;
-  /** Engine capabilities the node needs (training, tokenizers, serving), injected by the engine. */
-  services: Services;
+  /**
+   * What the node may ask of the engine (training, tokenizers, serving…). The nodes declare the type
+   * (nodes/capabilities.ts); app/ stays free of it, so it is a parameter here.
+   */
+  capabilities: Capabilities;
 }
 
 export interface OutputRecord {
@@ -79,9 +82,9 @@ export interface NodeCheckProblem {
   message: string;
 }
 
-export interface NodeRunModule<Config = Record<string, unknown>, Services = unknown> {
+export interface NodeRunModule<Config = Record<string, unknown>, Capabilities = unknown> {
   type: string;
-  run(context: NodeRunContext<Config, Services>): Promise<NodeRunResult>;
+  run(context: NodeRunContext<Config, Capabilities>): Promise<NodeRunResult>;
   /**
    * Extra input to the cache key beyond config and upstream keys, e.g. the content hash of a dataset's files.
    * A changed fingerprint re-runs the node with the reason "source content changed".

@@ -1,4 +1,4 @@
-// The dataset node run end to end over the engine's ingest service: the Corpus artifact's files, its meta and
+// The dataset node run end to end over the engine's ingest capability: the Corpus artifact's files, its meta and
 // metrics, and a cancel mid-file.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,15 +8,16 @@ import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
 import { datasetRun } from '../../nodes/dataset/run.ts';
 import { datasetConfig } from '../../nodes/dataset/spec.ts';
-import type { NodeServices } from '../../nodes/capabilities.ts';
+import type { NodeCapabilities } from '../../nodes/capabilities.ts';
 import type { DatasetConfig } from '../../nodes/capabilities/ingest.ts';
+import { capabilitiesForTest } from '../../nodes/testing/capabilities.ts';
 import { IngestHarness } from '../ingest/testing/ingest-harness.ts';
-import { createIngestService } from './ingest-capability.ts';
+import { createIngestCapability } from './ingest-capability.ts';
 
 const harness = new IngestHarness();
 afterAll(() => harness.cleanup());
 
-function contextFor(config: Record<string, unknown>, signal: AbortSignal, onProgress: (update: NodeProgress) => void = () => undefined): NodeRunContext<DatasetConfig, Partial<NodeServices>> {
+function contextFor(config: Record<string, unknown>, signal: AbortSignal, onProgress: (update: NodeProgress) => void = () => undefined): NodeRunContext<DatasetConfig, NodeCapabilities> {
   const outputDir = path.join(harness.root, `out-${Math.random().toString(36).slice(2)}`);
   mkdirSync(outputDir, { recursive: true });
   return {
@@ -36,11 +37,11 @@ function contextFor(config: Record<string, unknown>, signal: AbortSignal, onProg
     signal,
     progress: onProgress,
     log: () => undefined,
-    services: { ingest: createIngestService() },
+    capabilities: capabilitiesForTest({ ingest: createIngestCapability() }),
   };
 }
 
-describe('the dataset node over the ingest service', () => {
+describe('the dataset node over the ingest capability', () => {
   it('returns the corpus artifact with its stats as meta and metrics, and writes the documented files', async () => {
     const file = harness.file('run.jsonl', ['a one', 'b two', 'c three', 'a one'].map((text) => JSON.stringify({ text })).join('\n'));
     const progress: NodeProgress[] = [];

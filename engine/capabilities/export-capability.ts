@@ -1,15 +1,15 @@
-// The engine's ExportService (nodes/services/export-service.ts): writes the export on a worker thread
+// The engine's ExportCapability (nodes/capabilities/export.ts): writes the export on a worker thread
 // (engine/ml/export), with the evaluate node's report in the model card, then copies it to outDir.
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExportService } from '../../nodes/capabilities/export.ts';
+import type { ExportCapability } from '../../nodes/capabilities/export.ts';
 import { copyExport, exportTargetAction } from '../ml/export/copy-export.ts';
 import { runExportJobInWorker } from '../ml/export/run-export-job.ts';
 
 const EVALUATION_REPORT_FILE = 'report.json';
 
-export function createExportService(): ExportService {
+export function createExportCapability(): ExportCapability {
   return {
     async export(request, hooks) {
       const { config } = request;

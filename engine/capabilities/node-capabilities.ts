@@ -1,20 +1,25 @@
-// The engine's implementation of NodeServices (nodes/services.ts): the capabilities every node run receives as
-// ctx.services. One member per capability, each built by its own module.
-import type { NodeServices } from '../../nodes/capabilities.ts';
-import { createExportService } from './export-capability.ts';
-import { createIngestService } from './ingest-capability.ts';
-import { createQuantizationService } from './quantization-capability.ts';
-import { createServingService } from './serving-capability.ts';
-import { createTokenizerService } from './tokenizer-capability.ts';
-import { createTrainingService } from './training-capability.ts';
+// The engine's implementation of NodeCapabilities (nodes/capabilities.ts): what every node run receives as
+// ctx.capabilities. One member per capability, each built by its own module.
+import type { NodeCapabilities } from '../../nodes/capabilities.ts';
+import { createExportCapability } from './export-capability.ts';
+import { createIngestCapability } from './ingest-capability.ts';
+import { createQuantizationCapability } from './quantization-capability.ts';
+import { createServingCapability, type EngineServingCapability } from './serving-capability.ts';
+import { createTokenizerCapability } from './tokenizer-capability.ts';
+import { createTrainingCapability } from './training-capability.ts';
 
-export function createNodeServices(): NodeServices {
+/** The capabilities as the engine holds them: serving also restores services after a restart (service-keeper.ts). */
+export interface EngineCapabilities extends NodeCapabilities {
+  serving: EngineServingCapability;
+}
+
+export function createNodeCapabilities(): EngineCapabilities {
   return {
-    ingest: createIngestService(),
-    tokenizers: createTokenizerService(),
-    training: createTrainingService(),
-    serving: createServingService(),
-    quantization: createQuantizationService(),
-    exporting: createExportService(),
+    ingest: createIngestCapability(),
+    tokenizers: createTokenizerCapability(),
+    training: createTrainingCapability(),
+    serving: createServingCapability(),
+    quantization: createQuantizationCapability(),
+    exporting: createExportCapability(),
   };
 }

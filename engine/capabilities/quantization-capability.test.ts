@@ -1,4 +1,4 @@
-// The quantization service end to end on a worker thread: it finds the val tokens through the model's provenance and
+// The quantization capability end to end on a worker thread: it finds the val tokens through the model's provenance and
 // the artifact store's layout, writes the quantized folder and report.json, and reports without val loss otherwise.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { gpt2Config } from '../ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../ml/gpt2/parameters.ts';
 import { writeCharTokensArtifact } from '../ml/train/testing/char-tokens.ts';
 import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
-import { createQuantizationService, findValShard } from './quantization-capability.ts';
+import { createQuantizationCapability, findValShard } from './quantization-capability.ts';
 
 const CONFIG = { scheme: 'int4', blockSize: 16, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: true } as const;
 
@@ -18,7 +18,7 @@ let modelFolder: string;
 const hooks = (lines: string[]) => ({ signal: new AbortController().signal, log: (line: string) => lines.push(line) });
 
 beforeAll(() => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-quantization-service-'));
+  dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-quantization-capability-'));
   const tokens = writeCharTokensArtifact(path.join(dataDir, 'artifacts', 'tokens-key'), shakespeareExcerpt(20_000));
   const config = gpt2Config({ vocabSize: tokens.vocabSize, nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 16 });
   modelFolder = path.join(dataDir, 'artifacts', 'model-key');
@@ -28,7 +28,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe('quantization service', () => {
+describe('quantization capability', () => {
   it('finds the val shard of the tokens named in the provenance', () => {
     expect(findValShard(modelFolder, dataDir)).toBe(path.join(dataDir, 'artifacts', 'tokens-key', 'val'));
     expect(findValShard(modelFolder, path.join(dataDir, 'elsewhere'))).toBeNull();
@@ -37,7 +37,7 @@ describe('quantization service', () => {
   it('quantizes on a worker and reports size, perplexity change, agreement and decode speed', async () => {
     const outputFolder = path.join(dataDir, 'out-with-val');
     const lines: string[] = [];
-    const outcome = await createQuantizationService().quantize({ config: CONFIG, modelFolder, outputFolder, dataDir, provenance: { node: { type: 'quantize' } } }, hooks(lines));
+    const outcome = await createQuantizationCapability().quantize({ config: CONFIG, modelFolder, outputFolder, dataDir, provenance: { node: { type: 'quantize' } } }, hooks(lines));
     expect(outcome.decoderFile).toBe('onnx/model_q4.onnx');
     expect(existsSync(path.join(outputFolder, 'onnx', 'model_q4.onnx'))).toBe(true);
     expect(outcome.validationNote).toBeNull();
@@ -53,7 +53,7 @@ describe('quantization service', () => {
 
   it('reports without val loss when the tokens cannot be found, and says so', async () => {
     const lines: string[] = [];
-    const outcome = await createQuantizationService().quantize(
+    const outcome = await createQuantizationCapability().quantize(
       { config: { ...CONFIG, scheme: 'int8', quantizeEmbeddings: false }, modelFolder, outputFolder: path.join(dataDir, 'out-without-val'), dataDir: path.join(dataDir, 'elsewhere'), provenance: {} },
       hooks(lines),
     );
@@ -65,13 +65,13 @@ describe('quantization service', () => {
 
   it('rejects with the clear error when the model is already quantized', async () => {
     const quantized = path.join(dataDir, 'out-with-val');
-    await expect(createQuantizationService().quantize({ config: CONFIG, modelFolder: quantized, outputFolder: path.join(dataDir, 'twice'), dataDir, provenance: {} }, hooks([]))).rejects.toThrow(/is already quantized/);
+    await expect(createQuantizationCapability().quantize({ config: CONFIG, modelFolder: quantized, outputFolder: path.join(dataDir, 'twice'), dataDir, provenance: {} }, hooks([]))).rejects.toThrow(/is already quantized/);
   }, 60_000);
 
   it('stops when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
     const request = { config: CONFIG, modelFolder, outputFolder: path.join(dataDir, 'cancelled'), dataDir, provenance: {} };
-    await expect(createQuantizationService().quantize(request, { signal: controller.signal, log: () => {} })).rejects.toThrow(/quantize cancelled/);
+    await expect(createQuantizationCapability().quantize(request, { signal: controller.signal, log: () => {} })).rejects.toThrow(/quantize cancelled/);
   });
 });

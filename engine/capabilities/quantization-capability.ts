@@ -1,9 +1,9 @@
-// The engine's QuantizationService (nodes/services/quantization-service.ts): finds the val tokens the model was
+// The engine's QuantizationCapability (nodes/capabilities/quantization.ts): finds the val tokens the model was
 // trained on through its provenance, then quantizes and measures on a worker thread (engine/ml/quantize).
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { QuantizationService, QuantizeOutcome } from '../../nodes/capabilities/quantization.ts';
+import type { QuantizationCapability, QuantizeOutcome } from '../../nodes/capabilities/quantization.ts';
 import { MODEL_FILES } from '../ml/export/model-folder.ts';
 import { QUANTIZATION_REPORT_FILE, type QuantizationReport } from '../ml/quantize/quantize-job.ts';
 import { runQuantizeJobInWorker } from '../ml/quantize/run-quantize-job.ts';
@@ -13,7 +13,7 @@ import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 const EVAL_WINDOWS = 16;
 const DECODE_TOKENS = 64;
 
-export function createQuantizationService(): QuantizationService {
+export function createQuantizationCapability(): QuantizationCapability {
   return {
     async quantize(request, hooks) {
       const valShard = findValShard(request.modelFolder, request.dataDir);

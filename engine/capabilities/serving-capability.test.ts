@@ -12,7 +12,7 @@ import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing
 import { ortBinaryFolder } from '../ml/runtime/provider-probe.ts';
 import { CUDA_PROVIDER_LIBRARIES, type DeviceEnvironment } from '../ml/runtime/device.ts';
 import { recipeOf } from '../services/serving-recipe.ts';
-import { createServingService, type EngineServingService } from './serving-capability.ts';
+import { createServingCapability, type EngineServingCapability } from './serving-capability.ts';
 
 let fixture: TinyModelFolder;
 let root: string;
@@ -54,7 +54,7 @@ interface LoggedLine {
 }
 
 /** Deploys the tiny model with a deploy node's config: `config` as a pipeline file would write it, over small limits. */
-async function deployTinyModel(serving: EngineServingService, config: z.input<typeof deployConfig>) {
+async function deployTinyModel(serving: EngineServingCapability, config: z.input<typeof deployConfig>) {
   const logged: LoggedLine[] = [];
   const started = await serving.deploy({
     config: deployConfig.parse({ name: 'tiny', maxBatchSize: 2, maxQueue: 4, defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 }, ...config }),
@@ -75,7 +75,7 @@ const cudaReallyInstalled = CUDA_PROVIDER_LIBRARIES.every((name) => existsSync(p
 
 describe('the device a deployment runs on', () => {
   it('serves on the CPU when asked, without probing any GPU or warning', async () => {
-    const serving = createServingService({ deviceEnvironment: machineThatMustNotProbe });
+    const serving = createServingCapability({ deviceEnvironment: machineThatMustNotProbe });
     const { started, service, logged, live } = await deployTinyModel(serving, { device: 'cpu' });
     expect(live.generator.device).toBe('cpu');
     expect(started.device).toBe('cpu');
@@ -86,7 +86,7 @@ describe('the device a deployment runs on', () => {
   });
 
   it('falls back to the CPU with a warning when the requested CUDA is missing, and still serves', async () => {
-    const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const serving = createServingCapability({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
     const { started, service, logged, live } = await deployTinyModel(serving, { name: 'fallback', device: 'cuda', replicas: 2 });
     const warnings = logged.filter((entry) => entry.level === 'warn').map((entry) => entry.line);
     expect(warnings).toHaveLength(1);
@@ -100,7 +100,7 @@ describe('the device a deployment runs on', () => {
   });
 
   it('asks for auto when the config names no device, as the deploy node does, and tells the user what auto chose', async () => {
-    const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const serving = createServingCapability({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
     const { service, logged, live } = await deployTinyModel(serving, { name: 'auto-model' });
     expect(live.generator.device).toBe('cpu');
     expect(service.details).toMatchObject({ device: 'cpu', requestedDevice: 'auto' });
@@ -109,7 +109,7 @@ describe('the device a deployment runs on', () => {
   });
 
   it.skipIf(cudaReallyInstalled)('hands a resolved CUDA to every replica, whose worker then fails to load it on this CPU-only runtime', async () => {
-    const serving = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: true }) });
+    const serving = createServingCapability({ deviceEnvironment: linuxMachine({ cudaInstalled: true }) });
     const { service, live } = await deployTinyModel(serving, { name: 'on-cuda', device: 'cuda', replicas: 2 });
     expect(live.generator.device).toBe('cuda');
     expect(service.details).toMatchObject({ device: 'cuda', requestedDevice: 'cuda' });
@@ -121,12 +121,12 @@ describe('the device a deployment runs on', () => {
 
 describe('restoring a deployment', () => {
   it('resolves the requested device again on the machine it comes back on', async () => {
-    const before = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const before = createServingCapability({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
     const { service } = await deployTinyModel(before, { name: 'restored', device: 'cuda' });
     const recipe = recipeOf(service);
     await stopService(service);
 
-    const after = createServingService({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
+    const after = createServingCapability({ deviceEnvironment: linuxMachine({ cudaInstalled: false }) });
     const logged: LoggedLine[] = [];
     const restored = await after.restore(JSON.parse(JSON.stringify(recipe)), { dataDir: root, log: (line, level) => logged.push({ line, level }) });
     running.push(restored);
@@ -147,7 +147,7 @@ describe('restoring a deployment', () => {
       defaults: { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 },
       precision: 'float32',
     };
-    const after = createServingService({ deviceEnvironment: machineThatMustNotProbe });
+    const after = createServingCapability({ deviceEnvironment: machineThatMustNotProbe });
     const restored = await after.restore(oldest, { dataDir: root, log: () => undefined });
     running.push(restored);
     expect(restored.details).toMatchObject({ deploymentId: 'dep-0123456789', device: 'cpu', requestedDevice: 'cpu' });

@@ -1,9 +1,9 @@
-// The engine's ServingService (nodes/services/serving-service.ts): deployments are ONNX runtimes in worker threads
+// The engine's ServingCapability (nodes/capabilities/serving.ts): deployments are ONNX runtimes in worker threads
 // (engine/inference) kept by id while they run; endpoints are OpenAI-compatible servers (engine/endpoint) over them.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
-import type { DeployRequest, EndpointRequest, ServingService, StartedDeployment, StartedEndpoint } from '../../nodes/capabilities/serving.ts';
+import type { DeployRequest, EndpointRequest, ServingCapability, StartedDeployment, StartedEndpoint } from '../../nodes/capabilities/serving.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
@@ -17,7 +17,7 @@ export interface LiveDeployment {
   generator: OnnxTextGenerator;
 }
 
-export interface EngineServingService extends ServingService {
+export interface EngineServingCapability extends ServingCapability {
   deploy(request: DeployRequest, options?: DeployOptions): Promise<StartedDeployment>;
   /** Running deployments by id (tests and the CLI's serve command reach the runtime through it). */
   readonly deployments: ReadonlyMap<string, LiveDeployment>;
@@ -42,7 +42,7 @@ export interface RestoreOptions {
   log: DeployRequest['log'];
 }
 
-export interface ServingServiceOptions {
+export interface ServingCapabilityOptions {
   /** The machine deploy requests resolve their device on; this one when left out (tests play others). */
   deviceEnvironment?: DeviceEnvironment;
 }
@@ -53,7 +53,7 @@ interface DeployContext {
   deviceEnvironment: DeviceEnvironment | undefined;
 }
 
-export function createServingService(options: ServingServiceOptions = {}): EngineServingService {
+export function createServingCapability(options: ServingCapabilityOptions = {}): EngineServingCapability {
   const deployments = new Map<string, LiveDeployment>();
   const context: DeployContext = { deployments, deviceEnvironment: options.deviceEnvironment };
   return {

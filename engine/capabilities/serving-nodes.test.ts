@@ -1,4 +1,4 @@
-// The deploy and api-endpoint node runs over the engine's serving service: deploy returns a deployment service and
+// The deploy and api-endpoint node runs over the engine's serving capability: deploy returns a deployment service and
 // an artifact naming it, api-endpoint serves it over HTTP, and stale or missing inputs fail with clear messages.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,25 +9,26 @@ import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { apiEndpointRun } from '../../nodes/api-endpoint/run.ts';
 import { DEPLOYMENT_FILE, deployRun } from '../../nodes/deploy/run.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
-import type { NodeServices } from '../../nodes/capabilities.ts';
+import type { NodeCapabilities } from '../../nodes/capabilities.ts';
+import { capabilitiesForTest } from '../../nodes/testing/capabilities.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
-import { createServingService, type EngineServingService } from './serving-capability.ts';
+import { createServingCapability, type EngineServingCapability } from './serving-capability.ts';
 
 let fixture: TinyModelFolder;
 let root: string;
-let serving: EngineServingService;
+let serving: EngineServingCapability;
 
 beforeAll(() => {
   fixture = writeTinyModelFolder();
   root = mkdtempSync(path.join(tmpdir(), 'crucible-serving-nodes-'));
-  serving = createServingService();
+  serving = createServingCapability();
 });
 afterAll(() => {
   fixture.remove();
   rmSync(root, { recursive: true, force: true });
 });
 
-function context<Config>(nodeId: string, config: Config, ports: Record<string, ArtifactHandle[]>): NodeRunContext<Config, Partial<NodeServices>> {
+function context<Config>(nodeId: string, config: Config, ports: Record<string, ArtifactHandle[]>): NodeRunContext<Config, NodeCapabilities> {
   return {
     runId: 'run-1',
     nodeId,
@@ -44,7 +45,7 @@ function context<Config>(nodeId: string, config: Config, ports: Record<string, A
     signal: new AbortController().signal,
     progress: () => undefined,
     log: () => undefined,
-    services: { serving },
+    capabilities: capabilitiesForTest({ serving }),
   };
 }
 

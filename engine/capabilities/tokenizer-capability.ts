@@ -1,16 +1,16 @@
-// The engine's TokenizerService (ctx.services.tokenizers for the tokenizer node): training on a worker thread,
+// The engine's TokenizerCapability (ctx.capabilities.tokenizers for the tokenizer node): training on a worker thread,
 // loading Hugging Face tokenizer.json files, and encoding splits into shards in parallel, all over engine/tokenize.
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { EncodeSplitRequest, EncodedSplit, TokenizerHandle, TokenizerJobHooks, TokenizerService } from '../../nodes/capabilities/tokenizer.ts';
+import type { EncodeSplitRequest, EncodedSplit, TokenizerHandle, TokenizerJobHooks, TokenizerCapability } from '../../nodes/capabilities/tokenizer.ts';
 import { buildTokenizerConfig, encodeChunksToShard, loadHuggingFaceTokenizer, readTokenizerConfig, tokenizerHash, type Tokenizer } from '../tokenize/index.ts';
 import { splitChunks } from './tokenizer/split-chunks.ts';
 import { readSplitPieces } from './tokenizer/split-pieces.ts';
 import { trainOnWorker } from './tokenizer/train-on-worker.ts';
 
-export interface TokenizerServiceOptions {
+export interface TokenizerCapabilityOptions {
   /** Encoding threads; defaults to the machine's parallelism minus one (at least 1). */
   workerCount?: number;
   /** About this many UTF-16 code units per chunk handed to a worker. */
@@ -59,7 +59,7 @@ async function loadPretrained(tokenizerJsonPath: string): Promise<LoadedTokenize
   return new LoadedTokenizerHandle(tokenizer, text, configText);
 }
 
-async function encodeSplit(request: EncodeSplitRequest, hooks: TokenizerJobHooks, options: TokenizerServiceOptions): Promise<EncodedSplit> {
+async function encodeSplit(request: EncodeSplitRequest, hooks: TokenizerJobHooks, options: TokenizerCapabilityOptions): Promise<EncodedSplit> {
   const tokenizer = request.tokenizer instanceof LoadedTokenizerHandle ? request.tokenizer.tokenizer : loadHuggingFaceTokenizer(request.tokenizer.tokenizerJsonText);
   const addedTokens = tokenizer.addedTokens.map((token) => token.content);
   if (request.separator !== null && !addedTokens.includes(request.separator)) {
@@ -77,7 +77,7 @@ async function encodeSplit(request: EncodeSplitRequest, hooks: TokenizerJobHooks
   return { tokens: sidecar.count, dtype: sidecar.dtype };
 }
 
-export function createTokenizerService(options: TokenizerServiceOptions = {}): TokenizerService {
+export function createTokenizerCapability(options: TokenizerCapabilityOptions = {}): TokenizerCapability {
   return {
     train: async (request, hooks) => handleForTrained(await trainOnWorker(request, hooks, options.chunkChars ?? DEFAULT_CHUNK_CHARS)),
     loadPretrained,

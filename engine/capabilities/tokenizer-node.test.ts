@@ -1,4 +1,4 @@
-// The tokenizer node run end to end over the engine's tokenizer service: char, bpe and pretrained on a small corpus
+// The tokenizer node run end to end over the engine's tokenizer capability: char, bpe and pretrained on a small corpus
 // written in the dataset artifact layout; the files it writes; its errors, warning and cancel.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,13 +10,15 @@ import type { TokensManifest } from '../../app/artifacts/tokens-layout.ts';
 import { loadHuggingFaceTokenizer, readTokenShard, trainBpe } from '../tokenize/index.ts';
 import { writeCorpus } from '../../nodes/tokenizer/testing/corpus-fixture.ts';
 import { tokenizerRunContext } from '../../nodes/tokenizer/testing/run-context.ts';
-import { createTokenizerService } from './tokenizer-capability.ts';
+import { capabilitiesForTest } from '../../nodes/testing/capabilities.ts';
+import { createTokenizerCapability } from './tokenizer-capability.ts';
 
 const workRoot = mkdtempSync(path.join(tmpdir(), 'crucible-tokenizer-node-'));
 afterAll(() => rmSync(workRoot, { recursive: true, force: true }));
 const shakespeare = readFileSync(path.resolve(import.meta.dirname, '../../../shared/data/tinyshakespeare.txt'), 'utf8');
 const SEPARATOR = '<|endoftext|>';
-const services = { tokenizers: createTokenizerService({ workerCount: 1, chunkChars: 20_000 }) };
+const tokenizers = createTokenizerCapability({ workerCount: 1, chunkChars: 20_000 });
+const capabilities = capabilitiesForTest({ tokenizers });
 
 /** Blank-line separated speeches from a slice of tinyshakespeare, as the dataset node would cut them. */
 function speeches(start: number, end: number): string[] {
@@ -51,7 +53,7 @@ function readOutputs(workDir: string) {
 describe('tokenizer node: bpe', () => {
   it('trains, writes Hugging Face files, and encodes both splits with the separator between documents', async () => {
     const { workDir, corpusDir } = freshCase();
-    const ctx = tokenizerRunContext(workDir, corpusDir, { kind: 'bpe', vocabSize: 400 }, services);
+    const ctx = tokenizerRunContext(workDir, corpusDir, { kind: 'bpe', vocabSize: 400 }, capabilities);
     const result = await tokenizerRun.run(ctx);
     const out = readOutputs(workDir);
     expect(out.tokenizer.vocabSize).toBe(400);
@@ -81,14 +83,14 @@ describe('tokenizer node: bpe', () => {
     const split = freshCase({ train: ['tiny corpus, tiny corpus'], val: [] }).splits.train;
     const warnings: string[] = [];
     const request = { kind: 'bpe' as const, split, vocabSize: 5000, minFrequency: 2, specialTokens: [SEPARATOR] };
-    const tokenizer = await services.tokenizers.train(request, { signal: new AbortController().signal, onWarning: (message) => warnings.push(message) });
+    const tokenizer = await tokenizers.train(request, { signal: new AbortController().signal, onWarning: (message) => warnings.push(message) });
     expect(warnings.join('\n')).toMatch(/too small for vocabSize 5000/);
     expect(tokenizer.vocabSize).toBeLessThan(300);
   });
 
   it('refuses a vocabulary smaller than the byte alphabet plus special tokens', async () => {
     const { workDir, corpusDir } = freshCase();
-    const ctx = tokenizerRunContext(workDir, corpusDir, { kind: 'bpe', vocabSize: 256 }, services);
+    const ctx = tokenizerRunContext(workDir, corpusDir, { kind: 'bpe', vocabSize: 256 }, capabilities);
     await expect(tokenizerRun.run(ctx)).rejects.toThrow(/tokenizer node "tok": config.vocabSize \(256\) is smaller than the base alphabet .* use at least 257/);
   });
 });
@@ -96,7 +98,7 @@ describe('tokenizer node: bpe', () => {
 describe('tokenizer node: char', () => {
   it('uses the training characters, maps unseen ones to <unk>, and encodes both splits', async () => {
     const { workDir, corpusDir } = freshCase();
-    await tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'char' }, services));
+    await tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'char' }, capabilities));
     const out = readOutputs(workDir);
     const characters = new Set(trainDocuments.join('')).size;
     expect(out.tokenizer.vocabSize).toBe(characters + 2);
@@ -119,7 +121,7 @@ describe('tokenizer node: pretrained', () => {
     const configText = '{"tokenizer_class": "GPT2TokenizerFast", "model_max_length": 2048}';
     writeFileSync(path.join(pretrainedDir, 'tokenizer_config.json'), configText);
     const { workDir, corpusDir } = freshCase();
-    await tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: pretrainedPath }, services));
+    await tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: pretrainedPath }, capabilities));
     const out = readOutputs(workDir);
     expect(out.tokenizerJsonText).toBe(pretrainedText);
     expect(readFileSync(path.join(out.tokenizerDir, 'tokenizer_config.json'), 'utf8')).toBe(configText);
@@ -130,18 +132,18 @@ describe('tokenizer node: pretrained', () => {
   it('fails clearly for a missing or malformed file and for a separator the tokenizer lacks', async () => {
     const { workDir, corpusDir } = freshCase();
     const missing = path.join(workRoot, 'nowhere', 'tokenizer.json');
-    await expect(tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: missing }, services))).rejects.toThrow(/nowhere\/tokenizer\.json" does not exist .*point config\.path at a Hugging Face tokenizer\.json/);
+    await expect(tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: missing }, capabilities))).rejects.toThrow(/nowhere\/tokenizer\.json" does not exist .*point config\.path at a Hugging Face tokenizer\.json/);
     const malformed = path.join(workRoot, 'malformed.json');
     writeFileSync(malformed, '{"model": ');
-    await expect(tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: malformed }, services))).rejects.toThrow(/malformed\.json: not valid JSON/);
-    await expect(tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: pretrainedPath, specialTokens: ['<|sep|>'] }, services))).rejects.toThrow(/specialTokens\[0\] "<\|sep\|>" .* is not an added token/);
+    await expect(tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: malformed }, capabilities))).rejects.toThrow(/malformed\.json: not valid JSON/);
+    await expect(tokenizerRun.run(tokenizerRunContext(workDir, corpusDir, { kind: 'pretrained', path: pretrainedPath, specialTokens: ['<|sep|>'] }, capabilities))).rejects.toThrow(/specialTokens\[0\] "<\|sep\|>" .* is not an added token/);
   });
 });
 
 describe('tokenizer node: cancel', () => {
   it('stops training within a second of the abort, while the worker is busy', async () => {
     const { workDir, corpusDir } = freshCase({ train: [shakespeare, shakespeare], val: ['x'] });
-    const ctx = tokenizerRunContext(workDir, corpusDir, { kind: 'bpe', vocabSize: 4096 }, services);
+    const ctx = tokenizerRunContext(workDir, corpusDir, { kind: 'bpe', vocabSize: 4096 }, capabilities);
     let abortedAtMs = 0;
     ctx.progress = (update) => {
       if (abortedAtMs > 0 || !(update.metrics?.['bytesRead'] ?? 0)) return;
@@ -156,11 +158,11 @@ describe('tokenizer node: cancel', () => {
   it('stops encoding and leaves the shard without a sidecar', async () => {
     const { workDir, splits } = freshCase({ train: [shakespeare], val: [] });
     const split = splits.train;
-    const service = createTokenizerService({ workerCount: 1, chunkChars: 2_000 });
-    const tokenizer = await service.train({ kind: 'char', split, vocabSize: 0, minFrequency: 1, specialTokens: [] }, { signal: new AbortController().signal });
+    const smallChunks = createTokenizerCapability({ workerCount: 1, chunkChars: 2_000 });
+    const tokenizer = await smallChunks.train({ kind: 'char', split, vocabSize: 0, minFrequency: 1, specialTokens: [] }, { signal: new AbortController().signal });
     const controller = new AbortController();
     const outputBase = path.join(workDir, 'cancelled');
-    const encoding = service.encodeSplit({ tokenizer, split, outputBase, separator: null }, { signal: controller.signal, onProgress: () => controller.abort(new Error('stop encoding')) });
+    const encoding = smallChunks.encodeSplit({ tokenizer, split, outputBase, separator: null }, { signal: controller.signal, onProgress: () => controller.abort(new Error('stop encoding')) });
     await expect(encoding).rejects.toThrow('stop encoding');
     expect(existsSync(`${outputBase}.json`)).toBe(false);
   });

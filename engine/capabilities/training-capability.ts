@@ -1,9 +1,9 @@
-// The engine's TrainingService (nodes/services/training-service.ts): maps the pretrain/distill/evaluate configs onto
+// The engine's TrainingCapability (nodes/capabilities/training.ts): maps the pretrain/distill/evaluate configs onto
 // training and evaluation jobs, runs them on the ML worker thread, and keeps checkpoints per (data, settings).
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingService } from '../../nodes/capabilities/training.ts';
+import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingCapability } from '../../nodes/capabilities/training.ts';
 import { resolveAndAnnounce } from '../ml/runtime/device.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
@@ -11,7 +11,7 @@ import { trainingFingerprint, type TrainingSettings } from '../ml/train/training
 import { runDistillation } from './distillation-job.ts';
 import type { Expect, SameFields } from './same-fields.ts';
 
-export function createTrainingService(): TrainingService {
+export function createTrainingCapability(): TrainingCapability {
   return {
     async pretrain(request, hooks) {
       const device = await resolveAndAnnounce(request.config.device, hooks.log);

@@ -1,7 +1,9 @@
 // The graph executor: takes a planned run and walks its nodes upstream-first, running independent branches side by
 // side, and reports everything as RunEvents. A run never throws once started; its `done` promise carries run.finished.
-import type { NodeRunModule, ServiceHandle } from '../../app/nodes/run-contract.ts';
+import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { NodeProgress, NodeRunSummary, RunEvent, RunEventOf, RunStatus } from '../../app/protocol/run-events.ts';
+import type { NodeCapabilities } from '../../nodes/capabilities.ts';
+import type { EngineRunModule } from '../../nodes/runs.ts';
 import { summarizeArtifact, type ArtifactStore, type StoredArtifact } from '../artifacts/artifact-store.ts';
 import type { ServiceRegistry } from '../services/service-registry.ts';
 import { blockedReason } from './blocked-nodes.ts';
@@ -12,12 +14,12 @@ import { RunRequestError } from './run-errors.ts';
 
 export interface ExecutorOptions {
   /** Engine-side run modules keyed by node type. */
-  runModules: ReadonlyMap<string, NodeRunModule>;
+  runModules: ReadonlyMap<string, EngineRunModule>;
   artifacts: ArtifactStore;
   history: CacheHistory;
   services: ServiceRegistry;
-  /** Passed to every node as ctx.services. */
-  nodeServices: unknown;
+  /** Passed to every node run as ctx.capabilities. */
+  capabilities: NodeCapabilities;
   dataDir: string;
   emit: (event: RunEvent) => void;
   /** How many nodes may run at the same time (default 2). */
@@ -67,8 +69,8 @@ export class Executor {
   constructor(options: ExecutorOptions) {
     this.#options = options;
     this.#maxParallelNodes = Math.max(1, Math.floor(options.maxParallelNodes ?? 2));
-    const { artifacts, history, runModules, nodeServices, dataDir } = options;
-    this.#deps = { artifacts, history, runModules, nodeServices, dataDir, cancelGraceMs: options.cancelGraceMs ?? 5000 };
+    const { artifacts, history, runModules, capabilities, dataDir } = options;
+    this.#deps = { artifacts, history, runModules, capabilities, dataDir, cancelGraceMs: options.cancelGraceMs ?? 5000 };
   }
 
   /** Starts a planned run. Throws RunRequestError, before anything runs, when its id is already running. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
+import { capabilitiesForTest } from '../../nodes/testing/capabilities.ts';
 import { openArtifactStore, type StoredArtifact } from '../artifacts/artifact-store.ts';
 import { createNodeContext } from './node-context.ts';
 import { planRun } from './plan.ts';
@@ -25,8 +26,9 @@ it('hands out inputs, declared output folders, and cleaned progress until closed
   const artifact: StoredArtifact = { path: '/artifacts/k', record: { key: 'k', type: 'Corpus', port: 'text', nodeType: 'source', nodeId: 'a', runId: 'r', meta: { n: 1 }, bytes: 1, createdAt: '' } };
   const progress: NodeProgress[] = [];
   const logs: string[] = [];
+  const capabilities = capabilitiesForTest();
   const { context, close } = createNodeContext({
-    runId: 'r', planned: plan.nodes.get('c')!, inputs: { parts: [artifact] }, staging, pipelineDir: null, dataDir, signal: new AbortController().signal, services: 'svc',
+    runId: 'r', planned: plan.nodes.get('c')!, inputs: { parts: [artifact] }, staging, pipelineDir: null, dataDir, signal: new AbortController().signal, capabilities,
     onProgress: (update) => progress.push(update), onLog: (line) => logs.push(line),
   });
 
@@ -35,7 +37,7 @@ it('hands out inputs, declared output folders, and cleaned progress until closed
   expect(() => context.input('missing')).toThrow('node "c": input "missing" has no artifact');
   expect(context.outputDir('text')).toBe(path.join(staging.dir, 'text'));
   expect(() => context.outputDir('model')).toThrow('node "c": "concat" has no output "model" (declared outputs: "text")');
-  expect(context.services).toBe('svc');
+  expect(context.capabilities).toBe(capabilities);
 
   context.progress({ fraction: 1.5, metrics: { loss: 2, bad: Number.NaN }, message: 'half', extra: 'dropped' } as NodeProgress);
   context.progress(null as unknown as NodeProgress);

@@ -2,6 +2,7 @@
 // After close() the hooks go quiet, so a node that ignored a cancel cannot report into a finished run.
 import type { ArtifactHandle, NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeProgress } from '../../app/protocol/run-events.ts';
+import type { NodeCapabilities } from '../../nodes/capabilities.ts';
 import type { StagingArea, StoredArtifact } from '../artifacts/artifact-store.ts';
 import type { PlannedNode } from './plan.ts';
 
@@ -13,13 +14,13 @@ export interface NodeContextOptions {
   pipelineDir: string | null;
   dataDir: string;
   signal: AbortSignal;
-  services: unknown;
+  capabilities: NodeCapabilities;
   onProgress(update: NodeProgress): void;
   onLog(line: string, level: LogLevel): void;
 }
 
 export interface ClosableNodeContext {
-  context: NodeRunContext;
+  context: NodeRunContext<Record<string, unknown>, NodeCapabilities>;
   close(): void;
 }
 
@@ -27,7 +28,7 @@ export function createNodeContext(options: NodeContextOptions): ClosableNodeCont
   const { planned, staging } = options;
   let open = true;
   const handles = (port: string): ArtifactHandle[] => (options.inputs[port] ?? []).map(toHandle);
-  const context: NodeRunContext = {
+  const context: ClosableNodeContext['context'] = {
     runId: options.runId,
     nodeId: planned.id,
     config: structuredClone(planned.config),
@@ -53,7 +54,7 @@ export function createNodeContext(options: NodeContextOptions): ClosableNodeCont
     log(line, level = 'info') {
       if (open) options.onLog(String(line), level);
     },
-    services: options.services,
+    capabilities: options.capabilities,
   };
   return { context, close: () => (open = false) };
 }

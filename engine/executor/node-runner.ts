@@ -1,7 +1,9 @@
 // One node's turn in a run: compute its cache key, serve it from the cache or run it, and commit its outputs.
 // Never throws: whatever the node's code does, the result is an outcome (cached, succeeded, failed or cancelled).
-import type { NodeRunModule, NodeRunResult, ServiceHandle } from '../../app/nodes/run-contract.ts';
+import type { NodeRunResult, ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeFailure, NodeProgress } from '../../app/protocol/run-events.ts';
+import type { NodeCapabilities } from '../../nodes/capabilities.ts';
+import type { EngineRunModule } from '../../nodes/runs.ts';
 import type { ArtifactStore, StagingArea, StoredArtifact } from '../artifacts/artifact-store.ts';
 import type { CacheHistory } from './cache-history.ts';
 import { artifactKeyFor, cacheKeyFor, type CacheKeyParts } from './cache-key.ts';
@@ -15,8 +17,8 @@ import { settleWithGrace } from './settle-with-grace.ts';
 export interface NodeRunnerDeps {
   artifacts: ArtifactStore;
   history: CacheHistory;
-  runModules: ReadonlyMap<string, NodeRunModule>;
-  nodeServices: unknown;
+  runModules: ReadonlyMap<string, EngineRunModule>;
+  capabilities: NodeCapabilities;
   dataDir: string;
   cancelGraceMs: number;
 }
@@ -80,7 +82,7 @@ export async function runNode(deps: NodeRunnerDeps, job: NodeJob): Promise<NodeO
 }
 
 /** The module's check, before anything reads a source: warnings go to the node's log, errors fail the node. */
-async function checkBeforeRun(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule | undefined): Promise<NodeOutcome | null> {
+async function checkBeforeRun(deps: NodeRunnerDeps, job: NodeJob, module: EngineRunModule | undefined): Promise<NodeOutcome | null> {
   if (!module?.check) return null;
   const { planned } = job;
   const context = { nodeId: planned.id, config: structuredClone(planned.config), pipelineDir: job.pipelineDir, dataDir: deps.dataDir, signal: job.signal };
@@ -91,7 +93,7 @@ async function checkBeforeRun(deps: NodeRunnerDeps, job: NodeJob, module: NodeRu
   return { state: 'failed', error: { message: `node "${planned.id}" refused to run: ${errors.map(describeCheckProblem).join('; ')}` } };
 }
 
-async function keyPartsFor(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule | undefined): Promise<CacheKeyParts> {
+async function keyPartsFor(deps: NodeRunnerDeps, job: NodeJob, module: EngineRunModule | undefined): Promise<CacheKeyParts> {
   const { planned } = job;
   const inputKeys = Object.fromEntries(Object.entries(job.inputs).map(([port, artifacts]) => [port, artifacts.map((artifact) => artifact.record.key)]));
   const parts: CacheKeyParts = { type: planned.spec.type, typeVersion: planned.spec.version, config: planned.config, inputKeys };
@@ -117,10 +119,10 @@ async function findCachedOutputs(deps: NodeRunnerDeps, job: NodeJob, key: string
   return outputs;
 }
 
-async function execute(deps: NodeRunnerDeps, job: NodeJob, module: NodeRunModule, key: string): Promise<NodeOutcome> {
+async function execute(deps: NodeRunnerDeps, job: NodeJob, module: EngineRunModule, key: string): Promise<NodeOutcome> {
   const { planned, signal } = job;
   const staging = await deps.artifacts.stage();
-  const { context, close } = createNodeContext({ ...job, staging, dataDir: deps.dataDir, services: deps.nodeServices });
+  const { context, close } = createNodeContext({ ...job, staging, dataDir: deps.dataDir, capabilities: deps.capabilities });
   const work = Promise.resolve().then(() => module.run(context));
   const settled = await settleWithGrace(work, signal, deps.cancelGraceMs);
   close();

@@ -1,12 +1,12 @@
 // Deploy plus endpoint for one model folder without a pipeline: what `crucible serve MODEL_DIR` runs, through the
-// same ServingService the deploy and api-endpoint nodes use. The endpoint opens only once the model has loaded.
+// same ServingCapability the deploy and api-endpoint nodes use. The endpoint opens only once the model has loaded.
 import type { z } from 'zod';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
 import type { ServingDevice } from '../../nodes/capabilities/serving.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { recordedPrecision } from '../inference/model-files.ts';
-import { createServingService, type LiveDeployment } from '../capabilities/serving-capability.ts';
+import { createServingCapability, type LiveDeployment } from '../capabilities/serving-capability.ts';
 
 export interface ServeModelFolderOptions {
   modelDir: string;
@@ -38,7 +38,7 @@ export interface ServedModelFolder {
  */
 export async function serveModelFolder(options: ServeModelFolderOptions): Promise<ServedModelFolder> {
   const endpoint = apiEndpointConfig.parse(options.endpoint ?? {});
-  const serving = createServingService();
+  const serving = createServingCapability();
   const precision = options.precision ?? recordedPrecision(options.modelDir);
   const request = { config: deployConfig.parse(options.deploy ?? {}), modelDir: options.modelDir, precision, log: options.log };
   const deployment = await serving.deploy(request, { callerReportsLoadFailure: true });

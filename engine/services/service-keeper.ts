@@ -4,16 +4,16 @@ import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { ServiceInfo } from '../../app/protocol/run-events.ts';
 import type { RestorableService, ServiceRestoreStore } from '../store/service-restore-store.ts';
 import type { ServiceRegistry } from './service-registry.ts';
-import type { EngineServingService } from '../capabilities/serving-capability.ts';
+import type { EngineServingCapability } from '../capabilities/serving-capability.ts';
 import { recipeOf } from './serving-recipe.ts';
 
-type ServiceRestorer = Pick<EngineServingService, 'restore'>;
+type ServiceRestorer = Pick<EngineServingCapability, 'restore'>;
 
 export interface ServiceKeeperOptions {
   store: ServiceRestoreStore;
   registry: ServiceRegistry;
-  /** Starts services again from their recipes; undefined when the engine has no serving service. */
-  restorer: ServiceRestorer | undefined;
+  /** Starts services again from their recipes: the engine's serving capability. */
+  restorer: ServiceRestorer;
   dataDir: string;
   /** One line per restored service, and the restored services' own log lines. */
   log: (line: string) => void;
@@ -59,7 +59,6 @@ export class ServiceKeeper {
     const what = `${saved.kind} "${saved.name}" (node "${saved.node}" of run ${saved.runId})`;
     let service: ServiceInfo;
     try {
-      if (!restorer) throw new Error('this engine has no serving service to start it with');
       const handle = await restorer.restore(saved.recipe, { dataDir, log: (line) => log(`[${saved.node}] ${line}`) });
       service = registry.register({ runId: saved.runId, node: saved.node, handle });
     } catch (error) {
@@ -95,10 +94,4 @@ export class ServiceKeeper {
       this.#options.log(`service restore: could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-}
-
-/** The serving member of an engine's node services, if it can restore services. */
-export function restorerIn(nodeServices: unknown): ServiceRestorer | undefined {
-  const serving = (nodeServices as { serving?: Partial<ServiceRestorer> } | null | undefined)?.serving;
-  return typeof serving?.restore === 'function' ? (serving as ServiceRestorer) : undefined;
 }

@@ -56,7 +56,7 @@ export function withRecipe(handle: ServiceHandle, recipe: ServingRecipe): Servic
   return handle;
 }
 
-/** The recipe of a handle the serving service made; undefined for every other service. */
+/** The recipe of a handle the serving capability made; undefined for every other service. */
 export function recipeOf(handle: ServiceHandle): ServingRecipe | undefined {
   return recipes.get(handle);
 }

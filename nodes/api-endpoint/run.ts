@@ -2,20 +2,18 @@
 // rate limits, usage log in the engine's database) and returns it as a service with its URL.
 import type { z } from 'zod';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { apiEndpointConfig } from './spec.ts';
-import { requireService } from '../shared/run-support.ts';
 
 type ApiEndpointConfig = z.output<typeof apiEndpointConfig>;
-type ApiEndpointRunContext = NodeRunContext<ApiEndpointConfig, Partial<NodeServices>>;
+type ApiEndpointRunContext = NodeRunContext<ApiEndpointConfig, NodeCapabilities>;
 
-export const apiEndpointRun: NodeRunModule<ApiEndpointConfig, Partial<NodeServices>> = {
+export const apiEndpointRun: NodeRunModule<ApiEndpointConfig, NodeCapabilities> = {
   type: 'api-endpoint',
   run: runApiEndpoint,
 };
 
 async function runApiEndpoint(ctx: ApiEndpointRunContext): Promise<NodeRunResult> {
-  const serving = requireService(ctx, 'serving', 'api-endpoint');
   const deployments = ctx.inputs('deployments');
   if (deployments.length === 0) throw new Error(`api-endpoint node "${ctx.nodeId}": no deployment is connected; connect one or more deploy nodes to its "deployments" input`);
   const deploymentIds = deployments.map((artifact) => {
@@ -23,6 +21,6 @@ async function runApiEndpoint(ctx: ApiEndpointRunContext): Promise<NodeRunResult
     if (typeof id !== 'string') throw new Error(`api-endpoint node "${ctx.nodeId}": the Deployment artifact ${artifact.key} names no running deployment (meta.deploymentId); re-run its deploy node`);
     return id;
   });
-  const started = await serving.startEndpoint({ config: ctx.config, deploymentIds, dataDir: ctx.dataDir, log: (line) => ctx.log(line) });
+  const started = await ctx.capabilities.serving.startEndpoint({ config: ctx.config, deploymentIds, dataDir: ctx.dataDir, log: (line) => ctx.log(line) });
   return { outputs: {}, service: started.service };
 }

@@ -1,6 +1,6 @@
-// What the export node asks of the engine (ctx.services.exporting): write a model folder as GGUF, a Hugging Face
-// repository or ONNX files, with a model card, and copy it to outDir. Types only; engine/services/export-service.ts
-// implements it.
+// What the export node asks of the engine (ctx.capabilities.exporting): write a model folder as GGUF, a Hugging Face
+// repository or ONNX files, with a model card, and copy it to outDir. Types only;
+// engine/capabilities/export-capability.ts implements it.
 import type { z } from 'zod';
 import type { exportConfig } from '../export/spec.ts';
 import type { JobHooks } from './training.ts';
@@ -33,6 +33,6 @@ export interface ExportJobOutcome {
   copy: { folder: string; result: 'filled' | 'replaced' | 'overwritten' } | null;
 }
 
-export interface ExportService {
+export interface ExportCapability {
   export(request: ExportJobRequest, hooks: JobHooks): Promise<ExportJobOutcome>;
 }

@@ -1,6 +1,6 @@
-// What the dataset node asks of the engine (ctx.services.ingest): read its sources (files, folders, globs, URLs),
-// clean, deduplicate and split them into a Corpus artifact folder. Types only; engine/services/ingest-service.ts
-// implements it over engine/ingest.
+// What the dataset node asks of the engine (ctx.capabilities.ingest): read its sources (files, folders, globs, URLs),
+// clean, deduplicate and split them into a Corpus artifact folder. Types only;
+// engine/capabilities/ingest-capability.ts implements it over engine/ingest.
 import type { z } from 'zod';
 import type { CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
@@ -24,7 +24,7 @@ export interface IngestHooks {
   log(line: string): void;
 }
 
-export interface IngestService {
+export interface IngestCapability {
   /** Writes the corpus and returns its stats (also written as stats.json). Nothing is held in memory whole. */
   buildCorpus(request: CorpusRequest, hooks: IngestHooks): Promise<CorpusStats>;
 }

@@ -1,5 +1,5 @@
-// What the quantize node asks of the engine (ctx.services.quantization): write a quantized copy of a model folder
-// and measure it against the float32 decoder. Types only; engine/services/quantization-service.ts implements it.
+// What the quantize node asks of the engine (ctx.capabilities.quantization): write a quantized copy of a model folder
+// and measure it against the float32 decoder. Types only; engine/capabilities/quantization-capability.ts implements it.
 import type { z } from 'zod';
 import type { JobHooks } from './training.ts';
 import type { quantizeConfig } from '../quantize/spec.ts';
@@ -32,6 +32,6 @@ export interface QuantizeOutcome {
   validationNote: string | null;
 }
 
-export interface QuantizationService {
+export interface QuantizationCapability {
   quantize(request: QuantizeRequest, hooks: JobHooks): Promise<QuantizeOutcome>;
 }

@@ -1,5 +1,6 @@
-// What the deploy and api-endpoint nodes ask of the engine (ctx.services.serving): load a model folder into
-// inference workers as a deployment, and serve deployments over an OpenAI-compatible API. Types only.
+// What the deploy and api-endpoint nodes ask of the engine (ctx.capabilities.serving): load a model folder into
+// inference workers as a deployment, and serve deployments over an OpenAI-compatible API; each is a long-running
+// service the engine keeps. Types only; engine/capabilities/serving-capability.ts implements it.
 import type { z } from 'zod';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
@@ -48,7 +49,7 @@ export interface StartedEndpoint {
   service: ServiceHandle;
 }
 
-export interface ServingService {
+export interface ServingCapability {
   /** Rejects at once when the folder is not servable; the model itself loads in the background. */
   deploy(request: DeployRequest): Promise<StartedDeployment>;
   /** Rejects when a deployment id is unknown (its deploy service was stopped) or the port is taken. */

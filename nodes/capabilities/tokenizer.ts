@@ -1,5 +1,6 @@
-// What the tokenizer node asks of the engine (ctx.services.tokenizers): train or load a tokenizer, and encode a text
-// split into a token shard. Types only; engine/services/tokenizer-service.ts implements it over engine/tokenize.
+// What the tokenizer node asks of the engine (ctx.capabilities.tokenizers): train or load a tokenizer, and encode a
+// text split into a token shard. Types only; engine/capabilities/tokenizer-capability.ts implements it over
+// engine/tokenize.
 import type { TokenDtype, TokenizerKind } from '../../app/artifacts/tokens-layout.ts';
 
 /** A UTF-8 text file holding documents back to back. */
@@ -68,7 +69,7 @@ export interface EncodedSplit {
   dtype: TokenDtype;
 }
 
-export interface TokenizerService {
+export interface TokenizerCapability {
   /** Streams the split from disk (never as one string) on a worker thread, so the engine stays responsive. */
   train(request: TokenizerTrainingRequest, hooks: TokenizerJobHooks): Promise<TokenizerHandle>;
   /**

@@ -1,5 +1,6 @@
-// What the pretrain, distill and evaluate nodes ask of the engine (ctx.services.training): train a GPT-2 from token
-// shards (alone or as a teacher's student) into a Hugging Face model folder, and evaluate a model folder. Types only; engine/services/training-service.ts implements it.
+// What the pretrain, distill and evaluate nodes ask of the engine (ctx.capabilities.training): train a GPT-2 from
+// token shards (alone or as a teacher's student) into a Hugging Face model folder, and evaluate a model folder. Types
+// only; engine/capabilities/training-capability.ts implements it.
 import type { z } from 'zod';
 import type { DistillationReport, EvaluationResult, TrainingStepReport } from '../../app/artifacts/reports.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
@@ -55,7 +56,7 @@ export interface EvaluateRequest {
   tokensFolder: string;
 }
 
-export interface TrainingService {
+export interface TrainingCapability {
   pretrain(request: PretrainRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }): Promise<PretrainResult>;
   distill(request: DistillRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }): Promise<DistillResult>;
   evaluate(request: EvaluateRequest, hooks: JobHooks): Promise<EvaluationResult>;

@@ -1,11 +1,13 @@
-// The dataset run on its own, over a stand-in ingest service: what it asks for, and how the corpus stats become the
-// artifact's meta, the metrics, the last progress event and the log. The real service: engine/services/dataset-node.test.ts.
+// The dataset run on its own, over a stand-in ingest capability: what it asks for, and how the corpus stats become
+// the artifact's meta, the metrics, the last progress event and the log. The real one:
+// engine/capabilities/dataset-node.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { NodeProgress } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../capabilities.ts';
-import type { CorpusRequest, DatasetConfig, IngestHooks } from '../capabilities/ingest.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
+import type { CorpusRequest, DatasetConfig, IngestCapability, IngestHooks } from '../capabilities/ingest.ts';
+import { capabilitiesForTest } from '../testing/capabilities.ts';
 import { datasetRun } from './run.ts';
 import { datasetConfig } from './spec.ts';
 
@@ -29,7 +31,7 @@ interface Recorded {
   logs: string[];
 }
 
-function contextFor(services: Partial<NodeServices>, recorded: Recorded, signal = new AbortController().signal): NodeRunContext<DatasetConfig, Partial<NodeServices>> {
+function contextFor(ingest: IngestCapability, recorded: Recorded, signal = new AbortController().signal): NodeRunContext<DatasetConfig, NodeCapabilities> {
   return {
     runId: 'run-1',
     nodeId: 'data',
@@ -44,11 +46,11 @@ function contextFor(services: Partial<NodeServices>, recorded: Recorded, signal 
     signal,
     progress: (update) => recorded.progress.push(update),
     log: (line) => recorded.logs.push(line),
-    services,
+    capabilities: capabilitiesForTest({ ingest }),
   };
 }
 
-function recordingIngest(recorded: Recorded): NodeServices['ingest'] {
+function recordingIngest(recorded: Recorded): IngestCapability {
   return {
     async buildCorpus(request: CorpusRequest, hooks: IngestHooks) {
       recorded.requests.push(request);
@@ -60,9 +62,9 @@ function recordingIngest(recorded: Recorded): NodeServices['ingest'] {
 }
 
 describe('datasetRun', () => {
-  it('asks the ingest service for the corpus in its output folder, and returns the stats as meta and metrics', async () => {
+  it('asks the ingest capability for the corpus in its output folder, and returns the stats as meta and metrics', async () => {
     const recorded: Recorded = { requests: [], progress: [], logs: [] };
-    const context = contextFor({ ingest: recordingIngest(recorded) }, recorded);
+    const context = contextFor(recordingIngest(recorded), recorded);
     const result = await datasetRun.run(context);
 
     expect(recorded.requests).toEqual([{ config: context.config, corpusDir: '/out/corpus', dataDir: '/data' }]);
@@ -81,10 +83,5 @@ describe('datasetRun', () => {
     });
     expect(recorded.progress).toEqual([{ fraction: 0.5, message: 'read 1 MB of 2 MB' }, { fraction: 1, message: '2 train and 1 val documents', metrics: result.metrics }]);
     expect(recorded.logs).toEqual(['using the cached copy of a URL', 'corpus: train 2 documents / 11 characters, val 1 / 7; 1 duplicates removed, 0 documents filtered']);
-  });
-
-  it('says which capability is missing when the engine provides no ingest service', async () => {
-    const recorded: Recorded = { requests: [], progress: [], logs: [] };
-    await expect(datasetRun.run(contextFor({}, recorded))).rejects.toThrow('dataset node "data": the engine provides no ingest service (ctx.services.ingest); this engine build cannot run dataset nodes');
   });
 });

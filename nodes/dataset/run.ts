@@ -1,17 +1,16 @@
-// Engine side of the dataset node: ctx.services.ingest reads, cleans, deduplicates and splits the sources into the
+// Engine side of the dataset node: ctx.capabilities.ingest reads, cleans, deduplicates and splits the sources into the
 // Corpus artifact (app/artifacts/corpus-layout.ts). The content fingerprint keys the cache; the check keeps secrets
 // out and warns about sources outside the pipeline's folder (source-checks.ts).
 import { corpusMeta, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { DatasetConfig } from '../capabilities/ingest.ts';
-import { requireService } from '../shared/run-support.ts';
 import { datasetFingerprint } from './fingerprint.ts';
 import { checkDatasetSources } from './source-checks.ts';
 
-type DatasetRunContext = NodeRunContext<DatasetConfig, Partial<NodeServices>>;
+type DatasetRunContext = NodeRunContext<DatasetConfig, NodeCapabilities>;
 
-export const datasetRun: NodeRunModule<DatasetConfig, Partial<NodeServices>> = {
+export const datasetRun: NodeRunModule<DatasetConfig, NodeCapabilities> = {
   type: 'dataset',
   fingerprint: datasetFingerprint,
   check: checkDatasetSources,
@@ -19,8 +18,7 @@ export const datasetRun: NodeRunModule<DatasetConfig, Partial<NodeServices>> = {
 };
 
 async function runDataset(ctx: DatasetRunContext): Promise<NodeRunResult> {
-  const ingest = requireService(ctx, 'ingest', 'dataset');
-  const stats = await ingest.buildCorpus(
+  const stats = await ctx.capabilities.ingest.buildCorpus(
     { config: ctx.config, corpusDir: ctx.outputDir('corpus'), dataDir: ctx.dataDir },
     { signal: ctx.signal, progress: (update) => ctx.progress(update), log: (line) => ctx.log(line) },
   );

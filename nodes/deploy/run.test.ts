@@ -1,4 +1,4 @@
-// The deploy node over a fake serving service: it asks for the configured device, forwards the service's log levels
+// The deploy node over a fake serving capability: it asks for the configured device, forwards its log levels
 // (a missing GPU is a warning), and records the device the deployment really got in the Deployment artifact.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../capabilities.ts';
-import type { DeployRequest, ServingService } from '../capabilities/serving.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
+import type { DeployRequest, ServingCapability } from '../capabilities/serving.ts';
+import { capabilitiesForTest } from '../testing/capabilities.ts';
 import { DEPLOYMENT_FILE, deployRun } from './run.ts';
 import { deployConfig, type DeployConfig } from './spec.ts';
 
@@ -18,7 +19,7 @@ beforeAll(() => {
 afterAll(() => rmSync(outputRoot, { recursive: true, force: true }));
 
 /** Serves on the CPU whatever is asked, warning when a GPU was asked for, as the engine does on a machine without one. */
-function cpuOnlyServing(requests: DeployRequest[]): ServingService {
+function cpuOnlyServing(requests: DeployRequest[]): ServingCapability {
   return {
     deploy: async (request) => {
       requests.push(request);
@@ -30,7 +31,7 @@ function cpuOnlyServing(requests: DeployRequest[]): ServingService {
   };
 }
 
-function contextFor(config: DeployConfig, serving: ServingService, logs: { line: string; level?: LogLevel }[]): NodeRunContext<DeployConfig, Partial<NodeServices>> {
+function contextFor(config: DeployConfig, serving: ServingCapability, logs: { line: string; level?: LogLevel }[]): NodeRunContext<DeployConfig, NodeCapabilities> {
   return {
     runId: 'run-3',
     nodeId: 'deploy-1',
@@ -43,12 +44,12 @@ function contextFor(config: DeployConfig, serving: ServingService, logs: { line:
     signal: new AbortController().signal,
     progress: () => undefined,
     log: (line, level) => logs.push({ line, level }),
-    services: { serving },
+    capabilities: capabilitiesForTest({ serving }),
   };
 }
 
 describe('the deploy node', () => {
-  it('asks the serving service for its configured device and records the device it got', async () => {
+  it('asks the serving capability for its configured device and records the device it got', async () => {
     const requests: DeployRequest[] = [];
     const logs: { line: string; level?: LogLevel }[] = [];
     const result = await deployRun.run(contextFor(deployConfig.parse({ name: 'bard', device: 'cuda', threads: 4 }), cpuOnlyServing(requests), logs));

@@ -1,28 +1,26 @@
-// Engine side of the deploy node: starts the model's inference workers through ctx.services.serving and returns
+// Engine side of the deploy node: starts the model's inference workers through ctx.capabilities.serving and returns
 // the running deployment as a service, plus a Deployment artifact naming it for downstream api-endpoints.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactHandle, NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { DeployConfig } from './spec.ts';
-import { requireService } from '../shared/run-support.ts';
 
-type DeployRunContext = NodeRunContext<DeployConfig, Partial<NodeServices>>;
+type DeployRunContext = NodeRunContext<DeployConfig, NodeCapabilities>;
 
 /** Written into the Deployment artifact; api-endpoint reads `deploymentId` from the artifact's meta. */
 export const DEPLOYMENT_FILE = 'deployment.json';
 
-export const deployRun: NodeRunModule<DeployConfig, Partial<NodeServices>> = {
+export const deployRun: NodeRunModule<DeployConfig, NodeCapabilities> = {
   type: 'deploy',
   run: runDeploy,
 };
 
 async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
-  const serving = requireService(ctx, 'serving', 'deploy');
   const model = ctx.input('model');
   const precision = precisionOf(model);
-  const started = await serving.deploy({ config: ctx.config, modelDir: model.path, precision, log: (line, level) => ctx.log(line, level) });
+  const started = await ctx.capabilities.serving.deploy({ config: ctx.config, modelDir: model.path, precision, log: (line, level) => ctx.log(line, level) });
   const meta = { deploymentId: started.deploymentId, model: started.model, contextLength: started.contextLength, precision, device: started.device, modelKey: model.key };
   await writeFile(path.join(ctx.outputDir('deployment'), DEPLOYMENT_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   return { outputs: { deployment: { meta } }, service: started.service };

@@ -1,25 +1,24 @@
 // Engine side of the distill node: trains a student on the Tokens artifact against the teacher Model through
-// ctx.services.training (a worker thread; resumable), and returns the student's model folder with the report.
+// ctx.capabilities.training (a worker thread; resumable), and returns the student's model folder with the report.
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { DistillConfig } from '../capabilities/training.ts';
 import type { DistillationReport } from '../../app/artifacts/reports.ts';
 import { throttledStepProgress } from '../shared/step-progress.ts';
-import { provenanceOf, requireService } from '../shared/run-support.ts';
+import { provenanceOf } from '../shared/provenance.ts';
 
-type DistillRunContext = NodeRunContext<DistillConfig, Partial<NodeServices>>;
+type DistillRunContext = NodeRunContext<DistillConfig, NodeCapabilities>;
 
-export const distillRun: NodeRunModule<DistillConfig, Partial<NodeServices>> = {
+export const distillRun: NodeRunModule<DistillConfig, NodeCapabilities> = {
   type: 'distill',
   run: runDistill,
 };
 
 async function runDistill(ctx: DistillRunContext): Promise<NodeRunResult> {
-  const training = requireService(ctx, 'training', 'distill');
   const teacher = ctx.input('teacher');
   const tokens = ctx.input('tokens');
   const provenance = provenanceOf(ctx, 'distill', { teacher, tokens });
-  const result = await training.distill(
+  const result = await ctx.capabilities.training.distill(
     {
       config: ctx.config,
       teacherFolder: teacher.path,

@@ -1,25 +1,23 @@
 // Engine side of the evaluate node: scores the model on the Tokens artifact's val split and samples generations
-// through ctx.services.training, then writes report.json and report.md as the Report artifact.
+// through ctx.capabilities.training, then writes report.json and report.md as the Report artifact.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { EvaluateConfig } from '../capabilities/training.ts';
 import { reportMarkdown } from './report-markdown.ts';
-import { requireService } from '../shared/run-support.ts';
 
-type EvaluateRunContext = NodeRunContext<EvaluateConfig, Partial<NodeServices>>;
+type EvaluateRunContext = NodeRunContext<EvaluateConfig, NodeCapabilities>;
 
-export const evaluateRun: NodeRunModule<EvaluateConfig, Partial<NodeServices>> = {
+export const evaluateRun: NodeRunModule<EvaluateConfig, NodeCapabilities> = {
   type: 'evaluate',
   run: runEvaluate,
 };
 
 async function runEvaluate(ctx: EvaluateRunContext): Promise<NodeRunResult> {
-  const training = requireService(ctx, 'training', 'evaluate');
   const [model, tokens] = [ctx.input('model'), ctx.input('tokens')];
   ctx.progress({ fraction: 0, message: `scoring ${ctx.config.evalBatches} val batches, then ${ctx.config.samples} samples` });
-  const result = await training.evaluate({ config: ctx.config, modelFolder: model.path, tokensFolder: tokens.path }, { signal: ctx.signal, log: (line, level) => ctx.log(line, level) });
+  const result = await ctx.capabilities.training.evaluate({ config: ctx.config, modelFolder: model.path, tokensFolder: tokens.path }, { signal: ctx.signal, log: (line, level) => ctx.log(line, level) });
   const reportDir = ctx.outputDir('report');
   const report = { format: 'crucible.evaluation', version: 1, model: model.key, tokens: tokens.key, config: ctx.config, ...result };
   await writeFile(path.join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -1,9 +1,10 @@
-// The export node's run over a stub export service: the name it derives, what it asks for, the log and the meta.
+// The export node's run over a stub export capability: the name it derives, what it asks for, the log and the meta.
 import { describe, expect, it } from 'vitest';
 import type { ArtifactHandle, NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { ExportConfig, ExportJobOutcome, ExportJobRequest } from '../capabilities/export.ts';
+import { capabilitiesForTest } from '../testing/capabilities.ts';
 import { exportRun } from './run.ts';
 import { exportConfig, exportSpec } from './spec.ts';
 
@@ -13,8 +14,8 @@ const report: ArtifactHandle = { key: 'report-key', type: 'Report', path: '/arti
 function run(config: Partial<ExportConfig>, outcome: ExportJobOutcome, inputs: { report?: ArtifactHandle } = {}) {
   const requests: ExportJobRequest[] = [];
   const logs: { line: string; level?: LogLevel }[] = [];
-  const services: Partial<NodeServices> = { exporting: { export: async (request) => (requests.push(request), outcome) } };
-  const ctx: NodeRunContext<ExportConfig, Partial<NodeServices>> = {
+  const exporting = { export: async (request: ExportJobRequest) => (requests.push(request), outcome) };
+  const ctx: NodeRunContext<ExportConfig, NodeCapabilities> = {
     runId: 'run-1',
     nodeId: 'Bard.Export',
     config: exportConfig.parse(config),
@@ -26,7 +27,7 @@ function run(config: Partial<ExportConfig>, outcome: ExportJobOutcome, inputs: {
     signal: new AbortController().signal,
     progress: () => undefined,
     log: (line, level) => logs.push({ line, level }),
-    services,
+    capabilities: capabilitiesForTest({ exporting }),
   };
   return { result: exportRun.run(ctx), requests, logs };
 }
@@ -52,10 +53,5 @@ describe('exportRun', () => {
     await Promise.resolve();
     expect(requests[0]).toMatchObject({ name: 'bard', reportFolder: null });
     expect(exportSpec.checkConfig?.(exportConfig.parse({ name: 'My Model' }))).toEqual([{ field: 'name', message: expect.stringContaining('lowercase') }]);
-  });
-
-  it('says when the engine has no export service', async () => {
-    const ctx = { nodeId: 'x', services: {}, config: exportConfig.parse({}) } as unknown as NodeRunContext<ExportConfig, Partial<NodeServices>>;
-    await expect(exportRun.run(ctx)).rejects.toThrow(/no exporting service/);
   });
 });

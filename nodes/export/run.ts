@@ -1,26 +1,24 @@
-// Engine side of the export node: ctx.services.exporting writes the model folder in the chosen format (on a worker
+// Engine side of the export node: ctx.capabilities.exporting writes the model folder in the chosen format (on a worker
 // thread) as the Export artifact, and copies it to outDir when one is set.
 import { exportNameFrom } from '../../app/artifacts/export-layout.ts';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { ExportConfig } from '../capabilities/export.ts';
-import { requireService } from '../shared/run-support.ts';
 
-type ExportRunContext = NodeRunContext<ExportConfig, Partial<NodeServices>>;
+type ExportRunContext = NodeRunContext<ExportConfig, NodeCapabilities>;
 
-export const exportRun: NodeRunModule<ExportConfig, Partial<NodeServices>> = {
+export const exportRun: NodeRunModule<ExportConfig, NodeCapabilities> = {
   type: 'export',
   run: runExport,
 };
 
 async function runExport(ctx: ExportRunContext): Promise<NodeRunResult> {
-  const exporting = requireService(ctx, 'exporting', 'export');
   const model = ctx.input('model');
   const report = ctx.inputs('report')[0] ?? null;
   const name = ctx.config.name !== '' ? ctx.config.name : exportNameFrom(ctx.nodeId);
   const what = ctx.config.format === 'gguf' ? `GGUF ${ctx.config.quantization}` : ctx.config.format;
   ctx.progress({ fraction: 0, message: `exporting "${name}" as ${what}` });
-  const outcome = await exporting.export(
+  const outcome = await ctx.capabilities.exporting.export(
     { config: ctx.config, name, modelFolder: model.path, reportFolder: report?.path ?? null, outputFolder: ctx.outputDir('export') },
     { signal: ctx.signal, log: (line, level) => ctx.log(line, level) },
   );

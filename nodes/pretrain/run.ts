@@ -1,23 +1,22 @@
-// Engine side of the pretrain node: trains a GPT-2 on the Tokens artifact through ctx.services.training (on a
+// Engine side of the pretrain node: trains a GPT-2 on the Tokens artifact through ctx.capabilities.training (on a
 // worker thread, resuming from its last checkpoint) and returns the Hugging Face model folder as the Model artifact.
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { PretrainConfig } from '../capabilities/training.ts';
 import { throttledStepProgress } from '../shared/step-progress.ts';
-import { provenanceOf, requireService } from '../shared/run-support.ts';
+import { provenanceOf } from '../shared/provenance.ts';
 
-type PretrainRunContext = NodeRunContext<PretrainConfig, Partial<NodeServices>>;
+type PretrainRunContext = NodeRunContext<PretrainConfig, NodeCapabilities>;
 
-export const pretrainRun: NodeRunModule<PretrainConfig, Partial<NodeServices>> = {
+export const pretrainRun: NodeRunModule<PretrainConfig, NodeCapabilities> = {
   type: 'pretrain',
   run: runPretrain,
 };
 
 async function runPretrain(ctx: PretrainRunContext): Promise<NodeRunResult> {
-  const training = requireService(ctx, 'training', 'pretrain');
   const tokens = ctx.input('tokens');
   const provenance = provenanceOf(ctx, 'pretrain', { tokens });
-  const result = await training.pretrain(
+  const result = await ctx.capabilities.training.pretrain(
     { config: ctx.config, tokensFolder: tokens.path, tokensKey: tokens.key, dataDir: ctx.dataDir, outputFolder: ctx.outputDir('model'), provenance },
     { signal: ctx.signal, log: (line, level) => ctx.log(line, level), onStep: throttledStepProgress((update) => ctx.progress(update)) },
   );

@@ -1,10 +1,11 @@
-// The quantize node's run over a stub quantization service: what it asks the service for, the provenance it passes,
-// the meta and metrics it returns, and the error when the engine has no quantization service.
+// The quantize node's run over a stub quantization capability: what it asks it for, the provenance it passes, and
+// the meta and metrics it returns.
 import { describe, expect, it } from 'vitest';
 import type { NodeRunContext } from '../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeProgress } from '../../app/protocol/run-events.ts';
-import type { NodeServices } from '../capabilities.ts';
-import type { QuantizeConfig, QuantizeOutcome, QuantizeRequest } from '../capabilities/quantization.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
+import type { QuantizationCapability, QuantizeConfig, QuantizeOutcome, QuantizeRequest } from '../capabilities/quantization.ts';
+import { capabilitiesForTest } from '../testing/capabilities.ts';
 import { quantizeRun } from './run.ts';
 import { quantizeConfig } from './spec.ts';
 
@@ -14,7 +15,7 @@ interface Recorded {
   logs: { line: string; level?: LogLevel }[];
 }
 
-function contextFor(services: Partial<NodeServices>, recorded: Recorded): NodeRunContext<QuantizeConfig, Partial<NodeServices>> {
+function contextFor(quantization: QuantizationCapability, recorded: Recorded): NodeRunContext<QuantizeConfig, NodeCapabilities> {
   return {
     runId: 'run-7',
     nodeId: 'quantize-1',
@@ -30,27 +31,25 @@ function contextFor(services: Partial<NodeServices>, recorded: Recorded): NodeRu
     signal: new AbortController().signal,
     progress: (update) => recorded.progress.push(update),
     log: (line, level) => recorded.logs.push({ line, level }),
-    services,
+    capabilities: capabilitiesForTest({ quantization }),
   };
 }
 
-function stubService(outcome: QuantizeOutcome, recorded: Recorded): Partial<NodeServices> {
+function stubQuantization(outcome: QuantizeOutcome, recorded: Recorded): QuantizationCapability {
   return {
-    quantization: {
-      quantize: async (request) => {
-        recorded.requests.push(request);
-        return outcome;
-      },
+    quantize: async (request) => {
+      recorded.requests.push(request);
+      return outcome;
     },
   };
 }
 
 describe('quantizeRun', () => {
-  it('asks the service for a new model folder and returns its metrics with the quantization in the meta', async () => {
+  it('asks the capability for a new model folder and returns its metrics with the quantization in the meta', async () => {
     const recorded: Recorded = { requests: [], progress: [], logs: [] };
     const metrics = { sizeRatio: 0.27, decodeSpeedRatio: 1.6, perplexityChangePercent: 0.4 };
     const outcome: QuantizeOutcome = { decoderFile: 'onnx/model_int8.onnx', reportFile: 'report.json', metrics, validationNote: null };
-    const result = await quantizeRun.run(contextFor(stubService(outcome, recorded), recorded));
+    const result = await quantizeRun.run(contextFor(stubQuantization(outcome, recorded), recorded));
     const [request] = recorded.requests;
     expect(request).toMatchObject({ modelFolder: '/artifacts/model-key', outputFolder: '/staging/model', dataDir: '/data', config: { scheme: 'int8', blockSize: 64, accuracyLevel: 4 } });
     expect(request?.provenance).toMatchObject({ runId: 'run-7', node: { id: 'quantize-1', type: 'quantize' }, inputs: { model: { key: 'model-key' } } });
@@ -63,13 +62,8 @@ describe('quantizeRun', () => {
   it('passes on the note when val loss could not be measured', async () => {
     const recorded: Recorded = { requests: [], progress: [], logs: [] };
     const outcome: QuantizeOutcome = { decoderFile: 'onnx/model_q4.onnx', reportFile: 'report.json', metrics: { sizeRatio: 0.2, decodeSpeedRatio: 1.2 }, validationNote: 'no tokens' };
-    await quantizeRun.run(contextFor(stubService(outcome, recorded), recorded));
+    await quantizeRun.run(contextFor(stubQuantization(outcome, recorded), recorded));
     expect(recorded.logs).toContainEqual({ line: 'no tokens', level: 'warn' });
     expect(recorded.progress.at(-1)?.message).toBe('size 20.0% of float32, decode 1.20× float32');
-  });
-
-  it('fails clearly when the engine has no quantization service', async () => {
-    const recorded: Recorded = { requests: [], progress: [], logs: [] };
-    await expect(quantizeRun.run(contextFor({}, recorded))).rejects.toThrow(/quantize node "quantize-1": the engine provides no quantization service/);
   });
 });

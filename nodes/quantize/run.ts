@@ -1,24 +1,23 @@
 // Engine side of the quantize node: a new Model artifact holding the input model's files plus an int8 or int4
-// MatMulNBits decoder, with report.json comparing it to the float32 decoder (through ctx.services.quantization).
+// MatMulNBits decoder, with report.json comparing it to the float32 decoder (through ctx.capabilities.quantization).
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
 import type { QuantizeConfig } from '../capabilities/quantization.ts';
-import { provenanceOf, requireService } from '../shared/run-support.ts';
+import { provenanceOf } from '../shared/provenance.ts';
 
-type QuantizeRunContext = NodeRunContext<QuantizeConfig, Partial<NodeServices>>;
+type QuantizeRunContext = NodeRunContext<QuantizeConfig, NodeCapabilities>;
 
-export const quantizeRun: NodeRunModule<QuantizeConfig, Partial<NodeServices>> = {
+export const quantizeRun: NodeRunModule<QuantizeConfig, NodeCapabilities> = {
   type: 'quantize',
   run: runQuantize,
 };
 
 async function runQuantize(ctx: QuantizeRunContext): Promise<NodeRunResult> {
-  const quantization = requireService(ctx, 'quantization', 'quantize');
   const model = ctx.input('model');
   const { scheme, blockSize } = ctx.config;
   const provenance = provenanceOf(ctx, 'quantize', { model });
   ctx.progress({ fraction: 0, message: `quantizing to ${scheme} (block ${blockSize}), then measuring against float32` });
-  const outcome = await quantization.quantize(
+  const outcome = await ctx.capabilities.quantization.quantize(
     { config: ctx.config, modelFolder: model.path, outputFolder: ctx.outputDir('model'), dataDir: ctx.dataDir, provenance },
     { signal: ctx.signal, log: (line, level) => ctx.log(line, level) },
   );

@@ -1,11 +1,12 @@
-// The tokenizer node run against a fake tokenizer service: which requests it makes (separator, splits, config),
+// The tokenizer node run against a fake tokenizer capability: which requests it makes (separator, splits, config),
 // how it relays warnings and progress, what it writes, and the errors it raises before any work starts.
-// The real service is exercised end to end in engine/services/tokenizer-node.test.ts.
+// The real one is exercised end to end in engine/capabilities/tokenizer-node.test.ts.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EncodeSplitRequest, TokenizerHandle, TokenizerService, TokenizerTrainingRequest } from '../capabilities/tokenizer.ts';
+import type { EncodeSplitRequest, TokenizerHandle, TokenizerCapability, TokenizerTrainingRequest } from '../capabilities/tokenizer.ts';
+import { capabilitiesForTest } from '../testing/capabilities.ts';
 import { tokenizerRun } from './run.ts';
 import { tokenizerConfig } from './spec.ts';
 import { writeCorpus } from './testing/corpus-fixture.ts';
@@ -28,9 +29,9 @@ function fakeHandle(addedTokens: string[]): TokenizerHandle {
 }
 
 /** Records requests; training warns once and reports its progress, each split encodes to 10 tokens per byte read. */
-function fakeService(addedTokens: string[] = ['<|endoftext|>']) {
+function fakeTokenizers(addedTokens: string[] = ['<|endoftext|>']) {
   const calls = { train: [] as TokenizerTrainingRequest[], encode: [] as EncodeSplitRequest[], loaded: [] as string[] };
-  const service: TokenizerService = {
+  const tokenizers: TokenizerCapability = {
     train: async (request, hooks) => {
       calls.train.push(request);
       hooks.onWarning?.('the corpus is too small for vocabSize 300');
@@ -47,20 +48,20 @@ function fakeService(addedTokens: string[] = ['<|endoftext|>']) {
       return { tokens: 50, dtype: 'uint16' };
     },
   };
-  return { service, calls };
+  return { tokenizers, calls };
 }
 
-function freshContext(config: Parameters<typeof tokenizerRunContext>[2], service: TokenizerService | undefined) {
+function freshContext(config: Parameters<typeof tokenizerRunContext>[2], tokenizers: TokenizerCapability) {
   const workDir = path.join(workRoot, `case-${caseNumber++}`);
   const corpusDir = path.join(workDir, 'corpus');
   const splits = writeCorpus(corpusDir, { train: ['first document', 'second'], val: ['val'] });
-  return { ctx: tokenizerRunContext(workDir, corpusDir, config, service ? { tokenizers: service } : {}), workDir, splits };
+  return { ctx: tokenizerRunContext(workDir, corpusDir, config, capabilitiesForTest({ tokenizers })), workDir, splits };
 }
 
 describe('tokenizer node run', () => {
   it('trains on the train split, encodes both splits with the first special token between documents, and writes tokens.json', async () => {
-    const { service, calls } = fakeService();
-    const { ctx, workDir, splits } = freshContext({ kind: 'bpe', vocabSize: 300, minFrequency: 3 }, service);
+    const { tokenizers, calls } = fakeTokenizers();
+    const { ctx, workDir, splits } = freshContext({ kind: 'bpe', vocabSize: 300, minFrequency: 3 }, tokenizers);
     const result = await tokenizerRun.run(ctx);
     expect(calls.train).toEqual([{ kind: 'bpe', split: splits.train, vocabSize: 300, minFrequency: 3, specialTokens: ['<|endoftext|>'] }]);
     expect(calls.encode.map((request) => [request.split.textPath, path.basename(request.outputBase), request.separator])).toEqual([
@@ -79,23 +80,22 @@ describe('tokenizer node run', () => {
   });
 
   it('runs documents together when there are no special tokens', async () => {
-    const { service, calls } = fakeService([]);
-    await tokenizerRun.run(freshContext({ kind: 'char', specialTokens: [] }, service).ctx);
+    const { tokenizers, calls } = fakeTokenizers([]);
+    await tokenizerRun.run(freshContext({ kind: 'char', specialTokens: [] }, tokenizers).ctx);
     expect(calls.encode.map((request) => request.separator)).toEqual([null, null]);
   });
 
   it('loads a pretrained tokenizer instead of training one', async () => {
-    const { service, calls } = fakeService();
-    await tokenizerRun.run(freshContext({ kind: 'pretrained', path: '/models/gpt2/tokenizer.json' }, service).ctx);
+    const { tokenizers, calls } = fakeTokenizers();
+    await tokenizerRun.run(freshContext({ kind: 'pretrained', path: '/models/gpt2/tokenizer.json' }, tokenizers).ctx);
     expect(calls).toMatchObject({ train: [], loaded: ['/models/gpt2/tokenizer.json'] });
   });
 
-  it('fails before any work for a bad config, a missing service, or a separator the pretrained tokenizer lacks', async () => {
-    const { service, calls } = fakeService(['<s>', '</s>']);
-    await expect(tokenizerRun.run(freshContext({ kind: 'bpe', vocabSize: 300, specialTokens: Array.from({ length: 50 }, (_, index) => `<${index}>`) }, service).ctx)).rejects.toThrow(/config.vocabSize \(300\) is smaller than the base alphabet .*use at least 306/);
-    await expect(tokenizerRun.run(freshContext({ kind: 'pretrained' }, service).ctx)).rejects.toThrow(/config.path is empty/);
-    await expect(tokenizerRun.run(freshContext({ kind: 'pretrained', path: '/x/tokenizer.json' }, service).ctx)).rejects.toThrow(/specialTokens\[0\] "<\|endoftext\|>" .*set specialTokens to one of \["<s>","<\/s>"\], or to \[\]/);
-    await expect(tokenizerRun.run(freshContext({ kind: 'char' }, undefined).ctx)).rejects.toThrow(/provides no tokenizers service/);
+  it('fails before any work for a bad config or a separator the pretrained tokenizer lacks', async () => {
+    const { tokenizers, calls } = fakeTokenizers(['<s>', '</s>']);
+    await expect(tokenizerRun.run(freshContext({ kind: 'bpe', vocabSize: 300, specialTokens: Array.from({ length: 50 }, (_, index) => `<${index}>`) }, tokenizers).ctx)).rejects.toThrow(/config.vocabSize \(300\) is smaller than the base alphabet .*use at least 306/);
+    await expect(tokenizerRun.run(freshContext({ kind: 'pretrained' }, tokenizers).ctx)).rejects.toThrow(/config.path is empty/);
+    await expect(tokenizerRun.run(freshContext({ kind: 'pretrained', path: '/x/tokenizer.json' }, tokenizers).ctx)).rejects.toThrow(/specialTokens\[0\] "<\|endoftext\|>" .*set specialTokens to one of \["<s>","<\/s>"\], or to \[\]/);
     expect(calls.encode).toEqual([]);
   });
 });

@@ -1,34 +1,32 @@
 // Engine side of the tokenizer node: trains (char, byte-level BPE) or loads a tokenizer, writes its Hugging Face
-// files, and encodes the corpus's train and val splits into token shards through ctx.services.tokenizers.
+// files, and encodes the corpus's train and val splits into token shards through ctx.capabilities.tokenizers.
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { CorpusSplit } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeServices } from '../capabilities.ts';
-import type { EncodedSplit, TokenizerHandle, TokenizerService } from '../capabilities/tokenizer.ts';
+import type { NodeCapabilities } from '../capabilities.ts';
+import type { EncodedSplit, TokenizerHandle } from '../capabilities/tokenizer.ts';
 import { readCorpusSplits, type CorpusSplits } from './corpus-splits.ts';
 import { tokenizerFingerprint } from './fingerprint.ts';
 import { TokenizerProgress } from './progress.ts';
 import type { tokenizerConfig } from './spec.ts';
 import { buildTokensManifest } from './tokens-manifest.ts';
 import { TOKENS_MANIFEST_FILE, type TokensManifest } from '../../app/artifacts/tokens-layout.ts';
-import { requireService } from '../shared/run-support.ts';
 
 type TokenizerConfig = z.output<typeof tokenizerConfig>;
-type TokenizerRunContext = NodeRunContext<TokenizerConfig, Partial<NodeServices>>;
+type TokenizerRunContext = NodeRunContext<TokenizerConfig, NodeCapabilities>;
 
 /** GPT-2's 256 byte tokens: every byte-level BPE vocabulary starts with them. */
 const BYTE_ALPHABET_SIZE = 256;
 
-export const tokenizerRun: NodeRunModule<TokenizerConfig, Partial<NodeServices>> = {
+export const tokenizerRun: NodeRunModule<TokenizerConfig, NodeCapabilities> = {
   type: 'tokenizer',
   fingerprint: tokenizerFingerprint,
   run: runTokenizer,
 };
 
 async function runTokenizer(ctx: TokenizerRunContext): Promise<NodeRunResult> {
-  const service = requireService(ctx, 'tokenizers', 'tokenizer');
   checkConfig(ctx);
   const splits = await readCorpusSplits(ctx.input('corpus').path);
   const trains = ctx.config.kind !== 'pretrained';
@@ -37,11 +35,11 @@ async function runTokenizer(ctx: TokenizerRunContext): Promise<NodeRunResult> {
     [...(trains ? [{ name: `training ${ctx.config.kind}`, bytes: trainBytes }] : []), { name: 'encoding train', bytes: trainBytes }, { name: 'encoding val', bytes: valBytes }],
     (update) => ctx.progress(update),
   );
-  const tokenizer = await obtainTokenizer(ctx, service, splits, progress);
+  const tokenizer = await obtainTokenizer(ctx, splits, progress);
   const separator = documentSeparator(ctx, tokenizer);
   await writeTokenizerFiles(ctx.outputDir('tokenizer'), tokenizer);
   const tokensDir = ctx.outputDir('tokens');
-  const encoded = await encodeSplits(ctx, service, { tokenizer, splits, separator, tokensDir, progress });
+  const encoded = await encodeSplits(ctx, { tokenizer, splits, separator, tokensDir, progress });
   const manifest = buildTokensManifest({ tokenizer, source: trains ? 'trained' : 'pretrained', separator, ...encoded });
   await writeTokenizerFiles(tokensDir, tokenizer);
   await writeFile(path.join(tokensDir, TOKENS_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -69,11 +67,11 @@ interface EncodeAll {
   progress: TokenizerProgress;
 }
 
-async function encodeSplits(ctx: TokenizerRunContext, service: TokenizerService, job: EncodeAll): Promise<Record<CorpusSplit, EncodedSplit>> {
+async function encodeSplits(ctx: TokenizerRunContext, job: EncodeAll): Promise<Record<CorpusSplit, EncodedSplit>> {
   const encode = async (split: CorpusSplit): Promise<EncodedSplit> => {
     const onProgress = job.progress.phase(`encoding ${split}`);
     const request = { tokenizer: job.tokenizer, split: job.splits[split], outputBase: path.join(job.tokensDir, split), separator: job.separator };
-    const encoded = await service.encodeSplit(request, { signal: ctx.signal, onProgress });
+    const encoded = await ctx.capabilities.tokenizers.encodeSplit(request, { signal: ctx.signal, onProgress });
     job.progress.finish(`encoding ${split}`);
     return encoded;
   };
@@ -91,13 +89,13 @@ function checkConfig({ nodeId, config }: TokenizerRunContext): void {
   }
 }
 
-async function obtainTokenizer(ctx: TokenizerRunContext, service: TokenizerService, splits: CorpusSplits, progress: TokenizerProgress): Promise<TokenizerHandle> {
+async function obtainTokenizer(ctx: TokenizerRunContext, splits: CorpusSplits, progress: TokenizerProgress): Promise<TokenizerHandle> {
   const { config } = ctx;
-  if (config.kind === 'pretrained') return service.loadPretrained(config.path);
+  if (config.kind === 'pretrained') return ctx.capabilities.tokenizers.loadPretrained(config.path);
   const phase = `training ${config.kind}`;
   const onWarning = (message: string): void => ctx.log(message, 'warn');
   const request = { kind: config.kind, split: splits.train, vocabSize: config.vocabSize, minFrequency: config.minFrequency, specialTokens: config.specialTokens };
-  const tokenizer = await service.train(request, { signal: ctx.signal, onProgress: progress.phase(phase), onWarning });
+  const tokenizer = await ctx.capabilities.tokenizers.train(request, { signal: ctx.signal, onProgress: progress.phase(phase), onWarning });
   progress.finish(phase);
   return tokenizer;
 }

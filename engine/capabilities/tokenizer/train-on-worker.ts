@@ -20,7 +20,7 @@ export async function trainOnWorker(request: TokenizerTrainingRequest, hooks: To
     const tokenizerJson = await runWorkerJob<TrainWorkerProtocol>(TRAIN_WORKER_URL, { request, chunkChars }, { label: `tokenizer training on ${textPath}`, signal: hooks.signal, onProgress });
     return loadHuggingFaceTokenizer(tokenizerJson, `tokenizer trained on ${textPath}`);
   } catch (error) {
-    // The tokenizer service promises that a cancelled job rejects with the signal's own reason.
+    // The tokenizer capability promises that a cancelled job rejects with the signal's own reason.
     hooks.signal.throwIfAborted();
     throw error;
   }

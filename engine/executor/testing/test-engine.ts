@@ -1,6 +1,7 @@
 // Wires an Executor to fixture node types over a data directory, collecting every event, for tests and the
 // kill-mid-write child script. It plans runs as the engine does, with the fixtures' registry.
 import type { EngineEvent, RunEvent } from '../../../app/protocol/run-events.ts';
+import { capabilitiesForTest } from '../../../nodes/testing/capabilities.ts';
 import { openArtifactStore, type ArtifactStore } from '../../artifacts/artifact-store.ts';
 import { ServiceRegistry } from '../../services/service-registry.ts';
 import { CacheHistory } from '../cache-history.ts';
@@ -42,7 +43,7 @@ export async function createTestEngine(dataDir: string, options: TestEngineOptio
     artifacts,
     history: new CacheHistory(dataDir),
     services,
-    nodeServices: { fixture: true },
+    capabilities: capabilitiesForTest(),
     dataDir,
     maxParallelNodes: options.maxParallelNodes,
     cancelGraceMs: options.cancelGraceMs,

@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExportFormat } from '../../../app/artifacts/export-layout.ts';
+import { EXPORT_PUBLISHER, type ExportFormat } from '../../../app/artifacts/export-layout.ts';
 import { gpt2ConfigFromHuggingFace } from './hf-config.ts';
 import { MODEL_FILES, readConfigJson, specialTokenIds } from './model-folder.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
@@ -224,7 +224,7 @@ function usage(name: string, facts: ModelFacts, exported: ModelCardExport | unde
     lines.push(
       `**Ollama**: \`${exported.ollamaCommand}\`, then \`ollama run ${name}\`.`,
       '',
-      `**LM Studio**: copy the \`${path.dirname(path.dirname(exported.ggufFile ?? 'crucible/x/y'))}\` folder into LM Studio's models folder (\`~/.lmstudio/models/\`), keeping its publisher/model layout.`,
+      `**LM Studio**: copy the \`${EXPORT_PUBLISHER}\` folder into LM Studio's models folder (\`~/.lmstudio/models/\`), keeping its publisher/model layout.`,
       '',
       `**llama.cpp**: \`llama-cli -m ${exported.ggufFile} -p "First"\`.`,
       '',

@@ -33,7 +33,7 @@ export interface EvaluationJob {
   device?: ComputeDevice;
 }
 
-/** What an evaluation measures: exactly what the evaluate node receives (nodes/services). */
+/** What an evaluation measures: exactly what the evaluate node receives (nodes/capabilities/training.ts). */
 export type EvaluationReport = EvaluationResult;
 
 const VAL_WINDOW_SEED_OFFSET = 2;

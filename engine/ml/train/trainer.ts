@@ -20,7 +20,7 @@ import type { TrainingStepReport } from '../../../app/artifacts/reports.ts';
 /** Offsets from the run's seed, so weights, training windows and evaluation windows draw independent numbers. */
 const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3 } as const;
 
-/** One optimizer step as the trainer reports it: exactly what the pretrain node receives (nodes/services). */
+/** One optimizer step as the trainer reports it: exactly what the pretrain node receives (nodes/capabilities/training.ts). */
 export type StepReport = TrainingStepReport;
 
 export interface TrainingHooks {

@@ -1,6 +1,6 @@
 // What one training run needs: the model shape, batching, optimizer, schedule, evaluation and checkpoint settings
 // plus where the data and checkpoints live. The ML core's own type, built from the types of the parts that read each
-// setting; the pretrain and distill nodes' configs are checked to map onto it field for field (engine/services).
+// setting; the pretrain and distill nodes' configs are checked to map onto it field for field (engine/capabilities).
 
 import { createHash } from 'node:crypto';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { corpusIndexFile, corpusTextFile, encodeDocumentBoundaries, type CorpusSplit } from '../../../app/artifacts/corpus-layout.ts';
 import type { TextSplit } from '../../capabilities/tokenizer.ts';
 
-/** Writes one split and returns it as the tokenizer service reads it. */
+/** Writes one split and returns it as the tokenizer capability reads it. */
 export function writeSplit(corpusDir: string, split: CorpusSplit, documents: readonly string[]): TextSplit {
   mkdirSync(corpusDir, { recursive: true });
   const bytes = documents.map((document) => Buffer.from(document, 'utf8'));

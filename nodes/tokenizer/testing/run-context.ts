@@ -1,20 +1,20 @@
 // Test support: a NodeRunContext for one tokenizer node run outside the executor — a corpus input, fresh output
-// folders, the given services, and the progress updates and log lines the run sent.
+// folders, the given capabilities, and the progress updates and log lines the run sent.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { NodeRunContext } from '../../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeProgress } from '../../../app/protocol/run-events.ts';
-import type { NodeServices } from '../../capabilities.ts';
+import type { NodeCapabilities } from '../../capabilities.ts';
 import { tokenizerConfig } from '../spec.ts';
 
-export interface RecordedRunContext extends NodeRunContext<z.output<typeof tokenizerConfig>, Partial<NodeServices>> {
+export interface RecordedRunContext extends NodeRunContext<z.output<typeof tokenizerConfig>, NodeCapabilities> {
   progressUpdates: NodeProgress[];
   logLines: { line: string; level: LogLevel }[];
   controller: AbortController;
 }
 
-export function tokenizerRunContext(workDir: string, corpusDir: string, config: z.input<typeof tokenizerConfig>, services: Partial<NodeServices>): RecordedRunContext {
+export function tokenizerRunContext(workDir: string, corpusDir: string, config: z.input<typeof tokenizerConfig>, capabilities: NodeCapabilities): RecordedRunContext {
   const controller = new AbortController();
   const progressUpdates: NodeProgress[] = [];
   const logLines: { line: string; level: LogLevel }[] = [];
@@ -38,7 +38,7 @@ export function tokenizerRunContext(workDir: string, corpusDir: string, config: 
     signal: controller.signal,
     progress: (update) => progressUpdates.push(update),
     log: (line, level = 'info') => logLines.push({ line, level }),
-    services,
+    capabilities,
     progressUpdates,
     logLines,
     controller,
