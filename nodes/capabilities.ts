@@ -7,6 +7,7 @@
 // nodes/capabilities/ (e.g. `tokenizer.ts`), so the members stay independent. A test that gives a run only some of
 // them uses nodes/testing/capabilities.ts.
 
+import type { NodeRunContext, NodeRunModule } from '../app/nodes/run-contract.ts';
 import type { ExportCapability } from './capabilities/export.ts';
 import type { IngestCapability } from './capabilities/ingest.ts';
 import type { QuantizationCapability } from './capabilities/quantization.ts';
@@ -22,3 +23,8 @@ export interface NodeCapabilities {
   quantization: QuantizationCapability;
   exporting: ExportCapability;
 }
+
+/** What a node's engine-side run receives: its parsed config and every capability. */
+export type NodeRunContextOf<Config> = NodeRunContext<Config, NodeCapabilities>;
+/** A node type's engine-side run module. */
+export type NodeRunOf<Config> = NodeRunModule<Config, NodeCapabilities>;

@@ -1,6 +1,5 @@
 // Every built-in node type's engine-side run module, keyed by type. Engine only: these may use Node APIs.
-import type { NodeRunModule } from '../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from './capabilities.ts';
+import type { NodeRunOf } from './capabilities.ts';
 import { apiEndpointRun } from './api-endpoint/run.ts';
 import { datasetRun } from './dataset/run.ts';
 import { deployRun } from './deploy/run.ts';
@@ -12,7 +11,7 @@ import { quantizeRun } from './quantize/run.ts';
 import { tokenizerRun } from './tokenizer/run.ts';
 
 /** A run module as the engine holds it: any node type's config, and every capability (ctx.capabilities). */
-export type EngineRunModule = NodeRunModule<Record<string, unknown>, NodeCapabilities>;
+export type EngineRunModule = NodeRunOf<Record<string, unknown>>;
 
 export function builtInRunModules(): Map<string, EngineRunModule> {
   const modules = [datasetRun, tokenizerRun, pretrainRun, distillRun, quantizeRun, evaluateRun, deployRun, apiEndpointRun, exportRun] as EngineRunModule[];

@@ -1,19 +1,14 @@
 // Engine side of the api-endpoint node: serves every input deployment through one OpenAI-compatible server (keys,
 // rate limits, usage log in the engine's database) and returns it as a service with its URL.
 import type { z } from 'zod';
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { apiEndpointConfig } from './spec.ts';
 
 type ApiEndpointConfig = z.output<typeof apiEndpointConfig>;
-type ApiEndpointRunContext = NodeRunContext<ApiEndpointConfig, NodeCapabilities>;
+export const apiEndpointRun: NodeRunOf<ApiEndpointConfig> = { type: 'api-endpoint', run: runApiEndpoint };
 
-export const apiEndpointRun: NodeRunModule<ApiEndpointConfig, NodeCapabilities> = {
-  type: 'api-endpoint',
-  run: runApiEndpoint,
-};
-
-async function runApiEndpoint(ctx: ApiEndpointRunContext): Promise<NodeRunResult> {
+async function runApiEndpoint(ctx: NodeRunContextOf<ApiEndpointConfig>): Promise<NodeRunResult> {
   const deployments = ctx.inputs('deployments');
   if (deployments.length === 0) throw new Error(`api-endpoint node "${ctx.nodeId}": no deployment is connected; connect one or more deploy nodes to its "deployments" input`);
   const deploymentIds = deployments.map((artifact) => {

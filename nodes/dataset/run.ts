@@ -2,22 +2,20 @@
 // Corpus artifact (app/artifacts/corpus-layout.ts). The content fingerprint keys the cache; the check keeps secrets
 // out and warns about sources outside the pipeline's folder (source-checks.ts).
 import { corpusMeta, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { DatasetConfig } from '../capabilities/ingest.ts';
 import { datasetFingerprint } from './fingerprint.ts';
 import { checkDatasetSources } from './source-checks.ts';
 
-type DatasetRunContext = NodeRunContext<DatasetConfig, NodeCapabilities>;
-
-export const datasetRun: NodeRunModule<DatasetConfig, NodeCapabilities> = {
+export const datasetRun: NodeRunOf<DatasetConfig> = {
   type: 'dataset',
   fingerprint: datasetFingerprint,
   check: checkDatasetSources,
   run: runDataset,
 };
 
-async function runDataset(ctx: DatasetRunContext): Promise<NodeRunResult> {
+async function runDataset(ctx: NodeRunContextOf<DatasetConfig>): Promise<NodeRunResult> {
   const stats = await ctx.capabilities.ingest.buildCorpus(
     { config: ctx.config, corpusDir: ctx.outputDir('corpus'), dataDir: ctx.dataDir },
     { signal: ctx.signal, progress: (update) => ctx.progress(update), log: (line) => ctx.log(line) },

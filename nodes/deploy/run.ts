@@ -2,22 +2,17 @@
 // the running deployment as a service, plus a Deployment artifact naming it for downstream api-endpoints.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ArtifactHandle, NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { ArtifactHandle, NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { DeployConfig } from './spec.ts';
-
-type DeployRunContext = NodeRunContext<DeployConfig, NodeCapabilities>;
 
 /** Written into the Deployment artifact; api-endpoint reads `deploymentId` from the artifact's meta. */
 export const DEPLOYMENT_FILE = 'deployment.json';
 
-export const deployRun: NodeRunModule<DeployConfig, NodeCapabilities> = {
-  type: 'deploy',
-  run: runDeploy,
-};
+export const deployRun: NodeRunOf<DeployConfig> = { type: 'deploy', run: runDeploy };
 
-async function runDeploy(ctx: DeployRunContext): Promise<NodeRunResult> {
+async function runDeploy(ctx: NodeRunContextOf<DeployConfig>): Promise<NodeRunResult> {
   const model = ctx.input('model');
   const precision = precisionOf(model);
   const started = await ctx.capabilities.serving.deploy({ config: ctx.config, modelDir: model.path, precision, log: (line, level) => ctx.log(line, level) });

@@ -1,20 +1,15 @@
 // Engine side of the distill node: trains a student on the Tokens artifact against the teacher Model through
 // ctx.capabilities.training (a worker thread; resumable), and returns the student's model folder with the report.
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { DistillConfig } from '../capabilities/training.ts';
 import type { DistillationReport } from '../../app/artifacts/reports.ts';
 import { throttledStepProgress } from '../shared/step-progress.ts';
 import { provenanceOf } from '../shared/provenance.ts';
 
-type DistillRunContext = NodeRunContext<DistillConfig, NodeCapabilities>;
+export const distillRun: NodeRunOf<DistillConfig> = { type: 'distill', run: runDistill };
 
-export const distillRun: NodeRunModule<DistillConfig, NodeCapabilities> = {
-  type: 'distill',
-  run: runDistill,
-};
-
-async function runDistill(ctx: DistillRunContext): Promise<NodeRunResult> {
+async function runDistill(ctx: NodeRunContextOf<DistillConfig>): Promise<NodeRunResult> {
   const teacher = ctx.input('teacher');
   const tokens = ctx.input('tokens');
   const provenance = provenanceOf(ctx, 'distill', { teacher, tokens });

@@ -2,19 +2,14 @@
 // through ctx.capabilities.training, then writes report.json and report.md as the Report artifact.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { EvaluateConfig } from '../capabilities/training.ts';
 import { reportMarkdown } from './report-markdown.ts';
 
-type EvaluateRunContext = NodeRunContext<EvaluateConfig, NodeCapabilities>;
+export const evaluateRun: NodeRunOf<EvaluateConfig> = { type: 'evaluate', run: runEvaluate };
 
-export const evaluateRun: NodeRunModule<EvaluateConfig, NodeCapabilities> = {
-  type: 'evaluate',
-  run: runEvaluate,
-};
-
-async function runEvaluate(ctx: EvaluateRunContext): Promise<NodeRunResult> {
+async function runEvaluate(ctx: NodeRunContextOf<EvaluateConfig>): Promise<NodeRunResult> {
   const [model, tokens] = [ctx.input('model'), ctx.input('tokens')];
   ctx.progress({ fraction: 0, message: `scoring ${ctx.config.evalBatches} val batches, then ${ctx.config.samples} samples` });
   const result = await ctx.capabilities.training.evaluate({ config: ctx.config, modelFolder: model.path, tokensFolder: tokens.path }, { signal: ctx.signal, log: (line, level) => ctx.log(line, level) });

@@ -1,18 +1,13 @@
 // Engine side of the export node: ctx.capabilities.exporting writes the model folder in the chosen format (on a worker
 // thread) as the Export artifact, and copies it to outDir when one is set.
 import { exportNameFrom } from '../../app/artifacts/export-layout.ts';
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { ExportConfig } from '../capabilities/export.ts';
 
-type ExportRunContext = NodeRunContext<ExportConfig, NodeCapabilities>;
+export const exportRun: NodeRunOf<ExportConfig> = { type: 'export', run: runExport };
 
-export const exportRun: NodeRunModule<ExportConfig, NodeCapabilities> = {
-  type: 'export',
-  run: runExport,
-};
-
-async function runExport(ctx: ExportRunContext): Promise<NodeRunResult> {
+async function runExport(ctx: NodeRunContextOf<ExportConfig>): Promise<NodeRunResult> {
   const model = ctx.input('model');
   const report = ctx.inputs('report')[0] ?? null;
   const name = ctx.config.name !== '' ? ctx.config.name : exportNameFrom(ctx.nodeId);

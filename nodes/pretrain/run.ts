@@ -1,19 +1,14 @@
 // Engine side of the pretrain node: trains a GPT-2 on the Tokens artifact through ctx.capabilities.training (on a
 // worker thread, resuming from its last checkpoint) and returns the Hugging Face model folder as the Model artifact.
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { PretrainConfig } from '../capabilities/training.ts';
 import { throttledStepProgress } from '../shared/step-progress.ts';
 import { provenanceOf } from '../shared/provenance.ts';
 
-type PretrainRunContext = NodeRunContext<PretrainConfig, NodeCapabilities>;
+export const pretrainRun: NodeRunOf<PretrainConfig> = { type: 'pretrain', run: runPretrain };
 
-export const pretrainRun: NodeRunModule<PretrainConfig, NodeCapabilities> = {
-  type: 'pretrain',
-  run: runPretrain,
-};
-
-async function runPretrain(ctx: PretrainRunContext): Promise<NodeRunResult> {
+async function runPretrain(ctx: NodeRunContextOf<PretrainConfig>): Promise<NodeRunResult> {
   const tokens = ctx.input('tokens');
   const provenance = provenanceOf(ctx, 'pretrain', { tokens });
   const result = await ctx.capabilities.training.pretrain(

@@ -1,18 +1,13 @@
 // Engine side of the quantize node: a new Model artifact holding the input model's files plus an int8 or int4
 // MatMulNBits decoder, with report.json comparing it to the float32 decoder (through ctx.capabilities.quantization).
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { QuantizeConfig } from '../capabilities/quantization.ts';
 import { provenanceOf } from '../shared/provenance.ts';
 
-type QuantizeRunContext = NodeRunContext<QuantizeConfig, NodeCapabilities>;
+export const quantizeRun: NodeRunOf<QuantizeConfig> = { type: 'quantize', run: runQuantize };
 
-export const quantizeRun: NodeRunModule<QuantizeConfig, NodeCapabilities> = {
-  type: 'quantize',
-  run: runQuantize,
-};
-
-async function runQuantize(ctx: QuantizeRunContext): Promise<NodeRunResult> {
+async function runQuantize(ctx: NodeRunContextOf<QuantizeConfig>): Promise<NodeRunResult> {
   const model = ctx.input('model');
   const { scheme, blockSize } = ctx.config;
   const provenance = provenanceOf(ctx, 'quantize', { model });

@@ -4,8 +4,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { CorpusSplit } from '../../app/artifacts/corpus-layout.ts';
-import type { NodeRunContext, NodeRunModule, NodeRunResult } from '../../app/nodes/run-contract.ts';
-import type { NodeCapabilities } from '../capabilities.ts';
+import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
+import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { EncodedSplit, TokenizerHandle } from '../capabilities/tokenizer.ts';
 import { readCorpusSplits, type CorpusSplits } from './corpus-splits.ts';
 import { tokenizerFingerprint } from './fingerprint.ts';
@@ -15,18 +15,16 @@ import { buildTokensManifest } from './tokens-manifest.ts';
 import { TOKENS_MANIFEST_FILE, type TokensManifest } from '../../app/artifacts/tokens-layout.ts';
 
 type TokenizerConfig = z.output<typeof tokenizerConfig>;
-type TokenizerRunContext = NodeRunContext<TokenizerConfig, NodeCapabilities>;
-
 /** GPT-2's 256 byte tokens: every byte-level BPE vocabulary starts with them. */
 const BYTE_ALPHABET_SIZE = 256;
 
-export const tokenizerRun: NodeRunModule<TokenizerConfig, NodeCapabilities> = {
+export const tokenizerRun: NodeRunOf<TokenizerConfig> = {
   type: 'tokenizer',
   fingerprint: tokenizerFingerprint,
   run: runTokenizer,
 };
 
-async function runTokenizer(ctx: TokenizerRunContext): Promise<NodeRunResult> {
+async function runTokenizer(ctx: NodeRunContextOf<TokenizerConfig>): Promise<NodeRunResult> {
   checkConfig(ctx);
   const splits = await readCorpusSplits(ctx.input('corpus').path);
   const trains = ctx.config.kind !== 'pretrained';
@@ -67,7 +65,7 @@ interface EncodeAll {
   progress: TokenizerProgress;
 }
 
-async function encodeSplits(ctx: TokenizerRunContext, job: EncodeAll): Promise<Record<CorpusSplit, EncodedSplit>> {
+async function encodeSplits(ctx: NodeRunContextOf<TokenizerConfig>, job: EncodeAll): Promise<Record<CorpusSplit, EncodedSplit>> {
   const encode = async (split: CorpusSplit): Promise<EncodedSplit> => {
     const onProgress = job.progress.phase(`encoding ${split}`);
     const request = { tokenizer: job.tokenizer, split: job.splits[split], outputBase: path.join(job.tokensDir, split), separator: job.separator };
@@ -79,7 +77,7 @@ async function encodeSplits(ctx: TokenizerRunContext, job: EncodeAll): Promise<R
   return { train, val: await encode('val') };
 }
 
-function checkConfig({ nodeId, config }: TokenizerRunContext): void {
+function checkConfig({ nodeId, config }: NodeRunContextOf<TokenizerConfig>): void {
   const minimum = BYTE_ALPHABET_SIZE + config.specialTokens.length;
   if (config.kind === 'bpe' && config.vocabSize < minimum) {
     throw new Error(`tokenizer node "${nodeId}": config.vocabSize (${config.vocabSize}) is smaller than the base alphabet (256 byte tokens + ${config.specialTokens.length} special tokens); use at least ${minimum}`);
@@ -89,7 +87,7 @@ function checkConfig({ nodeId, config }: TokenizerRunContext): void {
   }
 }
 
-async function obtainTokenizer(ctx: TokenizerRunContext, splits: CorpusSplits, progress: TokenizerProgress): Promise<TokenizerHandle> {
+async function obtainTokenizer(ctx: NodeRunContextOf<TokenizerConfig>, splits: CorpusSplits, progress: TokenizerProgress): Promise<TokenizerHandle> {
   const { config } = ctx;
   if (config.kind === 'pretrained') return ctx.capabilities.tokenizers.loadPretrained(config.path);
   const phase = `training ${config.kind}`;
@@ -104,7 +102,7 @@ async function obtainTokenizer(ctx: TokenizerRunContext, splits: CorpusSplits, p
  * The first special token goes between documents. A pretrained tokenizer must know it as an added token: encoded
  * as plain text it would silently become ordinary tokens.
  */
-function documentSeparator({ nodeId, config }: TokenizerRunContext, tokenizer: TokenizerHandle): string | null {
+function documentSeparator({ nodeId, config }: NodeRunContextOf<TokenizerConfig>, tokenizer: TokenizerHandle): string | null {
   const separator = config.specialTokens[0];
   if (separator === undefined) return null;
   if (tokenizer.addedTokens.some((token) => token.content === separator)) return separator;
