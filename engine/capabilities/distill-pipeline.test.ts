@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../app/protocol/run-events.ts';
 import { Engine } from '../engine.ts';
+import { fixturePipeline, type FixturePipelineNode } from '../executor/testing/fixture-nodes.ts';
 import { MODEL_FILES } from '../ml/export/model-folder.ts';
 import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
 
@@ -20,35 +21,31 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({ id, type, typeVersion: 1, config, ui: { position: { x, y: 0 } } });
-const edge = (id: string, from: [string, string], to: [string, string]) => ({ id, from: { node: from[0], port: from[1] }, to: { node: to[0], port: to[1] } });
 const schedule = { batchSize: 4, warmupSteps: 2, evalBatches: 2, learningRate: 1e-2, threads: 1, device: 'cpu' };
 
-function pipelineWith(studentTokens: string, extraNodes: ReturnType<typeof node>[] = []) {
-  return {
-    format: 'crucible.pipeline',
-    version: 1,
-    name: 'tiny distillation',
-    nodes: [
-      node('data', 'dataset', { sources: [{ path: 'excerpt.txt' }], documentSplit: 'blank-lines', valFraction: 0.1 }, 0),
-      node('tok', 'tokenizer', { kind: 'char', specialTokens: [] }, 200),
+function pipelineWith(studentTokens: string, extraNodes: FixturePipelineNode[] = []) {
+  return fixturePipeline(
+    [
+      { id: 'data', type: 'dataset', config: { sources: [{ path: 'excerpt.txt' }], documentSplit: 'blank-lines', valFraction: 0.1 } },
+      { id: 'tok', type: 'tokenizer', config: { kind: 'char', specialTokens: [] } },
       ...extraNodes,
-      node('teacher', 'pretrain', { ...schedule, nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 16, maxSteps: 10, evalInterval: 10, checkpointInterval: 10 }, 400),
-      node('student', 'distill', { ...schedule, nLayer: 1, nHead: 2, nEmbd: 16, maxSteps: 8, evalInterval: 4, checkpointInterval: 4, temperature: 2, alpha: 0.5 }, 600),
-      node('int8', 'quantize', { scheme: 'int8' }, 800),
-      node('eval', 'evaluate', { evalBatches: 2, batchSize: 4, samples: 0 }, 1000),
+      { id: 'teacher', type: 'pretrain', config: { ...schedule, nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 16, maxSteps: 10, evalInterval: 10, checkpointInterval: 10 } },
+      { id: 'student', type: 'distill', config: { ...schedule, nLayer: 1, nHead: 2, nEmbd: 16, maxSteps: 8, evalInterval: 4, checkpointInterval: 4, temperature: 2, alpha: 0.5 } },
+      { id: 'int8', type: 'quantize', config: { scheme: 'int8' } },
+      { id: 'eval', type: 'evaluate', config: { evalBatches: 2, batchSize: 4, samples: 0 } },
     ],
-    edges: [
-      edge('e1', ['data', 'corpus'], ['tok', 'corpus']),
-      edge('e2', ['tok', 'tokens'], ['teacher', 'tokens']),
-      edge('e3', ['teacher', 'model'], ['student', 'teacher']),
-      edge('e4', [studentTokens, 'tokens'], ['student', 'tokens']),
-      edge('e5', ['student', 'model'], ['int8', 'model']),
-      edge('e6', ['int8', 'model'], ['eval', 'model']),
-      edge('e7', ['tok', 'tokens'], ['eval', 'tokens']),
-      ...(studentTokens === 'tok' ? [] : [edge('e8', ['data', 'corpus'], [studentTokens, 'corpus'])]),
+    [
+      'data.corpus->tok.corpus',
+      'tok.tokens->teacher.tokens',
+      'teacher.model->student.teacher',
+      `${studentTokens}.tokens->student.tokens`,
+      'student.model->int8.model',
+      'int8.model->eval.model',
+      'tok.tokens->eval.tokens',
+      ...(studentTokens === 'tok' ? [] : [`data.corpus->${studentTokens}.corpus`]),
     ],
-  };
+    'tiny distillation',
+  );
 }
 
 describe('distillation pipeline through the engine', () => {
@@ -75,7 +72,7 @@ describe('distillation pipeline through the engine', () => {
   });
 
   it('refuses, before running, tokens from a different tokenizer node than the teacher was trained with', () => {
-    const other = node('tok2', 'tokenizer', { kind: 'char', specialTokens: ['<|endoftext|>'] }, 200);
+    const other = { id: 'tok2', type: 'tokenizer', config: { kind: 'char', specialTokens: ['<|endoftext|>'] } };
     const start = () => engine.startRun({ pipeline: pipelineWith('tok2', [other]), pipelinePath: path.join(workDir, 'pipeline.crucible.json'), targets: ['student'] });
     expect(start).toThrow(/node "student": port "tokens": "teacher" comes from tokenizer "tok" but "tokens" comes from tokenizer "tok2"; they must share the tokenizer/);
   });

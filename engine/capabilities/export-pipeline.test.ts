@@ -6,37 +6,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine.ts';
+import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { readGguf } from '../ml/export/gguf/testing/read-gguf.ts';
 import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'crucible-export-pipeline-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({ id, type, typeVersion: 1, config, ui: { position: { x, y: 0 } } });
-const edge = (id: string, from: [string, string], to: [string, string]) => ({ id, from: { node: from[0], port: from[1] }, to: { node: to[0], port: to[1] } });
-
-const pipeline = {
-  format: 'crucible.pipeline',
-  version: 1,
-  name: 'export a tiny char GPT',
-  nodes: [
-    node('data', 'dataset', { sources: [{ path: 'excerpt.txt' }], documentSplit: 'blank-lines', valFraction: 0.1 }, 0),
-    node('tok', 'tokenizer', { kind: 'char' }, 200),
-    node('train', 'pretrain', { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 4, maxSteps: 8, warmupSteps: 2, evalInterval: 8, evalBatches: 2, checkpointInterval: 8, threads: 1, device: 'cpu' }, 400),
-    node('eval', 'evaluate', { evalBatches: 2, batchSize: 4, samples: 1, maxNewTokens: 8, prompt: 'A' }, 600),
-    node('Bard_GGUF', 'export', { format: 'gguf', quantization: 'q8_0', outDir: 'exported' }, 800),
-    node('repo', 'export', { format: 'hf', name: 'bard' }, 800),
+const pipeline = fixturePipeline(
+  [
+    { id: 'data', type: 'dataset', config: { sources: [{ path: 'excerpt.txt' }], documentSplit: 'blank-lines', valFraction: 0.1 } },
+    { id: 'tok', type: 'tokenizer', config: { kind: 'char' } },
+    { id: 'train', type: 'pretrain', config: { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 4, maxSteps: 8, warmupSteps: 2, evalInterval: 8, evalBatches: 2, checkpointInterval: 8, threads: 1, device: 'cpu' } },
+    { id: 'eval', type: 'evaluate', config: { evalBatches: 2, batchSize: 4, samples: 1, maxNewTokens: 8, prompt: 'A' } },
+    { id: 'Bard_GGUF', type: 'export', config: { format: 'gguf', quantization: 'q8_0', outDir: 'exported' } },
+    { id: 'repo', type: 'export', config: { format: 'hf', name: 'bard' } },
   ],
-  edges: [
-    edge('e1', ['data', 'corpus'], ['tok', 'corpus']),
-    edge('e2', ['tok', 'tokens'], ['train', 'tokens']),
-    edge('e3', ['train', 'model'], ['eval', 'model']),
-    edge('e4', ['tok', 'tokens'], ['eval', 'tokens']),
-    edge('e5', ['train', 'model'], ['Bard_GGUF', 'model']),
-    edge('e6', ['eval', 'report'], ['Bard_GGUF', 'report']),
-    edge('e7', ['train', 'model'], ['repo', 'model']),
-  ],
-};
+  ['data.corpus->tok.corpus', 'tok.tokens->train.tokens', 'train.model->eval.model', 'tok.tokens->eval.tokens', 'train.model->Bard_GGUF.model', 'eval.report->Bard_GGUF.report', 'train.model->repo.model'],
+  'export a tiny char GPT',
+);
 
 describe('export nodes in a pipeline', () => {
   it('export the trained model as GGUF (copied to outDir) and as a Hugging Face repository, with model cards', async () => {

@@ -6,27 +6,23 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../app/protocol/run-events.ts';
 import { Engine } from '../engine.ts';
+import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { MODEL_FILES } from '../ml/export/model-folder.ts';
 import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'crucible-train-pipeline-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({ id, type, typeVersion: 1, config, ui: { position: { x, y: 0 } } });
-const edge = (id: string, from: [string, string], to: [string, string]) => ({ id, from: { node: from[0], port: from[1] }, to: { node: to[0], port: to[1] } });
-
-const pipeline = {
-  format: 'crucible.pipeline',
-  version: 1,
-  name: 'tiny char GPT',
-  nodes: [
-    node('data', 'dataset', { sources: [{ path: 'excerpt.txt' }], documentSplit: 'blank-lines', valFraction: 0.1 }, 0),
-    node('tok', 'tokenizer', { kind: 'char', specialTokens: [] }, 200),
-    node('train', 'pretrain', { nLayer: 1, nHead: 2, nEmbd: 16, blockSize: 16, batchSize: 4, maxSteps: 12, warmupSteps: 2, evalInterval: 6, evalBatches: 2, checkpointInterval: 6, learningRate: 1e-2, threads: 1, device: 'cpu' }, 400),
-    node('eval', 'evaluate', { evalBatches: 2, batchSize: 4, samples: 1, maxNewTokens: 16, prompt: 'ROMEO:' }, 600),
+const pipeline = fixturePipeline(
+  [
+    { id: 'data', type: 'dataset', config: { sources: [{ path: 'excerpt.txt' }], documentSplit: 'blank-lines', valFraction: 0.1 } },
+    { id: 'tok', type: 'tokenizer', config: { kind: 'char', specialTokens: [] } },
+    { id: 'train', type: 'pretrain', config: { nLayer: 1, nHead: 2, nEmbd: 16, blockSize: 16, batchSize: 4, maxSteps: 12, warmupSteps: 2, evalInterval: 6, evalBatches: 2, checkpointInterval: 6, learningRate: 1e-2, threads: 1, device: 'cpu' } },
+    { id: 'eval', type: 'evaluate', config: { evalBatches: 2, batchSize: 4, samples: 1, maxNewTokens: 16, prompt: 'ROMEO:' } },
   ],
-  edges: [edge('e1', ['data', 'corpus'], ['tok', 'corpus']), edge('e2', ['tok', 'tokens'], ['train', 'tokens']), edge('e3', ['train', 'model'], ['eval', 'model']), edge('e4', ['tok', 'tokens'], ['eval', 'tokens'])],
-};
+  ['data.corpus->tok.corpus', 'tok.tokens->train.tokens', 'train.model->eval.model', 'tok.tokens->eval.tokens'],
+  'tiny char GPT',
+);
 
 /** Samples the main event loop every 10 ms; reports the longest stall inside a time window (epoch ms). */
 function watchEventLoop() {

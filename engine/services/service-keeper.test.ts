@@ -15,6 +15,7 @@ import { deployConfig } from '../../nodes/deploy/spec.ts';
 import { builtInRunModules } from '../../nodes/runs.ts';
 import { builtInNodeSpecs } from '../../nodes/specs.ts';
 import { Engine } from '../engine.ts';
+import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { postJson } from '../endpoint/testing/http-helpers.ts';
 import { ServiceRestoreStore } from '../store/service-restore-store.ts';
@@ -43,9 +44,6 @@ const modelFolderRun: NodeRunModule<{ folder: string }> = {
   },
 };
 
-const node = (id: string, type: string, config: Record<string, unknown>) => ({ id, type, typeVersion: 1, config, ui: { position: { x: 0, y: 0 } } });
-const edge = (id: string, from: [string, string], to: [string, string]) => ({ id, from: { node: from[0], port: from[1] }, to: { node: to[0], port: to[1] } });
-
 let fixture: TinyModelFolder;
 let dataDir: string;
 beforeAll(() => {
@@ -65,13 +63,16 @@ function openEngine(): Promise<Engine> {
 
 function pipeline(modelFolder: string) {
   const endpoint = { port: 0, auth: 'none' };
-  return {
-    format: 'crucible.pipeline',
-    version: 1,
-    name: 'deploy tiny',
-    nodes: [node('model', 'model-folder', { folder: modelFolder }), node('deploy', 'deploy', { name: 'tiny', maxBatchSize: 2 }), node('api', 'api-endpoint', endpoint), node('api2', 'api-endpoint', endpoint)],
-    edges: [edge('e1', ['model', 'model'], ['deploy', 'model']), edge('e2', ['deploy', 'deployment'], ['api', 'deployments']), edge('e3', ['deploy', 'deployment'], ['api2', 'deployments'])],
-  };
+  return fixturePipeline(
+    [
+      { id: 'model', type: 'model-folder', config: { folder: modelFolder } },
+      { id: 'deploy', type: 'deploy', config: { name: 'tiny', maxBatchSize: 2 } },
+      { id: 'api', type: 'api-endpoint', config: endpoint },
+      { id: 'api2', type: 'api-endpoint', config: endpoint },
+    ],
+    ['model.model->deploy.model', 'deploy.deployment->api.deployments', 'deploy.deployment->api2.deployments'],
+    'deploy tiny',
+  );
 }
 
 async function waitForHealthy(url: string, timeoutMs = 20_000): Promise<void> {

@@ -151,12 +151,15 @@ function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** A node for `fixturePipeline`: an id and a type; the rest defaults (version 1, empty config, laid out in a row). */
+export type FixturePipelineNode = Pick<PipelineNode, 'id' | 'type'> & Partial<PipelineNode>;
+
 /** A pipeline from compact node and edge lists: edges are "from.port->to.port". */
-export function fixturePipeline(nodes: Array<Pick<PipelineNode, 'id' | 'type'> & Partial<PipelineNode>>, edges: string[] = []): Pipeline {
+export function fixturePipeline(nodes: FixturePipelineNode[], edges: string[] = [], name = 'fixture pipeline'): Pipeline {
   return {
     format: 'crucible.pipeline',
     version: 1,
-    name: 'fixture pipeline',
+    name,
     description: '',
     nodes: nodes.map((node, index) => ({ typeVersion: 1, config: {}, ui: { position: { x: index * 200, y: 0 } }, ...node })),
     edges: edges.map((edge, index) => {
