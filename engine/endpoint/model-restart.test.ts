@@ -29,7 +29,10 @@ it('answers 503 model_restarting with the restart\'s Retry-After while a crashed
   expect(Number(answer.headers.get('retry-after-ms'))).toBeGreaterThan(4_000);
   const { error } = (await answer.json()) as ErrorBody;
   expect(error).toEqual({ type: 'server_error', param: null, code: 'model_restarting', message: 'The model `bard-mini` is restarting after its inference worker crashed. Retry after 5 s.' });
+  const health = await fetch(`${served.url}/health`);
+  expect([health.status, await health.json()]).toEqual([503, { status: 'restarting', models: { 'bard-mini': 'restarting' } }]);
   served.generator.markReady();
+  expect(((await (await fetch(`${served.url}/health`)).json()) as { status: string }).status).toBe('ok');
   expect((await complete(served, key)).status).toBe(200);
 });
 
@@ -49,6 +52,7 @@ it('still says "failed and is not serving" for a generator that failed for good'
   const answer = await complete(served, key);
   expect(answer.status).toBe(503);
   expect(((await answer.json()) as ErrorBody).error).toMatchObject({ code: 'model_failed', message: expect.stringContaining('failed and is not serving') });
+  expect(await (await fetch(`${served.url}/health`)).json()).toEqual({ status: 'failed', models: { 'bard-mini': 'failed' } });
 });
 
 it('lets the openai client through once the worker is back, honouring the Retry-After', async () => {

@@ -145,9 +145,11 @@ function authModeFor(config: z.output<typeof apiEndpointConfig>, options: OpenAi
 function registerRoutes(app: FastifyInstance, context: ServerContext): void {
   app.options('*', async (request, reply) => answerPreflight(request, reply));
   app.get('/health', async (_request, reply) => {
-    const models = Object.fromEntries([...context.deployments.values()].map((d) => [d.model, d.generator.health()]));
-    const states = Object.values(models);
-    const status = states.length === 0 ? 'no_deployments' : states.includes('failed') ? 'failed' : states.includes('loading') ? 'loading' : 'ok';
+    // A crashed worker waiting to restart is "restarting", not "failed": it comes back by itself.
+    const stateOf = (d: Deployment) => ((d.generator.restartInMs?.() ?? null) !== null ? 'restarting' : d.generator.health());
+    const models = Object.fromEntries([...context.deployments.values()].map((d) => [d.model, stateOf(d)]));
+    const states: string[] = Object.values(models);
+    const status = states.length === 0 ? 'no_deployments' : (['failed', 'restarting', 'loading'].find((state) => states.includes(state)) ?? 'ok');
     return reply.code(status === 'ok' ? 200 : 503).send({ status, models });
   });
   app.get('/metrics', async (_request, reply) => reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()));

@@ -38,6 +38,7 @@ export interface EndpointClientOptions {
 const DEFAULT_HEALTH_TIMEOUT_MS = 4_000;
 const NOT_READY: Record<string, { state: HealthState; detail: string }> = {
   loading: { state: 'loading', detail: 'loading the model' },
+  restarting: { state: 'loading', detail: 'an inference worker crashed and is restarting' },
   failed: { state: 'failed', detail: 'a deployment failed; see the deploy node’s logs' },
   no_deployments: { state: 'failed', detail: 'no deployment is connected' },
 };
