@@ -33,20 +33,27 @@ const pretrained = modelFolder('pretrained', {
   createdAt: '2026-12-01T10:00:00.000Z',
 });
 
+/** Each snippet must appear somewhere in the card. */
+function expectCardToContain(card: string, snippets: string[]): void {
+  for (const snippet of snippets) expect(card).toContain(snippet);
+}
+
 describe('model cards', () => {
   it('every model folder gets one: front matter, training data, architecture, training, how to use, provenance', () => {
     const card = readFileSync(path.join(pretrained, 'README.md'), 'utf8');
     expect(card).toMatch(/^---\nlicense: other\nlibrary_name: transformers\npipeline_tag: text-generation\ntags:\n- crucible\n- gpt2\n/);
     expect(isCrucibleModelCard(card)).toBe(true);
-    expect(card).toContain('# train\n');
-    expect(card).toContain('- Tokens: artifact `tokens-key`, 9,000 train and 1,000 val tokens');
-    expect(card).toContain(`- Tokenizer: char, ${tokenizer.vocabSize} tokens, end of text \`<|endoftext|>\` (\`sha256:feed\`)`);
-    expect(card).toContain('| parameters | ');
-    expect(card).toContain('| learningRate | 0.001 |');
-    expect(card).toContain('| final val loss | 2.0500 |');
-    expect(card).toContain("import { pipeline, env } from '@huggingface/transformers';");
-    expect(card).toContain('crucible serve ./train');
-    expect(card).toContain('Written by the pretrain node `train` in Crucible run `run-1` on 2026-12-01.');
+    expectCardToContain(card, [
+      '# train\n',
+      '- Tokens: artifact `tokens-key`, 9,000 train and 1,000 val tokens',
+      `- Tokenizer: char, ${tokenizer.vocabSize} tokens, end of text \`<|endoftext|>\` (\`sha256:feed\`)`,
+      '| parameters | ',
+      '| learningRate | 0.001 |',
+      '| final val loss | 2.0500 |',
+      "import { pipeline, env } from '@huggingface/transformers';",
+      'crucible serve ./train',
+      'Written by the pretrain node `train` in Crucible run `run-1` on 2026-12-01.',
+    ]);
     expect(card).not.toContain('## Quantization');
   });
 
@@ -54,9 +61,7 @@ describe('model cards', () => {
     const folder = modelFolder('distilled', { runId: 'run-2', node: { id: 'student', type: 'distill', config: { alpha: 0.5, temperature: 2 } }, inputs: { teacher: { key: 'teacher-key', meta: {} }, tokens }, metrics: { valLoss: 2.2, teacherValLoss: 1.9 } });
     const card = readFileSync(path.join(folder, 'README.md'), 'utf8');
     expect(card).toMatch(/\nbase_model: local\/teacher-key # a Crucible artifact key/);
-    expect(card).toContain('- distillation\n');
-    expect(card).toContain('distilled from a teacher model');
-    expect(card).toContain('| teacher val loss | 1.9000 |');
+    expectCardToContain(card, ['- distillation\n', 'distilled from a teacher model', '| teacher val loss | 1.9000 |']);
   });
 
   it("a quantized copy reports its quantization, keeps its source's training story, and adds an evaluation when given", () => {
@@ -67,17 +72,19 @@ describe('model cards', () => {
     const report = { decoderFile: 'onnx/model_int8.onnx', settings: { scheme: 'int8', blockSize: 32, symmetric: true }, sizeRatio: 0.3, validation: { floatPerplexity: 7.5, quantizedPerplexity: 7.6, perplexityChangePercent: 1.33 }, greedyAgreement: { topOneAgreement: 0.98 }, decodeSpeedRatio: 1.4 };
     writeFileSync(path.join(folder, 'report.json'), JSON.stringify(report));
     const card = modelCardText({ modelFolder: folder, evaluation: { decoder: 'onnx/model_int8.onnx', valLoss: 2.01, perplexity: 7.46, bitsPerCharacter: 2.9 } });
-    expect(card).toContain('base_model: local/float-key');
-    expect(card).toContain('base_model_relation: quantized');
-    expect(card).toContain('- quantized\n');
-    expect(card).toContain('| final val loss | 2.0500 |');
-    expect(card).toContain('ONNX decoder `onnx/model_int8.onnx`: int8 weights (MatMulNBits, block 32).');
-    expect(card).toContain('| size vs float32 | 30.0% |');
-    expect(card).toContain('| val perplexity | 7.6000 (float32 7.5000, +1.33%) |');
-    expect(card).toContain('| greedy top-1 agreement with float32 | 98.0% |');
-    expect(card).toContain("{ dtype: 'int8' }");
-    expect(card).toContain('## Evaluation');
-    expect(card).toContain('| perplexity | 7.4600 |');
+    expectCardToContain(card, [
+      'base_model: local/float-key',
+      'base_model_relation: quantized',
+      '- quantized\n',
+      '| final val loss | 2.0500 |',
+      'ONNX decoder `onnx/model_int8.onnx`: int8 weights (MatMulNBits, block 32).',
+      '| size vs float32 | 30.0% |',
+      '| val perplexity | 7.6000 (float32 7.5000, +1.33%) |',
+      '| greedy top-1 agreement with float32 | 98.0% |',
+      "{ dtype: 'int8' }",
+      '## Evaluation',
+      '| perplexity | 7.4600 |',
+    ]);
   });
 
   it('recognises only cards Crucible wrote', () => {
