@@ -1,7 +1,7 @@
 // The deploy node: loads a model into inference workers with continuous batching, as a long-lived service.
 import { z } from 'zod';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
-import { deviceField, threadCount } from '../shared/fields.ts';
+import { deviceField, temperatureField, threadCount, topKField } from '../shared/fields.ts';
 
 export const deployConfig = z.strictObject({
   name: z
@@ -21,9 +21,9 @@ export const deployConfig = z.strictObject({
   device: deviceField,
   defaults: z
     .strictObject({
-      temperature: z.number().min(0).max(2).default(0.8).describe('Default sampling temperature.'),
+      temperature: temperatureField.describe('Default sampling temperature.'),
       topP: z.number().gt(0).max(1).default(1).describe('Default nucleus probability.'),
-      topK: z.number().int().min(0).max(1_000_000).default(200).describe('Default top-k; 0 means all.'),
+      topK: topKField.describe('Default top-k; 0 means all.'),
       maxTokens: z.number().int().min(1).max(1_000_000).default(256).describe('Default completion length.'),
     })
     .default({ temperature: 0.8, topP: 1, topK: 200, maxTokens: 256 })

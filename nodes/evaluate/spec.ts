@@ -1,16 +1,16 @@
 // The evaluate node: measures a model on held-out tokens and samples generations from it.
 import { z } from 'zod';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
-import { deviceField, seedField } from '../shared/fields.ts';
+import { batchSizeField, deviceField, seedField, temperatureField, topKField } from '../shared/fields.ts';
 
 export const evaluateConfig = z.strictObject({
   evalBatches: z.number().int().min(1).max(100_000).default(20).describe('Validation batches averaged for the loss.'),
-  batchSize: z.number().int().min(1).max(4096).default(12).describe('Sequences per batch.'),
+  batchSize: batchSizeField.describe('Sequences per batch.'),
   samples: z.number().int().min(0).max(100).default(2).describe('Generations to sample.'),
   maxNewTokens: z.number().int().min(1).max(100_000).default(200).describe('Tokens per generation.'),
   prompt: z.string().max(100_000).default('\n').describe('Text each generation starts from.'),
-  temperature: z.number().min(0).max(2).default(0.8).describe('Sampling temperature; 0 is greedy.'),
-  topK: z.number().int().min(0).max(1_000_000).default(200).describe('Sample among the k most likely tokens; 0 means all.'),
+  temperature: temperatureField.describe('Sampling temperature; 0 is greedy.'),
+  topK: topKField.describe('Sample among the k most likely tokens; 0 means all.'),
   seed: seedField,
   device: deviceField,
 });

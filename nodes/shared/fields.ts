@@ -1,5 +1,5 @@
-// Config fields several node specs share (device choice, the training schedule), defined once so pretrain and
-// distill stay in step. Browser-safe: zod and app/ only.
+// Config fields several node specs share (device choice, the training schedule, sampling), defined once so the nodes
+// that use them stay in step. Browser-safe: zod and app/ only.
 import { z } from 'zod';
 import { GPT2_DEFAULTS } from '../../app/models/gpt2-defaults.ts';
 
@@ -15,9 +15,18 @@ export const threadsField = threadCount.default(0).describe('CPU threads for the
 
 export const seedField = z.number().int().min(0).max(2 ** 31 - 1).default(1337).describe('Random seed; the same seed gives the same result.');
 
+/** Sequences per batch, for training and for measuring a model; each node describes it in its own words. */
+export const batchSizeField = z.number().int().min(1).max(4096).default(12);
+
+/** Sampling temperature (0 is greedy), for a node that samples or a deployment's default; each node describes it. */
+export const temperatureField = z.number().min(0).max(2).default(0.8);
+
+/** Sampling among the k most likely tokens (0 means all); each node describes it in its own words. */
+export const topKField = z.number().int().min(0).max(1_000_000).default(200);
+
 /** The optimisation schedule, batching, evaluation and checkpoint fields of every training node. */
 export const trainingFields = {
-  batchSize: z.number().int().min(1).max(4096).default(12).describe('Sequences per micro-batch.'),
+  batchSize: batchSizeField.describe('Sequences per micro-batch.'),
   gradAccumSteps: z.number().int().min(1).max(1024).default(1).describe('Micro-batches whose gradients are summed before each optimizer step.'),
   maxSteps: z.number().int().min(1).max(10_000_000).default(2000).describe('Optimizer steps to train for.'),
   learningRate: z.number().positive().max(10).default(1e-3).describe('Peak learning rate, reached after warmup.'),
