@@ -221,18 +221,25 @@ function prepareWriteStatements(db: SqliteDatabase) {
     updateLogLine: db.prepare('UPDATE log_lines SET line = ?, at = ? WHERE id = ?'),
     setLogMarker: db.prepare('UPDATE run_nodes SET log_dropped_marker = ? WHERE run_id = ? AND node_id = ?'),
     finishRun: db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?'),
-    upsertService: db.prepare(`
-      INSERT INTO services (id, run_id, node_id, kind, name, url, started_at, status, details_json)
-      VALUES (@id, @runId, @node, @kind, @name, @url, @startedAt, @status, @detailsJson)
-      ON CONFLICT (id) DO UPDATE SET
-        run_id = @runId, node_id = @node, kind = @kind, name = @name, url = @url,
-        started_at = @startedAt, status = @status, details_json = @detailsJson`),
+    upsertService: db.prepare(
+      replaceOnConflict('services', 'id', {
+        id: 'id', run_id: 'runId', node_id: 'node', kind: 'kind', name: 'name', url: 'url', started_at: 'startedAt', status: 'status', details_json: 'detailsJson',
+      }),
+    ),
     // The same key means the same content; the latest record says where it lives now and which run made it.
-    upsertArtifact: db.prepare(`
-      INSERT INTO artifacts (key, run_id, node_id, node_type, port, type, path, bytes, created_at)
-      VALUES (@key, @runId, @nodeId, @nodeType, @port, @type, @path, @bytes, @createdAt)
-      ON CONFLICT (key) DO UPDATE SET
-        run_id = @runId, node_id = @nodeId, node_type = @nodeType, port = @port, type = @type,
-        path = @path, bytes = @bytes, created_at = @createdAt`),
+    upsertArtifact: db.prepare(
+      replaceOnConflict('artifacts', 'key', {
+        key: 'key', run_id: 'runId', node_id: 'nodeId', node_type: 'nodeType', port: 'port', type: 'type', path: 'path', bytes: 'bytes', created_at: 'createdAt',
+      }),
+    ),
   };
+}
+
+/** An insert that, when a row with the same key exists, overwrites all its other columns. `parameters` maps each
+ * column to the named parameter (`@name`) that fills it. */
+function replaceOnConflict(table: string, key: string, parameters: Record<string, string>): string {
+  const columns = Object.keys(parameters);
+  const assignments = columns.filter((column) => column !== key).map((column) => `${column} = @${parameters[column]}`);
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((column) => `@${parameters[column]}`).join(', ')})
+    ON CONFLICT (${key}) DO UPDATE SET ${assignments.join(', ')}`;
 }
