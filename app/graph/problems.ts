@@ -1,6 +1,11 @@
 // The structured problems validation reports: one per broken thing, each naming where it is and what to do.
 
-export const PROBLEM_CODES = [
+/**
+ * The codes that say the file itself is not what a current studio would write: unreadable, from another version,
+ * unknown node types kept as placeholders, ids or ports that do not resolve, a secret written in. The studio flags an
+ * opened file that has them.
+ */
+export const FILE_PROBLEM_CODES = [
   'invalid_file',
   'unsupported_version',
   'migration_failed',
@@ -9,26 +14,27 @@ export const PROBLEM_CODES = [
   'duplicate_id',
   'edge_missing_node',
   'edge_missing_port',
-  'port_type_mismatch',
-  'input_already_connected',
-  'required_input_missing',
-  'cycle',
-  'config_invalid',
   'secret_in_file',
-  'tokenizer_mismatch',
-  'secret_source',
-  'source_outside_project',
-  'secret_file_skipped',
-  'check_failed',
 ] as const;
-export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /**
  * The codes the engine's checks on its machine report (node `check` hooks: files, folders, symbolic links); a spec's
  * checkConfig may use them too (a dataset path named like a secret). The studio validates in the browser, so it asks
  * the engine for these and shows them beside its own.
  */
-export const MACHINE_CHECK_CODES = ['secret_source', 'source_outside_project', 'secret_file_skipped', 'check_failed'] as const satisfies readonly ProblemCode[];
+export const MACHINE_CHECK_CODES = ['secret_source', 'source_outside_project', 'secret_file_skipped', 'check_failed'] as const;
+
+export const PROBLEM_CODES = [
+  ...FILE_PROBLEM_CODES,
+  'port_type_mismatch',
+  'input_already_connected',
+  'required_input_missing',
+  'cycle',
+  'config_invalid',
+  'tokenizer_mismatch',
+  ...MACHINE_CHECK_CODES,
+] as const;
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
 export type MachineCheckCode = (typeof MACHINE_CHECK_CODES)[number];
 
 /** A warning is shown and printed but never makes a pipeline invalid or refuses a run. Absent means error. */

@@ -1,19 +1,9 @@
 // The "needs attention" state of an opened file: problems that mean the file is not what this studio would write
 // (unknown node types kept as placeholders, removed ports, failed migrations). Nothing is dropped to hide them.
-import type { ProblemCode, ValidationProblem } from '../../../app/graph/problems.ts';
+import { FILE_PROBLEM_CODES, type ProblemCode, type ValidationProblem } from '../../../app/graph/problems.ts';
 import type { PipelineDocument } from '../../../app/pipeline/document.ts';
 
-const ATTENTION_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
-  'invalid_file',
-  'unsupported_version',
-  'migration_failed',
-  'unknown_node_type',
-  'unsupported_type_version',
-  'duplicate_id',
-  'edge_missing_node',
-  'edge_missing_port',
-  'secret_in_file',
-]);
+const ATTENTION_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(FILE_PROBLEM_CODES);
 
 export interface Attention {
   fileName: string | null;
