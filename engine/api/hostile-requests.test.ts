@@ -4,16 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROUTES, TOKEN_HEADER } from '../../app/protocol/engine-api.ts';
 import { Engine } from '../engine.ts';
+import { heapGrowthAcross, sendInBatches } from '../testing/load.ts';
 import { createEngineServer, type EngineServer } from './engine-server.ts';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 const TOKEN = 'hostile-token';
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -81,22 +77,18 @@ async function fire(count: number, seed: number): Promise<Map<number, number>> {
   // The engine-wide event stream never ends by design; its path is covered by route-access.test.ts.
   const routes = server.routes.filter((route) => route !== `GET ${ROUTES.events}`);
   const requests = fc.sample(hostileRequests(routes), { numRuns: count, seed });
-  for (let start = 0; start < requests.length; start += 20) {
-    await Promise.all(
-      requests.slice(start, start + 20).map(async (request) => {
-        const response = await server.app.inject({
-          method: request.method as 'GET',
-          url: request.url,
-          headers: { host, [TOKEN_HEADER]: TOKEN, ...(request.body ? { 'content-type': request.body.type } : {}) },
-          payload: request.body?.body,
-        });
-        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-        const what = `${request.method} ${request.url.slice(0, 120)} ${request.body?.body.subarray(0, 120).toString('latin1') ?? ''}`;
-        if (response.statusCode >= 500) failures.push(`${what} → ${response.statusCode} ${response.body.slice(0, 200)}`);
-        if (response.statusCode >= 400 && !isEngineError(response.body)) failures.push(`${what} → not the engine's error shape: ${response.body.slice(0, 200)}`);
-      }),
-    );
-  }
+  await sendInBatches(requests, 20, async (request) => {
+    const response = await server.app.inject({
+      method: request.method as 'GET',
+      url: request.url,
+      headers: { host, [TOKEN_HEADER]: TOKEN, ...(request.body ? { 'content-type': request.body.type } : {}) },
+      payload: request.body?.body,
+    });
+    statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+    const what = `${request.method} ${request.url.slice(0, 120)} ${request.body?.body.subarray(0, 120).toString('latin1') ?? ''}`;
+    if (response.statusCode >= 500) failures.push(`${what} → ${response.statusCode} ${response.body.slice(0, 200)}`);
+    if (response.statusCode >= 400 && !isEngineError(response.body)) failures.push(`${what} → not the engine's error shape: ${response.body.slice(0, 200)}`);
+  });
   expect(failures).toEqual([]);
   return statuses;
 }
@@ -111,12 +103,7 @@ function isEngineError(text: string): boolean {
 }
 
 it('answers 500 hostile requests with no 5xx, each error in the engine shape, and stays up with flat memory', async () => {
-  await fire(100, 7);
-  collectGarbage();
-  const heapBeforeBytes = process.memoryUsage().heapUsed;
-  const statuses = await fire(400, 8);
-  collectGarbage();
-  const growthBytes = process.memoryUsage().heapUsed - heapBeforeBytes;
+  const { result: statuses, growthBytes } = await heapGrowthAcross(() => fire(100, 7), () => fire(400, 8));
   expect([...statuses.keys()].filter((status) => status >= 400).length).toBeGreaterThanOrEqual(4);
   expect(growthBytes).toBeLessThan(8 * 1024 * 1024);
   const health = await server.app.inject({ method: 'GET', url: '/api/health', headers: { host, [TOKEN_HEADER]: TOKEN } });
