@@ -1,34 +1,25 @@
 // 500 seeded hostile requests against the engine API, with the token (so they reach the handlers): every route,
 // odd spellings of its path, deep nesting, invalid UTF-8, prototype keys, wrong types, huge numbers and odd
 // content types. Each must get a 4xx in the engine's error shape; the engine stays up and its memory flat.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROUTES, TOKEN_HEADER } from '../../app/protocol/engine-api.ts';
-import { Engine } from '../engine.ts';
 import { heapGrowthAcross, sendInBatches } from '../testing/load.ts';
-import { createEngineServer, type EngineServer } from './engine-server.ts';
+import type { EngineServer } from './engine-server.ts';
+import { openApiHarness, type ApiHarness } from './testing/api-harness.ts';
 
 const TOKEN = 'hostile-token';
 const BODY_LIMIT_BYTES = 64 * 1024;
-let engine: Engine;
+let api: ApiHarness;
 let server: EngineServer;
-let dataDir: string;
 let host: string;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-hostile-engine-'));
-  engine = await Engine.open({ dataDir, runModules: new Map() });
-  server = createEngineServer({ engine, token: TOKEN, port: 0, bodyLimitBytes: BODY_LIMIT_BYTES });
+  api = await openApiHarness('hostile-engine', { token: TOKEN, port: 0, bodyLimitBytes: BODY_LIMIT_BYTES });
+  server = api.server;
   host = new URL((await server.listen()).url).host;
 });
-afterAll(async () => {
-  await server.close();
-  await engine.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => api.close());
 
 const nested = (depth: number, open: string, close: string, inner = '1') => open.repeat(depth) + inner + close.repeat(depth);
 

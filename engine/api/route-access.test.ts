@@ -6,30 +6,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_ROUTES, ROUTES, TOKEN_HEADER } from '../../app/protocol/engine-api.ts';
-import { Engine } from '../engine.ts';
-import { createEngineServer, type EngineServer } from './engine-server.ts';
+import type { EngineServer } from './engine-server.ts';
 import { inApiNamespace, normalisedPath } from './route-access.ts';
+import { openApiHarness, type ApiHarness } from './testing/api-harness.ts';
 import { rawRequest, type RawResponse } from './testing/raw-http.ts';
 
 const TOKEN = 'route-access-token';
-let engine: Engine;
+let api: ApiHarness;
 let server: EngineServer;
 let port: number;
-let dataDir: string;
 let staticDir: string;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-route-access-'));
   staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-route-access-ui-'));
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>studio</title>');
-  engine = await Engine.open({ dataDir, runModules: new Map() });
-  server = createEngineServer({ engine, token: TOKEN, port: 0, staticDir });
+  api = await openApiHarness('route-access', { token: TOKEN, port: 0, staticDir });
+  server = api.server;
   port = (await server.listen()).port;
 });
 afterAll(async () => {
-  await server.close();
-  await engine.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await api.close();
   fs.rmSync(staticDir, { recursive: true, force: true });
 });
 

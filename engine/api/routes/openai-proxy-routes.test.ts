@@ -1,41 +1,36 @@
 // The engine's relay to api-endpoints over real HTTP: a real engine server in front of a real OpenAI server over a
 // tiny bigram model. Completions and streamed chats pass through, unknown paths and services get 404, a silent
 // endpoint 502, and a client that leaves mid-stream frees the endpoint's batch slot.
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
-import { Engine } from '../../engine.ts';
+import type { Engine } from '../../engine.ts';
 import { createKey, sseRecords, waitFor } from '../../endpoint/testing/http-helpers.ts';
 import { startTestServer, type TestServer, type TestServerOptions } from '../../endpoint/testing/serving-harness.ts';
-import { createEngineServer, type EngineServer } from '../engine-server.ts';
+import type { EngineServer } from '../engine-server.ts';
+import { openApiHarness, type ApiHarness } from '../testing/api-harness.ts';
 
 const TOKEN = 'engine-token';
 const MODEL = 'bard-mini';
 /** Bans the end-of-text token so a stream lasts its whole max_tokens. */
 const NO_END = { '0': -100 };
 
+let api: ApiHarness;
 let engine: Engine;
 let server: EngineServer;
 let engineUrl: string;
-let dataDir: string;
 let endpoint: TestServer | null = null;
 
 beforeEach(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-openai-proxy-'));
-  engine = await Engine.open({ dataDir, runModules: new Map() });
-  server = createEngineServer({ engine, token: TOKEN, port: 0 });
+  api = await openApiHarness('openai-proxy', { token: TOKEN, port: 0 });
+  ({ engine, server } = api);
   engineUrl = (await server.listen()).url;
 });
 afterEach(async () => {
-  await server.close();
-  await engine.close();
+  await api.close();
   await endpoint?.close();
   endpoint = null;
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** A running endpoint registered as the engine's service, as a pipeline's api-endpoint node would leave it. */

@@ -1,26 +1,17 @@
 // The engine API's keys and usage routes, as the studio calls them: create (secret once), list, update, revoke, usage.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ROUTES, TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
 import type { ApiKeyInfo, CreatedApiKey, UsageReport } from '../../../app/protocol/serving-api.ts';
-import { Engine } from '../../engine.ts';
-import { createEngineServer, type EngineServer } from '../engine-server.ts';
+import type { EngineServer } from '../engine-server.ts';
+import { openApiHarness, type ApiHarness } from '../testing/api-harness.ts';
 
-let engine: Engine;
+let api: ApiHarness;
 let server: EngineServer;
-let dataDir: string;
 beforeEach(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-keys-api-'));
-  engine = await Engine.open({ dataDir, runModules: new Map() });
-  server = createEngineServer({ engine, token: 'test-token', port: 4567 });
+  api = await openApiHarness('keys-api', { token: 'test-token', port: 4567 });
+  server = api.server;
 });
-afterEach(async () => {
-  await server.close();
-  await engine.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => api.close());
 
 const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
   server.app.inject({ method, url, payload: payload as object, headers: { host: '127.0.0.1:4567', [TOKEN_HEADER]: 'test-token' } });
