@@ -1,10 +1,10 @@
 // One live line chart (uPlot) of a metric, one line per node that reports it. uPlot draws imperatively, so the
 // chart is created once per mount and fed new data as points arrive.
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useMemo } from 'react';
+import type uPlot from 'uplot';
 import { alignSeries, type ChartSeries } from './chart-data.ts';
 import { formatMetric } from './format.ts';
+import { useUPlot } from './use-uplot.ts';
 
 const LINE_COLORS = ['#5b7fd6', '#d0605e', '#4f9d69', '#c08b2c', '#8a6bc9', '#3aa0a8'];
 const CHART_HEIGHT_PX = 180;
@@ -21,28 +21,10 @@ function optionsFor(title: string, series: readonly ChartSeries[], width: number
 }
 
 export function MetricChart({ title, series }: { title: string; series: readonly ChartSeries[] }) {
-  const holder = useRef<HTMLDivElement>(null);
-  const chart = useRef<uPlot | null>(null);
   const labels = series.map((one) => one.label).join('\0');
-
-  // A new set of lines needs a new chart; new points on the same lines only need setData (below).
-  useEffect(() => {
-    const element = holder.current;
-    if (!element) return;
-    const created = new uPlot(optionsFor(title, series, Math.max(200, element.clientWidth)), alignSeries(series) as uPlot.AlignedData, element);
-    chart.current = created;
-    const resize = new ResizeObserver(() => created.setSize({ width: Math.max(200, element.clientWidth), height: CHART_HEIGHT_PX }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      created.destroy();
-      chart.current = null;
-    };
-  }, [title, labels]); // `series` is left out on purpose: new points go through setData below
-
-  useEffect(() => {
-    chart.current?.setData(alignSeries(series) as uPlot.AlignedData);
-  }, [series]);
+  const data = useMemo(() => alignSeries(series) as uPlot.AlignedData, [series]);
+  // A new set of lines needs a new chart; new points on the same lines only need setData.
+  const holder = useUPlot({ optionsAt: (widthPx) => optionsFor(title, series, widthPx), data, heightPx: CHART_HEIGHT_PX, minWidthPx: 200 }, [title, labels]);
 
   const points = series.reduce((sum, one) => sum + one.steps.length, 0);
   return <div className="metric-chart" ref={holder} data-metric={title} data-points={points} />;

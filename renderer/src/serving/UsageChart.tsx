@@ -1,9 +1,9 @@
 // A small bar chart (uPlot) of cost or tokens per day. uPlot draws imperatively: the chart is made once per metric
 // and fed new days with setData.
-import { useEffect, useRef } from 'react';
+import { useMemo } from 'react';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { formatMetric } from '../run/format.ts';
+import { useUPlot } from '../run/use-uplot.ts';
 import type { DailyUsage } from './usage-summary.ts';
 
 const CHART_HEIGHT_PX = 150;
@@ -27,26 +27,9 @@ function optionsFor(label: string, width: number): uPlot.Options {
 }
 
 export function UsageChart({ label, usage }: { label: string; usage: DailyUsage }) {
-  const holder = useRef<HTMLDivElement>(null);
-  const chart = useRef<uPlot | null>(null);
-
-  useEffect(() => {
-    const element = holder.current;
-    if (!element) return;
-    const created = new uPlot(optionsFor(label, Math.max(240, element.clientWidth)), chartData(usage), element);
-    chart.current = created;
-    const resize = new ResizeObserver(() => created.setSize({ width: Math.max(240, element.clientWidth), height: CHART_HEIGHT_PX }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      created.destroy();
-      chart.current = null;
-    };
-  }, [label]); // new days go through setData below, not a new chart
-
-  useEffect(() => {
-    chart.current?.setData(chartData(usage));
-  }, [usage]);
+  const data = useMemo(() => chartData(usage), [usage]);
+  // New days go through setData, not a new chart.
+  const holder = useUPlot({ optionsAt: (widthPx) => optionsFor(label, widthPx), data, heightPx: CHART_HEIGHT_PX, minWidthPx: 240 }, [label]);
 
   return <div className="usage-chart" ref={holder} data-days={usage.days.length} aria-label={`${label} per day`} />;
 }
