@@ -40,6 +40,13 @@ export const readLogsRequestSchema = z
   .strictObject({ maxBytes: z.number().int().min(1).max(4 * 1024 * 1024).default(256 * 1024) })
   .optional();
 
+export const revealFolderRequestSchema = z.strictObject({
+  /** The folder to show; main checks it is absolute and where it may be. */
+  path: filePath.refine((text) => !text.includes('\0'), 'must not contain a NUL character'),
+  /** For an artifact's copy (an export's outDir): the artifact folder whose record names `path` as its copy. */
+  copyOf: filePath.optional(),
+});
+
 export const INVOKE_REQUEST_SCHEMAS = {
   openPipelineDialog: noRequest,
   openRecentPipeline: z.strictObject({ path: filePath }),
@@ -53,5 +60,6 @@ export const INVOKE_REQUEST_SCHEMAS = {
   getAppVersion: noRequest,
   readLogs: readLogsRequestSchema,
   revealLogs: noRequest,
+  revealFolder: revealFolderRequestSchema,
   windowReady: noRequest,
 } as const satisfies Record<InvokeName, z.ZodType>;

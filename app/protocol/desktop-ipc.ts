@@ -66,6 +66,10 @@ export const INVOKE_CHANNELS = {
   getAppVersion: 'crucible:app-version',
   readLogs: 'crucible:logs-read',
   revealLogs: 'crucible:logs-reveal',
+  /** Shows a folder in the file manager: an artifact's folder in the engine's artifact store, or the folder an
+   * artifact recorded as its copy (an export's outDir, with `copyOf` naming that artifact's folder). Absolute paths
+   * only; anything else is refused, and files are never opened. */
+  revealFolder: 'crucible:folder-reveal',
   /** Call once the push listeners are attached: pipelines opened from the OS before then are delivered now. */
   windowReady: 'crucible:window-ready',
 } as const;
@@ -90,6 +94,7 @@ export interface InvokeResponses {
   getAppVersion: string;
   readLogs: LogsView;
   revealLogs: void;
+  revealFolder: void;
   windowReady: void;
 }
 

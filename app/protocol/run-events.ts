@@ -23,12 +23,19 @@ export interface NodeProgress {
   step?: number;
 }
 
+/** Where the engine keeps artifacts: `<dataDir>/artifacts/<key>/`, each folder with its `artifact.json` record. */
+export const ARTIFACT_STORE_FOLDER = 'artifacts';
+export const ARTIFACT_RECORD_FILE = 'artifact.json';
+
 export interface ArtifactSummary {
   key: string;
   port: string;
   type: string;
   /** Absolute folder holding the artifact's files. */
   path: string;
+  /** Absolute folder outside the store the artifact was also copied to, as its record's `meta.copiedTo` says (an
+   * export's outDir). */
+  copiedTo?: string;
   bytes: number;
   createdAt: string;
 }

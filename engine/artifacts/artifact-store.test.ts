@@ -85,4 +85,11 @@ describe('ArtifactStore', () => {
     const staging = await store.stage();
     expect(() => staging.outputDir('..')).toThrow(/cannot be a folder name/);
   });
+
+  it('summarizes the folder an artifact was copied to (an export\'s outDir), and only a text one', async () => {
+    const store = await openArtifactStore(dataDir);
+    const commitWithMeta = async (key: string, meta: Record<string, unknown>) => store.commit(await store.stage(), record(key, meta));
+    expect(summarizeArtifact(await commitWithMeta('copied', { copiedTo: '/models/mine' })).copiedTo).toBe('/models/mine');
+    expect(summarizeArtifact(await commitWithMeta('not-copied', { copiedTo: null }))).not.toHaveProperty('copiedTo');
+  });
 });

@@ -5,10 +5,10 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ArtifactSummary } from '../../app/protocol/run-events.ts';
+import { ARTIFACT_RECORD_FILE, ARTIFACT_STORE_FOLDER, type ArtifactSummary } from '../../app/protocol/run-events.ts';
 import { folderSizeBytes } from './folder-size.ts';
 
-export const ARTIFACT_RECORD_FILE = 'artifact.json';
+export { ARTIFACT_RECORD_FILE };
 const STAGING_FOLDER = '.staging';
 const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const PORT_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
@@ -134,13 +134,14 @@ export class ArtifactStore {
 }
 
 export function summarizeArtifact(artifact: StoredArtifact): ArtifactSummary {
-  const { key, port, type, bytes, createdAt } = artifact.record;
-  return { key, port, type, path: artifact.path, bytes, createdAt };
+  const { key, port, type, bytes, createdAt, meta } = artifact.record;
+  const copiedTo = typeof meta.copiedTo === 'string' ? { copiedTo: meta.copiedTo } : {};
+  return { key, port, type, path: artifact.path, bytes, createdAt, ...copiedTo };
 }
 
 /** Opens (creating if needed) the store under <dataDir>/artifacts and clears abandoned staging folders. */
 export async function openArtifactStore(dataDir: string): Promise<ArtifactStore> {
-  const store = new ArtifactStore(path.join(dataDir, 'artifacts'));
+  const store = new ArtifactStore(path.join(dataDir, ARTIFACT_STORE_FOLDER));
   await mkdir(store.stagingRoot, { recursive: true });
   await store.removeAbandonedStaging();
   return store;

@@ -1,8 +1,10 @@
 // What the main process answers on each IPC channel: files and recent files, path pickers, the title bar's document
-// state, the engine's connection and status, the app version, the engine log, and "the renderer is ready".
+// state, the engine's connection and status, the app version, the engine log, artifact folders shown in the file
+// manager, and "the renderer is ready".
 import type { EngineConnection, EngineStatus, ParsedInvokeRequest } from '../../app/protocol/desktop-ipc.ts';
 import type { IpcRouter } from './ipc.ts';
 import type { PipelineFiles } from './pipeline-files.ts';
+import { folderToReveal } from './reveal-folder.ts';
 import type { RecentFiles } from './recent-files.ts';
 import type { RotatingLog } from './rotating-log.ts';
 import type { DocumentState } from './window.ts';
@@ -12,8 +14,9 @@ export interface DesktopHandlerDeps {
   recent: RecentFiles;
   log: RotatingLog;
   appVersion: string;
-  engine: { connection(): EngineConnection | null; readonly status: EngineStatus };
+  engine: { connection(): EngineConnection | null; readonly status: EngineStatus; readonly dataDir: string | null };
   pickPath: (request: ParsedInvokeRequest<'pickPath'>) => Promise<string | null>;
+  /** Selects a file or folder in the file manager without opening it (`shell.showItemInFolder`). */
   revealFile: (file: string) => void;
   onDocumentState: (state: DocumentState) => void;
   onWindowReady: () => void;
@@ -32,5 +35,6 @@ export function registerDesktopHandlers(router: IpcRouter, deps: DesktopHandlerD
   router.handle('getAppVersion', () => deps.appVersion);
   router.handle('readLogs', (request) => ({ file: deps.log.file, text: deps.log.readTail(request?.maxBytes ?? 256 * 1024) }));
   router.handle('revealLogs', () => deps.revealFile(deps.log.file));
+  router.handle('revealFolder', async (request) => deps.revealFile(await folderToReveal(request, deps.engine.dataDir)));
   router.handle('windowReady', () => deps.onWindowReady());
 }

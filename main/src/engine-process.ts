@@ -34,13 +34,19 @@ export interface EngineExit {
 export interface EngineProcess {
   child: ChildProcess;
   /** Resolves once the engine answers its health check; rejects when it exits or times out first. */
-  ready: Promise<{ url: string; port: number }>;
+  ready: Promise<{ url: string; port: number; dataDir?: string }>;
   exited: Promise<EngineExit>;
   /** SIGTERM, then SIGKILL after `timeoutMs`; says which one ended it. */
   stop(timeoutMs: number): Promise<'exited' | 'killed'>;
 }
 
-const readyLineSchema = z.object({ ready: z.literal(true), url: z.string().url(), port: z.number().int().min(1).max(65535) });
+const readyLineSchema = z.object({
+  ready: z.literal(true),
+  url: z.string().url(),
+  port: z.number().int().min(1).max(65535),
+  /** Where the engine keeps runs and artifacts (it resolves the default itself). */
+  dataDir: z.string().min(1).optional(),
+});
 const HEALTH_POLL_MS = 100;
 const OUTPUT_LINES_KEPT = 20;
 
@@ -101,7 +107,7 @@ async function waitUntilHealthy(
   exited: Promise<EngineExit>,
   options: LaunchEngineOptions,
   recentOutput: string[],
-): Promise<{ url: string; port: number }> {
+): Promise<{ url: string; port: number; dataDir?: string }> {
   const deadline = Date.now() + options.readyTimeoutMs;
   const failure = (what: string) =>
     new Error(`the engine ${what}; its last output:\n${recentOutput.join('\n') || '(none)'}\nFull log: ${options.log.file}`);
@@ -118,7 +124,7 @@ async function waitUntilHealthy(
     const url = new URL(line.url);
     if (url.hostname !== '127.0.0.1') throw failure(`listens on ${url.host}, not on 127.0.0.1`);
     await Promise.race([pollHealth(url.origin, options.token, () => settled || Date.now() > deadline), died, timedOut]);
-    return { url: url.origin, port: line.port };
+    return { url: url.origin, port: line.port, ...(line.dataDir ? { dataDir: line.dataDir } : {}) };
   } finally {
     settled = true;
     clearTimeout(timer);

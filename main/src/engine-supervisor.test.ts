@@ -66,6 +66,7 @@ describe('EngineSupervisor with the real engine', () => {
     expect(await health(connection.url)).toBe(401);
     const body = await (await fetch(`${connection.url}${ROUTES.health}`, { headers: { [TOKEN_HEADER]: connection.token } })).json();
     expect(body.dataDir).toBe(dataDir);
+    expect(supervisor.dataDir).toBe(dataDir);
     expect(statuses.map((s) => s.state)).toEqual(['starting', 'ready']);
     expect(supervisor.connection()).toEqual(connection);
     expect(readFileSync(log.file, 'utf8')).toContain(`engine ready at ${connection.url}`);

@@ -31,6 +31,7 @@ export class EngineSupervisor {
   private currentStatus: EngineStatus = { state: 'stopped', restarts: 0 };
   private current: EngineProcess | null = null;
   private currentUrl: string | null = null;
+  private reportedDataDir: string | null = null;
   private preferredPort = 0;
   private restarts = 0;
   private crashTimes: number[] = [];
@@ -47,6 +48,12 @@ export class EngineSupervisor {
   /** The running engine's process id, for the log view and for tests that crash it on purpose. */
   get pid(): number | undefined {
     return this.current?.child.pid;
+  }
+
+  /** The engine's data directory as the engine reported it when ready, else the one it was given; null while neither
+   * is known (the engine picks its OS default). The page may have folders of its artifact store shown. */
+  get dataDir(): string | null {
+    return this.reportedDataDir ?? this.options.dataDir ?? null;
   }
 
   connection(): EngineConnection | null {
@@ -92,9 +99,10 @@ export class EngineSupervisor {
     this.current = engine;
     this.options.log.note(`engine starting (pid ${engine.child.pid ?? '?'}, port ${this.preferredPort || 'any free'})`);
     engine.ready.then(
-      ({ url, port }) => {
+      ({ url, port, dataDir }) => {
         if (this.current !== engine) return;
         this.preferredPort = port;
+        this.reportedDataDir = dataDir ?? null;
         this.currentUrl = url;
         this.options.log.note(`engine ready at ${url}`);
         this.setStatus({ state: 'ready', url, restarts: this.restarts });

@@ -1,6 +1,6 @@
 // IPC on the main side: who may call (the app window's top frame on the app origin) and what (requests checked by
 // their zod schema before a handler runs); pushes go out on the contract's channels.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -132,7 +132,7 @@ describe('registerDesktopHandlers', () => {
       recent,
       log,
       appVersion: '0.1.0',
-      engine: { connection: () => ({ url: APP, token: 't' }), status: { state: 'ready', url: APP, restarts: 0 } },
+      engine: { connection: () => ({ url: APP, token: 't' }), status: { state: 'ready', url: APP, restarts: 0 }, dataDir: folder },
       pickPath: async ({ kind }) => (kind === 'directory' ? '/data' : null),
       revealFile: vi.fn(),
       onDocumentState,
@@ -148,5 +148,96 @@ describe('registerDesktopHandlers', () => {
     expect(onDocumentState).toHaveBeenCalledWith({ title: 'a', path: null, dirty: true });
     await call(INVOKE_CHANNELS.windowReady, undefined);
     expect(onWindowReady).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('revealFolder', () => {
+  const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'crucible-reveal-')));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const dataDir = path.join(root, 'data');
+  const store = path.join(dataDir, 'artifacts');
+  const outDir = path.join(root, 'models', 'tiny');
+  const elsewhere = path.join(root, 'elsewhere');
+  const artifact = (key: string, meta: Record<string, unknown>) => {
+    const folder = path.join(store, key);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'artifact.json'), JSON.stringify({ key, type: 'Export', port: 'export', meta }));
+    return folder;
+  };
+  const exported = artifact('export-1', { copiedTo: outDir });
+  const corpus = artifact('corpus-1', {});
+  mkdirSync(path.join(exported, 'crucible'), { recursive: true });
+  writeFileSync(path.join(exported, 'README.md'), '# tiny');
+  mkdirSync(outDir, { recursive: true });
+  mkdirSync(elsewhere, { recursive: true });
+  symlinkSync(elsewhere, path.join(store, 'sneaky-link'));
+  // A node's own files could hold a file named like the record; it must not vouch for a copy.
+  writeFileSync(path.join(exported, 'crucible', 'artifact.json'), JSON.stringify({ meta: { copiedTo: elsewhere } }));
+
+  function setupReveal(engineDataDir: string | null = dataDir) {
+    const ipc = setup();
+    const revealFile = vi.fn();
+    const recent = new RecentFiles(path.join(root, 'recent.json'));
+    registerDesktopHandlers(ipc.router, {
+      files: new PipelineFiles(recent, { choosePipelineToOpen: async () => null, choosePipelineToSave: async () => null }),
+      recent,
+      log: new RotatingLog({ file: path.join(root, 'engine.log') }),
+      appVersion: '0.1.0',
+      engine: { connection: () => null, status: { state: 'starting', restarts: 0 }, dataDir: engineDataDir },
+      pickPath: async () => null,
+      revealFile,
+      onDocumentState: vi.fn(),
+      onWindowReady: vi.fn(),
+    });
+    const reveal = (request: unknown, event?: object) => ipc.call(INVOKE_CHANNELS.revealFolder, request, event);
+    return { ...ipc, revealFile, reveal };
+  }
+
+  it('shows an artifact folder of the engine’s store, and folders inside it', async () => {
+    const { reveal, revealFile } = setupReveal();
+    await reveal({ path: exported });
+    await reveal({ path: path.join(exported, 'crucible') });
+    expect(revealFile.mock.calls).toEqual([[exported], [path.join(exported, 'crucible')]]);
+  });
+
+  it('shows the copy an export recorded as its outDir, named with the export’s folder', async () => {
+    const { reveal, revealFile } = setupReveal();
+    await reveal({ path: outDir, copyOf: exported });
+    expect(revealFile).toHaveBeenCalledWith(outDir);
+  });
+
+  it.each([
+    ['a folder outside the store', () => ({ path: elsewhere }), /outside the engine's artifact store/],
+    ['the store itself', () => ({ path: store }), /outside the engine's artifact store/],
+    ['the data directory', () => ({ path: dataDir }), /outside the engine's artifact store/],
+    ['a relative path', () => ({ path: 'artifacts/export-1' }), /not an absolute path/],
+    ['a ".." escape', () => ({ path: `${exported}/../../../elsewhere` }), /must not contain "\.\." segments/],
+    ['a file', () => ({ path: path.join(exported, 'README.md') }), /is a file; only folders are shown/],
+    ['a missing folder', () => ({ path: path.join(store, 'gone') }), /does not exist/],
+    ['a link in the store to a folder outside it', () => ({ path: path.join(store, 'sneaky-link') }), /outside the engine's artifact store/],
+    ['an outDir without the export that recorded it', () => ({ path: outDir }), /outside the engine's artifact store/],
+    ['a folder no artifact recorded as its copy', () => ({ path: elsewhere, copyOf: exported }), /not the folder the artifact .* records as its copy/],
+    ['a copy vouched for by an artifact without one', () => ({ path: outDir, copyOf: corpus }), /records none/],
+    ['a copy vouched for by a file below an artifact', () => ({ path: elsewhere, copyOf: path.join(exported, 'crucible') }), /not an artifact folder/],
+    ['a copy vouched for by a folder outside the store', () => ({ path: outDir, copyOf: root }), /not an artifact folder/],
+  ])('refuses %s, saying why', async (_what, request, reason) => {
+    const { reveal, revealFile } = setupReveal();
+    await expect(reveal(request())).rejects.toThrow(reason);
+    expect(revealFile).not.toHaveBeenCalled();
+  });
+
+  it('refuses before the engine has reported its data directory', async () => {
+    const { reveal, revealFile } = setupReveal(null);
+    await expect(reveal({ path: exported })).rejects.toThrow(/has not reported its data directory/);
+    expect(revealFile).not.toHaveBeenCalled();
+  });
+
+  it('refuses malformed requests and calls from anything but the app window', async () => {
+    const { reveal, revealFile, window, log } = setupReveal();
+    await expect(reveal({ path: exported, open: true })).rejects.toThrow(/invalid request/);
+    await expect(reveal({ path: `${exported}\0` })).rejects.toThrow(/NUL/);
+    await expect(reveal({ path: exported }, { sender: window.webContents, senderFrame: { url: 'https://evil.example/' } })).rejects.toThrow(/refused: it may only be called by the Crucible window/);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('refused "crucible:folder-reveal"'));
+    expect(revealFile).not.toHaveBeenCalled();
   });
 });

@@ -29,6 +29,13 @@ describe('the preload API', () => {
     expect(electron.ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.getEngineConnection, undefined);
   });
 
+  it('exposes revealFolder, which only passes the folder on to main (main decides whether it may be shown)', async () => {
+    expect(typeof api.revealFolder).toBe('function');
+    const request = { path: '/data/artifacts/export-1' };
+    await expect(api.revealFolder(request)).resolves.toBe(`reply from ${INVOKE_CHANNELS.revealFolder}`);
+    expect(electron.ipcRenderer.invoke).toHaveBeenLastCalledWith('crucible:folder-reveal', request);
+  });
+
   it('hands listeners the payload only, and stops when unsubscribed', () => {
     const listener = vi.fn();
     const stop = api.onEngineStatus(listener);

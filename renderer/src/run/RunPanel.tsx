@@ -1,13 +1,13 @@
 // The bottom panel: the shown run's timeline, live charts, logs per node and artifacts, the run history, and the
 // serving panel. Each tab reads its slice of the store; reopening a past run goes through a store action.
 import { useMemo } from 'react';
-import { formatBytes } from '../../../app/text/format-quantity.ts';
 import { ServingPanel } from '../serving/ServingPanel.tsx';
 import { selectShownRun } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import type { BottomTab } from '../store/studio-state.ts';
 import { seriesOfMetric } from './chart-data.ts';
 import { formatDuration, KEY_METRICS, STATE_LABELS } from './format.ts';
+import { ArtifactsView } from './ArtifactsView.tsx';
 import { MetricChart } from './MetricChart.tsx';
 import type { RunView } from './run-view.ts';
 
@@ -107,40 +107,6 @@ function Logs({ run }: { run: RunView }) {
   );
 }
 
-function Artifacts({ run }: { run: RunView }) {
-  const rows = Object.entries(run.nodes).flatMap(([nodeId, node]) => Object.values(node.artifacts).map((artifact) => ({ nodeId, ...artifact })));
-  if (rows.length === 0) return <p className="muted">No artifacts yet: each node's outputs appear here when it finishes.</p>;
-  return (
-    <table className="artifacts">
-      <thead>
-        <tr>
-          <th>node</th>
-          <th>output</th>
-          <th>type</th>
-          <th>size</th>
-          <th>folder</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={`${row.nodeId}-${row.port}`}>
-            <td>{row.nodeId}</td>
-            <td>{row.port}</td>
-            <td>{row.type}</td>
-            <td>{formatBytes(row.bytes)}</td>
-            <td>
-              <code>{row.path}</code>{' '}
-              <button type="button" onClick={() => void navigator.clipboard?.writeText(row.path)} title="Copy the folder path (open it in your file manager)">
-                copy path
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
 function History() {
   const history = useStudio((state) => state.runHistory);
   const shownRunId = useStudio((state) => state.shownRunId);
@@ -185,7 +151,7 @@ function RunTab({ tab, run }: { tab: BottomTab; run: RunView | undefined }) {
   if (tab === 'timeline') return <Timeline run={run} />;
   if (tab === 'charts') return <Charts run={run} />;
   if (tab === 'logs') return <Logs run={run} />;
-  return <Artifacts run={run} />;
+  return <ArtifactsView nodes={run.nodes} />;
 }
 
 export function RunPanel() {
