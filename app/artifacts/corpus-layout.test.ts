@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { corpusIndexFile, corpusMeta, corpusTextFile, decodeDocumentBoundaries, encodeDocumentBoundaries, type CorpusStats } from './corpus-layout.ts';
+import { corpusIndexFile, corpusMeta, corpusSourcesOf, corpusTextFile, decodeDocumentBoundaries, encodeDocumentBoundaries, type CorpusStats } from './corpus-layout.ts';
 
 describe('the Corpus layout', () => {
   it('names each split\'s files', () => {
@@ -22,7 +22,14 @@ describe('the Corpus layout', () => {
 
   it('the meta is the stats under the format', () => {
     const split = { documents: 1, characters: 2, bytes: 2 };
-    const stats: CorpusStats = { version: 1, train: split, val: split, splitBy: 'documents', files: 1, bytesRead: 4, documentsRead: 2, duplicatesRemoved: 0, duplicates: { exact: 0, near: 0 }, documentsFiltered: 0, filtered: { empty: 0, tooShort: 0, tooLong: 0 } };
+    const stats: CorpusStats = { version: 1, train: split, val: split, splitBy: 'documents', files: 1, bytesRead: 4, documentsRead: 2, duplicatesRemoved: 0, duplicates: { exact: 0, near: 0 }, documentsFiltered: 0, filtered: { empty: 0, tooShort: 0, tooLong: 0 }, sources: [{ path: 'a.txt', sha256: 'a'.repeat(64) }] };
     expect(corpusMeta(stats)).toEqual({ format: 'crucible.corpus.v1', ...stats });
+  });
+
+  it('reads the recorded sources back from a meta, leaving out what is not a source and what older corpora lack', () => {
+    const sha256 = 'c'.repeat(64);
+    const meta = { sources: [{ path: 'data/a.txt', sha256 }, { url: 'https://example.com/b.txt', sha256 }, { path: 'c.txt' }, { path: 'd.txt', sha256: 'sha256:feed' }, 'e.txt', null] };
+    expect(corpusSourcesOf(meta)).toEqual([{ path: 'data/a.txt', sha256 }, { url: 'https://example.com/b.txt', sha256 }]);
+    expect(corpusSourcesOf({ format: 'crucible.corpus.v1' })).toEqual([]);
   });
 });

@@ -44,7 +44,35 @@ export type CorpusStats = {
   duplicates: { exact: number; near: number };
   documentsFiltered: number;
   filtered: { empty: number; tooShort: number; tooLong: number };
+  /** Every file read, in reading order, so a model card can say what the model was trained on. */
+  sources: CorpusSource[];
 };
+
+/**
+ * One file the dataset read and the sha256 of its bytes as stored (before a `.gz` is inflated). `path` is relative to
+ * the pipeline file's folder (with `/`) when the file lies inside it, else only the file's name: no absolute path,
+ * and so no home folder, goes into a card meant to be shared. A download keeps its URL as the pipeline wrote it.
+ */
+export type CorpusSource = { path: string; sha256: string } | { url: string; sha256: string };
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The sources an artifact's meta carries (a Corpus's, or a Tokens artifact's copy of them); entries of another shape
+ * are left out, and a corpus written before sources were recorded has none.
+ */
+export function corpusSourcesOf(meta: Record<string, unknown>): CorpusSource[] {
+  const sources = Array.isArray(meta.sources) ? (meta.sources as unknown[]) : [];
+  const recorded: CorpusSource[] = [];
+  for (const source of sources) {
+    if (typeof source !== 'object' || source === null) continue;
+    const { path, url, sha256 } = source as Record<string, unknown>;
+    if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) continue;
+    if (typeof url === 'string') recorded.push({ url, sha256 });
+    else if (typeof path === 'string') recorded.push({ path, sha256 });
+  }
+  return recorded;
+}
 
 /** The artifact's meta, as downstream nodes receive it. Object types, not interfaces, so it is a plain record. */
 export type CorpusMeta = { format: typeof CORPUS_FORMAT } & CorpusStats;

@@ -1,6 +1,9 @@
 // The Tokens artifact: `tokens.json` at its root (token counts per split, the vocabulary size and dtype, the
-// document separator, and which tokenizer produced the ids: its hash and its files in the artifact), beside the
-// train and val shards. The tokenizer node writes it; the trainer and the evaluator read it.
+// document separator, which tokenizer produced the ids: its hash and its files in the artifact, and the dataset
+// sources the corpus was read from), beside the train and val shards. The tokenizer node writes it; the trainer and
+// the evaluator read it. The artifact's meta carries the token counts, the tokenizer's hash and the same sources,
+// which a model's provenance keeps and its model card lists.
+import type { CorpusSource } from './corpus-layout.ts';
 
 /** The integer type of a shard's token ids: uint16 while the vocabulary fits. */
 export type TokenDtype = 'uint16' | 'uint32';
@@ -27,4 +30,6 @@ export interface TokensManifest {
     tokenizerJson: string;
     tokenizerConfigJson: string;
   };
+  /** The files the corpus was read from, with their sha256 (the Corpus artifact's); empty for a corpus that did not record them. */
+  sources: CorpusSource[];
 }

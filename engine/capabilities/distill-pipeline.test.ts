@@ -1,6 +1,8 @@
 // End to end through the Engine: dataset → tokenizer → pretrain (teacher) → distill → quantize → evaluate. The
-// distill node reports KD and CE progress and the teacher-versus-student table; a foreign tokenizer node is refused.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// distill node reports KD and CE progress and the teacher-versus-student table; the student's and its quantized
+// copy's model cards list the dataset source with its sha256; a foreign tokenizer node is refused.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +13,10 @@ import { MODEL_FILES } from '../ml/export/model-folder.ts';
 import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'crucible-distill-pipeline-'));
+const excerpt = shakespeareExcerpt(30_000);
 let engine: Engine;
 beforeAll(async () => {
-  writeFileSync(path.join(workDir, 'excerpt.txt'), shakespeareExcerpt(30_000));
+  writeFileSync(path.join(workDir, 'excerpt.txt'), excerpt);
   engine = await Engine.open({ dataDir: path.join(workDir, 'data') });
 });
 afterAll(async () => {
@@ -68,6 +71,8 @@ describe('distillation pipeline through the engine', () => {
     expect(metrics.teacherValLoss).toBeGreaterThan(0);
     expect(metrics.studentDecodeTokensPerSec).toBeGreaterThan(0);
     expect(finished?.nodes.eval?.state).toBe('succeeded');
+    const sourceRow = `| excerpt.txt | \`${createHash('sha256').update(excerpt).digest('hex')}\` |`;
+    for (const folder of [studentFolder, finished?.nodes.int8?.artifact as string]) expect(readFileSync(path.join(folder, 'README.md'), 'utf8')).toContain(sourceRow);
     expect(readdirSync(path.join(workDir, 'data', 'checkpoints', 'distill')), 'checkpoints go once the student is written').toEqual([]);
   });
 

@@ -1,5 +1,7 @@
 // End to end through the Engine: dataset → tokenizer(char) → pretrain → evaluate on a tinyshakespeare excerpt with a
-// tiny model. The pretrain node writes the Hugging Face folder, reports progress, and the engine answers meanwhile.
+// tiny model. The pretrain node writes the Hugging Face folder, reports progress, and the engine answers meanwhile;
+// its model card lists the dataset source the corpus recorded, with its sha256.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,7 +41,8 @@ function watchEventLoop() {
 
 describe('training pipeline through the engine', () => {
   it('trains, exports the Hugging Face folder and evaluates it', async () => {
-    writeFileSync(path.join(workDir, 'excerpt.txt'), shakespeareExcerpt(30_000));
+    const excerpt = shakespeareExcerpt(30_000);
+    writeFileSync(path.join(workDir, 'excerpt.txt'), excerpt);
     const engine = await Engine.open({ dataDir: path.join(workDir, 'data') });
     const events: RunEvent[] = [];
     engine.bus.subscribe((event) => events.push(event as RunEvent));
@@ -54,6 +57,11 @@ describe('training pipeline through the engine', () => {
       const provenance = JSON.parse(readFileSync(path.join(modelFolder, MODEL_FILES.provenance), 'utf8'));
       expect(provenance).toMatchObject({ runId, node: { id: 'train', type: 'pretrain', config: { maxSteps: 12 } }, metrics: { steps: 12 } });
       expect(provenance.inputs.tokens.key).toEqual(expect.any(String));
+      const excerptSha256 = createHash('sha256').update(excerpt).digest('hex');
+      expect(provenance.inputs.tokens.meta.sources).toEqual([{ path: 'excerpt.txt', sha256: excerptSha256 }]);
+      const card = readFileSync(path.join(modelFolder, 'README.md'), 'utf8');
+      expect(card).toContain(`| dataset source | sha256 |\n| --- | --- |\n| excerpt.txt | \`${excerptSha256}\` |\n`);
+      expect(card).not.toContain(workDir);
       const trainProgress = events.filter((event): event is Extract<RunEvent, { type: 'node.progress' }> => event.type === 'node.progress' && event.node === 'train');
       expect(trainProgress.filter((event) => event.metrics?.valLoss !== undefined).map((event) => event.step)).toEqual([6, 12]);
       const trainState = (state: string) => Date.parse(events.find((event) => event.type === 'node.state' && event.node === 'train' && event.state === state)?.at ?? '');

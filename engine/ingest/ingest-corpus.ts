@@ -1,5 +1,6 @@
 // The whole dataset job, independent of the executor: plan the source files, read and filter them into a kept
-// file (pass 1), then copy it into train/val with their document indexes and write stats.json (pass 2).
+// file (pass 1), then copy it into train/val with their document indexes and write stats.json (pass 2), which
+// records every file read with its sha256.
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CORPUS_STATS_FILE, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
@@ -21,6 +22,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats>
   const { config, signal } = options;
   const files = await planSourceFiles(config.sources, config.format, {
     dataDir: options.dataDir,
+    pipelineDir: options.pipelineDir,
     signal,
     log: options.log,
     onDownloadProgress: (url, received, total) => options.progress({ message: `downloading ${url}: ${received}${total ? ` of ${total}` : ''} bytes` }),
@@ -45,7 +47,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats>
       signal,
       onBytes: (count) => progress.copied(count),
     });
-    const stats = corpusStats(splits, processor.counts, files.length, progress.readBytes);
+    const stats = corpusStats(splits, processor.counts, files, progress.readBytes);
     await writeFile(path.join(options.corpusDir, CORPUS_STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
     return stats;
   } finally {
@@ -77,19 +79,20 @@ async function readAllFiles(files: PlannedFile[], processor: DocumentProcessor, 
   }
 }
 
-function corpusStats(splits: Awaited<ReturnType<typeof writeSplits>>, counts: ProcessingCounts, files: number, bytesRead: number): CorpusStats {
+function corpusStats(splits: Awaited<ReturnType<typeof writeSplits>>, counts: ProcessingCounts, files: PlannedFile[], bytesRead: number): CorpusStats {
   return {
     version: 1,
     train: splits.train,
     val: splits.val,
     splitBy: splits.splitBy,
-    files,
+    files: files.length,
     bytesRead,
     documentsRead: counts.documentsRead,
     duplicatesRemoved: counts.exactDuplicates + counts.nearDuplicates,
     duplicates: { exact: counts.exactDuplicates, near: counts.nearDuplicates },
     documentsFiltered: counts.empty + counts.tooShort + counts.tooLong,
     filtered: { empty: counts.empty, tooShort: counts.tooShort, tooLong: counts.tooLong },
+    sources: files.map((file) => file.recorded),
   };
 }
 

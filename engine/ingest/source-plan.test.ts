@@ -1,5 +1,9 @@
-// Path sources as the dataset reads them: errors that name the source, formats by extension, secret-looking files.
-import { symlinkSync } from 'node:fs';
+// Path sources as the dataset reads them: errors that name the source, formats by extension, secret-looking files,
+// and the name and sha256 the corpus records for each file read.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IngestHarness } from './testing/ingest-harness.ts';
@@ -61,5 +65,31 @@ describe('secret-looking files (secret-paths.ts)', () => {
   it('a folder holding only secret-looking files fails and says why', async () => {
     harness.file('only-keys/server.key', 'k');
     await expect(harness.ingest({ sources: [{ path: `${harness.root}/in/only-keys` }], format: 'text' })).rejects.toThrow(/holds only files that look like secrets \(e\.g\. ".*server\.key", a private key/);
+  });
+});
+
+describe('the sources a corpus records (stats.json, its meta)', () => {
+  const sha256 = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+  it('lists every file read in reading order: relative to the pipeline folder inside it, by name alone outside it, hashed as stored', async () => {
+    const gzipped = gzipSync('second');
+    harness.file('recorded/a.txt', 'first');
+    harness.file('recorded/b.txt.gz', gzipped);
+    harness.file('recorded/skipped.png', 'not text');
+    const outsideDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-outside-'));
+    try {
+      const outside = path.join(outsideDir, 'elsewhere.md');
+      writeFileSync(outside, 'third');
+      const corpus = await harness.ingest({ sources: [{ path: `${harness.inputDir}/recorded` }, { path: outside }], valFraction: 0 });
+      expect(corpus.train).toEqual(['first', 'second', 'third']);
+      expect(corpus.stats.sources).toEqual([
+        { path: 'recorded/a.txt', sha256: sha256('first') },
+        { path: 'recorded/b.txt.gz', sha256: sha256(gzipped) },
+        { path: 'elsewhere.md', sha256: sha256('third') },
+      ]);
+      expect(JSON.stringify(corpus.stats)).not.toContain(outsideDir);
+    } finally {
+      rmSync(outsideDir, { recursive: true, force: true });
+    }
   });
 });

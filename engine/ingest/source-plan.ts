@@ -1,7 +1,10 @@
 // Turns the configured sources into the list of files to read, each with its format: path sources are listed
 // (files, folders, globs), URL sources come from the download cache. Unknown extensions inside a folder are
-// skipped with a log line; a file named explicitly must have a format we can read.
+// skipped with a log line; a file named explicitly must have a format we can read. Each planned file carries what
+// the corpus records about it (its name and sha256), for the model cards of what is trained on it.
 import { stat } from 'node:fs/promises';
+import type { CorpusSource } from '../../app/artifacts/corpus-layout.ts';
+import { recordedSourcePath, sourceFileDigest } from '../../nodes/dataset/source-digests.ts';
 import { listSourceFiles, type PathSource } from '../../nodes/dataset/sources.ts';
 import { cachedUrlContent, type UrlSource } from './download-cache.ts';
 import { detectFormat, unknownFormatMessage, type ConfiguredFormat, type FileFormat } from './file-format.ts';
@@ -9,10 +12,14 @@ import type { SourceFile } from './source-file.ts';
 
 export interface PlannedFile extends SourceFile {
   format: FileFormat;
+  /** Recorded in the corpus's stats: the URL, or the path relative to the pipeline's folder, with the sha256. */
+  recorded: CorpusSource;
 }
 
 export interface PlanHooks {
   dataDir: string;
+  /** Recorded paths are relative to it (null for an unsaved pipeline). */
+  pipelineDir: string | null;
   signal: AbortSignal;
   log(line: string): void;
   onDownloadProgress(url: string, receivedBytes: number, totalBytes: number | null): void;
@@ -36,7 +43,7 @@ async function planUrl(source: UrlSource, format: ConfiguredFormat, hooks: PlanH
     onProgress: (received, total) => hooks.onDownloadProgress(source.url, received, total),
   });
   hooks.log(cached.downloaded ? `downloaded ${source.url} (${cached.bytes} bytes, sha256 ${cached.sha256})` : `using the cached copy of ${source.url} (sha256 ${cached.sha256})`);
-  return { path: cached.path, name: source.url, bytes: cached.bytes, format: detected };
+  return { path: cached.path, name: source.url, bytes: cached.bytes, format: detected, recorded: { url: source.url, sha256: cached.sha256 } };
 }
 
 async function planPath(source: PathSource, format: ConfiguredFormat, hooks: PlanHooks): Promise<PlannedFile[]> {
@@ -52,7 +59,9 @@ async function planPath(source: PathSource, format: ConfiguredFormat, hooks: Pla
       skipped.push(file);
       continue;
     }
-    planned.push({ path: file, name: file, bytes: (await stat(file)).size, format: detected });
+    hooks.signal.throwIfAborted();
+    const recorded = { path: recordedSourcePath(file, hooks.pipelineDir), sha256: await sourceFileDigest(file) };
+    planned.push({ path: file, name: file, bytes: (await stat(file)).size, format: detected, recorded });
   }
   if (skipped.length > 0) hooks.log(`skipped ${skipped.length} file(s) of unknown format in "${source.path}", e.g. ${skipped.slice(0, 3).join(', ')}; use include/exclude globs to choose files`);
   if (planned.length === 0) throw new Error(`"${source.path}" has no files of a known format (${skipped.length} skipped); use include globs such as ["**/*.txt"] or set the dataset's format`);

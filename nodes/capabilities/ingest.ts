@@ -14,6 +14,8 @@ export interface CorpusRequest {
   corpusDir: string;
   /** The engine data directory, which holds the download cache. */
   dataDir: string;
+  /** The pipeline file's folder (null when unsaved): stats.json names the files read relative to it. */
+  pipelineDir: string | null;
 }
 
 export interface IngestHooks {

@@ -1,10 +1,10 @@
 // The dataset's cache fingerprint: a hash of its sources' content, so editing a source file re-runs the node even
 // though its config did not change. URLs pinned by sha256 contribute that hash without touching the network.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { FingerprintContext } from '../../app/nodes/run-contract.ts';
 import type { z } from 'zod';
 import type { datasetConfig } from './spec.ts';
+import { hashSourceFile } from './source-digests.ts';
 import { listSourceFiles } from './sources.ts';
 
 export async function datasetFingerprint(context: FingerprintContext<z.output<typeof datasetConfig>>): Promise<string> {
@@ -17,18 +17,8 @@ export async function datasetFingerprint(context: FingerprintContext<z.output<ty
     }
     for (const file of (await listSourceFiles(source)).files) {
       if (context.signal.aborted) throw new Error('cancelled');
-      digest.update(`file\0${file}\0${await hashFile(file)}\n`);
+      digest.update(`file\0${file}\0${await hashSourceFile(file)}\n`);
     }
   }
   return digest.digest('hex');
-}
-
-function hashFile(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const digest = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => digest.update(chunk))
-      .on('error', (error) => reject(new Error(`cannot read "${file}": ${error.message}`)))
-      .on('end', () => resolve(digest.digest('hex')));
-  });
 }

@@ -23,6 +23,7 @@ const stats: CorpusStats = {
   duplicates: { exact: 1, near: 0 },
   documentsFiltered: 0,
   filtered: { empty: 0, tooShort: 0, tooLong: 0 },
+  sources: [{ path: 'a.txt', sha256: 'a'.repeat(64) }],
 };
 
 interface Recorded {
@@ -67,7 +68,7 @@ describe('datasetRun', () => {
     const context = contextFor(recordingIngest(recorded), recorded);
     const result = await datasetRun.run(context);
 
-    expect(recorded.requests).toEqual([{ config: context.config, corpusDir: '/out/corpus', dataDir: '/data' }]);
+    expect(recorded.requests).toEqual([{ config: context.config, corpusDir: '/out/corpus', dataDir: '/data', pipelineDir: '/project' }]);
     expect(result.outputs.corpus?.meta).toEqual({ format: 'crucible.corpus.v1', ...stats });
     expect(result.metrics).toEqual({
       trainDocuments: 2,

@@ -17,7 +17,7 @@ export const datasetRun: NodeRunOf<DatasetConfig> = {
 
 async function runDataset(ctx: NodeRunContextOf<DatasetConfig>): Promise<NodeRunResult> {
   const stats = await ctx.capabilities.ingest.buildCorpus(
-    { config: ctx.config, corpusDir: ctx.outputDir('corpus'), dataDir: ctx.dataDir },
+    { config: ctx.config, corpusDir: ctx.outputDir('corpus'), dataDir: ctx.dataDir, pipelineDir: ctx.pipelineDir },
     { signal: ctx.signal, progress: (update) => ctx.progress(update), log: (line) => ctx.log(line) },
   );
   const metrics = corpusMetrics(stats);

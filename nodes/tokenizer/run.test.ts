@@ -51,11 +51,11 @@ function fakeTokenizers(addedTokens: string[] = ['<|endoftext|>']) {
   return { tokenizers, calls };
 }
 
-function freshContext(config: Parameters<typeof tokenizerRunContext>[2], tokenizers: TokenizerCapability) {
+function freshContext(config: Parameters<typeof tokenizerRunContext>[2], tokenizers: TokenizerCapability, corpusMeta: Record<string, unknown> = {}) {
   const workDir = path.join(workRoot, `case-${caseNumber++}`);
   const corpusDir = path.join(workDir, 'corpus');
   const splits = writeCorpus(corpusDir, { train: ['first document', 'second'], val: ['val'] });
-  return { ctx: tokenizerRunContext(workDir, corpusDir, config, capabilitiesForTest({ tokenizers })), workDir, splits };
+  return { ctx: tokenizerRunContext(workDir, corpusDir, config, capabilitiesForTest({ tokenizers }), corpusMeta), workDir, splits };
 }
 
 describe('tokenizer node run', () => {
@@ -77,6 +77,16 @@ describe('tokenizer node run', () => {
     expect(manifest).toMatchObject({ train: { tokens: 50 }, val: { tokens: 50 }, documentSeparator: { token: '<|endoftext|>', id: 0 }, tokenizer: { hash: 'sha256:fake', source: 'trained' } });
     expect(result.outputs['tokens']?.meta).toMatchObject({ trainTokens: 50, valTokens: 50, vocabSize: 300 });
     expect(ctx.progressUpdates.at(-1)?.fraction).toBe(1);
+  });
+
+  it("passes the corpus's recorded sources on in tokens.json and the tokens meta; a corpus without them gives none", async () => {
+    const sources = [{ path: 'data/a.txt', sha256: 'a'.repeat(64) }, { url: 'https://example.com/b.txt', sha256: 'b'.repeat(64) }];
+    const { ctx, workDir } = freshContext({ kind: 'char' }, fakeTokenizers().tokenizers, { format: 'crucible.corpus.v1', sources });
+    const result = await tokenizerRun.run(ctx);
+    expect(JSON.parse(readFileSync(path.join(workDir, 'out', 'tokens', 'tokens.json'), 'utf8')).sources).toEqual(sources);
+    expect(result.outputs['tokens']?.meta?.['sources']).toEqual(sources);
+    const older = freshContext({ kind: 'char' }, fakeTokenizers().tokenizers, { format: 'crucible.corpus.v1' });
+    expect((await tokenizerRun.run(older.ctx)).outputs['tokens']?.meta?.['sources']).toEqual([]);
   });
 
   it('runs documents together when there are no special tokens', async () => {

@@ -3,7 +3,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { CorpusSplit } from '../../app/artifacts/corpus-layout.ts';
+import { corpusSourcesOf, type CorpusSplit } from '../../app/artifacts/corpus-layout.ts';
 import type { NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { EncodedSplit, TokenizerHandle } from '../capabilities/tokenizer.ts';
@@ -26,7 +26,8 @@ export const tokenizerRun: NodeRunOf<TokenizerConfig> = {
 
 async function runTokenizer(ctx: NodeRunContextOf<TokenizerConfig>): Promise<NodeRunResult> {
   checkConfig(ctx);
-  const splits = await readCorpusSplits(ctx.input('corpus').path);
+  const corpus = ctx.input('corpus');
+  const splits = await readCorpusSplits(corpus.path);
   const trains = ctx.config.kind !== 'pretrained';
   const [trainBytes, valBytes] = [(await stat(splits.train.textPath)).size, (await stat(splits.val.textPath)).size];
   const progress = new TokenizerProgress(
@@ -38,7 +39,9 @@ async function runTokenizer(ctx: NodeRunContextOf<TokenizerConfig>): Promise<Nod
   await writeTokenizerFiles(ctx.outputDir('tokenizer'), tokenizer);
   const tokensDir = ctx.outputDir('tokens');
   const encoded = await encodeSplits(ctx, { tokenizer, splits, separator, tokensDir, progress });
-  const manifest = buildTokensManifest({ tokenizer, source: trains ? 'trained' : 'pretrained', separator, ...encoded });
+  // The dataset's sources travel on, so a model trained on these tokens can say what it was trained on.
+  const sources = corpusSourcesOf(corpus.meta);
+  const manifest = buildTokensManifest({ tokenizer, source: trains ? 'trained' : 'pretrained', separator, sources, ...encoded });
   await writeTokenizerFiles(tokensDir, tokenizer);
   await writeFile(path.join(tokensDir, TOKENS_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   ctx.log(`tokenizer ${tokenizer.kind}, vocabulary ${tokenizer.vocabSize}: ${encoded.train.tokens} train and ${encoded.val.tokens} val tokens (${encoded.train.dtype})`);
@@ -51,7 +54,7 @@ function runResult(tokenizer: TokenizerHandle, manifest: TokensManifest): NodeRu
   return {
     outputs: {
       tokenizer: { meta: { kind: tokenizer.kind, source: manifest.tokenizer.source, vocabSize: tokenizer.vocabSize, tokenizerHash: tokenizer.hash, specialTokens } },
-      tokens: { meta: { ...counts, dtype: manifest.dtype, tokenizerHash: tokenizer.hash, documentSeparator: manifest.documentSeparator } },
+      tokens: { meta: { ...counts, dtype: manifest.dtype, tokenizerHash: tokenizer.hash, documentSeparator: manifest.documentSeparator, sources: manifest.sources } },
     },
     metrics: counts,
   };

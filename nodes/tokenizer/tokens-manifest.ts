@@ -1,4 +1,5 @@
 // Builds a Tokens artifact's `tokens.json` (its layout: app/artifacts/tokens-layout.ts) from what the tokenizer run made.
+import type { CorpusSource } from '../../app/artifacts/corpus-layout.ts';
 import { TOKENS_MANIFEST_FORMAT, type TokensManifest } from '../../app/artifacts/tokens-layout.ts';
 import type { EncodedSplit, TokenizerHandle } from '../capabilities/tokenizer.ts';
 
@@ -8,6 +9,8 @@ export interface TokensManifestInput {
   separator: string | null;
   train: EncodedSplit;
   val: EncodedSplit;
+  /** What the Corpus artifact recorded of its sources. */
+  sources: CorpusSource[];
 }
 
 export function buildTokensManifest(input: TokensManifestInput): TokensManifest {
@@ -27,5 +30,6 @@ export function buildTokensManifest(input: TokensManifestInput): TokensManifest 
       tokenizerJson: 'tokenizer.json',
       tokenizerConfigJson: 'tokenizer_config.json',
     },
+    sources: input.sources,
   };
 }

@@ -20,11 +20,13 @@ export interface IngestedCorpus {
 export class IngestHarness {
   readonly root = mkdtempSync(path.join(os.tmpdir(), 'crucible-dataset-'));
   readonly dataDir = path.join(this.root, 'data');
+  /** Where file() writes, and the pipeline folder the corpus names its sources against. */
+  readonly inputDir = path.join(this.root, 'in');
   private runs = 0;
 
   /** Writes a file under the harness folder and returns its absolute path. */
   file(relative: string, content: string | Uint8Array): string {
-    const target = path.join(this.root, 'in', relative);
+    const target = path.join(this.inputDir, relative);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, content);
     return target;
@@ -39,6 +41,7 @@ export class IngestHarness {
       config: datasetConfig.parse(config),
       corpusDir,
       dataDir: this.dataDir,
+      pipelineDir: this.inputDir,
       signal,
       progress: (update) => progress.push(update),
       log: (line) => logs.push(line),

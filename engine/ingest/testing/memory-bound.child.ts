@@ -15,6 +15,7 @@ try {
     config: datasetConfig.parse({ sources: [{ path: file }], documentSplit, dedupe }),
     corpusDir,
     dataDir: corpusDir,
+    pipelineDir: null,
     signal: new AbortController().signal,
     progress: () => undefined,
     log: () => undefined,

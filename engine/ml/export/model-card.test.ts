@@ -17,7 +17,8 @@ const tokenizer = trainChar('To be, or not to be: that is the question.');
 const tokenizerJsonPath = path.join(root, 'tokenizer.json');
 writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
 const config = gpt2Config({ vocabSize: tokenizer.vocabSize, nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 64 });
-const tokens = { key: 'tokens-key', meta: { trainTokens: 9000, valTokens: 1000, tokenizerHash: 'sha256:feed' } };
+const sources = [{ path: 'data/plays|poems.txt', sha256: 'a'.repeat(64) }, { url: 'https://example.com/sonnets.txt', sha256: 'b'.repeat(64) }];
+const tokens = { key: 'tokens-key', meta: { trainTokens: 9000, valTokens: 1000, tokenizerHash: 'sha256:feed', sources } };
 
 function modelFolder(name: string, provenance: Record<string, unknown>): string {
   const folder = path.join(root, name);
@@ -47,6 +48,7 @@ describe('model cards', () => {
       '# train\n',
       '- Tokens: artifact `tokens-key`, 9,000 train and 1,000 val tokens',
       `- Tokenizer: char, ${tokenizer.vocabSize} tokens, end of text \`<|endoftext|>\` (\`sha256:feed\`)`,
+      `| dataset source | sha256 |\n| --- | --- |\n| data/plays\\|poems.txt | \`${'a'.repeat(64)}\` |\n| https://example.com/sonnets.txt | \`${'b'.repeat(64)}\` |\n`,
       '| parameters | ',
       '| learningRate | 0.001 |',
       '| final val loss | 2.0500 |',
@@ -55,13 +57,19 @@ describe('model cards', () => {
       'Written by the pretrain node `train` in Crucible run `run-1` on 2026-12-01.',
     ]);
     expect(card).not.toContain('## Quantization');
+    expect(card).not.toContain('Dataset sources: not recorded');
+  });
+
+  it('says when the tokens artifact recorded no dataset sources', () => {
+    const folder = modelFolder('unrecorded', { runId: 'run-4', node: { id: 'old', type: 'pretrain', config: {} }, inputs: { tokens: { key: 'old-tokens', meta: { trainTokens: 10, valTokens: 1 } } } });
+    expect(readFileSync(path.join(folder, 'README.md'), 'utf8')).toContain('- Dataset sources: not recorded in the tokens artifact this model was trained on.');
   });
 
   it('a distilled model names its teacher as the base model', () => {
     const folder = modelFolder('distilled', { runId: 'run-2', node: { id: 'student', type: 'distill', config: { alpha: 0.5, temperature: 2 } }, inputs: { teacher: { key: 'teacher-key', meta: {} }, tokens }, metrics: { valLoss: 2.2, teacherValLoss: 1.9 } });
     const card = readFileSync(path.join(folder, 'README.md'), 'utf8');
     expect(card).toMatch(/\nbase_model: local\/teacher-key # a Crucible artifact key/);
-    expectCardToContain(card, ['- distillation\n', 'distilled from a teacher model', '| teacher val loss | 1.9000 |']);
+    expectCardToContain(card, ['- distillation\n', 'distilled from a teacher model', '| teacher val loss | 1.9000 |', `| https://example.com/sonnets.txt | \`${'b'.repeat(64)}\` |`]);
   });
 
   it("a quantized copy reports its quantization, keeps its source's training story, and adds an evaluation when given", () => {

@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { corpusSourcesOf } from '../../../app/artifacts/corpus-layout.ts';
 import { EXPORT_PUBLISHER, type ExportFormat } from '../../../app/artifacts/export-layout.ts';
 import { gpt2ConfigFromHuggingFace } from './hf-config.ts';
 import { MODEL_FILES, readConfigJson, specialTokenIds } from './model-folder.ts';
@@ -143,19 +144,14 @@ function trainingData(facts: ModelFacts): string[] {
     const endOfText = facts.tokenizer.endOfText === null ? 'no end-of-text token' : `end of text \`${facts.tokenizer.endOfText}\``;
     lines.push(`- Tokenizer: ${facts.tokenizer.kind}, ${count(facts.tokenizer.vocabSize)} tokens, ${endOfText}${typeof meta.tokenizerHash === 'string' ? ` (\`${meta.tokenizerHash}\`)` : ''}`);
   }
-  const sources = sourcesOf(meta);
+  // The dataset's files as the Tokens artifact's meta carries them from its corpus (app/artifacts/corpus-layout.ts).
+  const sources = corpusSourcesOf(meta);
   if (sources.length > 0) {
-    lines.push('', '| source | sha256 |', '| --- | --- |', ...sources.map((source) => `| ${source.name} | \`${source.sha256 ?? 'not pinned'}\` |`));
+    lines.push('', '| dataset source | sha256 |', '| --- | --- |', ...sources.map((source) => `| ${tableCell('url' in source ? source.url : source.path)} | \`${source.sha256}\` |`));
   } else {
     lines.push('- Dataset sources: not recorded in the tokens artifact this model was trained on.');
   }
   return [...lines, ''];
-}
-
-/** Dataset sources a Tokens artifact's meta carries from its corpus: `sources: [{ path | url, sha256 }]`. */
-function sourcesOf(meta: Json): { name: string; sha256: string | null }[] {
-  const sources = Array.isArray(meta.sources) ? meta.sources : [];
-  return sources.filter(isRecord).map((source) => ({ name: String(source.url ?? source.path ?? '?'), sha256: typeof source.sha256 === 'string' ? source.sha256 : null }));
 }
 
 function architecture(facts: ModelFacts): string[] {
@@ -288,6 +284,8 @@ function isRecord(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A file name may hold a `|`, which would end the cell. */
+const tableCell = (text: string) => text.replaceAll('|', '\\|');
 const count = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
 const decimal = (value: number) => (Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(4));
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;

@@ -14,11 +14,12 @@ export interface RecordedRunContext extends NodeRunContext<z.output<typeof token
   controller: AbortController;
 }
 
-export function tokenizerRunContext(workDir: string, corpusDir: string, config: z.input<typeof tokenizerConfig>, capabilities: NodeCapabilities): RecordedRunContext {
+/** `corpusMeta` is what the dataset recorded on the corpus input (its sources, for one). */
+export function tokenizerRunContext(workDir: string, corpusDir: string, config: z.input<typeof tokenizerConfig>, capabilities: NodeCapabilities, corpusMeta: Record<string, unknown> = {}): RecordedRunContext {
   const controller = new AbortController();
   const progressUpdates: NodeProgress[] = [];
   const logLines: { line: string; level: LogLevel }[] = [];
-  const corpus = { key: 'corpus-key', type: 'Corpus' as const, path: corpusDir, meta: {} };
+  const corpus = { key: 'corpus-key', type: 'Corpus' as const, path: corpusDir, meta: corpusMeta };
   return {
     runId: 'run-test',
     nodeId: 'tok',
