@@ -158,7 +158,8 @@ describe('the openai client, retries', () => {
     const holder = await openStream(`${served.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 100 }, key);
     // The first 429 makes the holder hang up, which frees the key's only slot before the SDK retries.
     const { seen, client: retrying } = watchedClient(key, served.baseURL, (status) => status === 429 && holder.abort());
-    const result = await retrying.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2 });
+    // The end-of-text token (id 0) is banned, so the completion cannot end before its first token.
+    const result = await retrying.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2, logit_bias: { '0': -100 } });
     served.generator.tokenDelayMs = 0;
     expect(result.choices[0]!.text.length).toBeGreaterThan(0);
     expect(seen.map((response) => response.status)).toEqual([429, 200]);
