@@ -1,4 +1,4 @@
-// The engine process entry: `node --import tsx engine/api/main.ts [--data-dir DIR] [--port N]`. The token comes from
+// The engine process entry: `node dist/node/engine.js` (built) or `node --import tsx engine/api/main.ts` [--data-dir DIR] [--port N]. The token comes from
 // CRUCIBLE_ENGINE_TOKEN (never argv, which other users can read); one JSON line on stdout says it is ready.
 import { parseArgs } from 'node:util';
 import { resolveDataDir } from '../config/data-dir.ts';

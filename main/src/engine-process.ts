@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ROUTES, TOKEN_HEADER } from '../../app/protocol/engine-api.ts';
 import type { RotatingLog } from './rotating-log.ts';
 
-/** How to start the engine: `node --import tsx engine/api/main.ts` in development, Electron as Node when packaged. */
+/** How to start the engine: the built `dist/node/engine.js` under the system Node in development, Electron as Node when packaged. */
 export interface EngineLaunch {
   command: string;
   args: string[];

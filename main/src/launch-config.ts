@@ -1,7 +1,6 @@
-// Where the desktop app finds its pieces: how to start the engine (system Node with tsx in development, Electron
-// itself as Node when packaged) and where the renderer's build lives.
+// Where the desktop app finds its pieces: how to start the engine (the built dist/node/engine.js, under the system
+// Node in development and Electron itself as Node when packaged) and where the renderer's build lives.
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { EngineLaunch } from './engine-process.ts';
 
 export interface AppLocation {
@@ -13,7 +12,8 @@ export interface AppLocation {
   env: NodeJS.ProcessEnv;
 }
 
-export const ENGINE_ENTRY = path.join('engine', 'api', 'main.ts');
+/** `npm run build` (tools/build.ts) writes it; `npm start` and `npm run dist` build first. No tsx at run time. */
+export const ENGINE_ENTRY = path.join('dist', 'node', 'engine.js');
 export const RENDERER_BUILD = path.join('renderer', 'dist');
 
 export function engineLaunch(location: AppLocation): EngineLaunch {
@@ -21,17 +21,11 @@ export function engineLaunch(location: AppLocation): EngineLaunch {
   if (!location.isPackaged) {
     // node_modules' native addons (better-sqlite3) are built for the system Node, not for Electron's.
     const node = location.env.CRUCIBLE_NODE || location.env.npm_node_execpath || 'node';
-    return { command: node, args: ['--import', 'tsx', entry], cwd: location.appPath };
+    return { command: node, args: [entry], cwd: location.appPath };
   }
   // electron-builder rebuilds the native addons for Electron, so Electron runs the engine as plain Node. The
-  // working folder must be a real one (app.asar is a file), so tsx is named by its full path.
-  const tsxLoader = pathToFileURL(path.join(location.appPath, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  return {
-    command: location.execPath,
-    args: ['--import', tsxLoader, entry],
-    env: { ELECTRON_RUN_AS_NODE: '1' },
-    cwd: path.dirname(location.appPath),
-  };
+  // working folder must be a real one (app.asar is a file).
+  return { command: location.execPath, args: [entry], env: { ELECTRON_RUN_AS_NODE: '1' }, cwd: path.dirname(location.appPath) };
 }
 
 export function rendererBuildDir(appPath: string): string {

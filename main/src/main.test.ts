@@ -112,7 +112,7 @@ describe('main', () => {
   it('starts the engine with the renderer build, then loads the canvas it serves and tells the window', async () => {
     const { window, call, pushed } = await launch();
     expect(fake.supervisor.options.staticDir).toBe(path.join(fake.root, 'renderer', 'dist'));
-    expect(fake.supervisor.options.launch.args).toContain(path.join(fake.root, 'engine', 'api', 'main.ts'));
+    expect(fake.supervisor.options.launch.args).toContain(path.join(fake.root, 'dist', 'node', 'engine.js'));
     expect(window.loadURL).toHaveBeenCalledWith('http://127.0.0.1:5555');
     expect(pushed(PUSH_CHANNELS.engineStatus).map((status: EngineStatus) => status.state)).toEqual(['starting', 'ready']);
     await expect(call('getEngineConnection')).resolves.toEqual({ url: 'http://127.0.0.1:5555', token: 'per-launch-token' });

@@ -5,11 +5,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine.ts';
 import { serveEngine } from '../../api/serve-engine.ts';
+import { REPO_ROOT } from '../../build-mode.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
-const RENDERER_BUILD_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'renderer', 'dist');
-
-const REPO_ROOT = path.resolve(RENDERER_BUILD_DIR, '..', '..');
+const RENDERER_BUILD_DIR = path.join(REPO_ROOT, 'renderer', 'dist');
 const VITE_BIN = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 
 /** Builds the studio UI on first start from a source checkout (`npm ci` installs Vite); packaged apps ship it built. */
