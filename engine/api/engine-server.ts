@@ -1,7 +1,8 @@
 // The engine's HTTP server: Fastify on 127.0.0.1, every API request guarded by the per-launch token, Host and
 // Origin checks, bodies validated with zod and size-limited, errors as JSON, and no request able to crash it.
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { lazyRequire } from '../lazy-require.ts';
 import { parseBoundedJson } from '../../app/pipeline/bounded-json.ts';
 import { ROUTES, sessionRequestSchema } from '../../app/protocol/engine-api.ts';
 import type { Engine } from '../engine.ts';
@@ -17,6 +18,8 @@ import { registerServingRoutes } from './routes/serving-routes.ts';
 import { SessionCodes } from './session-codes.ts';
 import type { SseStream } from './sse-stream.ts';
 import { sendStaticFile } from './static-files.ts';
+
+const fastify = lazyRequire<typeof import('fastify').default>('fastify');
 
 export interface EngineServerOptions {
   engine: Engine;
@@ -48,7 +51,7 @@ export interface EngineServer {
 
 export function createEngineServer(options: EngineServerOptions): EngineServer {
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const app = Fastify({
+  const app = fastify()({
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
     routerOptions: { maxParamLength: 200 },

@@ -1,8 +1,11 @@
 // Turns chat messages into one prompt string: the tokenizer's Jinja `chat_template` when it has one (rendered with
 // @huggingface/jinja, as transformers does), else DEFAULT_CHAT_TEMPLATE, a plain transcript a base model can continue.
-import { Template } from '@huggingface/jinja';
+import type * as Jinja from '@huggingface/jinja';
+import { lazyRequire } from '../lazy-require.ts';
 import { invalidRequest } from './openai-error.ts';
 import type { ChatMessage } from './request-schemas.ts';
+
+const jinja = lazyRequire<typeof Jinja>('@huggingface/jinja');
 
 /**
  * For base models trained on raw text: one "Role: content" line per message, then "Assistant:". Documented in
@@ -26,7 +29,7 @@ export interface ChatFormatter {
 export function chatFormatterFor(options: { chatTemplate?: string; specialTokens?: { bos?: string; eos?: string } }): ChatFormatter {
   const usesDefault = options.chatTemplate === undefined || options.chatTemplate.trim() === '';
   const source = usesDefault ? DEFAULT_CHAT_TEMPLATE : options.chatTemplate!;
-  const template = new Template(source);
+  const template = new (jinja().Template)(source);
   return {
     impliedStop: usesDefault ? DEFAULT_CHAT_STOP : [],
     render(messages) {

@@ -2,8 +2,8 @@
 // /v1/models, /v1/completions, /v1/chat/completions, /health and /metrics over one or more deployments.
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import Fastify from 'fastify';
 import type { z } from 'zod';
+import { lazyRequire } from '../lazy-require.ts';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { authenticateCaller, checkModelScope, mayUseModel, type AuthMode } from './caller-auth.ts';
 import { answerPreflight, applyCors } from './cors-policy.ts';
@@ -18,6 +18,8 @@ import { newTrace, type RequestTrace } from './request-trace.ts';
 import type { ServerContext } from './server-context.ts';
 import { ServingMetrics } from './serving-metrics.ts';
 import type { ServingStore } from './store/serving-store.ts';
+
+const fastify = lazyRequire<typeof import('fastify').default>('fastify');
 
 export type ApiEndpointConfigInput = z.input<typeof apiEndpointConfig>;
 
@@ -80,7 +82,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
     onError: options.onError ?? ((error) => console.error('api-endpoint: unexpected error', error)),
   };
   const errorReplies: ErrorReplyContext = { limits: bodyLimits, onError: context.onError };
-  const app = Fastify({
+  const app = fastify()({
     logger: false,
     bodyLimit: config.maxBodyBytes,
     routerOptions: { maxParamLength: 300 },

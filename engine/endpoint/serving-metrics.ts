@@ -1,6 +1,9 @@
 // Prometheus metrics for GET /metrics (prom-client), in a registry of their own so several API servers can live in
 // one process. Queue depth and batch size are read from the deployments when scraped.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import { lazyRequire } from '../lazy-require.ts';
+
+const promClient = lazyRequire<typeof PromClient>('prom-client');
 
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const PER_TOKEN_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -12,25 +15,25 @@ export interface DeploymentLoad {
 }
 
 export class ServingMetrics {
-  readonly registry = new Registry();
-  readonly requests: Counter<'route' | 'status'>;
-  readonly promptTokens: Counter<'model'>;
-  readonly generatedTokens: Counter<'model'>;
-  readonly timeToFirstToken: Histogram<'model'>;
-  readonly timePerOutputToken: Histogram<'model'>;
-  readonly endToEndLatency: Histogram<'model'>;
-  readonly rateLimitRejections: Counter<'reason'>;
+  readonly registry = new (promClient().Registry)();
+  readonly requests: PromClient.Counter<'route' | 'status'>;
+  readonly promptTokens: PromClient.Counter<'model'>;
+  readonly generatedTokens: PromClient.Counter<'model'>;
+  readonly timeToFirstToken: PromClient.Histogram<'model'>;
+  readonly timePerOutputToken: PromClient.Histogram<'model'>;
+  readonly endToEndLatency: PromClient.Histogram<'model'>;
+  readonly rateLimitRejections: PromClient.Counter<'reason'>;
 
   constructor(readLoad: () => DeploymentLoad[]) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'crucible_http_requests_total', help: 'HTTP requests answered, by route and status.', labelNames: ['route', 'status'], registers });
-    this.promptTokens = new Counter({ name: 'crucible_prompt_tokens_total', help: 'Prompt tokens processed.', labelNames: ['model'], registers });
-    this.generatedTokens = new Counter({ name: 'crucible_generation_tokens_total', help: 'Tokens generated.', labelNames: ['model'], registers });
-    this.timeToFirstToken = new Histogram({ name: 'crucible_time_to_first_token_seconds', help: 'Time from request to first generated token.', labelNames: ['model'], buckets: LATENCY_BUCKETS_S, registers });
-    this.timePerOutputToken = new Histogram({ name: 'crucible_time_per_output_token_seconds', help: 'Time between generated tokens after the first.', labelNames: ['model'], buckets: PER_TOKEN_BUCKETS_S, registers });
-    this.endToEndLatency = new Histogram({ name: 'crucible_e2e_request_latency_seconds', help: 'Time from request to last byte of a generation.', labelNames: ['model'], buckets: LATENCY_BUCKETS_S, registers });
-    this.rateLimitRejections = new Counter({ name: 'crucible_rate_limit_rejections_total', help: 'Requests refused by a rate limit, budget or full queue.', labelNames: ['reason'], registers });
-    new Gauge({
+    this.requests = new (promClient().Counter)({ name: 'crucible_http_requests_total', help: 'HTTP requests answered, by route and status.', labelNames: ['route', 'status'], registers });
+    this.promptTokens = new (promClient().Counter)({ name: 'crucible_prompt_tokens_total', help: 'Prompt tokens processed.', labelNames: ['model'], registers });
+    this.generatedTokens = new (promClient().Counter)({ name: 'crucible_generation_tokens_total', help: 'Tokens generated.', labelNames: ['model'], registers });
+    this.timeToFirstToken = new (promClient().Histogram)({ name: 'crucible_time_to_first_token_seconds', help: 'Time from request to first generated token.', labelNames: ['model'], buckets: LATENCY_BUCKETS_S, registers });
+    this.timePerOutputToken = new (promClient().Histogram)({ name: 'crucible_time_per_output_token_seconds', help: 'Time between generated tokens after the first.', labelNames: ['model'], buckets: PER_TOKEN_BUCKETS_S, registers });
+    this.endToEndLatency = new (promClient().Histogram)({ name: 'crucible_e2e_request_latency_seconds', help: 'Time from request to last byte of a generation.', labelNames: ['model'], buckets: LATENCY_BUCKETS_S, registers });
+    this.rateLimitRejections = new (promClient().Counter)({ name: 'crucible_rate_limit_rejections_total', help: 'Requests refused by a rate limit, budget or full queue.', labelNames: ['reason'], registers });
+    new (promClient().Gauge)({
       name: 'crucible_queue_depth',
       help: 'Requests waiting for a batch slot.',
       labelNames: ['model'],
@@ -39,7 +42,7 @@ export class ServingMetrics {
         for (const load of readLoad()) this.set({ model: load.model }, load.queued);
       },
     });
-    new Gauge({
+    new (promClient().Gauge)({
       name: 'crucible_running_batch_size',
       help: 'Requests being generated right now.',
       labelNames: ['model'],

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { printableAscii } from '../../../app/text/printable-ascii.ts';
 import { addWholeDocument } from '../document-sink.ts';
 import { isGzipped, readSourceBytes } from '../source-file.ts';
@@ -26,20 +26,22 @@ export async function readParquet(context: ReaderContext): Promise<void> {
 }
 
 async function readParquetAt(filePath: string, context: ReaderContext, onDiskBytes: (count: number) => void): Promise<void> {
-  const file = await asyncBufferFromFile(filePath);
+  // Loaded here, not at the top: only parquet sources need it, and every command and engine start would pay for it.
+  const hyparquet = await import('hyparquet');
+  const file = await hyparquet.asyncBufferFromFile(filePath);
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(file);
+    metadata = await hyparquet.parquetMetadataAsync(file);
   } catch (error) {
     throw new Error(`"${context.file.name}" is not a readable parquet file (${reasonOf(error)}); ${DAMAGED}`);
   }
-  assertHasColumn(metadata, context);
+  assertHasColumn(hyparquet.parquetSchema(metadata).children.map((child) => child.element.name), context);
   let rowStart = 0;
   let reportedBytes = 0;
   for (const [groupIndex, group] of metadata.row_groups.entries()) {
     context.signal.throwIfAborted();
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await readRows(file, metadata, context.textField, rowStart, rowEnd).catch((error: unknown) => {
+    const rows = await readRows(hyparquet.parquetRead, file, metadata, context.textField, rowStart, rowEnd).catch((error: unknown) => {
       const where = `row group ${groupIndex + 1} of ${metadata.row_groups.length} (rows ${rowStart + 1}–${rowEnd})`;
       throw new Error(`"${context.file.name}" ${where}: its "${context.textField}" column cannot be decoded (${reasonOf(error)}); ${DAMAGED}`);
     });
@@ -59,14 +61,13 @@ function reasonOf(error: unknown): string {
   return printableAscii(error instanceof Error ? error.message : String(error), 120);
 }
 
-function readRows(file: Awaited<ReturnType<typeof asyncBufferFromFile>>, metadata: FileMetaData, column: string, rowStart: number, rowEnd: number): Promise<unknown[][]> {
+function readRows(parquetRead: typeof import('hyparquet').parquetRead, file: AsyncBuffer, metadata: FileMetaData, column: string, rowStart: number, rowEnd: number): Promise<unknown[][]> {
   return new Promise((resolve, reject) => {
     parquetRead({ file, metadata, columns: [column], rowStart, rowEnd, onComplete: resolve }).catch(reject);
   });
 }
 
-function assertHasColumn(metadata: FileMetaData, context: ReaderContext): void {
-  const columns = parquetSchema(metadata).children.map((child) => child.element.name);
+function assertHasColumn(columns: readonly string[], context: ReaderContext): void {
   if (columns.includes(context.textField)) return;
   const listed = columns.slice(0, 20).map((name) => `"${name}"`).join(', ');
   throw new Error(`"${context.file.name}" has no "${context.textField}" column (its columns: ${listed}); set the dataset's textField to the column that holds the text`);

@@ -1,7 +1,8 @@
 // Loads ONNX model bytes into an onnxruntime-node InferenceSession and runs it with host tensors.
 // The ML core's one door to ORT: sessions get their options from session-options.ts; feeds and fetches convert here.
 
-import ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { ort } from './load-ort.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
 import { ortSessionOptions, type SessionOptions } from './session-options.ts';
@@ -20,13 +21,13 @@ export interface ModelSession {
 }
 
 export async function createModelSession(modelBytes: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
-  const session = await ort.InferenceSession.create(modelBytes, ortSessionOptions(options));
-  const toOrtFeeds = (feeds: Readonly<Record<string, HostTensor>>): Record<string, ort.Tensor> => {
-    const ortFeeds: Record<string, ort.Tensor> = {};
+  const session = await ort().InferenceSession.create(modelBytes, ortSessionOptions(options));
+  const toOrtFeeds = (feeds: Readonly<Record<string, HostTensor>>): Record<string, Ort.Tensor> => {
+    const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(tensor, `feed "${name}"`);
     return ortFeeds;
   };
-  const toHostResults = (results: Record<string, ort.Tensor>, names: readonly string[]): Record<string, HostTensor> => {
+  const toHostResults = (results: Record<string, Ort.Tensor>, names: readonly string[]): Record<string, HostTensor> => {
     const hostResults: Record<string, HostTensor> = {};
     for (const name of names) {
       const tensor = results[name];
@@ -43,7 +44,7 @@ export async function createModelSession(modelBytes: Uint8Array, options: Sessio
       return toHostResults(results, Object.keys(results));
     },
     async runInto(feeds, into, fetches) {
-      const ortFetches: Record<string, ort.Tensor | null> = {};
+      const ortFetches: Record<string, Ort.Tensor | null> = {};
       for (const [name, tensor] of Object.entries(into)) ortFetches[name] = toOrtTensor(tensor, `output "${name}"`);
       for (const name of fetches) ortFetches[name] = null;
       return toHostResults(await session.run(toOrtFeeds(feeds), ortFetches), fetches);

@@ -6,7 +6,10 @@
 // those pieces, and the conversion is kept only if it reproduces the Jinja rendering for every probe. Otherwise, and
 // for base models without a chat template, the template is a plain completion: the prompt as it is.
 
-import { Template } from '@huggingface/jinja';
+import type * as Jinja from '@huggingface/jinja';
+import { lazyRequire } from '../../../lazy-require.ts';
+
+const jinja = lazyRequire<typeof Jinja>('@huggingface/jinja');
 
 export const MODELFILE = 'Modelfile';
 export const COMPLETION_TEMPLATE = '{{ .Prompt }}';
@@ -61,9 +64,9 @@ const marker = (name: string) => `\u0001${name}\u0001`;
 
 /** The Jinja chat template as a Go template for Ollama, or null when it is not a plain per-role wrapper. */
 export function goTemplateFromJinja(source: string, tokens: { bos: string; eos: string }): string | null {
-  let template: Template;
+  let template: Jinja.Template;
   try {
-    template = new Template(source);
+    template = new (jinja().Template)(source);
   } catch {
     return null;
   }
