@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -25,10 +25,16 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const dataDirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 function freshDataDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'crucible-downloads-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-downloads-'));
+  dataDirs.push(dir);
+  return dir;
 }
 
 /** An address on which nothing listens: a port that was just free. */
