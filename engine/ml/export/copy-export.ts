@@ -13,10 +13,12 @@ export type ExportTargetAction = 'filled' | 'replaced' | 'overwritten';
 /** What copying into `target` would do; throws, before any work, when it must not be written. */
 export function exportTargetAction(target: string, options: { overwrite: boolean }): ExportTargetAction {
   if (!path.isAbsolute(target)) throw new Error(`"${target}" is a relative path and there is no pipeline file to resolve it against; save the pipeline first or give an absolute path`);
-  if (!existsSync(target)) return 'filled';
-  if (!lstatSync(target).isDirectory()) throw new Error(`${target} is a file, not a folder`);
-  if (readdirSync(target).length === 0) return 'filled';
-  if (isEarlierExport(target)) return 'replaced';
+  // The same resolved path copyExport empties and fills (`target` may hold `..` or a trailing separator).
+  const folder = path.resolve(target);
+  if (!existsSync(folder)) return 'filled';
+  if (!lstatSync(folder).isDirectory()) throw new Error(`${target} is a file, not a folder`);
+  if (readdirSync(folder).length === 0) return 'filled';
+  if (isEarlierExport(folder)) return 'replaced';
   if (options.overwrite) return 'overwritten';
   throw new Error(`${target} is not empty and holds no earlier Crucible export (no ${MODEL_CARD_FILE} written by Crucible); choose an empty folder, or set overwrite to write over it (its other files are kept)`);
 }
