@@ -136,6 +136,17 @@ describe('route access', () => {
     }
   });
 
+  it('serves the studio page from a static folder given as a relative path (as --static-dir may be)', async () => {
+    const relative = await openApiHarness('route-access-relative', { token: TOKEN, port: 0, staticDir: path.relative(process.cwd(), staticDir) });
+    try {
+      const { port: relativePort } = await relative.server.listen();
+      expect((await rawRequest(relativePort, { method: 'GET', target: '/' })).body).toContain('<title>studio</title>');
+      expect((await rawRequest(relativePort, { method: 'GET', target: '/%2e%2e/%2e%2e/etc/passwd' })).status).toBe(404);
+    } finally {
+      await relative.close();
+    }
+  });
+
   it('answers a malformed percent-encoding in the engine error shape', async () => {
     const response = await rawRequest(port, { method: 'GET', target: '/%zz' });
     expect(response.status).toBe(400);

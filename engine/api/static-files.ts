@@ -18,7 +18,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-export async function sendStaticFile(reply: FastifyReply, root: string, urlPath: string): Promise<boolean> {
+export async function sendStaticFile(reply: FastifyReply, staticDir: string, urlPath: string): Promise<boolean> {
+  // Compare against the absolute folder: a relative --static-dir would never prefix the resolved candidate.
+  const root = path.resolve(staticDir);
   const clean = decodeURIComponent(urlPath.split('?')[0]!).replace(/^\/+/, '');
   const candidate = path.resolve(root, clean || 'index.html');
   if (candidate !== root && !candidate.startsWith(root + path.sep)) return false;
