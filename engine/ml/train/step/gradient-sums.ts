@@ -12,6 +12,8 @@ export class GradientSums {
   /** Never written: the sums before a step's first micro-batch. */
   private readonly zeros: Sums;
   private readonly written: [Sums, Sums];
+  /** The same buffers as `written`, under the output names ("new.<input>"), built once rather than per micro-step. */
+  private readonly targets: [Sums, Sums];
   private current: Sums;
 
   constructor(layout: FlatLayout, dtype: FloatDType) {
@@ -25,6 +27,8 @@ export class GradientSums {
     };
     this.zeros = set();
     this.written = [set(), set()];
+    const asOutputs = (sums: Sums): Sums => Object.fromEntries(Object.entries(sums).map(([name, tensor]) => [trainStepNames.updated(name), tensor]));
+    this.targets = [asOutputs(this.written[0]), asOutputs(this.written[1])];
     this.current = this.zeros;
   }
 
@@ -40,8 +44,7 @@ export class GradientSums {
 
   /** Where the micro-step writes the new sums ("new.<input>"); never the set it reads. */
   outputs(): Sums {
-    const target = this.current === this.written[0] ? this.written[1] : this.written[0];
-    return Object.fromEntries(Object.entries(target).map(([name, tensor]) => [trainStepNames.updated(name), tensor]));
+    return this.current === this.written[0] ? this.targets[1] : this.targets[0];
   }
 
   /** Makes the sums the micro-step just wrote current. */
