@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import path from 'node:path';
 import { EXPORT_NAME_PATTERN, GGUF_TYPE_NAMES, ggufExportPath, type ExportFormat, type GgufQuantization } from '../../../app/artifacts/export-layout.ts';
 import { DEFAULT_SAMPLING } from './hf-config.ts';
-import { MODEL_FILES, specialTokenIds } from './model-folder.ts';
+import { MODEL_FILES, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { MODELFILE, ollamaModelfile } from './gguf/ollama-modelfile.ts';
 import { chatTemplateOf, writeGgufModel, type GgufExportReport } from './gguf/write-gguf.ts';
@@ -90,8 +90,9 @@ function exportHuggingFace(request: ExportRequest): Omit<ExportOutcome, 'bytes'>
 
 /** The texts of the BOS and end-of-text tokens (the GGUF export has refused a tokenizer without them). */
 function specialTokenTexts(tokenizerJson: string): { bos: string; eos: string } {
-  const { bos, eos } = specialTokenIds(tokenizerJson);
-  const added = (JSON.parse(tokenizerJson) as { added_tokens?: { id: number; content: string }[] }).added_tokens ?? [];
+  const parsed = JSON.parse(tokenizerJson) as TokenizerJsonTokens;
+  const { bos, eos } = specialTokenIdsOf(parsed);
+  const added = parsed.added_tokens ?? [];
   const text = (id: number | null) => added.find((token) => token.id === id)?.content ?? '';
   return { bos: text(bos), eos: text(eos) };
 }

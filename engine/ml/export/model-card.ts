@@ -9,7 +9,7 @@ import path from 'node:path';
 import { corpusSourcesOf } from '../../../app/artifacts/corpus-layout.ts';
 import { EXPORT_PUBLISHER, type ExportFormat } from '../../../app/artifacts/export-layout.ts';
 import { gpt2ConfigFromHuggingFace } from './hf-config.ts';
-import { MODEL_FILES, readConfigJson, specialTokenIds } from './model-folder.ts';
+import { MODEL_FILES, readConfigJson, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
 
 export const MODEL_CARD_FILE = 'README.md';
@@ -92,10 +92,9 @@ function readFacts(folder: string): ModelFacts {
 function tokenizerFacts(folder: string): ModelFacts['tokenizer'] {
   const file = path.join(folder, MODEL_FILES.tokenizer);
   if (!existsSync(file)) return null;
-  const text = readFileSync(file, 'utf8');
-  const json = JSON.parse(text) as { model?: { vocab?: Record<string, number>; merges?: unknown[] }; pre_tokenizer?: { type?: string } | null; added_tokens?: { id: number; content: string }[] };
+  const json = JSON.parse(readFileSync(file, 'utf8')) as TokenizerJsonTokens & { model?: { vocab?: Record<string, number> }; pre_tokenizer?: { type?: string } | null };
   const vocabSize = Object.keys(json.model?.vocab ?? {}).length;
-  const { eos } = specialTokenIds(text);
+  const { eos } = specialTokenIdsOf(json);
   const endOfText = json.added_tokens?.find((token) => token.id === eos)?.content ?? null;
   return { kind: json.pre_tokenizer?.type === 'ByteLevel' ? 'byte-level BPE' : 'char', vocabSize, endOfText };
 }

@@ -104,7 +104,17 @@ export function readModelConfig(folder: string): Gpt2Config {
 
 /** The first special added token that is not the unknown token serves as both BOS and EOS, as in GPT-2. */
 export function specialTokenIds(tokenizerJson: string): SpecialTokenIds {
-  const parsed = JSON.parse(tokenizerJson) as { added_tokens?: { id: number; content: string; special?: boolean }[]; model?: { unk_token?: string | null } };
+  return specialTokenIdsOf(JSON.parse(tokenizerJson) as TokenizerJsonTokens);
+}
+
+/** The tokenizer.json fields that name its special tokens. */
+export interface TokenizerJsonTokens {
+  added_tokens?: { id: number; content: string; special?: boolean }[];
+  model?: { unk_token?: string | null };
+}
+
+/** `specialTokenIds` for a tokenizer.json already parsed (a caller that reads other fields too parses it once). */
+export function specialTokenIdsOf(parsed: TokenizerJsonTokens): SpecialTokenIds {
   const unk = parsed.model?.unk_token ?? null;
   const marker = (parsed.added_tokens ?? []).find((token) => token.special === true && token.content !== unk);
   return { bos: marker?.id ?? null, eos: marker?.id ?? null };
