@@ -1,6 +1,6 @@
 // API keys in SQLite: "sk-" secrets from crypto randomness, shown once; only their SHA-256 is stored. Keys carry a
 // model scope, limits, a budget and an expiry, which can be changed, and are revoked by name. Checking compares hashes in constant time.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyInfo, ApiKeyStatus, CreateApiKeyOptions, CreatedApiKey, UpdateApiKeyOptions } from '../../../app/protocol/serving-api.ts';
 import type { SqliteDatabase } from '../../store/database.ts';
 
@@ -94,13 +94,12 @@ export class KeyStore {
     return infoOf(updated, now);
   }
 
-  /** Finds the key a bearer secret belongs to. Every stored hash is compared, so timing tells nothing. */
+  /**
+   * Finds the key a bearer secret belongs to, by the (unique, indexed) hash of the secret: the lookup's timing can
+   * only tell about a SHA-256 digest, which does not lead back to a secret, so no scan of every key per request.
+   */
   check(presented: string, now = new Date()): KeyCheck {
-    const presentedHash = hashOf(presented);
-    let match: KeyRow | undefined;
-    for (const row of this.#db.prepare('SELECT * FROM api_keys').all() as KeyRow[]) {
-      if (timingSafeEqual(presentedHash, Buffer.from(row.key_hash, 'hex')) && !match) match = row;
-    }
+    const match = this.#db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(hashOf(presented).toString('hex')) as KeyRow | undefined;
     if (!match) return { ok: false, reason: 'unknown' };
     const key = infoOf(match, now);
     return key.status === 'active' ? { ok: true, key } : { ok: false, reason: key.status, key };
