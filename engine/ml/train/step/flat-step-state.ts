@@ -15,7 +15,16 @@ const SLOTS = [
 
 type Buffers = Map<string, FloatArray>;
 
+/** The tensors a set of buffers is fed and written as; built once per set, since every step reads them. */
+interface BufferViews {
+  flat: Record<string, HostTensor>;
+  parameters: Record<string, HostTensor>;
+  outputs: Record<string, HostTensor>;
+}
+
 export class FlatStepState {
+  private readonly views = new WeakMap<Buffers, BufferViews>();
+
   private constructor(
     private readonly layout: FlatLayout,
     private readonly dtype: FloatDType,
@@ -38,22 +47,17 @@ export class FlatStepState {
 
   /** The flat buffers, as the graphs that update them take them. */
   flatFeeds(): Record<string, HostTensor> {
-    return this.asTensors(this.current, (name) => name);
+    return this.viewsOf(this.current).flat;
   }
 
   /** Each parameter as a view into its group's buffer, as the forward pass reads it. */
   parameterFeeds(): Record<string, HostTensor> {
-    const feeds: Record<string, HostTensor> = {};
-    for (const [name, { group, entry }] of this.layout.byName) {
-      const buffer = this.current.get(SLOTS[0].input(group.name)) as FloatArray;
-      feeds[name] = { dtype: this.dtype, shape: entry.shape, data: buffer.subarray(entry.offset, entry.offset + entry.size) };
-    }
-    return feeds;
+    return this.viewsOf(this.current).parameters;
   }
 
   /** Where a graph writes the next state ("new.<input>"). */
   outputs(): Record<string, HostTensor> {
-    return this.asTensors(this.spare, trainStepNames.updated);
+    return this.viewsOf(this.spare).outputs;
   }
 
   /** Makes the state the step just wrote current. */
@@ -82,6 +86,20 @@ export class FlatStepState {
   private unpack(slot: (typeof SLOTS)[number]): Map<string, HostTensor> {
     const buffers = new Map(this.layout.groups.map((group) => [group.name, this.current.get(slot.input(group.name)) as FloatArray]));
     return unpackGroups(this.layout, buffers, this.dtype, slot.perParameter);
+  }
+
+  private viewsOf(buffers: Buffers): BufferViews {
+    let views = this.views.get(buffers);
+    if (views === undefined) {
+      const parameters: Record<string, HostTensor> = {};
+      for (const [name, { group, entry }] of this.layout.byName) {
+        const buffer = buffers.get(SLOTS[0].input(group.name)) as FloatArray;
+        parameters[name] = { dtype: this.dtype, shape: entry.shape, data: buffer.subarray(entry.offset, entry.offset + entry.size) };
+      }
+      views = { flat: this.asTensors(buffers, (name) => name), parameters, outputs: this.asTensors(buffers, trainStepNames.updated) };
+      this.views.set(buffers, views);
+    }
+    return views;
   }
 
   private asTensors(buffers: Buffers, nameOf: (input: string) => string): Record<string, HostTensor> {
