@@ -166,6 +166,8 @@ describe('revealFolder', () => {
   };
   const exported = artifact('export-1', { copiedTo: outDir });
   const corpus = artifact('corpus-1', {});
+  // Resolves to outDir only against this process's working folder, which is not the engine's.
+  const relativeCopy = artifact('export-2', { copiedTo: path.relative(process.cwd(), outDir) });
   mkdirSync(path.join(exported, 'crucible'), { recursive: true });
   writeFileSync(path.join(exported, 'README.md'), '# tiny');
   mkdirSync(outDir, { recursive: true });
@@ -217,6 +219,7 @@ describe('revealFolder', () => {
     ['a link in the store to a folder outside it', () => ({ path: path.join(store, 'sneaky-link') }), /outside the engine's artifact store/],
     ['an outDir without the export that recorded it', () => ({ path: outDir }), /outside the engine's artifact store/],
     ['a folder no artifact recorded as its copy', () => ({ path: elsewhere, copyOf: exported }), /not the folder the artifact .* records as its copy/],
+    ['a copy an artifact recorded as a relative path', () => ({ path: outDir, copyOf: relativeCopy }), /not the folder the artifact .* records as its copy/],
     ['a copy vouched for by an artifact without one', () => ({ path: outDir, copyOf: corpus }), /records none/],
     ['a copy vouched for by a file below an artifact', () => ({ path: elsewhere, copyOf: path.join(exported, 'crucible') }), /not an artifact folder/],
     ['a copy vouched for by a folder outside the store', () => ({ path: outDir, copyOf: root }), /not an artifact folder/],

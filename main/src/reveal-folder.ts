@@ -22,7 +22,8 @@ export async function folderToReveal(request: ParsedInvokeRequest<'revealFolder'
   // Only a key folder's own record counts: a node's files below it could hold a file of the same name.
   if (path.dirname(artifact) !== store) throw refusal(`copyOf "${request.copyOf}" is not an artifact folder of the engine's artifact store (${store})`);
   const recorded = await recordedCopy(artifact);
-  if (recorded === null || path.resolve(recorded) !== wanted) {
+  // A relative record would resolve against this process's working folder, not the engine's: denied.
+  if (recorded === null || !path.isAbsolute(recorded) || path.resolve(recorded) !== wanted) {
     throw refusal(`"${request.path}" is not the folder the artifact ${artifact} records as its copy${recorded === null ? ' (it records none)' : ` ("${recorded}")`}`);
   }
   return realFolder(wanted, 'path');
