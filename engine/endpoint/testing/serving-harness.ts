@@ -47,16 +47,28 @@ export const DEFAULT_SAMPLING = { temperature: 0.8, topP: 1, topK: 0, maxTokens:
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-serving-'));
   const store = ServingStore.open({ dataDir });
+  const removeData = () => {
+    store.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   const generator = new BigramGenerator({ modelId: 'bard-mini', trainingText: TRAINING_TEXT, contextLength: 128, ...options.generator });
   const deployment = new Deployment({ generator, maxBatchSize: 4, maxQueue: 8, defaults: DEFAULT_SAMPLING, ...options.deployment });
-  const server = createOpenAiServer({
-    config: { port: 0, ...options.config },
-    deployments: [deployment],
-    store,
-    onWarning: () => undefined,
-    ...options.server,
-  });
-  const { url } = await server.listen();
+  let server: OpenAiServer;
+  let url: string;
+  try {
+    // A config the server refuses (tests check that it does) must not leave the store open and the folder behind.
+    server = createOpenAiServer({
+      config: { port: 0, ...options.config },
+      deployments: [deployment],
+      store,
+      onWarning: () => undefined,
+      ...options.server,
+    });
+    ({ url } = await server.listen());
+  } catch (error) {
+    removeData();
+    throw error;
+  }
   return {
     url,
     baseURL: `${url}/v1`,
@@ -67,8 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     async close() {
       await server.close();
-      store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeData();
     },
   };
 }
