@@ -48,6 +48,8 @@ async function timeEngineReady(mode: Mode): Promise<number> {
   const args = mode === 'built' ? [path.join(BUILT_DIR, 'engine.js')] : ['--import', 'tsx', path.join(root, 'engine', 'api', 'main.ts')];
   const started = performance.now();
   const child = spawn(process.execPath, [...args, '--data-dir', dataDir], { cwd: root, env: envFor(mode), stdio: ['ignore', 'pipe', 'inherit'] });
+  // Listened for from the start: an engine that exits before it is ready has already closed by the `finally`.
+  const closed = new Promise((resolve) => child.once('close', resolve));
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let buffered = '';
@@ -62,7 +64,7 @@ async function timeEngineReady(mode: Mode): Promise<number> {
     return (performance.now() - started) / 1000;
   } finally {
     child.kill();
-    await new Promise((resolve) => child.once('close', resolve));
+    await closed;
   }
 }
 
