@@ -83,11 +83,11 @@ function poisonedKeyPath(value: unknown, at = ''): string | null {
   return null;
 }
 
-/** Parses a request body: strict UTF-8, then the depth check, then JSON.parse. */
+/** Parses a request body: strict UTF-8 (the decoder drops a leading BOM), then the depth check, then JSON.parse. */
 export function parseBoundedJson(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): BoundedJsonResult {
   const text = decodeStrictUtf8(bytes);
   if (text === null) return { ok: false, failure: { reason: 'invalid_utf8', message: `the body is not valid UTF-8 (at byte ${firstInvalidUtf8Byte(bytes)}); send JSON encoded as UTF-8` } };
-  return parseBoundedJsonText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, maxDepth);
+  return parseBoundedJsonText(text, maxDepth);
 }
 
 /** Offset of the first byte that starts no valid UTF-8 sequence (a hint for the error message). */
