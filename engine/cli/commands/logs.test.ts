@@ -1,6 +1,6 @@
 // `crucible logs`: a past run's node logs in order, "last" for the newest run, filtered by node and level, as text or
 // NDJSON, and clear failures for an unknown run or node.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -13,7 +13,17 @@ import { logsCommand } from './logs.ts';
 import { runCommand } from './run.ts';
 
 let engine: Engine | undefined;
-afterEach(async () => engine?.close());
+const dirs: string[] = [];
+afterEach(async () => {
+  await engine?.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-logs-'));
+  dirs.push(dir);
+  return dir;
+}
 
 function fakeIo(cwd: string) {
   const stdout = new PassThrough();
@@ -28,7 +38,7 @@ function fakeIo(cwd: string) {
 
 describe('crucible logs', () => {
   it('prints the newest run’s log lines in order, by node and level, as text or NDJSON', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-logs-'));
+    const dir = tempDir();
     const fixtures = createFixtures();
     engine = await Engine.open({ dataDir: path.join(dir, 'data'), registry: fixtures.registry, runModules: fixtures.runModules });
     writeFileSync(path.join(dir, 'p.crucible.json'), serializePipeline(fixturePipeline([{ id: 'a', type: 'source' }, { id: 's', type: 'slow', config: { durationMs: 60, chunkMs: 20 } }])));
@@ -65,7 +75,7 @@ describe('crucible logs', () => {
   });
 
   it('says so when there are no runs yet', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-logs-'));
+    const dir = tempDir();
     engine = await Engine.open({ dataDir: path.join(dir, 'data'), runModules: new Map() });
     const io = fakeIo(dir);
     expect(logsCommand(engine, { run: 'last', node: undefined, level: undefined, json: false }, io.io)).toBe(EXIT.failed);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,7 +10,17 @@ import type { CliIo } from '../io.ts';
 import { runCommand } from './run.ts';
 
 let engine: Engine | undefined;
-afterEach(async () => engine?.close());
+const dirs: string[] = [];
+afterEach(async () => {
+  await engine?.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-run-'));
+  dirs.push(dir);
+  return dir;
+}
 
 function fakeIo(cwd: string, isTTY = false) {
   const stdout = Object.assign(new PassThrough(), { isTTY, columns: 120 });
@@ -25,7 +35,7 @@ function fakeIo(cwd: string, isTTY = false) {
 }
 
 async function setup(pipelineNodes: Parameters<typeof fixturePipeline>[0], edges: string[] = []) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-run-'));
+  const dir = tempDir();
   const fixtures = createFixtures();
   engine = await Engine.open({ dataDir: path.join(dir, 'data'), registry: fixtures.registry, runModules: fixtures.runModules });
   writeFileSync(path.join(dir, 'p.crucible.json'), serializePipeline(fixturePipeline(pipelineNodes, edges)));
