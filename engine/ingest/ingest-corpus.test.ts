@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCorpusStats } from './corpus-reader.ts';
 import { IngestHarness } from './testing/ingest-harness.ts';
-import { seededRandom } from './validation-choice.ts';
+import { createRandom } from '../ml/tensor/random.ts';
 
 const harness = new IngestHarness();
 afterAll(() => harness.cleanup());
@@ -119,7 +119,7 @@ describe('cleaning and filters', () => {
 
 describe('dedup', () => {
   // Twenty unrelated documents of 60 pseudo-random words each.
-  const random = seededRandom(11);
+  const random = createRandom(11).uniform;
   const word = () => Array.from({ length: 3 + Math.floor(random() * 5) }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join('');
   const base = Array.from({ length: 20 }, () => Array.from({ length: 60 }, word).join(' '));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseValidationDocuments, seededRandom, validationCount } from './validation-choice.ts';
+import { chooseValidationDocuments, validationCount } from './validation-choice.ts';
 
 describe('validation choice', () => {
   it('takes round(n·fraction) documents, at least one and never all', () => {
@@ -22,12 +22,5 @@ describe('validation choice', () => {
     const firstHalf = chosen.subarray(0, 5000).reduce((sum, flag) => sum + flag, 0);
     expect(firstHalf).toBeGreaterThan(900);
     expect(firstHalf).toBeLessThan(1100);
-  });
-
-  it('seededRandom returns floats in [0, 1) that depend on the seed', () => {
-    const draws = Array.from({ length: 1000 }, seededRandom(9));
-    expect(draws.every((value) => value >= 0 && value < 1)).toBe(true);
-    expect(Math.abs(draws.reduce((sum, value) => sum + value, 0) / 1000 - 0.5)).toBeLessThan(0.05);
-    expect(seededRandom(10)()).not.toBe(draws[0]);
   });
 });

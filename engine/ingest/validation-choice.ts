@@ -1,16 +1,6 @@
 // Which documents go to validation: exactly round(n · valFraction) of them (at least one, and never all when there
 // are two or more), chosen by a seeded shuffle so the same seed always picks the same documents.
-
-/** A small, fast PRNG (mulberry32) returning floats in [0, 1); deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from '../ml/tensor/random.ts';
 
 export function validationCount(documents: number, valFraction: number): number {
   if (valFraction <= 0 || documents < 2) return 0;
@@ -23,7 +13,7 @@ export function chooseValidationDocuments(documents: number, valFraction: number
   const count = validationCount(documents, valFraction);
   const order = new Uint32Array(documents);
   for (let index = 0; index < documents; index++) order[index] = index;
-  const random = seededRandom(seed);
+  const random = createRandom(seed).uniform;
   // A partial Fisher–Yates shuffle: the first `count` places receive a uniform random sample.
   for (let place = 0; place < count; place++) {
     const pick = place + Math.floor(random() * (documents - place));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../validation-choice.ts';
+import { createRandom } from '../../ml/tensor/random.ts';
 import { LshIndex } from './lsh-index.ts';
 import { candidateProbability, chooseBanding } from './lsh-parameters.ts';
 import { MinHashSketch } from './minhash.ts';
@@ -23,7 +23,7 @@ describe('chooseBanding', () => {
 
 describe('LshIndex', () => {
   it('flags a lightly edited copy and indexes unrelated documents', () => {
-    const random = seededRandom(5);
+    const random = createRandom(5).uniform;
     const text = () => Array.from({ length: 600 }, () => 'abcdefgh ijklmno'[Math.floor(random() * 16)]).join('');
     const index = new LshIndex(0.85);
     const originals = Array.from({ length: 200 }, text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../validation-choice.ts';
+import { createRandom } from '../../ml/tensor/random.ts';
 import { estimatedSimilarity, MinHashSketch } from './minhash.ts';
 
 function signatureOf(...pieces: string[]): Uint32Array {
@@ -27,7 +27,7 @@ function randomText(random: () => number, length: number): string {
 
 describe('MinHashSketch', () => {
   it('estimates the Jaccard similarity of 5-character shingles within sampling error', () => {
-    const random = seededRandom(3);
+    const random = createRandom(3).uniform;
     for (const keep of [0.95, 0.8, 0.5, 0.2]) {
       const original = randomText(random, 2000);
       const edited = original.slice(0, Math.floor(2000 * keep)) + randomText(random, Math.ceil(2000 * (1 - keep)));
