@@ -30,6 +30,11 @@ export interface TokensManifest {
     tokenizerJson: string;
     tokenizerConfigJson: string;
   };
+  /**
+   * Chat corpora only: per split, a file of one uint8 per token id (1 = the token is a trained target, an assistant
+   * token; 0 = context only), relative to this artifact's folder. Absent for plain text, where every token is trained.
+   */
+  lossMask?: { train: string; val: string };
   /** The files the corpus was read from, with their sha256 (the Corpus artifact's); empty for a corpus that did not record them. */
   sources: CorpusSource[];
 }
