@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The default output, plus the names of files whose test process died (tools/testing/unfinished-modules-reporter.ts).
+    reporters: ['default', './tools/testing/unfinished-modules-reporter.ts'],
   },
 });
