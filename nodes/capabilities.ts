@@ -1,5 +1,5 @@
 // What node runs may ask of the engine (ctx.capabilities): the work that lives in engine/ — ingest, tokenizers,
-// training, serving, quantization, export — seen from the nodes as interfaces. Types only: nodes never import engine/
+// training, serving, quantization, export, model import — seen from the nodes as interfaces. Types only: nodes never import engine/
 // (the layering rule); engine/capabilities/node-capabilities.ts implements every member, and every run receives all
 // of them, typed.
 //
@@ -10,6 +10,7 @@
 import type { NodeRunContext, NodeRunModule } from '../app/nodes/run-contract.ts';
 import type { ExportCapability } from './capabilities/export.ts';
 import type { IngestCapability } from './capabilities/ingest.ts';
+import type { ModelsCapability } from './capabilities/models.ts';
 import type { QuantizationCapability } from './capabilities/quantization.ts';
 import type { ServingCapability } from './capabilities/serving.ts';
 import type { TokenizerCapability } from './capabilities/tokenizer.ts';
@@ -22,6 +23,7 @@ export interface NodeCapabilities {
   serving: ServingCapability;
   quantization: QuantizationCapability;
   exporting: ExportCapability;
+  models: ModelsCapability;
 }
 
 /** What a node's engine-side run receives: its parsed config and every capability. */

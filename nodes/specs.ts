@@ -8,6 +8,7 @@ import { deploySpec } from './deploy/spec.ts';
 import { distillSpec } from './distill/spec.ts';
 import { evaluateSpec } from './evaluate/spec.ts';
 import { exportSpec } from './export/spec.ts';
+import { modelSpec } from './model/spec.ts';
 import { pretrainSpec } from './pretrain/spec.ts';
 import { quantizeSpec } from './quantize/spec.ts';
 import { tokenizerSpec } from './tokenizer/spec.ts';
@@ -15,6 +16,7 @@ import { tokenizerSpec } from './tokenizer/spec.ts';
 export const builtInNodeSpecs: readonly NodeSpec[] = [
   datasetSpec,
   tokenizerSpec,
+  modelSpec,
   pretrainSpec,
   distillSpec,
   quantizeSpec,

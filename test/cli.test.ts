@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { builtInNodeSpecs } from '../nodes/specs.ts';
 import { REPO_ROOT } from './engine-process.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'crucible-cli-'));
@@ -50,11 +51,12 @@ describe('crucible CLI', () => {
     expect(missing.stderr).toMatch(/cannot read nope\.crucible\.json: no such file/);
   });
 
-  it('node-types --json lists the nine types with their ports', () => {
+  it('node-types --json lists every built-in type with its ports', () => {
     const { code, stdout } = crucible('node-types', '--json');
     expect(code).toBe(0);
     const types = JSON.parse(stdout) as { type: string; inputs: { name: string; type: string }[]; outputs: { name: string }[] }[];
-    expect(types.map((t) => t.type)).toEqual(['dataset', 'tokenizer', 'pretrain', 'distill', 'quantize', 'evaluate', 'deploy', 'api-endpoint', 'export']);
+    expect(types.map((t) => t.type)).toEqual(builtInNodeSpecs.map((spec) => spec.type));
+    expect(types.find((t) => t.type === 'model')!.outputs.map((p) => p.name)).toEqual(['model', 'tokenizer']);
     expect(types.find((t) => t.type === 'distill')!.inputs.map((p) => `${p.name}:${p.type}`)).toEqual(['teacher:Model', 'tokens:Tokens']);
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { builtInNodeSpecs } from '../nodes/specs.ts';
 import { pipelineSchemaFileText, PIPELINE_SCHEMA_FILE } from './json-schema-file.ts';
 
 describe('committed JSON Schema', () => {
@@ -12,8 +13,9 @@ describe('committed JSON Schema', () => {
   it('describes every built-in node config', () => {
     const schema = JSON.parse(pipelineSchemaFileText());
     const types = schema.properties.nodes.items.allOf.map((rule: any) => rule.if.properties.type.const);
-    expect(types).toEqual(['dataset', 'tokenizer', 'pretrain', 'distill', 'quantize', 'evaluate', 'deploy', 'api-endpoint', 'export']);
-    const pretrain = schema.properties.nodes.items.allOf[2].then.properties.config;
+    expect(types).toEqual(builtInNodeSpecs.map((spec) => spec.type));
+    expect(types).toContain('model');
+    const pretrain = schema.properties.nodes.items.allOf[types.indexOf('pretrain')].then.properties.config;
     expect(pretrain.properties.nEmbd).toMatchObject({ type: 'integer', default: 128, description: expect.any(String) });
   });
 });

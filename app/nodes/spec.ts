@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ProblemCode } from '../graph/problems.ts';
 import type { PortSpec } from './ports.ts';
 
-export const NODE_CATEGORIES = ['Data', 'Training', 'Optimization', 'Evaluation', 'Serving'] as const;
+export const NODE_CATEGORIES = ['Data', 'Models', 'Training', 'Optimization', 'Evaluation', 'Serving'] as const;
 export type NodeCategory = (typeof NODE_CATEGORIES)[number];
 
 export interface NodeSpec<Config extends z.ZodType = z.ZodType> {

@@ -11,6 +11,7 @@ export function capabilitiesForTest(given: Partial<NodeCapabilities> = {}): Node
     serving: given.serving ?? notGiven('serving'),
     quantization: given.quantization ?? notGiven('quantization'),
     exporting: given.exporting ?? notGiven('exporting'),
+    models: given.models ?? notGiven('models'),
   };
 }
 

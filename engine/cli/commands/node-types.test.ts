@@ -1,0 +1,29 @@
+// `crucible node-types` lists every registered spec (the catalogue is derived from nodes/specs.ts), the model node
+// among them with its ports and category, as text and as JSON.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { builtInNodeSpecs, builtInRegistry } from '../../../nodes/specs.ts';
+import type { CliIo } from '../io.ts';
+import { nodeTypesCommand } from './node-types.ts';
+
+function listed(json: boolean): string {
+  const out: string[] = [];
+  const stdout = new PassThrough().on('data', (chunk) => out.push(String(chunk)));
+  const io: CliIo = { stdout, stderr: new PassThrough(), env: {}, cwd: '/', onInterrupt: () => () => undefined };
+  expect(nodeTypesCommand(builtInRegistry(), json, io)).toBe(0);
+  return out.join('');
+}
+
+describe('crucible node-types', () => {
+  it('lists every built-in spec, the model node with its outputs', () => {
+    const text = listed(false);
+    for (const spec of builtInNodeSpecs) expect(text).toMatch(new RegExp(`^${spec.type} +${spec.category} `, 'm'));
+    expect(text).toMatch(/^model +Models +\(—\) → \(model: Model, tokenizer: Tokenizer\)$/m);
+  });
+
+  it('answers the same catalogue as JSON', () => {
+    const types = JSON.parse(listed(true)) as { type: string; category: string }[];
+    expect(types.map((info) => info.type)).toEqual(builtInNodeSpecs.map((spec) => spec.type));
+    expect(types.find((info) => info.type === 'model')?.category).toBe('Models');
+  });
+});
