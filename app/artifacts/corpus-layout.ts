@@ -46,6 +46,11 @@ export type CorpusStats = {
   filtered: { empty: number; tooShort: number; tooLong: number };
   /** Every file read, in reading order, so a model card can say what the model was trained on. */
   sources: CorpusSource[];
+  /**
+   * "chat": each document is one conversation, the JSON {"messages":[{"role","content"},...]}, which the tokenizer
+   * renders with a chat template and masks. Absent for plain text (and in corpora written before chat existed).
+   */
+  content?: 'chat';
 };
 
 /**
@@ -72,6 +77,11 @@ export function corpusSourcesOf(meta: Record<string, unknown>): CorpusSource[] {
     else if (typeof path === 'string') recorded.push({ path, sha256 });
   }
   return recorded;
+}
+
+/** What a Corpus artifact's meta says its documents are: conversations ("chat") or plain "text". */
+export function corpusContentOf(meta: Record<string, unknown>): 'text' | 'chat' {
+  return meta.content === 'chat' ? 'chat' : 'text';
 }
 
 /** The artifact's meta, as downstream nodes receive it. Object types, not interfaces, so it is a plain record. */

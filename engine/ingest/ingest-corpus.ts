@@ -1,11 +1,12 @@
 // The whole dataset job, independent of the executor: plan the source files, read and filter them into a kept
 // file (pass 1), then copy it into train/val with their document indexes and write stats.json (pass 2), which
-// records every file read with its sha256.
+// records every file read with its sha256. With `content: "chat"` every record is one conversation document.
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CORPUS_STATS_FILE, type CorpusStats } from '../../app/artifacts/corpus-layout.ts';
 import type { CorpusRequest, DatasetConfig, IngestHooks } from '../../nodes/capabilities/ingest.ts';
 import { BufferedFileWriter } from './buffered-file-writer.ts';
+import { ChatRecordProblems, recordDocumentFor } from './chat-problems.ts';
 import { DocumentProcessor, type ProcessingCounts } from './document-processor.ts';
 import { IngestProgress } from './ingest-progress.ts';
 import type { ReaderContext } from './readers/reader-context.ts';
@@ -27,6 +28,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats>
     log: options.log,
     onDownloadProgress: (url, received, total) => options.progress({ message: `downloading ${url}: ${received}${total ? ` of ${total}` : ''} bytes` }),
   });
+  if (config.content === 'chat') refuseNonRecordFiles(files);
   const keptPath = path.join(options.corpusDir, KEPT_FILE);
   const kept = await BufferedFileWriter.create(keptPath);
   try {
@@ -44,10 +46,12 @@ export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats>
       valFraction: config.valFraction,
       seed: config.seed,
       corpusDir: options.corpusDir,
+      // A conversation is never cut in two: a single one goes to train whole.
+      wholeDocuments: config.content === 'chat',
       signal,
       onBytes: (count) => progress.copied(count),
     });
-    const stats = corpusStats(splits, processor.counts, files, progress.readBytes);
+    const stats = { ...corpusStats(splits, processor.counts, files, progress.readBytes), ...(config.content === 'chat' ? { content: 'chat' as const } : {}) };
     await writeFile(path.join(options.corpusDir, CORPUS_STATS_FILE), `${JSON.stringify(stats, null, 2)}\n`);
     return stats;
   } finally {
@@ -58,6 +62,8 @@ export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats>
 
 async function readAllFiles(files: PlannedFile[], processor: DocumentProcessor, progress: IngestProgress, options: IngestOptions): Promise<void> {
   const { config } = options;
+  const problems = new ChatRecordProblems();
+  const recordDocument = recordDocumentFor(config.content, config.textField, config.normalize, problems);
   const contextFor = (file: PlannedFile): ReaderContext => ({
     file,
     sink: processor,
@@ -66,6 +72,8 @@ async function readAllFiles(files: PlannedFile[], processor: DocumentProcessor, 
     signal: options.signal,
     onDiskBytes: (count) => progress.read(count),
     scratchDir: options.corpusDir,
+    content: config.content,
+    recordDocument,
   });
   // With documentSplit "none" the text files form one document, read first; records stay one document each.
   if (config.documentSplit === 'none') {
@@ -77,6 +85,14 @@ async function readAllFiles(files: PlannedFile[], processor: DocumentProcessor, 
     if (config.documentSplit === 'none' && file.format === 'text') continue;
     await readRecordsOrText(file.format, contextFor(file), config.documentSplit === 'blank-lines' ? 'blank-lines' : 'file');
   }
+  problems.throwIfAny();
+}
+
+/** Chat conversations come from records: JSON Lines, JSON arrays or parquet rows. */
+function refuseNonRecordFiles(files: PlannedFile[]): void {
+  const other = files.find((file) => file.format !== 'jsonl' && file.format !== 'json' && file.format !== 'parquet');
+  if (other === undefined) return;
+  throw new Error(`"${other.name}" is read as ${other.format}, but a dataset with content "chat" reads conversations from JSON Lines, JSON or Parquet records; remove it from the sources, or set format to jsonl or parquet`);
 }
 
 function corpusStats(splits: Awaited<ReturnType<typeof writeSplits>>, counts: ProcessingCounts, files: PlannedFile[], bytesRead: number): CorpusStats {

@@ -14,6 +14,8 @@ export interface SplitOptions {
   valFraction: number;
   seed: number;
   corpusDir: string;
+  /** Never cut a document (chat conversations): a single one then goes to train whole, val stays empty. */
+  wholeDocuments?: boolean;
   signal: AbortSignal;
   /** Hears the bytes copied so far, for progress. */
   onBytes(count: number): void;
@@ -31,7 +33,7 @@ export async function writeSplits(options: SplitOptions): Promise<SplitResult> {
   const train = await SplitWriter.create(options.corpusDir, 'train');
   const val = await SplitWriter.create(options.corpusDir, 'val');
   try {
-    const splitBy = options.documentEnds.length === 1 ? 'characters' : 'documents';
+    const splitBy = options.documentEnds.length === 1 && !options.wholeDocuments ? 'characters' : 'documents';
     if (splitBy === 'characters') await copyByCharacters(options, train, val);
     else await copyByDocuments(options, train, val);
     return { train: await train.close(), val: await val.close(), splitBy };

@@ -22,8 +22,9 @@ async function runDataset(ctx: NodeRunContextOf<DatasetConfig>): Promise<NodeRun
   );
   const metrics = corpusMetrics(stats);
   ctx.progress({ fraction: 1, message: `${stats.train.documents} train and ${stats.val.documents} val documents`, metrics });
+  const what = stats.content === 'chat' ? 'conversations' : 'documents';
   ctx.log(
-    `corpus: train ${stats.train.documents} documents / ${stats.train.characters} characters, val ${stats.val.documents} / ${stats.val.characters}; ` +
+    `corpus${stats.content === 'chat' ? ' (chat)' : ''}: train ${stats.train.documents} ${what} / ${stats.train.characters} characters, val ${stats.val.documents} / ${stats.val.characters}; ` +
       `${stats.duplicatesRemoved} duplicates removed, ${stats.documentsFiltered} documents filtered`,
   );
   return { outputs: { corpus: { meta: corpusMeta(stats) } }, metrics };

@@ -28,6 +28,12 @@ const urlSource = z.strictObject({
 export const datasetConfig = z.strictObject({
   sources: z.array(z.union([pathSource, urlSource])).max(256).default([]).describe('Where the text comes from.'),
   format: z.enum(['auto', 'text', 'jsonl', 'csv', 'parquet']).default('auto').describe('File format; auto decides by extension.'),
+  content: z
+    .enum(['text', 'chat'])
+    .default('text')
+    .describe(
+      'text: each record or file is a document. chat: each JSONL/JSON/parquet record is a conversation, OpenAI "messages" or Alpaca "instruction"/"input"/"output", for chat fine-tuning (textField is then unused).',
+    ),
   textField: z.string().min(1).max(256).default('text').describe('Field of JSONL/JSON records, or column of CSV/parquet, holding the text.'),
   documentSplit: z.enum(['file', 'blank-lines', 'none']).default('file').describe('How text files are cut into documents.'),
   valFraction: z.number().min(0).max(0.5).default(0.1).describe('Share of documents held out for validation.'),
@@ -45,7 +51,7 @@ export const datasetSpec = defineNodeSpec({
   category: 'Data',
   icon: 'database',
   summary: 'Read, clean, deduplicate and split text into a corpus.',
-  docs: 'Reads `.txt`, `.md`, `.jsonl`, `.json`, `.csv`, `.tsv` and `.parquet` files (optionally gzipped), folders and globs, or URLs pinned by sha256. Cleans the text, removes duplicates, and splits it by document into train and validation sets.',
+  docs: 'Reads `.txt`, `.md`, `.jsonl`, `.json`, `.csv`, `.tsv` and `.parquet` files (optionally gzipped), folders and globs, or URLs pinned by sha256. Cleans the text, removes duplicates, and splits it by document into train and validation sets. With `content: chat`, each record is a conversation (OpenAI `messages` or Alpaca `instruction`/`input`/`output`) for chat fine-tuning.',
   version: 1,
   inputs: [],
   outputs: [{ name: 'corpus', type: 'Corpus', title: 'Corpus', description: 'Train and val text with statistics.' }],
@@ -56,6 +62,9 @@ export const datasetSpec = defineNodeSpec({
     if (config.sources.length === 0) problems.push({ field: 'sources', message: 'add at least one source: a file, folder, glob or URL' });
     if (config.maxChars > 0 && config.maxChars < config.minChars) {
       problems.push({ field: 'maxChars', message: `${config.maxChars} must be at least minChars (${config.minChars}), or 0 for no limit` });
+    }
+    if (config.content === 'chat' && (config.format === 'text' || config.format === 'csv')) {
+      problems.push({ field: 'format', message: `content "chat" reads conversations from JSON Lines, JSON or parquet records, not ${config.format} files; set format to auto, jsonl or parquet` });
     }
     problems.push(...secretSourceProblems(config.sources));
     return problems;

@@ -2,7 +2,6 @@
 import { addWholeDocument } from '../document-sink.ts';
 import { JsonArrayScanner } from './json-array-scanner.ts';
 import { readFileText, type ReaderContext } from './reader-context.ts';
-import { recordText } from './record-text.ts';
 
 export async function readJsonArray(context: ReaderContext): Promise<void> {
   const scanner = new JsonArrayScanner(context.file.name);
@@ -15,7 +14,8 @@ export async function readJsonArray(context: ReaderContext): Promise<void> {
       } catch (error) {
         throw new Error(`${where}: malformed JSON (${(error as Error).message})`);
       }
-      await addWholeDocument(context.sink, recordText(record, context.textField, where, context.normalization));
+      const text = context.recordDocument(record, where);
+      if (text !== null) await addWholeDocument(context.sink, text);
     }
   }
   scanner.finish();

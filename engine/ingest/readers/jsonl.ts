@@ -2,7 +2,6 @@
 // fails with the file and line number.
 import { addWholeDocument } from '../document-sink.ts';
 import { MAX_RECORD_CHARS, readFileText, type ReaderContext } from './reader-context.ts';
-import { recordText } from './record-text.ts';
 
 export async function readJsonLines(context: ReaderContext): Promise<void> {
   let lineNumber = 0;
@@ -16,7 +15,8 @@ export async function readJsonLines(context: ReaderContext): Promise<void> {
     } catch (error) {
       throw new Error(`${where}: malformed JSON (${(error as Error).message}); each line of a .jsonl file must be one JSON object`);
     }
-    await addWholeDocument(context.sink, recordText(record, context.textField, where, context.normalization));
+    const text = context.recordDocument(record, where);
+    if (text !== null) await addWholeDocument(context.sink, text);
   }
 }
 

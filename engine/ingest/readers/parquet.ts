@@ -1,5 +1,6 @@
-// Reads the textField column of a .parquet file with hyparquet, one row group at a time so memory stays near one
-// row group's text. A gzipped parquet file is inflated into the scratch folder first (parquet needs random access).
+// Reads the textField column of a .parquet file with hyparquet (for chat, the chat columns: messages, or instruction,
+// input, output and system), one row group at a time so memory stays near one row group's text. A gzipped parquet
+// file is inflated into the scratch folder first (parquet needs random access).
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,6 @@ import { printableAscii } from '../../../app/text/printable-ascii.ts';
 import { addWholeDocument } from '../document-sink.ts';
 import { isGzipped, readSourceBytes } from '../source-file.ts';
 import type { ReaderContext } from './reader-context.ts';
-import { recordText } from './record-text.ts';
 
 /** What to do about a parquet file hyparquet cannot decode. */
 const DAMAGED = "the file is damaged or not a parquet file — re-export or re-download it, or remove it from the dataset's sources";
@@ -35,19 +35,21 @@ async function readParquetAt(filePath: string, context: ReaderContext, onDiskByt
   } catch (error) {
     throw new Error(`"${context.file.name}" is not a readable parquet file (${reasonOf(error)}); ${DAMAGED}`);
   }
-  assertHasColumn(hyparquet.parquetSchema(metadata).children.map((child) => child.element.name), context);
+  const columns = columnsToRead(hyparquet.parquetSchema(metadata).children.map((child) => child.element.name), context);
   let rowStart = 0;
   let reportedBytes = 0;
   for (const [groupIndex, group] of metadata.row_groups.entries()) {
     context.signal.throwIfAborted();
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await readRows(hyparquet.parquetRead, file, metadata, context.textField, rowStart, rowEnd).catch((error: unknown) => {
+    const rows = await readRows(hyparquet.parquetRead, file, metadata, columns, rowStart, rowEnd).catch((error: unknown) => {
       const where = `row group ${groupIndex + 1} of ${metadata.row_groups.length} (rows ${rowStart + 1}–${rowEnd})`;
-      throw new Error(`"${context.file.name}" ${where}: its "${context.textField}" column cannot be decoded (${reasonOf(error)}); ${DAMAGED}`);
+      const named = columns.map((column) => `"${column}"`).join(', ');
+      throw new Error(`"${context.file.name}" ${where}: its ${named} column${columns.length > 1 ? 's' : ''} cannot be decoded (${reasonOf(error)}); ${DAMAGED}`);
     });
     for (const [offset, row] of rows.entries()) {
       const where = `"${context.file.name}" row ${rowStart + offset + 1}`;
-      await addWholeDocument(context.sink, recordText({ [context.textField]: row[0] ?? null }, context.textField, where, context.normalization));
+      const text = context.recordDocument(rowRecord(columns, row, context.content), where);
+      if (text !== null) await addWholeDocument(context.sink, text);
     }
     const bytesSoFar = Math.round((context.file.bytes * (groupIndex + 1)) / metadata.row_groups.length);
     onDiskBytes(bytesSoFar - reportedBytes);
@@ -61,14 +63,46 @@ function reasonOf(error: unknown): string {
   return printableAscii(error instanceof Error ? error.message : String(error), 120);
 }
 
-function readRows(parquetRead: typeof import('hyparquet').parquetRead, file: AsyncBuffer, metadata: FileMetaData, column: string, rowStart: number, rowEnd: number): Promise<unknown[][]> {
+function readRows(parquetRead: typeof import('hyparquet').parquetRead, file: AsyncBuffer, metadata: FileMetaData, columns: string[], rowStart: number, rowEnd: number): Promise<unknown[][]> {
   return new Promise((resolve, reject) => {
-    parquetRead({ file, metadata, columns: [column], rowStart, rowEnd, onComplete: resolve }).catch(reject);
+    parquetRead({ file, metadata, columns, rowStart, rowEnd, onComplete: resolve }).catch(reject);
   });
 }
 
-function assertHasColumn(columns: readonly string[], context: ReaderContext): void {
-  if (columns.includes(context.textField)) return;
+/** Columns a chat parquet file may hold; it needs "messages", or "instruction" and "output". */
+const CHAT_COLUMNS = ['messages', 'instruction', 'input', 'output', 'system'];
+
+/** The columns to read, in the order rows come back; a file without them fails with the columns it has. */
+function columnsToRead(columns: readonly string[], context: ReaderContext): string[] {
   const listed = columns.slice(0, 20).map((name) => `"${name}"`).join(', ');
+  if (context.content === 'chat') {
+    const chat = columns.includes('messages') ? ['messages'] : CHAT_COLUMNS.filter((name) => columns.includes(name));
+    if (chat.includes('messages') || (chat.includes('instruction') && chat.includes('output'))) return chat;
+    throw new Error(`"${context.file.name}" has neither a "messages" column nor "instruction" and "output" columns (its columns: ${listed}); a chat dataset needs one of these layouts`);
+  }
+  if (columns.includes(context.textField)) return [context.textField];
   throw new Error(`"${context.file.name}" has no "${context.textField}" column (its columns: ${listed}); set the dataset's textField to the column that holds the text`);
+}
+
+/**
+ * A row as the record the context reads. Chat: null cells are left out, and a "messages" cell holding JSON text (as
+ * some exports write it) is parsed; a nested list of {role, content} structs arrives as objects already.
+ */
+function rowRecord(columns: string[], row: unknown[], content: 'text' | 'chat'): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  columns.forEach((column, index) => {
+    const cell = row[index] ?? null;
+    if (content === 'text') record[column] = cell;
+    else if (cell !== null) record[column] = column === 'messages' && typeof cell === 'string' ? parseJsonCell(cell) : cell;
+  });
+  return record;
+}
+
+/** Unparseable JSON stays a string, which the chat record then refuses as "not a list". */
+function parseJsonCell(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

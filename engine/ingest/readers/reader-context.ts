@@ -15,6 +15,13 @@ export interface ReaderContext {
   onDiskBytes(count: number): void;
   /** A folder for temporary files (a gzipped parquet file is inflated there). */
   scratchDir: string;
+  /** "chat": records are conversations (chat-record.ts) and parquet files are read by their chat columns. */
+  content: 'text' | 'chat';
+  /**
+   * The document text of a JSON record or parquet row (`where` names it, e.g. `"a.jsonl" line 3`), or null for a chat
+   * record that is not a conversation: it is counted and the dataset fails once every file is read (chat-problems.ts).
+   */
+  recordDocument(record: unknown, where: string): string | null;
 }
 
 /** The file's text; `clean` normalizes newlines (and NFC as configured), otherwise the decoded text is unchanged. */
