@@ -8,6 +8,9 @@ import * as op from '../graph/ops/index.ts';
 import type { Value } from '../graph/value.ts';
 import { headSize, type Gpt2Config } from './config.ts';
 
+/** A term added to a linear layer's output, computed from the same input (LoRA's low-rank update). */
+export type LinearAdapter = (x: Value) => Value;
+
 export interface AttentionWeights {
   /** c_attn.weight is (C, 3C): columns are [q | k | v]. */
   qkvWeight: Value;
@@ -15,6 +18,10 @@ export interface AttentionWeights {
   /** c_proj.weight is (C, C). */
   projWeight: Value;
   projBias: Value | null;
+  /** Added to the QKV projection's output, (B*T, 3C). */
+  qkvAdapter?: LinearAdapter;
+  /** Added to the output projection's output, (B*T, C). */
+  projAdapter?: LinearAdapter;
 }
 
 export interface AttentionDropout {
@@ -30,9 +37,11 @@ export interface AttentionShape {
   time: number;
 }
 
-export function linear(x: Value, weight: Value, bias: Value | null): Value {
+/** x·W + b, plus adapter(x) when one is given; without an adapter the nodes are exactly MatMul (+ Add). */
+export function linear(x: Value, weight: Value, bias: Value | null, adapter?: LinearAdapter): Value {
   const product = op.matMul(x, weight);
-  return bias === null ? product : op.add(product, bias);
+  const output = bias === null ? product : op.add(product, bias);
+  return adapter === undefined ? output : op.add(output, adapter(x));
 }
 
 /**
@@ -45,7 +54,7 @@ export function causalSelfAttention(x: Value, maskBias: Value, weights: Attentio
   const [rows, C] = x.shape as [Dim, number];
   const H = config.nHead;
   const D = headSize(config);
-  const parts = op.split(linear(x, weights.qkvWeight, weights.qkvBias), [C, C, C], 1); // 3 x (B*T, C)
+  const parts = op.split(linear(x, weights.qkvWeight, weights.qkvBias, weights.qkvAdapter), [C, C, C], 1); // 3 x (B*T, C)
   const [q, k, v] = parts.map((part) => op.transpose(op.reshape(part, [B, T, H, D]), [0, 2, 1, 3])) as [Value, Value, Value]; // (B, H, T, D)
   const scores = op.fusedMatMul(q, k, { transB: true, alpha: 1 / Math.sqrt(D) }); // (B, H, T, T)
   // Adding the lowest value equals HF's where(mask, scores, lowest) after softmax, and its gradient is free.
@@ -53,7 +62,7 @@ export function causalSelfAttention(x: Value, maskBias: Value, weights: Attentio
   if (dropout.attention) probabilities = op.dropout(probabilities, dropout.attention, dropout.probability);
   const attended = op.matMul(probabilities, v); // (B, H, T, D)
   const merged = op.reshape(op.transpose(attended, [0, 2, 1, 3]), [rows, C]);
-  let output = linear(merged, weights.projWeight, weights.projBias);
+  let output = linear(merged, weights.projWeight, weights.projBias, weights.projAdapter);
   if (dropout.residual) output = op.dropout(output, op.reshape(dropout.residual, output.shape), dropout.probability);
   return output;
 }

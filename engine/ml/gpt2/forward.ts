@@ -5,7 +5,7 @@ import type { Graph } from '../graph/graph.ts';
 import { productOfDims, type Dim } from '../graph/dims.ts';
 import * as op from '../graph/ops/index.ts';
 import type { Value } from '../graph/value.ts';
-import { causalMaskBias, causalSelfAttention, linear } from './attention.ts';
+import { causalMaskBias, causalSelfAttention, linear, type LinearAdapter } from './attention.ts';
 import type { Gpt2Config } from './config.ts';
 import { gpt2DropoutSites } from './dropout-masks.ts';
 import { gpt2ParameterSpecs } from './parameters.ts';
@@ -17,6 +17,11 @@ export interface Gpt2ForwardInputs {
   parameters: ReadonlyMap<string, Value>;
   /** Dropout keep-masks by site name; empty for evaluation or dropout 0. */
   dropoutMasks: ReadonlyMap<string, Value>;
+  /**
+   * Terms added to linear layers' outputs (LoRA), keyed by the layer's weight prefix, e.g. "transformer.h.0.attn.c_attn";
+   * each gets the layer's input rows (B*T, in) and returns (B*T, out). Without any, the graph is the plain model's.
+   */
+  linearAdapters?: ReadonlyMap<string, LinearAdapter>;
 }
 
 export interface Gpt2GraphInputs extends Gpt2ForwardInputs {
@@ -64,6 +69,9 @@ export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2ForwardInputs):
   };
   const optionalParam = (name: string): Value | null => (config.bias ? param(name) : null);
   const mask = (name: string): Value | undefined => inputs.dropoutMasks.get(name);
+  const adapters = inputs.linearAdapters ?? new Map<string, LinearAdapter>();
+  checkAdapterPrefixes(config, adapters);
+  const adapter = (prefix: string): LinearAdapter | undefined => adapters.get(prefix);
   const maybeDropout = (x: Value, site: string): Value => {
     const keep = mask(site);
     return keep === undefined ? x : op.dropout(x, op.reshape(keep, x.shape), config.dropout);
@@ -87,12 +95,32 @@ export function buildGpt2Forward(config: Gpt2Config, inputs: Gpt2ForwardInputs):
       qkvBias: optionalParam(`${block}.attn.c_attn.bias`),
       projWeight: param(`${block}.attn.c_proj.weight`),
       projBias: optionalParam(`${block}.attn.c_proj.bias`),
+      qkvAdapter: adapter(`${block}.attn.c_attn`),
+      projAdapter: adapter(`${block}.attn.c_proj`),
     }, config, { batch: B, time: T }, { probability: config.dropout, attention: mask(`dropout.h.${layer}.attn`), residual: mask(`dropout.h.${layer}.attn_resid`) });
     x = op.add(x, attended);
-    const hidden = op.geluTanh(linear(layerNorm(x, `${block}.ln_2`), param(`${block}.mlp.c_fc.weight`), optionalParam(`${block}.mlp.c_fc.bias`)));
-    const mlpOut = linear(hidden, param(`${block}.mlp.c_proj.weight`), optionalParam(`${block}.mlp.c_proj.bias`)); // (B*T, C)
+    const hidden = op.geluTanh(linear(layerNorm(x, `${block}.ln_2`), param(`${block}.mlp.c_fc.weight`), optionalParam(`${block}.mlp.c_fc.bias`), adapter(`${block}.mlp.c_fc`)));
+    const mlpOut = linear(hidden, param(`${block}.mlp.c_proj.weight`), optionalParam(`${block}.mlp.c_proj.bias`), adapter(`${block}.mlp.c_proj`)); // (B*T, C)
     x = op.add(x, maybeDropout(mlpOut, `dropout.h.${layer}.mlp_resid`));
   }
   const flatLogits = op.fusedMatMul(layerNorm(x, 'transformer.ln_f'), wte, { transB: true }); // (B*T, V), head tied to wte
   return { logits: op.reshape(flatLogits, [B, T, config.vocabSize]), flatLogits };
+}
+
+/** The weight prefixes of GPT-2's linear layers (Conv1D in HF), the keys `linearAdapters` may use. */
+export function gpt2LinearPrefixes(config: Gpt2Config): string[] {
+  const prefixes: string[] = [];
+  for (let layer = 0; layer < config.nLayer; layer++) {
+    for (const linearName of ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj']) prefixes.push(`transformer.h.${layer}.${linearName}`);
+  }
+  return prefixes;
+}
+
+/** An adapter under a name that is not one of the model's linear layers would silently do nothing: refuse it. */
+function checkAdapterPrefixes(config: Gpt2Config, adapters: ReadonlyMap<string, LinearAdapter>): void {
+  if (adapters.size === 0) return;
+  const known = new Set(gpt2LinearPrefixes(config));
+  for (const prefix of adapters.keys()) {
+    if (!known.has(prefix)) throw new Error(`gpt2 forward: linear adapter "${prefix}" names no linear layer of this ${config.nLayer}-layer model; use a weight prefix such as "transformer.h.0.attn.c_attn"`);
+  }
 }

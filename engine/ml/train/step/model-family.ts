@@ -23,6 +23,11 @@ export interface ForwardInputs {
   parameters: ReadonlyMap<string, Value>;
   /** The keep-masks `addDropoutInputs` declared, by name. */
   dropoutMasks: ReadonlyMap<string, Value>;
+  /**
+   * Terms added to linear layers' outputs, keyed by the layer's weight prefix (e.g. "transformer.h.0.attn.c_attn"):
+   * each maps the layer's input rows to a term of its output's shape. LoRA's family passes its adapters here.
+   */
+  linearAdapters?: ReadonlyMap<string, (x: Value) => Value>;
 }
 
 export interface ForwardOutputs {

@@ -1,0 +1,7 @@
+// LoRA for GPT-2 (engine/ml/lora/README.md): the adapters' options, names and init, the training family, merging
+// into the base weights and PEFT's adapter files.
+
+export { LORA_TARGETS, checkLoraOptions, initLoraAdapters, loraAdapterNames, loraAdapterSites, loraParameterSpecs, loraScale, type LoraAdapterSite, type LoraOptions, type LoraTarget } from './lora-parameters.ts';
+export { loraDropoutSites, loraFamily } from './lora-family.ts';
+export { mergeLora } from './merge.ts';
+export { PEFT_FILES, peftTargetModules, readPeftAdapter, writePeftAdapter, type PeftAdapter } from './peft-adapter.ts';
