@@ -10,6 +10,7 @@ import { dataCommand } from './commands/data-add.ts';
 import { exportCommand } from './commands/export.ts';
 import { nodeTypesCommand } from './commands/node-types.ts';
 import { keysCommand } from './commands/keys.ts';
+import { modelsCommand } from './commands/models.ts';
 import { runCommand } from './commands/run.ts';
 import { logsCommand } from './commands/logs.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -37,6 +38,10 @@ Commands:
   studio [--port N] [--no-open] [--no-build]
                                 Start the engine and serve the studio to a browser (builds the UI on first start)
   data add FILE                 Register a local copy of a dataset URL's file under its sha256 (offline runs)
+  models add DIR --repo ID --revision SHA
+                                Register a local copy of a Hugging Face model folder as that repo's commit
+                                (offline runs of model nodes naming it)
+  models list [--json]          The model snapshots in the data dir
   keys create --name N          Create an API key (shown once) for api-endpoints
       [--models a,b] [--rpm N] [--tpm N] [--concurrency N]
       [--budget AMOUNT --period day|month] [--expires DATE] [--json]
@@ -142,6 +147,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return usageCommand(rest, io);
     case 'data':
       return dataCommand(rest, io);
+    case 'models':
+      return modelsCommand(rest, io);
     case 'export':
       return exportCommand(rest, io);
     default:

@@ -1,9 +1,10 @@
 // The content-addressed download cache under <dataDir>/downloads: a file is stored once under its sha256, a URL
 // is fetched only when no copy with its pinned hash is cached, and `crucible data add` registers local copies so
-// pipelines that name a URL run offline.
+// pipelines that name a URL run offline. Large files (hub model weights) download resumably: see
+// cachedResumableContent.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -63,9 +64,16 @@ export async function cachedUrlContent(dataDir: string, source: UrlSource, hooks
   });
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(counter);
   const stored = await storeStream(dataDir, body, source, hooks.signal);
-  await mkdir(path.dirname(urlRecordPath(dataDir, source.url)), { recursive: true });
-  await writeFile(urlRecordPath(dataDir, source.url), JSON.stringify({ url: source.url, sha256: stored.sha256, downloadedAt: new Date().toISOString() }));
+  await rememberUrl(dataDir, source.url, stored.sha256);
   return { ...stored, downloaded: true };
+}
+
+async function rememberUrl(dataDir: string, url: string, sha256: string): Promise<void> {
+  const record = urlRecordPath(dataDir, url);
+  await mkdir(path.dirname(record), { recursive: true });
+  const temp = `${record}.${randomUUID()}.tmp`;
+  await writeFile(temp, JSON.stringify({ url, sha256, downloadedAt: new Date().toISOString() }));
+  await rename(temp, record);
 }
 
 async function findCachedCopy(dataDir: string, source: UrlSource): Promise<CachedFile | null> {
@@ -82,20 +90,26 @@ async function rememberedHash(dataDir: string, url: string): Promise<string | nu
   return typeof parsed.sha256 === 'string' && /^[0-9a-f]{64}$/.test(parsed.sha256) ? parsed.sha256 : null;
 }
 
-async function requestUrl(source: UrlSource, signal: AbortSignal): Promise<Response> {
-  const offlineHint = source.sha256
-    ? `on a machine without internet, register a local copy first: crucible data add FILE (its sha256 must be ${source.sha256})`
-    : 'pin the file with "sha256" and register a local copy with "crucible data add FILE" to run offline';
+async function requestUrl(source: ResumableSource, signal: AbortSignal, rangeStart = 0): Promise<Response> {
+  const offlineHint =
+    source.offlineHint ??
+    (source.sha256
+      ? `on a machine without internet, register a local copy first: crucible data add FILE (its sha256 must be ${source.sha256})`
+      : 'pin the file with "sha256" and register a local copy with "crucible data add FILE" to run offline');
+  const label = source.label ?? source.url;
+  const headers: Record<string, string> = { ...source.headers };
+  if (rangeStart > 0) headers.range = `bytes=${rangeStart}-`;
   let response: Response;
   try {
-    response = await fetch(source.url, { signal, redirect: 'follow' });
+    response = await fetch(source.url, { signal, redirect: 'follow', headers });
   } catch (error) {
     if (signal.aborted) throw error;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot download "${source.url}" (${cause?.code ?? cause?.message ?? (error as Error).message}) and no cached copy exists; check the address and the network, or ${offlineHint}`);
+    throw new Error(`cannot download "${label}" (${cause?.code ?? cause?.message ?? (error as Error).message}) and no cached copy exists; check the address and the network, or ${offlineHint}`);
   }
+  if (rangeStart > 0 && response.status === 416) return response;
   if (!response.ok || !response.body) {
-    throw new Error(`cannot download "${source.url}": the server answered ${response.status} ${response.statusText} and no cached copy exists; check the address, or ${offlineHint}`);
+    throw new Error(`cannot download "${label}": the server answered ${response.status} ${response.statusText} and no cached copy exists; check the address, or ${offlineHint}`);
   }
   return response;
 }
@@ -119,12 +133,136 @@ async function storeStream(dataDir: string, content: Readable, pinned: UrlSource
     if (pinned?.sha256 && pinned.sha256 !== sha256) {
       throw new Error(`"${pinned.url}" was downloaded but its sha256 is ${sha256}, not the pinned ${pinned.sha256}; the file changed upstream or the pin is wrong: check the file, then update the source's sha256`);
     }
-    const target = cachedCopyPath(dataDir, sha256);
-    const alreadyCached = (await stat(target).catch(() => null)) !== null;
-    if (alreadyCached) await rm(partial, { force: true });
-    else await rename(partial, target);
-    return { path: target, sha256, bytes, alreadyCached };
+    return { ...(await moveIntoCache(dataDir, partial, sha256)), bytes };
   } finally {
     await rm(partial, { force: true });
   }
+}
+
+/** Renames a verified file to its hash's name (atomic: same folder tree); a copy already there wins. */
+async function moveIntoCache(dataDir: string, file: string, sha256: string): Promise<{ path: string; sha256: string; alreadyCached: boolean }> {
+  const target = cachedCopyPath(dataDir, sha256);
+  const alreadyCached = (await stat(target).catch(() => null)) !== null;
+  if (alreadyCached) await rm(file, { force: true });
+  else await rename(file, target);
+  return { path: target, sha256, alreadyCached };
+}
+
+// Resumable downloads. An interrupted download keeps its bytes in downloads/partial/<sha256 of the URL>; the next
+// attempt asks for the rest with `Range: bytes=N-`. A server that answers 200 (ignoring the range) starts the file
+// over. The finished file is verified (size, then the pinned sha256) before it is renamed into the cache.
+
+export interface ResumableSource extends UrlSource {
+  /** Request headers such as Authorization; never stored or printed. */
+  headers?: Record<string, string>;
+  /** The size the file must have, when known. */
+  bytes?: number;
+  /** How messages name the file (the URL by default). */
+  label?: string;
+  /** What a failed download's message advises for running offline. */
+  offlineHint?: string;
+}
+
+/** Where an interrupted download of `url` waits to be resumed. */
+export function partialDownloadPath(dataDir: string, url: string): string {
+  return path.join(downloadsDir(dataDir), 'partial', createHash('sha256').update(url).digest('hex'));
+}
+
+/** Downloads of one URL in this process, so two callers never write the same partial file at once. */
+const downloadsInFlight = new Map<string, Promise<unknown>>();
+
+/** A cached copy of the URL's content, downloading (or resuming) it when there is none; verified before it is kept. */
+export async function cachedResumableContent(dataDir: string, source: ResumableSource, hooks: DownloadHooks): Promise<CachedFile & { downloaded: boolean }> {
+  const cached = await findCachedCopy(dataDir, source);
+  if (cached) return { ...cached, downloaded: false };
+  const partial = partialDownloadPath(dataDir, source.url);
+  const running = downloadsInFlight.get(partial);
+  if (running) {
+    await running.catch(() => undefined);
+    return cachedResumableContent(dataDir, source, hooks);
+  }
+  const download = downloadResumably(dataDir, source, partial, hooks);
+  downloadsInFlight.set(partial, download);
+  try {
+    return await download;
+  } finally {
+    downloadsInFlight.delete(partial);
+  }
+}
+
+async function downloadResumably(dataDir: string, source: ResumableSource, partial: string, hooks: DownloadHooks): Promise<CachedFile & { downloaded: true }> {
+  await mkdir(path.dirname(partial), { recursive: true });
+  let offset = (await stat(partial).catch(() => null))?.size ?? 0;
+  if (source.bytes !== undefined && offset > source.bytes) offset = await startOver(partial);
+  const label = source.label ?? source.url;
+  const response = await requestUrl(source, hooks.signal, offset);
+  if (offset > 0 && response.status === 416) await response.body?.cancel();
+  else {
+    if (offset > 0 && resumedFrom(response) !== offset) offset = await startOver(partial);
+    await appendBody(response, partial, offset, source, hooks);
+  }
+  const { sha256, bytes } = await hashFile(partial);
+  if (source.bytes !== undefined && bytes < source.bytes) {
+    throw new Error(`the download of "${label}" stopped after ${bytes} of ${source.bytes} bytes; the part received is kept: run again to resume`);
+  }
+  const problem = verificationProblem(source, sha256, bytes);
+  if (problem) {
+    await rm(partial, { force: true });
+    // A stale or damaged partial file is the likely cause when the download was resumed: fetch it whole once more.
+    if (offset > 0) return downloadResumably(dataDir, source, partial, hooks);
+    throw new Error(`"${label}" was downloaded but ${problem}; the download was discarded. The file changed upstream or the expected hash is wrong`);
+  }
+  const stored = await moveIntoCache(dataDir, partial, sha256);
+  if (!source.sha256) await rememberUrl(dataDir, source.url, sha256);
+  return { path: stored.path, sha256, bytes, downloaded: true };
+}
+
+async function startOver(partial: string): Promise<number> {
+  await truncate(partial, 0).catch(() => undefined);
+  return 0;
+}
+
+/** Where a 206 answer's content starts ("Content-Range: bytes START-END/TOTAL"), or 0 for a whole-file answer. */
+function resumedFrom(response: Response): number {
+  if (response.status !== 206) return 0;
+  const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+  return match ? Number(match[1]) : -1;
+}
+
+async function appendBody(response: Response, partial: string, offset: number, source: ResumableSource, hooks: DownloadHooks): Promise<void> {
+  const length = Number(response.headers.get('content-length'));
+  const totalBytes = source.bytes ?? (length > 0 ? offset + length : null);
+  let receivedBytes = offset;
+  hooks.onProgress?.(receivedBytes, totalBytes);
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      receivedBytes += chunk.length;
+      hooks.onProgress?.(receivedBytes, totalBytes);
+      done(null, chunk);
+    },
+  });
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  try {
+    await pipeline(body, counter, createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }), { signal: hooks.signal });
+  } catch (error) {
+    if (hooks.signal.aborted) throw error;
+    const of = totalBytes === null ? '' : ` of ${totalBytes}`;
+    throw new Error(`the download of "${source.label ?? source.url}" stopped after ${receivedBytes}${of} bytes (${(error as Error).message}); the part received is kept: run again to resume`);
+  }
+}
+
+async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const digest = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    digest.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: digest.digest('hex'), bytes };
+}
+
+function verificationProblem(source: ResumableSource, sha256: string, bytes: number): string | null {
+  if (source.bytes !== undefined && bytes !== source.bytes) return `it has ${bytes} bytes, not the expected ${source.bytes}`;
+  if (source.sha256 && source.sha256 !== sha256) return `its sha256 is ${sha256}, not the expected ${source.sha256}`;
+  return null;
 }
