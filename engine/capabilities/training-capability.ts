@@ -21,7 +21,7 @@ export function createTrainingCapability(): TrainingCapability {
       const outcome = await runMlJob(
         {
           kind: 'pretrain',
-          training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, checkpointDir, device },
+          training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device },
           export: { folder: request.outputFolder, tokenizerJsonPath: tokens.tokenizerJson, tokenizerConfigJsonPath: tokens.tokenizerConfigJson, provenance: { ...request.provenance, device } },
         },
         { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },

@@ -5,7 +5,7 @@ import type { Gpt2Config } from '../gpt2/config.ts';
 import type { DistillationObjective } from '../train/step/distillation-loss.ts';
 import { initGpt2Parameters, parameterCount, type ParameterSet } from '../gpt2/parameters.ts';
 import { readModelFolder } from '../export/model-folder.ts';
-import { loadHuggingFaceTokenizer, tokenizerHash } from '../../tokenize/index.ts';
+import { checkTokensTokenizer } from '../train/tokenizer-lineage.ts';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { BatchShape } from '../train/token-windows.ts';
 import { initFromTeacher } from './init-from-teacher.ts';
@@ -41,7 +41,11 @@ export async function openDistillation(
 ): Promise<OpenDistillation> {
   const teacherModel = readModelFolder(job.teacherFolder);
   const teacherConfig = teacherModel.config;
-  checkSharedTokenizer(job.teacherFolder, teacherModel.tokenizerJson, run.tokensTokenizerHash);
+  // The tokens must come from the tokenizer the teacher was trained with: the same vocabulary and the same ids.
+  checkTokensTokenizer({ folder: job.teacherFolder, tokenizerJson: teacherModel.tokenizerJson }, run.tokensTokenizerHash, {
+    missing: `distill: the teacher model ${job.teacherFolder} has no tokenizer.json, so it cannot be checked against the tokens input; train the teacher from a tokenizer node's tokens`,
+    differs: 'distill: teacher and student must share the tokenizer, but the tokens input was made by a different tokenizer than the teacher was trained with; connect distill\'s tokens to the same tokenizer node that feeds the teacher\'s pretrain',
+  });
   if (teacherConfig.vocabSize !== student.vocabSize) {
     throw new Error(
       `distill: the teacher's vocabulary (${teacherConfig.vocabSize} tokens) differs from the tokens input's (${student.vocabSize}); teacher and student must share the tokenizer, so feed distill the tokens made by the tokenizer the teacher was trained on`,
@@ -63,19 +67,6 @@ export async function openDistillation(
     identity: { teacherKey: job.teacherKey, temperature: job.temperature, alpha: job.alpha, initFromTeacher: job.initFromTeacher },
     release: () => teacher.release(),
   };
-}
-
-/** The tokens must come from the tokenizer the teacher was trained with: the same vocabulary and the same ids. */
-function checkSharedTokenizer(teacherFolder: string, teacherTokenizerJson: string | null, tokensTokenizerHash: string): void {
-  if (teacherTokenizerJson === null) {
-    throw new Error(`distill: the teacher model ${teacherFolder} has no tokenizer.json, so it cannot be checked against the tokens input; train the teacher from a tokenizer node's tokens`);
-  }
-  const teacherHash = tokenizerHash(loadHuggingFaceTokenizer(JSON.parse(teacherTokenizerJson), `${teacherFolder}/tokenizer.json`));
-  if (teacherHash !== tokensTokenizerHash) {
-    throw new Error(
-      'distill: teacher and student must share the tokenizer, but the tokens input was made by a different tokenizer than the teacher was trained with; connect distill\'s tokens to the same tokenizer node that feeds the teacher\'s pretrain',
-    );
-  }
 }
 
 function studentStart(student: Gpt2Config, teacher: Gpt2Config, teacherParameters: ParameterSet, seed: number, log: (line: string) => void): ParameterSet | undefined {

@@ -6,17 +6,18 @@ import { distillationReport } from '../distill/distillation-report.ts';
 import { writeModelFolder } from '../export/model-folder.ts';
 import { elementCountOf } from '../tensor/host-tensor.ts';
 import { evaluateModel } from './evaluate-model.ts';
-import { trainGpt2 } from './trainer.ts';
-import type { DistillOutcome, MlWorkerJob, MlWorkerProgress, MlWorkerProtocol, PretrainOutcome } from './worker-protocol.ts';
+import { writeFinetunedModel } from './finetune-export.ts';
+import { trainGpt2, type TrainingHooks } from './trainer.ts';
+import type { DistillOutcome, FinetuneOutcome, MlWorkerJob, MlWorkerProgress, MlWorkerProtocol, PretrainOutcome } from './worker-protocol.ts';
 
 type Context = WorkerJobContext<MlWorkerProgress>;
 
-async function pretrain(job: Extract<MlWorkerJob, { kind: 'pretrain' | 'distill' }>, { report, signal }: Context): Promise<PretrainOutcome> {
-  const result = await trainGpt2(job.training, {
-    signal,
-    onStep: (step) => report({ type: 'step', report: step }),
-    onLog: (line) => report({ type: 'log', line }),
-  });
+function trainingHooks({ report, signal }: Context): TrainingHooks {
+  return { signal, onStep: (step) => report({ type: 'step', report: step }), onLog: (line) => report({ type: 'log', line }) };
+}
+
+async function pretrain(job: Extract<MlWorkerJob, { kind: 'pretrain' | 'distill' }>, context: Context): Promise<PretrainOutcome> {
+  const result = await trainGpt2(job.training, trainingHooks(context));
   const provenance = { ...job.export.provenance, metrics: result.metrics, resumedFromStep: result.resumedFromStep };
   const files = writeModelFolder(job.export.folder, { ...job.export, config: result.config, parameters: result.parameters, provenance });
   const parameterCount = [...result.parameters.values()].reduce((total, tensor) => total + elementCountOf(tensor.shape), 0);
@@ -31,8 +32,16 @@ async function distill(job: Extract<MlWorkerJob, { kind: 'distill' }>, context: 
   return { ...outcome, report };
 }
 
+/** Training from the model folder's weights, then the merged model folder (and a LoRA run's PEFT adapter). */
+async function finetune(job: Extract<MlWorkerJob, { kind: 'finetune' }>, context: Context): Promise<FinetuneOutcome> {
+  const result = await trainGpt2(job.training, trainingHooks(context));
+  const written = writeFinetunedModel(job.export, job.training.finetune, result);
+  return { metrics: result.metrics, resumedFromStep: result.resumedFromStep, vocabSize: result.config.vocabSize, method: job.training.finetune.method, ...written };
+}
+
 performWorkerJob<MlWorkerProtocol>((job, context) => {
   if (job.kind === 'pretrain') return pretrain(job, context);
   if (job.kind === 'distill') return distill(job, context);
+  if (job.kind === 'finetune') return finetune(job, context);
   return evaluateModel(job.evaluation, context.signal);
 });

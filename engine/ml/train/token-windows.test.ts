@@ -1,7 +1,8 @@
 // Tests for reading batches from token shards: windows line up with the shard, the sampler is deterministic and
-// resumable from its state, fixed batches repeat, and a too-short split fails clearly.
+// resumable from its state, fixed batches repeat, a too-short split fails clearly, and a loss mask gives each target
+// its own mask byte.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,5 +59,23 @@ describe('token windows', () => {
     expect(new Set(starts.flat()).size).toBeGreaterThan(3);
     expect(() => fixedWindowStarts(reader, { batch: 1, time: 40 }, 1, 1, 'val')).toThrow(/val split .* has 40 tokens; windows of 41 need more/);
     reader.close();
+  });
+
+  it('gives each target the mask byte of its own id, and refuses a mask that does not match the shard', () => {
+    const ids = Array.from({ length: 30 }, (_, index) => index);
+    const mask = ids.map((index) => (Math.floor(index / 5) % 2 === 1 ? 1 : 0));
+    writeShard('masked', ids, 64).close();
+    writeFileSync(path.join(folder, 'masked.mask.bin'), Uint8Array.from(mask));
+    const reader = TokenShardReader.open(path.join(folder, 'masked'), path.join(folder, 'masked.mask.bin'));
+    expect(reader.masked).toBe(true);
+    const batch = readBatch(reader, [0, 12], 6);
+    expect(batch.lossWeights?.shape).toEqual([2, 6]);
+    expect(Array.from(batch.lossWeights?.data as Float32Array)).toEqual([...mask.slice(1, 7), ...mask.slice(13, 19)]);
+    reader.close();
+    const plain = TokenShardReader.open(path.join(folder, 'masked'));
+    expect(readBatch(plain, [0], 6).lossWeights).toBeUndefined();
+    plain.close();
+    writeFileSync(path.join(folder, 'short.mask.bin'), Uint8Array.from(mask.slice(1)));
+    expect(() => TokenShardReader.open(path.join(folder, 'masked'), path.join(folder, 'short.mask.bin'))).toThrow(/loss mask has 29 entries but its shard has 30 ids/);
   });
 });

@@ -1,7 +1,8 @@
 // Training and validation batches drawn from a token shard without loading it: each row is a window of T+1 ids read
-// at its offset in the shard file. Training windows come from a seeded generator whose position is checkpointed.
+// at its offset in the shard file, and, for a chat corpus, the loss mask of its targets from the mask file beside it.
+// Training windows come from a seeded generator whose position is checkpointed.
 
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { shardPaths, type TokenShardSidecar } from '../../tokenize/index.ts';
 import { TOKEN_SHARD_FORMAT } from '../../tokenize/token-shard.ts';
 import type { TrainBatch } from './step/train-batch.ts';
@@ -14,25 +15,44 @@ export interface BatchShape {
   time: number;
 }
 
-/** An open shard read in slices; `close()` releases the file. */
+/** An open shard (and its loss mask, when it has one) read in slices; `close()` releases the files. */
 export class TokenShardReader {
   private constructor(
     readonly base: string,
     readonly sidecar: TokenShardSidecar,
     private readonly fd: number,
+    private readonly mask: { path: string; fd: number } | null,
   ) {}
 
-  /** `base` is the shard path without extension (`<base>.bin` + `<base>.json`). */
-  static open(base: string): TokenShardReader {
+  /**
+   * `base` is the shard path without extension (`<base>.bin` + `<base>.json`); `maskPath`, for a chat corpus, a file
+   * of one uint8 per id (1 = the id is a trained target), as the Tokens artifact's `lossMask` names it.
+   */
+  static open(base: string, maskPath: string | null = null): TokenShardReader {
     const { binPath, sidecarPath } = shardPaths(base);
     const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as TokenShardSidecar;
     if (sidecar.format !== TOKEN_SHARD_FORMAT) throw new Error(`${sidecarPath}: format is ${JSON.stringify(sidecar.format)}, expected "${TOKEN_SHARD_FORMAT}"; re-run the tokenizer node`);
     if (sidecar.dtype !== 'uint16' && sidecar.dtype !== 'uint32') throw new Error(`${sidecarPath}: dtype ${JSON.stringify(sidecar.dtype)} must be uint16 or uint32`);
-    return new TokenShardReader(base, sidecar, openSync(binPath, 'r'));
+    const mask = maskPath === null ? null : openMask(maskPath, sidecar.count);
+    return new TokenShardReader(base, sidecar, openSync(binPath, 'r'), mask);
   }
 
   get count(): number {
     return this.sidecar.count;
+  }
+
+  /** Whether the shard has a loss mask; batches then carry `lossWeights`. */
+  get masked(): boolean {
+    return this.mask !== null;
+  }
+
+  /** Reads mask bytes [start, start + length) into `target` as 0/1 floats, beginning at `targetOffset`. */
+  readMaskInto(start: number, length: number, target: Float32Array, targetOffset: number): void {
+    if (this.mask === null) throw new Error(`${this.base}.bin has no loss mask to read`);
+    const bytes = new Uint8Array(length);
+    const read = readSync(this.mask.fd, bytes, 0, length, start);
+    if (read !== length) throw new Error(`${this.mask.path}: read ${read} of ${length} mask bytes at id ${start}; the mask is shorter than its shard — re-run the tokenizer node`);
+    for (let index = 0; index < length; index++) target[targetOffset + index] = bytes[index] === 0 ? 0 : 1;
   }
 
   /** Reads ids [start, start + length) into `target` as int64, beginning at `targetOffset`. */
@@ -50,21 +70,38 @@ export class TokenShardReader {
 
   close(): void {
     closeSync(this.fd);
+    if (this.mask !== null) closeSync(this.mask.fd);
   }
 }
 
-/** The batch starting at the given window starts: tokens = ids[s, s+T), targets = ids[s+1, s+T+1). */
+function openMask(maskPath: string, count: number): { path: string; fd: number } {
+  const fd = openSync(maskPath, 'r');
+  const bytes = fstatSync(fd).size;
+  if (bytes !== count) {
+    closeSync(fd);
+    throw new Error(`${maskPath}: the loss mask has ${bytes} entries but its shard has ${count} ids (one uint8 per id expected); re-run the tokenizer node`);
+  }
+  return { path: maskPath, fd };
+}
+
+/**
+ * The batch starting at the given window starts: tokens = ids[s, s+T), targets = ids[s+1, s+T+1), and for a masked
+ * shard lossWeights = mask[s+1, s+T+1), the mask of each target.
+ */
 export function readBatch(reader: TokenShardReader, starts: readonly number[], time: number): TrainBatch {
   const batch = starts.length;
   const window = new BigInt64Array(time + 1);
   const tokens = new BigInt64Array(batch * time);
   const targets = new BigInt64Array(batch * time);
+  const weights = reader.masked ? new Float32Array(batch * time) : null;
   starts.forEach((start, row) => {
     reader.readInto(start, time + 1, window, 0);
     tokens.set(window.subarray(0, time), row * time);
     targets.set(window.subarray(1), row * time);
+    if (weights !== null) reader.readMaskInto(start + 1, time, weights, row * time);
   });
-  return { tokens: { dtype: 'int64', shape: [batch, time], data: tokens }, targets: { dtype: 'int64', shape: [batch, time], data: targets } };
+  const read: TrainBatch = { tokens: { dtype: 'int64', shape: [batch, time], data: tokens }, targets: { dtype: 'int64', shape: [batch, time], data: targets } };
+  return weights === null ? read : { ...read, lossWeights: { dtype: 'float32', shape: [batch, time], data: weights } };
 }
 
 function windowStartLimit(reader: TokenShardReader, time: number, splitName: string): number {

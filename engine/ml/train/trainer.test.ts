@@ -1,7 +1,8 @@
 // The trainer: losses fall and are reported with the schedule's rates, a cancelled run resumed from its checkpoint
-// reproduces an uninterrupted run step for step (dropout and accumulation included), and foreign checkpoints are ignored.
+// reproduces an uninterrupted run step for step (dropout and accumulation included), foreign checkpoints are ignored,
+// and a loss mask weighs the loss (all ones is the plain mean).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,5 +89,22 @@ describe('trainGpt2', () => {
     const result = await trainGpt2(jobFor(changed, 'foreign'), { onLog: (line) => logs.push(line) });
     expect(result.resumedFromStep).toBeNull();
     expect(logs.join('\n')).toMatch(/belongs to other settings or data; starting from step 0/);
+  });
+
+  it('weighs the loss by the tokens\' loss mask: all ones trains as plain text, a partial mask differently', async () => {
+    const settings = { ...TINY_SETTINGS, maxSteps: 4, evalInterval: 2 };
+    const writeMasks = (name: string, weightAt: (index: number) => number) => {
+      const masks = { train: tokens.trainTokens, val: tokens.valTokens };
+      for (const [split, count] of Object.entries(masks)) writeFileSync(path.join(root, `${name}.${split}.mask.bin`), Uint8Array.from({ length: count }, (_, index) => weightAt(index)));
+      return { trainMask: path.join(root, `${name}.train.mask.bin`), valMask: path.join(root, `${name}.val.mask.bin`) };
+    };
+    const plain = await train(jobFor(settings, 'mask-plain'));
+    const ones = await train({ ...jobFor(settings, 'mask-ones'), ...writeMasks('ones', () => 1) });
+    const losses = (reports: StepReport[]) => reports.map(({ loss, valLoss }) => [loss, valLoss ?? 0]).flat();
+    losses(ones.reports).forEach((loss, index) => expect(loss).toBeCloseTo(losses(plain.reports)[index] as number, 5));
+    const half = await train({ ...jobFor(settings, 'mask-half'), ...writeMasks('half', (index) => (Math.floor(index / 40) % 2)) });
+    expect(Math.abs((half.reports[0]?.loss as number) - (plain.reports[0]?.loss as number))).toBeGreaterThan(1e-4);
+    expect(half.result?.metrics.valLoss).toBeGreaterThan(0);
+    await expect(trainGpt2({ ...jobFor(settings, 'mask-one-split'), trainMask: path.join(root, 'half.train.mask.bin') })).rejects.toThrow(/trainMask .* and valMask .* go together/);
   });
 });

@@ -1,5 +1,7 @@
-// The pretraining loop: warmup + cosine schedule, gradient accumulation, periodic train/val loss, atomic checkpoints
-// and exact resume. Runs wherever it is called; train-worker.ts runs it on a worker thread for the engine.
+// The training loop of pretraining, distillation and fine-tuning: warmup + cosine schedule, gradient accumulation,
+// periodic train/val loss, atomic checkpoints and exact resume. What differs between them is only where the model
+// starts (modelStartFor: a config from the settings and seeded weights, or a model folder's) and, for distillation,
+// the teacher's objective. Runs wherever it is called; ml-worker.ts runs it on a worker thread for the engine.
 
 import { mkdirSync } from 'node:fs';
 import { openDistillation, type OpenDistillation } from '../distill/distillation-setup.ts';
@@ -10,7 +12,9 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { planMicroBatches, splitBatch, type MicroBatchPlan } from './memory-plan.ts';
 import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
+import { openFinetune } from './finetune-setup.ts';
 import { gpt2Family } from './gpt2-family.ts';
+import type { ModelFamily } from './step/model-family.ts';
 import { TrainStepSession } from './step/step-session.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader, type BatchShape } from './token-windows.ts';
@@ -18,7 +22,7 @@ import { trainingFingerprint, type TrainingJob, type TrainingSettings } from './
 import type { TrainingStepReport } from '../../../app/artifacts/reports.ts';
 
 /** Offsets from the run's seed, so weights, training windows and evaluation windows draw independent numbers. */
-const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3 } as const;
+export const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3 } as const;
 
 /** One optimizer step as the trainer reports it: exactly what the pretrain node receives (nodes/capabilities/training.ts). */
 export type StepReport = TrainingStepReport;
@@ -31,7 +35,9 @@ export interface TrainingHooks {
 }
 
 export interface TrainingResult {
+  /** The GPT-2 the run trained (a fine-tune's adapters are not part of it). */
   config: Gpt2Config;
+  /** Every parameter of the trained family: the GPT-2's, plus the adapters of a LoRA fine-tune. */
   parameters: ParameterSet;
   /** Final loss, trainLoss, valLoss, tokensPerSec and steps. */
   metrics: Record<string, number>;
@@ -41,18 +47,34 @@ export interface TrainingResult {
 interface OpenData {
   train: TokenShardReader;
   val: TokenShardReader;
+  /** The shards carry loss masks: the step and the evaluation weigh each target by its mask. */
+  masked: boolean;
   close(): void;
 }
 
 function openData(job: TrainingJob): OpenData {
-  const train = TokenShardReader.open(job.trainShard);
+  const [trainMask, valMask] = [job.trainMask ?? null, job.valMask ?? null];
+  if ((trainMask === null) !== (valMask === null)) throw new Error(`training job: trainMask (${trainMask}) and valMask (${valMask}) go together; give both splits' loss masks or neither`);
+  const train = TokenShardReader.open(job.trainShard, trainMask);
   try {
-    const val = TokenShardReader.open(job.valShard);
-    return { train, val, close: () => [train, val].forEach((reader) => reader.close()) };
+    const val = TokenShardReader.open(job.valShard, valMask);
+    return { train, val, masked: train.masked, close: () => [train, val].forEach((reader) => reader.close()) };
   } catch (error) {
     train.close();
     throw error;
   }
+}
+
+/** Where a run's model starts: its GPT-2 config, the family the step trains, first weights and trained subset. */
+export interface ModelStart {
+  config: Gpt2Config;
+  family: ModelFamily;
+  /** The first weights; undefined lets the step draw the family's seeded init. */
+  initialParameters: ParameterSet | undefined;
+  /** The parameters to train; all of them when undefined. */
+  trainable: readonly string[] | undefined;
+  /** Enters the checkpoint fingerprint (a fine-tune's base model and method); null adds nothing. */
+  identity: Record<string, unknown> | null;
 }
 
 export function modelConfigFor(settings: TrainingSettings, vocabSize: number): Gpt2Config {
@@ -60,19 +82,31 @@ export function modelConfigFor(settings: TrainingSettings, vocabSize: number): G
   return gpt2Config({ vocabSize, nLayer, nHead, nEmbd, blockSize, dropout, bias });
 }
 
+/** Pretraining and distillation start from a config given by the settings and seeded weights; a fine-tune from a model folder. */
+function modelStartFor(job: TrainingJob, data: OpenData, log: (line: string) => void): ModelStart {
+  const tokens = { vocabSize: data.train.sidecar.vocabSize, tokenizerHash: data.train.sidecar.tokenizerHash };
+  if (job.finetune !== undefined) {
+    if (job.distillation !== undefined) throw new Error('training job: a run either fine-tunes a model or distils a teacher, not both');
+    return openFinetune(job.finetune, job.settings, tokens, log);
+  }
+  const config = modelConfigFor(job.settings, tokens.vocabSize);
+  return { config, family: gpt2Family(config), initialParameters: undefined, trainable: undefined, identity: null };
+}
+
 export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Promise<TrainingResult> {
   const { settings } = job;
   const data = openData(job);
   const resources: { release(): Promise<void> }[] = [];
   try {
-    const config = modelConfigFor(settings, data.train.sidecar.vocabSize);
+    const start = modelStartFor(job, data, (line) => hooks.onLog?.(line));
+    const { config, family, identity } = start;
     const shape: BatchShape = { batch: settings.batchSize, time: settings.blockSize };
     const plan = planMicroBatches(config, settings.batchSize, settings.blockSize, job.activationBudgetBytes);
     if (plan.chunks > 1) hooks.onLog?.(splitNotice(plan));
     const chunkShape: BatchShape = { batch: plan.rowsPerChunk, time: shape.time };
     const distillation = job.distillation === undefined ? null : await openDistillation(job.distillation, config, chunkShape, { ...settings, device: job.device, tokensTokenizerHash: data.train.sidecar.tokenizerHash }, (line) => hooks.onLog?.(line));
     if (distillation !== null) resources.push(distillation);
-    const runner = await TrainStepSession.create(gpt2Family(config), {
+    const runner = await TrainStepSession.create(family, {
       batch: chunkShape.batch,
       time: chunkShape.time,
       dtype: 'float32',
@@ -83,16 +117,28 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
       device: job.device,
       microBatches: settings.gradAccumSteps * plan.chunks,
       distillation: distillation?.objective,
-      initialParameters: distillation?.initialParameters,
+      lossWeights: data.masked,
+      trainable: start.trainable,
+      initialParameters: distillation?.initialParameters ?? takeInitialParameters(start),
     });
     resources.push(runner);
-    const evaluator = await LossEvaluator.create(config, chunkShape, settings.threads, job.device);
+    const evaluator = await LossEvaluator.forFamily(family, chunkShape, settings.threads, job.device, { weighted: data.masked });
     resources.push(evaluator);
-    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, data, distillation });
+    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, data, distillation, identity });
   } finally {
     await Promise.all(resources.map((resource) => resource.release()));
     data.close();
   }
+}
+
+/**
+ * Hands the first weights to the step and forgets them here: the step keeps what it needs (frozen weights as given,
+ * trained ones copied into its flat buffers), so a fine-tuned model's weights are not held once more for the whole run.
+ */
+function takeInitialParameters(start: ModelStart): ParameterSet | undefined {
+  const initial = start.initialParameters;
+  start.initialParameters = undefined;
+  return initial;
 }
 
 interface LoopParts {
@@ -107,13 +153,21 @@ interface LoopParts {
   data: OpenData;
   /** Set when the run distils a teacher into the student. */
   distillation: OpenDistillation | null;
+  /** The model start's part of the fingerprint. */
+  identity: Record<string, unknown> | null;
 }
 
 async function runLoop(parts: LoopParts): Promise<TrainingResult> {
-  const { job, hooks, config, shape, chunks, runner, evaluator, data, distillation } = parts;
+  const { job, hooks, config, shape, chunks, runner, evaluator, data, distillation, identity } = parts;
   const { settings } = job;
   const sampler = new RandomWindowSampler(data.train, shape, settings.seed + SEED_OFFSETS.trainWindows);
-  const dataIdentity = { train: shardIdentity(data.train), val: shardIdentity(data.val), ...(distillation === null ? {} : { distillation: distillation.identity }) };
+  const dataIdentity = {
+    train: shardIdentity(data.train),
+    val: shardIdentity(data.val),
+    ...(data.masked ? { lossMask: true } : {}),
+    ...(distillation === null ? {} : { distillation: distillation.identity }),
+    ...(identity === null ? {} : { model: identity }),
+  };
   const fingerprint = trainingFingerprint(settings, dataIdentity);
   const resumed = resumeIfPossible(job, fingerprint, runner, sampler, hooks);
   const metrics: Record<string, number> = { ...(resumed?.metrics ?? {}) };
@@ -134,7 +188,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
     if (hooks.signal?.aborted) throw abortError(step);
     const stepStartedAt = performance.now();
     const learningRate = learningRateAt(step, schedule);
-    const windows = Array.from({ length: settings.gradAccumSteps }, () => splitBatch(sampler.next(), chunks)).flat();
+    const windows = Array.from({ length: settings.gradAccumSteps }, () => chunksOf(sampler.next(), chunks)).flat();
     const microBatches: TrainBatch[] = [];
     for (const window of windows) microBatches.push(await withTeacher(window));
     const { loss, gradNorm, distillation: lossParts } = await runner.step(microBatches, learningRate);
@@ -175,7 +229,7 @@ function evaluationFor({ job, shape, chunks, evaluator, data }: LoopParts) {
   const valStarts = fixedWindowStarts(data.val, shape, settings.evalBatches, settings.seed + SEED_OFFSETS.valWindows, 'val');
   const trainStarts = fixedWindowStarts(data.train, shape, settings.evalBatches, settings.seed + SEED_OFFSETS.trainEvalWindows, 'train');
   const batches = function* (reader: TokenShardReader, starts: number[][]) {
-    for (const rowStarts of starts) yield* splitBatch(readBatch(reader, rowStarts, shape.time), chunks);
+    for (const rowStarts of starts) yield* chunksOf(readBatch(reader, rowStarts, shape.time), chunks);
   };
   return {
     valBatches: () => batches(data.val, valStarts),
@@ -195,6 +249,18 @@ async function teacherValLoss({ shape, chunks, job }: LoopParts, distillation: O
   } finally {
     await teacherEvaluator.release();
   }
+}
+
+/**
+ * splitBatch (memory-plan.ts) with each chunk's loss weights. With a loss mask each chunk's loss is its own weighted
+ * mean, so a split batch weighs chunks equally rather than by their trained targets (as gradient accumulation does).
+ */
+function chunksOf(batch: TrainBatch, chunks: number): TrainBatch[] {
+  const parts = splitBatch(batch, chunks);
+  const weights = batch.lossWeights;
+  if (weights === undefined || chunks === 1) return parts;
+  const size = weights.data.length / chunks;
+  return parts.map((part, index) => ({ ...part, lossWeights: { dtype: weights.dtype, shape: part.tokens.shape, data: (weights.data as Float32Array).slice(index * size, (index + 1) * size) } }));
 }
 
 function rates(stepsThisRun: number, tokensPerStep: number, trainingMs: number, elapsedMs: number, stepsLeft: number) {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { DistillationJob } from '../distill/distillation-setup.ts';
+import type { FinetuneJob } from './finetune-setup.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import type { AdamWHyperparameters } from '../optim/adamw.ts';
 import type { LearningRateSchedule } from './lr-schedule.ts';
@@ -37,6 +38,12 @@ export interface TrainingJob {
   /** Shard bases (without .bin/.json). */
   trainShard: string;
   valShard: string;
+  /**
+   * Each split's loss mask file (tokens-artifact.ts), for a chat corpus whose user turns are context only: the step
+   * and the evaluation then weigh each target by it. Both or neither.
+   */
+  trainMask?: string | null;
+  valMask?: string | null;
   /** Where checkpoints go; an existing compatible checkpoint there is resumed. */
   checkpointDir: string;
   /** Where the sessions run, resolved before the job starts (runtime/device.ts); the CPU when absent. Not in the fingerprint. */
@@ -45,6 +52,11 @@ export interface TrainingJob {
   activationBudgetBytes?: number;
   /** Train the model as a student of this teacher (the distill node) instead of on the targets alone. */
   distillation?: DistillationJob;
+  /**
+   * Continue training a model folder's weights (the finetune node): every weight, or LoRA adapters on frozen ones. Its
+   * shape settings (nLayer, nHead, nEmbd, bias) must be the folder's; blockSize is the window, at most its context.
+   */
+  finetune?: FinetuneJob;
 }
 
 /** Settings that do not change the trajectory: changing them keeps a checkpoint resumable. */

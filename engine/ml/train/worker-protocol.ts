@@ -4,6 +4,7 @@
 import type { WorkerJobProtocol } from '../../workers/worker-job-protocol.ts';
 import type { DistillationReport } from '../../../app/artifacts/reports.ts';
 import type { EvaluationJob, EvaluationReport } from './evaluate-model.ts';
+import type { FinetuneMethod } from './finetune-setup.ts';
 import type { StepReport } from './trainer.ts';
 import type { TrainingJob } from './training-settings.ts';
 
@@ -19,6 +20,7 @@ export interface ModelExportTarget {
 export type MlWorkerJob =
   | { kind: 'pretrain'; training: TrainingJob; export: ModelExportTarget }
   | { kind: 'distill'; training: TrainingJob & Required<Pick<TrainingJob, 'distillation'>>; export: ModelExportTarget }
+  | { kind: 'finetune'; training: TrainingJob & Required<Pick<TrainingJob, 'finetune'>>; export: ModelExportTarget & { baseModel: string } }
   | { kind: 'evaluate'; evaluation: EvaluationJob };
 
 export interface PretrainOutcome {
@@ -33,9 +35,16 @@ export interface DistillOutcome extends PretrainOutcome {
   report: DistillationReport;
 }
 
+export interface FinetuneOutcome extends PretrainOutcome {
+  method: FinetuneMethod;
+  /** The parameters the run trained: every one for `full`, the adapters' for `lora` (parameterCount is the merged model's). */
+  trainedParameterCount: number;
+}
+
 export interface MlJobResults {
   pretrain: PretrainOutcome;
   distill: DistillOutcome;
+  finetune: FinetuneOutcome;
   evaluate: EvaluationReport;
 }
 

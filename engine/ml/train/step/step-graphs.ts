@@ -23,6 +23,11 @@ export interface StepGraphOptions extends OptimizerOptions {
   /** Train a student against a teacher's log-probabilities (training-loss.ts) instead of the targets alone. */
   distillation?: DistillationObjective;
   /**
+   * Weigh each target by a `loss.weights` (B, T) input, the loss mask of a chat corpus: each micro-batch's loss is
+   * sum(w · nll) / max(sum(w), 1). Without it the loss is the plain mean and the graph has no such input.
+   */
+  lossWeights?: boolean;
+  /**
    * The parameters to train, by name; every other one is a frozen graph input with no gradient and no optimizer
    * state (LoRA trains adapters this way). All of them when omitted.
    */
@@ -128,7 +133,7 @@ interface GradientPass {
 function addGradientPass(graph: Graph, family: ModelFamily, layout: FlatLayout, data: DataInputs, options: StepGraphOptions): GradientPass {
   const parameters = new Map(family.parameters.map((spec) => [spec.name, graph.input(spec.name, options.dtype, spec.shape)]));
   const forward = family.forward({ tokens: data.tokens, parameters, dropoutMasks: data.dropoutMasks });
-  const loss = trainingLoss(graph, forward.flatLogits, data.targets, options.distillation);
+  const loss = trainingLoss(graph, forward.flatLogits, data.targets, { distillation: options.distillation, weighted: options.lossWeights === true });
   const names = [...layout.byName.keys()];
   const gradients = backward(graph, loss.loss, names.map((name) => parameters.get(name) as Value));
   const gradientOf = new Map(names.map((name, index) => [name, gradients[index] as Value]));

@@ -135,7 +135,7 @@ export class TrainStepSession {
 
   /** The batch and a fresh draw of dropout masks. */
   private microBatchFeeds(batch: TrainBatch): Record<string, HostTensor> {
-    return { ...this.family.sampleDropoutMasks(this.options.batch, this.options.time, this.dropoutRandom), ...batchFeeds(batch, this.distills) };
+    return { ...this.family.sampleDropoutMasks(this.options.batch, this.options.time, this.dropoutRandom), ...batchFeeds(batch, { distills: this.distills, weighted: this.options.lossWeights === true }) };
   }
 
   private get distills(): boolean {

@@ -1,4 +1,5 @@
-// The loss a training graph minimises: the mean next-token cross-entropy for pretraining, or the distillation
+// The loss a training graph minimises: the mean next-token cross-entropy for pretraining, the mean over trained
+// targets only when the data carries a loss mask (chat fine-tuning trains assistant tokens), or the distillation
 // objective when the step is built for a student (which adds the teacher's log-probabilities as a graph input).
 
 import type { Graph } from '../../graph/graph.ts';
@@ -15,10 +16,19 @@ export const distillationNames = {
   ceLoss: 'loss.ce',
 } as const;
 
+/** Graph name of a weighted step's extra input: float (B, T), the weight of each target (the loss mask). */
+export const lossWeightsName = 'loss.weights';
+
 export interface TrainingLoss {
   loss: Value;
   /** Parts of the loss worth reporting (the KD and CE terms of a distillation step), keyed by output name. */
   parts: ReadonlyMap<string, Value>;
+}
+
+export interface LossOptions {
+  distillation?: DistillationObjective;
+  /** Weigh each target by the `loss.weights` input (declared here) instead of taking the plain mean. */
+  weighted?: boolean;
 }
 
 /** Mean cross-entropy over every position: flatLogits (B*T, V) against targets int64 (B, T). */
@@ -26,8 +36,29 @@ export function meanCrossEntropy(flatLogits: Value, targets: Value): Value {
   return op.softmaxCrossEntropyLoss(flatLogits, op.reshape(targets, [productOfDims(targets.shape)]), 'mean');
 }
 
-export function trainingLoss(graph: Graph, flatLogits: Value, targets: Value, distillation: DistillationObjective | undefined): TrainingLoss {
-  const crossEntropy = meanCrossEntropy(flatLogits, targets);
+/**
+ * sum(w · nll) / max(sum(w), 1) over the positions of one batch: flatLogits (B*T, V), targets int64 (B, T), weights
+ * (B, T). With 0/1 weights it is the mean loss of the trained targets; a batch with none has loss 0 and no gradient.
+ */
+export function weightedCrossEntropy(flatLogits: Value, targets: Value, weights: Value): Value {
+  const rows = productOfDims(targets.shape);
+  const nll = op.softmaxCrossEntropyLoss(flatLogits, op.reshape(targets, [rows]), 'none'); // (B*T)
+  const flatWeights = op.reshape(weights, [rows]);
+  const total = op.reduceSum(op.mul(nll, flatWeights), undefined, { keepDims: false });
+  const count = op.reduceSum(flatWeights, undefined, { keepDims: false });
+  const one = op.scalarLike(count, 1);
+  return op.div(total, op.where(op.less(count, one), one, count));
+}
+
+/** Declares the loss-weights input of a weighted graph: (B, T) in the logits' dtype. */
+export function addLossWeightsInput(graph: Graph, flatLogits: Value, targets: Value): Value {
+  return graph.input(lossWeightsName, flatLogits.dtype, targets.shape);
+}
+
+export function trainingLoss(graph: Graph, flatLogits: Value, targets: Value, options: LossOptions = {}): TrainingLoss {
+  const { distillation, weighted = false } = options;
+  if (weighted && distillation !== undefined) throw new Error('train step: a loss mask and distillation cannot be combined; distil on plain-text tokens');
+  const crossEntropy = weighted ? weightedCrossEntropy(flatLogits, targets, addLossWeightsInput(graph, flatLogits, targets)) : meanCrossEntropy(flatLogits, targets);
   if (distillation === undefined) return { loss: crossEntropy, parts: new Map() };
   const teacherLogProbs = graph.input(distillationNames.teacherLogProbs, flatLogits.dtype, flatLogits.shape);
   const { loss, kd, ce } = distillationLoss(flatLogits, teacherLogProbs, crossEntropy, distillation);
