@@ -1,11 +1,14 @@
 // The engine's TokenizerCapability (ctx.capabilities.tokenizers for the tokenizer node): training on a worker thread,
-// loading Hugging Face tokenizer.json files, and encoding splits into shards in parallel, all over engine/tokenize.
+// loading Hugging Face tokenizer.json files, encoding splits into shards in parallel, and chat splits (rendered with
+// the chat template, with a loss mask) on a worker, all over engine/tokenize.
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { EncodeSplitRequest, EncodedSplit, TokenizerHandle, TokenizerJobHooks, TokenizerCapability } from '../../nodes/capabilities/tokenizer.ts';
 import { buildTokenizerConfig, encodeChunksToShard, loadHuggingFaceTokenizer, readTokenizerConfig, tokenizerHash, type Tokenizer } from '../tokenize/index.ts';
+import { chatFormatOf } from './tokenizer/chat-format.ts';
+import { encodeChatOnWorker } from './tokenizer/encode-chat-on-worker.ts';
 import { splitChunks } from './tokenizer/split-chunks.ts';
 import { readSplitPieces } from './tokenizer/split-pieces.ts';
 import { trainOnWorker } from './tokenizer/train-on-worker.ts';
@@ -82,5 +85,7 @@ export function createTokenizerCapability(options: TokenizerCapabilityOptions = 
     train: async (request, hooks) => handleForTrained(await trainOnWorker(request, hooks, options.chunkChars ?? DEFAULT_CHUNK_CHARS)),
     loadPretrained,
     encodeSplit: (request, hooks) => encodeSplit(request, hooks, options),
+    chatFormat: chatFormatOf,
+    encodeChatSplit: encodeChatOnWorker,
   };
 }

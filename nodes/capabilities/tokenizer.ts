@@ -69,6 +69,31 @@ export interface EncodedSplit {
   dtype: TokenDtype;
 }
 
+/** How a chat corpus's conversations are rendered: the tokenizer's chat template, or the default SFT one. */
+export interface ChatFormat {
+  /** Jinja source, rendered as transformers does (messages, add_generation_prompt, bos_token, eos_token). */
+  template: string;
+  /** "tokenizer": tokenizer_config.json's chat_template; "default": it had none, DEFAULT_SFT_CHAT_TEMPLATE is used. */
+  source: 'tokenizer' | 'default';
+  /** bos_token / eos_token of tokenizer_config.json (else the tokenizer's first special token), or '' when none. */
+  bosToken: string;
+  eosToken: string;
+  /** The tokenizer_config.json to write: the tokenizer's, with the default template written in when it had none. */
+  tokenizerConfigJsonText: string;
+}
+
+export interface EncodeChatSplitRequest extends EncodeSplitRequest {
+  chat: ChatFormat;
+}
+
+export interface EncodedChatSplit extends EncodedSplit {
+  /** `<outputBase>.mask.bin`'s file name: one uint8 per id, 1 for assistant tokens. */
+  maskFile: string;
+  conversations: number;
+  /** Ids whose mask is 1. */
+  trainedTokens: number;
+}
+
 export interface TokenizerCapability {
   /** Streams the split from disk (never as one string) on a worker thread, so the engine stays responsive. */
   train(request: TokenizerTrainingRequest, hooks: TokenizerJobHooks): Promise<TokenizerHandle>;
@@ -79,4 +104,12 @@ export interface TokenizerCapability {
   loadPretrained(tokenizerJsonPath: string): Promise<TokenizerHandle>;
   /** Encodes in parallel across worker threads, streaming, with the separator between documents. */
   encodeSplit(request: EncodeSplitRequest, hooks: TokenizerJobHooks): Promise<EncodedSplit>;
+  /** The chat format of a tokenizer (its chat_template, or the default); a malformed template or config throws. */
+  chatFormat(tokenizer: TokenizerHandle): ChatFormat;
+  /**
+   * Encodes a chat corpus split (each document a conversation's JSON) on a worker thread: each conversation rendered
+   * with the template and encoded segment by segment, the separator between conversations, plus the loss mask.
+   * A template whose renders are not prefix-consistent rejects, naming the conversation.
+   */
+  encodeChatSplit(request: EncodeChatSplitRequest, hooks: TokenizerJobHooks): Promise<EncodedChatSplit>;
 }

@@ -47,6 +47,12 @@ function fakeTokenizers(addedTokens: string[] = ['<|endoftext|>']) {
       hooks.onProgress?.({ bytesRead: 5, bytesTotal: 5, tokens: 50 });
       return { tokens: 50, dtype: 'uint16' };
     },
+    chatFormat: () => {
+      throw new Error('this test has no chat corpus');
+    },
+    encodeChatSplit: async () => {
+      throw new Error('this test has no chat corpus');
+    },
   };
   return { tokenizers, calls };
 }

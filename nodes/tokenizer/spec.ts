@@ -18,9 +18,18 @@ export const tokenizerSpec = defineNodeSpec({
   category: 'Data',
   icon: 'scissors',
   summary: 'Train or load a tokenizer and encode the corpus into token shards.',
-  docs: 'Writes a Hugging Face compatible `tokenizer.json` and encodes train and val text into uint16/uint32 token shards.',
+  docs: 'Writes a Hugging Face compatible `tokenizer.json` and encodes train and val text into uint16/uint32 token shards. With a tokenizer connected (a model\'s), encodes with it. A chat corpus is rendered with the chat template and gets a loss mask that trains only assistant tokens.',
   version: 1,
-  inputs: [{ name: 'corpus', type: 'Corpus', title: 'Corpus', description: 'The text to train on and encode.' }],
+  inputs: [
+    { name: 'corpus', type: 'Corpus', title: 'Corpus', description: 'The text to train on and encode.' },
+    {
+      name: 'tokenizer',
+      type: 'Tokenizer',
+      title: 'Tokenizer',
+      description: "Encode with this tokenizer (e.g. a model node's) instead of training or loading one; kind, vocabSize, minFrequency and path are then ignored.",
+      optional: true,
+    },
+  ],
   outputs: [
     { name: 'tokenizer', type: 'Tokenizer', title: 'Tokenizer', description: 'tokenizer.json and tokenizer_config.json.' },
     { name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Train and val token shards.' },

@@ -11,6 +11,8 @@ export interface TokensManifestInput {
   val: EncodedSplit;
   /** What the Corpus artifact recorded of its sources. */
   sources: CorpusSource[];
+  /** Chat corpora: each split's loss mask file, relative to the artifact. */
+  lossMask?: { train: string; val: string } | undefined;
 }
 
 export function buildTokensManifest(input: TokensManifestInput): TokensManifest {
@@ -30,6 +32,7 @@ export function buildTokensManifest(input: TokensManifestInput): TokensManifest 
       tokenizerJson: 'tokenizer.json',
       tokenizerConfigJson: 'tokenizer_config.json',
     },
+    ...(input.lossMask ? { lossMask: input.lossMask } : {}),
     sources: input.sources,
   };
 }

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { NodeRunContext } from '../../../app/nodes/run-contract.ts';
+import type { ArtifactHandle, NodeRunContext } from '../../../app/nodes/run-contract.ts';
 import type { LogLevel, NodeProgress } from '../../../app/protocol/run-events.ts';
 import type { NodeCapabilities } from '../../capabilities.ts';
 import { tokenizerConfig } from '../spec.ts';
@@ -14,21 +14,36 @@ export interface RecordedRunContext extends NodeRunContext<z.output<typeof token
   controller: AbortController;
 }
 
-/** `corpusMeta` is what the dataset recorded on the corpus input (its sources, for one). */
-export function tokenizerRunContext(workDir: string, corpusDir: string, config: z.input<typeof tokenizerConfig>, capabilities: NodeCapabilities, corpusMeta: Record<string, unknown> = {}): RecordedRunContext {
+/**
+ * `corpusMeta` is what the dataset recorded on the corpus input (its sources, its content); `tokenizerDir`, when
+ * given, is a Tokenizer artifact folder connected to the `tokenizer` input.
+ */
+export function tokenizerRunContext(
+  workDir: string,
+  corpusDir: string,
+  config: z.input<typeof tokenizerConfig>,
+  capabilities: NodeCapabilities,
+  corpusMeta: Record<string, unknown> = {},
+  tokenizerDir: string | null = null,
+): RecordedRunContext {
   const controller = new AbortController();
   const progressUpdates: NodeProgress[] = [];
   const logLines: { line: string; level: LogLevel }[] = [];
   const corpus = { key: 'corpus-key', type: 'Corpus' as const, path: corpusDir, meta: corpusMeta };
+  const inputs: Record<string, ArtifactHandle[]> = {
+    corpus: [corpus],
+    tokenizer: tokenizerDir === null ? [] : [{ key: 'tokenizer-key', type: 'Tokenizer', path: tokenizerDir, meta: {} }],
+  };
   return {
     runId: 'run-test',
     nodeId: 'tok',
     config: tokenizerConfig.parse(config),
     input: (port) => {
-      if (port !== 'corpus') throw new Error(`no input on port ${port}`);
-      return corpus;
+      const [artifact] = inputs[port] ?? [];
+      if (artifact === undefined) throw new Error(`no input on port ${port}`);
+      return artifact;
     },
-    inputs: (port) => (port === 'corpus' ? [corpus] : []),
+    inputs: (port) => inputs[port] ?? [],
     outputDir: (port) => {
       const folder = path.join(workDir, 'out', port);
       mkdirSync(folder, { recursive: true });
