@@ -38,6 +38,18 @@ export interface ArtifactSummary {
   copiedTo?: string;
   bytes: number;
   createdAt: string;
+  /**
+   * What the producing node says about the artifact for people, as its record's `meta.facts` lists them (the model
+   * node: architecture, parameters, context…); the inspector shows them once the node has run or was cached.
+   */
+  facts?: ArtifactFact[];
+}
+
+/** One fact about an artifact: `Parameters  124.4M`, with a note. The same shape as a node spec's facts. */
+export interface ArtifactFact {
+  label: string;
+  value: string;
+  note?: string;
 }
 
 export interface NodeFailure {

@@ -92,4 +92,12 @@ describe('ArtifactStore', () => {
     expect(summarizeArtifact(await commitWithMeta('copied', { copiedTo: '/models/mine' })).copiedTo).toBe('/models/mine');
     expect(summarizeArtifact(await commitWithMeta('not-copied', { copiedTo: null }))).not.toHaveProperty('copiedTo');
   });
+
+  it("summarizes the facts a node recorded for people (the model node's), keeping only well-formed short ones", async () => {
+    const store = await openArtifactStore(dataDir);
+    const commitWithMeta = async (key: string, meta: Record<string, unknown>) => store.commit(await store.stage(), record(key, meta));
+    const facts = [{ label: 'Parameters', value: '124.4M', note: '124,439,808' }, { label: 'Context', value: '1,024 tokens' }, { label: 'Broken', value: 3 }, 'text'];
+    expect(summarizeArtifact(await commitWithMeta('with-facts', { facts })).facts).toEqual([{ label: 'Parameters', value: '124.4M', note: '124,439,808' }, { label: 'Context', value: '1,024 tokens' }]);
+    expect(summarizeArtifact(await commitWithMeta('no-facts', { facts: 'none' }))).not.toHaveProperty('facts');
+  });
 });

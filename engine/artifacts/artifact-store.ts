@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ARTIFACT_RECORD_FILE, ARTIFACT_STORE_FOLDER, type ArtifactSummary } from '../../app/protocol/run-events.ts';
+import { ARTIFACT_RECORD_FILE, ARTIFACT_STORE_FOLDER, type ArtifactFact, type ArtifactSummary } from '../../app/protocol/run-events.ts';
 import { folderSizeBytes } from './folder-size.ts';
 
 export { ARTIFACT_RECORD_FILE };
@@ -136,7 +136,18 @@ export class ArtifactStore {
 export function summarizeArtifact(artifact: StoredArtifact): ArtifactSummary {
   const { key, port, type, bytes, createdAt, meta } = artifact.record;
   const copiedTo = typeof meta.copiedTo === 'string' ? { copiedTo: meta.copiedTo } : {};
-  return { key, port, type, path: artifact.path, bytes, createdAt, ...copiedTo };
+  const facts = factsOf(meta.facts);
+  return { key, port, type, path: artifact.path, bytes, createdAt, ...copiedTo, ...(facts.length > 0 ? { facts } : {}) };
+}
+
+/** The well-formed entries of a record's `meta.facts` (a few short strings each), so a run event stays small. */
+function factsOf(value: unknown): ArtifactFact[] {
+  if (!Array.isArray(value)) return [];
+  const isText = (text: unknown, max: number): text is string => typeof text === 'string' && text.length <= max;
+  return value
+    .filter((fact): fact is ArtifactFact => typeof fact === 'object' && fact !== null && isText(fact.label, 80) && isText(fact.value, 200) && (fact.note === undefined || isText(fact.note, 500)))
+    .slice(0, 16)
+    .map(({ label, value: shown, note }) => (note === undefined ? { label, value: shown } : { label, value: shown, note }));
 }
 
 /** Opens (creating if needed) the store under <dataDir>/artifacts and clears abandoned staging folders. */

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 // The generated inspector form in a DOM: widgets per field kind with help text, edits reaching the store, inline
-// messages as you type, default markers with per-field reset, nested groups, and derived facts for pretrain.
+// messages as you type, default markers with per-field reset, nested groups, derived facts for pretrain, and the facts
+// a model node's output recorded in the run shown.
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StudioStoreProvider } from '../store/store-context.tsx';
@@ -100,5 +101,20 @@ describe('Inspector form', () => {
     for (const text of ['1', '10', '100']) fireEvent.change(input, { target: { value: text } });
     store.getState().undo();
     expect(config().maxSteps).toBe(2000);
+  });
+
+  it("shows a model node's source before a run and the facts its output recorded in the run shown", () => {
+    const { store, id, view } = inspect('model');
+    act(() => store.getState().setConfigField(id, ['path'], 'models/gpt2'));
+    expect(within(view.getByLabelText('Derived facts')).getByText('local folder')).toBeTruthy();
+    expect(view.queryByLabelText('From the last run')).toBeNull();
+    const facts = [{ label: 'Parameters', value: '124.4M', note: '124,439,808' }, { label: 'Chat template', value: 'no' }];
+    const artifact = { key: 'k', port: 'model', type: 'Model', path: '/artifacts/k', bytes: 1, createdAt: '2026-01-01T00:00:00Z', facts };
+    const node = { state: 'cached' as const, cached: true, metrics: {}, artifacts: { model: artifact } };
+    const run = { runId: 'r1', pipelineName: 'p', targets: [], status: 'succeeded' as const, startedAt: '2026-01-01T00:00:00Z', nodes: { [id]: node }, series: {}, logs: {} };
+    act(() => store.setState({ runs: { r1: run }, shownRunId: 'r1' }));
+    const shown = within(view.getByLabelText('From the last run'));
+    expect(shown.getByText('124.4M')).toBeTruthy();
+    expect(shown.getByText('Chat template')).toBeTruthy();
   });
 });

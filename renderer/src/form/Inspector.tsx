@@ -1,9 +1,11 @@
-// The right panel: for one selected node, its form generated from the config schema, its problems and derived
-// facts; for a placeholder, its kept config; otherwise the pipeline's name, description and problems.
+// The right panel: for one selected node, its form generated from the config schema, its problems, derived facts and
+// the facts its outputs recorded in the run shown (an imported model's architecture, parameters…); for a placeholder,
+// its kept config; otherwise the pipeline's name, description and problems.
 import { useMemo } from 'react';
 import { formatProblem, isWarning, type ValidationProblem } from '../../../app/graph/problems.ts';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import type { PipelineNode } from '../../../app/pipeline/schema.ts';
+import type { ArtifactFact } from '../../../app/protocol/run-events.ts';
 import { NodeIcon } from '../canvas/node-icon.tsx';
 import { selectProblems, selectProblemsByNode } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
@@ -44,6 +46,26 @@ function Facts({ nodeId }: { nodeId: string }) {
   );
 }
 
+const NO_FACTS: ArtifactFact[] = [];
+
+/** The facts the node's outputs recorded in the run the studio shows (fresh or from the cache). */
+function OutputFacts({ nodeId }: { nodeId: string }) {
+  const facts = useStudio((state) => (state.shownRunId ? state.runs[state.shownRunId]?.nodes[nodeId]?.artifacts : undefined)) ?? undefined;
+  const shown = useMemo(() => (facts ? Object.values(facts).flatMap((artifact) => artifact.facts ?? NO_FACTS) : NO_FACTS), [facts]);
+  if (shown.length === 0) return null;
+  return (
+    <dl className="facts output-facts" aria-label="From the last run">
+      {shown.map((fact) => (
+        <div key={fact.label} title={fact.note}>
+          <dt>{fact.label}</dt>
+          <dd>{fact.value}</dd>
+          {fact.note && <dd className="fact-note">{fact.note}</dd>}
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function NodeForm({ node, info }: { node: PipelineNode; info: NodeTypeInfo }) {
   const registry = useStudio((state) => state.registry);
   const problems = useStudio((state) => selectProblemsByNode(state).get(node.id)) ?? NO_PROBLEMS;
@@ -56,6 +78,7 @@ function NodeForm({ node, info }: { node: PipelineNode; info: NodeTypeInfo }) {
     <>
       <ProblemList problems={otherProblems} />
       <Facts nodeId={node.id} />
+      <OutputFacts nodeId={node.id} />
       <form className="config-form" onSubmit={(event) => event.preventDefault()} aria-label={`${info.title} config`}>
         {fields.map((field) => (
           <FieldEditor key={field.key} nodeId={node.id} field={field} config={node.config} messages={fieldMessages} />
