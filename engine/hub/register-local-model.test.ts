@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,16 @@ describe('registerLocalModel', () => {
     expect(await readCompleteSnapshot(dataDir, ref)).toBeNull();
     await registerLocalModel(dataDir, dir, ref);
     expect(JSON.parse(readFileSync(path.join(snapshot.folder, SNAPSHOT_MANIFEST), 'utf8')).files).toHaveLength(6);
+  });
+
+  it('follows symbolic links, as in a Hugging Face cache snapshot folder', async () => {
+    const dataDir = path.join(root, 'linked-data');
+    const blobs = folder('blobs', { c: '{}', t: '{}', w: 'weights' });
+    const snapshotDir = path.join(root, 'hf-snapshot');
+    mkdirSync(snapshotDir);
+    for (const [name, blob] of [['config.json', 'c'], ['tokenizer.json', 't'], ['model.safetensors', 'w']] as const) symlinkSync(path.join(blobs, blob), path.join(snapshotDir, name));
+    const snapshot = await registerLocalModel(dataDir, snapshotDir, ref);
+    expect(readFileSync(path.join(snapshot.folder, 'model.safetensors'), 'utf8')).toBe('weights');
   });
 
   it('refuses a folder without a config, without safetensors, with a missing shard, or that does not exist', async () => {

@@ -18,7 +18,7 @@ export async function registerLocalModel(dataDir: string, dir: string, ref: HubM
     throw new Error(error.code === 'ENOENT' ? `folder "${dir}" does not exist; give the folder of a local copy of the model` : `cannot read "${dir}": ${error.message}`);
   });
   if (!info.isDirectory()) throw new Error(`"${dir}" is not a folder; give the folder holding the model's config.json, tokenizer.json and safetensors weights`);
-  const names = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
+  const names = await filesIn(dir);
   const plan = planModelFiles(names, source);
   const wanted = [...plan.files];
   if (plan.sharded) {
@@ -33,4 +33,14 @@ export async function registerLocalModel(dataDir: string, dir: string, ref: HubM
     files.push({ name, sha256: stored.sha256, bytes: stored.bytes, cachedPath: stored.path });
   }
   return writeSnapshot(dataDir, ref, 'folder', files);
+}
+
+/** The folder's file names, symbolic links to files included (a Hugging Face cache snapshot is made of them). */
+async function filesIn(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(path.join(dir, entry.name)).catch(() => null))?.isFile());
+    if (isFile) names.push(entry.name);
+  }
+  return names;
 }

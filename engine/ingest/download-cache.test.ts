@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedCopyPath, cachedUrlContent, registerLocalFile } from './download-cache.ts';
+import { cachedCopyPath, cachedResumableContent, cachedUrlContent, partialDownloadPath, registerLocalFile } from './download-cache.ts';
 import { IngestHarness } from './testing/ingest-harness.ts';
 
 const CONTENT = 'To be, or not to be, that is the question.\n';
@@ -15,11 +15,18 @@ const signal = new AbortController().signal;
 let server: Server;
 let base: string;
 let requests: string[] = [];
+let ranges: (string | undefined)[] = [];
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
-    if (request.url?.startsWith('/text.txt')) response.writeHead(200, { 'content-length': Buffer.byteLength(CONTENT) }).end(CONTENT);
+    ranges.push(request.headers.range);
+    const start = Number(/^bytes=(\d+)-$/.exec(request.headers.range ?? '')?.[1] ?? 0);
+    if (request.url === '/ranged.txt' && start >= Buffer.byteLength(CONTENT)) response.writeHead(416).end();
+    else if (request.url === '/ranged.txt' && start > 0) {
+      const rest = Buffer.from(CONTENT).subarray(start);
+      response.writeHead(206, { 'content-length': rest.length, 'content-range': `bytes ${start}-${Buffer.byteLength(CONTENT) - 1}/${Buffer.byteLength(CONTENT)}` }).end(rest);
+    } else if (request.url?.startsWith('/text.txt') || request.url === '/ranged.txt') response.writeHead(200, { 'content-length': Buffer.byteLength(CONTENT) }).end(CONTENT);
     else response.writeHead(404).end('missing');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -94,6 +101,40 @@ describe('download cache', () => {
     const offline = await cachedUrlContent(dataDir, { url: await deadAddress(), sha256: SHA }, { signal });
     expect(offline).toMatchObject({ downloaded: false, path: cachedCopyPath(dataDir, SHA) });
     await expect(registerLocalFile(dataDir, path.join(dataDir, 'nope.txt'))).rejects.toThrow(/nope\.txt" does not exist/);
+  });
+});
+
+describe('resumable downloads', () => {
+  function withPartial(dataDir: string, url: string, content: string): void {
+    mkdirSync(path.dirname(partialDownloadPath(dataDir, url)), { recursive: true });
+    writeFileSync(partialDownloadPath(dataDir, url), content);
+  }
+
+  it('asks for the rest of a partial file, verifies the whole and remembers an unpinned URL', async () => {
+    const dataDir = freshDataDir();
+    const url = `${base}/ranged.txt`;
+    withPartial(dataDir, url, CONTENT.slice(0, 10));
+    ranges = [];
+    const stored = await cachedResumableContent(dataDir, { url }, { signal });
+    expect(stored).toMatchObject({ downloaded: true, sha256: SHA, bytes: Buffer.byteLength(CONTENT) });
+    expect(ranges).toEqual(['bytes=10-']);
+    expect(existsSync(partialDownloadPath(dataDir, url))).toBe(false);
+    expect((await cachedResumableContent(dataDir, { url }, { signal })).downloaded).toBe(false);
+    expect(ranges).toHaveLength(1);
+  });
+
+  it('finishes a partial file that already holds everything (416) and refetches one that fails the hash', async () => {
+    const dataDir = freshDataDir();
+    const url = `${base}/ranged.txt`;
+    withPartial(dataDir, url, CONTENT);
+    ranges = [];
+    expect(await cachedResumableContent(dataDir, { url, sha256: SHA }, { signal })).toMatchObject({ downloaded: true, sha256: SHA });
+    expect(ranges).toEqual([`bytes=${Buffer.byteLength(CONTENT)}-`]);
+    const other = freshDataDir();
+    withPartial(other, url, 'Not the right start');
+    ranges = [];
+    expect(await cachedResumableContent(other, { url, sha256: SHA }, { signal })).toMatchObject({ downloaded: true, sha256: SHA });
+    expect(ranges).toEqual(['bytes=19-', undefined]);
   });
 });
 

@@ -195,10 +195,19 @@ async function downloadResumably(dataDir: string, source: ResumableSource, parti
   let offset = (await stat(partial).catch(() => null))?.size ?? 0;
   if (source.bytes !== undefined && offset > source.bytes) offset = await startOver(partial);
   const label = source.label ?? source.url;
-  const response = await requestUrl(source, hooks.signal, offset);
+  // A range counts bytes of the encoded body, so the file is asked for as it is stored, never compressed in transit.
+  const request = { ...source, headers: { ...source.headers, 'accept-encoding': 'identity' } };
+  let response = await requestUrl(request, hooks.signal, offset);
   if (offset > 0 && response.status === 416) await response.body?.cancel();
   else {
-    if (offset > 0 && resumedFrom(response) !== offset) offset = await startOver(partial);
+    if (offset > 0 && resumedFrom(response) !== offset) {
+      offset = await startOver(partial);
+      // A 200 carries the whole file; a 206 for some other range does not: ask again for all of it.
+      if (response.status === 206) {
+        await response.body?.cancel();
+        response = await requestUrl(request, hooks.signal, 0);
+      }
+    }
     await appendBody(response, partial, offset, source, hooks);
   }
   const { sha256, bytes } = await hashFile(partial);
