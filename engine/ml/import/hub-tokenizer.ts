@@ -1,0 +1,52 @@
+// A hub model folder's tokenizer files: tokenizer.json (required, loaded to check it is one Crucible can run and that
+// its ids fit the embedding) and tokenizer_config.json (optional), whose chat_template is picked out as one string.
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readJsonObjectFile } from '../../files/json-text.ts';
+import { loadHuggingFaceTokenizer } from '../../tokenize/index.ts';
+import type { Gpt2Config } from '../gpt2/config.ts';
+
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+
+export interface HubTokenizer {
+  tokenizerJsonPath: string;
+  tokenizerConfigJsonPath: string | null;
+  chatTemplate: string | null;
+}
+
+export function readHubTokenizer(folder: string, config: Gpt2Config): HubTokenizer {
+  const tokenizerJsonPath = path.join(folder, TOKENIZER_FILE);
+  if (!existsSync(tokenizerJsonPath)) throw missingTokenizer(folder);
+  const tokenizer = loadHuggingFaceTokenizer(readFileSync(tokenizerJsonPath, 'utf8'), tokenizerJsonPath);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new Error(`${tokenizerJsonPath}: the tokenizer produces ids up to ${tokenizer.vocabSize - 1} but config.json's vocab_size is ${config.vocabSize}, so some ids have no embedding; this tokenizer does not belong to the model — use the tokenizer.json from the model's own repository`);
+  }
+  const configPath = path.join(folder, TOKENIZER_CONFIG_FILE);
+  if (!existsSync(configPath)) return { tokenizerJsonPath, tokenizerConfigJsonPath: null, chatTemplate: null };
+  const json = readJsonObjectFile(configPath, { expected: 'a Hugging Face tokenizer_config.json', remedy: 're-download it from the model repository, or delete it' });
+  return { tokenizerJsonPath, tokenizerConfigJsonPath: configPath, chatTemplate: chatTemplateOf(json.chat_template, configPath) };
+}
+
+/** A template string, or transformers' list of {name, template}: the one named "default", else the first. */
+export function chatTemplateOf(value: unknown, where: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value.length > 0 ? value : null;
+  const problem = `${where}: field "chat_template" must be a Jinja template string or a list of {"name", "template"} objects`;
+  if (!Array.isArray(value) || value.length === 0) throw new Error(`${problem}, found ${Array.isArray(value) ? 'an empty list' : JSON.stringify(value)}; fix or remove the field`);
+  const named = value.map((item, index) => {
+    const { name, template } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || typeof template !== 'string') throw new Error(`${problem}; entry ${index} is not one — fix or remove the field`);
+    return { name, template };
+  });
+  return (named.find((item) => item.name === 'default') ?? named[0]!).template;
+}
+
+function missingTokenizer(folder: string): Error {
+  const slowFiles = existsSync(path.join(folder, 'vocab.json')) && existsSync(path.join(folder, 'merges.txt'));
+  if (slowFiles) {
+    return new Error(`${folder}: ${TOKENIZER_FILE} is missing (the folder has vocab.json and merges.txt only); create it in Python with \`from transformers import AutoTokenizer; AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR)\`, or download tokenizer.json from the model's repository`);
+  }
+  return new Error(`${folder}: ${TOKENIZER_FILE} is missing; a model imports with its own tokenizer — download tokenizer.json from the model's repository into this folder`);
+}
