@@ -33,7 +33,7 @@ export interface PeftAdapter {
  */
 export function writePeftAdapter(folder: string, adapters: ParameterSet, options: LoraOptions, baseModel: string): string[] {
   checkLoraOptions(options);
-  const tensors = peftTensors(adapters, options);
+  const tensors = peftTensors(adapters, options, 'writePeftAdapter');
   mkdirSync(folder, { recursive: true });
   writeFileSync(path.join(folder, PEFT_FILES.config), `${JSON.stringify(peftConfig(options, baseModel), null, 2)}\n`);
   writeSafetensors(path.join(folder, PEFT_FILES.weights), tensors, { format: 'pt' });
@@ -87,7 +87,8 @@ function targetsOfModules(modules: readonly string[], where: string): LoraTarget
   return targets;
 }
 
-function peftTensors(adapters: ParameterSet, options: LoraOptions): Map<string, HostTensor> {
+/** The adapters under PEFT's names, float32, after checking they fit `options`; `where` starts the errors. */
+function peftTensors(adapters: ParameterSet, options: LoraOptions, where: string): Map<string, HostTensor> {
   const tensors = new Map<string, HostTensor>();
   /** "target lora_A" -> the layers that have it. */
   const layersOf = new Map<string, number[]>(options.targets.flatMap((target) => [[`${target} lora_A`, []], [`${target} lora_B`, []]]));
@@ -96,25 +97,25 @@ function peftTensors(adapters: ParameterSet, options: LoraOptions): Map<string, 
     if (match === null) continue;
     const [, layer, target, matrix] = match as unknown as [string, string, LoraTarget, 'A' | 'B'];
     const layers = layersOf.get(`${target} lora_${matrix}`);
-    if (layers === undefined) throw new Error(`writePeftAdapter: "${name}" is an adapter on ${target}, which options.targets [${options.targets.join(', ')}] does not list`);
+    if (layers === undefined) throw new Error(`${where}: "${name}" is an adapter on ${target}, which options.targets [${options.targets.join(', ')}] does not list`);
     const rankAxis = matrix === 'A' ? 0 : 1;
     if (tensor.shape.length !== 2 || tensor.shape[rankAxis] !== options.rank) {
-      throw new Error(`writePeftAdapter: "${name}" has shape [${tensor.shape.join(',')}]; lora_${matrix} must be ${matrix === 'A' ? '[rank, in]' : '[out, rank]'} with rank ${options.rank}`);
+      throw new Error(`${where}: "${name}" has shape [${tensor.shape.join(',')}]; lora_${matrix} must be ${matrix === 'A' ? '[rank, in]' : '[out, rank]'} with rank ${options.rank}`);
     }
-    tensors.set(`${PEFT_PREFIX}${name}.weight`, asFloat32(tensor));
+    tensors.set(`${PEFT_PREFIX}${name}.weight`, asFloat32(tensor, where));
     layers.push(Number(layer));
   }
-  if (tensors.size === 0) throw new Error('writePeftAdapter: no lora_A / lora_B tensor among the parameters given; pass the trained adapters');
+  if (tensors.size === 0) throw new Error(`${where}: no lora_A / lora_B tensor among the parameters given; pass the trained adapters`);
   const described = [...layersOf].map(([key, layers]) => `${key} in layers [${layers.sort((x, y) => x - y).join(',')}]`);
   if (new Set([...layersOf.values()].map((layers) => layers.join(','))).size !== 1) {
-    throw new Error(`writePeftAdapter: every target needs lora_A and lora_B in the same layers, found ${described.join('; ')}`);
+    throw new Error(`${where}: every target needs lora_A and lora_B in the same layers, found ${described.join('; ')}`);
   }
   return tensors;
 }
 
-function asFloat32(tensor: HostTensor): HostTensor {
+function asFloat32(tensor: HostTensor, where: string): HostTensor {
   if (tensor.dtype === 'float32') return tensor;
-  if (tensor.dtype !== 'float64') throw new Error(`writePeftAdapter: adapter tensors must be float32 or float64, got ${tensor.dtype}`);
+  if (tensor.dtype !== 'float64') throw new Error(`${where}: adapter tensors must be float32 or float64, got ${tensor.dtype}`);
   return { dtype: 'float32', shape: tensor.shape, data: Float32Array.from(tensor.data as Float64Array) };
 }
 
@@ -148,6 +149,7 @@ export function readPeftAdapter(folder: string): PeftAdapter {
     if (match === null) throw new Error(`${weightsPath}: tensor "${name}" is not a GPT-2 LoRA weight (base_model.model.transformer.h.N.<module>.lora_A.weight or .lora_B.weight)`);
     adapters.set(match[1] as string, tensor);
   }
+  peftTensors(adapters, options, weightsPath); // the same checks as writing: every target in the same layers, rank r
   const baseModel = isString(config.base_model_name_or_path) ? config.base_model_name_or_path : '';
   return { options, baseModel, adapters };
 }
