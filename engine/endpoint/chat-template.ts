@@ -1,11 +1,9 @@
-// Turns chat messages into one prompt string: the tokenizer's Jinja `chat_template` when it has one (rendered with
-// @huggingface/jinja, as transformers does), else DEFAULT_CHAT_TEMPLATE, a plain transcript a base model can continue.
-import type * as Jinja from '@huggingface/jinja';
-import { lazyRequire } from '../lazy-require.ts';
+// Turns chat messages into one prompt string: the tokenizer's Jinja `chat_template` when it has one (rendered by
+// engine/tokenize/chat, as transformers does and as SFT encodes), else DEFAULT_CHAT_TEMPLATE, a plain transcript a
+// base model can continue.
+import { compileChatTemplate } from '../tokenize/chat/chat-template.ts';
 import { invalidRequest } from './openai-error.ts';
 import type { ChatMessage } from './request-schemas.ts';
-
-const jinja = lazyRequire<typeof Jinja>('@huggingface/jinja');
 
 /**
  * For base models trained on raw text: one "Role: content" line per message, then "Assistant:". Documented in
@@ -29,18 +27,13 @@ export interface ChatFormatter {
 export function chatFormatterFor(options: { chatTemplate?: string; specialTokens?: { bos?: string; eos?: string } }): ChatFormatter {
   const usesDefault = options.chatTemplate === undefined || options.chatTemplate.trim() === '';
   const source = usesDefault ? DEFAULT_CHAT_TEMPLATE : options.chatTemplate!;
-  const template = new (jinja().Template)(source);
+  const template = compileChatTemplate(source, options.specialTokens);
   return {
     impliedStop: usesDefault ? DEFAULT_CHAT_STOP : [],
     render(messages) {
       const plain = messages.map((message) => ({ role: message.role, content: textOf(message.content), ...(message.name ? { name: message.name } : {}) }));
       try {
-        return template.render({
-          messages: plain,
-          add_generation_prompt: true,
-          bos_token: options.specialTokens?.bos ?? '',
-          eos_token: options.specialTokens?.eos ?? '',
-        });
+        return template.render(plain, true);
       } catch (error) {
         // Templates raise for conversations they do not accept (e.g. roles out of order); that is the caller's to fix.
         throw invalidRequest(`The model's chat template rejected these messages: ${(error as Error).message}`, 'messages');
