@@ -53,6 +53,13 @@ describe('the dataset node over the ingest capability', () => {
     expect(progress.at(-1)).toMatchObject({ fraction: 1, metrics: result.metrics });
   });
 
+  it('marks a chat corpus in its meta, so the tokenizer renders and masks its conversations', async () => {
+    const record = (question: string) => JSON.stringify({ messages: [{ role: 'user', content: question }, { role: 'assistant', content: 'ok' }] });
+    const file = harness.file('chat.jsonl', ['why?', 'how?', 'when?'].map(record).join('\n'));
+    const result = await datasetRun.run(contextFor({ sources: [{ path: file }], content: 'chat' }, new AbortController().signal));
+    expect(result.outputs.corpus?.meta).toMatchObject({ format: CORPUS_FORMAT, content: 'chat', train: { documents: 2 }, val: { documents: 1 } });
+  });
+
   it('stops within seconds of a cancel, mid-file', async () => {
     const line = `${JSON.stringify({ text: 'some text that is long enough to matter '.repeat(4) })}\n`;
     const file = harness.file('cancel.jsonl', '');
