@@ -86,12 +86,15 @@ export function loraAdapterNames(config: Gpt2Config, options: LoraOptions): stri
   return loraParameterSpecs(config, options).map((spec) => spec.name);
 }
 
+/** Adapters draw from their own stream, so A is not built from the numbers GPT-2's init drew for the same seed. */
+const ADAPTER_SEED_OFFSET = 0x10a4;
+
 /**
  * Fresh adapters for `seed`: A ~ U(-1/√in, 1/√in), which is kaiming_uniform_(a=√5) on a (rank, in) weight as
  * nn.Linear and PEFT initialise lora_A; B zeros, so the adapted model starts as the base model.
  */
 export function initLoraAdapters(config: Gpt2Config, options: LoraOptions, seed: number, dtype: 'float32' | 'float64' = 'float32'): ParameterSet {
-  const random = createRandom(seed);
+  const random = createRandom(seed + ADAPTER_SEED_OFFSET);
   const adapters: ParameterSet = new Map();
   for (const spec of loraParameterSpecs(config, options)) {
     const data = dtype === 'float32' ? new Float32Array(elementCountOf(spec.shape)) : new Float64Array(elementCountOf(spec.shape));
