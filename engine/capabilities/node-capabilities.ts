@@ -3,6 +3,7 @@
 import type { NodeCapabilities } from '../../nodes/capabilities.ts';
 import { createExportCapability } from './export-capability.ts';
 import { createIngestCapability } from './ingest-capability.ts';
+import { createModelsCapability } from './models-capability.ts';
 import { createQuantizationCapability } from './quantization-capability.ts';
 import { createServingCapability, type EngineServingCapability } from './serving-capability.ts';
 import { createTokenizerCapability } from './tokenizer-capability.ts';
@@ -21,5 +22,6 @@ export function createNodeCapabilities(): EngineCapabilities {
     serving: createServingCapability(),
     quantization: createQuantizationCapability(),
     exporting: createExportCapability(),
+    models: createModelsCapability(),
   };
 }
