@@ -7,6 +7,7 @@ import { writeFileAtomically } from '../../files/atomic-file.ts';
 import { parseJsonText } from '../../files/json-text.ts';
 import type { AnyTypedArray, DType } from '../onnx/data-types.ts';
 import { elementCountOf, type HostTensor } from '../tensor/host-tensor.ts';
+import { fromFloat16Bits } from './gguf/float16.ts';
 
 const SAFETENSORS_DTYPE: Partial<Record<DType, string>> = { float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32' };
 const HEADER_ALIGNMENT = 8;
@@ -231,13 +232,6 @@ function float16ToFloat32(stored: Uint16Array, out: Float32Array): void {
 
 function buildFloat16Table(): Float32Array {
   const table = new Float32Array(65536);
-  for (let word = 0; word < 65536; word++) {
-    const sign = word & 0x8000 ? -1 : 1;
-    const exponent = (word >> 10) & 0x1f;
-    const mantissa = word & 0x3ff;
-    if (exponent === 0) table[word] = sign * mantissa * 2 ** -24;
-    else if (exponent === 31) table[word] = mantissa === 0 ? sign * Infinity : NaN;
-    else table[word] = sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-  }
+  for (let word = 0; word < 65536; word++) table[word] = fromFloat16Bits(word);
   return table;
 }

@@ -148,6 +148,15 @@ describe('readHubModel refuses what it cannot import, saying what and what to do
     expect(failureOf(dir)).toMatch(/model\.safetensors: 1 tensor\(s\) a GPT2LMHeadModel does not have: "transformer\.h\.0\.attn\.rotary_emb\.inv_freq"/);
   });
 
+  it('a weight that is NaN or infinite', () => {
+    const dir = hubFolder({ prefixed: false });
+    const file = path.join(dir, 'model.safetensors');
+    const { tensors } = readSafetensors(file);
+    (tensors.get('h.0.ln_2.weight')?.data as Float32Array)[3] = Infinity;
+    writeSafetensors(file, tensors);
+    expect(failureOf(dir)).toMatch(/model\.safetensors: tensor "h\.0\.ln_2\.weight" holds Infinity at element 3; the checkpoint is damaged/);
+  });
+
   it('an untied lm_head', () => {
     const dir = hubFolder({ lmHead: true });
     const file = path.join(dir, 'model.safetensors');

@@ -54,6 +54,7 @@ export function readHubWeights(files: HubWeightFiles, config: Gpt2Config, tieWor
   }
   const loaded = loadTensors(found);
   if (head !== undefined) checkTiedHead(loaded, head, config);
+  for (const [name, tensor] of loaded) checkFinite(tensor.data as Float32Array, found.get(name)!);
   const parameters: ParameterSet = new Map(specs.map((spec) => [spec.name, loaded.get(spec.name)!]));
   return { parameters, sourceDtype: (found.get(EMBEDDING) as Located).entry.dtype as SourceDtype };
 }
@@ -109,6 +110,15 @@ function loadTensors(found: Map<string, Located>): ParameterSet {
     for (const [stored, tensor] of tensors) loaded.set(names.get(stored)!, tensor);
   }
   return loaded;
+}
+
+/** NaN or infinite weights (a damaged file, or F16 overflow when it was saved) would poison every step after. */
+function checkFinite(values: Float32Array, located: Located): void {
+  for (let index = 0; index < values.length; index++) {
+    if (!Number.isFinite(values[index])) {
+      throw new Error(`${located.file}: tensor "${located.storedName}" holds ${values[index]} at element ${index}; the checkpoint is damaged or overflowed when it was saved — re-download it, or save it again in F32 or BF16`);
+    }
+  }
 }
 
 /** A stored lm_head must be the embedding itself: Crucible's models (and GPT-2) tie the output head to wte. */

@@ -2,6 +2,7 @@
 // at a time from a producer so a GPT-2-small-sized file never needs all its values in memory at once.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { toFloat16Bits } from '../../export/gguf/float16.ts';
 import { elementCountOf } from '../../tensor/host-tensor.ts';
 
 export type HubDtype = 'F32' | 'F16' | 'BF16';
@@ -46,7 +47,7 @@ function encode(values: Float32Array, dtype: HubDtype): Uint8Array {
   if (dtype === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const words = new Uint16Array(values.length);
   if (dtype === 'BF16') float32ToBfloat16(values, words);
-  else for (let index = 0; index < values.length; index++) words[index] = float32ToFloat16Bits(values[index] as number);
+  else for (let index = 0; index < values.length; index++) words[index] = toFloat16Bits(values[index] as number);
   return new Uint8Array(words.buffer);
 }
 
@@ -63,33 +64,4 @@ export function float32ToBfloat16(values: Float32Array, out: Uint16Array): void 
     if ((word & 0x7fffffff) > 0x7f800000) out[index] = (word >>> 16) | 0x40;
     else out[index] = (word + 0x7fff + ((word >>> 16) & 1)) >>> 16;
   }
-}
-
-const scratch = new Float32Array(1);
-const scratchBits = new Uint32Array(scratch.buffer);
-
-/** IEEE half precision, round to nearest even; overflow to infinity, underflow through subnormals to zero. */
-export function float32ToFloat16Bits(value: number): number {
-  scratch[0] = value;
-  const word = scratchBits[0] as number;
-  const sign = (word >>> 16) & 0x8000;
-  const exponent = (word >>> 23) & 0xff;
-  const mantissa = word & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa === 0 ? 0 : 0x200);
-  const halfExponent = exponent - 127 + 15;
-  if (halfExponent >= 31) return sign | 0x7c00;
-  if (halfExponent <= 0) {
-    if (halfExponent < -10) return sign;
-    const shift = 14 - halfExponent;
-    return sign | roundedShift(mantissa | 0x800000, shift);
-  }
-  return sign | ((halfExponent << 10) + roundedShift(mantissa, 13));
-}
-
-/** value >> shift, rounded to nearest even (a carry into the exponent is the correct result). */
-function roundedShift(value: number, shift: number): number {
-  const kept = value >>> shift;
-  const rest = value & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  return rest > half || (rest === half && (kept & 1) === 1) ? kept + 1 : kept;
 }
