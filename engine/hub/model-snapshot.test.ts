@@ -1,14 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cachedCopyPath, partialDownloadPath } from '../ingest/download-cache.ts';
 import { modelSnapshot } from './model-snapshot.ts';
 import { SNAPSHOT_MANIFEST } from './snapshot-store.ts';
-import { FakeHub, type FakeHubOptions } from './testing/fake-hub.ts';
+import { closedEndpoint, FakeHub, type FakeHubOptions } from './testing/fake-hub.ts';
 
 const REPO = 'tiny-org/tiny-gpt2';
 const REVISION = 'a'.repeat(40);
@@ -43,15 +41,6 @@ async function startHub(files: FakeHubOptions['files'] = MODEL_FILES): Promise<F
   const hub = await FakeHub.start({ repo: REPO, revision: REVISION, files });
   hubs.push(hub);
   return hub;
-}
-
-/** An endpoint on which nothing listens: a port that was just free. */
-async function closedEndpoint(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 const ref = { repo: REPO, revision: REVISION };

@@ -198,7 +198,8 @@ async function downloadResumably(dataDir: string, source: ResumableSource, parti
   // A range counts bytes of the encoded body, so the file is asked for as it is stored, never compressed in transit.
   const request = { ...source, headers: { ...source.headers, 'accept-encoding': 'identity' } };
   let response = await requestUrl(request, hooks.signal, offset);
-  if (offset > 0 && response.status === 416) await response.body?.cancel();
+  const nothingLeft = offset > 0 && response.status === 416;
+  if (nothingLeft) await response.body?.cancel();
   else {
     if (offset > 0 && resumedFrom(response) !== offset) {
       offset = await startOver(partial);
@@ -211,7 +212,7 @@ async function downloadResumably(dataDir: string, source: ResumableSource, parti
     await appendBody(response, partial, offset, source, hooks);
   }
   const { sha256, bytes } = await hashFile(partial);
-  if (source.bytes !== undefined && bytes < source.bytes) {
+  if (source.bytes !== undefined && bytes < source.bytes && !nothingLeft) {
     throw new Error(`the download of "${label}" stopped after ${bytes} of ${source.bytes} bytes; the part received is kept: run again to resume`);
   }
   const problem = verificationProblem(source, sha256, bytes);

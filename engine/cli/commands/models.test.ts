@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelSnapshot } from '../../hub/model-snapshot.ts';
+import { closedEndpoint } from '../../hub/testing/fake-hub.ts';
 import type { CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
 
@@ -28,14 +27,6 @@ function modelFolder(name: string, files: Record<string, string>): string {
   mkdirSync(dir, { recursive: true });
   for (const [file, content] of Object.entries(files)) writeFileSync(path.join(dir, file), content);
   return dir;
-}
-
-async function closedEndpoint(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 describe('crucible models', () => {

@@ -1,5 +1,6 @@
 // Test support: a Hugging Face hub on 127.0.0.1 serving one repo revision (the file-list API and resolve/ downloads
-// with Range), recording each request, and able to cut, stall or corrupt the next download of a file.
+// with Range), recording each request, and able to cut, stall or corrupt the next download of a file. Also an
+// endpoint nothing listens on, for offline checks.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,4 +113,13 @@ export class FakeHub {
     }
     response.end(body);
   }
+}
+
+/** An endpoint on which nothing listens: a port that was just free. */
+export async function closedEndpoint(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
