@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IngestHarness } from './testing/ingest-harness.ts';
+import { writeChatParquetFixture } from './testing/parquet-chat-fixture.ts';
 import { writeParquetFixture } from './testing/parquet-fixture.ts';
 
 const harness = new IngestHarness();
@@ -57,6 +58,19 @@ describe('dataset content "chat"', () => {
       { messages: [{ role: 'user', content: 'Greet' }, { role: 'assistant', content: 'hello' }] },
       { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] },
     ]);
+  });
+
+  it("reads parquet's nested messages column (a list of {role, content} structs, as hub chat datasets store it)", async () => {
+    const file = harness.file('nested.parquet', '');
+    const rows = [
+      [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }],
+      [{ role: 'system', content: 's' }, { role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }],
+    ];
+    await writeChatParquetFixture(file, rows);
+    expect(parsed((await chat({ sources: [{ path: file }] })).train)).toEqual(rows.map((messages) => ({ messages })));
+    const empty = harness.file('nested-empty.parquet', '');
+    await writeChatParquetFixture(empty, [rows[0]!, []]);
+    await expect(chat({ sources: [{ path: empty }] })).rejects.toThrow(/nested-empty\.parquet" row 2: the conversation is empty/);
   });
 
   it('fails with the first bad record (file and line) and the count of bad records, after reading them all', async () => {

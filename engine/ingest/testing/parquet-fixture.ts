@@ -2,11 +2,11 @@
 // data page per column chunk), so the reader is tested without a parquet writer dependency. Not for production.
 import { writeFile } from 'node:fs/promises';
 
-const THRIFT = { i32: 5, i64: 6, binary: 8, list: 9, struct: 12 } as const;
-const PARQUET = { byteArray: 6, required: 0, optional: 1, utf8: 0, plain: 0, rle: 3, uncompressed: 0, dataPage: 0 } as const;
+export const THRIFT = { i32: 5, i64: 6, binary: 8, list: 9, struct: 12 } as const;
+export const PARQUET = { byteArray: 6, required: 0, optional: 1, utf8: 0, plain: 0, rle: 3, uncompressed: 0, dataPage: 0 } as const;
 
 /** Thrift compact protocol, just the parts parquet metadata needs. */
-class CompactWriter {
+export class CompactWriter {
   readonly bytes: number[] = [];
   private lastField = [0];
 
