@@ -5,12 +5,16 @@ import type { ImportedModel } from '../capabilities/models.ts';
 
 export function modelOutputFacts(model: ImportedModel): NodeFact[] {
   return [
-    { label: 'Architecture', value: model.architecture, note: `${model.nLayer} layers, ${model.nHead} heads, ${model.nEmbd} wide` },
+    { label: 'Architecture', value: model.architecture, note: `${plural(model.nLayer, 'layer')}, ${plural(model.nHead, 'head')}, ${model.nEmbd} wide` },
     { label: 'Parameters', value: compactCount(model.parameterCount), note: `${model.parameterCount.toLocaleString('en-US')}; ${model.sourceDtype} weights, trained in float32` },
     { label: 'Context', value: `${model.blockSize.toLocaleString('en-US')} tokens` },
     { label: 'Vocabulary', value: model.vocabSize.toLocaleString('en-US') },
     { label: 'Chat template', value: model.hasChatTemplate ? 'yes' : 'no', ...(model.hasChatTemplate ? {} : { note: 'chat fine-tuning uses the default template and writes it into the fine-tuned model' }) },
   ];
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function compactCount(count: number): string {

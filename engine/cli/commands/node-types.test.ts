@@ -1,5 +1,5 @@
 // `crucible node-types` lists every registered spec (the catalogue is derived from nodes/specs.ts), the model node
-// among them with its ports and category, as text and as JSON.
+// and the finetune node among them with their ports and categories, as text and as JSON.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { builtInNodeSpecs, builtInRegistry } from '../../../nodes/specs.ts';
@@ -19,6 +19,7 @@ describe('crucible node-types', () => {
     const text = listed(false);
     for (const spec of builtInNodeSpecs) expect(text).toMatch(new RegExp(`^${spec.type} +${spec.category} `, 'm'));
     expect(text).toMatch(/^model +Models +\(—\) → \(model: Model, tokenizer: Tokenizer\)$/m);
+    expect(text).toMatch(/^finetune +Training +\(model: Model, tokens: Tokens\) → \(model: Model\)$/m);
   });
 
   it('answers the same catalogue as JSON', () => {
