@@ -6,6 +6,7 @@ import { deployRun } from './deploy/run.ts';
 import { distillRun } from './distill/run.ts';
 import { evaluateRun } from './evaluate/run.ts';
 import { exportRun } from './export/run.ts';
+import { finetuneRun } from './finetune/run.ts';
 import { modelRun } from './model/run.ts';
 import { pretrainRun } from './pretrain/run.ts';
 import { quantizeRun } from './quantize/run.ts';
@@ -15,6 +16,6 @@ import { tokenizerRun } from './tokenizer/run.ts';
 export type EngineRunModule = NodeRunOf<Record<string, unknown>>;
 
 export function builtInRunModules(): Map<string, EngineRunModule> {
-  const modules = [datasetRun, tokenizerRun, modelRun, pretrainRun, distillRun, quantizeRun, evaluateRun, deployRun, apiEndpointRun, exportRun] as EngineRunModule[];
+  const modules = [datasetRun, tokenizerRun, modelRun, pretrainRun, distillRun, finetuneRun, quantizeRun, evaluateRun, deployRun, apiEndpointRun, exportRun] as EngineRunModule[];
   return new Map(modules.map((module) => [module.type, module]));
 }

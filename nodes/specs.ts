@@ -8,6 +8,7 @@ import { deploySpec } from './deploy/spec.ts';
 import { distillSpec } from './distill/spec.ts';
 import { evaluateSpec } from './evaluate/spec.ts';
 import { exportSpec } from './export/spec.ts';
+import { finetuneSpec } from './finetune/spec.ts';
 import { modelSpec } from './model/spec.ts';
 import { pretrainSpec } from './pretrain/spec.ts';
 import { quantizeSpec } from './quantize/spec.ts';
@@ -19,6 +20,7 @@ export const builtInNodeSpecs: readonly NodeSpec[] = [
   modelSpec,
   pretrainSpec,
   distillSpec,
+  finetuneSpec,
   quantizeSpec,
   evaluateSpec,
   deploySpec,

@@ -1,5 +1,5 @@
-// The engine's TrainingCapability (nodes/capabilities/training.ts): maps the pretrain/distill/evaluate configs onto
-// training and evaluation jobs, runs them on the ML worker thread, and keeps checkpoints per (data, settings).
+// The engine's TrainingCapability (nodes/capabilities/training.ts): maps the pretrain/distill/finetune/evaluate configs
+// onto training and evaluation jobs, runs them on the ML worker thread, and keeps checkpoints per (data, settings).
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
 import { runDistillation } from './distillation-job.ts';
+import { runFinetune } from './finetune-job.ts';
 import type { Expect, SameFields } from './same-fields.ts';
 
 export function createTrainingCapability(): TrainingCapability {
@@ -33,6 +34,10 @@ export function createTrainingCapability(): TrainingCapability {
 
     async distill(request, hooks) {
       return runDistillation(request, hooks, await resolveAndAnnounce(request.config.device, hooks.log));
+    },
+
+    async finetune(request, hooks) {
+      return runFinetune(request, hooks, await resolveAndAnnounce(request.config.device, hooks.log));
     },
 
     async evaluate(request: EvaluateRequest, hooks) {

@@ -1,16 +1,18 @@
-// What the pretrain, distill and evaluate nodes ask of the engine (ctx.capabilities.training): train a GPT-2 from
-// token shards (alone or as a teacher's student) into a Hugging Face model folder, and evaluate a model folder. Types
-// only; engine/capabilities/training-capability.ts implements it.
+// What the pretrain, distill, finetune and evaluate nodes ask of the engine (ctx.capabilities.training): train a GPT-2
+// from token shards (alone, as a teacher's student, or from a model's weights) into a Hugging Face model folder, and
+// evaluate a model folder. Types only; engine/capabilities/training-capability.ts implements it.
 import type { z } from 'zod';
 import type { DistillationReport, EvaluationResult, TrainingStepReport } from '../../app/artifacts/reports.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { distillConfig } from '../distill/spec.ts';
 import type { evaluateConfig } from '../evaluate/spec.ts';
+import type { finetuneConfig } from '../finetune/spec.ts';
 import type { pretrainConfig } from '../pretrain/spec.ts';
 
 export type PretrainConfig = z.output<typeof pretrainConfig>;
 export type EvaluateConfig = z.output<typeof evaluateConfig>;
 export type DistillConfig = z.output<typeof distillConfig>;
+export type FinetuneConfig = z.output<typeof finetuneConfig>;
 
 export interface JobHooks {
   signal: AbortSignal;
@@ -50,6 +52,23 @@ export interface DistillResult extends PretrainResult {
   report: DistillationReport;
 }
 
+export interface FinetuneRequest extends Omit<PretrainRequest, 'config'> {
+  config: FinetuneConfig;
+  /** The base Model artifact folder and key (another base model never resumes this one's checkpoint). */
+  modelFolder: string;
+  modelKey: string;
+}
+
+export interface FinetuneResult extends PretrainResult {
+  method: FinetuneConfig['method'];
+  /** The parameters the run trained: all of them for full, the adapters' for LoRA (parameterCount is the merged model's). */
+  trainedParameterCount: number;
+  /** The fine-tuned model's shape: the base model's (blockSize is its context, the position table's length). */
+  shape: { nLayer: number; nHead: number; nEmbd: number; blockSize: number };
+  /** Tokens per training window: config.blockSize, or the model's context when it was left empty. */
+  windowSize: number;
+}
+
 export interface EvaluateRequest {
   config: EvaluateConfig;
   modelFolder: string;
@@ -59,5 +78,6 @@ export interface EvaluateRequest {
 export interface TrainingCapability {
   pretrain(request: PretrainRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }): Promise<PretrainResult>;
   distill(request: DistillRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }): Promise<DistillResult>;
+  finetune(request: FinetuneRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }): Promise<FinetuneResult>;
   evaluate(request: EvaluateRequest, hooks: JobHooks): Promise<EvaluationResult>;
 }
