@@ -199,7 +199,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
     const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...lossParts, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done) };
     metrics.tokensPerSec = report.tokensPerSec;
     if (done % settings.evalInterval === 0 || done === settings.maxSteps) {
-      Object.assign(report, await evaluate.losses(runner.parameters));
+      Object.assign(report, await evaluate.losses(runner.parameterViews));
       Object.assign(metrics, { trainLoss: report.trainLoss, valLoss: report.valLoss });
     }
     hooks.onStep?.(report);

@@ -1,5 +1,6 @@
 // Trains a tiny GPT-2 through the step session on a small character corpus for 30 float32 steps and checks the loss
-// falls; also checks that parameters, moments and the step count move as a training step should.
+// falls; also checks that parameters, moments and the step count move as a training step should, and that the
+// uncopied parameter views read the same values as the copies.
 
 import { describe, expect, it } from 'vitest';
 import { gpt2Config } from '../../gpt2/config.ts';
@@ -63,6 +64,7 @@ describe('TrainStepSession', () => {
       const before = trainer.parameters;
       const results = [await trainer.step([data.next()], 1e-3), await trainer.step([data.next()], 1e-3)];
       const after = trainer.parameters;
+      for (const [name, view] of trainer.parameterViews) expect(view.data, name).toEqual(after.get(name)?.data);
       await trainer.release();
       return { before, after, results };
     };

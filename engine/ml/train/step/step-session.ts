@@ -97,6 +97,15 @@ export class TrainStepSession {
     return new Map(this.family.parameters.map((spec) => [spec.name, (trained.get(spec.name) ?? this.frozen[spec.name]) as HostTensor]));
   }
 
+  /**
+   * Every parameter by name without copying: the trained ones as views into the current flat state, valid only until
+   * the next step (the trainer's evaluation reads them so a 124M model is not copied at every evaluation).
+   */
+  get parameterViews(): Map<string, HostTensor> {
+    const trained = this.state.parameterFeeds();
+    return new Map(this.family.parameters.map((spec) => [spec.name, (trained[spec.name] ?? this.frozen[spec.name]) as HostTensor]));
+  }
+
   /** One optimizer step over exactly `microBatches` micro-batches (the session's option). */
   async step(microBatches: readonly TrainBatch[], learningRate: number): Promise<StepResult> {
     if (microBatches.length !== this.options.microBatches) {
