@@ -198,3 +198,14 @@ describe('readHubModel refuses what it cannot import, saying what and what to do
     });
   }
 });
+
+describe('writeHubGpt2Folder', () => {
+  it('gives a vocabulary below 257 a char tokenizer whose end-of-text token config.json names', () => {
+    const dir = hubFolder({ config: { ...TINY, vocabSize: 64 } });
+    const model = readHubModel(dir);
+    expect(model.config.vocabSize).toBe(64);
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const tokenizer = JSON.parse(readFileSync(model.tokenizerJsonPath, 'utf8'));
+    expect(tokenizer.added_tokens.find((token: { id: number }) => token.id === config.eos_token_id)?.content).toBe('<|endoftext|>');
+  });
+});

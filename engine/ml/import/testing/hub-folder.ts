@@ -4,7 +4,7 @@
 
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildTokenizerConfig, loadHuggingFaceTokenizer, trainBpe, type Tokenizer } from '../../../tokenize/index.ts';
+import { buildTokenizerConfig, loadHuggingFaceTokenizer, trainBpe, trainChar, type Tokenizer } from '../../../tokenize/index.ts';
 import { gpt2Config, type Gpt2Config, type Gpt2ConfigInput } from '../../gpt2/config.ts';
 import { gpt2ParameterSpecs, type Gpt2ParameterSpec, type ParameterSet } from '../../gpt2/parameters.ts';
 import { elementCountOf } from '../../tensor/host-tensor.ts';
@@ -23,7 +23,7 @@ export interface HubGpt2FolderOptions {
   /** Writes lm_head.weight as a copy of wte (a tied head stored explicitly). */
   lmHead?: boolean;
   chatTemplate?: string;
-  /** A tokenizer.json to copy in; default: a small byte-level BPE trained here (needs vocabSize ≥ 257). */
+  /** A tokenizer.json to copy in; default: a small byte-level BPE trained here (a char tokenizer when vocabSize < 257). */
   tokenizerJsonPath?: string;
   /** Exact weights (Crucible names) instead of seeded ones. */
   parameters?: ParameterSet;
@@ -40,7 +40,7 @@ export function writeHubGpt2Folder(dir: string, options: HubGpt2FolderOptions): 
   const config = gpt2Config(options.config);
   mkdirSync(dir, { recursive: true });
   const tokenizer = writeTokenizerFiles(dir, config, options);
-  const eos = tokenizer.addedTokens.find((token) => token.special)?.id ?? null;
+  const eos = tokenizer.addedTokens.find((token) => token.special && token.content !== tokenizer.unkToken)?.id ?? null;
   writeJson(path.join(dir, 'config.json'), hubConfigJson(config, eos));
   writeJson(path.join(dir, 'generation_config.json'), { bos_token_id: eos, eos_token_id: eos });
   writeWeights(dir, config, options);
@@ -105,12 +105,13 @@ function writeTokenizerFiles(dir: string, config: Gpt2Config, options: HubGpt2Fo
 
 const trainedTokenizers = new Map<number, Tokenizer>();
 
+/** A byte-level BPE needs 257 ids (256 bytes + end of text); a smaller vocabulary gets a char tokenizer (~40 ids). */
 function defaultTokenizer(vocabSize: number): Tokenizer {
-  if (vocabSize < 257) throw new Error(`writeHubGpt2Folder: the default byte-level tokenizer needs vocabSize ≥ 257 (1 special + 256 bytes), got ${vocabSize}; pass tokenizerJsonPath`);
   const size = Math.min(vocabSize, DEFAULT_TOKENIZER_VOCAB);
   let tokenizer = trainedTokenizers.get(size);
   if (tokenizer === undefined) {
-    tokenizer = trainBpe(TOKENIZER_TEXT.repeat(20), { vocabSize: size });
+    tokenizer = size >= 257 ? trainBpe(TOKENIZER_TEXT.repeat(20), { vocabSize: size }) : trainChar(TOKENIZER_TEXT);
+    if (tokenizer.vocabSize > vocabSize) throw new Error(`writeHubGpt2Folder: vocabSize ${vocabSize} is below the ${tokenizer.vocabSize} ids of the smallest default tokenizer; raise it or pass tokenizerJsonPath`);
     trainedTokenizers.set(size, tokenizer);
   }
   return tokenizer;
