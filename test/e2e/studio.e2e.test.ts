@@ -1,13 +1,17 @@
 // The studio end to end, in a real browser against `crucible studio`: drag nodes from the palette, connect them,
 // see a refused connection's reason, undo and redo, configure a tiny run in the inspector, run it to completion
 // with per-node states and a loss chart, save, reload and reopen the same graph, then deploy the model behind an
-// API endpoint, see it healthy, create a key and chat with it in the playground. Screenshots go to test-output/.
+// API endpoint, see it healthy, create a key and chat with it in the playground; then open the "Fine-tune a model on
+// your text" template, point its model node at a tiny GPT-2 folder in the hub's layout, and run model → tokenizer →
+// finetune (LoRA, a few steps) → evaluate to success, with the imported model's facts in the inspector. Screenshots
+// go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeHubGpt2Folder } from '../../engine/ml/import/testing/hub-folder.ts';
 import { REPO_ROOT } from '../engine-process.ts';
 import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
 
@@ -213,5 +217,40 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     await waitUntilStill(node(page, 'api-endpoint'));
     await screenshot(page, 'studio-pipeline.png', '.workspace', ['.react-flow__node[data-id="api-endpoint"] .badge-succeeded', '.react-flow__node[data-id="pretrain"] .badge-cached']);
     await screenshot(page, 'studio-window.png', '.studio', ['.palette', '.react-flow__node[data-id="deploy"]', '.usage-table']);
+  }, RUN_TIMEOUT_MS + 60_000);
+
+  it('runs the fine-tune template on an imported model: model → tokenizer → finetune (LoRA) → evaluate', async () => {
+    // A GPT-2 in the hub's layout (BF16, prefix-less names, its own byte-level BPE), small enough to train in seconds.
+    const modelFolder = path.join(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-model-')), 'tiny-gpt2');
+    writeHubGpt2Folder(modelFolder, { config: { vocabSize: 300, nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 64 }, seed: 11, dtype: 'BF16', prefixed: false });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('[data-template="finetune-text"]').click();
+    await node(page, 'finetune').waitFor();
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(6);
+
+    await setField(page, 'base', 'path', modelFolder);
+    await setField(page, 'data', 'sources', JSON.stringify([{ path: corpusFile }]));
+    for (const [field, value] of Object.entries({ blockSize: '32', batchSize: '4', maxSteps: '6', evalInterval: '3', evalBatches: '2', warmupSteps: '1', checkpointInterval: '6', device: 'cpu' })) {
+      await setField(page, 'finetune', field, value);
+    }
+    for (const [field, value] of Object.entries({ evalBatches: '2', samples: '1', maxNewTokens: '8', device: 'cpu' })) await setField(page, 'eval', field, value);
+    await expect(page.locator('.node-problems').count()).resolves.toBe(0);
+
+    await page.locator('[data-command="run.run"]').click();
+    // The caption still shows the deploy run's success until this run starts: wait for this run's last node.
+    await page.locator('.react-flow__node[data-id="eval"] .badge-succeeded, .react-flow__node .badge-failed').first().waitFor({ timeout: RUN_TIMEOUT_MS });
+    expect(await page.locator('.react-flow__node .node-run-error').allTextContents()).toEqual([]);
+    await page.locator('.run-caption .badge-succeeded').waitFor({ timeout: RUN_TIMEOUT_MS });
+    for (const id of ['base', 'data', 'tok', 'finetune', 'eval']) expect(await node(page, id).locator('.badge').textContent()).toBe('succeeded');
+
+    await node(page, 'base').locator('.node-header').click();
+    const facts = page.locator('[data-inspecting="base"] [aria-label="From the last run"]');
+    await facts.waitFor();
+    expect(await facts.textContent()).toContain('GPT2LMHeadModel');
+    expect(await facts.textContent()).toContain('64 tokens');
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Shift+L');
+    await waitUntilStill(node(page, 'eval'));
+    await screenshot(page, 'studio-finetune.png', '.workspace', ['.react-flow__node[data-id="finetune"] .badge-succeeded', '.react-flow__node[data-id="base"]']);
   }, RUN_TIMEOUT_MS + 60_000);
 });
