@@ -17,7 +17,7 @@ describe('capabilitiesForTest', () => {
 
   it('can be read, printed and awaited without throwing', async () => {
     const capabilities = capabilitiesForTest();
-    expect(String(Object.keys(capabilities))).toBe('ingest,tokenizers,training,serving,quantization,exporting');
+    expect(String(Object.keys(capabilities))).toBe('ingest,tokenizers,training,serving,quantization,exporting,models');
     await expect(Promise.resolve(capabilities.exporting)).resolves.toBeDefined();
   });
 });
