@@ -82,7 +82,7 @@ describe('connecting', () => {
     const store = chain();
     store.getState().offerConnection({ node: 'pretrain', port: 'model', draggedFrom: 'output', portType: 'Model', position: { x: 900, y: 300 }, screen: { x: 0, y: 0 } });
     const offered = store.getState().pendingConnection!.choices.map((choice) => choice.type);
-    expect(offered).toEqual(['distill', 'quantize', 'evaluate', 'deploy', 'export']);
+    expect(offered).toEqual(['distill', 'finetune', 'quantize', 'evaluate', 'deploy', 'export']);
     const added = store.getState().completeConnection('quantize');
     const { doc, pendingConnection } = store.getState();
     expect(added).toBe('quantize');
