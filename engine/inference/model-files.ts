@@ -9,6 +9,7 @@ import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
 import { MODEL_FILES, MODEL_FOLDER_REMEDY, QUANTIZED_DECODER_FILES, readConfigJson } from '../ml/export/model-folder.ts';
 import type { QuantizationBits } from '../ml/quantize/block-quantize.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
+import { chatTemplateOf } from '../tokenize/chat/index.ts';
 import { loadHuggingFaceTokenizer } from '../tokenize/load-hugging-face-tokenizer.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 
@@ -56,6 +57,6 @@ export function readServableModel(folder: string, precision: DecoderPrecision = 
 
 function readChatTemplate(tokenizerConfigPath: string): string | undefined {
   if (!existsSync(tokenizerConfigPath)) return undefined;
-  const template = readJsonObjectFile(tokenizerConfigPath, { expected: 'a Hugging Face tokenizer_config.json', remedy: MODEL_FOLDER_REMEDY }).chat_template;
-  return typeof template === 'string' && template.length > 0 ? template : undefined;
+  const config = readJsonObjectFile(tokenizerConfigPath, { expected: 'a Hugging Face tokenizer_config.json', remedy: MODEL_FOLDER_REMEDY });
+  return chatTemplateOf(config, tokenizerConfigPath) ?? undefined;
 }

@@ -13,7 +13,7 @@ import { DEFAULT_SAMPLING } from './hf-config.ts';
 import { MODEL_FILES, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { MODELFILE, ollamaModelfile } from './gguf/ollama-modelfile.ts';
-import { chatTemplateOf, writeGgufModel, type GgufExportReport } from './gguf/write-gguf.ts';
+import { modelChatTemplate, writeGgufModel, type GgufExportReport } from './gguf/write-gguf.ts';
 
 export interface ExportRequest {
   modelFolder: string;
@@ -57,7 +57,7 @@ function exportGguf(request: ExportRequest): Omit<ExportOutcome, 'bytes'> {
   const tokenizerJson = readFileSync(path.join(request.modelFolder, MODEL_FILES.tokenizer), 'utf8');
   const tokenTexts = specialTokenTexts(tokenizerJson);
   const sampling = samplingOf(request.modelFolder);
-  const modelfile = ollamaModelfile({ name: request.name, ggufFile: ggufName, contextLength: report.contextLength, chatTemplate: chatTemplateOf(request.modelFolder), endOfText: tokenTexts.eos, bos: tokenTexts.bos, ...sampling });
+  const modelfile = ollamaModelfile({ name: request.name, ggufFile: ggufName, contextLength: report.contextLength, chatTemplate: modelChatTemplate(request.modelFolder), endOfText: tokenTexts.eos, bos: tokenTexts.bos, ...sampling });
   writeFileSync(path.join(request.outputFolder, modelDir, MODELFILE), modelfile.text);
   const modelfilePath = `${modelDir}/${MODELFILE}`;
   const command = `ollama create ${request.name} -f ${modelfilePath}`;

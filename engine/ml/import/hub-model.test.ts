@@ -97,7 +97,7 @@ describe('readHubModel reads what hub folders hold', () => {
     patchJson(path.join(dir, 'tokenizer_config.json'), { chat_template: [{ name: 'tool_use', template: 'T' }, { name: 'default', template: 'D' }] });
     expect(readHubModel(dir).chatTemplate).toBe('D');
     patchJson(path.join(dir, 'tokenizer_config.json'), { chat_template: [{ name: 'rag', template: 'R' }] });
-    expect(readHubModel(dir).chatTemplate).toBe('R');
+    expect(() => readHubModel(dir)).toThrow(/without a template named "default".*\["rag"\]/);
     unlinkSync(path.join(dir, 'tokenizer_config.json'));
     expect(readHubModel(dir)).toMatchObject({ chatTemplate: null, tokenizerConfigJsonPath: null });
   });

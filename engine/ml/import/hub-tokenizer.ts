@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readJsonObjectFile } from '../../files/json-text.ts';
+import { chatTemplateOf } from '../../tokenize/chat/index.ts';
 import { loadHuggingFaceTokenizer } from '../../tokenize/index.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 
@@ -26,21 +27,7 @@ export function readHubTokenizer(folder: string, config: Gpt2Config): HubTokeniz
   const configPath = path.join(folder, TOKENIZER_CONFIG_FILE);
   if (!existsSync(configPath)) return { tokenizerJsonPath, tokenizerConfigJsonPath: null, chatTemplate: null };
   const json = readJsonObjectFile(configPath, { expected: 'a Hugging Face tokenizer_config.json', remedy: 're-download it from the model repository, or delete it' });
-  return { tokenizerJsonPath, tokenizerConfigJsonPath: configPath, chatTemplate: chatTemplateOf(json.chat_template, configPath) };
-}
-
-/** A template string, or transformers' list of {name, template}: the one named "default", else the first. */
-export function chatTemplateOf(value: unknown, where: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string') return value.length > 0 ? value : null;
-  const problem = `${where}: field "chat_template" must be a Jinja template string or a list of {"name", "template"} objects`;
-  if (!Array.isArray(value) || value.length === 0) throw new Error(`${problem}, found ${Array.isArray(value) ? 'an empty list' : JSON.stringify(value)}; fix or remove the field`);
-  const named = value.map((item, index) => {
-    const { name, template } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
-    if (typeof name !== 'string' || typeof template !== 'string') throw new Error(`${problem}; entry ${index} is not one — fix or remove the field`);
-    return { name, template };
-  });
-  return (named.find((item) => item.name === 'default') ?? named[0]!).template;
+  return { tokenizerJsonPath, tokenizerConfigJsonPath: configPath, chatTemplate: chatTemplateOf(json, configPath) };
 }
 
 function missingTokenizer(folder: string): Error {

@@ -40,13 +40,16 @@ export function chatTemplateOf(config: Record<string, unknown>, source = 'tokeni
   const value = config.chat_template;
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return value.trim() === '' ? null : value;
-  if (Array.isArray(value)) {
-    const named = value.filter((entry): entry is { name: string; template: string } => typeof entry?.name === 'string' && typeof entry?.template === 'string');
-    const chosen = named.find((entry) => entry.name === 'default');
-    if (chosen) return chosen.template;
-    throw new Error(`${source}: chat_template is a list without a template named "default" (it has ${JSON.stringify(named.map((entry) => entry.name))}); name the one to use "default"`);
-  }
-  throw new Error(`${source}: chat_template must be a string or a list of {name, template}, found ${typeof value}`);
+  const problem = `${source}: chat_template must be a Jinja template string or a list of {"name", "template"} objects`;
+  if (!Array.isArray(value)) throw new Error(`${problem}, found ${typeof value}; fix or remove the field`);
+  const named = value.map((entry: unknown, index) => {
+    const { name, template } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || typeof template !== 'string') throw new Error(`${problem}; entry ${index} is not one — fix or remove the field`);
+    return { name, template };
+  });
+  const chosen = named.find((entry) => entry.name === 'default');
+  if (chosen) return chosen.template;
+  throw new Error(`${source}: chat_template is a list without a template named "default" (it has ${JSON.stringify(named.map((entry) => entry.name))}); name the one to use "default"`);
 }
 
 /** bos_token / eos_token of tokenizer_config.json, written as strings or as AddedToken objects ({ content }). */

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GGUF_TYPE_NAMES, type GgufQuantization } from '../../../../app/artifacts/export-layout.ts';
+import { chatTemplateOf } from '../../../tokenize/chat/index.ts';
 import { readTokenizerConfig } from '../../../tokenize/index.ts';
 import { MODEL_FILES } from '../model-folder.ts';
 import { readGgufModelSource } from './gguf-architectures.ts';
@@ -52,7 +53,7 @@ export function writeGgufModel(request: GgufExportRequest): GgufExportReport {
   const tokenizerPath = path.join(request.modelFolder, MODEL_FILES.tokenizer);
   if (!existsSync(tokenizerPath)) throw new Error(`GGUF export: ${request.modelFolder} has no ${MODEL_FILES.tokenizer}; llama.cpp needs the vocabulary inside the GGUF — export a model trained from a tokenizer node`);
   const vocabulary = ggufVocabulary(readFileSync(tokenizerPath, 'utf8'), source.vocabSize, tokenizerPath);
-  const chatTemplate = chatTemplateOf(request.modelFolder);
+  const chatTemplate = modelChatTemplate(request.modelFolder);
 
   const target = GGUF_TYPE_NAMES[request.quantization];
   const tensorTypes: Partial<Record<GgmlType, number>> = {};
@@ -124,10 +125,9 @@ export function writeGgufModel(request: GgufExportRequest): GgufExportReport {
   };
 }
 
-/** tokenizer_config.json's Jinja `chat_template`, or null. */
-export function chatTemplateOf(modelFolder: string): string | null {
+/** The model folder's Jinja chat template (tokenizer_config.json's `chat_template`, read by `chatTemplateOf`), or null. */
+export function modelChatTemplate(modelFolder: string): string | null {
   const file = path.join(modelFolder, MODEL_FILES.tokenizerConfig);
   if (!existsSync(file)) return null;
-  const template = (readTokenizerConfig(readFileSync(file, 'utf8'), file) as Record<string, unknown>).chat_template;
-  return typeof template === 'string' && template.trim() !== '' ? template : null;
+  return chatTemplateOf(readTokenizerConfig(readFileSync(file, 'utf8'), file) as Record<string, unknown>, file);
 }
