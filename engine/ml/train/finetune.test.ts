@@ -12,6 +12,7 @@ import { loraAdapterNames, readPeftAdapter, type LoraOptions } from '../lora/ind
 import { ADAPTER_FOLDER, writeFinetunedModel } from './finetune-export.ts';
 import type { FinetuneJob } from './finetune-setup.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
+import { trainRecording } from './testing/cancelled-training.ts';
 import { writeFinetuneFixture, type FinetuneFixture } from './testing/finetune-fixture.ts';
 import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader } from './token-windows.ts';
 import { SEED_OFFSETS, trainGpt2, type StepReport, type TrainingResult } from './trainer.ts';
@@ -36,20 +37,6 @@ function jobFor(name: string, finetune: Partial<FinetuneJob> = {}, settings: Par
   };
 }
 
-async function train(job: TrainingJob, stopAfterStep?: number): Promise<{ reports: StepReport[]; error?: Error; result?: TrainingResult }> {
-  const reports: StepReport[] = [];
-  const controller = new AbortController();
-  const onStep = (report: StepReport) => {
-    reports.push(report);
-    if (report.step === stopAfterStep) controller.abort();
-  };
-  try {
-    return { reports, result: await trainGpt2(job, { signal: controller.signal, onStep }) };
-  } catch (error) {
-    return { reports, error: error as Error };
-  }
-}
-
 /** The model's own val loss on the windows the trainer evaluates. */
 async function untouchedValLoss(settings: TrainingSettings): Promise<number> {
   const reader = TokenShardReader.open(path.join(fixture.tokensFolder, 'val'));
@@ -67,7 +54,7 @@ async function untouchedValLoss(settings: TrainingSettings): Promise<number> {
 describe('full fine-tuning', () => {
   it('starts from the model folder’s weights and lowers its val loss on the new text', async () => {
     const settings = { ...fixture.settings, maxSteps: 30, evalInterval: 30, learningRate: 2e-2, warmupSteps: 2 };
-    const { reports, result } = await train(jobFor('full-learns', {}, settings));
+    const { reports, result } = await trainRecording(jobFor('full-learns', {}, settings));
     const reader = TokenShardReader.open(path.join(fixture.tokensFolder, 'train'));
     const firstBatch = new RandomWindowSampler(reader, { batch: settings.batchSize, time: settings.blockSize }, settings.seed + SEED_OFFSETS.trainWindows).next();
     const evaluator = await LossEvaluator.create(fixture.config, { batch: settings.batchSize, time: settings.blockSize }, 1);
@@ -80,7 +67,7 @@ describe('full fine-tuning', () => {
 
   it('trains on windows shorter than the context, and refuses longer ones', async () => {
     expect(fixture.config.blockSize).toBe(16);
-    const { result } = await train(jobFor('full-short', {}, { blockSize: 8, maxSteps: 2 }));
+    const { result } = await trainRecording(jobFor('full-short', {}, { blockSize: 8, maxSteps: 2 }));
     expect(result?.config.blockSize).toBe(16);
     expect(result?.parameters.get('transformer.wpe.weight')?.shape).toEqual([16, fixture.config.nEmbd]);
     await expect(trainGpt2(jobFor('full-long', {}, { blockSize: 32 }))).rejects.toThrow(/finetune: blockSize 32 is longer than the model's context \(16 positions\); set blockSize to 16 or less/);
@@ -94,7 +81,7 @@ describe('full fine-tuning', () => {
 
 describe('LoRA fine-tuning', () => {
   it('trains only the adapters; the export merges base + (alpha/r)·(B·A)ᵀ and writes the PEFT adapter', async () => {
-    const { result } = await train(jobFor('lora', { method: 'lora', lora: LORA }, { maxSteps: 4 }));
+    const { result } = await trainRecording(jobFor('lora', { method: 'lora', lora: LORA }, { maxSteps: 4 }));
     const trained = result as TrainingResult;
     for (const [name, tensor] of fixture.parameters) expect(trained.parameters.get(name)?.data, name).toEqual(tensor.data);
     const adapterNames = loraAdapterNames(fixture.config, LORA);
@@ -136,10 +123,10 @@ describe('resuming a fine-tune', () => {
   for (const [label, finetune] of [['full', { method: 'full' }], ['lora', { method: 'lora', lora: { ...LORA, dropout: 0.1 } }]] as const) {
     it(`resumes a cancelled ${label} fine-tune to the same weights as an uninterrupted one`, async () => {
       const settings = { dropout: 0.1 };
-      const straight = await train(jobFor(`straight-${label}`, finetune, settings));
-      const cancelled = await train(jobFor(`resumed-${label}`, finetune, settings), 5);
+      const straight = await trainRecording(jobFor(`straight-${label}`, finetune, settings));
+      const cancelled = await trainRecording(jobFor(`resumed-${label}`, finetune, settings), 5);
       expect(cancelled.error?.name).toBe('AbortError');
-      const resumed = await train(jobFor(`resumed-${label}`, finetune, settings));
+      const resumed = await trainRecording(jobFor(`resumed-${label}`, finetune, settings));
       expect(resumed.result?.resumedFromStep).toBe(3);
       expect(resumed.reports.map((report) => report.loss)).toEqual(straight.reports.slice(3).map((report) => report.loss));
       for (const [name, tensor] of straight.result?.parameters ?? []) expect(resumed.result?.parameters.get(name)?.data, name).toEqual(tensor.data);
@@ -147,7 +134,7 @@ describe('resuming a fine-tune', () => {
   }
 
   it('does not resume a checkpoint of another base model or method', async () => {
-    await train(jobFor('other-base', {}, { maxSteps: 3 }));
+    await trainRecording(jobFor('other-base', {}, { maxSteps: 3 }));
     const logs: string[] = [];
     const other = await trainGpt2(jobFor('other-base', { modelKey: 'another-model' }, { maxSteps: 3 }), { onLog: (line) => logs.push(line) });
     expect(other.resumedFromStep).toBeNull();

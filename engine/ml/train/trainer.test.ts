@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { learningRateAt } from './lr-schedule.ts';
+import { trainRecording } from './testing/cancelled-training.ts';
 import { writeCharTokensArtifact } from './testing/char-tokens.ts';
 import { shakespeareExcerpt, TINY_SETTINGS } from './testing/tiny-settings.ts';
 import { activationBytesPerRow } from './memory-plan.ts';
@@ -21,24 +22,10 @@ function jobFor(settings: TrainingSettings, checkpointName: string): TrainingJob
   return { settings, trainShard: path.join(tokens.folder, 'train'), valShard: path.join(tokens.folder, 'val'), checkpointDir: path.join(root, checkpointName) };
 }
 
-async function train(job: TrainingJob, stopAfterStep?: number): Promise<{ reports: StepReport[]; error?: Error; result?: Awaited<ReturnType<typeof trainGpt2>> }> {
-  const reports: StepReport[] = [];
-  const controller = new AbortController();
-  const onStep = (report: StepReport) => {
-    reports.push(report);
-    if (report.step === stopAfterStep) controller.abort();
-  };
-  try {
-    return { reports, result: await trainGpt2(job, { signal: controller.signal, onStep }) };
-  } catch (error) {
-    return { reports, error: error as Error };
-  }
-}
-
 describe('trainGpt2', () => {
   it('reports every step with the scheduled rate, evaluates on schedule and lowers the loss', async () => {
     const settings = { ...TINY_SETTINGS, maxSteps: 30, evalInterval: 10, learningRate: 3e-2, warmupSteps: 3 };
-    const { reports, result } = await train(jobFor(settings, 'learns'));
+    const { reports, result } = await trainRecording(jobFor(settings, 'learns'));
     expect(reports.map((report) => report.step)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
     reports.forEach((report, index) => expect(report.learningRate).toBe(learningRateAt(index, { ...settings, decaySteps: 30 })));
     expect(reports.filter((report) => report.valLoss !== undefined).map((report) => report.step)).toEqual([10, 20, 30]);
@@ -56,11 +43,11 @@ describe('trainGpt2', () => {
   ] as const) {
     it(`resumes a cancelled run exactly as an uninterrupted one (${label})`, async () => {
       const settings = { ...TINY_SETTINGS, ...overrides };
-      const straight = await train(jobFor(settings, `straight-${label}`));
-      const cancelled = await train(jobFor(settings, `resumed-${label}`), 5);
+      const straight = await trainRecording(jobFor(settings, `straight-${label}`));
+      const cancelled = await trainRecording(jobFor(settings, `resumed-${label}`), 5);
       expect(cancelled.error?.name).toBe('AbortError');
       expect(cancelled.reports).toHaveLength(5);
-      const resumed = await train(jobFor(settings, `resumed-${label}`));
+      const resumed = await trainRecording(jobFor(settings, `resumed-${label}`));
       expect(resumed.result?.resumedFromStep).toBe(3);
       expect(resumed.reports.map((report) => report.step)).toEqual([4, 5, 6, 7, 8]);
       const lossesOf = (reports: StepReport[]) => reports.map(({ step, loss, trainLoss, valLoss, gradNorm }) => ({ step, loss, trainLoss, valLoss, gradNorm }));
@@ -73,7 +60,7 @@ describe('trainGpt2', () => {
 
   it('splits batches over the memory budget into chunks without changing the losses', async () => {
     const settings = { ...TINY_SETTINGS, maxSteps: 4, evalInterval: 2 };
-    const whole = await train(jobFor(settings, 'unsplit'));
+    const whole = await trainRecording(jobFor(settings, 'unsplit'));
     const logs: string[] = [];
     const perRow = activationBytesPerRow(modelConfigFor(settings, tokens.vocabSize), settings.blockSize);
     const split = await trainGpt2({ ...jobFor(settings, 'split'), activationBudgetBytes: 2 * perRow }, { onLog: (line) => logs.push(line) });
@@ -83,7 +70,7 @@ describe('trainGpt2', () => {
   });
 
   it('starts over when the checkpoint belongs to other settings', async () => {
-    await train(jobFor(TINY_SETTINGS, 'foreign'));
+    await trainRecording(jobFor(TINY_SETTINGS, 'foreign'));
     const logs: string[] = [];
     const changed = { ...TINY_SETTINGS, learningRate: 5e-3 };
     const result = await trainGpt2(jobFor(changed, 'foreign'), { onLog: (line) => logs.push(line) });
@@ -98,11 +85,11 @@ describe('trainGpt2', () => {
       for (const [split, count] of Object.entries(masks)) writeFileSync(path.join(root, `${name}.${split}.mask.bin`), Uint8Array.from({ length: count }, (_, index) => weightAt(index)));
       return { trainMask: path.join(root, `${name}.train.mask.bin`), valMask: path.join(root, `${name}.val.mask.bin`) };
     };
-    const plain = await train(jobFor(settings, 'mask-plain'));
-    const ones = await train({ ...jobFor(settings, 'mask-ones'), ...writeMasks('ones', () => 1) });
+    const plain = await trainRecording(jobFor(settings, 'mask-plain'));
+    const ones = await trainRecording({ ...jobFor(settings, 'mask-ones'), ...writeMasks('ones', () => 1) });
     const losses = (reports: StepReport[]) => reports.map(({ loss, valLoss }) => [loss, valLoss ?? 0]).flat();
     losses(ones.reports).forEach((loss, index) => expect(loss).toBeCloseTo(losses(plain.reports)[index] as number, 5));
-    const half = await train({ ...jobFor(settings, 'mask-half'), ...writeMasks('half', (index) => (Math.floor(index / 40) % 2)) });
+    const half = await trainRecording({ ...jobFor(settings, 'mask-half'), ...writeMasks('half', (index) => (Math.floor(index / 40) % 2)) });
     expect(Math.abs((half.reports[0]?.loss as number) - (plain.reports[0]?.loss as number))).toBeGreaterThan(1e-4);
     expect(half.result?.metrics.valLoss).toBeGreaterThan(0);
     await expect(trainGpt2({ ...jobFor(settings, 'mask-one-split'), trainMask: path.join(root, 'half.train.mask.bin') })).rejects.toThrow(/trainMask .* and valMask .* go together/);
