@@ -1,6 +1,6 @@
 // Where a fine-tune starts: the model folder's GPT-2 (config and weights, with the run's dropout), checked against the
-// tokens (same tokenizer, same vocabulary, blockSize within the context), and for LoRA the adapter family whose A and
-// B are the only trained parameters, the base weights entering the step as frozen inputs.
+// tokens (the same tokenizer, ids within its vocabulary, blockSize within the context), and for LoRA the adapter family
+// whose A and B are the only trained parameters, the base weights entering the step as frozen inputs.
 
 import { readModelFolder } from '../export/model-folder.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
@@ -35,8 +35,9 @@ export function openFinetune(job: FinetuneJob, settings: TrainingSettings, token
     missing: `finetune: the model ${job.modelFolder} has no tokenizer.json, so the tokens cannot be checked against it; bring the model in with its tokenizer.json`,
     differs: `finetune: the tokens were made by a different tokenizer than the model's (${job.modelFolder}/tokenizer.json); a model only understands its own token ids, so tokenize the data with the model's tokenizer (connect the model node's tokenizer output to the tokenizer node)`,
   });
-  if (config.vocabSize !== tokens.vocabSize) {
-    throw new Error(`finetune: the model's vocabulary (${config.vocabSize} tokens) differs from the tokens' (${tokens.vocabSize}); tokenize the data with the model's tokenizer`);
+  // A model's embedding table may be padded past its tokenizer (to a multiple of 64, say); ids past the table are not.
+  if (tokens.vocabSize > config.vocabSize) {
+    throw new Error(`finetune: the tokens' vocabulary (${tokens.vocabSize} ids) is larger than the model's embedding table (${config.vocabSize}); tokenize the data with the model's tokenizer`);
   }
   const identity = { modelKey: job.modelKey, method: job.method, ...(job.method === 'lora' ? { lora: job.lora } : {}) };
   if (job.method === 'full') {

@@ -1,13 +1,15 @@
 // Fine-tuning a model folder (the finetune node's training job): full fine-tuning starts from the folder's weights
 // (its first loss is the model's own loss on that batch) and lowers the val loss on the new text; LoRA trains only the
 // adapters, its merged export equals base + (alpha/r)·(B·A)ᵀ and its PEFT adapter holds the trained A and B; an
-// interrupted run resumes to the same weights; foreign tokenizers, too-long windows and other shapes are refused.
+// interrupted run resumes to the same weights; foreign tokenizers, too-long windows, other shapes and ids past the
+// embedding table are refused (a table padded past the tokenizer is fine).
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readModelFolder } from '../export/model-folder.ts';
+import { readModelFolder, writeModelFolder } from '../export/model-folder.ts';
+import { initGpt2Parameters } from '../gpt2/parameters.ts';
 import { loraAdapterNames, readPeftAdapter, type LoraOptions } from '../lora/index.ts';
 import { ADAPTER_FOLDER, writeFinetunedModel } from './finetune-export.ts';
 import type { FinetuneJob } from './finetune-setup.ts';
@@ -76,6 +78,22 @@ describe('full fine-tuning', () => {
   it('refuses tokens from another tokenizer, even one of the same size, and settings of another shape', async () => {
     await expect(trainGpt2(jobFor('foreign', {}, {}, fixture.foreignTokensFolder))).rejects.toThrow(/finetune: the tokens were made by a different tokenizer than the model's .*tokenize the data with the model's tokenizer/);
     await expect(trainGpt2(jobFor('shape', {}, { nLayer: 3 }))).rejects.toThrow(/finetune: the settings' nLayer \(3\) is not the model's \(1/);
+  });
+});
+
+describe('vocabulary', () => {
+  /** A model folder of the fixture's shape and tokenizer whose embedding table has `extra` more (or fewer) rows. */
+  function modelWithVocabulary(name: string, extra: number): string {
+    const config = { ...fixture.config, vocabSize: fixture.config.vocabSize + extra };
+    const folder = path.join(root, name);
+    writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 1), tokenizerJsonPath: path.join(fixture.tokensFolder, 'tokenizer.json'), tokenizerConfigJsonPath: null, provenance: {} });
+    return folder;
+  }
+
+  it('trains a model whose embedding table is padded past its tokenizer, and refuses one too small for the ids', async () => {
+    const padded = await trainGpt2(jobFor('padded', { modelFolder: modelWithVocabulary('padded-model', 3) }, { maxSteps: 1 }));
+    expect(padded.config.vocabSize).toBe(fixture.config.vocabSize + 3);
+    await expect(trainGpt2(jobFor('small', { modelFolder: modelWithVocabulary('small-model', -1) }, { maxSteps: 1 }))).rejects.toThrow(/finetune: the tokens' vocabulary \(\d+ ids\) is larger than the model's embedding table/);
   });
 });
 
