@@ -34,7 +34,7 @@ interface Outcome {
 }
 
 /** Runs `requests` through one loop, submitting each at its `atStep` (counted in emitted steps); returns outcomes by index. */
-async function runLoop(requests: { request: GenerationRequest; atStep?: number }[], maxBatchSize: number): Promise<{ outcomes: Outcome[]; largestStep: number }> {
+async function runLoop(requests: { request: GenerationRequest; atStep?: number }[], maxBatchSize: number, sampledVocabSize?: number): Promise<{ outcomes: Outcome[]; largestStep: number }> {
   const outcomes: Outcome[] = requests.map(() => ({ tokens: [], logprobs: [], finish: null, error: null }));
   let steps = 0;
   let largestStep = 0;
@@ -43,6 +43,7 @@ async function runLoop(requests: { request: GenerationRequest; atStep?: number }
     stepSession: decoders.step,
     config: model.config,
     eosTokenId: model.eosTokenId,
+    sampledVocabSize,
     maxBatchSize,
     emit: (events: StepEvent[]) => {
       steps += 1;
@@ -99,6 +100,16 @@ describe('DecodeLoop', () => {
     expect(prompt.length + count).toBeGreaterThan(33);
     expect(outcomes[0]!.finish).toBe('length');
     expect(outcomes[0]!.tokens).toEqual(await greedyWithoutCache(prompt, count, model.eosTokenId));
+  });
+
+  it('never samples ids past the tokenizer when the embedding is padded beyond it', async () => {
+    const padding = model.config.vocabSize - 1;
+    const favoured = generationRequest({ maxTokens: 6, logitBias: new Map([...noEos(), [padding, 100]]) });
+    const unbounded = await runLoop([{ request: favoured }], 1);
+    expect(unbounded.outcomes[0]!.tokens).toEqual(Array(6).fill(padding));
+    const bounded = await runLoop([{ request: favoured }], 1, padding);
+    expect(bounded.outcomes[0]!.tokens).toHaveLength(6);
+    expect(bounded.outcomes[0]!.tokens.every((id) => id < padding)).toBe(true);
   });
 
   it('gives each seeded request the same tokens and logprobs inside a continuous batch as alone', async () => {

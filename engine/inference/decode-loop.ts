@@ -22,6 +22,12 @@ export interface DecodeLoopOptions {
   stepSession: ModelSession;
   config: Gpt2Config;
   eosTokenId: number | null;
+  /**
+   * Ids the tokenizer can turn back into text: [0, sampledVocabSize). A model whose embedding is padded past its
+   * tokenizer (vocab_size 120 over 36 tokens, 50304 over 50257) never samples the padding. The model's vocabulary
+   * when absent.
+   */
+  sampledVocabSize?: number;
   maxBatchSize: number;
   /** Called once per prefill or decode step with what happened to each request. */
   emit: (events: StepEvent[]) => void;
@@ -132,7 +138,7 @@ export class DecodeLoop {
 
   /** Samples, records the token and maybe a finish; returns the token to feed next, or null when the row is done. */
   #sampleInto(events: StepEvent[], requestId: number, sampler: SequenceSampler, logits: Float32Array): number | null {
-    const sampled = sampler.next(logits);
+    const sampled = sampler.next(logits.subarray(0, this.#options.sampledVocabSize ?? logits.length));
     if (sampled.tokenId === this.#options.eosTokenId) {
       events.push({ type: 'finish', requestId, reason: 'stop' });
       return null;

@@ -12,7 +12,7 @@ const post = (message: FromWorkerMessage) => port.postMessage(message);
 
 try {
   const decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device });
-  const loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
+  const loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
   port.on('message', (message: ToWorkerMessage) => {
     if (message.type === 'submit') loop.submit(message.requestId, message.request);
     else if (message.type === 'cancel') loop.cancel(message.requestId);

@@ -57,6 +57,7 @@ export class OnnxTextGenerator implements TextGenerator {
       decoderPath: model.decoderPath,
       config: model.config,
       eosTokenId: model.eosTokenId,
+      sampledVocabSize: Math.min(model.config.vocabSize, model.tokenizer.vocabSize),
       maxBatchSize: options.maxBatchSize ?? 16,
       intraOpThreads: options.threads ?? 1,
       device: this.device,

@@ -15,6 +15,8 @@ export interface InferenceWorkerData {
   config: Gpt2Config;
   /** Generating this id ends a request with finish "stop"; null when the model has no end-of-text token. */
   eosTokenId: number | null;
+  /** Ids sampled are below this: the tokenizer's vocabulary, which a padded embedding may exceed (decode-loop.ts). */
+  sampledVocabSize: number;
   /** Rows decoded together at most; requests beyond wait for a free row. */
   maxBatchSize: number;
   intraOpThreads: number;
