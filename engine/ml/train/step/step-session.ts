@@ -84,7 +84,10 @@ export class TrainStepSession {
       });
       runner = { kind: 'accumulating', microStep, apply, sums: new GradientSums(graphs.layout, options.dtype) };
     }
-    return new TrainStepSession(family, options, runner, state, frozen, createRandom(options.seed + DROPOUT_SEED_OFFSET));
+    // The session keeps its options but not the first weights: trained ones now live in the flat state and frozen ones
+    // in `frozen`, so holding the map would keep a whole extra copy of a fully trained model alive.
+    const { initialParameters: _initial, ...kept } = options;
+    return new TrainStepSession(family, kept, runner, state, frozen, createRandom(options.seed + DROPOUT_SEED_OFFSET));
   }
 
   get stepCount(): number {
