@@ -43,12 +43,14 @@ export function createTrainingCapability(): TrainingCapability {
     async evaluate(request: EvaluateRequest, hooks) {
       const device = await resolveAndAnnounce(request.config.device, hooks.log);
       const { config } = request;
+      const tokens = tokensArtifactPaths(request.tokensFolder);
       return runMlJob(
         {
           kind: 'evaluate',
           evaluation: {
             modelFolder: request.modelFolder,
-            valShard: tokensArtifactPaths(request.tokensFolder).valBase,
+            valShard: tokens.valBase,
+            valMask: tokens.valMask,
             batchSize: config.batchSize,
             evalBatches: config.evalBatches,
             samples: config.samples,

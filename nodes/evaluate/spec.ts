@@ -21,7 +21,7 @@ export const evaluateSpec = defineNodeSpec({
   category: 'Evaluation',
   icon: 'gauge',
   summary: 'Validation loss, perplexity, bits per character, and sample generations.',
-  docs: 'Reports val loss, perplexity and bits per character or byte on the validation shard, plus sampled generations.',
+  docs: 'Reports val loss, perplexity and bits per character or byte on the validation shard, plus sampled generations. Windows span the model context, or the whole validation split when it is shorter; chat tokens are scored on the assistant’s tokens only (their loss mask), as fine-tuning trains them.',
   version: 1,
   inputs: [
     { name: 'model', type: 'Model', title: 'Model', description: 'The model to evaluate.' },

@@ -7,20 +7,31 @@ import { fixedWindowStarts, readBatch, TokenShardReader } from '../train/token-w
 
 /** Mean next-token cross-entropy of `decoder` over `windows` rows of ids (each row T+1 ids: inputs then targets). */
 export async function decoderLoss(decoder: Gpt2DecoderSession, windows: readonly BigInt64Array[], signal?: AbortSignal): Promise<number> {
+  const { total, weight } = await decoderLossSum(decoder, windows, null, signal);
+  return total / weight;
+}
+
+/**
+ * Sum of next-token cross-entropies over `windows`, each target weighted by `weights` (one row of T per window, a
+ * chat corpus's loss mask) or by 1, with the sum of the weights: the mean is total / weight.
+ */
+export async function decoderLossSum(decoder: Gpt2DecoderSession, windows: readonly BigInt64Array[], weights: readonly Float32Array[] | null, signal?: AbortSignal): Promise<{ total: number; weight: number }> {
   const V = decoder.config.vocabSize;
   let total = 0;
-  let count = 0;
-  for (const window of windows) {
+  let weight = 0;
+  for (const [row, window] of windows.entries()) {
     if (signal?.aborted) throw abortError('validation loss');
     const ids = Array.from(window.subarray(0, window.length - 1), Number);
     decoder.reset();
     const logits = await decoder.append(ids); // (T, V)
     ids.forEach((_, position) => {
-      total += crossEntropy(logits.subarray(position * V, (position + 1) * V), Number(window[position + 1]));
-      count++;
+      const w = weights === null ? 1 : (weights[row]![position] as number);
+      if (w === 0) return;
+      total += w * crossEntropy(logits.subarray(position * V, (position + 1) * V), Number(window[position + 1]));
+      weight += w;
     });
   }
-  return total / count;
+  return { total, weight };
 }
 
 /** `count` fixed rows of blockSize + 1 ids from a val shard (the same rows for every call with the same seed). */

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 const job = (modelFolder: string): EvaluationJob => ({
-  modelFolder, valShard: path.join(tokens.folder, 'val'), batchSize: 4, evalBatches: 3, samples: 1, maxNewTokens: 8, prompt: 'A', temperature: 0.8, topK: 10, seed: 5, threads: 1,
+  modelFolder, valShard: path.join(tokens.folder, 'val'), valMask: null, batchSize: 4, evalBatches: 3, samples: 1, maxNewTokens: 8, prompt: 'A', temperature: 0.8, topK: 10, seed: 5, threads: 1,
 });
 
 describe('evaluateModel', () => {
@@ -51,5 +51,37 @@ describe('evaluateModel', () => {
     expect(Math.abs(int8.valLoss - float.valLoss)).toBeLessThan(0.02 * float.valLoss);
     expect(int8.tokensScored).toBe(float.tokensScored);
     expect(int8.samples[0]?.tokens).toBe(8);
+  });
+
+  it('scores only the targets a loss mask trains, through either path, and the same with an all-ones mask as without', async () => {
+    const count = JSON.parse(readFileSync(path.join(tokens.folder, 'val.json'), 'utf8')).count as number;
+    const maskFile = (name: string, trained: (id: number) => boolean) => {
+      const file = path.join(root, name);
+      writeFileSync(file, Uint8Array.from({ length: count }, (_, id) => (trained(id) ? 1 : 0)));
+      return file;
+    };
+    const unmasked = await evaluateModel({ ...job(floatFolder), samples: 0 });
+    const allOnes = await evaluateModel({ ...job(floatFolder), samples: 0, valMask: maskFile('ones.mask.bin', () => true) });
+    expect(allOnes.valLoss).toBeCloseTo(unmasked.valLoss, 5);
+    expect(allOnes.tokensScored).toBe(unmasked.tokensScored);
+
+    const everyThird = maskFile('thirds.mask.bin', (id) => id % 3 === 0);
+    const masked = await evaluateModel({ ...job(floatFolder), samples: 0, valMask: everyThird });
+    const maskedInt8 = await evaluateModel({ ...job(int8Folder), samples: 0, valMask: everyThird });
+    expect(masked.tokensScored).toBeGreaterThan(unmasked.tokensScored / 4);
+    expect(masked.tokensScored).toBeLessThan(unmasked.tokensScored / 2);
+    expect(masked.valLoss).not.toBeCloseTo(unmasked.valLoss, 3);
+    expect(maskedInt8.tokensScored).toBe(masked.tokensScored);
+    expect(Math.abs(maskedInt8.valLoss - masked.valLoss)).toBeLessThan(0.02 * masked.valLoss);
+
+    await expect(evaluateModel({ ...job(floatFolder), samples: 0, valMask: maskFile('zeros.mask.bin', () => false) })).rejects.toThrow(/hold no trained target/);
+  });
+
+  it('shortens its windows to a val split shorter than the model context', async () => {
+    const short = writeCharTokensArtifact(path.join(root, 'short-tokens'), shakespeareExcerpt(20_000).slice(0, 9_900) + shakespeareExcerpt(20_000).slice(0, 12), 12 / 9_912);
+    expect(short.valTokens).toBeLessThan(TINY_SETTINGS.blockSize);
+    const report = await evaluateModel({ ...job(floatFolder), samples: 0, evalBatches: 1, batchSize: 2, valShard: path.join(short.folder, 'val') });
+    expect(report.tokensScored).toBe(2 * (short.valTokens - 1));
+    expect(Number.isFinite(report.valLoss)).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createRandom } from '../tensor/random.ts';
-import { decoderLoss } from '../quantize/decoder-measures.ts';
+import { decoderLossSum } from '../quantize/decoder-measures.ts';
 import { evaluatedDecoderOf, type EvaluatedDecoder } from './evaluated-decoder.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
@@ -20,6 +20,8 @@ export interface EvaluationJob {
   modelFolder: string;
   /** Shard base of the held-out split. */
   valShard: string;
+  /** The held-out split's loss mask (a chat corpus's): only its trained targets, the assistant's, are scored. */
+  valMask: string | null;
   batchSize: number;
   evalBatches: number;
   samples: number;
@@ -41,26 +43,30 @@ const VAL_WINDOW_SEED_OFFSET = 2;
 export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): Promise<EvaluationReport> {
   const model = readModelFolder(job.modelFolder);
   const tokenizer = model.tokenizerJson === null ? null : loadHuggingFaceTokenizer(JSON.parse(model.tokenizerJson), `${job.modelFolder}/tokenizer.json`);
-  const val = TokenShardReader.open(job.valShard);
+  const val = TokenShardReader.open(job.valShard, job.valMask);
   if (val.sidecar.vocabSize > model.config.vocabSize) {
     val.close();
     throw new Error(`evaluate: the val shard's vocabulary (${val.sidecar.vocabSize}) is larger than the model's (${model.config.vocabSize}); evaluate with the tokens the model was trained on`);
   }
-  const shape = { batch: job.batchSize, time: model.config.blockSize };
+  // Windows span the model's context, or the whole val split when it is shorter (a small chat set under GPT-2's 1024).
+  const shape = { batch: job.batchSize, time: Math.max(1, Math.min(model.config.blockSize, val.count - 1)) };
   const decoder = evaluatedDecoderOf(job.modelFolder);
   const scorer = await batchScorer(job, model, decoder, shape);
   try {
     let lossTotal = 0;
+    let tokensScored = 0;
     const text = { characters: 0, bytes: 0 };
     const starts = fixedWindowStarts(val, shape, job.evalBatches, job.seed + VAL_WINDOW_SEED_OFFSET, 'val');
     for (const rowStarts of starts) {
       if (signal?.aborted) throw new Error('evaluation cancelled');
       const batch = readBatch(val, rowStarts, shape.time);
-      lossTotal += await scorer.batchLoss(batch, signal);
+      const score = await scorer.score(batch, signal);
+      lossTotal += score.total;
+      tokensScored += score.weight;
       if (tokenizer !== null) countText(tokenizer, batch, shape.time, text);
     }
-    const valLoss = lossTotal / starts.length;
-    const tokensScored = starts.length * shape.batch * shape.time;
+    if (tokensScored === 0) throw new Error(`evaluate: the ${starts.length * shape.batch} val windows hold no trained target (their loss mask is all zeros); raise evalBatches or add conversations with assistant turns`);
+    const valLoss = lossTotal / tokensScored;
     const totalBits = (valLoss * tokensScored) / Math.LN2;
     const samples = await sampleTexts(job, model, decoder, tokenizer, signal);
     return {
@@ -80,22 +86,47 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
   }
 }
 
+/** A batch's summed loss over its scored targets and how many were scored (all, or a loss mask's ones). */
+interface BatchScore {
+  total: number;
+  weight: number;
+}
+
 interface BatchScorer {
-  batchLoss(batch: TrainBatch, signal?: AbortSignal): Promise<number>;
+  score(batch: TrainBatch, signal?: AbortSignal): Promise<BatchScore>;
   release(): Promise<void>;
 }
 
 /** A quantized folder is scored through its quantized decoder, row by row; a float32 one in one batched graph. */
 async function batchScorer(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, decoder: EvaluatedDecoder, shape: { batch: number; time: number }): Promise<BatchScorer> {
   if (!decoder.quantized) {
-    const evaluator = await LossEvaluator.create(model.config, shape, job.threads, job.device);
-    return { batchLoss: (batch) => evaluator.batchLoss(model.parameters, batch), release: () => evaluator.release() };
+    const weighted = job.valMask !== null;
+    const evaluator = await LossEvaluator.create(model.config, shape, job.threads, job.device, { weighted });
+    return {
+      score: async (batch) => {
+        const weight = weightOf(batch);
+        return weight === 0 ? { total: 0, weight } : { total: (await evaluator.meanLoss(model.parameters, [batch])) * weight, weight };
+      },
+      release: () => evaluator.release(),
+    };
   }
   const session = await Gpt2DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, decoder.file)), job.threads, job.device);
   return {
-    batchLoss: (batch, signal) => decoderLoss(session, windowsOf(batch, shape.time), signal),
+    score: (batch, signal) => decoderLossSum(session, windowsOf(batch, shape.time), rowsOf(batch.lossWeights, shape.time), signal),
     release: () => session.release(),
   };
+}
+
+/** The targets a batch scores: the sum of its loss weights, or every target. */
+function weightOf(batch: TrainBatch): number {
+  if (batch.lossWeights === undefined) return batch.targets.data.length;
+  return (batch.lossWeights.data as Float32Array).reduce((sum, value) => sum + value, 0);
+}
+
+function rowsOf(weights: TrainBatch['lossWeights'], time: number): Float32Array[] | null {
+  if (weights === undefined) return null;
+  const data = weights.data as Float32Array;
+  return Array.from({ length: data.length / time }, (_, row) => data.subarray(row * time, (row + 1) * time));
 }
 
 /** Each row as T + 1 ids: its inputs followed by its last target. */
@@ -110,10 +141,16 @@ function windowsOf(batch: TrainBatch, time: number): BigInt64Array[] {
   });
 }
 
+/** Characters and bytes of the scored targets' text (a loss mask's trained targets only, when there is one). */
 function countText(tokenizer: Tokenizer, batch: TrainBatch, time: number, text: { characters: number; bytes: number }): void {
   const targets = batch.targets.data as BigInt64Array;
+  const weights = batch.lossWeights?.data as Float32Array | undefined;
   for (let row = 0; row < batch.targets.shape[0]!; row++) {
-    const decoded = tokenizer.decode(Array.from(targets.subarray(row * time, (row + 1) * time), Number));
+    const ids: number[] = [];
+    for (let position = row * time; position < (row + 1) * time; position++) {
+      if (weights === undefined || weights[position] !== 0) ids.push(Number(targets[position]));
+    }
+    const decoded = tokenizer.decode(ids);
     text.characters += [...decoded].length;
     text.bytes += Buffer.byteLength(decoded, 'utf8');
   }

@@ -72,7 +72,7 @@ describe('runMlJob', () => {
   it('evaluates the model: loss, perplexity, bits per character and samples', async () => {
     const job = (seed: number): Extract<MlWorkerJob, { kind: 'evaluate' }> => ({
       kind: 'evaluate',
-      evaluation: { modelFolder, valShard: path.join(tokens.folder, 'val'), batchSize: 4, evalBatches: 3, samples: 2, maxNewTokens: 24, prompt: 'ROMEO:', temperature: 0.8, topK: 10, seed, threads: 1 },
+      evaluation: { modelFolder, valShard: path.join(tokens.folder, 'val'), valMask: null, batchSize: 4, evalBatches: 3, samples: 2, maxNewTokens: 24, prompt: 'ROMEO:', temperature: 0.8, topK: 10, seed, threads: 1 },
     });
     const report = await runMlJob(job(5));
     expect(report.valLoss).toBeGreaterThan(0);
