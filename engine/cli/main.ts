@@ -30,7 +30,9 @@ Commands:
       --target NODE             Run only what NODE needs (repeatable)
       --set NODE.FIELD=VALUE    Override a config field for this run (repeatable)
       --force NODE              Re-run NODE even if cached (repeatable)
-      --json                    Print NDJSON events; the last line is run.finished
+      --json                    Print NDJSON events: run.finished, then a "serving" line if services stay up
+      --exit                    Stop the run's services (deploy, api-endpoint) when it ends instead of serving
+                                until Ctrl-C
   node-types [--json]           List the node types and their ports
   runs [--json] [--limit N]     Show the run history
   logs RUN [--node NODE]        A past run's node logs, oldest first (RUN: an id from "runs", or "last")
@@ -121,7 +123,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     case 'run': {
       const { values, positionals } = parse(
         rest,
-        { target: { type: 'string', multiple: true }, set: { type: 'string', multiple: true }, force: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+        { target: { type: 'string', multiple: true }, set: { type: 'string', multiple: true }, force: { type: 'string', multiple: true }, json: { type: 'boolean' }, exit: { type: 'boolean' } },
         1,
       );
       const options = {
@@ -130,6 +132,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
         overrides: ((values.set as string[] | undefined) ?? []).map(parseSetFlag),
         force: (values.force as string[] | undefined) ?? [],
         json: Boolean(values.json),
+        exit: Boolean(values.exit),
       };
       return withEngine(values['data-dir'] as string | undefined, (engine) => runCommand(engine, options, io));
     }

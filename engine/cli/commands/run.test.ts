@@ -103,4 +103,21 @@ describe('crucible run', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(io.stdout()).toMatch(/cancelled/);
   });
+
+  it('keeps the services a run started up until Ctrl-C, and stops when the run ends with --exit', async () => {
+    const { dir, engine } = await setup([{ id: 'api', type: 'svc', config: { name: 'bard' } }]);
+    const serving = fakeIo(dir);
+    let returned = false;
+    const done = runCommand(engine, { ...base, file: 'p.crucible.json' }, serving.io).then((code) => ((returned = true), code));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(returned).toBe(false);
+    expect(serving.stdout()).toMatch(/serving fake bard at http:\/\/127.0.0.1:0\/bard/);
+    expect(engine.listServices().filter((service) => service.status === 'running')).toHaveLength(1);
+    serving.interrupt();
+    expect(await done).toBe(0);
+
+    const once = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', json: true, exit: true }, once.io)).toBe(0);
+    expect(once.stdout()).not.toMatch(/"serving"/);
+  });
 });

@@ -1,8 +1,9 @@
-// `crucible run FILE [--target NODE]... [--set NODE.FIELD=VALUE]... [--force NODE]... [--json]`: runs a pipeline
-// headless in this process. A TTY gets live progress rows; --json prints NDJSON events ending with run.finished.
+// `crucible run FILE [--target NODE]... [--set NODE.FIELD=VALUE]... [--force NODE]... [--json] [--exit]`: runs a
+// pipeline headless in this process. A TTY gets live progress rows; --json prints NDJSON events ending with
+// run.finished. A run that leaves services up (deploy, api-endpoint) keeps serving until Ctrl-C, unless --exit.
 import { formatProblem } from '../../../app/graph/problems.ts';
 import type { ConfigOverride } from '../../../app/protocol/engine-api.ts';
-import type { RunEvent } from '../../../app/protocol/run-events.ts';
+import type { RunEvent, ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { Engine } from '../../engine.ts';
 import { PipelineInvalidError, RunRequestError } from '../../executor/run-errors.ts';
 import { EXIT, type CliIo } from '../io.ts';
@@ -15,6 +16,8 @@ export interface RunCommandOptions {
   overrides: ConfigOverride[];
   force: string[];
   json: boolean;
+  /** Stop the services the run started and return as soon as it finishes (scripts, CI). */
+  exit?: boolean;
 }
 
 export async function runCommand(engine: Engine, options: RunCommandOptions, io: CliIo): Promise<number> {
@@ -62,8 +65,36 @@ export async function runCommand(engine: Engine, options: RunCommandOptions, io:
   stopListening();
   unsubscribe();
   output.done(finished);
-  if (finished.status === 'succeeded') return EXIT.ok;
-  return finished.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+  if (finished.status !== 'succeeded') return finished.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+  const services = engine.listServices().filter((service) => service.runId === runId && service.status === 'running');
+  if (services.length === 0 || options.exit === true) return EXIT.ok;
+  return serveUntilStopped(engine, services, options.json, io);
+}
+
+/**
+ * Keeps the run's services up (the caller closes the engine afterwards, which stops them) until Ctrl-C, or until the
+ * last of them stops by itself.
+ */
+function serveUntilStopped(engine: Engine, services: ServiceInfo[], json: boolean, io: CliIo): Promise<number> {
+  if (json) io.stdout.write(`${JSON.stringify({ type: 'serving', services })}\n`);
+  else {
+    for (const service of services) io.stdout.write(`serving ${service.kind} ${service.name}${service.url ? ` at ${service.url}` : ''}\n`);
+    io.stdout.write('press Ctrl-C to stop serving (or run with --exit to stop when the run ends)\n');
+  }
+  const running = new Set(services.map((service) => service.id));
+  return new Promise((resolve) => {
+    const finish = (code: number) => {
+      stopListening();
+      unsubscribe();
+      resolve(code);
+    };
+    const stopListening = io.onInterrupt(() => finish(EXIT.ok));
+    const unsubscribe = engine.bus.subscribe((event) => {
+      if (event.type !== 'service.stopped' || !running.delete(event.service.id) || running.size > 0) return;
+      io.stderr.write('every service of the run has stopped\n');
+      finish(event.service.status === 'failed' ? EXIT.failed : EXIT.ok);
+    });
+  });
 }
 
 interface RunOutput {
