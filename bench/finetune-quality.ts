@@ -7,7 +7,8 @@
 //
 // Flags: --steps N (fine-tuning steps, 200), --pretrain-steps N (1500), --text FILE (the fine-tuning text),
 // --pretrain-text FILE (../shared/data/tinyshakespeare.txt), --vocab N (1024), --layers/--heads/--width (4/4/128),
-// --block N (128), --batch N (8), --threads N (2), --full-lr, --lora-lr, --scratch-lr (3e-4, 1e-3, 1e-3),
+// --block N (128), --batch N (8), --threads N (2), --full-lr, --lora-lr, --scratch-lr (1e-3, 3e-3, 3e-3; see the
+// learning-rate sweep in bench/README.md),
 // --rank N (8), --alpha N (16), --targets attn.c_attn[,...], --work DIR (keep the folders; a temp folder otherwise).
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -60,9 +61,9 @@ function parseQualityFlags(argv: string[]): QualityFlags {
       block: { type: 'string', default: '128' },
       batch: { type: 'string', default: '8' },
       threads: { type: 'string', default: '2' },
-      'full-lr': { type: 'string', default: '3e-4' },
-      'lora-lr': { type: 'string', default: '1e-3' },
-      'scratch-lr': { type: 'string', default: '1e-3' },
+      'full-lr': { type: 'string', default: '1e-3' },
+      'lora-lr': { type: 'string', default: '3e-3' },
+      'scratch-lr': { type: 'string', default: '3e-3' },
       rank: { type: 'string', default: '8' },
       alpha: { type: 'string', default: '16' },
       targets: { type: 'string', default: 'attn.c_attn' },

@@ -5,7 +5,7 @@
 // Each implementation and method runs in its own process, one at a time (Crucible: finetune-crucible-worker.ts,
 // PyTorch: tools/torch_finetune_bench.py under /usr/bin/python3 with OMP_WAIT_POLICY=PASSIVE as bench:train), so
 // each peak RSS is that process's own. Both take the same shapes, threads, optimizer (AdamW, betas 0.9/0.999, eps
-// 1e-8, decay 0.1 on >= 2-D tensors, clip 1.0) and random-token batches; dropout is 0 in both.
+// 1e-8, decay 0.1 on >= 2-D tensors in full, none on LoRA adapters, clip 1.0) and random-token batches; dropout 0.
 //
 // Flags: --steps N (measured steps, default 3), --warmup N (default 2), --batch N (4), --time N (256), --threads N
 // (2), --rank N (8), --alpha N (16), --targets attn.c_attn[,mlp.c_fc,...] (attn.c_attn), --only full|lora,

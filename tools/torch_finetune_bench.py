@@ -51,10 +51,11 @@ def add_lora(model, rank, alpha, targets):
     return [parameter for parameter in model.parameters() if parameter.requires_grad]
 
 
-def make_optimizer(parameters, settings):
+def make_optimizer(parameters, settings, decay):
+    """AdamW with decay on >= 2-D tensors when `decay`; LoRA adapters do not decay (as Crucible's, engine/ml/lora)."""
     decayed = [p for p in parameters if p.dim() >= 2]
     plain = [p for p in parameters if p.dim() < 2]
-    groups = [{"params": decayed, "weight_decay": settings["weightDecay"]}]
+    groups = [{"params": decayed, "weight_decay": settings["weightDecay"] if decay else 0.0}]
     if plain:
         groups.append({"params": plain, "weight_decay": 0.0})
     options = {"lr": settings["learningRate"], "betas": (settings["beta1"], settings["beta2"]), "eps": settings["epsilon"]}
@@ -96,7 +97,7 @@ def main():
         trained = add_lora(model, lora["rank"], lora["alpha"], lora["targets"])
     else:
         trained = list(model.parameters())
-    optimizer = make_optimizer(trained, settings)
+    optimizer = make_optimizer(trained, settings, decay=settings["method"] != "lora")
     model.train()
     batch, block, vocab = settings["batch"], settings["time"], config["vocab_size"]
     generator = torch.Generator().manual_seed(settings["seed"] + 1)
