@@ -19,6 +19,12 @@ describe('ortSessionOptions', () => {
     });
   });
 
+  it("turns ORT's CPU arena and memory pattern off for lean sessions, and changes nothing else", () => {
+    const lean = ortSessionOptions({ intraOpThreads: 2, memory: 'lean' });
+    expect(lean).toEqual({ ...ortSessionOptions({ intraOpThreads: 2 }), enableCpuMemArena: false, enableMemPattern: false });
+    expect(ortSessionOptions({ memory: 'arena' })).toEqual(ortSessionOptions());
+  });
+
   it('changes only the providers for a GPU device', () => {
     const cpu = ortSessionOptions({ intraOpThreads: 4, spinning: true });
     const webgpu = ortSessionOptions({ intraOpThreads: 4, spinning: true, device: 'webgpu' });

@@ -15,6 +15,14 @@ export interface SessionOptions {
   spinning?: boolean;
   /** Where the session runs, already resolved (engine/ml/runtime/device.ts); the CPU by default. */
   device?: ComputeDevice;
+  /**
+   * How the session holds its intermediate tensors between runs. `'arena'` (ORT's default) keeps them in a CPU arena
+   * that grows by powers of two and never shrinks, planned by the memory pattern: right for small, hot inference
+   * sessions. `'lean'` turns both off, so each run allocates what it needs and frees it at the end: a training step
+   * of GPT-2 small peaked at about half the memory with identical losses (train/README.md, Memory), and a session
+   * that sits idle between runs (the loss evaluator, a teacher) holds nothing.
+   */
+  memory?: 'arena' | 'lean';
 }
 
 /**
@@ -43,6 +51,7 @@ export function ortSessionOptions(options: SessionOptions = {}): InferenceSessio
     graphOptimizationLevel: options.optimization ?? 'all',
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
+    ...(options.memory === 'lean' ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     extra: {
       session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } },
       // Weight gradients transpose their activations on purpose (autodiff/rules/nn.ts); keep ORT from folding the

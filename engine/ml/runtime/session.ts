@@ -13,8 +13,9 @@ export interface ModelSession {
   /** Runs the model; `fetches` limits which outputs are computed and returned (all when omitted). */
   run(feeds: Readonly<Record<string, HostTensor>>, fetches?: readonly string[]): Promise<Record<string, HostTensor>>;
   /**
-   * Runs the model writing each output named in `into` straight into that tensor's buffer (which must not be a
-   * feed of the same run), and returns only the outputs named in `fetches`, in fresh buffers.
+   * Runs the model writing each output named in `into` straight into that tensor's buffer, and returns only the
+   * outputs named in `fetches`, in fresh buffers. A buffer may also be a feed of the same run only when every node
+   * that reads the feed runs before the node that writes the output (train/step/in-place-writes.ts proves it).
    */
   runInto(feeds: Readonly<Record<string, HostTensor>>, into: Readonly<Record<string, HostTensor>>, fetches: readonly string[]): Promise<Record<string, HostTensor>>;
   release(): Promise<void>;

@@ -47,7 +47,8 @@ export class LossEvaluator {
     } else {
       graph.output(meanCrossEntropy(flatLogits, targets), 'loss');
     }
-    return new LossEvaluator(await createModelSession(graph.toBytes(), { intraOpThreads, device }), weighted);
+    // Lean: the evaluator runs every evalInterval steps and would otherwise keep a forward pass's arena all run long.
+    return new LossEvaluator(await createModelSession(graph.toBytes(), { intraOpThreads, device, memory: 'lean' }), weighted);
   }
 
   /** The loss of one batch: its mean over every target, or over the weights for a weighted evaluator. */

@@ -1,9 +1,10 @@
 // The memory plan: small configs stay whole, the 10.7M config at batch 64 is split to fit the budget, chunks divide
-// the batch evenly, and splitting keeps every row in order.
+// the batch evenly, a split whose fixed cost outweighs what it saves is not made (GPT-2 small, full fine-tuning),
+// and splitting keeps every row in order.
 
 import { describe, expect, it } from 'vitest';
 import { gpt2Config } from '../gpt2/config.ts';
-import { activationBytesPerRow, DEFAULT_ACTIVATION_BUDGET_BYTES, planMicroBatches, splitBatch } from './memory-plan.ts';
+import { activationBytesPerRow, DEFAULT_ACTIVATION_BUDGET_BYTES, planMicroBatches, splitBatch, splitCostBytes } from './memory-plan.ts';
 
 describe('planMicroBatches', () => {
   it('keeps the nanoGPT CPU config whole and splits the 10.7M config at batch 64 under the budget', () => {
@@ -22,9 +23,30 @@ describe('planMicroBatches', () => {
   it('splits into divisors of the batch, down to single rows', () => {
     const config = gpt2Config({ vocabSize: 10, nLayer: 1, nHead: 1, nEmbd: 8, blockSize: 4 });
     const perRow = activationBytesPerRow(config, 4);
-    expect(planMicroBatches(config, 12, 4, perRow * 5).chunks).toBe(3);
-    expect(planMicroBatches(config, 7, 4, perRow * 2).chunks).toBe(7);
-    expect(planMicroBatches(config, 7, 4, 1).rowsPerChunk).toBe(1);
+    const freeSplit = 0; // no trained parameters: a split costs nothing, so only the budget decides
+    expect(planMicroBatches(config, 12, 4, perRow * 5, freeSplit).chunks).toBe(3);
+    expect(planMicroBatches(config, 7, 4, perRow * 2, freeSplit).chunks).toBe(7);
+    expect(planMicroBatches(config, 7, 4, 1, freeSplit).rowsPerChunk).toBe(1);
+  });
+
+  it('splits only when the chunks plus the fixed cost of a split keep less than the whole batch', () => {
+    const config = gpt2Config({ vocabSize: 10, nLayer: 1, nHead: 1, nEmbd: 8, blockSize: 4 });
+    const perRow = activationBytesPerRow(config, 4);
+    const trainedFor = (cost: number) => cost / splitCostBytes(1);
+    // 8 rows over a 4-row budget: halving saves 4 rows, quartering 6, single rows 7.
+    const plan = (costInRows: number) => planMicroBatches(config, 8, 4, 4 * perRow, trainedFor(costInRows * perRow));
+    expect(plan(3.5)).toMatchObject({ chunks: 2, estimatedSplitCostBytes: 3.5 * perRow });
+    expect(plan(4.5).chunks).toBe(4);
+    expect(plan(6.5).chunks).toBe(8);
+    expect(plan(7)).toMatchObject({ chunks: 1, estimatedSplitCostBytes: 0 });
+  });
+
+  it('keeps GPT-2 small whole for full fine-tuning at 4 x 256, and splits it for LoRA, whose split costs next to nothing', () => {
+    const gpt2Small = gpt2Config({ vocabSize: 50_257, nLayer: 12, nHead: 12, nEmbd: 768, blockSize: 1024 });
+    const full = planMicroBatches(gpt2Small, 4, 256);
+    expect(full.estimatedUnsplitBytes).toBeGreaterThan(DEFAULT_ACTIVATION_BUDGET_BYTES);
+    expect(full.chunks).toBe(1);
+    expect(planMicroBatches(gpt2Small, 4, 256, DEFAULT_ACTIVATION_BUDGET_BYTES, 294_912).chunks).toBe(2);
   });
 });
 

@@ -1,6 +1,8 @@
 // Keeps training memory bounded: estimates the activations a batch keeps for the backward pass and, when they would
 // exceed the budget, splits each batch into equal chunks whose gradients are accumulated. The update is the same
-// (the mean over equal chunks is the mean over the batch); only the peak memory changes.
+// (the mean over equal chunks is the mean over the batch); only the peak memory changes. A split has a fixed cost
+// too (the gradient sums and the apply graph's session, both the size of the trained parameters), so a batch is split
+// only into chunks whose activations, plus that cost, come to less than the whole batch's.
 
 import { gpt2Sizing } from '../../../app/models/gpt2-sizing.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
@@ -9,6 +11,16 @@ import type { TrainBatch } from './step/train-batch.ts';
 /** Activation memory one step may keep; with ORT, weights and optimizer state the 10.7M config peaks near 1.5 GiB. */
 export const DEFAULT_ACTIVATION_BUDGET_BYTES = 1.5 * 2 ** 30;
 
+/**
+ * What a split step holds beyond a fused one, in float32 copies of the trained parameters: the gradient sums, current
+ * and spare (step/gradient-sums.ts; the zero set is never written, so never paged in), and the apply graph's
+ * element-wise temporaries over the flat buffers (the averaged and clipped gradients, AdamW's terms). Calibrated on
+ * GPT-2 small, full fine-tuning, 4 × 256: 2 chunks of 2 rows peaked higher than the whole batch (train/README.md, Memory).
+ */
+export const SPLIT_COST_PARAMETER_COPIES = 5;
+
+const FLOAT32_BYTES = 4;
+
 export interface MicroBatchPlan {
   /** Chunks each batch is split into (1: no split). */
   chunks: number;
@@ -16,6 +28,8 @@ export interface MicroBatchPlan {
   /** Estimated activation bytes of one chunk's forward + backward. */
   estimatedChunkBytes: number;
   estimatedUnsplitBytes: number;
+  /** Estimated fixed bytes of splitting at all (gradient sums, apply graph); counted in the choice, 0 when whole. */
+  estimatedSplitCostBytes: number;
 }
 
 /** Activation bytes one sequence row keeps: `time` tokens at GPT-2's calibrated cost per token (app/models/gpt2-sizing.ts). */
@@ -23,14 +37,31 @@ export function activationBytesPerRow(config: Gpt2Config, time: number): number 
   return time * gpt2Sizing.activationBytesPerToken(config, time);
 }
 
-export function planMicroBatches(config: Gpt2Config, batchSize: number, time: number, budgetBytes = DEFAULT_ACTIVATION_BUDGET_BYTES): MicroBatchPlan {
+/** What splitting a step costs however many chunks it has, for `trainedParameters` trained float32 parameters. */
+export function splitCostBytes(trainedParameters: number): number {
+  return SPLIT_COST_PARAMETER_COPIES * FLOAT32_BYTES * trainedParameters;
+}
+
+/**
+ * The fewest chunks whose activations fit `budgetBytes`, among the splits that save memory once their fixed cost is
+ * counted; when none fits, the split that keeps the least. `trainedParameters` defaults to every GPT-2 parameter
+ * (pretraining, full fine-tuning); LoRA passes its adapters' count, so its splits cost almost nothing.
+ */
+export function planMicroBatches(config: Gpt2Config, batchSize: number, time: number, budgetBytes = DEFAULT_ACTIVATION_BUDGET_BYTES, trainedParameters = gpt2Sizing.parameterCount(config)): MicroBatchPlan {
   const perRow = activationBytesPerRow(config, time);
+  const cost = splitCostBytes(trainedParameters);
+  const peakOf = (chunks: number) => (batchSize / chunks) * perRow + (chunks === 1 ? 0 : cost);
   let chunks = 1;
-  while (chunks < batchSize && (batchSize / chunks) * perRow > budgetBytes) {
-    chunks++;
-    while (batchSize % chunks !== 0) chunks++;
+  for (let candidate = 2; candidate <= batchSize && (batchSize / chunks) * perRow > budgetBytes; candidate++) {
+    if (batchSize % candidate === 0 && peakOf(candidate) < peakOf(chunks)) chunks = candidate;
   }
-  return { chunks, rowsPerChunk: batchSize / chunks, estimatedChunkBytes: (batchSize / chunks) * perRow, estimatedUnsplitBytes: batchSize * perRow };
+  return {
+    chunks,
+    rowsPerChunk: batchSize / chunks,
+    estimatedChunkBytes: (batchSize / chunks) * perRow,
+    estimatedUnsplitBytes: batchSize * perRow,
+    estimatedSplitCostBytes: chunks === 1 ? 0 : cost,
+  };
 }
 
 /** `chunks` equal row ranges of a batch, each a batch of its own. */

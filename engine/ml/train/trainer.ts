@@ -101,7 +101,7 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
     const start = modelStartFor(job, data, (line) => hooks.onLog?.(line));
     const { config, family, identity } = start;
     const shape: BatchShape = { batch: settings.batchSize, time: settings.blockSize };
-    const plan = planMicroBatches(config, settings.batchSize, settings.blockSize, job.activationBudgetBytes);
+    const plan = planMicroBatches(config, settings.batchSize, settings.blockSize, job.activationBudgetBytes, trainedParameterCount(start));
     if (plan.chunks > 1) hooks.onLog?.(splitNotice(plan));
     const chunkShape: BatchShape = { batch: plan.rowsPerChunk, time: shape.time };
     const distillation = job.distillation === undefined ? null : await openDistillation(job.distillation, config, chunkShape, { ...settings, device: job.device, tokensTokenizerHash: data.train.sidecar.tokenizerHash }, (line) => hooks.onLog?.(line));
@@ -129,6 +129,12 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
     await Promise.all(resources.map((resource) => resource.release()));
     data.close();
   }
+}
+
+/** The parameters the step trains (a split's gradient sums and apply graph are their size). */
+function trainedParameterCount({ family, trainable }: ModelStart): number {
+  const trained = trainable === undefined ? null : new Set(trainable);
+  return family.parameters.filter((spec) => trained === null || trained.has(spec.name)).reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /**
@@ -204,7 +210,8 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
     }
     hooks.onStep?.(report);
     if (done % settings.checkpointInterval === 0 || done === settings.maxSteps) {
-      writeCheckpoint(job.checkpointDir, { step: done, session: runner.exportState(), samplerState: sampler.state, fingerprint, metrics });
+      // Views, not copies: the file is written before the next step changes the state.
+      writeCheckpoint(job.checkpointDir, { step: done, session: runner.exportStateViews(), samplerState: sampler.state, fingerprint, metrics });
     }
   }
   // Views, not copies: nothing steps after the loop, and the views keep only the current parameter buffer alive once
@@ -274,7 +281,7 @@ function rates(stepsThisRun: number, tokensPerStep: number, trainingMs: number, 
 
 function splitNotice(plan: MicroBatchPlan): string {
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
-  return `each batch is split into ${plan.chunks} chunks of ${plan.rowsPerChunk} rows whose gradients are summed, keeping activations near ${gib(plan.estimatedChunkBytes)} GiB instead of ${gib(plan.estimatedUnsplitBytes)} GiB; the update is the same`;
+  return `each batch is split into ${plan.chunks} chunks of ${plan.rowsPerChunk} rows whose gradients are summed, keeping activations near ${gib(plan.estimatedChunkBytes)} GiB (plus ${gib(plan.estimatedSplitCostBytes)} GiB of gradient sums) instead of ${gib(plan.estimatedUnsplitBytes)} GiB; the update is the same`;
 }
 
 function shardIdentity(reader: TokenShardReader) {

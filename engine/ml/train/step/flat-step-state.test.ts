@@ -1,5 +1,6 @@
 // Checks the flat training-step state: parameters packed per AdamW group and unpacked by name, feeds that view the
-// flat buffer, the double-buffer swap, copies that later steps cannot change, and clear errors on a bad restore.
+// flat buffer, the double-buffer swap or the one in-place set, copies that later steps cannot change, views that
+// they do, and clear errors on a bad restore.
 
 import { describe, expect, it } from 'vitest';
 import { gpt2Config } from '../../gpt2/config.ts';
@@ -51,6 +52,19 @@ describe('FlatStepState', () => {
     expect(valuesOf(state.parameters().get('transformer.ln_f.bias'))).toEqual([0.5, 0.5, 0.5, 0.5]);
     expect(valuesOf(before.get('transformer.ln_f.bias'))).toEqual([0, 0, 0, 0]);
     expect(state.outputs()[trainStepNames.updated(trainStepNames.flatParameters('plain'))]?.data).not.toBe(written.data);
+  });
+
+  it('writes over the buffers it reads when in place, and exports views of them that equal the copies', () => {
+    const state = FlatStepState.fromParameters(layout, initGpt2Parameters(config, 3), 'float32', { inPlace: true });
+    const name = trainStepNames.flatParameters('plain');
+    expect(state.outputs()[trainStepNames.updated(name)]?.data).toBe(state.flatFeeds()[name]?.data);
+    const views = state.tensorViews();
+    expect([...views.keys()]).toEqual([...state.tensors().keys()]);
+    for (const [key, tensor] of state.tensors()) expect(valuesOf(views.get(key)), key).toEqual(valuesOf(tensor));
+    (state.outputs()[trainStepNames.updated(name)]?.data as Float32Array).fill(0.25);
+    state.advance();
+    expect(valuesOf(state.parameters().get('transformer.ln_f.bias'))).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(valuesOf(views.get('transformer.ln_f.bias'))).toEqual([0.25, 0.25, 0.25, 0.25]);
   });
 
   it('restores exported tensors and names the tensor a bad state lacks', () => {

@@ -1,5 +1,6 @@
-// The training step's state held as flat group buffers (parameters, Adam m and v per AdamW group), twice: the step
-// reads one set and ORT writes the next into the other, so no step allocates or copies the state in JavaScript.
+// The training step's state held as flat group buffers (parameters, Adam m and v per AdamW group), once when the step
+// graph may overwrite what it reads (in-place-writes.ts), else twice: the step reads one set and ORT writes the next
+// into the other. Either way no step allocates or copies the state in JavaScript.
 
 import type { HostTensor } from '../../tensor/host-tensor.ts';
 import { newFloatArray, packGroups, unpackGroups, type FlatGroupName, type FlatLayout, type FloatArray } from './flat-layout.ts';
@@ -29,11 +30,15 @@ export class FlatStepState {
     private readonly layout: FlatLayout,
     private readonly dtype: FloatDType,
     private current: Buffers,
-    private spare: Buffers,
+    /** Where the next state is written; null: over the current one (the graphs write in place). */
+    private spare: Buffers | null,
   ) {}
 
-  /** Starts from `parameters` (every parameter of the layout, and maybe others) with zero moments. */
-  static fromParameters(layout: FlatLayout, parameters: ReadonlyMap<string, HostTensor>, dtype: FloatDType): FlatStepState {
+  /**
+   * Starts from `parameters` (every parameter of the layout, and maybe others) with zero moments. `inPlace` keeps one
+   * set of buffers, for graphs proven to finish reading a buffer before they write its next value.
+   */
+  static fromParameters(layout: FlatLayout, parameters: ReadonlyMap<string, HostTensor>, dtype: FloatDType, options: { inPlace?: boolean } = {}): FlatStepState {
     const packed = packGroups(layout, parameters, dtype, 'train step');
     const current: Buffers = new Map();
     for (const group of layout.groups) {
@@ -41,7 +46,7 @@ export class FlatStepState {
       current.set(parameterSlot.input(group.name), packed.get(group.name) as FloatArray);
       for (const slot of momentSlots) current.set(slot.input(group.name), newFloatArray(dtype, group.size));
     }
-    const spare: Buffers = new Map([...current].map(([name, buffer]) => [name, newFloatArray(dtype, buffer.length)]));
+    const spare: Buffers | null = options.inPlace === true ? null : new Map([...current].map(([name, buffer]) => [name, newFloatArray(dtype, buffer.length)]));
     return new FlatStepState(layout, dtype, current, spare);
   }
 
@@ -55,14 +60,14 @@ export class FlatStepState {
     return this.viewsOf(this.current).parameters;
   }
 
-  /** Where a graph writes the next state ("new.<input>"). */
+  /** Where a graph writes the next state ("new.<input>"): the spare set, or the buffers it reads. */
   outputs(): Record<string, HostTensor> {
-    return this.viewsOf(this.spare).outputs;
+    return this.viewsOf(this.spare ?? this.current).outputs;
   }
 
   /** Makes the state the step just wrote current. */
   advance(): void {
-    [this.current, this.spare] = [this.spare, this.current];
+    if (this.spare !== null) [this.current, this.spare] = [this.spare, this.current];
   }
 
   parameters(): Map<string, HostTensor> {
@@ -72,6 +77,18 @@ export class FlatStepState {
   /** Parameters and moments as separate tensors, named per parameter as checkpoints store them. */
   tensors(): Map<string, HostTensor> {
     return new Map(SLOTS.flatMap((slot) => [...this.unpack(slot)]));
+  }
+
+  /** `tensors()` as views into the current buffers, no copy: valid until the next step writes them. */
+  tensorViews(): Map<string, HostTensor> {
+    const views = new Map<string, HostTensor>();
+    for (const slot of SLOTS) {
+      for (const [name, { group, entry }] of this.layout.byName) {
+        const buffer = this.current.get(slot.input(group.name)) as FloatArray;
+        views.set(slot.perParameter(name), { dtype: this.dtype, shape: entry.shape, data: buffer.subarray(entry.offset, entry.offset + entry.size) });
+      }
+    }
+    return views;
   }
 
   restore(tensors: ReadonlyMap<string, HostTensor>): void {

@@ -4,11 +4,13 @@
 import type { ComputeDevice } from '../../../../app/protocol/compute-devices.ts';
 import type { Graph } from '../../graph/graph.ts';
 import { createModelSession, type ModelSession } from '../../runtime/session.ts';
+import type { SessionOptions } from '../../runtime/session-options.ts';
 import { hostTensor, numbersOf, type HostTensor } from '../../tensor/host-tensor.ts';
 import { createRandom, type Random } from '../../tensor/random.ts';
 import { FlatStepState } from './flat-step-state.ts';
 import { GradientSums } from './gradient-sums.ts';
 import type { FloatDType, ModelFamily, ParameterSpec } from './model-family.ts';
+import { updatesStateInPlace } from './in-place-writes.ts';
 import { buildStepGraphs, type StepGraphOptions } from './step-graphs.ts';
 import { trainStepNames } from './step-names.ts';
 import { batchFeeds, type TrainBatch } from './train-batch.ts';
@@ -24,6 +26,8 @@ export interface TrainStepSessionOptions extends StepGraphOptions {
    * of the family's seeded init. Frozen parameters keep these values for the whole run.
    */
   initialParameters?: ReadonlyMap<string, HostTensor>;
+  /** ORT's intermediate memory (runtime/session-options.ts); 'lean' by default: a step's temporaries are freed after it. */
+  memory?: SessionOptions['memory'];
 }
 
 export interface StepResult {
@@ -70,9 +74,9 @@ export class TrainStepSession {
   static async create(family: ModelFamily, options: TrainStepSessionOptions): Promise<TrainStepSession> {
     const graphs = buildStepGraphs(family, options);
     const initial = options.initialParameters ?? family.initParameters(options.seed, options.dtype);
-    const state = FlatStepState.fromParameters(graphs.layout, initial, options.dtype);
+    const state = FlatStepState.fromParameters(graphs.layout, initial, options.dtype, { inPlace: updatesStateInPlace(graphs) });
     const frozen = frozenFeeds(family.name, graphs.frozen, initial, options.dtype);
-    const open = (graph: Graph) => createModelSession(graph.toBytes(), { intraOpThreads: options.intraOpThreads ?? 1, device: options.device });
+    const open = (graph: Graph) => createModelSession(graph.toBytes(), { intraOpThreads: options.intraOpThreads ?? 1, device: options.device, memory: options.memory ?? 'lean' });
     let runner: Runner;
     if (graphs.kind === 'fused') {
       runner = { kind: 'fused', step: await open(graphs.step) };
@@ -166,6 +170,14 @@ export class TrainStepSession {
 
   exportState(): TrainStepSessionState {
     return { tensors: this.state.tensors(), stepCount: this.stepsTaken, dropoutRandomState: this.dropoutRandom.snapshot() };
+  }
+
+  /**
+   * `exportState()` without copying the tensors: views into the current state, valid only until the next step (the
+   * trainer writes a checkpoint from them at once; a copy would add three model-sized buffers in a full fine-tune).
+   */
+  exportStateViews(): TrainStepSessionState {
+    return { tensors: this.state.tensorViews(), stepCount: this.stepsTaken, dropoutRandomState: this.dropoutRandom.snapshot() };
   }
 
   /** Continues from an exported state; every trained tensor must be present with the shape this session trains. */
