@@ -10,7 +10,7 @@ import { initGpt2Parameters, parameterCount, type ParameterSet } from '../engine
 import { initLoraAdapters, loraAdapterNames, loraFamily, type LoraOptions, type LoraTarget } from '../engine/ml/lora/index.ts';
 import { createRandom } from '../engine/ml/tensor/random.ts';
 import { gpt2Family } from '../engine/ml/train/gpt2-family.ts';
-import { planMicroBatches, splitBatch } from '../engine/ml/train/memory-plan.ts';
+import { DEFAULT_ACTIVATION_BUDGET_BYTES, planMicroBatches, splitBatch } from '../engine/ml/train/memory-plan.ts';
 import { TrainStepSession } from '../engine/ml/train/step/step-session.ts';
 import type { TrainBatch } from '../engine/ml/train/step/train-batch.ts';
 import type { FinetuneWorkerResult, FinetuneWorkerSettings } from './finetune-protocol.ts';
@@ -30,20 +30,23 @@ function loraOptionsOf(settings: FinetuneWorkerSettings): LoraOptions {
 }
 
 async function setUp(settings: FinetuneWorkerSettings, config: Gpt2Config): Promise<Setup> {
-  const plan = planMicroBatches(config, settings.batch, settings.time);
-  const microBatches = settings.microBatches ?? plan.chunks;
-  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
-  const planNote =
-    `memory planner: ${settings.batch}x${settings.time} needs ~${gib(plan.estimatedUnsplitBytes)} GiB of activations (budget 1.5 GiB) -> ` +
-    `${plan.chunks === 1 ? 'no split' : `${plan.chunks} micro-batches of ${plan.rowsPerChunk} rows`}` +
-    (settings.microBatches === null ? '' : `; this run forced ${microBatches}`);
-  if (settings.batch % microBatches !== 0) throw new Error(`bench:finetune: batch ${settings.batch} does not split into ${microBatches} equal micro-batches`);
-  const base: ParameterSet = initGpt2Parameters(config, settings.seed);
   const lora = loraOptionsOf(settings);
   const isLora = settings.method === 'lora';
   const family = isLora ? loraFamily(config, lora) : gpt2Family(config);
-  const initialParameters = isLora ? new Map([...base, ...initLoraAdapters(config, lora, settings.seed)]) : base;
   const trainable = isLora ? loraAdapterNames(config, lora) : undefined;
+  const trainedNames = new Set(trainable ?? family.parameters.map((spec) => spec.name));
+  const trainedParameters = family.parameters.filter((spec) => trainedNames.has(spec.name)).reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1), 0);
+  // As the trainer plans a step: the split's fixed cost counts the trained parameters (LoRA's adapters only).
+  const plan = planMicroBatches(config, settings.batch, settings.time, DEFAULT_ACTIVATION_BUDGET_BYTES, trainedParameters);
+  const microBatches = settings.microBatches ?? plan.chunks;
+  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
+  const planNote =
+    `memory planner: ${settings.batch}x${settings.time} needs ~${gib(plan.estimatedUnsplitBytes)} GiB of activations (budget ${gib(DEFAULT_ACTIVATION_BUDGET_BYTES)} GiB) -> ` +
+    `${plan.chunks === 1 ? 'no split' : `${plan.chunks} micro-batches of ${plan.rowsPerChunk} rows (+${gib(plan.estimatedSplitCostBytes)} GiB fixed cost of splitting)`} for ${settings.method}` +
+    (settings.microBatches === null ? '' : `; this run forced ${microBatches}`);
+  if (settings.batch % microBatches !== 0) throw new Error(`bench:finetune: batch ${settings.batch} does not split into ${microBatches} equal micro-batches`);
+  const base: ParameterSet = initGpt2Parameters(config, settings.seed);
+  const initialParameters = isLora ? new Map([...base, ...initLoraAdapters(config, lora, settings.seed)]) : base;
   const session = await TrainStepSession.create(family, {
     batch: settings.batch / microBatches,
     microBatches,
@@ -56,8 +59,6 @@ async function setUp(settings: FinetuneWorkerSettings, config: Gpt2Config): Prom
     initialParameters,
     ...(trainable === undefined ? {} : { trainable }),
   });
-  const trainedNames = new Set(trainable ?? family.parameters.map((spec) => spec.name));
-  const trainedParameters = family.parameters.filter((spec) => trainedNames.has(spec.name)).reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1), 0);
   return { session, trainedParameters, microBatches, planNote };
 }
 
