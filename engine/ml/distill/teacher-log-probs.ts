@@ -28,8 +28,7 @@ export class TeacherLogProbs {
     const inputs = addGpt2Inputs(graph, { ...config, dropout: 0 }, { batch: shape.batch, time: shape.time, dtype: 'float32', withTargets: false, training: false });
     const { flatLogits } = buildGpt2Forward(config, inputs);
     graph.output(op.logSoftmax(op.mul(flatLogits, op.scalarLike(flatLogits, 1 / temperature)), -1), OUTPUT);
-    // Lean, as the training step it alternates with: an arena would hold its forward pass between the step's runs.
-    return new TeacherLogProbs(await createModelSession(graph.toBytes(), { intraOpThreads, device, memory: 'lean' }), parameters);
+    return new TeacherLogProbs(await createModelSession(graph.toBytes(), { intraOpThreads, device }), parameters);
   }
 
   /** (B*T, V) log-probabilities for the batch's tokens. */

@@ -9,7 +9,7 @@ import { activationBytesPerRow, DEFAULT_ACTIVATION_BUDGET_BYTES, planMicroBatche
 describe('planMicroBatches', () => {
   it('keeps the nanoGPT CPU config whole and splits the 10.7M config at batch 64 under the budget', () => {
     const small = gpt2Config({ vocabSize: 65, nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64 });
-    expect(planMicroBatches(small, 12, 64).chunks).toBe(1);
+    expect(planMicroBatches(small, 12, 64)).toMatchObject({ chunks: 1, memory: 'arena' });
     const large = gpt2Config({ vocabSize: 65, nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256 });
     const perRow = activationBytesPerRow(large, 256);
     expect(perRow / 2 ** 20).toBeGreaterThan(95);
@@ -41,12 +41,12 @@ describe('planMicroBatches', () => {
     expect(plan(7)).toMatchObject({ chunks: 1, estimatedSplitCostBytes: 0 });
   });
 
-  it('keeps GPT-2 small whole for full fine-tuning at 4 x 256, and splits it for LoRA, whose split costs next to nothing', () => {
+  it('keeps GPT-2 small whole and lean for full fine-tuning at 4 x 256, and splits it for LoRA, whose split costs next to nothing', () => {
     const gpt2Small = gpt2Config({ vocabSize: 50_257, nLayer: 12, nHead: 12, nEmbd: 768, blockSize: 1024 });
     const full = planMicroBatches(gpt2Small, 4, 256);
     expect(full.estimatedUnsplitBytes).toBeGreaterThan(DEFAULT_ACTIVATION_BUDGET_BYTES);
-    expect(full.chunks).toBe(1);
-    expect(planMicroBatches(gpt2Small, 4, 256, DEFAULT_ACTIVATION_BUDGET_BYTES, 294_912).chunks).toBe(2);
+    expect(full).toMatchObject({ chunks: 1, memory: 'lean' });
+    expect(planMicroBatches(gpt2Small, 4, 256, DEFAULT_ACTIVATION_BUDGET_BYTES, 294_912)).toMatchObject({ chunks: 2, memory: 'arena' });
   });
 });
 

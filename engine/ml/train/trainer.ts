@@ -120,6 +120,7 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
       lossWeights: data.masked,
       trainable: start.trainable,
       initialParameters: distillation?.initialParameters ?? takeInitialParameters(start),
+      memory: plan.memory,
     });
     resources.push(runner);
     const evaluator = await LossEvaluator.forFamily(family, chunkShape, settings.threads, job.device, { weighted: data.masked });
@@ -281,7 +282,7 @@ function rates(stepsThisRun: number, tokensPerStep: number, trainingMs: number, 
 
 function splitNotice(plan: MicroBatchPlan): string {
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
-  return `each batch is split into ${plan.chunks} chunks of ${plan.rowsPerChunk} rows whose gradients are summed, keeping activations near ${gib(plan.estimatedChunkBytes)} GiB (plus ${gib(plan.estimatedSplitCostBytes)} GiB of gradient sums) instead of ${gib(plan.estimatedUnsplitBytes)} GiB; the update is the same`;
+  return `each batch is split into ${plan.chunks} chunks of ${plan.rowsPerChunk} rows whose gradients are summed, keeping activations near ${gib(plan.estimatedChunkBytes)} GiB (plus ${gib(plan.estimatedSplitCostBytes)} GiB for the gradient sums and the apply graph) instead of ${gib(plan.estimatedUnsplitBytes)} GiB; the update is the same`;
 }
 
 function shardIdentity(reader: TokenShardReader) {

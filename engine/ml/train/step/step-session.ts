@@ -26,7 +26,7 @@ export interface TrainStepSessionOptions extends StepGraphOptions {
    * of the family's seeded init. Frozen parameters keep these values for the whole run.
    */
   initialParameters?: ReadonlyMap<string, HostTensor>;
-  /** ORT's intermediate memory (runtime/session-options.ts); 'lean' by default: a step's temporaries are freed after it. */
+  /** ORT's intermediate memory (runtime/session-options.ts); the trainer takes its memory plan's. Default 'arena'. */
   memory?: SessionOptions['memory'];
 }
 
@@ -76,7 +76,7 @@ export class TrainStepSession {
     const initial = options.initialParameters ?? family.initParameters(options.seed, options.dtype);
     const state = FlatStepState.fromParameters(graphs.layout, initial, options.dtype, { inPlace: updatesStateInPlace(graphs) });
     const frozen = frozenFeeds(family.name, graphs.frozen, initial, options.dtype);
-    const open = (graph: Graph) => createModelSession(graph.toBytes(), { intraOpThreads: options.intraOpThreads ?? 1, device: options.device, memory: options.memory ?? 'lean' });
+    const open = (graph: Graph) => createModelSession(graph.toBytes(), { intraOpThreads: options.intraOpThreads ?? 1, device: options.device, memory: options.memory ?? 'arena' });
     let runner: Runner;
     if (graphs.kind === 'fused') {
       runner = { kind: 'fused', step: await open(graphs.step) };
