@@ -1,8 +1,9 @@
 // Crucible's side of `npm run bench:finetune`'s speed table: one process per method (so its peak RSS is its own),
 // settings as the one argument (finetune-protocol.ts). GPT-2 with random HF-initialised weights, then the trainer's
 // step (TrainStepSession) over random token batches: `full` trains every weight (gpt2Family), `lora` the adapters
-// only (loraFamily with `trainable` = the adapter names, the base fed as frozen inputs). Micro-batches follow the
-// trainer's memory planner unless the settings fix them. Progress goes to stderr, the result to stdout as JSON.
+// only (loraFamily with `trainable` = the adapter names, the base fed as frozen inputs). Micro-batches and ORT's
+// memory mode follow the trainer's memory planner unless the settings fix them. Progress goes to stderr, the result
+// to stdout as JSON.
 
 import { performance } from 'node:perf_hooks';
 import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
@@ -36,14 +37,18 @@ async function setUp(settings: FinetuneWorkerSettings, config: Gpt2Config): Prom
   const trainable = isLora ? loraAdapterNames(config, lora) : undefined;
   const trainedNames = new Set(trainable ?? family.parameters.map((spec) => spec.name));
   const trainedParameters = family.parameters.filter((spec) => trainedNames.has(spec.name)).reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1), 0);
-  // As the trainer plans a step: the split's fixed cost counts the trained parameters (LoRA's adapters only).
+  // As the trainer plans a step: the split's fixed cost counts the trained parameters (LoRA's adapters only), and the
+  // plan picks the sessions' memory (lean when a chunk's activations still exceed the budget).
   const plan = planMicroBatches(config, settings.batch, settings.time, DEFAULT_ACTIVATION_BUDGET_BYTES, trainedParameters);
   const microBatches = settings.microBatches ?? plan.chunks;
+  const memory = settings.memory ?? plan.memory;
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
   const planNote =
     `memory planner: ${settings.batch}x${settings.time} needs ~${gib(plan.estimatedUnsplitBytes)} GiB of activations (budget ${gib(DEFAULT_ACTIVATION_BUDGET_BYTES)} GiB) -> ` +
     `${plan.chunks === 1 ? 'no split' : `${plan.chunks} micro-batches of ${plan.rowsPerChunk} rows (+${gib(plan.estimatedSplitCostBytes)} GiB fixed cost of splitting)`} for ${settings.method}` +
-    (settings.microBatches === null ? '' : `; this run forced ${microBatches}`);
+    `, ${plan.memory} ORT sessions` +
+    (settings.microBatches === null ? '' : `; this run forced ${microBatches} micro-batches`) +
+    (settings.memory === null ? '' : `; this run forced ${memory} sessions`);
   if (settings.batch % microBatches !== 0) throw new Error(`bench:finetune: batch ${settings.batch} does not split into ${microBatches} equal micro-batches`);
   const base: ParameterSet = initGpt2Parameters(config, settings.seed);
   const initialParameters = isLora ? new Map([...base, ...initLoraAdapters(config, lora, settings.seed)]) : base;
@@ -56,6 +61,7 @@ async function setUp(settings: FinetuneWorkerSettings, config: Gpt2Config): Prom
     gradClip: settings.gradClip,
     seed: settings.seed,
     intraOpThreads: settings.threads,
+    memory,
     initialParameters,
     ...(trainable === undefined ? {} : { trainable }),
   });

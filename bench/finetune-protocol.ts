@@ -44,6 +44,8 @@ export interface FinetuneWorkerSettings {
   lora: LoraSettings;
   /** Crucible only: micro-batches per step; null follows the trainer's memory planner (engine/ml/train/memory-plan.ts). */
   microBatches: number | null;
+  /** Crucible only: the step sessions' ORT memory; null follows the memory planner ('lean' or 'arena'). */
+  memory: 'lean' | 'arena' | null;
 }
 
 export interface FinetuneWorkerResult {

@@ -9,8 +9,8 @@
 //
 // Flags: --steps N (measured steps, default 3), --warmup N (default 2), --batch N (4), --time N (256), --threads N
 // (2), --rank N (8), --alpha N (16), --targets attn.c_attn[,mlp.c_fc,...] (attn.c_attn), --only full|lora,
-// --no-torch, --micro-batches N (Crucible; default: what the trainer's memory planner picks), --layers N (12, to try
-// smaller shapes quickly).
+// --no-torch, --micro-batches N and --memory lean|arena (Crucible; default: what the trainer's memory planner picks),
+// --layers N (12, to try smaller shapes quickly).
 
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -45,6 +45,7 @@ function parseFlags(argv: string[]): Flags {
       only: { type: 'string' },
       'no-torch': { type: 'boolean', default: false },
       'micro-batches': { type: 'string' },
+      memory: { type: 'string' },
       layers: { type: 'string', default: String(GPT2_SMALL.nLayer) },
     },
   });
@@ -78,10 +79,16 @@ function parseFlags(argv: string[]): Flags {
       gradClip: 1,
       lora: { rank: count('rank'), alpha: Number(values.alpha), targets },
       microBatches: values['micro-batches'] === undefined ? null : count('micro-batches'),
+      memory: values.memory === undefined ? null : memoryMode(values.memory),
     },
     methods: values.only === undefined ? ['full', 'lora'] : [values.only],
     withTorch: !values['no-torch'],
   };
+}
+
+function memoryMode(text: string): 'lean' | 'arena' {
+  if (text !== 'lean' && text !== 'arena') throw new Error(`bench:finetune: --memory takes lean or arena, got "${text}"`);
+  return text;
 }
 
 /** Runs one worker process to the end; its stderr (progress) passes through, its last stdout line is the result. */
