@@ -32,9 +32,14 @@ function Facts({ nodeId }: { nodeId: string }) {
   const doc = useStudio((state) => state.doc);
   const registry = useStudio((state) => state.registry);
   const facts = useMemo(() => nodeFacts(doc, nodeId, registry), [doc, nodeId, registry]);
+  return <FactList facts={facts} className="facts" label="Derived facts" />;
+}
+
+/** Label, value and note of each fact, nothing when there are none. */
+function FactList({ facts, className, label }: { facts: readonly { label: string; value: string; note?: string }[]; className: string; label: string }) {
   if (facts.length === 0) return null;
   return (
-    <dl className="facts" aria-label="Derived facts">
+    <dl className={className} aria-label={label}>
       {facts.map((fact) => (
         <div key={fact.label} title={fact.note}>
           <dt>{fact.label}</dt>
@@ -52,18 +57,7 @@ const NO_FACTS: ArtifactFact[] = [];
 function OutputFacts({ nodeId }: { nodeId: string }) {
   const facts = useStudio((state) => (state.shownRunId ? state.runs[state.shownRunId]?.nodes[nodeId]?.artifacts : undefined)) ?? undefined;
   const shown = useMemo(() => (facts ? Object.values(facts).flatMap((artifact) => artifact.facts ?? NO_FACTS) : NO_FACTS), [facts]);
-  if (shown.length === 0) return null;
-  return (
-    <dl className="facts output-facts" aria-label="From the last run">
-      {shown.map((fact) => (
-        <div key={fact.label} title={fact.note}>
-          <dt>{fact.label}</dt>
-          <dd>{fact.value}</dd>
-          {fact.note && <dd className="fact-note">{fact.note}</dd>}
-        </div>
-      ))}
-    </dl>
-  );
+  return <FactList facts={shown} className="facts output-facts" label="From the last run" />;
 }
 
 function NodeForm({ node, info }: { node: PipelineNode; info: NodeTypeInfo }) {
