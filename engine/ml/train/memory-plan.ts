@@ -18,7 +18,9 @@ export const DEFAULT_ACTIVATION_BUDGET_BYTES = 1.5 * 2 ** 30;
  * What a split step holds beyond a fused one, in float32 copies of the trained parameters: the gradient sums, current
  * and spare (step/gradient-sums.ts; the zero set is never written, so never paged in), and the apply graph's
  * element-wise temporaries over the flat buffers (the averaged and clipped gradients, AdamW's terms). Calibrated on
- * GPT-2 small, full fine-tuning, 4 × 256: 2 chunks of 2 rows peaked higher than the whole batch (train/README.md, Memory).
+ * GPT-2 small, full fine-tuning, 4 × 256: with ORT's arena 2 chunks of 2 rows peaked 1.1 GB above the whole batch;
+ * with lean sessions 0.15 GB below it (5.53 vs 5.68 GB) for ~20% more CPU per step, so the whole batch is the better
+ * trade there too (train/README.md, Memory).
  */
 export const SPLIT_COST_PARAMETER_COPIES = 5;
 
