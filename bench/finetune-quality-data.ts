@@ -14,34 +14,43 @@ import type { ParameterSet } from '../engine/ml/gpt2/parameters.ts';
 import { loadHuggingFaceTokenizer, TokenShardWriter, tokenizerHash, trainBpe, type Tokenizer } from '../engine/tokenize/index.ts';
 
 /**
- * The default fine-tuning text: the licence texts Debian ships in every installation (base-files), legal English
- * prose unlike the pretraining text's Elizabethan verse. Duplicate names (GPL = GPL-3, LGPL = LGPL-3, GFDL =
- * GFDL-1.3) are left out.
+ * Debian's licence texts (base-files, in every installation), split in two disjoint halves by family. The base model
+ * is pretrained on tinyshakespeare plus the GNU family (so it knows legal English), and fine-tuned on the other
+ * licences, which it never saw. Duplicate names (GPL = GPL-3, LGPL = LGPL-3, GFDL = GFDL-1.3, symlinks) are left out.
  */
 export const DEBIAN_LICENSES_DIR = '/usr/share/common-licenses';
-const LICENSE_FILES = ['Apache-2.0', 'Artistic', 'BSD', 'CC0-1.0', 'GFDL-1.3', 'GPL-2', 'GPL-3', 'LGPL-2.1', 'MPL-2.0'];
+export const PRETRAIN_LICENSE_FILES = ['GPL-1', 'GPL-2', 'GPL-3', 'LGPL-2', 'LGPL-2.1', 'LGPL-3', 'GFDL-1.2', 'GFDL-1.3'] as const;
+export const FINETUNE_LICENSE_FILES = ['Apache-2.0', 'Artistic', 'BSD', 'CC0-1.0', 'MPL-1.1', 'MPL-2.0'] as const;
 
 export interface BenchText {
   /** Shown in the report. */
   label: string;
-  text: string;
+  /** The texts, each split 90/10 on its own so that every one is in both splits. */
+  parts: string[];
 }
 
-export function readPretrainText(file: string): BenchText {
+function licenseFiles(names: readonly string[], flag: string): string[] {
+  const missing = names.filter((name) => !existsSync(path.join(DEBIAN_LICENSES_DIR, name)));
+  if (missing.length > 0) throw new Error(`bench:finetune --quality: ${DEBIAN_LICENSES_DIR} lacks ${missing.join(', ')} (not a Debian system?); pass ${flag} FILE instead`);
+  return names.map((name) => path.join(DEBIAN_LICENSES_DIR, name));
+}
+
+/** The pretraining text: `file` (tinyshakespeare by default) followed by the GNU licences, unless `licences` is false. */
+export function readPretrainText(file: string, licences: boolean): BenchText {
   if (!existsSync(file)) throw new Error(`bench:finetune --quality: the pretraining text ${file} is missing; pass --pretrain-text FILE`);
-  return { label: path.basename(file), text: readFileSync(file, 'utf8') };
+  const parts = [readFileSync(file, 'utf8')];
+  if (!licences) return { label: path.basename(file), parts };
+  for (const licence of licenseFiles(PRETRAIN_LICENSE_FILES, '--pretrain-text')) parts.push(readFileSync(licence, 'utf8'));
+  return { label: `${path.basename(file)} + ${DEBIAN_LICENSES_DIR}/{${PRETRAIN_LICENSE_FILES.join(',')}}`, parts };
 }
 
-/** `file` when given, else Debian's licence texts joined by blank lines. */
-export function readFinetuneText(file: string | undefined): BenchText {
+/** The files the dataset node reads for fine-tuning: `file` when given, else the non-GNU licences. */
+export function finetuneFiles(file: string | undefined): { label: string; files: string[] } {
   if (file !== undefined) {
     if (!existsSync(file)) throw new Error(`bench:finetune --quality: --text ${file} does not exist`);
-    return { label: path.basename(file), text: readFileSync(file, 'utf8') };
+    return { label: path.basename(file), files: [file] };
   }
-  const missing = LICENSE_FILES.filter((name) => !existsSync(path.join(DEBIAN_LICENSES_DIR, name)));
-  if (missing.length > 0) throw new Error(`bench:finetune --quality: ${DEBIAN_LICENSES_DIR} lacks ${missing.join(', ')} (not a Debian system?); pass --text FILE with the text to fine-tune on`);
-  const text = LICENSE_FILES.map((name) => readFileSync(path.join(DEBIAN_LICENSES_DIR, name), 'utf8')).join('\n\n');
-  return { label: `${DEBIAN_LICENSES_DIR}/{${LICENSE_FILES.join(',')}}`, text };
+  return { label: `${DEBIAN_LICENSES_DIR}/{${FINETUNE_LICENSE_FILES.join(',')}}`, files: licenseFiles(FINETUNE_LICENSE_FILES, '--text') };
 }
 
 export function trainBenchTokenizer(text: string, vocabSize: number, file: string): Tokenizer {
@@ -62,20 +71,19 @@ export interface EncodedText {
   valTokens: number;
 }
 
-/** The first `trainFraction` of the text (cut at a line break) is the train split, the rest validation. */
-export function encodeSplits(text: string, tokenizer: Tokenizer, folder: string, trainFraction: number): EncodedText {
+/** The first `trainFraction` of each part (cut at a line break) goes to the train split, the rest to validation. */
+export function encodeSplits(parts: readonly string[], tokenizer: Tokenizer, folder: string, trainFraction: number): EncodedText {
   mkdirSync(folder, { recursive: true });
-  const cut = text.lastIndexOf('\n', Math.floor(text.length * trainFraction)) + 1;
   const hash = tokenizerHash(tokenizer);
-  const write = (name: string, part: string) => {
-    const base = path.join(folder, name);
-    const writer = new TokenShardWriter(base, tokenizer.vocabSize, hash);
-    writer.append(tokenizer.encode(part));
-    return { base, count: writer.finish().count };
-  };
-  const train = write('train', text.slice(0, cut));
-  const val = write('val', text.slice(cut));
-  return { trainShard: train.base, valShard: val.base, trainTokens: train.count, valTokens: val.count };
+  const writers = { train: new TokenShardWriter(path.join(folder, 'train'), tokenizer.vocabSize, hash), val: new TokenShardWriter(path.join(folder, 'val'), tokenizer.vocabSize, hash) };
+  for (const text of parts) {
+    const cut = text.lastIndexOf('\n', Math.floor(text.length * trainFraction)) + 1;
+    writers.train.append(tokenizer.encode(`${text.slice(0, cut)}\n`));
+    writers.val.append(tokenizer.encode(`${text.slice(cut)}\n`));
+  }
+  const train = writers.train.finish().count;
+  const val = writers.val.finish().count;
+  return { trainShard: path.join(folder, 'train'), valShard: path.join(folder, 'val'), trainTokens: train, valTokens: val };
 }
 
 /** A GPT2LMHeadModel folder as the hub has them: HF config.json, prefix-less float32 safetensors (head tied), tokenizer.json. */
