@@ -338,9 +338,15 @@ async function runIn(work: string, flags: QualityFlags): Promise<void> {
     const whole = await heldOutLoss(model.config, model.parameters, tokens.valBase, flags);
     scored = whole.tokens;
     const trainer = arm.trainId === null ? undefined : finished.nodes[arm.trainId];
-    rows.push({ ...arm, valLoss: evaluated?.metrics.valLoss ?? Number.NaN, wholeWindows: whole.loss, trainSeconds: trainer?.durationMs === undefined ? null : trainer.durationMs / 1000, cached: trainer?.cached ?? false });
+    rows.push({ ...arm, valLoss: reportValLoss(evaluated?.artifact, arm.evalId), wholeWindows: whole.loss, trainSeconds: trainer?.durationMs === undefined ? null : trainer.durationMs / 1000, cached: trainer?.cached ?? false });
   }
   console.log(formatQualityTable(rows, { flags, base, text: text.label, split, wholeTokens: scored, runSeconds, load: `${loadBefore} → ${load()}` }));
+}
+
+/** The evaluate node's val loss from its report.json (a cached node's run summary carries no metrics). */
+function reportValLoss(reportFolder: string | undefined, node: string): number {
+  if (reportFolder === undefined) throw new Error(`bench:finetune --quality: the evaluate node "${node}" left no report`);
+  return (JSON.parse(readFileSync(path.join(reportFolder, 'report.json'), 'utf8')) as { valLoss: number }).valLoss;
 }
 
 interface QualityContext {
