@@ -8,6 +8,7 @@ import * as op from '../graph/ops/index.ts';
 import type { GraphNode, Value } from '../graph/value.ts';
 import { createGradContext, type GradRuleTable } from './grad-context.ts';
 import { gradRules } from './grad-rules.ts';
+import { scatterAddOntoZeros, type ScatterOntoZeros } from './scatter-onto-zeros.ts';
 
 export interface BackwardOptions {
   /** The rule table to use; the standard one by default. */
@@ -65,7 +66,7 @@ function valuesDependingOn(graph: Graph, wrt: readonly Value[]): Set<Value> {
 function accumulated(contributions: Map<Value, Value[]>, value: Value): Value | null {
   const list = contributions.get(value);
   if (list === undefined || list.length === 0) return null;
-  const total = op.sum(list);
+  const total = sumContributions(list);
   contributions.set(value, [total]);
   return total;
 }
@@ -77,4 +78,18 @@ function checkGradientType(node: GraphNode, inputIndex: number, input: Value, gr
         `for input ${inputIndex} which is ${input.dtype}${formatShape(input.shape)}`,
     );
   }
+}
+
+/**
+ * Sums a value's gradient contributions. A contribution that scatters a few rows into zeros (a Gather's, e.g. the
+ * token embedding's, which GPT-2's tied head also reads) is added by scattering its rows onto the sum of the
+ * others instead: no zeros table and no dense Add (the unused scatter is not serialized, graph.ts).
+ */
+function sumContributions(list: readonly Value[]): Value {
+  const sparseIndex = list.length > 1 ? list.findIndex((value) => scatterAddOntoZeros(value) !== null) : -1;
+  if (sparseIndex < 0) return op.sum(list);
+  const sparse = scatterAddOntoZeros(list[sparseIndex] as Value) as ScatterOntoZeros;
+  const rest = op.sum(list.filter((_, index) => index !== sparseIndex));
+  const [folded] = rest.graph.apply(sparse.node.opType, [rest, sparse.indices, sparse.updates], sparse.node.attributes);
+  return folded as Value;
 }

@@ -164,14 +164,17 @@ export class Graph {
   }
 
   toModelProto(): ModelProto {
+    const nodes = this.liveNodes();
+    const used = new Set<Value>(this.outputList);
+    for (const node of nodes) for (const input of node.inputs) if (input !== null) used.add(input);
     return {
       irVersion: this.irVersion,
       opsetImports: this.opsets,
       producerName: 'crucible',
       graph: {
         name: this.name,
-        nodes: this.nodeList.map(toNodeProto),
-        initializers: this.initializerList.map(({ value, data }): TensorProto => ({
+        nodes: nodes.map(toNodeProto),
+        initializers: this.initializerList.filter(({ value }) => used.has(value)).map(({ value, data }): TensorProto => ({
           name: value.name,
           dtype: value.dtype,
           dims: value.shape as number[],
@@ -181,6 +184,23 @@ export class Graph {
         outputs: this.outputList.map(toValueInfo),
       },
     };
+  }
+
+  /**
+   * The nodes some output depends on, in order. ORT runs every node it is given, used or not, and a gradient rule
+   * may build a value that a later rule folds into a cheaper form (autodiff/rules/reduce.ts, LogSoftmax), leaving
+   * the first unused: such nodes, and initializers only they read, are not serialized.
+   */
+  private liveNodes(): GraphNode[] {
+    const live = new Set<Value>(this.outputList);
+    const kept: GraphNode[] = [];
+    for (let index = this.nodeList.length - 1; index >= 0; index--) {
+      const node = this.nodeList[index] as GraphNode;
+      if (!node.outputs.some((output) => live.has(output))) continue;
+      kept.push(node);
+      for (const input of node.inputs) if (input !== null) live.add(input);
+    }
+    return kept.reverse();
   }
 
   toBytes(): Uint8Array {

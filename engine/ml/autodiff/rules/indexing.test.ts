@@ -1,5 +1,5 @@
 // Finite-difference checks for gather/scatter and Trilu gradient rules. Gather ids repeat on purpose:
-// the embedding gradient must add the rows of every occurrence.
+// the embedding gradient must add the rows of every occurrence, also onto a dense gradient of the same table.
 
 import { describe } from 'vitest';
 import * as op from '../../graph/ops/index.ts';
@@ -16,6 +16,15 @@ const cases: GradientCheckCase[] = [
       return [randomFloat64(random, [vocab, randomDim(random)]), randomInt64(random, [randomDim(random, 2), 3], vocab)];
     },
     build: (_graph, [table, ids]) => op.gather(table as Value, ids as Value),
+  },
+  {
+    // The tied embedding's shape: the Gather's scatter is folded onto the head's dense gradient (backward.ts).
+    name: 'Gather rows of a table that a MatMul also reads (tied embedding)',
+    inputs: (random) => {
+      const [vocab, width] = [randomDim(random, 2, 4), randomDim(random)];
+      return [randomFloat64(random, [vocab, width]), randomInt64(random, [randomDim(random, 2), 3], vocab)];
+    },
+    build: (_graph, [table, ids]) => op.fusedMatMul(op.gather(table as Value, ids as Value), table as Value, { transB: true }),
   },
   {
     name: 'GatherElements along axis 1',

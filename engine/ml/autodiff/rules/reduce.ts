@@ -7,6 +7,7 @@ import type { OpType } from '../../graph/op-types.ts';
 import * as op from '../../graph/ops/index.ts';
 import type { Value } from '../../graph/value.ts';
 import { firstInputOnly, type GradContext, type GradRule } from '../grad-context.ts';
+import { scatterAddOntoZeros } from '../scatter-onto-zeros.ts';
 
 /** The reduced axes of a Reduce* node, normalized; every axis when the axes input was omitted. */
 function reducedAxes(context: GradContext): number[] {
@@ -60,12 +61,29 @@ const softmax: GradRule = (context) => {
   return [op.mul(y, op.sub(context.dy, dotAlongAxis))];
 };
 
-/** y = logsoftmax(x): dx = dy - softmax(x) * sum(dy) along the axis, with softmax(x) = exp(y). */
+/**
+ * y = logsoftmax(x): dx = dy - softmax(x) * sum(dy) along the axis, with softmax(x) = exp(y).
+ * When dy is one value u per row scattered into zeros (the gradient of GatherElements picking each row's target,
+ * as a cross-entropy does), sum(dy) = u, so dx = ScatterElements(-exp(y) * u, indices, u, add): three passes over
+ * [N, C] instead of six, and the dense scatter into zeros is left unused (Graph does not serialize it).
+ */
 const logSoftmax: GradRule = (context) => {
   const y = context.output();
-  const dySum = op.reduceSum(context.dy, [softmaxAxis(context)], { keepDims: true });
+  const axis = normalizeAxis('LogSoftmax', softmaxAxis(context), y.shape.length);
+  const picked = pickedRowGradient(context.dy, axis);
+  if (picked !== null) {
+    return [op.scatterElements(op.mul(op.exp(y), op.neg(picked.updates)), picked.indices, picked.updates, axis, 'add')];
+  }
+  const dySum = op.reduceSum(context.dy, [axis], { keepDims: true });
   return [op.sub(context.dy, op.mul(op.exp(y), dySum))];
 };
+
+/** dy = ScatterElements(zeros, indices, updates, axis, add) with one index per row along `axis`, else null. */
+function pickedRowGradient(dy: Value, axis: number): { indices: Value; updates: Value } | null {
+  const scatter = scatterAddOntoZeros(dy);
+  if (scatter === null || scatter.axis !== axis || scatter.indices.shape[axis] !== 1) return null;
+  return { indices: scatter.indices, updates: scatter.updates };
+}
 
 export const reduceGradRules = {
   ReduceSum: reduceSum,
