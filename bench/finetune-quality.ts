@@ -10,8 +10,8 @@
 // Flags: --steps N (200), --pretrain-steps N (1500), --text FILE (fine-tune on this instead of the licences),
 // --pretrain-text FILE (../shared/data/tinyshakespeare.txt; the GNU licences are added unless --no-pretrain-licences),
 // --vocab N (1024), --layers/--heads/--width (4/4/128), --block N (128), --batch N (8), --threads N (2),
-// --full-lr X[,X...] (1e-3), --scratch-lr X[,X...] (3e-3), --lora R:ALPHA:LR[,...] (16:32:3e-3; all four targets
-// unless --targets), --no-default-lora (skip the node-defaults row), --eval-batches N (40),
+// --full-lr X[,X...] (3e-3), --scratch-lr X[,X...] (3e-3), --lora R:ALPHA:LR[,...] (32:64:1e-2; all four targets
+// unless --targets; the defaults are the best of the sweep in bench/README.md), --no-default-lora (skip the node-defaults row), --eval-batches N (40),
 // --work DIR (keep the pretrained base and the engine's cache between runs; a temp folder otherwise).
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,9 +78,9 @@ function parseQualityFlags(argv: string[]): QualityFlags {
       block: { type: 'string', default: '128' },
       batch: { type: 'string', default: '8' },
       threads: { type: 'string', default: '2' },
-      'full-lr': { type: 'string', default: '1e-3' },
+      'full-lr': { type: 'string', default: '3e-3' },
       'scratch-lr': { type: 'string', default: '3e-3' },
-      lora: { type: 'string', default: '16:32:3e-3' },
+      lora: { type: 'string', default: '32:64:1e-2' },
       targets: { type: 'string', default: LORA_TARGETS.join(',') },
       'no-default-lora': { type: 'boolean', default: false },
       'eval-batches': { type: 'string', default: '40' },
@@ -375,7 +375,7 @@ function formatQualityTable(rows: readonly QualityRow[], context: QualityContext
     '| model | steps | lr | trained | val loss (evaluate node) | vs untouched | vs from scratch | whole windows | train s |',
     '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map((row) =>
-      `| ${row.name} | ${row.steps} | ${row.learningRate ?? '-'} | ${row.trained} | ${row.valLoss.toFixed(4)} | ${(row.valLoss - untouched).toFixed(3)} | ${(row.valLoss - scratch).toFixed(3)} | ${row.wholeWindows.toFixed(4)} | ${row.trainSeconds === null ? '-' : `${row.trainSeconds.toFixed(0)}${row.cached ? ' (cached)' : ''}`} |`,
+      `| ${row.name} | ${row.steps} | ${row.learningRate ?? '-'} | ${row.trained} | ${row.valLoss.toFixed(4)} | ${(row.valLoss - untouched).toFixed(3)} | ${(row.valLoss - scratch).toFixed(3)} | ${row.wholeWindows.toFixed(4)} | ${row.trainSeconds === null ? '-' : row.cached ? 'cached' : row.trainSeconds.toFixed(0)} |`,
     ),
   ];
   return lines.join('\n');
