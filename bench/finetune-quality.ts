@@ -7,10 +7,10 @@
 // Reported: the evaluate node's val loss (the same seeded windows of the same val split for every model), and each
 // model's loss over every whole window of that split.
 //
-// Flags: --steps N (200), --pretrain-steps N (1500), --text FILE (fine-tune on this instead of the licences),
+// Flags: --steps N (200), --pretrain-steps N (3000), --text FILE (fine-tune on this instead of the licences),
 // --pretrain-text FILE (../shared/data/tinyshakespeare.txt; the GNU licences are added unless --no-pretrain-licences),
 // --vocab N (1024), --layers/--heads/--width (4/4/128), --block N (128), --batch N (8), --threads N (2),
-// --full-lr X[,X...] (3e-3), --scratch-lr X[,X...] (3e-3), --lora R:ALPHA:LR[,...] (32:64:1e-2; all four targets
+// --full-lr X[,X...] (1e-3), --scratch-lr X[,X...] (3e-3), --lora R:ALPHA:LR[,...] (32:64:1e-2; all four targets
 // unless --targets; the defaults are the best of the sweep in bench/README.md), --no-default-lora (skip the node-defaults row), --eval-batches N (40),
 // --work DIR (keep the pretrained base and the engine's cache between runs; a temp folder otherwise).
 
@@ -67,7 +67,7 @@ function parseQualityFlags(argv: string[]): QualityFlags {
     args: argv,
     options: {
       steps: { type: 'string', default: '200' },
-      'pretrain-steps': { type: 'string', default: '1500' },
+      'pretrain-steps': { type: 'string', default: '3000' },
       text: { type: 'string' },
       'pretrain-text': { type: 'string', default: path.resolve(REPO, '../shared/data/tinyshakespeare.txt') },
       'no-pretrain-licences': { type: 'boolean', default: false },
@@ -78,7 +78,7 @@ function parseQualityFlags(argv: string[]): QualityFlags {
       block: { type: 'string', default: '128' },
       batch: { type: 'string', default: '8' },
       threads: { type: 'string', default: '2' },
-      'full-lr': { type: 'string', default: '3e-3' },
+      'full-lr': { type: 'string', default: '1e-3' },
       'scratch-lr': { type: 'string', default: '3e-3' },
       lora: { type: 'string', default: '32:64:1e-2' },
       targets: { type: 'string', default: LORA_TARGETS.join(',') },
