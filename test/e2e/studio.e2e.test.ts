@@ -6,11 +6,11 @@
 // finetune (LoRA, a few steps) → evaluate to success, with the imported model's facts in the inspector. Screenshots
 // go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { writeHubGpt2Folder } from '../../engine/ml/import/testing/hub-folder.ts';
 import { REPO_ROOT } from '../engine-process.ts';
 import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
@@ -221,7 +221,9 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
 
   it('runs the fine-tune template on an imported model: model → tokenizer → finetune (LoRA) → evaluate', async () => {
     // A GPT-2 in the hub's layout (BF16, prefix-less names, its own byte-level BPE), small enough to train in seconds.
-    const modelFolder = path.join(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-model-')), 'tiny-gpt2');
+    const modelRoot = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-model-'));
+    onTestFinished(() => rmSync(modelRoot, { recursive: true, force: true }));
+    const modelFolder = path.join(modelRoot, 'tiny-gpt2');
     writeHubGpt2Folder(modelFolder, { config: { vocabSize: 300, nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 64 }, seed: 11, dtype: 'BF16', prefixed: false });
     page.once('dialog', (dialog) => void dialog.accept());
     await page.locator('[data-template="finetune-text"]').click();
