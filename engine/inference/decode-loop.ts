@@ -73,7 +73,14 @@ export class DecodeLoop {
     else if (this.#prefilling.has(requestId) || this.#rows.some((row) => row.requestId === requestId)) this.#cancelled.add(requestId);
   }
 
-  /** Resolves when no work is left (tests). */
+  /** Every waiting and running request stops within a step (the worker's stop). */
+  cancelAll(): void {
+    this.#pending.length = 0;
+    for (const requestId of this.#prefilling) this.#cancelled.add(requestId);
+    for (const row of this.#rows) this.#cancelled.add(row.requestId);
+  }
+
+  /** Resolves when no work is left (tests, and a stopping worker). */
   async idle(): Promise<void> {
     while (this.#running) await this.#running;
   }

@@ -10,6 +10,11 @@ import type { FromWorkerMessage, InferenceWorkerData, StepEvent, ToWorkerMessage
 const WORKER_URL = new URL('./inference-worker.ts', import.meta.url);
 /** Waits between restarts grow from the first to the last value, so a worker that dies on start does not spin. */
 const RESTART_DELAYS_MS = [50, 250, 1_000, 5_000];
+/**
+ * How long a stop waits for the worker to finish the ONNX Runtime call under way (a model load, a decode step) and
+ * exit by itself, before terminating it: terminating a thread inside an ORT call can abort the whole process.
+ */
+const STOP_GRACE_MS = 60_000;
 
 export class WorkerCrashedError extends Error {
   override name = 'WorkerCrashedError';
@@ -97,7 +102,9 @@ export class InferenceReplica {
     const stopping = new WorkerCrashedError(`${this.#options.label}: the deployment is stopping`);
     this.#failRequests(stopping);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(stopping);
-    await this.#worker.terminate();
+    if ((await stopWorker(this.#worker)) === 'terminated') {
+      this.#options.log(`${this.#options.label}: the inference worker did not stop within ${STOP_GRACE_MS / 1000} s, so it was terminated`);
+    }
   }
 
   #start(): Worker {
@@ -123,7 +130,7 @@ export class InferenceReplica {
       this.#health = 'failed';
       this.#failRequests(this.#lastError);
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#lastError);
-      void this.#worker.terminate();
+      // The worker exits by itself after reporting a failed load.
     } else {
       for (const event of message.events) this.#route(event);
     }
@@ -171,4 +178,20 @@ export class InferenceReplica {
   #send(message: ToWorkerMessage): void {
     if (this.#health !== 'failed') this.#worker.postMessage(message);
   }
+}
+
+/** Asks the worker to stop once idle and waits for its exit; terminates it only if it has not exited in time. */
+async function stopWorker(worker: Worker): Promise<'stopped' | 'terminated'> {
+  if (worker.threadId === -1) return 'stopped'; // already gone
+  const exited = new Promise<'stopped'>((resolve) => worker.once('exit', () => resolve('stopped')));
+  worker.postMessage({ type: 'stop' } satisfies ToWorkerMessage);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
+  });
+  const outcome = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'stopped') return outcome;
+  await worker.terminate();
+  return 'terminated';
 }

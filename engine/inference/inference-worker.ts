@@ -1,8 +1,8 @@
 // Worker-thread side of the inference runtime: loads the decoders once (the exported one for prefill, the step
 // decoder for decode steps), then runs the continuous-batching decode loop for the requests the main thread
-// submits, posting each step's tokens back in one message.
+// submits, posting each step's tokens back in one message. A stop waits for the ONNX Runtime call under way.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadDecoderPair } from './decoder-pair.ts';
+import { loadDecoderPair, type DecoderPair } from './decoder-pair.ts';
 import { DecodeLoop } from './decode-loop.ts';
 import type { FromWorkerMessage, InferenceWorkerData, ToWorkerMessage } from './worker-protocol.ts';
 
@@ -10,20 +10,50 @@ const data = workerData as InferenceWorkerData;
 const port = parentPort!;
 const post = (message: FromWorkerMessage) => port.postMessage(message);
 
+let loop: DecodeLoop | null = null;
+let stopping = false;
+/** Messages that arrive while the model loads wait here; the loop takes them once it exists. */
+const early: ToWorkerMessage[] = [];
+
+port.on('message', (message: ToWorkerMessage) => {
+  if (message.type === 'stop') {
+    stopping = true;
+    // While loading, the load's end sees `stopping`; once loaded, the loop drains first.
+    if (loop !== null) void stopAfter(loop);
+  } else if (message.type === 'crash') {
+    setImmediate(() => {
+      throw new Error('inference worker: crash requested');
+    });
+  } else if (loop === null) early.push(message);
+  else handle(loop, message);
+});
+
+let decoders: DecoderPair | null = null;
 try {
-  const decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device });
-  const loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
-  port.on('message', (message: ToWorkerMessage) => {
-    if (message.type === 'submit') loop.submit(message.requestId, message.request);
-    else if (message.type === 'cancel') loop.cancel(message.requestId);
-    else if (message.type === 'crash') {
-      setImmediate(() => {
-        throw new Error('inference worker: crash requested');
-      });
-    }
-  });
-  post({ type: 'ready' });
+  decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device });
 } catch (error) {
   // Each file's reader names its file (decoder-pair.ts, the safetensors and config readers), so no prefix here.
-  post({ type: 'load-failed', message: (error as Error).message });
+  if (!stopping) post({ type: 'load-failed', message: (error as Error).message });
+  process.exit(0);
+}
+if (decoders !== null) {
+  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
+  if (stopping) await stopAfter(loop);
+  else {
+    for (const message of early.splice(0)) handle(loop, message);
+    post({ type: 'ready' });
+  }
+}
+
+function handle(decodeLoop: DecodeLoop, message: ToWorkerMessage): void {
+  if (message.type === 'submit') decodeLoop.submit(message.requestId, message.request);
+  else if (message.type === 'cancel') decodeLoop.cancel(message.requestId);
+}
+
+/** Cancels every request, waits for the step under way, releases both sessions and ends the thread. */
+async function stopAfter(decodeLoop: DecodeLoop): Promise<void> {
+  decodeLoop.cancelAll();
+  await decodeLoop.idle();
+  await Promise.all([decoders?.prefill.release(), decoders?.step.release()]);
+  process.exit(0);
 }

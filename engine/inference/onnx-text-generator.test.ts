@@ -90,6 +90,28 @@ describe('OnnxTextGenerator', () => {
     expect(tokenIds(await collect(request))).toHaveLength(55);
   });
 
+  // Terminating a worker inside an ONNX Runtime call (a session being created, a step running) can abort the whole
+  // process, so a stop waits for the call under way and the worker exits by itself.
+  it('stops while the model loads and while it generates, with each worker exiting by itself', async () => {
+    const lines: string[] = [];
+    const loading = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 2, replicas: 2, log: (line) => lines.push(line) });
+    expect(loading.health()).toBe('loading');
+    await loading.close();
+
+    const generating = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 2, log: (line) => lines.push(line) });
+    await generating.whenReady();
+    const events: GenerationEvent[] = [];
+    const stream = (async () => {
+      for await (const event of generating.generate(generationRequest({ promptTokens: generating.tokenize('First'), maxTokens: 200, temperature: 1, seed: 5 }), new AbortController().signal)) {
+        events.push(event);
+        if (events.length === 2) void generating.close();
+      }
+    })();
+    await expect(stream).rejects.toThrow(/the deployment is stopping/);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((line) => /terminated/.test(line))).toEqual([]);
+  });
+
   it('reports a decoder that cannot load as failed, and fails requests instead of holding them', async () => {
     const broken = writeTinyModelFolder();
     writeFileSync(path.join(broken.folder, 'onnx', 'model.onnx'), 'not an onnx model');

@@ -33,6 +33,11 @@ export type ToWorkerMessage =
   | { type: 'submit'; requestId: number; request: GenerationRequest }
   | { type: 'cancel'; requestId: number }
   /** Throws an uncaught error in the worker, so tests can check crash recovery. */
-  | { type: 'crash' };
+  | { type: 'crash' }
+  /**
+   * Ends the worker once no ONNX Runtime call is in flight: after the load (or the decode step) under way, the
+   * sessions are released and the thread exits. Terminating a worker inside an ORT call can abort the whole process.
+   */
+  | { type: 'stop' };
 
 export type FromWorkerMessage = { type: 'ready' } | { type: 'events'; events: StepEvent[] } | { type: 'load-failed'; message: string };

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GpuDevice } from '../../../app/protocol/compute-devices.ts';
 import type { ProviderProbeResult } from './provider-probe.ts';
-import { CUDA_PROVIDER_LIBRARIES, resolveDevice, type DeviceEnvironment } from './device.ts';
+import { resolveDevice, type DeviceEnvironment } from './device.ts';
+import { CUDA_PROVIDER_LIBRARIES } from './provider-probe.ts';
 
 const ORT_BIN = '/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64';
 

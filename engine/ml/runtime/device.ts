@@ -2,9 +2,8 @@
 // works here (CUDA, DirectML, CoreML, WebGPU) and else the CPU; a named device that is missing falls back to the CPU.
 
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { DEVICE_TITLES, type ComputeDevice, type GpuDevice } from '../../../app/protocol/compute-devices.ts';
-import { ortBinaryFolder, probeExecutionProviderOnce, type ProviderProbeResult } from './provider-probe.ts';
+import { missingCudaLibrary, ortBinaryFolder, probeExecutionProviderOnce, type ProviderProbeResult } from './provider-probe.ts';
 
 export type RequestedDevice = 'auto' | ComputeDevice;
 
@@ -32,8 +31,6 @@ export const AUTO_DEVICE_ORDER: readonly GpuDevice[] = ['cuda', 'dml', 'coreml',
 
 /** Where onnxruntime-node 1.30 ships a WebGPU provider (its README's platform table). */
 const WEBGPU_BUNDLED = new Set(['win32/x64', 'win32/arm64', 'linux/x64', 'darwin/arm64']);
-
-export const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
 
 type Unavailable = { available: false; reason: string; remedy: string };
 type Availability = { available: true } | Unavailable;
@@ -95,7 +92,7 @@ function preconditionOf(device: GpuDevice, { platform, arch, ortBinaryFolder, fi
   switch (device) {
     case 'cuda': {
       if (where !== 'linux/x64') return { available: false, reason: `onnxruntime-node offers CUDA on Linux x64 only, not ${where}`, remedy: 'Use a Linux x64 machine with an NVIDIA GPU' };
-      const missing = CUDA_PROVIDER_LIBRARIES.map((name) => path.join(ortBinaryFolder, name)).find((file) => !fileExists(file));
+      const missing = missingCudaLibrary(ortBinaryFolder, fileExists);
       if (missing === undefined) return { available: true };
       return {
         available: false,

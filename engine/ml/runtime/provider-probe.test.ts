@@ -2,7 +2,8 @@
 // a provider this build lacks and a timeout come back as unavailable with a reason instead of an exception.
 
 import { describe, expect, it } from 'vitest';
-import { conciseOrtError, probeExecutionProvider } from './provider-probe.ts';
+import { conciseOrtError, missingCudaLibrary, probeExecutionProvider } from './provider-probe.ts';
+import { createModelSession } from './session.ts';
 
 describe('probeExecutionProvider', () => {
   it('finds the CPU provider working', async () => {
@@ -25,5 +26,18 @@ describe('conciseOrtError', () => {
     const raw = '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 lambda adapter_result.status == Success was false.\n Failed to get a WebGPU adapter: No supported adapters';
     expect(conciseOrtError(raw)).toBe('Failed to get a WebGPU adapter: No supported adapters');
     expect(conciseOrtError('x'.repeat(500))).toHaveLength(240);
+  });
+});
+
+describe('missingCudaLibrary', () => {
+  it('names the first CUDA provider library missing from a folder, and nothing once all are there', () => {
+    const present = new Set(['/ort/libonnxruntime_providers_cuda.so']);
+    expect(missingCudaLibrary('/ort', (file) => present.has(file))).toBe('/ort/libonnxruntime_providers_shared.so');
+    present.add('/ort/libonnxruntime_providers_shared.so');
+    expect(missingCudaLibrary('/ort', (file) => present.has(file))).toBeUndefined();
+  });
+
+  it.skipIf(missingCudaLibrary() === undefined)('keeps a session asked for CUDA away from ORT when the provider is not installed', async () => {
+    await expect(createModelSession(new Uint8Array(), { device: 'cuda' })).rejects.toThrow(/device "cuda" needs .*libonnxruntime_providers_\w+\.so, which is missing; reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12/);
   });
 });

@@ -2,6 +2,7 @@
 // it and runs it once. A child, because a GPU driver may hang or crash the process that initialises it.
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { encodeModel } from '../onnx/encode-model.ts';
@@ -23,6 +24,18 @@ const MAX_REASON_CHARS = 240;
 export function ortBinaryFolder(platform: string = process.platform, arch: string = process.arch): string {
   const packageMain = createRequire(import.meta.url).resolve('onnxruntime-node');
   return path.join(path.dirname(packageMain), '..', 'bin', 'napi-v6', platform, arch);
+}
+
+/** The libraries onnxruntime-node's CUDA provider loads from its binary folder; its default install leaves them out. */
+export const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
+
+/**
+ * The first CUDA provider library missing from `folder`, as a path; undefined when all are there. Checked before ORT
+ * is ever asked for CUDA: its native loader aborts the whole process on a missing library now and then (an uncaught
+ * C++ exception, seen in worker threads), where this check gives an error the caller can handle.
+ */
+export function missingCudaLibrary(folder: string = ortBinaryFolder(), fileExists: (file: string) => boolean = existsSync): string | undefined {
+  return CUDA_PROVIDER_LIBRARIES.map((name) => path.join(folder, name)).find((file) => !fileExists(file));
 }
 
 /** x @ x for x = [[1, 2], [3, 4]]: small, but a MatMul every GPU provider has a kernel for. */

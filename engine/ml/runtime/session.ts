@@ -6,6 +6,7 @@ import { ort } from './load-ort.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
 import { ortSessionOptions, type SessionOptions } from './session-options.ts';
+import { missingCudaLibrary } from './provider-probe.ts';
 
 export interface ModelSession {
   readonly inputNames: readonly string[];
@@ -22,6 +23,12 @@ export interface ModelSession {
 }
 
 export async function createModelSession(modelBytes: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
+  if (options.device === 'cuda') {
+    const missing = missingCudaLibrary();
+    if (missing !== undefined) {
+      throw new Error(`model session: device "cuda" needs ${missing}, which is missing; reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12, or run on device "cpu"`);
+    }
+  }
   const session = await ort().InferenceSession.create(modelBytes, ortSessionOptions(options));
   const toOrtFeeds = (feeds: Readonly<Record<string, HostTensor>>): Record<string, Ort.Tensor> => {
     const ortFeeds: Record<string, Ort.Tensor> = {};
