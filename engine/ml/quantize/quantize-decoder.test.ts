@@ -8,7 +8,11 @@ import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { buildGpt2Decoder } from '../export/kv-decoder.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 import { initGpt2Parameters, type ParameterSet } from '../gpt2/parameters.ts';
+import { Graph } from '../graph/graph.ts';
+import * as op from '../graph/ops/index.ts';
 import { encodeModel } from '../onnx/encode-model.ts';
+import { createModelSession } from '../runtime/session.ts';
+import { createRandom } from '../tensor/random.ts';
 import type { ModelProto } from '../onnx/model-proto.ts';
 import { writeCharTokensArtifact } from '../train/testing/char-tokens.ts';
 import { shakespeareExcerpt, TINY_SETTINGS } from '../train/testing/tiny-settings.ts';
@@ -74,6 +78,51 @@ describe('quantizeDecoderModel on a random-weight decoder', () => {
   it('refuses a decoder that is already quantized', () => {
     const { model: quantized } = quantizeDecoderModel(model, INT4);
     expect(() => quantizeDecoderModel(quantized, INT8)).toThrow(/already holds MatMulNBits node .* quantize the float32 decoder/);
+  });
+});
+
+describe('quantizeDecoderModel on [out, in] weights (torch Linear)', () => {
+  // x (2, 3, K) through three products by [N, K] weights, the two forms a Linear takes, and a table that is also
+  // gathered (a tied embedding), which only quantizeEmbeddings touches.
+  const [K, N] = [32, 24];
+  const random = createRandom(3);
+  const tensor = (shape: number[]) => ({ dtype: 'float32' as const, shape, data: Float32Array.from({ length: shape[0]! * shape[1]! }, () => random.normal()) });
+  const build = (): ModelProto => {
+    const graph = new Graph({ name: 'linears' });
+    const x = graph.input('x', 'float32', [2, 3, K]);
+    const ids = graph.input('ids', 'int64', [2, 3]);
+    const transposed = op.matMul(x, op.transpose(graph.initializer('a.weight', tensor([N, K])), [1, 0]));
+    const fused = op.fusedMatMul(x, graph.initializer('b.weight', tensor([N, K])), { transB: true });
+    const table = graph.initializer('table.weight', tensor([N, K]));
+    graph.output(op.add(op.add(transposed, fused), op.fusedMatMul(op.add(x, op.gather(table, ids)), table, { transB: true })), 'y');
+    return graph.toModelProto();
+  };
+  const feeds = { x: { dtype: 'float32' as const, shape: [2, 3, K], data: Float32Array.from({ length: 6 * K }, (_, index) => Math.sin(index)) }, ids: { dtype: 'int64' as const, shape: [2, 3], data: BigInt64Array.from([0, 5, 23, 1, 1, 7], BigInt) } };
+  const run = async (model: ModelProto) => {
+    const session = await createModelSession(encodeModel(model));
+    const output = (await session.run(feeds)).y!.data as Float32Array;
+    await session.release();
+    return output;
+  };
+
+  it('quantizes MatMul after Transpose and FusedMatMul transB, drops the Transpose and the float weights, keeps the gathered table', async () => {
+    const model = build();
+    const { model: quantized, quantizedWeights } = quantizeDecoderModel(model, INT8);
+    expect(quantizedWeights.sort()).toEqual(['a.weight', 'b.weight']);
+    expect(quantized.graph.nodes.filter((node) => node.opType === 'MatMulNBits')).toHaveLength(2);
+    expect(quantized.graph.nodes.some((node) => node.opType === 'Transpose')).toBe(false);
+    expect(quantized.graph.initializers.map((tensor) => tensor.name).sort()).toEqual(['a.weight_Q8', 'a.weight_scales', 'a.weight_zero_points', 'b.weight_Q8', 'b.weight_scales', 'b.weight_zero_points', 'table.weight']);
+    const [expected, actual] = [await run(model), await run(quantized)];
+    expect(relativeError(actual, expected)).toBeLessThan(0.02);
+    expect(relativeError(actual, expected)).toBeGreaterThan(0);
+  });
+
+  it('with quantizeEmbeddings also quantizes the gathered table and its head', async () => {
+    const model = build();
+    const { model: quantized, quantizedWeights } = quantizeDecoderModel(model, { ...INT8, quantizeEmbeddings: true });
+    expect(quantizedWeights.sort()).toEqual(['a.weight', 'b.weight', 'table.weight']);
+    expect(quantized.graph.initializers.some((tensor) => tensor.name === 'table.weight')).toBe(false);
+    expect(relativeError(await run(quantized), await run(model))).toBeLessThan(0.02);
   });
 });
 
