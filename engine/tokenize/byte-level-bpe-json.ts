@@ -14,7 +14,10 @@ export function byteLevelBpeToJson(definition: ByteLevelBpeDefinition): HuggingF
   const byteLevel = (addPrefixSpace: boolean, trimOffsets: boolean) => ({ type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: trimOffsets, use_regex: true });
   return bpeTokenizerJson({
     addedTokens: definition.addedTokens,
-    preTokenizer: byteLevel(definition.addPrefixSpace ?? false, true),
+    preTokenizer: definition.digits === undefined ? byteLevel(definition.addPrefixSpace ?? false, true) : {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'Digits', individual_digits: definition.digits === 'individual' }, byteLevel(definition.addPrefixSpace ?? false, true)],
+    },
     postProcessor: byteLevel(true, false),
     decoder: byteLevel(true, true),
     vocab: definition.vocab,

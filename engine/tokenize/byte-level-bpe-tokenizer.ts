@@ -5,6 +5,7 @@ import { BYTE_TO_CHAR, byteLevelToBytes } from './byte-level-alphabet.ts';
 import { byteLevelBpeToJson } from './byte-level-bpe-json.ts';
 import { MergeTable, mergeWord } from './bpe-merges.ts';
 import { gpt2PieceEnd } from './gpt2-pretokenizer.ts';
+import { CharClass, classOfCodePoint } from './unicode-classes.ts';
 import type { HuggingFaceTokenizerJson } from './hugging-face-schema.ts';
 import { describeAsTokens, utf8Decoder, utf8Encoder } from './token-text.ts';
 import type { AddedToken, Tokenizer } from './tokenizer.ts';
@@ -19,6 +20,11 @@ export interface ByteLevelBpeDefinition {
   addPrefixSpace?: boolean;
   /** Hugging Face BPE `ignore_merges`: a piece that is itself in the vocabulary becomes that one token. */
   ignoreMerges?: boolean;
+  /**
+   * A Hugging Face `Digits` pre-tokenizer before ByteLevel (SmolLM's and StarCoder's tokenizers): numbers are cut out
+   * before GPT-2's pattern runs, each digit alone (`individual`) or each run of digits (`runs`).
+   */
+  digits?: 'individual' | 'runs';
 }
 
 /** Pieces longer than this are encoded without caching so one huge run cannot pin memory. */
@@ -107,6 +113,36 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
   }
 
   private encodeOrdinary(text: string, start: number, end: number, ids: number[]): void {
+    const { digits } = this.definition;
+    if (digits === undefined) {
+      this.encodeGpt2Pieces(text, start, end, ids);
+      return;
+    }
+    // Digits (HF `char::is_numeric`, i.e. \p{N}) are isolated first; GPT-2's pattern runs on the text between them.
+    let spanStart = start;
+    for (let index = start; index < end; ) {
+      const codePoint = text.codePointAt(index) as number;
+      const width = codePoint > 0xffff && index + 1 < end ? 2 : 1;
+      if (classOfCodePoint(codePoint) !== CharClass.number) {
+        index += width;
+        continue;
+      }
+      this.encodeGpt2Pieces(text, spanStart, index, ids);
+      let digitsEnd = index + width;
+      if (digits === 'runs') {
+        while (digitsEnd < end) {
+          const next = text.codePointAt(digitsEnd) as number;
+          if (classOfCodePoint(next) !== CharClass.number) break;
+          digitsEnd += next > 0xffff && digitsEnd + 1 < end ? 2 : 1;
+        }
+      }
+      this.encodeGpt2Pieces(text, index, digitsEnd, ids);
+      spanStart = index = digitsEnd;
+    }
+    this.encodeGpt2Pieces(text, spanStart, end, ids);
+  }
+
+  private encodeGpt2Pieces(text: string, start: number, end: number, ids: number[]): void {
     for (let pieceStart = start; pieceStart < end; ) {
       const pieceEnd = gpt2PieceEnd(text, pieceStart, end);
       const piece = text.slice(pieceStart, pieceEnd);

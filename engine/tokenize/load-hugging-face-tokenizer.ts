@@ -1,5 +1,6 @@
-// Loads a Hugging Face `tokenizer.json` of the BPE model type into a Tokenizer: GPT-2-style byte-level BPE, or
-// Crucible's char tokenizer (BPE without merges). Anything else fails with a message naming the unsupported part.
+// Loads a Hugging Face `tokenizer.json` of the BPE model type into a Tokenizer: GPT-2-style byte-level BPE (also after
+// a Digits split, as SmolLM's), or Crucible's char tokenizer (BPE without merges). Anything else fails with a message
+// naming the unsupported part.
 import { describeZodIssues } from '../../app/graph/zod-issues.ts';
 import { parseJsonText } from '../files/json-text.ts';
 import { ByteLevelBpeTokenizer } from './byte-level-bpe-tokenizer.ts';
@@ -15,13 +16,26 @@ export function loadHuggingFaceTokenizer(json: unknown, source = 'tokenizer.json
   if (file.model.type !== 'BPE') throw new Error(`${source}: model.type is "${file.model.type}"; Crucible loads BPE tokenizers only`);
   const model = parseWith(bpeModelJsonSchema, file.model, source, 'model.');
   rejectUnsupportedBpeOptions(model, source);
-  if (file.pre_tokenizer?.type === 'ByteLevel') return loadByteLevel(file, model, source);
+  if (file.pre_tokenizer?.type === 'ByteLevel') return loadByteLevel(file, model, file.pre_tokenizer, undefined, source);
+  if (file.pre_tokenizer?.type === 'Sequence') return loadDigitsThenByteLevel(file, model, file.pre_tokenizer, source);
   if (file.pre_tokenizer === null && file.decoder?.type === 'Fuse' && model.merges.length === 0) return loadChar(file, model, source);
   throw new Error(`${source}: pre_tokenizer ${describeComponent(file.pre_tokenizer)} is not supported; Crucible loads byte-level BPE (pre_tokenizer "ByteLevel", as GPT-2) and its own char tokenizers`);
 }
 
-function loadByteLevel(file: HuggingFaceTokenizerJson, model: BpeModelJson, source: string): Tokenizer {
-  const preTokenizer = file.pre_tokenizer as TokenizerComponentJson;
+/** SmolLM's and StarCoder's pre-tokenizer: Sequence [Digits, ByteLevel]; other sequences are refused by name. */
+function loadDigitsThenByteLevel(file: HuggingFaceTokenizerJson, model: BpeModelJson, sequence: TokenizerComponentJson, source: string): Tokenizer {
+  const steps = sequence['pretokenizers'];
+  const types = Array.isArray(steps) ? steps.map((step) => (typeof step === 'object' && step !== null ? String((step as { type?: unknown }).type) : typeof step)) : [];
+  const [digits, byteLevel] = (Array.isArray(steps) ? steps : []) as TokenizerComponentJson[];
+  if (types.length !== 2 || types[0] !== 'Digits' || types[1] !== 'ByteLevel' || digits === undefined || byteLevel === undefined) {
+    throw new Error(`${source}: pre_tokenizer Sequence [${types.join(', ')}] is not supported; Crucible loads byte-level BPE with pre_tokenizer "ByteLevel" (GPT-2) or Sequence [Digits, ByteLevel] (SmolLM, StarCoder) — a model whose tokenizer splits text otherwise (Llama 3's Split pattern, SentencePiece's Metaspace) cannot be tokenized exactly, so it is not imported`);
+  }
+  if (typeof digits['individual_digits'] !== 'boolean') throw new Error(`${source}: pre_tokenizer Digits needs individual_digits true or false, found ${JSON.stringify(digits['individual_digits'])}; the file is damaged — re-download it`);
+  if (byteLevel['add_prefix_space'] === true) throw new Error(`${source}: pre_tokenizer ByteLevel after Digits with add_prefix_space true is not supported (it would put a space before every digit); expected false as SmolLM's tokenizer has`);
+  return loadByteLevel(file, model, byteLevel, digits['individual_digits'] ? 'individual' : 'runs', source);
+}
+
+function loadByteLevel(file: HuggingFaceTokenizerJson, model: BpeModelJson, preTokenizer: TokenizerComponentJson, digits: 'individual' | 'runs' | undefined, source: string): Tokenizer {
   if (preTokenizer['use_regex'] === false) throw new Error(`${source}: pre_tokenizer ByteLevel with use_regex false is not supported; only GPT-2's split pattern is`);
   if (file.normalizer !== null) throw new Error(`${source}: normalizer ${describeComponent(file.normalizer)} is not supported with a byte-level BPE; expected null`);
   if (file.decoder !== null && file.decoder.type !== 'ByteLevel') throw new Error(`${source}: decoder ${describeComponent(file.decoder)} does not match the ByteLevel pre_tokenizer; expected "ByteLevel"`);
@@ -31,6 +45,7 @@ function loadByteLevel(file: HuggingFaceTokenizerJson, model: BpeModelJson, sour
     addedTokens: file.added_tokens.map(addedTokenFromJson),
     addPrefixSpace: preTokenizer['add_prefix_space'] === true,
     ignoreMerges: model.ignore_merges ?? false,
+    ...(digits === undefined ? {} : { digits }),
   });
 }
 

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTokenizerConfig } from './tokenizer-config.ts';
+import { ByteLevelBpeTokenizer } from './byte-level-bpe-tokenizer.ts';
+import { loadHuggingFaceTokenizer } from './load-hugging-face-tokenizer.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import { trainBpe } from './train-bpe.ts';
 import { trainChar } from './train-char.ts';
@@ -43,10 +45,10 @@ function writeModelFolder(name: string, tokenizer: Tokenizer): void {
   writeFileSync(path.join(folder, 'tokenizer_config.json'), JSON.stringify(buildTokenizerConfig(tokenizer)));
 }
 
-async function expectSameAsTransformersJs(name: string, tokenizer: Tokenizer): Promise<void> {
+async function expectSameAsTransformersJs(name: string, tokenizer: Tokenizer, texts = [sampleText, ...unicodeSamples]): Promise<void> {
   writeModelFolder(name, tokenizer);
   const reference = await AutoTokenizer.from_pretrained(name, { local_files_only: true });
-  for (const text of [sampleText, ...unicodeSamples]) {
+  for (const text of texts) {
     const ids = tokenizer.encode(text);
     expect(reference.encode(text, { add_special_tokens: false })).toEqual(ids);
     expect(reference.decode(ids)).toBe(tokenizer.decode(ids));
@@ -59,6 +61,28 @@ describe('transformers.js loads what Crucible writes', () => {
     await expectSameAsTransformersJs('bpe', tokenizer);
     expect(tokenizer.decode(tokenizer.encode(sampleText))).toBe(sampleText);
   });
+
+  for (const digits of ['individual', 'runs'] as const) {
+    it(`byte-level BPE after a Digits split (${digits}, as SmolLM's tokenizer.json): identical ids, and the file round-trips`, async () => {
+      const trained = trainBpe(shakespeare.slice(0, 150_000) + ' 1984 2025 3.14159 ٣٤ 100000'.repeat(50), { vocabSize: 700, specialTokens: ['<|endoftext|>'] });
+      const json = { ...trained.toHuggingFaceJson() };
+      json.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: digits === 'individual' }, json.pre_tokenizer] };
+      const tokenizer = loadHuggingFaceTokenizer(json);
+      expect(tokenizer).toBeInstanceOf(ByteLevelBpeTokenizer);
+      expect(tokenizer.toHuggingFaceJson().pre_tokenizer).toEqual(json.pre_tokenizer);
+      // transformers.js's Digits matches ASCII \d only; the tokenizers library (Rust, which trained SmolLM) isolates every
+      // \p{N} (`char::is_numeric`), as Crucible does — so the comparison leaves the other numerals (½, ٣٤) out.
+      const asciiDigitsOnly = (text: string) => text.replace(/\p{N}/gu, (char) => (/[0-9]/.test(char) ? char : ''));
+      await expectSameAsTransformersJs(`digits-${digits}`, tokenizer, [sampleText, ...unicodeSamples].map(asciiDigitsOnly));
+      const pieces = (text: string) => tokenizer.encode(text).map((id) => tokenizer.tokenOf(id));
+      if (digits === 'individual') {
+        expect(pieces(' 1984 x2025').filter((piece) => /[0-9]/.test(piece ?? ''))).toEqual(['1', '9', '8', '4', '2', '0', '2', '5']);
+        expect(pieces(' ½')[0]).toBe('Ġ');
+      } else {
+        expect(tokenizer.encode(' 1984 x2025')).not.toEqual(trained.encode(' 1984 x2025'));
+      }
+    });
+  }
 
   it('char: identical ids, with unseen characters as <unk>', async () => {
     const tokenizer = trainChar(shakespeare.slice(0, 150_000));
