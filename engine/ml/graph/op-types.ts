@@ -2,7 +2,7 @@
 // Adding an op starts here, then its shape rule (shape-rules/), builder (ops/) and gradient rule (autodiff/).
 
 export const OP_TYPES = [
-  'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Exp', 'Log', 'Sqrt', 'Pow', 'Tanh', 'Sigmoid', 'Sum',
+  'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Exp', 'Log', 'Sqrt', 'Pow', 'Tanh', 'Sigmoid', 'Cos', 'Sin', 'Sum',
   'Equal', 'Less', 'Where', 'Cast', 'Identity',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'Softmax', 'LogSoftmax',
   'Transpose', 'Reshape', 'Expand', 'Concat', 'Split', 'Slice', 'Unsqueeze', 'Squeeze', 'Shape', 'Size', 'Pad',

@@ -58,6 +58,8 @@ const cases: GradientCheckCase[] = [
   unaryCase('Sqrt', op.sqrt, POSITIVE),
   unaryCase('Tanh', op.tanh),
   unaryCase('Sigmoid', op.sigmoid),
+  unaryCase('Cos', op.cos),
+  unaryCase('Sin', op.sin),
   unaryCase('Identity', (x) => op.mul(op.identity(x), x)),
   unaryCase('Cast float64 to float64', (x) => x.graph.apply('Cast', [op.mul(x, x)], { to: attr.int(11) })[0] as Value),
   {

@@ -64,6 +64,12 @@ const sigmoid: GradRule = (context) => {
   return [op.mul(context.dy, op.mul(y, op.sub(op.scalarLike(y, 1), y)))];
 };
 
+/** y = cos(x): dx = -dy * sin(x). */
+const cos: GradRule = (context) => [op.neg(op.mul(context.dy, op.sin(context.input(0))))];
+
+/** y = sin(x): dx = dy * cos(x). */
+const sin: GradRule = (context) => [op.mul(context.dy, op.cos(context.input(0)))];
+
 const identity: GradRule = (context) => [context.dy];
 
 /** A float-to-float cast passes the gradient back in the input's dtype. */
@@ -94,6 +100,8 @@ export const elementwiseGradRules = {
   Sqrt: sqrt,
   Tanh: tanh,
   Sigmoid: sigmoid,
+  Cos: cos,
+  Sin: sin,
   Identity: identity,
   Cast: cast,
   Where: where,

@@ -17,6 +17,8 @@ export const log = (x: Value): Value => applySingle(x.graph, 'Log', [x]);
 export const sqrt = (x: Value): Value => applySingle(x.graph, 'Sqrt', [x]);
 export const tanh = (x: Value): Value => applySingle(x.graph, 'Tanh', [x]);
 export const sigmoid = (x: Value): Value => applySingle(x.graph, 'Sigmoid', [x]);
+export const cos = (x: Value): Value => applySingle(x.graph, 'Cos', [x]);
+export const sin = (x: Value): Value => applySingle(x.graph, 'Sin', [x]);
 export const identity = (x: Value): Value => applySingle(x.graph, 'Identity', [x]);
 export const equal = (a: Value, b: Value): Value => applySingle(a.graph, 'Equal', [a, b]);
 export const less = (a: Value, b: Value): Value => applySingle(a.graph, 'Less', [a, b]);

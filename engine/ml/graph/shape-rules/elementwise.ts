@@ -85,6 +85,8 @@ export const elementwiseShapeRules = {
   Sqrt: floatUnary,
   Tanh: floatUnary,
   Sigmoid: floatUnary,
+  Cos: floatUnary,
+  Sin: floatUnary,
   Gelu: floatUnary,
   Identity: identity,
   Cast: cast,
