@@ -17,6 +17,7 @@ import type { FinetuneJob } from '../ml/train/finetune-setup.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
+import type { RunnerFieldName } from '../../nodes/shared/runner-fields.ts';
 import type { Expect, SameFields } from './same-fields.ts';
 
 export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }, device: ComputeDevice): Promise<FinetuneResult> {
@@ -50,7 +51,7 @@ export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { 
 
 /** The trainer's settings: the config's schedule and batching, the model's shape, the window (the context when empty). */
 export function finetuneSettingsFrom(config: FinetuneConfig, model: Gpt2Config): TrainingSettings {
-  const { method: _m, loraRank: _r, loraAlpha: _a, loraDropout: _d, loraTargets: _t, device: _device, blockSize, ...settings } = config;
+  const { method: _m, loraRank: _r, loraAlpha: _a, loraDropout: _d, loraTargets: _t, device: _device, blockSize, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, ...settings } = config;
   const window = blockSize ?? model.blockSize;
   if (window > model.blockSize) {
     throw new Error(`finetune: blockSize ${window} is longer than the model's context (${model.blockSize} positions); the model has no position embeddings past it, so set blockSize to ${model.blockSize} or less, or leave it empty`);
@@ -79,7 +80,7 @@ function baseModelName(modelFolder: string): string {
  */
 export type FinetuneSettingsMatch = Expect<
   SameFields<
-    Omit<FinetuneConfig, 'method' | 'loraRank' | 'loraAlpha' | 'loraDropout' | 'loraTargets' | 'device' | 'blockSize'> & { blockSize: number } & Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'bias'>,
+    Omit<FinetuneConfig, 'method' | 'loraRank' | 'loraAlpha' | 'loraDropout' | 'loraTargets' | 'device' | 'blockSize' | RunnerFieldName> & { blockSize: number } & Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'bias'>,
     TrainingSettings
   >
 >;

@@ -10,6 +10,7 @@ import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
 import { runDistillation } from './distillation-job.ts';
 import { runFinetune } from './finetune-job.ts';
+import type { RunnerFieldName } from '../../nodes/shared/runner-fields.ts';
 import type { Expect, SameFields } from './same-fields.ts';
 
 export function createTrainingCapability(): TrainingCapability {
@@ -69,14 +70,14 @@ export function createTrainingCapability(): TrainingCapability {
   };
 }
 
-/** The pretrain config less the family (GPT-2 is the only one) and the device (resolved per job): the trainer's settings. */
+/** The pretrain config less the family (GPT-2 is the only one), the device (resolved per job) and the runner's fields: the trainer's settings. */
 export function trainingSettingsFrom(config: PretrainConfig): TrainingSettings {
-  const { architecture: _architecture, device: _device, ...settings } = config;
+  const { architecture: _architecture, device: _device, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, ...settings } = config;
   return settings;
 }
 
 /** The pretrain node's config and the trainer's settings have the same fields, so neither can drift from the other. */
-export type PretrainSettingsMatch = Expect<SameFields<Omit<PretrainConfig, 'architecture' | 'device'>, TrainingSettings>>;
+export type PretrainSettingsMatch = Expect<SameFields<Omit<PretrainConfig, 'architecture' | 'device' | RunnerFieldName>, TrainingSettings>>;
 
 /** One folder per (input data, trajectory settings): a re-run of the same node after a cancel or crash finds it. */
 function checkpointDirFor(request: PretrainRequest, settings: TrainingSettings): string {

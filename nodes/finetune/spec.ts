@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineNodeSpec, type NodeFact } from '../../app/nodes/spec.ts';
 import { formatCount } from '../../app/text/format-quantity.ts';
 import { checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
+import { checkRunner, runnerFacts, runnerFields } from '../shared/runner-fields.ts';
 
 /** GPT-2's linear layers a LoRA adapter may sit on, in every block (engine/ml/lora's LORA_TARGETS, checked equal there). */
 export const FINETUNE_LORA_TARGETS = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] as const;
@@ -25,6 +26,7 @@ export const finetuneConfig = z.strictObject({
   weightDecay: trainingFields.weightDecay.default(0),
   evalInterval: trainingFields.evalInterval.default(50),
   checkpointInterval: trainingFields.checkpointInterval.default(50),
+  ...runnerFields,
 });
 
 export type FinetuneNodeConfig = z.output<typeof finetuneConfig>;
@@ -48,7 +50,7 @@ export const finetuneSpec = defineNodeSpec({
   outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'The fine-tuned model (LoRA merged in), with the PEFT adapter for LoRA.' }],
   config: finetuneConfig,
   sameTokenizer: ['model', 'tokens'],
-  checkConfig: (config) => checkSchedule(config),
+  checkConfig: (config) => [...checkSchedule(config), ...checkRunner(config)],
   facts: finetuneFacts,
 });
 
@@ -67,7 +69,7 @@ export function finetuneFacts(config: FinetuneNodeConfig): NodeFact[] {
     blockSize === undefined
       ? { label: 'Tokens per step', value: `${formatCount(batchSize * gradAccumSteps)} × context`, note: "windows of the model's full context (blockSize empty)" }
       : { label: 'Tokens per step', value: formatCount(batchSize * blockSize * gradAccumSteps) };
-  return [methodFact, trained, tokensPerStep];
+  return [methodFact, trained, tokensPerStep, ...runnerFacts(config)];
 }
 
 function formatScale(scale: number): string {

@@ -6,6 +6,7 @@ import { defineNodeSpec, type NodeFact, type NodeFactsContext } from '../../app/
 import { formatBytes, formatCount } from '../../app/text/format-quantity.ts';
 import { architectureFields, biasField, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 import { tokenizerSpec, tokenizerVocabulary } from '../tokenizer/spec.ts';
+import { checkRunner, runnerFacts, runnerFields } from '../shared/runner-fields.ts';
 
 export const pretrainConfig = z.strictObject({
   architecture: z.enum(['gpt2']).default('gpt2').describe('Model family; GPT-2 exactly as Hugging Face defines it.'),
@@ -14,6 +15,7 @@ export const pretrainConfig = z.strictObject({
   dropout: dropoutField.describe('Dropout probability during training.'),
   bias: biasField.describe('Use biases in linear layers and LayerNorms.'),
   ...trainingFields,
+  ...runnerFields,
 });
 
 export const pretrainSpec = defineNodeSpec({
@@ -27,7 +29,7 @@ export const pretrainSpec = defineNodeSpec({
   inputs: [{ name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Train and val token shards.' }],
   outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'A Hugging Face style model folder.' }],
   config: pretrainConfig,
-  checkConfig: (config) => [...checkArchitecture(config), ...checkSchedule(config)],
+  checkConfig: (config) => [...checkArchitecture(config), ...checkSchedule(config), ...checkRunner(config)],
   facts: pretrainFacts,
 });
 
@@ -46,5 +48,6 @@ function pretrainFacts(config: z.output<typeof pretrainConfig>, context: NodeFac
       value: `≈ ${formatBytes(memory.totalBytes)}`,
       note: `${formatBytes(memory.parameterBytes)} weights, gradients and AdamW state + ${formatBytes(memory.activationBytes)} activations (float32, rough)`,
     },
+    ...runnerFacts(config),
   ];
 }
