@@ -1,0 +1,48 @@
+"""Command line: `python3 -m crucible_torch train --job JOB.json`. Exit 0 after the `done` event; on any failure an
+`error` event on stdout (rank 0), the traceback on stderr, and exit 2 for a bad job or input files, 1 otherwise."""
+
+import argparse
+import os
+import sys
+import traceback
+
+from .events import Events
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python3 -m crucible_torch", description="Crucible's PyTorch trainer")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="run the training job a JOB.json describes")
+    train.add_argument("--job", required=True, help="path of the JOB.json the launcher wrote")
+    args = parser.parse_args(argv)
+
+    events = Events(rank=int(os.environ.get("RANK", "0") or 0))
+    bad_input = ()
+    try:
+        try:
+            import torch  # noqa: F401
+        except ImportError as error:
+            raise RuntimeError(f"{sys.executable} has no PyTorch ({error}); install it (pip install torch, or apt install python3-torch on Debian) or point the runner's python at an interpreter that has it") from error
+        from .job import JobError, read_job
+        from .data import DataError
+        from .ddp import DistributedSetupError
+        from .lora import LoraError
+        from .models import WeightsError
+        from .safetensors_io import SafetensorsError
+        from .train import run
+
+        bad_input = (JobError, DataError, DistributedSetupError, LoraError, WeightsError, SafetensorsError)
+        job = read_job(args.job)
+        run(job, events)
+        return 0
+    except KeyboardInterrupt:
+        events.emit("error", message="interrupted")
+        return 130
+    except Exception as error:  # every failure becomes one clear event; the traceback goes to stderr
+        traceback.print_exc(file=sys.stderr)
+        events.emit("error", message=str(error) or type(error).__name__, kind=type(error).__name__)
+        return 2 if isinstance(error, bad_input) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
