@@ -9,6 +9,9 @@ const stale = process.env.CRUCIBLE_FROM_SOURCE !== '1' && existsSync(built) ? ne
 if (stale !== null) process.stderr.write(`crucible: ${stale} changed after the last build; running from source (npm run build to refresh dist/)\n`);
 if (process.env.CRUCIBLE_FROM_SOURCE !== '1' && existsSync(built) && stale === null) {
   await import(built.href);
+} else if (!existsSync(new URL('../node_modules/tsx/package.json', import.meta.url))) {
+  process.stderr.write('crucible: there is no build in dist/ and no tsx to run the TypeScript sources with (an install with --omit=dev?); run `npm ci`, which builds dist/, or `npm run build` where the development dependencies are installed\n');
+  process.exitCode = 1;
 } else {
   const { register } = await import('tsx/esm/api');
   register();
