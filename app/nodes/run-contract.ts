@@ -51,6 +51,8 @@ export interface ServiceHandle {
   name: string;
   url?: string;
   details?: Record<string, unknown>;
+  /** Details that change while it runs (a deployment's replicas), read each time the service is listed, over `details`. */
+  liveDetails?: () => Record<string, unknown>;
   stop(): Promise<void>;
   /** Resolves if the service ends by itself (crash); the engine marks it failed. */
   exited?: Promise<{ error?: string }>;

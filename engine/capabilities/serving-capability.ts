@@ -5,6 +5,9 @@ import { existsSync } from 'node:fs';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { DeployRequest, EndpointRequest, ServingCapability, StartedDeployment, StartedEndpoint } from '../../nodes/capabilities/serving.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
+import { ReplicaAutoscaler } from '../inference/replica-autoscaler.ts';
+import type { ScalingSettings } from '../inference/scaling-policy.ts';
+import { replicaRange, type DeployConfig } from '../../nodes/deploy/spec.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
 import { Deployment } from '../endpoint/deployment.ts';
@@ -15,6 +18,8 @@ import { servingRecipe, withRecipe, type DeploymentRecipe } from '../services/se
 export interface LiveDeployment {
   deployment: Deployment;
   generator: OnnxTextGenerator;
+  /** Adds and drains replicas between minReplicas and maxReplicas; running only when they differ. */
+  autoscaler: ReplicaAutoscaler;
 }
 
 export interface EngineServingCapability extends ServingCapability {
@@ -78,14 +83,30 @@ async function restore(stored: unknown, { dataDir, log }: RestoreOptions, contex
 
 async function deploy(request: DeployRequest, { deployments, deviceEnvironment }: DeployContext, options: DeployOptions = {}, deploymentId = `dep-${randomBytes(5).toString('hex')}`): Promise<StartedDeployment> {
   const { config, modelDir, precision, log } = request;
-  const { name, replicas, maxBatchSize, threads } = config;
+  const { name, maxBatchSize, threads } = config;
+  const range = replicaRange(config);
   const device = await resolveAndAnnounce(config.device, (notice, level) => log(`deployment "${name}": ${notice}`, level), deviceEnvironment);
-  const generator = new OnnxTextGenerator({ modelDir, modelId: name, replicas, maxBatchSize, precision, threads, device, log });
-  const deployment = new Deployment({ generator, maxBatchSize: maxBatchSize * replicas, maxQueue: config.maxQueue, contextLength: config.contextLength, defaults: config.defaults });
-  deployments.set(deploymentId, { deployment, generator });
+  // Batch slots follow the replicas that are ready: a loading or draining replica takes no new requests. The
+  // generator's constructor announces its first replicas while `deployment` is still null, before `generator` exists.
+  let deployment: Deployment | null = null;
+  const resize = () => deployment?.setMaxBatchSize(maxBatchSize * generator.replicaCounts().ready);
+  const generator = new OnnxTextGenerator({ modelDir, modelId: name, replicas: range.initial, maxBatchSize, precision, threads, device, log, onReplicasChanged: () => resize() });
+  const autoscaler = new ReplicaAutoscaler({
+    settings: scalingSettings(config),
+    replicas: generator,
+    readLoad: () => ({ running: deployment?.running ?? 0, queued: deployment?.queued ?? 0 }),
+    slotsPerReplica: maxBatchSize,
+    log,
+  });
+  deployment = new Deployment({ generator, maxBatchSize, maxQueue: config.maxQueue, contextLength: config.contextLength, defaults: config.defaults, scaling: () => autoscaler.snapshot() });
+  resize();
+  const live: LiveDeployment = { deployment, generator, autoscaler };
+  deployments.set(deploymentId, live);
   const loaded: Promise<{ error: string } | undefined> = generator.whenReady().then(
     () => {
-      log(`deployment "${name}": model loaded in ${replicas} worker(s) on ${onDevice(device)}`);
+      const scaling = range.max > range.min ? `, scaling between ${range.min} and ${range.max}` : '';
+      log(`deployment "${name}": model loaded in ${range.initial} worker(s) on ${onDevice(device)}${scaling}`);
+      if (range.max > range.min) autoscaler.start();
       return undefined;
     },
     (error: Error) => {
@@ -96,17 +117,31 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
   const service: ServiceHandle = {
     kind: 'deployment',
     name,
-    details: { deploymentId, modelDir, replicas, maxBatchSize, precision, device, requestedDevice: config.device },
+    details: { deploymentId, modelDir, replicas: range.initial, minReplicas: range.min, maxReplicas: range.max, maxBatchSize, precision, device, requestedDevice: config.device },
+    liveDetails: () => replicaDetails(autoscaler),
     // Only a model that never loads ends the service by itself; crashed workers restart inside it.
     exited: loaded.then((failure) => failure ?? new Promise<never>(() => undefined)),
     stop: async () => {
       deployments.delete(deploymentId);
+      autoscaler.stop();
       await generator.close();
     },
   };
   // The requested device, not the resolved one, so a restore resolves it again on whatever the machine has then.
   const recipe: DeploymentRecipe = { kind: 'deployment', deploymentId, modelDir, precision, config };
   return { deploymentId, model: name, contextLength: deployment.contextLength, device, service: withRecipe(service, recipe) };
+}
+
+function scalingSettings(config: DeployConfig): ScalingSettings {
+  const { min, max } = replicaRange(config);
+  const { scaleUpQueue, scaleUpTtftMs, scaleUpAfterSeconds, scaleDownAfterSeconds } = config.autoscale;
+  return { minReplicas: min, maxReplicas: max, scaleUpQueue, scaleUpTtftMs, scaleUpAfterMs: scaleUpAfterSeconds * 1000, scaleDownAfterMs: scaleDownAfterSeconds * 1000 };
+}
+
+/** What the studio shows of a running deployment's replicas: counts by state and the recent scaling decisions. */
+function replicaDetails(autoscaler: ReplicaAutoscaler): Record<string, unknown> {
+  const { ready, loading, draining, events } = autoscaler.snapshot();
+  return { replicas: ready + loading, replicaStates: { ready, loading, draining }, scalingEvents: events };
 }
 
 /** "the CPU", "CUDA": how log lines name a device. */

@@ -1,8 +1,10 @@
 // One served model: its generator, sampling defaults, chat formatting, and the bounded admission queue in front of
 // it — at most maxBatchSize generations run, at most maxQueue wait, and anything more is refused at once with a 503.
+// An autoscaled deployment resizes maxBatchSize as replicas load and drain (setMaxBatchSize).
 import { chatFormatterFor, type ChatFormatter } from './chat-template.ts';
 import { OpenAiError } from './openai-error.ts';
 import type { TextGenerator } from '../inference/text-generator.ts';
+import type { ScalingSnapshot } from '../inference/replica-autoscaler.ts';
 
 export interface SamplingDefaults {
   temperature: number;
@@ -21,6 +23,8 @@ export interface DeploymentOptions {
   defaults: SamplingDefaults;
   /** What a 503 for a full queue or a loading model suggests waiting. */
   retryAfterMs?: number;
+  /** The replicas and scaling decisions, read when /metrics is scraped; absent for a generator without replicas. */
+  scaling?: () => ScalingSnapshot;
 }
 
 interface Waiter {
@@ -33,7 +37,8 @@ export class Deployment {
   readonly contextLength: number;
   readonly defaults: SamplingDefaults;
   readonly chat: ChatFormatter;
-  readonly #maxBatchSize: number;
+  readonly scaling: (() => ScalingSnapshot) | undefined;
+  #maxBatchSize: number;
   readonly #maxQueue: number;
   readonly #retryAfterMs: number;
   readonly #waiting: Waiter[] = [];
@@ -49,6 +54,13 @@ export class Deployment {
     this.#maxQueue = options.maxQueue;
     this.#retryAfterMs = options.retryAfterMs ?? 1_000;
     this.chat = chatFormatterFor(options.generator);
+    this.scaling = options.scaling;
+  }
+
+  /** Generations that may run at once: every ready replica's batch. Raising it admits waiting requests now. */
+  setMaxBatchSize(slots: number): void {
+    this.#maxBatchSize = Math.max(1, slots);
+    while (this.#running < this.#maxBatchSize && this.#waiting.length > 0) this.#waiting.shift()!.grant(this.#take());
   }
 
   get running(): number {

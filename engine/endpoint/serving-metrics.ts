@@ -1,7 +1,8 @@
 // Prometheus metrics for GET /metrics (prom-client), in a registry of their own so several API servers can live in
-// one process. Queue depth and batch size are read from the deployments when scraped.
+// one process. Queue depth, batch size, replicas and scaling decisions are read from the deployments when scraped.
 import type * as PromClient from 'prom-client';
 import { lazyRequire } from '../lazy-require.ts';
+import type { ScalingSnapshot } from '../inference/replica-autoscaler.ts';
 
 const promClient = lazyRequire<typeof PromClient>('prom-client');
 
@@ -12,6 +13,8 @@ export interface DeploymentLoad {
   model: string;
   queued: number;
   running: number;
+  /** Replicas by state and scaling decisions; absent for a deployment whose generator has no replicas. */
+  scaling?: ScalingSnapshot;
 }
 
 export class ServingMetrics {
@@ -42,6 +45,7 @@ export class ServingMetrics {
         for (const load of readLoad()) this.set({ model: load.model }, load.queued);
       },
     });
+    registerScalingMetrics(readLoad, registers);
     new (promClient().Gauge)({
       name: 'crucible_running_batch_size',
       help: 'Requests being generated right now.',
@@ -52,4 +56,51 @@ export class ServingMetrics {
       },
     });
   }
+}
+
+const REPLICA_STATES = ['ready', 'loading', 'draining'] as const;
+
+/** Replicas by state, the autoscaling bounds, and the scaling decisions taken so far, per model. */
+function registerScalingMetrics(readLoad: () => DeploymentLoad[], registers: PromClient.Registry[]): void {
+  const scaled = () => readLoad().flatMap((load) => (load.scaling ? [{ model: load.model, scaling: load.scaling }] : []));
+  new (promClient().Gauge)({
+    name: 'crucible_replicas',
+    help: 'Inference replicas by state: ready (taking requests), loading the model, draining before they stop.',
+    labelNames: ['model', 'state'],
+    registers,
+    collect() {
+      for (const { model, scaling } of scaled()) for (const state of REPLICA_STATES) this.set({ model, state }, scaling[state]);
+    },
+  });
+  new (promClient().Gauge)({
+    name: 'crucible_replicas_min',
+    help: 'Fewest replicas the deployment keeps (minReplicas).',
+    labelNames: ['model'],
+    registers,
+    collect() {
+      for (const { model, scaling } of scaled()) this.set({ model }, scaling.minReplicas);
+    },
+  });
+  new (promClient().Gauge)({
+    name: 'crucible_replicas_max',
+    help: 'Most replicas the deployment scales up to (maxReplicas).',
+    labelNames: ['model'],
+    registers,
+    collect() {
+      for (const { model, scaling } of scaled()) this.set({ model }, scaling.maxReplicas);
+    },
+  });
+  new (promClient().Counter)({
+    name: 'crucible_scaling_events_total',
+    help: 'Replicas added (direction "up") and drained (direction "down") by the autoscaler.',
+    labelNames: ['model', 'direction'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { model, scaling } of scaled()) {
+        this.inc({ model, direction: 'up' }, scaling.scaleUps);
+        this.inc({ model, direction: 'down' }, scaling.scaleDowns);
+      }
+    },
+  });
 }

@@ -26,6 +26,8 @@ export interface ReplicaOptions {
   log: (line: string) => void;
   /** Name used in log lines and errors, e.g. `my-model#0`. */
   label: string;
+  /** Called after health() changes: loaded, crashed, restarting, failed, closed. */
+  onHealthChanged?: () => void;
 }
 
 export class InferenceReplica {
@@ -34,10 +36,12 @@ export class InferenceReplica {
   #worker: Worker;
   #health: GeneratorHealth = 'loading';
   #closing = false;
+  #closed: Promise<void> | null = null;
   #crashes = 0;
   #crashesSinceReady = 0;
   #lastError: Error | null = null;
   #readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  #idleWaiters: (() => void)[] = [];
   #restartTimer: NodeJS.Timeout | null = null;
   /** performance.now() at which the pending restart fires; null when none is pending. */
   #restartDueMs: number | null = null;
@@ -73,6 +77,12 @@ export class InferenceReplica {
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
+  /** Resolves once no request is in flight on this worker (at once if none is): a drain waits for it before close(). */
+  whenIdle(): Promise<void> {
+    if (this.#requests.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   submit(requestId: number, request: GenerationRequest): EventQueue<StepEvent> {
     const queue = new EventQueue<StepEvent>();
     if (this.#health === 'failed') {
@@ -87,6 +97,7 @@ export class InferenceReplica {
   cancel(requestId: number): void {
     if (!this.#requests.delete(requestId)) return;
     this.#send({ type: 'cancel', requestId });
+    this.#wakeIfIdle();
   }
 
   /** Makes the worker throw an uncaught error, to exercise crash recovery. */
@@ -94,9 +105,15 @@ export class InferenceReplica {
     this.#send({ type: 'crash' });
   }
 
-  async close(): Promise<void> {
+  /** Stops the worker between ONNX Runtime calls; its requests end with an error. Calling it again waits for the same stop. */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
     this.#closing = true;
-    this.#health = 'failed';
+    this.#setHealth('failed');
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartDueMs = null;
     const stopping = new WorkerCrashedError(`${this.#options.label}: the deployment is stopping`);
@@ -119,7 +136,7 @@ export class InferenceReplica {
 
   #onMessage(message: FromWorkerMessage): void {
     if (message.type === 'ready') {
-      this.#health = 'ready';
+      this.#setHealth('ready');
       this.#crashesSinceReady = 0;
       for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     } else if (message.type === 'load-failed') {
@@ -127,7 +144,7 @@ export class InferenceReplica {
       // Whoever waits for readiness reports the failure; a reload after a crash has no one waiting, so it is logged.
       if (this.#readyWaiters.length === 0) this.#options.log(this.#lastError.message);
       this.#closing = true;
-      this.#health = 'failed';
+      this.#setHealth('failed');
       this.#failRequests(this.#lastError);
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#lastError);
       // The worker exits by itself after reporting a failed load.
@@ -142,19 +159,31 @@ export class InferenceReplica {
     if (event.type === 'error') {
       this.#requests.delete(event.requestId);
       queue.end(new Error(`${this.#options.label}: ${event.message}`));
+      this.#wakeIfIdle();
       return;
     }
     queue.push(event);
     if (event.type === 'finish') {
       this.#requests.delete(event.requestId);
       queue.end();
+      this.#wakeIfIdle();
     }
+  }
+
+  #setHealth(health: GeneratorHealth): void {
+    if (this.#health === health) return;
+    this.#health = health;
+    this.#options.onHealthChanged?.();
+  }
+
+  #wakeIfIdle(): void {
+    if (this.#requests.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   #onExit(code: number): void {
     if (this.#closing) return;
     const reason = this.#lastError?.message ?? `exit code ${code}`;
-    this.#health = 'failed';
+    this.#setHealth('failed');
     this.#failRequests(new WorkerCrashedError(`${this.#options.label}: the inference worker crashed (${reason}); it is restarting, retry the request`));
     const delayMs = RESTART_DELAYS_MS[Math.min(this.#crashesSinceReady, RESTART_DELAYS_MS.length - 1)]!;
     this.#crashes += 1;
@@ -165,7 +194,7 @@ export class InferenceReplica {
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null;
       this.#restartDueMs = null;
-      this.#health = 'loading';
+      this.#setHealth('loading');
       this.#worker = this.#start();
     }, delayMs);
   }
@@ -173,6 +202,7 @@ export class InferenceReplica {
   #failRequests(error: Error): void {
     for (const queue of this.#requests.values()) queue.end(error);
     this.#requests.clear();
+    this.#wakeIfIdle();
   }
 
   #send(message: ToWorkerMessage): void {

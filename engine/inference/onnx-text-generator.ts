@@ -1,13 +1,23 @@
 // The inference runtime behind a deployment: a model folder's ONNX KV-cache decoder in one or more worker threads
-// (replicas), each running continuous batching. Implements the serving layer's TextGenerator seam.
+// (replicas), each running continuous batching. Implements the serving layer's TextGenerator seam. Replicas can be
+// added (they take requests once loaded) and drained (no new requests; stopped once their requests end).
+import { performance } from 'node:perf_hooks';
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator, TokenAlternative } from './text-generator.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 import { IncrementalText } from './incremental-text.ts';
 import { InferenceReplica } from './inference-replica.ts';
+import { LatencyWindow } from './latency-window.ts';
 import { readServableModel } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
-import type { StepEvent } from './worker-protocol.ts';
+import type { InferenceWorkerData, StepEvent } from './worker-protocol.ts';
+
+/** How many replicas are in each state: serving (ready), loading the model, or draining before they stop. */
+export interface ReplicaCounts {
+  ready: number;
+  loading: number;
+  draining: number;
+}
 
 export interface OnnxTextGeneratorOptions {
   modelDir: string;
@@ -23,6 +33,8 @@ export interface OnnxTextGeneratorOptions {
   /** Where the decoder runs, already resolved (engine/ml/runtime/device.ts); the CPU by default. */
   device?: ComputeDevice;
   log?: (line: string) => void;
+  /** Called when the replicas change: one added, loaded, crashed, drained or stopped (the deployment resizes its batch slots). */
+  onReplicasChanged?: () => void;
 }
 
 export class OnnxTextGenerator implements TextGenerator {
@@ -33,10 +45,21 @@ export class OnnxTextGenerator implements TextGenerator {
   readonly vocabularySize: number;
   readonly chatTemplate?: string;
   readonly specialTokens?: { bos?: string; eos?: string };
-  readonly replicas: readonly InferenceReplica[];
+  /** Time from a request reaching a replica to its first token, for the autoscaler. */
+  readonly firstTokenLatency = new LatencyWindow();
   readonly #tokenizer: Tokenizer;
   readonly #startTokenId: number | null;
+  readonly #workerData: InferenceWorkerData;
+  readonly #log: (line: string) => void;
+  readonly #onReplicasChanged: () => void;
+  /** Replicas that take requests (once loaded), in the order they were added. */
+  #serving: InferenceReplica[] = [];
+  /** Replicas finishing their requests before they stop; they take no new ones. */
+  readonly #draining = new Set<InferenceReplica>();
+  readonly #stopping = new Set<Promise<void>>();
+  #nextReplicaIndex = 0;
   #nextRequestId = 1;
+  #closed = false;
 
   /** Reads the folder's config and tokenizer now (throwing on a bad folder); workers load the decoder in the background. */
   constructor(options: OnnxTextGeneratorOptions) {
@@ -50,8 +73,9 @@ export class OnnxTextGenerator implements TextGenerator {
     if (model.chatTemplate !== undefined) this.chatTemplate = model.chatTemplate;
     const eos = model.eosTokenId === null ? undefined : model.tokenizer.tokenOf(model.eosTokenId);
     if (eos !== undefined) this.specialTokens = { bos: eos, eos };
-    const log = options.log ?? ((line: string) => console.warn(line));
-    const workerData = {
+    this.#log = options.log ?? ((line: string) => console.warn(line));
+    this.#onReplicasChanged = options.onReplicasChanged ?? (() => undefined);
+    this.#workerData = {
       modelFolder: options.modelDir,
       precision: options.precision ?? 'float32',
       decoderPath: model.decoderPath,
@@ -62,16 +86,60 @@ export class OnnxTextGenerator implements TextGenerator {
       intraOpThreads: options.threads ?? 1,
       device: this.device,
     };
-    this.replicas = Array.from({ length: options.replicas ?? 1 }, (_, index) => new InferenceReplica({ workerData, log, label: `${options.modelId}#${index}` }));
+    for (let index = 0; index < (options.replicas ?? 1); index++) this.addReplica();
   }
 
-  /** Resolves when every replica has loaded the model; rejects with the first load failure. */
+  /** The replicas that take requests (draining ones are left out). */
+  get replicas(): readonly InferenceReplica[] {
+    return this.#serving;
+  }
+
+  replicaCounts(): ReplicaCounts {
+    const ready = this.#serving.filter((replica) => replica.health === 'ready').length;
+    return { ready, loading: this.#serving.length - ready, draining: this.#draining.size };
+  }
+
+  /** Starts one more worker; it gets requests only once its model is loaded (while another replica is ready). */
+  addReplica(): InferenceReplica {
+    if (this.#closed) throw new Error(`model "${this.modelId}": the deployment is stopping; no replica can be added`);
+    const label = `${this.modelId}#${this.#nextReplicaIndex++}`;
+    const replica = new InferenceReplica({ workerData: this.#workerData, log: this.#log, label, onHealthChanged: this.#onReplicasChanged });
+    this.#serving.push(replica);
+    this.#onReplicasChanged();
+    return replica;
+  }
+
+  /**
+   * Takes the least loaded replica out of routing, waits for its requests to end, then stops its worker between
+   * ONNX Runtime calls (InferenceReplica.close). Resolves once it has stopped; null when one replica is all there is.
+   */
+  drainReplica(): Promise<void> | null {
+    if (this.#serving.length <= 1) return null;
+    const rank = (replica: InferenceReplica) => (replica.health === 'ready' ? 1 : 0);
+    // A replica that is not ready (loading, or failed) goes first; among ready ones the least loaded, newest first.
+    const victim = [...this.#serving].reverse().sort((a, b) => rank(a) - rank(b) || a.load - b.load)[0]!;
+    this.#serving = this.#serving.filter((replica) => replica !== victim);
+    this.#draining.add(victim);
+    this.#onReplicasChanged();
+    const stopped = victim
+      .whenIdle()
+      .then(() => victim.close())
+      .finally(() => {
+        this.#draining.delete(victim);
+        this.#stopping.delete(stopped);
+        this.#onReplicasChanged();
+      });
+    this.#stopping.add(stopped);
+    return stopped;
+  }
+
+  /** Resolves when every serving replica has loaded the model; rejects with the first load failure. */
   async whenReady(): Promise<void> {
-    await Promise.all(this.replicas.map((replica) => replica.whenReady()));
+    await Promise.all(this.#serving.map((replica) => replica.whenReady()));
   }
 
   health(): GeneratorHealth {
-    const states = this.replicas.map((replica) => replica.health);
+    const states = this.#serving.map((replica) => replica.health);
     if (states.includes('ready')) return 'ready';
     return states.includes('loading') ? 'loading' : 'failed';
   }
@@ -79,7 +147,7 @@ export class OnnxTextGenerator implements TextGenerator {
   /** While every replica is down and one of them waits to restart: ms until the first restart; otherwise null. */
   restartInMs(): number | null {
     if (this.health() !== 'failed') return null;
-    const waits = this.replicas.map((replica) => replica.restartInMs).filter((wait) => wait !== null);
+    const waits = this.#serving.map((replica) => replica.restartInMs).filter((wait) => wait !== null);
     return waits.length > 0 ? Math.min(...waits) : null;
   }
 
@@ -95,13 +163,19 @@ export class OnnxTextGenerator implements TextGenerator {
     if (signal.aborted) return;
     const replica = this.#leastLoadedReplica();
     const requestId = this.#nextRequestId++;
+    const submittedMs = performance.now();
     const events = replica.submit(requestId, this.#withStartToken(request));
     const onAbort = () => replica.cancel(requestId);
     signal.addEventListener('abort', onAbort, { once: true });
     const text = new IncrementalText(this.#tokenizer);
+    let first = true;
     try {
       for await (const event of events) {
         if (signal.aborted) return;
+        if (first && event.type === 'token') {
+          first = false;
+          this.firstTokenLatency.add(performance.now() - submittedMs);
+        }
         yield this.#toGenerationEvent(event, text);
       }
     } finally {
@@ -119,14 +193,17 @@ export class OnnxTextGenerator implements TextGenerator {
     return { ...request, promptTokens: [this.#startTokenId], maxTokens: Math.min(request.maxTokens, this.contextLength - 1) };
   }
 
+  /** Stops every worker, draining ones included: requests still running end with an error. */
   async close(): Promise<void> {
-    await Promise.all(this.replicas.map((replica) => replica.close()));
+    this.#closed = true;
+    await Promise.all([...this.#serving, ...this.#draining].map((replica) => replica.close()));
+    await Promise.all(this.#stopping);
   }
 
   /** Ready replicas first, then loading ones (their workers take messages as soon as the model is in). */
   #leastLoadedReplica(): InferenceReplica {
     const rank = (replica: InferenceReplica) => (replica.health === 'ready' ? 0 : replica.health === 'loading' ? 1 : 2);
-    return [...this.replicas].sort((a, b) => rank(a) - rank(b) || a.load - b.load)[0]!;
+    return [...this.#serving].sort((a, b) => rank(a) - rank(b) || a.load - b.load)[0]!;
   }
 
   #toGenerationEvent(event: StepEvent, text: IncrementalText): GenerationEvent {

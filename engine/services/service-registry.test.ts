@@ -64,3 +64,15 @@ it('hands each registered service and its handle to onStarted; a listener that t
   const kept = throwing.register({ runId: 'r', node: 'n', handle: fakeHandle('b').handle });
   expect(throwing.get(kept.id)!.status).toBe('running');
 });
+
+it('lists a running service with its live details read now, and keeps the ones it started with once it ends', async () => {
+  const registry = new ServiceRegistry();
+  let replicas = 1;
+  const { handle } = fakeHandle('scaling');
+  const info = registry.register({ runId: 'r', node: 'deploy', handle: { ...handle, details: { replicas: 1, maxBatchSize: 8 }, liveDetails: () => ({ replicas }) } });
+  replicas = 3;
+  expect(registry.get(info.id)!.details).toEqual({ replicas: 3, maxBatchSize: 8 });
+  expect(registry.list()[0]!.details).toEqual({ replicas: 3, maxBatchSize: 8 });
+  await registry.stop(info.id);
+  expect(registry.get(info.id)!.details).toEqual({ replicas: 1, maxBatchSize: 8 });
+});

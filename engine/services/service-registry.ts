@@ -59,7 +59,7 @@ export class ServiceRegistry {
   }
 
   list(): ServiceInfo[] {
-    return [...this.#entries.values()].map((entry) => ({ ...entry.info }));
+    return [...this.#entries.values()].map(withLiveDetails);
   }
 
   running(): ServiceInfo[] {
@@ -68,7 +68,7 @@ export class ServiceRegistry {
 
   get(id: string): ServiceInfo | undefined {
     const entry = this.#entries.get(id);
-    return entry ? { ...entry.info } : undefined;
+    return entry ? withLiveDetails(entry) : undefined;
   }
 
   /** Stops one service; false when there is no such running service. A stop() that throws marks it failed. */
@@ -104,6 +104,17 @@ export class ServiceRegistry {
   #pruneEnded(): void {
     const ended = [...this.#entries.values()].filter((entry) => entry.info.status !== 'running');
     for (const entry of ended.slice(0, Math.max(0, ended.length - this.#endedServicesKept))) this.#entries.delete(entry.info.id);
+  }
+}
+
+/** A copy of the entry's info; a running service's live details are read now, over the ones it started with. */
+function withLiveDetails({ info, handle }: Entry): ServiceInfo {
+  if (info.status !== 'running' || handle.liveDetails === undefined) return { ...info };
+  try {
+    return { ...info, details: { ...info.details, ...handle.liveDetails() } };
+  } catch {
+    // A service that cannot say how it is doing is still listed, with what it said at start.
+    return { ...info };
   }
 }
 

@@ -1,6 +1,6 @@
 // The deploy node: loads a model into inference workers with continuous batching, as a long-lived service.
 import { z } from 'zod';
-import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import { defineNodeSpec, type ConfigProblem } from '../../app/nodes/spec.ts';
 import { deviceField, temperatureField, threadCount, topKField } from '../shared/fields.ts';
 
 export const deployConfig = z.strictObject({
@@ -11,7 +11,24 @@ export const deployConfig = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must use letters, digits, ".", "_", ":" and "-"')
     .default('crucible-model')
     .describe('Model id clients pass as "model".'),
-  replicas: z.number().int().min(1).max(64).default(1).describe('Inference workers.'),
+  replicas: z.number().int().min(1).max(64).default(1).describe('Inference workers at start; without minReplicas and maxReplicas, always this many.'),
+  minReplicas: z.number().int().min(0).max(64).default(0).describe('Fewest replicas when autoscaling; 0 follows replicas.'),
+  maxReplicas: z
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(0)
+    .describe('Most replicas when autoscaling; 0 follows replicas. Above minReplicas, replicas are added under load and drained when idle.'),
+  autoscale: z
+    .strictObject({
+      scaleUpQueue: z.number().int().min(1).max(100_000).default(1).describe('Requests waiting for a batch slot that count as pressure.'),
+      scaleUpTtftMs: z.number().int().min(1).max(600_000).default(2_000).describe('Median time to first token (ms) over the last 5 s that counts as pressure.'),
+      scaleUpAfterSeconds: z.number().min(0).max(3_600).default(3).describe('Pressure must last this long before a replica is added.'),
+      scaleDownAfterSeconds: z.number().min(0).max(86_400).default(60).describe('Quiet must last this long before a replica is drained and stopped.'),
+    })
+    .default({ scaleUpQueue: 1, scaleUpTtftMs: 2_000, scaleUpAfterSeconds: 3, scaleDownAfterSeconds: 60 })
+    .describe('When replicas are added and removed (only when maxReplicas is above minReplicas).'),
   threads: threadCount
     .default(1)
     .describe('ONNX Runtime threads per replica; 0 uses every core. 1 gives small models the lowest latency; large models on many cores decode faster with more.'),
@@ -33,6 +50,34 @@ export const deployConfig = z.strictObject({
 /** A deploy node's config once parsed: what the engine deploys by, and what a deployment's restore recipe keeps. */
 export type DeployConfig = z.output<typeof deployConfig>;
 
+export interface ReplicaRange {
+  /** Replicas started with the deployment. */
+  initial: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * How many replicas a deployment runs: `replicas` at start, between minReplicas and maxReplicas after. Either bound
+ * left at 0 follows `replicas` (so a config with neither keeps `replicas` fixed, as before autoscaling); a start
+ * outside the bounds is moved inside them.
+ */
+export function replicaRange(config: Pick<DeployConfig, 'replicas' | 'minReplicas' | 'maxReplicas'>): ReplicaRange {
+  const min = config.minReplicas || Math.min(config.replicas, config.maxReplicas || config.replicas);
+  const max = config.maxReplicas || Math.max(config.replicas, min);
+  return { initial: Math.min(Math.max(config.replicas, min), max), min, max };
+}
+
+function checkReplicaRange(config: DeployConfig): ConfigProblem[] {
+  if (config.minReplicas > 0 && config.maxReplicas > 0 && config.minReplicas > config.maxReplicas) {
+    return [{ field: 'maxReplicas', message: `must be at least minReplicas (${config.minReplicas}), not ${config.maxReplicas}` }];
+  }
+  if (config.maxReplicas > 0 && config.replicas > config.maxReplicas) {
+    return [{ field: 'replicas', message: `starts above maxReplicas (${config.maxReplicas}); lower replicas to at most ${config.maxReplicas} or raise maxReplicas` }];
+  }
+  return [];
+}
+
 export const deploySpec = defineNodeSpec({
   type: 'deploy',
   title: 'Deploy',
@@ -45,4 +90,5 @@ export const deploySpec = defineNodeSpec({
   outputs: [{ name: 'deployment', type: 'Deployment', title: 'Deployment', description: 'A running deployment.' }],
   config: deployConfig,
   service: true,
+  checkConfig: checkReplicaRange,
 });

@@ -1,0 +1,159 @@
+// Autoscaling with real inference workers (a tiny model): a deployment grows under a queue up to maxReplicas and
+// shrinks back after idle, with every decision logged and in /metrics; a loading replica takes no requests; a drained
+// replica finishes what it runs before it stops; a full deployment refuses with a 503 and retry-after.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
+import { deployConfig } from '../../nodes/deploy/spec.ts';
+import { OpenAiError } from '../endpoint/openai-error.ts';
+import { ServingMetrics } from '../endpoint/serving-metrics.ts';
+import { generationRequest } from '../inference/testing/generation-request.ts';
+import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
+import type { GenerationEvent } from '../inference/text-generator.ts';
+import { createServingCapability, type LiveDeployment } from './serving-capability.ts';
+
+let fixture: TinyModelFolder;
+const running: ServiceHandle[] = [];
+
+beforeAll(() => {
+  fixture = writeTinyModelFolder();
+});
+afterAll(async () => {
+  await Promise.all(running.map((service) => service.stop()));
+  fixture.remove();
+});
+
+async function deploy(config: z.input<typeof deployConfig>) {
+  const serving = createServingCapability();
+  const lines: string[] = [];
+  const defaults = { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 };
+  const started = await serving.deploy({ config: deployConfig.parse({ name: 'auto', device: 'cpu', defaults, ...config }), modelDir: fixture.folder, precision: 'float32', log: (line) => lines.push(line) });
+  running.push(started.service);
+  const live = serving.deployments.get(started.deploymentId)!;
+  await live.generator.whenReady();
+  return { live, lines, service: started.service };
+}
+
+/** One request as the API server runs it: readiness, a batch slot from the admission queue, the generation. */
+async function oneRequest(live: LiveDeployment, maxTokens: number): Promise<{ outcome: 'ok'; tokens: number } | { outcome: 'refused'; error: OpenAiError }> {
+  const controller = new AbortController();
+  let release: () => void;
+  try {
+    live.deployment.checkReady();
+    release = await live.deployment.acquireSlot(controller.signal);
+  } catch (error) {
+    if (error instanceof OpenAiError) return { outcome: 'refused', error };
+    throw error;
+  }
+  try {
+    const events: GenerationEvent[] = [];
+    const eos = live.generator.tokenize('<|endoftext|>')[0]!;
+    for await (const event of live.generator.generate(generationRequest({ promptTokens: live.generator.tokenize('First Citizen'), maxTokens, temperature: 1, seed: 1, logitBias: new Map([[eos, -100]]) }), controller.signal)) events.push(event);
+    return { outcome: 'ok', tokens: events.filter((event) => event.type === 'token').length };
+  } finally {
+    release();
+  }
+}
+
+const until = async (condition: () => boolean, timeoutMs: number, what: string) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('a deployment with minReplicas 1 and maxReplicas 3', () => {
+  it('adds replicas while requests queue, routes only to loaded ones, and drains back to one after idle', async () => {
+    const autoscale = { scaleUpQueue: 1, scaleUpTtftMs: 600_000, scaleUpAfterSeconds: 0.3, scaleDownAfterSeconds: 1 };
+    const { live, lines } = await deploy({ maxBatchSize: 2, maxQueue: 100, minReplicas: 1, maxReplicas: 3, autoscale });
+    const metrics = new ServingMetrics(() => [{ model: 'auto', queued: live.deployment.queued, running: live.deployment.running, scaling: live.deployment.scaling?.() }]);
+
+    // Sampled through the run: a replica still loading has no request while another is ready, and no more
+    // requests run than the ready replicas' batches hold.
+    const violations: string[] = [];
+    let mostReplicas = 0;
+    const sampler = setInterval(() => {
+      const counts = live.generator.replicaCounts();
+      mostReplicas = Math.max(mostReplicas, counts.ready + counts.loading + counts.draining);
+      if (counts.ready > 0) for (const replica of live.generator.replicas) if (replica.health === 'loading' && replica.load > 0) violations.push(`a loading replica had ${replica.load} requests`);
+      if (live.deployment.running > 2 * Math.max(1, counts.ready)) violations.push(`${live.deployment.running} running on ${counts.ready} ready replicas`);
+    }, 5);
+
+    let loadOn = true;
+    const outcomes: string[] = [];
+    const client = async () => {
+      while (loadOn) {
+        const result = await oneRequest(live, 40);
+        outcomes.push(result.outcome === 'ok' ? `ok ${result.tokens}` : `refused ${result.error.code}`);
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    try {
+      await until(() => live.generator.replicaCounts().ready === 3, 60_000, 'three ready replicas');
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // more pressure at maxReplicas adds nothing
+      loadOn = false;
+      await Promise.all(clients);
+      await until(() => live.generator.replicaCounts().ready === 1 && live.generator.replicaCounts().draining === 0, 30_000, 'the deployment to drain back to one replica');
+    } finally {
+      loadOn = false;
+      clearInterval(sampler);
+    }
+
+    expect(violations).toEqual([]);
+    expect(mostReplicas).toBe(3);
+    expect(new Set(outcomes)).toEqual(new Set(['ok 40']));
+    const snapshot = live.autoscaler.snapshot();
+    expect(snapshot).toMatchObject({ ready: 1, loading: 0, draining: 0, minReplicas: 1, maxReplicas: 3, scaleUps: 2, scaleDowns: 2 });
+    expect(snapshot.events.map((event) => `${event.direction} ${event.from}→${event.to}`)).toEqual(['up 1→2', 'up 2→3', 'down 3→2', 'down 2→1']);
+    expect(snapshot.events[0]!.reason).toMatch(/^\d+ waiting for \d\.\d s$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^deployment "auto": scaling up from 1 to 2 replicas \(\d+ waiting for .* s\); the new one takes requests once loaded$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^deployment "auto": scaling down from 2 to 1 replicas \(0 running and none waiting for 1\.\d s\); draining one$/));
+    expect(lines.filter((line) => /drained replica finished its requests and stopped/.test(line))).toHaveLength(2);
+    expect(lines.filter((line) => /terminated/.test(line))).toEqual([]);
+
+    const scraped = await metrics.registry.metrics();
+    expect(scraped).toContain('crucible_replicas{model="auto",state="ready"} 1');
+    expect(scraped).toContain('crucible_replicas{model="auto",state="draining"} 0');
+    expect(scraped).toContain('crucible_replicas_max{model="auto"} 3');
+    expect(scraped).toContain('crucible_scaling_events_total{model="auto",direction="up"} 2');
+    expect(scraped).toContain('crucible_scaling_events_total{model="auto",direction="down"} 2');
+  }, 120_000);
+});
+
+describe('replicas joining and leaving', () => {
+  it('drains a replica: it takes no new request, finishes the one it runs, then its worker stops by itself', async () => {
+    const { live, lines } = await deploy({ replicas: 2, maxBatchSize: 4, maxQueue: 8 });
+    const [first, second] = live.generator.replicas;
+    const inFlight = [oneRequest(live, 60), oneRequest(live, 60)];
+    await until(() => first!.load === 1 && second!.load === 1, 10_000, 'one request on each replica');
+    const stopped = live.generator.drainReplica()!;
+    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 1 });
+    const later = await oneRequest(live, 5);
+    expect(await Promise.all(inFlight)).toEqual([
+      { outcome: 'ok', tokens: 60 },
+      { outcome: 'ok', tokens: 60 },
+    ]);
+    expect(later).toEqual({ outcome: 'ok', tokens: 5 });
+    await stopped;
+    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 0 });
+    expect(live.deployment.scaling?.()).toMatchObject({ ready: 1, draining: 0 });
+    expect(lines.filter((line) => /terminated/.test(line))).toEqual([]);
+  }, 60_000);
+
+  it('refuses with a 503 and retry-after only when every ready replica is full, and a loading replica adds no room', async () => {
+    const { live } = await deploy({ replicas: 1, maxBatchSize: 1, maxQueue: 0, minReplicas: 1, maxReplicas: 2, autoscale: { scaleUpAfterSeconds: 3_600 } });
+    // A request that holds its batch slot for as long as the test needs (a tiny model's generations end too soon).
+    const holdSlot = await live.deployment.acquireSlot(new AbortController().signal);
+    const refused = await oneRequest(live, 5);
+    expect(refused).toMatchObject({ outcome: 'refused', error: { status: 503, code: 'overloaded', headers: { 'retry-after': '1' } } });
+
+    live.generator.addReplica();
+    expect(live.generator.replicaCounts()).toMatchObject({ ready: 1, loading: 1 });
+    expect(await oneRequest(live, 5)).toMatchObject({ outcome: 'refused', error: { code: 'overloaded' } });
+    await live.generator.whenReady();
+    expect(live.generator.replicaCounts()).toMatchObject({ ready: 2, loading: 0 });
+    expect(await oneRequest(live, 5)).toEqual({ outcome: 'ok', tokens: 5 });
+    holdSlot();
+  }, 60_000);
+});
