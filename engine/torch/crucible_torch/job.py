@@ -146,6 +146,14 @@ def read_job(path):
         _field(lora, "alpha", "job.lora", lambda v: _is_number(v) and v > 0, "a positive number")
         lora = {**lora, "dropout": _field(lora, "dropout", "job.lora", probability, "a number in [0, 1)", 0.0, optional=True)}
         _field(lora, "targets", "job.lora", lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(t, str) for t in v), "a non-empty list of layer names")
+        from .models import family
+
+        targets = family(model["architecture"]).LORA_TARGETS
+        unknown = [target for target in lora["targets"] if target not in targets]
+        if unknown:
+            raise JobError(f"job.lora.targets: {unknown} name no {model['architecture']} linear layer; choose from {', '.join(targets)}")
+        if len(set(lora["targets"])) != len(lora["targets"]):
+            raise JobError(f"job.lora.targets {lora['targets']} name a layer twice")
         if job["kind"] != "finetune":
             raise JobError("job.lora is set on a pretrain job; LoRA adapters fine-tune a base model (kind \"finetune\" with init)")
     device = _field(job, "device", "job", lambda v: v in ("cpu", "cuda"), '"cpu" or "cuda"', "cpu", optional=True)

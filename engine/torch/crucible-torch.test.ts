@@ -1,0 +1,170 @@
+// The PyTorch trainer (crucible_torch) run for real with /usr/bin/python3: the same losses as the ONNX Runtime
+// trainer for the same seed and shards, the engine's seeded init bit for bit, exact resume after a killed run,
+// 2 gloo ranks = 1 rank on the same global batch (with a loss mask and accumulation), LoRA training only adapters,
+// and a clean error event for bad jobs. Skipped with the reason when this Python has no torch, except in CI.
+
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors } from '../ml/export/safetensors.ts';
+import { gpt2Config } from '../ml/gpt2/config.ts';
+import { initGpt2Parameters } from '../ml/gpt2/parameters.ts';
+import { trainGpt2 } from '../ml/train/trainer.ts';
+import type { HostTensor } from '../ml/tensor/host-tensor.ts';
+import { eventsOf, lossesOf, PACKAGE_ROOT, PYTHON, runTorchJob, runTorchRanks, tinySettings, torchUnavailableReason, writeJob, writeTinyShards, type Shards } from './testing/torch-runner.ts';
+
+const unavailable = torchUnavailableReason();
+if (unavailable !== null) {
+  if (process.env.CI) throw new Error(`crucible_torch tests need torch in CI: ${unavailable}`);
+  console.warn(`skipping crucible_torch tests: ${unavailable}`);
+}
+
+const floats = (tensor: HostTensor) => Array.from(tensor.data as Float32Array);
+const maxAbsDiff = (a: readonly number[], b: readonly number[]) => a.reduce((worst, value, index) => Math.max(worst, Math.abs(value - (b[index] as number))), 0);
+
+describe.skipIf(unavailable !== null)('crucible_torch', () => {
+  let dir: string;
+  let shards: Shards;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'crucible-torch-'));
+    shards = writeTinyShards(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const onnxLosses = async (settings: ReturnType<typeof tinySettings>, masked: boolean, name: string) => {
+    const base = (file: string) => file.replace(/\.bin$/, '');
+    const reports: { loss: number; valLoss?: number; trainLoss?: number }[] = [];
+    const result = await trainGpt2(
+      { settings, trainShard: base(shards.train), valShard: base(shards.val), trainMask: masked ? shards.trainMask : null, valMask: masked ? shards.valMask : null, checkpointDir: path.join(dir, `${name}-onnx`) },
+      { onStep: (report) => reports.push(report) },
+    );
+    return { losses: reports.map((report) => report.loss), valLosses: reports.flatMap((report) => (report.valLoss === undefined ? [] : [report.valLoss])), parameters: result.parameters };
+  };
+
+  it('trains GPT-2 with the ONNX Runtime trainer\'s losses, eval losses and weights for the same seed and shards', async () => {
+    const settings = tinySettings();
+    const outDir = path.join(dir, 'plain');
+    const run = await runTorchJob(writeJob(path.join(dir, 'plain.json'), { shards, outDir, settings }));
+    expect(run.code, run.stderr).toBe(0);
+    const reference = await onnxLosses(settings, false, 'plain');
+    const losses = lossesOf(run);
+    expect(losses).toHaveLength(12);
+    expect(losses.at(-1)).toBeLessThan((losses[0] as number) - 0.3);
+    expect(maxAbsDiff(losses, reference.losses)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(eventsOf(run, 'eval').map((event) => event.valLoss as number), reference.valLosses)).toBeLessThan(1e-5);
+    const done = eventsOf(run, 'done')[0];
+    expect(done).toMatchObject({ step: 12, safetensors: path.join(outDir, 'model.safetensors'), config: path.join(outDir, 'config.json'), adapters: null });
+    const trained = readSafetensors(done?.safetensors as string).tensors;
+    for (const [name, tensor] of reference.parameters) expect(maxAbsDiff(floats(trained.get(name) as HostTensor), Array.from(tensor.data as Float32Array)), name).toBeLessThan(1e-4);
+    expect(JSON.parse(readFileSync(path.join(outDir, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 32, vocab_size: 32 });
+  });
+
+  it('draws the engine\'s initial GPT-2 weights bit for bit from the same seed', () => {
+    const config = gpt2Config({ vocabSize: 40, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8 });
+    const file = path.join(dir, 'init.safetensors');
+    const script = `from crucible_torch.models.gpt2 import init_weights\nfrom crucible_torch.safetensors_io import write_safetensors\nimport json\nwrite_safetensors(${JSON.stringify(file)}, init_weights(json.loads(${JSON.stringify(JSON.stringify(config))}), 4242))`;
+    const probe = spawnSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: PACKAGE_ROOT }, encoding: 'utf8' });
+    expect(probe.status, probe.stderr).toBe(0);
+    const torchInit = readSafetensors(file).tensors;
+    const engineInit = initGpt2Parameters(config, 4242);
+    expect([...torchInit.keys()].sort()).toEqual([...engineInit.keys()].sort());
+    for (const [name, tensor] of engineInit) expect(Buffer.from((torchInit.get(name) as HostTensor).data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
+  });
+
+  it('resumes a killed run from its last checkpoint with the losses of an uninterrupted run (dropout on)', async () => {
+    const settings = tinySettings({ dropout: 0.1, checkpointInterval: 4 });
+    const whole = await runTorchJob(writeJob(path.join(dir, 'whole.json'), { shards, outDir: path.join(dir, 'whole'), settings }));
+    expect(whole.code, whole.stderr).toBe(0);
+    const job = writeJob(path.join(dir, 'killed.json'), { shards, outDir: path.join(dir, 'killed'), settings });
+    const killed = await runTorchJob(job, (event, child) => event.event === 'checkpoint' && child.kill('SIGKILL'));
+    expect(killed.code).not.toBe(0);
+    const resumed = await runTorchJob(job);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const from = eventsOf(resumed, 'start')[0]?.resumedFromStep as number;
+    expect([4, 8]).toContain(from);
+    expect(eventsOf(resumed, 'step')[0]?.step).toBe(from + 1);
+    expect(lossesOf(resumed)).toEqual(lossesOf(whole).slice(from));
+    expect(eventsOf(resumed, 'eval')).toEqual(eventsOf(whole, 'eval').filter((event) => (event.step as number) > from));
+  });
+
+  it('2 gloo ranks on half the rows each match 1 rank and the ONNX Runtime trainer on the same global batch (loss mask, accumulation)', async () => {
+    const settings = tinySettings({ maxSteps: 6, evalInterval: 6 });
+    const options = { shards, settings, masked: true };
+    const [oneRank, twoRanks] = [
+      await runTorchJob(writeJob(path.join(dir, 'one.json'), { ...options, outDir: path.join(dir, 'one') })),
+      await runTorchRanks(writeJob(path.join(dir, 'two.json'), { ...options, outDir: path.join(dir, 'two') }), 2),
+    ];
+    expect(oneRank.code, oneRank.stderr).toBe(0);
+    for (const rank of twoRanks) expect(rank.code, rank.stderr).toBe(0);
+    expect(twoRanks[1]?.events).toEqual([]); // only rank 0 speaks
+    expect(eventsOf(twoRanks[0] as never, 'start')[0]).toMatchObject({ worldSize: 2 });
+    const reference = await onnxLosses(settings, true, 'masked');
+    expect(maxAbsDiff(lossesOf(twoRanks[0] as never), lossesOf(oneRank))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(lossesOf(oneRank), reference.losses)).toBeLessThan(1e-5);
+    expect(Math.abs((eventsOf(twoRanks[0] as never, 'eval')[0]?.valLoss as number) - (reference.valLosses[0] as number))).toBeLessThan(1e-5);
+  });
+
+  it('LoRA trains only the adapters and writes the merged model, the adapters and a PEFT folder', async () => {
+    const settings = tinySettings({ maxSteps: 6 });
+    const base = path.join(dir, 'base');
+    const pretrain = await runTorchJob(writeJob(path.join(dir, 'base.json'), { shards, outDir: base, settings }));
+    expect(pretrain.code, pretrain.stderr).toBe(0);
+    const lora = { rank: 4, alpha: 8, dropout: 0, targets: ['attn.c_attn', 'mlp.c_fc'] };
+    const outDir = path.join(dir, 'lora');
+    const run = await runTorchJob(writeJob(path.join(dir, 'lora.json'), { shards, outDir, settings: tinySettings({ maxSteps: 6, learningRate: 1e-2 }), kind: 'finetune', init: path.join(base, 'model.safetensors'), lora }));
+    expect(run.code, run.stderr).toBe(0);
+    // per layer: c_attn A (4, 32) + B (96, 4), c_fc A (4, 32) + B (128, 4)
+    expect(eventsOf(run, 'start')[0]).toMatchObject({ trainableParameters: 2 * (4 * 32 + 96 * 4 + 4 * 32 + 128 * 4) });
+    const losses = lossesOf(run);
+    expect(losses.at(-1)).toBeLessThan(losses[0] as number);
+    const baseWeights = readSafetensors(path.join(base, 'model.safetensors')).tensors;
+    const merged = readSafetensors(path.join(outDir, 'model.safetensors')).tensors;
+    const adapters = readSafetensors(path.join(outDir, 'adapters.safetensors')).tensors;
+    expect([...adapters.keys()].sort()).toEqual(['0', '1'].flatMap((layer) => ['attn.c_attn', 'mlp.c_fc'].flatMap((target) => [`transformer.h.${layer}.${target}.lora_A`, `transformer.h.${layer}.${target}.lora_B`])).sort());
+    expect([...merged.keys()].sort()).toEqual([...baseWeights.keys()].sort());
+    for (const [name, tensor] of baseWeights) {
+      const prefix = name.replace(/\.weight$/, '');
+      const a = adapters.get(`${prefix}.lora_A`);
+      if (a === undefined || !name.endsWith('.weight')) {
+        expect(Buffer.from((merged.get(name) as HostTensor).data.buffer).equals(Buffer.from(tensor.data.buffer)), `${name} is frozen`).toBe(true);
+        continue;
+      }
+      const b = adapters.get(`${prefix}.lora_B`) as HostTensor;
+      const [inFeatures, outFeatures] = tensor.shape as [number, number];
+      const expected = floats(tensor).map((value, index) => {
+        const [row, column] = [Math.floor(index / outFeatures), index % outFeatures]; // W [in, out] += 2 (B A)ᵀ
+        let product = 0;
+        for (let r = 0; r < 4; r++) product += (b.data[column * 4 + r] as number) * (a.data[r * inFeatures + row] as number);
+        return value + 2 * product;
+      });
+      expect(maxAbsDiff(floats(merged.get(name) as HostTensor), expected), name).toBeLessThan(1e-6);
+      expect(maxAbsDiff(floats(b), new Array(b.data.length).fill(0)), `${name}'s lora_B moved`).toBeGreaterThan(0);
+    }
+    const peft = JSON.parse(readFileSync(path.join(outDir, 'adapter', 'adapter_config.json'), 'utf8'));
+    expect(peft).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['c_attn', 'c_fc'], fan_in_fan_out: true });
+    expect([...readSafetensors(path.join(outDir, 'adapter', 'adapter_model.safetensors')).tensors.keys()]).toContain('base_model.model.transformer.h.1.mlp.c_fc.lora_B.weight');
+  });
+
+  it('ends a bad job with one error event naming the cause, and exit 2', async () => {
+    const settings = tinySettings();
+    const cases: [string, Parameters<typeof writeJob>[1], RegExp][] = [
+      ['missing-shard', { shards: { ...shards, train: path.join(dir, 'nowhere.bin') }, outDir: path.join(dir, 'bad'), settings }, /job\.data\.train: .*nowhere\.bin does not exist/],
+      ['bad-heads', { shards, outDir: path.join(dir, 'bad'), settings, model: { nHead: 3 } }, /nEmbd \(32\) must be divisible by nHead \(3\)/],
+      ['window-too-long', { shards, outDir: path.join(dir, 'bad'), settings, training: { blockSize: 64 } }, /job\.training\.blockSize \(64\) exceeds the model's context/],
+      ['lora-typo', { shards, outDir: path.join(dir, 'bad'), settings, kind: 'finetune', init: shards.train, lora: { rank: 2, alpha: 2, dropout: 0, targets: ['attn.q_proj'] } }, /lora\.targets: \['attn\.q_proj'\] name no gpt2 linear layer/],
+    ];
+    const cuda = spawnSync(PYTHON, ['-c', 'import torch; print(torch.cuda.is_available())'], { encoding: 'utf8' }).stdout.trim() === 'True';
+    if (!cuda) cases.push(['no-cuda', { shards, outDir: path.join(dir, 'bad'), settings, device: 'cuda' }, /device cuda was asked but .*set device to cpu/]);
+    const runs = await Promise.all(cases.map(([name, options]) => runTorchJob(writeJob(path.join(dir, `${name}.json`), options))));
+    cases.forEach(([name, , message], index) => {
+      const run = runs[index] as Awaited<ReturnType<typeof runTorchJob>>;
+      expect(run.code, name).toBe(2);
+      expect(run.events, name).toHaveLength(1);
+      expect(run.events[0]?.event, name).toBe('error');
+      expect(run.events[0]?.message as string, name).toMatch(message);
+    });
+    expect(existsSync(path.join(dir, 'bad', 'model.safetensors'))).toBe(false);
+  });
+});
