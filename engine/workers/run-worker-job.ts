@@ -4,6 +4,14 @@
 import { startTypeScriptWorker } from './typescript-worker.ts';
 import type { WorkerJobFailure, WorkerJobProtocol, WorkerJobReply, WorkerJobRequest } from './worker-job-protocol.ts';
 
+/**
+ * The cancel grace for a job whose worker runs ONNX Runtime: long enough for any step, load or pass to end. A thread
+ * terminated inside an ORT call can take the whole engine process down (a C++ exception escapes while the thread's
+ * environment is torn down; engine/inference/README.md), so such a worker is left to stop at its next safe point and
+ * terminated only if it is still running after this.
+ */
+export const ORT_JOB_CANCEL_GRACE_MS = 10 * 60_000;
+
 export interface WorkerJobOptions<Progress> {
   /** Names the job in errors: "pretrain", "quantize", "tokenizer training on corpus.txt". */
   label: string;
@@ -11,8 +19,9 @@ export interface WorkerJobOptions<Progress> {
   /** Called for each progress message; if it throws, the job stops and the promise rejects with that error. */
   onProgress?: ((progress: Progress) => void) | undefined;
   /**
-   * Absent: an abort terminates the worker at once. Set: an abort posts a cancel (the job's signal aborts, so it can
-   * stop cleanly) and the worker is terminated only if it has not settled within this many milliseconds.
+   * Absent: an abort terminates the worker at once (only for workers that never run ONNX Runtime). Set: an abort posts
+   * a cancel (the job's signal aborts, so it can stop cleanly) and the worker is terminated only if it has not settled
+   * within this many milliseconds; jobs on ORT pass ORT_JOB_CANCEL_GRACE_MS.
    */
   cancelGraceMs?: number | undefined;
 }

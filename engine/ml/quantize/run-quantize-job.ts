@@ -1,7 +1,8 @@
-// Runs a quantize job on a worker thread and settles with its report. Cancelling terminates the worker at once:
-// a half-written output folder is discarded by the executor, and nothing else needs to stop cleanly.
+// Runs a quantize job on a worker thread and settles with its report. A cancel reaches the job's signal; the worker,
+// which measures the decoders with ONNX Runtime, is never terminated inside an ORT call (ORT_JOB_CANCEL_GRACE_MS). A
+// half-written output folder is discarded by the executor.
 
-import { runWorkerJob } from '../../workers/run-worker-job.ts';
+import { ORT_JOB_CANCEL_GRACE_MS, runWorkerJob } from '../../workers/run-worker-job.ts';
 import type { WorkerJobProtocol } from '../../workers/worker-job-protocol.ts';
 import type { QuantizationReport, QuantizeJob } from './quantize-job.ts';
 
@@ -16,5 +17,5 @@ export interface QuantizeJobHooks {
 }
 
 export function runQuantizeJobInWorker(job: QuantizeJob, hooks: QuantizeJobHooks = {}): Promise<QuantizationReport> {
-  return runWorkerJob<QuantizeWorkerProtocol>(WORKER_URL, job, { label: 'quantize', signal: hooks.signal, onProgress: hooks.onLog });
+  return runWorkerJob<QuantizeWorkerProtocol>(WORKER_URL, job, { label: 'quantize', signal: hooks.signal, onProgress: hooks.onLog, cancelGraceMs: ORT_JOB_CANCEL_GRACE_MS });
 }
