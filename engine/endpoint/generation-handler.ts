@@ -185,7 +185,7 @@ function modelNamedIn(body: unknown): string | null {
   return typeof model === 'string' && model.length > 0 ? model.slice(0, 256) : null;
 }
 
-function asOpenAiError(error: unknown, context: ServerContext): OpenAiError {
+export function asOpenAiError(error: unknown, context: ServerContext): OpenAiError {
   if (error instanceof OpenAiError) return error;
   if (error instanceof RequestAbandoned) {
     if (error.why === 'timeout') return new OpenAiError(504, 'timeout', `The request did not finish within ${context.requestTimeoutMs} ms. Ask for fewer max_tokens or retry later.`);

@@ -8,7 +8,9 @@ import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { authenticateCaller, checkModelScope, mayUseModel, type AuthMode } from './caller-auth.ts';
 import { answerPreflight, applyCors } from './cors-policy.ts';
 import type { Deployment } from './deployment.ts';
-import { handleGeneration, RequestAbandoned } from './generation-handler.ts';
+import { RequestAbandoned } from './generation-handler.ts';
+import { routeGeneration } from './gateway/route-generation.ts';
+import { UpstreamPools } from './gateway/upstream-pools.ts';
 import { answerClientError, answerFrameworkError, sendOpenAiError, toOpenAiError, type ErrorReplyContext } from './error-replies.ts';
 import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -41,6 +43,10 @@ export interface OpenAiServerOptions {
   concurrencyRetryAfterMs?: number;
   /** Clock for rate-limit windows, budgets and key expiry (tests move it). */
   now?: () => number;
+  /** Where upstreams' apiKeyEnv variables are read; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Upstreams going down and coming back; onWarning by default. */
+  log?: (line: string) => void;
   onWarning?: (message: string) => void;
   onError?: (error: unknown) => void;
 }
@@ -48,6 +54,9 @@ export interface OpenAiServerOptions {
 export interface OpenAiServer {
   app: FastifyInstance;
   metrics: ServingMetrics;
+  /** The upstreams and their pools; null when the config lists none. */
+  gateway: UpstreamPools | null;
+  /** Probes the upstreams once (so their models are known), then listens. */
   listen(): Promise<{ url: string; port: number }>;
   /** Ends streams in progress with an error and stops listening. */
   close(): Promise<void>;
@@ -65,9 +74,14 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
   const metrics = new ServingMetrics(() => [...deployments.values()].map((d) => ({ model: d.model, queued: d.queued, running: d.running, scaling: d.scaling?.() })));
   const now = options.now ?? Date.now;
   const bodyLimits = bodyLimitsFor(config.maxBodyBytes);
+  const gateway =
+    config.upstreams.length === 0
+      ? null
+      : new UpstreamPools({ upstreams: config.upstreams, routing: config.routing, env: options.env, registry: metrics.registry, log: options.log ?? options.onWarning });
   let closing = false;
   const context: ServerContext = {
     deployments,
+    gateway,
     auth,
     defaultLimits: config.rateLimit,
     limiter: new RateLimiter({ now, concurrencyRetryAfterMs: options.concurrencyRetryAfterMs }),
@@ -114,7 +128,9 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
   return {
     app,
     metrics,
+    gateway,
     async listen() {
+      await gateway?.start();
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -127,6 +143,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
       const drainDeadline = Date.now() + CLOSE_DRAIN_MS;
       while (context.inFlight.size > 0 && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 5));
       await app.close();
+      await gateway?.stop();
       options.store?.requests.flush();
     },
   };
@@ -151,24 +168,45 @@ function registerRoutes(app: FastifyInstance, context: ServerContext): void {
     const stateOf = (d: Deployment) => ((d.generator.restartInMs?.() ?? null) !== null ? 'restarting' : d.generator.health());
     const models = Object.fromEntries([...context.deployments.values()].map((d) => [d.model, stateOf(d)]));
     const states: string[] = Object.values(models);
+    if (context.gateway) {
+      const health = poolsHealth(context.gateway, context.deployments, models);
+      return reply.code(health.status === 'unavailable' ? 503 : 200).send(health);
+    }
     const status = states.length === 0 ? 'no_deployments' : (['failed', 'restarting', 'loading'].find((state) => states.includes(state)) ?? 'ok');
     return reply.code(status === 'ok' ? 200 : 503).send({ status, models });
   });
   app.get('/metrics', async (_request, reply) => reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()));
   app.get('/v1/models', async (request) => {
     const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
-    const data = [...context.deployments.values()].filter((d) => mayUseModel(caller, d.model)).map(modelObject);
-    return { object: 'list', data };
+    const local = [...context.deployments.values()].map(modelObject);
+    const remote = (context.gateway?.models() ?? []).filter((model) => !context.deployments.has(model)).map(upstreamModelObject);
+    return { object: 'list', data: [...local, ...remote].filter((entry) => mayUseModel(caller, entry.id)) };
   });
   app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => {
     const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
-    const deployment = context.deployments.get(request.params.model);
-    if (!deployment) throw modelNotFound(request.params.model);
-    checkModelScope(caller, deployment.model);
-    return modelObject(deployment);
+    const { model } = request.params;
+    const deployment = context.deployments.get(model);
+    if (!deployment && !context.gateway?.serves(model)) throw modelNotFound(model);
+    checkModelScope(caller, model);
+    return deployment ? modelObject(deployment) : upstreamModelObject(model);
   });
-  app.post('/v1/chat/completions', async (request, reply) => handleGeneration('chat', request, reply, context));
-  app.post('/v1/completions', async (request, reply) => handleGeneration('completion', request, reply, context));
+  app.post('/v1/chat/completions', async (request, reply) => routeGeneration('chat', request, reply, context));
+  app.post('/v1/completions', async (request, reply) => routeGeneration('completion', request, reply, context));
+}
+
+/**
+ * With upstreams, /health reports each pool: 200 while every pool has a member that can serve ("ok", or "degraded"
+ * when some member is down), so a load balancer keeps sending; 503 "unavailable" when some pool has none.
+ */
+function poolsHealth(gateway: UpstreamPools, deployments: ReadonlyMap<string, Deployment>, models: Record<string, string>) {
+  const pools = gateway.poolStates(deployments);
+  const statuses = Object.values(pools).map((pool) => pool.status);
+  const status = statuses.includes('down') ? 'unavailable' : statuses.includes('degraded') ? 'degraded' : 'ok';
+  return { status, models, pools };
+}
+
+function upstreamModelObject(model: string) {
+  return { id: model, object: 'model', created: STARTED_AT_S, owned_by: 'upstream' };
 }
 
 const STARTED_AT_S = Math.floor(Date.now() / 1000);

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthMode } from './caller-auth.ts';
 import type { Deployment } from './deployment.ts';
+import type { UpstreamPools } from './gateway/upstream-pools.ts';
 import type { KeyLimits, RateLimiter } from './rate-limiter.ts';
 import type { RequestTrace } from './request-trace.ts';
 import type { ServingMetrics } from './serving-metrics.ts';
@@ -16,6 +17,8 @@ export interface Pricing {
 export interface ServerContext {
   /** By model id. */
   deployments: ReadonlyMap<string, Deployment>;
+  /** Remote upstreams and the pools they form; null when the endpoint lists none. */
+  gateway: UpstreamPools | null;
   auth: AuthMode;
   defaultLimits: KeyLimits;
   limiter: RateLimiter;

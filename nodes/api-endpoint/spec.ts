@@ -2,6 +2,7 @@
 // usage billing.
 import { z } from 'zod';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import { checkUpstreams, routingConfig, upstreamConfig } from './upstreams.ts';
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
@@ -27,6 +28,8 @@ export const apiEndpointConfig = z.strictObject({
     .describe('What usage costs, for billing reports and budgets.'),
   cors: z.array(z.string().min(1).max(512)).max(64).default([]).describe('Browser origins allowed to call the API; none by default.'),
   maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body.'),
+  upstreams: z.array(upstreamConfig).max(64).default([]).describe('Other OpenAI-compatible servers to route to, beside the connected deployments.'),
+  routing: routingConfig.default(routingConfig.parse({})).describe('Failover and health checks between the members of a pool.'),
 });
 
 export const apiEndpointSpec = defineNodeSpec({
@@ -37,14 +40,15 @@ export const apiEndpointSpec = defineNodeSpec({
   summary: 'Serve deployments through an OpenAI-compatible API with keys and billing.',
   docs: 'GET /v1/models, POST /v1/completions and /v1/chat/completions (streaming included), /health and /metrics. Works with the official openai client.',
   version: 1,
-  inputs: [{ name: 'deployments', type: 'Deployment', title: 'Deployments', description: 'One or more deployments to serve.', multi: true }],
+  inputs: [{ name: 'deployments', type: 'Deployment', title: 'Deployments', description: 'Deployments to serve (none when it only routes to upstreams).', multi: true, optional: true }],
   outputs: [],
   config: apiEndpointConfig,
   service: true,
   checkConfig: (config) => {
+    const problems = checkUpstreams(config.upstreams);
     if (config.auth === 'none' && !LOOPBACK_HOSTS.includes(config.host)) {
-      return [{ field: 'auth', message: `"none" is only allowed on a loopback host (127.0.0.1, localhost, ::1), not "${config.host}"` }];
+      problems.unshift({ field: 'auth', message: `"none" is only allowed on a loopback host (127.0.0.1, localhost, ::1), not "${config.host}"` });
     }
-    return [];
+    return problems;
   },
 });

@@ -1,7 +1,9 @@
-// Hugging Face's config.json and generation_config.json for a Crucible GPT-2, and the reverse: reading config.json
-// back into a Gpt2Config. Field names and values follow transformers' GPT2Config.
+// Hugging Face's config.json and generation_config.json for a Crucible model of any family, and the reverse: reading
+// config.json back into a ModelConfig. Field names and values follow transformers' GPT2Config and LlamaConfig.
 
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
+import type { LlamaConfig } from '../llama/config.ts';
+import { isLlamaConfig, type ModelConfig } from '../model-config.ts';
 
 export interface SpecialTokenIds {
   bos: number | null;
@@ -16,7 +18,42 @@ export interface SamplingDefaults {
 /** nanoGPT's sampling defaults (sample.py): temperature 0.8, top_k 200. */
 export const DEFAULT_SAMPLING: SamplingDefaults = { temperature: 0.8, topK: 200 };
 
-export function huggingFaceConfig(config: Gpt2Config, tokens: SpecialTokenIds): Record<string, unknown> {
+export function huggingFaceConfig(config: ModelConfig, tokens: SpecialTokenIds): Record<string, unknown> {
+  return isLlamaConfig(config) ? llamaHuggingFaceConfig(config, tokens) : gpt2HuggingFaceConfig(config, tokens);
+}
+
+/** transformers' LlamaConfig for LlamaForCausalLM; rope_theta is written both flat and as newer versions' rope_parameters. */
+function llamaHuggingFaceConfig(config: LlamaConfig, tokens: SpecialTokenIds): Record<string, unknown> {
+  return {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    vocab_size: config.vocabSize,
+    hidden_size: config.nEmbd,
+    intermediate_size: config.intermediateSize,
+    num_hidden_layers: config.nLayer,
+    num_attention_heads: config.nHead,
+    num_key_value_heads: config.nKvHead,
+    head_dim: config.headDim,
+    max_position_embeddings: config.blockSize,
+    hidden_act: 'silu',
+    rms_norm_eps: config.rmsNormEps,
+    rope_theta: config.ropeTheta,
+    rope_scaling: null,
+    rope_parameters: { rope_type: 'default', rope_theta: config.ropeTheta },
+    attention_bias: config.attentionBias,
+    attention_dropout: config.dropout,
+    mlp_bias: config.mlpBias,
+    pretraining_tp: 1,
+    initializer_range: 0.02,
+    tie_word_embeddings: config.tieEmbeddings,
+    use_cache: true,
+    bos_token_id: tokens.bos,
+    eos_token_id: tokens.eos,
+    torch_dtype: 'float32',
+  };
+}
+
+function gpt2HuggingFaceConfig(config: Gpt2Config, tokens: SpecialTokenIds): Record<string, unknown> {
   return {
     architectures: ['GPT2LMHeadModel'],
     model_type: 'gpt2',
@@ -46,7 +83,7 @@ export function huggingFaceConfig(config: Gpt2Config, tokens: SpecialTokenIds): 
   };
 }
 
-export function generationConfig(config: Gpt2Config, tokens: SpecialTokenIds, sampling: SamplingDefaults = DEFAULT_SAMPLING): Record<string, unknown> {
+export function generationConfig(config: ModelConfig, tokens: SpecialTokenIds, sampling: SamplingDefaults = DEFAULT_SAMPLING): Record<string, unknown> {
   return {
     bos_token_id: tokens.bos,
     eos_token_id: tokens.eos,
