@@ -17,6 +17,8 @@ export interface RequestTrace {
   lastTokenMs: number | null;
   /** Why it failed, for requests whose HTTP status does not say it (a stream that broke, a client that left). */
   errorCode: string | null;
+  /** The token counts are the gateway's own estimate: an upstream served it and reported no usage. */
+  usageEstimated: boolean;
 }
 
 export function newTrace(requestId: string, nowMs = Date.now()): RequestTrace {
@@ -32,5 +34,6 @@ export function newTrace(requestId: string, nowMs = Date.now()): RequestTrace {
     firstTokenMs: null,
     lastTokenMs: null,
     errorCode: null,
+    usageEstimated: false,
   };
 }

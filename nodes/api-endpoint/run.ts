@@ -10,7 +10,9 @@ export const apiEndpointRun: NodeRunOf<ApiEndpointConfig> = { type: 'api-endpoin
 
 async function runApiEndpoint(ctx: NodeRunContextOf<ApiEndpointConfig>): Promise<NodeRunResult> {
   const deployments = ctx.inputs('deployments');
-  if (deployments.length === 0) throw new Error(`api-endpoint node "${ctx.nodeId}": no deployment is connected; connect one or more deploy nodes to its "deployments" input`);
+  if (deployments.length === 0 && ctx.config.upstreams.length === 0) {
+    throw new Error(`api-endpoint node "${ctx.nodeId}": nothing to serve; connect one or more deploy nodes to its "deployments" input or list upstreams in its config`);
+  }
   const deploymentIds = deployments.map((artifact) => {
     const id = artifact.meta.deploymentId;
     if (typeof id !== 'string') throw new Error(`api-endpoint node "${ctx.nodeId}": the Deployment artifact ${artifact.key} names no running deployment (meta.deploymentId); re-run its deploy node`);
