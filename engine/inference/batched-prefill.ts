@@ -1,12 +1,13 @@
 // Prefill for requests joining the batch: their prompts in one decoder call, left-padded to the longest, each row
 // with its own positions and attention mask; returns each row's last-position logits and its unpadded cache.
-// Legend: N joining rows, T longest prompt, L one prompt's length, H heads, D head size, V vocabulary.
+// Legend: N joining rows, T longest prompt, L one prompt's length, K key/value heads, D head size, V vocabulary.
 //
 // Padding query positions see only masked keys; their (finite) outputs and cache columns are dropped here, so a
 // row's cache holds exactly its own L positions, as a lone prefill would give.
 
-import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
 import { decoderNames } from '../ml/export/kv-decoder.ts';
+import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import type { RowCache } from './slot-kv-cache.ts';
@@ -17,7 +18,7 @@ export interface PrefilledRow {
   cache: RowCache;
 }
 
-export async function prefillBatch(session: ModelSession, config: Gpt2Config, prompts: readonly (readonly number[])[]): Promise<PrefilledRow[]> {
+export async function prefillBatch(session: ModelSession, config: ModelConfig, prompts: readonly (readonly number[])[]): Promise<PrefilledRow[]> {
   const rows = prompts.length;
   const longest = prompts.reduce((most, prompt) => Math.max(most, prompt.length), 0);
   const ids = new BigInt64Array(rows * longest);
@@ -31,9 +32,9 @@ export async function prefillBatch(session: ModelSession, config: Gpt2Config, pr
       mask[start + position] = 1n;
     });
   });
-  const D = headSize(config);
+  const { nKvHead, headDim } = kvCacheShape(config);
   const shape = [rows, longest];
-  const empty: HostTensor = { dtype: 'float32', shape: [rows, config.nHead, 0, D], data: new Float32Array(0) };
+  const empty: HostTensor = { dtype: 'float32', shape: [rows, nKvHead, 0, headDim], data: new Float32Array(0) };
   const feeds: Record<string, HostTensor> = {
     [decoderNames.inputIds]: { dtype: 'int64', shape, data: ids },
     [decoderNames.positionIds]: { dtype: 'int64', shape, data: positions },
@@ -45,10 +46,10 @@ export async function prefillBatch(session: ModelSession, config: Gpt2Config, pr
   }
   const results = await session.run(feeds);
   const logits = results[decoderNames.logits]!.data as Float32Array; // (N, T, V)
-  const present = (name: string) => results[name]!.data as Float32Array; // (N, H, T, D)
+  const present = (name: string) => results[name]!.data as Float32Array; // (N, K, T, D)
   return prompts.map((prompt, row) => {
     const lastPosition = (row * longest + longest - 1) * config.vocabSize;
-    const unpadded = (data: Float32Array) => rowTail(data, { row, heads: config.nHead, columns: longest, kept: prompt.length, headSize: D });
+    const unpadded = (data: Float32Array) => rowTail(data, { row, heads: nKvHead, columns: longest, kept: prompt.length, headSize: headDim });
     return {
       logits: logits.slice(lastPosition, lastPosition + config.vocabSize),
       cache: {
@@ -60,7 +61,7 @@ export async function prefillBatch(session: ModelSession, config: Gpt2Config, pr
   });
 }
 
-/** Row `row` of an (N, H, columns, D) tensor, keeping each head's last `kept` columns: a (1, H, kept, D) copy. */
+/** Row `row` of an (N, K, columns, D) tensor, keeping each head's last `kept` columns: a (1, K, kept, D) copy. */
 function rowTail(data: Float32Array, at: { row: number; heads: number; columns: number; kept: number; headSize: number }): Float32Array {
   const out = new Float32Array(at.heads * at.kept * at.headSize);
   for (let head = 0; head < at.heads; head++) {

@@ -2,7 +2,7 @@
 // step, and continuous batching gives every seeded request the same tokens and logprobs it gets alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decoderNames } from '../ml/export/kv-decoder.ts';
-import { headSize } from '../ml/gpt2/config.ts';
+import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import type { GenerationRequest } from './text-generator.ts';
 import { DecodeLoop } from './decode-loop.ts';
@@ -73,7 +73,8 @@ function recordEvent(outcome: Outcome, event: StepEvent): void {
 async function greedyWithoutCache(prompt: number[], count: number, banned: number | null): Promise<number[]> {
   const { config } = model;
   const context = [...prompt];
-  const empty: HostTensor = { dtype: 'float32', shape: [1, config.nHead, 0, headSize(config)], data: new Float32Array(0) };
+  const { nKvHead, headDim } = kvCacheShape(config);
+  const empty: HostTensor = { dtype: 'float32', shape: [1, nKvHead, 0, headDim], data: new Float32Array(0) };
   const int64 = (values: number[]): HostTensor => ({ dtype: 'int64', shape: [1, values.length], data: BigInt64Array.from(values, BigInt) });
   for (let step = 0; step < count; step++) {
     const feeds: Record<string, HostTensor> = {

@@ -3,11 +3,12 @@
 // Runs inside an inference worker (and in-process in tests). Prefill runs the exported decoder (Optimum-style,
 // decoderNames); decode steps run the step decoder over the slot cache, which they update in place.
 
-import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import type { GenerationRequest } from './text-generator.ts';
 import { prefillBatch } from './batched-prefill.ts';
-import { cacheGeometryOf, SlotKvCache, swapRemove } from './slot-kv-cache.ts';
+import { SlotKvCache, swapRemove } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { SequenceSampler } from './sequence-sampler.ts';
 import type { StepEvent } from './worker-protocol.ts';
@@ -20,7 +21,7 @@ export interface DecodeLoopOptions {
   prefillSession: ModelSession;
   /** The step decoder (step-decoder-graph.ts) of the same weights: one token for every row. */
   stepSession: ModelSession;
-  config: Gpt2Config;
+  config: ModelConfig;
   eosTokenId: number | null;
   /**
    * Ids the tokenizer can turn back into text: [0, sampledVocabSize). A model whose embedding is padded past its
@@ -56,7 +57,7 @@ export class DecodeLoop {
   constructor(options: DecodeLoopOptions) {
     this.#options = options;
     const limits = { maxRows: options.maxBatchSize, maxSlots: options.config.blockSize, slotChunk: SLOT_CHUNK };
-    this.#cache = new SlotKvCache(cacheGeometryOf(options.config), limits);
+    this.#cache = new SlotKvCache(kvCacheShape(options.config), limits);
   }
 
   submit(requestId: number, request: GenerationRequest): void {

@@ -5,12 +5,13 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import { quantizeModelFolder, type ModelQuantizationSettings } from '../ml/quantize/quantize-model-folder.ts';
 import { prefillBatch } from './batched-prefill.ts';
 import { loadDecoderPair } from './decoder-pair.ts';
 import { readServableModel } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
-import { cacheGeometryOf, SlotKvCache } from './slot-kv-cache.ts';
+import { SlotKvCache } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { stepDecoderBytes } from './step-decoder-model.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
@@ -51,7 +52,7 @@ describe('loadDecoderPair', () => {
     try {
       const sequences = [[5, 9, 2, 7, 1, 3], [4, 8], [11, 6, 6, 2]];
       const prefixes = await prefillBatch(pair.prefill, config, sequences.map((sequence) => sequence.slice(0, -1)));
-      const cache = new SlotKvCache(cacheGeometryOf(config), { maxRows: 4, maxSlots: config.blockSize, slotChunk: 4 });
+      const cache = new SlotKvCache(kvCacheShape(config), { maxRows: 4, maxSlots: config.blockSize, slotChunk: 4 });
       for (const prefix of prefixes) cache.addRow(prefix.cache);
       const stepped = await decodeOneToken(pair.step, config, cache, sequences.map((sequence) => sequence.at(-1)!));
       expect(cache.rowLengths).toEqual([6, 2, 4]);

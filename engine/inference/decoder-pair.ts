@@ -3,12 +3,13 @@
 
 import { readFileSync } from 'node:fs';
 import { MODEL_FOLDER_REMEDY } from '../ml/export/model-folder.ts';
-import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
 import { createModelSession, type ModelSession } from '../ml/runtime/session.ts';
 import type { SessionOptions } from '../ml/runtime/session-options.ts';
 import { prefillBatch } from './batched-prefill.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
-import { cacheGeometryOf, SlotKvCache } from './slot-kv-cache.ts';
+import { SlotKvCache } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { stepDecoderBytes } from './step-decoder-model.ts';
 
@@ -22,7 +23,7 @@ export interface DecoderPairSource {
   precision: DecoderPrecision;
   /** The exported decoder file for `precision`. */
   decoderPath: string;
-  config: Gpt2Config;
+  config: ModelConfig;
 }
 
 /** Logits may differ by float rounding only: this much of the largest logit's size (at least 1). */
@@ -53,12 +54,12 @@ function describeDecoderLoadFailure(decoderPath: string, reason: string): string
  * Prefills a short probe whole, and again without its last token followed by one step-decoder step; both give the
  * last token's logits, which must match.
  */
-async function assertStepDecoderAgrees(pair: DecoderPair, config: Gpt2Config, decoderPath: string): Promise<void> {
+async function assertStepDecoderAgrees(pair: DecoderPair, config: ModelConfig, decoderPath: string): Promise<void> {
   if (config.blockSize < 2) return; // no room for a step after a prompt
   const probe = Array.from({ length: Math.min(4, config.blockSize) }, (_, index) => (7 * index + 1) % config.vocabSize);
   const [whole] = await prefillBatch(pair.prefill, config, [probe]);
   const [prefix] = await prefillBatch(pair.prefill, config, [probe.slice(0, -1)]);
-  const cache = new SlotKvCache(cacheGeometryOf(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
+  const cache = new SlotKvCache(kvCacheShape(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
   cache.addRow(prefix!.cache);
   const stepped = await decodeOneToken(pair.step, config, cache, [probe.at(-1)!]);
   const expected = whole!.logits;

@@ -1,12 +1,11 @@
-// What the runtime reads from a model folder (Hugging Face layout, engine/ml/export/model-folder.ts): the GPT-2
-// config, end-of-text id, tokenizer and chat template, and which ONNX decoder file a precision maps to.
+// What the runtime reads from a model folder (Hugging Face layout, engine/ml/export/model-folder.ts): the model
+// config (any family), end-of-text id, tokenizer and chat template, and which ONNX decoder file a precision maps to.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { readJsonObjectFile } from '../files/json-text.ts';
-import type { Gpt2Config } from '../ml/gpt2/config.ts';
-import { gpt2ConfigFromHuggingFace } from '../ml/export/hf-config.ts';
-import { MODEL_FILES, MODEL_FOLDER_REMEDY, QUANTIZED_DECODER_FILES, readConfigJson } from '../ml/export/model-folder.ts';
+import { MODEL_FILES, MODEL_FOLDER_REMEDY, QUANTIZED_DECODER_FILES, readConfigJson, readModelConfig } from '../ml/export/model-folder.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
 import type { QuantizationBits } from '../ml/quantize/block-quantize.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
 import { chatTemplateOf } from '../tokenize/chat/index.ts';
@@ -31,7 +30,7 @@ export function recordedPrecision(folder: string): DecoderPrecision {
 }
 
 export interface ServableModel {
-  config: Gpt2Config;
+  config: ModelConfig;
   decoderPath: string;
   eosTokenId: number | null;
   tokenizer: Tokenizer;
@@ -49,7 +48,7 @@ export function readServableModel(folder: string, precision: DecoderPrecision = 
     throw new Error(`model folder ${folder}: ${DECODER_FILES[precision]} is missing; ${hint}`);
   }
   const configJson = readConfigJson(folder);
-  const config = gpt2ConfigFromHuggingFace(configJson, file(MODEL_FILES.config));
+  const config = readModelConfig(folder);
   const tokenizer = loadHuggingFaceTokenizer(readFileSync(file(MODEL_FILES.tokenizer), 'utf8'), file(MODEL_FILES.tokenizer));
   const eos = configJson.eos_token_id;
   return { config, decoderPath, eosTokenId: typeof eos === 'number' ? eos : null, tokenizer, chatTemplate: readChatTemplate(file(MODEL_FILES.tokenizerConfig)) };

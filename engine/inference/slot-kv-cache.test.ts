@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SlotKvCache, swapRemove, type RowCache } from './slot-kv-cache.ts';
 
-const geometry = { nLayer: 1, nHead: 2, headSize: 1 };
+const geometry = { nLayer: 1, nKvHead: 2, headDim: 1 };
 const limits = { maxRows: 3, maxSlots: 8, slotChunk: 4 };
 
 /** A (1, 2, L, 1) row whose values encode head and position: head h, position p → base + 10h + p. */
@@ -99,7 +99,7 @@ describe('SlotKvCache', () => {
   });
 
   it('stores keys transposed, (B, H, D, P), and values as (B, H, P, D), through growth and appends', () => {
-    const wide = { nLayer: 1, nHead: 1, headSize: 2 };
+    const wide = { nLayer: 1, nKvHead: 1, headDim: 2 };
     const cache = new SlotKvCache(wide, { maxRows: 2, maxSlots: 8, slotChunk: 4 });
     // One head, two features: position p holds key (10p, 10p + 1) and value (-10p, -10p - 1).
     cache.addRow({ keys: [Float32Array.from([0, 1, 10, 11, 20, 21])], values: [Float32Array.from([0, -1, -10, -11, -20, -21])], length: 3 });

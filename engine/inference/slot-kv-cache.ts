@@ -1,9 +1,10 @@
 // The running batch's key/value cache for the step decoder (step-decoder-graph.ts), updated in place by decode
-// steps. Per layer, values are one (capacity, H, P, D) buffer and keys one (capacity, H, D, P) buffer: stored
+// steps. Per layer, values are one (capacity, K, P, D) buffer and keys one (capacity, K, D, P) buffer: stored
 // transposed, so the step decoder scores a query against them with a plain MatMul, which ONNX Runtime runs about
 // twice as fast as a MatMul that transposes its right side on every call. Row r's tokens fill its first len(r)
-// slots. The step decoder reads the first B rows as views (no copy) and returns only the new token's (B, H, 1, D)
-// keys and values, which `append` writes at slot len(r). Legend: B rows now, H heads, P slots per row, D head size.
+// slots. The step decoder reads the first B rows as views (no copy) and returns only the new token's (B, K, 1, D)
+// keys and values, which `append` writes at slot len(r). Legend: B rows now, K key/value heads (fewer than the query
+// heads with grouped-query attention: the cache is sized by them), P slots per row, D head size.
 //
 // P grows in chunks when a row needs a slot past the end and halves (or more) when long rows leave, so attention
 // runs over a bounded number of empty slots, which cost far less than re-laying the cache. The row capacity doubles
@@ -11,19 +12,11 @@
 // row is replaced by the last row (swap-remove, `swapRemove`), so no other row moves. Copies happen only then and
 // when rows join; a decode step copies just the new token's keys and values.
 
-import { headSize, type Gpt2Config } from '../ml/gpt2/config.ts';
+import type { KvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 
-export interface CacheGeometry {
-  nLayer: number;
-  nHead: number;
-  headSize: number;
-}
-
-/** The cache shape of a GPT-2: its layers, heads and head size. */
-export function cacheGeometryOf(config: Gpt2Config): CacheGeometry {
-  return { nLayer: config.nLayer, nHead: config.nHead, headSize: headSize(config) };
-}
+/** What the buffers are sized by: layers, key/value heads (kvCacheShape of the model) and head size. */
+export type CacheGeometry = Pick<KvCacheShape, 'nLayer' | 'nKvHead' | 'headDim'>;
 
 export interface SlotCacheLimits {
   /** Rows decoded together at most. */
@@ -34,7 +27,7 @@ export interface SlotCacheLimits {
   slotChunk: number;
 }
 
-/** One row's cache as the exported decoder returned it: per layer, (1, H, L, D) keys and values. */
+/** One row's cache as the exported decoder returned it: per layer, (1, K, L, D) keys and values. */
 export interface RowCache {
   keys: Float32Array[];
   values: Float32Array[];
@@ -87,7 +80,7 @@ export class SlotKvCache {
     if (this.rowCount >= this.#limits.maxRows) throw new Error(`slot kv cache: already holds ${this.rowCount} rows, the most it takes`);
     if (row.length > this.#limits.maxSlots) throw new Error(`slot kv cache: a row of ${row.length} tokens is longer than the model's context of ${this.#limits.maxSlots}`);
     this.#resize(this.rowCount + 1, this.#roomForNextToken(Math.max(row.length, ...this.#lengths)));
-    const { nHead, headSize } = this.#geometry;
+    const { nKvHead, headDim } = this.#geometry;
     const rowIndex = this.#lengths.length;
     const length = row.length;
     const slots = this.#slots;
@@ -96,15 +89,15 @@ export class SlotKvCache {
     this.#values.forEach((target, layer) => {
       const source = row.values[layer]!;
       target.fill(0, rowIndex * rowSize, (rowIndex + 1) * rowSize);
-      for (let head = 0; head < nHead; head++) target.set(source.subarray(head * length * headSize, (head + 1) * length * headSize), this.#valueOffset(rowIndex, head, 0));
+      for (let head = 0; head < nKvHead; head++) target.set(source.subarray(head * length * headDim, (head + 1) * length * headDim), this.#valueOffset(rowIndex, head, 0));
     });
     this.#keys.forEach((target, layer) => {
       const source = row.keys[layer]!;
       target.fill(0, rowIndex * rowSize, (rowIndex + 1) * rowSize);
-      for (let head = 0; head < nHead; head++) {
-        for (let d = 0; d < headSize; d++) {
+      for (let head = 0; head < nKvHead; head++) {
+        for (let d = 0; d < headDim; d++) {
           const start = this.#keyOffset(rowIndex, head, d, 0);
-          for (let slot = 0, from = head * length * headSize + d; slot < length; slot++, from += headSize) target[start + slot] = source[from]!;
+          for (let slot = 0, from = head * length * headDim + d; slot < length; slot++, from += headDim) target[start + slot] = source[from]!;
         }
       }
     });
@@ -114,30 +107,30 @@ export class SlotKvCache {
   /** The cache inputs of one step: the first B rows of every layer, and the (B, P) mask of filled slots. */
   stepFeeds(): { pastKeys: HostTensor[]; pastValues: HostTensor[]; pastMask: HostTensor } {
     const rows = this.rowCount;
-    const { nHead, headSize } = this.#geometry;
+    const { nKvHead, headDim } = this.#geometry;
     const size = rows * this.#rowSize();
     const view = (shape: number[]) => (data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data: data.subarray(0, size) });
     const mask = new BigInt64Array(rows * this.#slots);
     this.#lengths.forEach((length, row) => mask.fill(1n, row * this.#slots, row * this.#slots + length));
     return {
-      pastKeys: this.#keys.map(view([rows, nHead, headSize, this.#slots])),
-      pastValues: this.#values.map(view([rows, nHead, this.#slots, headSize])),
+      pastKeys: this.#keys.map(view([rows, nKvHead, headDim, this.#slots])),
+      pastValues: this.#values.map(view([rows, nKvHead, this.#slots, headDim])),
       pastMask: { dtype: 'int64', shape: [rows, this.#slots], data: mask },
     };
   }
 
-  /** Writes each row's new token, per layer (B, H, 1, D) keys and values, into slot len(row), then counts it. */
+  /** Writes each row's new token, per layer (B, K, 1, D) keys and values, into slot len(row), then counts it. */
   append(newKeys: readonly Float32Array[], newValues: readonly Float32Array[]): void {
     this.#resize(this.rowCount, Math.max(0, ...this.#lengths) + 1);
-    const { nHead, headSize } = this.#geometry;
+    const { nKvHead, headDim } = this.#geometry;
     const rows = this.rowCount;
     this.#values.forEach((target, layer) => {
       const source = newValues[layer]!;
       for (let row = 0; row < rows; row++) {
-        for (let head = 0; head < nHead; head++) {
-          const from = (row * nHead + head) * headSize;
+        for (let head = 0; head < nKvHead; head++) {
+          const from = (row * nKvHead + head) * headDim;
           const to = this.#valueOffset(row, head, this.#lengths[row]!);
-          for (let d = 0; d < headSize; d++) target[to + d] = source[from + d]!;
+          for (let d = 0; d < headDim; d++) target[to + d] = source[from + d]!;
         }
       }
     });
@@ -145,10 +138,10 @@ export class SlotKvCache {
     this.#keys.forEach((target, layer) => {
       const source = newKeys[layer]!;
       for (let row = 0; row < rows; row++) {
-        for (let head = 0; head < nHead; head++) {
-          const from = (row * nHead + head) * headSize;
+        for (let head = 0; head < nKvHead; head++) {
+          const from = (row * nKvHead + head) * headDim;
           const to = this.#keyOffset(row, head, 0, this.#lengths[row]!);
-          for (let d = 0; d < headSize; d++) target[to + d * slots] = source[from + d]!;
+          for (let d = 0; d < headDim; d++) target[to + d * slots] = source[from + d]!;
         }
       }
     });
@@ -179,25 +172,25 @@ export class SlotKvCache {
     const slots = this.#slotsFor(needed);
     const capacity = this.#capacityFor(rows);
     if (slots === this.#slots && capacity === this.#capacity) return;
-    const { nHead, headSize } = this.#geometry;
+    const { nKvHead, headDim } = this.#geometry;
     // Values move a head's filled slots as one run; keys, stored transposed, one run per head and feature.
     const relayoutValues = (old: Float32Array): Float32Array => {
-      const next = new Float32Array(capacity * nHead * slots * headSize);
+      const next = new Float32Array(capacity * nKvHead * slots * headDim);
       this.#lengths.forEach((length, row) => {
-        for (let head = 0; head < nHead; head++) {
+        for (let head = 0; head < nKvHead; head++) {
           const from = this.#valueOffset(row, head, 0);
-          next.set(old.subarray(from, from + length * headSize), (row * nHead + head) * slots * headSize);
+          next.set(old.subarray(from, from + length * headDim), (row * nKvHead + head) * slots * headDim);
         }
       });
       return next;
     };
     const relayoutKeys = (old: Float32Array): Float32Array => {
-      const next = new Float32Array(capacity * nHead * headSize * slots);
+      const next = new Float32Array(capacity * nKvHead * headDim * slots);
       this.#lengths.forEach((length, row) => {
-        for (let head = 0; head < nHead; head++) {
-          for (let d = 0; d < headSize; d++) {
+        for (let head = 0; head < nKvHead; head++) {
+          for (let d = 0; d < headDim; d++) {
             const from = this.#keyOffset(row, head, d, 0);
-            const to = ((row * nHead + head) * headSize + d) * slots;
+            const to = ((row * nKvHead + head) * headDim + d) * slots;
             for (let slot = 0; slot < length; slot++) next[to + slot] = old[from + slot]!;
           }
         }
@@ -230,22 +223,22 @@ export class SlotKvCache {
   }
 
   #allocate(): Float32Array[] {
-    const { nLayer, nHead, headSize } = this.#geometry;
-    return Array.from({ length: nLayer }, () => new Float32Array(this.#capacity * nHead * this.#slots * headSize));
+    const { nLayer, nKvHead, headDim } = this.#geometry;
+    return Array.from({ length: nLayer }, () => new Float32Array(this.#capacity * nKvHead * this.#slots * headDim));
   }
 
   #rowSize(): number {
-    return this.#geometry.nHead * this.#slots * this.#geometry.headSize;
+    return this.#geometry.nKvHead * this.#slots * this.#geometry.headDim;
   }
 
   /** Where (row, head, slot) starts in a values buffer. */
   #valueOffset(row: number, head: number, slot: number): number {
-    return ((row * this.#geometry.nHead + head) * this.#slots + slot) * this.#geometry.headSize;
+    return ((row * this.#geometry.nKvHead + head) * this.#slots + slot) * this.#geometry.headDim;
   }
 
   /** Where (row, head, feature d, slot) is in a keys buffer. */
   #keyOffset(row: number, head: number, d: number, slot: number): number {
-    return ((row * this.#geometry.nHead + head) * this.#geometry.headSize + d) * this.#slots + slot;
+    return ((row * this.#geometry.nKvHead + head) * this.#geometry.headDim + d) * this.#slots + slot;
   }
 }
 

@@ -1,14 +1,14 @@
 // One decode step through the step decoder: every row of the slot cache gets its next token's logits, and the
 // cache takes the new keys and values in place.
 
-import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import type { SlotKvCache } from './slot-kv-cache.ts';
 import { stepDecoderNames } from './step-decoder-graph.ts';
 
 /** Feeds row r's `tokens[r]` at position len(r); returns the (B, V) logits, row-major. */
-export async function decodeOneToken(session: ModelSession, config: Gpt2Config, cache: SlotKvCache, tokens: readonly number[]): Promise<Float32Array> {
+export async function decodeOneToken(session: ModelSession, config: ModelConfig, cache: SlotKvCache, tokens: readonly number[]): Promise<Float32Array> {
   if (tokens.length !== cache.rowCount) throw new Error(`step decode: ${tokens.length} tokens for ${cache.rowCount} cached rows`);
   const { pastKeys, pastValues, pastMask } = cache.stepFeeds();
   const column = (values: readonly number[]): HostTensor => ({ dtype: 'int64', shape: [values.length, 1], data: BigInt64Array.from(values, BigInt) });

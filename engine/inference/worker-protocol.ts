@@ -1,6 +1,6 @@
 // Messages between the inference runtime (main thread) and an inference worker thread, and what a worker is
 // started with. Structured-cloned, so plain data only (a GenerationRequest's logitBias Map clones fine).
-import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import type { GenerationRequest } from './text-generator.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
@@ -12,7 +12,7 @@ export interface InferenceWorkerData {
   precision: DecoderPrecision;
   /** The exported decoder file for `precision`, which prefills. */
   decoderPath: string;
-  config: Gpt2Config;
+  config: ModelConfig;
   /** Generating this id ends a request with finish "stop"; null when the model has no end-of-text token. */
   eosTokenId: number | null;
   /** Ids sampled are below this: the tokenizer's vocabulary, which a padded embedding may exceed (decode-loop.ts). */

@@ -1,24 +1,25 @@
 // Runs the exported KV-cache decoder for one sequence: feeds new ids with positions and the cache, keeps the
 // returned present tensors as the next past. Generation (evaluate samples) and the export parity tests use it.
 
-import { headSize, type Gpt2Config } from '../gpt2/config.ts';
+import type { ModelConfig } from '../model-config.ts';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { decoderNames } from './kv-decoder.ts';
+import { kvCacheShape } from './kv-cache-shape.ts';
 
 export class Gpt2DecoderSession {
   private pastKeys: HostTensor[] = [];
   private pastValues: HostTensor[] = [];
 
   private constructor(
-    readonly config: Gpt2Config,
+    readonly config: ModelConfig,
     private readonly session: ModelSession,
   ) {
     this.reset();
   }
 
-  static async create(config: Gpt2Config, modelBytes: Uint8Array, intraOpThreads = 1, device: ComputeDevice = 'cpu'): Promise<Gpt2DecoderSession> {
+  static async create(config: ModelConfig, modelBytes: Uint8Array, intraOpThreads = 1, device: ComputeDevice = 'cpu'): Promise<Gpt2DecoderSession> {
     return new Gpt2DecoderSession(config, await createModelSession(modelBytes, { intraOpThreads, device }));
   }
 
@@ -29,7 +30,8 @@ export class Gpt2DecoderSession {
 
   /** Forgets the cache; the next call starts a new sequence at position 0. */
   reset(): void {
-    const empty = (): HostTensor => ({ dtype: 'float32', shape: [1, this.config.nHead, 0, headSize(this.config)], data: new Float32Array(0) });
+    const { nKvHead, headDim } = kvCacheShape(this.config);
+    const empty = (): HostTensor => ({ dtype: 'float32', shape: [1, nKvHead, 0, headDim], data: new Float32Array(0) });
     this.pastKeys = Array.from({ length: this.config.nLayer }, empty);
     this.pastValues = Array.from({ length: this.config.nLayer }, empty);
   }
@@ -38,7 +40,7 @@ export class Gpt2DecoderSession {
   async append(ids: readonly number[]): Promise<Float32Array> {
     const past = this.cachedLength;
     if (past + ids.length > this.config.blockSize) {
-      throw new Error(`gpt2 decoder: ${past} cached + ${ids.length} new tokens exceed blockSize ${this.config.blockSize}; reset and feed a shorter context`);
+      throw new Error(`decoder: ${past} cached + ${ids.length} new tokens exceed blockSize ${this.config.blockSize}; reset and feed a shorter context`);
     }
     const int64 = (values: readonly number[]): HostTensor => ({ dtype: 'int64', shape: [1, values.length], data: BigInt64Array.from(values, BigInt) });
     const feeds: Record<string, HostTensor> = {

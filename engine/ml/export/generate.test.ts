@@ -7,7 +7,7 @@ import { initGpt2Parameters } from '../gpt2/parameters.ts';
 import { createRandom } from '../tensor/random.ts';
 import { Gpt2DecoderSession } from './decoder-session.ts';
 import { generateIds, sampleToken } from './generate.ts';
-import { buildGpt2Decoder } from './kv-decoder.ts';
+import { buildDecoderModel } from './decoder-model.ts';
 
 const logits = Float32Array.from([1, 3, 2, 0.5, 2.9]);
 
@@ -38,7 +38,7 @@ describe('sampleToken', () => {
 describe('generateIds', () => {
   it('generates past blockSize, stops at the stop id, and repeats for a seed', async () => {
     const config = gpt2Config({ vocabSize: 9, nLayer: 1, nHead: 2, nEmbd: 8, blockSize: 6 });
-    const decoder = await Gpt2DecoderSession.create(config, buildGpt2Decoder(config, initGpt2Parameters(config, 3)).toBytes());
+    const decoder = await Gpt2DecoderSession.create(config, buildDecoderModel(config, initGpt2Parameters(config, 3)).toBytes());
     const options = { temperature: 1, topK: 0, maxNewTokens: 20 };
     const first = await generateIds(decoder, [1, 2], options, createRandom(5));
     expect(first).toHaveLength(20);

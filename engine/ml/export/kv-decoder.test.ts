@@ -10,7 +10,8 @@ import { createModelSession } from '../runtime/session.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { createRandom } from '../tensor/random.ts';
 import { Gpt2DecoderSession } from './decoder-session.ts';
-import { buildGpt2Decoder, decoderNames } from './kv-decoder.ts';
+import { buildDecoderModel } from './decoder-model.ts';
+import { decoderNames } from './kv-decoder.ts';
 
 /** Initial weights plus noise everywhere, so biases and LayerNorm parameters are not trivially 0 or 1. */
 function noisyParameters(config: Gpt2Config, seed: number): ParameterSet {
@@ -48,7 +49,7 @@ for (const bias of [true, false]) {
 
     it('matches the training forward on a batch with no past', async () => {
       const expected = await trainingForwardLogits(config, parameters, rows);
-      const session = await createModelSession(buildGpt2Decoder(config, parameters).toBytes());
+      const session = await createModelSession(buildDecoderModel(config, parameters).toBytes());
       const feeds: Record<string, HostTensor> = {
         [decoderNames.inputIds]: int64(rows),
         [decoderNames.attentionMask]: int64(rows.map((row) => row.map(() => 1))),
@@ -68,7 +69,7 @@ for (const bias of [true, false]) {
     it('decodes through the cache one token at a time exactly as a full pass', async () => {
       const row = rows[0] as number[];
       const expected = await trainingForwardLogits(config, parameters, [row]);
-      const decoder = await Gpt2DecoderSession.create(config, buildGpt2Decoder(config, parameters).toBytes());
+      const decoder = await Gpt2DecoderSession.create(config, buildDecoderModel(config, parameters).toBytes());
       const pieces = [await decoder.append(row.slice(0, 3))];
       for (const id of row.slice(3)) pieces.push(await decoder.append([id]));
       expect(decoder.cachedLength).toBe(7);
@@ -86,7 +87,7 @@ describe('GPT-2 KV-cache decoder padding', () => {
     const parameters = noisyParameters(config, 3);
     const short = [3, 8, 1, 6];
     const expected = await trainingForwardLogits(config, parameters, [short]);
-    const session = await createModelSession(buildGpt2Decoder(config, parameters).toBytes());
+    const session = await createModelSession(buildDecoderModel(config, parameters).toBytes());
     const results = await session.run({
       [decoderNames.inputIds]: int64([[0, 0, ...short]]),
       [decoderNames.attentionMask]: int64([[0, 0, 1, 1, 1, 1]]),

@@ -1,16 +1,17 @@
-// The inference decoder written to onnx/model.onnx: GPT-2 with a key/value cache under Optimum's gpt2 export names,
-// so transformers.js and ORT users load it as they load Optimum's. Weights are initializers; all dims are dynamic.
-// Legend: B batch, S new tokens this call, P cached tokens, H heads, D head size, C channels, V vocabulary.
+// The inference decoder written to onnx/model.onnx: a decoder with a key/value cache under Optimum's export names, so
+// transformers.js and ORT users load it as they load Optimum's. This file holds the names and how the exported
+// decoder attends (past in, present out); each family's body is its own (decoder-model.ts dispatches). Weights are
+// initializers; all dims are dynamic.
+// Legend: B batch, S new tokens this call, P cached tokens, H query heads, K key/value heads, D head size.
 
-import { headSize, type Gpt2Config } from '../gpt2/config.ts';
-import { linear, lowestValue } from '../gpt2/attention.ts';
-import type { ParameterSet } from '../gpt2/parameters.ts';
+import { lowestValue } from '../gpt2/attention.ts';
 import { attr } from '../graph/attributes.ts';
 import { sumOfDims, type Dim } from '../graph/dims.ts';
-import { Graph } from '../graph/graph.ts';
+import type { Graph } from '../graph/graph.ts';
 import * as op from '../graph/ops/index.ts';
 import type { Value } from '../graph/value.ts';
-import { huggingFaceParameters } from './hf-parameters.ts';
+import type { AttentionHeads, DecoderAttentionSetup } from './decoder-model.ts';
+import { queryGroupSize, type KvCacheShape } from './kv-cache-shape.ts';
 
 export const decoderNames = {
   inputIds: 'input_ids',
@@ -38,55 +39,24 @@ interface DecoderInputs {
   pastValues: Value[];
 }
 
-/** The decoder graph with `parameters` (completed to HF's full tensor set) as initializers. */
-export function buildGpt2Decoder(config: Gpt2Config, parameters: ParameterSet): Graph {
-  return buildGpt2DecoderGraph('gpt2-decoder-with-past', config, parameters, (graph) => {
-    const inputs = declareInputs(graph, config);
+/** The exported decoder's inputs, mask and attention: each layer's past and new keys/values concatenated into present. */
+export function cachedAttentionSetup(shape: KvCacheShape): DecoderAttentionSetup {
+  return (graph) => {
+    const inputs = declareInputs(graph, shape);
     const allowed = attentionAllowed(inputs);
-    return { tokens: inputs, attend: (x, layer, weights) => cachedSelfAttention(x, layer, inputs, allowed, config, weights) };
-  });
+    return { tokens: inputs, attend: (heads, layer) => cachedAttention(heads, layer, inputs, allowed, shape) };
+  };
 }
 
-/** Reads a weight by its Hugging Face name. */
-export type DecoderWeights = (name: string) => Value;
-
-/** How one decoder graph differs from another on GPT-2's body: the inputs it declares and how a layer attends. */
-export type DecoderAttentionSetup = (graph: Graph) => {
-  tokens: { inputIds: Value; positionIds: Value };
-  /** (B, S, C) normalized hidden states in, the attention block's projected output out. */
-  attend: (x: Value, layer: number, weights: DecoderWeights) => Value;
-};
-
-/** GPT-2's embeddings, blocks and tied head around the attention `setup` gives; the logits output is (B, S, V). */
-export function buildGpt2DecoderGraph(name: string, config: Gpt2Config, parameters: ParameterSet, setup: DecoderAttentionSetup): Graph {
-  const graph = new Graph({ name });
-  const { tokens, attend } = setup(graph);
-  const weights = new Map([...huggingFaceParameters(config, parameters)].map(([name, tensor]) => [name, graph.initializer(name, tensor)]));
-  const param: DecoderWeights = (name) => weights.get(name) as Value;
-  const layerNorm = (x: Value, prefix: string) => op.layerNorm(x, param(`${prefix}.weight`), param(`${prefix}.bias`), { epsilon: config.layerNormEpsilon });
-
-  const wte = param('transformer.wte.weight'); // (V, C)
-  let x = op.add(op.gather(wte, tokens.inputIds), op.gather(param('transformer.wpe.weight'), tokens.positionIds)); // (B, S, C)
-  for (let layer = 0; layer < config.nLayer; layer++) {
-    const block = `transformer.h.${layer}`;
-    x = op.add(x, attend(layerNorm(x, `${block}.ln_1`), layer, param));
-    const hidden = op.geluTanh(linear(layerNorm(x, `${block}.ln_2`), param(`${block}.mlp.c_fc.weight`), param(`${block}.mlp.c_fc.bias`)));
-    x = op.add(x, linear(hidden, param(`${block}.mlp.c_proj.weight`), param(`${block}.mlp.c_proj.bias`)));
-  }
-  graph.output(op.fusedMatMul(layerNorm(x, 'transformer.ln_f'), wte, { transB: true }), decoderNames.logits); // (B, S, V)
-  return graph;
-}
-
-function declareInputs(graph: Graph, config: Gpt2Config): DecoderInputs {
-  const D = headSize(config);
+function declareInputs(graph: Graph, shape: KvCacheShape): DecoderInputs {
   const inputIds = graph.input(decoderNames.inputIds, 'int64', [B, S]);
   const attentionMask = graph.input(decoderNames.attentionMask, 'int64', [B, TOTAL]);
   const positionIds = graph.input(decoderNames.positionIds, 'int64', [B, S]);
   const pastKeys: Value[] = [];
   const pastValues: Value[] = [];
-  for (let layer = 0; layer < config.nLayer; layer++) {
-    pastKeys.push(graph.input(decoderNames.pastKey(layer), 'float32', [B, config.nHead, P, D]));
-    pastValues.push(graph.input(decoderNames.pastValue(layer), 'float32', [B, config.nHead, P, D]));
+  for (let layer = 0; layer < shape.nLayer; layer++) {
+    pastKeys.push(graph.input(decoderNames.pastKey(layer), 'float32', [B, shape.nKvHead, P, shape.headDim]));
+    pastValues.push(graph.input(decoderNames.pastValue(layer), 'float32', [B, shape.nKvHead, P, shape.headDim]));
   }
   return { inputIds, attentionMask, positionIds, pastKeys, pastValues };
 }
@@ -106,32 +76,25 @@ function attentionAllowed(inputs: DecoderInputs): Value {
   return op.cast(bothAsFloat, 'bool');
 }
 
-function cachedSelfAttention(x: Value, layer: number, inputs: DecoderInputs, allowed: Value, config: Gpt2Config, param: DecoderWeights): Value {
-  const { query, key, value } = attentionHeads(x, layer, config, param);
-  const graph = x.graph;
-  const keys = graph.output(op.concat([inputs.pastKeys[layer] as Value, key], 2), decoderNames.presentKey(layer)); // (B, H, P+S, D)
+/**
+ * Scaled dot-product attention over past + new keys. With grouped key/value heads (K < H) the query is viewed as
+ * (B, K, H/K, S, D), query head h reading key/value head floor(h·K/H) as HF's repeat_kv does, so the cache is never
+ * repeated; with K = H the products are plain 4-D ones.
+ */
+function cachedAttention({ query, key, value }: AttentionHeads, layer: number, inputs: DecoderInputs, allowed: Value, shape: KvCacheShape): Value {
+  const graph = query.graph;
+  const keys = graph.output(op.concat([inputs.pastKeys[layer] as Value, key], 2), decoderNames.presentKey(layer)); // (B, K, P+S, D)
   const values = graph.output(op.concat([inputs.pastValues[layer] as Value, value], 2), decoderNames.presentValue(layer));
-  const scores = op.fusedMatMul(query, keys, { transB: true, alpha: 1 / Math.sqrt(headSize(config)) }); // (B, H, S, P+S)
-  const masked = op.where(allowed, scores, op.scalarLike(scores, lowestValue('float32')));
-  const attended = op.matMul(op.softmax(masked, -1), values); // (B, H, S, D)
-  return mergeHeads(attended, layer, config, param);
-}
-
-/** The layer's c_attn projection split into (B, H, S, D) query, key and value heads; `sequence` names S's size. */
-export function attentionHeads(x: Value, layer: number, config: Gpt2Config, param: DecoderWeights, sequence: Dim = S): { query: Value; key: Value; value: Value } {
-  const C = config.nEmbd;
-  const block = `transformer.h.${layer}`;
-  const qkv = linear(x, param(`${block}.attn.c_attn.weight`), param(`${block}.attn.c_attn.bias`)); // (B, S, 3C)
-  const heads = (part: number) => {
-    const slice = op.slice(qkv, { starts: [part * C], ends: [(part + 1) * C], axes: [2] }); // (B, S, C)
-    return op.transpose(op.reshape(slice, [B, sequence, config.nHead, headSize(config)]), [0, 2, 1, 3]); // (B, H, S, D)
-  };
-  return { query: heads(0), key: heads(1), value: heads(2) };
-}
-
-/** (B, H, S, D) attended heads back to (B, S, C), through the layer's c_proj. */
-export function mergeHeads(attended: Value, layer: number, config: Gpt2Config, param: DecoderWeights, sequence: Dim = S): Value {
-  const block = `transformer.h.${layer}`;
-  const merged = op.reshape(op.transpose(attended, [0, 2, 1, 3]), [B, sequence, config.nEmbd]);
-  return linear(merged, param(`${block}.attn.c_proj.weight`), param(`${block}.attn.c_proj.bias`));
+  const scale = 1 / Math.sqrt(shape.headDim);
+  const groups = queryGroupSize(shape);
+  if (groups === 1) {
+    const scores = op.fusedMatMul(query, keys, { transB: true, alpha: scale }); // (B, H, S, P+S)
+    const masked = op.where(allowed, scores, op.scalarLike(scores, lowestValue('float32')));
+    return op.matMul(op.softmax(masked, -1), values); // (B, H, S, D)
+  }
+  const grouped = op.reshape(query, [B, shape.nKvHead, groups, S, shape.headDim]);
+  const scores = op.fusedMatMul(grouped, op.unsqueeze(keys, [2]), { transB: true, alpha: scale }); // (B, K, H/K, S, P+S)
+  const masked = op.where(op.unsqueeze(allowed, [1]), scores, op.scalarLike(scores, lowestValue('float32')));
+  const attended = op.matMul(op.softmax(masked, -1), op.unsqueeze(values, [2])); // (B, K, H/K, S, D)
+  return op.reshape(attended, [B, shape.nHead, S, shape.headDim]);
 }

@@ -8,7 +8,7 @@ import type { Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import { generationConfig, gpt2ConfigFromHuggingFace, huggingFaceConfig, type SpecialTokenIds } from './hf-config.ts';
 import { huggingFaceParameters } from './hf-parameters.ts';
-import { buildGpt2Decoder } from './kv-decoder.ts';
+import { buildDecoderModel } from './decoder-model.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
 
@@ -50,7 +50,7 @@ export function writeModelFolder(folder: string, contents: ModelFolderContents):
   writeJson(file(MODEL_FILES.config), huggingFaceConfig(contents.config, tokens));
   writeSafetensors(file(MODEL_FILES.weights), parameters, { format: 'pt' });
   writeJson(file(MODEL_FILES.generationConfig), generationConfig(contents.config, tokens));
-  writeFileSync(file(MODEL_FILES.decoder), buildGpt2Decoder(contents.config, parameters).toBytes());
+  writeFileSync(file(MODEL_FILES.decoder), buildDecoderModel(contents.config, parameters).toBytes());
   if (contents.tokenizerJsonPath !== null) {
     copyFileSync(contents.tokenizerJsonPath, file(MODEL_FILES.tokenizer));
     written.push(MODEL_FILES.tokenizer);

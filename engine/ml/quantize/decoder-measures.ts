@@ -1,7 +1,7 @@
 // What a quantized decoder gained and lost against its float32 original, measured through the KV-cache decoder
 // itself: validation loss on fixed windows, greedy top-1 agreement along a generation, and batch-1 decode speed.
 
-import type { Gpt2Config } from '../gpt2/config.ts';
+import type { ModelConfig } from '../model-config.ts';
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from '../train/token-windows.ts';
 
@@ -35,7 +35,7 @@ export async function decoderLossSum(decoder: Gpt2DecoderSession, windows: reado
 }
 
 /** `count` fixed rows of blockSize + 1 ids from a val shard (the same rows for every call with the same seed). */
-export function validationWindows(valShard: string, config: Gpt2Config, count: number, seed: number): BigInt64Array[] {
+export function validationWindows(valShard: string, config: ModelConfig, count: number, seed: number): BigInt64Array[] {
   const reader = TokenShardReader.open(valShard);
   try {
     if (reader.sidecar.vocabSize > config.vocabSize) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
-import { buildGpt2Decoder } from '../export/kv-decoder.ts';
+import { buildDecoderModel } from '../export/decoder-model.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 import { initGpt2Parameters, type ParameterSet } from '../gpt2/parameters.ts';
 import { Graph } from '../graph/graph.ts';
@@ -25,7 +25,7 @@ const INT4: DecoderQuantizationOptions = { bits: 4, blockSize: 16, symmetric: tr
 const INT8: DecoderQuantizationOptions = { bits: 8, blockSize: 32, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: false };
 
 function floatDecoder(config: Gpt2Config, parameters: ParameterSet): ModelProto {
-  return buildGpt2Decoder(config, parameters).toModelProto();
+  return buildDecoderModel(config, parameters).toModelProto();
 }
 
 async function sessionOf(config: Gpt2Config, model: ModelProto): Promise<Gpt2DecoderSession> {

@@ -8,9 +8,9 @@
 
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildGpt2Decoder } from '../export/kv-decoder.ts';
+import { buildDecoderModel } from '../export/decoder-model.ts';
 import { MODEL_FILES, QUANTIZED_DECODER_FILES, readConfigJson, readModelFolder } from '../export/model-folder.ts';
-import type { Gpt2Config } from '../gpt2/config.ts';
+import type { ModelConfig } from '../model-config.ts';
 import { encodeModel } from '../onnx/encode-model.ts';
 import type { QuantizationBlockSize } from './block-quantize.ts';
 import { DEFAULT_ACCURACY_LEVEL } from './matmul-nbits.ts';
@@ -40,7 +40,7 @@ export interface QuantizeFolderRequest {
 }
 
 export interface QuantizedModelFolder {
-  config: Gpt2Config;
+  config: ModelConfig;
   floatDecoderPath: string;
   quantizedDecoderPath: string;
   /** Relative to the folder. */
@@ -55,7 +55,7 @@ export function quantizeModelFolder(request: QuantizeFolderRequest): QuantizedMo
   assertQuantizable(sourceFolder, settings);
   cpSync(sourceFolder, targetFolder, { recursive: true });
   const model = readModelFolder(targetFolder);
-  const floatDecoder = buildGpt2Decoder(model.config, model.parameters).toModelProto();
+  const floatDecoder = buildDecoderModel(model.config, model.parameters).toModelProto();
   const bits = settings.scheme === 'int4' ? 4 : 8;
   const { model: quantized, quantizedWeights } = quantizeDecoderModel(floatDecoder, { ...settings, bits });
   const quantizedDecoderFile = QUANTIZED_DECODER_FILES[settings.scheme];
