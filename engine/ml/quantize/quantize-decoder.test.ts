@@ -8,6 +8,9 @@ import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { buildDecoderModel } from '../export/decoder-model.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 import { initGpt2Parameters, type ParameterSet } from '../gpt2/parameters.ts';
+import { llamaConfig } from '../llama/config.ts';
+import { initLlamaParameters } from '../llama/parameters.ts';
+import type { ModelConfig } from '../model-config.ts';
 import { Graph } from '../graph/graph.ts';
 import * as op from '../graph/ops/index.ts';
 import { encodeModel } from '../onnx/encode-model.ts';
@@ -24,11 +27,11 @@ import { quantizeDecoderModel, type DecoderQuantizationOptions } from './quantiz
 const INT4: DecoderQuantizationOptions = { bits: 4, blockSize: 16, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false };
 const INT8: DecoderQuantizationOptions = { bits: 8, blockSize: 32, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: false };
 
-function floatDecoder(config: Gpt2Config, parameters: ParameterSet): ModelProto {
+function floatDecoder(config: ModelConfig, parameters: ParameterSet): ModelProto {
   return buildDecoderModel(config, parameters).toModelProto();
 }
 
-async function sessionOf(config: Gpt2Config, model: ModelProto): Promise<Gpt2DecoderSession> {
+async function sessionOf(config: ModelConfig, model: ModelProto): Promise<Gpt2DecoderSession> {
   return Gpt2DecoderSession.create(config, encodeModel(model));
 }
 
@@ -78,6 +81,28 @@ describe('quantizeDecoderModel on a random-weight decoder', () => {
   it('refuses a decoder that is already quantized', () => {
     const { model: quantized } = quantizeDecoderModel(model, INT4);
     expect(() => quantizeDecoderModel(quantized, INT8)).toThrow(/already holds MatMulNBits node .* quantize the float32 decoder/);
+  });
+});
+
+describe('quantizeDecoderModel on a Llama decoder', () => {
+  it.each([
+    ['tied', true],
+    ['untied', false],
+  ] as const)('%s head: every projection (q/k/v/o, gate/up/down, an untied lm_head) becomes MatMulNBits and the logits stay close', async (_name, tieEmbeddings) => {
+    const config = llamaConfig({ vocabSize: 40, nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 32, blockSize: 24, intermediateSize: 64, tieEmbeddings });
+    const model = floatDecoder(config, initLlamaParameters(config, 4));
+    const { model: quantized, quantizedWeights } = quantizeDecoderModel(model, INT8);
+    const expectedWeights = [...Array.from({ length: config.nLayer }, (_, layer) => ['q', 'k', 'v', 'o'].map((part) => `model.layers.${layer}.self_attn.${part}_proj.weight`).concat(['gate', 'up', 'down'].map((part) => `model.layers.${layer}.mlp.${part}_proj.weight`))).flat(), ...(tieEmbeddings ? [] : ['lm_head.weight'])];
+    expect(quantizedWeights.sort()).toEqual(expectedWeights.sort());
+    const names = new Set(quantized.graph.initializers.map((tensor) => tensor.name));
+    expect(expectedWeights.some((name) => names.has(name))).toBe(false);
+    expect(names.has('model.embed_tokens.weight')).toBe(true);
+    const [reference, candidate] = [await sessionOf(config, model), await sessionOf(config, quantized)];
+    const ids = [4, 8, 15, 16, 23, 2, 9];
+    const [expected, actual] = [await reference.append(ids), await candidate.append(ids)];
+    expect(relativeError(actual, expected)).toBeLessThan(0.03);
+    expect(relativeError(actual, expected)).toBeGreaterThan(0);
+    await Promise.all([reference.release(), candidate.release()]);
   });
 });
 
