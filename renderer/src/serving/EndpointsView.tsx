@@ -1,8 +1,10 @@
 // Running deployments and endpoints: each with its URL, a health light from its /health (asked through the engine),
-// copyable client snippets with the real URL and model, and a shortcut to the playground.
+// replicas and upstreams (ServiceFleet), copyable client snippets with the real URL and model, and a shortcut to the
+// playground.
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { CopyButton } from './CopyButton.tsx';
+import { ServiceFleet } from './ServiceFleet.tsx';
 import { deploymentPlacement, healthLight, isCallableEndpoint, modelsOf } from './served-endpoints.ts';
 import { servingSnippets } from './snippets.ts';
 
@@ -28,6 +30,7 @@ function ServiceCard({ service }: { service: ServiceInfo }) {
           {placement.fallback && <span className="service-problem"> — {placement.fallback}</span>}
         </p>
       )}
+      <ServiceFleet service={service} />
       {callable && (
         <p className="service-url">
           <code>{service.url}/v1</code> <CopyButton text={`${service.url}/v1`} label="copy URL" /> <span className="muted">models: {models.join(', ')}</span>{' '}

@@ -1,5 +1,6 @@
 // The serving panel: running endpoints with health and snippets, API keys, usage with cost, and the playground, as
-// sub-tabs. While it is open, every running endpoint's /health is asked again every few seconds.
+// sub-tabs. While it is open, the services are listed again and every running endpoint's /health is asked every few
+// seconds.
 import { useEffect } from 'react';
 import { useStudio } from '../store/store-context.tsx';
 import type { ServingTab } from '../store/serving-state.ts';
@@ -29,13 +30,15 @@ export function ServingPanel() {
   const showServingTab = useStudio((state) => state.showServingTab);
   const openServingPanel = useStudio((state) => state.openServingPanel);
   const pollHealth = useStudio((state) => state.pollHealth);
+  const refreshEndpoints = useStudio((state) => state.refreshEndpoints);
   const serviceCount = useStudio((state) => state.services.length);
 
   useEffect(() => {
     openServingPanel();
-    const timer = setInterval(() => void pollHealth(), HEALTH_POLL_MS);
+    // The service list too, not only /health: a deployment's replicas change while it runs (autoscaling).
+    const timer = setInterval(() => void refreshEndpoints(), HEALTH_POLL_MS);
     return () => clearInterval(timer);
-  }, [openServingPanel, pollHealth]);
+  }, [openServingPanel, refreshEndpoints]);
 
   useEffect(() => {
     void pollHealth();

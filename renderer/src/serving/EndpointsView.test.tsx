@@ -1,0 +1,73 @@
+// @vitest-environment jsdom
+// The endpoints view in a DOM: an autoscaled deployment's card shows its replicas against its bounds and the newest
+// scaling decisions, and follows the engine's list when refreshed; an api-endpoint's card lists its upstreams.
+import { cleanup, fireEvent, render, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
+import { fakeEngineApi } from '../store/testing/fake-engine.ts';
+import { StudioStoreProvider } from '../store/store-context.tsx';
+import { createTestStore } from '../store/testing/test-store.ts';
+import { EndpointsView } from './EndpointsView.tsx';
+
+afterEach(cleanup);
+
+const started = '2026-12-07T08:00:00.000Z';
+const deployment = (details: Record<string, unknown>): ServiceInfo => ({ id: 'svc-dep', runId: 'run-1', node: 'deploy', kind: 'deployment', name: 'bard', startedAt: started, status: 'running', details: { device: 'cpu', precision: 'float32', maxBatchSize: 8, minReplicas: 1, maxReplicas: 3, ...details } });
+const endpoint: ServiceInfo = {
+  id: 'svc-api',
+  runId: 'run-1',
+  node: 'api-endpoint',
+  kind: 'api-endpoint',
+  name: 'bard',
+  url: 'http://127.0.0.1:8377',
+  startedAt: started,
+  status: 'running',
+  details: { models: ['bard', 'llama'], auth: 'keys', upstreams: [{ url: 'http://10.0.0.2:8000/v1', models: [{ name: 'llama-3-8b', servedAs: 'llama' }], state: 'up' }] },
+};
+
+function renderWith(lists: ServiceInfo[][]) {
+  let call = 0;
+  const store = createTestStore();
+  store.getState().attachEngine(
+    fakeEngineApi({
+      services: async () => lists[Math.min(call++, lists.length - 1)]!,
+      fetchFromService: async () => new Response(JSON.stringify({ status: 'ok', models: { bard: 'ready' } }), { status: 200, headers: { 'content-type': 'application/json' } }),
+    }),
+  );
+  const view = render(
+    <StudioStoreProvider store={store}>
+      <EndpointsView />
+    </StudioStoreProvider>,
+  );
+  return { store, view };
+}
+
+describe('EndpointsView', () => {
+  it('shows an autoscaled deployment’s replicas and scaling decisions, and updates them on refresh', async () => {
+    const before = deployment({ replicas: 1, replicaStates: { ready: 1, loading: 0, draining: 0 }, scalingEvents: [] });
+    const after = deployment({
+      replicas: 2,
+      replicaStates: { ready: 1, loading: 1, draining: 0 },
+      scalingEvents: [{ at: '2026-12-07T08:01:02.000Z', direction: 'up', from: 1, to: 2, reason: '4 waiting for 3.0 s' }],
+    });
+    const { store, view } = renderWith([[before, endpoint], [after, endpoint]]);
+    await store.getState().refreshServices();
+    const card = () => view.container.querySelector('.service[data-kind="deployment"]')!;
+    await waitFor(() => expect(card().querySelector('[data-replicas-summary]')?.textContent).toBe('1 replica of 1–3'));
+    expect(card().querySelector('.scaling-decisions')).toBeNull();
+
+    fireEvent.click(view.getByText('Refresh'));
+    await waitFor(() => expect(card().querySelector('[data-replicas-summary]')?.textContent).toBe('2 replicas of 1–3 · 1 loading'));
+    expect(Array.from(card().querySelectorAll('.scaling-decisions li')).map((item) => item.textContent)).toEqual(['08:01:02 UTC up 1 → 2: 4 waiting for 3.0 s']);
+    expect(card().querySelector('.service-placement')?.textContent).toBe('runs on CPU · float32 · 2 replicas · batch 8');
+  });
+
+  it('lists an api-endpoint’s upstreams with the model names clients use, and no replica line for a fixed deployment', async () => {
+    const fixed = deployment({ replicas: 2, minReplicas: 2, maxReplicas: 2 });
+    const { store, view } = renderWith([[fixed, endpoint]]);
+    await store.getState().refreshServices();
+    await waitFor(() => expect(view.container.querySelector('[data-upstream="http://10.0.0.2:8000/v1"]')).not.toBeNull());
+    expect(view.container.querySelector('[data-upstream="http://10.0.0.2:8000/v1"]')!.textContent).toBe('http://10.0.0.2:8000/v1 models: llama up');
+    expect(view.container.querySelector('.service[data-kind="deployment"] .service-replicas')).toBeNull();
+  });
+});
