@@ -8,6 +8,7 @@ import { Engine } from '../engine.ts';
 import { CRUCIBLE_VERSION } from '../version.ts';
 import { dataCommand } from './commands/data-add.ts';
 import { exportCommand } from './commands/export.ts';
+import { gatewayCommand } from './commands/gateway.ts';
 import { nodeTypesCommand } from './commands/node-types.ts';
 import { keysCommand } from './commands/keys.ts';
 import { modelsCommand } from './commands/models.ts';
@@ -56,7 +57,11 @@ Commands:
                                 API usage per day, key and model
   serve MODEL_DIR               Serve a model folder over an OpenAI-compatible API
       [--name ID] [--precision float32|int8|q4] [--device auto|cpu|cuda|dml|coreml|webgpu] [--threads N]
-      [--host H] [--port P] [--auth keys|none]
+      [--host H] [--port P] [--auth keys|none] [--upstream URL[=model1,model2] …]
+  gateway --upstream URL[=model1,model2] [--upstream …]
+      [--host H] [--port P] [--auth keys|none] [--store URL] [--limits URL] [--max-retries N]
+                                Serve remote OpenAI-compatible servers through one API: keys, limits, usage,
+                                least-loaded routing, health checks and failover
   export MODEL_DIR              Write a model folder as GGUF (llama.cpp, Ollama, LM Studio), a Hugging Face
       [--format gguf|hf|onnx]   repository or ONNX files, with a model card (default: gguf, q8_0,
       [--quantization f32|f16|q8_0|q4_0] [--out DIR] [--name N] [--license L] [--overwrite]
@@ -146,6 +151,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return keysCommand(rest, io);
     case 'serve':
       return serveCommand(rest, io);
+    case 'gateway':
+      return gatewayCommand(rest, io);
     case 'usage':
       return usageCommand(rest, io);
     case 'data':

@@ -1,6 +1,7 @@
-// `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--threads N] [--host H] [--port P] [--auth keys|none]`: a
-// deploy node plus an api-endpoint node for one model folder, without a pipeline; loads the model, then serves until
-// Ctrl-C. A folder that does not load ends it with one message naming the file, before any endpoint opens.
+// `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--threads N] [--host H] [--port P] [--auth keys|none]
+// [--upstream URL[=m1,m2] …]`: a deploy node plus an api-endpoint node for one model folder (routing to upstreams too),
+// without a pipeline; loads the model, then serves until Ctrl-C. A folder that does not load ends it with one message
+// naming the file, before any endpoint opens.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
@@ -11,6 +12,7 @@ import type { DecoderPrecision } from '../../../app/artifacts/model-layout.ts';
 import { DEVICE_TITLES } from '../../../app/protocol/compute-devices.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { upstreamsFromFlags } from '../upstream-flags.ts';
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -20,6 +22,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   auth: { type: 'string' },
+  upstream: { type: 'string', multiple: true },
   'data-dir': { type: 'string' },
 } as const;
 
@@ -30,10 +33,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const deployInput = { name: values.name ?? defaultModelName(modelDir), device: values.device, threads: values.threads === undefined ? undefined : Number(values.threads) };
   const deploy = parseOrExplain(deployConfig, deployInput, { name: '--name', device: '--device', threads: '--threads' });
   const precision = precisionFlag(values.precision);
-  const endpointInput = { host: values.host, port: values.port === undefined ? undefined : Number(values.port), auth: values.auth };
-  const endpoint = parseOrExplain(apiEndpointConfig, endpointInput, { host: '--host', port: '--port', auth: '--auth' });
+  const upstreams = upstreamsFromFlags(values.upstream, 'serve');
+  const endpointInput = { host: values.host, port: values.port === undefined ? undefined : Number(values.port), auth: values.auth, upstreams };
+  const endpoint = parseOrExplain(apiEndpointConfig, endpointInput, { host: '--host', port: '--port', auth: '--auth', upstreams: '--upstream' });
   const problems = apiEndpointSpec.checkConfig?.(endpoint) ?? [];
-  if (problems.length > 0) throw new UsageError(`serve: --${problems[0]!.field}: ${problems[0]!.message}`);
+  if (problems.length > 0) throw new UsageError(`serve: ${flagOf(problems[0]!.field)}: ${problems[0]!.message}`);
 
   const log = (line: string) => io.stderr.write(`${line}\n`);
   const interrupted = new AbortController();
@@ -53,6 +57,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (served === null && interrupted.signal.aborted) io.stdout.write('Stopped.\n');
   if (served === null) return interrupted.signal.aborted ? EXIT.cancelled : EXIT.failed;
   io.stdout.write(`Serving "${served.model}" (${served.precision}) on ${DEVICE_TITLES[served.device]} at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
+  for (const upstream of endpoint.upstreams) io.stdout.write(`Routing to upstream ${upstream.url}${upstream.models.length > 0 ? ` for ${upstream.models.map((m) => m.name).join(', ')}` : ''} as well.\n`);
   if (endpoint.auth === 'keys') io.stdout.write('Requests need an API key: create one with `crucible keys create --name NAME`.\n');
   await stopped;
   await served.stop();
@@ -80,4 +85,10 @@ function precisionFlag(value: string | undefined): DecoderPrecision | undefined 
   if (value === undefined) return undefined;
   if ((PRECISIONS as readonly string[]).includes(value)) return value as DecoderPrecision;
   throw new UsageError(`serve: --precision must be one of ${PRECISIONS.join(', ')} (default: what the folder was quantized to, else float32), got "${value}"`);
+}
+
+/** `upstreams.1.url` → `--upstream #2`; `auth` → `--auth`. */
+export function flagOf(field: string): string {
+  const upstream = /^upstreams\.(\d+)/.exec(field);
+  return upstream ? `--upstream #${Number(upstream[1]) + 1}` : `--${field}`;
 }

@@ -1,0 +1,72 @@
+// `crucible gateway` through runCli: routes to a real upstream server on loopback, answers /health per pool, stops on
+// Ctrl-C; bad flags are usage errors that say which flag.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { startScriptedUpstream, type ScriptedUpstream } from '../../endpoint/gateway/testing/scripted-upstream.ts';
+import { EXIT, type CliIo } from '../io.ts';
+import { runCli } from '../main.ts';
+
+let dataDir: string;
+let remote: ScriptedUpstream | null = null;
+beforeAll(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-gateway-cli-'));
+});
+afterEach(async () => {
+  await remote?.close();
+  remote = null;
+});
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+function startCli(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const output = { out: '', err: '' };
+  stdout.on('data', (chunk: Buffer) => (output.out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (output.err += chunk.toString()));
+  const interrupts: (() => void)[] = [];
+  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: dataDir, onInterrupt: (listener) => (interrupts.push(listener), () => undefined) };
+  return { code: runCli(args, io), output, interrupt: () => interrupts.forEach((listener) => listener()) };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+it('serves an upstream\'s models until interrupted', async () => {
+  remote = await startScriptedUpstream({ model: 'remote-model' });
+  const cli = startCli(['gateway', '--upstream', `${remote.url}=remote-model`, '--port', '0', '--auth', 'none']);
+  await waitFor(() => cli.output.out.includes('Gateway at'), 'the "Gateway at" line');
+  expect(cli.output.out).toContain(`upstream 127.0.0.1:${remote.port} (${remote.baseURL}): up, serving remote-model`);
+  const url = /Gateway at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
+  const response = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'remote-model', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  expect(response.status).toBe(200);
+  const health = (await (await fetch(`${url}/health`)).json()) as { status: string; pools: Record<string, unknown> };
+  expect(health.status).toBe('ok');
+  expect(Object.keys(health.pools)).toEqual(['remote-model']);
+  cli.interrupt();
+  expect(await cli.code).toBe(EXIT.ok);
+  await expect(fetch(`${url}/health`)).rejects.toThrow();
+});
+
+it('refuses bad upstream flags, naming the flag', async () => {
+  const noUpstream = startCli(['gateway', '--port', '0']);
+  expect(await noUpstream.code).toBe(EXIT.usage);
+  expect(noUpstream.output.err).toMatch(/needs at least one --upstream/);
+  const badUrl = startCli(['gateway', '--upstream', 'ftp://127.0.0.1:1', '--auth', 'none']);
+  expect(await badUrl.code).toBe(EXIT.usage);
+  expect(badUrl.output.err).toMatch(/--upstream "ftp:\/\/127.0.0.1:1": give URL\[=model1,model2\]/);
+  const credentials = startCli(['gateway', '--upstream', 'http://user:pw@127.0.0.1:1', '--auth', 'none']);
+  expect(await credentials.code).toBe(EXIT.usage);
+  expect(credentials.output.err).toMatch(/--upstream #1: must not carry credentials/);
+});
