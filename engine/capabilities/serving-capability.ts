@@ -11,7 +11,7 @@ import { replicaRange, type DeployConfig } from '../../nodes/deploy/spec.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
 import { Deployment } from '../endpoint/deployment.ts';
-import { createOpenAiServer } from '../endpoint/openai-server.ts';
+import { createOpenAiServer, type OpenAiServer } from '../endpoint/openai-server.ts';
 import { ServingStore } from '../endpoint/store/serving-store.ts';
 import { servingRecipe, withRecipe, type DeploymentRecipe } from '../services/serving-recipe.ts';
 
@@ -149,6 +149,11 @@ function onDevice(device: ComputeDevice): string {
   return device === 'cpu' ? 'the CPU' : DEVICE_TITLES[device];
 }
 
+/** What the studio's serving panel shows of an endpoint's upstreams: where each is and the names clients use. */
+function upstreamDetails(server: OpenAiServer): Array<{ url: string; name: string; models: string[] }> {
+  return (server.gateway?.members ?? []).map((member) => ({ url: member.baseUrl.href, name: member.name, models: member.models }));
+}
+
 async function startEndpoint(request: EndpointRequest, deployments: Map<string, LiveDeployment>): Promise<StartedEndpoint> {
   const served = request.deploymentIds.map((id) => {
     const live = deployments.get(id);
@@ -162,9 +167,9 @@ async function startEndpoint(request: EndpointRequest, deployments: Map<string, 
     request.log(`api-endpoint: serving ${served.map((deployment) => deployment.model).join(', ')} at ${url}/v1 (auth: ${request.config.auth})`);
     const service: ServiceHandle = {
       kind: 'api-endpoint',
-      name: served.map((deployment) => deployment.model).join(', '),
+      name: [...served.map((deployment) => deployment.model), ...(server.gateway?.models() ?? [])].join(', '),
       url,
-      details: { models: served.map((deployment) => deployment.model), auth: request.config.auth },
+      details: { models: served.map((deployment) => deployment.model), auth: request.config.auth, upstreams: upstreamDetails(server) },
       stop: async () => {
         await server.close();
         store.close();
