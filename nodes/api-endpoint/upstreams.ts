@@ -27,7 +27,7 @@ export const upstreamConfig = z.strictObject({
 export const routingConfig = z.strictObject({
   maxRetries: z.number().int().min(0).max(10).default(2).describe('Other members tried when one fails before the first byte reaches the client.'),
   healthCheckIntervalMs: z.number().int().min(200).max(600_000).default(3_000).describe('How often each upstream is probed (/health, else /v1/models).'),
-  cooldownMs: z.number().int().min(100).max(600_000).default(2_000).describe('First wait before a failed member is probed again; doubles while it keeps failing, up to 30 s.'),
+  cooldownMs: z.number().int().min(100).max(600_000).default(2_000).describe('First wait before a failed member is probed again; doubles while it keeps failing, up to 10 s (or this, if longer).'),
   firstByteTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000).describe('An upstream that sends nothing for this long before its first byte counts as failed.'),
 });
 

@@ -7,7 +7,8 @@ export type MemberHealth = 'unknown' | 'up' | 'down';
 
 /** Connection refused/reset means the process is gone: down at once. Other failures count up to this many in a row. */
 const FAILURES_BEFORE_DOWN = 3;
-const MAX_COOLDOWN_MS = 30_000;
+/** Probe-backs of a member that keeps failing slow down to one per this long, so a restarted upstream is back within it. */
+const MAX_COOLDOWN_MS = 10_000;
 
 export interface MemberClock {
   now(): number;
@@ -121,7 +122,7 @@ export class UpstreamMember {
     this.#failuresInARow++;
     if (this.#health === 'down') {
       // A failed probe-back: wait longer before the next one.
-      this.#cooldownMs = Math.min(this.#cooldownMs * 2, MAX_COOLDOWN_MS);
+      this.#cooldownMs = Math.min(this.#cooldownMs * 2, Math.max(MAX_COOLDOWN_MS, this.#baseCooldownMs));
       this.#downUntil = this.#clock.now() + this.#cooldownMs;
       return;
     }
