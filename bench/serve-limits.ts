@@ -41,8 +41,8 @@ export async function runOverLimit(options: OverLimitOptions): Promise<OverLimit
   const server = createOpenAiServer({ config: { port: 0, auth: 'keys' }, deployments: [deployment], store, onWarning: () => undefined });
   const { url } = await server.listen();
   try {
-    const noisyKey = store.keys.create(createApiKeyRequestSchema.parse({ name: 'noisy', rpm: noisyRpm })).key;
-    const inLimitKey = store.keys.create(createApiKeyRequestSchema.parse({ name: 'in-limit', rpm: 1_000_000 })).key;
+    const noisyKey = (await store.keys.create(createApiKeyRequestSchema.parse({ name: 'noisy', rpm: noisyRpm }))).key;
+    const inLimitKey = (await store.keys.create(createApiKeyRequestSchema.parse({ name: 'in-limit', rpm: 1_000_000 }))).key;
     await streamCompletion(url, body, inLimitKey); // warms the key check, rate limiter and usage log
     const inLimitAlone = await runClosedLoop(url, inLimitKey, inLimitConcurrency, durationMs, body);
     const noisyBody = { ...body, max_tokens: NOISY_MAX_TOKENS };
@@ -54,7 +54,7 @@ export async function runOverLimit(options: OverLimitOptions): Promise<OverLimit
     return { noisyRpm, durationMs, allowance, noisy: countStatuses(noisyResults), inLimitAlone, inLimitBesideNoisy };
   } finally {
     await server.close();
-    store.close();
+    await store.close();
   }
 }
 

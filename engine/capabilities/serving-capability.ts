@@ -12,7 +12,7 @@ import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-de
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
 import { Deployment } from '../endpoint/deployment.ts';
 import { createOpenAiServer, type OpenAiServer } from '../endpoint/openai-server.ts';
-import { ServingStore } from '../endpoint/store/serving-store.ts';
+import { backendUrlsFor, openGatewayBackends } from '../endpoint/gateway-backends.ts';
 import { servingRecipe, withRecipe, type DeploymentRecipe } from '../services/serving-recipe.ts';
 
 export interface LiveDeployment {
@@ -160,11 +160,12 @@ async function startEndpoint(request: EndpointRequest, deployments: Map<string, 
     if (!live) throw new Error(`api-endpoint: deployment ${id} is not running (its deploy service was stopped); re-run the pipeline so its deploy node starts again`);
     return live.deployment;
   });
-  const store = ServingStore.open({ dataDir: request.dataDir });
+  const backends = await openGatewayBackends({ ...backendUrlsFor(request.config, process.env, request.backends), dataDir: request.dataDir });
+  const { store } = backends;
   try {
-    const server = createOpenAiServer({ config: request.config, deployments: served, store, onWarning: request.log });
+    const server = createOpenAiServer({ config: request.config, deployments: served, store, ...(backends.limits ? { limits: backends.limits } : {}), onWarning: request.log });
     const { url } = await server.listen();
-    request.log(`api-endpoint: serving ${served.map((deployment) => deployment.model).join(', ')} at ${url}/v1 (auth: ${request.config.auth})`);
+    request.log(`api-endpoint: serving ${served.map((deployment) => deployment.model).join(', ')} at ${url}/v1 (auth: ${request.config.auth}; ${backends.describe()})`);
     const service: ServiceHandle = {
       kind: 'api-endpoint',
       name: [...served.map((deployment) => deployment.model), ...(server.gateway?.models() ?? [])].join(', '),
@@ -172,12 +173,12 @@ async function startEndpoint(request: EndpointRequest, deployments: Map<string, 
       details: { models: served.map((deployment) => deployment.model), auth: request.config.auth, upstreams: upstreamDetails(server) },
       stop: async () => {
         await server.close();
-        store.close();
+        await backends.close();
       },
     };
     return { url, service: withRecipe(service, { kind: 'api-endpoint', config: request.config, deploymentIds: request.deploymentIds }) };
   } catch (error) {
-    store.close();
+    await backends.close();
     throw error;
   }
 }

@@ -2,12 +2,15 @@
 // 429 insufficient_quota with `x-should-retry: false`, since retrying cannot help until the period turns.
 import type { Caller } from './caller-auth.ts';
 import { OpenAiError } from './openai-error.ts';
+import type { RateLimits } from './rate-limiter.ts';
 import { periodStart, type RequestLog } from './store/request-log.ts';
 
-export function checkBudget(caller: Caller, usage: RequestLog, now: Date, currency: string): OpenAiError | null {
+/** The spend comes from the limits backend (Redis keeps a running total per period), seeded from the usage log. */
+export async function checkBudget(caller: Caller, usage: RequestLog, limits: RateLimits, now: Date, currency: string): Promise<OpenAiError | null> {
   const key = caller.key;
   if (!key || key.budget === null || key.period === null) return null;
-  const spent = usage.spendSince(key.id, periodStart(key.period, now));
+  const start = periodStart(key.period, now);
+  const spent = await limits.spendSince(key.id, key.period, start, () => usage.spendSince(key.id, start));
   if (spent < key.budget) return null;
   const message =
     `You exceeded your current quota: the API key '${key.name}' has spent ${spent.toFixed(4)} ${currency} of its ` +

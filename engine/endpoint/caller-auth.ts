@@ -16,10 +16,10 @@ export interface Caller {
 
 export type AuthMode = { mode: 'keys'; keys: KeyStore } | { mode: 'none' };
 
-export function authenticateCaller(authorization: string | undefined, auth: AuthMode, defaults: KeyLimits, now: Date): Caller {
+export async function authenticateCaller(authorization: string | undefined, auth: AuthMode, defaults: KeyLimits, now: Date): Promise<Caller> {
   if (auth.mode === 'none') return { key: null, bucket: 'anonymous', label: 'anonymous', limits: defaults };
   const secret = bearerOf(authorization);
-  const check = auth.keys.check(secret, now);
+  const check = await auth.keys.check(secret, now);
   if (!check.ok) {
     const message =
       check.reason === 'unknown'

@@ -9,7 +9,7 @@ let served: TestServer;
 let apiKey: string;
 beforeAll(async () => {
   served = await startTestServer();
-  apiKey = createKey(served.store, { name: 'shapes' });
+  apiKey = await createKey(served.store, { name: 'shapes' });
 });
 afterAll(async () => served.close());
 
@@ -62,7 +62,7 @@ describe('before a route runs', () => {
 
 it('answers requests that arrive while the server closes with 503 server_closing', async () => {
   const closing = await startTestServer({ generator: { tokenDelayMs: 300 } });
-  const key = createKey(closing.store, { name: 'k' });
+  const key = await createKey(closing.store, { name: 'k' });
   // A stream in flight keeps close() draining (its generator notices the abort only after its 300 ms step).
   const stream = await openStream(`${closing.baseURL}/completions`, { model: 'bard-mini', prompt: 'x', max_tokens: 50 }, key);
   const closed = closing.close();

@@ -10,7 +10,7 @@ let served: TestServer;
 let apiKey: string;
 beforeAll(async () => {
   served = await startTestServer({ config: { maxBodyBytes: 64 * 1024 } });
-  apiKey = createKey(served.store, { name: 'fuzz' });
+  apiKey = await createKey(served.store, { name: 'fuzz' });
 });
 afterAll(async () => served.close());
 

@@ -32,8 +32,8 @@ interface Admitted {
 
 export async function handleGeneration(kind: EndpointKind, request: FastifyRequest, reply: FastifyReply, context: ServerContext): Promise<unknown> {
   const trace = context.traceOf(request);
-  const { caller, deployment, prepared } = admit(kind, request, context, trace);
-  const verdict = context.limiter.acquire(caller.bucket, caller.label, caller.limits, prepared.request.promptTokens.length + prepared.request.maxTokens);
+  const { caller, deployment, prepared } = await admit(kind, request, context, trace);
+  const verdict = await context.limiter.acquire(caller.bucket, caller.label, caller.limits, prepared.request.promptTokens.length + prepared.request.maxTokens);
   if (!verdict.ok) {
     context.metrics.rateLimitRejections.inc({ reason: verdict.reason });
     throw verdict.error;
@@ -56,9 +56,9 @@ export async function handleGeneration(kind: EndpointKind, request: FastifyReque
 }
 
 /** Every check that needs no waiting, in OpenAI's order: auth, body, model, scope, context, budget. */
-function admit(kind: EndpointKind, request: FastifyRequest, context: ServerContext, trace: RequestTrace): Admitted {
+async function admit(kind: EndpointKind, request: FastifyRequest, context: ServerContext, trace: RequestTrace): Promise<Admitted> {
   const now = new Date(context.now());
-  const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, now);
+  const caller = await authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, now);
   trace.keyId = caller.key?.id ?? null;
   trace.model = modelNamedIn(request.body);
   const body = kind === 'chat' ? parseRequestBody(chatCompletionForm, request.body) : parseRequestBody(completionForm, request.body);
@@ -70,7 +70,7 @@ function admit(kind: EndpointKind, request: FastifyRequest, context: ServerConte
   const prepared = 'messages' in body ? prepareChat(body, deployment) : prepareCompletion(body, deployment);
   trace.promptTokens = prepared.request.promptTokens.length;
   if (context.usage) {
-    const refusal = checkBudget(caller, context.usage, now, context.pricing.currency);
+    const refusal = await checkBudget(caller, context.usage, context.limiter, now, context.pricing.currency);
     if (refusal) {
       context.metrics.rateLimitRejections.inc({ reason: 'budget' });
       throw refusal;

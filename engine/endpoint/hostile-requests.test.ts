@@ -13,7 +13,7 @@ let apiKey: string;
 const unexpectedErrors: unknown[] = [];
 beforeAll(async () => {
   served = await startTestServer({ config: { maxBodyBytes: MAX_BODY_BYTES }, server: { onError: (error) => unexpectedErrors.push(error) } });
-  apiKey = createKey(served.store, { name: 'hostile' });
+  apiKey = await createKey(served.store, { name: 'hostile' });
 });
 afterAll(async () => served.close());
 

@@ -21,7 +21,7 @@ async function complete(server: TestServer, key: string): Promise<Response> {
 
 it('answers 503 model_restarting with the restart\'s Retry-After while a crashed worker restarts', async () => {
   served = await startTestServer();
-  const key = createKey(served.store, { name: 'k' });
+  const key = await createKey(served.store, { name: 'k' });
   served.generator.crash(undefined, { restartInMs: 4_500 });
   const answer = await complete(served, key);
   expect(answer.status).toBe(503);
@@ -38,7 +38,7 @@ it('answers 503 model_restarting with the restart\'s Retry-After while a crashed
 
 it('never suggests retrying sooner than the deployment\'s own retry hint', async () => {
   served = await startTestServer({ deployment: { retryAfterMs: 2_000 } });
-  const key = createKey(served.store, { name: 'k' });
+  const key = await createKey(served.store, { name: 'k' });
   served.generator.crash(undefined, { restartInMs: 50 });
   const answer = await complete(served, key);
   expect(answer.headers.get('retry-after-ms')).toBe('2000');
@@ -47,7 +47,7 @@ it('never suggests retrying sooner than the deployment\'s own retry hint', async
 
 it('still says "failed and is not serving" for a generator that failed for good', async () => {
   served = await startTestServer();
-  const key = createKey(served.store, { name: 'k' });
+  const key = await createKey(served.store, { name: 'k' });
   served.generator.crash();
   const answer = await complete(served, key);
   expect(answer.status).toBe(503);
@@ -57,7 +57,7 @@ it('still says "failed and is not serving" for a generator that failed for good'
 
 it('lets the openai client through once the worker is back, honouring the Retry-After', async () => {
   served = await startTestServer({ deployment: { retryAfterMs: 300 } });
-  const key = createKey(served.store, { name: 'k' });
+  const key = await createKey(served.store, { name: 'k' });
   const restartInMs = 300;
   served.generator.crash(undefined, { restartInMs });
   const server = served;

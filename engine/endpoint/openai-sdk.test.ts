@@ -15,7 +15,7 @@ let apiKey: string;
 
 beforeAll(async () => {
   served = await startTestServer({ config: { pricing: { promptPer1k: 1, completionPer1k: 2, currency: 'EUR' } }, server: { concurrencyRetryAfterMs: RETRY_AFTER_MS } });
-  apiKey = createKey(served.store, { name: 'sdk' });
+  apiKey = await createKey(served.store, { name: 'sdk' });
   client = new OpenAI({ apiKey, baseURL: served.baseURL, maxRetries: 0 });
 });
 afterAll(async () => served.close());
@@ -123,13 +123,13 @@ describe('the openai client, errors', () => {
   });
 
   it('raises PermissionDeniedError for a model outside the key scope', async () => {
-    const scoped = new OpenAI({ apiKey: createKey(served.store, { name: 'scoped', models: ['other-model'] }), baseURL: served.baseURL, maxRetries: 0 });
+    const scoped = new OpenAI({ apiKey: await createKey(served.store, { name: 'scoped', models: ['other-model'] }), baseURL: served.baseURL, maxRetries: 0 });
     await expect(scoped.completions.create({ model: MODEL, prompt: 'x' })).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((await scoped.models.list()).data).toEqual([]);
   });
 
   it('raises RateLimitError with retry-after when a key is over its requests per minute', async () => {
-    const limited = new OpenAI({ apiKey: createKey(served.store, { name: 'one-rpm', rpm: 1 }), baseURL: served.baseURL, maxRetries: 0 });
+    const limited = new OpenAI({ apiKey: await createKey(served.store, { name: 'one-rpm', rpm: 1 }), baseURL: served.baseURL, maxRetries: 0 });
     await limited.completions.create({ model: MODEL, prompt: 'x', max_tokens: 1 });
     const error = await limited.completions.create({ model: MODEL, prompt: 'x', max_tokens: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
@@ -153,7 +153,7 @@ function watchedClient(key: string, baseURL: string, onStatus: (status: number) 
 
 describe('the openai client, retries', () => {
   it('retries a 429 for concurrency after retry-after-ms and then succeeds', async () => {
-    const key = createKey(served.store, { name: 'single-flight', concurrency: 1 });
+    const key = await createKey(served.store, { name: 'single-flight', concurrency: 1 });
     served.generator.tokenDelayMs = 20;
     const holder = await openStream(`${served.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 100 }, key);
     // The first 429 makes the holder hang up, which frees the key's only slot before the SDK retries.
@@ -169,7 +169,7 @@ describe('the openai client, retries', () => {
   it('retries a 503 from a full queue after retry-after-ms and then succeeds', async () => {
     const busy = await startTestServer({ deployment: { maxBatchSize: 1, maxQueue: 0, retryAfterMs: RETRY_AFTER_MS }, generator: { tokenDelayMs: 20 } });
     try {
-      const key = createKey(busy.store, { name: 'k' });
+      const key = await createKey(busy.store, { name: 'k' });
       const holder = await openStream(`${busy.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 100 }, key);
       const { seen, client: retrying } = watchedClient(key, busy.baseURL, (status) => status === 503 && holder.abort());
       await retrying.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2 });
@@ -181,7 +181,7 @@ describe('the openai client, retries', () => {
   });
 
   it('does not retry an exhausted budget (x-should-retry: false)', async () => {
-    const key = createKey(served.store, { name: 'tiny-budget', budget: 0.001, period: 'day' });
+    const key = await createKey(served.store, { name: 'tiny-budget', budget: 0.001, period: 'day' });
     const { seen, client: retrying } = watchedClient(key, served.baseURL, () => undefined);
     await retrying.completions.create({ model: MODEL, prompt: 'First Citizen:', max_tokens: 2 });
     const error = await retrying.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2 }).catch((e: unknown) => e);

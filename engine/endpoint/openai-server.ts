@@ -13,7 +13,7 @@ import { routeGeneration } from './gateway/route-generation.ts';
 import { UpstreamPools } from './gateway/upstream-pools.ts';
 import { answerClientError, answerFrameworkError, sendOpenAiError, toOpenAiError, type ErrorReplyContext } from './error-replies.ts';
 import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { RateLimiter, type RateLimits } from './rate-limiter.ts';
 import { recordFinishedRequest } from './record-request.ts';
 import { bodyLimitsFor, refuseDeclaredOversize, registerJsonBodyParser } from './request-body.ts';
 import { newTrace, type RequestTrace } from './request-trace.ts';
@@ -35,6 +35,8 @@ export interface OpenAiServerOptions {
   deployments: Deployment[];
   /** API keys and the usage log. Required for auth "keys"; null keeps no log and enforces no budgets. */
   store: ServingStore | null;
+  /** Rate-limit windows shared with other gateways (Redis); by default this process keeps its own. */
+  limits?: RateLimits;
   /** Longest a request may take, queueing included. */
   requestTimeoutMs?: number;
   /** How often an idle stream gets a `: ping` comment. */
@@ -84,7 +86,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
     gateway,
     auth,
     defaultLimits: config.rateLimit,
-    limiter: new RateLimiter({ now, concurrencyRetryAfterMs: options.concurrencyRetryAfterMs }),
+    limiter: options.limits ?? new RateLimiter({ now, concurrencyRetryAfterMs: options.concurrencyRetryAfterMs }),
     usage: options.store?.requests ?? null,
     pricing: config.pricing,
     metrics,
@@ -144,7 +146,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
       while (context.inFlight.size > 0 && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 5));
       await app.close();
       await gateway?.stop();
-      options.store?.requests.flush();
+      await options.store?.requests.flush();
     },
   };
 }
@@ -177,13 +179,13 @@ function registerRoutes(app: FastifyInstance, context: ServerContext): void {
   });
   app.get('/metrics', async (_request, reply) => reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()));
   app.get('/v1/models', async (request) => {
-    const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
+    const caller = await authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
     const local = [...context.deployments.values()].map(modelObject);
     const remote = (context.gateway?.models() ?? []).filter((model) => !context.deployments.has(model)).map(upstreamModelObject);
     return { object: 'list', data: [...local, ...remote].filter((entry) => mayUseModel(caller, entry.id)) };
   });
   app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => {
-    const caller = authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
+    const caller = await authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
     const { model } = request.params;
     const deployment = context.deployments.get(model);
     if (!deployment && !context.gateway?.serves(model)) throw modelNotFound(model);

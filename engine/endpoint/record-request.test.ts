@@ -13,7 +13,7 @@ afterEach(async () => {
 
 it('logs the request a pre-flight cleared, and not the pre-flight', async () => {
   server = await startTestServer({ config: { cors: [APP_ORIGIN] } });
-  const key = createKey(server.store, { name: 'web-app' });
+  const key = await createKey(server.store, { name: 'web-app' });
   const preflight = await fetch(`${server.baseURL}/completions`, {
     method: 'OPTIONS',
     headers: { origin: APP_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
@@ -24,6 +24,6 @@ it('logs the request a pre-flight cleared, and not the pre-flight', async () => 
   await completion.text();
   // Rows are written when each response closes, so the pre-flight's (answered first) would be in by then.
   const report = () => server!.store.requests.report();
-  await waitFor(() => report().totals.requests > 0);
-  expect(report().rows.map((row) => [row.key, row.requests])).toEqual([['web-app', 1]]);
+  await waitFor(async () => (await report()).totals.requests > 0);
+  expect((await report()).rows.map((row) => [row.key, row.requests])).toEqual([['web-app', 1]]);
 });

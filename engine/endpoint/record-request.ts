@@ -17,6 +17,8 @@ export function recordFinishedRequest(request: FastifyRequest, reply: FastifyRep
   // A browser's CORS pre-flight (OPTIONS) asks permission for a request; it is not one, and carries no key.
   if (!context.usage || !request.url.startsWith('/v1/') || request.method === 'OPTIONS') return;
   const { pricing } = context;
+  const cost = (promptTokens / 1000) * pricing.promptPer1k + (trace.completionTokens / 1000) * pricing.completionPer1k;
+  if (trace.keyId !== null) context.limiter.addSpend(trace.keyId, cost, new Date(trace.at));
   context.usage.record({
     requestId: trace.requestId,
     keyId: trace.keyId,
@@ -26,11 +28,12 @@ export function recordFinishedRequest(request: FastifyRequest, reply: FastifyRep
     errorCode: status === CLIENT_CLOSED_STATUS ? 'client_closed' : trace.errorCode,
     promptTokens,
     completionTokens: trace.completionTokens,
-    cost: (promptTokens / 1000) * pricing.promptPer1k + (trace.completionTokens / 1000) * pricing.completionPer1k,
+    cost,
     currency: pricing.currency,
     latencyMs: endMs - trace.startedMs,
     ttftMs: trace.firstTokenMs === null ? null : trace.firstTokenMs - trace.startedMs,
     at: trace.at,
+    estimated: trace.usageEstimated,
   });
 }
 

@@ -12,7 +12,7 @@ const unexpectedErrors: unknown[] = [];
 
 beforeAll(async () => {
   served = await startTestServer({ config: { maxBodyBytes: MAX_BODY_BYTES }, server: { onError: (error) => unexpectedErrors.push(error) } });
-  apiKey = createKey(served.store, { name: 'bodies' });
+  apiKey = await createKey(served.store, { name: 'bodies' });
 });
 afterAll(async () => served.close());
 

@@ -11,7 +11,7 @@ let served: TestServer;
 let apiKey: string;
 beforeAll(async () => {
   served = await startTestServer();
-  apiKey = createKey(served.store, { name: 'validation' });
+  apiKey = await createKey(served.store, { name: 'validation' });
 });
 afterAll(async () => served.close());
 
@@ -97,7 +97,7 @@ describe('an empty prompt', () => {
   beforeAll(async () => {
     // No end-of-text token, and a chat template that renders nothing.
     bare = await startTestServer({ generator: { modelId: 'bare', endOfTextToken: false, chatTemplate: '{% for message in messages %}{% endfor %}' } });
-    bareKey = createKey(bare.store, { name: 'bare' });
+    bareKey = await createKey(bare.store, { name: 'bare' });
   });
   afterAll(async () => bare.close());
 
@@ -107,8 +107,8 @@ describe('an empty prompt', () => {
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect(failure).toMatchObject({ status: 400, param: 'prompt', code: 'empty_prompt' });
     expect((failure as Error).message).toContain("Invalid 'prompt': the prompt is empty and model `bare` has no beginning- or end-of-text token to start from; send at least one token of prompt.");
-    bare.store.requests.flush();
-    expect(bare.store.requests.report().totals.requests).toBe(1);
+    await bare.store.requests.flush();
+    expect((await bare.store.requests.report()).totals.requests).toBe(1);
   });
 
   it('is refused for chat messages that the template renders to nothing', async () => {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthMode } from './caller-auth.ts';
 import type { Deployment } from './deployment.ts';
 import type { UpstreamPools } from './gateway/upstream-pools.ts';
-import type { KeyLimits, RateLimiter } from './rate-limiter.ts';
+import type { KeyLimits, RateLimits } from './rate-limiter.ts';
 import type { RequestTrace } from './request-trace.ts';
 import type { ServingMetrics } from './serving-metrics.ts';
 import type { RequestLog } from './store/request-log.ts';
@@ -21,7 +21,8 @@ export interface ServerContext {
   gateway: UpstreamPools | null;
   auth: AuthMode;
   defaultLimits: KeyLimits;
-  limiter: RateLimiter;
+  /** In this process, or shared through Redis. */
+  limiter: RateLimits;
   /** Null when the server keeps no usage log (then budgets are not enforced). */
   usage: RequestLog | null;
   pricing: Pricing;

@@ -27,8 +27,8 @@ const complete = (server: TestServer, key: string, body: Record<string, unknown>
 describe('API keys', () => {
   it('keeps only a SHA-256 hash of each key at rest', async () => {
     const server = await start();
-    const key = createKey(server.store, { name: 'hashed' });
-    server.store.requests.flush();
+    const key = await createKey(server.store, { name: 'hashed' });
+    await server.store.requests.flush();
     const db = new Database(path.join(server.dataDir, 'crucible.db'), { readonly: true });
     const rows = db.prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
     db.close();
@@ -40,11 +40,11 @@ describe('API keys', () => {
 
   it('refuses an expired key and a revoked key with 401', async () => {
     const server = await start();
-    const expiring = createKey(server.store, { name: 'short-lived', expiresAt: '2026-03-10T13:00:00Z' });
-    const revoked = createKey(server.store, { name: 'revoked' });
+    const expiring = await createKey(server.store, { name: 'short-lived', expiresAt: '2026-03-10T13:00:00Z' });
+    const revoked = await createKey(server.store, { name: 'revoked' });
     expect((await complete(server, expiring)).status).toBe(200);
     expect((await complete(server, revoked)).status).toBe(200);
-    server.store.keys.revoke('revoked');
+    await server.store.keys.revoke('revoked');
     clockMs += 2 * 3_600_000;
     const expiredAnswer = await complete(server, expiring);
     expect(expiredAnswer.status).toBe(401);
@@ -56,20 +56,20 @@ describe('API keys', () => {
 
   it('applies a key update from the next request, with the same secret: scope, limits and budget', async () => {
     const server = await start();
-    const key = createKey(server.store, { name: 'tuned', rpm: 1, models: ['someone-else'] });
+    const key = await createKey(server.store, { name: 'tuned', rpm: 1, models: ['someone-else'] });
     expect((await complete(server, key)).status).toBe(403);
-    server.store.keys.update('tuned', { models: null });
+    await server.store.keys.update('tuned', { models: null });
     expect((await complete(server, key)).status).toBe(200);
     expect((await complete(server, key)).status).toBe(429);
-    const raised = server.store.keys.update('tuned', { rpm: 5 });
+    const raised = await server.store.keys.update('tuned', { rpm: 5 });
     expect(raised).toMatchObject({ name: 'tuned', rpm: 5, models: null, status: 'active' });
     const afterRaise = await complete(server, key);
     expect(afterRaise.status).toBe(200);
     expect(afterRaise.headers.get('x-ratelimit-limit-requests')).toBe('5');
-    server.store.keys.update('tuned', { expiresAt: '2026-03-10T11:00:00.000Z' });
+    await server.store.keys.update('tuned', { expiresAt: '2026-03-10T11:00:00.000Z' });
     expect((await complete(server, key)).status).toBe(401);
-    server.store.keys.revoke('tuned');
-    expect(server.store.keys.update('tuned', { rpm: 9 })).toBeNull();
+    await server.store.keys.revoke('tuned');
+    expect(await server.store.keys.update('tuned', { rpm: 9 })).toBeNull();
   });
 
   it('answers a missing Authorization header with 401 and an x-request-id', async () => {
@@ -89,7 +89,7 @@ describe('API keys', () => {
 describe('rate limits', () => {
   it('allows exactly rpm requests per minute, with headers, then 429 until the window moves', async () => {
     const server = await start();
-    const key = createKey(server.store, { name: 'rpm3', rpm: 3 });
+    const key = await createKey(server.store, { name: 'rpm3', rpm: 3 });
     const remaining = [];
     for (let i = 0; i < 3; i++) {
       const response = await complete(server, key);
@@ -110,7 +110,7 @@ describe('rate limits', () => {
 
   it('reserves prompt + max_tokens up front, corrects it at the end, and never lets one request overshoot', async () => {
     const server = await start();
-    const key = createKey(server.store, { name: 'tpm100', tpm: 100 });
+    const key = await createKey(server.store, { name: 'tpm100', tpm: 100 });
     // A five-token prompt that ends at once (end-of-text forced): 55 reserved, 5 used.
     const early = await complete(server, key, { prompt: [5, 6, 7, 8, 9], max_tokens: 50, logit_bias: { '0': 100 } });
     expect(early.status).toBe(200);
@@ -129,7 +129,7 @@ describe('rate limits', () => {
 
   it('allows exactly `concurrency` requests in flight per key', async () => {
     const server = await start({ generator: { tokenDelayMs: 10 } });
-    const key = createKey(server.store, { name: 'two-at-once', concurrency: 2 });
+    const key = await createKey(server.store, { name: 'two-at-once', concurrency: 2 });
     const holders = [await openStream(`${server.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 100 }, key), await openStream(`${server.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 100 }, key)];
     const third = await complete(server, key);
     expect(third.status).toBe(429);
@@ -142,7 +142,7 @@ describe('rate limits', () => {
 
   it('refuses with 429 insufficient_quota once the budget of the period is spent', async () => {
     const server = await start({ config: { pricing: { promptPer1k: 1000, completionPer1k: 0, currency: 'USD' } } });
-    const key = createKey(server.store, { name: 'budgeted', budget: 2.5, period: 'month' });
+    const key = await createKey(server.store, { name: 'budgeted', budget: 2.5, period: 'month' });
     expect((await complete(server, key, { prompt: [5, 6] })).status).toBe(200);
     expect((await complete(server, key, { prompt: [5] })).status).toBe(200);
     const refused = await complete(server, key, { prompt: [5] });
@@ -157,7 +157,7 @@ describe('rate limits', () => {
 describe('load shedding and request lifetime', () => {
   it('answers at once with 503 and retry-after when the queue is full', async () => {
     const server = await start({ deployment: { maxBatchSize: 1, maxQueue: 1 }, generator: { tokenDelayMs: 10 } });
-    const key = createKey(server.store, { name: 'k' });
+    const key = await createKey(server.store, { name: 'k' });
     const running = await openStream(`${server.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 100 }, key);
     const queued = complete(server, key);
     await waitFor(() => server.deployment.queued === 1);
@@ -172,26 +172,26 @@ describe('load shedding and request lifetime', () => {
 
   it('frees the batch slot and stops generating when a streaming client disconnects', async () => {
     const server = await start({ deployment: { maxBatchSize: 1, maxQueue: 0 }, generator: { tokenDelayMs: 10 } });
-    const key = createKey(server.store, { name: 'k' });
+    const key = await createKey(server.store, { name: 'k' });
     const stream = await openStream(`${server.baseURL}/chat/completions`, { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 }, key);
     expect(server.generator.active).toBe(1);
     stream.abort();
     await waitFor(() => server.generator.active === 0 && server.deployment.running === 0);
     expect((await complete(server, key)).status).toBe(200);
-    const rows = server.store.requests.report().rows;
+    const { rows } = await server.store.requests.report();
     expect(rows.reduce((sum, row) => sum + row.errors, 0)).toBe(1);
   });
 
   it('ends a request that runs past its timeout with 504', async () => {
     const server = await start({ generator: { tokenDelayMs: 20 }, server: { requestTimeoutMs: 150 } });
-    const response = await complete(server, createKey(server.store, { name: 'k' }), { max_tokens: 100, logit_bias: { '0': -100 } });
+    const response = await complete(server, await createKey(server.store, { name: 'k' }), { max_tokens: 100, logit_bias: { '0': -100 } });
     expect(response.status).toBe(504);
     await waitFor(() => server.generator.active === 0);
   });
 
   it('reports 503 "loading" until the model is ready, and answers /health fast under load', async () => {
     const server = await start({ generator: { startLoading: true } });
-    const key = createKey(server.store, { name: 'k' });
+    const key = await createKey(server.store, { name: 'k' });
     const loading = await fetch(`${server.url}/health`);
     expect(loading.status).toBe(503);
     expect(await loading.json()).toMatchObject({ status: 'loading' });
@@ -208,7 +208,7 @@ describe('load shedding and request lifetime', () => {
 
   it('turns a generator crash into a 5xx error, mid-stream too, and health into "failed"', async () => {
     const server = await start({ generator: { tokenDelayMs: 10 } });
-    const key = createKey(server.store, { name: 'k' });
+    const key = await createKey(server.store, { name: 'k' });
     const stream = await openStream(`${server.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 100 }, key);
     server.generator.crash();
     const records = sseRecords(await stream.rest);
@@ -222,7 +222,7 @@ describe('load shedding and request lifetime', () => {
 describe('HTTP surface', () => {
   it('refuses browser origins outside the cors list and allows listed ones, preflight included', async () => {
     const server = await start({ config: { cors: ['http://app.local'] } });
-    const key = createKey(server.store, { name: 'k' });
+    const key = await createKey(server.store, { name: 'k' });
     const foreign = await postJson(`${server.baseURL}/completions`, { model: MODEL, prompt: 'x' }, { authorization: `Bearer ${key}`, origin: 'http://evil.local' });
     expect(foreign.status).toBe(403);
     const allowed = await postJson(`${server.baseURL}/completions`, { model: MODEL, prompt: 'x', max_tokens: 1 }, { authorization: `Bearer ${key}`, origin: 'http://app.local' });
@@ -235,7 +235,7 @@ describe('HTTP surface', () => {
 
   it('answers a body over maxBodyBytes with 413 in OpenAI error form', async () => {
     const server = await start({ config: { maxBodyBytes: 2048 } });
-    const response = await complete(server, createKey(server.store, { name: 'k' }), { prompt: 'x'.repeat(5000) });
+    const response = await complete(server, await createKey(server.store, { name: 'k' }), { prompt: 'x'.repeat(5000) });
     expect(response.status).toBe(413);
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
     expect(await response.json()).toMatchObject({ error: { code: 'request_too_large', type: 'invalid_request_error', param: null } });
@@ -243,11 +243,11 @@ describe('HTTP surface', () => {
 
   it('logs each request with tokens, cost and latency, and exposes Prometheus metrics', async () => {
     const server = await start({ config: { pricing: { promptPer1k: 10, completionPer1k: 20, currency: 'EUR' } } });
-    const key = createKey(server.store, { name: 'billed' });
+    const key = await createKey(server.store, { name: 'billed' });
     const body = (await (await complete(server, key, { prompt: [5, 6, 7], max_tokens: 4, logit_bias: { '0': -100 } })).json()) as { usage: { completion_tokens: number } };
     expect(body.usage.completion_tokens).toBe(4);
     await complete(server, key, { temperature: 9 });
-    const { rows, totals } = server.store.requests.report({ keyName: 'billed' });
+    const { rows, totals } = await server.store.requests.report({ keyName: 'billed' });
     expect(rows).toEqual([expect.objectContaining({ day: '2026-03-10', key: 'billed', model: MODEL, requests: 2, errors: 1, promptTokens: 3, completionTokens: 4, currency: 'EUR' })]);
     expect(totals.cost).toBeCloseTo((3 / 1000) * 10 + (4 / 1000) * 20, 10);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

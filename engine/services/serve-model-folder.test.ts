@@ -23,8 +23,8 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-serve-'));
   served = await serveModelFolder({ modelDir: fixture.folder, deploy: { name: MODEL, maxBatchSize: 8 }, endpoint: { port: 0 }, dataDir, log: () => undefined });
   const store = ServingStore.open({ dataDir });
-  const apiKey = createKey(store, { name: 'e2e' });
-  store.close();
+  const apiKey = await createKey(store, { name: 'e2e' });
+  await store.close();
   client = new OpenAI({ apiKey, baseURL: `${served.url}/v1`, maxRetries: 0 });
 });
 afterAll(async () => {

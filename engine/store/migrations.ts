@@ -1,7 +1,7 @@
 // The store's schema as numbered migration steps. Append new steps (API keys, usage...) at the end;
 // never edit a released step, since databases in the field have already run it.
 import type { MigrationStep } from './database.ts';
-import { API_KEYS_AND_REQUEST_LOG } from '../endpoint/store/serving-migration.ts';
+import { API_KEYS_AND_REQUEST_LOG, USAGE_ESTIMATED_FLAG } from '../endpoint/store/serving-migration.ts';
 import { SERVICE_RESTORES } from './service-restore-migration.ts';
 
 const RUNS_NODES_METRICS_LOGS_SERVICES_ARTIFACTS = `
@@ -93,4 +93,5 @@ export const STORE_MIGRATIONS: readonly MigrationStep[] = [
   { version: 1, description: 'runs, node states, metrics, logs, services and artifacts', up: RUNS_NODES_METRICS_LOGS_SERVICES_ARTIFACTS },
   { version: 2, description: 'API keys and the request usage log', up: API_KEYS_AND_REQUEST_LOG },
   { version: 3, description: 'services to bring back when the engine restarts', up: SERVICE_RESTORES },
+  { version: 4, description: 'usage rows whose tokens the gateway estimated', up: USAGE_ESTIMATED_FLAG },
 ];

@@ -2,6 +2,7 @@
 // usage billing.
 import { z } from 'zod';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import { checkSharedBackends, sharedBackendFields } from './shared-backends.ts';
 import { checkUpstreams, routingConfig, upstreamConfig } from './upstreams.ts';
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
@@ -30,6 +31,7 @@ export const apiEndpointConfig = z.strictObject({
   maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body.'),
   upstreams: z.array(upstreamConfig).max(64).default([]).describe('Other OpenAI-compatible servers to route to, beside the connected deployments.'),
   routing: routingConfig.default(routingConfig.parse({})).describe('Failover and health checks between the members of a pool.'),
+  ...sharedBackendFields,
 });
 
 export const apiEndpointSpec = defineNodeSpec({
@@ -45,7 +47,7 @@ export const apiEndpointSpec = defineNodeSpec({
   config: apiEndpointConfig,
   service: true,
   checkConfig: (config) => {
-    const problems = checkUpstreams(config.upstreams);
+    const problems = [...checkUpstreams(config.upstreams), ...checkSharedBackends(config)];
     if (config.auth === 'none' && !LOOPBACK_HOSTS.includes(config.host)) {
       problems.unshift({ field: 'auth', message: `"none" is only allowed on a loopback host (127.0.0.1, localhost, ::1), not "${config.host}"` });
     }

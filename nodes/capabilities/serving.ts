@@ -39,8 +39,10 @@ export interface EndpointRequest {
   config: z.output<typeof apiEndpointConfig>;
   /** Ids of running deployments (StartedDeployment.deploymentId). */
   deploymentIds: string[];
-  /** The engine's data directory: API keys and the usage log live in its crucible.db. */
+  /** The engine's data directory: API keys and the usage log live in its crucible.db unless a store URL is given. */
   dataDir: string;
+  /** Store and limits URLs given at launch (`crucible serve --store/--limits`); they win over the config's storeEnv/limitsEnv and are never recorded in a recipe. */
+  backends?: { store?: string | null; limits?: string | null };
   log: (line: string) => void;
 }
 

@@ -37,7 +37,7 @@ afterEach(async () => {
 async function startEndpoint(options: TestServerOptions = {}): Promise<{ service: ServiceInfo; key: string; endpoint: TestServer }> {
   endpoint = await startTestServer(options);
   const service = registerService({ kind: 'api-endpoint', url: endpoint.url });
-  return { service, key: createKey(endpoint.store, { name: 'studio', rpm: 1000 }), endpoint };
+  return { service, key: await createKey(endpoint.store, { name: 'studio', rpm: 1000 }), endpoint };
 }
 
 function registerService(handle: { kind: string; url?: string }): ServiceInfo {

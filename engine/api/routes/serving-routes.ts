@@ -21,7 +21,7 @@ export function registerServingRoutes(app: FastifyInstance, engine: Engine): voi
   app.post(ROUTES.apiKeys, async (request, reply) => {
     const options = parseOrThrow(createApiKeyRequestSchema, request.body, 'request body');
     try {
-      return reply.code(201).send(servingStore().keys.create(options));
+      return reply.code(201).send(await servingStore().keys.create(options));
     } catch (error) {
       if (error instanceof KeyNameTakenError) throw new HttpError(409, 'key_name_taken', error.message);
       throw error;
@@ -30,13 +30,13 @@ export function registerServingRoutes(app: FastifyInstance, engine: Engine): voi
   app.patch(ROUTES.apiKey, async (request) => {
     const { keyName } = parseOrThrow(keyParams, request.params, 'path');
     const changes = parseOrThrow(updateApiKeyRequestSchema, request.body, 'request body');
-    const updated = servingStore().keys.update(keyName, changes);
+    const updated = await servingStore().keys.update(keyName, changes);
     if (!updated) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
     return updated;
   });
   app.post(ROUTES.revokeApiKey, async (request) => {
     const { keyName } = parseOrThrow(keyParams, request.params, 'path');
-    const revoked = servingStore().keys.revoke(keyName);
+    const revoked = await servingStore().keys.revoke(keyName);
     if (!revoked) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
     return revoked;
   });

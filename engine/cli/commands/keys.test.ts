@@ -33,8 +33,8 @@ describe('crucible keys', () => {
     expect(created.code).toBe(0);
     const secret = /sk-[A-Za-z0-9_-]{43}/.exec(created.out)![0];
     const store = ServingStore.open({ dataDir });
-    expect(store.keys.check(secret).ok).toBe(true);
-    store.close();
+    expect((await store.keys.check(secret)).ok).toBe(true);
+    await store.close();
     const listed = await cli('keys', 'list');
     expect(listed.out).toContain('app');
     expect(listed.out).toContain('models: a,b');
@@ -43,8 +43,8 @@ describe('crucible keys', () => {
     expect((await cli('keys', 'revoke', 'app')).code).toBe(0);
     expect((await cli('keys', 'revoke', 'app')).code).toBe(1);
     const reopened = ServingStore.open({ dataDir });
-    expect(reopened.keys.check(secret)).toMatchObject({ ok: false, reason: 'revoked' });
-    reopened.close();
+    expect(await reopened.keys.check(secret)).toMatchObject({ ok: false, reason: 'revoked' });
+    await reopened.close();
   });
 
   it('updates only the flags given, clears with all/default/none/never, and keeps the secret', async () => {
@@ -57,8 +57,8 @@ describe('crucible keys', () => {
     const cleared = await cli('keys', 'update', 'app', '--tpm', 'default', '--budget', 'none', '--period', 'none', '--expires', 'never', '--json');
     expect(JSON.parse(cleared.out)).toMatchObject({ rpm: 600, tpm: null, budget: null, period: null, expiresAt: null, models: null });
     const store = ServingStore.open({ dataDir });
-    expect(store.keys.check(secret)).toMatchObject({ ok: true, key: { rpm: 600 } });
-    store.close();
+    expect(await store.keys.check(secret)).toMatchObject({ ok: true, key: { rpm: 600 } });
+    await store.close();
     const nothing = await cli('keys', 'update', 'app');
     expect(nothing.code).toBe(64);
     expect(nothing.err).toContain('give at least one field to change');
@@ -83,11 +83,11 @@ describe('crucible usage', () => {
   it('prints per day/key/model rows as a table and as CSV, filtered by key and date', async () => {
     await cli('keys', 'create', '--name', 'app');
     const store = ServingStore.open({ dataDir });
-    const keyId = store.keys.list()[0]!.id;
+    const keyId = (await store.keys.list())[0]!.id;
     const row = { endpoint: '/v1/completions', errorCode: null, currency: 'USD', latencyMs: 10, ttftMs: 2 };
     store.requests.record({ ...row, requestId: 'r1', keyId, model: 'm', status: 200, promptTokens: 3, completionTokens: 5, cost: 0.25, at: '2026-03-01T10:00:00.000Z' });
     store.requests.record({ ...row, requestId: 'r2', keyId, model: 'm', status: 429, promptTokens: 0, completionTokens: 0, cost: 0, at: '2026-03-02T10:00:00.000Z' });
-    store.close();
+    await store.close();
     const table = await cli('usage', '--key', 'app');
     expect(table.out).toMatch(/2026-03-01\s+app\s+m\s+1\s+0\s+3\s+5\s+0\.2500 USD/);
     expect(table.out).toMatch(/total\s+2\s+1\s+3\s+5/);

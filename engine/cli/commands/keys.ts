@@ -1,11 +1,12 @@
-// `crucible keys create|list|update|revoke`: the API keys api-endpoints check. A new key's secret is printed once and
-// never stored; only its hash is kept in the data directory's database.
+// `crucible keys create|list|update|revoke [--store URL]`: the API keys api-endpoints check. A new key's secret is
+// printed once and never stored; only its hash is kept, in the data directory's database or the shared store that
+// --store (or CRUCIBLE_STORE_URL) names.
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { createApiKeyRequestSchema, updateApiKeyRequestSchema, type ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
-import { resolveDataDir } from '../../config/data-dir.ts';
-import { ServingStore } from '../../endpoint/store/serving-store.ts';
+import type { ServingStore } from '../../endpoint/store/serving-store.ts';
+import { openCliStore, STORE_OPTIONS } from './serving-store-flags.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
 /** The flags that set a key's scope, limits, budget and expiry; `create` adds --name, `update` takes the NAME. */
@@ -18,10 +19,10 @@ const SETTING_OPTIONS = {
   period: { type: 'string' },
   expires: { type: 'string' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
+  ...STORE_OPTIONS,
 } as const;
 
-export function keysCommand(args: string[], io: CliIo): number {
+export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
   if (action === 'create') return createKey(rest, io);
   if (action === 'list') return listKeys(rest, io);
@@ -30,7 +31,7 @@ export function keysCommand(args: string[], io: CliIo): number {
   throw new UsageError(action === undefined ? 'keys needs an action: create, list, update or revoke' : `unknown keys action "${action}"; use create, list, update or revoke`);
 }
 
-function createKey(args: string[], io: CliIo): number {
+function createKey(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { name: { type: 'string' }, ...SETTING_OPTIONS }, strict: true });
   const request = {
     name: values.name,
@@ -43,8 +44,8 @@ function createKey(args: string[], io: CliIo): number {
     expiresAt: values.expires ?? null,
   };
   const options = parseOrExplain(createApiKeyRequestSchema, request, 'keys create');
-  return withStore(values['data-dir'], io, (store) => {
-    const created = store.keys.create(options);
+  return withStore(values, io, async (store) => {
+    const created = await store.keys.create(options);
     if (values.json) io.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
     else {
       io.stdout.write(`Created API key "${created.info.name}" (${created.info.id}). Copy it now; it will not be shown again:\n\n  ${created.key}\n\n`);
@@ -53,10 +54,10 @@ function createKey(args: string[], io: CliIo): number {
   });
 }
 
-function listKeys(args: string[], io: CliIo): number {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } }, strict: true });
-  return withStore(values['data-dir'], io, (store) => {
-    const keys = store.keys.list();
+function listKeys(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, ...STORE_OPTIONS }, strict: true });
+  return withStore(values, io, async (store) => {
+    const keys = await store.keys.list();
     if (values.json) io.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
     else if (keys.length === 0) io.stdout.write('no API keys yet; create one with "crucible keys create --name NAME"\n');
     else for (const key of keys) io.stdout.write(`${describeKey(key)}\n`);
@@ -65,7 +66,7 @@ function listKeys(args: string[], io: CliIo): number {
 }
 
 /** `keys update NAME`: only the flags given change; "all", "default", "none" and "never" clear a field. */
-function updateKey(args: string[], io: CliIo): number {
+function updateKey(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: SETTING_OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('keys update needs the NAME of one key, then the flags to change (--models, --rpm, --tpm, --concurrency, --budget with --period, --expires)');
   const clearable = <T>(text: string | undefined, clearWord: string, parse: (text: string) => T): T | null | undefined =>
@@ -82,8 +83,8 @@ function updateKey(args: string[], io: CliIo): number {
     }).filter(([, value]) => value !== undefined),
   );
   const changes = parseOrExplain(updateApiKeyRequestSchema, request, 'keys update');
-  return withStore(values['data-dir'], io, (store) => {
-    const updated = store.keys.update(positionals[0]!, changes);
+  return withStore(values, io, async (store) => {
+    const updated = await store.keys.update(positionals[0]!, changes);
     if (!updated) {
       io.stderr.write(`keys update: no active key named "${positionals[0]}"; see "crucible keys list"\n`);
       return EXIT.failed;
@@ -94,11 +95,11 @@ function updateKey(args: string[], io: CliIo): number {
   });
 }
 
-function revokeKey(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args, options: { 'data-dir': { type: 'string' } }, strict: true, allowPositionals: true });
+function revokeKey(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: STORE_OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('keys revoke needs the NAME of one key');
-  return withStore(values['data-dir'], io, (store) => {
-    const revoked = store.keys.revoke(positionals[0]!);
+  return withStore(values, io, async (store) => {
+    const revoked = await store.keys.revoke(positionals[0]!);
     if (!revoked) {
       io.stderr.write(`keys revoke: no active key named "${positionals[0]}"; see "crucible keys list"\n`);
       return EXIT.failed;
@@ -108,12 +109,12 @@ function revokeKey(args: string[], io: CliIo): number {
   });
 }
 
-function withStore(dataDirFlag: string | undefined, io: CliIo, use: (store: ServingStore) => number): number {
-  const store = ServingStore.open({ dataDir: resolveDataDir(dataDirFlag, io.env) });
+async function withStore(flags: { store?: string; 'data-dir'?: string }, io: CliIo, use: (store: ServingStore) => Promise<number>): Promise<number> {
+  const store = await openCliStore(flags, io);
   try {
-    return use(store);
+    return await use(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -1,18 +1,17 @@
-// `crucible usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json]`: API usage per day, key and model,
-// from the request log api-endpoints write.
+// `crucible usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json] [--store URL]`: API usage per day, key
+// and model, from the request log api-endpoints write (the data directory's database, or a shared store).
 import { parseArgs } from 'node:util';
 import { usageQuerySchema, type UsageReport, type UsageRow } from '../../../app/protocol/serving-api.ts';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
-import { resolveDataDir } from '../../config/data-dir.ts';
-import { ServingStore } from '../../endpoint/store/serving-store.ts';
+import { openCliStore, STORE_OPTIONS } from './serving-store-flags.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
 const CSV_COLUMNS: (keyof UsageRow)[] = ['day', 'key', 'model', 'requests', 'errors', 'promptTokens', 'completionTokens', 'cost', 'currency', 'avgLatencyMs', 'avgTtftMs'];
 
-export function usageCommand(args: string[], io: CliIo): number {
+export async function usageCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { key: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+    options: { key: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' }, ...STORE_OPTIONS },
     strict: true,
   });
   const query = { key: values.key, since: values.since, until: values.until };
@@ -20,16 +19,16 @@ export function usageCommand(args: string[], io: CliIo): number {
   if (!parsed.success) {
     throw new UsageError(`usage: ${describeZodIssues(parsed.error, query).map((issue) => `--${issue.field}: ${issue.message}`).join('; ')}`);
   }
-  const store = ServingStore.open({ dataDir: resolveDataDir(values['data-dir'], io.env) });
+  const store = await openCliStore(values, io);
   try {
     const { key, since, until } = parsed.data;
-    const report = store.requests.report({ keyName: key, since, until });
+    const report = await store.requests.report({ keyName: key, since, until });
     if (values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (values.csv) io.stdout.write(toCsv(report.rows));
     else io.stdout.write(toTable(report));
     return EXIT.ok;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

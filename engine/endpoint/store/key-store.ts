@@ -1,8 +1,9 @@
-// API keys in SQLite: "sk-" secrets from crypto randomness, shown once; only their SHA-256 is stored. Keys carry a
-// model scope, limits, a budget and an expiry, which can be changed, and are revoked by name. Checking compares hashes in constant time.
+// API keys in the serving store (SQLite or PostgreSQL): "sk-" secrets from crypto randomness, shown once; only their
+// SHA-256 is stored. Keys carry a model scope, limits, a budget and an expiry, which can be changed, and are revoked
+// by name. A presented key is found by the hash of the secret.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyInfo, ApiKeyStatus, CreateApiKeyOptions, CreatedApiKey, UpdateApiKeyOptions } from '../../../app/protocol/serving-api.ts';
-import type { SqliteDatabase } from '../../store/database.ts';
+import type { SqlClient } from './sql-client.ts';
 
 interface KeyRow {
   id: string;
@@ -28,16 +29,18 @@ export class KeyNameTakenError extends Error {
   }
 }
 
-export class KeyStore {
-  readonly #db: SqliteDatabase;
+const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_hint', 'models_json', 'rpm', 'tpm', 'concurrency', 'budget', 'budget_period', 'expires_at', 'created_at', 'revoked_at'] as const;
 
-  constructor(db: SqliteDatabase) {
-    this.#db = db;
+export class KeyStore {
+  readonly #sql: SqlClient;
+
+  constructor(sql: SqlClient) {
+    this.#sql = sql;
   }
 
   /** Creates a key and returns its secret, which is not kept: show it to the user once. */
-  create(options: CreateApiKeyOptions, now = new Date()): CreatedApiKey {
-    if (this.#activeRow(options.name)) throw new KeyNameTakenError(options.name);
+  async create(options: CreateApiKeyOptions, now = new Date()): Promise<CreatedApiKey> {
+    if (await this.#activeRow(options.name)) throw new KeyNameTakenError(options.name);
     // 32 random bytes: far beyond guessing, which is why a fast unsalted hash is enough to store.
     const key = `sk-${randomBytes(32).toString('base64url')}`;
     const row = {
@@ -50,63 +53,58 @@ export class KeyStore {
       ...settingColumns(options),
     } as KeyRow; // every setting is given on create, so every column is set
     try {
-      this.#insert(row);
+      await this.#sql.run(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map(() => '?').join(', ')})`, KEY_COLUMNS.map((column) => row[column]));
     } catch (error) {
       // Another process may have taken the name between the check and the insert.
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new KeyNameTakenError(options.name);
+      if (this.#sql.isUniqueViolation(error)) throw new KeyNameTakenError(options.name);
       throw error;
     }
     return { key, info: infoOf(row, now) };
   }
 
-  #insert(row: KeyRow): void {
-    this.#db
-      .prepare(
-        `INSERT INTO api_keys (id, name, key_hash, key_hint, models_json, rpm, tpm, concurrency, budget, budget_period, expires_at, created_at, revoked_at)
-         VALUES (@id, @name, @key_hash, @key_hint, @models_json, @rpm, @tpm, @concurrency, @budget, @budget_period, @expires_at, @created_at, @revoked_at)`,
-      )
-      .run(row);
-  }
-
   /** Every key, revoked ones included, newest first. */
-  list(now = new Date()): ApiKeyInfo[] {
-    const rows = this.#db.prepare('SELECT * FROM api_keys ORDER BY created_at DESC, name').all() as KeyRow[];
+  async list(now = new Date()): Promise<ApiKeyInfo[]> {
+    const rows = await this.#sql.all<KeyRow>('SELECT * FROM api_keys ORDER BY created_at DESC, name');
     return rows.map((row) => infoOf(row, now));
   }
 
   /** Revokes the active key with this name; null if there is none. */
-  revoke(name: string, now = new Date()): ApiKeyInfo | null {
-    const row = this.#activeRow(name);
+  async revoke(name: string, now = new Date()): Promise<ApiKeyInfo | null> {
+    const row = await this.#activeRow(name);
     if (!row) return null;
     const revokedAt = now.toISOString();
-    this.#db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
-    return infoOf({ ...row, revoked_at: revokedAt }, now);
+    // Only if still active: of two processes revoking at once, one reports it.
+    const changed = await this.#sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [revokedAt, row.id]);
+    return changed === 0 ? null : infoOf({ ...row, revoked_at: revokedAt }, now);
   }
 
   /** Changes the active key with this name (only the fields given); null if there is none. Its secret stays. */
-  update(name: string, changes: UpdateApiKeyOptions, now = new Date()): ApiKeyInfo | null {
-    const row = this.#activeRow(name);
+  async update(name: string, changes: UpdateApiKeyOptions, now = new Date()): Promise<ApiKeyInfo | null> {
+    const row = await this.#activeRow(name);
     if (!row) return null;
-    const updated: KeyRow = { ...row, ...settingColumns(changes) };
-    this.#db
-      .prepare('UPDATE api_keys SET models_json = @models_json, rpm = @rpm, tpm = @tpm, concurrency = @concurrency, budget = @budget, budget_period = @budget_period, expires_at = @expires_at WHERE id = @id')
-      .run(updated);
-    return infoOf(updated, now);
+    const columns = settingColumns(changes);
+    const names = Object.keys(columns) as (keyof KeyRow)[];
+    if (names.length > 0) {
+      const changed = await this.#sql.run(`UPDATE api_keys SET ${names.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND revoked_at IS NULL`, [...names.map((column) => columns[column]), row.id]);
+      if (changed === 0) return null;
+    }
+    return infoOf({ ...row, ...columns }, now);
   }
 
   /**
    * Finds the key a bearer secret belongs to, by the (unique, indexed) hash of the secret: the lookup's timing can
    * only tell about a SHA-256 digest, which does not lead back to a secret, so no scan of every key per request.
    */
-  check(presented: string, now = new Date()): KeyCheck {
-    const match = this.#db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(hashOf(presented).toString('hex')) as KeyRow | undefined;
+  async check(presented: string, now = new Date()): Promise<KeyCheck> {
+    const [match] = await this.#sql.all<KeyRow>('SELECT * FROM api_keys WHERE key_hash = ?', [hashOf(presented).toString('hex')]);
     if (!match) return { ok: false, reason: 'unknown' };
     const key = infoOf(match, now);
     return key.status === 'active' ? { ok: true, key } : { ok: false, reason: key.status, key };
   }
 
-  #activeRow(name: string): KeyRow | undefined {
-    return this.#db.prepare('SELECT * FROM api_keys WHERE name = ? AND revoked_at IS NULL').get(name) as KeyRow | undefined;
+  async #activeRow(name: string): Promise<KeyRow | undefined> {
+    const [row] = await this.#sql.all<KeyRow>('SELECT * FROM api_keys WHERE name = ? AND revoked_at IS NULL', [name]);
+    return row;
   }
 }
 

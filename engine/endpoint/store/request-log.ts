@@ -1,7 +1,8 @@
-// The usage log: one SQLite row per API request (key, model, tokens, cost, latency, status), written in small
-// batches off the hot path, with the spend and per-day/key/model rollups that budgets and reports read.
+// The usage log: one row per API request (key, model, tokens, cost, latency, status) in the serving store (SQLite or
+// PostgreSQL), written in small batches off the hot path, with the spend and per-day/key/model rollups that budgets
+// and reports read.
 import type { UsageReport, UsageRow } from '../../../app/protocol/serving-api.ts';
-import type { SqliteDatabase } from '../../store/database.ts';
+import type { SqlClient } from './sql-client.ts';
 
 export interface RequestRecord {
   requestId: string;
@@ -17,6 +18,8 @@ export interface RequestRecord {
   latencyMs: number;
   ttftMs: number | null;
   at: string;
+  /** The gateway counted the tokens itself (the upstream reported no usage). */
+  estimated?: boolean;
 }
 
 export interface ReportFilter {
@@ -27,61 +30,81 @@ export interface ReportFilter {
   until?: string;
 }
 
+const INSERT_REQUEST = `INSERT INTO api_requests (request_id, key_id, model, endpoint, status, error_code, prompt_tokens, completion_tokens, cost, currency, latency_ms, ttft_ms, at, estimated)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+// CAST(? AS TEXT): PostgreSQL must know a parameter's type before `IS NULL`; SQLite does not mind.
+const REPORT = `SELECT substr(r.at, 1, 10) AS day, k.name AS key, r.model AS model, COUNT(*) AS requests,
+    SUM(CASE WHEN r.status >= 400 THEN 1 ELSE 0 END) AS errors, SUM(r.prompt_tokens) AS "promptTokens",
+    SUM(r.completion_tokens) AS "completionTokens", SUM(r.cost) AS cost, MAX(r.currency) AS currency,
+    AVG(r.latency_ms) AS "avgLatencyMs", AVG(r.ttft_ms) AS "avgTtftMs"
+  FROM api_requests r LEFT JOIN api_keys k ON k.id = r.key_id
+  WHERE (CAST(? AS TEXT) IS NULL OR k.name = ?) AND (CAST(? AS TEXT) IS NULL OR r.at >= ?) AND (CAST(? AS TEXT) IS NULL OR r.at < ?)
+  GROUP BY substr(r.at, 1, 10), k.name, r.model`;
+
+export interface RequestLogOptions {
+  flushIntervalMs?: number;
+  /** A batch that could not be written (the database is down); it is kept and retried with the next flush. */
+  onError?: (error: unknown) => void;
+}
+
 export class RequestLog {
-  readonly #db: SqliteDatabase;
+  readonly #sql: SqlClient;
   readonly #pending: RequestRecord[] = [];
   readonly #flushIntervalMs: number;
-  readonly #insertAll: (records: RequestRecord[]) => void;
+  readonly #onError: (error: unknown) => void;
   #timer: NodeJS.Timeout | null = null;
+  /** The flush in progress; the next one waits for it, so rows are written once and in order. */
+  #writing: Promise<void> = Promise.resolve();
 
-  constructor(db: SqliteDatabase, options: { flushIntervalMs?: number } = {}) {
-    this.#db = db;
+  constructor(sql: SqlClient, options: RequestLogOptions = {}) {
+    this.#sql = sql;
     this.#flushIntervalMs = options.flushIntervalMs ?? 200;
-    const insert = db.prepare(
-      `INSERT INTO api_requests (request_id, key_id, model, endpoint, status, error_code, prompt_tokens, completion_tokens, cost, currency, latency_ms, ttft_ms, at)
-       VALUES (@requestId, @keyId, @model, @endpoint, @status, @errorCode, @promptTokens, @completionTokens, @cost, @currency, @latencyMs, @ttftMs, @at)`,
-    );
-    this.#insertAll = db.transaction((records: RequestRecord[]) => {
-      for (const record of records) insert.run(record);
-    });
+    this.#onError = options.onError ?? ((error) => console.error(`usage log (${sql.location}): could not write usage rows; will retry:`, error));
   }
 
   /** Queues a row; it is written within the flush interval, or before any read. */
   record(record: RequestRecord): void {
     this.#pending.push(record);
-    this.#timer ??= setTimeout(() => this.flush(), this.#flushIntervalMs).unref();
+    this.#timer ??= setTimeout(() => void this.flush().catch(this.#onError), this.#flushIntervalMs).unref();
   }
 
-  flush(): void {
+  /** Writes what is queued. Rejects when the database refuses the batch; the rows stay queued for the next flush. */
+  flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    const written = this.#writing.catch(() => undefined).then(() => this.#writeQueued());
+    this.#writing = written;
+    return written;
+  }
+
+  async #writeQueued(): Promise<void> {
     if (this.#pending.length === 0) return;
     const batch = this.#pending.splice(0);
-    this.#insertAll(batch);
+    try {
+      await this.#sql.batch(batch.map((record) => ({ sql: INSERT_REQUEST, params: rowOf(record) })));
+    } catch (error) {
+      this.#pending.unshift(...batch);
+      this.#timer ??= setTimeout(() => void this.flush().catch(this.#onError), Math.max(this.#flushIntervalMs, 1_000)).unref();
+      throw error;
+    }
   }
 
   /** What a key has spent since an ISO time. */
-  spendSince(keyId: string, since: string): number {
-    this.flush();
-    const row = this.#db.prepare('SELECT COALESCE(SUM(cost), 0) AS spent FROM api_requests WHERE key_id = ? AND at >= ?').get(keyId, since) as { spent: number };
-    return row.spent;
+  async spendSince(keyId: string, since: string): Promise<number> {
+    await this.flush();
+    const [row] = await this.#sql.all<{ spent: number }>('SELECT COALESCE(SUM(cost), 0) AS spent FROM api_requests WHERE key_id = ? AND at >= ?', [keyId, since]);
+    return row?.spent ?? 0;
   }
 
   /** Totals per UTC day, key and model. */
-  report(filter: ReportFilter = {}): UsageReport {
-    this.flush();
-    const rows = this.#db
-      .prepare(
-        `SELECT substr(r.at, 1, 10) AS day, k.name AS key, r.model AS model, COUNT(*) AS requests,
-                SUM(r.status >= 400) AS errors, SUM(r.prompt_tokens) AS promptTokens,
-                SUM(r.completion_tokens) AS completionTokens, SUM(r.cost) AS cost, MAX(r.currency) AS currency,
-                AVG(r.latency_ms) AS avgLatencyMs, AVG(r.ttft_ms) AS avgTtftMs
-         FROM api_requests r LEFT JOIN api_keys k ON k.id = r.key_id
-         WHERE (@keyName IS NULL OR k.name = @keyName) AND (@since IS NULL OR r.at >= @since) AND (@until IS NULL OR r.at < @until)
-         GROUP BY day, k.name, r.model
-         ORDER BY day, key, model`,
-      )
-      .all({ keyName: filter.keyName ?? null, since: filter.since ?? null, until: filter.until ?? null }) as UsageRow[];
+  async report(filter: ReportFilter = {}): Promise<UsageReport> {
+    await this.flush();
+    const keyName = filter.keyName ?? null;
+    const since = filter.since ?? null;
+    const until = filter.until ?? null;
+    // Sorted here, not in SQL: the two databases order NULLs and text differently.
+    const rows = (await this.#sql.all<UsageRow>(REPORT, [keyName, keyName, since, since, until, until])).sort(byDayKeyModel);
     const totals = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, cost: 0 };
     for (const row of rows) {
       totals.requests += row.requests;
@@ -94,9 +117,26 @@ export class RequestLog {
   }
 
   /** Writes what is queued and stops the timer. */
-  close(): void {
-    this.flush();
+  close(): Promise<void> {
+    return this.flush();
   }
+}
+
+function byDayKeyModel(a: UsageRow, b: UsageRow): number {
+  return compareText(a.day, b.day) || compareText(a.key, b.key) || compareText(a.model, b.model);
+}
+
+/** Code-unit order, null first (SQLite's order). */
+function compareText(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}
+
+function rowOf(record: RequestRecord): unknown[] {
+  const { requestId, keyId, model, endpoint, status, errorCode, promptTokens, completionTokens, cost, currency, latencyMs, ttftMs, at } = record;
+  return [requestId, keyId, model, endpoint, status, errorCode, promptTokens, completionTokens, cost, currency, latencyMs, ttftMs, at, record.estimated ? 1 : 0];
 }
 
 /** Start of the current budget period, in UTC. */

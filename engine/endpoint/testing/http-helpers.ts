@@ -4,8 +4,8 @@ import type { CreateApiKeyRequest } from '../../../app/protocol/serving-api.ts';
 import { createApiKeyRequestSchema } from '../../../app/protocol/serving-api.ts';
 import type { ServingStore } from '../store/serving-store.ts';
 
-export function createKey(store: ServingStore, request: CreateApiKeyRequest, now?: Date): string {
-  return store.keys.create(createApiKeyRequestSchema.parse(request), now).key;
+export async function createKey(store: ServingStore, request: CreateApiKeyRequest, now?: Date): Promise<string> {
+  return (await store.keys.create(createApiKeyRequestSchema.parse(request), now)).key;
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
@@ -45,9 +45,9 @@ export function sseRecords(body: string): unknown[] {
     .map((data) => (data === '[DONE]' ? data : JSON.parse(data)));
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 2_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

@@ -47,8 +47,8 @@ export const DEFAULT_SAMPLING = { temperature: 0.8, topP: 1, topK: 0, maxTokens:
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-serving-'));
   const store = ServingStore.open({ dataDir });
-  const removeData = () => {
-    store.close();
+  const removeData = async () => {
+    await store.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   const generator = new BigramGenerator({ modelId: 'bard-mini', trainingText: TRAINING_TEXT, contextLength: 128, ...options.generator });
@@ -66,7 +66,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     });
     ({ url } = await server.listen());
   } catch (error) {
-    removeData();
+    await removeData();
     throw error;
   }
   return {
@@ -79,7 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     async close() {
       await server.close();
-      removeData();
+      await removeData();
     },
   };
 }

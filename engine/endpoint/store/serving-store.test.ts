@@ -1,0 +1,196 @@
+// The serving store's contract, run against both databases: the engine's SQLite file and a real PostgreSQL server
+// (started by the test harness). Same tests, same expectations — keys, the usage log, rollups, migrations.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKeyRequestSchema, type CreateApiKeyRequest } from '../../../app/protocol/serving-api.ts';
+import { requireServer, startPostgres, type PostgresServer } from '../testing/shared-servers.ts';
+import { KeyNameTakenError } from './key-store.ts';
+import { PostgresClient } from './postgres-client.ts';
+import type { RequestRecord } from './request-log.ts';
+import { SERVING_MIGRATIONS } from './serving-migration.ts';
+import { openServingStore, ServingStore } from './serving-store.ts';
+
+const postgresAvailable = requireServer('PostgreSQL');
+let postgres: PostgresServer | null = null;
+const tempDirs: string[] = [];
+/** Each PostgreSQL store's database URL, so a test can open a second connection to it. */
+const urls = new WeakMap<ServingStore, string>();
+
+beforeAll(async () => {
+  if (postgresAvailable.ok) postgres = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  await postgres?.stop();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface Backend {
+  name: string;
+  available: boolean;
+  open(): Promise<ServingStore>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'SQLite',
+    available: true,
+    open: async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-store-'));
+      tempDirs.push(dir);
+      return openServingStore({ dataDir: dir });
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    available: postgresAvailable.ok,
+    open: async () => {
+      const url = await postgres!.newDatabase();
+      const store = await openServingStore(url);
+      urls.set(store, url);
+      return store;
+    },
+  },
+];
+
+const ROW = { endpoint: '/v1/completions', errorCode: null, currency: 'USD', latencyMs: 10, ttftMs: 2 };
+
+function create(store: ServingStore, request: CreateApiKeyRequest, now?: Date) {
+  return store.keys.create(createApiKeyRequestSchema.parse(request), now);
+}
+
+describe.each(backends)('serving store on $name', (backend) => {
+  const test = it.skipIf(!backend.available);
+
+  test('creates keys it stores only the hash of, finds them by secret, and keeps every setting', async () => {
+    const store = await backend.open();
+    try {
+      const { key, info } = await create(store, { name: 'app', models: ['a', 'b'], rpm: 60, tpm: 5_000_000_000, concurrency: 3, budget: 2.75, period: 'month', expiresAt: '2031-01-01T00:00:00.000Z' });
+      expect(key).toMatch(/^sk-[A-Za-z0-9_-]{43}$/);
+      const rows = await store.sql.all<Record<string, unknown>>('SELECT * FROM api_keys');
+      expect(JSON.stringify(rows)).not.toContain(key);
+      const check = await store.keys.check(key);
+      // tpm past 2^31 and a fractional budget survive: 64-bit integers and doubles on both databases.
+      expect(check).toEqual({ ok: true, key: info });
+      expect(info).toMatchObject({ name: 'app', models: ['a', 'b'], rpm: 60, tpm: 5_000_000_000, concurrency: 3, budget: 2.75, period: 'month', status: 'active' });
+      expect(await store.keys.check(`${key.slice(0, -1)}x`)).toEqual({ ok: false, reason: 'unknown' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('refuses a second active key of the same name, frees the name on revoke, and tells expired from revoked', async () => {
+    const store = await backend.open();
+    try {
+      const first = await create(store, { name: 'app' });
+      await expect(create(store, { name: 'app' })).rejects.toBeInstanceOf(KeyNameTakenError);
+      expect((await store.keys.revoke('app'))?.status).toBe('revoked');
+      expect(await store.keys.revoke('app')).toBeNull();
+      expect(await store.keys.check(first.key)).toMatchObject({ ok: false, reason: 'revoked' });
+      const second = await create(store, { name: 'app', expiresAt: '2026-01-01T00:00:00.000Z' }, new Date('2025-12-01T00:00:00Z'));
+      expect(await store.keys.check(second.key, new Date('2026-02-01T00:00:00Z'))).toMatchObject({ ok: false, reason: 'expired' });
+      expect((await store.keys.list()).map((key) => key.status).sort()).toEqual(['expired', 'revoked']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('updates only the fields given, keeps the secret, and finds no revoked key to update', async () => {
+    const store = await backend.open();
+    try {
+      const { key } = await create(store, { name: 'app', rpm: 5, budget: 1, period: 'day' });
+      const updated = await store.keys.update('app', { rpm: 50, models: ['m'] });
+      expect(updated).toMatchObject({ rpm: 50, models: ['m'], budget: 1, period: 'day' });
+      expect(await store.keys.check(key)).toMatchObject({ ok: true, key: { rpm: 50, models: ['m'], budget: 1 } });
+      await store.keys.update('app', { budget: null, period: null, rpm: null });
+      expect(await store.keys.check(key)).toMatchObject({ ok: true, key: { rpm: null, budget: null, period: null } });
+      await store.keys.revoke('app');
+      expect(await store.keys.update('app', { rpm: 1 })).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('writes usage rows in batches, sums spend per period, and rolls up per day, key and model', async () => {
+    const store = await backend.open();
+    try {
+      const { info } = await create(store, { name: 'app' });
+      const record = (fields: Partial<RequestRecord> & Pick<RequestRecord, 'requestId' | 'at'>) =>
+        store.requests.record({ ...ROW, keyId: info.id, model: 'm', status: 200, promptTokens: 3, completionTokens: 5, cost: 0.25, ...fields });
+      record({ requestId: 'r1', at: '2026-03-01T10:00:00.000Z' });
+      record({ requestId: 'r2', at: '2026-03-01T11:00:00.000Z', status: 429, promptTokens: 0, completionTokens: 0, cost: 0, ttftMs: null });
+      record({ requestId: 'r3', at: '2026-03-02T09:00:00.000Z', model: 'other', cost: 0.5, estimated: true });
+      record({ requestId: 'r4', at: '2026-03-02T09:30:00.000Z', keyId: null, model: null, cost: 0 });
+      expect(await store.requests.spendSince(info.id, '2026-03-01T00:00:00.000Z')).toBeCloseTo(0.75, 10);
+      expect(await store.requests.spendSince(info.id, '2026-03-02T00:00:00.000Z')).toBeCloseTo(0.5, 10);
+      const report = await store.requests.report();
+      expect(report.rows).toEqual([
+        { day: '2026-03-01', key: 'app', model: 'm', requests: 2, errors: 1, promptTokens: 3, completionTokens: 5, cost: 0.25, currency: 'USD', avgLatencyMs: 10, avgTtftMs: 2 },
+        { day: '2026-03-02', key: null, model: null, requests: 1, errors: 0, promptTokens: 3, completionTokens: 5, cost: 0, currency: 'USD', avgLatencyMs: 10, avgTtftMs: 2 },
+        { day: '2026-03-02', key: 'app', model: 'other', requests: 1, errors: 0, promptTokens: 3, completionTokens: 5, cost: 0.5, currency: 'USD', avgLatencyMs: 10, avgTtftMs: 2 },
+      ]);
+      expect(report.totals).toEqual({ requests: 4, errors: 1, promptTokens: 9, completionTokens: 15, cost: 0.75 });
+      const filtered = await store.requests.report({ keyName: 'app', since: '2026-03-01T10:30:00.000Z', until: '2026-03-02T00:00:00.000Z' });
+      expect(filtered.totals.requests).toBe(1);
+      const estimated = await store.sql.all<{ request_id: string; estimated: number }>('SELECT request_id, estimated FROM api_requests ORDER BY request_id');
+      expect(estimated.map((row) => [row.request_id, Number(row.estimated)])).toEqual([['r1', 0], ['r2', 0], ['r3', 1], ['r4', 0]]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('two connections to one store see each other\'s keys and rows (two gateways, one truth)', async () => {
+    const first = await backend.open();
+    const second = await reopen(backend, first);
+    try {
+      const { key, info } = await create(first, { name: 'shared' });
+      expect(await second.keys.check(key)).toMatchObject({ ok: true, key: { id: info.id } });
+      first.requests.record({ ...ROW, requestId: 'a', keyId: info.id, model: 'm', status: 200, promptTokens: 1, completionTokens: 1, cost: 1, at: '2026-03-01T00:00:00.000Z' });
+      second.requests.record({ ...ROW, requestId: 'b', keyId: info.id, model: 'm', status: 200, promptTokens: 1, completionTokens: 1, cost: 2, at: '2026-03-01T00:00:01.000Z' });
+      await first.requests.flush();
+      expect((await second.requests.report()).totals.cost).toBe(3);
+      await second.keys.revoke('shared');
+      expect(await first.keys.check(key)).toMatchObject({ ok: false, reason: 'revoked' });
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
+
+/** A second store on the same database as `store`. */
+async function reopen(backend: Backend, store: ServingStore): Promise<ServingStore> {
+  if (backend.name === 'SQLite') return ServingStore.open({ file: store.sql.location });
+  return openServingStore(postgresUrlOf(store));
+}
+
+function postgresUrlOf(store: ServingStore): string {
+  return urls.get(store)!;
+}
+
+describe('PostgreSQL schema migrations', () => {
+  it.skipIf(!postgresAvailable.ok)('runs the serving steps once, even when gateways start together, and refuses a newer schema', async () => {
+    const url = await postgres!.newDatabase();
+    const clients = await Promise.all([0, 1, 2].map(() => PostgresClient.connect(url)));
+    try {
+      expect(await clients[0]!.schemaVersion()).toBe(SERVING_MIGRATIONS.length);
+      const columns = await clients[0]!.all<{ column_name: string; data_type: string }>(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'api_requests' AND column_name IN ('id', 'cost', 'estimated') ORDER BY column_name",
+      );
+      expect(columns).toEqual([
+        { column_name: 'cost', data_type: 'double precision' },
+        { column_name: 'estimated', data_type: 'bigint' },
+        { column_name: 'id', data_type: 'bigint' },
+      ]);
+      await clients[0]!.run('UPDATE crucible_serving_schema SET version = ?', [SERVING_MIGRATIONS.length + 1]);
+      await expect(PostgresClient.connect(url)).rejects.toThrow(/written by a newer release; upgrade Crucible/);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+  });
+
+  it('names the server and hides the password when it cannot connect', async () => {
+    await expect(openServingStore('postgres://someone:hunter2@127.0.0.1:1/nothing')).rejects.toThrow(/postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nothing.*Check the URL/);
+    await expect(openServingStore('mysql://u:p@h/db')).rejects.toThrow(/not one Crucible can open: use postgres:\/\//);
+  });
+});
