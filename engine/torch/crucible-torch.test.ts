@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../ml/export/safetensors.ts';
 import { gpt2Config } from '../ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../ml/gpt2/parameters.ts';
+import { llamaConfig } from '../ml/llama/config.ts';
+import { initLlamaParameters } from '../ml/llama/parameters.ts';
 import { trainGpt2 } from '../ml/train/trainer.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import { eventsOf, lossesOf, PACKAGE_ROOT, PYTHON, runTorchJob, runTorchRanks, tinySettings, torchUnavailableReason, writeJob, writeTinyShards, type Shards } from './testing/torch-runner.ts';
@@ -61,16 +63,65 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
     expect(JSON.parse(readFileSync(path.join(outDir, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 32, vocab_size: 32 });
   });
 
-  it('draws the engine\'s initial GPT-2 weights bit for bit from the same seed', () => {
-    const config = gpt2Config({ vocabSize: 40, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8 });
-    const file = path.join(dir, 'init.safetensors');
-    const script = `from crucible_torch.models.gpt2 import init_weights\nfrom crucible_torch.safetensors_io import write_safetensors\nimport json\nwrite_safetensors(${JSON.stringify(file)}, init_weights(json.loads(${JSON.stringify(JSON.stringify(config))}), 4242))`;
-    const probe = spawnSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: PACKAGE_ROOT }, encoding: 'utf8' });
-    expect(probe.status, probe.stderr).toBe(0);
-    const torchInit = readSafetensors(file).tensors;
-    const engineInit = initGpt2Parameters(config, 4242);
-    expect([...torchInit.keys()].sort()).toEqual([...engineInit.keys()].sort());
-    for (const [name, tensor] of engineInit) expect(Buffer.from((torchInit.get(name) as HostTensor).data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
+  it('draws the engine\'s initial GPT-2 and Llama weights bit for bit from the same seed', () => {
+    const configs = {
+      gpt2: gpt2Config({ vocabSize: 40, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8 }),
+      llama: llamaConfig({ vocabSize: 40, nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 16, blockSize: 8, intermediateSize: 24, tieEmbeddings: false, attentionBias: true }),
+    };
+    for (const [family, config] of Object.entries(configs)) {
+      const file = path.join(dir, `init-${family}.safetensors`);
+      const script = `import json\nfrom crucible_torch.models.${family} import init_weights\nfrom crucible_torch.safetensors_io import write_safetensors\nwrite_safetensors(${JSON.stringify(file)}, init_weights(json.loads(${JSON.stringify(JSON.stringify(config))}), 4242))`;
+      const probe = spawnSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: PACKAGE_ROOT }, encoding: 'utf8' });
+      expect(probe.status, probe.stderr).toBe(0);
+      const torchInit = readSafetensors(file).tensors;
+      const engineInit = family === 'gpt2' ? initGpt2Parameters(configs.gpt2, 4242) : initLlamaParameters(configs.llama, 4242);
+      expect([...torchInit.keys()].sort()).toEqual([...engineInit.keys()].sort());
+      for (const [name, tensor] of engineInit) expect(Buffer.from((torchInit.get(name) as HostTensor).data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
+    }
+  });
+
+  it('computes the PyTorch parity fixtures of GPT-2 and Llama (logits, gradients, clipped AdamW steps) with its own models', () => {
+    for (const family of ['gpt2', 'llama']) {
+      const check = spawnSync(PYTHON, [path.join(PACKAGE_ROOT, 'testing', 'parity_fixture_check.py'), family, path.resolve(PACKAGE_ROOT, '..', 'ml', 'parity', 'fixtures')], { env: { ...process.env, PYTHONPATH: PACKAGE_ROOT }, encoding: 'utf8' });
+      expect(check.status, check.stderr).toBe(0);
+      const cases = JSON.parse(check.stdout) as Record<string, Record<string, number>>;
+      expect(Object.keys(cases).length, family).toBeGreaterThan(0);
+      // The fixtures are float64 results stored as float32: agreement to float32 rounding.
+      for (const [name, errors] of Object.entries(cases)) for (const [what, error] of Object.entries(errors)) expect(error, `${family} ${name} ${what}`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('trains a Llama (grouped-query attention, untied head) and LoRA-tunes it on q/v/down with Linear-layout merges and a PEFT folder', async () => {
+    const model = { architecture: 'llama', nHead: 4, nKvHead: 2, headDim: 8, intermediateSize: 64, ropeTheta: 10000, rmsNormEps: 1e-5, tieEmbeddings: false, attentionBias: false, mlpBias: false };
+    const base = path.join(dir, 'llama');
+    const pretrain = await runTorchJob(writeJob(path.join(dir, 'llama.json'), { shards, outDir: base, settings: tinySettings({ maxSteps: 8 }), model }));
+    expect(pretrain.code, pretrain.stderr).toBe(0);
+    const losses = lossesOf(pretrain);
+    expect(losses.at(-1)).toBeLessThan((losses[0] as number) - 0.2);
+    expect(JSON.parse(readFileSync(path.join(base, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'llama', num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, tie_word_embeddings: false });
+    expect(readSafetensors(path.join(base, 'model.safetensors')).tensors.get('model.layers.1.self_attn.k_proj.weight')?.shape).toEqual([16, 32]);
+    const lora = { rank: 4, alpha: 8, dropout: 0.1, targets: ['self_attn.q_proj', 'self_attn.v_proj', 'mlp.down_proj'] };
+    const outDir = path.join(dir, 'llama-lora');
+    const run = await runTorchJob(writeJob(path.join(dir, 'llama-lora.json'), { shards, outDir, settings: tinySettings({ maxSteps: 4, learningRate: 1e-2 }), model, kind: 'finetune', init: path.join(base, 'model.safetensors'), lora }));
+    expect(run.code, run.stderr).toBe(0);
+    // per layer: q A (4, 32) B (32, 4), v A (4, 32) B (16, 4), down A (4, 64) B (32, 4)
+    expect(eventsOf(run, 'start')[0]).toMatchObject({ trainableParameters: 2 * (128 + 128 + 128 + 64 + 256 + 128) });
+    const baseWeights = readSafetensors(path.join(base, 'model.safetensors')).tensors;
+    const merged = readSafetensors(path.join(outDir, 'model.safetensors')).tensors;
+    const adapters = readSafetensors(path.join(outDir, 'adapters.safetensors')).tensors;
+    const name = 'model.layers.1.mlp.down_proj';
+    const [a, b, weight] = [adapters.get(`${name}.lora_A`), adapters.get(`${name}.lora_B`), baseWeights.get(`${name}.weight`)] as HostTensor[];
+    const [outFeatures, inFeatures] = weight?.shape as [number, number];
+    const expected = floats(weight as HostTensor).map((value, index) => {
+      const [row, column] = [Math.floor(index / inFeatures), index % inFeatures]; // W [out, in] += 2 B A
+      let product = 0;
+      for (let r = 0; r < 4; r++) product += (b?.data[row * 4 + r] as number) * (a?.data[r * inFeatures + column] as number);
+      return value + 2 * product;
+    });
+    expect(outFeatures).toBe(32);
+    expect(maxAbsDiff(floats(merged.get(`${name}.weight`) as HostTensor), expected)).toBeLessThan(1e-6);
+    expect(Buffer.from((merged.get('model.layers.1.self_attn.k_proj.weight') as HostTensor).data.buffer).equals(Buffer.from((baseWeights.get('model.layers.1.self_attn.k_proj.weight') as HostTensor).data.buffer))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(outDir, 'adapter', 'adapter_config.json'), 'utf8'))).toMatchObject({ target_modules: ['q_proj', 'v_proj', 'down_proj'], fan_in_fan_out: false });
   });
 
   it('resumes a killed run from its last checkpoint with the losses of an uninterrupted run (dropout on)', async () => {

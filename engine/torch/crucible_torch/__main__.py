@@ -1,5 +1,6 @@
-"""Command line: `python3 -m crucible_torch train --job JOB.json`. Exit 0 after the `done` event; on any failure an
-`error` event on stdout (rank 0), the traceback on stderr, and exit 2 for a bad job or input files, 1 otherwise."""
+"""Command line: `python3 -m crucible_torch train --job JOB.json`. Exit 0 after the `done` event. On any failure an
+`error` event on stdout (rank 0) and exit 2 for a bad job or input files, or exit 1 with the traceback on stderr for
+anything unexpected. The job is checked before torch is imported, so a bad one fails in well under a second."""
 
 import argparse
 import os
@@ -17,13 +18,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     events = Events(rank=int(os.environ.get("RANK", "0") or 0))
-    bad_input = ()
+    from .job import JobError, read_job
+
+    bad_input = (JobError,)
     try:
+        job = read_job(args.job)  # before torch: a bad job fails fast
         try:
             import torch  # noqa: F401
         except ImportError as error:
             raise RuntimeError(f"{sys.executable} has no PyTorch ({error}); install it (pip install torch, or apt install python3-torch on Debian) or point the runner's python at an interpreter that has it") from error
-        from .job import JobError, read_job
         from .data import DataError
         from .ddp import DistributedSetupError
         from .lora import LoraError
@@ -32,14 +35,14 @@ def main(argv=None):
         from .train import run
 
         bad_input = (JobError, DataError, DistributedSetupError, LoraError, WeightsError, SafetensorsError)
-        job = read_job(args.job)
         run(job, events)
         return 0
     except KeyboardInterrupt:
         events.emit("error", message="interrupted")
         return 130
-    except Exception as error:  # every failure becomes one clear event; the traceback goes to stderr
-        traceback.print_exc(file=sys.stderr)
+    except Exception as error:  # every failure becomes one clear event; an unexpected one's traceback goes to stderr
+        if not isinstance(error, bad_input):
+            traceback.print_exc(file=sys.stderr)
         events.emit("error", message=str(error) or type(error).__name__, kind=type(error).__name__)
         return 2 if isinstance(error, bad_input) else 1
 

@@ -91,7 +91,7 @@ def restore_checkpoint(folder, trained, optimizer, state):
         raise ValueError(f"{folder}: the checkpoint lacks trained weights {missing[:3]}; delete {folder.parent} to start over")
     with torch.no_grad():
         for name, parameter in trained.items():
-            parameter.copy_(torch.from_numpy(np.asarray(weights[name], dtype=np.float32)))
+            parameter.copy_(torch.from_numpy(np.array(weights[name], dtype=np.float32)))
             if state["adamStep"] > 0:
                 optimizer.state[parameter] = {
                     "step": torch.tensor(float(state["adamStep"])),

@@ -4,6 +4,8 @@ field, so a bad job fails before any rank starts work, with the field's path and
 import json
 from pathlib import Path
 
+from .lora_targets import LORA_TARGETS
+
 JOB_VERSION = 1
 
 
@@ -54,10 +56,7 @@ GPT2_MODEL_FIELDS = {
     "nHead": (positive_int, "a positive integer"), "nEmbd": (positive_int, "a positive integer"),
     "blockSize": (positive_int, "a positive integer"),
 }
-LLAMA_MODEL_FIELDS = {
-    **GPT2_MODEL_FIELDS, "nKvHead": (positive_int, "a positive integer"),
-    "intermediateSize": (positive_int, "a positive integer"),
-}
+LLAMA_MODEL_FIELDS = GPT2_MODEL_FIELDS  # nKvHead, headDim, intermediateSize: defaults as app/models/llama-defaults.ts
 TRAINING_FIELDS = {
     "seed": (non_negative_int, "a whole number >= 0"), "maxSteps": (positive_int, "a positive integer"),
     "batchSize": (positive_int, "a positive integer"), "gradAccumSteps": (positive_int, "a positive integer"),
@@ -83,6 +82,13 @@ def _model(job):
         _field(model, "bias", "job.model", lambda v: isinstance(v, bool), "true or false", True, optional=True)
         _field(model, "layerNormEpsilon", "job.model", lambda v: _is_number(v) and v > 0, "a positive number", 1e-5, optional=True)
     else:
+        for name in ("nKvHead", "headDim", "intermediateSize"):
+            _field(model, name, "job.model", positive_int, "a positive integer", optional=True)
+        for name in ("tieEmbeddings", "attentionBias", "mlpBias"):
+            _field(model, name, "job.model", lambda v: isinstance(v, bool), "true or false", optional=True)
+        for name in ("ropeTheta", "rmsNormEps"):
+            _field(model, name, "job.model", lambda v: _is_number(v) and v > 0, "a positive number", optional=True)
+        model = {**model, "nKvHead": model.get("nKvHead") or model["nHead"]}
         if model["nHead"] % model["nKvHead"] != 0:
             raise JobError(f"job.model: nHead ({model['nHead']}) must be a multiple of nKvHead ({model['nKvHead']})")
         head_dim = model.get("headDim") or model["nEmbd"] // model["nHead"]
@@ -146,9 +152,7 @@ def read_job(path):
         _field(lora, "alpha", "job.lora", lambda v: _is_number(v) and v > 0, "a positive number")
         lora = {**lora, "dropout": _field(lora, "dropout", "job.lora", probability, "a number in [0, 1)", 0.0, optional=True)}
         _field(lora, "targets", "job.lora", lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(t, str) for t in v), "a non-empty list of layer names")
-        from .models import family
-
-        targets = family(model["architecture"]).LORA_TARGETS
+        targets = LORA_TARGETS[model["architecture"]]
         unknown = [target for target in lora["targets"] if target not in targets]
         if unknown:
             raise JobError(f"job.lora.targets: {unknown} name no {model['architecture']} linear layer; choose from {', '.join(targets)}")

@@ -40,4 +40,4 @@ def load_weights(model, path):
             value = tensors[name]
             if tuple(value.shape) != tuple(parameter.shape):
                 raise WeightsError(f"{path}: {name} has shape {list(value.shape)} but the config gives {list(parameter.shape)}; check job.model against the weights")
-            parameter.copy_(torch.from_numpy(np.asarray(value, dtype=np.float32)))
+            parameter.copy_(torch.from_numpy(np.array(value, dtype=np.float32)))

@@ -13,11 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..lora_targets import LORA_TARGETS as ALL_LORA_TARGETS
 from ..random_stream import Mulberry32
 from .layers import Conv1D, LayerNorm, causal_attention
 
 INIT_STD = 0.02
-LORA_TARGETS = ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj")
+LORA_TARGETS = ALL_LORA_TARGETS["gpt2"]
 GPT2_DEFAULTS = {"dropout": 0.0, "bias": True, "layerNormEpsilon": 1e-5}
 
 
@@ -194,3 +195,12 @@ def hf_config(config):
 
 def build(config):
     return Gpt2LMHead(config)
+
+
+def config_from_hf(hf):
+    """The engine's Gpt2Config fields from an HF GPT2Config dict."""
+    return {
+        "architecture": "gpt2", "vocabSize": hf["vocab_size"], "nLayer": hf["n_layer"], "nHead": hf["n_head"],
+        "nEmbd": hf["n_embd"], "blockSize": hf["n_positions"], "dropout": hf.get("resid_pdrop", 0.0),
+        "bias": hf.get("crucible_trained_bias", True), "layerNormEpsilon": hf.get("layer_norm_epsilon", 1e-5),
+    }
