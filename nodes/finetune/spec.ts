@@ -6,15 +6,21 @@ import { formatCount } from '../../app/text/format-quantity.ts';
 import { checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 import { checkRunner, runnerFacts, runnerFields } from '../shared/runner-fields.ts';
 
-/** GPT-2's linear layers a LoRA adapter may sit on, in every block (engine/ml/lora's LORA_TARGETS, checked equal there). */
-export const FINETUNE_LORA_TARGETS = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] as const;
+/**
+ * The linear layers a LoRA adapter may sit on, in every block: GPT-2's, then Llama's (engine/ml/lora's LORA_TARGETS,
+ * checked equal there). A run refuses targets that are not layers of the model's own family.
+ */
+export const FINETUNE_LORA_TARGETS = [
+  'attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj',
+  'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj',
+] as const;
 
 export const finetuneConfig = z.strictObject({
   method: z.enum(['full', 'lora']).default('lora').describe('lora trains small adapter matrices on frozen weights (little memory, a PEFT adapter too); full continues training every weight.'),
   loraRank: z.number().int().min(1).max(1024).default(8).describe("LoRA's rank r: the adapters' inner size (A is r×in, B is out×r)."),
   loraAlpha: z.number().positive().max(100_000).default(16).describe('LoRA alpha; the adapters’ update is scaled by alpha / rank.'),
   loraDropout: z.number().min(0).max(0.9).default(0.05).describe('Dropout on each adapter’s input while training (PEFT’s lora_dropout).'),
-  loraTargets: z.array(z.enum(FINETUNE_LORA_TARGETS)).min(1).max(FINETUNE_LORA_TARGETS.length).default(['attn.c_attn']).describe('The linear layers that get adapters in every block: attention (attn.c_attn, attn.c_proj) and/or MLP (mlp.c_fc, mlp.c_proj).'),
+  loraTargets: z.array(z.enum(FINETUNE_LORA_TARGETS)).min(1).max(FINETUNE_LORA_TARGETS.length).default(['attn.c_attn']).describe("The linear layers that get adapters in every block, of the model's family. GPT-2: attention (attn.c_attn, attn.c_proj) and/or MLP (mlp.c_fc, mlp.c_proj). Llama (SmolLM2, …): self_attn.q_proj, k_proj, v_proj, o_proj and/or mlp.gate_proj, up_proj, down_proj."),
   blockSize: z.number().int().min(2).max(32_768).optional().describe("Tokens per training window; the model's context when left empty, and never longer."),
   dropout: dropoutField.default(0).describe("Dropout of the model's own layers while it trains (0 is usual for fine-tuning)."),
   ...trainingFields,

@@ -7,71 +7,14 @@ import { gpt2Config } from '../gpt2/config.ts';
 import { buildGpt2Forward } from '../gpt2/forward.ts';
 import { Graph } from '../graph/graph.ts';
 import { createModelSession } from '../runtime/session.ts';
-import { hostTensor, numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
+import { numbersOf } from '../tensor/host-tensor.ts';
 import { createRandom } from '../tensor/random.ts';
 import { gpt2Family } from '../train/gpt2-family.ts';
-import { FlatStepState } from '../train/step/flat-step-state.ts';
-import type { ModelFamily } from '../train/step/model-family.ts';
-import { buildStepGraphs, type StepGraphOptions } from '../train/step/step-graphs.ts';
-import { trainStepNames } from '../train/step/step-names.ts';
-import type { TrainBatch } from '../train/step/train-batch.ts';
 import { loraFamily } from './lora-family.ts';
 import { initLoraAdapters, loraAdapterNames, type LoraOptions } from './lora-parameters.ts';
+import { largestGradientError, ROWS, stepOptions, TIME } from './testing/lora-gradients.ts';
 import { productWork } from './testing/step-work.ts';
 import { allTargets, familyLogits, largestDifference, randomBatch, spreadParameters, tinyConfig } from './testing/lora-support.ts';
-
-const [ROWS, TIME] = [2, 4];
-const stepOptions: StepGraphOptions = { batch: ROWS, time: TIME, microBatches: 1, dtype: 'float64', optimizer: { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0 }, gradClip: 1 };
-
-/** The fused step graph's loss for given parameters (learning rate 0) and its exposed gradients of the trained ones. */
-async function openLossAndGradients(family: ModelFamily, trainable: readonly string[], batch: TrainBatch, masks: Record<string, HostTensor>) {
-  const graphs = buildStepGraphs(family, { ...stepOptions, exposeGradients: true, trainable });
-  if (graphs.kind !== 'fused') throw new Error('one micro-batch builds the fused step');
-  const session = await createModelSession(graphs.step.toBytes());
-  const scalars = { [trainStepNames.learningRate]: hostTensor('float64', [], [0]), [trainStepNames.step]: hostTensor('float64', [], [1]) };
-  const run = async (parameters: ReadonlyMap<string, HostTensor>) => {
-    const state = FlatStepState.fromParameters(graphs.layout, parameters, 'float64');
-    const frozen = Object.fromEntries(graphs.frozen.map((spec) => [spec.name, parameters.get(spec.name) as HostTensor]));
-    return session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...frozen, ...batch, ...masks, ...scalars });
-  };
-  const loss = async (parameters: ReadonlyMap<string, HostTensor>) => numbersOf((await run(parameters))[trainStepNames.loss] as HostTensor)[0] as number;
-  const gradients = async (parameters: ReadonlyMap<string, HostTensor>) => {
-    const results = await run(parameters);
-    return new Map(trainable.map((name) => [name, numbersOf(results[trainStepNames.gradient(name)] as HostTensor)]));
-  };
-  return { graphs, loss, gradients, release: () => session.release() };
-}
-
-/** max |analytic − numeric| / max(1, |numeric|) over every element of every adapter, with central differences. */
-async function largestGradientError(config: typeof tinyConfig, options: LoraOptions, seed: number): Promise<{ error: number; checked: number }> {
-  const family = loraFamily(config, options);
-  const names = loraAdapterNames(config, options);
-  const parameters = spreadParameters(config, options, seed, 'float64');
-  const masks = family.sampleDropoutMasks(ROWS, TIME, createRandom(seed + 1));
-  const step = await openLossAndGradients(family, names, randomBatch(config, ROWS, TIME, seed + 2), masks);
-  try {
-    const analytic = await step.gradients(parameters);
-    const h = 1e-6;
-    let [error, checked] = [0, 0];
-    for (const name of names) {
-      const data = (parameters.get(name) as HostTensor).data as Float64Array;
-      for (let index = 0; index < data.length; index++) {
-        const original = data[index] as number;
-        data[index] = original + h;
-        const plus = await step.loss(parameters);
-        data[index] = original - h;
-        const minus = await step.loss(parameters);
-        data[index] = original;
-        const numeric = (plus - minus) / (2 * h);
-        error = Math.max(error, Math.abs((analytic.get(name)?.[index] as number) - numeric) / Math.max(1, Math.abs(numeric)));
-        checked++;
-      }
-    }
-    return { error, checked };
-  } finally {
-    await step.release();
-  }
-}
 
 describe('loraFamily', () => {
   it('has base parameters plus lora_A (rank, in) and lora_B (out, rank) per block and target, undecayed', () => {
@@ -161,6 +104,8 @@ describe('loraFamily', () => {
     expect(() => loraFamily(tinyConfig, { ...allTargets, rank: 0 })).toThrow(/lora: rank \(0\) must be a whole number of at least 1/);
     expect(() => loraFamily(tinyConfig, { ...allTargets, targets: [] })).toThrow(/lora: targets is empty; name at least one of attn.c_attn/);
     expect(() => loraFamily(tinyConfig, { ...allTargets, targets: ['attn.q' as 'attn.c_attn'] })).toThrow(/lora: target "attn.q" is not one of/);
+    expect(() => loraFamily(tinyConfig, { ...allTargets, targets: ['self_attn.q_proj'] })).toThrow(/lora: targets \[self_attn.q_proj\] are not layers of this GPT-2 model; its linear layers are attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj/);
+    expect(() => loraFamily(tinyConfig, { ...allTargets, targets: ['attn.c_attn', 'self_attn.q_proj'] })).toThrow(/mix GPT-2's layers .* and Llama's/);
     expect(() => loraFamily(tinyConfig, { ...allTargets, dropout: 1 })).toThrow(/lora: dropout \(1\) must be in \[0, 1\)/);
     const graph = new Graph({ name: 'bad-adapter' });
     const parameters = new Map(gpt2Family(tinyConfig).parameters.map((spec) => [spec.name, graph.input(spec.name, 'float32', spec.shape)]));

@@ -3,24 +3,33 @@
 
 import { gpt2Config, type Gpt2Config } from '../../gpt2/config.ts';
 import { gpt2ParameterSpecs, type ParameterSet } from '../../gpt2/parameters.ts';
+import { llamaConfig, type LlamaConfig } from '../../llama/config.ts';
+import { llamaParameterSpecs } from '../../llama/parameters.ts';
+import { isLlamaConfig, type ModelConfig } from '../../model-config.ts';
 import { Graph } from '../../graph/graph.ts';
 import { createModelSession } from '../../runtime/session.ts';
 import { hostTensor, numbersOf, type HostTensor } from '../../tensor/host-tensor.ts';
 import { createRandom, type Random } from '../../tensor/random.ts';
 import type { ModelFamily } from '../../train/step/model-family.ts';
 import type { TrainBatch } from '../../train/step/train-batch.ts';
-import { LORA_TARGETS, loraParameterSpecs, type LoraOptions } from '../lora-parameters.ts';
+import { GPT2_LORA_TARGETS, LLAMA_LORA_TARGETS, loraParameterSpecs, type LoraOptions } from '../lora-parameters.ts';
 
 /** Two blocks, so adapter names and block indices are both exercised; every dimension differs from the others. */
 export const tinyConfig: Gpt2Config = gpt2Config({ vocabSize: 11, nLayer: 2, nHead: 2, nEmbd: 6, blockSize: 5 });
 
-export const allTargets: LoraOptions = { rank: 2, alpha: 3, dropout: 0, targets: LORA_TARGETS };
+export const allTargets: LoraOptions = { rank: 2, alpha: 3, dropout: 0, targets: GPT2_LORA_TARGETS };
 
-/** Base weights N(0, 0.5) (LayerNorm scales around 1) and adapters N(0, 0.5): B non-zero, unlike the init. */
-export function spreadParameters(config: Gpt2Config, options: LoraOptions, seed: number, dtype: 'float32' | 'float64'): ParameterSet {
+/** A Llama with GQA (4 heads over 2 key/value heads, head_dim 4 ≠ C / H), untied, every width distinct. */
+export const tinyLlamaConfig: LlamaConfig = llamaConfig({ vocabSize: 11, nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 6, headDim: 4, intermediateSize: 10, blockSize: 5, tieEmbeddings: false });
+
+export const allLlamaTargets: LoraOptions = { rank: 2, alpha: 3, dropout: 0, targets: LLAMA_LORA_TARGETS };
+
+/** Base weights N(0, 0.5) (norm scales around 1) and adapters N(0, 0.5): B non-zero, unlike the init. */
+export function spreadParameters(config: ModelConfig, options: LoraOptions, seed: number, dtype: 'float32' | 'float64'): ParameterSet {
   const random = createRandom(seed);
   const parameters: ParameterSet = new Map();
-  for (const spec of gpt2ParameterSpecs(config)) parameters.set(spec.name, normalTensor(random, spec.shape, dtype, spec.init === 'ones' ? 1 : 0));
+  const specs = isLlamaConfig(config) ? llamaParameterSpecs(config) : gpt2ParameterSpecs(config);
+  for (const spec of specs) parameters.set(spec.name, normalTensor(random, spec.shape, dtype, spec.init === 'ones' ? 1 : 0));
   for (const spec of loraParameterSpecs(config, options)) parameters.set(spec.name, normalTensor(random, spec.shape, dtype, 0));
   return parameters;
 }
@@ -29,7 +38,7 @@ function normalTensor(random: Random, shape: readonly number[], dtype: 'float32'
   return hostTensor(dtype, shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => mean + 0.5 * random.normal()));
 }
 
-export function randomBatch(config: Gpt2Config, rows: number, time: number, seed: number): TrainBatch {
+export function randomBatch(config: ModelConfig, rows: number, time: number, seed: number): TrainBatch {
   const random = createRandom(seed);
   const ids = () => hostTensor('int64', [rows, time], Array.from({ length: rows * time }, () => random.int(config.vocabSize)));
   return { tokens: ids(), targets: ids() };
