@@ -140,11 +140,12 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
     expect(eventsOf(resumed, 'eval')).toEqual(eventsOf(whole, 'eval').filter((event) => (event.step as number) > from));
   });
 
-  it('2 gloo ranks on half the rows each match 1 rank and the ONNX Runtime trainer on the same global batch (loss mask, accumulation)', async () => {
+  it('2 gloo ranks on half the rows each match 1 rank in uneven micro-batches and the ONNX Runtime trainer on the same global batch (loss mask, accumulation)', async () => {
     const settings = tinySettings({ maxSteps: 6, evalInterval: 6 });
     const options = { shards, settings, masked: true };
     const [oneRank, twoRanks] = [
-      await runTorchJob(writeJob(path.join(dir, 'one.json'), { ...options, outDir: path.join(dir, 'one') })),
+      // The single process also splits its 8 rows into forward/backward passes of 3, 3 and 2 (microBatchRows).
+      await runTorchJob(writeJob(path.join(dir, 'one.json'), { ...options, outDir: path.join(dir, 'one'), training: { microBatchRows: 3 } })),
       await runTorchRanks(writeJob(path.join(dir, 'two.json'), { ...options, outDir: path.join(dir, 'two') }), 2),
     ];
     expect(oneRank.code, oneRank.stderr).toBe(0);
