@@ -55,9 +55,11 @@ Commands:
   keys revoke NAME              Revoke a key; requests with it get 401
   usage [--key NAME] [--since DATE] [--until DATE] [--csv|--json]
                                 API usage per day, key and model
+                                (keys and usage: --store postgres://… or CRUCIBLE_STORE_URL for a shared store)
   serve MODEL_DIR               Serve a model folder over an OpenAI-compatible API
       [--name ID] [--precision float32|int8|q4] [--device auto|cpu|cuda|dml|coreml|webgpu] [--threads N]
       [--host H] [--port P] [--auth keys|none] [--upstream URL[=model1,model2] …]
+      [--store postgres://…] [--limits redis://…]  (or CRUCIBLE_STORE_URL / CRUCIBLE_LIMITS_URL)
   gateway --upstream URL[=model1,model2] [--upstream …]
       [--host H] [--port P] [--auth keys|none] [--store URL] [--limits URL] [--max-retries N]
                                 Serve remote OpenAI-compatible servers through one API: keys, limits, usage,

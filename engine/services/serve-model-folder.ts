@@ -17,6 +17,8 @@ export interface ServeModelFolderOptions {
   /** The api-endpoint node's config; defaults fill the rest. */
   endpoint?: z.input<typeof apiEndpointConfig>;
   dataDir: string;
+  /** Store and limits URLs shared with other gateways (PostgreSQL, Redis); left out, the data directory's and this process's. */
+  backends?: { store?: string | null; limits?: string | null };
   log: (line: string) => void;
   /** Aborting it while the model loads stops the deployment and rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -45,7 +47,7 @@ export async function serveModelFolder(options: ServeModelFolderOptions): Promis
   try {
     const live = serving.deployments.get(deployment.deploymentId)!;
     await untilLoaded(live, options.signal);
-    const started = await serving.startEndpoint({ config: endpoint, deploymentIds: [deployment.deploymentId], dataDir: options.dataDir, log: options.log });
+    const started = await serving.startEndpoint({ config: endpoint, deploymentIds: [deployment.deploymentId], dataDir: options.dataDir, ...(options.backends ? { backends: options.backends } : {}), log: options.log });
     return {
       url: started.url,
       model: deployment.model,

@@ -1,5 +1,5 @@
 // `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--threads N] [--host H] [--port P] [--auth keys|none]
-// [--upstream URL[=m1,m2] …]`: a deploy node plus an api-endpoint node for one model folder (routing to upstreams too),
+// [--upstream URL[=m1,m2] …] [--store URL] [--limits URL]`: a deploy node plus an api-endpoint node for one model folder (routing to upstreams too),
 // without a pipeline; loads the model, then serves until Ctrl-C. A folder that does not load ends it with one message
 // naming the file, before any endpoint opens.
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { DEVICE_TITLES } from '../../../app/protocol/compute-devices.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { upstreamsFromFlags } from '../upstream-flags.ts';
+import { limitsUrlOf, storeUrlOf } from './serving-store-flags.ts';
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -23,6 +24,8 @@ const OPTIONS = {
   port: { type: 'string' },
   auth: { type: 'string' },
   upstream: { type: 'string', multiple: true },
+  store: { type: 'string' },
+  limits: { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
 
@@ -50,7 +53,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   });
   io.stdout.write(`Loading ${modelDir} as "${deploy.name}"…\n`);
   const dataDir = resolveDataDir(values['data-dir'], io.env);
-  const served = await serveModelFolder({ modelDir, ...(precision ? { precision } : {}), deploy, endpoint, dataDir, log, signal: interrupted.signal }).catch((error: Error) => {
+  const backends = { store: storeUrlOf(values.store, io.env), limits: limitsUrlOf(values.limits, io.env) };
+  const served = await serveModelFolder({ modelDir, ...(precision ? { precision } : {}), deploy, endpoint, dataDir, backends, log, signal: interrupted.signal }).catch((error: Error) => {
     if (!interrupted.signal.aborted) io.stderr.write(`serve: ${error.message}\n`);
     return null;
   });
