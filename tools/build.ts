@@ -1,12 +1,14 @@
 // Compiles the CLI, the engine server and every worker entry to JavaScript with esbuild: dist/node/cli.js,
 // dist/node/engine.js and dist/node/<worker>.js (shared code in chunks beside them), with source maps. `npm run build`;
 // `npm ci` runs it through `prepare`. Packages stay external (node_modules is resolved at run time, as from the sources).
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
 export const NODE_BUILD_DIR = path.join(root, 'dist', 'node');
+/** The PyTorch runner's Python package, beside the engine build (engine/torch-runner/trainer-package.ts finds it there). */
+export const TORCH_BUILD_DIR = path.join(root, 'dist', 'torch');
 /** The system Node the engine supports (package.json engines) and Electron 40's Node both run this. */
 const NODE_TARGET = 'node20.6';
 
@@ -28,7 +30,7 @@ export function workerEntries(engineDir = path.join(root, 'engine')): Record<str
   return entries;
 }
 
-export async function buildNode(outDir = NODE_BUILD_DIR): Promise<string[]> {
+export async function buildNode(outDir = NODE_BUILD_DIR, torchDir = TORCH_BUILD_DIR): Promise<string[]> {
   const entryPoints = { cli: 'engine/cli/entry.ts', engine: 'engine/api/main.ts', ...workerEntries() };
   rmSync(outDir, { recursive: true, force: true });
   await build({
@@ -48,7 +50,17 @@ export async function buildNode(outDir = NODE_BUILD_DIR): Promise<string[]> {
     logLevel: 'warning',
     absWorkingDir: root,
   });
+  copyTorchTrainer(torchDir);
   return Object.keys(entryPoints).map((name) => path.join(outDir, `${name}.js`));
+}
+
+/** Copies engine/torch/crucible_torch (no caches, no Python tests) to `toDir`/crucible_torch. */
+export function copyTorchTrainer(toDir: string): void {
+  rmSync(toDir, { recursive: true, force: true });
+  cpSync(path.join(root, 'engine', 'torch', 'crucible_torch'), path.join(toDir, 'crucible_torch'), {
+    recursive: true,
+    filter: (source) => !source.includes('__pycache__') && !source.endsWith('.pyc') && !/(^|[\\/])test_[^\\/]*\.py$/.test(source),
+  });
 }
 
 if (import.meta.filename === process.argv[1]) {

@@ -70,6 +70,11 @@ export const INNER_RULES: readonly InnerRule[] = [
     why: 'the ML core and the runtimes sit below node runs; artifact formats and report types they share live in app/artifacts/',
   },
   {
+    from: ['engine/torch-runner/'],
+    mayNotImport: ['nodes/', 'engine/capabilities/', 'engine/api/', 'engine/endpoint/'],
+    why: 'the PyTorch launcher sits beside the ML core: node configs become its requests in engine/capabilities/torch-training-job.ts',
+  },
+  {
     from: ['engine/inference/'],
     mayNotImport: ['engine/endpoint/', 'engine/api/'],
     why: 'the inference runtime sits below the HTTP layers, which consume its TextGenerator',

@@ -15,7 +15,7 @@ import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import type { LoraTarget } from '../ml/lora/index.ts';
 import type { FinetuneJob } from '../ml/train/finetune-setup.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
-import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
+import { tokensArtifactPaths, type TokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
 import type { RunnerFieldName } from '../../nodes/shared/runner-fields.ts';
 import type { Expect, SameFields } from './same-fields.ts';
@@ -27,19 +27,11 @@ export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { 
   const tokens = tokensArtifactPaths(request.tokensFolder);
   const { modelFolder: _folder, ...baseIdentity } = finetune;
   const checkpointDir = path.join(request.dataDir, 'checkpoints', 'finetune', trainingFingerprint(settings, { tokens: request.tokensKey, finetune: baseIdentity }));
-  const modelFile = (name: string) => (existsSync(path.join(request.modelFolder, name)) ? path.join(request.modelFolder, name) : null);
   const outcome = await runMlJob(
     {
       kind: 'finetune',
       training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device, finetune },
-      export: {
-        folder: request.outputFolder,
-        // The tokens' own copies first: a chat tokenizer wrote the template it rendered into tokenizer_config.json.
-        tokenizerJsonPath: tokens.tokenizerJson ?? modelFile(MODEL_FILES.tokenizer),
-        tokenizerConfigJsonPath: tokens.tokenizerConfigJson ?? modelFile(MODEL_FILES.tokenizerConfig),
-        provenance: { ...request.provenance, device },
-        baseModel: baseModelName(request.modelFolder),
-      },
+      export: { folder: request.outputFolder, ...finetuneTokenizerFiles(request, tokens), provenance: { ...request.provenance, device } },
     },
     { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },
   );
@@ -59,7 +51,18 @@ export function finetuneSettingsFrom(config: FinetuneConfig, model: Gpt2Config):
   return { ...settings, blockSize: window, nLayer: model.nLayer, nHead: model.nHead, nEmbd: model.nEmbd, bias: model.bias };
 }
 
-function finetuneJobFrom(request: FinetuneRequest): FinetuneJob {
+/** The fine-tuned folder's tokenizer files and PEFT's base model name (shared with the torch runner). */
+export function finetuneTokenizerFiles(request: FinetuneRequest, tokens: TokensArtifactPaths) {
+  const modelFile = (name: string) => (existsSync(path.join(request.modelFolder, name)) ? path.join(request.modelFolder, name) : null);
+  return {
+    // The tokens' own copies first: a chat tokenizer wrote the template it rendered into tokenizer_config.json.
+    tokenizerJsonPath: tokens.tokenizerJson ?? modelFile(MODEL_FILES.tokenizer),
+    tokenizerConfigJsonPath: tokens.tokenizerConfigJson ?? modelFile(MODEL_FILES.tokenizerConfig),
+    baseModel: baseModelName(request.modelFolder),
+  };
+}
+
+export function finetuneJobFrom(request: FinetuneRequest): FinetuneJob {
   const { method, loraRank, loraAlpha, loraDropout, loraTargets } = request.config;
   const base = { modelFolder: request.modelFolder, modelKey: request.modelKey, method };
   return method === 'lora' ? { ...base, lora: { rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: loraTargets } } : base;

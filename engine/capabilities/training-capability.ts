@@ -12,10 +12,12 @@ import { runDistillation } from './distillation-job.ts';
 import { runFinetune } from './finetune-job.ts';
 import type { RunnerFieldName } from '../../nodes/shared/runner-fields.ts';
 import type { Expect, SameFields } from './same-fields.ts';
+import { runTorchFinetune, runTorchPretrain } from './torch-training-job.ts';
 
 export function createTrainingCapability(): TrainingCapability {
   return {
     async pretrain(request, hooks) {
+      if (request.config.runner === 'torch') return runTorchPretrain(request, hooks);
       const device = await resolveAndAnnounce(request.config.device, hooks.log);
       const tokens = tokensArtifactPaths(request.tokensFolder);
       const settings = trainingSettingsFrom(request.config);
@@ -38,6 +40,7 @@ export function createTrainingCapability(): TrainingCapability {
     },
 
     async finetune(request, hooks) {
+      if (request.config.runner === 'torch') return runTorchFinetune(request, hooks);
       return runFinetune(request, hooks, await resolveAndAnnounce(request.config.device, hooks.log));
     },
 
