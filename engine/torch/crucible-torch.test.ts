@@ -13,6 +13,7 @@ import { gpt2Config } from '../ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../ml/gpt2/parameters.ts';
 import { llamaConfig } from '../ml/llama/config.ts';
 import { initLlamaParameters } from '../ml/llama/parameters.ts';
+import { initLoraAdapters, type LoraOptions } from '../ml/lora/index.ts';
 import { trainGpt2 } from '../ml/train/trainer.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import { eventsOf, lossesOf, PACKAGE_ROOT, PYTHON, runTorchJob, runTorchRanks, tinySettings, torchUnavailableReason, writeJob, writeTinyShards, type Shards } from './testing/torch-runner.ts';
@@ -63,18 +64,34 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
     expect(JSON.parse(readFileSync(path.join(outDir, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 32, vocab_size: 32 });
   });
 
-  it('draws the engine\'s initial GPT-2 and Llama weights bit for bit from the same seed', () => {
+  it('draws the engine\'s initial GPT-2 and Llama weights and LoRA adapters bit for bit from the same seed', () => {
     const configs = {
       gpt2: gpt2Config({ vocabSize: 40, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8 }),
       llama: llamaConfig({ vocabSize: 40, nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 16, blockSize: 8, intermediateSize: 24, tieEmbeddings: false, attentionBias: true }),
     };
+    const lora: Record<string, LoraOptions> = {
+      gpt2: { rank: 3, alpha: 6, dropout: 0, targets: ['mlp.c_proj', 'attn.c_attn'] },
+      llama: { rank: 2, alpha: 4, dropout: 0, targets: ['mlp.up_proj', 'self_attn.k_proj', 'self_attn.o_proj'] },
+    };
     for (const [family, config] of Object.entries(configs)) {
       const file = path.join(dir, `init-${family}.safetensors`);
-      const script = `import json\nfrom crucible_torch.models.${family} import init_weights\nfrom crucible_torch.safetensors_io import write_safetensors\nwrite_safetensors(${JSON.stringify(file)}, init_weights(json.loads(${JSON.stringify(JSON.stringify(config))}), 4242))`;
+      const script = [
+        'import json',
+        `from crucible_torch.models.${family} import build, init_weights`,
+        'from crucible_torch.lora import adapter_state, apply_lora',
+        'from crucible_torch.safetensors_io import write_safetensors',
+        `config = json.loads(${JSON.stringify(JSON.stringify(config))})`,
+        'model = build(config)',
+        `apply_lora(model, json.loads(${JSON.stringify(JSON.stringify(lora[family]))}), 4242)`,
+        `write_safetensors(${JSON.stringify(file)}, {**init_weights(config, 4242), **adapter_state(model)})`,
+      ].join('\n');
       const probe = spawnSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: PACKAGE_ROOT }, encoding: 'utf8' });
       expect(probe.status, probe.stderr).toBe(0);
       const torchInit = readSafetensors(file).tensors;
-      const engineInit = family === 'gpt2' ? initGpt2Parameters(configs.gpt2, 4242) : initLlamaParameters(configs.llama, 4242);
+      const engineInit = new Map([
+        ...(family === 'gpt2' ? initGpt2Parameters(configs.gpt2, 4242) : initLlamaParameters(configs.llama, 4242)),
+        ...initLoraAdapters(config, lora[family] as LoraOptions, 4242),
+      ]);
       expect([...torchInit.keys()].sort()).toEqual([...engineInit.keys()].sort());
       for (const [name, tensor] of engineInit) expect(Buffer.from((torchInit.get(name) as HostTensor).data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
     }
