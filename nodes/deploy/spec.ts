@@ -84,7 +84,7 @@ export const deploySpec = defineNodeSpec({
   category: 'Serving',
   icon: 'rocket',
   summary: 'Load a model into inference workers as a running service.',
-  docs: 'Starts workers with a KV cache and continuous batching. The deployment stays up after the run and is listed under services.',
+  docs: 'Starts workers with a KV cache and continuous batching. The deployment stays up after the run and is listed under services. With maxReplicas above minReplicas it adds a replica while requests queue (or the first token is slow) and drains one after a quiet spell; new replicas take requests once loaded.',
   version: 1,
   inputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'The model to serve.' }],
   outputs: [{ name: 'deployment', type: 'Deployment', title: 'Deployment', description: 'A running deployment.' }],

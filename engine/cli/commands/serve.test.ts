@@ -106,6 +106,12 @@ describe('crucible serve', () => {
     const badPort = startCli(['serve', fixture.folder, '--port', 'eighty']);
     expect(await badPort.code).toBe(EXIT.usage);
     expect(badPort.output.err).toContain('--port');
+    const badRange = startCli(['serve', fixture.folder, '--min-replicas', '3', '--max-replicas', '2']);
+    expect(await badRange.code).toBe(EXIT.usage);
+    expect(badRange.output.err).toContain('serve: --max-replicas: must be at least minReplicas (3), not 2');
+    const badReplicas = startCli(['serve', fixture.folder, '--max-replicas', 'many']);
+    expect(await badReplicas.code).toBe(EXIT.usage);
+    expect(badReplicas.output.err).toContain('--max-replicas');
     const missing = startCli(['serve', path.join(dataDir, 'no-such-model')]);
     expect(await missing.code).toBe(EXIT.failed);
     expect(missing.output.err).toMatch(/no-such-model: config\.json is missing/);

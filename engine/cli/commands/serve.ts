@@ -1,4 +1,5 @@
 // `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--threads N] [--host H] [--port P] [--auth keys|none]
+// [--replicas N] [--min-replicas N] [--max-replicas N] (autoscaling between the two, as the deploy node's fields)
 // [--upstream URL[=m1,m2] …] [--store URL] [--limits URL]`: a deploy node plus an api-endpoint node for one model folder (routing to upstreams too),
 // without a pipeline; loads the model, then serves until Ctrl-C. A folder that does not load ends it with one message
 // naming the file, before any endpoint opens.
@@ -6,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { apiEndpointConfig, apiEndpointSpec } from '../../../nodes/api-endpoint/spec.ts';
-import { deployConfig } from '../../../nodes/deploy/spec.ts';
+import { deployConfig, deploySpec } from '../../../nodes/deploy/spec.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
 import type { DecoderPrecision } from '../../../app/artifacts/model-layout.ts';
 import { DEVICE_TITLES } from '../../../app/protocol/compute-devices.ts';
@@ -20,6 +21,9 @@ const OPTIONS = {
   device: { type: 'string' },
   precision: { type: 'string' },
   threads: { type: 'string' },
+  replicas: { type: 'string' },
+  'min-replicas': { type: 'string' },
+  'max-replicas': { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   auth: { type: 'string' },
@@ -33,8 +37,13 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('serve needs one MODEL_DIR: a model folder with config.json, tokenizer.json and onnx/model.onnx');
   const modelDir = path.resolve(io.cwd, positionals[0]!);
-  const deployInput = { name: values.name ?? defaultModelName(modelDir), device: values.device, threads: values.threads === undefined ? undefined : Number(values.threads) };
-  const deploy = parseOrExplain(deployConfig, deployInput, { name: '--name', device: '--device', threads: '--threads' });
+  const count = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
+  const replicaInput = { replicas: count(values.replicas), minReplicas: count(values['min-replicas']), maxReplicas: count(values['max-replicas']) };
+  const deployInput = { name: values.name ?? defaultModelName(modelDir), device: values.device, threads: count(values.threads), ...replicaInput };
+  const replicaFlags = { replicas: '--replicas', minReplicas: '--min-replicas', maxReplicas: '--max-replicas' };
+  const deploy = parseOrExplain(deployConfig, deployInput, { name: '--name', device: '--device', threads: '--threads', ...replicaFlags });
+  const deployProblem = deploySpec.checkConfig?.(deploy)[0];
+  if (deployProblem) throw new UsageError(`serve: ${replicaFlags[deployProblem.field as keyof typeof replicaFlags] ?? deployProblem.field}: ${deployProblem.message}`);
   const precision = precisionFlag(values.precision);
   const upstreams = upstreamsFromFlags(values.upstream, 'serve');
   const endpointInput = { host: values.host, port: values.port === undefined ? undefined : Number(values.port), auth: values.auth, upstreams };
