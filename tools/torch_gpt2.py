@@ -1,5 +1,6 @@
 # GPT-2 in PyTorch with Hugging Face GPT2LMHeadModel semantics (Conv1D weights [in, out], tanh-GELU, head tied
-# to wte), used as the reference for Crucible's ONNX training step. Run: /usr/bin/python3 tools/torch_gpt2.py DIR
+# to wte), used as the reference for Crucible's ONNX training step. The model is the PyTorch trainer's
+# (engine/torch/crucible_torch/models/gpt2.py). Run: /usr/bin/python3 tools/torch_gpt2.py DIR
 #
 # Reads DIR/gpt2-tiny.inputs.safetensors (written by tools/write-parity-inputs.ts: initial weights, token batches
 # and the settings as metadata) and writes DIR/gpt2-tiny.expected.safetensors: per case the loss and gradient norm
@@ -10,7 +11,6 @@
 
 import json
 import math
-import struct
 import sys
 from pathlib import Path
 
@@ -19,120 +19,30 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# The model is the one Crucible's PyTorch trainer ships (engine/torch/crucible_torch), so it exists once.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "engine" / "torch"))
+from crucible_torch.models import gpt2 as crucible_gpt2  # noqa: E402
+from crucible_torch.safetensors_io import read_safetensors as _read_safetensors, write_safetensors  # noqa: E402, F401
+
 INPUTS_FILE = "gpt2-tiny.inputs.safetensors"
 EXPECTED_FILE = "gpt2-tiny.expected.safetensors"
-SAFETENSORS_DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32}
-SAFETENSORS_NAMES = {np.dtype(value): key for key, value in SAFETENSORS_DTYPES.items()}
 
 
 def read_safetensors(path):
-    """Returns ({name: numpy array}, metadata) for a safetensors file."""
-    raw = Path(path).read_bytes()
-    (header_length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + header_length])
-    metadata = header.pop("__metadata__", {})
-    data = raw[8 + header_length :]
-    tensors = {}
-    for name, entry in header.items():
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=SAFETENSORS_DTYPES[entry["dtype"]])
-        tensors[name] = array.reshape(entry["shape"]).copy()
-    return tensors, metadata
+    """Returns ({name: numpy array}, metadata) for a safetensors file; the arrays are writable copies."""
+    tensors, metadata = _read_safetensors(path)
+    return {name: np.array(value) for name, value in tensors.items()}, metadata
 
 
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata} if metadata else {}
-    offset = 0
-    blobs = []
-    for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name])
-        blob = array.astype(array.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": SAFETENSORS_NAMES[array.dtype], "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-        blobs.append(blob)
-    header_bytes = json.dumps(header, separators=(",", ":")).encode()
-    header_bytes += b" " * ((8 - len(header_bytes) % 8) % 8)
-    Path(path).write_bytes(struct.pack("<Q", len(header_bytes)) + header_bytes + b"".join(blobs))
-
-
-class Conv1D(nn.Module):
-    """HF's Conv1D: y = x @ weight + bias with weight (in, out)."""
-
-    def __init__(self, in_features, out_features):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(in_features, out_features))
-        self.bias = nn.Parameter(torch.zeros(out_features))
-
-    def forward(self, x):
-        return torch.addmm(self.bias, x.reshape(-1, x.shape[-1]), self.weight).reshape(*x.shape[:-1], -1)
-
-
-class Attention(nn.Module):
-    def __init__(self, n_embd, n_head, n_positions):
-        super().__init__()
-        self.n_head = n_head
-        self.c_attn = Conv1D(n_embd, 3 * n_embd)
-        self.c_proj = Conv1D(n_embd, n_embd)
-        self.register_buffer("causal", torch.tril(torch.ones(n_positions, n_positions, dtype=torch.bool)), persistent=False)
-
-    def forward(self, x):
-        B, T, C = x.shape
-        H, D = self.n_head, C // self.n_head
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        q, k, v = (part.view(B, T, H, D).transpose(1, 2) for part in (q, k, v))  # (B, H, T, D)
-        scores = (q @ k.transpose(-1, -2)) / math.sqrt(D)  # (B, H, T, T)
-        scores = torch.where(self.causal[:T, :T], scores, torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.dtype))
-        attended = F.softmax(scores, dim=-1) @ v  # (B, H, T, D)
-        return self.c_proj(attended.transpose(1, 2).reshape(B, T, C))
-
-
-class Mlp(nn.Module):
-    def __init__(self, n_embd):
-        super().__init__()
-        self.c_fc = Conv1D(n_embd, 4 * n_embd)
-        self.c_proj = Conv1D(4 * n_embd, n_embd)
-
-    def forward(self, x):
-        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))
-
-
-class Block(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        C, eps = config["n_embd"], config["layer_norm_epsilon"]
-        self.ln_1 = nn.LayerNorm(C, eps=eps)
-        self.attn = Attention(C, config["n_head"], config["n_positions"])
-        self.ln_2 = nn.LayerNorm(C, eps=eps)
-        self.mlp = Mlp(C)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
-
-
-class Transformer(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        self.wte = nn.Embedding(config["vocab_size"], config["n_embd"])
-        self.wpe = nn.Embedding(config["n_positions"], config["n_embd"])
-        self.h = nn.ModuleList(Block(config) for _ in range(config["n_layer"]))
-        self.ln_f = nn.LayerNorm(config["n_embd"], eps=config["layer_norm_epsilon"])
-
-
-class Gpt2LMHead(nn.Module):
-    """GPT2LMHeadModel without dropout; parameter names match Hugging Face's state dict."""
+class Gpt2LMHead(crucible_gpt2.Gpt2LMHead):
+    """crucible_torch's GPT2LMHeadModel (HF names, Conv1D [in, out], tanh-GELU, tied head) built from an HF-style
+    config dict (n_embd, n_layer, ...), whose forward also returns the mean cross-entropy when given targets."""
 
     def __init__(self, config):
-        super().__init__()
-        self.transformer = Transformer(config)
+        super().__init__(crucible_gpt2.config_from_hf({"resid_pdrop": 0.0, "layer_norm_epsilon": 1e-5, **config}))
 
     def forward(self, tokens, targets=None):
-        _, T = tokens.shape
-        t = self.transformer
-        x = t.wte(tokens) + t.wpe(torch.arange(T, device=tokens.device))  # (B, T, C)
-        for block in t.h:
-            x = block(x)
-        logits = t.ln_f(x) @ t.wte.weight.t()  # (B, T, V), tied head
+        logits = super().forward(tokens)  # (B, T, V)
         if targets is None:
             return logits, None
         return logits, F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))

@@ -15,7 +15,7 @@ from torch import nn
 
 from ..lora_targets import LORA_TARGETS as ALL_LORA_TARGETS
 from ..random_stream import Mulberry32
-from .layers import Conv1D, LayerNorm, causal_attention
+from .layers import Conv1D, LayerNorm, causal_attention, dropout
 
 INIT_STD = 0.02
 LORA_TARGETS = ALL_LORA_TARGETS["gpt2"]
@@ -35,7 +35,7 @@ class Attention(nn.Module):
         H = self.n_head
         q, k, v = (part.view(B, T, H, C // H).transpose(1, 2) for part in self.c_attn(x).split(C, dim=2))
         attended = causal_attention(q, k, v, self.dropout, self.training)
-        return F.dropout(self.c_proj(attended.transpose(1, 2).reshape(B, T, C)), self.dropout, self.training)
+        return dropout(self.c_proj(attended.transpose(1, 2).reshape(B, T, C)), self.dropout, self.training)
 
 
 class Mlp(nn.Module):
@@ -47,7 +47,7 @@ class Mlp(nn.Module):
         self.c_proj = Conv1D(4 * C, C, bias)
 
     def forward(self, x):
-        return F.dropout(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")), self.dropout, self.training)
+        return dropout(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")), self.dropout, self.training)
 
 
 class Block(nn.Module):
@@ -91,7 +91,7 @@ class Gpt2LMHead(nn.Module):
         if T > t.wpe.num_embeddings:
             raise ValueError(f"gpt2: sequence of {T} tokens exceeds the position table's {t.wpe.num_embeddings} (blockSize)")
         x = t.wte(tokens) + t.wpe(torch.arange(T, device=tokens.device))
-        x = F.dropout(x, self.dropout, self.training)
+        x = dropout(x, self.dropout, self.training)
         for block in t.h:
             x = block(x)
         return t.ln_f(x) @ t.wte.weight.t()

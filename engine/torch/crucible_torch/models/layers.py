@@ -8,6 +8,14 @@ import torch.nn.functional as F
 from torch import nn
 
 
+_FUSED_ATTENTION = getattr(F, "scaled_dot_product_attention", None)
+
+
+def dropout(x, probability, training):
+    """F.dropout, skipped entirely when it cannot drop anything (p = 0 or evaluation)."""
+    return F.dropout(x, probability, training) if training and probability > 0 else x
+
+
 class AdaptableLinear(nn.Module):
     """A linear layer that may carry a LoRA adapter: y = base(x) + (alpha / r) * dropout(x) @ lora_A.T @ lora_B.T.
 
@@ -28,7 +36,7 @@ class AdaptableLinear(nn.Module):
         return hasattr(self, "lora_A")
 
     def adapter_term(self, x):
-        dropped = F.dropout(x, self.lora_dropout, self.training) if self.lora_dropout > 0 else x
+        dropped = dropout(x, self.lora_dropout, self.training)
         return (dropped @ self.lora_A.t()) @ self.lora_B.t() * self.lora_scale
 
     def forward(self, x):
@@ -83,13 +91,15 @@ class LayerNorm(nn.Module):
         return F.layer_norm(x, self.weight.shape, self.weight, self.bias, self.eps)
 
 
-def causal_attention(q, k, v, dropout, training):
-    """softmax(q kᵀ / √D + causal mask) v on (B, H, T, D), with dropout on the probabilities (HF attn_dropout)."""
+def causal_attention(q, k, v, probability, training):
+    """softmax(q kᵀ / √D + causal mask) v on (B, H, T, D), with dropout on the probabilities (HF attn_dropout).
+    torch >= 2.0 runs it as one fused kernel (flash / memory-efficient attention on GPUs); torch 1.13 (Debian's,
+    and this repository's tests) computes it step by step."""
+    if _FUSED_ATTENTION is not None:
+        return _FUSED_ATTENTION(q, k, v, dropout_p=probability if training else 0.0, is_causal=True)
     T, D = q.shape[-2], q.shape[-1]
     scores = (q @ k.transpose(-1, -2)) / math.sqrt(D)
     future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(1)
     scores = scores.masked_fill(future, torch.finfo(scores.dtype).min)
     probabilities = F.softmax(scores, dim=-1)
-    if dropout > 0:
-        probabilities = F.dropout(probabilities, dropout, training)
-    return probabilities @ v
+    return dropout(probabilities, probability, training) @ v
