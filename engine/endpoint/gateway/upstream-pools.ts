@@ -75,8 +75,9 @@ export class UpstreamPools {
   }
 
   async #probeOne(member: UpstreamMember): Promise<void> {
-    const before = member.health;
     const result = await this.#probe.probe(member);
+    // Read after the probe: a request may have marked it down meanwhile, and that change was announced then.
+    const before = member.health;
     if (result.ok) member.succeeded();
     // A failed health check is a clear answer (unlike one failed request): the member goes down at once.
     else member.failed(`health check: ${result.reason}`, { downAtOnce: true });
