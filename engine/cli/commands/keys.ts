@@ -110,7 +110,8 @@ function revokeKey(args: string[], io: CliIo): Promise<number> {
 }
 
 async function withStore(flags: { store?: string; 'data-dir'?: string }, io: CliIo, use: (store: ServingStore) => Promise<number>): Promise<number> {
-  const store = await openCliStore(flags, io);
+  const store = await openCliStore(flags, io, 'keys');
+  if (!store) return EXIT.failed;
   try {
     return await use(store);
   } finally {

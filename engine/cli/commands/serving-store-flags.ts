@@ -23,7 +23,13 @@ export function limitsUrlOf(flag: string | undefined, env: NodeJS.ProcessEnv): s
   return flag ?? (env[LIMITS_URL_ENV] || null);
 }
 
-export function openCliStore(flags: { store?: string; 'data-dir'?: string }, io: CliIo): Promise<ServingStore> {
+/** The store, or null once a store that cannot be opened (unreachable, wrong URL) is reported on stderr. */
+export async function openCliStore(flags: { store?: string; 'data-dir'?: string }, io: CliIo, command: string): Promise<ServingStore | null> {
   const url = storeUrlOf(flags.store, io.env);
-  return openServingStore(url ?? { dataDir: resolveDataDir(flags['data-dir'], io.env) });
+  try {
+    return await openServingStore(url ?? { dataDir: resolveDataDir(flags['data-dir'], io.env) });
+  } catch (error) {
+    io.stderr.write(`${command}: ${(error as Error).message}\n`);
+    return null;
+  }
 }

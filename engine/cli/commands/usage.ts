@@ -19,7 +19,8 @@ export async function usageCommand(args: string[], io: CliIo): Promise<number> {
   if (!parsed.success) {
     throw new UsageError(`usage: ${describeZodIssues(parsed.error, query).map((issue) => `--${issue.field}: ${issue.message}`).join('; ')}`);
   }
-  const store = await openCliStore(values, io);
+  const store = await openCliStore(values, io, 'usage');
+  if (!store) return EXIT.failed;
   try {
     const { key, since, until } = parsed.data;
     const report = await store.requests.report({ keyName: key, since, until });
