@@ -32,6 +32,14 @@ class World:
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
         return tensor.tolist()
 
+    def min_max(self, value):
+        """The smallest and largest of one number over the ranks."""
+        if not self.distributed:
+            return value, value
+        tensor = torch.tensor([-value, value], dtype=torch.float64, device=self.device)
+        dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+        return -tensor[0].item(), tensor[1].item()
+
     def barrier(self):
         if self.distributed:
             dist.barrier()

@@ -223,6 +223,9 @@ def run(job, events):
         resumed = _resume(job, out_dir, world, events, print_state, trained, optimizer)
         metrics = dict((resumed or {}).get("metrics", {}))
         start_step = resumed["step"] if resumed else 0
+        lowest, highest = world.min_max(start_step)
+        if lowest != highest:
+            raise TrainingError(f"the ranks found different checkpoints to resume (steps {lowest:.0f} to {highest:.0f}): outDir {out_dir} must be one folder every node shares (a shared filesystem or volume)")
         ddp = DistributedDataParallel(model, device_ids=[world.local_rank] if world.device.type == "cuda" else None) if world.distributed else model
         autocast = _autocast_for(job, world.device)
         train_batches = Batches(train, T, world, training["microBatchRows"], world.device)
