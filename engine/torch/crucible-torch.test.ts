@@ -223,6 +223,7 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
       ['bad-heads', { shards, outDir: path.join(dir, 'bad'), settings, model: { nHead: 3 } }, /nEmbd \(32\) must be divisible by nHead \(3\)/],
       ['window-too-long', { shards, outDir: path.join(dir, 'bad'), settings, training: { blockSize: 64 } }, /job\.training\.blockSize \(64\) exceeds the model's context/],
       ['lora-typo', { shards, outDir: path.join(dir, 'bad'), settings, kind: 'finetune', init: shards.train, lora: { rank: 2, alpha: 2, dropout: 0, targets: ['attn.q_proj'] } }, /lora\.targets: \['attn\.q_proj'\] name no gpt2 linear layer/],
+      ['not-safetensors', { shards, outDir: path.join(dir, 'bad'), settings, kind: 'finetune', init: shards.val }, /val\.bin: header length \d+ exceeds the file .* truncated or not safetensors/],
     ];
     const cuda = spawnSync(PYTHON, ['-c', 'import torch; print(torch.cuda.is_available())'], { encoding: 'utf8' }).stdout.trim() === 'True';
     if (!cuda) cases.push(['no-cuda', { shards, outDir: path.join(dir, 'bad'), settings, device: 'cuda' }, /device cuda was asked but .*set device to cpu/]);
