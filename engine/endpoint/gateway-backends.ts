@@ -6,6 +6,20 @@ import { redactedUrl } from './redacted-url.ts';
 import { RedisRateLimits, type RedisRateLimitsOptions } from './redis-rate-limits.ts';
 import { openServingStore, type ServingStore } from './store/serving-store.ts';
 
+/** Environment variables a launch reads when no --store / --limits flag is given. */
+export const STORE_URL_ENV = 'CRUCIBLE_STORE_URL';
+export const LIMITS_URL_ENV = 'CRUCIBLE_LIMITS_URL';
+
+/** The store URL in force: the flag, else CRUCIBLE_STORE_URL; null for the data directory's database. */
+export function storeUrlOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  return flag ?? (env[STORE_URL_ENV] || null);
+}
+
+/** The limits URL in force: the flag, else CRUCIBLE_LIMITS_URL; null for windows in this process. */
+export function limitsUrlOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  return flag ?? (env[LIMITS_URL_ENV] || null);
+}
+
 export interface GatewayBackendsOptions {
   /** `postgres://…` or `sqlite:PATH`; left out, `<dataDir>/crucible.db`. */
   store?: string | null;

@@ -6,22 +6,30 @@ import { ROUTES } from '../../../app/protocol/engine-api.ts';
 import { createApiKeyRequestSchema, updateApiKeyRequestSchema, usageQuerySchema } from '../../../app/protocol/serving-api.ts';
 import type { Engine } from '../../engine.ts';
 import { KeyNameTakenError } from '../../endpoint/store/key-store.ts';
-import { ServingStore } from '../../endpoint/store/serving-store.ts';
+import { storeUrlOf } from '../../endpoint/gateway-backends.ts';
+import { openServingStore, type ServingStore } from '../../endpoint/store/serving-store.ts';
 import { HttpError, parseOrThrow } from '../api-error.ts';
 
 const keyParams = z.object({ keyName: z.string().min(1).max(64) });
 
 export function registerServingRoutes(app: FastifyInstance, engine: Engine): void {
-  let store: ServingStore | null = null;
-  // Opened on first use, so an engine that never touches keys opens no second connection.
-  const servingStore = () => (store ??= ServingStore.open({ dataDir: engine.dataDir }));
-  app.addHook('onClose', async () => store?.close());
+  let store: Promise<ServingStore> | null = null;
+  // Opened on first use, so an engine that never touches keys opens no second connection. An engine launched with
+  // CRUCIBLE_STORE_URL shows the keys and usage of that shared store, as `crucible keys` does.
+  const servingStore = () => {
+    if (!store) {
+      store = openServingStore(storeUrlOf(undefined, process.env) ?? { dataDir: engine.dataDir });
+      store.catch(() => (store = null)); // a store that could not be opened is tried again on the next request
+    }
+    return store;
+  };
+  app.addHook('onClose', async () => (await store?.catch(() => null))?.close());
 
-  app.get(ROUTES.apiKeys, async () => servingStore().keys.list());
+  app.get(ROUTES.apiKeys, async () => (await servingStore()).keys.list());
   app.post(ROUTES.apiKeys, async (request, reply) => {
     const options = parseOrThrow(createApiKeyRequestSchema, request.body, 'request body');
     try {
-      return reply.code(201).send(await servingStore().keys.create(options));
+      return reply.code(201).send(await (await servingStore()).keys.create(options));
     } catch (error) {
       if (error instanceof KeyNameTakenError) throw new HttpError(409, 'key_name_taken', error.message);
       throw error;
@@ -30,18 +38,18 @@ export function registerServingRoutes(app: FastifyInstance, engine: Engine): voi
   app.patch(ROUTES.apiKey, async (request) => {
     const { keyName } = parseOrThrow(keyParams, request.params, 'path');
     const changes = parseOrThrow(updateApiKeyRequestSchema, request.body, 'request body');
-    const updated = await servingStore().keys.update(keyName, changes);
+    const updated = await (await servingStore()).keys.update(keyName, changes);
     if (!updated) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
     return updated;
   });
   app.post(ROUTES.revokeApiKey, async (request) => {
     const { keyName } = parseOrThrow(keyParams, request.params, 'path');
-    const revoked = await servingStore().keys.revoke(keyName);
+    const revoked = await (await servingStore()).keys.revoke(keyName);
     if (!revoked) throw new HttpError(404, 'key_not_found', `no active API key named "${keyName}"`);
     return revoked;
   });
   app.get(ROUTES.usage, async (request) => {
     const { key, since, until } = parseOrThrow(usageQuerySchema, request.query, 'query');
-    return servingStore().requests.report({ keyName: key, since, until });
+    return (await servingStore()).requests.report({ keyName: key, since, until });
   });
 }

@@ -14,7 +14,7 @@ import { DEVICE_TITLES } from '../../../app/protocol/compute-devices.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { upstreamsFromFlags } from '../upstream-flags.ts';
-import { limitsUrlOf, storeUrlOf } from './serving-store-flags.ts';
+import { limitsUrlOf, storeUrlOf } from '../../endpoint/gateway-backends.ts';
 
 const OPTIONS = {
   name: { type: 'string' },
