@@ -4,16 +4,18 @@
 // folder it writes evaluates, quantizes and serves. Killing a rank fails the run within seconds with a clear message,
 // and running the pipeline again resumes from the last checkpoint.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../app/protocol/run-events.ts';
 import { Engine } from '../engine.ts';
 import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { generationRequest } from '../inference/testing/generation-request.ts';
-import { MODEL_FILES, QUANTIZED_DECODER_FILES } from '../ml/export/model-folder.ts';
+import { MODEL_FILES, QUANTIZED_DECODER_FILES, readModelFolder } from '../ml/export/model-folder.ts';
+import { writeHubGpt2Folder } from '../ml/import/testing/hub-folder.ts';
 import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -21,6 +23,7 @@ const torchMissing = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding
 if (torchMissing && process.env.CI === 'true') throw new Error(`${PYTHON} has no torch/numpy, and CI must run the torch runner for real: install python3-torch`);
 if (torchMissing) console.warn(`skipping the torch runner pipeline tests: ${PYTHON} has no torch (install python3-torch)`);
 
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const workDir = mkdtempSync(path.join(tmpdir(), 'crucible-torch-pipeline-'));
 let engine: Engine;
 beforeAll(async () => {
@@ -147,6 +150,48 @@ describe.skipIf(torchMissing)('the torch runner through the engine', () => {
     expect(logs).toMatch(/resum\w+ from the checkpoint at step (5|10)/);
     const steps = progressOf(again.events, 'torch').map((event) => event.step as number);
     expect(Math.min(...steps), 'the rerun starts after the checkpoint').toBeGreaterThan(5);
+  }, 600_000);
+});
+
+describe.skipIf(torchMissing)('LoRA chat fine-tuning on the torch runner', () => {
+  it('writes the same artifacts as the ONNX Runtime runner (merged model, PEFT adapter, chat template) with the same losses', async () => {
+    copyFileSync(path.join(repoRoot, 'examples', 'data', 'chat-sample.jsonl'), path.join(workDir, 'chats.jsonl'));
+    writeHubGpt2Folder(path.join(workDir, 'base'), { config: { vocabSize: 300, nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 64 }, seed: 3 });
+    const sft = { method: 'lora', loraRank: 4, loraTargets: ['attn.c_attn', 'mlp.c_fc'], loraDropout: 0, maxSteps: 8, evalInterval: 4, checkpointInterval: 4, evalBatches: 2, batchSize: 4, blockSize: 32, warmupSteps: 1, learningRate: 1e-2, threads: 1, device: 'cpu' };
+    const pipeline = fixturePipeline(
+      [
+        { id: 'chats', type: 'dataset', config: { content: 'chat', format: 'jsonl', sources: [{ path: 'chats.jsonl' }], valFraction: 0.3 } },
+        { id: 'base', type: 'model', config: { path: 'base' } },
+        { id: 'tok', type: 'tokenizer', config: {} },
+        { id: 'ort', type: 'finetune', config: sft },
+        { id: 'torch', type: 'finetune', config: { ...sft, ...TORCH } },
+      ],
+      ['chats.corpus->tok.corpus', 'base.tokenizer->tok.tokenizer', 'base.model->ort.model', 'tok.tokens->ort.tokens', 'base.model->torch.model', 'tok.tokens->torch.tokens'],
+      'lora on both runners',
+    );
+    const { finished, events } = await run(pipeline);
+    expect(finished?.status, JSON.stringify(finished?.nodes)).toBe('succeeded');
+    const [ortFolder, torchFolder] = [finished?.nodes.ort?.artifact as string, finished?.nodes.torch?.artifact as string];
+    const filesOf = (folder: string) => readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((file) => !file.endsWith(MODEL_FILES.provenance)).sort();
+    expect(filesOf(torchFolder)).toEqual(filesOf(ortFolder));
+    expect(filesOf(torchFolder)).toEqual(expect.arrayContaining([path.join('adapter', 'adapter_model.safetensors'), path.join('adapter', 'adapter_config.json')]));
+    const json = (folder: string, file: string) => JSON.parse(readFileSync(path.join(folder, file), 'utf8'));
+    for (const file of [path.join('adapter', 'adapter_config.json'), MODEL_FILES.config, MODEL_FILES.tokenizerConfig]) expect(json(torchFolder, file), file).toEqual(json(ortFolder, file));
+    const [ortModel, torchModel] = [readModelFolder(ortFolder), readModelFolder(torchFolder)];
+    let largest = 0;
+    for (const [name, tensor] of ortModel.parameters) {
+      const other = torchModel.parameters.get(name)?.data as Float32Array;
+      tensor.data.forEach((value, index) => (largest = Math.max(largest, Math.abs((value as number) - (other[index] as number)))));
+    }
+    const losses = (node: string) => progressOf(events, node).filter((event) => event.metrics?.valLoss !== undefined).map((event) => [event.step, event.metrics?.loss, event.metrics?.valLoss]);
+    console.log(`LoRA chat fine-tune, [step, loss, val loss]: ort ${JSON.stringify(losses('ort'))} torch ${JSON.stringify(losses('torch'))}; largest merged-weight difference ${largest.toExponential(2)}`);
+    expect(losses('torch').map((row) => row[0])).toEqual([4, 8]);
+    for (const [index, [, loss, valLoss]] of losses('torch').entries()) {
+      expect(Math.abs((loss as number) - (losses('ort')[index]?.[1] as number))).toBeLessThan(5e-4);
+      expect(Math.abs((valLoss as number) - (losses('ort')[index]?.[2] as number))).toBeLessThan(5e-4);
+    }
+    expect(largest, 'the merged weights agree to float32 rounding').toBeLessThan(1e-4);
+    expect(finished?.nodes.torch?.metrics).toMatchObject({ steps: 8, trainedParameterCount: finished?.nodes.ort?.metrics?.trainedParameterCount });
   }, 600_000);
 });
 
