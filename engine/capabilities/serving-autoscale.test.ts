@@ -1,6 +1,8 @@
 // Autoscaling with real inference workers (a tiny model): a deployment grows under a queue up to maxReplicas and
 // shrinks back after idle, with every decision logged and in /metrics; a loading replica takes no requests; a drained
 // replica finishes what it runs before it stops; a full deployment refuses with a 503 and retry-after.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
@@ -23,11 +25,11 @@ afterAll(async () => {
   fixture.remove();
 });
 
-async function deploy(config: z.input<typeof deployConfig>) {
+async function deploy(config: z.input<typeof deployConfig>, modelDir = fixture.folder) {
   const serving = createServingCapability();
   const lines: string[] = [];
   const defaults = { temperature: 0.8, topP: 1, topK: 200, maxTokens: 8 };
-  const started = await serving.deploy({ config: deployConfig.parse({ name: 'auto', device: 'cpu', defaults, ...config }), modelDir: fixture.folder, precision: 'float32', log: (line) => lines.push(line) });
+  const started = await serving.deploy({ config: deployConfig.parse({ name: 'auto', device: 'cpu', defaults, ...config }), modelDir, precision: 'float32', log: (line) => lines.push(line) });
   running.push(started.service);
   const live = serving.deployments.get(started.deploymentId)!;
   await live.generator.whenReady();
@@ -128,7 +130,7 @@ describe('replicas joining and leaving', () => {
     const inFlight = [oneRequest(live, 60), oneRequest(live, 60)];
     await until(() => first!.load === 1 && second!.load === 1, 10_000, 'one request on each replica');
     const stopped = live.generator.drainReplica()!;
-    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 1 });
+    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 1, failed: 0 });
     const later = await oneRequest(live, 5);
     expect(await Promise.all(inFlight)).toEqual([
       { outcome: 'ok', tokens: 60 },
@@ -136,9 +138,27 @@ describe('replicas joining and leaving', () => {
     ]);
     expect(later).toEqual({ outcome: 'ok', tokens: 5 });
     await stopped;
-    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 0 });
+    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 0, failed: 0 });
     expect(live.deployment.scaling?.()).toMatchObject({ ready: 1, draining: 0 });
     expect(lines.filter((line) => /terminated/.test(line))).toEqual([]);
+  }, 60_000);
+
+  it('removes a replica whose model fails to load, keeps serving on the others, and adds none at once', async () => {
+    const damaged = writeTinyModelFolder();
+    try {
+      const { live, lines } = await deploy({ maxBatchSize: 2, minReplicas: 1, maxReplicas: 2, autoscale: { scaleUpAfterSeconds: 3_600 } }, damaged.folder);
+      writeFileSync(path.join(damaged.folder, 'onnx', 'model.onnx'), 'not an onnx model'); // the next replica cannot load it
+      live.generator.addReplica();
+      await until(() => live.generator.replicaCounts().failed === 1, 20_000, 'the new replica to fail its load');
+      expect(live.autoscaler.look()).toEqual({ action: 'hold' });
+      expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 0, failed: 0 });
+      expect(lines).toContainEqual(expect.stringMatching(/auto#1: could not load the model: .*model\.onnx/));
+      expect(lines).toContainEqual('deployment "auto": removed 1 replica(s) whose model failed to load (see the line above); no replica is added for 60 s');
+      expect(live.generator.health()).toBe('ready');
+      expect(await oneRequest(live, 5)).toEqual({ outcome: 'ok', tokens: 5 });
+    } finally {
+      damaged.remove();
+    }
   }, 60_000);
 
   it('refuses with a 503 and retry-after only when every ready replica is full, and a loading replica adds no room', async () => {

@@ -12,11 +12,15 @@ import { readServableModel } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { InferenceWorkerData, StepEvent } from './worker-protocol.ts';
 
-/** How many replicas are in each state: serving (ready), loading the model, or draining before they stop. */
+/**
+ * How many replicas are in each state: serving (ready), loading the model (or restarting after a crash), draining
+ * before they stop, or failed for good (their model did not load; removeFailedReplicas() takes them away).
+ */
 export interface ReplicaCounts {
   ready: number;
   loading: number;
   draining: number;
+  failed: number;
 }
 
 export interface OnnxTextGeneratorOptions {
@@ -96,7 +100,21 @@ export class OnnxTextGenerator implements TextGenerator {
 
   replicaCounts(): ReplicaCounts {
     const ready = this.#serving.filter((replica) => replica.health === 'ready').length;
-    return { ready, loading: this.#serving.length - ready, draining: this.#draining.size };
+    const failed = this.#serving.filter(isFailedForGood).length;
+    return { ready, loading: this.#serving.length - ready - failed, draining: this.#draining.size, failed };
+  }
+
+  /** Stops and forgets the replicas whose model failed to load (a crashed one restarts instead); returns how many. */
+  removeFailedReplicas(): number {
+    const failed = this.#serving.filter(isFailedForGood);
+    if (failed.length === 0) return 0;
+    this.#serving = this.#serving.filter((replica) => !isFailedForGood(replica));
+    for (const replica of failed) {
+      const stopped = replica.close().finally(() => this.#stopping.delete(stopped));
+      this.#stopping.add(stopped);
+    }
+    this.#onReplicasChanged();
+    return failed.length;
   }
 
   /** Starts one more worker; it gets requests only once its model is loaded (while another replica is ready). */
@@ -216,4 +234,8 @@ export class OnnxTextGenerator implements TextGenerator {
     }
     return token;
   }
+}
+
+function isFailedForGood(replica: InferenceReplica): boolean {
+  return replica.health === 'failed' && replica.restartInMs === null;
 }

@@ -11,6 +11,7 @@ export interface ScalableReplicas {
   replicaCounts(): ReplicaCounts;
   addReplica(): unknown;
   drainReplica(): Promise<void> | null;
+  removeFailedReplicas(): number;
   readonly firstTokenLatency: { median(): number | null };
 }
 
@@ -24,7 +25,7 @@ export interface ScalingEvent {
 }
 
 /** The autoscaler's state as /metrics and the studio show it. */
-export interface ScalingSnapshot extends ReplicaCounts {
+export interface ScalingSnapshot extends Omit<ReplicaCounts, 'failed'> {
   minReplicas: number;
   maxReplicas: number;
   scaleUps: number;
@@ -49,6 +50,12 @@ export interface ReplicaAutoscalerOptions {
   eventsKept?: number;
 }
 
+/**
+ * After a replica's model fails to load, no replica is added for this long: the next one would most likely fail the
+ * same way (memory, a damaged file), and adding one every look would spin workers.
+ */
+export const FAILED_LOAD_BACKOFF_MS = 60_000;
+
 export class ReplicaAutoscaler {
   readonly settings: ScalingSettings;
   readonly #options: ReplicaAutoscalerOptions;
@@ -59,6 +66,8 @@ export class ReplicaAutoscaler {
   #scaleUps = 0;
   #scaleDowns = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** No scale-up before this monotonic time (a replica failed to load). */
+  #noScaleUpBeforeMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: ReplicaAutoscalerOptions) {
     this.settings = options.settings;
@@ -81,19 +90,31 @@ export class ReplicaAutoscaler {
 
   /** One look: reads the signals, asks the policy, acts on its decision and returns it. */
   look(): ScalingDecision {
-    const { replicas, readLoad, slotsPerReplica } = this.#options;
+    const { replicas, readLoad, slotsPerReplica, log } = this.#options;
+    const nowMs = this.#monotonicNow();
+    const removed = replicas.removeFailedReplicas();
+    if (removed > 0) {
+      this.#noScaleUpBeforeMs = nowMs + FAILED_LOAD_BACKOFF_MS;
+      log(`deployment "${replicas.modelId}": removed ${removed} replica(s) whose model failed to load (see the line above); no replica is added for ${FAILED_LOAD_BACKOFF_MS / 1000} s`);
+    }
     const counts = replicas.replicaCounts();
     const load = readLoad();
-    const signals = { nowMs: this.#monotonicNow(), ready: counts.ready, loading: counts.loading, running: load.running, queued: load.queued, slotsPerReplica, recentTtftMs: replicas.firstTokenLatency.median() };
+    const signals = { nowMs, ready: counts.ready, loading: counts.loading, running: load.running, queued: load.queued, slotsPerReplica, recentTtftMs: replicas.firstTokenLatency.median() };
     const { state, decision } = decideScaling(this.settings, this.#state, signals);
+    // A scale-up held back keeps the pressure's clock running, so it happens at the first look once it may.
+    if (decision.action === 'up' && nowMs < this.#noScaleUpBeforeMs) return { action: 'hold' };
     this.#state = state;
-    if (decision.action !== 'hold') this.#act(decision);
+    if (decision.action === 'hold') return decision;
+    this.#act(decision);
     return decision;
   }
 
   snapshot(): ScalingSnapshot {
+    const { ready, loading, draining } = this.#options.replicas.replicaCounts();
     return {
-      ...this.#options.replicas.replicaCounts(),
+      ready,
+      loading,
+      draining,
       minReplicas: this.settings.minReplicas,
       maxReplicas: this.settings.maxReplicas,
       scaleUps: this.#scaleUps,
