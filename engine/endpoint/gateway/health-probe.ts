@@ -8,6 +8,8 @@ export interface ProbeResult {
   reason: string | null;
   /** The connection was refused or cut: nothing listens there. */
   gone: boolean;
+  /** No answer within the timeout. */
+  timedOut: boolean;
 }
 
 const GONE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'ENOTFOUND']);
@@ -39,20 +41,21 @@ export class HealthProbe {
         const health = await this.#get(member, healthUrl(member.baseUrl));
         await health.body?.cancel();
         if (health.status === 404) this.#withoutHealthRoute.add(member);
-        else if (health.status !== 200) return { ok: false, reason: `/health answered ${health.status}`, gone: false };
-        else if (!member.discoversModels) return { ok: true, reason: null, gone: false };
+        else if (health.status !== 200) return { ok: false, reason: `/health answered ${health.status}`, gone: false, timedOut: false };
+        else if (!member.discoversModels) return { ok: true, reason: null, gone: false, timedOut: false };
       }
       const models = await this.#get(member, new URL(`${member.baseUrl.pathname}/models`, member.baseUrl));
       if (models.status !== 200) {
         await models.body?.cancel();
-        return { ok: false, reason: `/v1/models answered ${models.status}`, gone: false };
+        return { ok: false, reason: `/v1/models answered ${models.status}`, gone: false, timedOut: false };
       }
       member.learnModels(modelIdsOf(await models.json().catch(() => null)));
-      return { ok: true, reason: null, gone: false };
+      return { ok: true, reason: null, gone: false, timedOut: false };
     } catch (error) {
       const code = networkErrorCode(error);
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : code ?? (error as Error).message;
-      return { ok: false, reason, gone: isGoneError(error) };
+      const timedOut = (error as Error).name === 'TimeoutError';
+      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : (code ?? (error as Error).message);
+      return { ok: false, reason, gone: isGoneError(error), timedOut };
     }
   }
 

@@ -31,7 +31,7 @@ export interface PoolState {
   members: PoolMemberState[];
 }
 
-/** Probes never wait longer than this, whatever the interval. */
+/** How long a probe waits for its answer; a round never overlaps the next (see probeDue). */
 const PROBE_TIMEOUT_MS = 2_000;
 
 export class UpstreamPools {
@@ -48,7 +48,7 @@ export class UpstreamPools {
     this.routing = options.routing;
     this.members = options.upstreams.map((config) => new UpstreamMember(config, { env: options.env ?? process.env, cooldownMs: options.routing.cooldownMs }));
     this.metrics = new GatewayMetrics(options.registry, () => this.members);
-    this.#probe = new HealthProbe(Math.min(PROBE_TIMEOUT_MS, options.routing.healthCheckIntervalMs));
+    this.#probe = new HealthProbe(PROBE_TIMEOUT_MS);
     this.#log = options.log ?? (() => undefined);
     this.#random = options.random ?? Math.random;
   }
@@ -79,8 +79,9 @@ export class UpstreamPools {
     // Read after the probe: a request may have marked it down meanwhile, and that change was announced then.
     const before = member.health;
     if (result.ok) member.succeeded();
-    // A failed health check is a clear answer (unlike one failed request): the member goes down at once.
-    else member.failed(`health check: ${result.reason}`, { downAtOnce: true });
+    // Refused, or answered "not healthy": a clear answer, down at once. A slow answer may be load: it counts like a
+    // failed request, so a busy member is not taken out by one late probe.
+    else member.failed(`health check: ${result.reason}`, { downAtOnce: !result.timedOut });
     this.#announce(member, before);
   }
 
