@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
 import { OpenAiError } from '../endpoint/openai-error.ts';
+import { createOpenAiServer } from '../endpoint/openai-server.ts';
 import { ServingMetrics } from '../endpoint/serving-metrics.ts';
 import { generationRequest } from '../inference/testing/generation-request.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
@@ -175,5 +176,16 @@ describe('replicas joining and leaving', () => {
     expect(live.generator.replicaCounts()).toMatchObject({ ready: 2, loading: 0 });
     expect(await oneRequest(live, 5)).toEqual({ outcome: 'ok', tokens: 5 });
     holdSlot();
+
+    // The API server's /metrics reads the same replicas.
+    const server = createOpenAiServer({ config: { port: 0, auth: 'none' }, deployments: [live.deployment], store: null, onWarning: () => undefined });
+    try {
+      const scraped = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(scraped).toContain('crucible_replicas{model="auto",state="ready"} 2');
+      expect(scraped).toContain('crucible_replicas_min{model="auto"} 1');
+      expect(scraped).toContain('crucible_scaling_events_total{model="auto",direction="up"} 0');
+    } finally {
+      await server.close();
+    }
   }, 60_000);
 });
