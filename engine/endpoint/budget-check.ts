@@ -1,6 +1,6 @@
 // Per-key budgets: once a key's spend in its period (UTC day or month) reaches its budget, requests get OpenAI's
 // 429 insufficient_quota with `x-should-retry: false`, since retrying cannot help until the period turns.
-import type { Caller } from './caller-auth.ts';
+import { storeUnavailable, type Caller } from './caller-auth.ts';
 import { OpenAiError } from './openai-error.ts';
 import type { RateLimits } from './rate-limiter.ts';
 import { periodStart, type RequestLog } from './store/request-log.ts';
@@ -10,7 +10,11 @@ export async function checkBudget(caller: Caller, usage: RequestLog, limits: Rat
   const key = caller.key;
   if (!key || key.budget === null || key.period === null) return null;
   const start = periodStart(key.period, now);
-  const spent = await limits.spendSince(key.id, key.period, start, () => usage.spendSince(key.id, start));
+  const spent = await limits.spendSince(key.id, key.period, start, () =>
+    usage.spendSince(key.id, start).catch((error: unknown) => {
+      throw storeUnavailable(error);
+    }),
+  );
   if (spent < key.budget) return null;
   const message =
     `You exceeded your current quota: the API key '${key.name}' has spent ${spent.toFixed(4)} ${currency} of its ` +

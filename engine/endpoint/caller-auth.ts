@@ -19,7 +19,9 @@ export type AuthMode = { mode: 'keys'; keys: KeyStore } | { mode: 'none' };
 export async function authenticateCaller(authorization: string | undefined, auth: AuthMode, defaults: KeyLimits, now: Date): Promise<Caller> {
   if (auth.mode === 'none') return { key: null, bucket: 'anonymous', label: 'anonymous', limits: defaults };
   const secret = bearerOf(authorization);
-  const check = await auth.keys.check(secret, now);
+  const check = await auth.keys.check(secret, now).catch((error: unknown) => {
+    throw storeUnavailable(error);
+  });
   if (!check.ok) {
     const message =
       check.reason === 'unknown'
@@ -36,6 +38,12 @@ export async function authenticateCaller(authorization: string | undefined, auth
     label: key.name,
     limits: { rpm: key.rpm ?? defaults.rpm, tpm: key.tpm ?? defaults.tpm, concurrency: key.concurrency ?? defaults.concurrency },
   };
+}
+
+/** A store that did not answer (a PostgreSQL server away): 503 with a retry hint, never a request let through unchecked. */
+export function storeUnavailable(error: unknown): OpenAiError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new OpenAiError(503, 'store_unavailable', `The API key and usage store did not answer (${reason}). Retry shortly.`, { retryAfterMs: 1_000 });
 }
 
 /** 403 when the key may not use `model`. */

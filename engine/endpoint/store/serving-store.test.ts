@@ -5,6 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKeyRequestSchema, type CreateApiKeyRequest } from '../../../app/protocol/serving-api.ts';
+import { Deployment } from '../deployment.ts';
+import { createOpenAiServer } from '../openai-server.ts';
+import { BigramGenerator } from '../testing/bigram-generator.ts';
+import { postJson } from '../testing/http-helpers.ts';
+import { DEFAULT_SAMPLING, TRAINING_TEXT } from '../testing/serving-harness.ts';
 import { requireServer, startPostgres, type PostgresServer } from '../testing/shared-servers.ts';
 import { KeyNameTakenError } from './key-store.ts';
 import { PostgresClient } from './postgres-client.ts';
@@ -193,4 +198,30 @@ describe('PostgreSQL schema migrations', () => {
     await expect(openServingStore('postgres://someone:hunter2@127.0.0.1:1/nothing')).rejects.toThrow(/postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nothing.*Check the URL/);
     await expect(openServingStore('mysql://u:p@h/db')).rejects.toThrow(/not one Crucible can open: use postgres:\/\//);
   });
+});
+
+describe('an endpoint whose PostgreSQL store goes away', () => {
+  it.skipIf(!postgresAvailable.ok)('answers 503 store_unavailable with a retry hint instead of admitting unchecked', async () => {
+    const own = await startPostgres();
+    const url = await own.newDatabase();
+    const store = await openServingStore(url, { onError: () => undefined });
+    const { key } = await create(store, { name: 'k' });
+    const deployment = new Deployment({ generator: new BigramGenerator({ modelId: 'bard-mini', trainingText: TRAINING_TEXT, contextLength: 64 }), maxBatchSize: 2, maxQueue: 2, defaults: DEFAULT_SAMPLING });
+    const server = createOpenAiServer({ config: { port: 0 }, deployments: [deployment], store, onWarning: () => undefined, onError: () => undefined });
+    const { url: base } = await server.listen();
+    try {
+      const ask = () => postJson(`${base}/v1/completions`, { model: 'bard-mini', prompt: 'F', max_tokens: 2 }, { authorization: `Bearer ${key}` });
+      expect((await ask()).status).toBe(200);
+      await store.requests.flush();
+      await own.stop();
+      const refused = await ask();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect((await refused.json()).error.code).toBe('store_unavailable');
+    } finally {
+      await server.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      await own.stop();
+    }
+  }, 120_000);
 });
