@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptedUpstream } from '../../endpoint/gateway/testing/scripted-upstream.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
 import { quantizeModelFolder } from '../../ml/quantize/quantize-model-folder.ts';
 import { EXIT, type CliIo } from '../io.ts';
@@ -69,6 +70,27 @@ describe('crucible serve', () => {
     const missing = startCli(['serve', quantized, '--precision', 'q4', '--port', '0', '--auth', 'none']);
     expect(await missing.code).toBe(EXIT.failed);
     expect(missing.output.err).toMatch(/model_q4\.onnx is missing; run a quantize node for q4, or serve float32/);
+  });
+
+  it('routes to --upstream servers beside the local model', async () => {
+    const remote = await startScriptedUpstream({ model: 'remote-model' });
+    try {
+      const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--device', 'cpu', '--port', '0', '--auth', 'none', '--upstream', `${remote.url}=remote-model`]);
+      await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
+      expect(cli.output.out).toContain(`Routing to upstream ${remote.url} for remote-model as well.`);
+      const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
+      const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+      expect(models.data.map((model) => model.id)).toEqual(['cli-model', 'remote-model']);
+      const completion = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'remote-model', prompt: 'x' }) });
+      expect([completion.status, completion.headers.get('x-crucible-upstream')]).toEqual([200, `127.0.0.1:${remote.port}`]);
+      cli.interrupt();
+      expect(await cli.code).toBe(EXIT.ok);
+      const badUpstream = startCli(['serve', fixture.folder, '--upstream', 'localhost:8081']);
+      expect(await badUpstream.code).toBe(EXIT.usage);
+      expect(badUpstream.output.err).toContain('--upstream "localhost:8081": give URL[=model1,model2]');
+    } finally {
+      await remote.close();
+    }
   });
 
   it('refuses a folder with a damaged file with one message naming it, exits non-zero and never claims to be serving', async () => {
