@@ -22,7 +22,7 @@ const endpoint: ServiceInfo = {
   url: 'http://127.0.0.1:8377',
   startedAt: started,
   status: 'running',
-  details: { models: ['bard', 'llama'], auth: 'keys', upstreams: [{ url: 'http://10.0.0.2:8000/v1', models: [{ name: 'llama-3-8b', servedAs: 'llama' }], state: 'up' }] },
+  details: { models: ['bard', 'llama'], auth: 'keys', upstreams: [{ url: 'http://10.0.0.2:8000/v1', name: 'gpu-box', models: ['llama'], state: 'up' }] },
 };
 
 function renderWith(lists: ServiceInfo[][]) {
@@ -67,7 +67,7 @@ describe('EndpointsView', () => {
     const { store, view } = renderWith([[fixed, endpoint]]);
     await store.getState().refreshServices();
     await waitFor(() => expect(view.container.querySelector('[data-upstream="http://10.0.0.2:8000/v1"]')).not.toBeNull());
-    expect(view.container.querySelector('[data-upstream="http://10.0.0.2:8000/v1"]')!.textContent).toBe('http://10.0.0.2:8000/v1 models: llama up');
+    expect(view.container.querySelector('[data-upstream="http://10.0.0.2:8000/v1"]')!.textContent).toBe('gpu-box http://10.0.0.2:8000/v1 models: llama up');
     expect(view.container.querySelector('.service[data-kind="deployment"] .service-replicas')).toBeNull();
   });
 });

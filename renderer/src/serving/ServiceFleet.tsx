@@ -30,6 +30,7 @@ export function ServiceFleet({ service }: { service: ServiceInfo }) {
           <ul>
             {upstreams.map((upstream) => (
               <li key={upstream.url} data-upstream={upstream.url}>
+                {upstream.name !== null && <strong>{upstream.name} </strong>}
                 <code>{upstream.url}</code> <span className="muted">models: {upstream.models.length > 0 ? upstream.models.join(', ') : 'as it lists them'}</span>
                 {upstream.state !== null && <span className={`upstream-state upstream-${upstream.state}`}> {upstream.state}</span>}
               </li>

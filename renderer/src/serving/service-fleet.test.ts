@@ -42,11 +42,11 @@ describe('endpointUpstreams', () => {
     const service: ServiceInfo = {
       ...base,
       kind: 'api-endpoint',
-      details: { upstreams: [{ url: 'http://10.0.0.2:8000/v1', models: [{ name: 'llama-3-8b', servedAs: 'llama' }, { name: 'qwen' }], state: 'up' }, { url: 'http://10.0.0.3:8000/v1', models: ['bard'] }, { models: ['no-url'] }] },
+      details: { upstreams: [{ url: 'http://10.0.0.2:8000/v1', name: 'gpu-box', models: [{ name: 'llama-3-8b', servedAs: 'llama' }, { name: 'qwen' }], state: 'up' }, { url: 'http://10.0.0.3:8000/v1', models: ['bard'] }, { models: ['no-url'] }] },
     };
     expect(endpointUpstreams(service)).toEqual([
-      { url: 'http://10.0.0.2:8000/v1', models: ['llama', 'qwen'], state: 'up' },
-      { url: 'http://10.0.0.3:8000/v1', models: ['bard'], state: null },
+      { url: 'http://10.0.0.2:8000/v1', name: 'gpu-box', models: ['llama', 'qwen'], state: 'up' },
+      { url: 'http://10.0.0.3:8000/v1', name: null, models: ['bard'], state: null },
     ]);
     expect(endpointUpstreams({ ...service, kind: 'deployment' })).toEqual([]);
     expect(endpointUpstreams({ ...service, details: { models: ['bard'] } })).toEqual([]);

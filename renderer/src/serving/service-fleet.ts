@@ -19,6 +19,8 @@ export interface ReplicaView {
 
 export interface UpstreamView {
   url: string;
+  /** What the gateway calls it in logs and /metrics, when the engine reports it. */
+  name: string | null;
   /** The names clients use for its models. */
   models: string[];
   /** Its health as the gateway last saw it, when the engine reports one. */
@@ -61,17 +63,19 @@ function scalingLines(events: unknown): ScalingLine[] {
 }
 
 /**
- * An api-endpoint's remote upstreams from its `details.upstreams`: each with a `url` and its `models`, given as names
- * or as `{ name, servedAs }` (the name clients use is `servedAs` when set). Empty for every other service.
+ * An api-endpoint's remote upstreams from its `details.upstreams`: each with a `url`, an optional `name` and its
+ * `models`, given as names or as `{ name, servedAs }` (the name clients use is `servedAs` when set). Empty for every
+ * other service.
  */
 export function endpointUpstreams(service: ServiceInfo): UpstreamView[] {
   const upstreams = service.details?.upstreams;
   if (service.kind !== 'api-endpoint' || !Array.isArray(upstreams)) return [];
   return upstreams.flatMap((upstream): UpstreamView[] => {
     if (typeof upstream !== 'object' || upstream === null) return [];
-    const { url, models, state } = upstream as Record<string, unknown>;
+    const { url, name, models, state } = upstream as Record<string, unknown>;
     if (typeof url !== 'string' || url === '') return [];
-    return [{ url, models: Array.isArray(models) ? models.flatMap(clientModelName) : [], state: typeof state === 'string' ? state : null }];
+    const named = typeof name === 'string' && name !== '' ? name : null;
+    return [{ url, name: named, models: Array.isArray(models) ? models.flatMap(clientModelName) : [], state: typeof state === 'string' ? state : null }];
   });
 }
 
