@@ -15,6 +15,7 @@
 // --work DIR (keep the pretrained base and the engine's cache between runs; a temp folder otherwise).
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { requireGpt2 } from '../engine/ml/model-config.ts';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -335,7 +336,7 @@ async function runIn(work: string, flags: QualityFlags): Promise<void> {
     const evaluated = finished.nodes[arm.evalId];
     const modelFolder = arm.trainId === null ? (finished.nodes.base?.artifacts?.model?.path as string) : (finished.nodes[arm.trainId]?.artifact as string);
     const model = readModelFolder(modelFolder);
-    const whole = await heldOutLoss(model.config, model.parameters, tokens.valBase, flags);
+    const whole = await heldOutLoss(requireGpt2(model.config, 'bench:finetune --quality'), model.parameters, tokens.valBase, flags);
     scored = whole.tokens;
     const trainer = arm.trainId === null ? undefined : finished.nodes[arm.trainId];
     rows.push({ ...arm, valLoss: reportValLoss(evaluated?.artifact, arm.evalId), wholeWindows: whole.loss, trainSeconds: trainer?.durationMs === undefined ? null : trainer.durationMs / 1000, cached: trainer?.cached ?? false });

@@ -14,3 +14,15 @@ export const LLAMA_DEFAULTS = {
 export function defaultIntermediateSize(nEmbd: number): number {
   return Math.ceil((8 * nEmbd) / 3 / 32) * 32;
 }
+
+/** The Llama fields a user may leave out, with what they default to given the shape's required fields. */
+export interface LlamaDefaultedFields {
+  nKvHead: number;
+  headDim: number;
+  intermediateSize: number;
+}
+
+/** nKvHead = nHead (multi-head attention), headDim = nEmbd / nHead, intermediateSize = defaultIntermediateSize(nEmbd). */
+export function llamaDerivedDefaults(shape: { nHead: number; nEmbd: number }): LlamaDefaultedFields {
+  return { nKvHead: shape.nHead, headDim: shape.nEmbd / shape.nHead, intermediateSize: defaultIntermediateSize(shape.nEmbd) };
+}

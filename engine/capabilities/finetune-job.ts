@@ -3,6 +3,7 @@
 // model, method, settings) until the fine-tuned model folder is written.
 
 import { existsSync } from 'node:fs';
+import { isLlamaConfig, type ModelConfig } from '../ml/model-config.ts';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FinetuneConfig, FinetuneRequest, FinetuneResult, JobHooks } from '../../nodes/capabilities/training.ts';
@@ -42,13 +43,14 @@ export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { 
 }
 
 /** The trainer's settings: the config's schedule and batching, the model's shape, the window (the context when empty). */
-export function finetuneSettingsFrom(config: FinetuneConfig, model: Gpt2Config): TrainingSettings {
+export function finetuneSettingsFrom(config: FinetuneConfig, model: ModelConfig): TrainingSettings {
   const { method: _m, loraRank: _r, loraAlpha: _a, loraDropout: _d, loraTargets: _t, device: _device, blockSize, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, ...settings } = config;
   const window = blockSize ?? model.blockSize;
   if (window > model.blockSize) {
     throw new Error(`finetune: blockSize ${window} is longer than the model's context (${model.blockSize} positions); the model has no position embeddings past it, so set blockSize to ${model.blockSize} or less, or leave it empty`);
   }
-  return { ...settings, blockSize: window, nLayer: model.nLayer, nHead: model.nHead, nEmbd: model.nEmbd, bias: model.bias };
+  // A Llama's own fields come from its folder (finetune-setup.ts); bias is GPT-2's.
+  return { ...settings, blockSize: window, nLayer: model.nLayer, nHead: model.nHead, nEmbd: model.nEmbd, bias: isLlamaConfig(model) ? false : model.bias };
 }
 
 /** The fine-tuned folder's tokenizer files and PEFT's base model name (shared with the torch runner). */

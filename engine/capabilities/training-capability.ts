@@ -7,7 +7,7 @@ import type { EvaluateRequest, PretrainConfig, PretrainRequest, TrainingCapabili
 import { resolveAndAnnounce } from '../ml/runtime/device.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
-import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
+import { trainingFingerprint, type LlamaShapeSettings, type TrainingSettings } from '../ml/train/training-settings.ts';
 import { runDistillation } from './distillation-job.ts';
 import { runFinetune } from './finetune-job.ts';
 import type { RunnerFieldName } from '../../nodes/shared/runner-fields.ts';
@@ -21,11 +21,12 @@ export function createTrainingCapability(): TrainingCapability {
       const device = await resolveAndAnnounce(request.config.device, hooks.log);
       const tokens = tokensArtifactPaths(request.tokensFolder);
       const settings = trainingSettingsFrom(request.config);
-      const checkpointDir = checkpointDirFor(request, settings);
+      const llama = llamaShapeFrom(request.config);
+      const checkpointDir = checkpointDirFor(request, settings, llama);
       const outcome = await runMlJob(
         {
           kind: 'pretrain',
-          training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device },
+          training: { settings, ...(llama === undefined ? {} : { llama }), trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device },
           export: { folder: request.outputFolder, tokenizerJsonPath: tokens.tokenizerJson, tokenizerConfigJsonPath: tokens.tokenizerConfigJson, provenance: { ...request.provenance, device } },
         },
         { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },
@@ -73,16 +74,29 @@ export function createTrainingCapability(): TrainingCapability {
   };
 }
 
-/** The pretrain config less the family (GPT-2 is the only one), the device (resolved per job) and the runner's fields: the trainer's settings. */
+/** The pretrain node's Llama-only fields: the job's `llama` (training-settings.ts), not settings. */
+type LlamaFieldName = keyof LlamaShapeSettings;
+
+/** The pretrain config less the family and its Llama fields (llamaShapeFrom), the device (resolved per job) and the runner's fields: the trainer's settings. */
 export function trainingSettingsFrom(config: PretrainConfig): TrainingSettings {
-  const { architecture: _architecture, device: _device, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, ...settings } = config;
+  const { architecture: _architecture, device: _device, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, nKvHead: _k, intermediateSize: _f, ropeTheta: _r, tieEmbeddings: _t, ...settings } = config;
   return settings;
 }
 
+/** A Llama pretrain's own fields (those left empty are left out, for llamaConfig's defaults); undefined for GPT-2. */
+export function llamaShapeFrom(config: PretrainConfig): LlamaShapeSettings | undefined {
+  if (config.architecture !== 'llama') return undefined;
+  const { nKvHead, intermediateSize, ropeTheta, tieEmbeddings } = config;
+  return { ropeTheta, tieEmbeddings, ...(nKvHead === undefined ? {} : { nKvHead }), ...(intermediateSize === undefined ? {} : { intermediateSize }) };
+}
+
 /** The pretrain node's config and the trainer's settings have the same fields, so neither can drift from the other. */
-export type PretrainSettingsMatch = Expect<SameFields<Omit<PretrainConfig, 'architecture' | 'device' | RunnerFieldName>, TrainingSettings>>;
+export type PretrainSettingsMatch = Expect<SameFields<Omit<PretrainConfig, 'architecture' | 'device' | RunnerFieldName | LlamaFieldName>, TrainingSettings>>;
+/** The same for its Llama fields and the job's `llama`. */
+export type PretrainLlamaMatch = Expect<SameFields<Partial<Pick<PretrainConfig, LlamaFieldName>>, LlamaShapeSettings>>;
 
 /** One folder per (input data, trajectory settings): a re-run of the same node after a cancel or crash finds it. */
-function checkpointDirFor(request: PretrainRequest, settings: TrainingSettings): string {
-  return path.join(request.dataDir, 'checkpoints', 'pretrain', trainingFingerprint(settings, request.tokensKey));
+function checkpointDirFor(request: PretrainRequest, settings: TrainingSettings, llama: LlamaShapeSettings | undefined): string {
+  const identity = llama === undefined ? request.tokensKey : { tokens: request.tokensKey, llama };
+  return path.join(request.dataDir, 'checkpoints', 'pretrain', trainingFingerprint(settings, identity));
 }

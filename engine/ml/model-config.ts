@@ -15,3 +15,9 @@ export function isLlamaConfig(config: ModelConfig): config is LlamaConfig {
 export function architectureOf(config: ModelConfig): ModelArchitecture {
   return isLlamaConfig(config) ? 'llama' : 'gpt2';
 }
+
+/** For the paths that handle GPT-2 only: the config as a GPT-2, or an error naming what refused the Llama. */
+export function requireGpt2(config: ModelConfig, what: string): Gpt2Config {
+  if (isLlamaConfig(config)) throw new Error(`${what} handles GPT-2 models only, and this model is a Llama (${config.nLayer} layers, ${config.nEmbd} wide)`);
+  return config;
+}

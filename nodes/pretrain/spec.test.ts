@@ -39,4 +39,14 @@ describe('pretrain facts', () => {
     expect(noteWith({ kind: 'pretrained', path: 'tokenizer.json' })).toMatch(/pretrained tokenizer; assumes 50,257 tokens/);
     expect(noteWith(undefined)).toMatch(/no tokenizer connected; assumes GPT-2's 50,257 tokens/);
   });
+
+  it('sizes a Llama with its defaults as the engine fills them, and checks its key/value heads', () => {
+    const llama = pretrainConfig.parse({ architecture: 'llama', nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 64, batchSize: 8 });
+    const facts = pretrainSpec.facts!(llama, feeding({ kind: 'bpe', vocabSize: 1000 }));
+    // embed 64·1000 + per layer (q 64·64 + k,v 2·64·32 + o 64·64 + SwiGLU 3·64·192 + two norms 128) + final norm 64
+    const expected = 64_000 + 2 * (4096 + 4096 + 4096 + 36_864 + 128) + 64;
+    expect(facts[0]).toMatchObject({ label: 'Parameters', value: `${(expected / 1000).toFixed(1)}K` });
+    expect(pretrainSpec.checkConfig!({ ...llama, nKvHead: 3 })).toEqual([{ field: 'nKvHead', message: expect.stringMatching(/3 must divide nHead \(4\)/) }]);
+    expect(pretrainSpec.checkConfig!({ ...llama, nKvHead: 3, architecture: 'gpt2' })).toEqual([]);
+  });
 });

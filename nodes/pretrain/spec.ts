@@ -1,19 +1,31 @@
-// The pretrain node: trains a GPT-2 style model from scratch on token shards.
+// The pretrain node: trains a GPT-2 or Llama model from scratch on token shards.
 import { z } from 'zod';
 import { GPT2_VOCAB_SIZE, gpt2Sizing, type Gpt2Shape } from '../../app/models/gpt2-sizing.ts';
-import { trainingMemoryEstimate } from '../../app/models/model-sizing.ts';
+import { LLAMA_DEFAULTS, llamaDerivedDefaults } from '../../app/models/llama-defaults.ts';
+import { llamaSizing, type LlamaShape } from '../../app/models/llama-sizing.ts';
+import { trainingMemoryEstimate, type TrainingMemoryEstimate } from '../../app/models/model-sizing.ts';
 import { defineNodeSpec, type NodeFact, type NodeFactsContext } from '../../app/nodes/spec.ts';
 import { formatBytes, formatCount } from '../../app/text/format-quantity.ts';
 import { architectureFields, biasField, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 import { tokenizerSpec, tokenizerVocabulary } from '../tokenizer/spec.ts';
 import { checkRunner, runnerFacts, runnerFields } from '../shared/runner-fields.ts';
 
+/** The inspector shows a family's own fields only while that family is chosen (renderer/src/form/schema-fields.ts). */
+const onlyFor = (architecture: 'gpt2' | 'llama') => ({ onlyWhen: { architecture: [architecture] } });
+
 export const pretrainConfig = z.strictObject({
-  architecture: z.enum(['gpt2']).default('gpt2').describe('Model family; GPT-2 exactly as Hugging Face defines it.'),
+  architecture: z
+    .enum(['gpt2', 'llama'])
+    .default('gpt2')
+    .describe('Model family, exactly as Hugging Face defines it: GPT-2 (learned positions, LayerNorm, GELU), or Llama (rotary positions, RMSNorm, SwiGLU, grouped-query attention).'),
   ...architectureFields({ nLayer: 4, nHead: 4, nEmbd: 128 }),
   blockSize: z.number().int().min(2).max(32_768).default(64).describe('Context length in tokens.'),
-  dropout: dropoutField.describe('Dropout probability during training.'),
-  bias: biasField.describe('Use biases in linear layers and LayerNorms.'),
+  dropout: dropoutField.describe('Dropout probability during training (Llama: on the attention probabilities only).'),
+  bias: biasField.describe('Use biases in linear layers and LayerNorms.').meta(onlyFor('gpt2')),
+  nKvHead: z.number().int().min(1).max(128).optional().describe('Key/value heads (grouped-query attention); must divide nHead. Empty: nHead (plain multi-head attention).').meta(onlyFor('llama')),
+  intermediateSize: z.number().int().min(1).max(131_072).optional().describe('Width of the SwiGLU MLP. Empty: 8/3 of nEmbd, rounded up to a multiple of 32.').meta(onlyFor('llama')),
+  ropeTheta: z.number().positive().max(1e9).default(LLAMA_DEFAULTS.ropeTheta).describe('Base of the rotary position embeddings (rope_theta).').meta(onlyFor('llama')),
+  tieEmbeddings: z.boolean().default(LLAMA_DEFAULTS.tieEmbeddings).describe('The output head shares the token embedding (tie_word_embeddings).').meta(onlyFor('llama')),
   ...trainingFields,
   ...runnerFields,
 });
@@ -23,13 +35,13 @@ export const pretrainSpec = defineNodeSpec({
   title: 'Pretrain',
   category: 'Training',
   icon: 'flame',
-  summary: 'Train a GPT-2 style language model from scratch.',
-  docs: 'Builds each training step (forward, backward, AdamW) as an ONNX graph and runs it on the GPU or CPU. Writes a Hugging Face style model folder with an ONNX decoder.',
+  summary: 'Train a GPT-2 or Llama language model from scratch.',
+  docs: 'Builds each training step (forward, backward, AdamW) as an ONNX graph and runs it on the GPU or CPU. Writes a Hugging Face style model folder (GPT2LMHeadModel or LlamaForCausalLM) with an ONNX decoder.',
   version: 1,
   inputs: [{ name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Train and val token shards.' }],
   outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'A Hugging Face style model folder.' }],
   config: pretrainConfig,
-  checkConfig: (config) => [...checkArchitecture(config), ...checkSchedule(config), ...checkRunner(config)],
+  checkConfig: (config) => [...checkArchitecture(config), ...checkLlama(config), ...checkSchedule(config), ...checkRunner(config)],
   facts: pretrainFacts,
 });
 
@@ -37,11 +49,10 @@ export const pretrainSpec = defineNodeSpec({
 function pretrainFacts(config: z.output<typeof pretrainConfig>, context: NodeFactsContext): NodeFact[] {
   const tokenizer = context.upstreamConfig('tokens', tokenizerSpec);
   const vocabulary = tokenizer ? tokenizerVocabulary(tokenizer) : { size: GPT2_VOCAB_SIZE, note: `no tokenizer connected; assumes GPT-2's ${GPT2_VOCAB_SIZE.toLocaleString('en-US')} tokens` };
-  const { nLayer, nHead, nEmbd, blockSize, bias, batchSize, gradAccumSteps } = config;
-  const shape: Gpt2Shape = { vocabSize: vocabulary.size, blockSize, nLayer, nHead, nEmbd, bias };
-  const memory = trainingMemoryEstimate(gpt2Sizing, shape, { rows: batchSize, sequenceLength: blockSize });
+  const { blockSize, batchSize, gradAccumSteps } = config;
+  const { parameters, memory } = sizeOf(config, vocabulary.size);
   return [
-    { label: 'Parameters', value: formatCount(gpt2Sizing.parameterCount(shape)), note: vocabulary.note },
+    { label: 'Parameters', value: formatCount(parameters), note: vocabulary.note },
     { label: 'Tokens per step', value: formatCount(batchSize * blockSize * gradAccumSteps) },
     {
       label: 'Training memory',
@@ -50,4 +61,32 @@ function pretrainFacts(config: z.output<typeof pretrainConfig>, context: NodeFac
     },
     ...runnerFacts(config),
   ];
+}
+
+type PretrainSettings = z.output<typeof pretrainConfig>;
+
+/** Parameters and training memory from the family's sizing (app/models), Llama's defaults filled in as the engine fills them. */
+function sizeOf(config: PretrainSettings, vocabSize: number): { parameters: number; memory: TrainingMemoryEstimate } {
+  const { nLayer, nHead, nEmbd, blockSize, batchSize } = config;
+  const batch = { rows: batchSize, sequenceLength: blockSize };
+  if (config.architecture === 'llama') {
+    const defaults = llamaDerivedDefaults({ nHead, nEmbd });
+    const shape: LlamaShape = {
+      vocabSize, nLayer, nHead, nEmbd, headDim: defaults.headDim,
+      nKvHead: config.nKvHead ?? defaults.nKvHead,
+      intermediateSize: config.intermediateSize ?? defaults.intermediateSize,
+      tieEmbeddings: config.tieEmbeddings,
+      attentionBias: LLAMA_DEFAULTS.attentionBias,
+      mlpBias: LLAMA_DEFAULTS.mlpBias,
+    };
+    return { parameters: llamaSizing.parameterCount(shape), memory: trainingMemoryEstimate(llamaSizing, shape, batch) };
+  }
+  const shape: Gpt2Shape = { vocabSize, blockSize, nLayer, nHead, nEmbd, bias: config.bias };
+  return { parameters: gpt2Sizing.parameterCount(shape), memory: trainingMemoryEstimate(gpt2Sizing, shape, batch) };
+}
+
+/** Llama's key/value heads must split the query heads evenly. */
+function checkLlama(config: PretrainSettings) {
+  if (config.architecture !== 'llama' || config.nKvHead === undefined || config.nHead % config.nKvHead === 0) return [];
+  return [{ field: 'nKvHead', message: `${config.nKvHead} must divide nHead (${config.nHead}): each key/value head serves the same number of query heads` }];
 }

@@ -2,6 +2,7 @@
 // and batch-1 decode speed of each exported decoder, measured alternately so machine load hits both alike.
 
 import { readFileSync } from 'node:fs';
+import { requireGpt2 } from '../model-config.ts';
 import path from 'node:path';
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { MODEL_FILES, readModelConfig } from '../export/model-folder.ts';
@@ -13,8 +14,8 @@ const DECODE_TOKENS = 64;
 const DECODE_ROUNDS = 3;
 
 export async function distillationReport(teacherFolder: string, studentFolder: string, valLoss: { teacher: number; student: number }): Promise<DistillationReport> {
-  const teacherConfig = readModelConfig(teacherFolder);
-  const studentConfig = readModelConfig(studentFolder);
+  const teacherConfig = requireGpt2(readModelConfig(teacherFolder), 'distillation');
+  const studentConfig = requireGpt2(readModelConfig(studentFolder), 'distillation');
   const teacherDecoder = await Gpt2DecoderSession.create(teacherConfig, readFileSync(path.join(teacherFolder, MODEL_FILES.decoder)));
   const studentDecoder = await Gpt2DecoderSession.create(studentConfig, readFileSync(path.join(studentFolder, MODEL_FILES.decoder)));
   try {

@@ -2,6 +2,7 @@
 // session, the student's starting weights, the objective, and the identity that keeps checkpoints per teacher.
 
 import type { Gpt2Config } from '../gpt2/config.ts';
+import { requireGpt2 } from '../model-config.ts';
 import type { DistillationObjective } from '../train/step/distillation-loss.ts';
 import { initGpt2Parameters, parameterCount, type ParameterSet } from '../gpt2/parameters.ts';
 import { readModelFolder } from '../export/model-folder.ts';
@@ -40,7 +41,7 @@ export async function openDistillation(
   log: (line: string) => void,
 ): Promise<OpenDistillation> {
   const teacherModel = readModelFolder(job.teacherFolder);
-  const teacherConfig = teacherModel.config;
+  const teacherConfig = requireGpt2(teacherModel.config, 'distillation (the teacher)');
   // The tokens must come from the tokenizer the teacher was trained with: the same vocabulary and the same ids.
   checkTokensTokenizer({ folder: job.teacherFolder, tokenizerJson: teacherModel.tokenizerJson }, run.tokensTokenizerHash, {
     missing: `distill: the teacher model ${job.teacherFolder} has no tokenizer.json, so it cannot be checked against the tokens input; train the teacher from a tokenizer node's tokens`,

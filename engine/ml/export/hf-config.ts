@@ -2,6 +2,7 @@
 // config.json back into a ModelConfig. Field names and values follow transformers' GPT2Config and LlamaConfig.
 
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
+import { llamaFromHubConfig } from '../import/hub-llama-config.ts';
 import type { LlamaConfig } from '../llama/config.ts';
 import { isLlamaConfig, type ModelConfig } from '../model-config.ts';
 
@@ -92,6 +93,15 @@ export function generationConfig(config: ModelConfig, tokens: SpecialTokenIds, s
     top_k: sampling.topK,
     max_length: config.blockSize,
   };
+}
+
+/** Reads a config.json this module wrote, or a hub model's (GPT-2 or Llama-family), into the family's config. */
+export function modelConfigFromHuggingFace(json: Record<string, unknown>, where: string): ModelConfig {
+  if (json.model_type === 'llama') {
+    return llamaFromHubConfig(json, (name, problem, remedy) => new Error(`${where}: field "${name}" ${problem}${remedy === undefined ? '' : `; ${remedy}`}`));
+  }
+  if (json.model_type !== 'gpt2') throw new Error(`${where}: model_type is ${JSON.stringify(json.model_type)}; Crucible reads "gpt2" and "llama" models`);
+  return gpt2ConfigFromHuggingFace(json, where);
 }
 
 /** Reads a config.json this module wrote (or any GPT-2 config.json with the same fields). */

@@ -8,7 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { corpusSourcesOf } from '../../../app/artifacts/corpus-layout.ts';
 import { EXPORT_PUBLISHER, type ExportFormat } from '../../../app/artifacts/export-layout.ts';
-import { gpt2ConfigFromHuggingFace } from './hf-config.ts';
+import { modelConfigFromHuggingFace } from './hf-config.ts';
+import { llamaParameterCount } from '../llama/parameters.ts';
+import { isLlamaConfig } from '../model-config.ts';
 import { MODEL_FILES, readConfigJson, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
 
@@ -82,7 +84,9 @@ function readFacts(folder: string): ModelFacts {
   while (nodeType(trained) === 'quantize' && isRecord(trained.source)) trained = trained.source;
   let parameters: number | null = null;
   try {
-    parameters = parameterCount({ ...gpt2ConfigFromHuggingFace(config, 'config.json'), bias: true });
+    const model = modelConfigFromHuggingFace(config, 'config.json');
+    // A GPT-2 folder holds every bias (zeros when trained without), so its count is the one with biases.
+    parameters = isLlamaConfig(model) ? llamaParameterCount(model) : parameterCount({ ...model, bias: true });
   } catch {
     // Not a GPT-2 config.json: the card leaves the count out.
   }

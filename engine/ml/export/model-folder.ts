@@ -4,9 +4,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readJsonObjectFile } from '../../files/json-text.ts';
-import type { Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
-import { generationConfig, gpt2ConfigFromHuggingFace, huggingFaceConfig, type SpecialTokenIds } from './hf-config.ts';
+import type { ModelConfig } from '../model-config.ts';
+import { generationConfig, huggingFaceConfig, modelConfigFromHuggingFace, type SpecialTokenIds } from './hf-config.ts';
 import { huggingFaceParameters } from './hf-parameters.ts';
 import { buildDecoderModel } from './decoder-model.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
@@ -32,7 +32,8 @@ export const QUANTIZED_DECODER_FILES = {
 export const MODEL_FOLDER_REMEDY = 're-run the node that produced the model, or download it again';
 
 export interface ModelFolderContents {
-  config: Gpt2Config;
+  /** GPT-2 or Llama: config.json, the tensor names and the decoder follow the family. */
+  config: ModelConfig;
   parameters: ParameterSet;
   /** Copied in when given; evaluation and serving need them to turn text into ids. */
   tokenizerJsonPath: string | null;
@@ -66,7 +67,7 @@ export function writeModelFolder(folder: string, contents: ModelFolderContents):
 }
 
 export interface LoadedModelFolder {
-  config: Gpt2Config;
+  config: ModelConfig;
   parameters: ParameterSet;
   decoderPath: string;
   /** The tokenizer.json text, or null when the folder has none. */
@@ -84,7 +85,7 @@ export function readModelFolder(folder: string): LoadedModelFolder {
   return { config, parameters: weightsOf(config, tensors, file(MODEL_FILES.weights)), decoderPath: file(MODEL_FILES.decoder), tokenizerJson };
 }
 
-function weightsOf(config: Gpt2Config, tensors: ParameterSet, weightsPath: string): ParameterSet {
+function weightsOf(config: ModelConfig, tensors: ParameterSet, weightsPath: string): ParameterSet {
   try {
     return huggingFaceParameters(config, tensors);
   } catch (error) {
@@ -97,9 +98,9 @@ export function readConfigJson(folder: string): Record<string, unknown> {
   return readJsonObjectFile(path.join(folder, MODEL_FILES.config), { expected: 'a Hugging Face config.json', remedy: MODEL_FOLDER_REMEDY });
 }
 
-/** The GPT-2 config of a model folder, read from its config.json alone (no weights), with a clear error. */
-export function readModelConfig(folder: string): Gpt2Config {
-  return gpt2ConfigFromHuggingFace(readConfigJson(folder), path.join(folder, MODEL_FILES.config));
+/** The model config of a model folder (GPT-2 or Llama), read from its config.json alone (no weights), with a clear error. */
+export function readModelConfig(folder: string): ModelConfig {
+  return modelConfigFromHuggingFace(readConfigJson(folder), path.join(folder, MODEL_FILES.config));
 }
 
 /** The first special added token that is not the unknown token serves as both BOS and EOS, as in GPT-2. */

@@ -27,3 +27,21 @@ describe('llamaConfig', () => {
     expect(() => llamaConfig({ ...base, architecture: 'gpt2' as 'llama' })).toThrow(/architecture is "gpt2"/);
   });
 });
+
+describe('Llama parameter count', () => {
+  it("equals the studio's sizing (app/models/llama-sizing.ts) with GQA, biases, tied and untied heads", async () => {
+    const { llamaSizing } = await import('../../../app/models/llama-sizing.ts');
+    const { llamaParameterCount } = await import('./parameters.ts');
+    const shapes = [
+      { vocabSize: 65, nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 32, blockSize: 16, intermediateSize: 48 },
+      { vocabSize: 49152, nLayer: 30, nHead: 9, nKvHead: 3, nEmbd: 576, blockSize: 8192 },
+      { vocabSize: 7, nLayer: 1, nHead: 2, nEmbd: 4, headDim: 6, blockSize: 3, attentionBias: true, mlpBias: true, tieEmbeddings: false },
+    ];
+    for (const shape of shapes) {
+      const config = llamaConfig(shape);
+      expect([shape, llamaSizing.parameterCount(config)]).toEqual([shape, llamaParameterCount(config)]);
+    }
+    // SmolLM2-135M: 134,515,008 parameters as Hugging Face reports them.
+    expect(llamaParameterCount(llamaConfig(shapes[1] as (typeof shapes)[1]))).toBe(134_515_008);
+  });
+});

@@ -2,7 +2,7 @@
 // Dimension legend used across llama/: B batch, T time, C channels (nEmbd = hidden_size), V vocabulary, H query heads,
 // K key/value heads (nKvHead; H is a multiple of K), D headDim, F intermediateSize (SwiGLU's hidden width).
 
-import { defaultIntermediateSize, LLAMA_DEFAULTS } from '../../../app/models/llama-defaults.ts';
+import { LLAMA_DEFAULTS, llamaDerivedDefaults } from '../../../app/models/llama-defaults.ts';
 
 export interface LlamaConfig {
   architecture: 'llama';
@@ -45,13 +45,7 @@ export function llamaConfig(input: LlamaConfigInput): LlamaConfig {
   if (input.architecture !== undefined && input.architecture !== 'llama') {
     throw new Error(`llama config: architecture is "${String(input.architecture)}", expected "llama"`);
   }
-  const nHead = input.nHead;
-  const defaults = {
-    ...LLAMA_DEFAULTS,
-    nKvHead: nHead,
-    headDim: Number.isInteger(input.nEmbd) && Number.isInteger(nHead) && nHead > 0 ? input.nEmbd / nHead : Number.NaN,
-    intermediateSize: defaultIntermediateSize(input.nEmbd),
-  };
+  const defaults = { ...LLAMA_DEFAULTS, ...llamaDerivedDefaults(input) };
   const config: LlamaConfig = { ...defaults, ...definedFields(input), architecture: 'llama' } as LlamaConfig;
   for (const field of POSITIVE_INTEGERS) {
     if (!Number.isInteger(config[field]) || config[field] < 1) {

@@ -2,14 +2,14 @@
 // parameters are fed per run, so the trainer can score its current weights without copying them into a model.
 // With loss weights (a chat corpus's mask) it is the mean over the trained targets only, as the training step's.
 
-import type { Gpt2Config } from '../gpt2/config.ts';
+import type { ModelConfig } from '../model-config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 import { Graph } from '../graph/graph.ts';
 import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import { createModelSession, type ModelSession } from '../runtime/session.ts';
 import { numbersOf, type HostTensor } from '../tensor/host-tensor.ts';
-import { gpt2Family } from './gpt2-family.ts';
+import { familyFor } from './model-families.ts';
 import type { ModelFamily } from './step/model-family.ts';
 import { batchFeeds } from './step/train-batch.ts';
 import { addLossWeightsInput, meanCrossEntropy, weightedCrossEntropy } from './step/training-loss.ts';
@@ -27,9 +27,9 @@ export class LossEvaluator {
     private readonly weighted: boolean,
   ) {}
 
-  /** A GPT-2 of this config. */
-  static create(config: Gpt2Config, shape: BatchShape, intraOpThreads: number, device: ComputeDevice = 'cpu', options: LossEvaluatorOptions = {}): Promise<LossEvaluator> {
-    return LossEvaluator.forFamily(gpt2Family(config), shape, intraOpThreads, device, options);
+  /** A model of this config (GPT-2 or Llama). */
+  static create(config: ModelConfig, shape: BatchShape, intraOpThreads: number, device: ComputeDevice = 'cpu', options: LossEvaluatorOptions = {}): Promise<LossEvaluator> {
+    return LossEvaluator.forFamily(familyFor(config), shape, intraOpThreads, device, options);
   }
 
   /** Any model family (a GPT-2 with LoRA adapters, for one): its forward without dropout masks, then the loss. */

@@ -6,9 +6,9 @@
 // the budget, the step's sessions are lean: ORT frees their temporaries after each run instead of keeping them in its
 // arena (which grows by powers of two), trading some page faults per step for a much lower peak.
 
-import { gpt2Sizing } from '../../../app/models/gpt2-sizing.ts';
-import type { Gpt2Config } from '../gpt2/config.ts';
+import type { ModelConfig } from '../model-config.ts';
 import type { SessionOptions } from '../runtime/session-options.ts';
+import { sizingFor } from './model-families.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 
 /** Activation memory one step may keep; with ORT, weights and optimizer state the 10.7M config peaks near 1.5 GiB. */
@@ -43,9 +43,9 @@ export interface MicroBatchPlan {
   memory: NonNullable<SessionOptions['memory']>;
 }
 
-/** Activation bytes one sequence row keeps: `time` tokens at GPT-2's calibrated cost per token (app/models/gpt2-sizing.ts). */
-export function activationBytesPerRow(config: Gpt2Config, time: number): number {
-  return time * gpt2Sizing.activationBytesPerToken(config, time);
+/** Activation bytes one sequence row keeps: `time` tokens at the family's cost per token (app/models). */
+export function activationBytesPerRow(config: ModelConfig, time: number): number {
+  return time * sizingFor(config).activationBytesPerToken(time);
 }
 
 /** What splitting a step costs however many chunks it has, for `trainedParameters` trained float32 parameters. */
@@ -55,10 +55,10 @@ export function splitCostBytes(trainedParameters: number): number {
 
 /**
  * The fewest chunks whose activations fit `budgetBytes`, among the splits that save memory once their fixed cost is
- * counted; when none fits, the split that keeps the least. `trainedParameters` defaults to every GPT-2 parameter
+ * counted; when none fits, the split that keeps the least. `trainedParameters` defaults to every model parameter
  * (pretraining, full fine-tuning); LoRA passes its adapters' count, so its splits cost almost nothing.
  */
-export function planMicroBatches(config: Gpt2Config, batchSize: number, time: number, budgetBytes = DEFAULT_ACTIVATION_BUDGET_BYTES, trainedParameters = gpt2Sizing.parameterCount(config)): MicroBatchPlan {
+export function planMicroBatches(config: ModelConfig, batchSize: number, time: number, budgetBytes = DEFAULT_ACTIVATION_BUDGET_BYTES, trainedParameters = sizingFor(config).parameterCount()): MicroBatchPlan {
   const perRow = activationBytesPerRow(config, time);
   const cost = splitCostBytes(trainedParameters);
   const peakOf = (chunks: number) => (batchSize / chunks) * perRow + (chunks === 1 ? 0 : cost);

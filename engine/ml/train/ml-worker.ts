@@ -7,7 +7,7 @@ import { writeModelFolder } from '../export/model-folder.ts';
 import { elementCountOf } from '../tensor/host-tensor.ts';
 import { evaluateModel } from './evaluate-model.ts';
 import { writeFinetunedModel } from './finetune-export.ts';
-import { trainGpt2, type TrainingHooks } from './trainer.ts';
+import { trainGpt2, trainModel, type TrainingHooks } from './trainer.ts';
 import type { DistillOutcome, FinetuneOutcome, MlWorkerJob, MlWorkerProgress, MlWorkerProtocol, PretrainOutcome } from './worker-protocol.ts';
 
 type Context = WorkerJobContext<MlWorkerProgress>;
@@ -17,7 +17,7 @@ function trainingHooks({ report, signal }: Context): TrainingHooks {
 }
 
 async function pretrain(job: Extract<MlWorkerJob, { kind: 'pretrain' | 'distill' }>, context: Context): Promise<PretrainOutcome> {
-  const result = await trainGpt2(job.training, trainingHooks(context));
+  const result = await trainModel(job.training, trainingHooks(context));
   const provenance = { ...job.export.provenance, metrics: result.metrics, resumedFromStep: result.resumedFromStep };
   const files = writeModelFolder(job.export.folder, { ...job.export, config: result.config, parameters: result.parameters, provenance });
   const parameterCount = [...result.parameters.values()].reduce((total, tensor) => total + elementCountOf(tensor.shape), 0);
@@ -34,7 +34,7 @@ async function distill(job: Extract<MlWorkerJob, { kind: 'distill' }>, context: 
 
 /** Training from the model folder's weights, then the merged model folder (and a LoRA run's PEFT adapter). */
 async function finetune(job: Extract<MlWorkerJob, { kind: 'finetune' }>, context: Context): Promise<FinetuneOutcome> {
-  const result = await trainGpt2(job.training, trainingHooks(context));
+  const result = await trainModel(job.training, trainingHooks(context));
   const written = writeFinetunedModel(job.export, job.training.finetune, result);
   return { metrics: result.metrics, resumedFromStep: result.resumedFromStep, vocabSize: result.config.vocabSize, method: job.training.finetune.method, ...written };
 }

@@ -6,6 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { openDistillation, type OpenDistillation } from '../distill/distillation-setup.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
+import { llamaConfig } from '../llama/config.ts';
+import { requireGpt2, type ModelConfig } from '../model-config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import { ADAMW_EPSILON } from '../optim/adamw.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
@@ -13,12 +15,12 @@ import { LossEvaluator } from './loss-evaluator.ts';
 import { planMicroBatches, splitBatch, type MicroBatchPlan } from './memory-plan.ts';
 import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
 import { openFinetune } from './finetune-setup.ts';
-import { gpt2Family } from './gpt2-family.ts';
+import { familyFor } from './model-families.ts';
 import type { ModelFamily } from './step/model-family.ts';
 import { TrainStepSession } from './step/step-session.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader, type BatchShape } from './token-windows.ts';
-import { trainingFingerprint, type TrainingJob, type TrainingSettings } from './training-settings.ts';
+import { trainingFingerprint, type LlamaShapeSettings, type TrainingJob, type TrainingSettings } from './training-settings.ts';
 import type { TrainingStepReport } from '../../../app/artifacts/reports.ts';
 
 /** Offsets from the run's seed, so weights, training windows and evaluation windows draw independent numbers. */
@@ -35,9 +37,9 @@ export interface TrainingHooks {
 }
 
 export interface TrainingResult {
-  /** The GPT-2 the run trained (a fine-tune's adapters are not part of it). */
-  config: Gpt2Config;
-  /** Every parameter of the trained family: the GPT-2's, plus the adapters of a LoRA fine-tune. */
+  /** The model the run trained (a fine-tune's adapters are not part of it). */
+  config: ModelConfig;
+  /** Every parameter of the trained family: the model's, plus the adapters of a LoRA fine-tune. */
   parameters: ParameterSet;
   /** Final loss, trainLoss, valLoss, tokensPerSec and steps. */
   metrics: Record<string, number>;
@@ -65,9 +67,9 @@ function openData(job: TrainingJob): OpenData {
   }
 }
 
-/** Where a run's model starts: its GPT-2 config, the family the step trains, first weights and trained subset. */
+/** Where a run's model starts: its config, the family the step trains, first weights and trained subset. */
 export interface ModelStart {
-  config: Gpt2Config;
+  config: ModelConfig;
   family: ModelFamily;
   /** The first weights; undefined lets the step draw the family's seeded init. */
   initialParameters: ParameterSet | undefined;
@@ -77,8 +79,10 @@ export interface ModelStart {
   identity: Record<string, unknown> | null;
 }
 
-export function modelConfigFor(settings: TrainingSettings, vocabSize: number): Gpt2Config {
+/** The model a pretraining or distillation run builds: GPT-2, or a Llama when the job gives its fields. */
+export function modelConfigFor(settings: TrainingSettings, vocabSize: number, llama?: LlamaShapeSettings): ModelConfig {
   const { nLayer, nHead, nEmbd, blockSize, dropout, bias } = settings;
+  if (llama !== undefined) return llamaConfig({ vocabSize, nLayer, nHead, nEmbd, blockSize, dropout, ...llama });
   return gpt2Config({ vocabSize, nLayer, nHead, nEmbd, blockSize, dropout, bias });
 }
 
@@ -89,11 +93,21 @@ function modelStartFor(job: TrainingJob, data: OpenData, log: (line: string) => 
     if (job.distillation !== undefined) throw new Error('training job: a run either fine-tunes a model or distils a teacher, not both');
     return openFinetune(job.finetune, job.settings, tokens, log);
   }
-  const config = modelConfigFor(job.settings, tokens.vocabSize);
-  return { config, family: gpt2Family(config), initialParameters: undefined, trainable: undefined, identity: null };
+  if (job.llama !== undefined && job.distillation !== undefined) throw new Error('training job: distillation trains GPT-2 students only; leave out the Llama fields or pretrain the Llama instead');
+  const config = modelConfigFor(job.settings, tokens.vocabSize, job.llama);
+  // A Llama's own fields are not settings, so they enter the checkpoint fingerprint here (a GPT-2's stays as it was).
+  const identity = job.llama === undefined ? null : { architecture: 'llama', ...job.llama };
+  return { config, family: familyFor(config), initialParameters: undefined, trainable: undefined, identity };
 }
 
-export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+/** trainModel for callers that handle GPT-2 only (benchmarks, tests): the result's config typed as a GPT-2. */
+export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Promise<TrainingResult & { config: Gpt2Config }> {
+  const result = await trainModel(job, hooks);
+  return { ...result, config: requireGpt2(result.config, 'trainGpt2') };
+}
+
+/** Trains the job's model (GPT-2, or a Llama when the job gives Llama fields; a fine-tune's folder says which). */
+export async function trainModel(job: TrainingJob, hooks: TrainingHooks = {}): Promise<TrainingResult> {
   const { settings } = job;
   const data = openData(job);
   const resources: { release(): Promise<void> }[] = [];
@@ -104,7 +118,7 @@ export async function trainGpt2(job: TrainingJob, hooks: TrainingHooks = {}): Pr
     const plan = planMicroBatches(config, settings.batchSize, settings.blockSize, job.activationBudgetBytes, trainedParameterCount(start));
     if (plan.chunks > 1) hooks.onLog?.(splitNotice(plan));
     const chunkShape: BatchShape = { batch: plan.rowsPerChunk, time: shape.time };
-    const distillation = job.distillation === undefined ? null : await openDistillation(job.distillation, config, chunkShape, { ...settings, device: job.device, tokensTokenizerHash: data.train.sidecar.tokenizerHash }, (line) => hooks.onLog?.(line));
+    const distillation = job.distillation === undefined ? null : await openDistillation(job.distillation, requireGpt2(config, 'distillation'), chunkShape, { ...settings, device: job.device, tokensTokenizerHash: data.train.sidecar.tokenizerHash }, (line) => hooks.onLog?.(line));
     if (distillation !== null) resources.push(distillation);
     const runner = await TrainStepSession.create(family, {
       batch: chunkShape.batch,
@@ -151,7 +165,7 @@ function takeInitialParameters(start: ModelStart): ParameterSet | undefined {
 interface LoopParts {
   job: TrainingJob;
   hooks: TrainingHooks;
-  config: Gpt2Config;
+  config: ModelConfig;
   shape: BatchShape;
   /** Each batch of `shape` is split into this many chunks before it reaches the runner or the evaluator. */
   chunks: number;

@@ -7,11 +7,17 @@ import type { ComputeDevice } from '../../../app/protocol/compute-devices.ts';
 import type { DistillationJob } from '../distill/distillation-setup.ts';
 import type { FinetuneJob } from './finetune-setup.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
+import type { LlamaConfig } from '../llama/config.ts';
 import type { AdamWHyperparameters } from '../optim/adamw.ts';
 import type { LearningRateSchedule } from './lr-schedule.ts';
 
 /** The model's shape as a run chooses it; the vocabulary comes from the data. */
 export type ModelShapeSettings = Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'blockSize' | 'dropout' | 'bias'>;
+/**
+ * A Llama's own fields as a pretraining run chooses them (the shared shape is in the settings); llamaConfig's defaults
+ * fill in those left out.
+ */
+export type LlamaShapeSettings = Partial<Pick<LlamaConfig, 'nKvHead' | 'intermediateSize' | 'ropeTheta' | 'tieEmbeddings'>>;
 /** AdamW's choices a run makes; epsilon is fixed (ADAMW_EPSILON). */
 export type OptimizerSettings = Pick<AdamWHyperparameters, 'beta1' | 'beta2' | 'weightDecay'>;
 /** The schedule's choices a run makes; it decays over `maxSteps`. */
@@ -52,6 +58,11 @@ export interface TrainingJob {
   activationBudgetBytes?: number;
   /** Train the model as a student of this teacher (the distill node) instead of on the targets alone. */
   distillation?: DistillationJob;
+  /**
+   * Pretrain a Llama instead of a GPT-2 (the settings' nLayer, nHead, nEmbd, blockSize and dropout apply, bias does
+   * not). It enters the checkpoint fingerprint. Absent: GPT-2.
+   */
+  llama?: LlamaShapeSettings;
   /**
    * Continue training a model folder's weights (the finetune node): every weight, or LoRA adapters on frozen ones. Its
    * shape settings (nLayer, nHead, nEmbd, bias) must be the folder's; blockSize is the window, at most its context.

@@ -11,7 +11,7 @@ import { selectProblems, selectProblemsByNode } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { FieldEditor } from './FieldEditor.tsx';
 import { nodeFacts } from './node-facts.ts';
-import { fieldsFromSchema } from './schema-fields.ts';
+import { fieldApplies, fieldsFromSchema } from './schema-fields.ts';
 
 const NO_PROBLEMS: ValidationProblem[] = [];
 
@@ -74,7 +74,7 @@ function NodeForm({ node, info }: { node: PipelineNode; info: NodeTypeInfo }) {
       <Facts nodeId={node.id} />
       <OutputFacts nodeId={node.id} />
       <form className="config-form" onSubmit={(event) => event.preventDefault()} aria-label={`${info.title} config`}>
-        {fields.map((field) => (
+        {fields.filter((field) => fieldApplies(field, node.config, fields)).map((field) => (
           <FieldEditor key={field.key} nodeId={node.id} field={field} config={node.config} messages={fieldMessages} />
         ))}
       </form>

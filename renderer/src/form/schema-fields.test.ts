@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue } from '../../../app/nodes/catalogue.ts';
 import { builtInRegistry } from '../../../nodes/specs.ts';
-import { describeRange, fieldsFromSchema, isAtDefault, parseNumberInput, type FieldDescriptor } from './schema-fields.ts';
+import { describeRange, fieldApplies, fieldsFromSchema, isAtDefault, parseNumberInput, type FieldDescriptor } from './schema-fields.ts';
 
 const registry = builtInRegistry();
 const infoOf = (type: string) => catalogue(registry).find((info) => info.type === type)!;
@@ -24,6 +24,21 @@ describe('fieldsFromSchema', () => {
     expect(byKey(pretrain, 'device')).toMatchObject({ kind: 'enum', options: ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'], defaultValue: 'auto' });
     expect(byKey(pretrain, 'bias')).toMatchObject({ kind: 'boolean', defaultValue: true });
     expect(byKey(fieldsOf('deploy'), 'name')).toMatchObject({ kind: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
+  });
+
+  it("shows a family's own fields only while that family is chosen (onlyWhen), reading a left-out sibling as its default", () => {
+    const pretrain = fieldsOf('pretrain');
+    expect(byKey(pretrain, 'nKvHead')).toMatchObject({ kind: 'integer', onlyWhen: { architecture: ['llama'] } });
+    const shown = (config: Record<string, unknown>) => pretrain.filter((field) => fieldApplies(field, config, pretrain)).map((field) => field.key);
+    const gpt2 = shown({});
+    expect(gpt2).toContain('bias');
+    expect(gpt2).not.toContain('nKvHead');
+    expect(gpt2).not.toContain('ropeTheta');
+    const llama = shown({ architecture: 'llama' });
+    expect(llama).toEqual(expect.arrayContaining(['nKvHead', 'intermediateSize', 'ropeTheta', 'tieEmbeddings', 'nLayer', 'dropout']));
+    expect(llama).not.toContain('bias');
+    // Fields without a condition show for every family.
+    expect(shown({ architecture: 'llama' }).length + 1).toBe(gpt2.length + 4);
   });
 
   it('turns a union of literals into an enum of those values', () => {

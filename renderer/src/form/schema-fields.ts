@@ -10,6 +10,11 @@ interface FieldBase {
   path: string[];
   description: string;
   defaultValue: unknown;
+  /**
+   * The field applies only when these sibling fields hold one of the listed values (a spec's `.meta({ onlyWhen })`,
+   * e.g. { architecture: ['llama'] }); the inspector hides it otherwise. Absent: always shown.
+   */
+  onlyWhen?: Record<string, unknown[]>;
 }
 
 export type FieldDescriptor =
@@ -33,7 +38,7 @@ export function fieldsFromSchema(schema: JsonSchema, pathFields: readonly string
 }
 
 function fieldFor(key: string, schema: JsonSchema, path: string[], pathFields: readonly string[]): FieldDescriptor {
-  const base: FieldBase = { key, path, description: typeof schema.description === 'string' ? schema.description : '', defaultValue: schema.default };
+  const base: FieldBase = { key, path, description: typeof schema.description === 'string' ? schema.description : '', defaultValue: schema.default, ...onlyWhenOf(schema) };
   const constants = constOptions(schema);
   if (Array.isArray(schema.enum)) return { ...base, kind: 'enum', options: schema.enum as (string | number)[] };
   if (constants) return { ...base, kind: 'enum', options: constants };
@@ -65,6 +70,25 @@ function fieldFor(key: string, schema: JsonSchema, path: string[], pathFields: r
     default:
       return { ...base, kind: 'json' };
   }
+}
+
+/** A property's `onlyWhen` keyword: { sibling: [values…] } (a single value is taken as a list of one). */
+function onlyWhenOf(schema: JsonSchema): Pick<FieldBase, 'onlyWhen'> {
+  const condition = schema.onlyWhen;
+  if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return {};
+  return { onlyWhen: Object.fromEntries(Object.entries(condition).map(([key, values]) => [key, Array.isArray(values) ? values : [values]])) };
+}
+
+/**
+ * Whether a field applies to a config: every sibling its `onlyWhen` names holds one of the listed values, reading a
+ * sibling left out as that sibling's default. `fields` are the field's siblings (for their defaults).
+ */
+export function fieldApplies(field: FieldDescriptor, config: Record<string, unknown>, fields: readonly FieldDescriptor[]): boolean {
+  if (field.onlyWhen === undefined) return true;
+  return Object.entries(field.onlyWhen).every(([key, values]) => {
+    const value = config[key] ?? fields.find((sibling) => sibling.key === key)?.defaultValue;
+    return values.includes(value);
+  });
 }
 
 /** `anyOf: [{const: 16}, {const: 32}]`, as zod writes a union of literals. */

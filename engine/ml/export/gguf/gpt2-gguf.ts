@@ -3,6 +3,7 @@
 // [in, out]), so they are transposed. No `output.weight`: the head is tied to `token_embd.weight`.
 
 import { readModelFolder } from '../model-folder.ts';
+import { requireGpt2 } from '../../model-config.ts';
 import type { Gpt2Config } from '../../gpt2/config.ts';
 import { parameterCount } from '../../gpt2/parameters.ts';
 import type { ParameterSet } from '../../gpt2/parameters.ts';
@@ -10,7 +11,8 @@ import type { GgufModelSource, GgufSourceTensor } from './gguf-architectures.ts'
 import { gguf } from './gguf-file.ts';
 
 export function readGpt2ForGguf(folder: string): GgufModelSource {
-  const { config, parameters } = readModelFolder(folder);
+  const model = readModelFolder(folder);
+  const [config, parameters] = [requireGpt2(model.config, 'the GGUF gpt2 writer'), model.parameters];
   const C = config.nEmbd;
   return {
     architecture: 'gpt2',

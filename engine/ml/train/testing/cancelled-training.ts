@@ -1,7 +1,7 @@
 // Test support: runs the trainer, optionally cancelling it once a given step has been reported, and returns the step
 // reports with either the result or the error, so resume tests compare an interrupted run with a straight one.
 
-import { trainGpt2, type StepReport, type TrainingResult } from '../trainer.ts';
+import { trainModel, type StepReport, type TrainingResult } from '../trainer.ts';
 import type { TrainingJob } from '../training-settings.ts';
 
 export interface RecordedTraining {
@@ -18,7 +18,7 @@ export async function trainRecording(job: TrainingJob, stopAfterStep?: number): 
     if (report.step === stopAfterStep) controller.abort();
   };
   try {
-    return { reports, result: await trainGpt2(job, { signal: controller.signal, onStep }) };
+    return { reports, result: await trainModel(job, { signal: controller.signal, onStep }) };
   } catch (error) {
     return { reports, error: error as Error };
   }
