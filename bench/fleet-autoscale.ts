@@ -5,7 +5,8 @@
 // full (checked at the moment of refusal), and how long the return to one replica took once the load stopped. For
 // reference, the same 20 streams against a fixed single replica, in the same run.
 //
-// Flags: --before-seconds N (2 streams, default 10), --step-seconds N (20 streams, default 40), --idle-seconds N
+// Flags: --before-seconds N (2 streams, default 10), --step-seconds N (20 streams: at least this long, and until all
+// three replicas have served for half of it, at most three times it; default 40), --idle-seconds N
 // (scaleDownAfterSeconds, default 10), --reference-seconds N (0 skips the fixed-replica row; default 20),
 // --max-tokens N (default 64), --max-batch N (per replica, default 8), --max-queue N (default 4).
 // nano shape (4/4/128), random weights, char tokenizer of tinyshakespeare; client and server share the process.
@@ -155,10 +156,10 @@ function recordRefusals(live: LiveDeployment, maxBatch: number): Refusal[] {
   return refusals;
 }
 
-/** `streams` closed-loop clients until `untilMs` (performance.now()); a 503 waits out its retry-after. */
-async function drive(url: string, body: Record<string, unknown>, streams: number, untilMs: number, stepAtMs: number, results: TimedResult[]): Promise<void> {
+/** `streams` closed-loop clients while `going()`; a 503 waits out its retry-after. */
+async function drive(url: string, body: Record<string, unknown>, streams: number, going: () => boolean, stepAtMs: number, results: TimedResult[]): Promise<void> {
   const client = async (index: number) => {
-    for (let round = 0; performance.now() < untilMs; round++) {
+    for (let round = 0; going(); round++) {
       const sentMs = performance.now() - stepAtMs;
       const result = await streamCompletion(url, { ...body, seed: index * 100_000 + round }, 'none');
       results.push({ ...result, sentMs });
@@ -205,10 +206,19 @@ export async function runFleetAutoscale(options: FleetAutoscaleOptions): Promise
     try {
       await streamCompletion(scaled.url, body, 'none'); // warm-up
       const beforeStart = performance.now();
-      await drive(scaled.url, body, LOW_STREAMS, beforeStart + options.beforeSeconds * 1000, beforeStart + options.beforeSeconds * 1000, beforeResults);
+      const beforeEnd = beforeStart + options.beforeSeconds * 1000;
+      await drive(scaled.url, body, LOW_STREAMS, () => performance.now() < beforeEnd, beforeEnd, beforeResults);
       stepAtMs = performance.now();
       wallAtStep.ms = Date.now();
-      await drive(scaled.url, body, HIGH_STREAMS, stepAtMs + options.stepSeconds * 1000, stepAtMs, stepResults);
+      // At least stepSeconds, and until every replica has served for half of it (replicas load slowly on a busy box),
+      // but never past three times stepSeconds.
+      const stepGoing = () => {
+        const elapsedMs = performance.now() - stepAtMs;
+        const allReadyMs = watch.readyAtMs[MAX_REPLICAS] ?? null;
+        const servedLongEnough = allReadyMs !== null && elapsedMs >= allReadyMs + (options.stepSeconds * 1000) / 2;
+        return elapsedMs < options.stepSeconds * 1000 || (!servedLongEnough && elapsedMs < options.stepSeconds * 3000);
+      };
+      await drive(scaled.url, body, HIGH_STREAMS, stepGoing, stepAtMs, stepResults);
       const loadEnd = performance.now();
       const stepSeconds = (loadEnd - stepAtMs) / 1000;
       const deadline = loadEnd + (options.idleSeconds * 2 + 30) * 1000;
@@ -246,7 +256,7 @@ export async function runFleetAutoscale(options: FleetAutoscaleOptions): Promise
         try {
           const results: TimedResult[] = [];
           const start = performance.now();
-          await drive(fixed.url, body, HIGH_STREAMS, start + options.referenceSeconds * 1000, start, results);
+          await drive(fixed.url, body, HIGH_STREAMS, () => performance.now() < start + options.referenceSeconds * 1000, start, results);
           rows.push(row('reference: fixed 1 replica', HIGH_STREAMS, '1', results, (performance.now() - start) / 1000));
         } finally {
           await fixed.stop();
