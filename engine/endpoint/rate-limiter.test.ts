@@ -90,6 +90,24 @@ describe.each(backends)('rate limits ($name)', (backend) => {
     expect(tooLarge.ok || [tooLarge.reason, tooLarge.error.headers['x-should-retry']]).toEqual(['tokens', 'false']);
   });
 
+  test('frees tokens as their entries leave the window, and says when enough will have left', async () => {
+    let now = 2_000_000;
+    const [limiter] = await backend.open({ now: () => now });
+    const limits = { rpm: 0, tpm: 100, concurrency: 0 };
+    granted(await limiter!.acquire('k', 'key', limits, 50)).settle(30);
+    now += 20_000;
+    granted(await limiter!.acquire('k', 'key', limits, 60)).settle(60);
+    await settled();
+    const refused = await limiter!.acquire('k', 'key', limits, 40);
+    // 90 used: the first entry (30) must leave, 40 s from now.
+    expect(refused.ok || [refused.error.message.includes('used 90, requested 40'), refused.error.headers['retry-after-ms']]).toEqual([true, '40000']);
+    now += 40_000;
+    const after = granted(await limiter!.acquire('k', 'key', limits, 40));
+    expect(after.headers['x-ratelimit-remaining-tokens']).toBe('0');
+    now += 60_000;
+    expect(granted(await limiter!.acquire('k', 'key', limits, 100)).headers['x-ratelimit-remaining-tokens']).toBe('0');
+  });
+
   test('limits requests in flight and frees a slot on settle or refund', async () => {
     const [limiter] = await backend.open();
     const limits = { rpm: 0, tpm: 0, concurrency: 1 };

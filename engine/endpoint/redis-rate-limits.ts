@@ -3,8 +3,8 @@
 // a limit. Same rules as the in-process RateLimiter (rate-limiter.ts builds the verdict from what the script saw).
 //
 // Per bucket (hash-tagged, so a cluster keeps a key's windows on one node): `req` (sorted set: request id → time),
-// `tok` (sorted set: entry id → time) with `tokn` (hash: entry id → tokens), `conc` (sorted set: request id → lease
-// deadline). A running request renews its lease; one whose gateway died stops counting once the lease runs out.
+// `tok` (sorted set: entry id → time) with `tokn` (hash: entry id → tokens) and `toksum` (their total, kept as entries
+// come, settle and leave, so a decision never sums the window), `conc` (sorted set: request id → lease deadline). A running request renews its lease; one whose gateway died stops counting once the lease runs out.
 // Times are Redis's own clock (TIME), so gateways' clocks need not agree; tests may pass one.
 import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
@@ -16,7 +16,7 @@ import { periodStart } from './store/request-log.ts';
 
 const redis = lazyRequire<typeof import('@redis/client')>('@redis/client');
 
-/** KEYS: req, tok, tokn, conc. ARGV: now (-1: Redis's clock), windowMs, rpm, tpm, concurrency, tokens, id, leaseMs. */
+/** KEYS: req, tok, tokn, conc, toksum. ARGV: now (-1: Redis's clock), windowMs, rpm, tpm, concurrency, tokens, id, leaseMs. */
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
 if now < 0 then
@@ -28,10 +28,17 @@ local tokens, id, leaseMs = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
 local cutoff = now - windowMs
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
 local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', cutoff)
-for i = 1, #old, 500 do
-  redis.call('HDEL', KEYS[3], unpack(old, i, math.min(i + 499, #old)))
+if #old > 0 then
+  local leaving = 0
+  for i = 1, #old, 500 do
+    local ids = { unpack(old, i, math.min(i + 499, #old)) }
+    for _, amount in ipairs(redis.call('HMGET', KEYS[3], unpack(ids))) do leaving = leaving + (tonumber(amount) or 0) end
+    redis.call('HDEL', KEYS[3], unpack(ids))
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cutoff)
+  redis.call('INCRBY', KEYS[5], -leaving)
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cutoff)
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[5]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
 
 local function newest(key)
@@ -40,9 +47,7 @@ local function newest(key)
   return tonumber(last[2])
 end
 local function tokensUsed()
-  local sum = 0
-  for _, amount in ipairs(redis.call('HVALS', KEYS[3])) do sum = sum + tonumber(amount) end
-  return sum
+  return tonumber(redis.call('GET', KEYS[5]) or '0')
 end
 local function reply(code, retryAfterMs)
   return { code, retryAfterMs, now, redis.call('ZCARD', KEYS[1]), newest(KEYS[1]), tokensUsed(), newest(KEYS[2]) }
@@ -72,21 +77,26 @@ if concurrency > 0 and redis.call('ZCARD', KEYS[4]) >= concurrency then return r
 redis.call('ZADD', KEYS[1], now, id)
 redis.call('ZADD', KEYS[2], now, id)
 redis.call('HSET', KEYS[3], id, tokens)
+redis.call('INCRBY', KEYS[5], tokens)
 redis.call('ZADD', KEYS[4], now + leaseMs, id)
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], windowMs + leaseMs) end
+for _, i in ipairs({ 1, 2, 3, 5 }) do redis.call('PEXPIRE', KEYS[i], windowMs + leaseMs) end
 redis.call('PEXPIRE', KEYS[4], leaseMs * 2)
 return reply(0, 0)
 `;
 
-/** KEYS: req, tok, tokn, conc. ARGV: id, tokens used, refund (1) or settle (0). */
+/** KEYS: req, tok, tokn, conc, toksum. ARGV: id, tokens used, refund (1) or settle (0). */
 const FINISH = `
 redis.call('ZREM', KEYS[4], ARGV[1])
+local held = redis.call('HGET', KEYS[3], ARGV[1])
+local reserved = held and tonumber(held)
 if ARGV[3] == '1' then
   redis.call('ZREM', KEYS[1], ARGV[1])
   redis.call('ZREM', KEYS[2], ARGV[1])
   redis.call('HDEL', KEYS[3], ARGV[1])
-elseif redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+  if reserved then redis.call('INCRBY', KEYS[5], -reserved) end
+elseif reserved then
   redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+  redis.call('INCRBY', KEYS[5], tonumber(ARGV[2]) - reserved)
 end
 return 1
 `;
@@ -182,7 +192,7 @@ export class RedisRateLimits implements RateLimits {
   async acquire(bucket: string, label: string, limits: KeyLimits, tokens: number): Promise<RateLimitVerdict> {
     const keys = this.#bucketKeys(bucket);
     const id = randomBytes(9).toString('base64url');
-    const args = [this.#clock(), this.#rules.windowMs, limits.rpm, limits.tpm, limits.concurrency, tokens, id, this.#leaseMs].map(String);
+    const args = [this.#clock(), this.#rules.windowMs, limits.rpm, limits.tpm, limits.concurrency, Math.max(0, Math.round(tokens)), id, this.#leaseMs].map(String);
     let reply: number[];
     try {
       reply = (await this.#eval(ACQUIRE, keys, args)) as number[];
@@ -204,7 +214,7 @@ export class RedisRateLimits implements RateLimits {
       done = true;
       clearInterval(renewal);
       this.#renewals.delete(renewal);
-      this.#eval(FINISH, keys, [id, String(tokensUsedNow), refund ? '1' : '0']).catch(this.#onError);
+      this.#eval(FINISH, keys, [id, String(Math.max(0, Math.round(tokensUsedNow))), refund ? '1' : '0']).catch(this.#onError);
     };
     return verdictOf(decision, label, limits, tokens, this.#rules, { settle: (used) => finish(false, used), refund: () => finish(true, 0) });
   }
@@ -241,7 +251,7 @@ export class RedisRateLimits implements RateLimits {
 
   #bucketKeys(bucket: string): string[] {
     const tag = `${this.#prefix}:rl:{${bucket}}`;
-    return [`${tag}:req`, `${tag}:tok`, `${tag}:tokn`, `${tag}:conc`];
+    return [`${tag}:req`, `${tag}:tok`, `${tag}:tokn`, `${tag}:conc`, `${tag}:toksum`];
   }
 
   #spendKey(keyId: string, start: string): string {
