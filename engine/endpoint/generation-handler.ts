@@ -1,7 +1,6 @@
 // POST /v1/completions and /v1/chat/completions: authenticate, validate, check scope, context, budget and rate
 // limits, wait for a batch slot, generate, and answer as one JSON response or an OpenAI-style SSE stream.
 import { randomBytes } from 'node:crypto';
-import type { OutgoingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkBudget } from './budget-check.ts';
@@ -15,7 +14,7 @@ import type { RequestTrace } from './request-trace.ts';
 import { chatCompletionForm, completionForm, parseRequestBody } from './request-schemas.ts';
 import { chunk, fullResponse, usageChunk, usageOf, type EndpointKind, type ResponseIdentity } from './response-shapes.ts';
 import type { ServerContext } from './server-context.ts';
-import { SseWriter } from './sse-writer.ts';
+import { SseWriter, startEventStream } from './sse-writer.ts';
 
 /** Why a request's generation was abandoned before it finished. */
 export class RequestAbandoned extends Error {
@@ -39,6 +38,19 @@ export async function handleGeneration(kind: EndpointKind, request: FastifyReque
     throw verdict.error;
   }
   reply.headers(verdict.grant.headers);
+  const watch = watchRequest(reply, context);
+  try {
+    return await generateWithSlot(kind, { caller, deployment, prepared }, watch.controller, verdict.grant, reply, context, trace);
+  } finally {
+    watch.stop();
+  }
+}
+
+/**
+ * The abort controller of one admitted request: aborted when the client leaves, the request times out or the server
+ * closes. `stop()` once the request is over.
+ */
+export function watchRequest(reply: FastifyReply, context: ServerContext): { controller: AbortController; stop(): void } {
   const controller = new AbortController();
   const abandonIfClientLeaves = () => {
     if (!reply.raw.writableFinished) controller.abort(new RequestAbandoned('client_closed'));
@@ -46,13 +58,14 @@ export async function handleGeneration(kind: EndpointKind, request: FastifyReque
   reply.raw.on('close', abandonIfClientLeaves);
   const timeout = setTimeout(() => controller.abort(new RequestAbandoned('timeout')), context.requestTimeoutMs);
   context.inFlight.add(controller);
-  try {
-    return await generateWithSlot(kind, { caller, deployment, prepared }, controller, verdict.grant, reply, context, trace);
-  } finally {
-    clearTimeout(timeout);
-    context.inFlight.delete(controller);
-    reply.raw.off('close', abandonIfClientLeaves);
-  }
+  return {
+    controller,
+    stop: () => {
+      clearTimeout(timeout);
+      context.inFlight.delete(controller);
+      reply.raw.off('close', abandonIfClientLeaves);
+    },
+  };
 }
 
 /** Every check that needs no waiting, in OpenAI's order: auth, body, model, scope, context, budget. */
@@ -123,14 +136,7 @@ async function streamGeneration(
   context: ServerContext,
   trace: RequestTrace,
 ): Promise<void> {
-  reply.hijack();
-  reply.raw.writeHead(200, {
-    ...(reply.getHeaders() as OutgoingHttpHeaders),
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
+  startEventStream(reply);
   const sse = new SseWriter(reply.raw, context.pingIntervalMs);
   const { prepared } = admitted;
   const withUsage = prepared.includeUsage;

@@ -1,7 +1,21 @@
 // Server-sent events over a raw HTTP response, as OpenAI streams: `data: <json>` records, `: ping` comments when
 // idle, and backpressure (a slow reader pauses the writer instead of growing memory).
 import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+
+/** Takes the response over from Fastify and sends a 200 event stream's headers (the reply's own, e.g. rate limits, kept). */
+export function startEventStream(reply: FastifyReply, extraHeaders: OutgoingHttpHeaders = {}): void {
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...extraHeaders,
+  });
+}
 
 export class SseWriter {
   readonly #response: ServerResponse;

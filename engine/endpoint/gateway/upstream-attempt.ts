@@ -2,11 +2,12 @@
 // an SSE stream passed through record by record, or the upstream's own 4xx) or, when nothing has reached the client
 // yet, report a failure the caller may retry on another member.
 import { once } from 'node:events';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply } from 'fastify';
 import { OpenAiError } from '../openai-error.ts';
 import type { RequestTrace } from '../request-trace.ts';
+import { startEventStream } from '../sse-writer.ts';
 import type { EndpointKind } from '../response-shapes.ts';
 import { isGoneError, networkErrorCode } from './health-probe.ts';
 import type { UpstreamErrorKind } from './gateway-metrics.ts';
@@ -204,7 +205,7 @@ async function relayStream(relay: Relay): Promise<AttemptOutcome> {
       for (const record of splitter.push(chunk.value)) {
         if (!committed) {
           relay.stopFirstByteTimer();
-          startStream(reply, member);
+          startEventStream(reply, { 'x-crucible-upstream': member.name });
           trace.generationStarted = true;
           committed = true;
         }
@@ -246,18 +247,6 @@ function finishStream({ member, request, context }: Relay, seen: { done: boolean
     reply.raw.write(`data: ${JSON.stringify(error.toBody())}\n\n`);
   }
   if (!reply.raw.writableEnded) reply.raw.end();
-}
-
-function startStream(reply: FastifyReply, member: UpstreamMember): void {
-  reply.hijack();
-  reply.raw.writeHead(200, {
-    ...(reply.getHeaders() as OutgoingHttpHeaders),
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-crucible-upstream': member.name,
-  });
 }
 
 /** The text to send the client for one record, or null to drop it (the usage chunk the client did not ask for). */

@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkBudget } from '../budget-check.ts';
 import { authenticateCaller, checkModelScope } from '../caller-auth.ts';
-import { asOpenAiError, RequestAbandoned } from '../generation-handler.ts';
+import { asOpenAiError, RequestAbandoned, watchRequest } from '../generation-handler.ts';
 import { invalidRequest, modelNotFound, OpenAiError } from '../openai-error.ts';
 import type { EndpointKind } from '../response-shapes.ts';
 import type { ServerContext } from '../server-context.ts';
@@ -42,16 +42,10 @@ export async function handleUpstreamGeneration(kind: EndpointKind, request: Fast
   const stream = body.stream === true;
   const upstreamRequest: UpstreamRequest = { kind, model, body, stream, clientWantsUsage: stream && includeUsageAsked(body), requestId: request.id };
 
-  const controller = new AbortController();
-  const abandonIfClientLeaves = () => {
-    if (!reply.raw.writableFinished) controller.abort(new RequestAbandoned('client_closed'));
-  };
-  reply.raw.on('close', abandonIfClientLeaves);
-  const timeout = setTimeout(() => controller.abort(new RequestAbandoned('timeout')), context.requestTimeoutMs);
-  context.inFlight.add(controller);
+  const watch = watchRequest(reply, context);
   const attemptContext: AttemptContext = {
     reply,
-    signal: controller.signal,
+    signal: watch.controller.signal,
     trace,
     counter,
     pools,
@@ -62,9 +56,7 @@ export async function handleUpstreamGeneration(kind: EndpointKind, request: Fast
   } catch (error) {
     throw asOpenAiError(error, context);
   } finally {
-    clearTimeout(timeout);
-    context.inFlight.delete(controller);
-    reply.raw.off('close', abandonIfClientLeaves);
+    watch.stop();
     if (trace.generationStarted) verdict.grant.settle(trace.promptTokens + trace.completionTokens);
     else verdict.grant.refund();
   }
