@@ -6,7 +6,9 @@
 // Flags: --layers 6 --heads 6 --embd 384 --block 256 (the 10.7M teacher), --steps N (teacher steps, default 300),
 // --batch N (8), --threads N (training threads, default 2), --quick (a 4/4/128 teacher, block 64), --eval-windows N
 // (32), --decode-tokens N (128), --matmul K,N (1024,4096; "none" skips the kernel table), --student-steps N (500),
-// --student-block N (64), --skip-distill, --skip-quantize. `npm run bench:quantize` is --skip-distill.
+// --student-block N (64), --skip-distill, --skip-quantize, --arch gpt2|llama (llama: a Llama of the same depth, width
+// and query heads with --kv-heads N key/value heads, default 2; quantize only, as distillation trains GPT-2 students).
+// `npm run bench:quantize` is --skip-distill.
 // Decode speed is batch 1, one intra-op thread, median of three runs of each decoder, interleaved.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +26,7 @@ import { createModelSession } from '../engine/ml/runtime/session.ts';
 import { createRandom } from '../engine/ml/tensor/random.ts';
 import { writeCharTokensArtifact } from '../engine/ml/train/testing/char-tokens.ts';
 import { shakespeareExcerpt, TINY_SETTINGS } from '../engine/ml/train/testing/tiny-settings.ts';
-import { trainGpt2, type TrainingResult } from '../engine/ml/train/trainer.ts';
+import { trainGpt2, trainModel, type TrainingResult } from '../engine/ml/train/trainer.ts';
 import type { TrainingJob } from '../engine/ml/train/training-settings.ts';
 import { distillationReport } from '../engine/ml/distill/distillation-report.ts';
 import type { DistillationJob } from '../engine/ml/distill/distillation-setup.ts';
@@ -43,6 +45,7 @@ function parseFlags() {
       matmul: { type: 'string', default: '1024,4096' },
       'student-steps': { type: 'string', default: '500' }, 'student-block': { type: 'string', default: '64' },
       'skip-distill': { type: 'boolean', default: false }, 'skip-quantize': { type: 'boolean', default: false },
+      arch: { type: 'string', default: 'gpt2' }, 'kv-heads': { type: 'string', default: '2' },
     },
   });
   const count = (text: string | undefined, fallback: number, flag: string): number => {
@@ -50,6 +53,8 @@ function parseFlags() {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`bench:quantize: --${flag} must be a positive whole number, got ${text}`);
     return value;
   };
+  if (values.arch !== 'gpt2' && values.arch !== 'llama') throw new Error(`bench:quantize: --arch must be gpt2 or llama, got ${values.arch}`);
+  if (values.arch === 'llama' && !values['skip-distill']) throw new Error('bench:quantize: --arch llama needs --skip-distill (distillation trains GPT-2 students)');
   const shape = values.quick ? { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64 } : { nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256 };
   const matmul = values.matmul === 'none' ? null : (values.matmul.split(',').map((part, index) => count(part, 0, index === 0 ? 'matmul K' : 'matmul N')) as [number, number]);
   return {
@@ -67,6 +72,7 @@ function parseFlags() {
     studentBlock: count(values['student-block'], 64, 'student-block'),
     skipDistill: values['skip-distill'],
     skipQuantize: values['skip-quantize'],
+    llama: values.arch === 'llama' ? { nKvHead: count(values['kv-heads'], 2, 'kv-heads') } : undefined,
   };
 }
 
@@ -79,7 +85,7 @@ interface TrainedTeacher {
   valLoss: number;
 }
 
-async function trainModel(flags: Flags, root: string): Promise<TrainedTeacher> {
+async function trainTeacher(flags: Flags, root: string): Promise<TrainedTeacher> {
   const tokens = writeCharTokensArtifact(path.join(root, 'tokens'), shakespeareExcerpt(Number.MAX_SAFE_INTEGER));
   const settings = {
     ...TINY_SETTINGS,
@@ -89,8 +95,8 @@ async function trainModel(flags: Flags, root: string): Promise<TrainedTeacher> {
   };
   const valShard = path.join(tokens.folder, 'val');
   const started = performance.now();
-  const result = await trainGpt2({ settings, trainShard: path.join(tokens.folder, 'train'), valShard, checkpointDir: path.join(root, 'checkpoints') }, { onStep: progressPrinter('teacher') });
-  console.log(`trained ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} for ${flags.steps} steps in ${((performance.now() - started) / 1000).toFixed(0)} s; trainer's val loss ${result.metrics.valLoss?.toFixed(4)}`);
+  const result = await trainModel({ settings, trainShard: path.join(tokens.folder, 'train'), valShard, checkpointDir: path.join(root, 'checkpoints'), llama: flags.llama }, { onStep: progressPrinter('teacher') });
+  console.log(`trained ${modelLabel(flags)} for ${flags.steps} steps in ${((performance.now() - started) / 1000).toFixed(0)} s; trainer's val loss ${result.metrics.valLoss?.toFixed(4)}`);
   const modelFolder = path.join(root, 'model');
   writeModelFolder(modelFolder, { config: result.config, parameters: result.parameters, tokenizerJsonPath: path.join(tokens.folder, 'tokenizer.json'), tokenizerConfigJsonPath: null, provenance: {} });
   return { modelFolder, tokensFolder: tokens.folder, valShard, valLoss: result.metrics.valLoss ?? Number.NaN };
@@ -204,11 +210,16 @@ async function timeMatmul(weight: Float32Array, K: number, N: number, bits: Quan
   return times[Math.floor(times.length / 2)] as number;
 }
 
+/** "6/6/384", or "llama 6/6:2/384" (query:key/value heads). */
+function modelLabel(flags: Flags): string {
+  return flags.llama === undefined ? `${flags.nLayer}/${flags.nHead}/${flags.nEmbd}` : `llama ${flags.nLayer}/${flags.nHead}:${flags.llama.nKvHead}/${flags.nEmbd}`;
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags();
   const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-compress-'));
   try {
-    const teacher = await trainModel(flags, root);
+    const teacher = await trainTeacher(flags, root);
     const { modelFolder, valShard } = teacher;
     const reports: { label: string; targets: string; report: QuantizationReport }[] = [];
     for (const { label, settings, targets } of flags.skipQuantize ? [] : SCHEMES) {
@@ -216,7 +227,7 @@ async function main(): Promise<void> {
       reports.push({ label, targets, report: await runQuantizeJob(job, (line) => console.log(`  ${line}`)) });
     }
     const windows = reports[0]?.report.validation;
-    console.log(`\nQuantize, ${flags.nLayer}/${flags.nHead}/${flags.nEmbd} char model, ${flags.steps} steps; perplexity on ${windows?.tokensScored ?? 0} val tokens (${windows?.windows ?? 0} windows of ${flags.blockSize})\n`);
+    console.log(`\nQuantize, ${modelLabel(flags)} char model, ${flags.steps} steps; perplexity on ${windows?.tokensScored ?? 0} val tokens (${windows?.windows ?? 0} windows of ${flags.blockSize})\n`);
     if (reports.length > 0) console.log(modelTable(reports));
     if (!flags.skipDistill) console.log(`\n${await distillTable(flags, root, teacher)}`);
     if (flags.matmul !== null) console.log(`\n${await matmulTable(...flags.matmul)}`);

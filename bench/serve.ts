@@ -1,11 +1,13 @@
 // `npm run bench:serve`: the inference runtime behind the real OpenAI-compatible server on 127.0.0.1, with random
-// weights in the nanoGPT reference (4/4/128) and 10.7M (6/6/384) shapes and a char tokenizer of tinyshakespeare.
+// weights in the nanoGPT reference (4/4/128) and 10.7M (6/6/384) shapes, and Llama deployments of the same widths
+// and depths (grouped-query attention, 2 key/value heads, SwiGLU at 8/3 width), and a char tokenizer of
+// tinyshakespeare.
 // Single-stream decode tokens/s and TTFT, then aggregate tokens/s and p50/p99 TTFT at concurrency 1, 4, 16, 64;
 // for the nano shape also a key driven at 10× its rpm limit beside an in-limit key (serve-limits.ts). Then the same
 // model decoded by Crucible's runtime (float32, int8) beside llama.cpp (GGUF F32, Q8_0), one stream and 16 parallel
 // sequences, same threads (serve-llama-cpp.ts).
 //
-// Flags: --seconds N (per concurrency level, default 4), --only nano|10m, --replicas N (default 1),
+// Flags: --seconds N (per concurrency level, default 4), --only nano|10m|llama-nano|llama-10m, --replicas N (default 1),
 // --threads N (ORT threads per replica, default 1 as a deploy node's), --max-tokens N (default 64), --limit-seconds N (each phase of
 // the over-the-limit run, default 15; 0 skips it), --noisy-rpm N (default 60), --runtimes-only (just the table beside
 // llama.cpp). Client and server share the process.
@@ -17,8 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deployConfig } from '../nodes/deploy/spec.ts';
 import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
-import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
+import { gpt2Config } from '../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
+import { llamaConfig } from '../engine/ml/llama/config.ts';
+import { initLlamaParameters } from '../engine/ml/llama/parameters.ts';
+import { isLlamaConfig, type ModelConfig } from '../engine/ml/model-config.ts';
 import { createServingCapability } from '../engine/capabilities/serving-capability.ts';
 import { createOpenAiServer } from '../engine/endpoint/openai-server.ts';
 import { trainChar } from '../engine/tokenize/train-char.ts';
@@ -33,7 +38,12 @@ const CONCURRENCY_LEVELS = [1, 4, 16, 64];
 /** The single-stream figures are medians over this many requests, one at a time. */
 const SINGLE_STREAM_RUNS = 9;
 const PROMPT = 'ROMEO:\nBut soft, what light';
-const SHAPES = { nano: { nLayer: 4, nHead: 4, nEmbd: 128 }, '10m': { nLayer: 6, nHead: 6, nEmbd: 384 } } as const;
+const SHAPES = {
+  nano: { nLayer: 4, nHead: 4, nEmbd: 128 },
+  '10m': { nLayer: 6, nHead: 6, nEmbd: 384 },
+  'llama-nano': { architecture: 'llama', nLayer: 4, nHead: 4, nKvHead: 2, nEmbd: 128 },
+  'llama-10m': { architecture: 'llama', nLayer: 6, nHead: 6, nKvHead: 2, nEmbd: 384 },
+} as const;
 
 function parseFlags() {
   const { values } = parseArgs({
@@ -49,7 +59,7 @@ function parseFlags() {
     },
   });
   const only = values.only as keyof typeof SHAPES | undefined;
-  if (only !== undefined && !(only in SHAPES)) throw new Error(`bench:serve: --only must be nano or 10m, got "${only}"`);
+  if (only !== undefined && !(only in SHAPES)) throw new Error(`bench:serve: --only must be one of ${Object.keys(SHAPES).join(', ')}, got "${only}"`);
   return {
     seconds: Number(values.seconds ?? 4),
     shapes: only ? [only] : (Object.keys(SHAPES) as (keyof typeof SHAPES)[]),
@@ -62,13 +72,15 @@ function parseFlags() {
   };
 }
 
-function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: string; config: Gpt2Config; eosId: number; prompt: number[] } {
+function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: string; config: ModelConfig; eosId: number; prompt: number[] } {
   const tokenizer = trainChar(readFileSync(DATA, 'utf8'));
   const tokenizerJsonPath = path.join(root, `${shape}-tokenizer.json`);
   writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
-  const config = gpt2Config({ vocabSize: tokenizer.vocabSize, blockSize: 256, ...SHAPES[shape] });
+  const dims = SHAPES[shape];
+  const config = 'architecture' in dims ? llamaConfig({ vocabSize: tokenizer.vocabSize, blockSize: 256, ...dims }) : gpt2Config({ vocabSize: tokenizer.vocabSize, blockSize: 256, ...dims });
+  const parameters = isLlamaConfig(config) ? initLlamaParameters(config, 1337) : initGpt2Parameters(config, 1337);
   const folder = path.join(root, shape);
-  writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 1337), tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'serve' } });
+  writeModelFolder(folder, { config, parameters, tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'serve' } });
   return { folder, config, eosId: tokenizer.idOf('<|endoftext|>')!, prompt: tokenizer.encode(PROMPT) };
 }
 
@@ -108,7 +120,7 @@ async function benchShape(root: string, shape: keyof typeof SHAPES, flags: Retur
 function printReport(report: Awaited<ReturnType<typeof benchShape>>): void {
   const base = report.levels[0]!.tokensPerSecond;
   const single = report.single.decodeTokensPerSecond;
-  console.log(`\n## ${report.shape} (${Object.values(SHAPES[report.shape]).join('/')}): single stream ${single.toFixed(1)} decode tok/s, TTFT ${report.single.ttftMs.toFixed(1)} ms (medians of ${SINGLE_STREAM_RUNS} 128-token requests)\n`);
+  console.log(`\n## ${report.shape} (${shapeLabel(report.shape)}): single stream ${single.toFixed(1)} decode tok/s, TTFT ${report.single.ttftMs.toFixed(1)} ms (medians of ${SINGLE_STREAM_RUNS} 128-token requests)\n`);
   console.log('| concurrency | requests | failed | aggregate tok/s | × single stream | × concurrency 1 | TTFT p50 ms | TTFT p99 ms |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const level of report.levels) {
@@ -118,6 +130,12 @@ function printReport(report: Awaited<ReturnType<typeof benchShape>>): void {
   if (report.overLimit) printOverLimit(report.shape, report.overLimit);
 }
 
+/** "4/4/128" for GPT-2 (layers/heads/width), "llama 4/4:2/128" for Llama (query:key/value heads). */
+function shapeLabel(shape: keyof typeof SHAPES): string {
+  const dims = SHAPES[shape];
+  return 'architecture' in dims ? `llama ${dims.nLayer}/${dims.nHead}:${dims.nKvHead}/${dims.nEmbd}` : `${dims.nLayer}/${dims.nHead}/${dims.nEmbd}`;
+}
+
 const flags = parseFlags();
 const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-serve-'));
 try {
@@ -125,7 +143,11 @@ try {
     if (!flags.runtimesOnly) printReport(await benchShape(root, shape, flags));
     const { folder, config, eosId, prompt } = writeBenchModel(mkdtempSync(path.join(root, 'runtimes-')), shape);
     const options = { threads: flags.threads, tokens: 128, runs: SINGLE_STREAM_RUNS, parallel: 16 };
-    printRuntimeTable(`${shape} (${Object.values(SHAPES[shape]).join('/')})`, await benchBesideLlamaCpp(folder, config, prompt, eosId, options), options);
+    if (isLlamaConfig(config)) {
+      console.log(`\n(${shape}: no llama.cpp comparison — the GGUF export writes GPT-2 only so far)`);
+      continue;
+    }
+    printRuntimeTable(`${shape} (${shapeLabel(shape)})`, await benchBesideLlamaCpp(folder, config, prompt, eosId, options), options);
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

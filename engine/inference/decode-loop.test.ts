@@ -1,5 +1,6 @@
-// The decode loop in-process (no worker): KV-cache greedy decoding matches recomputing the whole context each
-// step, and continuous batching gives every seeded request the same tokens and logprobs it gets alone.
+// The decode loop in-process (no worker), for a GPT-2 and a Llama (grouped-query attention, rotary positions):
+// KV-cache greedy decoding matches recomputing the whole context each step, and continuous batching gives every
+// seeded request the same tokens and logprobs it gets alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decoderNames } from '../ml/export/kv-decoder.ts';
 import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
@@ -9,22 +10,13 @@ import { DecodeLoop } from './decode-loop.ts';
 import { loadDecoderPair, type DecoderPair } from './decoder-pair.ts';
 import { readServableModel, type ServableModel } from './model-files.ts';
 import { generationRequest } from './testing/generation-request.ts';
-import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
+import { TINY_MODEL_ARCHITECTURES, writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
 import type { StepEvent } from './worker-protocol.ts';
 
 let fixture: TinyModelFolder;
 let model: ServableModel;
 let decoders: DecoderPair;
 
-beforeAll(async () => {
-  fixture = writeTinyModelFolder();
-  model = readServableModel(fixture.folder);
-  decoders = await loadDecoderPair({ modelFolder: fixture.folder, precision: 'float32', decoderPath: model.decoderPath, config: model.config }, {});
-});
-afterAll(async () => {
-  await Promise.all([decoders.prefill.release(), decoders.step.release()]);
-  fixture.remove();
-});
 
 interface Outcome {
   tokens: number[];
@@ -93,7 +85,17 @@ async function greedyWithoutCache(prompt: number[], count: number, banned: numbe
 
 const noEos = (): Map<number, number> => new Map(model.eosTokenId === null ? [] : [[model.eosTokenId, -100]]);
 
-describe('DecodeLoop', () => {
+describe.each(TINY_MODEL_ARCHITECTURES)('DecodeLoop (%s)', (architecture) => {
+  beforeAll(async () => {
+    fixture = writeTinyModelFolder({ architecture });
+    model = readServableModel(fixture.folder);
+    decoders = await loadDecoderPair({ modelFolder: fixture.folder, precision: 'float32', decoderPath: model.decoderPath, config: model.config }, {});
+  });
+  afterAll(async () => {
+    await Promise.all([decoders.prefill.release(), decoders.step.release()]);
+    fixture.remove();
+  });
+
   it('greedy decoding with the KV cache equals recomputing the full context every step, across cache growth', async () => {
     const prompt = model.tokenizer.encode('First Citizen: hear me');
     const count = 40; // the slot cache grows past its first 32 slots

@@ -1,6 +1,7 @@
 // The serving worker's two decoders are one model: the step decoder, built from the folder's safetensors and
 // quantized as config.json records, gives the exported decoder's logits for every row of a batch, at float32, int8
-// and int4; a folder whose files disagree is refused at load.
+// and int4, for a GPT-2 and a Llama (grouped-query attention: the slot cache holds key/value heads); a folder whose
+// files disagree is refused at load.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { SlotKvCache } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { stepDecoderBytes } from './step-decoder-model.ts';
-import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
+import { TINY_MODEL_ARCHITECTURES, writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
 
 const INT8: ModelQuantizationSettings = { scheme: 'int8', blockSize: 32, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: false };
 const INT4: ModelQuantizationSettings = { scheme: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: true };
@@ -24,28 +25,31 @@ let other: TinyModelFolder;
 let root: string;
 const folders: Record<DecoderPrecision, string> = { float32: '', int8: '', q4: '' };
 
-beforeAll(() => {
-  fixture = writeTinyModelFolder({ nEmbd: 32, seed: 5 });
-  other = writeTinyModelFolder({ nEmbd: 32, seed: 6 });
+const setUp = (architecture: (typeof TINY_MODEL_ARCHITECTURES)[number]) => () => {
+  fixture = writeTinyModelFolder({ architecture, nEmbd: 32, seed: 5 });
+  other = writeTinyModelFolder({ architecture, nEmbd: 32, seed: 6 });
   root = mkdtempSync(path.join(tmpdir(), 'crucible-decoder-pair-'));
   folders.float32 = fixture.folder;
   for (const [precision, settings] of [['int8', INT8], ['q4', INT4]] as const) {
     folders[precision] = path.join(root, precision);
     quantizeModelFolder({ sourceFolder: fixture.folder, targetFolder: folders[precision], settings, provenance: {} });
   }
-});
-afterAll(() => {
+};
+const tearDown = () => {
   fixture.remove();
   other.remove();
   rmSync(root, { recursive: true, force: true });
-});
+};
 
 const load = (folder: string, precision: DecoderPrecision) => {
   const model = readServableModel(folder, precision);
   return loadDecoderPair({ modelFolder: folder, precision, decoderPath: model.decoderPath, config: model.config }, {});
 };
 
-describe('loadDecoderPair', () => {
+describe.each(TINY_MODEL_ARCHITECTURES)('loadDecoderPair (%s)', (architecture) => {
+  beforeAll(setUp(architecture));
+  afterAll(tearDown);
+
   it.each(['float32', 'int8', 'q4'] as const)('%s: one batched step gives each row the exported decoder’s logits for its whole sequence', async (precision) => {
     const { config } = readServableModel(folders[precision], precision);
     const pair = await load(folders[precision], precision);

@@ -1,10 +1,12 @@
 // The runtime through its worker threads: loading → ready, text pieces that add up to the decoded ids, concurrent
-// seeded requests equal to sequential ones, and a worker crash that fails in-flight requests at once and restarts.
+// seeded requests equal to sequential ones, and a worker crash that fails in-flight requests at once and restarts;
+// a Llama folder quantized to int4 serves through the same path.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationEvent, GenerationRequest } from './text-generator.ts';
 import { OnnxTextGenerator } from './onnx-text-generator.ts';
+import { quantizeModelFolder } from '../ml/quantize/quantize-model-folder.ts';
 import { generationRequest } from './testing/generation-request.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
 
@@ -126,4 +128,29 @@ describe('OnnxTextGenerator', () => {
       broken.remove();
     }
   });
+});
+
+describe('OnnxTextGenerator on a Llama folder quantized to int4', () => {
+  it('serves grouped-query attention from model_q4.onnx: concurrent seeded requests get their sequential tokens', async () => {
+    const llama = writeTinyModelFolder({ architecture: 'llama', seed: 4 });
+    const quantized = path.join(path.dirname(llama.folder), 'q4');
+    quantizeModelFolder({ sourceFolder: llama.folder, targetFolder: quantized, settings: { scheme: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, provenance: {} });
+    const served = new OnnxTextGenerator({ modelDir: quantized, modelId: 'tiny-llama', precision: 'q4', maxBatchSize: 4, log: () => undefined });
+    try {
+      await served.whenReady();
+      const eos = served.tokenize('<|endoftext|>')[0]!;
+      const requests = ['First', 'Speak, speak', 'hear me speak', 'All: You are', 'Café'].map((text, index) =>
+        generationRequest({ promptTokens: served.tokenize(text), maxTokens: 12 + index, temperature: 1, seed: 7 + index, logitBias: new Map([[eos, -100]]) }),
+      );
+      const sequential: number[][] = [];
+      for (const request of requests) sequential.push(tokenIds(await collect(request, served)));
+      const concurrent = await Promise.all(requests.map(async (request) => tokenIds(await collect(request, served))));
+      expect(sequential.map((ids) => ids.length)).toEqual([12, 13, 14, 15, 16]);
+      expect(concurrent).toEqual(sequential);
+      expect(new Set(sequential.map((ids) => ids.join(','))).size).toBe(requests.length);
+    } finally {
+      await served.close();
+      llama.remove();
+    }
+  }, 60_000);
 });
