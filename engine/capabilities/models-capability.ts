@@ -4,15 +4,13 @@
 import type { ImportedModel, ImportModelHooks, ImportModelRequest, ModelsCapability } from '../../nodes/capabilities/models.ts';
 import { modelSnapshot } from '../hub/model-snapshot.ts';
 import { importModelOnWorker, type ModelImportJob, type ModelImportOutcome } from './models/import-on-worker.ts';
-import { architectureOf, writeModelTokenizer } from './models/model-tokenizer.ts';
+import { writeModelTokenizer } from './models/model-tokenizer.ts';
 
 /** What the capability uses to download and to import; tests replace them. */
 export interface ModelsCapabilityParts {
   snapshot: typeof modelSnapshot;
   importFolder(job: ModelImportJob, signal: AbortSignal): Promise<ModelImportOutcome>;
 }
-
-const ARCHITECTURE_FAMILIES: Record<string, string> = { GPT2LMHeadModel: 'gpt2' };
 
 export function createModelsCapability(parts: Partial<ModelsCapabilityParts> = {}): ModelsCapability {
   const used: ModelsCapabilityParts = { snapshot: parts.snapshot ?? modelSnapshot, importFolder: parts.importFolder ?? importModelOnWorker };
@@ -25,11 +23,10 @@ async function importModel(request: ImportModelRequest, hooks: ImportModelHooks,
   hooks.onProgress?.({ stage: 'importing' });
   const outcome = await parts.importFolder({ folder, outputFolder: request.modelFolder, provenance: request.provenance }, hooks.signal);
   const tokenizer = await writeModelTokenizer(request.modelFolder, request.tokenizerFolder);
-  const architecture = await architectureOf(folder);
   hooks.onProgress?.({ stage: 'done' });
   return {
-    architecture,
-    family: ARCHITECTURE_FAMILIES[architecture] ?? architecture,
+    architecture: outcome.architecture,
+    family: outcome.family,
     ...outcome.config,
     parameterCount: outcome.parameterCount,
     sourceDtype: outcome.sourceDtype,

@@ -30,12 +30,14 @@ export interface ImportModelHooks {
 }
 
 export interface ImportedModel {
-  /** config.json `architectures[0]`, e.g. GPT2LMHeadModel. */
+  /** config.json `architectures[0]`, e.g. GPT2LMHeadModel, LlamaForCausalLM. */
   architecture: string;
-  /** Crucible's family name for it, as pretrain records (`gpt2`). */
+  /** Crucible's family name for it, as pretrain records (`gpt2`, `llama`). */
   family: string;
   nLayer: number;
   nHead: number;
+  /** Key/value heads of a Llama-family model (fewer than nHead with grouped-query attention). */
+  nKvHead?: number;
   nEmbd: number;
   /** The context length (n_positions). */
   blockSize: number;

@@ -5,7 +5,7 @@ import type { ImportedModel } from '../capabilities/models.ts';
 
 export function modelOutputFacts(model: ImportedModel): NodeFact[] {
   return [
-    { label: 'Architecture', value: model.architecture, note: `${plural(model.nLayer, 'layer')}, ${plural(model.nHead, 'head')}, ${model.nEmbd} wide` },
+    { label: 'Architecture', value: model.architecture, note: `${plural(model.nLayer, 'layer')}, ${plural(model.nHead, 'head')}${model.nKvHead === undefined || model.nKvHead === model.nHead ? '' : ` (${model.nKvHead} key/value)`}, ${model.nEmbd} wide` },
     { label: 'Parameters', value: compactCount(model.parameterCount), note: `${model.parameterCount.toLocaleString('en-US')}; ${model.sourceDtype} weights, trained in float32` },
     { label: 'Context', value: `${model.blockSize.toLocaleString('en-US')} tokens` },
     { label: 'Vocabulary', value: model.vocabSize.toLocaleString('en-US') },

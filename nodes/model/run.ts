@@ -39,12 +39,13 @@ function sourceOf({ config, nodeId }: NodeRunContextOf<ModelConfig>): ModelSourc
 }
 
 function outputsOf(imported: ImportedModel, source: ModelSource): NodeRunResult['outputs'] {
-  const { architecture, family, nLayer, nHead, nEmbd, blockSize, vocabSize, parameterCount, hasChatTemplate, sourceDtype, files, tokenizer } = imported;
+  const { architecture, family, nLayer, nHead, nKvHead, nEmbd, blockSize, vocabSize, parameterCount, hasChatTemplate, sourceDtype, files, tokenizer } = imported;
   const model = {
     architecture: family,
     hfArchitecture: architecture,
     nLayer,
     nHead,
+    ...(nKvHead === undefined ? {} : { nKvHead }),
     nEmbd,
     blockSize,
     contextLength: blockSize,

@@ -14,9 +14,13 @@ export interface ModelImportJob {
 
 /** What importHubModel returns (engine/ml/import/import-model.ts), as it crosses the thread boundary. */
 export interface ModelImportOutcome {
+  /** config.json's class name, e.g. LlamaForCausalLM. */
+  architecture: string;
+  /** Crucible's family name for it (gpt2, llama). */
+  family: string;
   files: string[];
   parameterCount: number;
-  config: { vocabSize: number; nLayer: number; nHead: number; nEmbd: number; blockSize: number };
+  config: { vocabSize: number; nLayer: number; nHead: number; nEmbd: number; blockSize: number; nKvHead?: number };
   hasChatTemplate: boolean;
   sourceDtype: string;
 }

@@ -26,10 +26,3 @@ export async function writeModelTokenizer(modelFolder: string, tokenizerFolder: 
     specialTokens: [...tokenizer.addedTokens].sort((a, b) => a.id - b.id).filter((token) => token.special).map((token) => token.content),
   };
 }
-
-/** config.json's first `architectures` entry, or the one architecture the import reads when it names none. */
-export async function architectureOf(folder: string): Promise<string> {
-  const config = JSON.parse(await readFile(path.join(folder, 'config.json'), 'utf8')) as { architectures?: unknown };
-  const first = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
-  return typeof first === 'string' ? first : 'GPT2LMHeadModel';
-}

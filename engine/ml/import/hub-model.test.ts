@@ -113,12 +113,14 @@ describe('readHubModel refuses what it cannot import, saying what and what to do
     expect(message).toContain('save_pretrained(OUT, safe_serialization=True)');
   });
 
-  it('an architecture other than GPT2LMHeadModel, naming it and the supported ones', () => {
+  it('an unsupported architecture, or a model_type that disagrees with it, naming it and the supported ones', () => {
     const dir = hubFolder();
-    patchJson(path.join(dir, 'config.json'), { architectures: ['LlamaForCausalLM'], model_type: 'llama' });
-    expect(failureOf(dir)).toBe(`${path.join(dir, 'config.json')}: architecture "LlamaForCausalLM" is not supported; Crucible imports GPT2LMHeadModel (GPT-2 family) models; the Llama family comes in a later version`);
+    patchJson(path.join(dir, 'config.json'), { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2' });
+    expect(failureOf(dir)).toBe(`${path.join(dir, 'config.json')}: architecture "Qwen2ForCausalLM" is not supported; Crucible imports GPT2LMHeadModel (model_type "gpt2") and LlamaForCausalLM (model_type "llama") models`);
     patchJson(path.join(dir, 'config.json'), { architectures: undefined, model_type: 'mistral' });
-    expect(failureOf(dir)).toMatch(/model_type "mistral" — not a GPT-2 model; Crucible imports GPT2LMHeadModel/);
+    expect(failureOf(dir)).toMatch(/model_type "mistral" — not a model Crucible can import; Crucible imports GPT2LMHeadModel/);
+    patchJson(path.join(dir, 'config.json'), { architectures: ['LlamaForCausalLM'], model_type: 'gpt2' });
+    expect(failureOf(dir)).toMatch(/model_type "gpt2" \(architectures says LlamaForCausalLM, whose model_type is "llama"\) — not a model/);
   });
 
   it('a missing tokenizer.json, and one with more ids than the embedding has rows', () => {

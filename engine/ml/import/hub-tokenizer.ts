@@ -6,7 +6,6 @@ import path from 'node:path';
 import { readJsonObjectFile } from '../../files/json-text.ts';
 import { chatTemplateOf } from '../../tokenize/chat/index.ts';
 import { loadHuggingFaceTokenizer } from '../../tokenize/index.ts';
-import type { Gpt2Config } from '../gpt2/config.ts';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
@@ -17,10 +16,10 @@ export interface HubTokenizer {
   chatTemplate: string | null;
 }
 
-export function readHubTokenizer(folder: string, config: Gpt2Config): HubTokenizer {
+export function readHubTokenizer(folder: string, config: { vocabSize: number }): HubTokenizer {
   const tokenizerJsonPath = path.join(folder, TOKENIZER_FILE);
   if (!existsSync(tokenizerJsonPath)) throw missingTokenizer(folder);
-  const tokenizer = loadHuggingFaceTokenizer(readFileSync(tokenizerJsonPath, 'utf8'), tokenizerJsonPath);
+  const tokenizer = loadTokenizer(folder, tokenizerJsonPath);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new Error(`${tokenizerJsonPath}: the tokenizer produces ids up to ${tokenizer.vocabSize - 1} but config.json's vocab_size is ${config.vocabSize}, so some ids have no embedding; this tokenizer does not belong to the model — use the tokenizer.json from the model's own repository`);
   }
@@ -30,7 +29,22 @@ export function readHubTokenizer(folder: string, config: Gpt2Config): HubTokeniz
   return { tokenizerJsonPath, tokenizerConfigJsonPath: configPath, chatTemplate: chatTemplateOf(json, configPath) };
 }
 
+/** SentencePiece-style tokenizers (Llama 2, TinyLlama, Mistral: Metaspace, byte fallback) fail to load; say so plainly. */
+function loadTokenizer(folder: string, tokenizerJsonPath: string): ReturnType<typeof loadHuggingFaceTokenizer> {
+  try {
+    return loadHuggingFaceTokenizer(readFileSync(tokenizerJsonPath, 'utf8'), tokenizerJsonPath);
+  } catch (error) {
+    const message = (error as Error).message;
+    const sentencePiece = /Metaspace|byte_fallback|normalizer/.test(message) || existsSync(path.join(folder, 'tokenizer.model'));
+    if (!sentencePiece) throw error;
+    throw new Error(`${message} — this looks like a SentencePiece-style tokenizer (as Llama 2, TinyLlama and Mistral have); Crucible imports models whose tokenizer is a byte-level BPE (GPT-2, SmolLM, SmolLM2), so this model cannot be imported yet`);
+  }
+}
+
 function missingTokenizer(folder: string): Error {
+  if (existsSync(path.join(folder, 'tokenizer.model'))) {
+    return new Error(`${folder}: ${TOKENIZER_FILE} is missing and the folder has a SentencePiece tokenizer.model only; Crucible imports models whose tokenizer is a byte-level BPE tokenizer.json (GPT-2, SmolLM, SmolLM2) — SentencePiece tokenizers (Llama 2, TinyLlama, Mistral) are not supported`);
+  }
   const slowFiles = existsSync(path.join(folder, 'vocab.json')) && existsSync(path.join(folder, 'merges.txt'));
   if (slowFiles) {
     return new Error(`${folder}: ${TOKENIZER_FILE} is missing (the folder has vocab.json and merges.txt only); create it in Python with \`from transformers import AutoTokenizer; AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR)\`, or download tokenizer.json from the model's repository`);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Gpt2DecoderSession } from '../export/decoder-session.ts';
 import { MODEL_FILES, readModelFolder } from '../export/model-folder.ts';
+import type { Gpt2Config } from '../gpt2/config.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
 import { referenceGpt2Forward } from '../gpt2/reference-forward.ts';
 import { readHubModel } from './hub-model.ts';
@@ -27,13 +28,14 @@ describe('importHubModel', () => {
   const provenance = { node: { type: 'model', config: { path: hub } } };
   const imported = importHubModel(hub, output, provenance);
   const model = readHubModel(hub);
+  const config = model.config as Gpt2Config;
 
   it('writes a Crucible model folder and says what it imported', () => {
     for (const name of [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.tokenizer, MODEL_FILES.tokenizerConfig, MODEL_FILES.decoder, MODEL_FILES.provenance, 'README.md']) {
       expect(imported.files, name).toContain(name);
       expect(existsSync(path.join(output, name)), name).toBe(true);
     }
-    expect(imported).toMatchObject({ config: model.config, hasChatTemplate: true, sourceDtype: 'BF16', parameterCount: parameterCount(model.config) });
+    expect(imported).toMatchObject({ architecture: 'GPT2LMHeadModel', family: 'gpt2', config, hasChatTemplate: true, sourceDtype: 'BF16', parameterCount: parameterCount(config) });
     expect(JSON.parse(readFileSync(path.join(output, MODEL_FILES.provenance), 'utf8'))).toEqual(provenance);
     expect(readFileSync(path.join(output, MODEL_FILES.tokenizer), 'utf8')).toBe(readFileSync(path.join(hub, 'tokenizer.json'), 'utf8'));
   });
@@ -52,7 +54,7 @@ describe('importHubModel', () => {
 
   it("its ONNX decoder gives the reference forward's logits on the hub weights", async () => {
     const tokens = [5, 17, 260, 2, 99, 299, 0, 42];
-    const { logits: expected } = referenceGpt2Forward(model.config, model.parameters, [tokens], [tokens]);
+    const { logits: expected } = referenceGpt2Forward(config, model.parameters, [tokens], [tokens]);
     const loaded = readModelFolder(output);
     const decoder = await Gpt2DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
     const logits = await decoder.append(tokens);

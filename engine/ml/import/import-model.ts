@@ -3,16 +3,23 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Gpt2Config } from '../gpt2/config.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
+import { llamaParameterCount } from '../llama/parameters.ts';
 import { MODEL_FILES, writeModelFolder } from '../export/model-folder.ts';
+import { keepSpecialTokenIds } from '../export/model-token-ids.ts';
+import { architectureOf, isLlamaConfig, type ModelArchitecture, type ModelConfig } from '../model-config.ts';
+import type { SupportedArchitecture } from './hub-config.ts';
 import { readHubModel } from './hub-model.ts';
 
 export interface ImportedModel {
+  /** config.json's class name (GPT2LMHeadModel, LlamaForCausalLM). */
+  architecture: SupportedArchitecture;
+  /** Crucible's family name for it, as pretrain records it. */
+  family: ModelArchitecture;
   /** Files written, relative to the output folder. */
   files: string[];
   parameterCount: number;
-  config: Gpt2Config;
+  config: ModelConfig;
   hasChatTemplate: boolean;
   sourceDtype: string;
 }
@@ -27,7 +34,10 @@ export function importHubModel(folder: string, outputFolder: string, provenance:
     provenance,
   });
   if (model.chatTemplate !== null) keepChatTemplateAsString(path.join(outputFolder, MODEL_FILES.tokenizerConfig), model.chatTemplate);
-  return { files, parameterCount: parameterCount(model.config), config: model.config, hasChatTemplate: model.chatTemplate !== null, sourceDtype: model.sourceDtype };
+  // The hub's own ids (SmolLM2-Instruct: eos <|im_end|>), not the tokenizer's first special token, stop generation.
+  if (isLlamaConfig(model.config)) keepSpecialTokenIds(outputFolder, model.tokenIds);
+  const count = isLlamaConfig(model.config) ? llamaParameterCount(model.config) : parameterCount(model.config);
+  return { architecture: model.architecture, family: architectureOf(model.config), files, parameterCount: count, config: model.config, hasChatTemplate: model.chatTemplate !== null, sourceDtype: model.sourceDtype };
 }
 
 /** The serving layer and GGUF export read chat_template as a string; a named list becomes the template chosen from it. */

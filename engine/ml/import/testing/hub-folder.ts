@@ -8,7 +8,7 @@ import { buildTokenizerConfig, loadHuggingFaceTokenizer, trainBpe, trainChar, ty
 import { gpt2Config, type Gpt2Config, type Gpt2ConfigInput } from '../../gpt2/config.ts';
 import { gpt2ParameterSpecs, type Gpt2ParameterSpec, type ParameterSet } from '../../gpt2/parameters.ts';
 import { elementCountOf } from '../../tensor/host-tensor.ts';
-import { writeHubSafetensors, type HubDtype, type StreamedTensor } from './hub-safetensors.ts';
+import { seededUniform, writeHubWeightFiles, type HubDtype, type StreamedTensor } from './hub-safetensors.ts';
 
 export interface HubGpt2FolderOptions {
   config: Gpt2ConfigInput;
@@ -118,25 +118,7 @@ function defaultTokenizer(vocabSize: number): Tokenizer {
 }
 
 function writeWeights(dir: string, config: Gpt2Config, options: HubGpt2FolderOptions): void {
-  const tensors = tensorsToWrite(config, options);
-  const dtype = options.dtype ?? 'F32';
-  const shards = options.shards ?? 1;
-  if (shards <= 1) {
-    writeHubSafetensors(path.join(dir, 'model.safetensors'), dtype, tensors);
-    return;
-  }
-  const groups = splitEvenly(tensors, shards);
-  const weightMap: Record<string, string> = {};
-  let totalSize = 0;
-  groups.forEach((group, index) => {
-    const file = `model-${String(index + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
-    writeHubSafetensors(path.join(dir, file), dtype, group);
-    for (const tensor of group) {
-      weightMap[tensor.name] = file;
-      totalSize += elementCountOf(tensor.shape) * (dtype === 'F32' ? 4 : 2);
-    }
-  });
-  writeJson(path.join(dir, 'model.safetensors.index.json'), { metadata: { total_size: totalSize }, weight_map: weightMap });
+  writeHubWeightFiles(dir, tensorsToWrite(config, options), { dtype: options.dtype ?? 'F32', shards: options.shards ?? 1 });
 }
 
 /** Every tensor in the hub's naming and order: embeddings, blocks (with buffers), final LayerNorm, lm_head last. */
@@ -169,33 +151,12 @@ function exactOrSeeded(spec: Gpt2ParameterSpec, parameters: ParameterSet | undef
   return seededUniform(elementCountOf(spec.shape), seed, spec.init === 'ones' ? 1 : 0, spread);
 }
 
-/**
- * centre + spread · U[-1, 1) from xorshift32, inlined: a GPT-2-small folder's 124M values take well under a second
- * (a call per value through createRandom takes ten). Uniform in [-a, a) has standard deviation a / sqrt(3).
- */
-function seededUniform(count: number, seed: number, centre: number, spread: number): Float32Array {
-  const values = new Float32Array(count);
-  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ 0x2545f491) | 0 || 1;
-  for (let index = 0; index < count; index++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    values[index] = centre + spread * ((state >>> 0) / 2147483648 - 1);
-  }
-  return values;
-}
-
 function causalMask(size: number): Float32Array {
   const mask = new Float32Array(size * size);
   for (let row = 0; row < size; row++) mask.fill(1, row * size, row * size + row + 1);
   return mask;
 }
 
-function splitEvenly<T>(items: readonly T[], parts: number): T[][] {
-  if (parts > items.length) throw new Error(`writeHubGpt2Folder: ${parts} shards for ${items.length} tensors; use fewer shards`);
-  return Array.from({ length: parts }, (_, part) => items.slice(Math.floor((part * items.length) / parts), Math.floor(((part + 1) * items.length) / parts)));
-}
-
-function writeJson(file: string, value: unknown): void {
+export function writeJson(file: string, value: unknown): void {
   writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -1,7 +1,8 @@
 // Test support: writes safetensors files the way hub checkpoints store them (F32, F16 or BF16), streaming one tensor
 // at a time from a producer so a GPT-2-small-sized file never needs all its values in memory at once.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { toFloat16Bits } from '../../export/gguf/float16.ts';
 import { elementCountOf } from '../../tensor/host-tensor.ts';
 
@@ -64,4 +65,42 @@ export function float32ToBfloat16(values: Float32Array, out: Uint16Array): void 
     if ((word & 0x7fffffff) > 0x7f800000) out[index] = (word >>> 16) | 0x40;
     else out[index] = (word + 0x7fff + ((word >>> 16) & 1)) >>> 16;
   }
+}
+
+/** model.safetensors, or (shards > 1) model.safetensors.index.json and that many shards, as save_pretrained splits them. */
+export function writeHubWeightFiles(dir: string, tensors: readonly StreamedTensor[], options: { dtype: HubDtype; shards: number }): void {
+  const { dtype, shards } = options;
+  if (shards <= 1) {
+    writeHubSafetensors(path.join(dir, 'model.safetensors'), dtype, tensors);
+    return;
+  }
+  if (shards > tensors.length) throw new Error(`writeHubWeightFiles: ${shards} shards for ${tensors.length} tensors; use fewer shards`);
+  const groups = Array.from({ length: shards }, (_, part) => tensors.slice(Math.floor((part * tensors.length) / shards), Math.floor(((part + 1) * tensors.length) / shards)));
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0;
+  groups.forEach((group, index) => {
+    const file = `model-${String(index + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+    writeHubSafetensors(path.join(dir, file), dtype, group);
+    for (const tensor of group) {
+      weightMap[tensor.name] = file;
+      totalSize += elementCountOf(tensor.shape) * ITEM_BYTES[dtype];
+    }
+  });
+  writeFileSync(path.join(dir, 'model.safetensors.index.json'), `${JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2)}\n`);
+}
+
+/**
+ * centre + spread · U[-1, 1) from xorshift32, inlined: a GPT-2-small folder's 124M values take well under a second
+ * (a call per value through createRandom takes ten). Uniform in [-a, a) has standard deviation a / sqrt(3).
+ */
+export function seededUniform(count: number, seed: number, centre: number, spread: number): Float32Array {
+  const values = new Float32Array(count);
+  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ 0x2545f491) | 0 || 1;
+  for (let index = 0; index < count; index++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    values[index] = centre + spread * ((state >>> 0) / 2147483648 - 1);
+  }
+  return values;
 }

@@ -1,0 +1,57 @@
+// Importing a Llama-family hub folder (SmolLM2's layout, sharded BF16) gives a Crucible model folder: Llama's HF
+// config.json with the hub's special ids, the weights, the tokenizer and chat template, and an ONNX decoder whose
+// logits are the training forward's on the imported weights.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { MODEL_FILES, readModelFolder } from '../export/model-folder.ts';
+import { llamaParameterCount } from '../llama/parameters.ts';
+import { familyLogits } from '../lora/testing/lora-support.ts';
+import { hostTensor } from '../tensor/host-tensor.ts';
+import { llamaFamily } from '../train/llama-family.ts';
+import type { LlamaConfig } from '../llama/config.ts';
+import { readHubModel } from './hub-model.ts';
+import { importHubModel } from './import-model.ts';
+import { SMOLLM2_CHAT_TEMPLATE, writeHubLlamaFolder } from './testing/hub-llama-folder.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'crucible-import-llama-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('importHubModel on a Llama folder in SmolLM2\'s layout', () => {
+  const hub = path.join(root, 'hub');
+  writeHubLlamaFolder(hub, { seed: 4, dtype: 'BF16', shards: 2 });
+  const output = path.join(root, 'model');
+  const imported = importHubModel(hub, output, { node: { type: 'model' } });
+  const model = readHubModel(hub);
+  const config = model.config as LlamaConfig;
+
+  it('says what it imported and writes Llama\'s config.json with the hub\'s special ids', () => {
+    expect(imported).toMatchObject({ architecture: 'LlamaForCausalLM', family: 'llama', config, hasChatTemplate: true, sourceDtype: 'BF16', parameterCount: llamaParameterCount(config) });
+    const written = JSON.parse(readFileSync(path.join(output, MODEL_FILES.config), 'utf8'));
+    expect(written).toMatchObject({ architectures: ['LlamaForCausalLM'], model_type: 'llama', num_key_value_heads: 2, rope_theta: 100000, tie_word_embeddings: true, bos_token_id: 1, eos_token_id: 2 });
+    expect(JSON.parse(readFileSync(path.join(output, MODEL_FILES.generationConfig), 'utf8'))).toMatchObject({ bos_token_id: 1, eos_token_id: 2 });
+    expect(JSON.parse(readFileSync(path.join(output, MODEL_FILES.tokenizerConfig), 'utf8')).chat_template).toBe(SMOLLM2_CHAT_TEMPLATE);
+  });
+
+  it('loads with readModelFolder: the same LlamaConfig and the hub weights', () => {
+    const loaded = readModelFolder(output);
+    expect(loaded.config).toEqual(config);
+    for (const [name, tensor] of model.parameters) expect(loaded.parameters.get(name)?.data, name).toEqual(tensor.data);
+  });
+
+  it('its ONNX decoder gives the training forward\'s logits on the imported weights', async () => {
+    const tokens = [1, 57, 300, 2, 99, 319, 0, 42, 7, 200];
+    const expected = await familyLogits(llamaFamily(config), model.parameters, hostTensor('int64', [1, tokens.length], tokens));
+    const loaded = readModelFolder(output);
+    const decoder = await Gpt2DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
+    const logits = await decoder.append(tokens);
+    await decoder.release();
+    expect(logits.length).toBe(expected.length);
+    expect(Math.max(...expected.map(Math.abs)), 'logits spread well above the tolerance').toBeGreaterThan(0.1);
+    const worst = expected.reduce((max, value, index) => Math.max(max, Math.abs(value - (logits[index] as number))), 0);
+    expect(worst).toBeLessThan(1e-4);
+  });
+});
