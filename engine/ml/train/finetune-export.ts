@@ -1,9 +1,11 @@
-// What a fine-tune writes: the model folder with the merged weights (a plain GPT-2 every downstream node reads), the
+// What a fine-tune writes: the model folder with the merged weights (a plain GPT-2 or Llama every downstream node reads), the
 // tokens' tokenizer files (a chat template the tokenizer wrote in tokenizer_config.json included), and for LoRA the
 // adapter in PEFT's layout under `adapter/`, so PEFT users can load it onto the base model.
 
 import path from 'node:path';
 import { writeModelFolder } from '../export/model-folder.ts';
+import { keepSpecialTokenIds, readSpecialTokenIds } from '../export/model-token-ids.ts';
+import { isLlamaConfig } from '../model-config.ts';
 import { loraAdapterNames, mergeLora, writePeftAdapter } from '../lora/index.ts';
 import { elementCountOf } from '../tensor/host-tensor.ts';
 import type { FinetuneJob } from './finetune-setup.ts';
@@ -29,6 +31,8 @@ export function writeFinetunedModel(target: ModelExportTarget & { baseModel: str
   const finetune = { method: job.method, baseModel: target.baseModel, baseModelKey: job.modelKey, ...(job.lora === undefined || job.method !== 'lora' ? {} : { lora: job.lora }) };
   const provenance = { ...target.provenance, finetune, metrics: result.metrics, resumedFromStep: result.resumedFromStep };
   const files = writeModelFolder(target.folder, { ...target, config: result.config, parameters, provenance });
+  // A Llama keeps its base model's special ids (an imported SmolLM2-Instruct ends turns with <|im_end|>).
+  if (isLlamaConfig(result.config)) keepSpecialTokenIds(target.folder, readSpecialTokenIds(job.modelFolder));
   const parameterCount = [...parameters.values()].reduce((total, tensor) => total + elementCountOf(tensor.shape), 0);
   const adapterCount = adapterNames.reduce((total, name) => total + elementCountOf(result.parameters.get(name)?.shape ?? [0]), 0);
   return { files: [...files, ...adapterFiles], parameterCount, trainedParameterCount: job.method === 'lora' ? adapterCount : parameterCount };

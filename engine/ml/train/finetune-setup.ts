@@ -1,4 +1,4 @@
-// Where a fine-tune starts: the model folder's GPT-2 (config and weights, with the run's dropout), checked against the
+// Where a fine-tune starts: the model folder's GPT-2 or Llama (config and weights, with the run's dropout), checked against the
 // tokens (the same tokenizer, ids within its vocabulary, blockSize within the context), and for LoRA the adapter family
 // whose A and B are the only trained parameters, the base weights entering the step as frozen inputs.
 
@@ -6,7 +6,8 @@ import { readModelFolder } from '../export/model-folder.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import { checkLoraOptions, initLoraAdapters, loraAdapterNames, loraFamily, type LoraOptions } from '../lora/index.ts';
-import { gpt2Family } from './gpt2-family.ts';
+import { isLlamaConfig, type ModelConfig } from '../model-config.ts';
+import { familyFor } from './model-families.ts';
 import { checkTokensTokenizer } from './tokenizer-lineage.ts';
 import type { ModelStart } from './trainer.ts';
 import type { TrainingSettings } from './training-settings.ts';
@@ -24,12 +25,15 @@ export interface FinetuneJob {
   lora?: LoraOptions;
 }
 
-/** The model shape settings a fine-tune takes from its model folder; the capability copies them into the settings. */
+/**
+ * The model shape settings a fine-tune takes from its model folder; the capability copies them into the settings.
+ * `bias` is GPT-2's (a Llama's biases are in its config.json, attention_bias and mlp_bias, and are not settings).
+ */
 export const MODEL_SHAPE_FIELDS = ['nLayer', 'nHead', 'nEmbd', 'bias'] as const;
 
 export function openFinetune(job: FinetuneJob, settings: TrainingSettings, tokens: { vocabSize: number; tokenizerHash: string }, log: (line: string) => void): ModelStart {
   const model = readModelFolder(job.modelFolder);
-  const config: Gpt2Config = { ...model.config, dropout: settings.dropout };
+  const config: ModelConfig = { ...model.config, dropout: settings.dropout };
   checkFinetuneFits(job.modelFolder, config, settings);
   checkTokensTokenizer({ folder: job.modelFolder, tokenizerJson: model.tokenizerJson }, tokens.tokenizerHash, {
     missing: `finetune: the model ${job.modelFolder} has no tokenizer.json, so the tokens cannot be checked against it; bring the model in with its tokenizer.json`,
@@ -41,14 +45,19 @@ export function openFinetune(job: FinetuneJob, settings: TrainingSettings, token
   }
   const identity = { modelKey: job.modelKey, method: job.method, ...(job.method === 'lora' ? { lora: job.lora } : {}) };
   if (job.method === 'full') {
-    log(`fine-tuning every weight of ${job.modelFolder} (${config.nLayer} layers, ${config.nEmbd} wide, context ${config.blockSize}) on windows of ${settings.blockSize} tokens`);
-    return { config, family: gpt2Family(config), initialParameters: model.parameters, trainable: undefined, identity };
+    log(`fine-tuning every weight of ${job.modelFolder} (${describeModel(config)}) on windows of ${settings.blockSize} tokens`);
+    return { config, family: familyFor(config), initialParameters: model.parameters, trainable: undefined, identity };
   }
   const lora = loraOptionsOf(job);
   const trainable = loraAdapterNames(config, lora);
   const initialParameters: ParameterSet = new Map([...model.parameters, ...initLoraAdapters(config, lora, settings.seed)]);
   log(`LoRA rank ${lora.rank} (alpha ${lora.alpha}) on ${lora.targets.join(', ')} of ${job.modelFolder}: ${trainable.length} adapter tensors trained, the base weights frozen`);
   return { config, family: loraFamily(config, lora), initialParameters, trainable, identity };
+}
+
+function describeModel(config: ModelConfig): string {
+  const heads = isLlamaConfig(config) ? `Llama, ${config.nHead} heads over ${config.nKvHead} key/value heads, ` : 'GPT-2, ';
+  return `${heads}${config.nLayer} layers, ${config.nEmbd} wide, context ${config.blockSize}`;
 }
 
 function loraOptionsOf(job: FinetuneJob): LoraOptions {
@@ -58,11 +67,13 @@ function loraOptionsOf(job: FinetuneJob): LoraOptions {
 }
 
 /** The windows fit the model's position table, and the settings describe the folder's model. */
-function checkFinetuneFits(folder: string, config: Gpt2Config, settings: TrainingSettings): void {
+function checkFinetuneFits(folder: string, config: ModelConfig, settings: TrainingSettings): void {
   if (settings.blockSize > config.blockSize) {
     throw new Error(`finetune: blockSize ${settings.blockSize} is longer than the model's context (${config.blockSize} positions); set blockSize to ${config.blockSize} or less`);
   }
   for (const field of MODEL_SHAPE_FIELDS) {
-    if (settings[field] !== config[field]) throw new Error(`finetune: the settings' ${field} (${settings[field]}) is not the model's (${config[field]}, ${folder}/config.json); a fine-tune keeps the model's shape`);
+    if (field === 'bias' && isLlamaConfig(config)) continue;
+    const modelValue = field === 'bias' ? (config as Gpt2Config).bias : config[field];
+    if (settings[field] !== modelValue) throw new Error(`finetune: the settings' ${field} (${settings[field]}) is not the model's (${modelValue}, ${folder}/config.json); a fine-tune keeps the model's shape`);
   }
 }

@@ -47,7 +47,7 @@ export async function writeFinetuneFixture(root: string): Promise<FinetuneFixtur
 }
 
 /** A Tokens artifact (train/val shards, tokenizer.json, tokenizer_config.json) of `text`, split 90/10. */
-function writeTokens(folder: string, tokenizer: Tokenizer, text: string): string {
+export function writeTokens(folder: string, tokenizer: Tokenizer, text: string): string {
   mkdirSync(folder, { recursive: true });
   const splitAt = Math.floor(text.length * 0.9);
   for (const [split, part] of [['train', text.slice(0, splitAt)], ['val', text.slice(splitAt)]] as const) {
