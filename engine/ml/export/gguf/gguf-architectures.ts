@@ -1,11 +1,11 @@
 // Model families as GGUF sees them: the `general.architecture` name, its hyperparameter keys and its tensors under
-// llama.cpp's names, read from a Crucible model folder. One entry per config.json `model_type`; a llama family adds
-// its own entry (llama.cpp's `llama` keys and `blk.N.attn_q/k/v`, `ffn_gate/up/down` tensors) without touching the
-// writer, the vocabulary or the quantization plan.
+// llama.cpp's names, read from a Crucible model folder. One entry per config.json `model_type` (gpt2-gguf.ts,
+// llama-gguf.ts); the writer, the vocabulary and the quantization plan are shared.
 
 import { readConfigJson } from '../model-folder.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { readGpt2ForGguf } from './gpt2-gguf.ts';
+import { readLlamaForGguf } from './llama-gguf.ts';
 
 export interface GgufSourceTensor {
   /** llama.cpp's name, e.g. `blk.0.attn_qkv.weight`. */
@@ -30,6 +30,7 @@ export interface GgufModelSource {
 
 const ARCHITECTURES: Record<string, (folder: string) => GgufModelSource> = {
   gpt2: readGpt2ForGguf,
+  llama: readLlamaForGguf,
 };
 
 export function readGgufModelSource(folder: string): GgufModelSource {

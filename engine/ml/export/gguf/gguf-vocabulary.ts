@@ -15,6 +15,8 @@ import { specialTokenIds } from '../model-folder.ts';
 export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5 } as const;
 
 export interface GgufVocabulary {
+  /** tokenizer.ggml.pre: llama.cpp's pre-tokenizer, "gpt-2", or "smollm" for digits split off first (SmolLM's). */
+  pre: string;
   tokens: string[];
   tokenTypes: number[];
   /** "left right", rank order. */
@@ -39,6 +41,7 @@ export function ggufVocabulary(tokenizerJsonText: string, modelVocabSize: number
   const tokens: string[] = [];
   const tokenTypes: number[] = [];
   let merges: string[];
+  let pre = 'gpt-2';
   const spell = tokenizer.kind === 'char' ? spellCharacter : (text: string, id: number) => checkByteLevel(text, id, refuse);
   for (let id = 0; id < modelVocabSize; id++) {
     const text = tokenizer.tokenOf(id);
@@ -59,6 +62,7 @@ export function ggufVocabulary(tokenizerJsonText: string, modelVocabSize: number
     notes.push(`char vocabulary spelled in GPT-2's byte-level alphabet (${merges.length} merges rejoin multi-byte characters); llama.cpp silently drops characters outside the vocabulary, where Crucible encodes ${unknownText}`);
   } else {
     checkByteLevelOptions(json, refuse);
+    pre = preTokenizerOf(json, refuse);
     merges = ((json.model as { merges?: (string | [string, string])[] }).merges ?? []).map((merge) => (typeof merge === 'string' ? merge : merge.join(' ')));
     const spaced = merges.find((merge) => merge.split(' ').length !== 2);
     if (spaced !== undefined) throw refuse(`merge ${JSON.stringify(spaced)} has a token with a space in it; GGUF stores merges as "left right" and cannot hold it`);
@@ -73,7 +77,7 @@ export function ggufVocabulary(tokenizerJsonText: string, modelVocabSize: number
       'the tokenizer has no end-of-text token (a special token such as <|endoftext|>); without one llama.cpp takes token 11 as end of text and would stop generating wherever the model writes it. Train the tokenizer with a special token (the tokenizer node\'s default specialTokens: ["<|endoftext|>"]) and the model again',
     );
   }
-  return { tokens, tokenTypes, merges, bos, eos, unknown: unknownText === undefined ? null : (tokenizer.idOf(unknownText) ?? null), notes };
+  return { pre, tokens, tokenTypes, merges, bos, eos, unknown: unknownText === undefined ? null : (tokenizer.idOf(unknownText) ?? null), notes };
 }
 
 function spellCharacter(text: string): string {
@@ -93,6 +97,18 @@ function characterMerges(tokens: readonly string[], tokenTypes: readonly number[
     for (let length = 1; length < token.length; length++) merges.add(`${token.slice(0, length)} ${token[length]}`);
   });
   return [...merges];
+}
+
+/**
+ * llama.cpp's pre-tokenizer for the file's split: GPT-2's pattern ("gpt-2"), or every digit on its own first and then
+ * GPT-2's pattern ("smollm", which SmolLM's Digits + ByteLevel tokenizer.json names). Digits kept in runs has no
+ * llama.cpp counterpart.
+ */
+function preTokenizerOf(json: HuggingFaceTokenizerJson, refuse: (what: string) => Error): string {
+  if (json.pre_tokenizer?.type !== 'Sequence') return 'gpt-2';
+  const digits = (json.pre_tokenizer['pretokenizers'] as { individual_digits?: boolean }[] | undefined)?.[0];
+  if (digits?.individual_digits !== true) throw refuse('pre_tokenizer Digits keeps runs of digits together (individual_digits false); llama.cpp has no pre-tokenizer that splits text that way');
+  return 'smollm';
 }
 
 /** What llama.cpp's "gpt-2" pre-tokenizer cannot mirror. */

@@ -9,6 +9,7 @@ import { GGUF_TYPE_NAMES, type GgufQuantization } from '../../../../app/artifact
 import { chatTemplateOf } from '../../../tokenize/chat/index.ts';
 import { readTokenizerConfig } from '../../../tokenize/index.ts';
 import { MODEL_FILES } from '../model-folder.ts';
+import { readSpecialTokenIds } from '../model-token-ids.ts';
 import { readGgufModelSource } from './gguf-architectures.ts';
 import { gguf, writeGgufFile, type GgufValue } from './gguf-file.ts';
 import { ggufVocabulary } from './gguf-vocabulary.ts';
@@ -54,6 +55,8 @@ export function writeGgufModel(request: GgufExportRequest): GgufExportReport {
   if (!existsSync(tokenizerPath)) throw new Error(`GGUF export: ${request.modelFolder} has no ${MODEL_FILES.tokenizer}; llama.cpp needs the vocabulary inside the GGUF — export a model trained from a tokenizer node`);
   const vocabulary = ggufVocabulary(readFileSync(tokenizerPath, 'utf8'), source.vocabSize, tokenizerPath);
   const chatTemplate = modelChatTemplate(request.modelFolder);
+  // config.json's ids where it names them (an imported SmolLM2-Instruct ends turns with <|im_end|>), else the vocabulary's.
+  const ids = readSpecialTokenIds(request.modelFolder);
 
   const target = GGUF_TYPE_NAMES[request.quantization];
   const tensorTypes: Partial<Record<GgmlType, number>> = {};
@@ -97,12 +100,12 @@ export function writeGgufModel(request: GgufExportRequest): GgufExportReport {
     ['general.quantization_version', gguf.uint32(QUANTIZATION_VERSION)],
     ...source.hyperparameters,
     ['tokenizer.ggml.model', gguf.string('gpt2')],
-    ['tokenizer.ggml.pre', gguf.string('gpt-2')],
+    ['tokenizer.ggml.pre', gguf.string(vocabulary.pre)],
     ['tokenizer.ggml.tokens', gguf.strings(vocabulary.tokens)],
     ['tokenizer.ggml.token_type', gguf.int32s(vocabulary.tokenTypes)],
     ['tokenizer.ggml.merges', gguf.strings(vocabulary.merges)],
-    ['tokenizer.ggml.bos_token_id', gguf.uint32(vocabulary.bos)],
-    ['tokenizer.ggml.eos_token_id', gguf.uint32(vocabulary.eos)],
+    ['tokenizer.ggml.bos_token_id', gguf.uint32(ids.bos ?? vocabulary.bos)],
+    ['tokenizer.ggml.eos_token_id', gguf.uint32(ids.eos ?? vocabulary.eos)],
     ...(vocabulary.unknown === null ? [] : [['tokenizer.ggml.unknown_token_id', gguf.uint32(vocabulary.unknown)] as [string, GgufValue]]),
     // Crucible never adds BOS or EOS to a prompt; llama.cpp must not either, or the two would see different tokens.
     ['tokenizer.ggml.add_bos_token', gguf.bool(false)],

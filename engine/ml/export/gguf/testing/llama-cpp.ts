@@ -17,10 +17,14 @@ export class LlamaCppModel {
     private readonly sequence: LlamaContextSequence,
   ) {}
 
-  /** `contextSize` must stay within the model's context: GPT-2's position table ends there. */
-  static async load(ggufPath: string, options: { contextSize: number; threads?: number }): Promise<LlamaCppModel> {
+  /**
+   * `contextSize` must stay within the model's context: GPT-2's position table ends there. `float32Cache` keeps
+   * llama.cpp's KV cache in F32 instead of its default F16, so attention is not rounded on the way.
+   */
+  static async load(ggufPath: string, options: { contextSize: number; threads?: number; float32Cache?: boolean }): Promise<LlamaCppModel> {
     const model = await (await llamaCpp()).loadModel({ modelPath: ggufPath });
-    const context = await model.createContext({ contextSize: options.contextSize, threads: options.threads ?? 1 });
+    const cache = options.float32Cache === true ? { experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', flashAttention: false } as const : {};
+    const context = await model.createContext({ contextSize: options.contextSize, threads: options.threads ?? 1, ...cache });
     return new LlamaCppModel(model, context, context.getSequence());
   }
 
