@@ -14,7 +14,8 @@ import { initGpt2Parameters } from '../ml/gpt2/parameters.ts';
 import { llamaConfig } from '../ml/llama/config.ts';
 import { initLlamaParameters } from '../ml/llama/parameters.ts';
 import { initLoraAdapters, type LoraOptions } from '../ml/lora/index.ts';
-import { trainGpt2 } from '../ml/train/trainer.ts';
+import { trainModel } from '../ml/train/trainer.ts';
+import type { LlamaShapeSettings } from '../ml/train/training-settings.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import { eventsOf, lossesOf, PACKAGE_ROOT, PYTHON, runTorchJob, runTorchRanks, tinySettings, torchUnavailableReason, writeJob, writeTinyShards, type Shards } from './testing/torch-runner.ts';
 
@@ -36,11 +37,11 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const onnxLosses = async (settings: ReturnType<typeof tinySettings>, masked: boolean, name: string) => {
+  const onnxLosses = async (settings: ReturnType<typeof tinySettings>, masked: boolean, name: string, llama?: LlamaShapeSettings) => {
     const base = (file: string) => file.replace(/\.bin$/, '');
     const reports: { loss: number; valLoss?: number; trainLoss?: number }[] = [];
-    const result = await trainGpt2(
-      { settings, trainShard: base(shards.train), valShard: base(shards.val), trainMask: masked ? shards.trainMask : null, valMask: masked ? shards.valMask : null, checkpointDir: path.join(dir, `${name}-onnx`) },
+    const result = await trainModel(
+      { settings, llama, trainShard: base(shards.train), valShard: base(shards.val), trainMask: masked ? shards.trainMask : null, valMask: masked ? shards.valMask : null, checkpointDir: path.join(dir, `${name}-onnx`) },
       { onStep: (report) => reports.push(report) },
     );
     return { losses: reports.map((report) => report.loss), valLosses: reports.flatMap((report) => (report.valLoss === undefined ? [] : [report.valLoss])), parameters: result.parameters };
@@ -108,18 +109,23 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
     }
   });
 
-  it('trains a Llama (grouped-query attention, untied head) and LoRA-tunes it on q/v/down with Linear-layout merges and a PEFT folder', async () => {
-    const model = { architecture: 'llama', nHead: 4, nKvHead: 2, headDim: 8, intermediateSize: 64, ropeTheta: 10000, rmsNormEps: 1e-5, tieEmbeddings: false, attentionBias: false, mlpBias: false };
+  it('trains a Llama (grouped-query attention, untied head) with the ONNX Runtime trainer\'s losses, and LoRA-tunes it on q/v/down with Linear-layout merges and a PEFT folder', async () => {
+    const llama = { nKvHead: 2, intermediateSize: 64, ropeTheta: 10000, tieEmbeddings: false };
+    const model = { architecture: 'llama', ...llama, headDim: 8, rmsNormEps: 1e-5, attentionBias: false, mlpBias: false };
+    const settings = tinySettings({ maxSteps: 8, nHead: 4 });
     const base = path.join(dir, 'llama');
-    const pretrain = await runTorchJob(writeJob(path.join(dir, 'llama.json'), { shards, outDir: base, settings: tinySettings({ maxSteps: 8 }), model }));
+    const pretrain = await runTorchJob(writeJob(path.join(dir, 'llama.json'), { shards, outDir: base, settings, model }));
     expect(pretrain.code, pretrain.stderr).toBe(0);
     const losses = lossesOf(pretrain);
     expect(losses.at(-1)).toBeLessThan((losses[0] as number) - 0.2);
+    const reference = await onnxLosses(settings, false, 'llama', llama);
+    expect(maxAbsDiff(losses, reference.losses)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(eventsOf(pretrain, 'eval').map((event) => event.valLoss as number), reference.valLosses)).toBeLessThan(1e-5);
     expect(JSON.parse(readFileSync(path.join(base, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'llama', num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, tie_word_embeddings: false });
     expect(readSafetensors(path.join(base, 'model.safetensors')).tensors.get('model.layers.1.self_attn.k_proj.weight')?.shape).toEqual([16, 32]);
     const lora = { rank: 4, alpha: 8, dropout: 0.1, targets: ['self_attn.q_proj', 'self_attn.v_proj', 'mlp.down_proj'] };
     const outDir = path.join(dir, 'llama-lora');
-    const run = await runTorchJob(writeJob(path.join(dir, 'llama-lora.json'), { shards, outDir, settings: tinySettings({ maxSteps: 4, learningRate: 1e-2 }), model, kind: 'finetune', init: path.join(base, 'model.safetensors'), lora }));
+    const run = await runTorchJob(writeJob(path.join(dir, 'llama-lora.json'), { shards, outDir, settings: tinySettings({ maxSteps: 4, learningRate: 1e-2, nHead: 4 }), model, kind: 'finetune', init: path.join(base, 'model.safetensors'), lora }));
     expect(run.code, run.stderr).toBe(0);
     // per layer: q A (4, 32) B (32, 4), v A (4, 32) B (16, 4), down A (4, 64) B (32, 4)
     expect(eventsOf(run, 'start')[0]).toMatchObject({ trainableParameters: 2 * (128 + 128 + 128 + 64 + 256 + 128) });
