@@ -69,4 +69,8 @@ it('refuses bad upstream flags, naming the flag', async () => {
   const credentials = startCli(['gateway', '--upstream', 'http://user:pw@127.0.0.1:1', '--auth', 'none']);
   expect(await credentials.code).toBe(EXIT.usage);
   expect(credentials.output.err).toMatch(/--upstream #1: must not carry credentials/);
+  const badStore = startCli(['gateway', '--upstream', 'http://127.0.0.1:1', '--auth', 'none', '--store', 'mysql://u:secret@db/x']);
+  expect(await badStore.code).toBe(EXIT.failed);
+  expect(badStore.output.err).toMatch(/^gateway: store URL .* is not one Crucible can open/);
+  expect(badStore.output.err).not.toContain('secret');
 });

@@ -1,11 +1,12 @@
 // `crucible gateway --upstream URL[=m1,m2] [--upstream …] [--host H] [--port P] [--auth keys|none] [--store URL]
 // [--limits URL] [--max-retries N]`: an api-endpoint with no local model, routing to remote OpenAI-compatible
-// servers (keys, limits, budgets and usage as for local models), until Ctrl-C.
+// servers (keys, limits, budgets and usage as for local models), until Ctrl-C. --store / --limits default to
+// CRUCIBLE_STORE_URL / CRUCIBLE_LIMITS_URL, else the data directory's SQLite and this process's windows.
 import { parseArgs } from 'node:util';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
 import { apiEndpointConfig, apiEndpointSpec } from '../../../nodes/api-endpoint/spec.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
-import { openGatewayBackends } from '../../endpoint/gateway-backends.ts';
+import { limitsUrlOf, openGatewayBackends, storeUrlOf } from '../../endpoint/gateway-backends.ts';
 import { createOpenAiServer } from '../../endpoint/openai-server.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { upstreamsFromFlags } from '../upstream-flags.ts';
@@ -47,7 +48,14 @@ export async function gatewayCommand(args: string[], io: CliIo): Promise<number>
   if (problems.length > 0) throw new UsageError(`gateway: ${flagOf(problems[0]!.field)}: ${problems[0]!.message}`);
 
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const backends = await openGatewayBackends({ store: values.store ?? null, limits: values.limits ?? null, dataDir: resolveDataDir(values['data-dir'], io.env) });
+  let backends: Awaited<ReturnType<typeof openGatewayBackends>>;
+  try {
+    const urls = { store: storeUrlOf(values.store, io.env), limits: limitsUrlOf(values.limits, io.env) };
+    backends = await openGatewayBackends({ ...urls, dataDir: resolveDataDir(values['data-dir'], io.env) });
+  } catch (error) {
+    io.stderr.write(`gateway: ${(error as Error).message}\n`);
+    return EXIT.failed;
+  }
   let server: ReturnType<typeof createOpenAiServer>;
   let url: string;
   try {
