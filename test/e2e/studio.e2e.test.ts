@@ -1,10 +1,10 @@
 // The studio end to end, in a real browser against `crucible studio`: drag nodes from the palette, connect them,
 // see a refused connection's reason, undo and redo, configure a tiny run in the inspector, run it to completion
-// with per-node states and a loss chart, save, reload and reopen the same graph, then deploy the model behind an
-// API endpoint, see it healthy, create a key and chat with it in the playground; then open the "Fine-tune a model on
-// your text" template, point its model node at a tiny GPT-2 folder in the hub's layout, and run model → tokenizer →
-// finetune (LoRA, a few steps) → evaluate to success, with the imported model's facts in the inspector. Screenshots
-// go to test-output/.
+// with per-node states and a loss chart, save, reload and reopen the same graph, then deploy the model (autoscaling
+// up to 2 replicas) behind an API endpoint, see it healthy with its replicas, create a key and chat with it in the
+// playground; then open the "Fine-tune a model on your text" template, point its model node at a tiny GPT-2 folder
+// in the hub's layout, and run model → tokenizer → finetune (LoRA, a few steps) → evaluate to success, with the
+// imported model's facts in the inspector. Screenshots go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -167,6 +167,7 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     await connect(page, ['pretrain', 'model'], ['deploy', 'model']);
     await connect(page, ['deploy', 'deployment'], ['api-endpoint', 'deployments']);
     await setField(page, 'deploy', 'device', 'cpu');
+    await setField(page, 'deploy', 'maxReplicas', '2');
     await setField(page, 'api-endpoint', 'port', '0');
     // No cors entry: the health light and the chat reach the endpoint through the engine's relay.
     await expect(page.locator('.node-problems').count()).resolves.toBe(0);
@@ -179,6 +180,7 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
     await page.locator('.service[data-kind="api-endpoint"][data-health="ok"]').waitFor({ timeout: 30_000 });
     expect(await endpoint.locator('.service-url code').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(await page.locator('.service[data-kind="deployment"] .service-placement').textContent()).toMatch(/^runs on CPU · float32 · 1 replica · batch \d+$/);
+    expect(await page.locator('.service[data-kind="deployment"] [data-replicas-summary]').textContent()).toBe('1 replica of 1–2');
     await endpoint.locator('.snippet summary', { hasText: 'curl' }).click();
     expect(await endpoint.locator('.snippet pre').first().textContent()).toContain('"crucible-model"');
     await screenshot(page, 'studio-serving-panel.png', '.run-panel', ['.service[data-kind="api-endpoint"] .health-ok', '.snippet pre']);
