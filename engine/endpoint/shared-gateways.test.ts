@@ -106,7 +106,9 @@ it.skipIf(!ready)('a gateway stopped mid-load loses no usage row of a request th
     }
   };
   const load = Promise.all([0, 1, 2, 3, 4, 5].map(client));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Stop it once it has answered some requests of its own, with more on their way to every gateway.
+  const deadline = Date.now() + 30_000;
+  while (!completed.some((request) => request.gateway === 1) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   // SIGTERM, as a process manager stops a gateway: it answers what it can and writes its queued usage rows.
   const exited = new Promise((resolve) => gateways[1]!.child.once('exit', resolve));
   gateways[1]!.child.kill('SIGTERM');
