@@ -9,9 +9,10 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXPORT_NAME_PATTERN, GGUF_TYPE_NAMES, ggufExportPath, type ExportFormat, type GgufQuantization } from '../../../app/artifacts/export-layout.ts';
-import { DEFAULT_SAMPLING } from './hf-config.ts';
+import { DEFAULT_SAMPLING, type SpecialTokenIds } from './hf-config.ts';
 import { MODEL_FILES, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
+import { readSpecialTokenIds } from './model-token-ids.ts';
 import { MODELFILE, ollamaModelfile } from './gguf/ollama-modelfile.ts';
 import { modelChatTemplate, writeGgufModel, type GgufExportReport } from './gguf/write-gguf.ts';
 
@@ -55,7 +56,7 @@ function exportGguf(request: ExportRequest): Omit<ExportOutcome, 'bytes'> {
   const fileType = GGUF_TYPE_NAMES[request.quantization];
   const report = writeGgufModel({ modelFolder: request.modelFolder, file: path.join(request.outputFolder, ggufPath), quantization: request.quantization, name: request.name, ...(request.license ? { license: request.license } : {}) });
   const tokenizerJson = readFileSync(path.join(request.modelFolder, MODEL_FILES.tokenizer), 'utf8');
-  const tokenTexts = specialTokenTexts(tokenizerJson);
+  const tokenTexts = specialTokenTexts(tokenizerJson, readSpecialTokenIds(request.modelFolder));
   const sampling = samplingOf(request.modelFolder);
   const modelfile = ollamaModelfile({ name: request.name, ggufFile: ggufName, contextLength: report.contextLength, chatTemplate: modelChatTemplate(request.modelFolder), endOfText: tokenTexts.eos, bos: tokenTexts.bos, ...sampling });
   writeFileSync(path.join(request.outputFolder, modelDir, MODELFILE), modelfile.text);
@@ -88,10 +89,14 @@ function exportHuggingFace(request: ExportRequest): Omit<ExportOutcome, 'bytes'>
   return { format: request.format, files: [MODEL_CARD_FILE, ...files.map(toPosix)], command: null, notes, gguf: null };
 }
 
-/** The texts of the BOS and end-of-text tokens (the GGUF export has refused a tokenizer without them). */
-function specialTokenTexts(tokenizerJson: string): { bos: string; eos: string } {
+/**
+ * The texts of the BOS and end-of-text tokens (the GGUF export has refused a tokenizer without them): config.json's
+ * ids where it names them (an imported SmolLM2-Instruct ends a turn with <|im_end|>), else the tokenizer's.
+ */
+function specialTokenTexts(tokenizerJson: string, configIds: SpecialTokenIds): { bos: string; eos: string } {
   const parsed = JSON.parse(tokenizerJson) as TokenizerJsonTokens;
-  const { bos, eos } = specialTokenIdsOf(parsed);
+  const fromTokenizer = specialTokenIdsOf(parsed);
+  const [bos, eos] = [configIds.bos ?? fromTokenizer.bos, configIds.eos ?? fromTokenizer.eos];
   const added = parsed.added_tokens ?? [];
   const text = (id: number | null) => added.find((token) => token.id === id)?.content ?? '';
   return { bos: text(bos), eos: text(eos) };

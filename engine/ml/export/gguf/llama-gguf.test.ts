@@ -14,6 +14,7 @@ import { TINY_SMOLLM2, writeHubLlamaFolder } from '../../import/testing/hub-llam
 import { llamaConfig } from '../../llama/config.ts';
 import { initLlamaParameters } from '../../llama/parameters.ts';
 import { Gpt2DecoderSession } from '../decoder-session.ts';
+import { exportModel } from '../export-model.ts';
 import { MODEL_FILES, readModelFolder } from '../model-folder.ts';
 import { interleaveRotaryRows } from './llama-gguf.ts';
 import { LlamaCppModel } from './testing/llama-cpp.ts';
@@ -83,6 +84,16 @@ describe('llama.cpp on a Llama exported to GGUF', () => {
       'blk.0.attn_k.weight', 'blk.0.attn_norm.weight', 'blk.0.attn_output.weight', 'blk.0.attn_q.weight', 'blk.0.attn_v.weight',
       'blk.0.ffn_down.weight', 'blk.0.ffn_gate.weight', 'blk.0.ffn_norm.weight', 'blk.0.ffn_up.weight',
     ]);
+  });
+
+  it('the export node\'s GGUF folder: an Ollama Modelfile that stops at <|im_end|>', () => {
+    const outputFolder = path.join(root, 'export');
+    const outcome = exportModel({ modelFolder: model, outputFolder, format: 'gguf', quantization: 'f16', name: 'smol' });
+    expect(outcome.files).toEqual(['README.md', 'crucible/smol/smol-F16.gguf', 'crucible/smol/Modelfile']);
+    const modelfile = readFileSync(path.join(outputFolder, 'crucible', 'smol', 'Modelfile'), 'utf8');
+    expect(modelfile).toContain('PARAMETER stop "<|im_end|>"');
+    // SmolLM2's template (loop.first, a default system turn) has no faithful Go form; the GGUF carries the Jinja one.
+    expect(outcome.notes).toEqual(expect.arrayContaining([expect.stringContaining('could not be converted to an Ollama template faithfully')]));
   });
 
   it('tokenizes the prompts as Crucible does, digits one by one', () => {
