@@ -7,7 +7,7 @@ import { secretLocationOf } from '../dataset/secret-paths.ts';
 /** What a hub repository id looks like: `name` or `owner/name`, letters, digits, `-`, `_` and `.`. */
 const REPO_ID = /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/;
 /** The architectures the import reads today (config.json `architectures`). */
-export const SUPPORTED_MODEL_ARCHITECTURES = ['GPT2LMHeadModel'] as const;
+export const SUPPORTED_MODEL_ARCHITECTURES = ['GPT2LMHeadModel', 'LlamaForCausalLM'] as const;
 
 export const modelConfig = z.strictObject({
   path: z
@@ -37,7 +37,7 @@ export const modelSpec = defineNodeSpec({
   icon: 'cube',
   summary: 'Bring in a pretrained Hugging Face model (a local folder or a pinned hub repository) to fine-tune, evaluate or serve.',
   docs:
-    'Reads a Hugging Face model folder: `config.json` (GPT2LMHeadModel), `model.safetensors` or a sharded `model.safetensors.index.json` in F32, F16 or BF16, `tokenizer.json` and `tokenizer_config.json` (its chat template is kept). ' +
+    'Reads a Hugging Face model folder: `config.json` (GPT2LMHeadModel, or LlamaForCausalLM such as SmolLM2 — grouped-query attention, RoPE without scaling, a byte-level BPE tokenizer), `model.safetensors` or a sharded `model.safetensors.index.json` in F32, F16 or BF16, `tokenizer.json` and `tokenizer_config.json` (its chat template is kept). ' +
     'Set `path` to a folder on this machine, or `repo` and `revision` (a commit sha) to download it once into the data directory; offline machines register a copy with `crucible models add DIR --repo ID --revision SHA`. ' +
     'Pickle files (`pytorch_model.bin`) are never loaded. Writes a Crucible model folder (float32 weights and the ONNX decoder), so evaluate, quantize, deploy and export work on it, and the model\'s own tokenizer: connect it to a tokenizer node\'s tokenizer input to encode your text for fine-tuning.',
   version: 1,
@@ -75,5 +75,5 @@ function checkModelConfig(config: ModelConfig): ConfigProblem[] {
 function modelFacts(config: ModelConfig): NodeFact[] {
   const source: NodeFact =
     config.path !== '' ? { label: 'Source', value: 'local folder', note: config.path } : { label: 'Source', value: `${config.repo} @ ${config.revision.slice(0, 7)}`, note: 'downloaded once into the data directory' };
-  return [source, { label: 'Architectures', value: 'GPT-2', note: `reads ${SUPPORTED_MODEL_ARCHITECTURES.join(', ')} folders; the model's facts show after a run` }];
+  return [source, { label: 'Architectures', value: 'GPT-2, Llama', note: `reads ${SUPPORTED_MODEL_ARCHITECTURES.join(', ')} folders; the model's facts show after a run` }];
 }
