@@ -72,24 +72,21 @@ function registerScalingMetrics(readLoad: () => DeploymentLoad[], registers: Pro
       for (const { model, scaling } of scaled()) for (const state of REPLICA_STATES) this.set({ model, state }, scaling[state]);
     },
   });
-  new (promClient().Gauge)({
-    name: 'crucible_replicas_min',
-    help: 'Fewest replicas the deployment keeps (minReplicas).',
-    labelNames: ['model'],
-    registers,
-    collect() {
-      for (const { model, scaling } of scaled()) this.set({ model }, scaling.minReplicas);
-    },
-  });
-  new (promClient().Gauge)({
-    name: 'crucible_replicas_max',
-    help: 'Most replicas the deployment scales up to (maxReplicas).',
-    labelNames: ['model'],
-    registers,
-    collect() {
-      for (const { model, scaling } of scaled()) this.set({ model }, scaling.maxReplicas);
-    },
-  });
+  const bounds = [
+    { name: 'crucible_replicas_min', help: 'Fewest replicas the deployment keeps (minReplicas).', read: (scaling: ScalingSnapshot) => scaling.minReplicas },
+    { name: 'crucible_replicas_max', help: 'Most replicas the deployment scales up to (maxReplicas).', read: (scaling: ScalingSnapshot) => scaling.maxReplicas },
+  ];
+  for (const { name, help, read } of bounds) {
+    new (promClient().Gauge)({
+      name,
+      help,
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const { model, scaling } of scaled()) this.set({ model }, read(scaling));
+      },
+    });
+  }
   new (promClient().Counter)({
     name: 'crucible_scaling_events_total',
     help: 'Replicas added (direction "up") and drained (direction "down") by the autoscaler.',

@@ -29,3 +29,13 @@ describe('deploySpec.checkConfig', () => {
     expect(config({}).autoscale).toEqual({ scaleUpQueue: 1, scaleUpTtftMs: 2_000, scaleUpAfterSeconds: 3, scaleDownAfterSeconds: 60 });
   });
 });
+
+describe('deploySpec.facts', () => {
+  const noUpstream = { upstreamConfig: () => undefined };
+  it('says whether the replicas are fixed or scale, and between which bounds', () => {
+    expect(deploySpec.facts!(config({ replicas: 2 }), noUpstream)).toEqual([{ label: 'Replicas', value: '2', note: 'fixed; set maxReplicas above it to scale with the load' }]);
+    expect(deploySpec.facts!(config({ maxReplicas: 3, autoscale: { scaleDownAfterSeconds: 30 } }), noUpstream)).toEqual([
+      { label: 'Replicas', value: '1–3', note: 'starts with 1; adds one after 3 s of queue or slow first tokens, drains one after 30 s quiet' },
+    ]);
+  });
+});

@@ -1,6 +1,6 @@
 // The deploy node: loads a model into inference workers with continuous batching, as a long-lived service.
 import { z } from 'zod';
-import { defineNodeSpec, type ConfigProblem } from '../../app/nodes/spec.ts';
+import { defineNodeSpec, type ConfigProblem, type NodeFact } from '../../app/nodes/spec.ts';
 import { deviceField, temperatureField, threadCount, topKField } from '../shared/fields.ts';
 
 export const deployConfig = z.strictObject({
@@ -68,6 +68,15 @@ export function replicaRange(config: Pick<DeployConfig, 'replicas' | 'minReplica
   return { initial: Math.min(Math.max(config.replicas, min), max), min, max };
 }
 
+/** The inspector's line for the replicas: a fixed count, or the range autoscaling keeps to and where it starts. */
+function replicaFacts(config: DeployConfig): NodeFact[] {
+  const { initial, min, max } = replicaRange(config);
+  if (min === max) return [{ label: 'Replicas', value: String(min), note: 'fixed; set maxReplicas above it to scale with the load' }];
+  const { scaleUpAfterSeconds, scaleDownAfterSeconds } = config.autoscale;
+  const note = `starts with ${initial}; adds one after ${scaleUpAfterSeconds} s of queue or slow first tokens, drains one after ${scaleDownAfterSeconds} s quiet`;
+  return [{ label: 'Replicas', value: `${min}–${max}`, note }];
+}
+
 function checkReplicaRange(config: DeployConfig): ConfigProblem[] {
   if (config.minReplicas > 0 && config.maxReplicas > 0 && config.minReplicas > config.maxReplicas) {
     return [{ field: 'maxReplicas', message: `must be at least minReplicas (${config.minReplicas}), not ${config.maxReplicas}` }];
@@ -91,4 +100,5 @@ export const deploySpec = defineNodeSpec({
   config: deployConfig,
   service: true,
   checkConfig: checkReplicaRange,
+  facts: replicaFacts,
 });
