@@ -26,7 +26,7 @@ import { Engine } from '../engine/engine.ts';
 import { readModelFolder } from '../engine/ml/export/model-folder.ts';
 import type { Gpt2Config } from '../engine/ml/gpt2/config.ts';
 import type { ParameterSet } from '../engine/ml/gpt2/parameters.ts';
-import { LORA_TARGETS, type LoraTarget } from '../engine/ml/lora/index.ts';
+import { GPT2_LORA_TARGETS, type LoraTarget } from '../engine/ml/lora/index.ts';
 import { LossEvaluator } from '../engine/ml/train/loss-evaluator.ts';
 import { tokensArtifactPaths } from '../engine/ml/train/tokens-artifact.ts';
 import { readBatch, TokenShardReader } from '../engine/ml/train/token-windows.ts';
@@ -82,7 +82,7 @@ function parseQualityFlags(argv: string[]): QualityFlags {
       'full-lr': { type: 'string', default: '1e-3' },
       'scratch-lr': { type: 'string', default: '3e-3' },
       lora: { type: 'string', default: '32:64:1e-2' },
-      targets: { type: 'string', default: LORA_TARGETS.join(',') },
+      targets: { type: 'string', default: GPT2_LORA_TARGETS.join(',') },
       'no-default-lora': { type: 'boolean', default: false },
       'eval-batches': { type: 'string', default: '40' },
       work: { type: 'string' },
@@ -106,7 +106,7 @@ function parseQualityFlags(argv: string[]): QualityFlags {
   });
   const targets = values.targets.split(',').map((target) => target.trim());
   for (const target of targets) {
-    if (!(LORA_TARGETS as readonly string[]).includes(target)) throw new Error(`bench:finetune --quality: --targets: "${target}" is not one of ${LORA_TARGETS.join(', ')}`);
+    if (!(GPT2_LORA_TARGETS as readonly string[]).includes(target)) throw new Error(`bench:finetune --quality: --targets: "${target}" is not one of ${GPT2_LORA_TARGETS.join(', ')}`);
   }
   return {
     steps: whole('steps'),
@@ -257,7 +257,7 @@ function buildPipeline(flags: QualityFlags, base: PretrainedBase): { pipeline: P
   };
   for (const lr of flags.fullLr) finetune(idOf('full', lr), 'full fine-tune', lr, 'all weights', { method: 'full', dropout: 0, weightDecay: 0, ...schedule(lr) });
   for (const { rank, alpha, learningRate } of flags.lora) {
-    finetune(idOf('lora', `r${rank}`, `a${alpha}`, learningRate), `LoRA r${rank} α${alpha}, ${flags.targets.length === LORA_TARGETS.length ? 'all four targets' : flags.targets.join(', ')}, dropout 0`, learningRate, 'adapters', {
+    finetune(idOf('lora', `r${rank}`, `a${alpha}`, learningRate), `LoRA r${rank} α${alpha}, ${flags.targets.length === GPT2_LORA_TARGETS.length ? 'all four targets' : flags.targets.join(', ')}, dropout 0`, learningRate, 'adapters', {
       method: 'lora', loraRank: rank, loraAlpha: alpha, loraDropout: 0, loraTargets: flags.targets, dropout: 0, weightDecay: 0, ...schedule(learningRate),
     });
   }

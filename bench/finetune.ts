@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LORA_TARGETS } from '../engine/ml/lora/index.ts';
+import { GPT2_LORA_TARGETS } from '../engine/ml/lora/index.ts';
 import { GPT2_SMALL, type FinetuneMethod, type FinetuneWorkerResult, type FinetuneWorkerSettings } from './finetune-protocol.ts';
 import { formatSpeedTable, type SpeedRow } from './finetune-report.ts';
 import { median } from './median.ts';
@@ -57,7 +57,7 @@ function parseFlags(argv: string[]): Flags {
   };
   const targets = values.targets.split(',').map((target) => target.trim());
   for (const target of targets) {
-    if (!(LORA_TARGETS as readonly string[]).includes(target)) throw new Error(`bench:finetune: --targets: "${target}" is not one of ${LORA_TARGETS.join(', ')}`);
+    if (!(GPT2_LORA_TARGETS as readonly string[]).includes(target)) throw new Error(`bench:finetune: --targets: "${target}" is not one of ${GPT2_LORA_TARGETS.join(', ')}`);
   }
   if (values.only !== undefined && values.only !== 'full' && values.only !== 'lora') throw new Error(`bench:finetune: --only takes full or lora, got "${values.only}"`);
   const time = count('time');
