@@ -17,6 +17,7 @@ import { initLlamaParameters } from '../ml/llama/parameters.ts';
 import { familyLogits } from '../ml/lora/testing/lora-support.ts';
 import { hostTensor } from '../ml/tensor/host-tensor.ts';
 import { llamaFamily } from '../ml/train/llama-family.ts';
+import { shakespeareExcerpt } from '../ml/train/testing/tiny-settings.ts';
 import { compileChatTemplate } from '../tokenize/chat/index.ts';
 import { loadHuggingFaceTokenizer } from '../tokenize/index.ts';
 
@@ -36,6 +37,7 @@ function chatLines(): string {
 
 beforeAll(async () => {
   writeFileSync(path.join(workDir, 'chats.jsonl'), chatLines());
+  writeFileSync(path.join(workDir, 'play.txt'), shakespeareExcerpt(20_000));
   // A trained model's scales: HF's fresh init (std 0.02) gives near-uniform logits and feeble features that frozen
   // weights under LoRA could not turn into an answer in a few hundred steps (embedding ×25, projections ×5).
   const config = llamaConfig({ ...TINY_SMOLLM2, blockSize: 128 });
@@ -147,5 +149,29 @@ describe('chat fine-tuning an imported SmolLM2-layout Llama to a served endpoint
       // The server's KV-cache decoding gives what the training forward's greedy decoding over the whole sequence gives.
       expect(reply.message.content).toBe(await greedyByFullForward(folder, `Say ${word}, please.`));
     }
+  });
+});
+
+describe('full fine-tuning an imported SmolLM2-layout Llama on plain text', () => {
+  it('trains every weight through the finetune node and lowers the evaluate node\'s val loss well below the untouched model\'s', async () => {
+    const schedule = { maxSteps: 60, warmupSteps: 5, learningRate: 5e-3, minLearningRate: 5e-4, batchSize: 8, blockSize: 64, evalInterval: 60, checkpointInterval: 60, evalBatches: 2, threads: 1, device: 'cpu' };
+    const text = fixturePipeline(
+      [
+        { id: 'play', type: 'dataset', config: { format: 'text', sources: [{ path: 'play.txt' }], valFraction: 0.1, dedupe: 'none' } },
+        { id: 'base', type: 'model', config: { path: 'smollm2' } },
+        { id: 'tok', type: 'tokenizer', config: { specialTokens: [] } },
+        { id: 'full', type: 'finetune', config: { method: 'full', dropout: 0, weightDecay: 0, ...schedule } },
+        { id: 'untouched', type: 'evaluate', config: { evalBatches: 4, batchSize: 4, samples: 0 } },
+        { id: 'tuned', type: 'evaluate', config: { evalBatches: 4, batchSize: 4, samples: 0 } },
+      ],
+      ['play.corpus->tok.corpus', 'base.tokenizer->tok.tokenizer', 'base.model->full.model', 'tok.tokens->full.tokens', 'base.model->untouched.model', 'tok.tokens->untouched.tokens', 'full.model->tuned.model', 'tok.tokens->tuned.tokens'],
+      'llama full fine-tune',
+    );
+    const { runId } = engine.startRun({ pipeline: text, pipelinePath: path.join(workDir, 'text.crucible.json') });
+    const finished = await engine.finished(runId);
+    expect(finished?.status, JSON.stringify(finished?.nodes)).toBe('succeeded');
+    const valLoss = (node: string) => (JSON.parse(readFileSync(path.join(finished?.nodes[node]?.artifact as string, 'report.json'), 'utf8')) as { valLoss: number }).valLoss;
+    expect(finished?.nodes.full?.metrics).toMatchObject({ steps: 60, trainedParameterCount: finished?.nodes.full?.metrics?.parameterCount });
+    expect(valLoss('tuned'), `untouched ${valLoss('untouched')}`).toBeLessThan(valLoss('untouched') - 1);
   });
 });
