@@ -105,4 +105,20 @@ describe('ReplicaAutoscaler', () => {
     expect(autoscaler.snapshot().events.map((event) => event.to)).toEqual([8, 9, 10]);
     expect(autoscaler.snapshot().scaleUps).toBe(9);
   });
+
+  it('logs a look that throws on its timer instead of ending the process, and looks again', async () => {
+    const replicas = new ScriptedReplicas();
+    let calls = 0;
+    replicas.replicaCounts = () => {
+      calls += 1;
+      throw new Error('counts unavailable');
+    };
+    const lines: string[] = [];
+    const autoscaler = new ReplicaAutoscaler({ settings, replicas, readLoad: () => ({ running: 0, queued: 0 }), slotsPerReplica: 4, log: (line) => lines.push(line), intervalMs: 5 });
+    autoscaler.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    autoscaler.stop();
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(lines[0]).toBe('deployment "bard": autoscaling failed to look at its replicas: counts unavailable');
+  });
 });

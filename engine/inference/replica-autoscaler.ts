@@ -79,7 +79,15 @@ export class ReplicaAutoscaler {
   /** Looks every intervalMs until stop(); a deployment with minReplicas == maxReplicas never needs it. */
   start(): void {
     if (this.#timer !== null) return;
-    this.#timer = setInterval(() => this.look(), this.#options.intervalMs ?? 500);
+    // A look that throws must not end the engine process: it is logged, and the next look tries again.
+    const lookSafely = () => {
+      try {
+        this.look();
+      } catch (error) {
+        this.#options.log(`deployment "${this.#options.replicas.modelId}": autoscaling failed to look at its replicas: ${(error as Error).message}`);
+      }
+    };
+    this.#timer = setInterval(lookSafely, this.#options.intervalMs ?? 500);
     this.#timer.unref();
   }
 
