@@ -1,10 +1,11 @@
-// Crucible's side of the training benchmark: trains GPT-2 with TrainStepSession on batches whose window starts
+// Crucible's side of the training benchmark: trains GPT-2 or Llama with TrainStepSession on batches whose window starts
 // bench/train.ts sends. Until the trainer (engine/ml/train) is wired into the bench, the loop here drives the step.
 
 import { performance } from 'node:perf_hooks';
-import { gpt2Config, type Gpt2Config } from '../engine/ml/gpt2/config.ts';
-import { parameterCount } from '../engine/ml/gpt2/parameters.ts';
-import { gpt2Family } from '../engine/ml/train/gpt2-family.ts';
+import { gpt2Config } from '../engine/ml/gpt2/config.ts';
+import { llamaConfig } from '../engine/ml/llama/config.ts';
+import type { ModelConfig } from '../engine/ml/model-config.ts';
+import { familyFor, sizingFor } from '../engine/ml/train/model-families.ts';
 import { learningRateAt } from '../engine/ml/train/lr-schedule.ts';
 import { LossEvaluator } from '../engine/ml/train/loss-evaluator.ts';
 import { TrainStepSession } from '../engine/ml/train/step/step-session.ts';
@@ -15,7 +16,7 @@ import type { EvalReply, FinishReply, ReadyReply, TrainReply, WorkerCommand, Wor
 interface Run {
   settings: WorkerSettings;
   corpus: CharCorpus;
-  config: Gpt2Config;
+  config: ModelConfig;
   session: TrainStepSession;
   evaluator: LossEvaluator | null;
 }
@@ -26,8 +27,9 @@ async function start(settings: WorkerSettings): Promise<ReadyReply> {
   const began = performance.now();
   const corpus = loadCharCorpus(settings.dataPath, settings.trainFraction);
   const { model } = settings;
-  const config = gpt2Config({ vocabSize: corpus.vocabSize, nLayer: model.nLayer, nHead: model.nHead, nEmbd: model.nEmbd, blockSize: model.blockSize, dropout: 0 });
-  const session = await TrainStepSession.create(gpt2Family(config), {
+  const shape = { vocabSize: corpus.vocabSize, nLayer: model.nLayer, nHead: model.nHead, nEmbd: model.nEmbd, blockSize: model.blockSize, dropout: 0 };
+  const config: ModelConfig = model.architecture === 'llama' ? llamaConfig({ ...shape, nKvHead: model.nKvHead, intermediateSize: model.intermediateSize }) : gpt2Config(shape);
+  const session = await TrainStepSession.create(familyFor(config), {
     batch: model.batchSize,
     microBatches: 1,
     time: model.blockSize,
@@ -38,7 +40,7 @@ async function start(settings: WorkerSettings): Promise<ReadyReply> {
     intraOpThreads: settings.threads,
   });
   run = { settings, corpus, config, session, evaluator: null };
-  return { setupMs: performance.now() - began, parameters: parameterCount(config), vocabSize: corpus.vocabSize, trainTokens: corpus.train.length, valTokens: corpus.val.length };
+  return { setupMs: performance.now() - began, parameters: sizingFor(config).parameterCount(), vocabSize: corpus.vocabSize, trainTokens: corpus.train.length, valTokens: corpus.val.length };
 }
 
 async function train(current: Run, firstStep: number, starts: number[][]): Promise<TrainReply> {

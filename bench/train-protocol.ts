@@ -3,17 +3,29 @@
 
 export interface BenchModel {
   name: string;
+  /** GPT-2 when absent. */
+  architecture?: 'llama';
   nLayer: number;
   nHead: number;
   nEmbd: number;
   blockSize: number;
   batchSize: number;
+  /** Llama only: key/value heads and the SwiGLU width. */
+  nKvHead?: number;
+  intermediateSize?: number;
 }
 
 /** nanoGPT's CPU reference (config/train_shakespeare_char.py with the README's CPU overrides, dropout 0). */
 export const NANO_CPU: BenchModel = { name: 'nanoGPT CPU 4/4/128', nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, batchSize: 12 };
 /** nanoGPT's shakespeare-char GPU model: 10.7M parameters. */
 export const GPT_10M: BenchModel = { name: '10.7M 6/6/384', nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, batchSize: 64 };
+
+/**
+ * Llamas of about the two GPT-2s' parameter counts at the same depth, heads, width, context and batch, with grouped-query
+ * attention (half as many key/value heads) and the SwiGLU width chosen to match: 0.80M beside 0.81M, 10.79M beside 10.75M.
+ */
+export const LLAMA_NANO_CPU: BenchModel = { ...NANO_CPU, name: 'Llama 4/4(2)/128', architecture: 'llama', nKvHead: 2, intermediateSize: 384 };
+export const LLAMA_10M: BenchModel = { ...GPT_10M, name: 'Llama 10.8M 6/6(2)/384', architecture: 'llama', nKvHead: 2, intermediateSize: 1216 };
 
 /** The first line each worker reads. Field names are shared with the Python worker, so keep them flat. */
 export interface WorkerSettings {

@@ -1,8 +1,9 @@
-// `npm run bench:train`: Crucible's GPT-2 training step against PyTorch on the same CPU, char-level tinyshakespeare.
+// `npm run bench:train`: Crucible's GPT-2 (or, with --arch llama, Llama) training step against PyTorch on the same CPU,
+// char-level tinyshakespeare.
 // Both run as worker processes fed identical batches, in alternating chunks of steps so machine load hits both alike.
 //
 // Flags: --steps N (reference-config steps, default 2000), --big-steps N (10.7M config, default 20), --quick
-// (200 and 3), --only nano|10m, --no-torch, --threads N (default 2), --chunk N, --eval-batches N (default 20),
+// (200 and 3), --only nano|10m, --arch gpt2|llama (default gpt2), --no-torch, --threads N (default 2), --chunk N, --eval-batches N (default 20),
 // --torch-spin (PyTorch's default OpenMP spin-waiting; by default it runs with OMP_WAIT_POLICY=PASSIVE, which was
 // several times faster on this shared machine, so the reference is the stronger one).
 // PyTorch: /usr/bin/python3 with torch (apt-get install -y python3-torch libopenblas0-pthread).
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { windowStartSource } from './char-corpus.ts';
 import { JsonLinesWorker } from './json-lines-client.ts';
 import { formatResultTable, summarize, type ImplementationResult } from './train-report.ts';
-import { BENCH_HYPERPARAMETERS, GPT_10M, NANO_CPU, type BenchModel, type EvalReply, type FinishReply, type ReadyReply, type TrainReply, type WorkerSettings } from './train-protocol.ts';
+import { BENCH_HYPERPARAMETERS, GPT_10M, LLAMA_10M, LLAMA_NANO_CPU, NANO_CPU, type BenchModel, type EvalReply, type FinishReply, type ReadyReply, type TrainReply, type WorkerSettings } from './train-protocol.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
@@ -40,6 +41,7 @@ function parseFlags(): Flags {
       'big-steps': { type: 'string' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      arch: { type: 'string', default: 'gpt2' },
       'no-torch': { type: 'boolean', default: false },
       'torch-spin': { type: 'boolean', default: false },
       threads: { type: 'string', default: '2' },
@@ -55,11 +57,13 @@ function parseFlags(): Flags {
   const steps = count(values.steps, values.quick ? 200 : 2000, 'steps');
   const bigSteps = count(values['big-steps'], values.quick ? 3 : 20, 'big-steps');
   const chunk = values.chunk === undefined ? undefined : count(values.chunk, 0, 'chunk');
+  if (values.arch !== 'gpt2' && values.arch !== 'llama') throw new Error(`bench:train: --arch must be gpt2 or llama, got ${values.arch}`);
+  const [nano, big] = values.arch === 'llama' ? [LLAMA_NANO_CPU, LLAMA_10M] : [NANO_CPU, GPT_10M];
   const plans: Plan[] = [
-    { model: NANO_CPU, steps, chunk: chunk ?? 100, evalBatches: count(values['eval-batches'], 20, 'eval-batches') },
+    { model: nano, steps, chunk: chunk ?? 100, evalBatches: count(values['eval-batches'], 20, 'eval-batches') },
     // The 10.7M run reports speed and memory only: 20 steps do not train it far enough for a meaningful val loss.
-    { model: GPT_10M, steps: bigSteps, chunk: chunk ?? 5, evalBatches: 0 },
-  ].filter((plan) => plan.steps > 0 && (values.only === undefined || (values.only === '10m') === (plan.model === GPT_10M)));
+    { model: big, steps: bigSteps, chunk: chunk ?? 5, evalBatches: 0 },
+  ].filter((plan) => plan.steps > 0 && (values.only === undefined || (values.only === '10m') === (plan.model === big)));
   return { plans, withTorch: !values['no-torch'], torchSpin: values['torch-spin'], threads: count(values.threads, 2, 'threads') };
 }
 

@@ -1,4 +1,6 @@
-# PyTorch's side of Crucible's training benchmark (bench/train.ts starts it): the same GPT-2 (tools/torch_gpt2.py),
+# PyTorch's side of Crucible's training benchmark (bench/train.ts starts it): the same GPT-2 (tools/torch_gpt2.py) or
+# Llama (tools/torch_llama.py, HF LlamaForCausalLM semantics, attention written out as HF's eager path: torch 1.13 has
+# no fused scaled_dot_product_attention),
 # optimizer and schedule, trained on the batches whose window starts the orchestrator sends over JSON lines.
 #
 # Protocol: the first stdin line is the settings (bench/train-protocol.ts WorkerSettings); then each line is a
@@ -15,6 +17,7 @@ import numpy as np
 import torch
 
 from torch_gpt2 import Gpt2LMHead, adamw_with_decay_groups, init_gpt2
+from torch_llama import LlamaForCausalLM
 
 
 def learning_rate_at(step, settings):
@@ -52,16 +55,32 @@ class Worker:
         self.settings = settings
         self.block = model_settings["blockSize"]
         self.vocab_size, self.train_ids, self.val_ids = load_corpus(settings["dataPath"], settings["trainFraction"])
-        config = {
-            "vocab_size": self.vocab_size,
-            "n_layer": model_settings["nLayer"],
-            "n_head": model_settings["nHead"],
-            "n_embd": model_settings["nEmbd"],
-            "n_positions": self.block,
-            "layer_norm_epsilon": 1e-5,
-        }
-        self.model = Gpt2LMHead(config)
-        init_gpt2(self.model, config["n_layer"])
+        if model_settings.get("architecture") == "llama":
+            width, heads = model_settings["nEmbd"], model_settings["nHead"]
+            config = {
+                "vocab_size": self.vocab_size,
+                "hidden_size": width,
+                "intermediate_size": model_settings["intermediateSize"],
+                "num_hidden_layers": model_settings["nLayer"],
+                "num_attention_heads": heads,
+                "num_key_value_heads": model_settings.get("nKvHead", heads),
+                "head_dim": width // heads,
+                "rms_norm_eps": 1e-5,
+                "rope_theta": 10000.0,
+                "tie_word_embeddings": True,
+            }
+            self.model = LlamaForCausalLM(config)
+        else:
+            config = {
+                "vocab_size": self.vocab_size,
+                "n_layer": model_settings["nLayer"],
+                "n_head": model_settings["nHead"],
+                "n_embd": model_settings["nEmbd"],
+                "n_positions": self.block,
+                "layer_norm_epsilon": 1e-5,
+            }
+            self.model = Gpt2LMHead(config)
+            init_gpt2(self.model, config["n_layer"])
         betas = (settings["beta1"], settings["beta2"])
         self.optimizer = adamw_with_decay_groups(self.model, settings["learningRate"], betas, 1e-8, settings["weightDecay"])
         self.ready = {
