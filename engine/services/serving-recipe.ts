@@ -21,7 +21,8 @@ const deploymentRecipe = z.object({
 const endpointRecipe = z.object({
   kind: z.literal('api-endpoint'),
   config: apiEndpointConfig,
-  deploymentIds: z.array(z.string().min(1)).min(1),
+  /** Empty for an endpoint that only routes to its config's upstreams. */
+  deploymentIds: z.array(z.string().min(1)),
 });
 
 const currentRecipe = z.discriminatedUnion('kind', [deploymentRecipe, endpointRecipe]);
