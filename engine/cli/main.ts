@@ -1,5 +1,6 @@
 // The `crucible` command line: validate, run, node-types, runs, logs and studio. Each command gets its streams injected
 // (see io.ts) and returns an exit code.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { builtInRunModules } from '../../nodes/runs.ts';
 import { builtInRegistry } from '../../nodes/specs.ts';
@@ -11,10 +12,12 @@ import { exportCommand } from './commands/export.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { nodeTypesCommand } from './commands/node-types.ts';
 import { keysCommand } from './commands/keys.ts';
+import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './commands/launch.ts';
 import { modelsCommand } from './commands/models.ts';
 import { runCommand } from './commands/run.ts';
 import { logsCommand } from './commands/logs.ts';
 import { runsCommand } from './commands/runs.ts';
+import { runsImportCommand } from './commands/runs-import.ts';
 import { serveCommand } from './commands/serve.ts';
 import { studioCommand } from './commands/studio.ts';
 import { usageCommand } from './commands/usage.ts';
@@ -38,6 +41,7 @@ Commands:
   runs [--json] [--limit N]     Show the run history
   logs RUN [--node NODE]        A past run's node logs, oldest first (RUN: an id from "runs", or "last")
       [--level debug|info|warn|error] [--json]
+${LAUNCH_USAGE}
   studio [--port N] [--no-open] [--no-build]
                                 Start the engine and serve the studio to a browser (builds the UI on first start)
   data add FILE                 Register a local copy of a dataset URL's file under its sha256 (offline runs)
@@ -116,6 +120,11 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return nodeTypesCommand(registry, Boolean(values.json), io);
     }
     case 'runs': {
+      if (rest[0] === 'import') {
+        const { values, positionals } = parseArgs({ args: rest.slice(1), options: { 'data-dir': { type: 'string' } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError('runs import needs one DIR: the folder crucible launch --out wrote');
+        return runsImportCommand(path.resolve(io.cwd, positionals[0]!), resolveDataDir(values['data-dir'], io.env), io);
+      }
       const { values } = parse(rest, { json: { type: 'boolean' }, limit: { type: 'string' } }, 0);
       const limit = values.limit === undefined ? 20 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000, got "${values.limit}"`);
@@ -148,6 +157,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       const port = values.port === undefined ? 0 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
       return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'], build: !values['no-build'] }, io));
+    }
+    case 'launch': {
+      const { dataDir, ...options } = parseLaunchArgs(rest, io.cwd);
+      return withEngine(dataDir, (engine) => launchCommand(engine, registry, options, io));
     }
     case 'keys':
       return keysCommand(rest, io);

@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../files/atomic-file.ts';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
+import type { LlamaConfig } from '../ml/llama/config.ts';
+import { isLlamaConfig, type ModelConfig } from '../ml/model-config.ts';
 import type { LoraOptions } from '../ml/lora/index.ts';
 import { ADAMW_EPSILON } from '../ml/optim/adamw.ts';
 import type { TrainingSettings } from '../ml/train/training-settings.ts';
@@ -17,8 +19,8 @@ export const TORCH_JOB_FILE = 'JOB.json';
 export type TorchDevice = 'cpu' | 'cuda';
 export type TorchPrecision = 'float32' | 'bf16';
 
-/** The model's shape (a fine-tune's: the base model's) and the run's dropout. */
-export type TorchModelConfig = Gpt2Config & { architecture: 'gpt2' };
+/** The model's config (a fine-tune's: the base model's) with the run's dropout; GPT-2 names its architecture here. */
+export type TorchModelConfig = (Gpt2Config & { architecture: 'gpt2' }) | LlamaConfig;
 
 /** The training settings less the model's shape (nLayer, nHead, nEmbd, bias live in `model`), plus AdamW's epsilon. */
 export type TorchTrainingSettings = Omit<TrainingSettings, 'nLayer' | 'nHead' | 'nEmbd' | 'bias'> & { adamEpsilon: number };
@@ -53,7 +55,7 @@ export interface TorchJobInput {
   kind: TorchJob['kind'];
   settings: TrainingSettings;
   /** The model's config: from the settings and the data's vocabulary (pretrain), or the base model folder's. */
-  model: Gpt2Config;
+  model: ModelConfig;
   init: string | null;
   lora: LoraOptions | null;
   data: TorchJobData;
@@ -67,7 +69,7 @@ export function torchJob(input: TorchJobInput): TorchJob {
   return {
     version: TORCH_JOB_VERSION,
     kind: input.kind,
-    model: { architecture: 'gpt2', ...input.model, dropout: input.settings.dropout },
+    model: isLlamaConfig(input.model) ? { ...input.model, dropout: input.settings.dropout } : { architecture: 'gpt2', ...input.model, dropout: input.settings.dropout },
     init: input.init === null ? null : { safetensors: input.init },
     lora: input.lora === null ? null : { ...input.lora, targets: [...input.lora.targets] },
     data: input.data,

@@ -5,8 +5,8 @@
 
 import { readModelFolder, writeModelFolder } from '../ml/export/model-folder.ts';
 import { readSafetensors } from '../ml/export/safetensors.ts';
-import type { Gpt2Config } from '../ml/gpt2/config.ts';
 import type { ParameterSet } from '../ml/gpt2/parameters.ts';
+import { isLlamaConfig, type ModelConfig } from '../ml/model-config.ts';
 import { loraAdapterNames } from '../ml/lora/index.ts';
 import { elementCountOf } from '../ml/tensor/host-tensor.ts';
 import { writeFinetunedModel } from '../ml/train/finetune-export.ts';
@@ -19,7 +19,7 @@ export interface ModelFromRunJob {
   weights: string;
   /** A LoRA run's adapters in the engine's names (outDir/adapters.safetensors). */
   adapters: string | null;
-  config: Gpt2Config;
+  config: ModelConfig;
   metrics: Record<string, number>;
   resumedFromStep: number | null;
   export: ModelExportTarget & { baseModel?: string };
@@ -57,11 +57,12 @@ function loraParameters(job: ModelFromRunJob, finetune: FinetuneJob): ParameterS
   return base;
 }
 
-function readWeights(file: string, config: Gpt2Config): ParameterSet {
+/** The trained weights; the model folder writer checks every name and shape against the config. */
+function readWeights(file: string, config: ModelConfig): ParameterSet {
   const { tensors } = readSafetensors(file);
-  const missing = [...tensors.keys()].length === 0 ? 'no tensors' : null;
-  if (missing !== null || tensors.get('transformer.wte.weight')?.shape[0] !== config.vocabSize) {
-    throw new Error(`torch runner: ${file} is not the trained GPT-2 the job described (${missing ?? `its token embedding is not ${config.vocabSize} rows`}); run it again`);
+  const embedding = isLlamaConfig(config) ? 'model.embed_tokens.weight' : 'transformer.wte.weight';
+  if (tensors.get(embedding)?.shape[0] !== config.vocabSize) {
+    throw new Error(`torch runner: ${file} is not the trained model the job described (no ${embedding} of ${config.vocabSize} rows); run it again`);
   }
   return tensors;
 }

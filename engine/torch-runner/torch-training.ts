@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { TrainingStepReport } from '../../app/artifacts/reports.ts';
 import { MODEL_FILES, readModelConfig } from '../ml/export/model-folder.ts';
 import { gpt2Config, type Gpt2Config } from '../ml/gpt2/config.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
 import type { FinetuneJob } from '../ml/train/finetune-setup.ts';
 import { checkTokensTokenizer } from '../ml/train/tokenizer-lineage.ts';
 import type { TokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
@@ -68,8 +69,8 @@ export async function runTorchTraining(request: TorchTrainingRequest, hooks: Tor
   if (settings.batchSize % worldSize !== 0) {
     throw new Error(`torch runner: batchSize ${settings.batchSize} cannot be split evenly across ${worldSize} ranks; set batchSize to a multiple of ${worldSize} (the rows of each micro-batch are shared out, so the step is the same at any rank count) or change nprocPerNode`);
   }
+  const model = modelConfigForRun(settings, request.tokens, request.finetune);
   const shard = readSidecar(`${request.tokens.trainBase}.json`);
-  const model = request.finetune === undefined ? pretrainModelConfig(settings, shard.vocabSize) : finetuneModelConfig(request.finetune, settings, shard);
   const outDir = path.join(request.runDir, TORCH_OUT_FOLDER);
   const job = torchJob({
     kind: request.finetune === undefined ? 'pretrain' : 'finetune',
@@ -129,6 +130,12 @@ export async function runTorchTraining(request: TorchTrainingRequest, hooks: Tor
   return { ...outcome, runner: runnerFacts };
 }
 
+/** The model a run trains: pretraining's from the settings and the data, a fine-tune's from its base folder (checked against the data). */
+export function modelConfigForRun(settings: TrainingSettings, tokens: TokensArtifactPaths, finetune: FinetuneJob | undefined | null): ModelConfig {
+  const shard = readSidecar(`${tokens.trainBase}.json`);
+  return finetune === undefined || finetune === null ? pretrainModelConfig(settings, shard.vocabSize) : finetuneModelConfig(finetune, settings, shard);
+}
+
 /** The GPT-2 a pretraining run builds from its settings and the data's vocabulary (as the ONNX trainer's). */
 function pretrainModelConfig(settings: TrainingSettings, vocabSize: number): Gpt2Config {
   const { nLayer, nHead, nEmbd, blockSize, dropout, bias } = settings;
@@ -136,7 +143,7 @@ function pretrainModelConfig(settings: TrainingSettings, vocabSize: number): Gpt
 }
 
 /** The base model's config with the run's dropout, after the checks the ONNX trainer makes (finetune-setup.ts). */
-function finetuneModelConfig(finetune: FinetuneJob, settings: TrainingSettings, shard: TokenShardSidecar): Gpt2Config {
+function finetuneModelConfig(finetune: FinetuneJob, settings: TrainingSettings, shard: TokenShardSidecar): ModelConfig {
   const config = { ...readModelConfig(finetune.modelFolder), dropout: settings.dropout };
   const tokenizerFile = path.join(finetune.modelFolder, MODEL_FILES.tokenizer);
   let tokenizerJson: string | null = null;
