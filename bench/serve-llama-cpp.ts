@@ -12,7 +12,7 @@ import { llamaCpp } from '../engine/ml/export/gguf/testing/llama-cpp.ts';
 import { quantizeModelFolder } from '../engine/ml/quantize/quantize-model-folder.ts';
 import { OnnxTextGenerator } from '../engine/inference/onnx-text-generator.ts';
 import type { GenerationRequest } from '../engine/inference/text-generator.ts';
-import type { Gpt2Config } from '../engine/ml/gpt2/config.ts';
+import type { ModelConfig } from '../engine/ml/model-config.ts';
 import { median } from './median.ts';
 
 export interface RuntimeRow {
@@ -33,7 +33,7 @@ export interface RuntimeBenchOptions {
 
 const SAMPLING = { temperature: 0.8, topK: 200 };
 
-export async function benchBesideLlamaCpp(folder: string, config: Gpt2Config, prompt: number[], eosId: number, options: RuntimeBenchOptions): Promise<RuntimeRow[]> {
+export async function benchBesideLlamaCpp(folder: string, config: ModelConfig, prompt: number[], eosId: number, options: RuntimeBenchOptions): Promise<RuntimeRow[]> {
   const root = path.dirname(folder);
   const int8Folder = `${folder}-int8`;
   quantizeModelFolder({ sourceFolder: folder, targetFolder: int8Folder, settings: { scheme: 'int8', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, provenance: {} });
@@ -68,7 +68,7 @@ async function benchCrucible(modelDir: string, precision: 'float32' | 'int8', pr
   }
 }
 
-async function benchLlamaCpp(file: string, config: Gpt2Config, prompt: number[], options: RuntimeBenchOptions) {
+async function benchLlamaCpp(file: string, config: ModelConfig, prompt: number[], options: RuntimeBenchOptions) {
   const model = await (await llamaCpp()).loadModel({ modelPath: file });
   // One context per measurement kind, each sized to its sequences (contextSize is per sequence).
   const single = await model.createContext({ contextSize: config.blockSize, threads: options.threads });

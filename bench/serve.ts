@@ -143,10 +143,6 @@ try {
     if (!flags.runtimesOnly) printReport(await benchShape(root, shape, flags));
     const { folder, config, eosId, prompt } = writeBenchModel(mkdtempSync(path.join(root, 'runtimes-')), shape);
     const options = { threads: flags.threads, tokens: 128, runs: SINGLE_STREAM_RUNS, parallel: 16 };
-    if (isLlamaConfig(config)) {
-      console.log(`\n(${shape}: no llama.cpp comparison — the GGUF export writes GPT-2 only so far)`);
-      continue;
-    }
     printRuntimeTable(`${shape} (${shapeLabel(shape)})`, await benchBesideLlamaCpp(folder, config, prompt, eosId, options), options);
   }
 } finally {
