@@ -6,13 +6,15 @@ export interface ProbeResult {
   ok: boolean;
   /** Why it failed. */
   reason: string | null;
-  /** The connection was refused or cut: nothing listens there. */
-  gone: boolean;
-  /** No answer within the timeout. */
-  timedOut: boolean;
+  /**
+   * A clear answer that it cannot serve: nothing listens there (refused, unreachable) or it answered unhealthy. A
+   * timeout or a reset connection may be load or a stale keep-alive socket: those count as one failure.
+   */
+  downAtOnce: boolean;
 }
 
-const GONE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'ENOTFOUND']);
+/** Nothing listens there, or there is no route to it. */
+const GONE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
 
 /** The network error code behind a failed fetch (undici wraps it in `cause`), or null. */
 export function networkErrorCode(error: unknown): string | null {
@@ -41,21 +43,20 @@ export class HealthProbe {
         const health = await this.#get(member, healthUrl(member.baseUrl));
         await health.body?.cancel();
         if (health.status === 404) this.#withoutHealthRoute.add(member);
-        else if (health.status !== 200) return { ok: false, reason: `/health answered ${health.status}`, gone: false, timedOut: false };
-        else if (!member.discoversModels) return { ok: true, reason: null, gone: false, timedOut: false };
+        else if (health.status !== 200) return { ok: false, reason: `/health answered ${health.status}`, downAtOnce: true };
+        else if (!member.discoversModels) return { ok: true, reason: null, downAtOnce: false };
       }
       const models = await this.#get(member, new URL(`${member.baseUrl.pathname}/models`, member.baseUrl));
       if (models.status !== 200) {
         await models.body?.cancel();
-        return { ok: false, reason: `/v1/models answered ${models.status}`, gone: false, timedOut: false };
+        return { ok: false, reason: `/v1/models answered ${models.status}`, downAtOnce: true };
       }
       member.learnModels(modelIdsOf(await models.json().catch(() => null)));
-      return { ok: true, reason: null, gone: false, timedOut: false };
+      return { ok: true, reason: null, downAtOnce: false };
     } catch (error) {
       const code = networkErrorCode(error);
-      const timedOut = (error as Error).name === 'TimeoutError';
-      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : (code ?? (error as Error).message);
-      return { ok: false, reason, gone: isGoneError(error), timedOut };
+      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (code ?? (error as Error).message);
+      return { ok: false, reason, downAtOnce: isGoneError(error) };
     }
   }
 

@@ -5,7 +5,11 @@ import { memberName, parseUpstreamUrl } from '../../../nodes/api-endpoint/upstre
 
 export type MemberHealth = 'unknown' | 'up' | 'down';
 
-/** Connection refused/reset means the process is gone: down at once. Other failures count up to this many in a row. */
+/**
+ * A refused connection, an unhealthy health check or a stream cut mid-way mean it cannot serve: down at once. Other
+ * failures (5xx, timeouts, a reset before the first byte, which a stale keep-alive socket also gives) count up to
+ * this many in a row.
+ */
 const FAILURES_BEFORE_DOWN = 3;
 /** Probe-backs of a member that keeps failing slow down to one per this long, so a restarted upstream is back within it. */
 const MAX_COOLDOWN_MS = 10_000;

@@ -79,9 +79,7 @@ export class UpstreamPools {
     // Read after the probe: a request may have marked it down meanwhile, and that change was announced then.
     const before = member.health;
     if (result.ok) member.succeeded();
-    // Refused, or answered "not healthy": a clear answer, down at once. A slow answer may be load: it counts like a
-    // failed request, so a busy member is not taken out by one late probe.
-    else member.failed(`health check: ${result.reason}`, { downAtOnce: !result.timedOut });
+    else member.failed(`health check: ${result.reason}`, { downAtOnce: result.downAtOnce });
     this.#announce(member, before);
   }
 
