@@ -153,6 +153,29 @@ describe.skipIf(torchMissing)('the torch runner through the engine', () => {
   }, 600_000);
 });
 
+describe.skipIf(torchMissing)('a Llama on the torch runner', () => {
+  it('pretrains a GQA Llama on 2 ranks along the ONNX Runtime runner’s curve, into a LlamaForCausalLM folder', async () => {
+    const llama = { architecture: 'llama', nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 64, blockSize: 32, batchSize: 4, maxSteps: 10, warmupSteps: 2, evalInterval: 5, evalBatches: 2, checkpointInterval: 5, learningRate: 3e-3, seed: 11, device: 'cpu' };
+    const pipeline = fixturePipeline(
+      [...DATA_NODES, { id: 'ort', type: 'pretrain', config: { ...llama, threads: 1 } }, { id: 'torch', type: 'pretrain', config: { ...llama, ...TORCH } }],
+      [...DATA_EDGES, 'tok.tokens->ort.tokens', 'tok.tokens->torch.tokens'],
+      'llama on both runners',
+    );
+    const { finished, events } = await run(pipeline);
+    expect(finished?.status, JSON.stringify(finished?.nodes)).toBe('succeeded');
+    const evals = (node: string) => progressOf(events, node).filter((event) => event.metrics?.valLoss !== undefined).map((event) => [event.step, event.metrics?.loss, event.metrics?.valLoss] as number[]);
+    console.log(`Llama (2 layers, 4:2 heads) [step, loss, val loss]: ort ${JSON.stringify(evals('ort'))} torch ${JSON.stringify(evals('torch'))}`);
+    expect(evals('torch').map((row) => row[0])).toEqual([5, 10]);
+    for (const [index, row] of evals('torch').entries()) {
+      expect(Math.abs((row[1] as number) - (evals('ort')[index]?.[1] as number))).toBeLessThan(5e-4);
+      expect(Math.abs((row[2] as number) - (evals('ort')[index]?.[2] as number))).toBeLessThan(5e-4);
+    }
+    const folder = finished?.nodes.torch?.artifact as string;
+    expect(JSON.parse(readFileSync(path.join(folder, MODEL_FILES.config), 'utf8'))).toMatchObject({ architectures: ['LlamaForCausalLM'], num_key_value_heads: 2 });
+    expect(readModelFolder(folder).config).toMatchObject({ architecture: 'llama', nKvHead: 2 });
+  }, 600_000);
+});
+
 describe.skipIf(torchMissing)('LoRA chat fine-tuning on the torch runner', () => {
   it('writes the same artifacts as the ONNX Runtime runner (merged model, PEFT adapter, chat template) with the same losses', async () => {
     copyFileSync(path.join(repoRoot, 'examples', 'data', 'chat-sample.jsonl'), path.join(workDir, 'chats.jsonl'));

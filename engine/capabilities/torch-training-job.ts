@@ -10,7 +10,7 @@ import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint } from '../ml/train/training-settings.ts';
 import { runTorchTraining, type TorchRunnerOptions } from '../torch-runner/torch-training.ts';
 import { finetuneJobFrom, finetuneSettingsFrom, finetuneTokenizerFiles } from './finetune-job.ts';
-import { trainingSettingsFrom } from './training-capability.ts';
+import { llamaShapeFrom, trainingSettingsFrom } from './training-capability.ts';
 
 type Hooks = JobHooks & { onStep(report: TrainingStepReport): void };
 
@@ -21,7 +21,8 @@ function runnerOptions(config: { python: string; nprocPerNode?: number | undefin
 export async function runTorchPretrain(request: PretrainRequest, hooks: Hooks): Promise<PretrainResult> {
   const tokens = tokensArtifactPaths(request.tokensFolder);
   const settings = trainingSettingsFrom(request.config);
-  const runDir = path.join(request.dataDir, 'checkpoints', 'torch', 'pretrain', trainingFingerprint(settings, { tokens: request.tokensKey, precision: request.config.precision }));
+  const llama = llamaShapeFrom(request.config);
+  const runDir = path.join(request.dataDir, 'checkpoints', 'torch', 'pretrain', trainingFingerprint(settings, { tokens: request.tokensKey, precision: request.config.precision, ...(llama === undefined ? {} : { llama }) }));
   const outcome = await runTorchTraining(
     {
       settings,
@@ -29,6 +30,7 @@ export async function runTorchPretrain(request: PretrainRequest, hooks: Hooks): 
       runDir,
       runner: runnerOptions(request.config),
       export: { folder: request.outputFolder, tokenizerJsonPath: tokens.tokenizerJson, tokenizerConfigJsonPath: tokens.tokenizerConfigJson, provenance: request.provenance },
+      ...(llama === undefined ? {} : { llama }),
     },
     { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },
   );

@@ -7,12 +7,12 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { TrainingStepReport } from '../../app/artifacts/reports.ts';
 import { MODEL_FILES, readModelConfig } from '../ml/export/model-folder.ts';
-import { gpt2Config, type Gpt2Config } from '../ml/gpt2/config.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
 import type { FinetuneJob } from '../ml/train/finetune-setup.ts';
 import { checkTokensTokenizer } from '../ml/train/tokenizer-lineage.ts';
 import type { TokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
-import type { TrainingSettings } from '../ml/train/training-settings.ts';
+import { modelConfigFor } from '../ml/train/trainer.ts';
+import type { LlamaShapeSettings, TrainingSettings } from '../ml/train/training-settings.ts';
 import type { FinetuneOutcome, ModelExportTarget, PretrainOutcome } from '../ml/train/worker-protocol.ts';
 import { runWorkerJob } from '../workers/run-worker-job.ts';
 import type { TokenShardSidecar } from '../tokenize/index.ts';
@@ -42,6 +42,8 @@ export interface TorchTrainingRequest {
   export: ModelExportTarget & { baseModel?: string };
   /** Set for the finetune node. */
   finetune?: FinetuneJob;
+  /** A Llama pretrain's own fields (the pretrain node's architecture llama); absent: GPT-2. */
+  llama?: LlamaShapeSettings;
 }
 
 export interface TorchTrainingHooks {
@@ -69,7 +71,7 @@ export async function runTorchTraining(request: TorchTrainingRequest, hooks: Tor
   if (settings.batchSize % worldSize !== 0) {
     throw new Error(`torch runner: batchSize ${settings.batchSize} cannot be split evenly across ${worldSize} ranks; set batchSize to a multiple of ${worldSize} (the rows of each micro-batch are shared out, so the step is the same at any rank count) or change nprocPerNode`);
   }
-  const model = modelConfigForRun(settings, request.tokens, request.finetune);
+  const model = modelConfigForRun(settings, request.tokens, request.finetune, request.llama);
   const shard = readSidecar(`${request.tokens.trainBase}.json`);
   const outDir = path.join(request.runDir, TORCH_OUT_FOLDER);
   const job = torchJob({
@@ -131,15 +133,9 @@ export async function runTorchTraining(request: TorchTrainingRequest, hooks: Tor
 }
 
 /** The model a run trains: pretraining's from the settings and the data, a fine-tune's from its base folder (checked against the data). */
-export function modelConfigForRun(settings: TrainingSettings, tokens: TokensArtifactPaths, finetune: FinetuneJob | undefined | null): ModelConfig {
+export function modelConfigForRun(settings: TrainingSettings, tokens: TokensArtifactPaths, finetune: FinetuneJob | undefined | null, llama?: LlamaShapeSettings): ModelConfig {
   const shard = readSidecar(`${tokens.trainBase}.json`);
-  return finetune === undefined || finetune === null ? pretrainModelConfig(settings, shard.vocabSize) : finetuneModelConfig(finetune, settings, shard);
-}
-
-/** The GPT-2 a pretraining run builds from its settings and the data's vocabulary (as the ONNX trainer's). */
-function pretrainModelConfig(settings: TrainingSettings, vocabSize: number): Gpt2Config {
-  const { nLayer, nHead, nEmbd, blockSize, dropout, bias } = settings;
-  return gpt2Config({ vocabSize, nLayer, nHead, nEmbd, blockSize, dropout, bias });
+  return finetune === undefined || finetune === null ? modelConfigFor(settings, shard.vocabSize, llama) : finetuneModelConfig(finetune, settings, shard);
 }
 
 /** The base model's config with the run's dropout, after the checks the ONNX trainer makes (finetune-setup.ts). */

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { NodeRegistry } from '../../../app/nodes/registry.ts';
 import type { FinetuneConfig, FinetuneRequest, PretrainConfig } from '../../../nodes/capabilities/training.ts';
 import { finetuneJobFrom, finetuneSettingsFrom } from '../../capabilities/finetune-job.ts';
-import { trainingSettingsFrom } from '../../capabilities/training-capability.ts';
+import { llamaShapeFrom, trainingSettingsFrom } from '../../capabilities/training-capability.ts';
 import type { Engine } from '../../engine.ts';
 import { readModelConfig } from '../../ml/export/model-folder.ts';
 import { tokensArtifactPaths } from '../../ml/train/tokens-artifact.ts';
@@ -149,7 +149,7 @@ async function launch(engine: Engine, registry: NodeRegistry, options: LaunchOpt
   } else {
     settings = trainingSettingsFrom(config as PretrainConfig);
   }
-  const model = modelConfigForRun(settings, tokens, finetune);
+  const model = modelConfigForRun(settings, tokens, finetune, node.type === 'pretrain' ? llamaShapeFrom(config as PretrainConfig) : undefined);
   const nodes = options.nodes ?? config.nnodes;
   const nprocPerNode = config.nprocPerNode ?? (options.gpusPerNode > 0 ? options.gpusPerNode : 1);
   if (options.gpusPerNode > 0 && nprocPerNode > options.gpusPerNode) throw new UsageError(`${node.id}'s nprocPerNode (${nprocPerNode}) is more than --gpus-per-node ${options.gpusPerNode}; one rank per GPU`);
