@@ -71,6 +71,20 @@ it('applies key scopes and rate limits to remote models, and logs their usage un
   ]);
 });
 
+it('enforces budgets on remote models from the upstream-reported usage', async () => {
+  remote = await startScriptedUpstream({ model: 'remote-model' });
+  // 11 prompt tokens at 1 USD each: one request spends more than the whole budget.
+  server = await startTestServer({ config: { upstreams: [{ url: remote.baseURL, models: [{ name: 'remote-model' }] }], pricing: { promptPer1k: 1000, completionPer1k: 0, currency: 'USD' } } });
+  const key = await createKey(server.store, { name: 'budgeted', budget: 5, period: 'month' });
+  const first = await postJson(`${server.baseURL}/chat/completions`, chatBody('remote-model'), { authorization: `Bearer ${key}` });
+  expect(first.status).toBe(200);
+  await first.text();
+  const second = await postJson(`${server.baseURL}/chat/completions`, chatBody('remote-model'), { authorization: `Bearer ${key}` });
+  expect(second.status).toBe(429);
+  expect(((await second.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'insufficient_quota', message: expect.stringMatching(/has spent 11\.0000 USD of its 5 USD monthly budget/) });
+  expect(remote.received).toHaveLength(1);
+});
+
 it('counts with the model\'s tokenizer when the upstream reports no usage, and marks the row estimated', async () => {
   // The upstream serves the same model as the local deployment; its weight makes the pool pick it.
   const served = await gatewayWithLocal({ model: 'bard-mini', behaviour: { reportUsage: false, words: ['Speak', ', speak', '.'] } }, { models: [{ name: 'bard-mini' }], weight: 1000 });
