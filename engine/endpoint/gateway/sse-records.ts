@@ -9,6 +9,9 @@ export type SseRecord =
   /** Comments (`: ping`), other fields, or data that is not a JSON object: passed on as they came. */
   | { kind: 'other'; raw: string };
 
+/** A record this long without its blank line is not an OpenAI stream: the upstream is broken. */
+const MAX_RECORD_CHARS = 16 * 1024 * 1024;
+
 export class SseRecordSplitter {
   readonly #decoder = new TextDecoder();
   #pending = '';
@@ -19,7 +22,10 @@ export class SseRecordSplitter {
     const records: SseRecord[] = [];
     for (;;) {
       const end = /\r?\n\r?\n/.exec(this.#pending);
-      if (!end) return records;
+      if (!end) {
+        if (this.#pending.length > MAX_RECORD_CHARS) throw new Error(`a stream record grew past ${MAX_RECORD_CHARS / 1024 / 1024} MiB without ending`);
+        return records;
+      }
       const raw = this.#pending.slice(0, end.index);
       this.#pending = this.#pending.slice(end.index + end[0].length);
       if (raw.length > 0) records.push(parseRecord(raw));

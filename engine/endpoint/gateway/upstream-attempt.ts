@@ -202,7 +202,14 @@ async function relayStream(relay: Relay): Promise<AttemptOutcome> {
         break;
       }
       if (chunk.done) break;
-      for (const record of splitter.push(chunk.value)) {
+      let records: SseRecord[];
+      try {
+        records = splitter.push(chunk.value);
+      } catch (error) {
+        failure = error;
+        break;
+      }
+      for (const record of records) {
         if (!committed) {
           relay.stopFirstByteTimer();
           startEventStream(reply, { 'x-crucible-upstream': member.name });

@@ -54,7 +54,11 @@ export async function handleUpstreamGeneration(kind: EndpointKind, request: Fast
   try {
     return await withFailover(upstreamRequest, attemptContext, pools);
   } catch (error) {
-    throw asOpenAiError(error, context);
+    const failure = asOpenAiError(error, context);
+    if (!reply.raw.headersSent) throw failure;
+    // A stream already started: its end is the only way left to say it failed.
+    if (!reply.raw.writableEnded) reply.raw.end(`data: ${JSON.stringify(failure.toBody())}\n\n`);
+    return reply;
   } finally {
     watch.stop();
     if (trace.generationStarted) verdict.grant.settle(trace.promptTokens + trace.completionTokens);
