@@ -7,11 +7,14 @@
 // --torch-spin (PyTorch's default OpenMP spin-waiting; by default it runs with OMP_WAIT_POLICY=PASSIVE, which was
 // several times faster on this shared machine, so the reference is the stronger one).
 // PyTorch: /usr/bin/python3 with torch (apt-get install -y python3-torch libopenblas0-pthread).
+// --runner torch [--nproc 1,2] [--rounds R]: the whole runners instead, Crucible's beside the PyTorch runner with 1 and 2
+// DDP ranks (bench/train-torch-runner.ts; --steps defaults to 100 there).
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { windowStartSource } from './char-corpus.ts';
+import { benchTorchRunner } from './train-torch-runner.ts';
 import { JsonLinesWorker } from './json-lines-client.ts';
 import { formatResultTable, summarize, type ImplementationResult } from './train-report.ts';
 import { BENCH_HYPERPARAMETERS, GPT_10M, LLAMA_10M, LLAMA_NANO_CPU, NANO_CPU, type BenchModel, type EvalReply, type FinishReply, type ReadyReply, type TrainReply, type WorkerSettings } from './train-protocol.ts';
@@ -112,7 +115,23 @@ async function benchmark(plan: Plan, flags: Flags): Promise<ImplementationResult
   );
 }
 
+/** `--runner torch`: the end-to-end runner comparison (true when it ran); otherwise the lock-step comparison runs. */
+async function runnerBench(): Promise<boolean> {
+  const { values } = parseArgs({ options: { runner: { type: 'string' }, nproc: { type: 'string', default: '1,2' }, steps: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' } }, strict: false });
+  if (values.runner === undefined || values.runner === 'onnxruntime') return false;
+  if (values.runner !== 'torch') throw new Error(`bench:train: --runner must be torch (or onnxruntime, the default lock-step comparison), got ${values.runner}`);
+  const whole = (text: unknown, flag: string) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`bench:train: --${flag} must be a whole number >= 1, got ${text}`);
+    return value;
+  };
+  const nprocs = String(values.nproc).split(',').map((part) => whole(part, 'nproc'));
+  await benchTorchRunner({ steps: whole(values.steps, 'steps'), nprocs, rounds: whole(values.rounds, 'rounds'), threads: whole(values.threads, 'threads') });
+  return true;
+}
+
 async function main(): Promise<void> {
+  if (await runnerBench()) return;
   const flags = parseFlags();
   const results: ImplementationResult[][] = [];
   for (const plan of flags.plans) results.push(await benchmark(plan, flags));
