@@ -42,6 +42,8 @@ export type AttemptOutcome = { kind: 'answered'; payload?: unknown } | { kind: '
 
 /** Past this, an upstream's error body is cut: it only feeds a message. */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** A whole (non-streamed) completion larger than this is refused as broken rather than held in memory. */
+const WHOLE_RESPONSE_LIMIT = 64 * 1024 * 1024;
 
 class FirstByteTimeout extends Error {}
 
@@ -154,7 +156,7 @@ interface Relay {
 async function relayWhole({ member, request, context, response }: Relay): Promise<AttemptOutcome> {
   let value: Record<string, unknown>;
   try {
-    const parsed: unknown = JSON.parse(await response.text());
+    const parsed: unknown = JSON.parse(await readCapped(response, WHOLE_RESPONSE_LIMIT, true));
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the body is not a JSON object');
     value = parsed as Record<string, unknown>;
   } catch (error) {
@@ -293,19 +295,21 @@ async function write(response: ServerResponse, text: string): Promise<void> {
   await Promise.race([once(response, 'drain'), once(response, 'close')]);
 }
 
-async function readCapped(response: Response): Promise<string> {
+/** The body's first `limit` bytes as text; `whole`: a longer body is an error instead of being cut. */
+async function readCapped(response: Response, limit = ERROR_BODY_LIMIT, whole = false): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  while (size < ERROR_BODY_LIMIT) {
+  while (size < limit) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return Buffer.concat(chunks).toString('utf8');
     chunks.push(value);
     size += value.byteLength;
   }
   void reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).toString('utf8').slice(0, ERROR_BODY_LIMIT);
+  if (whole) throw new Error(`the response is larger than ${limit / 1024 / 1024} MiB`);
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }
 
 function openAiErrorIn(text: string): { message: string; code: string | null; type?: string; param?: string | null } | null {
