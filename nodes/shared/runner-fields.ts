@@ -9,6 +9,9 @@ export type TrainingRunner = (typeof TRAINING_RUNNERS)[number];
 /** Devices the torch runner trains on; `auto` picks CUDA when torch sees a GPU. */
 export const TORCH_RUNNER_DEVICES = ['auto', 'cpu', 'cuda'] as const;
 
+/** The inspector shows the torch runner's own fields only while runner is torch (renderer/src/form/schema-fields.ts). */
+const torchOnly = { onlyWhen: { runner: ['torch'] } };
+
 export const runnerFields = {
   runner: z
     .enum(TRAINING_RUNNERS)
@@ -20,24 +23,28 @@ export const runnerFields = {
     .min(1)
     .max(64)
     .optional()
-    .describe('torch runner: processes (ranks) per machine. Empty: one per GPU torch sees, else 1. batchSize is split evenly across all ranks.'),
+    .describe('torch runner: processes (ranks) per machine. Empty: one per GPU torch sees, else 1. batchSize is split evenly across all ranks.')
+    .meta(torchOnly),
   nnodes: z
     .number()
     .int()
     .min(1)
     .max(4096)
     .default(1)
-    .describe('torch runner: machines. More than 1 runs only on a cluster, through `crucible launch` (Slurm or Kubernetes).'),
+    .describe('torch runner: machines. More than 1 runs only on a cluster, through `crucible launch` (Slurm or Kubernetes).')
+    .meta(torchOnly),
   python: z
     .string()
     .min(1)
     .max(4096)
     .default('python3')
-    .describe('torch runner: the Python interpreter that has PyTorch, as a command on PATH or an absolute path (e.g. a virtual environment’s bin/python).'),
+    .describe('torch runner: the Python interpreter that has PyTorch, as a command on PATH or an absolute path (e.g. a virtual environment’s bin/python).')
+    .meta(torchOnly),
   precision: z
     .enum(['float32', 'bf16'])
     .default('float32')
-    .describe('torch runner: float32, or bf16 autocast on GPUs that support it (weights and optimizer state stay float32).'),
+    .describe('torch runner: float32, or bf16 autocast on GPUs that support it (weights and optimizer state stay float32).')
+    .meta(torchOnly),
 };
 
 /** The runner fields' names: the engine takes them out before a config becomes the trainer's settings. */
