@@ -2,11 +2,12 @@
 // float32 and int8, no HTTP) and, exported to GGUF F32 and Q8_0, by llama.cpp (node-llama-cpp's CPU build), each with
 // the same thread count. Decode tokens/s for one stream (after the first token, median of several 128-token
 // requests) and in aggregate for 16 parallel sequences (all tokens over the wall time, prefill included). Every
-// runtime samples (temperature 0.8, top-k 200) and never stops early: Crucible's end-of-text is banned, llama.cpp's
+// runtime samples (temperature 0.8, top-k 200) and never stops early: the end-of-text token is banned in both (a
+// logit bias for Crucible, a TokenBias for llama.cpp, whose evaluate would otherwise end there), and llama.cpp's
 // generator is read to the count.
 
 import path from 'node:path';
-import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { TokenBias, type LlamaContextSequence, type Token } from 'node-llama-cpp';
 import { writeGgufModel } from '../engine/ml/export/gguf/write-gguf.ts';
 import { llamaCpp } from '../engine/ml/export/gguf/testing/llama-cpp.ts';
 import { quantizeModelFolder } from '../engine/ml/quantize/quantize-model-folder.ts';
@@ -44,7 +45,7 @@ export async function benchBesideLlamaCpp(folder: string, config: ModelConfig, p
   for (const quantization of ['f32', 'q8_0'] as const) {
     const file = path.join(root, `${path.basename(folder)}-${quantization}.gguf`);
     const report = writeGgufModel({ modelFolder: folder, file, quantization, name: 'bench' });
-    rows.push({ runtime: 'llama.cpp', weights: `GGUF ${report.fileType}`, ...(await benchLlamaCpp(file, config, prompt, options)) });
+    rows.push({ runtime: 'llama.cpp', weights: `GGUF ${report.fileType}`, ...(await benchLlamaCpp(file, config, prompt, eosId, options)) });
   }
   return rows;
 }
@@ -68,8 +69,11 @@ async function benchCrucible(modelDir: string, precision: 'float32' | 'int8', pr
   }
 }
 
-async function benchLlamaCpp(file: string, config: ModelConfig, prompt: number[], options: RuntimeBenchOptions) {
+async function benchLlamaCpp(file: string, config: ModelConfig, prompt: number[], eosId: number, options: RuntimeBenchOptions) {
   const model = await (await llamaCpp()).loadModel({ modelPath: file });
+  // llama.cpp's evaluate ends a sequence at an end-of-generation token; banning it, as Crucible's runs ban theirs,
+  // keeps every request at the full count (a random-weight model samples it now and then).
+  const noEnd = new TokenBias(model.tokenizer).set(eosId as Token, 'never');
   // One context per measurement kind, each sized to its sequences (contextSize is per sequence).
   const single = await model.createContext({ contextSize: config.blockSize, threads: options.threads });
   const parallel = await model.createContext({ contextSize: config.blockSize, sequences: options.parallel, threads: options.threads });
@@ -78,7 +82,7 @@ async function benchLlamaCpp(file: string, config: ModelConfig, prompt: number[]
   const stream = async (seed: number, sequence: LlamaContextSequence = singleSequence) => {
     await sequence.clearHistory();
     const times: number[] = [];
-    for await (const _token of sequence.evaluate(prompt as Token[], { ...SAMPLING, seed })) {
+    for await (const _token of sequence.evaluate(prompt as Token[], { ...SAMPLING, seed, tokenBias: noEnd })) {
       times.push(performance.now());
       if (times.length >= options.tokens) break;
     }
