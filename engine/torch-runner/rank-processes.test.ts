@@ -31,7 +31,7 @@ describe('runRanks', () => {
     await done;
     expect(events.map((event) => event.event)).toEqual(['start', 'env', 'done']);
     const env0 = events.find((event) => event.event === 'env') as Record<string, string>;
-    expect(env0).toMatchObject({ RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '3', LOCAL_WORLD_SIZE: '3', MASTER_ADDR: '127.0.0.1', OMP_NUM_THREADS: '3', PYTHONUNBUFFERED: '1' });
+    expect(env0).toMatchObject({ RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '3', LOCAL_WORLD_SIZE: '3', MASTER_ADDR: '127.0.0.1', OMP_NUM_THREADS: '3', OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE', PYTHONUNBUFFERED: '1' });
     const others = logs.filter((entry) => entry.line.includes(' env ')).map((entry) => JSON.parse(entry.line.slice(entry.line.indexOf('{'))) as Record<string, string>);
     expect(others.map((env) => [env.RANK, env.LOCAL_RANK, env.WORLD_SIZE]).sort()).toEqual([['1', '1', '3'], ['2', '2', '3']]);
     expect(new Set([env0.MASTER_PORT, ...others.map((env) => env.MASTER_PORT)]).size, 'one MASTER_PORT for all').toBe(1);

@@ -9,7 +9,7 @@ import time
 
 rank = int(os.environ["RANK"])
 mode = os.environ.get("FAKE_RANK_MODE", "ok")
-env = {name: os.environ.get(name) for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "OMP_NUM_THREADS", "PYTHONUNBUFFERED")}
+env = {name: os.environ.get(name) for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "PYTHONUNBUFFERED")}
 if rank == 0:
     print(json.dumps({"event": "start", "worldSize": int(env["WORLD_SIZE"]), "device": "cpu"}), flush=True)
     print("a plain stdout line", flush=True)
