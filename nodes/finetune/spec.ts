@@ -47,7 +47,8 @@ export const finetuneSpec = defineNodeSpec({
     'Starts from the model’s weights and trains on tokens made with the model’s own tokenizer (connect the model node’s tokenizer output to the tokenizer node). ' +
     '`full` trains every weight; `lora` trains only adapters A (r×in) and B (out×r) on the chosen layers, scaled by alpha / r, with the base weights frozen. ' +
     'Chat tokens train only the assistant’s tokens (their loss mask). The output is the merged model, which evaluate, quantize, export and deploy use as any model; LoRA also writes the adapter in PEFT’s layout under `adapter/`. ' +
-    'Checkpoints, resume after a cancel and progress work as in pretrain.',
+    'Checkpoints, resume after a cancel and progress work as in pretrain. ' +
+    '`runner: torch` trains the same way on PyTorch (DDP ranks on this machine, or a cluster through `crucible launch`) and writes the same folder.',
   version: 1,
   inputs: [
     { name: 'model', type: 'Model', title: 'Model', description: 'The model to start from.' },

@@ -36,7 +36,7 @@ export const pretrainSpec = defineNodeSpec({
   category: 'Training',
   icon: 'flame',
   summary: 'Train a GPT-2 or Llama language model from scratch.',
-  docs: 'Builds each training step (forward, backward, AdamW) as an ONNX graph and runs it on the GPU or CPU. Writes a Hugging Face style model folder (GPT2LMHeadModel or LlamaForCausalLM) with an ONNX decoder.',
+  docs: 'Builds each training step (forward, backward, AdamW) as an ONNX graph and runs it on the GPU or CPU. Writes a Hugging Face style model folder (GPT2LMHeadModel or LlamaForCausalLM) with an ONNX decoder. `runner: torch` hands the same job (model, seed, data order, schedule) to PyTorch: one DistributedDataParallel rank per GPU (or nprocPerNode on the CPU), or a Slurm/Kubernetes cluster through `crucible launch`; the result is the same model folder.',
   version: 1,
   inputs: [{ name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Train and val token shards.' }],
   outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'A Hugging Face style model folder.' }],
