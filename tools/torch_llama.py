@@ -1,15 +1,14 @@
 # Llama in PyTorch with Hugging Face LlamaForCausalLM semantics (RMSNorm, half-split rotary embeddings, grouped-query
-# attention, SwiGLU MLP, torch Linear weights [out, in], tied or untied head), under HF's parameter names. It is the
-# reference for Crucible's ONNX Llama training step and the PyTorch side of `npm run bench:train -- --arch llama`.
-# (P1's engine/torch/crucible_torch/models/ had no Llama when this was written; this one is self-contained.)
+# attention, SwiGLU MLP, torch Linear weights [out, in], tied or untied head), under HF's parameter names: the model
+# Crucible's PyTorch trainer ships (engine/torch/crucible_torch/models/llama.py), so it exists once. It is the reference
+# for Crucible's ONNX Llama training step and the PyTorch side of `npm run bench:train -- --arch llama`.
 #
 # Run: /usr/bin/python3 tools/torch_llama.py DIR
 # Reads DIR/llama-tiny.inputs.safetensors (written by tools/write-llama-parity-inputs.ts: initial weights, token batches
 # and the settings as metadata) and writes DIR/llama-tiny.expected.safetensors: per case the loss and gradient norm of
 # each AdamW step, a slice of the first step's logits, the gradient of every parameter at the initial weights, and the
-# weights after all steps with global-norm clipping. The reference runs in float64 throughout; HF upcasts RMSNorm and
-# softmax to float32, which in a float64 model would only add rounding, so here they stay float64. Rotary angles are
-# float32 as in HF (Crucible computes them the same way).
+# weights after all steps with global-norm clipping. The reference runs in float64; rotary angles are float32 as in HF
+# (Crucible computes them the same way).
 # Dimension letters: B batch, T time, C channels, V vocabulary, H query heads, K key/value heads, D head size.
 
 import json
@@ -19,127 +18,29 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from torch_gpt2 import adamw_with_decay_groups, read_safetensors, write_safetensors
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "engine" / "torch"))
+from crucible_torch.models import llama as crucible_llama  # noqa: E402
 
 INPUTS_FILE = "llama-tiny.inputs.safetensors"
 EXPECTED_FILE = "llama-tiny.expected.safetensors"
 
 
-class RMSNorm(nn.Module):
-    def __init__(self, width, eps):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(width))
-        self.eps = eps
+class LlamaForCausalLM(crucible_llama.LlamaForCausalLM):
+    """crucible_torch's LlamaForCausalLM built from an HF-style config dict (hidden_size, num_key_value_heads, ...), with
+    HF's init (matrices N(0, 0.02), RMSNorm weights 1, biases 0), whose forward also returns the mean cross-entropy
+    when given targets."""
 
-    def forward(self, x):
-        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
-
-
-def rotary_tables(head_dim, theta, time, dtype, device=None):
-    """HF LlamaRotaryEmbedding for positions 0..T-1: (T, D) cos and sin, angles in float32."""
-    inverse = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64, device=device).float() / head_dim))
-    angles = torch.arange(time, device=device).float()[:, None] * inverse[None, :]  # (T, D/2)
-    both = torch.cat((angles, angles), dim=-1)
-    return both.cos().to(dtype), both.sin().to(dtype)
-
-
-def rotate_half(x):
-    first, second = x.chunk(2, dim=-1)
-    return torch.cat((-second, first), dim=-1)
-
-
-class Attention(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        C, self.H, self.K, self.D = config["hidden_size"], config["num_attention_heads"], config["num_key_value_heads"], config["head_dim"]
-        bias = config.get("attention_bias", False)
-        self.q_proj = nn.Linear(C, self.H * self.D, bias=bias)
-        self.k_proj = nn.Linear(C, self.K * self.D, bias=bias)
-        self.v_proj = nn.Linear(C, self.K * self.D, bias=bias)
-        self.o_proj = nn.Linear(self.H * self.D, C, bias=bias)
-
-    def forward(self, x, cos, sin, fused):
-        B, T, _ = x.shape
-        q = self.q_proj(x).view(B, T, self.H, self.D).transpose(1, 2)  # (B, H, T, D)
-        k = self.k_proj(x).view(B, T, self.K, self.D).transpose(1, 2)  # (B, K, T, D)
-        v = self.v_proj(x).view(B, T, self.K, self.D).transpose(1, 2)
-        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
-        groups = self.H // self.K
-        # HF repeat_kv: query head h reads key/value head h // groups.
-        k = k[:, :, None].expand(B, self.K, groups, T, self.D).reshape(B, self.H, T, self.D)
-        v = v[:, :, None].expand(B, self.K, groups, T, self.D).reshape(B, self.H, T, self.D)
-        if fused:
-            attended = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        else:
-            scores = (q @ k.transpose(-1, -2)) * self.D**-0.5
-            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
-            scores = scores.masked_fill(~causal, torch.finfo(scores.dtype).min)
-            attended = F.softmax(scores, dim=-1) @ v
-        return self.o_proj(attended.transpose(1, 2).reshape(B, T, self.H * self.D))
-
-
-class Mlp(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        C, F_ = config["hidden_size"], config["intermediate_size"]
-        bias = config.get("mlp_bias", False)
-        self.gate_proj = nn.Linear(C, F_, bias=bias)
-        self.up_proj = nn.Linear(C, F_, bias=bias)
-        self.down_proj = nn.Linear(F_, C, bias=bias)
-
-    def forward(self, x):
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
-
-
-class DecoderLayer(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        C, eps = config["hidden_size"], config["rms_norm_eps"]
-        self.input_layernorm = RMSNorm(C, eps)
-        self.self_attn = Attention(config)
-        self.post_attention_layernorm = RMSNorm(C, eps)
-        self.mlp = Mlp(config)
-
-    def forward(self, x, cos, sin, fused):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, fused)
-        return x + self.mlp(self.post_attention_layernorm(x))
-
-
-class Body(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        self.embed_tokens = nn.Embedding(config["vocab_size"], config["hidden_size"])
-        self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config["num_hidden_layers"]))
-        self.norm = RMSNorm(config["hidden_size"], config["rms_norm_eps"])
-
-
-class LlamaForCausalLM(nn.Module):
-    """LlamaForCausalLM without dropout; parameter names match Hugging Face's state dict (lm_head only when untied)."""
-
-    def __init__(self, config, fused_attention=False):
-        super().__init__()
-        self.config = config
-        self.fused_attention = fused_attention
-        self.model = Body(config)
-        self.tied = config.get("tie_word_embeddings", True)
-        if not self.tied:
-            self.lm_head = nn.Linear(config["hidden_size"], config["vocab_size"], bias=False)
-        for name, parameter in self.named_parameters():  # HF init: N(0, 0.02) for matrices, RMSNorm 1, biases 0
-            if parameter.dim() >= 2:
-                nn.init.normal_(parameter, std=config.get("initializer_range", 0.02))
-            elif name.endswith("bias"):
-                nn.init.zeros_(parameter)
+    def __init__(self, hf_config, seed=0):
+        config = crucible_llama.config_from_hf({"max_position_embeddings": 1 << 20, **hf_config})
+        super().__init__(config)
+        weights = crucible_llama.init_weights(self.config, seed)
+        self.load_state_dict({name: torch.from_numpy(value) for name, value in weights.items()}, strict=True)
 
     def forward(self, tokens, targets=None):
-        T = tokens.shape[1]
-        cos, sin = rotary_tables(self.config["head_dim"], self.config["rope_theta"], T, self.model.embed_tokens.weight.dtype, tokens.device)
-        x = self.model.embed_tokens(tokens)
-        for layer in self.model.layers:
-            x = layer(x, cos, sin, self.fused_attention)
-        head = self.model.embed_tokens.weight if self.tied else self.lm_head.weight
-        logits = self.model.norm(x) @ head.t()  # (B, T, V)
+        logits = super().forward(tokens)  # (B, T, V)
         if targets is None:
             return logits, None
         return logits, F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
