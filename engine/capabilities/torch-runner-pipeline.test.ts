@@ -153,6 +153,37 @@ describe.skipIf(torchMissing)('the torch runner through the engine', () => {
   }, 600_000);
 });
 
+describe.skipIf(torchMissing)('cancelling a torch run', () => {
+  it('stops every rank and ends the node cancelled', async () => {
+    const config = { ...NANOGPT_CPU, ...TORCH, maxSteps: 500, checkpointInterval: 100, evalInterval: 250, seed: 9 };
+    const pipeline = fixturePipeline([...DATA_NODES, { id: 'torch', type: 'pretrain', config }], [...DATA_EDGES, 'tok.tokens->torch.tokens'], 'cancel a torch run');
+    let cancelledAt = null as number | null;
+    let runId = '';
+    let ranksBefore: number[] = [];
+    const events: RunEvent[] = [];
+    const unsubscribe = engine.bus.subscribe((event) => {
+      events.push(event as RunEvent);
+      if (cancelledAt === null && event.type === 'node.progress' && event.node === 'torch' && (event.step ?? 0) >= 2) {
+        ranksBefore = rankPids().map((entry) => entry.rank).sort();
+        cancelledAt = Date.now();
+        engine.cancelRun(runId);
+      }
+    });
+    try {
+      runId = engine.startRun({ pipeline, pipelinePath: path.join(workDir, 'pipeline.crucible.json') }).runId;
+      const finished = await engine.finished(runId);
+      expect(cancelledAt, 'the run reached step 2 and was cancelled').not.toBeNull();
+      expect(ranksBefore, 'both ranks ran before the cancel').toEqual([0, 1]);
+      expect(finished?.status).toBe('cancelled');
+      expect(finished?.nodes.torch?.state).toBe('cancelled');
+      console.log(`cancelled at step >= 2; the run ended ${Date.now() - (cancelledAt as number)} ms later`);
+      expect(rankPids(), 'no rank is left running').toEqual([]);
+    } finally {
+      unsubscribe();
+    }
+  }, 600_000);
+});
+
 describe.skipIf(torchMissing)('a Llama on the torch runner', () => {
   it('pretrains a GQA Llama on 2 ranks along the ONNX Runtime runner’s curve, into a LlamaForCausalLM folder', async () => {
     const llama = { architecture: 'llama', nLayer: 2, nHead: 4, nKvHead: 2, nEmbd: 64, blockSize: 32, batchSize: 4, maxSteps: 10, warmupSteps: 2, evalInterval: 5, evalBatches: 2, checkpointInterval: 5, learningRate: 3e-3, seed: 11, device: 'cpu' };
