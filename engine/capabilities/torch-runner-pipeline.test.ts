@@ -219,8 +219,9 @@ describe.skipIf(torchMissing)('LoRA chat fine-tuning on the torch runner', () =>
         { id: 'tok', type: 'tokenizer', config: {} },
         { id: 'ort', type: 'finetune', config: sft },
         { id: 'torch', type: 'finetune', config: { ...sft, ...TORCH } },
+        { id: 'full', type: 'finetune', config: { ...sft, ...TORCH, method: 'full', learningRate: 1e-3 } },
       ],
-      ['chats.corpus->tok.corpus', 'base.tokenizer->tok.tokenizer', 'base.model->ort.model', 'tok.tokens->ort.tokens', 'base.model->torch.model', 'tok.tokens->torch.tokens'],
+      ['chats.corpus->tok.corpus', 'base.tokenizer->tok.tokenizer', 'base.model->ort.model', 'tok.tokens->ort.tokens', 'base.model->torch.model', 'tok.tokens->torch.tokens', 'base.model->full.model', 'tok.tokens->full.tokens'],
       'lora on both runners',
     );
     const { finished, events } = await run(pipeline);
@@ -246,6 +247,10 @@ describe.skipIf(torchMissing)('LoRA chat fine-tuning on the torch runner', () =>
     }
     expect(largest, 'the merged weights agree to float32 rounding').toBeLessThan(1e-4);
     expect(finished?.nodes.torch?.metrics).toMatchObject({ steps: 8, trainedParameterCount: finished?.nodes.ort?.metrics?.trainedParameterCount });
+    const full = finished?.nodes.full;
+    expect(full?.metrics, 'a full fine-tune on torch trains every weight').toMatchObject({ steps: 8, trainedParameterCount: full?.metrics?.parameterCount });
+    expect(existsSync(path.join(full?.artifact as string, 'adapter'))).toBe(false);
+    expect(readModelFolder(full?.artifact as string).config).toMatchObject({ nLayer: 2, nEmbd: 32, vocabSize: 300 });
   }, 600_000);
 });
 
