@@ -7,9 +7,9 @@ import { builtWorkerUrl } from '../engine/workers/typescript-worker.ts';
 import { workerEntries } from './build.ts';
 
 describe('workerEntries', () => {
-  it('lists the tokenizer, encoding, chat encoding, model import, training, quantize, export and inference workers by their source names', () => {
+  it('lists the tokenizer, encoding, chat encoding, model import, training, quantize, export, torch-run export and inference workers by their source names', () => {
     const entries = workerEntries();
-    expect(Object.keys(entries).sort()).toEqual(['chat-encode-worker', 'encode-worker', 'export-worker', 'inference-worker', 'ml-worker', 'model-import-worker', 'quantize-worker', 'train-worker']);
+    expect(Object.keys(entries).sort()).toEqual(['chat-encode-worker', 'encode-worker', 'export-worker', 'inference-worker', 'ml-worker', 'model-import-worker', 'quantize-worker', 'torch-export-worker', 'train-worker']);
     for (const [name, source] of Object.entries(entries)) {
       expect(path.basename(source)).toBe(`${name}.ts`);
       expect(existsSync(source)).toBe(true);
