@@ -13,7 +13,7 @@ import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { readJsonObjectFile } from '../files/json-text.ts';
 import { MODEL_FILES, readModelConfig } from '../ml/export/model-folder.ts';
 import type { Gpt2Config } from '../ml/gpt2/config.ts';
-import type { LoraTarget } from '../ml/lora/index.ts';
+import { defaultLoraTargets, type LoraTarget } from '../ml/lora/index.ts';
 import type { FinetuneJob } from '../ml/train/finetune-setup.ts';
 import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths, type TokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
@@ -67,7 +67,9 @@ export function finetuneTokenizerFiles(request: FinetuneRequest, tokens: TokensA
 export function finetuneJobFrom(request: FinetuneRequest): FinetuneJob {
   const { method, loraRank, loraAlpha, loraDropout, loraTargets } = request.config;
   const base = { modelFolder: request.modelFolder, modelKey: request.modelKey, method };
-  return method === 'lora' ? { ...base, lora: { rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: loraTargets } } : base;
+  if (method !== 'lora') return base;
+  const targets = loraTargets ?? defaultLoraTargets(readModelConfig(request.modelFolder));
+  return { ...base, lora: { rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: [...targets] } };
 }
 
 /** What PEFT's adapter_config.json names as the base: the hub repository the model node imported, else its folder. */

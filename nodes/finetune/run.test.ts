@@ -62,7 +62,7 @@ describe('finetuneRun', () => {
     const result = await finetuneRun.run(contextFor({ finetune }, recorded));
     const [request] = recorded.requests;
     expect(request).toMatchObject({ modelFolder: '/artifacts/model-key', modelKey: 'model-key', tokensFolder: '/artifacts/tokens-key', tokensKey: 'tokens-key', dataDir: '/data', outputFolder: '/staging/model' });
-    expect(request?.config).toMatchObject({ method: 'lora', loraRank: 8, loraAlpha: 16, loraTargets: ['attn.c_attn'], maxSteps: 2, learningRate: 2e-4 });
+    expect(request?.config).toMatchObject({ method: 'lora', loraRank: 8, loraAlpha: 16, maxSteps: 2, learningRate: 2e-4 });
     expect(request?.provenance).toMatchObject({ runId: 'run-3', node: { id: 'finetune-1', type: 'finetune' }, inputs: { model: { key: 'model-key' }, tokens: { key: 'tokens-key' } } });
     expect(recorded.progress.at(-1)).toMatchObject({ step: 2, fraction: 1, metrics: { valLoss: 2.6 } });
     expect(result.outputs.model?.meta).toMatchObject({ architecture: 'gpt2', nLayer: 12, nEmbd: 768, blockSize: 1024, vocabSize: 50_257, parameterCount: 124_439_808, files: RESULT.files, finetune: { method: 'lora', trainedParameterCount: 294_912, windowSize: 1024, baseModelKey: 'model-key' } });

@@ -27,7 +27,8 @@ const EDGES: EdgeDef[] = [['data', 'corpus', 'tok', 'corpus'], ['base', 'model',
 describe('finetune config', () => {
   it('defaults to LoRA rank 8 / alpha 16 on attn.c_attn with fine-tuning schedule defaults, over the shared training fields', () => {
     const config = finetuneConfig.parse({});
-    expect(config).toMatchObject({ method: 'lora', loraRank: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ['attn.c_attn'], dropout: 0 });
+    expect(config).toMatchObject({ method: 'lora', loraRank: 8, loraAlpha: 16, loraDropout: 0.05, dropout: 0 });
+    expect(config.loraTargets).toBeUndefined(); // the family's default, chosen when the model is known
     expect(config).toMatchObject({ learningRate: 2e-4, minLearningRate: 2e-5, maxSteps: 200, warmupSteps: 20, weightDecay: 0, evalInterval: 50, checkpointInterval: 50, batchSize: 4 });
     expect(config.blockSize).toBeUndefined();
     expect(Object.keys(config)).toEqual(expect.arrayContaining(Object.keys(trainingFields)));

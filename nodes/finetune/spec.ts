@@ -20,7 +20,7 @@ export const finetuneConfig = z.strictObject({
   loraRank: z.number().int().min(1).max(1024).default(8).describe("LoRA's rank r: the adapters' inner size (A is r×in, B is out×r)."),
   loraAlpha: z.number().positive().max(100_000).default(16).describe('LoRA alpha; the adapters’ update is scaled by alpha / rank.'),
   loraDropout: z.number().min(0).max(0.9).default(0.05).describe('Dropout on each adapter’s input while training (PEFT’s lora_dropout).'),
-  loraTargets: z.array(z.enum(FINETUNE_LORA_TARGETS)).min(1).max(FINETUNE_LORA_TARGETS.length).default(['attn.c_attn']).describe("The linear layers that get adapters in every block, of the model's family. GPT-2: attention (attn.c_attn, attn.c_proj) and/or MLP (mlp.c_fc, mlp.c_proj). Llama (SmolLM2, …): self_attn.q_proj, k_proj, v_proj, o_proj and/or mlp.gate_proj, up_proj, down_proj."),
+  loraTargets: z.array(z.enum(FINETUNE_LORA_TARGETS)).min(1).max(FINETUNE_LORA_TARGETS.length).optional().describe("The linear layers that get adapters in every block, of the model's family. GPT-2: attention (attn.c_attn, attn.c_proj) and/or MLP (mlp.c_fc, mlp.c_proj). Llama (SmolLM2, …): self_attn.q_proj, k_proj, v_proj, o_proj and/or mlp.gate_proj, up_proj, down_proj. Empty: the family's query and value projections, as PEFT does (GPT-2: attn.c_attn; Llama: self_attn.q_proj and self_attn.v_proj)."),
   blockSize: z.number().int().min(2).max(32_768).optional().describe("Tokens per training window; the model's context when left empty, and never longer."),
   dropout: dropoutField.default(0).describe("Dropout of the model's own layers while it trains (0 is usual for fine-tuning)."),
   ...trainingFields,
@@ -66,11 +66,11 @@ export function finetuneFacts(config: FinetuneNodeConfig): NodeFact[] {
   const { method, loraRank, loraAlpha, loraTargets, blockSize, batchSize, gradAccumSteps } = config;
   const methodFact: NodeFact =
     method === 'lora'
-      ? { label: 'Method', value: `LoRA rank ${loraRank} on ${loraTargets.join(', ')}`, note: `scale alpha / r = ${formatScale(loraAlpha / loraRank)}; base weights frozen` }
+      ? { label: 'Method', value: `LoRA rank ${loraRank} on ${loraTargets?.join(', ') ?? "the model's query and value projections"}`, note: `scale alpha / r = ${formatScale(loraAlpha / loraRank)}; base weights frozen` }
       : { label: 'Method', value: 'Full fine-tuning', note: 'every weight trains, with AdamW state for each (about 4× the weights in memory)' };
   const trained: NodeFact =
     method === 'lora'
-      ? { label: 'Trainable', value: `${loraTargets.length * 2} adapter matrices per block`, note: `r × (in + out) = ${loraRank} × (in + out) parameters per adapted layer` }
+      ? { label: 'Trainable', value: loraTargets === undefined ? 'Adapter matrices on the query and value projections' : `${loraTargets.length * 2} adapter matrices per block`, note: `r × (in + out) = ${loraRank} × (in + out) parameters per adapted layer` }
       : { label: 'Trainable', value: 'All parameters' };
   const tokensPerStep: NodeFact =
     blockSize === undefined

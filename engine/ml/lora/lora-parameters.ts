@@ -21,6 +21,14 @@ export function loraTargetsOf(config: ModelConfig): readonly LoraTarget[] {
   return isLlamaConfig(config) ? LLAMA_LORA_TARGETS : GPT2_LORA_TARGETS;
 }
 
+/**
+ * The targets a LoRA run takes when its node names none: the attention's query and value projections, as PEFT's
+ * defaults for these families (GPT-2's fused c_attn holds query, key and value together).
+ */
+export function defaultLoraTargets(config: ModelConfig): readonly LoraTarget[] {
+  return isLlamaConfig(config) ? ['self_attn.q_proj', 'self_attn.v_proj'] : ['attn.c_attn'];
+}
+
 function familyOfTargets(targets: readonly LoraTarget[]): 'gpt2' | 'llama' {
   return targets.every((target) => (GPT2_LORA_TARGETS as readonly string[]).includes(target)) ? 'gpt2' : 'llama';
 }
