@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { requireGpt2 } from '../model-config.ts';
 import path from 'node:path';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { MODEL_FILES, readModelConfig } from '../export/model-folder.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
 import { interleavedDecodeSpeeds } from '../quantize/decoder-measures.ts';
@@ -16,8 +16,8 @@ const DECODE_ROUNDS = 3;
 export async function distillationReport(teacherFolder: string, studentFolder: string, valLoss: { teacher: number; student: number }): Promise<DistillationReport> {
   const teacherConfig = requireGpt2(readModelConfig(teacherFolder), 'distillation');
   const studentConfig = requireGpt2(readModelConfig(studentFolder), 'distillation');
-  const teacherDecoder = await Gpt2DecoderSession.create(teacherConfig, readFileSync(path.join(teacherFolder, MODEL_FILES.decoder)));
-  const studentDecoder = await Gpt2DecoderSession.create(studentConfig, readFileSync(path.join(studentFolder, MODEL_FILES.decoder)));
+  const teacherDecoder = await DecoderSession.create(teacherConfig, readFileSync(path.join(teacherFolder, MODEL_FILES.decoder)));
+  const studentDecoder = await DecoderSession.create(studentConfig, readFileSync(path.join(studentFolder, MODEL_FILES.decoder)));
   try {
     const [teacherRate, studentRate] = await interleavedDecodeSpeeds(teacherDecoder, studentDecoder, DECODE_TOKENS, DECODE_ROUNDS);
     const teacherSide = { parameters: parameterCount(teacherConfig), valLoss: valLoss.teacher, decodeTokensPerSec: teacherRate };

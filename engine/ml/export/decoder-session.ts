@@ -8,7 +8,7 @@ import type { HostTensor } from '../tensor/host-tensor.ts';
 import { decoderNames } from './kv-decoder.ts';
 import { kvCacheShape } from './kv-cache-shape.ts';
 
-export class Gpt2DecoderSession {
+export class DecoderSession {
   private pastKeys: HostTensor[] = [];
   private pastValues: HostTensor[] = [];
 
@@ -19,8 +19,8 @@ export class Gpt2DecoderSession {
     this.reset();
   }
 
-  static async create(config: ModelConfig, modelBytes: Uint8Array, intraOpThreads = 1, device: ComputeDevice = 'cpu'): Promise<Gpt2DecoderSession> {
-    return new Gpt2DecoderSession(config, await createModelSession(modelBytes, { intraOpThreads, device }));
+  static async create(config: ModelConfig, modelBytes: Uint8Array, intraOpThreads = 1, device: ComputeDevice = 'cpu'): Promise<DecoderSession> {
+    return new DecoderSession(config, await createModelSession(modelBytes, { intraOpThreads, device }));
   }
 
   /** Tokens already in the cache. */

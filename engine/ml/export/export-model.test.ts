@@ -7,7 +7,7 @@ import path from 'node:path';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { writeTinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
-import { Gpt2DecoderSession } from './decoder-session.ts';
+import { DecoderSession } from './decoder-session.ts';
 import { exportModel } from './export-model.ts';
 import { decodeGgml } from './gguf/ggml-types.ts';
 import { readGguf } from './gguf/testing/read-gguf.ts';
@@ -110,7 +110,7 @@ describe('Hugging Face and ONNX exports', () => {
       const int64 = (values: number[]) => new Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
       const output = (await model({ input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)) })) as { logits: Tensor };
       await model.dispose();
-      const ours = await Gpt2DecoderSession.create(tiny.config, readFileSync(path.join(tiny.folder, MODEL_FILES.decoder)));
+      const ours = await DecoderSession.create(tiny.config, readFileSync(path.join(tiny.folder, MODEL_FILES.decoder)));
       const expected = await ours.append(ids);
       await ours.release();
       (output.logits.data as Float32Array).forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 4));

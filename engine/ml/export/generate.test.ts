@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { gpt2Config } from '../gpt2/config.ts';
 import { initGpt2Parameters } from '../gpt2/parameters.ts';
 import { createRandom } from '../tensor/random.ts';
-import { Gpt2DecoderSession } from './decoder-session.ts';
+import { DecoderSession } from './decoder-session.ts';
 import { generateIds, sampleToken } from './generate.ts';
 import { buildDecoderModel } from './decoder-model.ts';
 
@@ -38,7 +38,7 @@ describe('sampleToken', () => {
 describe('generateIds', () => {
   it('generates past blockSize, stops at the stop id, and repeats for a seed', async () => {
     const config = gpt2Config({ vocabSize: 9, nLayer: 1, nHead: 2, nEmbd: 8, blockSize: 6 });
-    const decoder = await Gpt2DecoderSession.create(config, buildDecoderModel(config, initGpt2Parameters(config, 3)).toBytes());
+    const decoder = await DecoderSession.create(config, buildDecoderModel(config, initGpt2Parameters(config, 3)).toBytes());
     const options = { temperature: 1, topK: 0, maxNewTokens: 20 };
     const first = await generateIds(decoder, [1, 2], options, createRandom(5));
     expect(first).toHaveLength(20);

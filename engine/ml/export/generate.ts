@@ -2,7 +2,7 @@
 // generator, the KV cache carrying the context; when the context fills blockSize, the last half is re-read.
 
 import type { Random } from '../tensor/random.ts';
-import type { Gpt2DecoderSession } from './decoder-session.ts';
+import type { DecoderSession } from './decoder-session.ts';
 
 export interface SamplingOptions {
   /** 0 picks the most likely token every time. */
@@ -43,7 +43,7 @@ export interface GenerateOptions extends SamplingOptions {
 }
 
 /** New ids after `prompt` (which must hold at least one id). */
-export async function generateIds(decoder: Gpt2DecoderSession, prompt: readonly number[], options: GenerateOptions, random: Random): Promise<number[]> {
+export async function generateIds(decoder: DecoderSession, prompt: readonly number[], options: GenerateOptions, random: Random): Promise<number[]> {
   if (prompt.length === 0) throw new Error('generate: the prompt encodes to no tokens; give a prompt with at least one character');
   const blockSize = decoder.config.blockSize;
   const vocabSize = decoder.config.vocabSize;

@@ -9,7 +9,7 @@ import { Graph } from '../graph/graph.ts';
 import { createModelSession } from '../runtime/session.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { createRandom } from '../tensor/random.ts';
-import { Gpt2DecoderSession } from './decoder-session.ts';
+import { DecoderSession } from './decoder-session.ts';
 import { buildDecoderModel } from './decoder-model.ts';
 import { decoderNames } from './kv-decoder.ts';
 
@@ -69,7 +69,7 @@ for (const bias of [true, false]) {
     it('decodes through the cache one token at a time exactly as a full pass', async () => {
       const row = rows[0] as number[];
       const expected = await trainingForwardLogits(config, parameters, [row]);
-      const decoder = await Gpt2DecoderSession.create(config, buildDecoderModel(config, parameters).toBytes());
+      const decoder = await DecoderSession.create(config, buildDecoderModel(config, parameters).toBytes());
       const pieces = [await decoder.append(row.slice(0, 3))];
       for (const id of row.slice(3)) pieces.push(await decoder.append([id]));
       expect(decoder.cachedLength).toBe(7);

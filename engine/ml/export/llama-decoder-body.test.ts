@@ -12,7 +12,7 @@ import { createModelSession } from '../runtime/session.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { createRandom } from '../tensor/random.ts';
 import { buildDecoderModel, type DecoderParameters } from './decoder-model.ts';
-import { Gpt2DecoderSession } from './decoder-session.ts';
+import { DecoderSession } from './decoder-session.ts';
 import { decoderNames } from './kv-decoder.ts';
 
 /** Initial weights plus noise everywhere, so norms and biases are not trivially 1 or 0. */
@@ -74,7 +74,7 @@ for (const [index, { name, config }] of variants.entries()) {
     it('decodes through the cache one token at a time exactly as a full pass', async () => {
       const row = rows[0]!;
       const expected = await trainingForwardLogits(config, parameters, [row]);
-      const decoder = await Gpt2DecoderSession.create(config, buildDecoderModel(config, parameters).toBytes());
+      const decoder = await DecoderSession.create(config, buildDecoderModel(config, parameters).toBytes());
       const pieces = [await decoder.append(row.slice(0, 3))];
       for (const id of row.slice(3)) pieces.push(await decoder.append([id]));
       expect(decoder.cachedLength).toBe(7);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { MODEL_FILES, readModelFolder } from '../export/model-folder.ts';
 import { llamaParameterCount } from '../llama/parameters.ts';
 import { familyLogits } from '../lora/testing/lora-support.ts';
@@ -46,7 +46,7 @@ describe('importHubModel on a Llama folder in SmolLM2\'s layout', () => {
     const tokens = [1, 57, 300, 2, 99, 319, 0, 42, 7, 200];
     const expected = await familyLogits(llamaFamily(config), model.parameters, hostTensor('int64', [1, tokens.length], tokens));
     const loaded = readModelFolder(output);
-    const decoder = await Gpt2DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
+    const decoder = await DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
     const logits = await decoder.append(tokens);
     await decoder.release();
     expect(logits.length).toBe(expected.length);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { MODEL_FILES, readModelFolder } from '../export/model-folder.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import { parameterCount } from '../gpt2/parameters.ts';
@@ -56,7 +56,7 @@ describe('importHubModel', () => {
     const tokens = [5, 17, 260, 2, 99, 299, 0, 42];
     const { logits: expected } = referenceGpt2Forward(config, model.parameters, [tokens], [tokens]);
     const loaded = readModelFolder(output);
-    const decoder = await Gpt2DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
+    const decoder = await DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
     const logits = await decoder.append(tokens);
     await decoder.release();
     expect(logits.length).toBe(expected.length);

@@ -2,11 +2,11 @@
 // itself: validation loss on fixed windows, greedy top-1 agreement along a generation, and batch-1 decode speed.
 
 import type { ModelConfig } from '../model-config.ts';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from '../train/token-windows.ts';
 
 /** Mean next-token cross-entropy of `decoder` over `windows` rows of ids (each row T+1 ids: inputs then targets). */
-export async function decoderLoss(decoder: Gpt2DecoderSession, windows: readonly BigInt64Array[], signal?: AbortSignal): Promise<number> {
+export async function decoderLoss(decoder: DecoderSession, windows: readonly BigInt64Array[], signal?: AbortSignal): Promise<number> {
   const { total, weight } = await decoderLossSum(decoder, windows, null, signal);
   return total / weight;
 }
@@ -15,7 +15,7 @@ export async function decoderLoss(decoder: Gpt2DecoderSession, windows: readonly
  * Sum of next-token cross-entropies over `windows`, each target weighted by `weights` (one row of T per window, a
  * chat corpus's loss mask) or by 1, with the sum of the weights: the mean is total / weight.
  */
-export async function decoderLossSum(decoder: Gpt2DecoderSession, windows: readonly BigInt64Array[], weights: readonly Float32Array[] | null, signal?: AbortSignal): Promise<{ total: number; weight: number }> {
+export async function decoderLossSum(decoder: DecoderSession, windows: readonly BigInt64Array[], weights: readonly Float32Array[] | null, signal?: AbortSignal): Promise<{ total: number; weight: number }> {
   const V = decoder.config.vocabSize;
   let total = 0;
   let weight = 0;
@@ -70,7 +70,7 @@ export interface GreedyAgreement {
  * Both decoders read the same context (the float32 decoder's greedy continuation of `prompt`), so one early
  * disagreement does not make every later token differ; the free-running prefix is reported beside it.
  */
-export async function greedyAgreement(reference: Gpt2DecoderSession, candidate: Gpt2DecoderSession, prompt: readonly number[], tokens: number): Promise<GreedyAgreement> {
+export async function greedyAgreement(reference: DecoderSession, candidate: DecoderSession, prompt: readonly number[], tokens: number): Promise<GreedyAgreement> {
   const { blockSize } = reference.config;
   const context = [...prompt];
   let agreed = 0;
@@ -98,7 +98,7 @@ export async function greedyAgreement(reference: Gpt2DecoderSession, candidate: 
  * Decode tokens/s of two decoders, measured in alternating runs so a change in machine load falls on both alike;
  * the median of `runs` each.
  */
-export async function interleavedDecodeSpeeds(first: Gpt2DecoderSession, second: Gpt2DecoderSession, tokens: number, runs: number): Promise<[number, number]> {
+export async function interleavedDecodeSpeeds(first: DecoderSession, second: DecoderSession, tokens: number, runs: number): Promise<[number, number]> {
   const firstRates: number[] = [];
   const secondRates: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -114,7 +114,7 @@ function median(values: number[]): number {
 }
 
 /** Incremental batch-1 decode speed: one prompt token, then `tokens` single-token steps; the median of `runs`. */
-export async function decodeTokensPerSecond(decoder: Gpt2DecoderSession, tokens: number, runs: number): Promise<number> {
+export async function decodeTokensPerSecond(decoder: DecoderSession, tokens: number, runs: number): Promise<number> {
   const steps = Math.min(tokens, decoder.config.blockSize - 1);
   const rates: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -127,7 +127,7 @@ export async function decodeTokensPerSecond(decoder: Gpt2DecoderSession, tokens:
   return median(rates);
 }
 
-async function lastArgmax(decoder: Gpt2DecoderSession, ids: readonly number[]): Promise<number> {
+async function lastArgmax(decoder: DecoderSession, ids: readonly number[]): Promise<number> {
   const logits = await decoder.append(ids);
   return argmax(logits.subarray(logits.length - decoder.config.vocabSize));
 }

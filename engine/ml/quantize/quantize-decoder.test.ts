@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { buildDecoderModel } from '../export/decoder-model.ts';
 import { gpt2Config, type Gpt2Config } from '../gpt2/config.ts';
 import { initGpt2Parameters, type ParameterSet } from '../gpt2/parameters.ts';
@@ -31,8 +31,8 @@ function floatDecoder(config: ModelConfig, parameters: ParameterSet): ModelProto
   return buildDecoderModel(config, parameters).toModelProto();
 }
 
-async function sessionOf(config: ModelConfig, model: ModelProto): Promise<Gpt2DecoderSession> {
-  return Gpt2DecoderSession.create(config, encodeModel(model));
+async function sessionOf(config: ModelConfig, model: ModelProto): Promise<DecoderSession> {
+  return DecoderSession.create(config, encodeModel(model));
 }
 
 describe('quantizeDecoderModel on a random-weight decoder', () => {

@@ -3,7 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { writeModelCard } from '../export/model-card.ts';
 import { decoderLoss, greedyAgreement, interleavedDecodeSpeeds, validationWindows } from './decoder-measures.ts';
 import { quantizeModelFolder, type ModelQuantizationSettings } from './quantize-model-folder.ts';
@@ -60,8 +60,8 @@ export async function runQuantizeJob(job: QuantizeJob, log: (line: string) => vo
   const folder = quantizeModelFolder(job);
   log(`wrote ${folder.quantizedDecoderFile}: ${folder.quantizedWeights.length} weights quantized, ${megabytes(folder.quantizedDecoderBytes)} vs ${megabytes(folder.floatDecoderBytes)} float32`);
   const [floatDecoder, quantizedDecoder] = await Promise.all([
-    Gpt2DecoderSession.create(folder.config, readFileSync(folder.floatDecoderPath)),
-    Gpt2DecoderSession.create(folder.config, readFileSync(folder.quantizedDecoderPath)),
+    DecoderSession.create(folder.config, readFileSync(folder.floatDecoderPath)),
+    DecoderSession.create(folder.config, readFileSync(folder.quantizedDecoderPath)),
   ]);
   try {
     const validation = job.valShard === null ? null : await compareValidation(job.valShard, job.evalWindows, floatDecoder, quantizedDecoder, signal);
@@ -92,7 +92,7 @@ export async function runQuantizeJob(job: QuantizeJob, log: (line: string) => vo
   }
 }
 
-async function compareValidation(valShard: string, count: number, floatDecoder: Gpt2DecoderSession, quantizedDecoder: Gpt2DecoderSession, signal?: AbortSignal): Promise<ValidationComparison> {
+async function compareValidation(valShard: string, count: number, floatDecoder: DecoderSession, quantizedDecoder: DecoderSession, signal?: AbortSignal): Promise<ValidationComparison> {
   const windows = validationWindows(valShard, floatDecoder.config, count, VAL_WINDOW_SEED);
   const floatLoss = await decoderLoss(floatDecoder, windows, signal);
   const quantizedLoss = await decoderLoss(quantizedDecoder, windows, signal);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { writeModelFolder } from '../export/model-folder.ts';
 import { gpt2Config } from '../gpt2/config.ts';
 import { initGpt2Parameters } from '../gpt2/parameters.ts';
@@ -39,7 +39,7 @@ describe('transformers.js on a quantized model folder', () => {
     expect((model as unknown as { sessions: { model: { config: { dtype: string } } } }).sessions.model.config.dtype).toBe(dtype);
     const ids = [3, 7, 1, 9, 42];
     const output = (await model({ input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)) })) as { logits: Tensor };
-    const ours = await Gpt2DecoderSession.create(config, readFileSync(folder.quantizedDecoderPath));
+    const ours = await DecoderSession.create(config, readFileSync(folder.quantizedDecoderPath));
     const expected = await ours.append(ids);
     await ours.release();
     await model.dispose();

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadHuggingFaceTokenizer, type Tokenizer } from '../../tokenize/index.ts';
-import { Gpt2DecoderSession } from '../export/decoder-session.ts';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { generateIds } from '../export/generate.ts';
 import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
 import type { TrainBatch } from './step/train-batch.ts';
@@ -110,7 +110,7 @@ async function batchScorer(job: EvaluationJob, model: ReturnType<typeof readMode
       release: () => evaluator.release(),
     };
   }
-  const session = await Gpt2DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, decoder.file)), job.threads, job.device);
+  const session = await DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, decoder.file)), job.threads, job.device);
   return {
     score: (batch, signal) => decoderLossSum(session, windowsOf(batch, shape.time), rowsOf(batch.lossWeights, shape.time), signal),
     release: () => session.release(),
@@ -159,7 +159,7 @@ function countText(tokenizer: Tokenizer, batch: TrainBatch, time: number, text: 
 async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, evaluated: EvaluatedDecoder, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['samples']> {
   if (job.samples === 0) return [];
   if (tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so samples cannot be encoded or decoded; set samples to 0 or train from a tokenizer node's tokens`);
-  const decoder = await Gpt2DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, evaluated.file)), job.threads, job.device);
+  const decoder = await DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, evaluated.file)), job.threads, job.device);
   try {
     const stopId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
     const promptIds = tokenizer.encode(job.prompt);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GgufQuantization } from '../../../../app/artifacts/export-layout.ts';
 import { OnnxTextGenerator } from '../../../inference/onnx-text-generator.ts';
 import { generationRequest } from '../../../inference/testing/generation-request.ts';
-import { Gpt2DecoderSession } from '../decoder-session.ts';
+import { DecoderSession } from '../decoder-session.ts';
 import { MODEL_FILES } from '../model-folder.ts';
 import { writeTrainedModelFolder, type TrainedModelFolder } from '../testing/trained-model-folder.ts';
 import { LlamaCppModel } from './testing/llama-cpp.ts';
@@ -39,7 +39,7 @@ describe.each(['char', 'bpe'] as const)('llama.cpp on a %s model exported to GGU
       llama.set(quantization, await LlamaCppModel.load(file, { contextSize: fixture.config.blockSize }));
     }
     const generator = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: kind, log: () => undefined });
-    const decoder = await Gpt2DecoderSession.create(fixture.config, readFileSync(path.join(fixture.folder, MODEL_FILES.decoder)));
+    const decoder = await DecoderSession.create(fixture.config, readFileSync(path.join(fixture.folder, MODEL_FILES.decoder)));
     try {
       for (const text of PROMPTS) {
         const prompt = fixture.tokenizer.encode(text);

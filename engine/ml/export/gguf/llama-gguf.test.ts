@@ -13,7 +13,7 @@ import { importHubModel } from '../../import/import-model.ts';
 import { TINY_SMOLLM2, writeHubLlamaFolder } from '../../import/testing/hub-llama-folder.ts';
 import { llamaConfig } from '../../llama/config.ts';
 import { initLlamaParameters } from '../../llama/parameters.ts';
-import { Gpt2DecoderSession } from '../decoder-session.ts';
+import { DecoderSession } from '../decoder-session.ts';
 import { exportModel } from '../export-model.ts';
 import { MODEL_FILES, readModelFolder } from '../model-folder.ts';
 import { interleaveRotaryRows } from './llama-gguf.ts';
@@ -103,7 +103,7 @@ describe('llama.cpp on a Llama exported to GGUF', () => {
 
   it('F32: next-token log-probabilities within 1e-4 of Crucible\'s decoder at every position; F16 agrees on the top token', async ({ annotate }) => {
     const loaded = readModelFolder(model);
-    const decoder = await Gpt2DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
+    const decoder = await DecoderSession.create(loaded.config, readFileSync(loaded.decoderPath));
     let [worst, spread, agreed, total] = [0, 0, 0, 0];
     try {
       for (const text of PROMPTS) {
