@@ -71,6 +71,11 @@ export class Deployment {
     return this.#waiting.length;
   }
 
+  /** Every slot runs and the queue is full: a request now would be refused with a 503 (acquireSlot). */
+  get full(): boolean {
+    return this.#running >= this.#maxBatchSize && this.#waiting.length >= this.#maxQueue;
+  }
+
   /** 503 unless the generator is ready to take requests: loading, restarting after a crash, or failed for good. */
   checkReady(): void {
     const health = this.generator.health();

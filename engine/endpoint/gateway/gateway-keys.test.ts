@@ -122,3 +122,25 @@ it('routes a mixed pool by load: the local deployment and the upstream both serv
   const health = (await (await fetch(`${served.url}/health`)).json()) as { pools: Record<string, { members: Array<{ member: string }> }> };
   expect(health.pools['bard-mini']!.members.map((m) => m.member)).toEqual(['deployment:bard-mini', 'remote']);
 });
+
+it('sends a request to an upstream of the pool when the local deployment is full, instead of refusing it', async () => {
+  // A tiny weight: the pool prefers the local deployment while it has room.
+  const served = await gatewayWithLocal({ model: 'bard-mini', behaviour: { words: ['far', 'away'] } }, { models: [{ name: 'bard-mini' }], weight: 0.001 });
+  const key = await createKey(served.store, { name: 'k' });
+  const ask = () => postJson(`${served.baseURL}/chat/completions`, chatBody('bard-mini', { max_tokens: 2 }), { authorization: `Bearer ${key}` });
+  const roomy = await ask();
+  expect([roomy.status, roomy.headers.get('x-crucible-upstream')]).toEqual([200, null]);
+  await roomy.text();
+
+  // Every slot held and the queue filled: the deployment would answer 503 overloaded.
+  const deployment = served.deployment;
+  const signal = new AbortController().signal;
+  const held = await Promise.all(Array.from({ length: 4 }, () => deployment.acquireSlot(signal)));
+  const waiting = Array.from({ length: 8 }, () => deployment.acquireSlot(signal));
+  expect(deployment.full).toBe(true);
+  const full = await ask();
+  expect([full.status, full.headers.get('x-crucible-upstream')]).toEqual([200, 'remote']);
+  await full.text();
+  for (const release of held) release();
+  for (const pending of waiting) (await pending)(); // each release grants the next waiting one
+});

@@ -119,13 +119,17 @@ export class UpstreamPools {
     return pickLeastLoaded(candidates, this.#random)?.member ?? null;
   }
 
-  /** Chooses between a local deployment of `model` and its upstream members, by the same least-loaded rule. */
+  /**
+   * Chooses between a local deployment of `model` and its upstream members, by the same least-loaded rule. A local
+   * deployment that would refuse the request (not ready, or every slot and its queue full) is passed over while an
+   * upstream member can take it: the local counterpart of failing over before the first byte.
+   */
   preferLocal(model: string, deployment: Deployment): boolean {
     const upstream = this.membersFor(model)
       .filter((member) => member.available())
       .map((member) => ({ local: false, outstanding: member.inFlight, weight: member.weight }));
     if (upstream.length === 0) return true;
-    if (deployment.generator.health() !== 'ready') return false;
+    if (deployment.generator.health() !== 'ready' || deployment.full) return false;
     const local = { local: true, outstanding: deployment.running + deployment.queued, weight: 1 };
     return pickLeastLoaded([local, ...upstream], this.#random)?.local ?? true;
   }
