@@ -132,11 +132,17 @@ function collect(child: ChildProcess, onEvent?: (event: TorchEvent, child: Child
 }
 
 /** Runs `python3 -m crucible_torch train --job JOB` as one process; `onEvent` may kill it (a crash mid-run). */
-export function runTorchJob(job: string, onEvent?: (event: TorchEvent, child: ChildProcess) => void, env: Record<string, string> = {}): Promise<RunResult> {
+export function runTorchJob(
+  job: string,
+  onEvent?: (event: TorchEvent, child: ChildProcess) => void,
+  env: Record<string, string> = {},
+  onStart?: (child: ChildProcess) => void,
+): Promise<RunResult> {
   const child = spawn(PYTHON, ['-m', 'crucible_torch', 'train', '--job', job], {
     env: { ...process.env, PYTHONPATH: PACKAGE_ROOT, OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onStart?.(child);
   return collect(child, onEvent);
 }
 
@@ -150,14 +156,26 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Runs the job as `worldSize` ranks on this machine (gloo), as the launcher spawns them; returns each rank's result. */
-export async function runTorchRanks(job: string, worldSize: number): Promise<RunResult[]> {
+/**
+ * Runs the job as `worldSize` ranks on this machine (gloo), as the launcher spawns them; returns each rank's result.
+ * A rank that fails stops the others at once (as the launcher does), so a dead rank 0 never leaves the rest waiting
+ * for its rendezvous. The port is free when chosen but may be taken before rank 0 binds it (another test picking
+ * ports at the same moment): then the ranks run again on a fresh port, once.
+ */
+export async function runTorchRanks(job: string, worldSize: number, attempt = 1): Promise<RunResult[]> {
   const port = await freePort();
-  return Promise.all(
-    Array.from({ length: worldSize }, (_, rank) =>
-      runTorchJob(job, undefined, { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) }),
-    ),
+  const children: ChildProcess[] = [];
+  const results = await Promise.all(
+    Array.from({ length: worldSize }, (_, rank) => {
+      const env = { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
+      return runTorchJob(job, undefined, env, (child) => children.push(child)).then((result) => {
+        if (result.code !== 0) for (const other of children) other.kill('SIGKILL');
+        return result;
+      });
+    }),
   );
+  const portTaken = results.some((result) => /address already in use/i.test(result.stderr));
+  return portTaken && attempt === 1 ? runTorchRanks(job, worldSize, 2) : results;
 }
 
 export function eventsOf(result: RunResult, name: string): TorchEvent[] {
