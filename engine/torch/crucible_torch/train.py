@@ -38,6 +38,12 @@ from .safetensors_io import write_json_atomic, write_safetensors
 
 # Settings that do not change the trajectory (training-settings.ts TRAJECTORY_NEUTRAL, plus the chunk size, which
 # changes only float rounding): changing them keeps a checkpoint resumable.
+# The DistributedDataParallel wrappers of this process, kept until it exits: torch 1.13 can deadlock destroying one
+# (its Reducer's ~ProcessGroupGloo joins the gloo worker thread, which waits for the GIL the destroying thread holds;
+# a rank hung so in teardown after its run for half an hour). `python3 -m crucible_torch` ends with os._exit, so they
+# are never destroyed.
+KEPT_UNTIL_EXIT = []
+
 TRAJECTORY_NEUTRAL = {"threads", "evalInterval", "evalBatches", "checkpointInterval", "microBatchRows"}
 
 
@@ -227,6 +233,7 @@ def run(job, events):
         if lowest != highest:
             raise TrainingError(f"the ranks found different checkpoints to resume (steps {lowest:.0f} to {highest:.0f}): outDir {out_dir} must be one folder every node shares (a shared filesystem or volume)")
         ddp = DistributedDataParallel(model, device_ids=[world.local_rank] if world.device.type == "cuda" else None) if world.distributed else model
+        KEPT_UNTIL_EXIT.append(ddp)
         autocast = _autocast_for(job, world.device)
         train_batches = Batches(train, T, world, training["microBatchRows"], world.device)
         val_batches = Batches(val, T, world, training["microBatchRows"], world.device)
