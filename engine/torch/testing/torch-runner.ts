@@ -158,14 +158,12 @@ async function freePort(): Promise<number> {
 
 /**
  * Runs the job as `worldSize` ranks on this machine (gloo), as the launcher spawns them; returns each rank's result.
- * A rank that fails stops the others at once (as the launcher does), so a dead rank 0 never leaves the rest waiting
- * for its rendezvous. The port is free when chosen but may be taken before rank 0 binds it (another test picking
- * ports at the same moment): then the ranks run again on a fresh port, once.
+ * A rank that fails stops the others at once (as the launcher does), so the rest never wait for a dead peer.
  */
-export async function runTorchRanks(job: string, worldSize: number, attempt = 1): Promise<RunResult[]> {
+export async function runTorchRanks(job: string, worldSize: number): Promise<RunResult[]> {
   const port = await freePort();
   const children: ChildProcess[] = [];
-  const results = await Promise.all(
+  return Promise.all(
     Array.from({ length: worldSize }, (_, rank) => {
       const env = { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
       return runTorchJob(job, undefined, env, (child) => children.push(child)).then((result) => {
@@ -174,8 +172,6 @@ export async function runTorchRanks(job: string, worldSize: number, attempt = 1)
       });
     }),
   );
-  const portTaken = results.some((result) => /address already in use/i.test(result.stderr));
-  return portTaken && attempt === 1 ? runTorchRanks(job, worldSize, 2) : results;
 }
 
 export function eventsOf(result: RunResult, name: string): TorchEvent[] {
