@@ -32,6 +32,8 @@ export const PROBLEM_CODES = [
   'cycle',
   'config_invalid',
   'tokenizer_mismatch',
+  'schedule_never_decays',
+  'teacher_init_skipped',
   ...MACHINE_CHECK_CODES,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

@@ -8,6 +8,7 @@ import type { Pipeline, PipelineEdge } from '../pipeline/schema.ts';
 import { findSecrets } from '../pipeline/secrets.ts';
 import { checkConnection } from './connect.ts';
 import type { ValidationProblem } from './problems.ts';
+import { checkTeacherInit } from './teacher-init.ts';
 import { checkSharedTokenizers } from './tokenizer-lineage.ts';
 import { findCycles } from './topology.ts';
 
@@ -40,8 +41,9 @@ export function validatePipeline(pipeline: Pipeline, registry: NodeRegistry): Pi
       continue;
     }
     const result = parseNodeConfig(spec, node.config);
+    const found = result.ok ? result.warnings : result.problems;
     if (result.ok) configs.set(node.id, result.config);
-    else for (const p of result.problems) problems.push({ node: node.id, field: p.field, code: ('code' in p && p.code) || 'config_invalid', message: p.message });
+    for (const p of found) problems.push({ node: node.id, field: p.field, code: ('code' in p && p.code) || 'config_invalid', message: p.message, ...('severity' in p && p.severity === 'warning' ? { severity: 'warning' as const } : {}) });
   }
   for (const hit of findSecrets(pipeline)) {
     problems.push({ node: hit.nodeId ?? null, field: hit.field, code: 'secret_in_file', message: 'looks like an API key; secrets are never stored in pipeline files. Remove it and manage keys with "crucible keys"' });
@@ -54,6 +56,7 @@ export function validatePipeline(pipeline: Pipeline, registry: NodeRegistry): Pi
     problems.push({ node: cycle[0]!, code: 'cycle', message: `cycle: ${[...cycle, cycle[0]!].map((id) => `"${id}"`).join(' → ')}; remove one of these edges` });
   }
   problems.push(...checkSharedTokenizers(pipeline, specs));
+  problems.push(...checkTeacherInit(pipeline, specs, configs));
   return { problems, configs };
 }
 

@@ -1,7 +1,7 @@
 // What a node type is: identity, ports and a zod config schema. Specs are browser-safe data;
 // the engine-side run lives in each node's own run module and is registered separately.
 import type { z } from 'zod';
-import type { ProblemCode } from '../graph/problems.ts';
+import type { ProblemCode, ProblemSeverity } from '../graph/problems.ts';
 import type { PortSpec } from './ports.ts';
 
 export const NODE_CATEGORIES = ['Data', 'Models', 'Training', 'Optimization', 'Evaluation', 'Serving'] as const;
@@ -62,6 +62,8 @@ export interface ConfigProblem {
   message: string;
   /** The problem's code in validation; `config_invalid` when absent. */
   code?: ProblemCode;
+  /** A warning leaves the config valid (the run goes ahead); absent means error. */
+  severity?: ProblemSeverity;
 }
 
 /** Identity helper that keeps the config schema's type for the node's run. */

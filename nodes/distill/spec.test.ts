@@ -8,12 +8,12 @@ import { distillConfig } from './spec.ts';
 
 type EdgeDef = [from: string, fromPort: string, to: string, toPort: string];
 
-function pipeline(nodes: [id: string, type: string][], edges: EdgeDef[]): Pipeline {
+function pipeline(nodes: [id: string, type: string][], edges: EdgeDef[], configs: Record<string, Record<string, unknown>> = {}): Pipeline {
   return pipelineSchema.parse({
     format: 'crucible.pipeline',
     version: 1,
     name: 'distill lineage',
-    nodes: nodes.map(([id, type]) => ({ id, type, typeVersion: 1, config: type === 'dataset' ? { sources: [{ path: 'a.txt' }] } : {} })),
+    nodes: nodes.map(([id, type]) => ({ id, type, typeVersion: 1, config: configs[id] ?? (type === 'dataset' ? { sources: [{ path: 'a.txt' }] } : {}) })),
     edges: edges.map(([from, fromPort, to, toPort], index) => ({ id: `e${index}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } })),
   });
 }
@@ -49,5 +49,27 @@ describe('distill config', () => {
   it("defaults to the DistilGPT2 recipe with the teacher's context", () => {
     expect(distillConfig.parse({})).toMatchObject({ nLayer: 4, nHead: 4, nEmbd: 128, temperature: 2, alpha: 0.5, initFromTeacher: true, dropout: 0, bias: true });
     expect(distillConfig.parse({}).blockSize).toBeUndefined();
+  });
+});
+
+describe('initFromTeacher warnings', () => {
+  const edges: EdgeDef[] = [...UPSTREAM, ['q', 'model', 'student', 'teacher'], ['tokA', 'tokens', 'student', 'tokens']];
+  const warningsOf = (configs: Record<string, Record<string, unknown>>) => validate(pipeline(NODES, edges, configs), builtInRegistry());
+
+  it('warns, through a quantize, when the widths differ, and says what to set', () => {
+    const problems = warningsOf({ teacher: { nEmbd: 256, nHead: 4 }, student: { nEmbd: 128 } });
+    expect(problems).toEqual([
+      expect.objectContaining({ node: 'student', field: 'initFromTeacher', code: 'teacher_init_skipped', severity: 'warning', message: expect.stringContaining('nEmbd 128) differs from teacher "teacher"\'s (256)') }),
+    ]);
+    expect(problems[0]!.message).toContain('Set nEmbd to 256');
+  });
+
+  it('warns when the student is deeper than the teacher', () => {
+    expect(warningsOf({ teacher: { nLayer: 2 }, student: { nLayer: 4 } })).toEqual([expect.objectContaining({ code: 'teacher_init_skipped', message: expect.stringContaining('more layers (4) than teacher "teacher" (2)') })]);
+  });
+
+  it('stays quiet when the shapes fit or the student does not ask for the teacher\'s weights', () => {
+    expect(warningsOf({ teacher: { nLayer: 6 }, student: { nLayer: 3 } })).toEqual([]);
+    expect(warningsOf({ teacher: { nEmbd: 256 }, student: { initFromTeacher: false } })).toEqual([]);
   });
 });

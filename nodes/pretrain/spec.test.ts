@@ -7,6 +7,7 @@ import { trainingMemoryEstimate } from '../../app/models/model-sizing.ts';
 import type { NodeFactsContext } from '../../app/nodes/spec.ts';
 import { formatBytes } from '../../app/text/format-quantity.ts';
 import { tokenizerConfig } from '../tokenizer/spec.ts';
+import { parseNodeConfig } from '../../app/nodes/config.ts';
 import { pretrainConfig, pretrainSpec } from './spec.ts';
 
 function feeding(tokenizer: z.input<typeof tokenizerConfig> | undefined): NodeFactsContext {
@@ -48,5 +49,18 @@ describe('pretrain facts', () => {
     expect(facts[0]).toMatchObject({ label: 'Parameters', value: `${(expected / 1000).toFixed(1)}K` });
     expect(pretrainSpec.checkConfig!({ ...llama, nKvHead: 3 })).toEqual([{ field: 'nKvHead', message: expect.stringMatching(/3 must divide nHead \(4\)/) }]);
     expect(pretrainSpec.checkConfig!({ ...llama, nKvHead: 3, architecture: 'gpt2' })).toEqual([]);
+  });
+});
+
+describe('pretrain schedule checks', () => {
+  it('warns (without refusing the config) when warmup covers the whole run, so the rate never decays', () => {
+    const problems = pretrainSpec.checkConfig!(pretrainConfig.parse({ maxSteps: 50, warmupSteps: 100 }));
+    expect(problems).toEqual([{ field: 'warmupSteps', code: 'schedule_never_decays', severity: 'warning', message: expect.stringMatching(/100 warmup steps cover the whole run \(maxSteps 50\).*never decays.*Lower warmupSteps \(e\.g\. 5\)/) }]);
+    expect(parseNodeConfig(pretrainSpec, { maxSteps: 50, warmupSteps: 100 })).toMatchObject({ ok: true, warnings: [expect.objectContaining({ code: 'schedule_never_decays' })] });
+    expect(pretrainSpec.checkConfig!(pretrainConfig.parse({ maxSteps: 101, warmupSteps: 100 }))).toEqual([]);
+  });
+
+  it('still refuses a minimum rate above the peak', () => {
+    expect(parseNodeConfig(pretrainSpec, { learningRate: 1e-4, minLearningRate: 1e-3 })).toMatchObject({ ok: false, problems: [expect.objectContaining({ field: 'minLearningRate' })] });
   });
 });

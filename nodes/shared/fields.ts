@@ -2,6 +2,7 @@
 // that use them stay in step. Browser-safe: zod and app/ only.
 import { z } from 'zod';
 import { GPT2_DEFAULTS } from '../../app/models/gpt2-defaults.ts';
+import type { ConfigProblem } from '../../app/nodes/spec.ts';
 
 export const deviceField = z
   .enum(['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'])
@@ -45,12 +46,21 @@ export const trainingFields = {
 };
 
 /**
- * The learning-rate schedule must make sense; shared by every training node's config check. A warmup longer than
- * the run is allowed (a quick trial run simply never reaches the peak rate).
+ * The learning-rate schedule must make sense; shared by every training node's config check. A warmup as long as the
+ * run is allowed (a quick trial run) but warned about: the rate then never reaches its peak and never decays.
  */
-export function checkSchedule(config: { learningRate: number; minLearningRate: number }) {
-  if (config.minLearningRate <= config.learningRate) return [];
-  return [{ field: 'minLearningRate', message: `${config.minLearningRate} must not exceed learningRate (${config.learningRate})` }];
+export function checkSchedule(config: { learningRate: number; minLearningRate: number; warmupSteps: number; maxSteps: number }): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (config.minLearningRate > config.learningRate) problems.push({ field: 'minLearningRate', message: `${config.minLearningRate} must not exceed learningRate (${config.learningRate})` });
+  if (config.warmupSteps >= config.maxSteps) {
+    problems.push({
+      field: 'warmupSteps',
+      code: 'schedule_never_decays',
+      severity: 'warning',
+      message: `${config.warmupSteps} warmup steps cover the whole run (maxSteps ${config.maxSteps}): the learning rate only climbs, never reaches learningRate and never decays. Lower warmupSteps (e.g. ${Math.max(0, Math.floor(config.maxSteps / 10))}) or raise maxSteps`,
+    });
+  }
+  return problems;
 }
 
 /** The transformer shape fields; the divisibility rule is checked by `checkArchitecture`. */

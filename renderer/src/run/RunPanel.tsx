@@ -8,6 +8,7 @@ import type { BottomTab } from '../store/studio-state.ts';
 import { seriesOfMetric } from './chart-data.ts';
 import { formatDuration, KEY_METRICS, STATE_LABELS } from './format.ts';
 import { ArtifactsView } from './ArtifactsView.tsx';
+import { lossChartSeries } from './loss-series.ts';
 import { MetricChart } from './MetricChart.tsx';
 import type { RunView } from './run-view.ts';
 
@@ -63,7 +64,7 @@ function Timeline({ run }: { run: RunView }) {
 }
 
 function Charts({ run }: { run: RunView }) {
-  const charts = useMemo(() => KEY_METRICS.map((metric) => ({ metric, series: seriesOfMetric(run, metric) })).filter((chart) => chart.series.length > 0), [run]);
+  const charts = useMemo(() => KEY_METRICS.map((metric) => ({ metric, series: metric === 'loss' ? lossChartSeries(run) : seriesOfMetric(run, metric) })).filter((chart) => chart.series.length > 0), [run]);
   if (charts.length === 0) return <p className="muted">No metrics yet: training nodes report loss, val loss, learning rate and tokens/s as they go.</p>;
   return (
     <div className="charts">
