@@ -6,7 +6,7 @@ import { formatProblem, isWarning } from '../../../app/graph/problems.ts';
 import type { PortHandle, StudioFlowNode } from '../graph/flow-view.ts';
 import { formatDuration, formatMetric, KEY_METRICS, STATE_LABELS } from '../run/format.ts';
 import type { NodeRunView } from '../run/run-view.ts';
-import { selectProblemsByNode } from '../store/selectors.ts';
+import { selectNodeRun, selectProblemsByNode } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { NodeIcon } from './node-icon.tsx';
 
@@ -68,7 +68,7 @@ function RunStatus({ nodeId, run }: { nodeId: string; run: NodeRunView }) {
 }
 
 function StudioNodeView({ id, data, selected }: NodeProps<StudioFlowNode>) {
-  const run = useStudio((state) => (state.shownRunId ? state.runs[state.shownRunId]?.nodes[id] : undefined));
+  const run = useStudio((state) => selectNodeRun(state, id));
   const problems = useStudio((state) => selectProblemsByNode(state).get(id));
   const classes = ['studio-node', selected ? 'selected' : '', data.placeholder ? 'placeholder' : '', run ? `state-${run.state}` : ''].filter(Boolean).join(' ');
   return (

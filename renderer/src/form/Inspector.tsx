@@ -7,7 +7,7 @@ import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import type { PipelineNode } from '../../../app/pipeline/schema.ts';
 import type { ArtifactFact } from '../../../app/protocol/run-events.ts';
 import { NodeIcon } from '../canvas/node-icon.tsx';
-import { selectProblems, selectProblemsByNode } from '../store/selectors.ts';
+import { selectNodeRun, selectProblems, selectProblemsByNode } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { FieldEditor } from './FieldEditor.tsx';
 import { nodeFacts } from './node-facts.ts';
@@ -55,7 +55,7 @@ const NO_FACTS: ArtifactFact[] = [];
 
 /** The facts the node's outputs recorded in the run the studio shows (fresh or from the cache). */
 function OutputFacts({ nodeId }: { nodeId: string }) {
-  const facts = useStudio((state) => (state.shownRunId ? state.runs[state.shownRunId]?.nodes[nodeId]?.artifacts : undefined)) ?? undefined;
+  const facts = useStudio((state) => selectNodeRun(state, nodeId)?.artifacts);
   const shown = useMemo(() => (facts ? Object.values(facts).flatMap((artifact) => artifact.facts ?? NO_FACTS) : NO_FACTS), [facts]);
   return <FactList facts={shown} className="facts output-facts" label="From the last run" />;
 }

@@ -8,8 +8,10 @@ import type { BottomTab } from '../store/studio-state.ts';
 import { seriesOfMetric } from './chart-data.ts';
 import { formatDuration, KEY_METRICS, STATE_LABELS } from './format.ts';
 import { ArtifactsView } from './ArtifactsView.tsx';
+import { CompareView } from './CompareView.tsx';
 import { lossChartSeries } from './loss-series.ts';
 import { MetricChart } from './MetricChart.tsx';
+import { useOpenPastRun } from './open-past-run.ts';
 import type { RunView } from './run-view.ts';
 
 const TABS: { id: BottomTab; label: string }[] = [
@@ -18,6 +20,7 @@ const TABS: { id: BottomTab; label: string }[] = [
   { id: 'logs', label: 'Logs' },
   { id: 'artifacts', label: 'Artifacts' },
   { id: 'history', label: 'History' },
+  { id: 'compare', label: 'Compare' },
   { id: 'serving', label: 'Serving' },
 ];
 
@@ -111,7 +114,7 @@ function Logs({ run }: { run: RunView }) {
 function History() {
   const history = useStudio((state) => state.runHistory);
   const shownRunId = useStudio((state) => state.shownRunId);
-  const openPastRun = useStudio((state) => state.openPastRun);
+  const openPastRun = useOpenPastRun();
   const refreshHistory = useStudio((state) => state.refreshHistory);
   return (
     <div className="history">
@@ -132,7 +135,7 @@ function History() {
                 </td>
                 <td>{run.targets.length > 0 ? `to ${run.targets.join(', ')}` : 'whole pipeline'}</td>
                 <td>
-                  <button type="button" onClick={() => void openPastRun(run.id)}>
+                  <button type="button" onClick={() => openPastRun(run.id)}>
                     Open
                   </button>
                 </td>
@@ -148,6 +151,7 @@ function History() {
 function RunTab({ tab, run }: { tab: BottomTab; run: RunView | undefined }) {
   if (tab === 'history') return <History />;
   if (tab === 'serving') return <ServingPanel />;
+  if (tab === 'compare') return <CompareView />;
   if (!run) return <p className="muted">No run shown. Press Run, or open a past run from History.</p>;
   if (tab === 'timeline') return <Timeline run={run} />;
   if (tab === 'charts') return <Charts run={run} />;

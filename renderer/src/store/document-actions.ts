@@ -6,16 +6,27 @@ import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { attentionOf, type Attention } from '../graph/attention.ts';
 import { layoutPositions } from '../graph/auto-layout.ts';
 import { emptyHistory, redoStep, undoStep } from './history.ts';
+import { samePipelineGraph } from './run-documents.ts';
 import { commitDoc, type GetState, type SetState } from './slice-tools.ts';
 import type { EditorSlice } from './studio-state.ts';
 
-type DocumentActions = Pick<EditorSlice, 'undo' | 'redo' | 'autoLayout' | 'newPipeline' | 'openText' | 'openJson' | 'saveText' | 'markSaved' | 'dismissAttention'>;
+type DocumentActions = Pick<EditorSlice, 'undo' | 'redo' | 'autoLayout' | 'newPipeline' | 'openText' | 'openJson' | 'openRunGraph' | 'saveText' | 'markSaved' | 'dismissAttention'>;
 
 /** Selection that still points at something after the document changed under it. */
 function keptSelection(doc: Pipeline, nodes: readonly string[], edges: readonly string[]) {
   const nodeIds = new Set(doc.nodes.map((node) => node.id));
   const edgeIds = new Set(doc.edges.map((edge) => edge.id));
   return { selectedNodes: nodes.filter((id) => nodeIds.has(id)), selectedEdges: edges.filter((id) => edgeIds.has(id)) };
+}
+
+/** The shown run stays shown on a new document only when that document is the graph the run ran. */
+function shownRunFor(doc: Pipeline, get: GetState): string | null {
+  const { shownRunId, runPipelines } = get();
+  return shownRunId && samePipelineGraph(doc, runPipelines[shownRunId]) ? shownRunId : null;
+}
+
+function fileNameOfPath(filePath: string | null): string | null {
+  return filePath?.split(/[\\/]/).at(-1) || null;
 }
 
 function nameFromFile(fileName: string | null): string {
@@ -36,7 +47,7 @@ export function createDocumentActions(set: SetState, get: GetState): DocumentAct
     const doc = document.pipeline ?? emptyPipeline(nameFromFile(fileName));
     // A migrated file differs from what is on disk, so it opens dirty; an unreadable one opens empty but clean.
     const savedDoc = document.migratedFrom !== undefined && document.pipeline ? null : doc;
-    set({ doc, savedDoc, fileName, filePath, attention, history: emptyHistory(), selectedNodes: [], selectedEdges: [], measured: {}, pendingConnection: null, documentEpoch: get().documentEpoch + 1 });
+    set({ doc, savedDoc, fileName, filePath, attention, history: emptyHistory(), selectedNodes: [], selectedEdges: [], measured: {}, pendingConnection: null, documentEpoch: get().documentEpoch + 1, shownRunId: shownRunFor(doc, get) });
     // A file from someone else may point anywhere on this machine: the engine says where, before anything runs.
     if (document.pipeline) void get().checkOnEngine();
     return attention;
@@ -59,7 +70,13 @@ export function createDocumentActions(set: SetState, get: GetState): DocumentAct
 
     newPipeline() {
       const doc = emptyPipeline();
-      set({ doc, savedDoc: doc, fileName: null, filePath: null, attention: null, history: emptyHistory(), selectedNodes: [], selectedEdges: [], measured: {}, pendingConnection: null, documentEpoch: get().documentEpoch + 1 });
+      set({ doc, savedDoc: doc, fileName: null, filePath: null, attention: null, history: emptyHistory(), selectedNodes: [], selectedEdges: [], measured: {}, pendingConnection: null, documentEpoch: get().documentEpoch + 1, shownRunId: null });
+    },
+
+    openRunGraph(pipeline, pipelinePath) {
+      // Unsaved: the file may have changed since the run, so saving is the user's choice, never assumed done.
+      const fileName = fileNameOfPath(pipelinePath);
+      set({ doc: pipeline, savedDoc: null, fileName, filePath: pipelinePath, attention: null, history: emptyHistory(), selectedNodes: [], selectedEdges: [], measured: {}, pendingConnection: null, documentEpoch: get().documentEpoch + 1, shownRunId: shownRunFor(pipeline, get) });
     },
 
     openText: (text, fileName, filePath) => openDocument(readPipelineText(text, get().registry), fileName, filePath ?? null),

@@ -2,14 +2,17 @@
 // run history and reopening past runs, and the list of services. The fold of events into state is run/run-view.ts.
 import { errorsOf, MACHINE_CHECK_CODES, type ProblemCode } from '../../../app/graph/problems.ts';
 import { upstreamClosure } from '../../../app/graph/topology.ts';
+import type { LogLine, RunDetail } from '../../../app/protocol/engine-api.ts';
 import type { RunEvent, ServiceInfo } from '../../../app/protocol/run-events.ts';
+import type { Pipeline } from '../../../app/pipeline/schema.ts';
 import type { EngineApi } from '../api/engine-client.ts';
-import { applyRunEvent, runViewFromDetail, runViewFromSnapshot, seriesFromPoints, type RunSnapshotWire } from '../run/run-view.ts';
+import { applyRunEvent, runViewFromDetail, runViewFromSnapshot, seriesFromPoints, type LogEntry, type RunSnapshotWire, type RunView } from '../run/run-view.ts';
+import { samePipelineGraph } from './run-documents.ts';
 import { describeEngineError, describeProblems, withEngine as callEngine } from './engine-call.ts';
 import type { GetState, SetState } from './slice-tools.ts';
 import type { RunSlice } from './studio-state.ts';
 
-type RunActions = Omit<RunSlice, 'engine' | 'connection' | 'connectionDetail' | 'runs' | 'shownRunId' | 'runHistory' | 'services' | 'logNode'>;
+type RunActions = Omit<RunSlice, 'engine' | 'connection' | 'connectionDetail' | 'runs' | 'shownRunId' | 'runPipelines' | 'runHistory' | 'services' | 'logNode'>;
 
 type EngineMessage =
   | { type: 'snapshot'; runs: RunSnapshotWire[]; services: ServiceInfo[] }
@@ -30,12 +33,24 @@ function upsertService(services: readonly ServiceInfo[], service: ServiceInfo): 
 export function createRunActions(set: SetState, get: GetState): RunActions {
   const withEngine = <T>(what: string, call: (engine: EngineApi) => Promise<T>) => callEngine(get, what, call);
 
-  /** After a reconnect, charts may have missed points: the engine's stored series fills them in. */
-  const refillSeries = async (runId: string) => {
-    const detail = await get().engine?.getRun(runId).catch(() => null);
+  /** The first pipeline learned for a run stays: the document a run started from here is that run's graph. */
+  const rememberPipeline = (runId: string, pipeline: Pipeline) => {
+    if (!get().runPipelines[runId]) set({ runPipelines: { ...get().runPipelines, [runId]: pipeline } });
+  };
+
+  /**
+   * After a reconnect or a reload, the stream's snapshot has only recent lines and no chart points: the engine's
+   * store fills in the series, the log lines and the pipeline the run ran.
+   */
+  const refill = async (runId: string, withLogs: boolean) => {
+    const engine = get().engine;
+    if (!engine) return;
+    const [detail, logLines] = await Promise.all([engine.getRun(runId).catch(() => null), withLogs ? engine.runLogs(runId).catch(() => null) : null]);
     const view = get().runs[runId];
     if (!detail || !view) return;
-    const refreshed = detail.run.status === 'running' ? { ...view, series: seriesFromPoints(detail.metrics) } : { ...runViewFromDetail(detail, []), logs: view.logs };
+    rememberPipeline(runId, detail.pipeline);
+    const logs = logLines ? mergedLogs(logLines, view.logs) : view.logs;
+    const refreshed = detail.run.status === 'running' ? { ...view, series: seriesFromPoints(detail.metrics), logs } : { ...runViewFromDetail(detail, []), logs };
     set({ runs: { ...get().runs, [runId]: refreshed } });
   };
 
@@ -46,11 +61,19 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
       active.add(snapshot.runId);
       const known = runs[snapshot.runId];
       runs[snapshot.runId] = runViewFromSnapshot(snapshot, known);
-      if (known) void refillSeries(snapshot.runId);
+      void refill(snapshot.runId, !known);
     }
     // A run we were watching that finished while the stream was down: read its final state from the store.
-    for (const view of Object.values(runs)) if (view.status === 'running' && !active.has(view.runId)) void refillSeries(view.runId);
+    for (const view of Object.values(runs)) if (view.status === 'running' && !active.has(view.runId)) void refill(view.runId, false);
     set({ runs, services: message.services });
+    // The shown run (a draft restored after a reload names it) that ended before the stream came back.
+    const shown = get().shownRunId;
+    if (shown && !runs[shown]) void get().loadRun(shown);
+  };
+
+  const loadDetail = async (engine: EngineApi, runId: string): Promise<{ detail: RunDetail; view: RunView }> => {
+    const [detail, logs] = await Promise.all([engine.getRun(runId), engine.runLogs(runId)]);
+    return { detail, view: runViewFromDetail(detail, logs) };
   };
 
   return {
@@ -97,7 +120,7 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
       }
       const started = await withEngine('start the run', (engine) => engine.startRun({ pipeline: doc, pipelinePath: filePath, targets }));
       if (!started) return null;
-      set({ shownRunId: started.runId, bottomOpen: true, bottomTab: 'timeline' });
+      set({ shownRunId: started.runId, runPipelines: { ...get().runPipelines, [started.runId]: doc }, bottomOpen: true, bottomTab: 'timeline' });
       if (found.length > 0) notify('info', `The run started with ${found.length} warning${found.length === 1 ? '' : 's'}: ${describeProblems(found)}`);
       return started.runId;
     },
@@ -129,11 +152,25 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
     },
 
     async openPastRun(runId) {
-      const loaded = await withEngine('open the run', async (engine) => {
-        const [detail, logs] = await Promise.all([engine.getRun(runId), engine.runLogs(runId)]);
-        return runViewFromDetail(detail, logs);
-      });
-      if (loaded) set({ runs: { ...get().runs, [runId]: loaded }, shownRunId: runId, bottomOpen: true, bottomTab: 'charts' });
+      const loaded = await withEngine('open the run', (engine) => loadDetail(engine, runId));
+      if (!loaded) return;
+      const { detail, view } = loaded;
+      const { doc } = get();
+      // The canvas shows the graph the run ran; the document stays when it is that graph (positions aside).
+      const graph = samePipelineGraph(doc, detail.pipeline) ? doc : detail.pipeline;
+      if (graph !== doc) get().openRunGraph(detail.pipeline, detail.run.pipelinePath);
+      set({ runs: { ...get().runs, [runId]: view }, runPipelines: { ...get().runPipelines, [runId]: graph }, shownRunId: runId, bottomOpen: true, bottomTab: 'charts' });
+    },
+
+    async loadRun(runId) {
+      const engine = get().engine;
+      if (!engine) return null;
+      const loaded = await loadDetail(engine, runId).catch(() => null);
+      if (!loaded) return null;
+      // A live run's view (from the stream) is fresher than the stored one.
+      const view = get().runs[runId] ?? loaded.view;
+      set({ runs: { ...get().runs, [runId]: view }, runPipelines: { ...get().runPipelines, [runId]: get().runPipelines[runId] ?? loaded.detail.pipeline } });
+      return view;
     },
 
     async refreshServices() {
@@ -145,4 +182,15 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
       set({ logNode: nodeId, bottomOpen: true, bottomTab: 'logs' });
     },
   };
+}
+
+/** The stored lines of each node, then the live ones that arrived after the last stored line. */
+function mergedLogs(stored: readonly LogLine[], live: Record<string, LogEntry[]>): Record<string, LogEntry[]> {
+  const logs: Record<string, LogEntry[]> = {};
+  for (const line of stored) (logs[line.node] ??= []).push({ level: line.level, line: line.line, at: line.at });
+  for (const [node, entries] of Object.entries(live)) {
+    const lastStoredAt = logs[node]?.at(-1)?.at ?? '';
+    logs[node] = [...(logs[node] ?? []), ...entries.filter((entry) => entry.at > lastStoredAt)];
+  }
+  return logs;
 }

@@ -3,6 +3,8 @@
 import { validate } from '../../../app/graph/validate.ts';
 import { formatProblem, type ValidationProblem } from '../../../app/graph/problems.ts';
 import type { Pipeline } from '../../../app/pipeline/schema.ts';
+import type { NodeRunView } from '../run/run-view.ts';
+import { nodeStateInRun } from './run-documents.ts';
 import type { StudioState } from './studio-state.ts';
 
 export const selectDirty = (state: StudioState): boolean => state.doc !== state.savedDoc;
@@ -25,6 +27,13 @@ export function selectProblems(state: StudioState): ValidationProblem[] {
 }
 
 export const selectShownRun = (state: StudioState) => (state.shownRunId ? state.runs[state.shownRunId] : undefined);
+
+/** A node's state in the shown run, only when that run ran this node (run-documents.ts); never by id alone. */
+export function selectNodeRun(state: StudioState, nodeId: string): NodeRunView | undefined {
+  const run = selectShownRun(state);
+  if (!run) return undefined;
+  return nodeStateInRun(run, state.runPipelines[run.runId], state.doc.nodes.find((node) => node.id === nodeId));
+}
 
 let lastGroupedFrom: ValidationProblem[] | null = null;
 let lastGrouped = new Map<string, ValidationProblem[]>();

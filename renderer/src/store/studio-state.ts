@@ -107,12 +107,14 @@ export interface EditorSlice {
   newPipeline(): void;
   openText(text: string, fileName: string | null, filePath?: string | null): Attention | null;
   openJson(raw: unknown, fileName: string | null): Attention | null;
+  /** Puts the graph a past run ran on the canvas, unsaved (History › Open); `pipelinePath` is the run's file. */
+  openRunGraph(pipeline: Pipeline, pipelinePath: string | null): void;
   saveText(options?: { asNewFile?: boolean }): SaveResult;
   markSaved(fileName: string | null, savedDoc: Pipeline, filePath?: string | null): void;
   dismissAttention(): void;
 }
 
-export type BottomTab = 'timeline' | 'charts' | 'logs' | 'artifacts' | 'history' | 'serving';
+export type BottomTab = 'timeline' | 'charts' | 'logs' | 'artifacts' | 'history' | 'compare' | 'serving';
 
 export interface RunSlice {
   engine: EngineApi | null;
@@ -122,6 +124,11 @@ export interface RunSlice {
   runs: Record<string, RunView>;
   /** The run whose states the canvas shows. */
   shownRunId: string | null;
+  /**
+   * The pipeline each known run ran, as the engine stored it. A node shows a run's state only when that run's
+   * pipeline has the node (same id and type), so state never leaks onto another document or a node added since.
+   */
+  runPipelines: Record<string, Pipeline>;
   runHistory: RunListItem[];
   services: ServiceInfo[];
   logNode: string | null;
@@ -134,7 +141,10 @@ export interface RunSlice {
   runToSelected(): Promise<string | null>;
   stopRun(): Promise<void>;
   refreshHistory(): Promise<void>;
+  /** Shows a past run: its states, charts and logs, and its graph (the pipeline it ran) on the canvas. */
   openPastRun(runId: string): Promise<void>;
+  /** Reads a run into `runs` without showing it (the run that made a cached node's outputs); null when it cannot. */
+  loadRun(runId: string): Promise<RunView | null>;
   refreshServices(): Promise<void>;
   showLogsFor(nodeId: string | null): void;
 }

@@ -56,6 +56,7 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     connectionDetail: null,
     runs: {},
     shownRunId: null,
+    runPipelines: {},
     runHistory: [],
     services: [],
     logNode: null,
