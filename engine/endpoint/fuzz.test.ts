@@ -46,8 +46,12 @@ const VALID_FOR: Record<string, (value: unknown) => boolean> = {
   top_logprobs: (value) => value === null || value === 0,
 };
 
+/** A completion's max_tokens 0 is valid with echo: true (score the prompt, generate nothing). */
+const echoScoringOnly = ({ base, breakField, value, extras }: { base: Record<string, unknown>; breakField: string; value: unknown; extras: Record<string, unknown> }) =>
+  !('prompt' in base && breakField === 'max_tokens' && value === 0 && extras.echo === true);
+
 const malformedRequest = fc.oneof(
-  { weight: 4, arbitrary: badBody.filter(({ base, breakField, value }) => 'messages' in base || !CHAT_ONLY.has(breakField)).filter(({ breakField, value }) => !(VALID_FOR[breakField]?.(value) ?? false)).map(({ base, breakField, value, extras }) => ({ path: 'messages' in base ? '/v1/chat/completions' : '/v1/completions', payload: JSON.stringify({ ...base, ...extras, [breakField]: value }), headers: { 'content-type': 'application/json' } })) },
+  { weight: 4, arbitrary: badBody.filter(({ base, breakField, value }) => 'messages' in base || !CHAT_ONLY.has(breakField)).filter(({ breakField, value }) => !(VALID_FOR[breakField]?.(value) ?? false)).filter(echoScoringOnly).map(({ base, breakField, value, extras }) => ({ path: 'messages' in base ? '/v1/chat/completions' : '/v1/completions', payload: JSON.stringify({ ...base, ...extras, [breakField]: value }), headers: { 'content-type': 'application/json' } })) },
   { weight: 2, arbitrary: fc.string({ maxLength: 200 }).map((text) => ({ path: '/v1/completions', payload: `{"model":${text}`, headers: { 'content-type': 'application/json' } })) },
   { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin-9000').map((type) => ({ path: '/v1/chat/completions', payload: 'model=bard-mini', headers: { 'content-type': type } })) },
   { weight: 1, arbitrary: fc.constantFrom('/v1/chat/completions', '/v1/completions').map((path) => ({ path, payload: JSON.stringify({ model: 'bard-mini', prompt: 'y'.repeat(70_000) }), headers: { 'content-type': 'application/json' } })) },

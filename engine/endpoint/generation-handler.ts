@@ -4,15 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkBudget } from './budget-check.ts';
+import { completionChoices } from './completion-choices.ts';
 import { authenticateCaller, checkModelScope, type Caller } from './caller-auth.ts';
 import type { Deployment } from './deployment.ts';
 import { GenerationOutput, type OutputDelta } from './generation-output.ts';
+import type { GenerationRequest } from '../inference/text-generator.ts';
 import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
 import { prepareChat, prepareCompletion, type PreparedGeneration } from './prepare-generation.ts';
 import type { RateLimitGrant } from './rate-limiter.ts';
 import type { RequestTrace } from './request-trace.ts';
 import { chatCompletionForm, completionForm, parseRequestBody } from './request-schemas.ts';
-import { chunk, fullResponse, usageChunk, usageOf, type EndpointKind, type ResponseIdentity } from './response-shapes.ts';
+import { chunk, completionResponse, fullResponse, usageChunk, usageOf, type EndpointKind, type ResponseIdentity } from './response-shapes.ts';
 import type { ServerContext } from './server-context.ts';
 import { SseWriter, startEventStream } from './sse-writer.ts';
 
@@ -32,7 +34,8 @@ interface Admitted {
 export async function handleGeneration(kind: EndpointKind, request: FastifyRequest, reply: FastifyReply, context: ServerContext): Promise<unknown> {
   const trace = context.traceOf(request);
   const { caller, deployment, prepared } = await admit(kind, request, context, trace);
-  const verdict = await context.limiter.acquire(caller.bucket, caller.label, caller.limits, prepared.request.promptTokens.length + prepared.request.maxTokens);
+  const reserved = prepared.requests.reduce((sum, request) => sum + request.promptTokens.length + request.maxTokens, 0);
+  const verdict = await context.limiter.acquire(caller.bucket, caller.label, caller.limits, reserved);
   if (!verdict.ok) {
     context.metrics.rateLimitRejections.inc({ reason: verdict.reason });
     throw verdict.error;
@@ -81,7 +84,7 @@ async function admit(kind: EndpointKind, request: FastifyRequest, context: Serve
   checkModelScope(caller, body.model);
   deployment.checkReady();
   const prepared = 'messages' in body ? prepareChat(body, deployment) : prepareCompletion(body, deployment);
-  trace.promptTokens = prepared.request.promptTokens.length;
+  trace.promptTokens = prepared.requests.reduce((sum, request) => sum + request.promptTokens.length, 0);
   if (context.usage) {
     const refusal = await checkBudget(caller, context.usage, context.limiter, now, context.pricing.currency);
     if (refusal) {
@@ -116,9 +119,20 @@ async function generateWithSlot(
       await streamGeneration(kind, identity, admitted, controller, reply, context, trace);
       return reply;
     }
-    const output = await runGeneration(admitted, controller, trace, async () => undefined);
+    const noDeltas = async () => undefined;
+    if (kind === 'completion') {
+      const run = (request: GenerationRequest) => runGeneration(admitted, request, controller, trace, noDeltas);
+      const choices = await completionChoices(admitted.prepared, admitted.deployment.generator, controller.signal, run).catch((error: unknown) => {
+        if (controller.signal.aborted || error instanceof OpenAiError) throw error;
+        throw new OpenAiError(500, 'generation_failed', `The model \`${admitted.deployment.model}\` failed while scoring the prompt: ${(error as Error).message}. Retry the request; if it keeps failing, check the deployment.`);
+      });
+      if (choices === null || controller.signal.aborted) throw asOpenAiError(controller.signal.reason, context);
+      return completionResponse(identity, choices, usageOf(trace.promptTokens, trace.completionTokens));
+    }
+    const request = admitted.prepared.requests[0]!;
+    const output = await runGeneration(admitted, request, controller, trace, noDeltas);
     if (!output.finishReason) throw asOpenAiError(controller.signal.reason, context);
-    const tokens = admitted.prepared.request.logprobs ? output.visibleTokens : null;
+    const tokens = request.logprobs ? output.visibleTokens : null;
     const usage = usageOf(trace.promptTokens, output.completionTokens);
     return fullResponse(kind, identity, { text: output.text, finishReason: output.finishReason, tokens }, usage);
   } finally {
@@ -140,12 +154,13 @@ async function streamGeneration(
   const sse = new SseWriter(reply.raw, context.pingIntervalMs);
   const { prepared } = admitted;
   const withUsage = prepared.includeUsage;
+  const request = prepared.requests[0]!; // streams carry one prompt (prepare-generation.ts)
   try {
     if (kind === 'chat') await sse.data(chunk(kind, identity, { role: 'assistant' }, withUsage));
     const sendDelta = async (delta: OutputDelta) => {
-      await sse.data(chunk(kind, identity, { text: delta.text, tokens: prepared.request.logprobs ? delta.tokens : null }, withUsage));
+      await sse.data(chunk(kind, identity, { text: delta.text, tokens: request.logprobs ? delta.tokens : null }, withUsage));
     };
-    const output = await runGeneration(admitted, controller, trace, sendDelta);
+    const output = await runGeneration(admitted, request, controller, trace, sendDelta);
     if (!output.finishReason) throw asOpenAiError(controller.signal.reason, context);
     await sse.data(chunk(kind, identity, { finishReason: output.finishReason }, withUsage));
     if (withUsage) await sse.data(usageChunk(kind, identity, usageOf(trace.promptTokens, output.completionTokens)));
@@ -160,19 +175,23 @@ async function streamGeneration(
   }
 }
 
-/** Runs the generator, applying stop strings; `onDelta` gets each piece of visible text as it appears. */
-async function runGeneration(admitted: Admitted, controller: AbortController, trace: RequestTrace, onDelta: (delta: OutputDelta) => Promise<void>): Promise<GenerationOutput> {
+/**
+ * Runs the generator for one of the prepared requests, applying stop strings; `onDelta` gets each piece of visible
+ * text as it appears. Completion tokens add up over the request's prompts.
+ */
+async function runGeneration(admitted: Admitted, request: GenerationRequest, controller: AbortController, trace: RequestTrace, onDelta: (delta: OutputDelta) => Promise<void>): Promise<GenerationOutput> {
   const output = new GenerationOutput(admitted.prepared.stop);
+  const earlierTokens = trace.completionTokens;
   const stopped = new AbortController();
   const signal = AbortSignal.any([controller.signal, stopped.signal]);
   try {
-    for await (const event of admitted.deployment.generator.generate(admitted.prepared.request, signal)) {
+    for await (const event of admitted.deployment.generator.generate(request, signal)) {
       if (event.type === 'token') {
         trace.firstTokenMs ??= performance.now();
         trace.lastTokenMs = performance.now();
       }
       const delta = output.accept(event);
-      trace.completionTokens = output.completionTokens;
+      trace.completionTokens = earlierTokens + output.completionTokens;
       if (delta.text || delta.tokens.length > 0) await onDelta(delta);
       if (output.finishReason || controller.signal.aborted) break;
     }

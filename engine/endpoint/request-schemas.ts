@@ -10,6 +10,8 @@ const MAX_STOP_CHARS = 1_000;
 const MAX_LOGIT_BIAS_ENTRIES = 1_024;
 const MAX_MESSAGES = 10_000;
 const MAX_LOGIT_BIAS = 100;
+/** Prompts one completion request may carry (OpenAI's limit); each becomes one choice. */
+export const MAX_PROMPTS = 2_048;
 
 /** A numeric field's allowed values; the schema checks them and the error message states them. */
 interface NumberRange {
@@ -31,7 +33,8 @@ const SHARED_RANGES = {
   seed: range(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true),
 };
 const CHAT_RANGES = { ...SHARED_RANGES, max_completion_tokens: range(1, 1e9, true), top_logprobs: range(0, 20, true) };
-const COMPLETION_RANGES = { ...SHARED_RANGES, logprobs: range(0, 5, true) };
+/** `max_tokens: 0` only makes sense with `echo` (score the prompt, generate nothing); prepare-generation.ts checks that. */
+const COMPLETION_RANGES = { ...SHARED_RANGES, max_tokens: range(0, 1e9, true), logprobs: range(0, 5, true) };
 
 function rangedNumbers<R extends Record<string, NumberRange>>(ranges: R): { [K in keyof R]: z.ZodOptional<z.ZodNullable<z.ZodNumber>> } {
   const entries = Object.entries(ranges).map(([field, { min, max, integer }]) => {
@@ -99,11 +102,11 @@ export const completionRequestSchema = z.object({
   ...rangedNumbers(COMPLETION_RANGES),
   prompt: z.union([
     z.string(),
-    z.array(z.string()).length(1, 'send one prompt per request'),
+    z.array(z.string()).min(1).max(MAX_PROMPTS, `at most ${MAX_PROMPTS} prompts per request`),
     z.array(z.number().int().min(0).max(1e9)).min(1),
-    z.array(z.array(z.number().int().min(0).max(1e9)).min(1)).length(1, 'send one prompt per request'),
+    z.array(z.array(z.number().int().min(0).max(1e9)).min(1)).min(1).max(MAX_PROMPTS, `at most ${MAX_PROMPTS} prompts per request`),
   ]),
-  echo: optional(z.literal(false, 'echo is not supported by this server')),
+  echo: optional(z.boolean()),
   best_of: optional(z.literal(1, 'only best_of = 1 is supported')),
   suffix: unsupported,
 });

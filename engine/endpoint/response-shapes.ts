@@ -1,7 +1,23 @@
 // OpenAI's response objects for chat completions and text completions, whole and as stream chunks, including
 // logprobs in each endpoint's own format. Only shapes: no I/O.
 import type { OutputToken } from './generation-output.ts';
-import type { FinishReason } from '../inference/text-generator.ts';
+import type { FinishReason, TokenAlternative } from '../inference/text-generator.ts';
+
+/** A token as completions' logprobs list it; an echoed prompt's first token has null logprob and alternatives. */
+export interface LoggedToken {
+  text: string;
+  /** Where the token's text starts in the choice's text. */
+  textOffset: number;
+  logprob?: number | null;
+  topLogprobs?: TokenAlternative[] | null;
+}
+
+/** One choice of a text completion: several prompts give several, in prompt order. */
+export interface CompletionChoice {
+  text: string;
+  finishReason: FinishReason;
+  tokens: LoggedToken[] | null;
+}
 
 export type EndpointKind = 'chat' | 'completion';
 
@@ -31,11 +47,15 @@ export function fullResponse(kind: EndpointKind, identity: ResponseIdentity, out
       usage,
     };
   }
+  return completionResponse(identity, [output], usage);
+}
+
+export function completionResponse(identity: ResponseIdentity, choices: readonly CompletionChoice[], usage: Usage) {
   return {
     ...identity,
     object: 'text_completion',
     system_fingerprint: null,
-    choices: [{ text: output.text, index: 0, logprobs: completionLogprobs(output.tokens), finish_reason: output.finishReason }],
+    choices: choices.map((choice, index) => ({ text: choice.text, index, logprobs: completionLogprobs(choice.tokens), finish_reason: choice.finishReason })),
     usage,
   };
 }
@@ -82,12 +102,12 @@ function chatLogprobs(tokens: OutputToken[] | null) {
   };
 }
 
-function completionLogprobs(tokens: OutputToken[] | null) {
+function completionLogprobs(tokens: LoggedToken[] | null) {
   if (!tokens) return null;
   return {
     tokens: tokens.map((token) => token.text),
-    token_logprobs: tokens.map((token) => token.logprob ?? 0),
-    top_logprobs: tokens.map((token) => Object.fromEntries((token.topLogprobs ?? []).map((alt) => [alt.text, alt.logprob]))),
+    token_logprobs: tokens.map((token) => (token.logprob === null ? null : (token.logprob ?? 0))),
+    top_logprobs: tokens.map((token) => (token.topLogprobs === null ? null : Object.fromEntries((token.topLogprobs ?? []).map((alt) => [alt.text, alt.logprob])))),
     text_offset: tokens.map((token) => token.textOffset),
   };
 }

@@ -6,6 +6,7 @@ import type { GenerationRequest, GeneratorHealth } from './text-generator.ts';
 import { startTypeScriptWorker } from '../workers/typescript-worker.ts';
 import { EventQueue } from './event-queue.ts';
 import type { FromWorkerMessage, InferenceWorkerData, StepEvent, ToWorkerMessage } from './worker-protocol.ts';
+import type { PromptIdScores } from './prompt-scoring.ts';
 
 const WORKER_URL = new URL('./inference-worker.ts', import.meta.url);
 /** Waits between restarts grow from the first to the last value, so a worker that dies on start does not spin. */
@@ -33,6 +34,8 @@ export interface ReplicaOptions {
 export class InferenceReplica {
   readonly #options: ReplicaOptions;
   readonly #requests = new Map<number, EventQueue<StepEvent>>();
+  /** Prompt scorings waiting for the worker's answer. */
+  readonly #scorings = new Map<number, { resolve: (scores: PromptIdScores) => void; reject: (error: Error) => void }>();
   #worker: Worker;
   #health: GeneratorHealth = 'loading';
   #closing = false;
@@ -57,7 +60,7 @@ export class InferenceReplica {
 
   /** Requests this worker is generating or holding. */
   get load(): number {
-    return this.#requests.size;
+    return this.#requests.size + this.#scorings.size;
   }
 
   /** While a crashed worker waits to be restarted: ms until the restart; otherwise null. */
@@ -79,8 +82,17 @@ export class InferenceReplica {
 
   /** Resolves once no request is in flight on this worker (at once if none is): a drain waits for it before close(). */
   whenIdle(): Promise<void> {
-    if (this.#requests.size === 0) return Promise.resolve();
+    if (this.load === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Scores a prompt's tokens in the worker (prompt-scoring.ts); fails at once, like a request, if the worker dies. */
+  score(requestId: number, tokens: number[], topLogprobs: number): Promise<PromptIdScores> {
+    if (this.#health === 'failed') return Promise.reject(new WorkerCrashedError(`${this.#options.label}: the inference worker is restarting after a crash; retry the request`));
+    return new Promise((resolve, reject) => {
+      this.#scorings.set(requestId, { resolve, reject });
+      this.#send({ type: 'score', requestId, tokens, topLogprobs });
+    });
   }
 
   submit(requestId: number, request: GenerationRequest): EventQueue<StepEvent> {
@@ -148,6 +160,13 @@ export class InferenceReplica {
       this.#failRequests(this.#lastError);
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#lastError);
       // The worker exits by itself after reporting a failed load.
+    } else if (message.type === 'scored') {
+      const waiter = this.#scorings.get(message.requestId);
+      if (!waiter) return;
+      this.#scorings.delete(message.requestId);
+      if ('scores' in message) waiter.resolve(message.scores);
+      else waiter.reject(new Error(`${this.#options.label}: ${message.error}`));
+      this.#wakeIfIdle();
     } else {
       for (const event of message.events) this.#route(event);
     }
@@ -177,7 +196,7 @@ export class InferenceReplica {
   }
 
   #wakeIfIdle(): void {
-    if (this.#requests.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    if (this.load === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   #onExit(code: number): void {
@@ -202,6 +221,8 @@ export class InferenceReplica {
   #failRequests(error: Error): void {
     for (const queue of this.#requests.values()) queue.end(error);
     this.#requests.clear();
+    for (const waiter of this.#scorings.values()) waiter.reject(error);
+    this.#scorings.clear();
     this.#wakeIfIdle();
   }
 

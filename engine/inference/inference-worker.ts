@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDecoderPair, type DecoderPair } from './decoder-pair.ts';
 import { DecodeLoop } from './decode-loop.ts';
+import { scorePromptIds } from './prompt-scoring.ts';
 import type { FromWorkerMessage, InferenceWorkerData, ToWorkerMessage } from './worker-protocol.ts';
 
 const data = workerData as InferenceWorkerData;
@@ -14,6 +15,8 @@ let loop: DecodeLoop | null = null;
 let stopping = false;
 /** Messages that arrive while the model loads wait here; the loop takes them once it exists. */
 const early: ToWorkerMessage[] = [];
+/** Prompt scorings under way: a stop waits for them, as for the decode step, before releasing the sessions. */
+const scoring = new Set<Promise<void>>();
 
 port.on('message', (message: ToWorkerMessage) => {
   if (message.type === 'stop') {
@@ -48,12 +51,25 @@ if (decoders !== null) {
 function handle(decodeLoop: DecodeLoop, message: ToWorkerMessage): void {
   if (message.type === 'submit') decodeLoop.submit(message.requestId, message.request);
   else if (message.type === 'cancel') decodeLoop.cancel(message.requestId);
+  else if (message.type === 'score') score(message);
+}
+
+function score(message: Extract<ToWorkerMessage, { type: 'score' }>): void {
+  const options = { topLogprobs: message.topLogprobs, sampledVocabSize: data.sampledVocabSize, eosTokenId: data.eosTokenId };
+  const done: Promise<void> = scorePromptIds(decoders!.prefill, data.config, message.tokens, options)
+    .then(
+      (scores) => post({ type: 'scored', requestId: message.requestId, scores }),
+      (error: Error) => post({ type: 'scored', requestId: message.requestId, error: `prompt scoring failed: ${error.message}` }),
+    )
+    .finally(() => scoring.delete(done));
+  scoring.add(done);
 }
 
 /** Cancels every request, waits for the step under way, releases both sessions and ends the thread. */
 async function stopAfter(decodeLoop: DecodeLoop): Promise<void> {
   decodeLoop.cancelAll();
   await decodeLoop.idle();
+  await Promise.all(scoring);
   await Promise.all([decoders?.prefill.release(), decoders?.step.release()]);
   process.exit(0);
 }

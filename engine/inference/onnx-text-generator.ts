@@ -3,7 +3,8 @@
 // added (they take requests once loaded) and drained (no new requests; stopped once their requests end).
 import { performance } from 'node:perf_hooks';
 import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
-import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator, TokenAlternative } from './text-generator.ts';
+import type { GenerationEvent, GenerationRequest, GeneratorHealth, PromptScore, TextGenerator, TokenAlternative } from './text-generator.ts';
+import type { IdLogprob } from './prompt-scoring.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 import { IncrementalText } from './incremental-text.ts';
 import { InferenceReplica } from './inference-replica.ts';
@@ -200,6 +201,21 @@ export class OnnxTextGenerator implements TextGenerator {
       signal.removeEventListener('abort', onAbort);
       replica.cancel(requestId);
     }
+  }
+
+  /** One forward pass over the prompt in the least loaded worker (prompt-scoring.ts); texts are added here. */
+  async scorePrompt(promptTokens: readonly number[], topLogprobs: number, signal: AbortSignal): Promise<PromptScore> {
+    signal.throwIfAborted();
+    const scored = await this.#leastLoadedReplica().score(this.#nextRequestId++, [...promptTokens], topLogprobs);
+    const alternatives = (top: IdLogprob[]): TokenAlternative[] => top.map(({ tokenId, logprob }) => ({ tokenId, text: this.#tokenizer.decode([tokenId]), logprob }));
+    const text = new IncrementalText(this.#tokenizer);
+    const tokens = promptTokens.map((tokenId, index) => {
+      const position = index === 0 ? null : scored.positions[index - 1]!;
+      return { tokenId, text: text.push(tokenId), logprob: position?.logprob ?? null, topLogprobs: position ? alternatives(position.top) : null };
+    });
+    const end = scored.endOfText;
+    const endOfText = end === null || this.#startTokenId === null ? null : { tokenId: this.#startTokenId, text: this.#tokenizer.tokenOf(this.#startTokenId) ?? '', logprob: end.logprob, topLogprobs: alternatives(end.top) };
+    return { tokens, endOfText };
   }
 
   /** An empty prompt starts from the end-of-text token, as GPT-2 models are trained to (its BOS is its EOS). */

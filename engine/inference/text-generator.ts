@@ -43,6 +43,28 @@ export interface GeneratedToken {
   topLogprobs?: TokenAlternative[];
 }
 
+/**
+ * One prompt token as scored by the model: its log probability given the tokens before it (null for the first,
+ * which has no context) and the `count` most likely tokens at its position (null for the first).
+ */
+export interface ScoredPromptToken {
+  tokenId: number;
+  /** The text this token adds to the prompt (byte-level tokens that end mid-character add '' until it completes). */
+  text: string;
+  logprob: number | null;
+  topLogprobs: TokenAlternative[] | null;
+}
+
+export interface PromptScore {
+  tokens: ScoredPromptToken[];
+  /**
+   * At the position after the prompt: the end-of-text token's log probability and the most likely tokens. Null when
+   * the model has no end-of-text token or the prompt is empty. Lets the serving layer list a generation that ended
+   * on end-of-text at once (as evaluation harnesses that read `max_tokens: 1` expect).
+   */
+  endOfText: { tokenId: number; text: string; logprob: number; topLogprobs: TokenAlternative[] } | null;
+}
+
 /** What generate() yields: tokens, then exactly one finish. */
 export type GenerationEvent = ({ type: 'token' } & GeneratedToken) | { type: 'finish'; reason: FinishReason };
 
@@ -68,6 +90,12 @@ export interface TextGenerator {
    * reach the client as a 500 (or an error event mid-stream).
    */
   generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
+  /**
+   * Scores a prompt in one forward pass: every token's log probability given those before it, over the same
+   * vocabulary generation samples from, before any bias or temperature. `topLogprobs` (0–20) alternatives per
+   * position. Generators without it cannot answer `echo` with `logprobs` (the serving layer says so with a 400).
+   */
+  scorePrompt?(promptTokens: readonly number[], topLogprobs: number, signal: AbortSignal): Promise<PromptScore>;
   health(): GeneratorHealth;
   /**
    * While health() is "failed" only because a crashed worker is about to be restarted: about how long until it

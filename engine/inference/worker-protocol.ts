@@ -5,6 +5,7 @@ import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import type { GenerationRequest } from './text-generator.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { SampledToken } from './sequence-sampler.ts';
+import type { PromptIdScores } from './prompt-scoring.ts';
 
 export interface InferenceWorkerData {
   /** The model folder: its safetensors build the step decoder (decoder-pair.ts). */
@@ -32,6 +33,8 @@ export type StepEvent =
 export type ToWorkerMessage =
   | { type: 'submit'; requestId: number; request: GenerationRequest }
   | { type: 'cancel'; requestId: number }
+  /** Scores a prompt's tokens (prompt-scoring.ts); answered by one `scored` message. */
+  | { type: 'score'; requestId: number; tokens: number[]; topLogprobs: number }
   /** Throws an uncaught error in the worker, so tests can check crash recovery. */
   | { type: 'crash' }
   /**
@@ -40,4 +43,8 @@ export type ToWorkerMessage =
    */
   | { type: 'stop' };
 
-export type FromWorkerMessage = { type: 'ready' } | { type: 'events'; events: StepEvent[] } | { type: 'load-failed'; message: string };
+export type FromWorkerMessage =
+  | { type: 'ready' }
+  | { type: 'events'; events: StepEvent[] }
+  | { type: 'load-failed'; message: string }
+  | ({ type: 'scored'; requestId: number } & ({ scores: PromptIdScores } | { error: string }));

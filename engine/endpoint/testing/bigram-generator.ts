@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { adjustLogits, logSoftmax, pickToken, topAlternatives } from '../../inference/sampling.ts';
 import { seededRandom } from '../../inference/seeded-random.ts';
-import type { GenerationEvent, GenerationRequest, GeneratorHealth, TextGenerator } from '../../inference/text-generator.ts';
+import type { GenerationEvent, GenerationRequest, GeneratorHealth, PromptScore, TextGenerator } from '../../inference/text-generator.ts';
 
 export const END_OF_TEXT = '<|endoftext|>';
 const END_ID = 0;
@@ -124,6 +124,25 @@ export class BigramGenerator implements TextGenerator {
       previous = tokenId;
     }
     yield { type: 'finish', reason: 'length' };
+  }
+
+  /** Each token scored from the one before it (a bigram's whole context), as the ONNX runtime scores a prompt. */
+  async scorePrompt(promptTokens: readonly number[], topLogprobs: number, signal: AbortSignal): Promise<PromptScore> {
+    await nextTurn();
+    signal.throwIfAborted();
+    if (this.#failure) throw this.#failure;
+    const textOf = (id: number) => this.detokenize([id]);
+    const scoreAfter = (previous: number, tokenId: number) => {
+      const logprobs = this.#logits[previous]!;
+      return { logprob: logprobs[tokenId]!, topLogprobs: topAlternatives(logprobs, topLogprobs, textOf) };
+    };
+    const tokens = promptTokens.map((tokenId, index) => {
+      const scored = index === 0 ? null : scoreAfter(promptTokens[index - 1]!, tokenId);
+      return { tokenId, text: textOf(tokenId), logprob: scored?.logprob ?? null, topLogprobs: scored?.topLogprobs ?? null };
+    });
+    const last = promptTokens.at(-1);
+    const endOfText = last === undefined || this.specialTokens.eos === undefined ? null : { tokenId: END_ID, text: END_OF_TEXT, ...scoreAfter(last, END_ID) };
+    return { tokens, endOfText };
   }
 
   #logprobsFor(adjusted: Float64Array, tokenId: number, request: GenerationRequest) {

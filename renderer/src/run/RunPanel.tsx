@@ -8,7 +8,6 @@ import type { BottomTab } from '../store/studio-state.ts';
 import { seriesOfMetric } from './chart-data.ts';
 import { formatDuration, KEY_METRICS, STATE_LABELS } from './format.ts';
 import { ArtifactsView } from './ArtifactsView.tsx';
-import { CompareView } from './CompareView.tsx';
 import { lossChartSeries } from './loss-series.ts';
 import { MetricChart } from './MetricChart.tsx';
 import { useOpenPastRun } from './open-past-run.ts';
@@ -20,7 +19,6 @@ const TABS: { id: BottomTab; label: string }[] = [
   { id: 'logs', label: 'Logs' },
   { id: 'artifacts', label: 'Artifacts' },
   { id: 'history', label: 'History' },
-  { id: 'compare', label: 'Compare' },
   { id: 'serving', label: 'Serving' },
 ];
 
@@ -151,7 +149,6 @@ function History() {
 function RunTab({ tab, run }: { tab: BottomTab; run: RunView | undefined }) {
   if (tab === 'history') return <History />;
   if (tab === 'serving') return <ServingPanel />;
-  if (tab === 'compare') return <CompareView />;
   if (!run) return <p className="muted">No run shown. Press Run, or open a past run from History.</p>;
   if (tab === 'timeline') return <Timeline run={run} />;
   if (tab === 'charts') return <Charts run={run} />;

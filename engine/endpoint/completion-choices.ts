@@ -1,0 +1,47 @@
+// The choices of a whole (not streamed) text completion: one per prompt, generated one after another inside the
+// request's batch slot. With `echo` each choice starts with its prompt; with `echo` and `logprobs` the prompt is
+// scored first (TextGenerator.scorePrompt) and its tokens lead the logprobs, the first with null, as OpenAI's legacy
+// completions and vLLM answer and as lm-evaluation-harness's `local-completions` reads them
+// (`token_logprobs[ctxlen:-1]` after `max_tokens: 1`).
+import type { GenerationRequest, PromptScore, TextGenerator } from '../inference/text-generator.ts';
+import type { GenerationOutput } from './generation-output.ts';
+import type { PreparedGeneration } from './prepare-generation.ts';
+import type { CompletionChoice, LoggedToken } from './response-shapes.ts';
+
+/** Runs one request's generation with stop strings applied; its finish reason is null when it was abandoned. */
+export type RunGeneration = (request: GenerationRequest) => Promise<GenerationOutput>;
+
+/** Every prompt's choice, in order; null as soon as one generation was abandoned (the caller answers why). */
+export async function completionChoices(prepared: PreparedGeneration, generator: TextGenerator, signal: AbortSignal, run: RunGeneration): Promise<CompletionChoice[] | null> {
+  const choices: CompletionChoice[] = [];
+  for (const request of prepared.requests) {
+    const scored = prepared.echo && request.logprobs ? await generator.scorePrompt!(request.promptTokens, request.topLogprobs, signal) : null;
+    if (signal.aborted) return null;
+    const output = request.maxTokens > 0 ? await run(request) : null;
+    if (output !== null && output.finishReason === null) return null;
+    choices.push(prepared.echo ? echoedChoice(request, generator, scored, output) : { text: output!.text, finishReason: output!.finishReason!, tokens: request.logprobs ? output!.visibleTokens : null });
+  }
+  return choices;
+}
+
+/** The prompt's text and tokens, then the completion's (when anything was generated). */
+function echoedChoice(request: GenerationRequest, generator: TextGenerator, scored: PromptScore | null, output: GenerationOutput | null): CompletionChoice {
+  const promptText = scored === null ? generator.detokenize(request.promptTokens) : scored.tokens.map((token) => token.text).join('');
+  const text = promptText + (output?.text ?? '');
+  const finishReason = output?.finishReason ?? 'length';
+  if (scored === null) return { text, finishReason, tokens: null };
+  const tokens: LoggedToken[] = [];
+  let offset = 0;
+  for (const token of scored.tokens) {
+    tokens.push({ text: token.text, textOffset: offset, logprob: token.logprob, topLogprobs: token.topLogprobs });
+    offset += token.text.length;
+  }
+  for (const token of output?.visibleTokens ?? []) tokens.push({ ...token, textOffset: promptText.length + token.textOffset });
+  // A generation that ended on end-of-text at once still lists that token (its text adds nothing), so a reader
+  // that drops the last entry as the generated one (max_tokens: 1) drops it and not a prompt token. vLLM lists it too.
+  if (output !== null && output.finishReason === 'stop' && output.completionTokens === 0 && scored.endOfText !== null) {
+    const end = scored.endOfText;
+    tokens.push({ text: end.text, textOffset: text.length, logprob: end.logprob, topLogprobs: end.topLogprobs });
+  }
+  return { text, finishReason, tokens };
+}

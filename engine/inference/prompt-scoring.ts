@@ -1,0 +1,78 @@
+// Prompt scoring for `echo` with `logprobs` (what evaluation harnesses send): one exported-decoder call over the
+// whole prompt gives every position's logits; each prompt token's log probability is read from the position before
+// it, with the most likely alternatives, over the vocabulary generation samples from. No bias, penalties or
+// temperature: these are the model's own probabilities. Runs in the inference worker beside the decode loop (ONNX
+// Runtime sessions take concurrent runs); ids only, the main thread adds texts.
+
+import { decoderNames } from '../ml/export/kv-decoder.ts';
+import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
+import type { ModelConfig } from '../ml/model-config.ts';
+import type { ModelSession } from '../ml/runtime/session.ts';
+import type { HostTensor } from '../ml/tensor/host-tensor.ts';
+import { logSoftmax, topAlternatives } from './sampling.ts';
+
+export interface IdLogprob {
+  tokenId: number;
+  logprob: number;
+}
+
+/** One scored position: the log probability of the token that follows, and the most likely tokens there. */
+export interface ScoredPosition {
+  logprob: number;
+  top: IdLogprob[];
+}
+
+export interface PromptIdScores {
+  /** For prompt tokens 1 … T−1 (the first has no context to be scored from). */
+  positions: ScoredPosition[];
+  /** The end-of-text token after the whole prompt; null without one, or for an empty prompt. */
+  endOfText: ScoredPosition | null;
+}
+
+export interface PromptScoringOptions {
+  topLogprobs: number;
+  /** Ids the tokenizer can turn into text (decode-loop.ts); a padded embedding's extra ids are left out. */
+  sampledVocabSize: number;
+  eosTokenId: number | null;
+}
+
+export async function scorePromptIds(session: ModelSession, config: ModelConfig, tokens: readonly number[], options: PromptScoringOptions): Promise<PromptIdScores> {
+  if (tokens.length === 0) return { positions: [], endOfText: null };
+  if (tokens.length > config.blockSize) throw new Error(`prompt of ${tokens.length} tokens is longer than the model's context of ${config.blockSize}`);
+  const logits = await promptLogits(session, config, tokens);
+  return scoresFromLogits(logits, config.vocabSize, tokens, options);
+}
+
+/** Reads the scores out of (T, V) logits, row p predicting token p + 1. */
+export function scoresFromLogits(logits: Float32Array, vocabSize: number, tokens: readonly number[], options: PromptScoringOptions): PromptIdScores {
+  const scoreAt = (position: number, tokenId: number): ScoredPosition => {
+    const row = logits.subarray(position * vocabSize, (position + 1) * vocabSize);
+    // A prompt may name an id past the tokenizer (a padded embedding); it is then scored over the whole row.
+    const logprobs = logSoftmax(tokenId < options.sampledVocabSize ? row.subarray(0, options.sampledVocabSize) : row);
+    const top = topAlternatives(logprobs, options.topLogprobs, () => '').map(({ tokenId: id, logprob }) => ({ tokenId: id, logprob }));
+    return { logprob: logprobs[tokenId]!, top };
+  };
+  const positions = tokens.slice(1).map((tokenId, index) => scoreAt(index, tokenId));
+  const eos = options.eosTokenId;
+  const endOfText = eos === null ? null : scoreAt(tokens.length - 1, eos);
+  return { positions, endOfText };
+}
+
+/** The exported decoder over the whole prompt from an empty cache: (T, V) logits. */
+async function promptLogits(session: ModelSession, config: ModelConfig, tokens: readonly number[]): Promise<Float32Array> {
+  const { nKvHead, headDim } = kvCacheShape(config);
+  const shape = [1, tokens.length];
+  const int64 = (values: readonly number[]): HostTensor => ({ dtype: 'int64', shape, data: BigInt64Array.from(values, BigInt) });
+  const empty: HostTensor = { dtype: 'float32', shape: [1, nKvHead, 0, headDim], data: new Float32Array(0) };
+  const feeds: Record<string, HostTensor> = {
+    [decoderNames.inputIds]: int64(tokens),
+    [decoderNames.positionIds]: int64(tokens.map((_, index) => index)),
+    [decoderNames.attentionMask]: int64(tokens.map(() => 1)),
+  };
+  for (let layer = 0; layer < config.nLayer; layer++) {
+    feeds[decoderNames.pastKey(layer)] = empty;
+    feeds[decoderNames.pastValue(layer)] = empty;
+  }
+  const results = await session.run(feeds);
+  return results[decoderNames.logits]!.data as Float32Array;
+}
