@@ -4,6 +4,9 @@ import type { Engine } from '../engine.ts';
 import { CRUCIBLE_VERSION } from '../version.ts';
 import { createEngineServer, type EngineServer, type EngineServerOptions } from './engine-server.ts';
 
+/** How long requests already in flight may take to finish once the server is closing, before their connections are cut. */
+export const CONNECTION_GRACE_MS = 1_000;
+
 export interface RunningEngine {
   engine: Engine;
   server: EngineServer;
@@ -13,10 +16,15 @@ export interface RunningEngine {
   close(): Promise<void>;
 }
 
-export async function serveEngine(engine: Engine, options: Omit<EngineServerOptions, 'engine'> = {}): Promise<RunningEngine> {
+export interface ServeEngineOptions extends Omit<EngineServerOptions, 'engine'> {
+  connectionGraceMs?: number;
+}
+
+export async function serveEngine(engine: Engine, options: ServeEngineOptions = {}): Promise<RunningEngine> {
   // A long-lived engine brings back the deployments and endpoints that were running when the last one stopped.
   await engine.restoreServices();
-  const server = createEngineServer({ version: CRUCIBLE_VERSION, ...options, engine });
+  const { connectionGraceMs = CONNECTION_GRACE_MS, ...serverOptions } = options;
+  const server = createEngineServer({ version: CRUCIBLE_VERSION, ...serverOptions, engine });
   const { url, port } = await server.listen();
   let closing: Promise<void> | undefined;
   return {
@@ -26,8 +34,21 @@ export async function serveEngine(engine: Engine, options: Omit<EngineServerOpti
     port,
     token: server.token,
     close() {
-      closing ??= server.close().then(() => engine.close());
+      closing ??= closeWithin(server, connectionGraceMs).then(() => engine.close());
       return closing;
     },
   };
+}
+
+/**
+ * Closes the server and, past the grace, cuts the connections still open: a request whose body never arrives or a
+ * client that holds its socket would otherwise keep the process alive after "stopping…" until a second signal.
+ */
+async function closeWithin(server: EngineServer, graceMs: number): Promise<void> {
+  const cut = setTimeout(() => server.app.server.closeAllConnections(), graceMs);
+  try {
+    await server.close();
+  } finally {
+    clearTimeout(cut);
+  }
 }
