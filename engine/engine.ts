@@ -19,6 +19,7 @@ import { checkPipelineOnMachine } from './executor/node-checks.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
 import { newRunId } from './executor/run-id.ts';
+import { describePortHolder } from './services/port-holder.ts';
 import { ServiceKeeper } from './services/service-keeper.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
 import { RunStore } from './store/run-store.ts';
@@ -73,7 +74,8 @@ export class Engine {
         this.bus.emit(event);
       },
     });
-    this.#capabilities = options.capabilities ?? createNodeCapabilities();
+    const describeHolder = (port: number) => describePortHolder(this.services.running(), port);
+    this.#capabilities = options.capabilities ?? createNodeCapabilities({ serving: { describePortHolder: describeHolder } });
     this.#runModules = options.runModules ?? builtInRunModules();
     this.bus.subscribe((event) => this.#persist(event));
     this.bus.subscribe((event) => this.tracker.apply(event));

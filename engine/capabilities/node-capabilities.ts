@@ -5,7 +5,7 @@ import { createExportCapability } from './export-capability.ts';
 import { createIngestCapability } from './ingest-capability.ts';
 import { createModelsCapability } from './models-capability.ts';
 import { createQuantizationCapability } from './quantization-capability.ts';
-import { createServingCapability, type EngineServingCapability } from './serving-capability.ts';
+import { createServingCapability, type EngineServingCapability, type ServingCapabilityOptions } from './serving-capability.ts';
 import { createTokenizerCapability } from './tokenizer-capability.ts';
 import { createTrainingCapability } from './training-capability.ts';
 
@@ -14,12 +14,12 @@ export interface EngineCapabilities extends NodeCapabilities {
   serving: EngineServingCapability;
 }
 
-export function createNodeCapabilities(): EngineCapabilities {
+export function createNodeCapabilities(options: { serving?: ServingCapabilityOptions } = {}): EngineCapabilities {
   return {
     ingest: createIngestCapability(),
     tokenizers: createTokenizerCapability(),
     training: createTrainingCapability(),
-    serving: createServingCapability(),
+    serving: createServingCapability(options.serving),
     quantization: createQuantizationCapability(),
     exporting: createExportCapability(),
     models: createModelsCapability(),

@@ -14,6 +14,7 @@ import { Deployment } from '../endpoint/deployment.ts';
 import { createOpenAiServer, type OpenAiServer } from '../endpoint/openai-server.ts';
 import { backendUrlsFor, openGatewayBackends } from '../endpoint/gateway-backends.ts';
 import { servingRecipe, withRecipe, type DeploymentRecipe } from '../services/serving-recipe.ts';
+import { describePortHolder } from '../services/port-holder.ts';
 
 export interface LiveDeployment {
   deployment: Deployment;
@@ -50,21 +51,24 @@ export interface RestoreOptions {
 export interface ServingCapabilityOptions {
   /** The machine deploy requests resolve their device on; this one when left out (tests play others). */
   deviceEnvironment?: DeviceEnvironment;
+  /** Names what holds a port an endpoint cannot listen on; the engine names its own services (port-holder.ts). */
+  describePortHolder?: (port: number) => string;
 }
 
 /** What a deployment needs besides its request: the live map it joins and how devices resolve. */
 interface DeployContext {
   deployments: Map<string, LiveDeployment>;
   deviceEnvironment: DeviceEnvironment | undefined;
+  describePortHolder: (port: number) => string;
 }
 
 export function createServingCapability(options: ServingCapabilityOptions = {}): EngineServingCapability {
   const deployments = new Map<string, LiveDeployment>();
-  const context: DeployContext = { deployments, deviceEnvironment: options.deviceEnvironment };
+  const context: DeployContext = { deployments, deviceEnvironment: options.deviceEnvironment, describePortHolder: options.describePortHolder ?? ((port) => describePortHolder([], port)) };
   return {
     deployments,
     deploy: async (request, deployOptions) => deploy(request, context, deployOptions),
-    startEndpoint: async (request) => startEndpoint(request, deployments),
+    startEndpoint: async (request) => startEndpoint(request, context),
     restore: async (recipe, restoreOptions) => restore(recipe, restoreOptions, context),
   };
 }
@@ -73,7 +77,7 @@ async function restore(stored: unknown, { dataDir, log }: RestoreOptions, contex
   const parsed = servingRecipe.safeParse(stored);
   if (!parsed.success) throw new Error(`the stored service recipe is not valid (${parsed.error.issues[0]?.message ?? 'unknown shape'}); re-run the pipeline`);
   const recipe = parsed.data;
-  if (recipe.kind === 'api-endpoint') return (await startEndpoint({ config: recipe.config, deploymentIds: recipe.deploymentIds, dataDir, log }, context.deployments)).service;
+  if (recipe.kind === 'api-endpoint') return (await startEndpoint({ config: recipe.config, deploymentIds: recipe.deploymentIds, dataDir, log }, context)).service;
   const { name } = recipe.config;
   if (!existsSync(recipe.modelDir)) throw new Error(`deployment "${name}": its model folder ${recipe.modelDir} is gone; re-run the pipeline to deploy a model again`);
   if (context.deployments.has(recipe.deploymentId)) throw new Error(`deployment "${name}": ${recipe.deploymentId} is already running`);
@@ -154,7 +158,7 @@ function upstreamDetails(server: OpenAiServer): Array<{ url: string; name: strin
   return (server.gateway?.members ?? []).map((member) => ({ url: member.baseUrl.href, name: member.name, models: member.models }));
 }
 
-async function startEndpoint(request: EndpointRequest, deployments: Map<string, LiveDeployment>): Promise<StartedEndpoint> {
+async function startEndpoint(request: EndpointRequest, { deployments, describePortHolder: portHolder }: DeployContext): Promise<StartedEndpoint> {
   const served = request.deploymentIds.map((id) => {
     const live = deployments.get(id);
     if (!live) throw new Error(`api-endpoint: deployment ${id} is not running (its deploy service was stopped); re-run the pipeline so its deploy node starts again`);
@@ -164,7 +168,11 @@ async function startEndpoint(request: EndpointRequest, deployments: Map<string, 
   const { store } = backends;
   try {
     const server = createOpenAiServer({ config: request.config, deployments: served, store, ...(backends.limits ? { limits: backends.limits } : {}), onWarning: request.log });
-    const { url } = await server.listen();
+    const { url } = await server.listen().catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+      const { host, port } = request.config;
+      throw new Error(`api-endpoint: port ${port} on ${host} is already taken by ${portHolder(port)}`);
+    });
     request.log(`api-endpoint: serving ${served.map((deployment) => deployment.model).join(', ')} at ${url}/v1 (auth: ${request.config.auth}; ${backends.describe()})`);
     const service: ServiceHandle = {
       kind: 'api-endpoint',

@@ -5,7 +5,7 @@ import type { NodeProgress, NodeRunSummary, RunEvent, RunEventOf, RunStatus } fr
 import type { NodeCapabilities } from '../../nodes/capabilities.ts';
 import type { EngineRunModule } from '../../nodes/runs.ts';
 import { summarizeArtifact, type ArtifactStore, type StoredArtifact } from '../artifacts/artifact-store.ts';
-import type { ServiceRegistry } from '../services/service-registry.ts';
+import type { ServiceOwner, ServiceRegistry } from '../services/service-registry.ts';
 import { blockedReason } from './blocked-nodes.ts';
 import type { CacheHistory } from './cache-history.ts';
 import { runNode, type NodeOutcome, type NodeRunnerDeps } from './node-runner.ts';
@@ -69,8 +69,8 @@ export class Executor {
   constructor(options: ExecutorOptions) {
     this.#options = options;
     this.#maxParallelNodes = Math.max(1, Math.floor(options.maxParallelNodes ?? 2));
-    const { artifacts, history, runModules, capabilities, dataDir } = options;
-    this.#deps = { artifacts, history, runModules, capabilities, dataDir, cancelGraceMs: options.cancelGraceMs ?? 5000 };
+    const { artifacts, history, runModules, capabilities, dataDir, services } = options;
+    this.#deps = { artifacts, history, runModules, capabilities, dataDir, services, cancelGraceMs: options.cancelGraceMs ?? 5000 };
   }
 
   /** Starts a planned run. Throws RunRequestError, before anything runs, when its id is already running. */
@@ -176,12 +176,12 @@ export class Executor {
     const first = Object.values(artifacts)[0];
     run.outputs.set(id, outcome.outputs);
     this.#setState(run, id, { ...base, state: outcome.state, cached: outcome.state === 'cached', artifacts, metrics: { ...previous.metrics, ...outcome.metrics }, ...(first ? { artifact: first.path } : {}) });
-    if (outcome.service) this.#registerService(run, id, outcome.service);
+    if (outcome.service) this.#registerService(run, id, outcome.service, outcome.serviceKey && { pipelineId: run.info.pipelineId, parts: outcome.serviceKey.parts, serviceKey: outcome.serviceKey.key, outputs: outcome.outputs });
   }
 
-  #registerService(run: ActiveRun, id: string, handle: ServiceHandle): void {
+  #registerService(run: ActiveRun, id: string, handle: ServiceHandle, owner: ServiceOwner | undefined): void {
     try {
-      const service = this.#options.services.register({ runId: run.info.runId, node: id, handle });
+      const service = this.#options.services.register({ runId: run.info.runId, node: id, handle, ...(owner ? { owner } : {}) });
       this.#emit({ type: 'service.started', runId: run.info.runId, at: now(), node: id, service });
     } catch (error) {
       void Promise.resolve().then(() => handle.stop()).catch(() => undefined);

@@ -5,6 +5,8 @@ import type { LogLevel, NodeFailure, NodeProgress } from '../../app/protocol/run
 import type { NodeCapabilities } from '../../nodes/capabilities.ts';
 import type { EngineRunModule } from '../../nodes/runs.ts';
 import type { ArtifactStore, StagingArea, StoredArtifact } from '../artifacts/artifact-store.ts';
+import type { ServiceRegistry } from '../services/service-registry.ts';
+import { succeedService } from '../services/service-succession.ts';
 import type { CacheHistory } from './cache-history.ts';
 import { artifactKeyFor, cacheKeyFor, type CacheKeyParts } from './cache-key.ts';
 import { alwaysRunsReason, CACHE_HIT_REASON, explainCacheMiss } from './cache-reason.ts';
@@ -21,6 +23,8 @@ export interface NodeRunnerDeps {
   capabilities: NodeCapabilities;
   dataDir: string;
   cancelGraceMs: number;
+  /** The engine's running services: a service node's rerun keeps or replaces the one its previous run started. */
+  services?: ServiceRegistry;
 }
 
 export interface NodeJob {
@@ -37,7 +41,7 @@ export interface NodeJob {
 }
 
 export type NodeOutcome =
-  | { state: 'cached' | 'succeeded'; reason: string; outputs: Record<string, StoredArtifact>; metrics: Record<string, number>; service?: ServiceHandle }
+  | { state: 'cached' | 'succeeded'; reason: string; outputs: Record<string, StoredArtifact>; metrics: Record<string, number>; service?: ServiceHandle; serviceKey?: { parts: CacheKeyParts; key: string } }
   | { state: 'failed'; reason?: string; error: NodeFailure }
   | { state: 'cancelled'; reason: string };
 
@@ -72,9 +76,16 @@ export async function runNode(deps: NodeRunnerDeps, job: NodeJob): Promise<NodeO
     }
     const reason = alwaysRuns ?? explainCacheMiss((await deps.history.latest(job.pipelineId, planned.id))?.parts, parts);
     if (!module) return { state: 'failed', reason, error: { message: `no engine implementation for node type "${planned.spec.type}"` } };
+    const serviceKey = planned.spec.service === true ? { parts, key: cacheKeyFor(parts) } : undefined;
+    if (serviceKey && deps.services) {
+      const succession = { pipelineId: job.pipelineId, node: planned.id, parts, serviceKey: serviceKey.key, mayKeep: planned.forceReason === null, log: (line: string) => job.onLog(line, 'info') };
+      const kept = await succeedService(deps.services, succession);
+      if (kept) return { state: 'cached', reason: kept.reason, outputs: kept.outputs, metrics: {} };
+    }
     job.onRunning(reason);
     const outcome = await execute(deps, job, module, key);
     if (outcome.state === 'succeeded') await deps.history.record(job.pipelineId, planned.id, key, parts);
+    if (outcome.state === 'succeeded' && outcome.service && serviceKey) return { ...outcome, reason, serviceKey };
     return outcome.state === 'failed' || outcome.state === 'succeeded' ? { ...outcome, reason } : outcome;
   } catch (error) {
     return failure(`node "${planned.id}": the engine could not complete it: ${messageOf(error)}`, error);

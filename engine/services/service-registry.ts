@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { EngineEvent, ServiceInfo } from '../../app/protocol/run-events.ts';
+import type { StoredArtifact } from '../artifacts/artifact-store.ts';
+import type { CacheKeyParts } from '../executor/cache-key.ts';
 
 export interface ServiceRegistryOptions {
   /** Called once per registered service with its handle. Exceptions thrown here are ignored. */
@@ -13,15 +15,35 @@ export interface ServiceRegistryOptions {
   endedServicesKept?: number;
 }
 
+/** Which pipeline node a service belongs to, so a rerun of the same node replaces it instead of starting another. */
+export interface ServiceOwner {
+  /** The pipeline's id across runs: its file path, or `unsaved:NAME`. */
+  pipelineId: string;
+  /** The node's cache-key parts when it started the service; unknown for a service restored after a restart. */
+  parts?: CacheKeyParts;
+  /** The node's cache key without the run: equal on a rerun whose config and inputs are unchanged. */
+  serviceKey?: string;
+  /** What the node handed downstream when it started the service; a rerun that keeps the service hands them on again. */
+  outputs?: Record<string, StoredArtifact>;
+}
+
 export interface ServiceRegistration {
   runId: string;
   node: string;
   handle: ServiceHandle;
+  owner?: ServiceOwner;
+}
+
+/** A running service as its owner left it. */
+export interface OwnedService {
+  info: ServiceInfo;
+  owner: ServiceOwner;
 }
 
 interface Entry {
   info: ServiceInfo;
   handle: ServiceHandle;
+  owner?: ServiceOwner;
   stopping?: Promise<void>;
 }
 
@@ -37,12 +59,12 @@ export class ServiceRegistry {
     this.#endedServicesKept = options.endedServicesKept ?? 50;
   }
 
-  register({ runId, node, handle }: ServiceRegistration): ServiceInfo {
+  register({ runId, node, handle, owner }: ServiceRegistration): ServiceInfo {
     const id = `svc-${randomBytes(5).toString('hex')}`;
     const info: ServiceInfo = { id, runId, node, kind: String(handle.kind), name: String(handle.name), startedAt: new Date().toISOString(), status: 'running' };
     if (handle.url !== undefined) info.url = handle.url;
     if (handle.details !== undefined) info.details = handle.details;
-    const entry: Entry = { info, handle };
+    const entry: Entry = { info, handle, ...(owner ? { owner } : {}) };
     this.#entries.set(id, entry);
     if (handle.exited !== undefined) {
       Promise.resolve(handle.exited).then(
@@ -69,6 +91,18 @@ export class ServiceRegistry {
   get(id: string): ServiceInfo | undefined {
     const entry = this.#entries.get(id);
     return entry ? withLiveDetails(entry) : undefined;
+  }
+
+  /** The running service that node `node` of pipeline `pipelineId` started (the newest, should there be several). */
+  ownedBy(pipelineId: string, node: string): OwnedService | undefined {
+    const owned = [...this.#entries.values()].filter((entry) => entry.info.status === 'running' && entry.info.node === node && entry.owner?.pipelineId === pipelineId);
+    const entry = owned.at(-1);
+    return entry?.owner ? { info: withLiveDetails(entry), owner: entry.owner } : undefined;
+  }
+
+  /** The handle of a registered service: the engine restarts a service through its recipe. */
+  handleOf(id: string): ServiceHandle | undefined {
+    return this.#entries.get(id)?.handle;
   }
 
   /** Stops one service; false when there is no such running service. A stop() that throws marks it failed. */

@@ -7,9 +7,18 @@ import { checkUpstreams, routingConfig, upstreamConfig } from './upstreams.ts';
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
+/** The api-endpoint's port when its config names none. */
+export const DEFAULT_ENDPOINT_PORT = 8421;
+
 export const apiEndpointConfig = z.strictObject({
   host: z.string().min(1).max(255).default('127.0.0.1').describe('Address to listen on; keep 127.0.0.1 unless other machines must reach it.'),
-  port: z.number().int().min(0).max(65_535).default(8080).describe('TCP port; 0 picks a free one.'),
+  port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(DEFAULT_ENDPOINT_PORT)
+    .describe(`TCP port; 0 picks a free one. ${DEFAULT_ENDPOINT_PORT} by default: fixed, so clients keep their URL, and clear of the ports dev servers take (3000, 5000, 8000, 8080).`),
   auth: z.enum(['keys', 'none']).default('keys').describe('keys: require an API key; none: only allowed on a loopback host.'),
   rateLimit: z
     .strictObject({

@@ -1,0 +1,176 @@
+// Reruns of a serving pipeline through the Engine, with a tiny model: an unchanged rerun keeps the deployment and
+// the endpoint (same URL, one of each), a changed endpoint config replaces only the endpoint on the same fixed port,
+// a forced node is replaced; a port held by a service of another pipeline, or by a foreign process, is named.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeRegistry } from '../../app/nodes/registry.ts';
+import type { NodeRunModule } from '../../app/nodes/run-contract.ts';
+import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import { builtInRunModules } from '../../nodes/runs.ts';
+import { builtInNodeSpecs } from '../../nodes/specs.ts';
+import { Engine } from '../engine.ts';
+import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
+import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
+import { listeningProcess } from './port-holder.ts';
+
+const modelFolderSpec = defineNodeSpec({
+  type: 'model-folder',
+  title: 'Model folder',
+  category: 'Data',
+  summary: 'test fixture',
+  docs: 'test fixture',
+  icon: 'box',
+  version: 1,
+  inputs: [],
+  outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'The copied folder.' }],
+  config: z.object({ folder: z.string().default('').describe('A model folder') }),
+});
+const modelFolderRun: NodeRunModule<{ folder: string }> = {
+  type: 'model-folder',
+  run: async (ctx) => {
+    cpSync(ctx.config.folder, ctx.outputDir('model'), { recursive: true });
+    return { outputs: { model: {} } };
+  },
+};
+
+let fixture: TinyModelFolder;
+let dataDir: string;
+let engine: Engine;
+beforeAll(async () => {
+  fixture = writeTinyModelFolder();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-succession-'));
+  const runModules = builtInRunModules();
+  runModules.set('model-folder', modelFolderRun as NodeRunModule);
+  engine = await Engine.open({ dataDir, registry: new NodeRegistry([...builtInNodeSpecs, modelFolderSpec]), runModules });
+});
+afterAll(async () => {
+  await engine.close();
+  fixture.remove();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function servingPipeline(port: number, rpm = 0, name = 'serve tiny') {
+  return fixturePipeline(
+    [
+      { id: 'model', type: 'model-folder', config: { folder: fixture.folder } },
+      { id: 'deploy', type: 'deploy', config: { name: 'tiny', maxBatchSize: 2 } },
+      { id: 'api', type: 'api-endpoint', config: { port, auth: 'none', rateLimit: { rpm } } },
+    ],
+    ['model.model->deploy.model', 'deploy.deployment->api.deployments'],
+    name,
+  );
+}
+
+async function run(pipeline: unknown, pipelinePath: string, force: string[] = []) {
+  const { runId } = engine.startRun({ pipeline, pipelinePath, force });
+  const finished = await engine.finished(runId)!;
+  const logs = engine.logs(runId).map((entry) => `${entry.node}: ${entry.line}`);
+  return { runId, finished, logs };
+}
+
+const running = (node: string) => engine.listServices().filter((service) => service.node === node && service.status === 'running');
+
+async function waitForHealthy(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await fetch(`${url}/health`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${url}/health did not turn 200 within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('rerunning a serving pipeline', () => {
+  const file = '/projects/serve-tiny.crucible.json';
+  let port: number;
+
+  it('keeps the deployment and the endpoint when nothing changed: one of each, same URL', async () => {
+    port = await freePort();
+    const first = await run(servingPipeline(port), file);
+    expect(first.finished.status, JSON.stringify(first.finished.nodes)).toBe('succeeded');
+    const [endpoint] = running('api');
+    expect(endpoint?.url).toBe(`http://127.0.0.1:${port}`);
+
+    const second = await run(servingPipeline(port), file);
+    expect(second.finished.status, JSON.stringify(second.finished.nodes)).toBe('succeeded');
+    expect(second.finished.nodes.deploy).toMatchObject({ state: 'cached' });
+    expect(second.finished.nodes.api).toMatchObject({ state: 'cached' });
+    expect(running('deploy')).toHaveLength(1);
+    expect(running('api').map((service) => [service.id, service.url])).toEqual([[endpoint!.id, endpoint!.url]]);
+    expect(second.logs.join('\n')).toContain(`api: kept service ${endpoint!.id} (api-endpoint "tiny" at http://127.0.0.1:${port}, node "api" of run ${first.runId}): its config and inputs are unchanged`);
+  });
+
+  it('replaces only the endpoint whose config changed, stopping it before the new one takes the same port', async () => {
+    const [before] = running('api');
+    const [deployment] = running('deploy');
+    const third = await run(servingPipeline(port, 60), file);
+    expect(third.finished.status, JSON.stringify(third.finished.nodes)).toBe('succeeded');
+    expect(third.finished.nodes.deploy).toMatchObject({ state: 'cached' });
+    expect(third.finished.nodes.api).toMatchObject({ state: 'succeeded' });
+    expect(running('deploy').map((service) => service.id)).toEqual([deployment!.id]);
+    const after = running('api');
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).not.toBe(before!.id);
+    expect(after[0]!.url).toBe(`http://127.0.0.1:${port}`);
+    expect(engine.services.get(before!.id)?.status).toBe('stopped');
+    expect(third.logs.join('\n')).toContain(`api: stopping service ${before!.id}`);
+    expect(third.logs.join('\n')).toContain('before starting it again: config field rateLimit.rpm changed');
+    await waitForHealthy(after[0]!.url!);
+  });
+
+  it('replaces a forced node even when nothing changed, and the endpoint that served it', async () => {
+    const [deployment] = running('deploy');
+    const forced = await run(servingPipeline(port, 60), file, ['deploy']);
+    expect(forced.finished.status, JSON.stringify(forced.finished.nodes)).toBe('succeeded');
+    expect(forced.finished.nodes.deploy).toMatchObject({ state: 'succeeded' });
+    expect(forced.finished.nodes.api).toMatchObject({ state: 'succeeded' });
+    expect(running('deploy')).toHaveLength(1);
+    expect(running('deploy')[0]!.id).not.toBe(deployment!.id);
+    expect(running('api')).toHaveLength(1);
+    expect(forced.logs.join('\n')).toContain('before starting it again: the node is forced');
+  });
+
+  it("names another pipeline's service that holds the port, and what to do", async () => {
+    const [holder] = running('api');
+    const other = await run(servingPipeline(port, 0, 'another pipeline'), '/projects/another.crucible.json');
+    expect(other.finished.status).toBe('failed');
+    const message = other.finished.nodes.api?.error?.message ?? '';
+    expect(message).toContain(`port ${port} on 127.0.0.1 is already taken by service ${holder!.id} (api-endpoint "tiny" at http://127.0.0.1:${port}, node "api" of run `);
+    expect(message).toContain(`crucible services stop ${holder!.id}`);
+    await Promise.all(engine.services.running().map((service) => engine.stopService(service.id)));
+  });
+});
+
+describe('a port held outside the engine', () => {
+  let foreign: Server;
+  let port: number;
+  beforeAll(async () => {
+    foreign = createServer();
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    port = (foreign.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise((resolve) => foreign.close(resolve)));
+
+  it.runIf(process.platform === 'linux')('names the process listening there (read from /proc)', () => {
+    expect(listeningProcess(port)).toMatchObject({ pid: process.pid });
+  });
+
+  it('fails the endpoint node with a message naming the holder and the ways out', async () => {
+    const result = await run(servingPipeline(port, 0, 'foreign clash'), '/projects/foreign.crucible.json');
+    const message = result.finished.nodes.api?.error?.message ?? '';
+    const holder = process.platform === 'linux' ? `process ${process.pid} (` : 'another program';
+    expect(message).toContain(`port ${port} on 127.0.0.1 is already taken by ${holder}`);
+    expect(message).toContain('not a service of this engine; stop it or give this endpoint another port (0 picks a free one)');
+    await Promise.all(engine.services.running().map((service) => engine.stopService(service.id)));
+  });
+});
