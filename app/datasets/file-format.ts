@@ -1,5 +1,6 @@
-// Decides how a file is read: by its extension (ignoring a trailing .gz) when the format is "auto", otherwise by
-// the configured format, which still tells `.json` arrays from JSON Lines and `.tsv` from `.csv`.
+// Decides how a dataset file is read, by its extension (ignoring a trailing .gz) when the format is "auto", otherwise by
+// the configured format, which still tells `.json` arrays from JSON Lines and `.tsv` from `.csv`. The engine's reader
+// and the studio's sources editor both decide through it.
 export type ConfiguredFormat = 'auto' | 'text' | 'jsonl' | 'csv' | 'parquet';
 export type FileFormat = 'text' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
 

@@ -20,6 +20,13 @@ export const ROUTES = {
   runEvents: '/api/runs/:runId/events',
   cancelRun: '/api/runs/:runId/cancel',
   artifacts: '/api/artifacts',
+  /** GET ?path=&pipelinePath=: a folder's entries, for path completion in web mode (app/protocol/preview-api.ts). */
+  folderEntries: '/api/folders',
+  /** A run's node output: its files, one file's text (?name=), a view by artifact type, and text tokenized (POST). */
+  outputFiles: '/api/runs/:runId/outputs/:nodeId/:port/files',
+  outputFile: '/api/runs/:runId/outputs/:nodeId/:port/file',
+  outputPreview: '/api/runs/:runId/outputs/:nodeId/:port/preview',
+  outputTokenize: '/api/runs/:runId/outputs/:nodeId/:port/tokenize',
   services: '/api/services',
   stopService: '/api/services/:serviceId/stop',
   /**

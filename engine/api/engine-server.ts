@@ -12,6 +12,7 @@ import { inApiNamespace, needsToken } from './route-access.ts';
 import { registerCatalogueRoutes } from './routes/catalogue-routes.ts';
 import { registerEventRoutes } from './routes/event-routes.ts';
 import { registerOpenAiProxyRoutes } from './routes/openai-proxy-routes.ts';
+import { registerPreviewRoutes } from './routes/preview-routes.ts';
 import { registerResourceRoutes } from './routes/resource-routes.ts';
 import { registerRunRoutes } from './routes/run-routes.ts';
 import { registerServingRoutes } from './routes/serving-routes.ts';
@@ -100,6 +101,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   registerCatalogueRoutes(app, options.engine, options.version ?? '0.0.0');
   registerRunRoutes(app, options.engine);
   registerResourceRoutes(app, options.engine);
+  registerPreviewRoutes(app, options.engine);
   registerEventRoutes(app, options.engine, streams);
   registerServingRoutes(app, options.engine);
   registerOpenAiProxyRoutes(app, options.engine);

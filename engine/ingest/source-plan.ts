@@ -7,7 +7,7 @@ import type { CorpusSource } from '../../app/artifacts/corpus-layout.ts';
 import { recordedSourcePath, sourceFileDigest } from '../../nodes/dataset/source-digests.ts';
 import { listSourceFiles, type PathSource } from '../../nodes/dataset/sources.ts';
 import { cachedUrlContent, type UrlSource } from './download-cache.ts';
-import { detectFormat, unknownFormatMessage, type ConfiguredFormat, type FileFormat } from './file-format.ts';
+import { detectFormat, unknownFormatMessage, type ConfiguredFormat, type FileFormat } from '../../app/datasets/file-format.ts';
 import type { SourceFile } from './source-file.ts';
 
 export interface PlannedFile extends SourceFile {

@@ -1,5 +1,5 @@
 // Dispatches a planned file to the reader of its format.
-import type { FileFormat } from '../file-format.ts';
+import type { FileFormat } from '../../../app/datasets/file-format.ts';
 import { readDelimited } from './csv.ts';
 import { readJsonArray } from './json-array.ts';
 import { readJsonLines } from './jsonl.ts';
