@@ -6,10 +6,12 @@ import { selectShownRun } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import type { BottomTab } from '../store/studio-state.ts';
 import { seriesOfMetric } from './chart-data.ts';
-import { formatDuration, KEY_METRICS, STATE_LABELS } from './format.ts';
+import { formatDuration, KEY_METRICS, metricLabel, STATE_LABELS } from './format.ts';
 import { ArtifactsView } from './ArtifactsView.tsx';
+import { CompareView } from './CompareView.tsx';
 import { lossChartSeries } from './loss-series.ts';
 import { MetricChart } from './MetricChart.tsx';
+import { nodesInRunOrder } from './node-order.ts';
 import { useOpenPastRun } from './open-past-run.ts';
 import type { RunView } from './run-view.ts';
 
@@ -19,13 +21,14 @@ const TABS: { id: BottomTab; label: string }[] = [
   { id: 'logs', label: 'Logs' },
   { id: 'artifacts', label: 'Artifacts' },
   { id: 'history', label: 'History' },
+  { id: 'compare', label: 'Compare' },
   { id: 'serving', label: 'Serving' },
 ];
 
-const METRIC_TITLES: Record<string, string> = { loss: 'train loss', valLoss: 'val loss', lr: 'learning rate', tokensPerSec: 'tokens/s' };
-
-function nodeOrder(run: RunView): string[] {
-  return Object.keys(run.nodes).sort((a, b) => (run.nodes[a]!.startedAt ?? '~').localeCompare(run.nodes[b]!.startedAt ?? '~'));
+/** The run's nodes in the order they ran, then the rest in the document's order. */
+function useNodeOrder(run: RunView): string[] {
+  const docNodes = useStudio((state) => state.doc.nodes);
+  return useMemo(() => nodesInRunOrder(run, docNodes.map((node) => node.id)), [run, docNodes]);
 }
 
 function Timeline({ run }: { run: RunView }) {
@@ -33,10 +36,11 @@ function Timeline({ run }: { run: RunView }) {
   const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
   const span = Math.max(1, end - start);
   const showLogsFor = useStudio((state) => state.showLogsFor);
+  const order = useNodeOrder(run);
   return (
     <table className="timeline">
       <tbody>
-        {nodeOrder(run).map((id) => {
+        {order.map((id) => {
           const node = run.nodes[id]!;
           const from = node.startedAt ? Date.parse(node.startedAt) - start : null;
           const to = node.finishedAt ? Date.parse(node.finishedAt) - start : node.state === 'running' ? end - start : null;
@@ -70,7 +74,7 @@ function Charts({ run }: { run: RunView }) {
   return (
     <div className="charts">
       {charts.map((chart) => (
-        <MetricChart key={chart.metric} title={METRIC_TITLES[chart.metric] ?? chart.metric} series={chart.series} />
+        <MetricChart key={chart.metric} title={metricLabel(chart.metric)} series={chart.series} />
       ))}
     </div>
   );
@@ -79,7 +83,7 @@ function Charts({ run }: { run: RunView }) {
 function Logs({ run }: { run: RunView }) {
   const logNode = useStudio((state) => state.logNode);
   const showLogsFor = useStudio((state) => state.showLogsFor);
-  const nodes = nodeOrder(run);
+  const nodes = useNodeOrder(run);
   const shown = logNode && nodes.includes(logNode) ? logNode : nodes.find((id) => run.logs[id]?.length) ?? nodes[0];
   const failure = shown ? run.nodes[shown]?.error : undefined;
   return (
@@ -149,6 +153,7 @@ function History() {
 function RunTab({ tab, run }: { tab: BottomTab; run: RunView | undefined }) {
   if (tab === 'history') return <History />;
   if (tab === 'serving') return <ServingPanel />;
+  if (tab === 'compare') return <CompareView />;
   if (!run) return <p className="muted">No run shown. Press Run, or open a past run from History.</p>;
   if (tab === 'timeline') return <Timeline run={run} />;
   if (tab === 'charts') return <Charts run={run} />;
