@@ -17,6 +17,7 @@ import {
   type ValidateResponse,
 } from '../../../app/protocol/engine-api.ts';
 import type { ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, UpdateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
+import { createPreviewApi, type PreviewApi } from './preview-client.ts';
 import { openReconnectingStream, type StreamStatus } from './reconnecting-stream.ts';
 
 export interface EngineConnection {
@@ -61,6 +62,8 @@ export interface EngineApi {
    * endpoint's API key as `Authorization`.
    */
   fetchFromService(serviceId: string, endpointPath: string, init?: RequestInit): Promise<Response>;
+  /** Folder entries for path completion, and a run output's files and previews. */
+  previews: PreviewApi;
   /** The engine-wide event stream, reconnecting after drops; returns a stop function. */
   streamEvents(onMessage: (message: unknown) => void, onStatus: (status: StreamStatus, detail?: string) => void): () => void;
 }
@@ -117,6 +120,7 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
     updateApiKey: (name, changes) => call('PATCH', pathFor(ROUTES.apiKey, { keyName: name }), changes),
     revokeApiKey: (name) => call('POST', pathFor(ROUTES.revokeApiKey, { keyName: name }), {}),
     usage: (query = {}) => call('GET', `${ROUTES.usage}${queryString({ key: query.key, since: query.since, until: query.until })}`),
+    previews: createPreviewApi(call, pathFor, queryString),
     fetchFromService: (serviceId, endpointPath, init = {}) => fetchImpl(url(`${pathFor(ROUTES.serviceOpenAi, { serviceId })}${endpointPath}`), { ...init, headers: { ...headersOf(init), ...headers } }),
     streamEvents: (onMessage, onStatus) =>
       openReconnectingStream({

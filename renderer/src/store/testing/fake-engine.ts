@@ -23,6 +23,13 @@ export function fakeEngineApi(overrides: Partial<EngineApi> = {}): EngineApi {
     revokeApiKey: notFaked('revokeApiKey'),
     usage: notFaked('usage'),
     fetchFromService: notFaked('fetchFromService'),
+    previews: {
+      listFolder: notFaked('previews.listFolder'),
+      outputFiles: notFaked('previews.outputFiles'),
+      outputFile: notFaked('previews.outputFile'),
+      outputPreview: notFaked('previews.outputPreview'),
+      tokenize: notFaked('previews.tokenize'),
+    },
     streamEvents: () => () => undefined,
     ...overrides,
   };
