@@ -35,7 +35,7 @@ function renderCompare() {
   return { getRun };
 }
 
-const rowIds = () => [...document.querySelectorAll('[data-run-row]')].map((row) => row.getAttribute('data-run-row'));
+const rowIds = () => Array.from(document.querySelectorAll('[data-run-row]')).map((row) => row.getAttribute('data-run-row'));
 
 describe('CompareView', () => {
   it('compares two ticked runs: curves per run, the differing learning rate, final losses with the best marked', async () => {
