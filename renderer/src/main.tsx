@@ -6,11 +6,13 @@ import { createRoot } from 'react-dom/client';
 import { catalogue } from '../../app/nodes/catalogue.ts';
 import { builtInRegistry } from '../../nodes/specs.ts';
 import { createEngineClient } from './api/engine-client.ts';
-import { resolveEngineConnection } from './api/session.ts';
+import { resolveEngineConnection, TOKEN_STORAGE_KEY } from './api/session.ts';
+import { answerOtherTabs, SESSION_CHANNEL_NAME } from './api/session-tabs.ts';
 import { App, THEME_STORAGE_KEY } from './App.tsx';
 import { getDesktopApi } from './desktop/desktop-api.ts';
 import { connectDesktopEngine } from './desktop/desktop-engine.ts';
 import { syncDocumentState } from './desktop/document-state.ts';
+import { browserDraftStore, keepDraft, restoreKeptDraft } from './store/draft-storage.ts';
 import { selectDirty } from './store/selectors.ts';
 import { StudioStoreProvider } from './store/store-context.tsx';
 import { createStudioStore } from './store/studio-store.ts';
@@ -30,13 +32,24 @@ if (desktop) {
   syncDocumentState(store, desktop);
   connectDesktopEngine(store, desktop);
 } else {
+  // The draft (browser storage) keeps unsaved work across reloads; the close prompt remains for when it cannot.
+  const drafts = browserDraftStore(window.sessionStorage, window.localStorage);
+  const restored = restoreKeptDraft(store, drafts);
+  const keeper = keepDraft(store, drafts);
   window.addEventListener('beforeunload', (event) => {
-    if (selectDirty(store.getState())) event.preventDefault();
+    keeper.flush();
+    if (selectDirty(store.getState()) && !keeper.isKept()) event.preventDefault();
   });
-  void resolveEngineConnection({ location: window.location, history: window.history, storage: window.sessionStorage, fetch: (...args) => fetch(...args) }).then((result) => {
-    if (result.ok) store.getState().attachEngine(createEngineClient(result.connection));
-    else store.getState().notify('error', result.message);
-  });
+  // Tabs of this studio hand the token to each other, so a new tab or the link opened again connects.
+  const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(SESSION_CHANNEL_NAME) : undefined;
+  if (tabs) answerOtherTabs(tabs, () => window.sessionStorage.getItem(TOKEN_STORAGE_KEY));
+  // Attached after the draft is back, so the engine's first snapshot finds the run the draft showed.
+  void restored
+    .then(() => resolveEngineConnection({ location: window.location, history: window.history, storage: window.sessionStorage, fetch: (...args) => fetch(...args), tabs }))
+    .then((result) => {
+      if (result.ok) store.getState().attachEngine(createEngineClient(result.connection));
+      else store.getState().notify('error', result.message);
+    });
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -1,8 +1,11 @@
 // How a browser tab gets the engine token (web mode, `crucible studio`): the printed link carries a one-time code
 // in the URL fragment, traded once for the token, kept in this tab's sessionStorage only, and removed from the
-// address bar so the link cannot be reused or leak through history. The desktop app uses desktop/desktop-engine.ts.
+// address bar so the link cannot be reused or leak through history. A tab without a token (a new tab, the link
+// opened again) asks the studio's other open tabs for it (session-tabs.ts). The desktop app uses
+// desktop/desktop-engine.ts.
 import { ROUTES } from '../../../app/protocol/engine-api.ts';
 import type { EngineConnection } from './engine-client.ts';
+import { askOtherTabs, type SessionChannel } from './session-tabs.ts';
 
 export const TOKEN_STORAGE_KEY = 'crucible.engineToken';
 
@@ -18,18 +21,26 @@ export interface SessionEnvironment {
   history: Pick<History, 'replaceState'>;
   storage: Pick<Storage, 'getItem' | 'setItem'>;
   fetch: typeof fetch;
+  /** The other tabs of this studio, where the browser has BroadcastChannel. */
+  tabs?: SessionChannel;
 }
 
 export async function resolveEngineConnection(env: SessionEnvironment): Promise<ConnectionResult> {
   const code = sessionCodeFromHash(env.location.hash);
+  let refused: ConnectionResult | null = null;
   if (code) {
     env.history.replaceState(null, '', `${env.location.pathname}${env.location.search}`);
     const traded = await tradeCode(env.fetch, code);
     if (traded.ok) env.storage.setItem(TOKEN_STORAGE_KEY, traded.connection.token);
-    if (traded.ok || !env.storage.getItem(TOKEN_STORAGE_KEY)) return traded;
+    if (traded.ok) return traded;
+    refused = traded;
   }
-  const token = env.storage.getItem(TOKEN_STORAGE_KEY);
-  if (token) return { ok: true, connection: { baseUrl: '', token } };
+  const token = env.storage.getItem(TOKEN_STORAGE_KEY) ?? (env.tabs ? await askOtherTabs(env.tabs) : null);
+  if (token) {
+    env.storage.setItem(TOKEN_STORAGE_KEY, token);
+    return { ok: true, connection: { baseUrl: '', token } };
+  }
+  if (refused && !refused.ok) return { ok: false, message: `${refused.message}. No other studio tab of this browser is open to share its session: run "crucible studio" again and open the new link it prints.` };
   return { ok: false, message: 'Not connected to an engine. Run "crucible studio" and open the one-time link it prints.' };
 }
 

@@ -1,0 +1,90 @@
+// The draft survives a reload: written after edits (once per quiet moment), read back into a fresh store with its
+// file, unsaved state and shown run; a broken or newer draft is refused with a notice; a full storage is reported.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { selectDirty } from './selectors.ts';
+import { browserDraftStore, DRAFT_STORAGE_KEY, keepDraft, restoreKeptDraft, type DraftStore } from './draft-storage.ts';
+import { createTestStore } from './testing/test-store.ts';
+
+function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { items: Map<string, string> } {
+  const items = new Map<string, string>();
+  return { items, getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) };
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe('the draft', () => {
+  it('is written once edits pause, and a reload restores the document, its file, unsaved state and shown run', async () => {
+    vi.useFakeTimers();
+    const session = memoryStorage();
+    const local = memoryStorage();
+    const drafts = browserDraftStore(session, local);
+    const before = createTestStore();
+    const keeper = keepDraft(before, drafts, 400);
+    before.getState().addNode('dataset');
+    before.getState().setNodeTitle('dataset', 'Books');
+    before.setState({ fileName: 'books.crucible.json', shownRunId: 'r9' });
+    expect(session.items.size).toBe(0);
+    expect(keeper.isKept()).toBe(false);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(keeper.isKept()).toBe(true);
+    expect(JSON.parse(local.items.get(DRAFT_STORAGE_KEY)!)).toMatchObject({ fileName: 'books.crucible.json', unsaved: true, shownRunId: 'r9' });
+
+    const after = createTestStore();
+    expect(await restoreKeptDraft(after, drafts)).not.toBeNull();
+    const state = after.getState();
+    expect(state.doc.nodes.map((node) => [node.id, node.title])).toEqual([['dataset', 'Books']]);
+    expect(state).toMatchObject({ fileName: 'books.crucible.json', shownRunId: 'r9' });
+    expect(selectDirty(state)).toBe(true);
+    keeper.stop();
+  });
+
+  it('restores a saved document as saved, and prefers this tab’s draft to another tab’s', async () => {
+    const session = memoryStorage();
+    const local = memoryStorage();
+    const other = createTestStore();
+    other.getState().addNode('tokenizer');
+    const otherKeeper = keepDraft(other, browserDraftStore(memoryStorage(), local), 0);
+    other.getState().setPipelineName('other tab');
+    otherKeeper.flush();
+    const mine = createTestStore();
+    const keeper = keepDraft(mine, browserDraftStore(session, local), 0);
+    mine.getState().openJson({ ...mine.getState().doc, name: 'mine' }, 'mine.crucible.json');
+    keeper.flush();
+    other.getState().setPipelineName('other tab, later');
+    otherKeeper.flush();
+
+    const reloaded = createTestStore();
+    await restoreKeptDraft(reloaded, browserDraftStore(session, local));
+    expect(reloaded.getState().doc.name).toBe('mine');
+    expect(selectDirty(reloaded.getState())).toBe(false);
+    const newTab = createTestStore();
+    await restoreKeptDraft(newTab, browserDraftStore(memoryStorage(), local));
+    expect(newTab.getState().doc.name).toBe('other tab, later');
+  });
+
+  it('refuses a broken or newer draft with a notice and starts empty', async () => {
+    for (const [text, reason] of [
+      ['{"version":1', /not JSON/],
+      ['{"version":7,"savedAt":"x"}', /not a draft this studio writes/],
+      [JSON.stringify({ version: 1, savedAt: 'x', pipeline: { format: 'crucible.pipeline', version: 99, name: 'n', nodes: [], edges: [] }, fileName: null, filePath: null, unsaved: true, shownRunId: null }), /newer Crucible/],
+    ] as const) {
+      const store = createTestStore();
+      const drafts: DraftStore = { read: async () => text, write: async () => undefined };
+      expect(await restoreKeptDraft(store, drafts)).toBeNull();
+      expect(store.getState().doc.nodes).toEqual([]);
+      expect(store.getState().notice?.message).toMatch(reason);
+      expect(store.getState().notice?.message).toMatch(/was not restored/);
+    }
+  });
+
+  it('says once that the draft cannot be kept when storage is full', async () => {
+    const store = createTestStore();
+    const full: DraftStore = { read: async () => null, write: async () => Promise.reject(new Error('QuotaExceededError')) };
+    const keeper = keepDraft(store, full, 0);
+    store.getState().addNode('dataset');
+    keeper.flush();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(keeper.isKept()).toBe(false);
+    expect(store.getState().notice?.message).toMatch(/cannot be kept \(QuotaExceededError\); save it to a file/);
+  });
+});

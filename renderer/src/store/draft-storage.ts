@@ -1,0 +1,91 @@
+// Where the draft is kept and when it is written. In a browser: this tab's sessionStorage (each tab its own draft,
+// kept across reloads) and localStorage (the latest draft of any tab, for a new tab), as ComfyUI keeps workflows.
+// In the desktop app: a file in the app's data folder, through the desktop API. Writes wait for a quiet moment.
+import { draftKeyOf, draftOf, parseDraft, restoreDraft, type Draft } from './draft.ts';
+import type { StudioState } from './studio-state.ts';
+import type { StudioStore } from './studio-store.ts';
+
+export const DRAFT_STORAGE_KEY = 'crucible.draft';
+export const DRAFT_WRITE_DELAY_MS = 400;
+
+export interface DraftStore {
+  /** The draft text, or null when there is none. */
+  read(): Promise<string | null>;
+  /** Throws when the text cannot be kept (storage full, disk error). */
+  write(text: string): Promise<void>;
+}
+
+/** A browser's two storages: this tab's draft first, else the latest of any tab. */
+export function browserDraftStore(session: Pick<Storage, 'getItem' | 'setItem'>, local: Pick<Storage, 'getItem' | 'setItem'>): DraftStore {
+  return {
+    read: async () => session.getItem(DRAFT_STORAGE_KEY) ?? local.getItem(DRAFT_STORAGE_KEY),
+    write: async (text) => {
+      session.setItem(DRAFT_STORAGE_KEY, text);
+      local.setItem(DRAFT_STORAGE_KEY, text);
+    },
+  };
+}
+
+/** Restores the kept draft, if any; says in a notice why one could not be restored. */
+export async function restoreKeptDraft(store: StudioStore, drafts: DraftStore): Promise<Draft | null> {
+  const text = await drafts.read().catch(() => null);
+  if (text === null) return null;
+  const reading = parseDraft(text);
+  const restored = reading.ok ? restoreDraft(store, reading.draft) : reading;
+  if (!restored.ok) {
+    store.getState().notify('error', `The draft kept from the last session was not restored: ${restored.message}. The studio starts with an empty pipeline.`);
+    return null;
+  }
+  return reading.ok ? reading.draft : null;
+}
+
+export interface DraftKeeper {
+  /** Writes now what is pending (before the page goes away). */
+  flush(): void;
+  /** True while every change is written; false while one waits or the last write failed. */
+  isKept(): boolean;
+  stop(): void;
+}
+
+/** Writes the draft after each change to what it records, at most once per `delayMs`. */
+export function keepDraft(store: StudioStore, drafts: DraftStore, delayMs = DRAFT_WRITE_DELAY_MS): DraftKeeper {
+  let writtenKey = draftKeyOf(store.getState());
+  let pending: ReturnType<typeof setTimeout> | null = null;
+  let failed = false;
+  let warned = false;
+
+  const write = () => {
+    pending = null;
+    const state = store.getState();
+    const key = draftKeyOf(state);
+    drafts.write(JSON.stringify(draftOf(state))).then(
+      () => {
+        failed = false;
+        writtenKey = key;
+      },
+      (error: unknown) => {
+        failed = true;
+        if (!warned) state.notify('error', `The draft of this pipeline cannot be kept (${(error as Error).message}); save it to a file so a reload does not lose it.`);
+        warned = true;
+      },
+    );
+  };
+  const changed = (state: StudioState) => {
+    const key = draftKeyOf(state);
+    if (key.every((part, index) => part === writtenKey[index]) || pending !== null) return;
+    pending = setTimeout(write, delayMs);
+  };
+  const unsubscribe = store.subscribe(changed);
+  return {
+    flush() {
+      if (pending === null) return;
+      clearTimeout(pending);
+      write();
+    },
+    isKept: () => pending === null && !failed,
+    stop() {
+      if (pending !== null) clearTimeout(pending);
+      unsubscribe();
+    },
+  };
+}
