@@ -39,6 +39,11 @@ export interface ArtifactSummary {
   bytes: number;
   createdAt: string;
   /**
+   * The run and node that made the artifact. For a node served from the cache it is an earlier run (and the node
+   * id in that run's pipeline), whose charts and logs are the node's. Absent in runs stored before it was recorded.
+   */
+  madeBy?: { runId: string; nodeId: string };
+  /**
    * What the producing node says about the artifact for people, as its record's `meta.facts` lists them (the model
    * node: architecture, parameters, context…); the inspector shows them once the node has run or was cached.
    */

@@ -32,7 +32,7 @@ describe('ArtifactStore', () => {
     expect(await store.get('k1')).toEqual(stored);
     expect(await store.has('k1')).toBe(true);
     expect((await store.list()).map((a) => a.record.key)).toEqual(['k1']);
-    expect(summarizeArtifact(stored)).toEqual({ key: 'k1', port: 'text', type: 'Corpus', path: stored.path, bytes: 10, createdAt: stored.record.createdAt });
+    expect(summarizeArtifact(stored)).toEqual({ key: 'k1', port: 'text', type: 'Corpus', path: stored.path, bytes: 10, createdAt: stored.record.createdAt, madeBy: { runId: 'run-1', nodeId: 'src' } });
     expect(await readdir(store.stagingRoot)).toEqual([]);
   });
 

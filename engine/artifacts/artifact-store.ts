@@ -134,10 +134,10 @@ export class ArtifactStore {
 }
 
 export function summarizeArtifact(artifact: StoredArtifact): ArtifactSummary {
-  const { key, port, type, bytes, createdAt, meta } = artifact.record;
+  const { key, port, type, bytes, createdAt, meta, runId, nodeId } = artifact.record;
   const copiedTo = typeof meta.copiedTo === 'string' ? { copiedTo: meta.copiedTo } : {};
   const facts = factsOf(meta.facts);
-  return { key, port, type, path: artifact.path, bytes, createdAt, ...copiedTo, ...(facts.length > 0 ? { facts } : {}) };
+  return { key, port, type, path: artifact.path, bytes, createdAt, madeBy: { runId, nodeId }, ...copiedTo, ...(facts.length > 0 ? { facts } : {}) };
 }
 
 /** The well-formed entries of a record's `meta.facts` (a few short strings each), so a run event stays small. */

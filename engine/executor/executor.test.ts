@@ -80,7 +80,10 @@ describe('Executor: cache', () => {
     for (const id of ['src', 'up', 'up2']) {
       expect(second.nodes[id]).toMatchObject({ state: 'cached', cached: true, reason: 'config and inputs unchanged' });
       expect(second.nodes[id]!.artifact).toBe(first.nodes[id]!.artifact);
+      // The cached node's outputs name the run that made them, whose charts and logs are the node's.
+      expect(Object.values(second.nodes[id]!.artifacts!).map((artifact) => artifact.madeBy)).toEqual([{ runId: first.runId, nodeId: id }]);
     }
+    expect(second.runId).not.toBe(first.runId);
     expect(second.status).toBe('succeeded');
   });
 
