@@ -46,4 +46,16 @@ export interface EvaluationResult {
   bitsPerByte: number | null;
   tokensScored: number;
   samples: { prompt: string; text: string; tokens: number }[];
+  /** The optional multiple-choice suite's accuracy (engine/ml/train/multiple-choice.ts); null when none was given. */
+  multipleChoice: MultipleChoiceReport | null;
+}
+
+/** A multiple-choice suite scored by log-likelihood: the share of questions whose right choice scored highest. */
+export interface MultipleChoiceReport {
+  file: string;
+  questions: number;
+  /** By the choices' summed log probability. */
+  accuracy: number;
+  /** By summed log probability per character of the choice (lm-evaluation-harness's acc_norm). */
+  accuracyNorm: number;
 }

@@ -64,6 +64,7 @@ export function createTrainingCapability(): TrainingCapability {
             temperature: config.temperature,
             topK: config.topK,
             seed: config.seed,
+            multipleChoiceFile: request.multipleChoiceFile,
             threads: 0,
             device,
           },

@@ -73,6 +73,8 @@ export interface EvaluateRequest {
   config: EvaluateConfig;
   modelFolder: string;
   tokensFolder: string;
+  /** The config's multipleChoice resolved to an absolute path (against the pipeline's folder); null for none. */
+  multipleChoiceFile: string | null;
 }
 
 export interface TrainingCapability {

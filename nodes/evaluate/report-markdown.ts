@@ -18,6 +18,21 @@ export function reportMarkdown(result: EvaluationResult, modelKey: string): stri
     `| bits per byte | ${formatNumber(result.bitsPerByte)} |`,
     `| tokens scored | ${result.tokensScored} |`,
   ];
+  const suite = result.multipleChoice;
+  if (suite !== null) {
+    const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+    lines.push(
+      '',
+      '## Multiple choice',
+      '',
+      `${suite.questions} questions from \`${suite.file}\`, each choice scored by its summed log-likelihood after the context.`,
+      '',
+      '| metric | value |',
+      '| --- | --- |',
+      `| accuracy | ${percent(suite.accuracy)} |`,
+      `| accuracy (length-normalised) | ${percent(suite.accuracyNorm)} |`,
+    );
+  }
   result.samples.forEach((sample, index) => {
     lines.push('', `## Sample ${index + 1} (${sample.tokens} tokens)`, '', '```text', `${sample.prompt}${sample.text}`, '```');
   });

@@ -12,7 +12,10 @@ export const evaluateRun: NodeRunOf<EvaluateConfig> = { type: 'evaluate', run: r
 async function runEvaluate(ctx: NodeRunContextOf<EvaluateConfig>): Promise<NodeRunResult> {
   const [model, tokens] = [ctx.input('model'), ctx.input('tokens')];
   ctx.progress({ fraction: 0, message: `scoring ${ctx.config.evalBatches} val batches, then ${ctx.config.samples} samples` });
-  const result = await ctx.capabilities.training.evaluate({ config: ctx.config, modelFolder: model.path, tokensFolder: tokens.path }, { signal: ctx.signal, log: (line, level) => ctx.log(line, level) });
+  // A relative suite path starts at the pipeline's folder (the engine's working folder for an unsaved pipeline).
+  const multipleChoiceFile = ctx.config.multipleChoice === '' ? null : path.resolve(ctx.pipelineDir ?? process.cwd(), ctx.config.multipleChoice);
+  const request = { config: ctx.config, modelFolder: model.path, tokensFolder: tokens.path, multipleChoiceFile };
+  const result = await ctx.capabilities.training.evaluate(request, { signal: ctx.signal, log: (line, level) => ctx.log(line, level) });
   const reportDir = ctx.outputDir('report');
   const report = { format: 'crucible.evaluation', version: 1, model: model.key, tokens: tokens.key, config: ctx.config, ...result };
   await writeFile(path.join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -20,6 +23,10 @@ async function runEvaluate(ctx: NodeRunContextOf<EvaluateConfig>): Promise<NodeR
   const metrics: Record<string, number> = { valLoss: result.valLoss, perplexity: result.perplexity, bitsPerToken: result.bitsPerToken };
   if (result.bitsPerCharacter !== null) metrics.bitsPerCharacter = result.bitsPerCharacter;
   if (result.bitsPerByte !== null) metrics.bitsPerByte = result.bitsPerByte;
+  if (result.multipleChoice !== null) {
+    metrics.multipleChoiceAccuracy = result.multipleChoice.accuracy;
+    metrics.multipleChoiceAccuracyNorm = result.multipleChoice.accuracyNorm;
+  }
   ctx.progress({ fraction: 1, message: `val loss ${result.valLoss.toFixed(4)}, perplexity ${result.perplexity.toFixed(2)}`, metrics });
   return { outputs: { report: { meta: { ...metrics, samples: result.samples.length } } }, metrics };
 }

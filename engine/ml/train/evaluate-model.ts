@@ -14,6 +14,8 @@ import { decoderLossSum } from '../quantize/decoder-measures.ts';
 import { evaluatedDecoderOf, type EvaluatedDecoder } from './evaluated-decoder.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
+import { readMultipleChoiceSuite } from './multiple-choice-suite.ts';
+import { scoreMultipleChoice } from './multiple-choice.ts';
 import type { EvaluationResult } from '../../../app/artifacts/reports.ts';
 
 export interface EvaluationJob {
@@ -30,6 +32,8 @@ export interface EvaluationJob {
   temperature: number;
   topK: number;
   seed: number;
+  /** A multiple-choice suite (JSONL, multiple-choice-suite.ts) to score by log-likelihood; absent or null for none. */
+  multipleChoiceFile?: string | null;
   threads: number;
   /** Where the sessions run, resolved before the job starts (runtime/device.ts); the CPU when absent. */
   device?: ComputeDevice;
@@ -69,6 +73,7 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     const valLoss = lossTotal / tokensScored;
     const totalBits = (valLoss * tokensScored) / Math.LN2;
     const samples = await sampleTexts(job, model, decoder, tokenizer, signal);
+    const multipleChoice = await multipleChoiceAccuracy(job, model, decoder, tokenizer, signal);
     return {
       decoder: decoder.file,
       precision: decoder.precision,
@@ -79,6 +84,7 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
       bitsPerByte: tokenizer === null ? null : totalBits / text.bytes,
       tokensScored,
       samples,
+      multipleChoice,
     };
   } finally {
     await scorer.release();
@@ -170,6 +176,19 @@ async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readMode
       samples.push({ prompt: job.prompt, text: tokenizer.decode(ids), tokens: ids.length });
     }
     return samples;
+  } finally {
+    await decoder.release();
+  }
+}
+
+async function multipleChoiceAccuracy(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, evaluated: EvaluatedDecoder, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['multipleChoice']> {
+  if (job.multipleChoiceFile == null) return null;
+  if (tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so the multiple-choice suite cannot be encoded; leave multipleChoice empty or train from a tokenizer node's tokens`);
+  const items = readMultipleChoiceSuite(job.multipleChoiceFile);
+  const decoder = await DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, evaluated.file)), job.threads, job.device);
+  try {
+    const startTokenId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
+    return await scoreMultipleChoice(decoder, tokenizer, items, { file: job.multipleChoiceFile, startTokenId, signal });
   } finally {
     await decoder.release();
   }
