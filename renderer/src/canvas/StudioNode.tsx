@@ -4,7 +4,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { formatProblem, isWarning } from '../../../app/graph/problems.ts';
 import type { PortHandle, StudioFlowNode } from '../graph/flow-view.ts';
-import { formatDuration, formatMetric, KEY_METRICS, STATE_LABELS } from '../run/format.ts';
+import { formatDuration, formatMetric, KEY_METRICS, metricLabel, STATE_LABELS } from '../run/format.ts';
 import type { NodeRunView } from '../run/run-view.ts';
 import { selectNodeRun, selectProblemsByNode } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
@@ -57,7 +57,7 @@ function RunStatus({ nodeId, run }: { nodeId: string; run: NodeRunView }) {
         <dl className="node-metrics">
           {metrics.map((name) => (
             <div key={name}>
-              <dt>{name}</dt>
+              <dt>{metricLabel(name)}</dt>
               <dd>{formatMetric(run.metrics[name]!)}</dd>
             </div>
           ))}

@@ -30,3 +30,26 @@ export function seriesOfMetric(run: RunView, metric: string): ChartSeries[] {
     return one && one.steps.length > 0 ? [{ label: nodeId, steps: one.steps, values: one.values }] : [];
   });
 }
+
+/** Below this many points in view, a line's points are drawn too, so a lone point (one evaluation so far) shows. */
+export const SPARSE_POINT_COUNT = 24;
+
+/** Whether a column has few enough values between two indices (inclusive) to draw them as points. */
+export function isSparse(column: ArrayLike<number | null | undefined>, fromIndex: number, toIndex: number): boolean {
+  let count = 0;
+  for (let index = Math.max(0, fromIndex); index <= Math.min(column.length - 1, toIndex); index++) {
+    if (column[index] !== null && column[index] !== undefined && ++count >= SPARSE_POINT_COUNT) return false;
+  }
+  return true;
+}
+
+/** A range around a lone x value, so a chart with one step still has a width to place its point in. */
+export function rangeAround(min: number, max: number): [number, number] {
+  return min === max ? [min - 1, max + 1] : [min, max];
+}
+
+/** The last reported value of a series, with its step; undefined for an empty one. */
+export function latestPoint(series: ChartSeries): { step: number; value: number } | undefined {
+  const last = series.steps.length - 1;
+  return last < 0 ? undefined : { step: series.steps[last]!, value: series.values[last]! };
+}

@@ -3,6 +3,13 @@ import type { NodeState } from '../../../app/protocol/run-events.ts';
 
 export { KEY_METRICS } from '../../../app/run/key-metrics.ts';
 
+/** How a metric is named where people read it (node cards, chart titles); others keep their own name. */
+const METRIC_LABELS: Record<string, string> = { loss: 'train loss', valLoss: 'val loss', lr: 'learning rate', tokensPerSec: 'tokens/s' };
+
+export function metricLabel(metric: string): string {
+  return METRIC_LABELS[metric] ?? metric;
+}
+
 export const STATE_LABELS: Record<NodeState, string> = {
   pending: 'queued',
   running: 'running',
@@ -27,6 +34,28 @@ export function formatMetric(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)) return value.toExponential(2);
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return value.toFixed(magnitude < 1 ? 4 : magnitude < 100 ? 3 : 1);
+  const decimals = Number.isInteger(value) ? 0 : magnitude < 1 ? 4 : magnitude < 100 ? 3 : 1;
+  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/**
+ * An axis tick: as many decimals as the spacing between ticks needs and no more (7.5 next to 7.0 and 8.0, never
+ * "7.500"), thousands grouped, exponents only for very small or very large values.
+ */
+export function formatTick(value: number, incrementBetweenTicks: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.max(Math.abs(value), Math.abs(incrementBetweenTicks));
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)) return value.toExponential(Math.max(0, decimalsFor(incrementBetweenTicks / 10 ** Math.floor(Math.log10(magnitude)))));
+  const decimals = decimalsFor(incrementBetweenTicks);
+  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** Decimals that tell apart values `increment` apart: 0.25 needs 2, 0.5 needs 1, 5 needs none. */
+function decimalsFor(increment: number): number {
+  if (!Number.isFinite(increment) || increment <= 0) return 0;
+  for (let decimals = 0; decimals < 10; decimals++) {
+    const scaled = increment * 10 ** decimals;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6 * Math.max(1, scaled)) return decimals;
+  }
+  return 10;
 }
