@@ -21,6 +21,7 @@ import { PipelineInvalidError } from './executor/run-errors.ts';
 import { newRunId } from './executor/run-id.ts';
 import { describePortHolder } from './services/port-holder.ts';
 import { ServiceKeeper } from './services/service-keeper.ts';
+import { restartService } from './services/service-restart.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
 import { RunStore } from './store/run-store.ts';
 import { ServiceRestoreStore } from './store/service-restore-store.ts';
@@ -178,6 +179,26 @@ export class Engine {
   }
 
   /**
+   * Stops a service if it runs and starts it again from its recipe, as the same node of the same run; a deployment
+   * brings the running endpoints over it along. Returns the services started; throws ServiceRestartError or the
+   * start's failure (a port taken, a model folder gone).
+   */
+  restartService(serviceId: string): Promise<ServiceInfo[]> {
+    const log = (service: ServiceInfo, line: string) => this.bus.emit({ type: 'node.log', runId: service.runId, at: new Date().toISOString(), node: service.node, level: 'info', line });
+    return restartService({ registry: this.services, restorer: this.#capabilities.serving, dataDir: this.dataDir, log, announce: (service) => this.#announce(service) }, serviceId);
+  }
+
+  #announce(service: ServiceInfo): void {
+    this.bus.emit({ type: 'service.started', runId: service.runId, at: new Date().toISOString(), node: service.node, service });
+  }
+
+  /** The id the executor gave the run's pipeline: its file path, or `unsaved:NAME`. */
+  #pipelineIdOf(runId: string): string | undefined {
+    const run = this.store.getRun(runId)?.run;
+    return run ? (run.pipelinePath ?? `unsaved:${run.pipelineName}`) : undefined;
+  }
+
+  /**
    * For long-lived engines (the studio, the desktop engine): brings back the deployments and endpoints that were
    * running when the last such engine on this data directory stopped or crashed, then records the services this one
    * starts so the next one can. Services a user stops, or that fail, stay down. Logs one line per service.
@@ -197,7 +218,8 @@ export class Engine {
       restorer: this.#capabilities.serving,
       dataDir: this.dataDir,
       log,
-      announce: (service) => this.bus.emit({ type: 'service.started', runId: service.runId, at: new Date().toISOString(), node: service.node, service }),
+      announce: (service) => this.#announce(service),
+      pipelineIdOf: (runId) => this.#pipelineIdOf(runId),
     });
     return (await this.#keeper.restoreAll()).restored;
   }

@@ -29,6 +29,8 @@ export const ROUTES = {
   outputTokenize: '/api/runs/:runId/outputs/:nodeId/:port/tokenize',
   services: '/api/services',
   stopService: '/api/services/:serviceId/stop',
+  /** POST: stop a service if it runs, then start it again from its recipe (a deployment with the endpoints over it). */
+  restartService: '/api/services/:serviceId/restart',
   /**
    * Relays GET/POST to a running api-endpoint's `/v1/*` and `/health` (append the endpoint path), so the studio
    * page calls it through the engine and needs no CORS entry on the endpoint. `Authorization` is the endpoint's API

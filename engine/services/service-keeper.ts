@@ -19,6 +19,8 @@ export interface ServiceKeeperOptions {
   log: (line: string) => void;
   /** Announces a restored service, as its run's `service.started` event. */
   announce: (service: ServiceInfo) => void;
+  /** The pipeline a run belongs to, so a rerun of the node replaces the restored service (service-succession.ts). */
+  pipelineIdOf?: (runId: string) => string | undefined;
 }
 
 export class ServiceKeeper {
@@ -60,7 +62,8 @@ export class ServiceKeeper {
     let service: ServiceInfo;
     try {
       const handle = await restorer.restore(saved.recipe, { dataDir, log: (line) => log(`[${saved.node}] ${line}`) });
-      service = registry.register({ runId: saved.runId, node: saved.node, handle });
+      const pipelineId = this.#options.pipelineIdOf?.(saved.runId);
+      service = registry.register({ runId: saved.runId, node: saved.node, handle, ...(pipelineId ? { owner: { pipelineId } } : {}) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.#write(`record the failed restore of ${saved.serviceId}`, () => store.recordEnded(saved.serviceId, { state: 'failed', note: `not restored: ${reason}` }));

@@ -100,6 +100,11 @@ export class ServiceRegistry {
     return entry?.owner ? { info: withLiveDetails(entry), owner: entry.owner } : undefined;
   }
 
+  /** Which pipeline node started the service, if the executor said so. */
+  ownerOf(id: string): ServiceOwner | undefined {
+    return this.#entries.get(id)?.owner;
+  }
+
   /** The handle of a registered service: the engine restarts a service through its recipe. */
   handleOf(id: string): ServiceHandle | undefined {
     return this.#entries.get(id)?.handle;

@@ -140,6 +140,30 @@ describe('rerunning a serving pipeline', () => {
     expect(forced.logs.join('\n')).toContain('before starting it again: the node is forced');
   });
 
+  it('restarts an endpoint on its port, owned as before: the next unchanged rerun keeps the restarted one', async () => {
+    const [endpoint] = running('api');
+    const [restarted] = await engine.restartService(endpoint!.id);
+    expect(restarted).toMatchObject({ node: 'api', runId: endpoint!.runId, url: endpoint!.url, status: 'running' });
+    expect(engine.services.get(endpoint!.id)?.status).toBe('stopped');
+    await waitForHealthy(restarted!.url!);
+    const rerun = await run(servingPipeline(port, 60), file);
+    expect(rerun.finished.nodes.api).toMatchObject({ state: 'cached' });
+    expect(running('api').map((service) => service.id)).toEqual([restarted!.id]);
+    await expect(engine.restartService(endpoint!.id)).rejects.toThrow(`was replaced by ${restarted!.id}, which is running; restart that one`);
+  });
+
+  it('restarts a deployment under its id, and the endpoint over it with it', async () => {
+    const [deployment] = running('deploy');
+    const [endpoint] = running('api');
+    const restarted = await engine.restartService(deployment!.id);
+    expect(restarted.map((service) => service.node)).toEqual(['deploy', 'api']);
+    expect(restarted[0]!.details?.deploymentId).toBe(deployment!.details?.deploymentId);
+    expect(restarted[1]!.url).toBe(endpoint!.url);
+    expect(running('deploy')).toHaveLength(1);
+    expect(running('api')).toHaveLength(1);
+    await waitForHealthy(restarted[1]!.url!);
+  });
+
   it("names another pipeline's service that holds the port, and what to do", async () => {
     const [holder] = running('api');
     const other = await run(servingPipeline(port, 0, 'another pipeline'), '/projects/another.crucible.json');

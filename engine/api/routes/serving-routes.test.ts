@@ -43,3 +43,17 @@ it('creates, lists and revokes keys, and reports usage', async () => {
   expect(usage.json<UsageReport>()).toEqual({ rows: [], totals: { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, cost: 0 } });
   expect((await call('GET', `${ROUTES.usage}?since=yesterday`)).statusCode).toBe(400);
 });
+
+it('lists, stops and refuses to restart services as the serving panel and `crucible services` call them', async () => {
+  let stopped = 0;
+  const service = api.engine.services.register({ runId: 'r1', node: 'serve', handle: { kind: 'fixture', name: 'plain', stop: async () => void stopped++ } });
+  expect((await call('GET', ROUTES.services)).json<Array<{ id: string; status: string }>>()).toEqual([expect.objectContaining({ id: service.id, status: 'running' })]);
+  const restart = await call('POST', ROUTES.restartService.replace(':serviceId', service.id));
+  expect(restart.statusCode).toBe(409);
+  expect(restart.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'not_restartable', message: expect.stringContaining('only deployments and API endpoints started by a pipeline can') });
+  const stop = await call('POST', ROUTES.stopService.replace(':serviceId', service.id));
+  expect(stop.json<{ status: string }>().status).toBe('stopped');
+  expect(stopped).toBe(1);
+  expect((await call('POST', ROUTES.restartService.replace(':serviceId', 'svc-nope'))).statusCode).toBe(404);
+  expect((await call('POST', ROUTES.stopService.replace(':serviceId', 'svc-nope'))).statusCode).toBe(404);
+});
