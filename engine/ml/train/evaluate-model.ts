@@ -14,9 +14,9 @@ import { decoderLossSum } from '../quantize/decoder-measures.ts';
 import { evaluatedDecoderOf, type EvaluatedDecoder } from './evaluated-decoder.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
-import { readMultipleChoiceSuite } from './multiple-choice-suite.ts';
+import { readMultipleChoiceSuite, type MultipleChoiceItem } from './multiple-choice-suite.ts';
 import { scoreMultipleChoice } from './multiple-choice.ts';
-import type { EvaluationResult } from '../../../app/artifacts/reports.ts';
+import type { EvaluationResult, MultipleChoiceReport } from '../../../app/artifacts/reports.ts';
 
 export interface EvaluationJob {
   modelFolder: string;
@@ -47,6 +47,9 @@ const VAL_WINDOW_SEED_OFFSET = 2;
 export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): Promise<EvaluationReport> {
   const model = readModelFolder(job.modelFolder);
   const tokenizer = model.tokenizerJson === null ? null : loadHuggingFaceTokenizer(JSON.parse(model.tokenizerJson), `${job.modelFolder}/tokenizer.json`);
+  // Read first, so a bad suite fails the node before minutes of scoring rather than after.
+  const suite = job.multipleChoiceFile == null ? null : readMultipleChoiceSuite(job.multipleChoiceFile);
+  if (suite !== null && tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so the multiple-choice suite cannot be encoded; leave multipleChoice empty or train from a tokenizer node's tokens`);
   const val = TokenShardReader.open(job.valShard, job.valMask);
   if (val.sidecar.vocabSize > model.config.vocabSize) {
     val.close();
@@ -73,7 +76,7 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     const valLoss = lossTotal / tokensScored;
     const totalBits = (valLoss * tokensScored) / Math.LN2;
     const samples = await sampleTexts(job, model, decoder, tokenizer, signal);
-    const multipleChoice = await multipleChoiceAccuracy(job, model, decoder, tokenizer, signal);
+    const multipleChoice = suite === null ? null : await multipleChoiceAccuracy(job, suite, model, decoder, tokenizer!, signal);
     return {
       decoder: decoder.file,
       precision: decoder.precision,
@@ -181,14 +184,11 @@ async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readMode
   }
 }
 
-async function multipleChoiceAccuracy(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, evaluated: EvaluatedDecoder, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['multipleChoice']> {
-  if (job.multipleChoiceFile == null) return null;
-  if (tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so the multiple-choice suite cannot be encoded; leave multipleChoice empty or train from a tokenizer node's tokens`);
-  const items = readMultipleChoiceSuite(job.multipleChoiceFile);
+async function multipleChoiceAccuracy(job: EvaluationJob, items: MultipleChoiceItem[], model: ReturnType<typeof readModelFolder>, evaluated: EvaluatedDecoder, tokenizer: Tokenizer, signal?: AbortSignal): Promise<MultipleChoiceReport> {
   const decoder = await DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, evaluated.file)), job.threads, job.device);
   try {
     const startTokenId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
-    return await scoreMultipleChoice(decoder, tokenizer, items, { file: job.multipleChoiceFile, startTokenId, signal });
+    return await scoreMultipleChoice(decoder, tokenizer, items, { file: job.multipleChoiceFile!, startTokenId, signal });
   } finally {
     await decoder.release();
   }

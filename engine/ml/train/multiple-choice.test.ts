@@ -121,6 +121,7 @@ describe('evaluateModel with a multiple-choice suite', () => {
     expect(report.multipleChoice).toMatchObject({ file, questions: 2 });
     expect([0, 0.5, 1]).toContain(report.multipleChoice!.accuracy);
     expect((await evaluateModel(job)).multipleChoice).toBeNull();
+    await expect(evaluateModel({ ...job, multipleChoiceFile: path.join(root, 'no-such-suite.jsonl') })).rejects.toThrow('no-such-suite.jsonl cannot be read (ENOENT)');
   });
 
   function questions() {
