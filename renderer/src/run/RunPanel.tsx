@@ -10,6 +10,7 @@ import { formatDuration, KEY_METRICS, metricLabel, STATE_LABELS } from './format
 import { ArtifactsView } from './ArtifactsView.tsx';
 import { CompareView } from './CompareView.tsx';
 import { lossChartSeries } from './loss-series.ts';
+import { CachedFromNote, useRunWithCachedHistory } from './CachedFrom.tsx';
 import { MetricChart } from './MetricChart.tsx';
 import { nodesInRunOrder } from './node-order.ts';
 import { useOpenPastRun } from './open-past-run.ts';
@@ -68,11 +69,13 @@ function Timeline({ run }: { run: RunView }) {
   );
 }
 
-function Charts({ run }: { run: RunView }) {
+function Charts({ run: shownRun }: { run: RunView }) {
+  const run = useRunWithCachedHistory(shownRun);
   const charts = useMemo(() => KEY_METRICS.map((metric) => ({ metric, series: metric === 'loss' ? lossChartSeries(run) : seriesOfMetric(run, metric) })).filter((chart) => chart.series.length > 0), [run]);
-  if (charts.length === 0) return <p className="muted">No metrics yet: training nodes report loss, val loss, learning rate and tokens/s as they go.</p>;
+  if (charts.length === 0) return <><CachedFromNote run={shownRun} /><p className="muted">No metrics yet: training nodes report loss, val loss, learning rate and tokens/s as they go.</p></>;
   return (
     <div className="charts">
+      <CachedFromNote run={shownRun} />
       {charts.map((chart) => (
         <MetricChart key={chart.metric} title={metricLabel(chart.metric)} series={chart.series} />
       ))}
@@ -80,7 +83,8 @@ function Charts({ run }: { run: RunView }) {
   );
 }
 
-function Logs({ run }: { run: RunView }) {
+function Logs({ run: shownRun }: { run: RunView }) {
+  const run = useRunWithCachedHistory(shownRun);
   const logNode = useStudio((state) => state.logNode);
   const showLogsFor = useStudio((state) => state.showLogsFor);
   const nodes = useNodeOrder(run);
@@ -95,6 +99,7 @@ function Logs({ run }: { run: RunView }) {
           </option>
         ))}
       </select>
+      {shown && <CachedFromNote run={shownRun} nodeId={shown} />}
       {failure && (
         <pre className="log-failure">
           {failure.message}
@@ -158,7 +163,7 @@ function RunTab({ tab, run }: { tab: BottomTab; run: RunView | undefined }) {
   if (tab === 'timeline') return <Timeline run={run} />;
   if (tab === 'charts') return <Charts run={run} />;
   if (tab === 'logs') return <Logs run={run} />;
-  return <ArtifactsView nodes={run.nodes} />;
+  return <ArtifactsView nodes={run.nodes} runId={run.runId} />;
 }
 
 export function RunPanel() {
