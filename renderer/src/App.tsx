@@ -3,6 +3,7 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
 import { Canvas } from './canvas/Canvas.tsx';
+import { FIT_OPTIONS } from './canvas/fit-view.ts';
 import { ConnectMenu } from './canvas/ConnectMenu.tsx';
 import type { CommandContext } from './commands/commands.ts';
 import { useShortcuts } from './commands/use-shortcuts.ts';
@@ -31,7 +32,7 @@ function Studio() {
       desktop,
       files: desktop ? createDesktopFileCommands(store, desktop) : createFileCommands(store),
       view: {
-        fitView: () => void flow.fitView({ padding: 0.2, duration: 200 }),
+        fitView: () => void flow.fitView({ ...FIT_OPTIONS, duration: 200 }),
         zoomIn: () => void flow.zoomIn(),
         zoomOut: () => void flow.zoomOut(),
         zoomReset: () => void flow.zoomTo(1),

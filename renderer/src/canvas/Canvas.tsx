@@ -1,5 +1,6 @@
 // The React Flow canvas: draws the store's pipeline, and turns what the user does (drag, connect, drop from the
 // palette, drop a connection on empty space) into store actions. It holds no graph state of its own.
+// Shift+click or Ctrl/Cmd+click adds a node to the selection; Shift+drag on empty space draws a selection box.
 import {
   Background,
   Controls,
@@ -15,6 +16,7 @@ import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
 import { createFlowViewBuilder, type StudioFlowEdge, type StudioFlowNode, type StudioNodeData } from '../graph/flow-view.ts';
 import { useStudio, useStudioStore } from '../store/store-context.tsx';
 import { NODE_TYPE_DRAG_FORMAT } from './drag-format.ts';
+import { FIT_OPTIONS } from './fit-view.ts';
 import { applySelectionChange, routeEdgeChanges, routeNodeChanges } from './flow-changes.ts';
 import { StudioNode } from './StudioNode.tsx';
 
@@ -36,11 +38,12 @@ export function Canvas() {
   const measured = useStudio((state) => state.measured);
   const theme = useStudio((state) => state.theme);
   const documentEpoch = useStudio((state) => state.documentEpoch);
+  const bottomOpen = useStudio((state) => state.bottomOpen);
 
   // A newly opened document is shown whole; waiting a frame lets React Flow measure the new nodes first.
   useEffect(() => {
     if (documentEpoch === 0) return;
-    const frame = requestAnimationFrame(() => void flow.fitView({ padding: 0.2 }));
+    const frame = requestAnimationFrame(() => void flow.fitView(FIT_OPTIONS));
     return () => cancelAnimationFrame(frame);
   }, [documentEpoch, flow]);
 
@@ -107,14 +110,15 @@ export function Canvas() {
         onPaneClick={() => store.getState().cancelConnection()}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
+        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
         colorMode={theme}
         defaultViewport={{ x: 40, y: 40, zoom: 1 }}
         minZoom={0.1}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} />
-        <MiniMap pannable zoomable nodeStrokeWidth={3} />
+        {/* With the run panel open the canvas is short and the minimap would sit on the nodes; it comes back on close. */}
+        {!bottomOpen && <MiniMap pannable zoomable nodeStrokeWidth={3} />}
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

@@ -16,10 +16,15 @@ function keyInfo(name: string): ApiKeyInfo {
 }
 
 function renderKeys() {
+  const revoked: string[] = [];
   const store = createTestStore();
   store.getState().attachEngine(
     fakeEngineApi({
       updateApiKey: async (name, changes) => ({ ...keyInfo(name), rpm: changes.rpm ?? null }),
+      revokeApiKey: async (name) => {
+        revoked.push(name);
+        return { ...keyInfo(name), status: 'revoked', revokedAt: '2026-03-02T00:00:00Z' };
+      },
       createApiKey: async (request) => ({
         key: 'sk-only-once-9f3a',
         info: keyInfo(request.name),
@@ -32,7 +37,7 @@ function renderKeys() {
     </StudioStoreProvider>,
   );
   const input = (field: string) => view.container.querySelector<HTMLInputElement>(`[data-key-field="${field}"] input, [data-key-field="${field}"] select`)!;
-  return { store, view, input };
+  return { store, view, input, revoked };
 }
 
 describe('KeysView', () => {
@@ -74,5 +79,24 @@ describe('KeysView', () => {
     await waitFor(() => expect(view.container.querySelector('[data-key-name="web-app"]')!.textContent).toContain('45 / default / default'));
     expect(screen.getByRole('button', { name: 'Create key' })).toBeTruthy();
     expect(input('name').disabled).toBe(false);
+  });
+
+  it('asks before revoking a key, and keeps it when told to', async () => {
+    const { view, input, revoked } = renderKeys();
+    fireEvent.change(input('name'), { target: { value: 'web-app' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
+    await screen.findByRole('alert');
+    fireEvent.click(screen.getByRole('button', { name: 'Done' }));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Revoke' }));
+    expect(screen.getByRole('group', { name: 'Revoke web-app?' }).textContent).toContain('cannot be undone');
+    fireEvent.click(screen.getByRole('button', { name: 'Keep it' }));
+    expect(revoked).toEqual([]);
+    expect(screen.queryByRole('group', { name: 'Revoke web-app?' })).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Revoke' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Revoke key' }));
+    await waitFor(() => expect(view.container.querySelector('[data-key-name="web-app"] .badge')!.textContent).toBe('revoked'));
+    expect(revoked).toEqual(['web-app']);
   });
 });

@@ -1,5 +1,7 @@
 // API keys: a form to create one with its models, rate limits, budget and expiry (or to change an existing key's);
-// the new secret shown once with a copy button; and the list of keys with their limits, status, edit and revoke.
+// the new secret shown once with a copy button; and the list of keys with their limits, status, edit and revoke
+// (revoking asks first: it cannot be undone).
+import { useState } from 'react';
 import type { ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -93,9 +95,37 @@ function KeyForm() {
 
 const limitText = (value: number | null) => (value === null ? 'default' : value === 0 ? 'none' : String(value));
 
-function KeyRow({ apiKey }: { apiKey: ApiKeyInfo }) {
+/** Revoke, then a confirmation in place of the buttons: what revoking does, and a way back. */
+function KeyActions({ apiKey }: { apiKey: ApiKeyInfo }) {
   const revokeApiKey = useStudio((state) => state.revokeApiKey);
   const editApiKey = useStudio((state) => state.editApiKey);
+  const [confirming, setConfirming] = useState(false);
+  if (confirming) {
+    return (
+      <span className="key-confirm" role="group" aria-label={`Revoke ${apiKey.name}?`}>
+        Revoke <strong>{apiKey.name}</strong>? Apps using it get 401 from their next request; this cannot be undone.{' '}
+        <button type="button" className="danger" onClick={() => void revokeApiKey(apiKey.name).finally(() => setConfirming(false))}>
+          Revoke key
+        </button>{' '}
+        <button type="button" autoFocus onClick={() => setConfirming(false)}>
+          Keep it
+        </button>
+      </span>
+    );
+  }
+  return (
+    <>
+      <button type="button" onClick={() => editApiKey(apiKey.name)}>
+        Edit
+      </button>{' '}
+      <button type="button" onClick={() => setConfirming(true)}>
+        Revoke
+      </button>
+    </>
+  );
+}
+
+function KeyRow({ apiKey }: { apiKey: ApiKeyInfo }) {
   return (
     <tr data-key-name={apiKey.name}>
       <td>{apiKey.name}</td>
@@ -111,18 +141,7 @@ function KeyRow({ apiKey }: { apiKey: ApiKeyInfo }) {
       <td>
         <span className={`badge key-${apiKey.status}`}>{apiKey.status}</span>
       </td>
-      <td>
-        {apiKey.status === 'active' && (
-          <>
-            <button type="button" onClick={() => editApiKey(apiKey.name)}>
-              Edit
-            </button>{' '}
-            <button type="button" onClick={() => void revokeApiKey(apiKey.name)}>
-              Revoke
-            </button>
-          </>
-        )}
-      </td>
+      <td>{apiKey.status === 'active' && <KeyActions apiKey={apiKey} />}</td>
     </tr>
   );
 }
