@@ -34,4 +34,5 @@ export const evaluateSpec = defineNodeSpec({
   ],
   outputs: [{ name: 'report', type: 'Report', title: 'Report', description: 'Metrics and samples as JSON and Markdown.' }],
   config: evaluateConfig,
+  pathFields: ['multipleChoice'],
 });
