@@ -201,9 +201,10 @@ export class Engine {
   /**
    * For long-lived engines (the studio, the desktop engine): brings back the deployments and endpoints that were
    * running when the last such engine on this data directory stopped or crashed, then records the services this one
-   * starts so the next one can. Services a user stops, or that fail, stay down. Logs one line per service.
+   * starts so the next one can. Services a user stops, or that fail, stay down. Logs one line per service. With
+   * `restart: false` they are listed as stopped instead, each ready for restartService (the studio's default).
    */
-  async restoreServices(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<ServiceInfo[]> {
+  async restoreServices(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`), options: { restart?: boolean } = {}): Promise<ServiceInfo[]> {
     if (this.#keeper || this.#closed) return [];
     let store: ServiceRestoreStore;
     try {
@@ -221,6 +222,10 @@ export class Engine {
       announce: (service) => this.#announce(service),
       pipelineIdOf: (runId) => this.#pipelineIdOf(runId),
     });
+    if (options.restart === false) {
+      this.#keeper.leaveStopped();
+      return [];
+    }
     return (await this.#keeper.restoreAll()).restored;
   }
 

@@ -2,6 +2,7 @@
 // the integration tests. Closing stops the server first, then the engine.
 import type { Engine } from '../engine.ts';
 import { CRUCIBLE_VERSION } from '../version.ts';
+import { writeEngineAddress } from './engine-address-file.ts';
 import { createEngineServer, type EngineServer, type EngineServerOptions } from './engine-server.ts';
 
 /** How long requests already in flight may take to finish once the server is closing, before their connections are cut. */
@@ -18,14 +19,20 @@ export interface RunningEngine {
 
 export interface ServeEngineOptions extends Omit<EngineServerOptions, 'engine'> {
   connectionGraceMs?: number;
+  /**
+   * Start again the deployments and endpoints that were running when the last engine on this data directory
+   * stopped. Off by default: they are listed as stopped, and the user restarts the ones they want.
+   */
+  restoreServices?: boolean;
 }
 
 export async function serveEngine(engine: Engine, options: ServeEngineOptions = {}): Promise<RunningEngine> {
-  // A long-lived engine brings back the deployments and endpoints that were running when the last one stopped.
-  await engine.restoreServices();
-  const { connectionGraceMs = CONNECTION_GRACE_MS, ...serverOptions } = options;
+  const { connectionGraceMs = CONNECTION_GRACE_MS, restoreServices = false, ...serverOptions } = options;
+  // A long-lived engine lists the services the last one ran (stopped, ready to restart) or, when asked, restarts them.
+  await engine.restoreServices(undefined, { restart: restoreServices });
   const server = createEngineServer({ version: CRUCIBLE_VERSION, ...serverOptions, engine });
   const { url, port } = await server.listen();
+  const forgetAddress = writeEngineAddress(engine.dataDir, { url, token: server.token });
   let closing: Promise<void> | undefined;
   return {
     engine,
@@ -34,6 +41,7 @@ export async function serveEngine(engine: Engine, options: ServeEngineOptions = 
     port,
     token: server.token,
     close() {
+      forgetAddress();
       closing ??= closeWithin(server, connectionGraceMs).then(() => engine.close());
       return closing;
     },

@@ -19,6 +19,7 @@ import { logsCommand } from './commands/logs.ts';
 import { runsCommand } from './commands/runs.ts';
 import { runsImportCommand } from './commands/runs-import.ts';
 import { serveCommand } from './commands/serve.ts';
+import { SERVICES_USAGE, servicesCommand } from './commands/services.ts';
 import { studioCommand } from './commands/studio.ts';
 import { usageCommand } from './commands/usage.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -42,8 +43,11 @@ Commands:
   logs RUN [--node NODE]        A past run's node logs, oldest first (RUN: an id from "runs", or "last")
       [--level debug|info|warn|error] [--json]
 ${LAUNCH_USAGE}
-  studio [--port N] [--no-open] [--no-build]
-                                Start the engine and serve the studio to a browser (builds the UI on first start)
+  studio [--port N] [--no-open] [--no-build] [--restore-services]
+                                Start the engine and serve the studio to a browser (builds the UI on first start);
+                                services that were running when it last stopped stay stopped unless
+                                --restore-services (restart them from the Serving tab or crucible services)
+${SERVICES_USAGE}
   data add FILE                 Register a local copy of a dataset URL's file under its sha256 (offline runs)
   models add DIR --repo ID --revision SHA
                                 Register a local copy of a Hugging Face model folder as that repo's commit
@@ -153,10 +157,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return withEngine(values['data-dir'] as string | undefined, (engine) => runCommand(engine, options, io));
     }
     case 'studio': {
-      const { values } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' }, 'no-build': { type: 'boolean' } }, 0);
+      const { values } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' }, 'no-build': { type: 'boolean' }, 'restore-services': { type: 'boolean' } }, 0);
       const port = values.port === undefined ? 0 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
-      return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'], build: !values['no-build'] }, io));
+      return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'], build: !values['no-build'], restoreServices: Boolean(values['restore-services']) }, io));
     }
     case 'launch': {
       const { dataDir, ...options } = parseLaunchArgs(rest, io.cwd);
@@ -164,6 +168,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     }
     case 'keys':
       return keysCommand(rest, io);
+    case 'services':
+      return servicesCommand(rest, io);
     case 'serve':
       return serveCommand(rest, io);
     case 'gateway':

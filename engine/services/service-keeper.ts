@@ -5,7 +5,10 @@ import type { ServiceInfo } from '../../app/protocol/run-events.ts';
 import type { RestorableService, ServiceRestoreStore } from '../store/service-restore-store.ts';
 import type { ServiceRegistry } from './service-registry.ts';
 import type { EngineServingCapability } from '../capabilities/serving-capability.ts';
-import { recipeOf } from './serving-recipe.ts';
+import { recipeOf, servingRecipe, withRecipe } from './serving-recipe.ts';
+
+/** Why a service the last engine ran is listed as stopped, and how to bring it back. */
+export const LEFT_STOPPED_NOTE = 'was running when the engine last stopped; restart it to bring it back';
 
 type ServiceRestorer = Pick<EngineServingCapability, 'restore'>;
 
@@ -42,6 +45,27 @@ export class ServiceKeeper {
   onEnded(service: ServiceInfo): void {
     const end = service.status === 'failed' ? { state: 'failed' as const, note: String(service.details?.error ?? 'failed') } : { state: 'stopped' as const };
     this.#write(`record the end of service ${service.id}`, () => this.#options.store.recordEnded(service.id, end));
+  }
+
+  /**
+   * Lists every wanted service as stopped, ready for a restart on request, instead of starting it; each is then no
+   * longer wanted, so only a restart brings it back. Never throws.
+   */
+  leaveStopped(): ServiceInfo[] {
+    const { store, registry, log } = this.#options;
+    const listed: ServiceInfo[] = [];
+    for (const saved of this.#wanted()) {
+      const recipe = servingRecipe.safeParse(saved.recipe);
+      this.#write(`record that ${saved.serviceId} stays stopped`, () => store.recordEnded(saved.serviceId, { state: 'stopped' }));
+      if (!recipe.success) continue;
+      const handle = withRecipe({ kind: saved.kind, name: saved.name, stop: async () => undefined }, recipe.data);
+      const pipelineId = this.#options.pipelineIdOf?.(saved.runId);
+      listed.push(registry.registerStopped({ runId: saved.runId, node: saved.node, handle, ...(pipelineId ? { owner: { pipelineId } } : {}) }, LEFT_STOPPED_NOTE));
+    }
+    if (listed.length > 0) {
+      log(`${listed.length} service(s) were running when the engine last stopped; they stay stopped. Restart them in the Serving tab or with "crucible services restart ID", or start the studio with --restore-services.`);
+    }
+    return listed;
   }
 
   /** Brings back every wanted service, deployments before the endpoints that serve them. Never throws. */

@@ -80,6 +80,17 @@ export class ServiceRegistry {
     return { ...info };
   }
 
+  /**
+   * Lists a service that is not running but can be started again (restartService): one that was running when the
+   * engine last stopped, left down because this engine was not asked to bring services back. Announced to no one.
+   */
+  registerStopped({ runId, node, handle, owner }: ServiceRegistration, note: string): ServiceInfo {
+    const id = `svc-${randomBytes(5).toString('hex')}`;
+    const info: ServiceInfo = { id, runId, node, kind: String(handle.kind), name: String(handle.name), startedAt: new Date().toISOString(), status: 'stopped', details: { ...handle.details, note } };
+    this.#entries.set(id, { info, handle, ...(owner ? { owner } : {}) });
+    return { ...info };
+  }
+
   list(): ServiceInfo[] {
     return [...this.#entries.values()].map(withLiveDetails);
   }

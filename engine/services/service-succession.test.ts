@@ -198,3 +198,52 @@ describe('a port held outside the engine', () => {
     await Promise.all(engine.services.running().map((service) => engine.stopService(service.id)));
   });
 });
+
+describe('an engine started without restoring services', () => {
+  let keptDir: string;
+  beforeAll(() => {
+    keptDir = mkdtempSync(path.join(tmpdir(), 'crucible-left-stopped-'));
+  });
+  afterAll(() => rmSync(keptDir, { recursive: true, force: true }));
+
+  const openKeeping = () => {
+    const runModules = builtInRunModules();
+    runModules.set('model-folder', modelFolderRun as NodeRunModule);
+    return Engine.open({ dataDir: keptDir, registry: new NodeRegistry([...builtInNodeSpecs, modelFolderSpec]), runModules });
+  };
+
+  it('lists the last engine’s services as stopped, starts none, and restarts each on request; a rerun replaces them', async () => {
+    const port = await freePort();
+    const first = await openKeeping();
+    try {
+      await first.restoreServices(() => undefined);
+      const { runId } = first.startRun({ pipeline: servingPipeline(port), pipelinePath: '/projects/kept.crucible.json' });
+      expect((await first.finished(runId)!).status).toBe('succeeded');
+    } finally {
+      await first.close();
+    }
+
+    const lines: string[] = [];
+    const next = await openKeeping();
+    try {
+      expect(await next.restoreServices((line) => lines.push(line), { restart: false })).toEqual([]);
+      const listed = next.listServices();
+      expect(listed.map((service) => [service.node, service.status])).toEqual([['deploy', 'stopped'], ['api', 'stopped']]);
+      expect(listed[0]!.details?.note).toBe('was running when the engine last stopped; restart it to bring it back');
+      expect(lines).toEqual([expect.stringContaining('2 service(s) were running when the engine last stopped; they stay stopped.')]);
+
+      await next.restartService(listed[0]!.id);
+      const [endpoint] = await next.restartService(listed[1]!.id);
+      expect(endpoint).toMatchObject({ node: 'api', status: 'running', url: `http://127.0.0.1:${port}` });
+      await waitForHealthy(endpoint!.url!);
+
+      const { runId } = next.startRun({ pipeline: servingPipeline(port), pipelinePath: '/projects/kept.crucible.json' });
+      const finished = await next.finished(runId)!;
+      expect(finished.status, JSON.stringify(finished.nodes)).toBe('succeeded');
+      expect(next.services.running().map((service) => service.node).sort()).toEqual(['api', 'deploy']);
+      expect(next.logs(runId).map((entry) => entry.line).join('\n')).toContain('it was restored after an engine restart, so its config is not known');
+    } finally {
+      await next.close();
+    }
+  });
+});

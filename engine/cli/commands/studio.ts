@@ -22,9 +22,9 @@ function ensureRendererBuilt(io: CliIo): string | null {
   return existsSync(index) ? RENDERER_BUILD_DIR : null;
 }
 
-export async function studioCommand(engine: Engine, options: { port: number; open: boolean; build: boolean }, io: CliIo): Promise<number> {
+export async function studioCommand(engine: Engine, options: { port: number; open: boolean; build: boolean; restoreServices?: boolean }, io: CliIo): Promise<number> {
   const staticDir = options.build ? ensureRendererBuilt(io) : existsSync(path.join(RENDERER_BUILD_DIR, 'index.html')) ? RENDERER_BUILD_DIR : null;
-  const running = await serveEngine(engine, { port: options.port, staticDir });
+  const running = await serveEngine(engine, { port: options.port, staticDir, restoreServices: options.restoreServices ?? false });
   const link = `${running.url}/#code=${running.server.sessionCodes.issue()}`;
   io.stdout.write(`Crucible studio is running at ${running.url}\n`);
   io.stdout.write(`Open this one-time link in your browser: ${link}\n`);

@@ -1,0 +1,59 @@
+// Where a long-lived engine (the studio, the desktop engine) can be reached, for `crucible services` on the same
+// machine and data directory: `engine-address.json` in the data directory with its URL, process id and per-launch
+// token. Written owner-only (0600), like the data directory's database it guards, and removed when the engine stops.
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const ENGINE_ADDRESS_FILE = 'engine-address.json';
+
+const engineAddress = z.object({ url: z.string().url(), pid: z.number().int().positive(), token: z.string().min(16).max(512), startedAt: z.string() });
+export type EngineAddress = z.output<typeof engineAddress>;
+
+/** Records the running engine's address; returns the function that removes it (only while it is still ours). */
+export function writeEngineAddress(dataDir: string, address: Omit<EngineAddress, 'pid' | 'startedAt'>): () => void {
+  const file = path.join(dataDir, ENGINE_ADDRESS_FILE);
+  const record: EngineAddress = { ...address, pid: process.pid, startedAt: new Date().toISOString() };
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(record)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+  return () => {
+    if (readEngineAddress(dataDir, () => true)?.token === record.token) rmSync(file, { force: true });
+  };
+}
+
+/**
+ * The address of the engine serving this data directory; undefined when none is recorded, the record is unreadable,
+ * or its process is gone (a crashed engine leaves the file behind).
+ */
+export function readEngineAddress(dataDir: string, isAlive: (pid: number) => boolean = processIsAlive): EngineAddress | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dataDir, ENGINE_ADDRESS_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const address = engineAddress.safeParse(parsed);
+  return address.success && isAlive(address.data.pid) ? address.data : undefined;
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}

@@ -1,0 +1,77 @@
+// `crucible services` against a studio engine on a temporary data directory: found through its address file
+// (owner-only, gone once the engine stops), it lists, stops and refuses what it cannot restart; with no engine
+// running it says so and how to start one.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ENGINE_ADDRESS_FILE, readEngineAddress } from '../../api/engine-address-file.ts';
+import { serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
+import { Engine } from '../../engine.ts';
+import type { CliIo } from '../io.ts';
+import { runCli } from '../main.ts';
+
+let dataDir: string;
+let running: RunningEngine | undefined;
+beforeEach(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-services-cli-'));
+});
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: dataDir, onInterrupt: () => () => undefined };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+it('says no engine runs on the data directory, and how to start one', async () => {
+  const result = await cli('services', 'list');
+  expect(result.code).toBe(1);
+  expect(result.err).toContain(`no studio or desktop engine is running on ${dataDir}`);
+  expect(result.err).toContain('crucible studio');
+  expect((await cli('services', 'stop')).code).toBe(64);
+  expect((await cli('services', 'pause', 'svc-1')).code).toBe(64);
+});
+
+it('lists and stops the running engine’s services, and refuses to restart one without a recipe', async () => {
+  const engine = await Engine.open({ dataDir, runModules: new Map() });
+  running = await serveEngine(engine, { port: 0, token: 'a-test-token-of-enough-length' });
+  const file = path.join(dataDir, ENGINE_ADDRESS_FILE);
+  if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  expect(readEngineAddress(dataDir)).toMatchObject({ url: running.url, pid: process.pid });
+  const service = engine.services.register({ runId: 'r-1', node: 'api', handle: { kind: 'api-endpoint', name: 'tiny', url: 'http://127.0.0.1:8421', stop: async () => undefined } });
+
+  const listed = await cli('services', 'list');
+  expect(listed.code).toBe(0);
+  expect(listed.out.split('\n')[0]).toMatch(/^ID\s+KIND\s+NAME\s+STATUS\s+URL\s+NODE\s+RUN$/);
+  expect(listed.out).toMatch(new RegExp(`${service.id}\\s+api-endpoint\\s+tiny\\s+running\\s+http://127\\.0\\.0\\.1:8421\\s+api\\s+r-1`));
+
+  const restart = await cli('services', 'restart', service.id);
+  expect(restart.code).toBe(1);
+  expect(restart.err).toContain('cannot be restarted: only deployments and API endpoints started by a pipeline can');
+
+  expect(await cli('services', 'stop', service.id)).toMatchObject({ code: 0, out: `${service.id}: stopped\n` });
+  expect(JSON.parse((await cli('services', 'list', '--json')).out)).toEqual([expect.objectContaining({ id: service.id, status: 'stopped' })]);
+  expect((await cli('services', 'stop', 'svc-unknown')).err).toContain('no service "svc-unknown"');
+
+  await running.close();
+  running = undefined;
+  expect(fs.existsSync(file)).toBe(false);
+});
+
+it('ignores the address a crashed engine left behind', () => {
+  fs.writeFileSync(path.join(dataDir, ENGINE_ADDRESS_FILE), JSON.stringify({ url: 'http://127.0.0.1:1', pid: 999_999_999, token: 'x'.repeat(32), startedAt: 'then' }));
+  expect(readEngineAddress(dataDir, () => false)).toBeUndefined();
+  expect(readEngineAddress(dataDir, () => true)).toMatchObject({ url: 'http://127.0.0.1:1' });
+});
