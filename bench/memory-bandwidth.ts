@@ -41,8 +41,13 @@ export async function measureReadBandwidth(options: { threads: number; bytesPerB
   const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes: bytesPerBuffer } }));
   const next = (worker: Worker) =>
     new Promise<void>((resolve, reject) => {
-      worker.once('message', (message) => (message === 'differ' ? reject(new Error('memory bandwidth: equal buffers compared unequal')) : resolve()));
-      worker.once('error', reject);
+      const fail = (error: Error) => reject(error);
+      worker.once('error', fail);
+      worker.once('message', (message) => {
+        worker.off('error', fail);
+        if (message === 'differ') reject(new Error('memory bandwidth: equal buffers compared unequal'));
+        else resolve();
+      });
     });
   try {
     await Promise.all(workers.map(next));

@@ -1,127 +1,108 @@
 // `npm run bench:serve`'s comparison with llama.cpp: one model folder decoded by Crucible's runtime (engine/inference,
-// float32 and int8, no HTTP) and, exported to GGUF F32 and Q8_0, by llama.cpp (node-llama-cpp's CPU build), each with
-// the same thread count. Decode tokens/s for one stream (after the first token, median of several 128-token
-// requests) and in aggregate for 16 parallel sequences (all tokens over the wall time, prefill included). Every
-// runtime samples (temperature 0.8, top-k 200) and never stops early: the end-of-text token is banned in both (a
-// logit bias for Crucible, a TokenBias for llama.cpp, whose evaluate would otherwise end there), and llama.cpp's
-// generator is read to the count.
+// float32, int8 and int4, no HTTP) and, exported to GGUF F32, Q8_0 and Q4_0, by llama.cpp (serve-runtimes.ts), each
+// with the same thread count. All six runtimes are loaded at once and measured in interleaved rounds (each round
+// runs every runtime once), so a burst of load from elsewhere on a shared machine falls on all of them alike.
+// Per runtime: decode tokens/s of one stream (after the first token; median and range of the rounds), time to first
+// token for a 200-token prompt, and the aggregate of 16 parallel sequences (all tokens over the wall time, prefill
+// included).
 
 import path from 'node:path';
-import { TokenBias, type LlamaContextSequence, type Token } from 'node-llama-cpp';
 import { writeGgufModel } from '../engine/ml/export/gguf/write-gguf.ts';
-import { llamaCpp } from '../engine/ml/export/gguf/testing/llama-cpp.ts';
-import { quantizeModelFolder } from '../engine/ml/quantize/quantize-model-folder.ts';
-import { OnnxTextGenerator } from '../engine/inference/onnx-text-generator.ts';
-import type { GenerationRequest } from '../engine/inference/text-generator.ts';
+import { quantizeModelFolder, type QuantizationScheme } from '../engine/ml/quantize/quantize-model-folder.ts';
 import type { ModelConfig } from '../engine/ml/model-config.ts';
 import { median } from './median.ts';
+import { crucibleRunner, decodeRate, llamaCppRunner, type BenchPrecision, type RuntimeRunner } from './serve-runtimes.ts';
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
 
 export interface RuntimeRow {
-  runtime: 'Crucible' | 'llama.cpp';
+  runtime: RuntimeRunner['runtime'];
+  precision: BenchPrecision;
   weights: string;
-  singleTokensPerSecond: number;
-  parallelTokensPerSecond: number;
+  weightBytes: number;
+  single: Spread;
+  parallel: Spread;
+  /** Milliseconds from the request to the first token, for a `ttftPromptTokens`-token prompt. */
+  ttftMs: Spread;
 }
 
 export interface RuntimeBenchOptions {
   threads: number;
   /** Tokens per request. */
   tokens: number;
-  /** Single-stream requests; the median is reported. */
+  /** Interleaved rounds of single-stream requests; the median and range are reported. */
   runs: number;
+  /** Rounds of the parallel and time-to-first-token measurements. */
+  parallelRuns: number;
   parallel: number;
+  /** The long prompt's length for time to first token. */
+  ttftPromptTokens: number;
+  precisions: readonly BenchPrecision[];
 }
 
-const SAMPLING = { temperature: 0.8, topK: 200 };
+const GGUF_QUANTIZATION = { float32: 'f32', int8: 'q8_0', int4: 'q4_0' } as const;
+const CRUCIBLE_WEIGHTS: Record<BenchPrecision, string> = { float32: 'float32', int8: 'int8 (MatMulNBits, block 32)', int4: 'int4 (MatMulNBits, block 32)' };
+const QUANTIZED_SCHEME: Record<Exclude<BenchPrecision, 'float32'>, QuantizationScheme> = { int8: 'int8', int4: 'int4' };
 
-export async function benchBesideLlamaCpp(folder: string, config: ModelConfig, prompt: number[], eosId: number, options: RuntimeBenchOptions): Promise<RuntimeRow[]> {
-  const root = path.dirname(folder);
-  const int8Folder = `${folder}-int8`;
-  quantizeModelFolder({ sourceFolder: folder, targetFolder: int8Folder, settings: { scheme: 'int8', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, provenance: {} });
-  const rows: RuntimeRow[] = [];
-  for (const [weights, modelDir, precision] of [['float32', folder, 'float32'], ['int8 (MatMulNBits, block 32)', int8Folder, 'int8']] as const) {
-    rows.push({ runtime: 'Crucible', weights, ...(await benchCrucible(modelDir, precision, prompt, eosId, options)) });
-  }
-  for (const quantization of ['f32', 'q8_0'] as const) {
-    const file = path.join(root, `${path.basename(folder)}-${quantization}.gguf`);
-    const report = writeGgufModel({ modelFolder: folder, file, quantization, name: 'bench' });
-    rows.push({ runtime: 'llama.cpp', weights: `GGUF ${report.fileType}`, ...(await benchLlamaCpp(file, config, prompt, eosId, options)) });
-  }
-  return rows;
-}
-
-async function benchCrucible(modelDir: string, precision: 'float32' | 'int8', prompt: number[], eosId: number, options: RuntimeBenchOptions) {
-  const generator = new OnnxTextGenerator({ modelDir, modelId: 'bench', precision, maxBatchSize: options.parallel, threads: options.threads, log: () => undefined });
-  await generator.whenReady();
-  const request = (seed: number): GenerationRequest => ({
-    promptTokens: prompt, maxTokens: options.tokens, ...SAMPLING, topP: 1, seed, frequencyPenalty: 0, presencePenalty: 0, logitBias: new Map([[eosId, -100]]), logprobs: false, topLogprobs: 0,
-  });
-  const stream = async (seed: number) => {
-    const times: number[] = [];
-    for await (const event of generator.generate(request(seed), new AbortController().signal)) if (event.type === 'token') times.push(performance.now());
-    return times;
-  };
-  try {
-    await stream(0);
-    return await measure(options, stream);
-  } finally {
-    await generator.close();
-  }
-}
-
-async function benchLlamaCpp(file: string, config: ModelConfig, prompt: number[], eosId: number, options: RuntimeBenchOptions) {
-  const model = await (await llamaCpp()).loadModel({ modelPath: file });
-  // llama.cpp's evaluate ends a sequence at an end-of-generation token; banning it, as Crucible's runs ban theirs,
-  // keeps every request at the full count (a random-weight model samples it now and then).
-  const noEnd = new TokenBias(model.tokenizer).set(eosId as Token, 'never');
-  // One context per measurement kind, each sized to its sequences (contextSize is per sequence).
-  const single = await model.createContext({ contextSize: config.blockSize, threads: options.threads });
-  const parallel = await model.createContext({ contextSize: config.blockSize, sequences: options.parallel, threads: options.threads });
-  const sequences = Array.from({ length: options.parallel }, () => parallel.getSequence());
-  const singleSequence = single.getSequence();
-  const stream = async (seed: number, sequence: LlamaContextSequence = singleSequence) => {
-    await sequence.clearHistory();
-    const times: number[] = [];
-    for await (const _token of sequence.evaluate(prompt as Token[], { ...SAMPLING, seed, tokenBias: noEnd })) {
-      times.push(performance.now());
-      if (times.length >= options.tokens) break;
+/** Writes the quantized folders and GGUF files once per model folder; `runtimesBeside` then measures at a thread count. */
+export function prepareRuntimeFiles(folder: string, precisions: readonly BenchPrecision[]): { precision: BenchPrecision; modelDir: string; gguf: string; ggufType: string }[] {
+  return precisions.map((precision) => {
+    let modelDir = folder;
+    if (precision !== 'float32') {
+      modelDir = `${folder}-${precision}`;
+      const settings = { scheme: QUANTIZED_SCHEME[precision], blockSize: 32 as const, symmetric: true, accuracyLevel: 4 as const, quantizeEmbeddings: false };
+      quantizeModelFolder({ sourceFolder: folder, targetFolder: modelDir, settings, provenance: {} });
     }
-    return times;
-  };
-  try {
-    await stream(0);
-    return await measure(options, stream, (index, seed) => stream(seed, sequences[index]!));
-  } finally {
-    await single.dispose();
-    await parallel.dispose();
-    await model.dispose();
-  }
+    const gguf = path.join(path.dirname(folder), `${path.basename(folder)}-${GGUF_QUANTIZATION[precision]}.gguf`);
+    const report = writeGgufModel({ modelFolder: folder, file: gguf, quantization: GGUF_QUANTIZATION[precision], name: 'bench' });
+    return { precision, modelDir, gguf, ggufType: report.fileType };
+  });
 }
 
-/** Token timestamps per request → single-stream decode rate (median) and the parallel aggregate. */
-async function measure(
+export async function runtimesBeside(
+  files: ReturnType<typeof prepareRuntimeFiles>,
+  model: { config: ModelConfig; prompt: number[]; longPrompt: number[]; eosId: number },
   options: RuntimeBenchOptions,
-  stream: (seed: number) => Promise<number[]>,
-  parallelStream: (index: number, seed: number) => Promise<number[]> = (_index, seed) => stream(seed),
-): Promise<{ singleTokensPerSecond: number; parallelTokensPerSecond: number }> {
-  const rates: number[] = [];
-  for (let run = 0; run < options.runs; run++) {
-    const times = await stream(run + 1);
-    rates.push((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000));
+): Promise<RuntimeRow[]> {
+  const runners: RuntimeRunner[] = [];
+  try {
+    for (const file of files) {
+      const common = { precision: file.precision, threads: options.threads, parallel: options.parallel };
+      runners.push(await crucibleRunner({ ...common, modelDir: file.modelDir, weights: CRUCIBLE_WEIGHTS[file.precision], eosId: model.eosId }));
+      runners.push(await llamaCppRunner({ ...common, file: file.gguf, weights: `GGUF ${file.ggufType}`, config: model.config }));
+    }
+    for (const runner of runners) await runner.stream(model.prompt, 8, 0); // warm-up
+    const singles = runners.map(() => [] as number[]);
+    const parallels = runners.map(() => [] as number[]);
+    const ttfts = runners.map(() => [] as number[]);
+    for (let round = 0; round < options.runs; round++) {
+      for (const [index, runner] of runners.entries()) singles[index]!.push(decodeRate(await runner.stream(model.prompt, options.tokens, round + 1)));
+    }
+    for (let round = 0; round < options.parallelRuns; round++) {
+      for (const [index, runner] of runners.entries()) {
+        const first = await runner.stream(model.longPrompt, 1, 500 + round);
+        ttfts[index]!.push(first.tokenMs[0]! - first.startedMs);
+        parallels[index]!.push(await runner.parallel(model.prompt, options.tokens, options.parallel, 1000 + 100 * round));
+      }
+    }
+    return runners.map((runner, index) => ({
+      runtime: runner.runtime,
+      precision: runner.precision,
+      weights: runner.weights,
+      weightBytes: runner.weightBytes,
+      single: spreadOf(singles[index]!),
+      parallel: spreadOf(parallels[index]!),
+      ttftMs: spreadOf(ttfts[index]!),
+    }));
+  } finally {
+    for (const runner of runners) await runner.close();
   }
-  const started = performance.now();
-  const all = await Promise.all(Array.from({ length: options.parallel }, (_, index) => parallelStream(index, 1000 + index)));
-  const elapsed = (performance.now() - started) / 1000;
-  return { singleTokensPerSecond: median(rates), parallelTokensPerSecond: all.reduce((total, times) => total + times.length, 0) / elapsed };
 }
 
-export function printRuntimeTable(title: string, rows: RuntimeRow[], options: RuntimeBenchOptions): void {
-  const base = rows[0]!;
-  console.log(`\n### ${title}: Crucible beside llama.cpp (${options.threads} thread${options.threads === 1 ? '' : 's'}, ${options.tokens}-token requests, no HTTP)\n`);
-  console.log(`| runtime | weights | 1 stream decode tok/s | ${options.parallel} parallel tok/s | ${options.parallel} parallel × 1 stream | 1 stream × Crucible float32 |`);
-  console.log('|---|---|---:|---:|---:|---:|');
-  for (const row of rows) {
-    const cells = [row.runtime, row.weights, row.singleTokensPerSecond.toFixed(0), row.parallelTokensPerSecond.toFixed(0), (row.parallelTokensPerSecond / row.singleTokensPerSecond).toFixed(2), (row.singleTokensPerSecond / base.singleTokensPerSecond).toFixed(2)];
-    console.log(`| ${cells.join(' | ')} |`);
-  }
+export function spreadOf(values: readonly number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }

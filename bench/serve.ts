@@ -3,14 +3,18 @@
 // and depths (grouped-query attention, 2 key/value heads, SwiGLU at 8/3 width), and a char tokenizer of
 // tinyshakespeare.
 // Single-stream decode tokens/s and TTFT, then aggregate tokens/s and p50/p99 TTFT at concurrency 1, 4, 16, 64;
-// for the nano shape also a key driven at 10× its rpm limit beside an in-limit key (serve-limits.ts). Then the same
-// model decoded by Crucible's runtime (float32, int8) beside llama.cpp (GGUF F32, Q8_0), one stream and 16 parallel
-// sequences, same threads (serve-llama-cpp.ts).
+// for the nano shape also a key driven at 10× its rpm limit beside an in-limit key (serve-limits.ts). Then this
+// machine's streaming-read bandwidth (memory-bandwidth.ts) and the same model decoded by Crucible's runtime (float32,
+// int8, int4) beside llama.cpp (GGUF F32, Q8_0, Q4_0) at each thread count: one stream with its share of the
+// bandwidth limit, time to first token for a 200-token prompt, 16 parallel sequences (serve-llama-cpp.ts); last, the
+// goals table over all of them (serve-report.ts).
 //
 // Flags: --seconds N (per concurrency level, default 4), --only nano|10m|llama-nano|llama-10m, --replicas N (default 1),
-// --threads N (ORT threads per replica, default 1 as a deploy node's), --max-tokens N (default 64), --limit-seconds N (each phase of
-// the over-the-limit run, default 15; 0 skips it), --noisy-rpm N (default 60), --runtimes-only (just the table beside
-// llama.cpp). Client and server share the process.
+// --threads N[,M] (ORT threads per replica; the HTTP part runs at the first, the comparison at each; default 1,2),
+// --max-tokens N (default 64), --limit-seconds N (each phase of the over-the-limit run, default 15; 0 skips it),
+// --noisy-rpm N (default 60), --runtimes-only (just the bandwidth and the tables beside llama.cpp), --no-runtimes
+// (just the HTTP part), --runs N (single-stream rounds, default 9), --parallel-runs N (TTFT and parallel rounds,
+// default 3), --precisions float32,int8,int4. Client and server share the process.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +34,10 @@ import { trainChar } from '../engine/tokenize/train-char.ts';
 import { printOverLimit, runOverLimit, type OverLimitReport } from './serve-limits.ts';
 import { runClosedLoop, streamCompletion, type LoadStats } from './serve-load.ts';
 import { median } from './median.ts';
-import { benchBesideLlamaCpp, printRuntimeTable } from './serve-llama-cpp.ts';
+import { prepareRuntimeFiles, runtimesBeside, type RuntimeBenchOptions } from './serve-llama-cpp.ts';
+import { printGoalsTable, printRuntimeTable, type RuntimeTable } from './serve-report.ts';
+import { measureReadBandwidth, printBandwidthTable, type BandwidthResult } from './memory-bandwidth.ts';
+import type { BenchPrecision } from './serve-runtimes.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
@@ -38,6 +45,9 @@ const CONCURRENCY_LEVELS = [1, 4, 16, 64];
 /** The single-stream figures are medians over this many requests, one at a time. */
 const SINGLE_STREAM_RUNS = 9;
 const PROMPT = 'ROMEO:\nBut soft, what light';
+/** Time to first token is measured on a prompt this long (tinyshakespeare's opening characters). */
+const TTFT_PROMPT_TOKENS = 200;
+const PRECISIONS: readonly BenchPrecision[] = ['float32', 'int8', 'int4'];
 const SHAPES = {
   nano: { nLayer: 4, nHead: 4, nEmbd: 128 },
   '10m': { nLayer: 6, nHead: 6, nEmbd: 384 },
@@ -56,24 +66,40 @@ function parseFlags() {
       'limit-seconds': { type: 'string' },
       'noisy-rpm': { type: 'string' },
       'runtimes-only': { type: 'boolean' },
+      'no-runtimes': { type: 'boolean' },
+      runs: { type: 'string' },
+      'parallel-runs': { type: 'string' },
+      precisions: { type: 'string' },
     },
   });
   const only = values.only as keyof typeof SHAPES | undefined;
   if (only !== undefined && !(only in SHAPES)) throw new Error(`bench:serve: --only must be one of ${Object.keys(SHAPES).join(', ')}, got "${only}"`);
+  const threadCounts = (values.threads ?? '1,2').split(',').map(Number);
+  if (threadCounts.some((threads) => !Number.isInteger(threads) || threads < 0)) throw new Error(`bench:serve: --threads takes thread counts separated by commas (e.g. 1,2), got "${values.threads}"`);
+  const precisions = (values.precisions ?? PRECISIONS.join(',')).split(',') as BenchPrecision[];
+  const unknown = precisions.find((precision) => !PRECISIONS.includes(precision));
+  if (unknown !== undefined) throw new Error(`bench:serve: --precisions takes ${PRECISIONS.join(', ')}, got "${unknown}"`);
   return {
     seconds: Number(values.seconds ?? 4),
     shapes: only ? [only] : (Object.keys(SHAPES) as (keyof typeof SHAPES)[]),
     replicas: Number(values.replicas ?? 1),
-    threads: Number(values.threads ?? 1),
+    /** The HTTP part runs at the first; the runtime comparison at each. */
+    threadCounts,
+    threads: threadCounts[0]!,
     maxTokens: Number(values['max-tokens'] ?? 64),
     limitSeconds: Number(values['limit-seconds'] ?? 15),
     noisyRpm: Number(values['noisy-rpm'] ?? 60),
     runtimesOnly: values['runtimes-only'] === true,
+    noRuntimes: values['no-runtimes'] === true,
+    runs: Number(values.runs ?? 9),
+    parallelRuns: Number(values['parallel-runs'] ?? 3),
+    precisions,
   };
 }
 
-function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: string; config: ModelConfig; eosId: number; prompt: number[] } {
-  const tokenizer = trainChar(readFileSync(DATA, 'utf8'));
+function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: string; config: ModelConfig; eosId: number; prompt: number[]; longPrompt: number[] } {
+  const text = readFileSync(DATA, 'utf8');
+  const tokenizer = trainChar(text);
   const tokenizerJsonPath = path.join(root, `${shape}-tokenizer.json`);
   writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
   const dims = SHAPES[shape];
@@ -81,7 +107,9 @@ function writeBenchModel(root: string, shape: keyof typeof SHAPES): { folder: st
   const parameters = isLlamaConfig(config) ? initLlamaParameters(config, 1337) : initGpt2Parameters(config, 1337);
   const folder = path.join(root, shape);
   writeModelFolder(folder, { config, parameters, tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'serve' } });
-  return { folder, config, eosId: tokenizer.idOf('<|endoftext|>')!, prompt: tokenizer.encode(PROMPT) };
+  const longPrompt = tokenizer.encode(text.slice(0, TTFT_PROMPT_TOKENS));
+  if (longPrompt.length !== TTFT_PROMPT_TOKENS) throw new Error(`bench:serve: the long prompt encodes to ${longPrompt.length} tokens, expected ${TTFT_PROMPT_TOKENS} (char tokenizer)`);
+  return { folder, config, eosId: tokenizer.idOf('<|endoftext|>')!, prompt: tokenizer.encode(PROMPT), longPrompt };
 }
 
 async function benchShape(root: string, shape: keyof typeof SHAPES, flags: ReturnType<typeof parseFlags>) {
@@ -139,12 +167,25 @@ function shapeLabel(shape: keyof typeof SHAPES): string {
 const flags = parseFlags();
 const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-serve-'));
 try {
+  const bandwidths = new Map<number, BandwidthResult>();
+  if (!flags.noRuntimes) {
+    for (const threads of flags.threadCounts) bandwidths.set(threads, await measureReadBandwidth({ threads: Math.max(1, threads), bytesPerBuffer: 256 * 2 ** 20, runs: 9 }));
+    printBandwidthTable([...bandwidths.values()]);
+  }
+  const tables: RuntimeTable[] = [];
+  const options: RuntimeBenchOptions = { threads: 0, tokens: 128, runs: flags.runs, parallelRuns: flags.parallelRuns, parallel: 16, ttftPromptTokens: TTFT_PROMPT_TOKENS, precisions: flags.precisions };
   for (const shape of flags.shapes) {
     if (!flags.runtimesOnly) printReport(await benchShape(root, shape, flags));
-    const { folder, config, eosId, prompt } = writeBenchModel(mkdtempSync(path.join(root, 'runtimes-')), shape);
-    const options = { threads: flags.threads, tokens: 128, runs: SINGLE_STREAM_RUNS, parallel: 16 };
-    printRuntimeTable(`${shape} (${shapeLabel(shape)})`, await benchBesideLlamaCpp(folder, config, prompt, eosId, options), options);
+    if (flags.noRuntimes) continue;
+    const model = writeBenchModel(mkdtempSync(path.join(root, 'runtimes-')), shape);
+    const files = prepareRuntimeFiles(model.folder, flags.precisions);
+    for (const threads of flags.threadCounts) {
+      const table = { model: `${shape} (${shapeLabel(shape)})`, threads, rows: await runtimesBeside(files, model, { ...options, threads }), bandwidth: bandwidths.get(threads)! };
+      printRuntimeTable(table, { ...options, threads });
+      tables.push(table);
+    }
   }
+  if (tables.length > 0) printGoalsTable(tables, options);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
