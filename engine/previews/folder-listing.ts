@@ -23,7 +23,7 @@ export interface FolderRequest {
   /** As typed: absolute, `~/...`, or relative to the pipeline file's folder; '' is that folder itself. */
   path: string;
   pipelineDir: string | null;
-  /** Where '' and relative paths lead for an unsaved pipeline. */
+  /** Where '' and relative paths lead for an unsaved pipeline: the engine's working folder, as the dataset reads them. */
   fallbackDir: string;
   homeDir?: string;
 }

@@ -1,7 +1,6 @@
 // Routes for the studio's previews: a folder's entries for path completion, and a run's node outputs (files, one
 // file's text, a view by artifact type, typed text split into tokens). Outputs are found through the run's record,
 // never from a path the client sends.
-import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -21,7 +20,7 @@ export function registerPreviewRoutes(app: FastifyInstance, engine: Engine): voi
   app.get(ROUTES.folderEntries, async (request) => {
     const query = parseOrThrow(folderQuerySchema, request.query, 'query');
     const pipelineDir = query.pipelinePath === undefined ? null : path.dirname(path.resolve(query.pipelinePath));
-    return listFolder({ path: query.path, pipelineDir, fallbackDir: os.homedir() }).catch(rethrowFolderError);
+    return listFolder({ path: query.path, pipelineDir, fallbackDir: process.cwd() }).catch(rethrowFolderError);
   });
   app.get(ROUTES.outputFiles, async (request) => listOutputFiles(outputOf(engine, request.params).path));
   app.get(ROUTES.outputFile, async (request) => {

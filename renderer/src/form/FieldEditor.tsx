@@ -1,10 +1,12 @@
 // One generated form field: the widget for its kind, its description as help, its range, inline validation
 // messages, a marker when it holds the default and a reset button when it does not. Groups nest fields.
 import { useState, type ReactNode } from 'react';
+import type { ConfiguredFormat } from '../../../app/datasets/file-format.ts';
 import { getDesktopApi } from '../desktop/desktop-api.ts';
 import { valueAt, type ConfigPath } from '../graph/config-path.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { describeRange, isAtDefault, parseNumberInput, type FieldDescriptor } from './schema-fields.ts';
+import { SourcesEditor } from './SourcesEditor.tsx';
 
 export interface FieldMessage {
   field: string;
@@ -21,6 +23,11 @@ interface FieldProps {
   messages: readonly FieldMessage[];
 }
 
+/** The dataset's `format` beside its sources (auto when unset or unknown), which decides how each source is read. */
+const configuredFormatOf = (config: Record<string, unknown>): ConfiguredFormat => {
+  const format = config.format;
+  return format === 'text' || format === 'jsonl' || format === 'csv' || format === 'parquet' ? format : 'auto';
+};
 const inputId = (nodeId: string, path: ConfigPath) => `field-${nodeId}-${path.join('-')}`;
 const formatDefault = (value: unknown) => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
 
@@ -135,6 +142,7 @@ function widgetFor(id: string, field: FieldDescriptor, value: unknown, onValue: 
       return <PathInput id={id} value={value} onValue={onValue} />;
     case 'string-list':
       return <ListInput id={id} value={value} onValue={onValue} />;
+    case 'sources':
     case 'json':
     case 'group':
       return <JsonInput id={id} value={value} onValue={onValue} onLocalProblem={onLocalProblem} />;
@@ -183,7 +191,11 @@ export function FieldEditor({ nodeId, field, config, messages }: FieldProps) {
         <label htmlFor={id}>{field.key}</label>
         {atDefault ? <span className="default-marker" title="This field holds its default value">default</span> : reset}
       </div>
-      {widgetFor(id, field, value, (next) => setConfigField(nodeId, field.path, next), setLocalProblem)}
+      {field.kind === 'sources' ? (
+        <SourcesEditor id={id} value={value} configuredFormat={configuredFormatOf(config)} onValue={(next) => setConfigField(nodeId, field.path, next)} />
+      ) : (
+        widgetFor(id, field, value, (next) => setConfigField(nodeId, field.path, next), setLocalProblem)
+      )}
       <p className="field-help">
         {field.description}
         {range && <span className="field-range"> Range: {range}.</span>}

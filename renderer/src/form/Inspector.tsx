@@ -10,6 +10,7 @@ import { NodeIcon } from '../canvas/node-icon.tsx';
 import { selectNodeRun, selectProblems, selectProblemsByNode } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { FieldEditor } from './FieldEditor.tsx';
+import { NodeOutputs } from './NodeOutputs.tsx';
 import { nodeFacts } from './node-facts.ts';
 import { fieldApplies, fieldsFromSchema } from './schema-fields.ts';
 
@@ -73,6 +74,7 @@ function NodeForm({ node, info }: { node: PipelineNode; info: NodeTypeInfo }) {
       <ProblemList problems={otherProblems} />
       <Facts nodeId={node.id} />
       <OutputFacts nodeId={node.id} />
+      <NodeOutputs nodeId={node.id} />
       <form className="config-form" onSubmit={(event) => event.preventDefault()} aria-label={`${info.title} config`}>
         {fields.filter((field) => fieldApplies(field, node.config, fields)).map((field) => (
           <FieldEditor key={field.key} nodeId={node.id} field={field} config={node.config} messages={fieldMessages} />

@@ -52,10 +52,11 @@ describe('fieldsFromSchema', () => {
     expect(topP).toMatchObject({ kind: 'number', path: ['defaults', 'topP'], exclusiveMinimum: 0, maximum: 1, defaultValue: 1 });
   });
 
-  it('gives path fields a file picker, string arrays a list, and other arrays a JSON editor', () => {
+  it('gives path fields a file picker, string arrays a list, a dataset\'s sources the sources editor, and other arrays a JSON editor', () => {
     expect(byKey(fieldsOf('tokenizer'), 'path').kind).toBe('path');
     expect(byKey(fieldsOf('tokenizer'), 'specialTokens')).toMatchObject({ kind: 'string-list', maxItems: 64, defaultValue: ['<|endoftext|>'] });
-    expect(byKey(fieldsOf('dataset'), 'sources').kind).toBe('json');
+    expect(byKey(fieldsOf('dataset'), 'sources').kind).toBe('sources');
+    expect(fieldsFromSchema({ properties: { pairs: { type: 'array', items: { anyOf: [{ type: 'object', properties: { path: {} } }, { type: 'object', properties: { other: {} } }] } } } })[0]!.kind).toBe('json');
   });
 });
 

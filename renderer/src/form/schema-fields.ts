@@ -23,6 +23,8 @@ export type FieldDescriptor =
   | (FieldBase & { kind: 'boolean' })
   | (FieldBase & { kind: 'string' | 'path'; minLength?: number; maxLength?: number; pattern?: string })
   | (FieldBase & { kind: 'string-list'; maxItems?: number })
+  /** A dataset's sources: a list of paths and URLs (items that are either `{ path, … }` or `{ url, sha256? }`). */
+  | (FieldBase & { kind: 'sources' })
   | (FieldBase & { kind: 'group'; fields: FieldDescriptor[] })
   | (FieldBase & { kind: 'json' });
 
@@ -66,7 +68,8 @@ function fieldFor(key: string, schema: JsonSchema, path: string[], pathFields: r
     case 'object':
       return schema.properties ? { ...base, kind: 'group', fields: fieldsFromSchema(schema, pathFields, path) } : { ...base, kind: 'json' };
     case 'array':
-      return asSchema(schema.items).type === 'string' ? { ...base, kind: 'string-list', maxItems: numberOr(schema.maxItems) } : { ...base, kind: 'json' };
+      if (asSchema(schema.items).type === 'string') return { ...base, kind: 'string-list', maxItems: numberOr(schema.maxItems) };
+      return isSourceList(asSchema(schema.items)) ? { ...base, kind: 'sources' } : { ...base, kind: 'json' };
     default:
       return { ...base, kind: 'json' };
   }
@@ -127,4 +130,11 @@ export function parseNumberInput(text: string, kind: 'number' | 'integer'): { ok
   if (trimmed === '' || !Number.isFinite(value)) return { ok: false, message: 'enter a number' };
   if (kind === 'integer' && !Number.isInteger(value)) return { ok: false, message: 'enter a whole number' };
   return { ok: true, value };
+}
+
+/** Items that are either a path source or a URL source, as the dataset's `sources` are. */
+function isSourceList(items: JsonSchema): boolean {
+  const variants = Array.isArray(items.anyOf) ? items.anyOf.map(asSchema) : Array.isArray(items.oneOf) ? items.oneOf.map(asSchema) : [];
+  const has = (key: string) => variants.some((variant) => key in asSchema(variant.properties));
+  return variants.length === 2 && has('path') && has('url');
 }
