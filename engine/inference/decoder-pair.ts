@@ -1,5 +1,6 @@
 // What a serving worker loads: the folder's exported decoder for prefill and the step decoder built from the same
-// weights for decode steps; then one probe proves they are one model before any request is served.
+// weights for decode steps (and, when asked, its many-tokens build for speculative verification and prefill
+// chunks); then probes prove they are one model before any request is served.
 
 import { readFileSync } from 'node:fs';
 import { MODEL_FOLDER_REMEDY } from '../ml/export/model-folder.ts';
@@ -10,12 +11,20 @@ import type { SessionOptions } from '../ml/runtime/session-options.ts';
 import { prefillBatch } from './batched-prefill.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { SlotKvCache } from './slot-kv-cache.ts';
-import { decodeOneToken } from './step-decode.ts';
+import { decodeTokens } from './step-decode.ts';
 import { stepDecoderBytes } from './step-decoder-model.ts';
 
 export interface DecoderPair {
   prefill: ModelSession;
+  /** One new token per row (step-decoder-graph.ts 'one'). */
   step: ModelSession;
+  /** S new tokens per row ('many'); null unless loaded with `manyTokens`. */
+  stepMany: ModelSession | null;
+}
+
+export interface DecoderPairOptions {
+  /** Also load the many-tokens step decoder (a second session of the same weights). */
+  manyTokens?: boolean;
 }
 
 export interface DecoderPairSource {
@@ -29,19 +38,31 @@ export interface DecoderPairSource {
 /** Logits may differ by float rounding only: this much of the largest logit's size (at least 1). */
 const AGREEMENT_TOLERANCE = 1e-3;
 
-export async function loadDecoderPair(source: DecoderPairSource, sessionOptions: SessionOptions): Promise<DecoderPair> {
+export async function loadDecoderPair(source: DecoderPairSource, sessionOptions: SessionOptions, options: DecoderPairOptions = {}): Promise<DecoderPair> {
   const prefill = await createModelSession(readFileSync(source.decoderPath), sessionOptions).catch((error: Error) => {
     throw new Error(describeDecoderLoadFailure(source.decoderPath, error.message));
   });
-  let step: ModelSession | null = null;
+  const pair: DecoderPair = { prefill, step: prefill, stepMany: null };
+  const steps: ModelSession[] = [];
   try {
-    step = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision), sessionOptions);
-    await assertStepDecoderAgrees({ prefill, step }, source.config, source.decoderPath);
-    return { prefill, step };
+    pair.step = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision), sessionOptions);
+    steps.push(pair.step);
+    await assertStepDecoderAgrees(pair.prefill, pair.step, 1, source);
+    if (options.manyTokens === true) {
+      pair.stepMany = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision, 'many'), sessionOptions);
+      steps.push(pair.stepMany);
+      await assertStepDecoderAgrees(pair.prefill, pair.stepMany, 2, source);
+    }
+    return pair;
   } catch (error) {
-    await Promise.all([prefill.release(), step?.release()]);
+    await Promise.all([prefill.release(), ...steps.map((session) => session.release())]);
     throw error;
   }
+}
+
+/** Releases every session of the pair. */
+export async function releaseDecoderPair(pair: DecoderPair): Promise<void> {
+  await Promise.all([pair.prefill.release(), pair.step.release(), pair.stepMany?.release()]);
 }
 
 /** ONNX Runtime's reason, said against the file; a file it cannot even parse is damaged. */
@@ -51,17 +72,19 @@ function describeDecoderLoadFailure(decoderPath: string, reason: string): string
 }
 
 /**
- * Prefills a short probe whole, and again without its last token followed by one step-decoder step; both give the
- * last token's logits, which must match.
+ * Prefills a short probe whole, and again without its last `stepTokens` tokens followed by one step of the step
+ * decoder with them; both give the last token's logits, which must match.
  */
-async function assertStepDecoderAgrees(pair: DecoderPair, config: ModelConfig, decoderPath: string): Promise<void> {
-  if (config.blockSize < 2) return; // no room for a step after a prompt
+async function assertStepDecoderAgrees(prefill: ModelSession, step: ModelSession, stepTokens: number, source: DecoderPairSource): Promise<void> {
+  const { config, decoderPath } = source;
+  if (config.blockSize < stepTokens + 1) return; // no room for a step after a prompt
   const probe = Array.from({ length: Math.min(4, config.blockSize) }, (_, index) => (7 * index + 1) % config.vocabSize);
-  const [whole] = await prefillBatch(pair.prefill, config, [probe]);
-  const [prefix] = await prefillBatch(pair.prefill, config, [probe.slice(0, -1)]);
+  const [whole] = await prefillBatch(prefill, config, [probe]);
+  const [prefix] = await prefillBatch(prefill, config, [probe.slice(0, -stepTokens)]);
   const cache = new SlotKvCache(kvCacheShape(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
   cache.addRow(prefix!.cache);
-  const stepped = await decodeOneToken(pair.step, config, cache, [probe.at(-1)!]);
+  const logits = await decodeTokens(step, config, cache, [probe.slice(-stepTokens)]);
+  const stepped = logits.subarray((stepTokens - 1) * config.vocabSize);
   const expected = whole!.logits;
   let largest = 1;
   let worst = 0;

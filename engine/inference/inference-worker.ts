@@ -2,8 +2,9 @@
 // decoder for decode steps), then runs the continuous-batching decode loop for the requests the main thread
 // submits, posting each step's tokens back in one message. A stop waits for the ONNX Runtime call under way.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadDecoderPair, type DecoderPair } from './decoder-pair.ts';
+import { loadDecoderPair, releaseDecoderPair, type DecoderPair } from './decoder-pair.ts';
 import { DecodeLoop } from './decode-loop.ts';
+import { StepEventOutbox } from './step-event-outbox.ts';
 import { scorePromptIds } from './prompt-scoring.ts';
 import type { FromWorkerMessage, InferenceWorkerData, ToWorkerMessage } from './worker-protocol.ts';
 
@@ -12,6 +13,8 @@ const port = parentPort!;
 const post = (message: FromWorkerMessage) => port.postMessage(message);
 
 let loop: DecodeLoop | null = null;
+/** Steps' events go out several tokens to a message when steps are fast (step-event-outbox.ts). */
+const outbox = new StepEventOutbox((events) => post({ type: 'events', events }));
 let stopping = false;
 /** Messages that arrive while the model loads wait here; the loop takes them once it exists. */
 const early: ToWorkerMessage[] = [];
@@ -40,7 +43,7 @@ try {
   process.exit(0);
 }
 if (decoders !== null) {
-  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => post({ type: 'events', events }) });
+  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => outbox.add(events) });
   if (stopping) await stopAfter(loop);
   else {
     for (const message of early.splice(0)) handle(loop, message);
@@ -70,6 +73,7 @@ async function stopAfter(decodeLoop: DecodeLoop): Promise<void> {
   decodeLoop.cancelAll();
   await decodeLoop.idle();
   await Promise.all(scoring);
-  await Promise.all([decoders?.prefill.release(), decoders?.step.release()]);
+  if (decoders !== null) await releaseDecoderPair(decoders);
+  outbox.flush();
   process.exit(0);
 }

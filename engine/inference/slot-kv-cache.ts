@@ -119,18 +119,20 @@ export class SlotKvCache {
     };
   }
 
-  /** Writes each row's new token, per layer (B, K, 1, D) keys and values, into slot len(row), then counts it. */
-  append(newKeys: readonly Float32Array[], newValues: readonly Float32Array[]): void {
-    this.#resize(this.rowCount, Math.max(0, ...this.#lengths) + 1);
+  /**
+   * Writes each row's `count` new tokens, per layer (B, K, count, D) keys and values, into slots len(row) ..
+   * len(row)+count-1, then counts them.
+   */
+  append(newKeys: readonly Float32Array[], newValues: readonly Float32Array[], count = 1): void {
+    this.#resize(this.rowCount, Math.max(0, ...this.#lengths) + count);
     const { nKvHead, headDim } = this.#geometry;
     const rows = this.rowCount;
     this.#values.forEach((target, layer) => {
       const source = newValues[layer]!;
       for (let row = 0; row < rows; row++) {
         for (let head = 0; head < nKvHead; head++) {
-          const from = (row * nKvHead + head) * headDim;
-          const to = this.#valueOffset(row, head, this.#lengths[row]!);
-          for (let d = 0; d < headDim; d++) target[to + d] = source[from + d]!;
+          const from = (row * nKvHead + head) * count * headDim;
+          target.set(source.subarray(from, from + count * headDim), this.#valueOffset(row, head, this.#lengths[row]!));
         }
       }
     });
@@ -139,13 +141,26 @@ export class SlotKvCache {
       const source = newKeys[layer]!;
       for (let row = 0; row < rows; row++) {
         for (let head = 0; head < nKvHead; head++) {
-          const from = (row * nKvHead + head) * headDim;
           const to = this.#keyOffset(row, head, 0, this.#lengths[row]!);
-          for (let d = 0; d < headDim; d++) target[to + d * slots] = source[from + d]!;
+          for (let token = 0; token < count; token++) {
+            const from = ((row * nKvHead + head) * count + token) * headDim;
+            for (let d = 0; d < headDim; d++) target[to + token + d * slots] = source[from + d]!;
+          }
         }
       }
     });
-    this.#lengths = this.#lengths.map((length) => length + 1);
+    this.#lengths = this.#lengths.map((length) => length + count);
+  }
+
+  /**
+   * Forgets row `row`'s tokens past the first `length` (a speculative step's rejected proposals): the slots stay
+   * as they are, masked, and the next append overwrites them.
+   */
+  truncateRow(row: number, length: number): void {
+    const current = this.#lengths[row];
+    if (current === undefined) throw new Error(`slot kv cache: no row ${row} (it holds ${this.rowCount})`);
+    if (!Number.isInteger(length) || length < 0 || length > current) throw new Error(`slot kv cache: cannot truncate row ${row} of ${current} tokens to ${length}`);
+    this.#lengths[row] = length;
   }
 
   /** Drops the rows at `indices`, moving later rows into the gaps exactly as `swapRemove` reorders a list. */

@@ -1,5 +1,5 @@
-// One decode step through the step decoder: every row of the slot cache gets its next token's logits, and the
-// cache takes the new keys and values in place.
+// Steps through the step decoder (step-decoder-graph.ts): every row of the slot cache takes S new tokens at its
+// next positions, the cache takes their keys and values in place, and the logits of every new token come back.
 
 import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
@@ -7,14 +7,33 @@ import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 import type { SlotKvCache } from './slot-kv-cache.ts';
 import { stepDecoderNames } from './step-decoder-graph.ts';
 
-/** Feeds row r's `tokens[r]` at position len(r); returns the (B, V) logits, row-major. */
-export async function decodeOneToken(session: ModelSession, config: ModelConfig, cache: SlotKvCache, tokens: readonly number[]): Promise<Float32Array> {
-  if (tokens.length !== cache.rowCount) throw new Error(`step decode: ${tokens.length} tokens for ${cache.rowCount} cached rows`);
+/**
+ * Feeds row r's `tokens[r]` (S tokens, the same S for every row) at positions len(r) .. len(r)+S-1, each seeing the
+ * row's cache and the new tokens before it; appends them to the cache and returns the (B, S, V) logits, row-major.
+ * A row whose tokens are not all wanted (rejected speculative proposals) is shortened after with `truncateRow`.
+ */
+export async function decodeTokens(session: ModelSession, config: ModelConfig, cache: SlotKvCache, tokens: readonly (readonly number[])[]): Promise<Float32Array> {
+  if (tokens.length !== cache.rowCount) throw new Error(`step decode: tokens for ${tokens.length} rows, but the cache holds ${cache.rowCount}`);
+  const count = tokens[0]?.length ?? 0;
+  if (count === 0 || tokens.some((row) => row.length !== count)) {
+    throw new Error(`step decode: every row needs the same number (≥ 1) of new tokens, got ${JSON.stringify(tokens.map((row) => row.length))}`);
+  }
+  const longest = Math.max(...cache.rowLengths);
+  if (longest + count > config.blockSize) throw new Error(`step decode: ${count} new tokens after ${longest} would pass the model's context of ${config.blockSize}`);
   const { pastKeys, pastValues, pastMask } = cache.stepFeeds();
-  const column = (values: readonly number[]): HostTensor => ({ dtype: 'int64', shape: [values.length, 1], data: BigInt64Array.from(values, BigInt) });
+  const ids = new BigInt64Array(tokens.length * count);
+  const positions = new BigInt64Array(tokens.length * count);
+  tokens.forEach((row, index) => {
+    const start = cache.rowLengths[index]!;
+    row.forEach((token, offset) => {
+      ids[index * count + offset] = BigInt(token);
+      positions[index * count + offset] = BigInt(start + offset);
+    });
+  });
+  const shape = [tokens.length, count];
   const feeds: Record<string, HostTensor> = {
-    [stepDecoderNames.inputIds]: column(tokens),
-    [stepDecoderNames.positionIds]: column(cache.rowLengths),
+    [stepDecoderNames.inputIds]: { dtype: 'int64', shape, data: ids },
+    [stepDecoderNames.positionIds]: { dtype: 'int64', shape, data: positions },
     [stepDecoderNames.pastMask]: pastMask,
   };
   for (let layer = 0; layer < config.nLayer; layer++) {
@@ -24,6 +43,11 @@ export async function decodeOneToken(session: ModelSession, config: ModelConfig,
   const results = await session.run(feeds);
   const output = (name: string) => results[name]!.data as Float32Array;
   const layers = Array.from({ length: config.nLayer }, (_, layer) => layer);
-  cache.append(layers.map((layer) => output(stepDecoderNames.newKey(layer))), layers.map((layer) => output(stepDecoderNames.newValue(layer))));
+  cache.append(layers.map((layer) => output(stepDecoderNames.newKey(layer))), layers.map((layer) => output(stepDecoderNames.newValue(layer))), count);
   return output(stepDecoderNames.logits);
+}
+
+/** One decode step: row r's `tokens[r]` at position len(r); returns the (B, V) logits, row-major. */
+export function decodeOneToken(session: ModelSession, config: ModelConfig, cache: SlotKvCache, tokens: readonly number[]): Promise<Float32Array> {
+  return decodeTokens(session, config, cache, tokens.map((token) => [token]));
 }

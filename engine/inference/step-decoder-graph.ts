@@ -1,27 +1,33 @@
-// The serving-only decoder that advances every row of a running batch by one token without copying its cache.
-// Legend: B rows, P cache slots per row, H query heads, K key/value heads, D head size, V vocabulary.
+// The serving-only decoder that advances every row of a running batch by S tokens without copying its cache.
+// Legend: B rows, S new tokens per row this call, P cache slots per row, H query heads, K key/value heads, G = H/K
+// query heads per key/value head, D head size, V vocabulary.
 //
 // The exported decoder (onnx/model.onnx) concatenates past and new keys into `present.*` every call, so each decode
 // step copies the whole batched cache twice (Concat in the graph, then out to JavaScript). This graph reads the
-// cache as it lies in the serving worker's fixed slots (keys transposed, (B, K, D, P)), scores the new token's own
-// key separately, and returns only the new token's keys and values, which the worker writes into the slots in place
-// (slot-kv-cache.ts).
+// cache as it lies in the serving worker's fixed slots (keys transposed, (B, K, D, P)), scores the new tokens' own
+// keys separately, and returns only the new tokens' keys and values, which the worker writes into the slots in
+// place (slot-kv-cache.ts).
 //
-// Any model family (its body comes from engine/ml/export/decoder-model.ts): rotary families rotate the new token's
-// query and key at its position_ids before they reach this attention, and the cache holds rotated keys, as HF's does.
-// It takes exactly one new token per row (S = 1): its only key/value besides the cache is its own, so no causal mask
-// is needed. `past_mask` (B, P) marks each row's filled slots; slots past a row's length hold anything finite.
-// Prefill stays on the exported decoder. The weights are the folder's own, quantized exactly as its quantized decoder
-// was (step-decoder-model.ts), and the worker checks the two agree before serving.
+// Two builds of it (`StepTokens`): 'one' new token per row for decode steps, and 'many' (S ≥ 1, the same for every
+// row) for a speculative verification (the current token and the draft's proposals) or a prefill chunk. Row r's new
+// tokens sit at positions len(r) .. len(r)+S-1 (`position_ids`); each sees the row's filled slots (`past_mask`
+// (B, P); slots past a row's length hold anything finite) and the new tokens up to itself. Logits come back for every
+// new token, (B, S, V); keys and values as (B, K, S, D).
+//
+// Any model family (its body comes from engine/ml/export/decoder-model.ts): rotary families rotate the new tokens'
+// queries and keys at their position_ids before they reach this attention, and the cache holds rotated keys, as HF's
+// does. Prefill stays on the exported decoder. The weights are the folder's own, quantized exactly as its quantized
+// decoder was (step-decoder-model.ts), and the worker checks the two agree before serving.
 
 import type { ParameterSet } from '../ml/gpt2/parameters.ts';
 import { lowestValue } from '../ml/gpt2/attention.ts';
 import { buildDecoderBody, type AttentionHeads } from '../ml/export/decoder-model.ts';
 import { decoderDims, decoderNames } from '../ml/export/kv-decoder.ts';
-import { kvCacheShape, queryGroupSize } from '../ml/export/kv-cache-shape.ts';
+import { kvCacheShape, queryGroupSize, type KvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import { END_OF_AXIS } from '../ml/graph/dims.ts';
 import type { Graph } from '../ml/graph/graph.ts';
 import * as op from '../ml/graph/ops/index.ts';
+import { applySingle } from '../ml/graph/ops/single.ts';
 import type { Value } from '../ml/graph/value.ts';
 import { architectureOf, type ModelConfig } from '../ml/model-config.ts';
 
@@ -32,45 +38,112 @@ export const stepDecoderNames = {
   /** (B, K, D, P): the past keys transposed. */
   pastKeyTransposed: (layer: number) => `past_key_values.${layer}.key_transposed`,
   pastValue: decoderNames.pastValue,
+  /** (B, S, V). */
   logits: decoderNames.logits,
+  /** (B, K, S, D). */
   newKey: (layer: number) => `new_key_values.${layer}.key`,
   newValue: (layer: number) => `new_key_values.${layer}.value`,
 } as const;
 
-export function buildStepDecoder(config: ModelConfig, parameters: ParameterSet): Graph {
+/**
+ * 'one': S is 1, the decode step's graph, whose attention is the cheapest (own score by Mul + ReduceSum, no mask).
+ * 'many': S is any size, for a speculative verification or a prefill chunk. At S = 1 it measured 5–40% slower than
+ * 'one' (nano, batch 1 and 16, on the loaded 2-core box), so decode steps keep their own graph.
+ */
+export type StepTokens = 'one' | 'many';
+
+export function buildStepDecoder(config: ModelConfig, parameters: ParameterSet, tokens: StepTokens = 'one'): Graph {
   const shape = kvCacheShape(config);
   const { nKvHead: K, headDim: D } = shape;
-  const groups = queryGroupSize(shape);
-  return buildDecoderBody(`${architectureOf(config)}-step-decoder`, config, parameters, (graph) => {
-    const { batch: B, past: P } = decoderDims;
-    const inputIds = graph.input(stepDecoderNames.inputIds, 'int64', [B, 1]);
-    const positionIds = graph.input(stepDecoderNames.positionIds, 'int64', [B, 1]);
+  return buildDecoderBody(`${architectureOf(config)}-step-decoder${tokens === 'many' ? '-many' : ''}`, config, parameters, (graph) => {
+    const { batch: B, sequence, past: P } = decoderDims;
+    const S = tokens === 'one' ? 1 : sequence;
+    const inputIds = graph.input(stepDecoderNames.inputIds, 'int64', [B, S]);
+    const positionIds = graph.input(stepDecoderNames.positionIds, 'int64', [B, S]);
     const pastMask = graph.input(stepDecoderNames.pastMask, 'int64', [B, P]);
-    const pastKeys: Value[] = [];
-    const pastValues: Value[] = [];
+    const cache: SlotCacheInputs = { pastKeys: [], pastValues: [], filled: op.cast(op.unsqueeze(pastMask, [1, 2]), 'bool') }; // filled: (B, 1, 1, P)
     for (let layer = 0; layer < config.nLayer; layer++) {
-      pastKeys.push(graph.input(stepDecoderNames.pastKeyTransposed(layer), 'float32', [B, K, D, P]));
-      pastValues.push(graph.input(stepDecoderNames.pastValue(layer), 'float32', [B, K, P, D]));
+      cache.pastKeys.push(graph.input(stepDecoderNames.pastKeyTransposed(layer), 'float32', [B, K, D, P]));
+      cache.pastValues.push(graph.input(stepDecoderNames.pastValue(layer), 'float32', [B, K, P, D]));
     }
-    const filled = op.cast(op.unsqueeze(pastMask, [1, 2]), 'bool'); // (B, 1, 1, P)
-    const attend = ({ query, key, value }: AttentionHeads, layer: number) => {
-      graph.output(key, stepDecoderNames.newKey(layer)); // (B, K, 1, D)
-      graph.output(value, stepDecoderNames.newValue(layer));
-      // Scaling the query once lets both scores be plain products: a MatMul, and Mul + ReduceSum for the own key,
-      // each measured at about half the time of ORT's FusedMatMul with alpha (and transB) at batch 16.
-      const scaledQuery = op.mul(query, op.scalarLike(query, 1 / Math.sqrt(D))); // (B, H, 1, D)
-      // With grouped key/value heads the one-token query is viewed as (B, K, H/K, D): each key/value head's query
-      // heads become the rows of one product against its cache (HF's repeat_kv order), so the cache is not repeated.
-      const grouped = groups === 1 ? scaledQuery : op.reshape(scaledQuery, [B, K, groups, D]);
-      const pastScores = op.matMul(grouped, pastKeys[layer] as Value); // (B, K, H/K, P)
-      const maskedPast = op.where(filled, pastScores, op.scalarLike(pastScores, lowestValue('float32')));
-      const ownScore = op.reduceSum(op.mul(grouped, key), [3], { keepDims: true }); // (B, K, H/K, 1)
-      const weightsOverAll = op.softmax(op.concat([ownScore, maskedPast], 3), -1); // (B, K, H/K, 1 + P), own slot first
-      const ownWeight = op.slice(weightsOverAll, { starts: [0], ends: [1], axes: [3] });
-      const pastWeights = op.slice(weightsOverAll, { starts: [1], ends: [END_OF_AXIS], axes: [3] });
-      const attended = op.add(op.matMul(pastWeights, pastValues[layer] as Value), op.mul(ownWeight, value)); // (B, K, H/K, D)
-      return groups === 1 ? attended : op.reshape(attended, [B, shape.nHead, 1, D]);
+    const attention = tokens === 'one' ? oneTokenAttention(shape, cache) : manyTokenAttention(shape, cache, positionIds);
+    const attend = (heads: AttentionHeads, layer: number) => {
+      graph.output(heads.key, stepDecoderNames.newKey(layer)); // (B, K, S, D)
+      graph.output(heads.value, stepDecoderNames.newValue(layer));
+      return attention(heads, layer);
     };
     return { tokens: { inputIds, positionIds }, attend };
   });
+}
+
+interface SlotCacheInputs {
+  pastKeys: Value[];
+  pastValues: Value[];
+  /** (B, 1, 1, P) bool: the row's filled slots. */
+  filled: Value;
+}
+
+type Attention = (heads: AttentionHeads, layer: number) => Value;
+
+/**
+ * S = 1: the own key is the only new one, so no causal mask. Scaling the query once lets both scores be plain
+ * products, a MatMul and Mul + ReduceSum for the own key, each measured at about half the time of ORT's FusedMatMul
+ * with alpha (and transB) at batch 16. With grouped key/value heads the one-token query is viewed as (B, K, G, D):
+ * each key/value head's query heads are the rows of one product against its cache (HF's repeat_kv order), so the
+ * cache is never repeated.
+ */
+function oneTokenAttention(shape: KvCacheShape, cache: SlotCacheInputs): Attention {
+  const { nKvHead: K, headDim: D } = shape;
+  const groups = queryGroupSize(shape);
+  const B = decoderDims.batch;
+  return ({ query, key, value }, layer) => {
+    const scaledQuery = op.mul(query, op.scalarLike(query, 1 / Math.sqrt(D))); // (B, H, 1, D)
+    const grouped = groups === 1 ? scaledQuery : op.reshape(scaledQuery, [B, K, groups, D]);
+    const pastScores = op.matMul(grouped, cache.pastKeys[layer] as Value); // (B, K, G, P)
+    const maskedPast = op.where(cache.filled, pastScores, op.scalarLike(pastScores, lowestValue('float32')));
+    const ownScore = op.reduceSum(op.mul(grouped, key), [3], { keepDims: true }); // (B, K, G, 1)
+    const weightsOverAll = op.softmax(op.concat([ownScore, maskedPast], 3), -1); // (B, K, G, 1 + P), own slot first
+    const ownWeight = op.slice(weightsOverAll, { starts: [0], ends: [1], axes: [3] });
+    const pastWeights = op.slice(weightsOverAll, { starts: [1], ends: [END_OF_AXIS], axes: [3] });
+    const attended = op.add(op.matMul(pastWeights, cache.pastValues[layer] as Value), op.mul(ownWeight, value)); // (B, K, G, D)
+    return groups === 1 ? attended : op.reshape(attended, [B, shape.nHead, 1, D]);
+  };
+}
+
+/**
+ * Any S. Query rows are (query head in its group, token): row g·S + i holds token i, so a grouped query is one
+ * (B, K, G·S, D) product against each key/value head's cache. New key j is in query i's future when its position is
+ * greater, which needs no S×S constant of a size known only at run time. Past and own scores share one softmax; the
+ * own scores and weighted values are broadcast products summed over an axis (tiny batched MatMuls measured slower).
+ */
+function manyTokenAttention(shape: KvCacheShape, cache: SlotCacheInputs, positionIds: Value): Attention {
+  const { nKvHead: K, headDim: D, nHead: H } = shape;
+  const groups = queryGroupSize(shape);
+  const graph = positionIds.graph;
+  const tokenPositions = op.unsqueeze(positionIds, [1]); // (B, 1, S)
+  const rowPositions = groups === 1
+    ? op.unsqueeze(tokenPositions, [3]) // (B, 1, S, 1)
+    : reshapeKeeping(op.concat(Array.from({ length: groups }, () => tokenPositions), 1), [0, 1, -1, 1]); // (B, 1, G·S, 1)
+  const future = op.less(rowPositions, op.unsqueeze(positionIds, [1, 2])); // (B, 1, G·S, S)
+  const pastCount = op.shapeOf(cache.pastKeys[0] as Value, { start: 3, end: 4 }); // [P]
+  const lowest = graph.scalar('float32', lowestValue('float32'));
+  const lastAxis = graph.int64s([3]);
+  return ({ query, key, value }, layer) => {
+    const scaledQuery = op.mul(query, op.scalarLike(query, 1 / Math.sqrt(D))); // (B, H, S, D)
+    const grouped = groups === 1 ? scaledQuery : reshapeKeeping(scaledQuery, [0, K, -1, D]); // (B, K, G·S, D)
+    const pastScores = op.where(cache.filled, op.matMul(grouped, cache.pastKeys[layer] as Value), lowest); // (B, K, G·S, P)
+    const ownProducts = op.mul(op.unsqueeze(grouped, [3]), op.unsqueeze(key, [2])); // (B, K, G·S, S, D)
+    const ownScores = op.where(future, lowest, op.reduceSum(ownProducts, [4], { keepDims: false })); // (B, K, G·S, S)
+    const weights = op.softmax(op.concat([pastScores, ownScores], 3), -1); // (B, K, G·S, P + S)
+    const pastWeights = applySingle(graph, 'Slice', [weights, graph.int64s([0]), pastCount, lastAxis]);
+    const ownWeights = applySingle(graph, 'Slice', [weights, pastCount, graph.int64s([END_OF_AXIS]), lastAxis]);
+    const ownAttended = op.reduceSum(op.mul(op.unsqueeze(ownWeights, [4]), op.unsqueeze(value, [2])), [3], { keepDims: false }); // (B, K, G·S, D)
+    const attended = op.add(op.matMul(pastWeights, cache.pastValues[layer] as Value), ownAttended);
+    return groups === 1 ? attended : reshapeKeeping(attended, [0, H, -1, D]);
+  };
+}
+
+/** Reshape whose target may say 0 (keep that axis of x) and -1 (whatever is left): no run-time shape arithmetic. */
+function reshapeKeeping(x: Value, target: readonly number[]): Value {
+  return applySingle(x.graph, 'Reshape', [x, x.graph.int64s(target)]);
 }

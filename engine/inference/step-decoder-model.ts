@@ -1,6 +1,6 @@
-// Builds the serving worker's step decoder (step-decoder-graph.ts) for a model folder at a precision: from the
-// folder's float32 safetensors, then quantized with the exact settings config.json records for the quantized
-// decoder file, so its weights are that file's weights. The worker still checks the two agree (decoder-pair.ts).
+// Builds the serving worker's step decoder (step-decoder-graph.ts, one or many tokens per row) for a model folder at
+// a precision: from the folder's float32 safetensors, then quantized with the exact settings config.json records for
+// the quantized decoder file, so its weights are that file's weights. The worker still checks the two agree (decoder-pair.ts).
 
 import { readModelFolder } from '../ml/export/model-folder.ts';
 import { encodeModel } from '../ml/onnx/encode-model.ts';
@@ -9,11 +9,11 @@ import { quantizeDecoderModel, type DecoderQuantizationOptions } from '../ml/qua
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
 import { QUANTIZED_PRECISION_BITS } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
-import { buildStepDecoder } from './step-decoder-graph.ts';
+import { buildStepDecoder, type StepTokens } from './step-decoder-graph.ts';
 
-export function stepDecoderBytes(folder: string, precision: DecoderPrecision): Uint8Array {
+export function stepDecoderBytes(folder: string, precision: DecoderPrecision, tokens: StepTokens = 'one'): Uint8Array {
   const { config, parameters } = readModelFolder(folder);
-  const model = buildStepDecoder(config, parameters).toModelProto();
+  const model = buildStepDecoder(config, parameters, tokens).toModelProto();
   if (precision === 'float32') return encodeModel(model);
   return encodeModel(quantizeDecoderModel(model, recordedQuantization(folder, precision)).model);
 }

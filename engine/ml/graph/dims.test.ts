@@ -1,7 +1,7 @@
 // Tests for the dimension algebra behind shape inference: broadcasting, products, quotients and sums.
 
 import { describe, expect, it } from 'vitest';
-import { broadcastShapes, normalizeAxis, productOfDims, quotientOfDims, sumOfDims } from './dims.ts';
+import { broadcastShapes, differenceOfDims, normalizeAxis, productOfDims, quotientOfDims, sumOfDims } from './dims.ts';
 
 describe('broadcastShapes', () => {
   it('follows numpy rules, including symbolic dims meeting 1', () => {
@@ -41,6 +41,16 @@ describe('products and quotients of dims', () => {
     expect(sumOfDims(['B*T', 'T*B', -1])).toBe('(2*B*T-1)');
     expect(sumOfDims([sumOfDims(['P', 1]), -1])).toBe('P');
     expect(sumOfDims([sumOfDims(['P', 'T', -1]), 'T', 2])).toBe('(P+2*T+1)');
+  });
+});
+
+describe('differenceOfDims', () => {
+  it('takes a term out of a sum, and says undefined when the term is not in it', () => {
+    expect(differenceOfDims(sumOfDims(['P', 'S']), 'S')).toBe('P');
+    expect(differenceOfDims(sumOfDims(['P', 'S', 'T']), 'P')).toBe('(S+T)');
+    expect(differenceOfDims('S', 'S')).toBe(0);
+    expect(differenceOfDims(7, 3)).toBe(4);
+    expect(differenceOfDims(sumOfDims(['P', 'S']), 'T')).toBeUndefined();
   });
 });
 

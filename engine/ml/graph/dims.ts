@@ -128,6 +128,15 @@ export function sumOfDims(dims: readonly Dim[]): Dim {
   return `(${terms.join('+')}${constantTerm})`;
 }
 
+/** a − b where b is a term of the sum a ("(P+T)" − "T" = "P") or a itself (0); undefined otherwise. */
+export function differenceOfDims(a: Dim, b: Dim): Dim | undefined {
+  if (a === b) return 0;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const terms = termsOfSum(a);
+  const index = terms.indexOf(b);
+  return index < 0 ? undefined : sumOfDims(terms.filter((_, at) => at !== index));
+}
+
 /** The terms of a sum this module wrote, "(P+T-1)" -> ["P", "T", -1], so sums of sums fold; other dims as they are. */
 function termsOfSum(dim: Dim): Dim[] {
   if (typeof dim === 'number' || !/^\([^()]*\)$/.test(dim)) return [dim];

@@ -3,7 +3,7 @@
 
 import type { TensorProto } from '../../onnx/model-proto.ts';
 import { intAttr, intsAttr, tensorAttr } from '../attributes.ts';
-import { broadcastShapes, END_OF_AXIS, formatShape, normalizeAxis, productOfDims, quotientOfDims, sumOfDims, type Dim } from '../dims.ts';
+import { broadcastShapes, differenceOfDims, END_OF_AXIS, formatShape, normalizeAxis, productOfDims, quotientOfDims, sumOfDims, type Dim } from '../dims.ts';
 import type { OpType } from '../op-types.ts';
 import { MAX_KNOWN_ELEMENTS, type ValueType } from '../value.ts';
 import { describeInputs, inputAt, knownDimsAt, knownIntsAt, optionalInputAt, requireSameDType, type ShapeRule } from './context.ts';
@@ -87,10 +87,21 @@ function sliceLength(dim: Dim, start: number, end: number, step: number): Dim {
   throw new Error(`Slice: cannot size [${start}:${end}:${step}] of symbolic dim ${dim}; use numeric dims or start 0 to the end`);
 }
 
+/**
+ * Length of data[start:end] when a bound is symbolic (read from a Shape): [0:E] is E, and [X:end of axis] is the
+ * dim less X when X is a term of it, as slicing a concatenation (P+S) back into its P and S parts needs.
+ */
+function symbolicSliceLength(dim: Dim, start: Dim, end: Dim, step: number): Dim {
+  if (step === 1 && start === 0 && typeof end === 'string') return end;
+  const rest = step === 1 && typeof start === 'string' && end === END_OF_AXIS ? differenceOfDims(dim, start) : undefined;
+  if (rest === undefined) throw new Error(`Slice: cannot size [${start}:${end}:${step}] of dim ${dim}; symbolic bounds can only take [0:E] or [X:] of a sum holding X`);
+  return rest;
+}
+
 const slice: ShapeRule = (context) => {
   const data = inputAt(context, 0, 'data');
-  const starts = knownIntsAt(context, 1, 'starts');
-  const ends = knownIntsAt(context, 2, 'ends');
+  const starts = knownDimsAt(context, 1, 'starts');
+  const ends = knownDimsAt(context, 2, 'ends');
   const rank = data.shape.length;
   const axes = optionalInputAt(context, 3) === undefined ? starts.map((_, index) => index) : knownIntsAt(context, 3, 'axes');
   const steps = optionalInputAt(context, 4) === undefined ? starts.map(() => 1) : knownIntsAt(context, 4, 'steps');
@@ -102,7 +113,8 @@ const slice: ShapeRule = (context) => {
     const normalized = normalizeAxis('Slice', axis, rank);
     const step = steps[index] as number;
     if (step === 0) throw new Error('Slice: steps must not be 0');
-    shape[normalized] = sliceLength(data.shape[normalized] as Dim, starts[index] as number, ends[index] as number, step);
+    const [start, end, dim] = [starts[index] as Dim, ends[index] as Dim, data.shape[normalized] as Dim];
+    shape[normalized] = typeof start === 'number' && typeof end === 'number' ? sliceLength(dim, start, end, step) : symbolicSliceLength(dim, start, end, step);
   });
   return [{ dtype: data.dtype, shape }];
 };
