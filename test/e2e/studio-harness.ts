@@ -70,3 +70,18 @@ export async function openStudio(): Promise<StudioSession> {
     },
   };
 }
+
+/**
+ * Replaces a dataset node's sources with these paths through the inspector's sources editor (one row each). The node
+ * is selected by clicking its header.
+ */
+export async function setPathSources(page: Page, nodeId: string, paths: readonly string[]): Promise<void> {
+  await page.locator(`.react-flow__node[data-id="${nodeId}"] .node-header`).click();
+  const sources = page.locator(`[data-inspecting="${nodeId}"] [data-field="sources"]`);
+  await sources.waitFor();
+  while ((await sources.getByLabel('Remove this source').count()) > 0) await sources.getByLabel('Remove this source').first().click();
+  for (const [index, file] of paths.entries()) {
+    await sources.getByRole('button', { name: '+ Path' }).click();
+    await sources.getByLabel('Path').nth(index).fill(file);
+  }
+}
