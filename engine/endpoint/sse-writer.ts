@@ -1,5 +1,7 @@
 // Server-sent events over a raw HTTP response, as OpenAI streams: `data: <json>` records, `: ping` comments when
-// idle, and backpressure (a slow reader pauses the writer instead of growing memory).
+// idle, and backpressure (a slow reader pauses the writer instead of growing memory). Records written in the same
+// turn of the event loop (the tokens of one worker message, step-event-outbox.ts) leave in one socket write: the
+// first corks the response and the end of the turn uncorks it.
 import { once } from 'node:events';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
@@ -21,6 +23,7 @@ export class SseWriter {
   readonly #response: ServerResponse;
   readonly #pingTimer: NodeJS.Timeout;
   #wroteSinceLastPing = false;
+  #corked = false;
 
   constructor(response: ServerResponse, pingIntervalMs: number) {
     this.#response = response;
@@ -38,12 +41,24 @@ export class SseWriter {
 
   end(): void {
     clearInterval(this.#pingTimer);
+    this.#uncork();
     if (this.open) this.#response.end();
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#response.uncork();
   }
 
   async #write(text: string): Promise<boolean> {
     if (!this.open) return false;
     this.#wroteSinceLastPing = true;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#response.cork();
+      setImmediate(() => this.#uncork());
+    }
     if (this.#response.write(text)) return true;
     await Promise.race([once(this.#response, 'drain'), once(this.#response, 'close')]);
     return this.open;

@@ -1,6 +1,8 @@
 // The sampler: greedy, top-k, top-p, bias, penalties and seeds.
 import { describe, expect, it } from 'vitest';
-import { adjustLogits, logSoftmax, pickToken, type SamplingSettings } from './sampling.ts';
+import { adjustLogits, logSoftmax, pickToken, SamplingScratch, type SamplingSettings } from './sampling.ts';
+import { SequenceSampler } from './sequence-sampler.ts';
+import type { GenerationRequest } from './text-generator.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const LOGITS = [2, 1.5, 1, 0.5, 0];
@@ -50,5 +52,32 @@ describe('sampling', () => {
     };
     expect(draws(3)).toEqual(draws(3));
     expect(draws(3)).not.toEqual(draws(4));
+  });
+
+  it('draws the same tokens with reused buffers as with fresh ones, past the quickselect threshold', () => {
+    let state = 7;
+    const logits = Float32Array.from({ length: 5_000 }, () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 12 - 6);
+    const scratch = new SamplingScratch();
+    for (const settings of [plain, { ...plain, topK: 40 }, { ...plain, topP: 0.9, temperature: 0.7 }, { ...plain, topK: 200, topP: 0.95, temperature: 1.3 }]) {
+      const fresh = seededRandom(11);
+      const reused = seededRandom(11);
+      const counts = new Map([[3, 2]]);
+      for (let draw = 0; draw < 10; draw++) {
+        const expected = pickToken(adjustLogits(logits, settings, counts), settings, fresh);
+        expect(pickToken(adjustLogits(logits, settings, counts, scratch), settings, reused, scratch)).toBe(expected);
+      }
+    }
+  });
+
+  it('takes greedy tokens straight from the logits when nothing adjusts them, as the full path would', () => {
+    const request: GenerationRequest = { promptTokens: [1], maxTokens: 50, temperature: 0, topP: 1, topK: 0, seed: 1, frequencyPenalty: 0, presencePenalty: 0, logitBias: new Map(), logprobs: false, topLogprobs: 0 };
+    const fast = new SequenceSampler(request);
+    const full = new SequenceSampler({ ...request, logprobs: true });
+    let state = 3;
+    for (let step = 0; step < 50; step++) {
+      const logits = Float32Array.from({ length: 300 }, () => Math.floor(((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 40) / 4);
+      expect(fast.next(logits).tokenId).toBe(full.next(logits).tokenId);
+    }
+    expect(fast.generatedCount).toBe(50);
   });
 });

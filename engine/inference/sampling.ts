@@ -9,11 +9,39 @@ export type SamplingSettings = Pick<
 >;
 
 /**
- * Adds `logit_bias` and subtracts OpenAI's penalties: frequency × (times the token was generated) and presence ×
- * (whether it was generated at all). `generatedCounts` covers the completion only, as OpenAI's do.
+ * Buffers one sequence reuses from token to token (sequence-sampler.ts), so sampling a step allocates nothing the
+ * size of the vocabulary. Each is grown to the length asked for and viewed at that length.
  */
-export function adjustLogits(logits: ArrayLike<number>, settings: SamplingSettings, generatedCounts: ReadonlyMap<number, number>): Float64Array {
-  const adjusted = Float64Array.from(logits);
+export class SamplingScratch {
+  #adjusted = new Float64Array(0);
+  #weights = new Float64Array(0);
+  #selection = new Float64Array(0);
+
+  adjusted(length: number): Float64Array {
+    if (this.#adjusted.length < length) this.#adjusted = new Float64Array(length);
+    return this.#adjusted.subarray(0, length);
+  }
+
+  weights(length: number): Float64Array {
+    if (this.#weights.length < length) this.#weights = new Float64Array(length);
+    return this.#weights.subarray(0, length);
+  }
+
+  /** Room for topRanked's quickselect. */
+  selection(length: number): Float64Array {
+    if (this.#selection.length < length) this.#selection = new Float64Array(length);
+    return this.#selection.subarray(0, length);
+  }
+}
+
+/**
+ * Adds `logit_bias` and subtracts OpenAI's penalties: frequency × (times the token was generated) and presence ×
+ * (whether it was generated at all). `generatedCounts` covers the completion only, as OpenAI's do. Written into
+ * `scratch`'s buffer when given (valid until its next use), else into a new array.
+ */
+export function adjustLogits(logits: ArrayLike<number>, settings: SamplingSettings, generatedCounts: ReadonlyMap<number, number>, scratch?: SamplingScratch): Float64Array {
+  const adjusted = scratch ? scratch.adjusted(logits.length) : new Float64Array(logits.length);
+  adjusted.set(logits);
   for (const [tokenId, bias] of settings.logitBias) {
     if (tokenId >= 0 && tokenId < adjusted.length) adjusted[tokenId]! += bias;
   }
@@ -21,6 +49,11 @@ export function adjustLogits(logits: ArrayLike<number>, settings: SamplingSettin
     if (count > 0) adjusted[tokenId]! -= settings.frequencyPenalty * count + settings.presencePenalty;
   }
   return adjusted;
+}
+
+/** Whether the logits need no adjusting (no bias, no penalty): greedy decoding can then take their argmax as they are. */
+export function adjustsNothing(settings: SamplingSettings): boolean {
+  return settings.logitBias.size === 0 && settings.frequencyPenalty === 0 && settings.presencePenalty === 0;
 }
 
 /** Natural-log probabilities of the logits. */
@@ -36,12 +69,19 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
 /**
  * Picks a token from adjusted logits. `random` yields floats in [0, 1). When neither top-k nor top-p cuts anything,
  * the draw walks the vocabulary in id order, so no sort is needed; otherwise it walks the kept ids most likely first.
+ * With `scratch` the weights live in its buffers; the draw is the same with or without.
  */
-export function pickToken(adjusted: Float64Array, settings: SamplingSettings, random: () => number): number {
+export function pickToken(adjusted: Float64Array, settings: SamplingSettings, random: () => number, scratch?: SamplingScratch): number {
   if (settings.temperature === 0) return argmax(adjusted);
   const keepsAll = (settings.topK <= 0 || settings.topK >= adjusted.length) && settings.topP >= 1;
-  const kept = keepsAll ? null : topRanked(adjusted, settings.topK > 0 ? settings.topK : adjusted.length);
-  const weights = temperedSoftmax(kept === null ? adjusted : kept.map((tokenId) => adjusted[tokenId]!), settings.temperature);
+  const kept = keepsAll ? null : topRanked(adjusted, settings.topK > 0 ? settings.topK : adjusted.length, scratch?.selection(adjusted.length));
+  const count = kept === null ? adjusted.length : kept.length;
+  const weights = scratch ? scratch.weights(count) : new Float64Array(count);
+  if (kept === null) temperedSoftmax(adjusted, settings.temperature, weights);
+  else {
+    for (let index = 0; index < count; index++) weights[index] = adjusted[kept[index]!]!;
+    temperedSoftmax(weights, settings.temperature, weights);
+  }
   const index = drawIndex(weights, nucleusSize(weights, settings.topP), random());
   return kept === null ? index : kept[index]!;
 }
@@ -64,21 +104,20 @@ function drawIndex(weights: Float64Array, count: number, draw: number): number {
   return count - 1;
 }
 
-function argmax(values: Float64Array): number {
+/** The first index of the largest value. */
+export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
 }
 
-/** softmax(logits / temperature), in the logits' order. */
-function temperedSoftmax(logits: ArrayLike<number>, temperature: number): Float64Array {
+/** softmax(logits / temperature) into `weights` (which may be `logits` itself), in the logits' order. */
+function temperedSoftmax(logits: Float64Array, temperature: number, weights: Float64Array): void {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]! / temperature);
-  const weights = new Float64Array(logits.length);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += weights[i] = Math.exp(logits[i]! / temperature - max);
   for (let i = 0; i < weights.length; i++) weights[i]! /= sum;
-  return weights;
 }
 
 /** How many of the (descending) weights the smallest prefix with mass ≥ topP needs; at least one. */

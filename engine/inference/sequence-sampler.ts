@@ -1,7 +1,7 @@
 // One request's sampling state inside the decode loop: its own seeded random stream and generated-token counts, so
 // the tokens it draws depend only on its own logits and seed, never on which other requests share the batch.
 import { randomInt } from 'node:crypto';
-import { adjustLogits, logSoftmax, pickToken, topAlternatives } from './sampling.ts';
+import { adjustLogits, adjustsNothing, argmax, logSoftmax, pickToken, SamplingScratch, topAlternatives } from './sampling.ts';
 import { seededRandom } from './seeded-random.ts';
 import type { GenerationRequest } from './text-generator.ts';
 
@@ -16,11 +16,15 @@ export class SequenceSampler {
   readonly #request: GenerationRequest;
   readonly #random: () => number;
   readonly #counts = new Map<number, number>();
+  readonly #scratch = new SamplingScratch();
+  /** Greedy with nothing to adjust and no logprobs: the argmax of the raw logits, no copy, no softmax. */
+  readonly #plainGreedy: boolean;
   #generated = 0;
 
   constructor(request: GenerationRequest) {
     this.#request = request;
     this.#random = seededRandom(request.seed ?? randomInt(2 ** 47));
+    this.#plainGreedy = request.temperature === 0 && adjustsNothing(request) && !request.logprobs;
   }
 
   get generatedCount(): number {
@@ -34,8 +38,12 @@ export class SequenceSampler {
   /** Draws the next token from one position's logits (V values). */
   next(logits: Float32Array): SampledToken {
     const request = this.#request;
-    const adjusted = adjustLogits(logits, request, this.#counts);
-    const tokenId = pickToken(adjusted, request, this.#random);
+    if (this.#plainGreedy) {
+      this.#generated += 1;
+      return { tokenId: argmax(logits) };
+    }
+    const adjusted = adjustLogits(logits, request, this.#counts, this.#scratch);
+    const tokenId = pickToken(adjusted, request, this.#random, this.#scratch);
     this.#counts.set(tokenId, (this.#counts.get(tokenId) ?? 0) + 1);
     this.#generated += 1;
     if (!request.logprobs) return { tokenId };

@@ -2,13 +2,16 @@
 // (value descending, id ascending), found in O(V + count·log count) so a step over a 50k vocabulary does not sort
 // 50k ids per row. Quickselect finds the count-th largest value; only the ids at or above it are sorted.
 
-export function topRanked(values: Float64Array, count: number): number[] {
+/** `scratch` (at least values.length long) spares the quickselect its copy of the values. */
+export function topRanked(values: Float64Array, count: number, scratch?: Float64Array): number[] {
   const n = values.length;
   const wanted = Math.max(0, Math.min(count, n));
   const byRank = (a: number, b: number) => values[b]! - values[a]! || a - b;
   if (wanted === 0) return [];
   if (wanted * 4 >= n) return Array.from(values.keys()).sort(byRank).slice(0, wanted);
-  const threshold = kthLargest(Float64Array.from(values), wanted);
+  const selection = scratch && scratch.length >= n ? scratch.subarray(0, n) : new Float64Array(n);
+  selection.set(values);
+  const threshold = kthLargest(selection, wanted);
   const above: number[] = [];
   const tied: number[] = [];
   for (let id = 0; id < n; id++) {
