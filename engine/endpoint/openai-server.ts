@@ -1,5 +1,6 @@
 // The OpenAI-compatible HTTP server an api-endpoint runs: Fastify, separate from the engine's own server, serving
-// /v1/models, /v1/completions, /v1/chat/completions, /health and /metrics over one or more deployments.
+// /v1/models, /v1/completions, /v1/chat/completions, /health and /metrics over one or more deployments, and vLLM's
+// tokenizer routes (tokenizer-routes.ts).
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -10,6 +11,7 @@ import { answerPreflight, applyCors } from './cors-policy.ts';
 import type { Deployment } from './deployment.ts';
 import { RequestAbandoned } from './generation-handler.ts';
 import { routeGeneration } from './gateway/route-generation.ts';
+import { registerTokenizerRoutes } from './tokenizer-routes.ts';
 import { UpstreamPools } from './gateway/upstream-pools.ts';
 import { answerClientError, answerFrameworkError, sendOpenAiError, toOpenAiError, type ErrorReplyContext } from './error-replies.ts';
 import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
@@ -194,6 +196,7 @@ function registerRoutes(app: FastifyInstance, context: ServerContext): void {
   });
   app.post('/v1/chat/completions', async (request, reply) => routeGeneration('chat', request, reply, context));
   app.post('/v1/completions', async (request, reply) => routeGeneration('completion', request, reply, context));
+  registerTokenizerRoutes(app, context);
 }
 
 /**

@@ -199,3 +199,27 @@ describe.skipIf(python === null)('the same response read by Python as the harnes
     }
   });
 });
+
+describe("vLLM's tokenizer routes, which the harness uses instead of a local tokenizer", () => {
+  const auth = () => ({ authorization: `Bearer ${apiKey}` });
+
+  it('pass the checks the harness makes, and tokenize as completions do', async () => {
+    // check_remote_tokenizer_support: /tokenizer_info answers a dict with eos_token, /tokenize a list of tokens.
+    const info = (await (await fetch(`${served.url}/tokenizer_info`, { headers: auth() })).json()) as Record<string, unknown>;
+    expect(info).toMatchObject({ model: 'bard-mini', eos_token: '<|endoftext|>', max_model_len: 128, vocab_size: served.generator.vocabularySize });
+    const tokenized = (await (await postJson(`${served.url}/tokenize`, { prompt: 'test', add_special_tokens: false }, auth())).json()) as { tokens: number[]; count: number };
+    expect(tokenized.tokens).toEqual(served.generator.tokenize('test'));
+    expect(tokenized.count).toBe(4);
+    const detokenized = (await (await postJson(`${served.url}/detokenize`, { tokens: tokenized.tokens }, auth())).json()) as { prompt: string };
+    expect(detokenized.prompt).toBe('test');
+  });
+
+  it('need a key, and refuse token ids outside the vocabulary by position', async () => {
+    expect((await fetch(`${served.url}/tokenizer_info`)).status).toBe(401);
+    const bad = await postJson(`${served.url}/detokenize`, { tokens: [3, 1e6] }, auth());
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('tokens[1]');
+    const unknown = await postJson(`${served.url}/tokenize`, { model: 'nope', prompt: 'x' }, auth());
+    expect(unknown.status).toBe(404);
+  });
+});
