@@ -73,9 +73,8 @@ describe.skipIf(!chromiumAvailable)('studio polish in a browser', () => {
     await openTemplate(page, 'char-shakespeare');
     await expect.poll(() => page.locator('.react-flow__node').count()).toBe(4);
     await settledZoom(page);
-    await page.locator('.react-flow').evaluate(() => undefined);
     // At the zoom the template opens at, each handle's target is still at least 12 px across.
-    const hitArea = await page.locator('.port-handle').first().evaluate((element) => {
+    const hitArea = await page.locator('.port-handle').first().evaluate((element: HTMLElement) => {
       const box = element.getBoundingClientRect();
       const ring = getComputedStyle(element, '::after');
       const inset = -parseFloat(ring.top) * 2 * (box.width / element.offsetWidth);
