@@ -19,7 +19,9 @@ import { runMlJob } from '../ml/train/run-ml-job.ts';
 import { tokensArtifactPaths, type TokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint, type TrainingSettings } from '../ml/train/training-settings.ts';
 import type { RunnerFieldName } from '../../nodes/shared/runner-fields.ts';
+import type { SampleFieldName } from '../../nodes/shared/fields.ts';
 import type { Expect, SameFields } from './same-fields.ts';
+import { sampleJobFrom } from './sample-job.ts';
 
 export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { onStep(report: TrainingStepReport): void }, device: ComputeDevice): Promise<FinetuneResult> {
   const model = readModelConfig(request.modelFolder);
@@ -31,7 +33,7 @@ export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { 
   const outcome = await runMlJob(
     {
       kind: 'finetune',
-      training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device, finetune },
+      training: { settings, trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device, finetune, sample: sampleJobFrom(request.config, finetuneTokenizerFiles(request, tokens).tokenizerJsonPath) },
       export: { folder: request.outputFolder, ...finetuneTokenizerFiles(request, tokens), provenance: { ...request.provenance, device } },
     },
     { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },
@@ -44,7 +46,7 @@ export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { 
 
 /** The trainer's settings: the config's schedule and batching, the model's shape, the window (the context when empty). */
 export function finetuneSettingsFrom(config: FinetuneConfig, model: ModelConfig): TrainingSettings {
-  const { method: _m, loraRank: _r, loraAlpha: _a, loraDropout: _d, loraTargets: _t, device: _device, blockSize, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, ...settings } = config;
+  const { method: _m, loraRank: _r, loraAlpha: _a, loraDropout: _d, loraTargets: _t, device: _device, blockSize, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, samplePrompt: _sp, sampleTokens: _st, ...settings } = config;
   const window = blockSize ?? model.blockSize;
   if (window > model.blockSize) {
     throw new Error(`finetune: blockSize ${window} is longer than the model's context (${model.blockSize} positions); the model has no position embeddings past it, so set blockSize to ${model.blockSize} or less, or leave it empty`);
@@ -87,7 +89,7 @@ function baseModelName(modelFolder: string): string {
  */
 export type FinetuneSettingsMatch = Expect<
   SameFields<
-    Omit<FinetuneConfig, 'method' | 'loraRank' | 'loraAlpha' | 'loraDropout' | 'loraTargets' | 'device' | 'blockSize' | RunnerFieldName> & { blockSize: number } & Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'bias'>,
+    Omit<FinetuneConfig, 'method' | 'loraRank' | 'loraAlpha' | 'loraDropout' | 'loraTargets' | 'device' | 'blockSize' | RunnerFieldName | SampleFieldName> & { blockSize: number } & Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'bias'>,
     TrainingSettings
   >
 >;

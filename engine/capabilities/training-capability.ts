@@ -11,6 +11,8 @@ import { trainingFingerprint, type LlamaShapeSettings, type TrainingSettings } f
 import { runDistillation } from './distillation-job.ts';
 import { runFinetune } from './finetune-job.ts';
 import type { RunnerFieldName } from '../../nodes/shared/runner-fields.ts';
+import type { SampleFieldName } from '../../nodes/shared/fields.ts';
+import { sampleJobFrom } from './sample-job.ts';
 import type { Expect, SameFields } from './same-fields.ts';
 import { runTorchFinetune, runTorchPretrain } from './torch-training-job.ts';
 
@@ -26,7 +28,7 @@ export function createTrainingCapability(): TrainingCapability {
       const outcome = await runMlJob(
         {
           kind: 'pretrain',
-          training: { settings, ...(llama === undefined ? {} : { llama }), trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device },
+          training: { settings, ...(llama === undefined ? {} : { llama }), trainShard: tokens.trainBase, valShard: tokens.valBase, trainMask: tokens.trainMask, valMask: tokens.valMask, checkpointDir, device, sample: sampleJobFrom(request.config, tokens.tokenizerJson) },
           export: { folder: request.outputFolder, tokenizerJsonPath: tokens.tokenizerJson, tokenizerConfigJsonPath: tokens.tokenizerConfigJson, provenance: { ...request.provenance, device } },
         },
         { signal: hooks.signal, onStep: hooks.onStep, onLog: (line) => hooks.log(line) },
@@ -80,7 +82,7 @@ type LlamaFieldName = keyof LlamaShapeSettings;
 
 /** The pretrain config less the family and its Llama fields (llamaShapeFrom), the device (resolved per job) and the runner's fields: the trainer's settings. */
 export function trainingSettingsFrom(config: PretrainConfig): TrainingSettings {
-  const { architecture: _architecture, device: _device, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, nKvHead: _k, intermediateSize: _f, ropeTheta: _r, tieEmbeddings: _t, ...settings } = config;
+  const { architecture: _architecture, device: _device, runner: _runner, nprocPerNode: _nproc, nnodes: _nnodes, python: _python, precision: _precision, nKvHead: _k, intermediateSize: _f, ropeTheta: _r, tieEmbeddings: _t, samplePrompt: _sp, sampleTokens: _st, ...settings } = config;
   return settings;
 }
 
@@ -92,7 +94,7 @@ export function llamaShapeFrom(config: PretrainConfig): LlamaShapeSettings | und
 }
 
 /** The pretrain node's config and the trainer's settings have the same fields, so neither can drift from the other. */
-export type PretrainSettingsMatch = Expect<SameFields<Omit<PretrainConfig, 'architecture' | 'device' | RunnerFieldName | LlamaFieldName>, TrainingSettings>>;
+export type PretrainSettingsMatch = Expect<SameFields<Omit<PretrainConfig, 'architecture' | 'device' | RunnerFieldName | LlamaFieldName | SampleFieldName>, TrainingSettings>>;
 /** The same for its Llama fields and the job's `llama`. */
 export type PretrainLlamaMatch = Expect<SameFields<Partial<Pick<PretrainConfig, LlamaFieldName>>, LlamaShapeSettings>>;
 

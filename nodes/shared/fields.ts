@@ -40,10 +40,15 @@ export const trainingFields = {
   evalInterval: z.number().int().min(1).max(10_000_000).default(250).describe('Measure train and val loss every this many steps.'),
   evalBatches: z.number().int().min(1).max(10_000).default(20).describe('Batches averaged for each loss measurement.'),
   checkpointInterval: z.number().int().min(1).max(10_000_000).default(500).describe('Write a resumable checkpoint every this many steps (and at the end).'),
+  samplePrompt: z.string().max(2000).default('\n').describe('At each evaluation the model continues this text; the sample shows in the log and the Samples tab.'),
+  sampleTokens: z.number().int().min(0).max(1024).default(48).describe('Tokens generated for each sample (temperature 0.8, top-k 200); 0 writes no samples.'),
   seed: seedField,
   device: deviceField,
   threads: threadsField,
 };
+
+/** The training fields that ask for samples while training: the engine hands them to the trainer apart from its settings. */
+export type SampleFieldName = 'samplePrompt' | 'sampleTokens';
 
 /**
  * The learning-rate schedule must make sense; shared by every training node's config check. A warmup as long as the

@@ -17,14 +17,16 @@ import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
 import { openFinetune } from './finetune-setup.ts';
 import { familyFor } from './model-families.ts';
 import type { ModelFamily } from './step/model-family.ts';
+import { SampleGenerator, SamplePromptError } from './sample-generator.ts';
 import { TrainStepSession } from './step/step-session.ts';
 import type { TrainBatch } from './step/train-batch.ts';
 import { fixedWindowStarts, RandomWindowSampler, readBatch, TokenShardReader, type BatchShape } from './token-windows.ts';
 import { trainingFingerprint, type LlamaShapeSettings, type TrainingJob, type TrainingSettings } from './training-settings.ts';
 import type { TrainingStepReport } from '../../../app/artifacts/reports.ts';
+import { sampleLogLine } from '../../../app/run/training-sample.ts';
 
 /** Offsets from the run's seed, so weights, training windows and evaluation windows draw independent numbers. */
-export const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3 } as const;
+export const SEED_OFFSETS = { trainWindows: 1, valWindows: 2, trainEvalWindows: 3, samples: 4 } as const;
 
 /** One optimizer step as the trainer reports it: exactly what the pretrain node receives (nodes/capabilities/training.ts). */
 export type StepReport = TrainingStepReport;
@@ -139,10 +141,24 @@ export async function trainModel(job: TrainingJob, hooks: TrainingHooks = {}): P
     resources.push(runner);
     const evaluator = await LossEvaluator.forFamily(family, chunkShape, settings.threads, job.device, { weighted: data.masked });
     resources.push(evaluator);
-    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, data, distillation, identity });
+    const samples = await sampleGeneratorFor(job, family, config.vocabSize, (line) => hooks.onLog?.(line));
+    if (samples !== null) resources.push(samples);
+    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, samples, data, distillation, identity });
   } finally {
     await Promise.all(resources.map((resource) => resource.release()));
     data.close();
+  }
+}
+
+/** The job's sample writer, or null when it asks for none or its prompt cannot be encoded (a warning says so). */
+async function sampleGeneratorFor(job: TrainingJob, family: ModelFamily, vocabSize: number, log: (line: string) => void): Promise<SampleGenerator | null> {
+  if (job.sample === undefined || job.sample.maxNewTokens === 0) return null;
+  try {
+    return await SampleGenerator.create(family, job.settings.blockSize, vocabSize, job.sample, { threads: job.settings.threads, device: job.device, seed: job.settings.seed + SEED_OFFSETS.samples });
+  } catch (error) {
+    if (!(error instanceof SamplePromptError)) throw error;
+    log(`warning: ${error.message}`);
+    return null;
   }
 }
 
@@ -171,6 +187,8 @@ interface LoopParts {
   chunks: number;
   runner: TrainStepSession;
   evaluator: LossEvaluator;
+  /** Writes a sample to the log at each evaluation; null when the job asks for none. */
+  samples: SampleGenerator | null;
   data: OpenData;
   /** Set when the run distils a teacher into the student. */
   distillation: OpenDistillation | null;
@@ -179,7 +197,7 @@ interface LoopParts {
 }
 
 async function runLoop(parts: LoopParts): Promise<TrainingResult> {
-  const { job, hooks, config, shape, chunks, runner, evaluator, data, distillation, identity } = parts;
+  const { job, hooks, config, shape, chunks, runner, evaluator, samples, data, distillation, identity } = parts;
   const { settings } = job;
   const sampler = new RandomWindowSampler(data.train, shape, settings.seed + SEED_OFFSETS.trainWindows);
   const dataIdentity = {
@@ -222,6 +240,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
     if (done % settings.evalInterval === 0 || done === settings.maxSteps) {
       Object.assign(report, await evaluate.losses(runner.parameterViews));
       Object.assign(metrics, { trainLoss: report.trainLoss, valLoss: report.valLoss });
+      if (samples !== null) hooks.onLog?.(sampleLogLine(await samples.generate(runner.parameterViews, done)));
     }
     hooks.onStep?.(report);
     if (done % settings.checkpointInterval === 0 || done === settings.maxSteps) {

@@ -10,6 +10,7 @@ import type { Gpt2Config } from '../gpt2/config.ts';
 import type { LlamaConfig } from '../llama/config.ts';
 import type { AdamWHyperparameters } from '../optim/adamw.ts';
 import type { LearningRateSchedule } from './lr-schedule.ts';
+import type { SampleJob } from './sample-generator.ts';
 
 /** The model's shape as a run chooses it; the vocabulary comes from the data. */
 export type ModelShapeSettings = Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd' | 'blockSize' | 'dropout' | 'bias'>;
@@ -68,6 +69,8 @@ export interface TrainingJob {
    * shape settings (nLayer, nHead, nEmbd, bias) must be the folder's; blockSize is the window, at most its context.
    */
   finetune?: FinetuneJob;
+  /** Continue a prompt at each evaluation and log it (sample-generator.ts); none when absent. Not in the fingerprint. */
+  sample?: SampleJob;
 }
 
 /** Settings that do not change the trajectory: changing them keeps a checkpoint resumable. */
