@@ -2,7 +2,8 @@
 // zoom, handles are big enough to hit, Shift+click adds to the selection, the minimap steps aside while the run panel
 // is open, and the playground shows its last row. Screenshots go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { REPO_ROOT } from '../engine-process.ts';
 import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
 
 const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
+const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
+const RUN_TIMEOUT_MS = 120_000;
 /** Below this zoom a node's 11 px port names shrink under 8 px: too small to read. */
 const READABLE_ZOOM = 0.7;
 
@@ -27,6 +30,43 @@ async function settledZoom(page: Page): Promise<number> {
     return still;
   }, { interval: 200 }).toBe(true);
   return last;
+}
+
+/** A tiny char model trained for 8 steps with one evaluation at the end: a single val-loss point. */
+function tinyRunPipeline(corpusFile: string): object {
+  const at = (x: number) => ({ position: { x, y: 0 } });
+  return {
+    format: 'crucible.pipeline',
+    version: 1,
+    name: 'polish tiny run',
+    nodes: [
+      { id: 'data', type: 'dataset', typeVersion: 1, config: { sources: [{ path: corpusFile }], documentSplit: 'none', valFraction: 0.1 }, ui: at(0) },
+      { id: 'tok', type: 'tokenizer', typeVersion: 1, config: { kind: 'char' }, ui: at(280) },
+      {
+        id: 'train',
+        type: 'pretrain',
+        typeVersion: 1,
+        config: { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 4, maxSteps: 8, evalInterval: 8, evalBatches: 2, warmupSteps: 2, checkpointInterval: 8, device: 'cpu' },
+        ui: at(560),
+      },
+    ],
+    edges: [
+      { id: 'e1', from: { node: 'data', port: 'corpus' }, to: { node: 'tok', port: 'corpus' } },
+      { id: 'e2', from: { node: 'tok', port: 'tokens' }, to: { node: 'train', port: 'tokens' } },
+    ],
+  };
+}
+
+/** How many pixels of a chart's canvas are drawn in one line colour (uPlot draws on a canvas, not in the DOM). */
+async function pixelsOfColour(page: Page, metric: string, rgb: [number, number, number]): Promise<number> {
+  return page.locator(`.metric-chart[data-metric="${metric}"] canvas`).evaluate((canvas: HTMLCanvasElement, [r, g, b]) => {
+    const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let index = 0; index < pixels.length; index += 4) {
+      if (Math.abs(pixels[index]! - r) + Math.abs(pixels[index + 1]! - g) + Math.abs(pixels[index + 2]! - b) < 40 && pixels[index + 3]! > 200) count++;
+    }
+    return count;
+  }, rgb);
 }
 
 async function openTemplate(page: Page, id: string): Promise<void> {
@@ -117,4 +157,40 @@ describe.skipIf(!chromiumAvailable)('studio polish in a browser', () => {
     expect(await page.locator('.chat-log').evaluate((log) => log.scrollHeight > log.clientHeight)).toBe(true);
     await page.locator('.run-panel').screenshot({ path: path.join(OUTPUT_DIR, 'polish-playground.png') });
   });
+
+  it('labels metrics apart from their values, draws a lone val-loss point, and lists logs in run order', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'crucible-polish-'));
+    const corpusFile = path.join(folder, 'shakespeare-slice.txt');
+    writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
+    const pipelineFile = path.join(folder, 'tiny.crucible.json');
+    writeFileSync(pipelineFile, JSON.stringify(tinyRunPipeline(corpusFile)));
+    await page.keyboard.press('Alt+n');
+    const dialog = page.getByRole('button', { name: /discard|don.t save/i });
+    if (await dialog.count()) await dialog.first().click();
+    const chooser = page.waitForEvent('filechooser');
+    await page.locator('[data-command="file.open"]').click();
+    await (await chooser).setFiles(pipelineFile);
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
+
+    await page.locator('[data-command="run.run"]').click();
+    await page.locator('.run-caption .badge-succeeded').waitFor({ timeout: RUN_TIMEOUT_MS });
+
+    // The node card: "tokens/s" then its value, with room between them.
+    const tokensPerSec = node(page, 'train').locator('.node-metrics div', { hasText: 'tokens/s' });
+    const [label, value] = await Promise.all([tokensPerSec.locator('dt').boundingBox(), tokensPerSec.locator('dd').boundingBox()]);
+    expect(label!.x + label!.width).toBeLessThan(value!.x);
+    expect(await tokensPerSec.locator('dd').textContent()).toMatch(/^[\d,]+(\.\d+)?$/);
+
+    await page.getByRole('tab', { name: 'Charts' }).click();
+    const valLoss = page.locator('.metric-chart[data-metric="val loss"]');
+    await valLoss.waitFor();
+    expect(await valLoss.getAttribute('data-points')).toBe('1');
+    await expect.poll(() => pixelsOfColour(page, 'val loss', [0x5b, 0x7f, 0xd6])).toBeGreaterThan(10);
+    expect(await page.locator('.u-legend').count()).toBe(0);
+    expect(await page.locator('.metric-chart-frame', { has: valLoss }).locator('.chart-legend-item').textContent()).toMatch(/^train[\d.,]+ at step 8$/);
+    await page.locator('.run-panel').screenshot({ path: path.join(OUTPUT_DIR, 'polish-charts.png') });
+
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    expect(await page.locator('.logs select option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value))).toEqual(['data', 'tok', 'train']);
+  }, RUN_TIMEOUT_MS + 30_000);
 });
