@@ -62,4 +62,6 @@ export const INVOKE_REQUEST_SCHEMAS = {
   revealLogs: noRequest,
   revealFolder: revealFolderRequestSchema,
   windowReady: noRequest,
+  readDraft: noRequest,
+  writeDraft: z.strictObject({ text: z.string().max(MAX_PIPELINE_TEXT_BYTES) }),
 } as const satisfies Record<InvokeName, z.ZodType>;

@@ -72,6 +72,10 @@ export const INVOKE_CHANNELS = {
   revealFolder: 'crucible:folder-reveal',
   /** Call once the push listeners are attached: pipelines opened from the OS before then are delivered now. */
   windowReady: 'crucible:window-ready',
+  /** The studio's draft (the document being edited, as renderer/src/store/draft.ts writes it) in the app's data
+   * folder, so a reload or a crash loses nothing. Main keeps the text as given; the renderer checks it on read. */
+  readDraft: 'crucible:draft-read',
+  writeDraft: 'crucible:draft-write',
 } as const;
 
 export type InvokeName = keyof typeof INVOKE_CHANNELS;
@@ -96,6 +100,9 @@ export interface InvokeResponses {
   revealLogs: void;
   revealFolder: void;
   windowReady: void;
+  /** null when no draft was kept. */
+  readDraft: string | null;
+  writeDraft: void;
 }
 
 /** Main → renderer messages (`webContents.send`). */

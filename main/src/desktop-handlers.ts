@@ -1,7 +1,8 @@
 // What the main process answers on each IPC channel: files and recent files, path pickers, the title bar's document
 // state, the engine's connection and status, the app version, the engine log, artifact folders shown in the file
-// manager, and "the renderer is ready".
+// manager, "the renderer is ready", and the studio's draft.
 import type { EngineConnection, EngineStatus, ParsedInvokeRequest } from '../../app/protocol/desktop-ipc.ts';
+import type { DraftFile } from './draft-file.ts';
 import type { IpcRouter } from './ipc.ts';
 import type { PipelineFiles } from './pipeline-files.ts';
 import { folderToReveal } from './reveal-folder.ts';
@@ -13,6 +14,7 @@ export interface DesktopHandlerDeps {
   files: PipelineFiles;
   recent: RecentFiles;
   log: RotatingLog;
+  draft: DraftFile;
   appVersion: string;
   engine: { connection(): EngineConnection | null; readonly status: EngineStatus; readonly dataDir: string | null };
   pickPath: (request: ParsedInvokeRequest<'pickPath'>) => Promise<string | null>;
@@ -37,4 +39,6 @@ export function registerDesktopHandlers(router: IpcRouter, deps: DesktopHandlerD
   router.handle('revealLogs', () => deps.revealFile(deps.log.file));
   router.handle('revealFolder', async (request) => deps.revealFile(await folderToReveal(request, deps.engine.dataDir)));
   router.handle('windowReady', () => deps.onWindowReady());
+  router.handle('readDraft', () => deps.draft.read());
+  router.handle('writeDraft', ({ text }) => deps.draft.write(text));
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { INVOKE_CHANNELS, INVOKE_NAMES, PUSH_CHANNELS } from '../../app/protocol/desktop-ipc.ts';
+import { DraftFile } from './draft-file.ts';
 import { registerDesktopHandlers } from './desktop-handlers.ts';
 import { createIpcRouter, isTrustedSender, sendToWindow } from './ipc.ts';
 import { isSameOrigin } from './navigation-guard.ts';
@@ -131,6 +132,7 @@ describe('registerDesktopHandlers', () => {
       files: new PipelineFiles(recent, { choosePipelineToOpen: async () => null, choosePipelineToSave: async () => null }),
       recent,
       log,
+      draft: new DraftFile(path.join(folder, 'studio-draft.json')),
       appVersion: '0.1.0',
       engine: { connection: () => ({ url: APP, token: 't' }), status: { state: 'ready', url: APP, restarts: 0 }, dataDir: folder },
       pickPath: async ({ kind }) => (kind === 'directory' ? '/data' : null),
@@ -148,6 +150,10 @@ describe('registerDesktopHandlers', () => {
     expect(onDocumentState).toHaveBeenCalledWith({ title: 'a', path: null, dirty: true });
     await call(INVOKE_CHANNELS.windowReady, undefined);
     expect(onWindowReady).toHaveBeenCalledTimes(1);
+    await expect(call(INVOKE_CHANNELS.readDraft, undefined)).resolves.toBeNull();
+    await call(INVOKE_CHANNELS.writeDraft, { text: '{"version":1}' });
+    await expect(call(INVOKE_CHANNELS.readDraft, undefined)).resolves.toBe('{"version":1}');
+    await expect(call(INVOKE_CHANNELS.writeDraft, { text: 3 })).rejects.toThrow(/invalid request/);
   });
 });
 
@@ -184,6 +190,7 @@ describe('revealFolder', () => {
       files: new PipelineFiles(recent, { choosePipelineToOpen: async () => null, choosePipelineToSave: async () => null }),
       recent,
       log: new RotatingLog({ file: path.join(root, 'engine.log') }),
+      draft: new DraftFile(path.join(root, 'studio-draft.json')),
       appVersion: '0.1.0',
       engine: { connection: () => null, status: { state: 'starting', restarts: 0 }, dataDir: engineDataDir },
       pickPath: async () => null,

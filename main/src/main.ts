@@ -13,6 +13,7 @@ import { engineLaunch, rendererBuildDir } from './launch-config.ts';
 import { installMenu } from './menu.ts';
 import { guardWebContents, isSameOrigin, restrictPermissions } from './navigation-guard.ts';
 import { PipelineFiles } from './pipeline-files.ts';
+import { DraftFile } from './draft-file.ts';
 import { RecentFiles } from './recent-files.ts';
 import { RotatingLog } from './rotating-log.ts';
 import { claimSingleInstance, confirmCloseWhenDirty, createMainWindow, focusWindow, windowTitle, type DocumentState } from './window.ts';
@@ -89,6 +90,7 @@ function wireIpc(recent: RecentFiles, log: RotatingLog): void {
     files: files!,
     recent,
     log,
+    draft: new DraftFile(path.join(app.getPath('userData'), 'studio-draft.json')),
     appVersion: app.getVersion(),
     engine: supervisor!,
     pickPath: async ({ kind, title, filters }) => {

@@ -12,7 +12,7 @@ import { App, THEME_STORAGE_KEY } from './App.tsx';
 import { getDesktopApi } from './desktop/desktop-api.ts';
 import { connectDesktopEngine } from './desktop/desktop-engine.ts';
 import { syncDocumentState } from './desktop/document-state.ts';
-import { browserDraftStore, keepDraft, restoreKeptDraft } from './store/draft-storage.ts';
+import { browserDraftStore, desktopDraftStore, keepDraft, restoreKeptDraft } from './store/draft-storage.ts';
 import { selectDirty } from './store/selectors.ts';
 import { StudioStoreProvider } from './store/store-context.tsx';
 import { createStudioStore } from './store/studio-store.ts';
@@ -30,7 +30,12 @@ const desktop = getDesktopApi();
 if (desktop) {
   // The desktop window asks before closing with unsaved changes; it learns of them from the document state.
   syncDocumentState(store, desktop);
-  connectDesktopEngine(store, desktop);
+  // The draft lives in the app's data folder; the engine attaches after it is back, so the shown run re-attaches.
+  const drafts = desktopDraftStore(desktop);
+  void restoreKeptDraft(store, drafts).then(() => {
+    keepDraft(store, drafts);
+    connectDesktopEngine(store, desktop);
+  });
 } else {
   // The draft (browser storage) keeps unsaved work across reloads; the close prompt remains for when it cannot.
   const drafts = browserDraftStore(window.sessionStorage, window.localStorage);

@@ -2,7 +2,7 @@
 // file, unsaved state and shown run; a broken or newer draft is refused with a notice; a full storage is reported.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { selectDirty } from './selectors.ts';
-import { browserDraftStore, DRAFT_STORAGE_KEY, keepDraft, restoreKeptDraft, type DraftStore } from './draft-storage.ts';
+import { browserDraftStore, desktopDraftStore, DRAFT_STORAGE_KEY, keepDraft, restoreKeptDraft, type DraftStore } from './draft-storage.ts';
 import { createTestStore } from './testing/test-store.ts';
 
 function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { items: Map<string, string> } {
@@ -86,5 +86,18 @@ describe('the draft', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(keeper.isKept()).toBe(false);
     expect(store.getState().notice?.message).toMatch(/cannot be kept \(QuotaExceededError\); save it to a file/);
+  });
+
+  it('goes through the desktop shell in the desktop app', async () => {
+    let kept: string | null = null;
+    const api = { readDraft: async () => kept, writeDraft: async ({ text }: { text: string }) => void (kept = text) };
+    const before = createTestStore();
+    const keeper = keepDraft(before, desktopDraftStore(api), 0);
+    before.getState().addNode('pretrain');
+    keeper.flush();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const after = createTestStore();
+    await restoreKeptDraft(after, desktopDraftStore(api));
+    expect(after.getState().doc.nodes.map((node) => node.type)).toEqual(['pretrain']);
   });
 });

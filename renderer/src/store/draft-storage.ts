@@ -26,6 +26,11 @@ export function browserDraftStore(session: Pick<Storage, 'getItem' | 'setItem'>,
   };
 }
 
+/** The desktop app's draft file, through the shell (main/src/draft-file.ts). */
+export function desktopDraftStore(api: { readDraft(): Promise<string | null>; writeDraft(request: { text: string }): Promise<void> }): DraftStore {
+  return { read: () => api.readDraft(), write: (text) => api.writeDraft({ text }) };
+}
+
 /** Restores the kept draft, if any; says in a notice why one could not be restored. */
 export async function restoreKeptDraft(store: StudioStore, drafts: DraftStore): Promise<Draft | null> {
   const text = await drafts.read().catch(() => null);
