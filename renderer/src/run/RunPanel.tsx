@@ -9,6 +9,7 @@ import { seriesOfMetric } from './chart-data.ts';
 import { formatDuration, KEY_METRICS, metricLabel, STATE_LABELS } from './format.ts';
 import { ArtifactsView } from './ArtifactsView.tsx';
 import { CompareView } from './CompareView.tsx';
+import { SamplesView } from './SamplesView.tsx';
 import { lossChartSeries } from './loss-series.ts';
 import { CachedFromNote, useRunWithCachedHistory } from './CachedFrom.tsx';
 import { MetricChart } from './MetricChart.tsx';
@@ -19,6 +20,7 @@ import type { RunView } from './run-view.ts';
 const TABS: { id: BottomTab; label: string }[] = [
   { id: 'timeline', label: 'Timeline' },
   { id: 'charts', label: 'Charts' },
+  { id: 'samples', label: 'Samples' },
   { id: 'logs', label: 'Logs' },
   { id: 'artifacts', label: 'Artifacts' },
   { id: 'history', label: 'History' },
@@ -162,6 +164,7 @@ function RunTab({ tab, run }: { tab: BottomTab; run: RunView | undefined }) {
   if (!run) return <p className="muted">No run shown. Press Run, or open a past run from History.</p>;
   if (tab === 'timeline') return <Timeline run={run} />;
   if (tab === 'charts') return <Charts run={run} />;
+  if (tab === 'samples') return <SamplesView run={run} />;
   if (tab === 'logs') return <Logs run={run} />;
   return <ArtifactsView nodes={run.nodes} runId={run.runId} />;
 }

@@ -114,7 +114,7 @@ export interface EditorSlice {
   dismissAttention(): void;
 }
 
-export type BottomTab = 'timeline' | 'charts' | 'logs' | 'artifacts' | 'history' | 'compare' | 'serving';
+export type BottomTab = 'timeline' | 'charts' | 'samples' | 'logs' | 'artifacts' | 'history' | 'compare' | 'serving';
 
 export interface RunSlice {
   engine: EngineApi | null;
