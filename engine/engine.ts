@@ -19,6 +19,7 @@ import { checkPipelineOnMachine } from './executor/node-checks.ts';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
 import { newRunId } from './executor/run-id.ts';
+import { portClashProblems } from './services/port-clash.ts';
 import { describePortHolder } from './services/port-holder.ts';
 import { ServiceKeeper } from './services/service-keeper.ts';
 import { restartService } from './services/service-restart.ts';
@@ -113,6 +114,7 @@ export class Engine {
     if (document.pipeline) {
       const pipelineDir = pipelinePath ? path.dirname(pipelinePath) : null;
       problems.push(...(await checkPipelineOnMachine(document.pipeline, { registry: this.registry, runModules: this.#runModules, pipelineDir, dataDir: this.dataDir })));
+      problems.push(...portClashProblems(document.pipeline, pipelinePath ?? `unsaved:${document.pipeline.name}`, this.services));
     }
     return { valid: errorsOf(problems).length === 0, problems, migratedFrom: document.migratedFrom, pipeline: document.pipeline };
   }
