@@ -19,7 +19,7 @@ beforeAll(async () => {
   generator = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 4, log: () => undefined });
   await generator.whenReady();
   const deployment = new Deployment({ generator, maxBatchSize: 4, maxQueue: 8, defaults: DEFAULT_SAMPLING });
-  server = createOpenAiServer({ config: { port: 0, auth: 'none' }, deployments: [deployment], onWarning: () => undefined });
+  server = createOpenAiServer({ config: { port: 0, auth: 'none' }, deployments: [deployment], store: null, onWarning: () => undefined });
   ({ url } = await server.listen());
 });
 afterAll(async () => {
