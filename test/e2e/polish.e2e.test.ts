@@ -180,6 +180,7 @@ describe.skipIf(!chromiumAvailable)('studio polish in a browser', () => {
     const [label, value] = await Promise.all([tokensPerSec.locator('dt').boundingBox(), tokensPerSec.locator('dd').boundingBox()]);
     expect(label!.x + label!.width).toBeLessThan(value!.x);
     expect(await tokensPerSec.locator('dd').textContent()).toMatch(/^[\d,]+(\.\d+)?$/);
+    await node(page, 'train').screenshot({ path: path.join(OUTPUT_DIR, 'polish-node-metrics.png') });
 
     await page.getByRole('tab', { name: 'Charts' }).click();
     const valLoss = page.locator('.metric-chart[data-metric="val loss"]');
@@ -193,4 +194,21 @@ describe.skipIf(!chromiumAvailable)('studio polish in a browser', () => {
     await page.getByRole('tab', { name: 'Logs' }).click();
     expect(await page.locator('.logs select option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value))).toEqual(['data', 'tok', 'train']);
   }, RUN_TIMEOUT_MS + 30_000);
+
+  it('asks before revoking an API key', async () => {
+    await page.getByRole('tab', { name: 'Serving' }).click();
+    await page.locator('[data-serving-tab="keys"]').click();
+    await page.locator('[data-key-field="name"] input').fill('polish-app');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('button', { name: 'Done' }).click();
+    const row = page.locator('[data-key-name="polish-app"]');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => row.getByRole('group').textContent()).toContain('cannot be undone');
+    await page.locator('.run-panel').screenshot({ path: path.join(OUTPUT_DIR, 'polish-revoke-key.png') });
+    await row.getByRole('button', { name: 'Keep it' }).click();
+    expect(await row.locator('.badge').textContent()).toBe('active');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => row.locator('.badge').textContent()).toBe('revoked');
+  });
 });
