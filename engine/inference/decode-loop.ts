@@ -1,7 +1,9 @@
-// Continuous batching over a KV-cache decoder session: each new request is prefilled alone, then joins the running
-// batch; every step decodes one token for all rows at once, and finished or cancelled rows leave before the next.
+// Continuous batching over a KV-cache decoder session: new requests are prefilled, then join the running batch;
+// every step decodes one token for all rows at once, and finished or cancelled rows leave before the next.
 // Runs inside an inference worker (and in-process in tests). Prefill runs the exported decoder (Optimum-style,
-// decoderNames); decode steps run the step decoder over the slot cache, which they update in place.
+// decoderNames); decode steps run the step decoder over the slot cache, which they update in place. A prompt
+// longer than a chunk that arrives while rows are running is prefilled a chunk between two decode steps
+// (chunked-prefill.ts), so the running rows are never stalled for a whole long prefill.
 
 import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
@@ -10,7 +12,9 @@ import type { GenerationRequest } from './text-generator.ts';
 import { prefillBatch } from './batched-prefill.ts';
 import { SlotKvCache, swapRemove } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
+import { ChunkedPrefill, PREFILL_CHUNK_TOKENS } from './chunked-prefill.ts';
 import { SequenceSampler } from './sequence-sampler.ts';
+import type { SpeculativeDecoder } from './speculative-step.ts';
 import type { StepEvent } from './worker-protocol.ts';
 
 /** The cache grows and shrinks by this many slots per row. */
@@ -21,6 +25,11 @@ export interface DecodeLoopOptions {
   prefillSession: ModelSession;
   /** The step decoder (step-decoder-graph.ts) of the same weights: one token for every row. */
   stepSession: ModelSession;
+  /**
+   * Its many-tokens build (decoder-pair.ts `stepMany`): long prompts joining a running batch are prefilled through it
+   * a chunk at a time. Without it every prompt is prefilled whole before the next decode step.
+   */
+  stepManySession?: ModelSession | null;
   config: ModelConfig;
   eosTokenId: number | null;
   /**
@@ -30,8 +39,12 @@ export interface DecodeLoopOptions {
    */
   sampledVocabSize?: number;
   maxBatchSize: number;
+  /** Prompt tokens per chunk when a long prompt joins a running batch (PREFILL_CHUNK_TOKENS when absent). */
+  prefillChunkTokens?: number;
   /** Called once per prefill or decode step with what happened to each request. */
   emit: (events: StepEvent[]) => void;
+  /** With a draft model: each decode step is a speculative one (speculative-step.ts), verified by the target. */
+  speculative?: SpeculativeDecoder;
 }
 
 interface Row {
@@ -53,6 +66,8 @@ export class DecodeLoop {
   #rows: Row[] = [];
   #running: Promise<void> | null = null;
   #prefilling = new Set<number>();
+  /** The long prompt being prefilled a chunk per step, if any (one at a time). */
+  #chunked: (Pending & { prefill: ChunkedPrefill }) | null = null;
 
   constructor(options: DecodeLoopOptions) {
     this.#options = options;
@@ -71,13 +86,14 @@ export class DecodeLoop {
   cancel(requestId: number): void {
     const waiting = this.#pending.findIndex((pending) => pending.requestId === requestId);
     if (waiting >= 0) this.#pending.splice(waiting, 1);
-    else if (this.#prefilling.has(requestId) || this.#rows.some((row) => row.requestId === requestId)) this.#cancelled.add(requestId);
+    else if (this.#prefilling.has(requestId) || this.#chunked?.requestId === requestId || this.#rows.some((row) => row.requestId === requestId)) this.#cancelled.add(requestId);
   }
 
   /** Every waiting and running request stops within a step (the worker's stop). */
   cancelAll(): void {
     this.#pending.length = 0;
     for (const requestId of this.#prefilling) this.#cancelled.add(requestId);
+    if (this.#chunked) this.#cancelled.add(this.#chunked.requestId);
     for (const row of this.#rows) this.#cancelled.add(row.requestId);
   }
 
@@ -87,9 +103,10 @@ export class DecodeLoop {
   }
 
   async #run(): Promise<void> {
-    while (this.#pending.length > 0 || this.#rows.length > 0) {
+    while (this.#pending.length > 0 || this.#rows.length > 0 || this.#chunked) {
       try {
         await this.#admitWaiting();
+        if (this.#chunked) await this.#prefillChunk();
         if (this.#rows.length > 0) await this.#decodeStep();
       } catch (error) {
         this.#failEverything(error as Error);
@@ -97,13 +114,30 @@ export class DecodeLoop {
     }
   }
 
-  /** Prefills the waiting requests that fit in the batch with one decoder call, and adds them as rows. */
+  /**
+   * Prefills the waiting requests that fit in the batch with one decoder call, and adds them as rows. While rows are
+   * running, a prompt longer than a chunk starts a chunked prefill instead (when none is under way; otherwise it and
+   * the requests behind it wait, in order).
+   */
   async #admitWaiting(): Promise<void> {
-    const joining = this.#pending.splice(0, Math.max(0, this.#options.maxBatchSize - this.#rows.length));
+    const free = Math.max(0, this.#options.maxBatchSize - this.#rows.length - (this.#chunked ? 1 : 0));
+    const chunkTokens = this.#options.prefillChunkTokens ?? PREFILL_CHUNK_TOKENS;
+    let taken = 0;
+    const stepMany = this.#options.stepManySession ?? null;
+    if (this.#rows.length > 0 && stepMany !== null) {
+      while (taken < Math.min(free, this.#pending.length) && this.#pending[taken]!.request.promptTokens.length <= chunkTokens) taken++;
+      const next = this.#pending[taken];
+      if (next && taken < free && this.#chunked === null) {
+        this.#pending.splice(taken, 1);
+        this.#chunked = { ...next, prefill: new ChunkedPrefill(next.request.promptTokens, this.#options.config, chunkTokens) };
+      }
+    } else taken = Math.min(free, this.#pending.length);
+    const joining = this.#pending.splice(0, taken);
     if (joining.length === 0) return;
     this.#prefilling = new Set(joining.map(({ requestId }) => requestId));
     try {
       const prefilled = await prefillBatch(this.#options.prefillSession, this.#options.config, joining.map(({ request }) => request.promptTokens));
+      const drafted = await this.#options.speculative?.prefill(joining.map(({ request }) => request.promptTokens));
       const events: StepEvent[] = [];
       joining.forEach(({ requestId, request }, index) => {
         if (this.#cancelled.delete(requestId)) return;
@@ -112,6 +146,7 @@ export class DecodeLoop {
         const token = this.#sampleInto(events, requestId, sampler, logits);
         if (token === null) return;
         this.#cache.addRow(cache);
+        if (drafted) this.#options.speculative!.addRow(drafted[index]!);
         this.#rows.push({ requestId, sampler, lastToken: token });
       });
       this.#options.emit(events);
@@ -123,8 +158,38 @@ export class DecodeLoop {
     }
   }
 
+  /** One chunk of the long prompt under way; once it is all in, its first token is sampled and it joins the batch. */
+  async #prefillChunk(): Promise<void> {
+    const chunked = this.#chunked!;
+    const { requestId, request, prefill } = chunked;
+    if (this.#cancelled.delete(requestId)) {
+      this.#chunked = null;
+      return;
+    }
+    let logits: Float32Array | null;
+    try {
+      logits = await prefill.next({ prefill: this.#options.prefillSession, stepMany: this.#options.stepManySession! });
+    } catch (error) {
+      this.#chunked = null;
+      this.#options.emit([{ type: 'error', requestId, message: `prefill failed: ${(error as Error).message}` }]);
+      return;
+    }
+    if (logits === null) return;
+    this.#chunked = null;
+    if (this.#cancelled.delete(requestId)) return;
+    const events: StepEvent[] = [];
+    const sampler = new SequenceSampler(request);
+    const token = this.#sampleInto(events, requestId, sampler, logits);
+    if (token !== null) {
+      this.#cache.addRow(prefill.rowCache());
+      this.#rows.push({ requestId, sampler, lastToken: token });
+    }
+    this.#options.emit(events);
+  }
+
   /** One token for every row: (B, 1) ids at each row's own position, over the slot cache. */
   async #decodeStep(): Promise<void> {
+    if (this.#options.speculative) return this.#speculativeStep(this.#options.speculative);
     const { config, stepSession } = this.#options;
     const rows = this.#rows;
     const logits = await decodeOneToken(stepSession, config, this.#cache, rows.map((row) => row.lastToken));
@@ -144,6 +209,20 @@ export class DecodeLoop {
     this.#rows = swapRemove(rows, leaving);
   }
 
+  /** One speculative step: every row gains 1 to k + 1 tokens; finished and cancelled rows leave both caches. */
+  async #speculativeStep(speculative: SpeculativeDecoder): Promise<void> {
+    const rows = this.#rows;
+    const { events, finished } = await speculative.step(this.#cache, rows);
+    const cancelled = new Set(rows.filter((row) => this.#cancelled.delete(row.requestId)).map((row) => row.requestId));
+    rows.forEach((row, index) => {
+      if (cancelled.has(row.requestId)) finished.add(index);
+    });
+    this.#options.emit(events.filter((event) => !cancelled.has(event.requestId)));
+    this.#cache.removeRows(finished);
+    speculative.removeRows(finished);
+    this.#rows = swapRemove(rows, finished);
+  }
+
   /** Samples, records the token and maybe a finish; returns the token to feed next, or null when the row is done. */
   #sampleInto(events: StepEvent[], requestId: number, sampler: SequenceSampler, logits: Float32Array): number | null {
     const sampled = sampler.next(logits.subarray(0, this.#options.sampledVocabSize ?? logits.length));
@@ -161,10 +240,12 @@ export class DecodeLoop {
 
   #failEverything(error: Error): void {
     const message = `inference step failed: ${error.message}`;
-    const events: StepEvent[] = [...this.#rows, ...this.#pending].map(({ requestId }) => ({ type: 'error', requestId, message }));
+    const events: StepEvent[] = [...this.#rows, ...this.#pending, ...(this.#chunked ? [this.#chunked] : [])].map(({ requestId }) => ({ type: 'error', requestId, message }));
     this.#rows = [];
+    this.#chunked = null;
     this.#pending.length = 0;
     this.#cancelled.clear();
+    this.#options.speculative?.removeRows(new Set(this.#cache.rowLengths.map((_, index) => index)));
     this.#cache.removeRows(new Set(this.#cache.rowLengths.map((_, index) => index)));
     this.#options.emit(events);
   }

@@ -36,14 +36,15 @@ port.on('message', (message: ToWorkerMessage) => {
 
 let decoders: DecoderPair | null = null;
 try {
-  decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device });
+  // The many-tokens step decoder prefills long prompts a chunk at a time while a batch runs (chunked-prefill.ts).
+  decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device }, { manyTokens: true });
 } catch (error) {
   // Each file's reader names its file (decoder-pair.ts, the safetensors and config readers), so no prefix here.
   if (!stopping) post({ type: 'load-failed', message: (error as Error).message });
   process.exit(0);
 }
 if (decoders !== null) {
-  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => outbox.add(events) });
+  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, stepManySession: decoders.stepMany, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => outbox.add(events) });
   if (stopping) await stopAfter(loop);
   else {
     for (const message of early.splice(0)) handle(loop, message);
