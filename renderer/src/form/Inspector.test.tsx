@@ -112,7 +112,7 @@ describe('Inspector form', () => {
     const artifact = { key: 'k', port: 'model', type: 'Model', path: '/artifacts/k', bytes: 1, createdAt: '2026-01-01T00:00:00Z', facts };
     const node = { state: 'cached' as const, cached: true, metrics: {}, artifacts: { model: artifact } };
     const run = { runId: 'r1', pipelineName: 'p', targets: [], status: 'succeeded' as const, startedAt: '2026-01-01T00:00:00Z', nodes: { [id]: node }, series: {}, logs: {} };
-    act(() => store.setState({ runs: { r1: run }, shownRunId: 'r1' }));
+    act(() => store.setState({ runs: { r1: run }, shownRunId: 'r1', runPipelines: { r1: store.getState().doc } }));
     const shown = within(view.getByLabelText('From the last run'));
     expect(shown.getByText('124.4M')).toBeTruthy();
     expect(shown.getByText('Chat template')).toBeTruthy();
