@@ -3,7 +3,7 @@
 // its latest value (uPlot's hover legend sat at "step: --" whenever the pointer was elsewhere).
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
-import { alignSeries, isSparse, latestPoint, rangeAround, type ChartSeries } from './chart-data.ts';
+import { alignSeries, isSparse, latestPoint, type ChartSeries } from './chart-data.ts';
 import { formatMetric, formatTick } from './format.ts';
 import { useUPlot } from './use-uplot.ts';
 
@@ -19,7 +19,8 @@ function optionsFor(title: string, series: readonly ChartSeries[], width: number
     width,
     height: CHART_HEIGHT_PX,
     legend: { show: false },
-    scales: { x: { time: false, range: (_chart, min, max) => rangeAround(min, max) } },
+    // uPlot pads a lone x value itself; drawing the point is what a one-point chart was missing.
+    scales: { x: { time: false } },
     axes: [
       { label: 'step', stroke: 'currentColor', values: tickValues },
       { stroke: 'currentColor', size: 70, values: tickValues },

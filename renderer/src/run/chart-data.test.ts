@@ -1,6 +1,6 @@
 // Chart data for uPlot: series of different nodes merged on one sorted x axis with gaps where a node has no point.
 import { describe, expect, it } from 'vitest';
-import { alignSeries, isSparse, latestPoint, rangeAround, seriesOfMetric, SPARSE_POINT_COUNT } from './chart-data.ts';
+import { alignSeries, isSparse, latestPoint, seriesOfMetric, SPARSE_POINT_COUNT } from './chart-data.ts';
 import type { RunView } from './run-view.ts';
 
 describe('alignSeries', () => {
@@ -27,11 +27,6 @@ describe('what a chart needs to show few points', () => {
     const dense = Array.from({ length: SPARSE_POINT_COUNT + 5 }, (_, index) => index);
     expect(isSparse(dense, 0, dense.length - 1)).toBe(false);
     expect(isSparse(dense, 0, 3)).toBe(true);
-  });
-
-  it('widens a lone x value into a range and leaves a real range alone', () => {
-    expect(rangeAround(40, 40)).toEqual([39, 41]);
-    expect(rangeAround(0, 100)).toEqual([0, 100]);
   });
 
   it('reads the latest point of a series', () => {

@@ -43,11 +43,6 @@ export function isSparse(column: ArrayLike<number | null | undefined>, fromIndex
   return true;
 }
 
-/** A range around a lone x value, so a chart with one step still has a width to place its point in. */
-export function rangeAround(min: number, max: number): [number, number] {
-  return min === max ? [min - 1, max + 1] : [min, max];
-}
-
 /** The last reported value of a series, with its step; undefined for an empty one. */
 export function latestPoint(series: ChartSeries): { step: number; value: number } | undefined {
   const last = series.steps.length - 1;
