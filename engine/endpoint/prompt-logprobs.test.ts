@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKey, postJson } from './testing/http-helpers.ts';
 import { startTestServer, TRAINING_TEXT, type TestServer } from './testing/serving-harness.ts';
 
@@ -111,6 +111,23 @@ describe('echo with prompt logprobs, as lm-evaluation-harness sends it', () => {
     const greedyContinuation = served.generator.tokenize(((greedyText.json as unknown as Completion).choices[0]!).text);
     const { json: greedyJson } = await complete({ prompt: [[...contextIds, ...greedyContinuation]], temperature: 0, max_tokens: 1, logprobs: 1, echo: true });
     expect(harnessReading((greedyJson as unknown as Completion).choices[0]!, contextIds.length).greedy).toBe(true);
+  });
+
+  it("takes the one greedy token from the prompt's score, with no second pass, and it is the token generation gives", async () => {
+    const prompts = ['First Citizen:\nBefore', 'All:\nSpeak, sp', 'Resolved. resolved'];
+    const generate = vi.spyOn(served.generator, 'generate');
+    const { json } = await complete({ prompt: prompts, temperature: 0, max_tokens: 1, logprobs: 1, echo: true });
+    expect(generate).not.toHaveBeenCalled();
+    generate.mockRestore();
+    const choices = (json as unknown as Completion).choices;
+    for (const [index, prompt] of prompts.entries()) {
+      const plain = ((await complete({ prompt, temperature: 0, max_tokens: 1 })).json as unknown as Completion).choices[0]!;
+      expect(choices[index]!.text).toBe(prompt + plain.text);
+      expect(choices[index]!.finish_reason).toBe(plain.finish_reason);
+      const last = choices[index]!.logprobs!;
+      expect(last.token_logprobs.at(-1)).toBe(Math.max(...Object.values(last.top_logprobs.at(-1)!)));
+    }
+    expect((json as unknown as Completion).usage.completion_tokens).toBe(choices.filter((choice) => choice.finish_reason === 'length').length);
   });
 
   it('answers max_tokens 0 with the scored prompt alone', async () => {
