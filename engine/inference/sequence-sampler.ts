@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { adjustLogits, adjustsNothing, argmax, logSoftmax, pickToken, SamplingScratch, topAlternatives } from './sampling.ts';
 import { seededRandom } from './seeded-random.ts';
+import { samplingDistribution } from './speculative-sampling.ts';
 import type { GenerationRequest } from './text-generator.ts';
 
 /** A sampled token with the log probabilities asked for; alternatives carry ids only (text is added off-worker). */
@@ -47,6 +48,33 @@ export class SequenceSampler {
     this.#counts.set(tokenId, (this.#counts.get(tokenId) ?? 0) + 1);
     this.#generated += 1;
     if (!request.logprobs) return { tokenId };
+    const logprobs = logSoftmax(adjusted);
+    const topLogprobs = topAlternatives(logprobs, request.topLogprobs, () => '').map(({ tokenId: id, logprob }) => ({ tokenId: id, logprob }));
+    return { tokenId, logprob: logprobs[tokenId]!, topLogprobs };
+  }
+
+  /**
+   * Speculative decoding (speculative-step.ts): the probabilities the next draw would use from one position's
+   * logits, after `pending` more generated tokens (the penalties count them).
+   */
+  distribution(logits: Float32Array, pending: readonly number[]): Float64Array {
+    const counts = new Map(this.#counts);
+    for (const tokenId of pending) counts.set(tokenId, (counts.get(tokenId) ?? 0) + 1);
+    return samplingDistribution(adjustLogits(logits, this.#request, counts), this.#request);
+  }
+
+  /** A draw in [0, 1) from this request's own stream (speculative proposals and acceptance). */
+  uniform(): number {
+    return this.#random();
+  }
+
+  /** Counts `tokenId`, chosen from `logits` by speculative acceptance, as generated; with its logprobs as `next` gives. */
+  record(tokenId: number, logits: Float32Array): SampledToken {
+    const request = this.#request;
+    const adjusted = request.logprobs ? adjustLogits(logits, request, this.#counts) : null;
+    this.#counts.set(tokenId, (this.#counts.get(tokenId) ?? 0) + 1);
+    this.#generated += 1;
+    if (adjusted === null) return { tokenId };
     const logprobs = logSoftmax(adjusted);
     const topLogprobs = topAlternatives(logprobs, request.topLogprobs, () => '').map(({ tokenId: id, logprob }) => ({ tokenId: id, logprob }));
     return { tokenId, logprob: logprobs[tokenId]!, topLogprobs };
