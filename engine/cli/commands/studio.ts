@@ -37,7 +37,8 @@ export async function studioCommand(engine: Engine, options: { port: number; ope
       resolve();
     });
   });
-  io.stdout.write('stopping…\n');
+  const active = engine.activeRunIds().length;
+  io.stdout.write(active > 0 ? `stopping… (cancelling ${active} running run${active === 1 ? '' : 's'})\n` : 'stopping…\n');
   await running.close();
   return EXIT.ok;
 }
