@@ -17,6 +17,7 @@ import {
   type ValidateResponse,
 } from '../../../app/protocol/engine-api.ts';
 import type { ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, UpdateApiKeyRequest, UsageQuery, UsageReport } from '../../../app/protocol/serving-api.ts';
+import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import { createPreviewApi, type PreviewApi } from './preview-client.ts';
 import { openReconnectingStream, type StreamStatus } from './reconnecting-stream.ts';
 
@@ -49,6 +50,10 @@ export interface EngineApi {
   runLogs(runId: string): Promise<LogLine[]>;
   artifacts(): Promise<ArtifactsResponse>;
   services(): Promise<ServicesResponse>;
+  /** Stops a service; it stays down, also after the engine restarts. Answers it as it is now. */
+  stopService(serviceId: string): Promise<ServiceInfo>;
+  /** Stops a service if it runs and starts it again; answers the services started (a deployment's endpoints too). */
+  restartService(serviceId: string): Promise<ServiceInfo[]>;
   listApiKeys(): Promise<ApiKeyInfo[]>;
   /** The answer holds the secret; the engine never shows it again. */
   createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey>;
@@ -115,6 +120,8 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
     runLogs: (runId) => call('GET', `${pathFor(ROUTES.runLogs, { runId })}?limit=10000`),
     artifacts: () => call('GET', ROUTES.artifacts),
     services: () => call('GET', ROUTES.services),
+    stopService: (serviceId) => call('POST', pathFor(ROUTES.stopService, { serviceId }), {}),
+    restartService: (serviceId) => call('POST', pathFor(ROUTES.restartService, { serviceId }), {}),
     listApiKeys: () => call('GET', ROUTES.apiKeys),
     createApiKey: (request) => call('POST', ROUTES.apiKeys, request),
     updateApiKey: (name, changes) => call('PATCH', pathFor(ROUTES.apiKey, { keyName: name }), changes),

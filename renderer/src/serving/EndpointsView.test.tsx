@@ -71,3 +71,58 @@ describe('EndpointsView', () => {
     expect(view.container.querySelector('.service[data-kind="deployment"] .service-replicas')).toBeNull();
   });
 });
+
+describe('Stop and Restart on a service card', () => {
+  it('stops a running endpoint, shows it stopped below the running ones, and restarts it as a new service', async () => {
+    const calls: string[] = [];
+    const restarted: ServiceInfo = { ...endpoint, id: 'svc-api-2', startedAt: '2026-12-07T09:00:00.000Z' };
+    let listed: ServiceInfo[] = [deployment({ replicas: 1 }), endpoint];
+    const store = createTestStore();
+    store.getState().attachEngine(
+      fakeEngineApi({
+        services: async () => listed,
+        stopService: async (id) => {
+          calls.push(`stop ${id}`);
+          listed = listed.map((service) => (service.id === id ? { ...service, status: 'stopped' } : service));
+          return listed.find((service) => service.id === id)!;
+        },
+        restartService: async (id) => {
+          calls.push(`restart ${id}`);
+          listed = [...listed, restarted];
+          return [restarted];
+        },
+        fetchFromService: async () => new Response(JSON.stringify({ status: 'ok' }), { status: 200, headers: { 'content-type': 'application/json' } }),
+      }),
+    );
+    const view = render(
+      <StudioStoreProvider store={store}>
+        <EndpointsView />
+      </StudioStoreProvider>,
+    );
+    await store.getState().refreshServices();
+    const card = (id: string) => view.container.querySelector(`.service[data-service="${id}"]`)!;
+    await waitFor(() => expect(card('svc-api').querySelector('[data-service-state]')?.textContent).toBe('running'));
+
+    fireEvent.click(card('svc-api').querySelector('[data-service-action="stop"]')!);
+    await waitFor(() => expect(card('svc-api').querySelector('[data-service-state]')?.textContent).toBe('stopped'));
+    expect(card('svc-api').querySelector('[data-service-action="stop"]')).toBeNull();
+    expect(Array.from(view.container.querySelectorAll('.service')).map((element) => element.getAttribute('data-service'))).toEqual(['svc-dep', 'svc-api']);
+    expect(store.getState().notice?.message).toContain('Stopped api-endpoint "bard": it stays down');
+
+    fireEvent.click(card('svc-api').querySelector('[data-service-action="restart"]')!);
+    await waitFor(() => expect(card('svc-api-2')?.querySelector('[data-service-state]')?.textContent).toBe('running'));
+    expect(calls).toEqual(['stop svc-api', 'restart svc-api']);
+    expect(store.getState().notice?.message).toBe('Restarted api-endpoint "bard" as svc-api-2 at http://127.0.0.1:8377');
+    expect(Array.from(view.container.querySelectorAll('.service')).map((element) => element.getAttribute('data-service'))).toEqual(['svc-api-2', 'svc-dep', 'svc-api']);
+  });
+
+  it('says why a restart failed, and keeps the card as it was', async () => {
+    const store = createTestStore();
+    store.getState().attachEngine(fakeEngineApi({ services: async () => [endpoint], restartService: async () => Promise.reject(new Error('port 8377 on 127.0.0.1 is already taken by process 42 (python3)')) }));
+    await store.getState().refreshServices();
+    await store.getState().restartService('svc-api');
+    expect(store.getState().notice).toMatchObject({ kind: 'error', message: expect.stringContaining('Cannot restart api-endpoint "bard": port 8377 on 127.0.0.1 is already taken by process 42') });
+    expect(store.getState().serviceControls).toEqual({});
+    expect(store.getState().services).toEqual([endpoint]);
+  });
+});

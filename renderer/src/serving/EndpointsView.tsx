@@ -1,10 +1,12 @@
-// Running deployments and endpoints: each with its URL, a health light from its /health (asked through the engine),
-// replicas and upstreams (ServiceFleet), copyable client snippets with the real URL and model, and a shortcut to the
-// playground.
+// Deployments and endpoints, running ones first: each with its state and Stop/Restart (ServiceControls), its URL, a
+// health light from its /health (asked through the engine), replicas and upstreams (ServiceFleet), copyable client
+// snippets with the real URL and model, and a shortcut to the playground.
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { CopyButton } from './CopyButton.tsx';
+import { ServiceControls } from './ServiceControls.tsx';
 import { ServiceFleet } from './ServiceFleet.tsx';
+import { servicesInCardOrder } from './service-fleet.ts';
 import { deploymentPlacement, healthLight, isCallableEndpoint, modelsOf } from './served-endpoints.ts';
 import { servingSnippets } from './snippets.ts';
 
@@ -23,6 +25,7 @@ function ServiceCard({ service }: { service: ServiceInfo }) {
         <span className="muted">
           {service.kind} from node <code>{service.node}</code>, run <code>{service.runId}</code>
         </span>
+        <ServiceControls service={service} />
       </header>
       {placement && (
         <p className="service-placement">
@@ -62,7 +65,7 @@ export function EndpointsView() {
       <button type="button" onClick={() => void refreshEndpoints()}>
         Refresh
       </button>
-      {services.length === 0 ? <p className="muted">No services. Run a pipeline with a Deploy and an API endpoint node to start one.</p> : services.map((service) => <ServiceCard key={service.id} service={service} />)}
+      {services.length === 0 ? <p className="muted">No services. Run a pipeline with a Deploy and an API endpoint node to start one.</p> : servicesInCardOrder(services).map((service) => <ServiceCard key={service.id} service={service} />)}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // details from an older engine or of another shape shown as nothing rather than as garbage.
 import { describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
-import { deploymentReplicas, endpointUpstreams, SCALING_LINES_SHOWN } from './service-fleet.ts';
+import { deploymentReplicas, endpointUpstreams, SCALING_LINES_SHOWN, serviceState, servicesInCardOrder } from './service-fleet.ts';
 
 const base: ServiceInfo = { id: 'svc-1', runId: 'run-1', node: 'deploy', kind: 'deployment', name: 'bard', startedAt: '2026-12-07T08:00:00.000Z', status: 'running' };
 const event = (minute: number, direction: 'up' | 'down', from: number, to: number) => ({ at: `2026-12-07T08:${String(minute).padStart(2, '0')}:00.000Z`, direction, from, to, reason: `reason ${minute}` });
@@ -50,5 +50,24 @@ describe('endpointUpstreams', () => {
     ]);
     expect(endpointUpstreams({ ...service, kind: 'deployment' })).toEqual([]);
     expect(endpointUpstreams({ ...service, details: { models: ['bard'] } })).toEqual([]);
+  });
+});
+
+describe('serviceState', () => {
+  it('offers Stop only while running and Restart for what deploy and api-endpoint nodes start', () => {
+    expect(serviceState(base, undefined)).toEqual({ state: 'running', detail: null, canStop: true, canRestart: true });
+    expect(serviceState({ ...base, kind: 'fixture' }, undefined)).toMatchObject({ canStop: true, canRestart: false });
+    expect(serviceState(base, 'restarting')).toEqual({ state: 'restarting', detail: null, canStop: false, canRestart: false });
+  });
+
+  it('says why a service failed, or how to bring back one the last engine ran', () => {
+    expect(serviceState({ ...base, status: 'failed', details: { error: 'model folder gone' } }, undefined)).toEqual({ state: 'failed', detail: 'model folder gone', canStop: false, canRestart: true });
+    const left = { ...base, status: 'stopped' as const, details: { note: 'was running when the engine last stopped; restart it to bring it back' } };
+    expect(serviceState(left, undefined).detail).toBe('was running when the engine last stopped; restart it to bring it back');
+  });
+
+  it('orders cards running first, newest first within each group', () => {
+    const at = (id: string, minute: number, status: ServiceInfo['status']) => ({ ...base, id, status, startedAt: `2026-12-07T08:0${minute}:00.000Z` });
+    expect(servicesInCardOrder([at('a', 1, 'stopped'), at('b', 2, 'running'), at('c', 3, 'stopped'), at('d', 0, 'running')]).map((service) => service.id)).toEqual(['b', 'd', 'c', 'a']);
   });
 });

@@ -86,3 +86,29 @@ function clientModelName(model: unknown): string[] {
   const shown = typeof servedAs === 'string' && servedAs !== '' ? servedAs : name;
   return typeof shown === 'string' && shown !== '' ? [shown] : [];
 }
+
+/** What a service card says of the service's state, and which of Stop and Restart it offers. */
+export interface ServiceStateView {
+  state: 'running' | 'stopped' | 'failed' | 'stopping' | 'restarting';
+  /** Why it is stopped or failed, or how to bring it back, when the engine says. */
+  detail: string | null;
+  canStop: boolean;
+  canRestart: boolean;
+}
+
+/** Only what deploy and api-endpoint nodes start can be restarted: the engine keeps how to start them again. */
+const RESTARTABLE_KINDS: ReadonlySet<string> = new Set(['deployment', 'api-endpoint']);
+
+export function serviceState(service: ServiceInfo, control: 'stopping' | 'restarting' | undefined): ServiceStateView {
+  if (control) return { state: control, detail: null, canStop: false, canRestart: false };
+  const restartable = RESTARTABLE_KINDS.has(service.kind);
+  const { error, note } = service.details ?? {};
+  const detail = service.status === 'failed' && typeof error === 'string' ? error : typeof note === 'string' && service.status !== 'running' ? note : null;
+  return { state: service.status, detail, canStop: service.status === 'running', canRestart: restartable };
+}
+
+/** Running services first, then the rest, each group newest first. */
+export function servicesInCardOrder(services: readonly ServiceInfo[]): ServiceInfo[] {
+  const rank = (service: ServiceInfo) => (service.status === 'running' ? 0 : 1);
+  return [...services].sort((a, b) => rank(a) - rank(b) || b.startedAt.localeCompare(a.startedAt));
+}

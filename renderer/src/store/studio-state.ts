@@ -16,6 +16,7 @@ import type { ConfigPath } from '../graph/config-path.ts';
 import type { Subgraph } from '../graph/subgraph.ts';
 import type { History } from './history.ts';
 import type { PlaygroundSlice, ServingSlice } from './serving-state.ts';
+import type { ServiceControlSlice } from './service-control-actions.ts';
 import type { RunView } from '../run/run-view.ts';
 
 export interface XY {
@@ -168,4 +169,4 @@ export interface UiSlice {
   toggleBottomPanel(): void;
 }
 
-export type StudioState = EditorSlice & RunSlice & UiSlice & ServingSlice & PlaygroundSlice;
+export type StudioState = EditorSlice & RunSlice & UiSlice & ServingSlice & ServiceControlSlice & PlaygroundSlice;

@@ -14,6 +14,7 @@ import { createPlaygroundActions, INITIAL_PLAYGROUND } from './playground-action
 import { createRunActions } from './run-actions.ts';
 import { createSelectionActions } from './selection-actions.ts';
 import { createServingActions, defaultUsageSince } from './serving-actions.ts';
+import { createServiceControlActions } from './service-control-actions.ts';
 import type { StudioState } from './studio-state.ts';
 import { createUiActions } from './ui-actions.ts';
 
@@ -81,6 +82,8 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     usageFilter: { key: '', since: defaultUsageSince() },
     usageMetric: 'cost',
     ...createServingActions(set, get),
+    serviceControls: {},
+    ...createServiceControlActions(set, get),
     playground: INITIAL_PLAYGROUND,
     ...createPlaygroundActions(set, get),
   }));

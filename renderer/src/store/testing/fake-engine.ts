@@ -17,6 +17,8 @@ export function fakeEngineApi(overrides: Partial<EngineApi> = {}): EngineApi {
     runLogs: async () => [],
     artifacts: async () => [],
     services: async () => [],
+    stopService: notFaked('stopService'),
+    restartService: notFaked('restartService'),
     listApiKeys: async () => [],
     createApiKey: notFaked('createApiKey'),
     updateApiKey: notFaked('updateApiKey'),
