@@ -58,12 +58,17 @@ export function adjustsNothing(settings: SamplingSettings): boolean {
 
 /** Natural-log probabilities of the logits. */
 export function logSoftmax(logits: ArrayLike<number>): Float64Array {
+  const logSum = logSumExp(logits);
+  return Float64Array.from(logits, (value) => value - logSum);
+}
+
+/** log Σ exp(logit), shifted by the largest: a logit less this is its log probability (prompt-scoring.ts reads one at a time). */
+export function logSumExp(logits: ArrayLike<number>): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
-  const logSum = max + Math.log(sum);
-  return Float64Array.from(logits, (value) => value - logSum);
+  return max + Math.log(sum);
 }
 
 /**
@@ -107,7 +112,14 @@ function drawIndex(weights: Float64Array, count: number, draw: number): number {
 /** The first index of the largest value. */
 export function argmax(values: ArrayLike<number>): number {
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  let top = values[0]!;
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i]!;
+    if (value > top) {
+      top = value;
+      best = i;
+    }
+  }
   return best;
 }
 
