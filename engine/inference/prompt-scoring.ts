@@ -9,7 +9,8 @@ import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import type { HostTensor } from '../ml/tensor/host-tensor.ts';
-import { logSoftmax, topAlternatives } from './sampling.ts';
+import { logSumExp } from './sampling.ts';
+import { topRanked } from './top-ranked.ts';
 
 export interface IdLogprob {
   tokenId: number;
@@ -43,14 +44,25 @@ export async function scorePromptIds(session: ModelSession, config: ModelConfig,
   return scoresFromLogits(logits, config.vocabSize, tokens, options);
 }
 
-/** Reads the scores out of (T, V) logits, row p predicting token p + 1. */
+/**
+ * Reads the scores out of (T, V) logits, row p predicting token p + 1. Each log probability is the logit less the row's
+ * log-sum-exp, exactly as logSoftmax (sampling.ts) computes it, without building the whole row's: a prompt has a row
+ * per token.
+ */
 export function scoresFromLogits(logits: Float32Array, vocabSize: number, tokens: readonly number[], options: PromptScoringOptions): PromptIdScores {
+  const values = new Float64Array(vocabSize);
+  const scratch = new Float64Array(vocabSize);
   const scoreAt = (position: number, tokenId: number): ScoredPosition => {
-    const row = logits.subarray(position * vocabSize, (position + 1) * vocabSize);
     // A prompt may name an id past the tokenizer (a padded embedding); it is then scored over the whole row.
-    const logprobs = logSoftmax(tokenId < options.sampledVocabSize ? row.subarray(0, options.sampledVocabSize) : row);
-    const top = topAlternatives(logprobs, options.topLogprobs, () => '').map(({ tokenId: id, logprob }) => ({ tokenId: id, logprob }));
-    return { logprob: logprobs[tokenId]!, top };
+    const width = tokenId < options.sampledVocabSize ? options.sampledVocabSize : vocabSize;
+    const row = logits.subarray(position * vocabSize, position * vocabSize + width);
+    const logSum = logSumExp(row);
+    const logprobOf = (id: number) => row[id]! - logSum;
+    if (options.topLogprobs <= 0) return { logprob: logprobOf(tokenId), top: [] };
+    const ranked = values.subarray(0, width);
+    ranked.set(row);
+    const top = topRanked(ranked, options.topLogprobs, scratch).map((id) => ({ tokenId: id, logprob: logprobOf(id) }));
+    return { logprob: logprobOf(tokenId), top };
   };
   const positions = tokens.slice(1).map((tokenId, index) => scoreAt(index, tokenId));
   const eos = options.eosTokenId;
