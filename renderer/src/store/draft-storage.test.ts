@@ -100,4 +100,17 @@ describe('the draft', () => {
     await restoreKeptDraft(after, desktopDraftStore(api));
     expect(after.getState().doc.nodes.map((node) => node.type)).toEqual(['pretrain']);
   });
+
+  it('leaves a document opened while the draft was read (a file the desktop app was asked to open)', async () => {
+    const kept = createTestStore();
+    kept.getState().addNode('dataset');
+    const keptText = JSON.stringify({ version: 1, savedAt: 'x', pipeline: kept.getState().doc, fileName: null, filePath: null, unsaved: true, shownRunId: null });
+    const store = createTestStore();
+    let answer: (text: string) => void = () => undefined;
+    const restoring = restoreKeptDraft(store, { read: () => new Promise((resolve) => (answer = resolve)), write: async () => undefined });
+    store.getState().openJson({ ...store.getState().doc, name: 'from the OS' }, 'os.crucible.json');
+    answer(keptText);
+    expect(await restoring).toBeNull();
+    expect(store.getState().doc.name).toBe('from the OS');
+  });
 });

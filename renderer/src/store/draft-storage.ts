@@ -31,10 +31,14 @@ export function desktopDraftStore(api: { readDraft(): Promise<string | null>; wr
   return { read: () => api.readDraft(), write: (text) => api.writeDraft({ text }) };
 }
 
-/** Restores the kept draft, if any; says in a notice why one could not be restored. */
+/**
+ * Restores the kept draft, if any; says in a notice why one could not be restored. A document opened while the draft
+ * was being read (a file the desktop app was asked to open) wins over it.
+ */
 export async function restoreKeptDraft(store: StudioStore, drafts: DraftStore): Promise<Draft | null> {
+  const epoch = store.getState().documentEpoch;
   const text = await drafts.read().catch(() => null);
-  if (text === null) return null;
+  if (text === null || store.getState().documentEpoch !== epoch) return null;
   const reading = parseDraft(text);
   const restored = reading.ok ? restoreDraft(store, reading.draft) : reading;
   if (!restored.ok) {
