@@ -44,17 +44,17 @@ async function sampleDocuments(textPath: string, boundaries: readonly number[]):
 
 /**
  * Document lengths in bytes (the index's unit; a character is one byte for ASCII) into up to 12 bins whose edges are
- * round numbers on a log scale (1, 2, 5, 10, 20, 50…), so short and long documents both show.
+ * round numbers on a log scale (1, 2, 5, 10, 20, 50…) from the shortest document to the longest, so both show.
  */
 export function lengthHistogram(lengths: readonly number[]): LengthHistogram {
   if (lengths.length === 0) return { edges: [], counts: [] };
-  const max = Math.max(...lengths);
-  const edges = [0];
-  for (let magnitude = 1; edges[edges.length - 1]! < max; magnitude *= 10) {
-    for (const step of [1, 2, 5]) if (step * magnitude <= max) edges.push(step * magnitude);
-    if (magnitude > max) break;
-  }
-  while (edges.length > 12) edges.splice(1, 1);
+  const [min, max] = [Math.min(...lengths), Math.max(...lengths)];
+  const round: number[] = [0];
+  for (let magnitude = 1; round[round.length - 1]! <= max; magnitude *= 10) round.push(magnitude, 2 * magnitude, 5 * magnitude);
+  // From the largest round edge at or below the shortest document to the last one at or below the longest.
+  const first = round.findLastIndex((edge) => edge <= min);
+  const edges = round.slice(first, round.findLastIndex((edge) => edge <= max) + 1);
+  while (edges.length > 12) edges.splice(0, 2, edges[0]!); // merge the two shortest bins
   const counts = edges.map(() => 0);
   for (const length of lengths) {
     let bin = edges.length - 1;
