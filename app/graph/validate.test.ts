@@ -134,6 +134,7 @@ describe('validate', () => {
       type: 'test-guarded',
       config: z.strictObject({ path: z.string().default('') }),
       facts: undefined,
+      memoryEstimate: undefined,
       checkConfig: (config) => (config.path.includes('.ssh') ? [{ field: 'path', code: 'secret_source', message: 'is in .ssh' }] : []),
     });
     const p = pipeline([['g', 'test-guarded', { path: '~/.ssh/id_rsa' }]], []);

@@ -39,6 +39,18 @@ export interface NodeSpec<Config extends z.ZodType = z.ZodType> {
   sameTokenizer?: readonly string[];
   /** Facts derived from a valid config, shown under the node's form: parameter count, memory... */
   facts?: (config: z.output<Config>, context: NodeFactsContext) => NodeFact[];
+  /**
+   * What a run of the node needs in this machine's memory, for the warning before a run that will not fit
+   * (app/graph/memory-fit.ts); the same estimate its facts show. Undefined when the node runs elsewhere (a GPU).
+   */
+  memoryEstimate?: (config: z.output<Config>, context: NodeFactsContext) => MemoryEstimate | undefined;
+}
+
+/** Bytes a run keeps whatever the batch (weights and optimizer state) and bytes a batch adds (activations). */
+export interface MemoryEstimate {
+  fixedBytes: number;
+  /** The trainer splits a batch into chunks when these exceed its budget: slower, but it fits. */
+  activationBytes: number;
 }
 
 /** One derived fact: `Parameters  929.5K`, with what it assumed in the note. */

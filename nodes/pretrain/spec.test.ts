@@ -7,7 +7,10 @@ import { trainingMemoryEstimate } from '../../app/models/model-sizing.ts';
 import type { NodeFactsContext } from '../../app/nodes/spec.ts';
 import { formatBytes } from '../../app/text/format-quantity.ts';
 import { tokenizerConfig } from '../tokenizer/spec.ts';
+import { checkMemoryFit } from '../../app/graph/memory-fit.ts';
 import { parseNodeConfig } from '../../app/nodes/config.ts';
+import { pipelineSchema } from '../../app/pipeline/schema.ts';
+import { builtInRegistry } from '../specs.ts';
 import { pretrainConfig, pretrainSpec } from './spec.ts';
 
 function feeding(tokenizer: z.input<typeof tokenizerConfig> | undefined): NodeFactsContext {
@@ -62,5 +65,39 @@ describe('pretrain schedule checks', () => {
 
   it('still refuses a minimum rate above the peak', () => {
     expect(parseNodeConfig(pretrainSpec, { learningRate: 1e-4, minLearningRate: 1e-3 })).toMatchObject({ ok: false, problems: [expect.objectContaining({ field: 'minLearningRate' })] });
+  });
+});
+
+describe('pretrain memory warning', () => {
+  const graph = (config: Record<string, unknown>) =>
+    pipelineSchema.parse({
+      format: 'crucible.pipeline',
+      version: 1,
+      name: 'memory',
+      nodes: [
+        { id: 'data', type: 'dataset', typeVersion: 1, config: { sources: [{ path: 'a.txt' }] } },
+        { id: 'tok', type: 'tokenizer', typeVersion: 1, config: { kind: 'char' } },
+        { id: 'train', type: 'pretrain', typeVersion: 1, config },
+      ],
+      edges: [
+        { id: 'e1', from: { node: 'data', port: 'corpus' }, to: { node: 'tok', port: 'corpus' } },
+        { id: 'e2', from: { node: 'tok', port: 'tokens' }, to: { node: 'train', port: 'tokens' } },
+      ],
+    });
+  const config = { nLayer: 2, nHead: 4, nEmbd: 64, blockSize: 128, batchSize: 32, device: 'cpu' };
+  const estimate = pretrainSpec.memoryEstimate!(pretrainConfig.parse(config), { upstreamConfig: (_port, spec) => spec.config.parse({ kind: 'char' }) })!;
+
+  it('warns that weights and AdamW state beyond the machine cannot train, naming both sizes', () => {
+    const machine = estimate.fixedBytes;
+    expect(checkMemoryFit(graph(config), builtInRegistry(), machine)).toEqual([
+      { node: 'train', code: 'memory_exceeds_machine', severity: 'warning', message: expect.stringMatching(new RegExp(`^will not fit: it needs about .* and this machine has ${formatBytes(machine)} of memory\\. Make the model smaller`)) },
+    ]);
+  });
+
+  it('warns that activations beyond the machine split each batch, and is quiet when it fits or runs on a GPU', () => {
+    const machine = (estimate.fixedBytes + estimate.activationBytes / 2) / 0.9;
+    expect(checkMemoryFit(graph(config), builtInRegistry(), machine)).toEqual([expect.objectContaining({ code: 'memory_exceeds_machine', message: expect.stringContaining('each batch will be split into chunks') })]);
+    expect(checkMemoryFit(graph(config), builtInRegistry(), 64 * 2 ** 30)).toEqual([]);
+    expect(checkMemoryFit(graph({ ...config, device: 'cuda' }), builtInRegistry(), 1)).toEqual([]);
   });
 });

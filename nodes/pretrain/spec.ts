@@ -4,7 +4,7 @@ import { GPT2_VOCAB_SIZE, gpt2Sizing, type Gpt2Shape } from '../../app/models/gp
 import { LLAMA_DEFAULTS, llamaDerivedDefaults } from '../../app/models/llama-defaults.ts';
 import { llamaSizing, type LlamaShape } from '../../app/models/llama-sizing.ts';
 import { trainingMemoryEstimate, type TrainingMemoryEstimate } from '../../app/models/model-sizing.ts';
-import { defineNodeSpec, type NodeFact, type NodeFactsContext } from '../../app/nodes/spec.ts';
+import { defineNodeSpec, type MemoryEstimate, type NodeFact, type NodeFactsContext } from '../../app/nodes/spec.ts';
 import { formatBytes, formatCount } from '../../app/text/format-quantity.ts';
 import { architectureFields, biasField, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 import { tokenizerSpec, tokenizerVocabulary } from '../tokenizer/spec.ts';
@@ -43,12 +43,24 @@ export const pretrainSpec = defineNodeSpec({
   config: pretrainConfig,
   checkConfig: (config) => [...checkArchitecture(config), ...checkLlama(config), ...checkSchedule(config), ...checkRunner(config)],
   facts: pretrainFacts,
+  memoryEstimate: pretrainMemory,
 });
+
+/** Weights, gradients and AdamW state, and activations, in this machine's memory; none when the run is on a GPU or in torch. */
+function pretrainMemory(config: z.output<typeof pretrainConfig>, context: NodeFactsContext): MemoryEstimate | undefined {
+  if (config.runner === 'torch' || (config.device !== 'cpu' && config.device !== 'auto')) return undefined;
+  const { memory } = sizeOf(config, vocabularyOf(context).size);
+  return { fixedBytes: memory.parameterBytes, activationBytes: memory.activationBytes };
+}
+
+function vocabularyOf(context: NodeFactsContext): { size: number; note?: string } {
+  const tokenizer = context.upstreamConfig('tokens', tokenizerSpec);
+  return tokenizer ? tokenizerVocabulary(tokenizer) : { size: GPT2_VOCAB_SIZE, note: `no tokenizer connected; assumes GPT-2's ${GPT2_VOCAB_SIZE.toLocaleString('en-US')} tokens` };
+}
 
 /** Parameter count, tokens per step and training memory; the vocabulary is the connected tokenizer's. */
 function pretrainFacts(config: z.output<typeof pretrainConfig>, context: NodeFactsContext): NodeFact[] {
-  const tokenizer = context.upstreamConfig('tokens', tokenizerSpec);
-  const vocabulary = tokenizer ? tokenizerVocabulary(tokenizer) : { size: GPT2_VOCAB_SIZE, note: `no tokenizer connected; assumes GPT-2's ${GPT2_VOCAB_SIZE.toLocaleString('en-US')} tokens` };
+  const vocabulary = vocabularyOf(context);
   const { blockSize, batchSize, gradAccumSteps } = config;
   const { parameters, memory } = sizeOf(config, vocabulary.size);
   return [

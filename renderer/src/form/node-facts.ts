@@ -1,7 +1,8 @@
 // The facts shown under a node's form (parameter count, memory...): each node type's spec derives its own from the
 // node's config; this file only finds the spec, parses the config and answers what the spec asks about upstream.
+import { factsContextFor } from '../../../app/nodes/facts-context.ts';
 import type { NodeRegistry } from '../../../app/nodes/registry.ts';
-import type { NodeFact, NodeFactsContext } from '../../../app/nodes/spec.ts';
+import type { NodeFact } from '../../../app/nodes/spec.ts';
 import type { Pipeline } from '../../../app/pipeline/schema.ts';
 
 export type { NodeFact };
@@ -12,17 +13,5 @@ export function nodeFacts(doc: Pipeline, nodeId: string, registry: NodeRegistry)
   if (!node || !spec?.facts) return [];
   const parsed = spec.config.safeParse(node.config);
   if (!parsed.success) return [];
-  return spec.facts(parsed.data, factsContext(doc, nodeId));
-}
-
-function factsContext(doc: Pipeline, nodeId: string): NodeFactsContext {
-  return {
-    upstreamConfig(port, spec) {
-      const edge = doc.edges.find((candidate) => candidate.to.node === nodeId && candidate.to.port === port);
-      const source = edge && doc.nodes.find((candidate) => candidate.id === edge.from.node);
-      if (source?.type !== spec.type) return undefined;
-      const parsed = spec.config.safeParse(source.config);
-      return parsed.success ? parsed.data : undefined;
-    },
-  };
+  return spec.facts(parsed.data, factsContextFor(doc, nodeId));
 }
