@@ -50,7 +50,7 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
     if (!detail || !view) return;
     rememberPipeline(runId, detail.pipeline);
     const logs = logLines ? mergedLogs(logLines, view.logs) : view.logs;
-    const refreshed = detail.run.status === 'running' ? { ...view, series: seriesFromPoints(detail.metrics), logs } : { ...runViewFromDetail(detail, []), logs };
+    const refreshed = detail.run.status === 'running' ? { ...view, series: mergedSeries(seriesFromPoints(detail.metrics), view.series), logs } : { ...runViewFromDetail(detail, []), logs };
     set({ runs: { ...get().runs, [runId]: refreshed } });
   };
 
@@ -182,6 +182,22 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
       set({ logNode: nodeId, bottomOpen: true, bottomTab: 'logs' });
     },
   };
+}
+
+/** The stored points of each series, then the live ones past its last stored step (they arrived while it was read). */
+function mergedSeries(stored: RunView['series'], live: RunView['series']): RunView['series'] {
+  const series: RunView['series'] = { ...stored };
+  for (const [node, byName] of Object.entries(live)) {
+    const merged = { ...series[node] };
+    for (const [name, points] of Object.entries(byName)) {
+      const base = merged[name] ?? { steps: [], values: [] };
+      const lastStep = base.steps.at(-1) ?? -Infinity;
+      const after = points.steps.flatMap((step, index) => (step > lastStep ? [index] : []));
+      merged[name] = { steps: [...base.steps, ...after.map((index) => points.steps[index]!)], values: [...base.values, ...after.map((index) => points.values[index]!)] };
+    }
+    series[node] = merged;
+  }
+  return series;
 }
 
 /** The stored lines of each node, then the live ones that arrived after the last stored line. */

@@ -134,13 +134,16 @@ describe('a run found running after a reload', () => {
     store.setState({ shownRunId: 'r5' });
     send({ type: 'snapshot', services: [], runs: [{ runId: 'r5', pipelineName: 'p', targets: [], status: 'running', startedAt: at(0), nodes: { dataset: { state: 'running', progress: { fraction: 0.4 }, recentLogs: [{ level: 'info', line: 'stored line', at: at(1) }] } } }] });
     send({ runId: 'r5', at: at(3), type: 'node.log', node: 'dataset', level: 'info', line: 'live line' });
+    // A point that arrived while the stored ones were read stays; one the store already has is not doubled.
+    send({ runId: 'r5', at: at(3), type: 'node.progress', node: 'dataset', fraction: 0.45, step: 2, metrics: { loss: 2 } });
+    send({ runId: 'r5', at: at(3), type: 'node.progress', node: 'dataset', fraction: 0.45, step: 3, metrics: { loss: 1.7 } });
     await settle();
     const run = store.getState().runs.r5!;
-    expect(run.series.dataset!.loss!.steps).toEqual([1, 2]);
+    expect(run.series.dataset!.loss).toEqual({ steps: [1, 2, 3], values: [3, 2, 1.7] });
     expect(run.logs.dataset!.map((entry) => entry.line)).toEqual(['stored line', 'live line']);
-    expect(selectNodeRun(store.getState(), 'dataset')).toMatchObject({ state: 'running', fraction: 0.4 });
-    send({ runId: 'r5', at: at(4), type: 'node.progress', node: 'dataset', fraction: 0.5, step: 3, metrics: { loss: 1.5 } });
-    expect(store.getState().runs.r5!.series.dataset!.loss!.steps).toEqual([1, 2, 3]);
+    expect(selectNodeRun(store.getState(), 'dataset')).toMatchObject({ state: 'running', fraction: 0.45 });
+    send({ runId: 'r5', at: at(4), type: 'node.progress', node: 'dataset', fraction: 0.5, step: 4, metrics: { loss: 1.5 } });
+    expect(store.getState().runs.r5!.series.dataset!.loss!.steps).toEqual([1, 2, 3, 4]);
   });
 
   it('reads the shown run from the store when it ended while the page was away', async () => {
