@@ -15,7 +15,6 @@ import { decodeOneToken } from './step-decode.ts';
 import { ChunkedPrefill, PREFILL_CHUNK_TOKENS } from './chunked-prefill.ts';
 import { SequenceSampler } from './sequence-sampler.ts';
 import type { SpeculativeDecoder } from './speculative-step.ts';
-import type { SpeculativeDecoder } from './speculative-step.ts';
 import type { StepEvent } from './worker-protocol.ts';
 
 /** The cache grows and shrinks by this many slots per row. */
@@ -44,8 +43,6 @@ export interface DecodeLoopOptions {
   prefillChunkTokens?: number;
   /** Called once per prefill or decode step with what happened to each request. */
   emit: (events: StepEvent[]) => void;
-  /** With a draft model: each decode step is a speculative one (speculative-step.ts), verified by the target. */
-  speculative?: SpeculativeDecoder;
   /** With a draft model: each decode step is a speculative one (speculative-step.ts), verified by the target. */
   speculative?: SpeculativeDecoder;
 }
@@ -141,7 +138,6 @@ export class DecodeLoop {
     try {
       const prefilled = await prefillBatch(this.#options.prefillSession, this.#options.config, joining.map(({ request }) => request.promptTokens));
       const drafted = await this.#options.speculative?.prefill(joining.map(({ request }) => request.promptTokens));
-      const drafted = await this.#options.speculative?.prefill(joining.map(({ request }) => request.promptTokens));
       const events: StepEvent[] = [];
       joining.forEach(({ requestId, request }, index) => {
         if (this.#cancelled.delete(requestId)) return;
@@ -150,7 +146,6 @@ export class DecodeLoop {
         const token = this.#sampleInto(events, requestId, sampler, logits);
         if (token === null) return;
         this.#cache.addRow(cache);
-        if (drafted) this.#options.speculative!.addRow(drafted[index]!);
         if (drafted) this.#options.speculative!.addRow(drafted[index]!);
         this.#rows.push({ requestId, sampler, lastToken: token });
       });
@@ -186,7 +181,10 @@ export class DecodeLoop {
     const sampler = new SequenceSampler(request);
     const token = this.#sampleInto(events, requestId, sampler, logits);
     if (token !== null) {
+      // The draft model (speculative decoding) keeps a cache row per target row: it prefills the prompt whole.
+      const [drafted] = (await this.#options.speculative?.prefill([request.promptTokens])) ?? [];
       this.#cache.addRow(prefill.rowCache());
+      if (drafted) this.#options.speculative!.addRow(drafted);
       this.#rows.push({ requestId, sampler, lastToken: token });
     }
     this.#options.emit(events);
@@ -194,7 +192,6 @@ export class DecodeLoop {
 
   /** One token for every row: (B, 1) ids at each row's own position, over the slot cache. */
   async #decodeStep(): Promise<void> {
-    if (this.#options.speculative) return this.#speculativeStep(this.#options.speculative);
     if (this.#options.speculative) return this.#speculativeStep(this.#options.speculative);
     const { config, stepSession } = this.#options;
     const rows = this.#rows;
@@ -213,20 +210,6 @@ export class DecodeLoop {
     this.#options.emit(events);
     this.#cache.removeRows(leaving);
     this.#rows = swapRemove(rows, leaving);
-  }
-
-  /** One speculative step: every row gains 1 to k + 1 tokens; finished and cancelled rows leave both caches. */
-  async #speculativeStep(speculative: SpeculativeDecoder): Promise<void> {
-    const rows = this.#rows;
-    const { events, finished } = await speculative.step(this.#cache, rows);
-    const cancelled = new Set(rows.filter((row) => this.#cancelled.delete(row.requestId)).map((row) => row.requestId));
-    rows.forEach((row, index) => {
-      if (cancelled.has(row.requestId)) finished.add(index);
-    });
-    this.#options.emit(events.filter((event) => !cancelled.has(event.requestId)));
-    this.#cache.removeRows(finished);
-    speculative.removeRows(finished);
-    this.#rows = swapRemove(rows, finished);
   }
 
   /** One speculative step: every row gains 1 to k + 1 tokens; finished and cancelled rows leave both caches. */
@@ -265,7 +248,6 @@ export class DecodeLoop {
     this.#chunked = null;
     this.#pending.length = 0;
     this.#cancelled.clear();
-    this.#options.speculative?.removeRows(new Set(this.#cache.rowLengths.map((_, index) => index)));
     this.#options.speculative?.removeRows(new Set(this.#cache.rowLengths.map((_, index) => index)));
     this.#cache.removeRows(new Set(this.#cache.rowLengths.map((_, index) => index)));
     this.#options.emit(events);
