@@ -2,6 +2,7 @@
 // (engine/inference) kept by id while they run; endpoints are OpenAI-compatible servers (engine/endpoint) over them.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { DeployRequest, EndpointRequest, ServingCapability, StartedDeployment, StartedEndpoint } from '../../nodes/capabilities/serving.ts';
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
@@ -94,7 +95,8 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
   // generator's constructor announces its first replicas while `deployment` is still null, before `generator` exists.
   let deployment: Deployment | null = null;
   const resize = () => deployment?.setMaxBatchSize(maxBatchSize * generator.replicaCounts().ready);
-  const generator = new OnnxTextGenerator({ modelDir, modelId: name, replicas: range.initial, maxBatchSize, precision, threads, device, log, onReplicasChanged: () => resize() });
+  const draft = config.draftModel === '' ? {} : { draft: { modelDir: path.resolve(config.draftModel), proposals: config.draftTokens } };
+  const generator = new OnnxTextGenerator({ modelDir, modelId: name, replicas: range.initial, maxBatchSize, precision, threads, device, log, onReplicasChanged: () => resize(), ...draft });
   const autoscaler = new ReplicaAutoscaler({
     settings: scalingSettings(config),
     replicas: generator,
@@ -109,7 +111,8 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
   const loaded: Promise<{ error: string } | undefined> = generator.whenReady().then(
     () => {
       const scaling = range.max > range.min ? `, scaling between ${range.min} and ${range.max}` : '';
-      log(`deployment "${name}": model loaded in ${range.initial} worker(s) on ${onDevice(device)}${scaling}`);
+      const speculating = config.draftModel === '' ? '' : `, speculating with the draft model ${config.draftModel} (${config.draftTokens} tokens a step)`;
+      log(`deployment "${name}": model loaded in ${range.initial} worker(s) on ${onDevice(device)}${scaling}${speculating}`);
       if (range.max > range.min) autoscaler.start();
       return undefined;
     },

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDecoderPair, releaseDecoderPair, type DecoderPair } from './decoder-pair.ts';
 import { DecodeLoop } from './decode-loop.ts';
+import { SpeculativeDecoder } from './speculative-step.ts';
 import { StepEventOutbox } from './step-event-outbox.ts';
 import { scorePromptIds } from './prompt-scoring.ts';
 import type { FromWorkerMessage, InferenceWorkerData, ToWorkerMessage } from './worker-protocol.ts';
@@ -35,16 +36,19 @@ port.on('message', (message: ToWorkerMessage) => {
 });
 
 let decoders: DecoderPair | null = null;
+/** The draft model's exported decoder and one-token step decoder, with a draft (speculative-step.ts). */
+let draftDecoders: DecoderPair | null = null;
 try {
   // The many-tokens step decoder prefills long prompts a chunk at a time while a batch runs (chunked-prefill.ts).
   decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device }, { manyTokens: true });
+  if (data.draft) draftDecoders = await loadDraft(decoders);
 } catch (error) {
   // Each file's reader names its file (decoder-pair.ts, the safetensors and config readers), so no prefix here.
   if (!stopping) post({ type: 'load-failed', message: (error as Error).message });
   process.exit(0);
 }
 if (decoders !== null) {
-  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, stepManySession: decoders.stepMany, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => outbox.add(events) });
+  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, stepManySession: decoders.stepMany, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => outbox.add(events), ...(draftDecoders ? { speculative: speculativeDecoder(decoders, draftDecoders) } : {}) });
   if (stopping) await stopAfter(loop);
   else {
     for (const message of early.splice(0)) handle(loop, message);
@@ -75,6 +79,33 @@ async function stopAfter(decodeLoop: DecodeLoop): Promise<void> {
   await decodeLoop.idle();
   await Promise.all(scoring);
   if (decoders !== null) await releaseDecoderPair(decoders);
+  if (draftDecoders !== null) await releaseDecoderPair(draftDecoders);
   outbox.flush();
   process.exit(0);
+}
+
+/** Loads the draft model (releasing the target's sessions if it fails, so the load failure is all that is left). */
+async function loadDraft(target: DecoderPair): Promise<DecoderPair> {
+  const draft = data.draft!;
+  try {
+    return await loadDecoderPair(draft, { intraOpThreads: data.intraOpThreads, device: data.device });
+  } catch (error) {
+    await releaseDecoderPair(target);
+    decoders = null;
+    throw new Error(`draft model: ${(error as Error).message}`);
+  }
+}
+
+function speculativeDecoder(target: DecoderPair, draft: DecoderPair): SpeculativeDecoder {
+  return new SpeculativeDecoder({
+    draft: { prefill: draft.prefill, step: draft.step, config: data.draft!.config },
+    targetVerify: target.stepMany!,
+    targetStep: target.step,
+    targetConfig: data.config,
+    proposals: data.draft!.proposals,
+    maxBatchSize: data.maxBatchSize,
+    eosTokenId: data.eosTokenId,
+    sampledVocabSize: data.sampledVocabSize,
+    slotChunk: 32,
+  });
 }

@@ -12,6 +12,7 @@ import { LatencyWindow } from './latency-window.ts';
 import { readServableModel } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { InferenceWorkerData, StepEvent } from './worker-protocol.ts';
+import { readDraftModel } from './speculative-draft.ts';
 
 /**
  * How many replicas are in each state: serving (ready), loading the model (or restarting after a crash), draining
@@ -38,6 +39,8 @@ export interface OnnxTextGeneratorOptions {
   /** Where the decoder runs, already resolved (engine/ml/runtime/device.ts); the CPU by default. */
   device?: ComputeDevice;
   log?: (line: string) => void;
+  /** A draft model folder to speculate with, and its proposals per step (speculative-draft.ts). */
+  draft?: { modelDir: string; proposals: number };
   /** Called when the replicas change: one added, loaded, crashed, drained or stopped (the deployment resizes its batch slots). */
   onReplicasChanged?: () => void;
 }
@@ -90,6 +93,7 @@ export class OnnxTextGenerator implements TextGenerator {
       maxBatchSize: options.maxBatchSize ?? 16,
       intraOpThreads: options.threads ?? 1,
       device: this.device,
+      ...(options.draft ? { draft: readDraftModel(options.draft.modelDir, model, options.draft.proposals) } : {}),
     };
     for (let index = 0; index < (options.replicas ?? 1); index++) this.addReplica();
   }

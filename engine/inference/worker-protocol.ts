@@ -5,6 +5,7 @@ import type { ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import type { GenerationRequest } from './text-generator.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { SampledToken } from './sequence-sampler.ts';
+import type { DraftWorkerData } from './speculative-draft.ts';
 import type { PromptIdScores } from './prompt-scoring.ts';
 
 export interface InferenceWorkerData {
@@ -22,6 +23,8 @@ export interface InferenceWorkerData {
   maxBatchSize: number;
   intraOpThreads: number;
   device: ComputeDevice;
+  /** A draft model to speculate with (speculative-step.ts); none when absent. */
+  draft?: DraftWorkerData;
 }
 
 /** One decode step's news about a request. */

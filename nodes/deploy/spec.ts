@@ -36,6 +36,12 @@ export const deployConfig = z.strictObject({
   maxQueue: z.number().int().min(0).max(100_000).default(256).describe('Requests waiting beyond the running batch; more get 503.'),
   contextLength: z.number().int().min(0).max(1_000_000).default(0).describe("Longest prompt plus completion; 0 uses the model's context."),
   device: deviceField,
+  draftModel: z
+    .string()
+    .max(4096)
+    .default('')
+    .describe('Folder of a draft model for speculative decoding: a distilled student of this model with its tokenizer (the distill node makes one). It proposes draftTokens tokens that the model checks in one step; the output is unchanged. Empty: none.'),
+  draftTokens: z.number().int().min(1).max(16).default(4).describe('Tokens the draft model proposes per step.'),
   defaults: z
     .strictObject({
       temperature: temperatureField.describe('Default sampling temperature.'),

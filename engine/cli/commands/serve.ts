@@ -1,5 +1,6 @@
 // `crucible serve MODEL_DIR [--name ID] [--precision P] [--device D] [--threads N] [--host H] [--port P] [--auth keys|none]
 // [--replicas N] [--min-replicas N] [--max-replicas N] (autoscaling between the two, as the deploy node's fields)
+// [--draft DIR] [--draft-tokens N] (speculative decoding with a distilled student of the model as the draft)
 // [--upstream URL[=m1,m2] …] [--store URL] [--limits URL]`: a deploy node plus an api-endpoint node for one model folder (routing to upstreams too),
 // without a pipeline; loads the model, then serves until Ctrl-C. A folder that does not load ends it with one message
 // naming the file, before any endpoint opens.
@@ -24,6 +25,8 @@ const OPTIONS = {
   replicas: { type: 'string' },
   'min-replicas': { type: 'string' },
   'max-replicas': { type: 'string' },
+  draft: { type: 'string' },
+  'draft-tokens': { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   auth: { type: 'string' },
@@ -39,9 +42,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const modelDir = path.resolve(io.cwd, positionals[0]!);
   const count = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
   const replicaInput = { replicas: count(values.replicas), minReplicas: count(values['min-replicas']), maxReplicas: count(values['max-replicas']) };
-  const deployInput = { name: values.name ?? defaultModelName(modelDir), device: values.device, threads: count(values.threads), ...replicaInput };
+  const draftInput = { draftModel: values.draft === undefined ? undefined : path.resolve(io.cwd, values.draft), draftTokens: count(values['draft-tokens']) };
+  const deployInput = { name: values.name ?? defaultModelName(modelDir), device: values.device, threads: count(values.threads), ...replicaInput, ...draftInput };
   const replicaFlags = { replicas: '--replicas', minReplicas: '--min-replicas', maxReplicas: '--max-replicas' };
-  const deploy = parseOrExplain(deployConfig, deployInput, { name: '--name', device: '--device', threads: '--threads', ...replicaFlags });
+  const deploy = parseOrExplain(deployConfig, deployInput, { name: '--name', device: '--device', threads: '--threads', draftModel: '--draft', draftTokens: '--draft-tokens', ...replicaFlags });
   const deployProblem = deploySpec.checkConfig?.(deploy)[0];
   if (deployProblem) throw new UsageError(`serve: ${replicaFlags[deployProblem.field as keyof typeof replicaFlags] ?? deployProblem.field}: ${deployProblem.message}`);
   const precision = precisionFlag(values.precision);
