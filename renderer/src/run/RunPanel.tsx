@@ -72,12 +72,12 @@ function Timeline({ run }: { run: RunView }) {
 }
 
 function Charts({ run: shownRun }: { run: RunView }) {
-  const run = useRunWithCachedHistory(shownRun);
+  const { run, unavailable } = useRunWithCachedHistory(shownRun);
   const charts = useMemo(() => KEY_METRICS.map((metric) => ({ metric, series: metric === 'loss' ? lossChartSeries(run) : seriesOfMetric(run, metric) })).filter((chart) => chart.series.length > 0), [run]);
-  if (charts.length === 0) return <><CachedFromNote run={shownRun} /><p className="muted">No metrics yet: training nodes report loss, val loss, learning rate and tokens/s as they go.</p></>;
+  if (charts.length === 0) return <><CachedFromNote run={shownRun} unavailable={unavailable} /><p className="muted">No metrics yet: training nodes report loss, val loss, learning rate and tokens/s as they go.</p></>;
   return (
     <div className="charts">
-      <CachedFromNote run={shownRun} />
+      <CachedFromNote run={shownRun} unavailable={unavailable} />
       {charts.map((chart) => (
         <MetricChart key={chart.metric} title={metricLabel(chart.metric)} series={chart.series} />
       ))}
@@ -86,7 +86,7 @@ function Charts({ run: shownRun }: { run: RunView }) {
 }
 
 function Logs({ run: shownRun }: { run: RunView }) {
-  const run = useRunWithCachedHistory(shownRun);
+  const { run, unavailable } = useRunWithCachedHistory(shownRun);
   const logNode = useStudio((state) => state.logNode);
   const showLogsFor = useStudio((state) => state.showLogsFor);
   const nodes = useNodeOrder(run);
@@ -101,7 +101,7 @@ function Logs({ run: shownRun }: { run: RunView }) {
           </option>
         ))}
       </select>
-      {shown && <CachedFromNote run={shownRun} nodeId={shown} />}
+      {shown && <CachedFromNote run={shownRun} nodeId={shown} unavailable={unavailable} />}
       {failure && (
         <pre className="log-failure">
           {failure.message}
