@@ -58,7 +58,8 @@ export class ServiceKeeper {
       const recipe = servingRecipe.safeParse(saved.recipe);
       this.#write(`record that ${saved.serviceId} stays stopped`, () => store.recordEnded(saved.serviceId, { state: 'stopped' }));
       if (!recipe.success) continue;
-      const handle = withRecipe({ kind: saved.kind, name: saved.name, stop: async () => undefined }, recipe.data);
+      const details = recipe.data.kind === 'deployment' ? { deploymentId: recipe.data.deploymentId, modelDir: recipe.data.modelDir, precision: recipe.data.precision } : { deploymentIds: recipe.data.deploymentIds };
+      const handle = withRecipe({ kind: saved.kind, name: saved.name, details, stop: async () => undefined }, recipe.data);
       const pipelineId = this.#options.pipelineIdOf?.(saved.runId);
       listed.push(registry.registerStopped({ runId: saved.runId, node: saved.node, handle, ...(pipelineId ? { owner: { pipelineId } } : {}) }, LEFT_STOPPED_NOTE));
     }

@@ -1,7 +1,8 @@
 // Restarting a service on request (studio's Restart, `crucible services restart`): stop it if it runs, then start it
 // again from its recipe as the same node of the same run, owned as before, so a later rerun of the node still finds
 // it. A deployment comes back under its id; the running endpoints that serve it are restarted after it, since they
-// hold the workers that were stopped.
+// hold the workers that were stopped. An endpoint whose deployments are down starts them first (a stopped entry
+// with the deployment's id, as the studio lists the last engine's services).
 import type { ServiceInfo } from '../../app/protocol/run-events.ts';
 import type { EngineServingCapability } from '../capabilities/serving-capability.ts';
 import type { ServiceRegistry } from './service-registry.ts';
@@ -28,7 +29,10 @@ export class ServiceRestartError extends Error {
   }
 }
 
-/** Restarts the service and, for a deployment, the running endpoints over it. Returns the services now running. */
+/**
+ * Restarts the service and, for a deployment, the running endpoints over it; for an endpoint, first the deployments
+ * it serves that are down. Returns the services started, the one asked for first unless deployments came before it.
+ */
 export async function restartService(context: RestartContext, serviceId: string): Promise<ServiceInfo[]> {
   const { registry } = context;
   const info = registry.get(serviceId);
@@ -44,7 +48,14 @@ export async function restartService(context: RestartContext, serviceId: string)
   const dependents = recipe.kind === 'deployment' ? registry.running().filter((other) => servesDeployment(registry, other.id, recipe.deploymentId)) : [];
   for (const endpoint of dependents) await registry.stop(endpoint.id);
   await registry.stop(serviceId);
-  const restarted = [await startAgain(context, serviceId)];
+  const restarted: ServiceInfo[] = [];
+  if (recipe.kind === 'api-endpoint') {
+    for (const deploymentId of recipe.deploymentIds) {
+      const stopped = stoppedDeployment(registry, deploymentId);
+      if (stopped) restarted.push(await startAgain(context, stopped.id));
+    }
+  }
+  restarted.push(await startAgain(context, serviceId));
   for (const endpoint of dependents) restarted.push(await startAgain(context, endpoint.id));
   return restarted;
 }
@@ -58,6 +69,17 @@ async function startAgain(context: RestartContext, serviceId: string): Promise<S
   log(service, `restarted ${describeService(info)} as ${service.id}`);
   announce(service);
   return service;
+}
+
+/** The newest listed deployment with this id, when no deployment with it runs. */
+function stoppedDeployment(registry: ServiceRegistry, deploymentId: string): ServiceInfo | undefined {
+  const withId = registry.list().filter((service) => {
+    const handle = registry.handleOf(service.id);
+    const recipe = handle ? recipeOf(handle) : undefined;
+    return recipe?.kind === 'deployment' && recipe.deploymentId === deploymentId;
+  });
+  if (withId.some((service) => service.status === 'running')) return undefined;
+  return withId.at(-1);
 }
 
 function servesDeployment(registry: ServiceRegistry, serviceId: string, deploymentId: string): boolean {

@@ -232,8 +232,8 @@ describe('an engine started without restoring services', () => {
       expect(listed[0]!.details?.note).toBe('was running when the engine last stopped; restart it to bring it back');
       expect(lines).toEqual([expect.stringContaining('2 service(s) were running when the engine last stopped; they stay stopped.')]);
 
-      await next.restartService(listed[0]!.id);
-      const [endpoint] = await next.restartService(listed[1]!.id);
+      const [deployment, endpoint] = await next.restartService(listed[1]!.id);
+      expect(deployment, 'the endpoint brings up the deployment it serves first').toMatchObject({ node: 'deploy', status: 'running', details: { deploymentId: listed[0]!.details?.deploymentId } });
       expect(endpoint).toMatchObject({ node: 'api', status: 'running', url: `http://127.0.0.1:${port}` });
       await waitForHealthy(endpoint!.url!);
 
