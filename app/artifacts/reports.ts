@@ -15,6 +15,9 @@ export interface TrainingStepReport {
   /** A distillation step's loss split into its KD (T²·KL) and cross-entropy terms. */
   kdLoss?: number;
   ceLoss?: number;
+  /** The training process's resident memory (MiB) and CPU use (% of all cores) over the step, where the trainer reads them. */
+  rssMiB?: number;
+  cpuPercent?: number;
 }
 
 /** One model's side of the distillation report. */

@@ -17,6 +17,7 @@ import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
 import { openFinetune } from './finetune-setup.ts';
 import { familyFor } from './model-families.ts';
 import type { ModelFamily } from './step/model-family.ts';
+import { processUsageReader } from './process-usage.ts';
 import { SampleGenerator, SamplePromptError } from './sample-generator.ts';
 import { TrainStepSession } from './step/step-session.ts';
 import type { TrainBatch } from './step/train-batch.ts';
@@ -220,6 +221,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
   const tokensPerStep = shape.batch * shape.time * settings.gradAccumSteps;
   const startStep = resumed?.step ?? 0;
   const startedAt = performance.now();
+  const usage = processUsageReader();
   let trainingMs = 0;
   mkdirSync(job.checkpointDir, { recursive: true });
 
@@ -235,7 +237,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
     trainingMs += performance.now() - stepStartedAt;
     const done = step + 1;
     Object.assign(metrics, { loss, steps: done }, lossParts);
-    const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...lossParts, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done) };
+    const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...lossParts, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done), ...usage() };
     metrics.tokensPerSec = report.tokensPerSec;
     if (done % settings.evalInterval === 0 || done === settings.maxSteps) {
       Object.assign(report, await evaluate.losses(runner.parameterViews));

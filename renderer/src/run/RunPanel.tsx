@@ -9,6 +9,7 @@ import { seriesOfMetric } from './chart-data.ts';
 import { formatDuration, KEY_METRICS, metricLabel, STATE_LABELS } from './format.ts';
 import { ArtifactsView } from './ArtifactsView.tsx';
 import { CompareView } from './CompareView.tsx';
+import { ResourceCharts } from './ResourceCharts.tsx';
 import { SamplesView } from './SamplesView.tsx';
 import { lossChartSeries } from './loss-series.ts';
 import { CachedFromNote, useRunWithCachedHistory } from './CachedFrom.tsx';
@@ -76,12 +77,15 @@ function Charts({ run: shownRun }: { run: RunView }) {
   const charts = useMemo(() => KEY_METRICS.map((metric) => ({ metric, series: metric === 'loss' ? lossChartSeries(run) : seriesOfMetric(run, metric) })).filter((chart) => chart.series.length > 0), [run]);
   if (charts.length === 0) return <><CachedFromNote run={shownRun} unavailable={unavailable} /><p className="muted">No metrics yet: training nodes report loss, val loss, learning rate and tokens/s as they go.</p></>;
   return (
-    <div className="charts">
-      <CachedFromNote run={shownRun} unavailable={unavailable} />
-      {charts.map((chart) => (
-        <MetricChart key={chart.metric} title={metricLabel(chart.metric)} series={chart.series} />
-      ))}
-    </div>
+    <>
+      <div className="charts">
+        <CachedFromNote run={shownRun} unavailable={unavailable} />
+        {charts.map((chart) => (
+          <MetricChart key={chart.metric} title={metricLabel(chart.metric)} series={chart.series} />
+        ))}
+      </div>
+      <ResourceCharts run={run} />
+    </>
   );
 }
 

@@ -1,0 +1,44 @@
+// The run's resources beside the estimate: each training node's process memory (RSS) and CPU use as it trains, with
+// the memory its inspector estimated before the run. The trainer reads them (engine/ml/train/process-usage.ts); runs
+// side by side in one engine share the process, so each shows their sum. GPU memory is not shown.
+import { useMemo } from 'react';
+import { nodeFacts } from '../form/node-facts.ts';
+import { useStudio } from '../store/store-context.tsx';
+import { seriesOfMetric } from './chart-data.ts';
+import { MetricChart } from './MetricChart.tsx';
+import type { RunView } from './run-view.ts';
+
+const ESTIMATE_FACT = 'Training memory';
+
+export function ResourceCharts({ run }: { run: RunView }) {
+  const doc = useStudio((state) => state.doc);
+  const registry = useStudio((state) => state.registry);
+  const memory = useMemo(() => seriesOfMetric(run, 'rssMiB'), [run]);
+  const cpu = useMemo(() => seriesOfMetric(run, 'cpuPercent'), [run]);
+  if (memory.length === 0 && cpu.length === 0) return null;
+  const estimates = memory.flatMap((one) => {
+    const fact = doc.nodes.some((node) => node.id === one.label) ? nodeFacts(doc, one.label, registry).find((candidate) => candidate.label === ESTIMATE_FACT) : undefined;
+    const peak = Math.max(...one.values);
+    return [{ node: one.label, peakMiB: peak, estimate: fact?.value }];
+  });
+  return (
+    <div className="resources" data-resources>
+      <ul className="resource-summary">
+        {estimates.map((entry) => (
+          <li key={entry.node} data-resource-node={entry.node}>
+            <strong>{entry.node}</strong> peak RSS {formatMiB(entry.peakMiB)}
+            {entry.estimate ? ` · estimated ${entry.estimate} before the run` : ''}
+          </li>
+        ))}
+      </ul>
+      <div className="charts">
+        {memory.length > 0 && <MetricChart title="memory (RSS, MiB)" series={memory} />}
+        {cpu.length > 0 && <MetricChart title="CPU (% of all cores)" series={cpu} />}
+      </div>
+    </div>
+  );
+}
+
+function formatMiB(mib: number): string {
+  return mib >= 1024 ? `${(mib / 1024).toFixed(2)} GiB` : `${Math.round(mib)} MiB`;
+}
