@@ -11,18 +11,27 @@ export const ENGINE_ADDRESS_FILE = 'engine-address.json';
 const engineAddress = z.object({ url: z.string().url(), pid: z.number().int().positive(), token: z.string().min(16).max(512), startedAt: z.string() });
 export type EngineAddress = z.output<typeof engineAddress>;
 
-/** Records the running engine's address; returns the function that removes it (only while it is still ours). */
-export function writeEngineAddress(dataDir: string, address: Omit<EngineAddress, 'pid' | 'startedAt'>): () => void {
+/**
+ * Records the running engine's address; returns the function that removes it (only while it is still ours). A data
+ * directory that cannot take the file costs only `crucible services`: `warn` says so, and the engine runs on.
+ */
+export function writeEngineAddress(dataDir: string, address: Omit<EngineAddress, 'pid' | 'startedAt'>, warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): () => void {
   const file = path.join(dataDir, ENGINE_ADDRESS_FILE);
   const record: EngineAddress = { ...address, pid: process.pid, startedAt: new Date().toISOString() };
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'wx', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(record)}\n`);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(record)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    warn(`crucible services cannot reach this engine: writing ${file} failed (${error instanceof Error ? error.message : String(error)})`);
+    return () => undefined;
   }
-  renameSync(temp, file);
   return () => {
     if (readEngineAddress(dataDir, () => true)?.token === record.token) rmSync(file, { force: true });
   };

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ENGINE_ADDRESS_FILE, readEngineAddress } from '../../api/engine-address-file.ts';
+import { ENGINE_ADDRESS_FILE, readEngineAddress, writeEngineAddress } from '../../api/engine-address-file.ts';
 import { serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
 import { Engine } from '../../engine.ts';
 import type { CliIo } from '../io.ts';
@@ -74,4 +74,11 @@ it('ignores the address a crashed engine left behind', () => {
   fs.writeFileSync(path.join(dataDir, ENGINE_ADDRESS_FILE), JSON.stringify({ url: 'http://127.0.0.1:1', pid: 999_999_999, token: 'x'.repeat(32), startedAt: 'then' }));
   expect(readEngineAddress(dataDir, () => false)).toBeUndefined();
   expect(readEngineAddress(dataDir, () => true)).toMatchObject({ url: 'http://127.0.0.1:1' });
+});
+
+it('leaves the engine running when the data directory cannot take the address file', () => {
+  const warnings: string[] = [];
+  const remove = writeEngineAddress(path.join(dataDir, 'no-such-folder'), { url: 'http://127.0.0.1:1', token: 'x'.repeat(32) }, (line) => warnings.push(line));
+  expect(warnings).toEqual([expect.stringContaining('crucible services cannot reach this engine: writing ')]);
+  expect(() => remove()).not.toThrow();
 });
