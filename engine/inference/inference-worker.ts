@@ -39,8 +39,9 @@ let decoders: DecoderPair | null = null;
 /** The draft model's exported decoder and one-token step decoder, with a draft (speculative-step.ts). */
 let draftDecoders: DecoderPair | null = null;
 try {
-  // The many-tokens step decoder prefills long prompts a chunk at a time while a batch runs (chunked-prefill.ts).
-  decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device }, { manyTokens: true });
+  // The many-tokens step decoder prefills long prompts a chunk at a time while a batch runs (chunked-prefill.ts);
+  // a folder whose quantized many-tokens product disagrees with its exported decoder serves without it.
+  decoders = await loadDecoderPair(data, { intraOpThreads: data.intraOpThreads, device: data.device }, { manyTokens: 'if-agrees' });
   if (data.draft) draftDecoders = await loadDraft(decoders);
 } catch (error) {
   // Each file's reader names its file (decoder-pair.ts, the safetensors and config readers), so no prefix here.
@@ -88,6 +89,9 @@ async function stopAfter(decodeLoop: DecodeLoop): Promise<void> {
 async function loadDraft(target: DecoderPair): Promise<DecoderPair> {
   const draft = data.draft!;
   try {
+    if (target.stepMany === null) {
+      throw new Error(`speculative decoding verifies with the many-tokens step decoder, and at ${data.precision} its logits disagree with ${data.decoderPath} (quantized products can round differently over several rows); serve without a draft model at this precision, or serve float32`);
+    }
     return await loadDecoderPair(draft, { intraOpThreads: data.intraOpThreads, device: data.device });
   } catch (error) {
     await releaseDecoderPair(target);
