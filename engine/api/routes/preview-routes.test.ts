@@ -91,6 +91,14 @@ describe('output previews', () => {
     expect((await call('POST', output(ROUTES.outputTokenize, 'tok', 'tokens'), { text: 'x'.repeat(20_001) })).statusCode).toBe(400);
   });
 
+  it('previews the outputs of a node served from the cache in a later run', async () => {
+    const again = engine.startRun({ pipeline: engine.getRun(runId)!.pipeline, pipelinePath: path.join(workDir, 'pipeline.crucible.json') }).runId;
+    const finished = await engine.finished(again);
+    expect(finished?.nodes.docs?.cached).toBe(true);
+    const preview = await call('GET', ROUTES.outputPreview.replace(':runId', again).replace(':nodeId', 'docs').replace(':port', 'corpus'));
+    expect(preview.json<CorpusPreview>()).toMatchObject({ kind: 'corpus', stats: { documentsRead: 6 } });
+  });
+
   it('previews the model: facts from its folder and its model card; and the evaluation report as markdown', async () => {
     const model = (await call('GET', output(ROUTES.outputPreview, 'base', 'model'))).json<ModelPreview>();
     expect(model.kind).toBe('model');
