@@ -18,6 +18,8 @@ export interface TrainingStepReport {
   /** The training process's resident memory (MiB) and CPU use (% of all cores) over the step, where the trainer reads them. */
   rssMiB?: number;
   cpuPercent?: number;
+  /** GPU memory (MiB) the training process holds, when it trains on CUDA and nvidia-smi lists it. */
+  gpuMiB?: number;
 }
 
 /** One model's side of the distillation report. */

@@ -13,6 +13,7 @@ export function stepProgress(report: TrainingStepReport): NodeProgress {
   if (report.ceLoss !== undefined) metrics.ceLoss = report.ceLoss;
   if (report.rssMiB !== undefined) metrics.rssMiB = report.rssMiB;
   if (report.cpuPercent !== undefined) metrics.cpuPercent = report.cpuPercent;
+  if (report.gpuMiB !== undefined) metrics.gpuMiB = report.gpuMiB;
   const validation = report.valLoss === undefined ? '' : ` · val ${report.valLoss.toFixed(4)}`;
   const parts = report.kdLoss === undefined || report.ceLoss === undefined ? '' : ` (kd ${report.kdLoss.toFixed(4)} · ce ${report.ceLoss.toFixed(4)})`;
   return {

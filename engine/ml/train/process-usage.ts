@@ -1,7 +1,7 @@
 // What the training process uses while a run trains, for the run's resource charts: its resident memory (RSS, every
 // thread of the engine process, so the worker's tensors and ONNX Runtime's arenas count) and its CPU time over wall
 // time since the last reading, as a percentage of all cores (100 = every core busy). Runs side by side in one engine
-// share the process, so each sees their sum. GPU memory is not read here.
+// share the process, so each sees their sum. GPU memory is read apart (gpu-memory.ts).
 
 import { availableParallelism } from 'node:os';
 

@@ -17,6 +17,7 @@ import { learningRateAt, type LearningRateSchedule } from './lr-schedule.ts';
 import { openFinetune } from './finetune-setup.ts';
 import { familyFor } from './model-families.ts';
 import type { ModelFamily } from './step/model-family.ts';
+import { gpuMemoryReader } from './gpu-memory.ts';
 import { processUsageReader } from './process-usage.ts';
 import { SampleGenerator, SamplePromptError } from './sample-generator.ts';
 import { TrainStepSession } from './step/step-session.ts';
@@ -222,6 +223,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
   const startStep = resumed?.step ?? 0;
   const startedAt = performance.now();
   const usage = processUsageReader();
+  const gpuMemory = job.device === 'cuda' ? gpuMemoryReader() : () => undefined;
   let trainingMs = 0;
   mkdirSync(job.checkpointDir, { recursive: true });
 
@@ -237,7 +239,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
     trainingMs += performance.now() - stepStartedAt;
     const done = step + 1;
     Object.assign(metrics, { loss, steps: done }, lossParts);
-    const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...lossParts, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done), ...usage() };
+    const report: StepReport = { step: done, maxSteps: settings.maxSteps, loss, gradNorm, learningRate, ...lossParts, ...rates(done - startStep, tokensPerStep, trainingMs, performance.now() - startedAt, settings.maxSteps - done), ...usage(), ...optional('gpuMiB', gpuMemory()) };
     metrics.tokensPerSec = report.tokensPerSec;
     if (done % settings.evalInterval === 0 || done === settings.maxSteps) {
       Object.assign(report, await evaluate.losses(runner.parameterViews));
@@ -306,6 +308,10 @@ function chunksOf(batch: TrainBatch, chunks: number): TrainBatch[] {
   if (weights === undefined || chunks === 1) return parts;
   const size = weights.data.length / chunks;
   return parts.map((part, index) => ({ ...part, lossWeights: { dtype: weights.dtype, shape: part.tokens.shape, data: (weights.data as Float32Array).slice(index * size, (index + 1) * size) } }));
+}
+
+function optional<Key extends string>(key: Key, value: number | undefined): Partial<Record<Key, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<Key, number>);
 }
 
 function rates(stepsThisRun: number, tokensPerStep: number, trainingMs: number, elapsedMs: number, stepsLeft: number) {
