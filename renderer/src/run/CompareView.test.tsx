@@ -23,16 +23,16 @@ const SPECS: StoredRunSpec[] = [
   { id: 'run-20260301T140000-cccccc', pipelineName: 'bpe', status: 'failed', startedAt: '2026-03-01T14:00:00.000Z', nodes: { tok: ['tokenizer', {}] } },
 ];
 
-function renderCompare() {
-  const getRun = vi.fn(async (runId: string) => runDetail(SPECS.find((spec) => spec.id === runId)!));
+function renderCompare(specs: StoredRunSpec[] = SPECS) {
+  const getRun = vi.fn(async (runId: string) => runDetail(specs.find((spec) => spec.id === runId)!));
   const store = createTestStore();
-  store.setState({ engine: fakeEngineApi({ getRun }), runHistory: SPECS.map(runListItem) });
+  store.setState({ engine: fakeEngineApi({ getRun }), runHistory: specs.map(runListItem) });
   render(
     <StudioStoreProvider store={store}>
       <CompareView />
     </StudioStoreProvider>,
   );
-  return { getRun };
+  return { getRun, store };
 }
 
 const rowIds = () => Array.from(document.querySelectorAll('[data-run-row]')).map((row) => row.getAttribute('data-run-row'));
@@ -65,5 +65,16 @@ describe('CompareView', () => {
     fireEvent.change(screen.getByLabelText('Filter by state'), { target: { value: '' } });
     fireEvent.change(screen.getByLabelText('Filter by node'), { target: { value: 'tok' } });
     await waitFor(() => expect(rowIds()).toEqual(['run-20260301T140000-cccccc']));
+  });
+
+  it('reads a ticked run again once the run list says it finished, so its curves are whole', async () => {
+    const running: StoredRunSpec[] = [{ ...SPECS[0]!, status: 'running', finishedAt: null }, SPECS[1]!];
+    const { getRun, store } = renderCompare(running);
+    fireEvent.click(screen.getByLabelText('Compare run run-20260301T120000-aaaaaa'));
+    fireEvent.click(screen.getByLabelText('Compare run run-20260301T130000-bbbbbb'));
+    await waitFor(() => expect(getRun).toHaveBeenCalledTimes(2));
+    store.setState({ runHistory: SPECS.slice(0, 2).map(runListItem) });
+    await waitFor(() => expect(getRun).toHaveBeenCalledTimes(3));
+    expect(getRun.mock.calls[2]![0]).toBe('run-20260301T120000-aaaaaa');
   });
 });

@@ -17,8 +17,11 @@ const COLUMNS: { key: RunSortKey; label: string }[] = [
   { key: 'durationMs', label: 'Duration' },
 ];
 
-/** Run details read so far; a failed read is remembered as its message. Each run is asked for once. */
-function useRunDetails(wanted: readonly string[]): { details: Record<string, RunDetail>; failures: Record<string, string> } {
+/**
+ * Run details read so far; a failed read is remembered as its message. Each run is asked for once per state the run
+ * list gives it, so a run that was still running is read again once it has finished.
+ */
+function useRunDetails(wanted: readonly string[], statusOf: (id: string) => string | undefined): { details: Record<string, RunDetail>; failures: Record<string, string> } {
   const engine = useStudio((state) => state.engine);
   const [details, setDetails] = useState<Record<string, RunDetail>>({});
   const [failures, setFailures] = useState<Record<string, string>>({});
@@ -30,11 +33,11 @@ function useRunDetails(wanted: readonly string[]): { details: Record<string, Run
       mounted.current = false;
     };
   }, []);
-  const missing = wanted.filter((id) => !asked.current.has(id)).join('\0');
+  const missing = wanted.filter((id) => !asked.current.has(`${id}\0${statusOf(id)}`)).join('\0');
   useEffect(() => {
     if (!engine || missing === '') return;
     for (const id of missing.split('\0')) {
-      asked.current.add(id);
+      asked.current.add(`${id}\0${statusOf(id)}`);
       engine.getRun(id).then(
         (detail) => mounted.current && setDetails((known) => ({ ...known, [id]: detail })),
         (error: unknown) => mounted.current && setFailures((known) => ({ ...known, [id]: error instanceof Error ? error.message : String(error) })),
@@ -51,7 +54,8 @@ export function CompareView() {
   const [sort, setSort] = useState<RunSort>(NEWEST_FIRST);
   const [picked, setPicked] = useState<string[]>([]);
   const wanted = useMemo(() => (filter.node.trim() === '' ? picked : [...new Set([...picked, ...history.map((run) => run.id)])]), [filter.node, picked, history]);
-  const { details, failures } = useRunDetails(wanted);
+  const statusOf = (id: string) => history.find((run) => run.id === id)?.status;
+  const { details, failures } = useRunDetails(wanted, statusOf);
   const rows = useMemo(() => runsTableRows(history, details, filter, sort), [history, details, filter, sort]);
   const toggle = (id: string) => setPicked((ids) => (ids.includes(id) ? ids.filter((one) => one !== id) : [...ids, id]));
   const sortBy = (key: RunSortKey) => setSort((current) => ({ key, descending: current.key === key ? !current.descending : key === 'startedAt' }));
