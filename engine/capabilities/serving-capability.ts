@@ -8,6 +8,7 @@ import type { DeployRequest, EndpointRequest, ServingCapability, StartedDeployme
 import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { ReplicaAutoscaler } from '../inference/replica-autoscaler.ts';
 import type { ScalingSettings } from '../inference/scaling-policy.ts';
+import type { SpeculativeStats } from '../inference/speculative-step.ts';
 import { replicaRange, type DeployConfig } from '../../nodes/deploy/spec.ts';
 import { DEVICE_TITLES, type ComputeDevice } from '../../app/protocol/compute-devices.ts';
 import { resolveAndAnnounce, type DeviceEnvironment } from '../ml/runtime/device.ts';
@@ -104,7 +105,7 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
     slotsPerReplica: maxBatchSize,
     log,
   });
-  deployment = new Deployment({ generator, maxBatchSize, maxQueue: config.maxQueue, contextLength: config.contextLength, defaults: config.defaults, scaling: () => autoscaler.snapshot() });
+  deployment = new Deployment({ generator, maxBatchSize, maxQueue: config.maxQueue, contextLength: config.contextLength, defaults: config.defaults, scaling: () => autoscaler.snapshot(), speculation: () => generator.speculation() });
   resize();
   const live: LiveDeployment = { deployment, generator, autoscaler };
   deployments.set(deploymentId, live);
@@ -125,7 +126,7 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
     kind: 'deployment',
     name,
     details: { deploymentId, modelDir, replicas: range.initial, minReplicas: range.min, maxReplicas: range.max, maxBatchSize, precision, device, requestedDevice: config.device },
-    liveDetails: () => replicaDetails(autoscaler),
+    liveDetails: () => ({ ...replicaDetails(autoscaler), ...speculationDetails(generator.speculation()) }),
     // Only a model that never loads ends the service by itself; crashed workers restart inside it.
     exited: loaded.then((failure) => failure ?? new Promise<never>(() => undefined)),
     stop: async () => {
@@ -149,6 +150,13 @@ function scalingSettings(config: DeployConfig): ScalingSettings {
 function replicaDetails(autoscaler: ReplicaAutoscaler): Record<string, unknown> {
   const { ready, loading, draining, events } = autoscaler.snapshot();
   return { replicas: ready + loading, replicaStates: { ready, loading, draining }, scalingEvents: events };
+}
+
+/** With a draft model, what the studio shows of speculative decoding: the counts, the acceptance rate and tokens per step. */
+function speculationDetails(stats: SpeculativeStats | null): Record<string, unknown> {
+  if (stats === null) return {};
+  const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+  return { speculation: { ...stats, acceptanceRate: ratio(stats.accepted, stats.proposed), tokensPerStep: ratio(stats.tokens, stats.steps) } };
 }
 
 /** "the CPU", "CUDA": how log lines name a device. */

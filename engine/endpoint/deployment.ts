@@ -5,6 +5,7 @@ import { chatFormatterFor, type ChatFormatter } from './chat-template.ts';
 import { OpenAiError } from './openai-error.ts';
 import type { TextGenerator } from '../inference/text-generator.ts';
 import type { ScalingSnapshot } from '../inference/replica-autoscaler.ts';
+import type { SpeculativeStats } from '../inference/speculative-step.ts';
 
 export interface SamplingDefaults {
   temperature: number;
@@ -25,6 +26,8 @@ export interface DeploymentOptions {
   retryAfterMs?: number;
   /** The replicas and scaling decisions, read when /metrics is scraped; absent for a generator without replicas. */
   scaling?: () => ScalingSnapshot;
+  /** With a draft model: speculative decoding's counts, read when /metrics is scraped. */
+  speculation?: () => SpeculativeStats | null;
 }
 
 interface Waiter {
@@ -38,6 +41,7 @@ export class Deployment {
   readonly defaults: SamplingDefaults;
   readonly chat: ChatFormatter;
   readonly scaling: (() => ScalingSnapshot) | undefined;
+  readonly speculation: (() => SpeculativeStats | null) | undefined;
   #maxBatchSize: number;
   readonly #maxQueue: number;
   readonly #retryAfterMs: number;
@@ -55,6 +59,7 @@ export class Deployment {
     this.#retryAfterMs = options.retryAfterMs ?? 1_000;
     this.chat = chatFormatterFor(options.generator);
     this.scaling = options.scaling;
+    this.speculation = options.speculation;
   }
 
   /** Generations that may run at once: every ready replica's batch. Raising it admits waiting requests now. */

@@ -75,7 +75,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
     deployments.set(deployment.model, deployment);
   }
   const traces = new WeakMap<FastifyRequest, RequestTrace>();
-  const metrics = new ServingMetrics(() => [...deployments.values()].map((d) => ({ model: d.model, queued: d.queued, running: d.running, scaling: d.scaling?.() })));
+  const metrics = new ServingMetrics(() => [...deployments.values()].map((d) => ({ model: d.model, queued: d.queued, running: d.running, scaling: d.scaling?.(), speculation: d.speculation?.() ?? null })));
   const now = options.now ?? Date.now;
   const bodyLimits = bodyLimitsFor(config.maxBodyBytes);
   const gateway =

@@ -3,6 +3,7 @@
 import type * as PromClient from 'prom-client';
 import { lazyRequire } from '../lazy-require.ts';
 import type { ScalingSnapshot } from '../inference/replica-autoscaler.ts';
+import type { SpeculativeStats } from '../inference/speculative-step.ts';
 
 const promClient = lazyRequire<typeof PromClient>('prom-client');
 
@@ -15,6 +16,8 @@ export interface DeploymentLoad {
   running: number;
   /** Replicas by state and scaling decisions; absent for a deployment whose generator has no replicas. */
   scaling?: ScalingSnapshot;
+  /** Speculative decoding's counts; null or absent without a draft model. */
+  speculation?: SpeculativeStats | null;
 }
 
 export class ServingMetrics {
@@ -46,6 +49,7 @@ export class ServingMetrics {
       },
     });
     registerScalingMetrics(readLoad, registers);
+    registerSpeculationMetrics(readLoad, registers);
     new (promClient().Gauge)({
       name: 'crucible_running_batch_size',
       help: 'Requests being generated right now.',
@@ -61,6 +65,27 @@ export class ServingMetrics {
 const REPLICA_STATES = ['ready', 'loading', 'draining'] as const;
 
 /** Replicas by state, the autoscaling bounds, and the scaling decisions taken so far, per model. */
+/** Speculative decoding per model: draft tokens proposed and kept (their ratio is the acceptance rate), target steps. */
+function registerSpeculationMetrics(readLoad: () => DeploymentLoad[], registers: PromClient.Registry[]): void {
+  const counters = [
+    { name: 'crucible_speculative_proposed_tokens_total', help: 'Draft-model tokens the served model checked (speculative decoding).', read: (stats: SpeculativeStats) => stats.proposed },
+    { name: 'crucible_speculative_accepted_tokens_total', help: 'Draft-model tokens the served model kept; divided by proposed, the acceptance rate.', read: (stats: SpeculativeStats) => stats.accepted },
+    { name: 'crucible_speculative_steps_total', help: 'Steps of the served model that verified draft tokens.', read: (stats: SpeculativeStats) => stats.steps },
+  ];
+  for (const { name, help, read } of counters) {
+    new (promClient().Counter)({
+      name,
+      help,
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const load of readLoad()) if (load.speculation) this.inc({ model: load.model }, read(load.speculation));
+      },
+    });
+  }
+}
+
 function registerScalingMetrics(readLoad: () => DeploymentLoad[], registers: PromClient.Registry[]): void {
   const scaled = () => readLoad().flatMap((load) => (load.scaling ? [{ model: load.model, scaling: load.scaling }] : []));
   new (promClient().Gauge)({

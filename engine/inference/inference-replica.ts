@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import type { GenerationRequest, GeneratorHealth } from './text-generator.ts';
 import { startTypeScriptWorker } from '../workers/typescript-worker.ts';
 import { EventQueue } from './event-queue.ts';
+import type { SpeculativeStats } from './speculative-step.ts';
 import type { FromWorkerMessage, InferenceWorkerData, StepEvent, ToWorkerMessage } from './worker-protocol.ts';
 import type { PromptIdScores } from './prompt-scoring.ts';
 
@@ -35,6 +36,7 @@ export class InferenceReplica {
   readonly #options: ReplicaOptions;
   readonly #requests = new Map<number, EventQueue<StepEvent>>();
   /** Prompt scorings waiting for the worker's answer. */
+  #speculation: SpeculativeStats | null = null;
   readonly #scorings = new Map<number, { resolve: (scores: PromptIdScores) => void; reject: (error: Error) => void }>();
   #worker: Worker;
   #health: GeneratorHealth = 'loading';
@@ -52,6 +54,11 @@ export class InferenceReplica {
   constructor(options: ReplicaOptions) {
     this.#options = options;
     this.#worker = this.#start();
+  }
+
+  /** With a draft model: the worker's speculative decoding counts so far (since its last start). */
+  get speculation(): SpeculativeStats | null {
+    return this.#speculation;
   }
 
   get health(): GeneratorHealth {
@@ -160,6 +167,8 @@ export class InferenceReplica {
       this.#failRequests(this.#lastError);
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#lastError);
       // The worker exits by itself after reporting a failed load.
+    } else if (message.type === 'speculation') {
+      this.#speculation = message.stats;
     } else if (message.type === 'scored') {
       const waiter = this.#scorings.get(message.requestId);
       if (!waiter) return;

@@ -49,7 +49,8 @@ try {
   process.exit(0);
 }
 if (decoders !== null) {
-  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, stepManySession: decoders.stepMany, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => outbox.add(events), ...(draftDecoders ? { speculative: speculativeDecoder(decoders, draftDecoders) } : {}) });
+  const speculative = draftDecoders ? speculativeDecoder(decoders, draftDecoders) : null;
+  loop = new DecodeLoop({ prefillSession: decoders.prefill, stepSession: decoders.step, stepManySession: decoders.stepMany, config: data.config, eosTokenId: data.eosTokenId, sampledVocabSize: data.sampledVocabSize, maxBatchSize: data.maxBatchSize, emit: (events) => outbox.add(events), ...(speculative ? { speculative } : {}) });
   if (stopping) await stopAfter(loop);
   else {
     for (const message of early.splice(0)) handle(loop, message);
@@ -100,8 +101,15 @@ async function loadDraft(target: DecoderPair): Promise<DecoderPair> {
   }
 }
 
+/** The speculative decoder, whose counts go to the main thread at most every 250 ms (for /metrics and the studio). */
 function speculativeDecoder(target: DecoderPair, draft: DecoderPair): SpeculativeDecoder {
-  return new SpeculativeDecoder({
+  let posted = 0;
+  setInterval(() => {
+    if (decoder.stats.steps === posted) return;
+    posted = decoder.stats.steps;
+    post({ type: 'speculation', stats: { ...decoder.stats } });
+  }, 250).unref();
+  const decoder = new SpeculativeDecoder({
     draft: { prefill: draft.prefill, step: draft.step, config: data.draft!.config },
     targetVerify: target.stepMany!,
     targetStep: target.step,
@@ -112,4 +120,5 @@ function speculativeDecoder(target: DecoderPair, draft: DecoderPair): Speculativ
     sampledVocabSize: data.sampledVocabSize,
     slotChunk: 32,
   });
+  return decoder;
 }

@@ -13,6 +13,7 @@ import { readServableModel } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { InferenceWorkerData, StepEvent } from './worker-protocol.ts';
 import { readDraftModel } from './speculative-draft.ts';
+import type { SpeculativeStats } from './speculative-step.ts';
 
 /**
  * How many replicas are in each state: serving (ready), loading the model (or restarting after a crash), draining
@@ -101,6 +102,18 @@ export class OnnxTextGenerator implements TextGenerator {
   /** The replicas that take requests (draining ones are left out). */
   get replicas(): readonly InferenceReplica[] {
     return this.#serving;
+  }
+
+  /** With a draft model: speculative decoding's counts summed over the replicas (a restarted one counts from 0); else null. */
+  speculation(): SpeculativeStats | null {
+    if (!this.#workerData.draft) return null;
+    const total: SpeculativeStats = { proposed: 0, accepted: 0, steps: 0, tokens: 0 };
+    for (const replica of [...this.#serving, ...this.#draining]) {
+      const stats = replica.speculation;
+      if (stats === null) continue;
+      for (const key of ['proposed', 'accepted', 'steps', 'tokens'] as const) total[key] += stats[key];
+    }
+    return total;
   }
 
   replicaCounts(): ReplicaCounts {

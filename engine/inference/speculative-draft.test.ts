@@ -37,6 +37,15 @@ describe('a deployment with a draft model', () => {
       const requests = ['First Citizen', 'Speak, speak', 'hear me'].map((text, index) => generationRequest({ promptTokens: plain.tokenize(text), maxTokens: 12 + index }));
       const expected = await Promise.all(requests.map((request) => tokenIds(plain, request)));
       expect(await Promise.all(requests.map((request) => tokenIds(drafted, request)))).toEqual(expected);
+      // The workers report their counts at most every 250 ms (for /metrics and the service details).
+      const deadline = Date.now() + 5_000;
+      while ((drafted.speculation()?.steps ?? 0) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const stats = drafted.speculation()!;
+      expect(stats.steps).toBeGreaterThan(0);
+      expect(stats.proposed).toBeGreaterThan(0);
+      expect(stats.accepted).toBeLessThanOrEqual(stats.proposed);
+      expect(stats.tokens).toBeGreaterThanOrEqual(stats.steps);
+      expect(plain.speculation()).toBeNull();
     } finally {
       await Promise.all([plain.close(), drafted.close()]);
     }

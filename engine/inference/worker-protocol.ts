@@ -6,6 +6,7 @@ import type { GenerationRequest } from './text-generator.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import type { SampledToken } from './sequence-sampler.ts';
 import type { DraftWorkerData } from './speculative-draft.ts';
+import type { SpeculativeStats } from './speculative-step.ts';
 import type { PromptIdScores } from './prompt-scoring.ts';
 
 export interface InferenceWorkerData {
@@ -50,4 +51,6 @@ export type FromWorkerMessage =
   | { type: 'ready' }
   | { type: 'events'; events: StepEvent[] }
   | { type: 'load-failed'; message: string }
+  /** A speculating worker's counts so far (speculative-step.ts), at most every 250 ms. */
+  | { type: 'speculation'; stats: SpeculativeStats }
   | ({ type: 'scored'; requestId: number } & ({ scores: PromptIdScores } | { error: string }));
