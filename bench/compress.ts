@@ -8,10 +8,12 @@
 // (32), --decode-tokens N (128), --matmul K,N (1024,4096; "none" skips the kernel table), --student-steps N (500),
 // --student-block N (64), --skip-distill, --skip-quantize, --arch gpt2|llama (llama: a Llama of the same depth, width
 // and query heads with --kv-heads N key/value heads, default 2; quantize only, as distillation trains GPT-2 students).
-// `npm run bench:quantize` is --skip-distill.
+// --keep DIR copies the teacher (DIR/teacher) and the distilled student (DIR/student) model folders out before the
+// temporary folder goes, e.g. for `npm run bench:speculative -- --target DIR/teacher --draft DIR/student` (a draft
+// needs the teacher's context: pass --student-block equal to --block). `npm run bench:quantize` is --skip-distill.
 // Decode speed is batch 1, one intra-op thread, median of three runs of each decoder, interleaved.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,7 +47,7 @@ function parseFlags() {
       matmul: { type: 'string', default: '1024,4096' },
       'student-steps': { type: 'string', default: '500' }, 'student-block': { type: 'string', default: '64' },
       'skip-distill': { type: 'boolean', default: false }, 'skip-quantize': { type: 'boolean', default: false },
-      arch: { type: 'string', default: 'gpt2' }, 'kv-heads': { type: 'string', default: '2' },
+      arch: { type: 'string', default: 'gpt2' }, 'kv-heads': { type: 'string', default: '2' }, keep: { type: 'string' },
     },
   });
   const count = (text: string | undefined, fallback: number, flag: string): number => {
@@ -72,6 +74,7 @@ function parseFlags() {
     studentBlock: count(values['student-block'], 64, 'student-block'),
     skipDistill: values['skip-distill'],
     skipQuantize: values['skip-quantize'],
+    keep: values.keep === undefined ? null : path.resolve(values.keep),
     llama: values.arch === 'llama' ? { nKvHead: count(values['kv-heads'], 2, 'kv-heads') } : undefined,
   };
 }
@@ -232,6 +235,10 @@ async function main(): Promise<void> {
     if (!flags.skipDistill) console.log(`\n${await distillTable(flags, root, teacher)}`);
     if (flags.matmul !== null) console.log(`\n${await matmulTable(...flags.matmul)}`);
   } finally {
+    if (flags.keep !== null) {
+      for (const [from, to] of [['model', 'teacher'], ['student', 'student']]) if (existsSync(path.join(root, from!))) cpSync(path.join(root, from!), path.join(flags.keep, to!), { recursive: true });
+      console.log(`model folders kept in ${flags.keep}`);
+    }
     rmSync(root, { recursive: true, force: true });
   }
 }
