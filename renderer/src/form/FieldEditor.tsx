@@ -181,18 +181,21 @@ export function FieldEditor({ nodeId, field, config, messages }: FieldProps) {
     );
   }
 
-  const own = messagesFor(messages, field.path, false);
+  const all = messagesFor(messages, field.path, false);
+  // A source's own messages (sources.2.path) show in its row; the field keeps those about the list as a whole.
+  const own = field.kind === 'sources' ? messagesFor(messages, field.path, true) : all;
+  const invalid = localProblem !== null || all.some((message) => !message.warning);
   const errors = [...(localProblem ? [localProblem] : []), ...own.filter((message) => !message.warning).map((message) => message.message)];
   const warnings = own.filter((message) => message.warning).map((message) => message.message);
   const range = field.kind === 'number' || field.kind === 'integer' ? describeRange(field) : '';
   return (
-    <div className={`field field-${field.kind}${atDefault ? ' at-default' : ''}${errors.length > 0 ? ' invalid' : ''}`} data-field={field.path.join('.')}>
+    <div className={`field field-${field.kind}${atDefault ? ' at-default' : ''}${invalid ? ' invalid' : ''}`} data-field={field.path.join('.')}>
       <div className="field-head">
         <label htmlFor={id}>{field.key}</label>
         {atDefault ? <span className="default-marker" title="This field holds its default value">default</span> : reset}
       </div>
       {field.kind === 'sources' ? (
-        <SourcesEditor id={id} value={value} configuredFormat={configuredFormatOf(config)} onValue={(next) => setConfigField(nodeId, field.path, next)} />
+        <SourcesEditor id={id} value={value} configuredFormat={configuredFormatOf(config)} messages={all} onValue={(next) => setConfigField(nodeId, field.path, next)} />
       ) : (
         widgetFor(id, field, value, (next) => setConfigField(nodeId, field.path, next), setLocalProblem)
       )}

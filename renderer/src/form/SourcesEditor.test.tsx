@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // The dataset's sources in the inspector: rows instead of a JSON textarea, a path completed from the engine's listing
-// of its folder, the detected format per row, URL rows with their sha256, and removal.
+// of its folder, the detected format per row, URL rows with their sha256, removal, and a source's problem in its row.
 import { act, cleanup, fireEvent, render, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalogue } from '../../../app/nodes/catalogue.ts';
@@ -71,5 +71,16 @@ describe('the sources editor', () => {
     expect(stored()).toEqual([{ url: 'https://example.com/t.parquet', sha256: 'ab'.repeat(32) }, { path: '/srv/corpus.txt', allowOutside: true }]);
     fireEvent.click(within(sources()).getAllByLabelText('Remove this source')[0]!);
     expect(stored()).toEqual([{ path: '/srv/corpus.txt', allowOutside: true }]);
+  });
+
+  it("shows a source's own problem in its row and marks the field invalid", () => {
+    const { sources, stored } = inspectDataset();
+    fireEvent.click(within(sources()).getByText('+ Path'));
+    fireEvent.change(within(sources()).getByLabelText('Path'), { target: { value: '~/.ssh/id_rsa' } });
+    expect(stored()).toEqual([{ path: '~/.ssh/id_rsa' }]);
+    const row = sources().querySelector('[data-source-row]')!;
+    expect(within(row as HTMLElement).getByRole('alert').textContent).toContain('~/.ssh/id_rsa');
+    expect(sources().classList.contains('invalid')).toBe(true);
+    expect(Array.from(sources().querySelectorAll('.field-error')).length).toBe(1);
   });
 });

@@ -15,10 +15,12 @@ interface SourcesEditorProps {
   id: string;
   value: unknown;
   configuredFormat: ConfiguredFormat;
+  /** Messages about the sources; those naming one (`sources.2.path`) show in its row. */
+  messages: readonly { field: string; message: string; warning?: boolean }[];
   onValue: (value: unknown) => void;
 }
 
-export function SourcesEditor({ id, value, configuredFormat, onValue }: SourcesEditorProps) {
+export function SourcesEditor({ id, value, configuredFormat, messages, onValue }: SourcesEditorProps) {
   const rows = rowsOf(value);
   const update = (next: SourceRow[]) => onValue(sourcesOf(next));
   const change = (index: number, row: SourceRow) => update(rows.map((existing, at) => (at === index ? row : existing)));
@@ -26,7 +28,7 @@ export function SourcesEditor({ id, value, configuredFormat, onValue }: SourcesE
     <div className="sources-editor" id={id} role="group" aria-label="Sources">
       {rows.length === 0 && <p className="muted">No sources yet: add a file, folder, glob or URL.</p>}
       {rows.map((row, index) => (
-        <SourceRowEditor key={index} id={`${id}-${index}`} row={row} configuredFormat={configuredFormat} onRow={(next) => change(index, next)} onRemove={() => update(rows.filter((_, at) => at !== index))} />
+        <SourceRowEditor key={index} id={`${id}-${index}`} row={row} configuredFormat={configuredFormat} messages={messages.filter((message) => message.field === `sources.${index}` || message.field.startsWith(`sources.${index}.`))} onRow={(next) => change(index, next)} onRemove={() => update(rows.filter((_, at) => at !== index))} />
       ))}
       <div className="sources-add">
         <button type="button" onClick={() => update([...rows, { kind: 'path', path: '' }])}>
@@ -40,7 +42,7 @@ export function SourcesEditor({ id, value, configuredFormat, onValue }: SourcesE
   );
 }
 
-function SourceRowEditor({ id, row, configuredFormat, onRow, onRemove }: { id: string; row: SourceRow; configuredFormat: ConfiguredFormat; onRow: (row: SourceRow) => void; onRemove: () => void }) {
+function SourceRowEditor({ id, row, configuredFormat, messages, onRow, onRemove }: { id: string; row: SourceRow; configuredFormat: ConfiguredFormat; messages: SourcesEditorProps['messages']; onRow: (row: SourceRow) => void; onRemove: () => void }) {
   const listing = useFolderListing(row.kind === 'path' ? folderPart(row.path) : null);
   const name = row.kind === 'path' ? row.path.slice(folderPart(row.path).length).replace(/\/$/, '') : '';
   const entry = listing?.entries.find((candidate) => candidate.name === name);
@@ -62,6 +64,11 @@ function SourceRowEditor({ id, row, configuredFormat, onRow, onRemove }: { id: s
           format: {format}
         </p>
       )}
+      {messages.map((message) => (
+        <p key={message.message} className={message.warning ? 'field-warning' : 'field-error'} role={message.warning ? 'status' : 'alert'}>
+          {message.message}
+        </p>
+      ))}
     </div>
   );
 }
