@@ -4,16 +4,13 @@
 // difference and their final metrics side by side; the Charts tab shows the trainer's memory and CPU beside the
 // inspector's estimate. Screenshots go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../engine-process.ts';
-import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
 
-const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
-const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 const RUN_TIMEOUT_MS = 120_000;
 
 /** dataset → char tokenizer → a 1-layer model trained 8 steps, evaluated (and sampled) at steps 4 and 8. */
@@ -61,12 +58,8 @@ describe.skipIf(!chromiumAvailable)('compare runs and samples in a browser', () 
   const folder = mkdtempSync(path.join(os.tmpdir(), 'crucible-compare-'));
 
   beforeAll(async () => {
-    buildRenderer();
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-    studio = await openStudio();
+    studio = await openConnectedStudio();
     page = studio.page;
-    await page.goto(studio.link);
-    await page.locator('.connection-live').waitFor({ timeout: 30_000 });
   }, 120_000);
 
   afterAll(async () => {

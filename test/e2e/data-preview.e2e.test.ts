@@ -8,11 +8,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeHubGpt2Folder } from '../../engine/ml/import/testing/hub-folder.ts';
-import { REPO_ROOT } from '../engine-process.ts';
-import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
 
-const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
-const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 const RUN_TIMEOUT_MS = 120_000;
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
@@ -53,17 +50,13 @@ describe.skipIf(!chromiumAvailable)('data and models made visible in the studio'
   let workDir: string;
 
   beforeAll(async () => {
-    buildRenderer();
-    mkdirSync(OUTPUT_DIR, { recursive: true });
     workDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-preview-'));
     mkdirSync(path.join(workDir, 'corpus'));
     // Three plays' worth of documents, one per blank-line block, so the histogram has several lengths.
     writeFileSync(path.join(workDir, 'corpus', 'shakespeare-slice.txt'), readFileSync(SHAKESPEARE, 'utf8').slice(0, 40_000));
     writeHubGpt2Folder(path.join(workDir, 'tiny-gpt2'), { config: { vocabSize: 300, nLayer: 1, nHead: 2, nEmbd: 16, blockSize: 64 }, seed: 5 });
-    studio = await openStudio();
+    studio = await openConnectedStudio();
     page = studio.page;
-    await page.goto(studio.link);
-    await page.locator('.connection-live').waitFor({ timeout: 30_000 });
   }, 150_000);
 
   afterAll(async () => {

@@ -2,17 +2,14 @@
 // zoom, handles are big enough to hit, Shift+click adds to the selection, the minimap steps aside while the run panel
 // is open, and the playground shows its last row. Screenshots go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_TEMPLATES } from '../../renderer/src/palette/templates.ts';
-import { REPO_ROOT } from '../engine-process.ts';
-import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
 
-const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
-const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 const RUN_TIMEOUT_MS = 120_000;
 /** Below this zoom a node's 11 px port names shrink under 8 px: too small to read. */
 const READABLE_ZOOM = 0.7;
@@ -80,12 +77,8 @@ describe.skipIf(!chromiumAvailable)('studio polish in a browser', () => {
   let page: Page;
 
   beforeAll(async () => {
-    buildRenderer();
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-    studio = await openStudio();
+    studio = await openConnectedStudio();
     page = studio.page;
-    await page.goto(studio.link);
-    await page.locator('.connection-live').waitFor({ timeout: 30_000 });
   }, 120_000);
 
   afterAll(async () => {

@@ -3,16 +3,13 @@
 // a new tab and the used link opened again connect through the open tab; a new document and a freshly added node
 // show no state of the old run; History › Open shows the run's graph; a cached node's chart is its maker run's.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../engine-process.ts';
-import { buildRenderer, chromiumAvailable, openStudio, setPathSources, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, setPathSources, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
 
-const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
-const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 const RUN_TIMEOUT_MS = 150_000;
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
@@ -58,16 +55,11 @@ describe.skipIf(!chromiumAvailable)('nothing lost on reload', () => {
   let corpusFile: string;
 
   beforeAll(async () => {
-    buildRenderer();
-    mkdirSync(OUTPUT_DIR, { recursive: true });
     corpusFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-corpus-')), 'shakespeare-slice.txt');
     writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
-    studio = await openStudio();
-    page = studio.page;
     // New and History › Open ask before replacing unsaved work; the test says yes.
-    page.on('dialog', (dialog) => void dialog.accept().catch(() => undefined));
-    await page.goto(studio.link);
-    await page.locator('.connection-live').waitFor({ timeout: 30_000 });
+    studio = await openConnectedStudio((opened) => opened.on('dialog', (dialog) => void dialog.accept().catch(() => undefined)));
+    page = studio.page;
   }, 120_000);
 
   afterAll(async () => {

@@ -3,17 +3,14 @@
 // second run keeping both (cached, nothing changed); the Serving tab's Stop stops the endpoint and shows it stopped,
 // and Start brings it back on the same URL. A screenshot of the service cards goes to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../engine-process.ts';
-import { buildRenderer, chromiumAvailable, openStudio, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
 
-const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
-const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 const RUN_TIMEOUT_MS = 150_000;
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
@@ -56,18 +53,14 @@ describe.skipIf(!chromiumAvailable)('services under control in the studio', () =
   let port: number;
 
   beforeAll(async () => {
-    buildRenderer();
-    mkdirSync(OUTPUT_DIR, { recursive: true });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-services-'));
     const corpusFile = path.join(dir, 'shakespeare-slice.txt');
     writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 40_000));
     port = await freePort();
     const pipelineFile = path.join(dir, 'serve.crucible.json');
     writeFileSync(pipelineFile, JSON.stringify(servingPipeline(corpusFile, port), null, 2));
-    studio = await openStudio();
+    studio = await openConnectedStudio();
     page = studio.page;
-    await page.goto(studio.link);
-    await page.locator('.connection-live').waitFor({ timeout: 30_000 });
     const chooser = page.waitForEvent('filechooser');
     await page.locator('[data-command="file.open"]').click();
     await (await chooser).setFiles(pipelineFile);

@@ -2,7 +2,7 @@
 // its own data folder, and opens its one-time link in Debian's chromium driven by playwright-core.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,10 @@ import { REPO_ROOT } from '../engine-process.ts';
 
 export const CHROMIUM_PATH = process.env.CRUCIBLE_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(CHROMIUM_PATH);
+/** Where the browser tests write their screenshots. */
+export const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
+/** The shared corpus (../shared/data, never committed). */
+export const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 
 export function buildRenderer(): void {
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], { cwd: REPO_ROOT, encoding: 'utf8' });
@@ -69,6 +73,20 @@ export async function openStudio(): Promise<StudioSession> {
       await exited;
     },
   };
+}
+
+/**
+ * Builds the renderer, starts the studio with a browser on it and opens the one-time link, resolving once the page is
+ * connected to the engine. `beforeConnect` runs before the link opens (to listen for dialogs, say).
+ */
+export async function openConnectedStudio(beforeConnect?: (page: Page) => void): Promise<StudioSession> {
+  buildRenderer();
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const studio = await openStudio();
+  beforeConnect?.(studio.page);
+  await studio.page.goto(studio.link);
+  await studio.page.locator('.connection-live').waitFor({ timeout: 30_000 });
+  return studio;
 }
 
 /**

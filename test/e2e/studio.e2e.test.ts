@@ -6,17 +6,14 @@
 // in the hub's layout, and run model → tokenizer → finetune (LoRA, a few steps) → evaluate to success, with the
 // imported model's facts in the inspector. Screenshots go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { writeHubGpt2Folder } from '../../engine/ml/import/testing/hub-folder.ts';
-import { REPO_ROOT } from '../engine-process.ts';
-import { buildRenderer, chromiumAvailable, openStudio, setPathSources, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, setPathSources, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
 
-const OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
-const SHAKESPEARE = path.resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 const RUN_TIMEOUT_MS = 150_000;
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
@@ -84,15 +81,11 @@ describe.skipIf(!chromiumAvailable)('the studio in a browser', () => {
   let corpusFile: string;
 
   beforeAll(async () => {
-    buildRenderer();
-    mkdirSync(OUTPUT_DIR, { recursive: true });
     // A slice of tiny Shakespeare keeps tokenizing and training to a few seconds.
     corpusFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-corpus-')), 'shakespeare-slice.txt');
     writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 120_000));
-    studio = await openStudio();
+    studio = await openConnectedStudio();
     page = studio.page;
-    await page.goto(studio.link);
-    await page.locator('.connection-live').waitFor({ timeout: 30_000 });
   }, 120_000);
 
   afterAll(async () => {
