@@ -100,7 +100,7 @@ describe.skipIf(!chromiumAvailable)('compare runs and samples in a browser', () 
     const learningRate = page.locator('[data-compare="config"] tr', { hasText: 'train.learningRate' });
     await expect.poll(() => learningRate.locator('td').allTextContents()).toEqual(['0.01', '0.001']);
     expect(await page.locator('[data-compare="config"] tbody tr').count()).toBe(1);
-    const finalLoss = page.locator('[data-compare="metrics"] tr', { hasText: 'train · valLoss' });
+    const finalLoss = page.locator('[data-compare="metrics"] tr', { hasText: 'train · val loss' });
     expect(await finalLoss.locator('td').count()).toBe(2);
     expect(await finalLoss.locator('td.best').count()).toBe(1);
 

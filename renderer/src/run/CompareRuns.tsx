@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import type { RunDetail, RunListItem } from '../../../app/protocol/engine-api.ts';
 import { configDifferences, configRows, finalMetricRows, overlaySeries, reportedMetrics, runLabel } from './compare-runs.ts';
-import { formatMetric } from './format.ts';
+import { formatMetric, metricLabel } from './format.ts';
 import { MetricChart } from './MetricChart.tsx';
 
 interface CompareRunsProps {
@@ -49,12 +49,12 @@ function OverlaidCurves({ details, node }: { details: readonly RunDetail[]; node
         <select aria-label="Metric to overlay" value={metric} onChange={(event) => setChosen(event.target.value)}>
           {metrics.map((name) => (
             <option key={name} value={name}>
-              {name}
+              {metricLabel(name)}
             </option>
           ))}
         </select>
       </label>
-      {series.length === 0 ? <p className="muted">None of these runs reported {metric}.</p> : <MetricChart title={`${metric} by run`} series={series} />}
+      {series.length === 0 ? <p className="muted">None of these runs reported {metricLabel(metric)}.</p> : <MetricChart title={`${metricLabel(metric)} by run`} series={series} />}
     </div>
   );
 }
@@ -125,7 +125,7 @@ function FinalMetrics({ details }: { details: readonly RunDetail[] }) {
           {rows.map((row) => (
             <tr key={`${row.node}\0${row.metric}`}>
               <th scope="row">
-                {row.node} · {row.metric}
+                {row.node} · {metricLabel(row.metric)}
               </th>
               {row.values.map((value, index) => (
                 <td key={index} className={row.best === index ? 'best' : ''} title={row.best === index ? 'best of these runs' : undefined}>

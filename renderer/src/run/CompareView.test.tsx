@@ -43,7 +43,7 @@ describe('CompareView', () => {
     expect(getRun).not.toHaveBeenCalled();
     fireEvent.click(screen.getByLabelText('Compare run run-20260301T120000-aaaaaa'));
     fireEvent.click(screen.getByLabelText('Compare run run-20260301T130000-bbbbbb'));
-    const chart = await screen.findByLabelText('loss by run');
+    const chart = await screen.findByLabelText('train loss by run');
     expect(within(chart).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['12:00:00 aaaa train', '13:00:00 bbbb train']);
     const config = document.querySelector('[data-compare="config"]')!;
     expect(within(config as HTMLElement).getByText('train.learningRate').closest('tr')!.textContent).toBe('train.learningRate0.0010.003');

@@ -24,7 +24,8 @@ describe('metric values and names', () => {
   it('names the key metrics for people', () => {
     expect(metricLabel('tokensPerSec')).toBe('tokens/s');
     expect(metricLabel('valLoss')).toBe('val loss');
-    expect(metricLabel('kdLoss')).toBe('kdLoss');
+    expect(metricLabel('rssMiB')).toBe('memory (RSS, MiB)');
+    expect(metricLabel('perplexity')).toBe('perplexity');
   });
 
   it('groups thousands in a value', () => {

@@ -4,7 +4,19 @@ import type { NodeState } from '../../../app/protocol/run-events.ts';
 export { KEY_METRICS } from '../../../app/run/key-metrics.ts';
 
 /** How a metric is named where people read it (node cards, chart titles); others keep their own name. */
-const METRIC_LABELS: Record<string, string> = { loss: 'train loss', valLoss: 'val loss', lr: 'learning rate', tokensPerSec: 'tokens/s' };
+const METRIC_LABELS: Record<string, string> = {
+  loss: 'train loss',
+  valLoss: 'val loss',
+  trainLoss: 'train loss at eval',
+  lr: 'learning rate',
+  tokensPerSec: 'tokens/s',
+  gradNorm: 'gradient norm',
+  kdLoss: 'KD loss',
+  ceLoss: 'CE loss',
+  rssMiB: 'memory (RSS, MiB)',
+  cpuPercent: 'CPU %',
+  gpuMiB: 'GPU memory (MiB)',
+};
 
 export function metricLabel(metric: string): string {
   return METRIC_LABELS[metric] ?? metric;
