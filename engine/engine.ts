@@ -16,8 +16,6 @@ import { RunStateTracker } from './events/run-state-tracker.ts';
 import { openCacheHistory } from './executor/cache-history.ts';
 import { Executor, type RunFinishedEvent } from './executor/executor.ts';
 import { checkPipelineOnMachine } from './executor/node-checks.ts';
-import { checkMemoryFit } from '../app/graph/memory-fit.ts';
-import { totalmem } from 'node:os';
 import { planRun } from './executor/plan.ts';
 import { PipelineInvalidError } from './executor/run-errors.ts';
 import { newRunId } from './executor/run-id.ts';
@@ -117,7 +115,6 @@ export class Engine {
       const pipelineDir = pipelinePath ? path.dirname(pipelinePath) : null;
       problems.push(...(await checkPipelineOnMachine(document.pipeline, { registry: this.registry, runModules: this.#runModules, pipelineDir, dataDir: this.dataDir })));
       problems.push(...portClashProblems(document.pipeline, pipelinePath ?? `unsaved:${document.pipeline.name}`, this.services));
-      problems.push(...checkMemoryFit(document.pipeline, this.registry, totalmem()));
     }
     return { valid: errorsOf(problems).length === 0, problems, migratedFrom: document.migratedFrom, pipeline: document.pipeline };
   }

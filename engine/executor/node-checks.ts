@@ -1,5 +1,8 @@
-// Node types' `check` hooks (the checks that need this machine: files, folders, symbolic links) as validation
-// problems. `crucible validate` and the engine's validate run them for a whole pipeline, a run for each node it runs.
+// Node types' `check` hooks (the checks that need this machine: files, folders, symbolic links) and whether the
+// pipeline's training fits this machine's memory, as validation problems. `crucible validate` and the engine's
+// validate run them for a whole pipeline, a run the node hooks for each node it runs.
+import { totalmem } from 'node:os';
+import { checkMemoryFit } from '../../app/graph/memory-fit.ts';
 import type { ValidationProblem } from '../../app/graph/problems.ts';
 import { parseNodeConfig } from '../../app/nodes/config.ts';
 import type { NodeRegistry } from '../../app/nodes/registry.ts';
@@ -16,9 +19,14 @@ export interface MachineCheckOptions {
   /** Where `~` leads; the user's home folder by default. */
   homeDir?: string;
   signal?: AbortSignal;
+  /** This machine's physical memory; os.totalmem() by default. */
+  machineMemoryBytes?: number;
 }
 
-/** Problems from every node's check. Nodes of unknown types or with invalid configs are skipped: validate names those. */
+/**
+ * Problems from every node's check, then the memory fit. Nodes of unknown types or with invalid configs are skipped:
+ * validate names those.
+ */
 export async function checkPipelineOnMachine(pipeline: Pipeline, options: MachineCheckOptions): Promise<ValidationProblem[]> {
   const problems: ValidationProblem[] = [];
   for (const node of pipeline.nodes) {
@@ -31,6 +39,7 @@ export async function checkPipelineOnMachine(pipeline: Pipeline, options: Machin
     const context = { nodeId: node.id, config, pipelineDir: options.pipelineDir, dataDir: options.dataDir, signal: options.signal ?? new AbortController().signal };
     problems.push(...(await runNodeCheck(module, context)).map((found) => asValidationProblem(node.id, found)));
   }
+  problems.push(...checkMemoryFit(pipeline, options.registry, options.machineMemoryBytes ?? totalmem()));
   return problems;
 }
 

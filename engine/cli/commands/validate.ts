@@ -5,8 +5,6 @@ import { errorsOf, formatProblem } from '../../../app/graph/problems.ts';
 import type { NodeRegistry } from '../../../app/nodes/registry.ts';
 import type { NodeRunModule } from '../../../app/nodes/run-contract.ts';
 import { checkPipelineOnMachine } from '../../executor/node-checks.ts';
-import { checkMemoryFit } from '../../../app/graph/memory-fit.ts';
-import { totalmem } from 'node:os';
 import { EXIT, type CliIo } from '../io.ts';
 import { readPipelineFile } from '../read-pipeline-file.ts';
 
@@ -25,7 +23,7 @@ export async function validateCommand(file: string, registry: NodeRegistry, io: 
   }
   const { document } = result;
   const problems = [...document.problems];
-  if (document.pipeline) problems.push(...(await checkPipelineOnMachine(document.pipeline, { ...machine, registry, pipelineDir: path.dirname(result.path) })), ...checkMemoryFit(document.pipeline, registry, totalmem()));
+  if (document.pipeline) problems.push(...(await checkPipelineOnMachine(document.pipeline, { ...machine, registry, pipelineDir: path.dirname(result.path) })));
   for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
   const errors = errorsOf(problems).length;
   const warnings = problems.length - errors;
