@@ -12,6 +12,7 @@ import type { NodeRunModule } from '../../app/nodes/run-contract.ts';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
 import { builtInRunModules } from '../../nodes/runs.ts';
 import { builtInNodeSpecs } from '../../nodes/specs.ts';
+import { freePort } from '../endpoint/testing/shared-servers.ts';
 import { Engine } from '../engine.ts';
 import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
@@ -80,14 +81,6 @@ async function waitForHealthy(url: string, timeoutMs = 20_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${url}/health did not turn 200 within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('rerunning a serving pipeline', () => {
