@@ -1,7 +1,7 @@
 // The studio's draft in the app's user-data folder: one file, replaced atomically on each write, so a crash
 // mid-write leaves the previous draft. Its content is the renderer's business (it checks what it reads back).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from './atomic-write.ts';
 
 export class DraftFile {
   constructor(readonly file: string) {}
@@ -16,9 +16,6 @@ export class DraftFile {
   }
 
   write(text: string): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    const partial = `${this.file}.${process.pid}.partial`;
-    writeFileSync(partial, text);
-    renameSync(partial, this.file);
+    writeFileAtomically(this.file, text);
   }
 }

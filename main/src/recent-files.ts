@@ -1,7 +1,8 @@
 // The recently opened pipeline files, newest first, kept in a small JSON file in the app's user-data folder.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomically } from './atomic-write.ts';
 
 const storedSchema = z.object({ files: z.array(z.string().min(1)) });
 
@@ -40,10 +41,7 @@ export class RecentFiles {
 
   private update(files: string[]): void {
     this.files = files;
-    mkdirSync(path.dirname(this.storeFile), { recursive: true });
-    const partial = `${this.storeFile}.partial`;
-    writeFileSync(partial, `${JSON.stringify({ files }, null, 2)}\n`);
-    renameSync(partial, this.storeFile);
+    writeFileAtomically(this.storeFile, `${JSON.stringify({ files }, null, 2)}\n`);
     this.onChange(this.list());
   }
 }

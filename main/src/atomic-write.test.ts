@@ -1,0 +1,26 @@
+// A file replaced whole: its folder made, the last text kept, and no partial file left when the rename fails.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileAtomically } from './atomic-write.ts';
+
+describe('writeFileAtomically', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'crucible-atomic-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('creates the folder and replaces the file', () => {
+    const file = path.join(folder, 'made', 'state.json');
+    writeFileAtomically(file, 'first');
+    writeFileAtomically(file, 'second');
+    expect(readFileSync(file, 'utf8')).toBe('second');
+    expect(readdirSync(path.dirname(file))).toEqual(['state.json']);
+  });
+
+  it('throws and leaves no partial file when the target cannot be replaced', () => {
+    const target = path.join(folder, 'taken', 'state.json');
+    mkdirSync(path.join(target, 'inside'), { recursive: true });
+    expect(() => writeFileAtomically(target, 'text')).toThrow();
+    expect(readdirSync(path.dirname(target))).toEqual(['state.json']);
+  });
+});
