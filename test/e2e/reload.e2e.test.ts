@@ -3,7 +3,7 @@
 // a new tab and the used link opened again connect through the open tab; a new document and a freshly added node
 // show no state of the old run; History › Open shows the run's graph; a cached node's chart is its maker run's.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -22,7 +22,7 @@ async function dropFromPalette(page: Page, type: string, at: { x: number; y: num
 
 /** dataset → tokenizer (char) → pretrain, long enough to be running when the page reloads and short enough for a
  * loaded CI machine. Written as a file so the test does not depend on how the inspector edits each field. */
-function trainingPipelineFile(corpusFile: string): string {
+function trainingPipelineFile(folder: string, corpusFile: string): string {
   const at = (x: number) => ({ position: { x, y: 80 } });
   const pretrain = { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 4, maxSteps: 2000, evalInterval: 1000, evalBatches: 1, warmupSteps: 2, checkpointInterval: 2000, device: 'cpu' };
   const pipeline = {
@@ -39,7 +39,7 @@ function trainingPipelineFile(corpusFile: string): string {
       { id: 'e2', from: { node: 'tokenizer', port: 'tokens' }, to: { node: 'pretrain', port: 'tokens' } },
     ],
   };
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-reload-')), 'reload.crucible.json');
+  const file = path.join(folder, 'reload.crucible.json');
   writeFileSync(file, JSON.stringify(pipeline, null, 2));
   return file;
 }
@@ -52,10 +52,13 @@ async function chartPoints(page: Page): Promise<number> {
 describe.skipIf(!chromiumAvailable)('nothing lost on reload', () => {
   let studio: StudioSession;
   let page: Page;
+  let workDir = '';
   let corpusFile: string;
 
   beforeAll(async () => {
-    corpusFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-corpus-')), 'shakespeare-slice.txt');
+    // The corpus and the pipeline file, removed when the suite ends.
+    workDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-reload-'));
+    corpusFile = path.join(workDir, 'shakespeare-slice.txt');
     writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
     // New and History › Open ask before replacing unsaved work; the test says yes.
     studio = await openConnectedStudio((opened) => opened.on('dialog', (dialog) => void dialog.accept().catch(() => undefined)));
@@ -64,12 +67,13 @@ describe.skipIf(!chromiumAvailable)('nothing lost on reload', () => {
 
   afterAll(async () => {
     await studio?.close();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   it('reloads mid-run: the canvas comes back and the run re-attaches, its chart and logs going on', async () => {
     const chooser = page.waitForEvent('filechooser');
     await page.locator('[data-command="file.open"]').click();
-    await (await chooser).setFiles(trainingPipelineFile(corpusFile));
+    await (await chooser).setFiles(trainingPipelineFile(workDir, corpusFile));
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
     await page.locator('[data-command="run.run"]').click();
     // A started run shows its timeline; the charts are one click away once it has begun.
