@@ -1,7 +1,9 @@
 // Lists one folder for the studio's path completion (web mode, where a page cannot open a file dialog that hands out
-// paths). The same rules as the dataset's sources: a folder in a secret location is refused, secret-looking entries
-// and hidden (dot) entries are left out, as a dataset folder's read leaves them out. Bounded.
-import { readdir, stat } from 'node:fs/promises';
+// paths). The same rules as the dataset's sources: a folder in a secret location, by its path or by where its symbolic
+// links lead, is refused; secret-looking entries (by name or by where a link leads) and hidden (dot) entries are left
+// out, as a dataset folder's read leaves them out. The folder read is the one checked: the links resolved. Bounded.
+import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { detectFormat } from '../../app/datasets/file-format.ts';
 import type { FolderEntry, FolderListing } from '../../app/protocol/preview-api.ts';
@@ -31,24 +33,39 @@ export interface FolderRequest {
 export async function listFolder(request: FolderRequest): Promise<FolderListing> {
   const base = request.pipelineDir ?? request.fallbackDir;
   const folder = path.resolve(base, resolvePath(request.path === '' ? '.' : request.path, { pipelineDir: base, homeDir: request.homeDir }));
+  const shown = request.path || folder;
   const location = secretLocationOf(folder);
-  if (location) throw new FolderListingError('secret_location', `"${request.path || folder}" is ${location}; the studio does not list it (a dataset source there is refused unless it sets allowOutside)`);
-  const dirents = await readdir(folder, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new FolderListingError('not_found', `"${request.path || folder}" does not exist`);
-    if (error.code === 'ENOTDIR') throw new FolderListingError('not_a_folder', `"${request.path || folder}" is a file, not a folder`);
-    throw new FolderListingError('not_found', `cannot read "${request.path || folder}": ${error.message}`);
-  });
-  let hidden = 0;
-  const visible = dirents.filter((dirent) => {
-    if (dirent.name.startsWith('.')) return false;
-    if (secretLocationOf(path.join(folder, dirent.name)) === null) return true;
-    hidden += 1;
-    return false;
-  });
+  if (location) throw secretFolderError(shown, location);
+  const real = await realpath(folder).catch((error: NodeJS.ErrnoException) => rethrowReadError(error, shown));
+  const realLocation = secretLocationOf(real);
+  if (realLocation) throw secretFolderError(shown, `${realLocation} (it leads to "${real}")`);
+  const dirents = await readdir(real, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => rethrowReadError(error, shown));
+  const named = dirents.filter((dirent) => !dirent.name.startsWith('.'));
+  const secret = await Promise.all(named.map((dirent) => isSecretEntry(folder, real, dirent)));
+  const visible = named.filter((_, index) => !secret[index]);
+  const hidden = named.length - visible.length;
   const sorted = visible.sort((a, b) => Number(isFolderLike(b)) - Number(isFolderLike(a)) || a.name.localeCompare(b.name));
   const kept = sorted.slice(0, MAX_FOLDER_ENTRIES);
-  const entries = await Promise.all(kept.map((dirent) => entryOf(folder, dirent.name)));
+  const entries = await Promise.all(kept.map((dirent) => entryOf(real, dirent.name)));
   return { folder, entries: entries.filter((entry): entry is FolderEntry => entry !== null), truncated: sorted.length > kept.length, hidden };
+}
+
+function secretFolderError(shown: string, location: string): FolderListingError {
+  return new FolderListingError('secret_location', `"${shown}" is ${location}; the studio does not list it (a dataset source there is refused unless it sets allowOutside)`);
+}
+
+function rethrowReadError(error: NodeJS.ErrnoException, shown: string): never {
+  if (error.code === 'ENOENT') throw new FolderListingError('not_found', `"${shown}" does not exist`);
+  if (error.code === 'ENOTDIR') throw new FolderListingError('not_a_folder', `"${shown}" is a file, not a folder`);
+  throw new FolderListingError('not_found', `cannot read "${shown}": ${error.message}`);
+}
+
+/** An entry whose name, in the folder as typed or as resolved, or whose link target is a secret location. */
+async function isSecretEntry(folder: string, real: string, dirent: Dirent): Promise<boolean> {
+  if (secretLocationOf(path.join(folder, dirent.name)) !== null) return true;
+  const inside = path.join(real, dirent.name);
+  const leads = dirent.isSymbolicLink() ? await realpath(inside).catch(() => null) : inside;
+  return leads !== null && secretLocationOf(leads) !== null;
 }
 
 function isFolderLike(dirent: { isDirectory(): boolean }): boolean {
