@@ -3,7 +3,7 @@
 // from norm(max(0, p − q)). Every token kept or drawn is then distributed exactly as a draw from p. With greedy
 // settings p and q are one-hot (at the argmax), so a proposal is kept exactly when it is the target's argmax and the
 // correction is that argmax: greedy output is the target's own.
-import type { SamplingSettings } from './sampling.ts';
+import { argmax, type SamplingSettings } from './sampling.ts';
 import { topRanked } from './top-ranked.ts';
 
 /**
@@ -14,9 +14,7 @@ import { topRanked } from './top-ranked.ts';
 export function samplingDistribution(adjusted: Float64Array, settings: SamplingSettings): Float64Array {
   const probabilities = new Float64Array(adjusted.length);
   if (settings.temperature === 0) {
-    let best = 0;
-    for (let id = 1; id < adjusted.length; id++) if (adjusted[id]! > adjusted[best]!) best = id;
-    probabilities[best] = 1;
+    probabilities[argmax(adjusted)] = 1;
     return probabilities;
   }
   const keepsAll = (settings.topK <= 0 || settings.topK >= adjusted.length) && settings.topP >= 1;
