@@ -45,6 +45,7 @@ export function adjustLogits(logits: ArrayLike<number>, settings: SamplingSettin
   for (const [tokenId, bias] of settings.logitBias) {
     if (tokenId >= 0 && tokenId < adjusted.length) adjusted[tokenId]! += bias;
   }
+  if (!penalizes(settings)) return adjusted;
   for (const [tokenId, count] of generatedCounts) {
     if (count > 0) adjusted[tokenId]! -= settings.frequencyPenalty * count + settings.presencePenalty;
   }
@@ -53,7 +54,12 @@ export function adjustLogits(logits: ArrayLike<number>, settings: SamplingSettin
 
 /** Whether the logits need no adjusting (no bias, no penalty): greedy decoding can then take their argmax as they are. */
 export function adjustsNothing(settings: SamplingSettings): boolean {
-  return settings.logitBias.size === 0 && settings.frequencyPenalty === 0 && settings.presencePenalty === 0;
+  return settings.logitBias.size === 0 && !penalizes(settings);
+}
+
+/** Whether generated tokens change the logits (a frequency or presence penalty); without one the counts are not read. */
+export function penalizes(settings: SamplingSettings): boolean {
+  return settings.frequencyPenalty !== 0 || settings.presencePenalty !== 0;
 }
 
 /** Natural-log probabilities of the logits. */

@@ -1,7 +1,7 @@
 // One request's sampling state inside the decode loop: its own seeded random stream and generated-token counts, so
 // the tokens it draws depend only on its own logits and seed, never on which other requests share the batch.
 import { randomInt } from 'node:crypto';
-import { adjustLogits, adjustsNothing, argmax, logSoftmax, pickToken, SamplingScratch, topAlternatives } from './sampling.ts';
+import { adjustLogits, adjustsNothing, argmax, logSoftmax, penalizes, pickToken, SamplingScratch, topAlternatives } from './sampling.ts';
 import { seededRandom } from './seeded-random.ts';
 import { samplingDistribution } from './speculative-sampling.ts';
 import type { GenerationRequest } from './text-generator.ts';
@@ -45,12 +45,7 @@ export class SequenceSampler {
     }
     const adjusted = adjustLogits(logits, request, this.#counts, this.#scratch);
     const tokenId = pickToken(adjusted, request, this.#random, this.#scratch);
-    this.#counts.set(tokenId, (this.#counts.get(tokenId) ?? 0) + 1);
-    this.#generated += 1;
-    if (!request.logprobs) return { tokenId };
-    const logprobs = logSoftmax(adjusted);
-    const topLogprobs = topAlternatives(logprobs, request.topLogprobs, () => '').map(({ tokenId: id, logprob }) => ({ tokenId: id, logprob }));
-    return { tokenId, logprob: logprobs[tokenId]!, topLogprobs };
+    return this.#generate(tokenId, adjusted);
   }
 
   /**
@@ -58,9 +53,14 @@ export class SequenceSampler {
    * logits, after `pending` more generated tokens (the penalties count them).
    */
   distribution(logits: Float32Array, pending: readonly number[]): Float64Array {
-    const counts = new Map(this.#counts);
-    for (const tokenId of pending) counts.set(tokenId, (counts.get(tokenId) ?? 0) + 1);
-    return samplingDistribution(adjustLogits(logits, this.#request, counts), this.#request);
+    // Only penalties read the counts: without one, no copy of them per position.
+    let counts: ReadonlyMap<number, number> = this.#counts;
+    if (pending.length > 0 && penalizes(this.#request)) {
+      const withPending = new Map(this.#counts);
+      for (const tokenId of pending) withPending.set(tokenId, (withPending.get(tokenId) ?? 0) + 1);
+      counts = withPending;
+    }
+    return samplingDistribution(adjustLogits(logits, this.#request, counts, this.#scratch), this.#request);
   }
 
   /** A draw in [0, 1) from this request's own stream (speculative proposals and acceptance). */
@@ -70,11 +70,15 @@ export class SequenceSampler {
 
   /** Counts `tokenId`, chosen from `logits` by speculative acceptance, as generated; with its logprobs as `next` gives. */
   record(tokenId: number, logits: Float32Array): SampledToken {
+    return this.#generate(tokenId, this.#request.logprobs ? adjustLogits(logits, this.#request, this.#counts, this.#scratch) : null);
+  }
+
+  /** Counts `tokenId` as generated; with logprobs (from the adjusted logits it was chosen from) when asked for. */
+  #generate(tokenId: number, adjusted: Float64Array | null): SampledToken {
     const request = this.#request;
-    const adjusted = request.logprobs ? adjustLogits(logits, request, this.#counts) : null;
     this.#counts.set(tokenId, (this.#counts.get(tokenId) ?? 0) + 1);
     this.#generated += 1;
-    if (adjusted === null) return { tokenId };
+    if (!request.logprobs || adjusted === null) return { tokenId };
     const logprobs = logSoftmax(adjusted);
     const topLogprobs = topAlternatives(logprobs, request.topLogprobs, () => '').map(({ tokenId: id, logprob }) => ({ tokenId: id, logprob }));
     return { tokenId, logprob: logprobs[tokenId]!, topLogprobs };
