@@ -2,11 +2,12 @@
 // its own data folder, and opens its one-time link in Debian's chromium driven by playwright-core.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { REPO_ROOT } from '../engine-process.ts';
 
 export const CHROMIUM_PATH = process.env.CRUCIBLE_CHROMIUM ?? '/usr/bin/chromium';
@@ -33,7 +34,10 @@ async function startStudio(dataDir: string): Promise<{ child: ChildProcess; link
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const link = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`crucible studio printed no link in 30 s: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`crucible studio printed no link in 30 s: ${stderr}`));
+    }, 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = /one-time link in your browser: (\S+)/.exec(line);
       if (!match) return;
@@ -49,13 +53,27 @@ async function startStudio(dataDir: string): Promise<{ child: ChildProcess; link
 export async function openStudio(): Promise<StudioSession> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-data-'));
   const { child, link } = await startStudio(dataDir);
-  const context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-chromium-')), {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1440, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const profileDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-chromium-'));
+  const stopStudio = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      await exited;
+    }
+    for (const folder of [dataDir, profileDir]) rmSync(folder, { recursive: true, force: true });
+  };
+  const context = await chromium
+    .launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1440, height: 900 },
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    .catch(async (error: unknown) => {
+      await stopStudio();
+      throw error;
+    });
   await context.addInitScript(() => {
     const pickers = window as unknown as Record<string, unknown>;
     delete pickers.showOpenFilePicker;
@@ -68,9 +86,7 @@ export async function openStudio(): Promise<StudioSession> {
     page,
     async close() {
       await context.close();
-      const exited = once(child, 'exit');
-      child.kill('SIGINT');
-      await exited;
+      await stopStudio();
     },
   };
 }
@@ -102,4 +118,48 @@ export async function setPathSources(page: Page, nodeId: string, paths: readonly
     await sources.getByRole('button', { name: '+ Path' }).click();
     await sources.getByLabel('Path').nth(index).fill(file);
   }
+}
+
+/**
+ * dataset → char tokenizer → a 1-layer pretrain on the CPU trained 8 steps, evaluated at the end; `train` adds to or
+ * replaces the pretrain node's config.
+ */
+export function tinyCharPipeline(name: string, corpusFile: string, train: Record<string, unknown> = {}): object {
+  const at = (x: number) => ({ position: { x, y: 0 } });
+  return {
+    format: 'crucible.pipeline',
+    version: 1,
+    name,
+    nodes: [
+      { id: 'data', type: 'dataset', typeVersion: 1, config: { sources: [{ path: corpusFile }], documentSplit: 'none', valFraction: 0.1 }, ui: at(0) },
+      { id: 'tok', type: 'tokenizer', typeVersion: 1, config: { kind: 'char' }, ui: at(280) },
+      {
+        id: 'train',
+        type: 'pretrain',
+        typeVersion: 1,
+        config: { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 4, maxSteps: 8, evalInterval: 8, evalBatches: 2, warmupSteps: 2, checkpointInterval: 8, device: 'cpu', ...train },
+        ui: at(560),
+      },
+    ],
+    edges: [
+      { id: 'e1', from: { node: 'data', port: 'corpus' }, to: { node: 'tok', port: 'corpus' } },
+      { id: 'e2', from: { node: 'tok', port: 'tokens' }, to: { node: 'train', port: 'tokens' } },
+    ],
+  };
+}
+
+/** Starts a new document, opens this two-edge pipeline file, runs it and waits for that run (not an earlier one) to succeed. */
+export async function openAndRun(page: Page, pipelineFile: string, timeoutMs: number): Promise<void> {
+  await page.keyboard.press('Alt+n');
+  const dialog = page.getByRole('button', { name: /discard|don.t save/i });
+  if (await dialog.count()) await dialog.first().click();
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('[data-command="file.open"]').click();
+  await (await chooser).setFiles(pipelineFile);
+  await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
+  const caption = page.locator('.run-caption code');
+  const before = (await caption.count()) > 0 ? await caption.textContent() : null;
+  await page.locator('[data-command="run.run"]').click();
+  await expect.poll(() => caption.count().then((count) => (count > 0 ? caption.textContent() : null)), { timeout: 30_000 }).not.toBe(before);
+  await page.locator('.run-caption .badge-succeeded').waitFor({ timeout: timeoutMs });
 }
