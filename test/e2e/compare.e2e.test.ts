@@ -9,48 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openAndRun, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, tinyCharPipeline, type StudioSession } from './studio-harness.ts';
 
 const RUN_TIMEOUT_MS = 120_000;
-
-/** dataset → char tokenizer → a 1-layer model trained 8 steps, evaluated (and sampled) at steps 4 and 8. */
-function tinyPipeline(corpusFile: string, learningRate: number): object {
-  const at = (x: number) => ({ position: { x, y: 0 } });
-  return {
-    format: 'crucible.pipeline',
-    version: 1,
-    name: 'compare tiny runs',
-    nodes: [
-      { id: 'data', type: 'dataset', typeVersion: 1, config: { sources: [{ path: corpusFile }], documentSplit: 'none', valFraction: 0.1 }, ui: at(0) },
-      { id: 'tok', type: 'tokenizer', typeVersion: 1, config: { kind: 'char' }, ui: at(280) },
-      {
-        id: 'train',
-        type: 'pretrain',
-        typeVersion: 1,
-        config: { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 4, maxSteps: 8, evalInterval: 4, evalBatches: 2, warmupSteps: 2, checkpointInterval: 8, learningRate, samplePrompt: 'ROMEO:', sampleTokens: 16, device: 'cpu' },
-        ui: at(560),
-      },
-    ],
-    edges: [
-      { id: 'e1', from: { node: 'data', port: 'corpus' }, to: { node: 'tok', port: 'corpus' } },
-      { id: 'e2', from: { node: 'tok', port: 'tokens' }, to: { node: 'train', port: 'tokens' } },
-    ],
-  };
-}
-
-async function openAndRun(page: Page, pipelineFile: string): Promise<void> {
-  await page.keyboard.press('Alt+n');
-  const dialog = page.getByRole('button', { name: /discard|don.t save/i });
-  if (await dialog.count()) await dialog.first().click();
-  const chooser = page.waitForEvent('filechooser');
-  await page.locator('[data-command="file.open"]').click();
-  await (await chooser).setFiles(pipelineFile);
-  await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
-  const before = await page.locator('.run-caption code').textContent().catch(() => null);
-  await page.locator('[data-command="run.run"]').click();
-  await expect.poll(() => page.locator('.run-caption code').textContent(), { timeout: 30_000 }).not.toBe(before);
-  await page.locator('.run-caption .badge-succeeded').waitFor({ timeout: RUN_TIMEOUT_MS });
-}
 
 describe.skipIf(!chromiumAvailable)('compare runs and samples in a browser', () => {
   let studio: StudioSession | undefined;
@@ -70,10 +31,12 @@ describe.skipIf(!chromiumAvailable)('compare runs and samples in a browser', () 
     const corpusFile = path.join(folder, 'shakespeare-slice.txt');
     writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
     const [slow, fast] = [path.join(folder, 'slow.crucible.json'), path.join(folder, 'fast.crucible.json')];
-    writeFileSync(slow, JSON.stringify(tinyPipeline(corpusFile, 0.001)));
-    writeFileSync(fast, JSON.stringify(tinyPipeline(corpusFile, 0.01)));
+    // Evaluated (and sampled) at steps 4 and 8.
+    const train = (learningRate: number) => ({ evalInterval: 4, learningRate, samplePrompt: 'ROMEO:', sampleTokens: 16 });
+    writeFileSync(slow, JSON.stringify(tinyCharPipeline('compare tiny runs', corpusFile, train(0.001))));
+    writeFileSync(fast, JSON.stringify(tinyCharPipeline('compare tiny runs', corpusFile, train(0.01))));
 
-    await openAndRun(page, slow);
+    await openAndRun(page, slow, RUN_TIMEOUT_MS);
     await page.getByRole('tab', { name: 'Samples' }).click();
     const steps = page.locator('[data-samples-node="train"] [data-sample-step]');
     await expect.poll(() => steps.evaluateAll((items) => items.map((item) => item.getAttribute('data-sample-step')))).toEqual(['8', '4']);
@@ -87,7 +50,7 @@ describe.skipIf(!chromiumAvailable)('compare runs and samples in a browser', () 
     await expect.poll(() => resources.textContent()).toMatch(/^train peak RSS \d+ MiB · estimated ≈ [\d.]+ [KMG]iB before the run$/);
     await expect.poll(() => page.locator('[data-resources] .metric-chart').count()).toBe(2);
 
-    await openAndRun(page, fast);
+    await openAndRun(page, fast, RUN_TIMEOUT_MS);
     await page.getByRole('tab', { name: 'Compare' }).click();
     const rows = page.locator('[data-run-row]');
     await expect.poll(() => rows.count()).toBe(2);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_TEMPLATES } from '../../renderer/src/palette/templates.ts';
-import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
+import { chromiumAvailable, openAndRun, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, tinyCharPipeline, type StudioSession } from './studio-harness.ts';
 
 const RUN_TIMEOUT_MS = 120_000;
 /** Below this zoom a node's 11 px port names shrink under 8 px: too small to read. */
@@ -27,31 +27,6 @@ async function settledZoom(page: Page): Promise<number> {
     return still;
   }, { interval: 200 }).toBe(true);
   return last;
-}
-
-/** A tiny char model trained for 8 steps with one evaluation at the end: a single val-loss point. */
-function tinyRunPipeline(corpusFile: string): object {
-  const at = (x: number) => ({ position: { x, y: 0 } });
-  return {
-    format: 'crucible.pipeline',
-    version: 1,
-    name: 'polish tiny run',
-    nodes: [
-      { id: 'data', type: 'dataset', typeVersion: 1, config: { sources: [{ path: corpusFile }], documentSplit: 'none', valFraction: 0.1 }, ui: at(0) },
-      { id: 'tok', type: 'tokenizer', typeVersion: 1, config: { kind: 'char' }, ui: at(280) },
-      {
-        id: 'train',
-        type: 'pretrain',
-        typeVersion: 1,
-        config: { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 4, maxSteps: 8, evalInterval: 8, evalBatches: 2, warmupSteps: 2, checkpointInterval: 8, device: 'cpu' },
-        ui: at(560),
-      },
-    ],
-    edges: [
-      { id: 'e1', from: { node: 'data', port: 'corpus' }, to: { node: 'tok', port: 'corpus' } },
-      { id: 'e2', from: { node: 'tok', port: 'tokens' }, to: { node: 'train', port: 'tokens' } },
-    ],
-  };
 }
 
 /** How many pixels of a chart's canvas are drawn in one line colour (uPlot draws on a canvas, not in the DOM). */
@@ -156,17 +131,9 @@ describe.skipIf(!chromiumAvailable)('studio polish in a browser', () => {
     const corpusFile = path.join(folder, 'shakespeare-slice.txt');
     writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
     const pipelineFile = path.join(folder, 'tiny.crucible.json');
-    writeFileSync(pipelineFile, JSON.stringify(tinyRunPipeline(corpusFile)));
-    await page.keyboard.press('Alt+n');
-    const dialog = page.getByRole('button', { name: /discard|don.t save/i });
-    if (await dialog.count()) await dialog.first().click();
-    const chooser = page.waitForEvent('filechooser');
-    await page.locator('[data-command="file.open"]').click();
-    await (await chooser).setFiles(pipelineFile);
-    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
-
-    await page.locator('[data-command="run.run"]').click();
-    await page.locator('.run-caption .badge-succeeded').waitFor({ timeout: RUN_TIMEOUT_MS });
+    // One evaluation, at the end: a single val-loss point.
+    writeFileSync(pipelineFile, JSON.stringify(tinyCharPipeline('polish tiny run', corpusFile)));
+    await openAndRun(page, pipelineFile, RUN_TIMEOUT_MS);
 
     // The node card: "tokens/s" then its value, with room between them.
     const tokensPerSec = node(page, 'train').locator('.node-metrics div', { hasText: 'tokens/s' });
