@@ -3,7 +3,8 @@
 // probabilities given everything before them are summed, and the choice with the highest sum is the model's answer
 // ("accuracy"); divided by the choice's length in characters, the highest gives "accuracy (length-normalised)".
 import type { Tokenizer } from '../../tokenize/tokenizer.ts';
-import { logSoftmax } from '../../inference/sampling.ts';
+import { argmax } from '../../inference/sampling.ts';
+import { decoderLossSum } from '../quantize/decoder-measures.ts';
 import type { DecoderSession } from '../export/decoder-session.ts';
 import type { MultipleChoiceItem } from './multiple-choice-suite.ts';
 import type { MultipleChoiceReport } from '../../../app/artifacts/reports.ts';
@@ -52,24 +53,18 @@ function contextTokens(tokenizer: Tokenizer, context: string, startTokenId: numb
   return [startTokenId];
 }
 
-/** Σ log P(continuation token | all before it), from one pass over context + continuation (its start cut to fit). */
+/**
+ * Σ log P(continuation token | all before it), from one pass over context + continuation (its start cut to fit): the
+ * validation loss's masked cross-entropy sum (decoderLossSum), weighted 1 on the continuation's tokens only, negated.
+ */
 async function continuationLogprob(decoder: DecoderSession, contextIds: readonly number[], continuationIds: readonly number[], where: string): Promise<number> {
   const blockSize = decoder.config.blockSize;
   if (continuationIds.length === 0) throw new Error(`${where}: a choice encodes to no tokens; every choice needs some text`);
   if (continuationIds.length >= blockSize) throw new Error(`${where}: a choice is ${continuationIds.length} tokens, which leaves no room for context in the model's ${blockSize}; shorten the choices`);
   const ids = [...contextIds, ...continuationIds].slice(-blockSize);
   const firstScored = ids.length - continuationIds.length;
-  decoder.reset();
-  const logits = await decoder.append(ids);
-  const vocab = decoder.config.vocabSize;
-  let sum = 0;
-  for (let position = firstScored; position < ids.length; position++) {
-    sum += logSoftmax(logits.subarray((position - 1) * vocab, position * vocab))[ids[position]!]!;
-  }
-  return sum;
-}
-
-/** The first index of the largest value. */
-function argmax(values: readonly number[]): number {
-  return values.reduce((best, value, index) => (value > values[best]! ? index : best), 0);
+  const window = BigInt64Array.from(ids, BigInt);
+  const weights = Float32Array.from({ length: ids.length - 1 }, (_, position) => (position + 1 >= firstScored ? 1 : 0));
+  const { total } = await decoderLossSum(decoder, [window], [weights]);
+  return -total;
 }
