@@ -1,20 +1,14 @@
 // Services across engine restarts. End to end through the Engine on one data directory: a pipeline deploys a tiny
 // model behind two endpoints, the user stops one, a new engine brings back the rest (answering over HTTP); a model
 // folder that is gone gives logged errors, never a crash. Then the keeper alone: crashes, failures and order.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeRegistry } from '../../app/nodes/registry.ts';
-import type { NodeRunModule, ServiceHandle } from '../../app/nodes/run-contract.ts';
-import { defineNodeSpec } from '../../app/nodes/spec.ts';
+import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { ServiceInfo } from '../../app/protocol/run-events.ts';
 import { apiEndpointConfig } from '../../nodes/api-endpoint/spec.ts';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
-import { builtInRunModules } from '../../nodes/runs.ts';
-import { builtInNodeSpecs } from '../../nodes/specs.ts';
-import { Engine } from '../engine.ts';
 import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { postJson } from '../endpoint/testing/http-helpers.ts';
@@ -22,27 +16,7 @@ import { ServiceRestoreStore } from '../store/service-restore-store.ts';
 import { ServiceKeeper } from './service-keeper.ts';
 import { ServiceRegistry } from './service-registry.ts';
 import { withRecipe, type ServingRecipe } from './serving-recipe.ts';
-
-/** A test-only node that hands a model folder on as a Model artifact, so the pipeline needs no training. */
-const modelFolderSpec = defineNodeSpec({
-  type: 'model-folder',
-  title: 'Model folder',
-  category: 'Data',
-  summary: 'test fixture',
-  docs: 'test fixture',
-  icon: 'box',
-  version: 1,
-  inputs: [],
-  outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'The copied folder.' }],
-  config: z.object({ folder: z.string().default('').describe('A model folder') }),
-});
-const modelFolderRun: NodeRunModule<{ folder: string }> = {
-  type: 'model-folder',
-  run: async (ctx) => {
-    cpSync(ctx.config.folder, ctx.outputDir('model'), { recursive: true });
-    return { outputs: { model: {} } };
-  },
-};
+import { openServingEngine } from './testing/serving-engine.ts';
 
 let fixture: TinyModelFolder;
 let dataDir: string;
@@ -55,11 +29,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function openEngine(): Promise<Engine> {
-  const runModules = builtInRunModules();
-  runModules.set('model-folder', modelFolderRun as NodeRunModule);
-  return Engine.open({ dataDir, registry: new NodeRegistry([...builtInNodeSpecs, modelFolderSpec]), runModules });
-}
+const openEngine = () => openServingEngine(dataDir);
 
 function pipeline(modelFolder: string) {
   const endpoint = { port: 0, auth: 'none' };

@@ -1,42 +1,17 @@
 // Reruns of a serving pipeline through the Engine, with a tiny model: an unchanged rerun keeps the deployment and
 // the endpoint (same URL, one of each), a changed endpoint config replaces only the endpoint on the same fixed port,
 // a forced node is replaced; a port held by a service of another pipeline, or by a foreign process, is named.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeRegistry } from '../../app/nodes/registry.ts';
-import type { NodeRunModule } from '../../app/nodes/run-contract.ts';
-import { defineNodeSpec } from '../../app/nodes/spec.ts';
-import { builtInRunModules } from '../../nodes/runs.ts';
-import { builtInNodeSpecs } from '../../nodes/specs.ts';
 import { freePort } from '../endpoint/testing/shared-servers.ts';
-import { Engine } from '../engine.ts';
+import type { Engine } from '../engine.ts';
 import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { listeningProcess } from './port-holder.ts';
-
-const modelFolderSpec = defineNodeSpec({
-  type: 'model-folder',
-  title: 'Model folder',
-  category: 'Data',
-  summary: 'test fixture',
-  docs: 'test fixture',
-  icon: 'box',
-  version: 1,
-  inputs: [],
-  outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'The copied folder.' }],
-  config: z.object({ folder: z.string().default('').describe('A model folder') }),
-});
-const modelFolderRun: NodeRunModule<{ folder: string }> = {
-  type: 'model-folder',
-  run: async (ctx) => {
-    cpSync(ctx.config.folder, ctx.outputDir('model'), { recursive: true });
-    return { outputs: { model: {} } };
-  },
-};
+import { openServingEngine } from './testing/serving-engine.ts';
 
 let fixture: TinyModelFolder;
 let dataDir: string;
@@ -44,9 +19,7 @@ let engine: Engine;
 beforeAll(async () => {
   fixture = writeTinyModelFolder();
   dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-succession-'));
-  const runModules = builtInRunModules();
-  runModules.set('model-folder', modelFolderRun as NodeRunModule);
-  engine = await Engine.open({ dataDir, registry: new NodeRegistry([...builtInNodeSpecs, modelFolderSpec]), runModules });
+  engine = await openServingEngine(dataDir);
 });
 afterAll(async () => {
   await engine.close();
@@ -199,11 +172,7 @@ describe('an engine started without restoring services', () => {
   });
   afterAll(() => rmSync(keptDir, { recursive: true, force: true }));
 
-  const openKeeping = () => {
-    const runModules = builtInRunModules();
-    runModules.set('model-folder', modelFolderRun as NodeRunModule);
-    return Engine.open({ dataDir: keptDir, registry: new NodeRegistry([...builtInNodeSpecs, modelFolderSpec]), runModules });
-  };
+  const openKeeping = () => openServingEngine(keptDir);
 
   it('lists the last engine’s services as stopped, starts none, and restarts each on request; a rerun replaces them', async () => {
     const port = await freePort();
