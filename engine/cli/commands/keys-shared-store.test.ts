@@ -4,12 +4,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openServingStore } from '../../endpoint/store/serving-store.ts';
 import { requireServer, startPostgres, type PostgresServer } from '../../endpoint/testing/shared-servers.ts';
-import type { CliIo } from '../io.ts';
-import { runCli } from '../main.ts';
+import { runCliIn } from '../testing/run-cli-in.ts';
 
 const available = requireServer('PostgreSQL').ok;
 let postgres: PostgresServer | null = null;
@@ -24,17 +22,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir, ...env }, cwd: dataDir, onInterrupt: () => () => undefined };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const cli = (env: Record<string, string>, ...args: string[]) => runCliIn(dataDir, args, env);
 
 it.skipIf(!available)('creates, updates, lists and revokes keys and reports usage in PostgreSQL, by flag or by environment', async () => {
   const url = await postgres!.newDatabase();

@@ -3,11 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServingStore } from '../../endpoint/store/serving-store.ts';
-import type { CliIo } from '../io.ts';
-import { runCli } from '../main.ts';
+import { runCliIn } from '../testing/run-cli-in.ts';
 
 let dataDir: string;
 beforeEach(() => {
@@ -15,17 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: dataDir, onInterrupt: () => () => undefined };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCliIn(dataDir, args);
 
 describe('crucible keys', () => {
   it('creates a key shown once, lists it without the secret, and revokes it', async () => {

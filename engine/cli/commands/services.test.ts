@@ -4,13 +4,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ENGINE_ADDRESS_FILE, readEngineAddress, writeEngineAddress } from '../../api/engine-address-file.ts';
 import { serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
 import { Engine } from '../../engine.ts';
-import type { CliIo } from '../io.ts';
-import { runCli } from '../main.ts';
+import { runCliIn } from '../testing/run-cli-in.ts';
 
 let dataDir: string;
 let running: RunningEngine | undefined;
@@ -23,17 +21,7 @@ afterEach(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: dataDir, onInterrupt: () => () => undefined };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCliIn(dataDir, args);
 
 it('says no engine runs on the data directory, and how to start one', async () => {
   const result = await cli('services', 'list');
