@@ -34,5 +34,7 @@ describe('readOutputFileText', () => {
     symlinkSync('/etc', path.join(folder, 'etc-link'));
     await expect(readOutputFileText(folder, '../x')).rejects.toThrow('is not a file name inside');
     await expect(readOutputFileText(folder, 'etc-link/hostname')).rejects.toThrow('leads outside');
+    writeFileSync(path.join(folder, '..notes.txt'), 'kept');
+    expect((await readOutputFileText(folder, '..notes.txt')).text).toBe('kept');
   });
 });

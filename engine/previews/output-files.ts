@@ -3,6 +3,7 @@
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputFileText, OutputFiles } from '../../app/protocol/preview-api.ts';
+import { isWithin } from '../../nodes/dataset/sources.ts';
 
 export const MAX_LISTED_FILES = 2000;
 export const MAX_PREVIEW_BYTES = 256 * 1024;
@@ -46,8 +47,7 @@ export async function resolveOutputFile(folder: string, name: string): Promise<s
   const file = path.join(folder, ...segments);
   const [realFolder, realFile] = await Promise.all([realpath(folder), realpath(file).catch(() => null)]);
   if (realFile === null) throw new OutputFileError('not_found', `the output has no file "${name}"`);
-  const relative = path.relative(realFolder, realFile);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new OutputFileError('outside', `"${name}" leads outside the output's folder`);
+  if (!isWithin(realFile, realFolder)) throw new OutputFileError('outside', `"${name}" leads outside the output's folder`);
   return realFile;
 }
 
