@@ -60,7 +60,10 @@ if (decoders !== null) {
 
 function handle(decodeLoop: DecodeLoop, message: ToWorkerMessage): void {
   if (message.type === 'submit') decodeLoop.submit(message.requestId, message.request);
-  else if (message.type === 'cancel') decodeLoop.cancel(message.requestId);
+  else if (message.type === 'cancel') {
+    decodeLoop.cancel(message.requestId);
+    outbox.forget(message.requestId);
+  }
   else if (message.type === 'score') score(message);
 }
 

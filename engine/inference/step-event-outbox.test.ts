@@ -73,4 +73,14 @@ describe('StepEventOutbox', () => {
     outbox.add([{ type: 'error', requestId: 2, message: 'boom' }]);
     expect(posted.at(-1)).toEqual([{ type: 'error', requestId: 2, message: 'boom' }]);
   });
+
+  it('forgets a cancelled request: it holds nothing for it, and a later token of that id counts as a first', () => {
+    const posted: StepEvent[][] = [];
+    const { clock } = manualClock();
+    const outbox = new StepEventOutbox((events) => posted.push(events), { intervalMs: 2, clock });
+    outbox.add([token(1, 10)]);
+    outbox.forget(1);
+    outbox.add([token(1, 11)]);
+    expect(posted).toEqual([[token(1, 10)], [token(1, 11)]]);
+  });
 });

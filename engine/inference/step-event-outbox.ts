@@ -58,6 +58,11 @@ export class StepEventOutbox {
     else this.#cancelTimer ??= this.#clock.later(() => this.flush(), this.#intervalMs - sinceLastMs);
   }
 
+  /** A cancelled request leaves the decode loop without a finish or an error: it is no longer counted as started. */
+  forget(requestId: number): void {
+    this.#started.delete(requestId);
+  }
+
   /** Posts whatever waits, in the order it was added. */
   flush(): void {
     this.#cancelTimer?.();
