@@ -10,6 +10,7 @@ import path from 'node:path';
 import { writeGgufModel } from '../engine/ml/export/gguf/write-gguf.ts';
 import { quantizeModelFolder, type QuantizationScheme } from '../engine/ml/quantize/quantize-model-folder.ts';
 import type { ModelConfig } from '../engine/ml/model-config.ts';
+import { quantizeConfig } from '../nodes/quantize/spec.ts';
 import { median } from './median.ts';
 import { crucibleRunner, decodeRate, llamaCppRunner, type BenchPrecision, type RuntimeRunner } from './serve-runtimes.ts';
 
@@ -54,7 +55,7 @@ export function prepareRuntimeFiles(folder: string, precisions: readonly BenchPr
     let modelDir = folder;
     if (precision !== 'float32') {
       modelDir = `${folder}-${precision}`;
-      const settings = { scheme: QUANTIZED_SCHEME[precision], blockSize: 32 as const, symmetric: true, accuracyLevel: 4 as const, quantizeEmbeddings: false };
+      const settings = quantizeConfig.parse({ scheme: QUANTIZED_SCHEME[precision] }); // the quantize node's defaults
       quantizeModelFolder({ sourceFolder: folder, targetFolder: modelDir, settings, provenance: {} });
     }
     const gguf = path.join(path.dirname(folder), `${path.basename(folder)}-${GGUF_QUANTIZATION[precision]}.gguf`);

@@ -20,6 +20,7 @@ import { encodeModel } from '../engine/ml/onnx/encode-model.ts';
 import { quantizeDecoderModel } from '../engine/ml/quantize/quantize-decoder.ts';
 import { ort } from '../engine/ml/runtime/load-ort.ts';
 import { toOrtTensor } from '../engine/ml/runtime/ort-tensor.ts';
+import { quantizeConfig } from '../nodes/quantize/spec.ts';
 import { median } from './median.ts';
 
 interface ProfileEvent {
@@ -35,7 +36,7 @@ function stepDecoderBytes(config: ModelConfig, parameters: ReturnType<typeof rea
   const model = buildStepDecoder(config, parameters, 'one').toModelProto();
   if (precision === 'float32') return encodeModel(model);
   // The quantize node's defaults, as bench:serve uses them.
-  return encodeModel(quantizeDecoderModel(model, { bits: precision === 'int8' ? 8 : 4, blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }).model);
+  return encodeModel(quantizeDecoderModel(model, { ...quantizeConfig.parse({ scheme: precision }), bits: precision === 'int8' ? 8 : 4 }).model);
 }
 
 function feedsFor(config: ModelConfig, rows: number, slots: number): Record<string, Ort.Tensor> {
