@@ -23,6 +23,7 @@ import { gpt2Config } from '../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
 import { quantizeModelFolder } from '../engine/ml/quantize/quantize-model-folder.ts';
 import { trainChar } from '../engine/tokenize/train-char.ts';
+import { quantizeConfig } from '../nodes/quantize/spec.ts';
 import { median } from './median.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,12 +50,21 @@ function writeSelfDraftPair(root: string): { target: string; draft: string } {
   const target = path.join(root, 'target');
   writeModelFolder(target, { config, parameters: initGpt2Parameters(config, 1337), tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'speculative' } });
   const draft = path.join(root, 'draft-int4');
-  quantizeModelFolder({ sourceFolder: target, targetFolder: draft, settings: { scheme: 'int4', blockSize: 32, symmetric: true, accuracyLevel: 4, quantizeEmbeddings: false }, provenance: {} });
+  quantizeModelFolder({ sourceFolder: target, targetFolder: draft, settings: quantizeConfig.parse({ scheme: 'int4' }), provenance: {} });
   return { target, draft };
 }
 
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-speculative-'));
+  try {
+    await benchIn(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The bench, writing its self-draft pair (when no --target/--draft) under `root`. */
+async function benchIn(root: string): Promise<void> {
   const pairFolders = values.target && values.draft ? { target: path.resolve(values.target), draft: path.resolve(values.draft) } : writeSelfDraftPair(root);
   const precision = recordedPrecision(pairFolders.target);
   const target: ServableModel = readServableModel(pairFolders.target, precision);
@@ -112,7 +122,6 @@ async function main(): Promise<void> {
     console.log(`| ${mode === 0 ? 'none (target alone)' : mode} | ${median(rates).toFixed(0)} (${range}) | ${(median(rates) / baseline).toFixed(2)}× | ${acceptance} | ${perStep} |`);
   }
   await Promise.all([releaseDecoderPair(targetPair), releaseDecoderPair(draftPair)]);
-  rmSync(root, { recursive: true, force: true });
 }
 
 await main();
