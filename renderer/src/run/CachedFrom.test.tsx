@@ -52,6 +52,31 @@ describe('CachedFromNote', () => {
     expect(screen.getByRole('button', { name: 'Open that run' })).toBeTruthy();
   });
 
+  it('reads each maker run once, also while another maker is still being read', async () => {
+    const twoMakers: RunView = { ...shown, nodes: { ...shown.nodes, other: { state: 'cached', cached: true, metrics: {}, artifacts: { model: madeBy('r0') } } } };
+    const reads: string[] = [];
+    const answers = new Map<string, (detail: RunDetail) => void>();
+    const store = createTestStore();
+    const getRun = (runId: string) => (reads.push(runId), new Promise<RunDetail>((resolve) => answers.set(runId, resolve)));
+    store.setState({ engine: fakeEngineApi({ getRun, runLogs: async () => [] }) });
+    function TwoMakers() {
+      useRunWithCachedHistory(twoMakers);
+      return null;
+    }
+    render(
+      <StudioStoreProvider store={store}>
+        <TwoMakers />
+      </StudioStoreProvider>,
+    );
+    await waitFor(() => expect(answers.size).toBe(2));
+    const detail = (runId: string) => ({ run: { id: runId, status: 'succeeded', pipelineName: 'p', pipelinePath: null, targets: [], startedAt: at, finishedAt: at, nodeCounts: {} }, pipeline: { nodes: [], edges: [] }, nodes: {}, metrics: {} }) as unknown as RunDetail;
+    answers.get('r1')!(detail('r1'));
+    await waitFor(() => expect(store.getState().runs.r1).toBeDefined());
+    answers.get('r0')!(detail('r0'));
+    await waitFor(() => expect(store.getState().runs.r0).toBeDefined());
+    expect(reads.sort()).toEqual(['r0', 'r1']);
+  });
+
   it('says when the engine no longer has the maker run', async () => {
     renderWith(() => Promise.reject(new EngineRequestError('no such run', 404, 'run_not_found')));
     await waitFor(() => expect(screen.getByText(/which the engine no longer has/)).toBeTruthy());

@@ -34,9 +34,12 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
   const withEngine = <T>(what: string, call: (engine: EngineApi) => Promise<T>) => callEngine(get, what, call);
 
   /** The first pipeline learned for a run stays: the document a run started from here is that run's graph. */
+  const pipelinesWith = (runId: string, pipeline: Pipeline) => (get().runPipelines[runId] ? get().runPipelines : { ...get().runPipelines, [runId]: pipeline });
   const rememberPipeline = (runId: string, pipeline: Pipeline) => {
-    if (!get().runPipelines[runId]) set({ runPipelines: { ...get().runPipelines, [runId]: pipeline } });
+    if (!get().runPipelines[runId]) set({ runPipelines: pipelinesWith(runId, pipeline) });
   };
+  /** Runs being read by loadRun: a second caller waits for the same read. */
+  const loading = new Map<string, Promise<RunView | null>>();
 
   /**
    * After a reconnect or a reload, the stream's snapshot has only recent lines and no chart points: the engine's
@@ -162,15 +165,24 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
       set({ runs: { ...get().runs, [runId]: view }, runPipelines: { ...get().runPipelines, [runId]: graph }, shownRunId: runId, bottomOpen: true, bottomTab: 'charts' });
     },
 
-    async loadRun(runId) {
+    loadRun(runId) {
       const engine = get().engine;
-      if (!engine) return null;
-      const loaded = await loadDetail(engine, runId).catch(() => null);
-      if (!loaded) return null;
-      // A live run's view (from the stream) is fresher than the stored one.
-      const view = get().runs[runId] ?? loaded.view;
-      set({ runs: { ...get().runs, [runId]: view }, runPipelines: { ...get().runPipelines, [runId]: get().runPipelines[runId] ?? loaded.detail.pipeline } });
-      return view;
+      if (!engine) return Promise.resolve(null);
+      const inFlight = loading.get(runId);
+      if (inFlight) return inFlight;
+      const read = loadDetail(engine, runId)
+        .then(
+          ({ detail, view: stored }) => {
+            // A live run's view (from the stream) is fresher than the stored one.
+            const view = get().runs[runId] ?? stored;
+            set({ runs: { ...get().runs, [runId]: view }, runPipelines: pipelinesWith(runId, detail.pipeline) });
+            return view;
+          },
+          () => null,
+        )
+        .finally(() => loading.delete(runId));
+      loading.set(runId, read);
+      return read;
     },
 
     async refreshServices() {
