@@ -4,7 +4,7 @@
 // difference and their final metrics side by side; the Charts tab shows the trainer's memory and CPU beside the
 // inspector's estimate. Screenshots go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -25,6 +25,7 @@ describe.skipIf(!chromiumAvailable)('compare runs and samples in a browser', () 
 
   afterAll(async () => {
     await studio?.close();
+    rmSync(folder, { recursive: true, force: true });
   });
 
   it('shows samples by step, then compares two runs: curves overlaid, the differing config, final metrics', async () => {

@@ -2,11 +2,11 @@
 // zoom, handles are big enough to hit, Shift+click adds to the selection, the minimap steps aside while the run panel
 // is open, and the playground shows its last row. Screenshots go to test-output/.
 // Skipped where Debian's chromium is not installed (set CRUCIBLE_CHROMIUM to another binary).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PIPELINE_TEMPLATES } from '../../renderer/src/palette/templates.ts';
 import { chromiumAvailable, openAndRun, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, tinyCharPipeline, type StudioSession } from './studio-harness.ts';
 
@@ -128,6 +128,7 @@ describe.skipIf(!chromiumAvailable)('studio polish in a browser', () => {
 
   it('labels metrics apart from their values, draws a lone val-loss point, and lists logs in run order', async () => {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'crucible-polish-'));
+    onTestFinished(() => rmSync(folder, { recursive: true, force: true }));
     const corpusFile = path.join(folder, 'shakespeare-slice.txt');
     writeFileSync(corpusFile, readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
     const pipelineFile = path.join(folder, 'tiny.crucible.json');
