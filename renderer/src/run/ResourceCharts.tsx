@@ -3,6 +3,7 @@
 // side by side in one engine share the process, so each shows their sum. On CUDA, the GPU memory the process holds
 // (nvidia-smi) has its own chart.
 import { useMemo } from 'react';
+import { formatBytes } from '../../../app/text/format-quantity.ts';
 import { nodeFacts } from '../form/node-facts.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { seriesOfMetric } from './chart-data.ts';
@@ -18,17 +19,16 @@ export function ResourceCharts({ run }: { run: RunView }) {
   const cpu = useMemo(() => seriesOfMetric(run, 'cpuPercent'), [run]);
   const gpu = useMemo(() => seriesOfMetric(run, 'gpuMiB'), [run]);
   if (memory.length === 0 && cpu.length === 0) return null;
-  const estimates = memory.flatMap((one) => {
+  const estimates = memory.map((one) => {
     const fact = doc.nodes.some((node) => node.id === one.label) ? nodeFacts(doc, one.label, registry).find((candidate) => candidate.label === ESTIMATE_FACT) : undefined;
-    const peak = Math.max(...one.values);
-    return [{ node: one.label, peakMiB: peak, estimate: fact?.value }];
+    return { node: one.label, peakMiB: Math.max(...one.values), estimate: fact?.value };
   });
   return (
     <div className="resources" data-resources>
       <ul className="resource-summary">
         {estimates.map((entry) => (
           <li key={entry.node} data-resource-node={entry.node}>
-            <strong>{entry.node}</strong> peak RSS {formatMiB(entry.peakMiB)}
+            <strong>{entry.node}</strong> peak RSS {formatBytes(entry.peakMiB * 2 ** 20)}
             {entry.estimate ? ` · estimated ${entry.estimate} before the run` : ''}
           </li>
         ))}
@@ -40,8 +40,4 @@ export function ResourceCharts({ run }: { run: RunView }) {
       </div>
     </div>
   );
-}
-
-function formatMiB(mib: number): string {
-  return mib >= 1024 ? `${(mib / 1024).toFixed(2)} GiB` : `${Math.round(mib)} MiB`;
 }
