@@ -59,13 +59,10 @@ export class ServiceRegistry {
     this.#endedServicesKept = options.endedServicesKept ?? 50;
   }
 
-  register({ runId, node, handle, owner }: ServiceRegistration): ServiceInfo {
-    const id = `svc-${randomBytes(5).toString('hex')}`;
-    const info: ServiceInfo = { id, runId, node, kind: String(handle.kind), name: String(handle.name), startedAt: new Date().toISOString(), status: 'running' };
-    if (handle.url !== undefined) info.url = handle.url;
-    if (handle.details !== undefined) info.details = handle.details;
-    const entry: Entry = { info, handle, ...(owner ? { owner } : {}) };
-    this.#entries.set(id, entry);
+  register(registration: ServiceRegistration): ServiceInfo {
+    const { handle } = registration;
+    const entry = this.#add(registration, 'running', handle.details);
+    const { info } = entry;
     if (handle.exited !== undefined) {
       Promise.resolve(handle.exited).then(
         (exit) => this.#end(entry, exit?.error ? 'failed' : 'stopped', exit?.error),
@@ -84,11 +81,19 @@ export class ServiceRegistry {
    * Lists a service that is not running but can be started again (restartService): one that was running when the
    * engine last stopped, left down because this engine was not asked to bring services back. Announced to no one.
    */
-  registerStopped({ runId, node, handle, owner }: ServiceRegistration, note: string): ServiceInfo {
+  registerStopped(registration: ServiceRegistration, note: string): ServiceInfo {
+    return { ...this.#add(registration, 'stopped', { ...registration.handle.details, note }).info };
+  }
+
+  /** Lists a service under a new id. */
+  #add({ runId, node, handle, owner }: ServiceRegistration, status: 'running' | 'stopped', details: Record<string, unknown> | undefined): Entry {
     const id = `svc-${randomBytes(5).toString('hex')}`;
-    const info: ServiceInfo = { id, runId, node, kind: String(handle.kind), name: String(handle.name), startedAt: new Date().toISOString(), status: 'stopped', details: { ...handle.details, note } };
-    this.#entries.set(id, { info, handle, ...(owner ? { owner } : {}) });
-    return { ...info };
+    const info: ServiceInfo = { id, runId, node, kind: String(handle.kind), name: String(handle.name), startedAt: new Date().toISOString(), status };
+    if (handle.url !== undefined) info.url = handle.url;
+    if (details !== undefined) info.details = details;
+    const entry: Entry = { info, handle, ...(owner ? { owner } : {}) };
+    this.#entries.set(id, entry);
+    return entry;
   }
 
   list(): ServiceInfo[] {
