@@ -36,8 +36,7 @@ export function listeningProcess(port: number, procDir = '/proc'): { pid: number
     for (const entry of readdirSync(procDir)) {
       if (!/^\d+$/.test(entry)) continue;
       if (!ownsSocket(`${procDir}/${entry}/fd`, inodes)) continue;
-      const command = readFileSync(`${procDir}/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200);
-      return { pid: Number(entry), command: command || '?' };
+      return { pid: Number(entry), command: commandLine(`${procDir}/${entry}/cmdline`) };
     }
   } catch {
     // Not Linux, or /proc unreadable: the caller says "another program".
@@ -79,4 +78,13 @@ function ownsSocket(fdDir: string, inodes: ReadonlySet<string>): boolean {
     }
   }
   return false;
+}
+
+/** A process's command line, at most 200 characters; '?' when it has none or ended while we looked. */
+function commandLine(cmdlineFile: string): string {
+  try {
+    return readFileSync(cmdlineFile, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200) || '?';
+  } catch {
+    return '?';
+  }
 }
