@@ -43,7 +43,7 @@ export async function succeedService(registry: ServiceRegistry, request: Success
   return undefined;
 }
 
-/** `service svc-1 (api-endpoint "tiny" at http://…, started by run r-…)`: how log lines and errors name a service. */
+/** `service svc-1 (api-endpoint "tiny" at http://…, node "api" of run r-…)`: how log lines and errors name a service. */
 export function describeService(info: Pick<ServiceInfo, 'id' | 'kind' | 'name' | 'url' | 'runId' | 'node'>): string {
   return `service ${info.id} (${info.kind} "${info.name}"${info.url ? ` at ${info.url}` : ''}, node "${info.node}" of run ${info.runId})`;
 }
