@@ -12,6 +12,7 @@ it('exits after one SIGINT while a request is still waiting for its body', async
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-studio-stop-'));
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'crucible.js'), 'studio', '--no-open', '--no-build', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let socket: net.Socket | undefined;
   try {
     const origin = await new Promise<URL>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -20,20 +21,18 @@ it('exits after one SIGINT while a request is still waiting for its body', async
       });
       void exited.then(({ code }) => reject(new Error(`studio exited with ${code}`)));
     });
-    const socket = net.connect(Number(origin.port), '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
-    socket.write(`POST /api/session HTTP/1.1\r\nhost: ${origin.host}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"co`);
+    const connection = (socket = net.connect(Number(origin.port), '127.0.0.1'));
+    connection.on('error', () => undefined);
+    await new Promise<void>((resolve) => connection.on('connect', () => resolve()));
+    connection.write(`POST /api/session HTTP/1.1\r\nhost: ${origin.host}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"co`);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const signalledAt = Date.now();
     child.kill('SIGINT');
     const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000).unref());
     const outcome = await Promise.race([exited, timeout]);
     expect(outcome).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalledAt).toBeLessThan(15_000);
-    socket.destroy();
   } finally {
+    socket?.destroy();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
