@@ -12,7 +12,7 @@ import { prefillBatch } from './batched-prefill.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { SlotKvCache } from './slot-kv-cache.ts';
 import { decodeTokens } from './step-decode.ts';
-import { stepDecoderBytes } from './step-decoder-model.ts';
+import { stepDecoderBuilder } from './step-decoder-model.ts';
 
 export interface DecoderPair {
   prefill: ModelSession;
@@ -50,15 +50,16 @@ export async function loadDecoderPair(source: DecoderPairSource, sessionOptions:
   const pair: DecoderPair = { prefill, step: prefill, stepMany: null };
   const steps: ModelSession[] = [];
   try {
-    pair.step = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision), sessionOptions);
+    const stepDecoderBytes = stepDecoderBuilder(source.modelFolder, source.precision);
+    pair.step = await createModelSession(stepDecoderBytes('one'), sessionOptions);
     steps.push(pair.step);
     await assertStepDecoderAgrees(pair.prefill, pair.step, 1, source);
     if (options.manyTokens === true) {
-      pair.stepMany = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision, 'many'), sessionOptions);
+      pair.stepMany = await createModelSession(stepDecoderBytes('many'), sessionOptions);
       steps.push(pair.stepMany);
       await assertStepDecoderAgrees(pair.prefill, pair.stepMany, 2, source);
     } else if (options.manyTokens === 'if-agrees') {
-      const many = await createModelSession(stepDecoderBytes(source.modelFolder, source.precision, 'many'), sessionOptions);
+      const many = await createModelSession(stepDecoderBytes('many'), sessionOptions);
       const agrees = await assertStepDecoderAgrees(pair.prefill, many, 2, source).then(() => true, () => false);
       if (agrees) {
         pair.stepMany = many;

@@ -12,10 +12,17 @@ import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { buildStepDecoder, type StepTokens } from './step-decoder-graph.ts';
 
 export function stepDecoderBytes(folder: string, precision: DecoderPrecision, tokens: StepTokens = 'one'): Uint8Array {
+  return stepDecoderBuilder(folder, precision)(tokens);
+}
+
+/** Reads the folder's weights and quantization record once, for building both step decoders (decoder-pair.ts). */
+export function stepDecoderBuilder(folder: string, precision: DecoderPrecision): (tokens: StepTokens) => Uint8Array {
   const { config, parameters } = readModelFolder(folder);
-  const model = buildStepDecoder(config, parameters, tokens).toModelProto();
-  if (precision === 'float32') return encodeModel(model);
-  return encodeModel(quantizeDecoderModel(model, recordedQuantization(folder, precision)).model);
+  const quantization = precision === 'float32' ? null : recordedQuantization(folder, precision);
+  return (tokens) => {
+    const model = buildStepDecoder(config, parameters, tokens).toModelProto();
+    return encodeModel(quantization === null ? model : quantizeDecoderModel(model, quantization).model);
+  };
 }
 
 /** The quantize node's settings from config.json, checked against the precision being served. */
