@@ -2,6 +2,7 @@
 // first documents, and a histogram of document lengths.
 import type { CorpusPreview } from '../../../app/protocol/preview-api.ts';
 import { formatBytes, formatCount } from '../../../app/text/format-quantity.ts';
+import { Fact } from './FactList.tsx';
 
 export function DataPreview({ preview }: { preview: CorpusPreview }) {
   const { stats, samples, histogram } = preview;
@@ -10,10 +11,10 @@ export function DataPreview({ preview }: { preview: CorpusPreview }) {
   return (
     <div className="data-preview" data-preview="corpus">
       <dl className="facts preview-counts" aria-label="Corpus counts">
-        <Count label="Documents" value={`${stats.train.documents.toLocaleString('en-US')} train, ${stats.val.documents.toLocaleString('en-US')} val`} note={stats.splitBy === 'characters' ? 'one document, cut by characters for val' : undefined} />
-        <Count label="Characters" value={`${formatCount(stats.train.characters)} train, ${formatCount(stats.val.characters)} val`} />
-        <Count label="Read" value={`${stats.documentsRead.toLocaleString('en-US')} documents from ${stats.files} file(s), ${formatBytes(stats.bytesRead)}`} />
-        <Count label="Removed" value={`${removed.toLocaleString('en-US')} documents`} note={`${stats.duplicates.exact} exact and ${stats.duplicates.near} near duplicates; ${stats.filtered.empty} empty, ${stats.filtered.tooShort} too short, ${stats.filtered.tooLong} too long`} />
+        <Fact label="Documents" value={`${stats.train.documents.toLocaleString('en-US')} train, ${stats.val.documents.toLocaleString('en-US')} val`} note={stats.splitBy === 'characters' ? 'one document, cut by characters for val' : undefined} />
+        <Fact label="Characters" value={`${formatCount(stats.train.characters)} train, ${formatCount(stats.val.characters)} val`} />
+        <Fact label="Read" value={`${stats.documentsRead.toLocaleString('en-US')} documents from ${stats.files} file(s), ${formatBytes(stats.bytesRead)}`} />
+        <Fact label="Removed" value={`${removed.toLocaleString('en-US')} documents`} note={`${stats.duplicates.exact} exact and ${stats.duplicates.near} near duplicates; ${stats.filtered.empty} empty, ${stats.filtered.tooShort} too short, ${stats.filtered.tooLong} too long`} />
       </dl>
       {histogram.counts.length > 0 && (
         <figure className="length-histogram" aria-label="Train document lengths">
@@ -36,16 +37,6 @@ export function DataPreview({ preview }: { preview: CorpusPreview }) {
           </li>
         ))}
       </ol>
-    </div>
-  );
-}
-
-function Count({ label, value, note }: { label: string; value: string; note?: string }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-      {note && <dd className="fact-note">{note}</dd>}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import type { OutputFileText, OutputPreview as OutputPreviewData } from '../../.
 import { formatBytes } from '../../../app/text/format-quantity.ts';
 import type { OutputRef } from '../api/preview-client.ts';
 import { DataPreview } from './DataPreview.tsx';
+import { FactList } from './FactList.tsx';
 import { Markdown } from './Markdown.tsx';
 import { TokenizerPreview } from './TokenizerPreview.tsx';
 import { useEngineQuery, type QueryState } from './use-engine-query.ts';
@@ -40,15 +41,7 @@ function TypeView({ output, preview }: { output: OutputRef; preview: OutputPrevi
     case 'model':
       return (
         <section className="output-model" data-preview="model">
-          <dl className="facts" aria-label="Model facts">
-            {preview.facts.map((fact) => (
-              <div key={fact.label} title={fact.note}>
-                <dt>{fact.label}</dt>
-                <dd>{fact.value}</dd>
-                {fact.note && <dd className="fact-note">{fact.note}</dd>}
-              </div>
-            ))}
-          </dl>
+          <FactList facts={preview.facts} className="facts" label="Model facts" />
           {preview.card === null ? (
             <p className="muted">This model folder has no README.md model card.</p>
           ) : (

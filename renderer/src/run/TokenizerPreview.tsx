@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { TokenizedText, TokenizerPreview as TokenizerFacts, TokensPreview } from '../../../app/protocol/preview-api.ts';
 import type { OutputRef } from '../api/preview-client.ts';
 import { useStudio } from '../store/store-context.tsx';
+import { Fact } from './FactList.tsx';
 
 /** Spaces, newlines and tabs drawn so a token made of them can be seen. */
 export function visibleToken(text: string): string {
@@ -46,16 +47,6 @@ export function TokenizerPreview({ output, preview }: { output: OutputRef; previ
         </table>
       )}
       <TokenizeBox output={output} />
-    </div>
-  );
-}
-
-function Fact({ label, value, note }: { label: string; value: string; note?: string }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-      {note && <dd className="fact-note">{note}</dd>}
     </div>
   );
 }
