@@ -19,6 +19,30 @@ export interface PrefilledRow {
 }
 
 export async function prefillBatch(session: ModelSession, config: ModelConfig, prompts: readonly (readonly number[])[]): Promise<PrefilledRow[]> {
+  const longest = prompts.reduce((most, prompt) => Math.max(most, prompt.length), 0);
+  const { nKvHead, headDim } = kvCacheShape(config);
+  const results = await session.run(prefillFeeds(config, prompts));
+  const logits = results[decoderNames.logits]!.data as Float32Array; // (N, T, V)
+  const present = (name: string) => results[name]!.data as Float32Array; // (N, K, T, D)
+  return prompts.map((prompt, row) => {
+    const lastPosition = (row * longest + longest - 1) * config.vocabSize;
+    const unpadded = (data: Float32Array) => rowTail(data, { row, heads: nKvHead, columns: longest, kept: prompt.length, headSize: headDim });
+    return {
+      logits: logits.slice(lastPosition, lastPosition + config.vocabSize),
+      cache: {
+        keys: Array.from({ length: config.nLayer }, (_, layer) => unpadded(present(decoderNames.presentKey(layer)))),
+        values: Array.from({ length: config.nLayer }, (_, layer) => unpadded(present(decoderNames.presentValue(layer)))),
+        length: prompt.length,
+      },
+    };
+  });
+}
+
+/**
+ * The exported decoder's feeds for prompts from an empty cache, left-padded to the longest (mask 0 on the padding);
+ * its logits come back (N, T, V) and its present keys and values (N, K, T, D). prompt-scoring.ts reads all positions.
+ */
+export function prefillFeeds(config: ModelConfig, prompts: readonly (readonly number[])[]): Record<string, HostTensor> {
   const rows = prompts.length;
   const longest = prompts.reduce((most, prompt) => Math.max(most, prompt.length), 0);
   const ids = new BigInt64Array(rows * longest);
@@ -44,21 +68,7 @@ export async function prefillBatch(session: ModelSession, config: ModelConfig, p
     feeds[decoderNames.pastKey(layer)] = empty;
     feeds[decoderNames.pastValue(layer)] = empty;
   }
-  const results = await session.run(feeds);
-  const logits = results[decoderNames.logits]!.data as Float32Array; // (N, T, V)
-  const present = (name: string) => results[name]!.data as Float32Array; // (N, K, T, D)
-  return prompts.map((prompt, row) => {
-    const lastPosition = (row * longest + longest - 1) * config.vocabSize;
-    const unpadded = (data: Float32Array) => rowTail(data, { row, heads: nKvHead, columns: longest, kept: prompt.length, headSize: headDim });
-    return {
-      logits: logits.slice(lastPosition, lastPosition + config.vocabSize),
-      cache: {
-        keys: Array.from({ length: config.nLayer }, (_, layer) => unpadded(present(decoderNames.presentKey(layer)))),
-        values: Array.from({ length: config.nLayer }, (_, layer) => unpadded(present(decoderNames.presentValue(layer)))),
-        length: prompt.length,
-      },
-    };
-  });
+  return feeds;
 }
 
 /** Row `row` of an (N, K, columns, D) tensor, keeping each head's last `kept` columns: a (1, K, kept, D) copy. */

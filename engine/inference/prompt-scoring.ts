@@ -5,10 +5,9 @@
 // Runtime sessions take concurrent runs); ids only, the main thread adds texts.
 
 import { decoderNames } from '../ml/export/kv-decoder.ts';
-import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
-import type { HostTensor } from '../ml/tensor/host-tensor.ts';
+import { prefillFeeds } from './batched-prefill.ts';
 import { logSumExp } from './sampling.ts';
 import { topRanked } from './top-ranked.ts';
 
@@ -72,19 +71,6 @@ export function scoresFromLogits(logits: Float32Array, vocabSize: number, tokens
 
 /** The exported decoder over the whole prompt from an empty cache: (T, V) logits. */
 async function promptLogits(session: ModelSession, config: ModelConfig, tokens: readonly number[]): Promise<Float32Array> {
-  const { nKvHead, headDim } = kvCacheShape(config);
-  const shape = [1, tokens.length];
-  const int64 = (values: readonly number[]): HostTensor => ({ dtype: 'int64', shape, data: BigInt64Array.from(values, BigInt) });
-  const empty: HostTensor = { dtype: 'float32', shape: [1, nKvHead, 0, headDim], data: new Float32Array(0) };
-  const feeds: Record<string, HostTensor> = {
-    [decoderNames.inputIds]: int64(tokens),
-    [decoderNames.positionIds]: int64(tokens.map((_, index) => index)),
-    [decoderNames.attentionMask]: int64(tokens.map(() => 1)),
-  };
-  for (let layer = 0; layer < config.nLayer; layer++) {
-    feeds[decoderNames.pastKey(layer)] = empty;
-    feeds[decoderNames.pastValue(layer)] = empty;
-  }
-  const results = await session.run(feeds);
+  const results = await session.run(prefillFeeds(config, [tokens]));
   return results[decoderNames.logits]!.data as Float32Array;
 }
