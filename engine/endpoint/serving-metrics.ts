@@ -64,7 +64,6 @@ export class ServingMetrics {
 
 const REPLICA_STATES = ['ready', 'loading', 'draining'] as const;
 
-/** Replicas by state, the autoscaling bounds, and the scaling decisions taken so far, per model. */
 /** Speculative decoding per model: draft tokens proposed and kept (their ratio is the acceptance rate), target steps. */
 function registerSpeculationMetrics(readLoad: () => DeploymentLoad[], registers: PromClient.Registry[]): void {
   const counters = [
@@ -86,6 +85,7 @@ function registerSpeculationMetrics(readLoad: () => DeploymentLoad[], registers:
   }
 }
 
+/** Replicas by state, the autoscaling bounds, and the scaling decisions taken so far, per model. */
 function registerScalingMetrics(readLoad: () => DeploymentLoad[], registers: PromClient.Registry[]): void {
   const scaled = () => readLoad().flatMap((load) => (load.scaling ? [{ model: load.model, scaling: load.scaling }] : []));
   new (promClient().Gauge)({
