@@ -5,10 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { Engine } from '../engine.ts';
-import { serveEngine } from './serve-engine.ts';
+import { serveEngine, type RunningEngine } from './serve-engine.ts';
 
 const dataDirs: string[] = [];
-afterEach(() => {
+const served: RunningEngine[] = [];
+afterEach(async () => {
+  // Closed here too, so a test that fails before its own close leaves no engine running (close runs once).
+  await Promise.all(served.splice(0).map((running) => running.close()));
   for (const dir of dataDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -34,6 +37,7 @@ function stalledRequest(port: number): { connected: Promise<void>; hungUp: Promi
 
 it('cuts a connection whose request never completes once the grace is over, and closes', async () => {
   const running = await serveEngine(await openEngine(), { port: 0, connectionGraceMs: 200 });
+  served.push(running);
   const stalled = stalledRequest(running.port);
   await stalled.connected;
   await new Promise((resolve) => setTimeout(resolve, 50));
