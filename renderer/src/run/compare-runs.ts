@@ -46,10 +46,8 @@ export interface ConfigRow {
 /** Every node's config field across the runs, rows in node and field order; `differs` marks values that are not all equal. */
 export function configRows(details: readonly RunDetail[]): ConfigRow[] {
   const flat = details.map(flatConfigOf);
-  const paths: string[] = [];
-  const seen = new Set<string>();
-  for (const one of flat) for (const path of one.keys()) if (!seen.has(path)) seen.add(path), paths.push(path);
-  return paths.map((path) => {
+  const paths = new Set(flat.flatMap((one) => [...one.keys()]));
+  return [...paths].map((path) => {
     const values = flat.map((one) => one.get(path) ?? null);
     return { path, values, differs: new Set(values).size > 1 };
   });
@@ -90,17 +88,10 @@ const LOWER_IS_BETTER = /loss|perplexity|bits/i;
 
 /** Each node's final metrics (as the engine keeps the last value of each), one column per run. */
 export function finalMetricRows(details: readonly RunDetail[]): MetricRow[] {
-  const keys: [string, string][] = [];
-  const seen = new Set<string>();
-  for (const detail of details) {
-    for (const [node, state] of Object.entries(detail.nodes)) {
-      for (const metric of Object.keys(state.metrics)) {
-        const key = `${node}\0${metric}`;
-        if (!seen.has(key)) seen.add(key), keys.push([node, metric]);
-      }
-    }
-  }
-  return keys.map(([node, metric]) => {
+  // A key seen again keeps its first place.
+  const keys = new Map<string, [node: string, metric: string]>();
+  for (const detail of details) for (const [node, state] of Object.entries(detail.nodes)) for (const metric of Object.keys(state.metrics)) keys.set(`${node}\0${metric}`, [node, metric]);
+  return [...keys.values()].map(([node, metric]) => {
     const values = details.map((detail) => detail.nodes[node]?.metrics[metric] ?? null);
     return { node, metric, values, best: bestOf(metric, values) };
   });
