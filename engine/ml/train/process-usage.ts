@@ -16,12 +16,13 @@ export function processUsageReader(now: () => number = performance.now.bind(perf
   let lastAt = now();
   const cores = Math.max(1, availableParallelism());
   return () => {
-    const cpu = process.cpuUsage(lastCpu);
+    const cpu = process.cpuUsage();
     const at = now();
+    const usedMicros = cpu.user - lastCpu.user + (cpu.system - lastCpu.system);
     const wallMicros = Math.max(1, (at - lastAt) * 1000);
-    lastCpu = process.cpuUsage();
+    lastCpu = cpu;
     lastAt = at;
-    const cpuPercent = Math.min(100, ((cpu.user + cpu.system) / wallMicros / cores) * 100);
+    const cpuPercent = Math.min(100, (usedMicros / wallMicros / cores) * 100);
     return { rssMiB: process.memoryUsage.rss() / 2 ** 20, cpuPercent };
   };
 }
