@@ -14,9 +14,9 @@ import { decoderLossSum } from '../quantize/decoder-measures.ts';
 import { evaluatedDecoderOf, type EvaluatedDecoder } from './evaluated-decoder.ts';
 import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
-import { readMultipleChoiceSuite, type MultipleChoiceItem } from './multiple-choice-suite.ts';
+import { readMultipleChoiceSuite } from './multiple-choice-suite.ts';
 import { scoreMultipleChoice } from './multiple-choice.ts';
-import type { EvaluationResult, MultipleChoiceReport } from '../../../app/artifacts/reports.ts';
+import type { EvaluationResult } from '../../../app/artifacts/reports.ts';
 
 export interface EvaluationJob {
   modelFolder: string;
@@ -59,6 +59,9 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
   const shape = { batch: job.batchSize, time: Math.max(1, Math.min(model.config.blockSize, val.count - 1)) };
   const decoder = evaluatedDecoderOf(job.modelFolder);
   const scorer = await batchScorer(job, model, decoder, shape);
+  // The samples and the suite share one KV-cache decoder (each resets it), made when the first needs it.
+  let generation = null as Promise<DecoderSession> | null;
+  const generationDecoder = () => (generation ??= DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, decoder.file)), job.threads, job.device));
   try {
     let lossTotal = 0;
     let tokensScored = 0;
@@ -75,8 +78,8 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     if (tokensScored === 0) throw new Error(`evaluate: the ${starts.length * shape.batch} val windows hold no trained target (their loss mask is all zeros); raise evalBatches or add conversations with assistant turns`);
     const valLoss = lossTotal / tokensScored;
     const totalBits = (valLoss * tokensScored) / Math.LN2;
-    const samples = await sampleTexts(job, model, decoder, tokenizer, signal);
-    const multipleChoice = suite === null ? null : await multipleChoiceAccuracy(job, suite, model, decoder, tokenizer!, signal);
+    const samples = await sampleTexts(job, model, generationDecoder, tokenizer, signal);
+    const multipleChoice = suite === null ? null : await scoreMultipleChoice(await generationDecoder(), tokenizer!, suite, { file: job.multipleChoiceFile!, startTokenId: specialTokenIds(model.tokenizerJson!).eos, signal });
     return {
       decoder: decoder.file,
       precision: decoder.precision,
@@ -91,6 +94,7 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     };
   } finally {
     await scorer.release();
+    await generation?.then((session) => session.release(), () => undefined);
     val.close();
   }
 }
@@ -165,31 +169,17 @@ function countText(tokenizer: Tokenizer, batch: TrainBatch, time: number, text: 
   }
 }
 
-async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, evaluated: EvaluatedDecoder, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['samples']> {
+async function sampleTexts(job: EvaluationJob, model: ReturnType<typeof readModelFolder>, generationDecoder: () => Promise<DecoderSession>, tokenizer: Tokenizer | null, signal?: AbortSignal): Promise<EvaluationReport['samples']> {
   if (job.samples === 0) return [];
   if (tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so samples cannot be encoded or decoded; set samples to 0 or train from a tokenizer node's tokens`);
-  const decoder = await DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, evaluated.file)), job.threads, job.device);
-  try {
-    const stopId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
-    const promptIds = tokenizer.encode(job.prompt);
-    const random = createRandom(job.seed);
-    const samples: EvaluationReport['samples'] = [];
-    for (let index = 0; index < job.samples; index++) {
-      const ids = await generateIds(decoder, promptIds, { temperature: job.temperature, topK: job.topK, maxNewTokens: job.maxNewTokens, stopId, signal }, random);
-      samples.push({ prompt: job.prompt, text: tokenizer.decode(ids), tokens: ids.length });
-    }
-    return samples;
-  } finally {
-    await decoder.release();
+  const decoder = await generationDecoder();
+  const stopId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
+  const promptIds = tokenizer.encode(job.prompt);
+  const random = createRandom(job.seed);
+  const samples: EvaluationReport['samples'] = [];
+  for (let index = 0; index < job.samples; index++) {
+    const ids = await generateIds(decoder, promptIds, { temperature: job.temperature, topK: job.topK, maxNewTokens: job.maxNewTokens, stopId, signal }, random);
+    samples.push({ prompt: job.prompt, text: tokenizer.decode(ids), tokens: ids.length });
   }
-}
-
-async function multipleChoiceAccuracy(job: EvaluationJob, items: MultipleChoiceItem[], model: ReturnType<typeof readModelFolder>, evaluated: EvaluatedDecoder, tokenizer: Tokenizer, signal?: AbortSignal): Promise<MultipleChoiceReport> {
-  const decoder = await DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, evaluated.file)), job.threads, job.device);
-  try {
-    const startTokenId = model.tokenizerJson === null ? null : specialTokenIds(model.tokenizerJson).eos;
-    return await scoreMultipleChoice(decoder, tokenizer, items, { file: job.multipleChoiceFile!, startTokenId, signal });
-  } finally {
-    await decoder.release();
-  }
+  return samples;
 }
