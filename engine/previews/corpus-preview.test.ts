@@ -16,4 +16,9 @@ describe('lengthHistogram', () => {
     expect(histogram.edges[0]).toBe(1);
     expect(histogram.counts.reduce((sum, count) => sum + count, 0)).toBe(lengths.length);
   });
+
+  it('bins a large corpus\'s lengths (more documents than a call takes arguments)', () => {
+    const lengths = Array.from({ length: 450_000 }, (_, index) => 10 + (index % 90));
+    expect(lengthHistogram(lengths)).toEqual({ edges: [10, 20, 50], counts: [50_000, 150_000, 250_000] });
+  });
 });

@@ -48,7 +48,9 @@ async function sampleDocuments(textPath: string, boundaries: readonly number[]):
  */
 export function lengthHistogram(lengths: readonly number[]): LengthHistogram {
   if (lengths.length === 0) return { edges: [], counts: [] };
-  const [min, max] = [Math.min(...lengths), Math.max(...lengths)];
+  // A loop, not Math.min(...lengths): spreading an index's millions of lengths overflows the call stack.
+  let [min, max] = [Infinity, -Infinity];
+  for (const length of lengths) [min, max] = [Math.min(min, length), Math.max(max, length)];
   const round: number[] = [0];
   for (let magnitude = 1; round[round.length - 1]! <= max; magnitude *= 10) round.push(magnitude, 2 * magnitude, 5 * magnitude);
   // From the largest round edge at or below the shortest document to the last one at or below the longest.
