@@ -107,6 +107,14 @@ export interface FilesOnlyPreview {
   kind: 'files';
 }
 
+/** Artifact types with a view of their own (ROUTES.outputPreview); an output of another type has only its files. */
+export const PREVIEWED_TYPES = ['Corpus', 'Tokens', 'Tokenizer', 'Model', 'Report'] as const;
+export type PreviewedType = (typeof PREVIEWED_TYPES)[number];
+
+export function isPreviewedType(type: string): type is PreviewedType {
+  return (PREVIEWED_TYPES as readonly string[]).includes(type);
+}
+
 export type OutputPreview = CorpusPreview | TokensPreview | TokenizerPreview | ModelPreview | ReportPreview | FilesOnlyPreview;
 
 export const tokenizeRequestSchema = z.strictObject({ text: z.string().max(20_000) });

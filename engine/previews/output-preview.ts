@@ -1,6 +1,6 @@
-// Picks the preview of a node output by its artifact type. Types without a view of their own answer "files", and
-// the studio shows their file list only.
-import type { OutputPreview } from '../../app/protocol/preview-api.ts';
+// Picks the preview of a node output by its artifact type (PREVIEWED_TYPES, which the studio's inspector also reads).
+// Types without a view of their own answer "files", and the studio shows their file list only.
+import { isPreviewedType, type OutputPreview, type PreviewedType } from '../../app/protocol/preview-api.ts';
 import type { ArtifactSummary } from '../../app/protocol/run-events.ts';
 import { corpusPreview } from './corpus-preview.ts';
 import { modelPreview } from './model-preview.ts';
@@ -10,19 +10,16 @@ import { tokenizerPreview, tokensPreview } from './tokenizer-preview.ts';
 /** Artifact types whose text can be split into tokens by ROUTES.outputTokenize. */
 export const TOKENIZING_TYPES: ReadonlySet<string> = new Set(['Tokenizer', 'Tokens']);
 
-export async function outputPreview(artifact: Pick<ArtifactSummary, 'type' | 'path' | 'facts'>): Promise<OutputPreview> {
-  switch (artifact.type) {
-    case 'Corpus':
-      return corpusPreview(artifact.path);
-    case 'Tokens':
-      return tokensPreview(artifact.path);
-    case 'Tokenizer':
-      return tokenizerPreview(artifact.path);
-    case 'Model':
-      return modelPreview(artifact.path, artifact.facts);
-    case 'Report':
-      return { kind: 'report', markdown: (await readOutputFileText(artifact.path, 'report.md')).text };
-    default:
-      return { kind: 'files' };
-  }
+type PreviewedArtifact = Pick<ArtifactSummary, 'type' | 'path' | 'facts'>;
+
+const VIEWS: Record<PreviewedType, (artifact: PreviewedArtifact) => Promise<OutputPreview>> = {
+  Corpus: (artifact) => corpusPreview(artifact.path),
+  Tokens: (artifact) => tokensPreview(artifact.path),
+  Tokenizer: (artifact) => tokenizerPreview(artifact.path),
+  Model: (artifact) => modelPreview(artifact.path, artifact.facts),
+  Report: async (artifact) => ({ kind: 'report', markdown: (await readOutputFileText(artifact.path, 'report.md')).text }),
+};
+
+export async function outputPreview(artifact: PreviewedArtifact): Promise<OutputPreview> {
+  return isPreviewedType(artifact.type) ? VIEWS[artifact.type](artifact) : { kind: 'files' };
 }

@@ -2,17 +2,15 @@
 // own (a corpus, tokens, a tokenizer, a model, a report) opens in place, so data and models can be looked at before
 // training and serving.
 import { useState } from 'react';
+import { isPreviewedType } from '../../../app/protocol/preview-api.ts';
 import { selectNodeRun, selectShownRun } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { OutputTypeView } from '../run/OutputPreview.tsx';
 
-/** Artifact types with a view of their own (engine/previews/output-preview.ts). */
-const PREVIEWED_TYPES: ReadonlySet<string> = new Set(['Corpus', 'Tokens', 'Tokenizer', 'Model', 'Report']);
-
 export function NodeOutputs({ nodeId }: { nodeId: string }) {
   const runId = useStudio((state) => selectShownRun(state)?.runId);
   const artifacts = useStudio((state) => selectNodeRun(state, nodeId)?.artifacts);
-  const shown = Object.values(artifacts ?? {}).filter((artifact) => PREVIEWED_TYPES.has(artifact.type));
+  const shown = Object.values(artifacts ?? {}).filter((artifact) => isPreviewedType(artifact.type));
   if (runId === undefined || shown.length === 0) return null;
   return (
     <section className="node-outputs" aria-label="Outputs of the last run">
