@@ -58,27 +58,6 @@ export class ChunkedPrefill {
 
   /** The prefilled prompt's cache as the exported decoder gives it, (1, K, L, D) per layer, for SlotKvCache.addRow. */
   rowCache(): RowCache {
-    const { pastKeys, pastValues } = this.#cache.stepFeeds();
-    const { nKvHead, headDim } = kvCacheShape(this.#config);
-    const length = this.#done;
-    const slots = this.#cache.slotCount;
-    const keys = pastKeys.map(({ data }) => {
-      const source = data as Float32Array; // (1, K, D, P)
-      const out = new Float32Array(nKvHead * length * headDim);
-      for (let head = 0; head < nKvHead; head++) {
-        for (let d = 0; d < headDim; d++) {
-          const from = (head * headDim + d) * slots;
-          for (let slot = 0; slot < length; slot++) out[(head * length + slot) * headDim + d] = source[from + slot]!;
-        }
-      }
-      return out;
-    });
-    const values = pastValues.map(({ data }) => {
-      const source = data as Float32Array; // (1, K, P, D)
-      const out = new Float32Array(nKvHead * length * headDim);
-      for (let head = 0; head < nKvHead; head++) out.set(source.subarray(head * slots * headDim, head * slots * headDim + length * headDim), head * length * headDim);
-      return out;
-    });
-    return { keys, values, length };
+    return this.#cache.rowCache(0);
   }
 }

@@ -112,6 +112,20 @@ describe('SlotKvCache', () => {
     expect(Array.from(pastValues[0]!.data as Float32Array).slice(0, 10)).toEqual([0, -1, -10, -11, -20, -21, -30, -31, -40, -41]);
   });
 
+  it('gives a row back as addRow takes it, with its appended tokens (rowCache)', () => {
+    const wide = { nLayer: 1, nKvHead: 2, headDim: 2 };
+    const cache = new SlotKvCache(wide, { maxRows: 2, maxSlots: 8, slotChunk: 4 });
+    // Head h, position p holds key (100h + 10p, 100h + 10p + 1) and the negated value.
+    const keysAt = (length: number) => Float32Array.from({ length: 2 * length * 2 }, (_, index) => 100 * Math.floor(index / (2 * length)) + 10 * Math.floor((index % (2 * length)) / 2) + (index % 2));
+    cache.addRow({ keys: [keysAt(2)], values: [keysAt(2).map((value) => -value)], length: 2 });
+    cache.addRow({ keys: [keysAt(3)], values: [keysAt(3).map((value) => -value)], length: 3 });
+    const step = Float32Array.from([20, 21, 120, 121, 30, 31, 130, 131]); // (B, K, 1, D): row 0 at p = 2, row 1 at p = 3
+    cache.append([step], [step.map((value) => -value)]);
+    expect(cache.rowCache(0)).toEqual({ keys: [keysAt(3)], values: [keysAt(3).map((value) => -value)], length: 3 });
+    expect(cache.rowCache(1)).toEqual({ keys: [keysAt(4)], values: [keysAt(4).map((value) => -value)], length: 4 });
+    expect(() => cache.rowCache(2)).toThrow(/no row 2/);
+  });
+
   it('refuses a row beyond its row limit and a row longer than the context', () => {
     const cache = new SlotKvCache(geometry, { ...limits, maxRows: 1 });
     expect(() => cache.addRow(row(9, 0))).toThrow(/a row of 9 tokens is longer than the model's context of 8/);

@@ -104,6 +104,32 @@ export class SlotKvCache {
     this.#lengths.push(row.length);
   }
 
+  /** Row `row`'s filled slots as `addRow` takes them: (1, K, len, D) keys and values per layer, copied out. */
+  rowCache(row: number): RowCache {
+    const length = this.#lengths[row];
+    if (length === undefined) throw new Error(`slot kv cache: no row ${row} (it holds ${this.rowCount})`);
+    const { nKvHead, headDim } = this.#geometry;
+    const keys = this.#keys.map((source) => {
+      const out = new Float32Array(nKvHead * length * headDim);
+      for (let head = 0; head < nKvHead; head++) {
+        for (let d = 0; d < headDim; d++) {
+          const start = this.#keyOffset(row, head, d, 0);
+          for (let slot = 0; slot < length; slot++) out[(head * length + slot) * headDim + d] = source[start + slot]!;
+        }
+      }
+      return out;
+    });
+    const values = this.#values.map((source) => {
+      const out = new Float32Array(nKvHead * length * headDim);
+      for (let head = 0; head < nKvHead; head++) {
+        const start = this.#valueOffset(row, head, 0);
+        out.set(source.subarray(start, start + length * headDim), head * length * headDim);
+      }
+      return out;
+    });
+    return { keys, values, length };
+  }
+
   /** The cache inputs of one step: the first B rows of every layer, and the (B, P) mask of filled slots. */
   stepFeeds(): { pastKeys: HostTensor[]; pastValues: HostTensor[]; pastMask: HostTensor } {
     const rows = this.rowCount;
