@@ -10,7 +10,7 @@ import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import { prefillBatch } from './batched-prefill.ts';
-import { SlotKvCache, type RowCache } from './slot-kv-cache.ts';
+import { SLOT_CHUNK, SlotKvCache, type RowCache } from './slot-kv-cache.ts';
 import { decodeTokens } from './step-decode.ts';
 
 /** Prompt tokens per chunk: about one decode step's work for a 16-row batch of the models served here. */
@@ -28,7 +28,7 @@ export class ChunkedPrefill {
     this.#prompt = prompt;
     this.#chunk = chunkTokens;
     this.#config = config;
-    this.#cache = new SlotKvCache(kvCacheShape(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: 32 });
+    this.#cache = new SlotKvCache(kvCacheShape(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: SLOT_CHUNK });
   }
 
   /** Prompt tokens prefilled so far. */

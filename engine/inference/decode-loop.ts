@@ -10,15 +10,12 @@ import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import type { GenerationRequest } from './text-generator.ts';
 import { prefillBatch } from './batched-prefill.ts';
-import { SlotKvCache, swapRemove } from './slot-kv-cache.ts';
+import { SLOT_CHUNK, SlotKvCache, swapRemove } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
 import { ChunkedPrefill, PREFILL_CHUNK_TOKENS } from './chunked-prefill.ts';
 import { SequenceSampler } from './sequence-sampler.ts';
 import type { SpeculativeDecoder } from './speculative-step.ts';
 import type { StepEvent } from './worker-protocol.ts';
-
-/** The cache grows and shrinks by this many slots per row. */
-const SLOT_CHUNK = 32;
 
 export interface DecodeLoopOptions {
   /** The exported decoder (onnx/model*.onnx): prompts joining the batch. */

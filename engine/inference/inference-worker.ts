@@ -6,6 +6,7 @@ import { loadDecoderPair, releaseDecoderPair, type DecoderPair } from './decoder
 import { DecodeLoop } from './decode-loop.ts';
 import { SpeculativeDecoder } from './speculative-step.ts';
 import { StepEventOutbox } from './step-event-outbox.ts';
+import { SLOT_CHUNK } from './slot-kv-cache.ts';
 import { scorePromptIds } from './prompt-scoring.ts';
 import type { FromWorkerMessage, InferenceWorkerData, ToWorkerMessage } from './worker-protocol.ts';
 
@@ -121,7 +122,7 @@ function speculativeDecoder(target: DecoderPair, draft: DecoderPair): Speculativ
     maxBatchSize: data.maxBatchSize,
     eosTokenId: data.eosTokenId,
     sampledVocabSize: data.sampledVocabSize,
-    slotChunk: 32,
+    slotChunk: SLOT_CHUNK,
   });
   return decoder;
 }

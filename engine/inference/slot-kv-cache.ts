@@ -18,6 +18,9 @@ import type { HostTensor } from '../ml/tensor/host-tensor.ts';
 /** What the buffers are sized by: layers, key/value heads (kvCacheShape of the model) and head size. */
 export type CacheGeometry = Pick<KvCacheShape, 'nLayer' | 'nKvHead' | 'headDim'>;
 
+/** The serving caches (decode loop, chunked prefill, speculative draft) grow and shrink by this many slots per row. */
+export const SLOT_CHUNK = 32;
+
 export interface SlotCacheLimits {
   /** Rows decoded together at most. */
   maxRows: number;
