@@ -5,13 +5,12 @@ import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { alignSeries, isSparse, latestPoint, type ChartSeries } from './chart-data.ts';
 import { formatMetric, formatTick } from './format.ts';
-import { useUPlot } from './use-uplot.ts';
+import { tickLabels, useUPlot } from './use-uplot.ts';
 
 const LINE_COLORS = ['#5b7fd6', '#d0605e', '#4f9d69', '#c08b2c', '#8a6bc9', '#3aa0a8'];
 const CHART_HEIGHT_PX = 180;
 
 const lineColor = (index: number) => LINE_COLORS[index % LINE_COLORS.length]!;
-const tickValues = (_chart: uPlot, splits: number[], _axis: number, _space: number, increment: number) => splits.map((value) => formatTick(value, increment));
 
 function optionsFor(title: string, series: readonly ChartSeries[], width: number): uPlot.Options {
   return {
@@ -22,8 +21,8 @@ function optionsFor(title: string, series: readonly ChartSeries[], width: number
     // uPlot pads a lone x value itself; drawing the point is what a one-point chart was missing.
     scales: { x: { time: false } },
     axes: [
-      { label: 'step', stroke: 'currentColor', values: tickValues },
-      { stroke: 'currentColor', size: 70, values: tickValues },
+      { label: 'step', stroke: 'currentColor', values: tickLabels },
+      { stroke: 'currentColor', size: 70, values: tickLabels },
     ],
     series: [
       { label: 'step' },

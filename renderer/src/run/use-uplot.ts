@@ -3,6 +3,10 @@
 import { useEffect, useRef, type RefObject } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { formatTick } from './format.ts';
+
+/** An axis's tick labels (its `values`): each with as many decimals as the spacing between ticks needs. */
+export const tickLabels = (_chart: uPlot, splits: number[], _axis: number, _space: number, increment: number): string[] => splits.map((value) => formatTick(value, increment));
 
 export interface UPlotChart {
   /** The chart's options at a width in pixels. */

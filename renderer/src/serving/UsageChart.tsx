@@ -2,8 +2,7 @@
 // and fed new days with setData.
 import { useMemo } from 'react';
 import uPlot from 'uplot';
-import { formatTick } from '../run/format.ts';
-import { useUPlot } from '../run/use-uplot.ts';
+import { tickLabels, useUPlot } from '../run/use-uplot.ts';
 import type { DailyUsage } from './usage-summary.ts';
 
 const CHART_HEIGHT_PX = 150;
@@ -21,7 +20,7 @@ function optionsFor(label: string, width: number): uPlot.Options {
     legend: { show: false },
     // Half a day of room each side keeps the first and last bars whole; counts and costs start at zero.
     scales: { x: { time: true, range: (_chart, min, max) => [min - HALF_DAY_S, max + HALF_DAY_S] }, y: { range: (_chart, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60, values: (_chart, splits, _axis, _space, increment) => splits.map((value) => formatTick(value, increment)) }],
+    axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60, values: tickLabels }],
     series: [{}, { label, stroke: BAR_COLOR, width: 0, fill: BAR_COLOR, paths: uPlot.paths.bars?.({ size: [0.6, 40] }), points: { show: false } }],
   };
 }
