@@ -21,6 +21,19 @@ export function withServices(services: readonly ServiceInfo[], answered: readonl
   return [...services.filter((service) => !ids.has(service.id)), ...answered];
 }
 
+/**
+ * What a restart says: the service that took the requested one's place (the same node of the same run; the engine may
+ * answer a deployment it had to start first before it), then the others started with it.
+ */
+export function restartNotice(requested: ServiceInfo | undefined, serviceId: string, started: readonly ServiceInfo[]): string {
+  const label = (service: ServiceInfo) => `${service.kind} "${service.name}"`;
+  const replacement = (requested && started.find((service) => service.runId === requested.runId && service.node === requested.node)) ?? started[0];
+  const others = started.filter((service) => service !== replacement);
+  const where = replacement?.url ? ` at ${replacement.url}` : '';
+  const along = others.length > 0 ? `, with ${others.map(label).join(', ')}` : '';
+  return `Restarted ${requested ? label(requested) : `service ${serviceId}`} as ${replacement?.id ?? '?'}${where}${along}`;
+}
+
 export function createServiceControlActions(set: SetState, get: GetState): ServiceControlActions {
   const control = async <T>(serviceId: string, kind: ServiceControl, call: () => Promise<T | null>): Promise<T | null> => {
     if (get().serviceControls[serviceId]) return null;
@@ -48,12 +61,12 @@ export function createServiceControlActions(set: SetState, get: GetState): Servi
 
     async restartService(serviceId) {
       const what = `restart ${named(serviceId)}`;
+      const requested = get().services.find((candidate) => candidate.id === serviceId);
       const started = await control(serviceId, 'restarting', () => withEngine(get, what, (engine) => engine.restartService(serviceId)));
       if (!started) return;
       await get().refreshServices();
       set({ services: withServices(get().services, started) });
-      const [first] = started;
-      get().notify('info', `Restarted ${named(serviceId)} as ${first?.id ?? '?'}${first?.url ? ` at ${first.url}` : ''}${started.length > 1 ? `, with ${started.length - 1} endpoint(s) over it` : ''}`);
+      get().notify('info', restartNotice(requested, serviceId, started));
       void get().pollHealth();
     },
   };
