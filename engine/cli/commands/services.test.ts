@@ -2,6 +2,8 @@
 // (owner-only, gone once the engine stops), it lists, stops and refuses what it cannot restart; with no engine
 // running it says so and how to start one.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { ENGINE_ADDRESS_FILE, readEngineAddress, writeEngineAddress } from '../.
 import { serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
 import { Engine } from '../../engine.ts';
 import { runCliIn } from '../testing/run-cli-in.ts';
+import { callEngine } from './services.ts';
 
 let dataDir: string;
 let running: RunningEngine | undefined;
@@ -69,4 +72,17 @@ it('leaves the engine running when the data directory cannot take the address fi
   const remove = writeEngineAddress(path.join(dataDir, 'no-such-folder'), { url: 'http://127.0.0.1:1', token: 'x'.repeat(32) }, (line) => warnings.push(line));
   expect(warnings).toEqual([expect.stringContaining('crucible services cannot reach this engine: writing ')]);
   expect(() => remove()).not.toThrow();
+});
+
+it('gives up on an engine that takes the request and never answers, and says so', async () => {
+  const silent = http.createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = silent.address() as AddressInfo;
+    const engine = { url: `http://127.0.0.1:${port}`, pid: process.pid, token: 'a-test-token-of-enough-length', startedAt: new Date().toISOString() };
+    await expect(callEngine(engine, 'GET', '/api/services', 200)).rejects.toThrow(`the engine at ${engine.url} (process ${process.pid}) did not answer: no answer within 0.2 s`);
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });

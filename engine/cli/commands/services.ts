@@ -25,12 +25,12 @@ export async function servicesCommand(args: string[], io: CliIo): Promise<number
   }
   try {
     if (action === 'list') {
-      const services = await call<ServiceInfo[]>(engine, 'GET', ROUTES.services);
+      const services = await callEngine<ServiceInfo[]>(engine, 'GET', ROUTES.services);
       io.stdout.write(values.json ? `${JSON.stringify(services, null, 2)}\n` : servicesTable(services));
       return EXIT.ok;
     }
     const route = (action === 'stop' ? ROUTES.stopService : ROUTES.restartService).replace(':serviceId', encodeURIComponent(serviceId!));
-    const result = await call<ServiceInfo | ServiceInfo[]>(engine, 'POST', route);
+    const result = await callEngine<ServiceInfo | ServiceInfo[]>(engine, 'POST', route);
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (Array.isArray(result)) for (const service of result) io.stdout.write(`restarted ${serviceId} as ${service.id}: ${service.kind} "${service.name}"${service.url ? ` at ${service.url}` : ''}\n`);
     else io.stdout.write(`${result.id}: ${result.status}\n`);
@@ -41,14 +41,25 @@ export async function servicesCommand(args: string[], io: CliIo): Promise<number
   }
 }
 
-async function call<T>(engine: EngineAddress, method: 'GET' | 'POST', route: string): Promise<T> {
+/** How long the engine may take to answer: a restart waits for its model to load. */
+const ANSWER_TIMEOUT_MS = 120_000;
+
+export async function callEngine<T>(engine: EngineAddress, method: 'GET' | 'POST', route: string, timeoutMs = ANSWER_TIMEOUT_MS): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const unanswered = (error: unknown) => {
+    const reason = signal.aborted ? `no answer within ${timeoutMs / 1000} s` : error instanceof Error ? error.message : String(error);
+    return new Error(`the engine at ${engine.url} (process ${engine.pid}) did not answer: ${reason}`);
+  };
   let response: Response;
   try {
-    response = await fetch(`${engine.url}${route}`, { method, headers: { [TOKEN_HEADER]: engine.token, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    response = await fetch(`${engine.url}${route}`, { method, signal, headers: { [TOKEN_HEADER]: engine.token, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) });
   } catch (error) {
-    throw new Error(`the engine at ${engine.url} (process ${engine.pid}) did not answer: ${error instanceof Error ? error.message : String(error)}`);
+    throw unanswered(error);
   }
-  const payload = (await response.json().catch(() => null)) as unknown;
+  const payload = (await response.json().catch((error: unknown) => {
+    if (signal.aborted) throw unanswered(error);
+    return null;
+  })) as unknown;
   if (!response.ok) throw new Error((payload as { error?: { message?: string } } | null)?.error?.message ?? `${method} ${route} answered ${response.status}`);
   return payload as T;
 }
