@@ -2,7 +2,7 @@
 // dies mid-run (its connections cut, its port closed, as when its process is killed) and comes back on its port.
 // Requests that had not started on it succeed, those in flight on it end with an error record, it is marked down
 // within seconds and serves again after its restart. bench:fleet does the same with `crucible serve` processes.
-import { afterEach, expect, it, onTestFinished } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/serving-harness.ts';
 import { startGateway, type TestGateway } from './testing/gateway-harness.ts';
 
@@ -11,7 +11,12 @@ const TOKEN_DELAY_MS = 10;
 
 let upstreams: TestServer[] = [];
 let gateway: TestGateway | null = null;
+/** Ends the test's client streams; afterEach calls it before closing the servers they stream from. */
+let stopClients: (() => Promise<unknown>) | null = null;
 afterEach(async () => {
+  // A failed expectation must not leave the clients streaming into servers the teardown closes (onTestFinished runs after afterEach).
+  await stopClients?.();
+  stopClients = null;
   await gateway?.close();
   for (const upstream of upstreams) await upstream.close().catch(() => undefined);
   upstreams = [];
@@ -53,11 +58,10 @@ it('keeps serving when one of three upstreams dies mid-run, and takes it back af
   const clients = Array.from({ length: STREAMS }, async (_, client) => {
     for (let round = 0; running; round++) results.push(await streamOnce(gateway!.baseURL, client * 1000 + round));
   });
-  // A failed expectation below must not leave the clients streaming into servers the teardown closes.
-  onTestFinished(async () => {
+  stopClients = () => {
     running = false;
-    await Promise.allSettled(clients);
-  });
+    return Promise.allSettled(clients);
+  };
 
   await new Promise((resolve) => setTimeout(resolve, 800));
   const victim = upstreams[1]!;
