@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as Ort from 'onnxruntime-node';
-import { SlotKvCache } from '../engine/inference/slot-kv-cache.ts';
-import { buildStepDecoder, stepDecoderNames } from '../engine/inference/step-decoder-graph.ts';
+import { SLOT_CHUNK, SlotKvCache } from '../engine/inference/slot-kv-cache.ts';
+import { stepDecoderFeeds } from '../engine/inference/step-decode.ts';
+import { buildStepDecoder } from '../engine/inference/step-decoder-graph.ts';
 import { kvCacheShape } from '../engine/ml/export/kv-cache-shape.ts';
 import { readModelFolder } from '../engine/ml/export/model-folder.ts';
 import type { ModelConfig } from '../engine/ml/model-config.ts';
@@ -41,21 +42,12 @@ function stepDecoderBytes(config: ModelConfig, parameters: ReturnType<typeof rea
 
 function feedsFor(config: ModelConfig, rows: number, slots: number): Record<string, Ort.Tensor> {
   const shape = kvCacheShape(config);
-  const cache = new SlotKvCache({ nLayer: shape.nLayer, nKvHead: shape.nKvHead, headDim: shape.headDim }, { maxRows: rows, maxSlots: config.blockSize, slotChunk: 32 });
+  const cache = new SlotKvCache(shape, { maxRows: rows, maxSlots: config.blockSize, slotChunk: SLOT_CHUNK });
   const filled = () => Array.from({ length: shape.nLayer }, () => new Float32Array(shape.nKvHead * slots * shape.headDim).map(() => Math.random() - 0.5));
   for (let row = 0; row < rows; row++) cache.addRow({ length: slots, keys: filled(), values: filled() });
-  const { pastKeys, pastValues, pastMask } = cache.stepFeeds();
-  const Tensor = ort().Tensor;
-  const feeds: Record<string, Ort.Tensor> = {
-    [stepDecoderNames.inputIds]: new Tensor('int64', new BigInt64Array(rows).fill(1n), [rows, 1]),
-    [stepDecoderNames.positionIds]: new Tensor('int64', new BigInt64Array(rows).fill(BigInt(slots)), [rows, 1]),
-    [stepDecoderNames.pastMask]: toOrtTensor(pastMask),
-  };
-  for (let layer = 0; layer < config.nLayer; layer++) {
-    feeds[stepDecoderNames.pastKeyTransposed(layer)] = toOrtTensor(pastKeys[layer]!);
-    feeds[stepDecoderNames.pastValue(layer)] = toOrtTensor(pastValues[layer]!);
-  }
-  return feeds;
+  // Every row feeds token 1 at position `slots`, the next after its cache.
+  const feeds = stepDecoderFeeds(config, cache, Array.from({ length: rows }, () => [1]));
+  return Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, toOrtTensor(tensor)]));
 }
 
 async function main(): Promise<void> {

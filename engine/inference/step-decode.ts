@@ -20,6 +20,16 @@ export async function decodeTokens(session: ModelSession, config: ModelConfig, c
   }
   const longest = Math.max(...cache.rowLengths);
   if (longest + count > config.blockSize) throw new Error(`step decode: ${count} new tokens after ${longest} would pass the model's context of ${config.blockSize}`);
+  const results = await session.run(stepDecoderFeeds(config, cache, tokens));
+  const output = (name: string) => results[name]!.data as Float32Array;
+  const layers = Array.from({ length: config.nLayer }, (_, layer) => layer);
+  cache.append(layers.map((layer) => output(stepDecoderNames.newKey(layer))), layers.map((layer) => output(stepDecoderNames.newValue(layer))), count);
+  return output(stepDecoderNames.logits);
+}
+
+/** The step decoder's inputs for row r's `tokens[r]` (S each) at positions len(r) .. len(r)+S-1 over the cache as it is. */
+export function stepDecoderFeeds(config: ModelConfig, cache: SlotKvCache, tokens: readonly (readonly number[])[]): Record<string, HostTensor> {
+  const count = tokens[0]?.length ?? 0;
   const { pastKeys, pastValues, pastMask } = cache.stepFeeds();
   const ids = new BigInt64Array(tokens.length * count);
   const positions = new BigInt64Array(tokens.length * count);
@@ -40,11 +50,7 @@ export async function decodeTokens(session: ModelSession, config: ModelConfig, c
     feeds[stepDecoderNames.pastKeyTransposed(layer)] = pastKeys[layer]!;
     feeds[stepDecoderNames.pastValue(layer)] = pastValues[layer]!;
   }
-  const results = await session.run(feeds);
-  const output = (name: string) => results[name]!.data as Float32Array;
-  const layers = Array.from({ length: config.nLayer }, (_, layer) => layer);
-  cache.append(layers.map((layer) => output(stepDecoderNames.newKey(layer))), layers.map((layer) => output(stepDecoderNames.newValue(layer))), count);
-  return output(stepDecoderNames.logits);
+  return feeds;
 }
 
 /** One decode step: row r's `tokens[r]` at position len(r); returns the (B, V) logits, row-major. */
