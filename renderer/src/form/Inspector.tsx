@@ -7,6 +7,7 @@ import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import type { PipelineNode } from '../../../app/pipeline/schema.ts';
 import type { ArtifactFact } from '../../../app/protocol/run-events.ts';
 import { NodeIcon } from '../canvas/node-icon.tsx';
+import { FactList } from '../run/FactList.tsx';
 import { selectNodeRun, selectProblems, selectProblemsByNode } from '../store/selectors.ts';
 import { useStudio } from '../store/store-context.tsx';
 import { FieldEditor } from './FieldEditor.tsx';
@@ -34,22 +35,6 @@ function Facts({ nodeId }: { nodeId: string }) {
   const registry = useStudio((state) => state.registry);
   const facts = useMemo(() => nodeFacts(doc, nodeId, registry), [doc, nodeId, registry]);
   return <FactList facts={facts} className="facts" label="Derived facts" />;
-}
-
-/** Label, value and note of each fact, nothing when there are none. */
-function FactList({ facts, className, label }: { facts: readonly { label: string; value: string; note?: string }[]; className: string; label: string }) {
-  if (facts.length === 0) return null;
-  return (
-    <dl className={className} aria-label={label}>
-      {facts.map((fact) => (
-        <div key={fact.label} title={fact.note}>
-          <dt>{fact.label}</dt>
-          <dd>{fact.value}</dd>
-          {fact.note && <dd className="fact-note">{fact.note}</dd>}
-        </div>
-      ))}
-    </dl>
-  );
 }
 
 const NO_FACTS: ArtifactFact[] = [];
