@@ -1,6 +1,6 @@
 // The deploy node over a fake serving capability: it asks for the configured device, forwards its log levels
 // (a missing GPU is a warning), and records the device the deployment really got in the Deployment artifact.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,20 @@ describe('the deploy node', () => {
     expect(requests.map((request) => request.config.device)).toEqual(['cpu', 'auto']);
     expect(requests.map((request) => request.config.threads)).toEqual([1, 1]);
     expect(logs).toEqual([]);
+  });
+
+  it('checks draftModel as a model folder: none passes, one leading into ~/.ssh is refused on that field', async () => {
+    const check = (draftModel: string) => deployRun.check!({ nodeId: 'deploy-1', config: deployConfig.parse({ draftModel }), pipelineDir: null, dataDir: '/data', signal: new AbortController().signal });
+    expect(await check('')).toEqual([]);
+    const home = mkdtempSync(path.join(tmpdir(), 'crucible-deploy-home-'));
+    try {
+      mkdirSync(path.join(home, '.ssh'));
+      symlinkSync(path.join(home, '.ssh'), path.join(home, 'student'));
+      expect(await check(path.join(home, 'student'))).toEqual([
+        { field: 'draftModel', code: 'secret_source', severity: 'error', message: expect.stringContaining('point draftModel at the folder holding config.json') },
+      ]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -5,12 +5,13 @@ import path from 'node:path';
 import type { ArtifactHandle, NodeRunResult } from '../../app/nodes/run-contract.ts';
 import type { NodeRunContextOf, NodeRunOf } from '../capabilities.ts';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
+import { checkModelFolderPath } from '../model/folder-checks.ts';
 import type { DeployConfig } from './spec.ts';
 
 /** Written into the Deployment artifact; api-endpoint reads `deploymentId` from the artifact's meta. */
 export const DEPLOYMENT_FILE = 'deployment.json';
 
-export const deployRun: NodeRunOf<DeployConfig> = { type: 'deploy', run: runDeploy };
+export const deployRun: NodeRunOf<DeployConfig> = { type: 'deploy', run: runDeploy, check: (context) => checkModelFolderPath(context.config.draftModel, 'draftModel') };
 
 async function runDeploy(ctx: NodeRunContextOf<DeployConfig>): Promise<NodeRunResult> {
   const model = ctx.input('model');

@@ -104,6 +104,7 @@ export const deploySpec = defineNodeSpec({
   inputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'The model to serve.' }],
   outputs: [{ name: 'deployment', type: 'Deployment', title: 'Deployment', description: 'A running deployment.' }],
   config: deployConfig,
+  pathFields: ['draftModel'],
   service: true,
   checkConfig: checkReplicaRange,
   facts: replicaFacts,

@@ -29,12 +29,16 @@ export async function modelFingerprint(context: FingerprintContext<ModelConfig>)
   return digest.digest('hex');
 }
 
-export async function checkModelFolder(context: FingerprintContext<ModelConfig>): Promise<NodeCheckProblem[]> {
-  const shown = context.config.path;
+export function checkModelFolder(context: FingerprintContext<ModelConfig>): Promise<NodeCheckProblem[]> {
+  return checkModelFolderPath(context.config.path, 'path');
+}
+
+/** A model folder named by `field` (empty: none), refused when its real path is in a place that holds secrets. */
+export async function checkModelFolderPath(shown: string, field: string): Promise<NodeCheckProblem[]> {
   if (shown === '') return [];
   const real = await realpath(shown).catch(() => null);
   const location = secretLocationOf(path.resolve(shown)) ?? (real === null ? null : secretLocationOf(real));
   if (location === null) return [];
   const leads = real !== null && real !== path.resolve(shown) ? ` (it leads to "${real}")` : '';
-  return [{ field: 'path', code: 'secret_source', severity: 'error', message: `"${shown}"${leads} is ${location}, not a model folder; point path at the folder holding config.json and model.safetensors` }];
+  return [{ field, code: 'secret_source', severity: 'error', message: `"${shown}"${leads} is ${location}, not a model folder; point ${field} at the folder holding config.json and model.safetensors` }];
 }
