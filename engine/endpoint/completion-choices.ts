@@ -5,6 +5,7 @@
 // (`token_logprobs[ctxlen:-1]` after `max_tokens: 1`).
 import type { GenerationRequest, PromptScore, TextGenerator } from '../inference/text-generator.ts';
 import type { GenerationOutput } from './generation-output.ts';
+import { OpenAiError } from './openai-error.ts';
 import type { PreparedGeneration } from './prepare-generation.ts';
 import type { CompletionChoice, LoggedToken } from './response-shapes.ts';
 
@@ -20,7 +21,7 @@ export interface ScoredTokenCount {
 export async function completionChoices(prepared: PreparedGeneration, generator: TextGenerator, signal: AbortSignal, run: RunGeneration, counted: ScoredTokenCount): Promise<CompletionChoice[] | null> {
   const choices: CompletionChoice[] = [];
   for (const request of prepared.requests) {
-    const scored = prepared.echo && request.logprobs ? await generator.scorePrompt!(request.promptTokens, request.topLogprobs, signal) : null;
+    const scored = prepared.echo && request.logprobs ? await scorePrompt(generator, request, signal) : null;
     if (signal.aborted) return null;
     if (scored !== null && greedyTokenIsScored(request, prepared, scored)) {
       const choice = choiceFromScore(scored);
@@ -33,6 +34,16 @@ export async function completionChoices(prepared: PreparedGeneration, generator:
     choices.push(prepared.echo ? echoedChoice(request, generator, scored, output) : { text: output!.text, finishReason: output!.finishReason!, tokens: request.logprobs ? output!.visibleTokens : null });
   }
   return choices;
+}
+
+/** The prompt's score; a failure of the model (not a cancellation) is the 500 that names it, as a failed generation's is. */
+async function scorePrompt(generator: TextGenerator, request: GenerationRequest, signal: AbortSignal): Promise<PromptScore> {
+  try {
+    return await generator.scorePrompt!(request.promptTokens, request.topLogprobs, signal);
+  } catch (error) {
+    if (signal.aborted || error instanceof OpenAiError) throw error;
+    throw new OpenAiError(500, 'generation_failed', `The model \`${generator.modelId}\` failed while scoring the prompt: ${(error as Error).message}. Retry the request; if it keeps failing, check the deployment.`);
+  }
 }
 
 /**

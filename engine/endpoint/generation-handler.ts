@@ -122,10 +122,7 @@ async function generateWithSlot(
     const noDeltas = async () => undefined;
     if (kind === 'completion') {
       const run = (request: GenerationRequest) => runGeneration(admitted, request, controller, trace, noDeltas);
-      const choices = await completionChoices(admitted.prepared, admitted.deployment.generator, controller.signal, run, trace).catch((error: unknown) => {
-        if (controller.signal.aborted || error instanceof OpenAiError) throw error;
-        throw new OpenAiError(500, 'generation_failed', `The model \`${admitted.deployment.model}\` failed while scoring the prompt: ${(error as Error).message}. Retry the request; if it keeps failing, check the deployment.`);
-      });
+      const choices = await completionChoices(admitted.prepared, admitted.deployment.generator, controller.signal, run, trace);
       if (choices === null || controller.signal.aborted) throw asOpenAiError(controller.signal.reason, context);
       return completionResponse(identity, choices, usageOf(trace.promptTokens, trace.completionTokens));
     }

@@ -162,6 +162,17 @@ describe('echo with prompt logprobs, as lm-evaluation-harness sends it', () => {
     expect((batch.json as unknown as Completion).choices.map((choice) => choice.text)).toEqual([(alone.json as unknown as Completion).choices[0]!.text, (first.json as unknown as Completion).choices[0]!.text]);
   });
 
+  it("answers a failed prompt score with the 500 that names the model and the model's error", async () => {
+    const score = vi.spyOn(served.generator, 'scorePrompt').mockRejectedValueOnce(new Error('the worker went away'));
+    try {
+      const { status, json } = await complete({ prompt: 'All:', max_tokens: 1, logprobs: 1, echo: true });
+      expect(status).toBe(500);
+      expect(json.error).toMatchObject({ code: 'generation_failed', message: expect.stringContaining('`bard-mini` failed while scoring the prompt: the worker went away') });
+    } finally {
+      score.mockRestore();
+    }
+  });
+
   it('refuses what it cannot answer, naming the field', async () => {
     const noEcho = await complete({ prompt: 'x', max_tokens: 0 });
     expect(noEcho.status).toBe(400);
