@@ -46,6 +46,9 @@ export function defaultZeroPoint(bits: QuantizationBits): number {
   return 2 ** (bits - 1);
 }
 
+/** Columns gathered per pass from a [K, N] weight: each pass reads K rows of this many contiguous values. */
+const COLUMN_TILE = 64;
+
 /** Quantizes `weight` (K·N float32 values in `layout`) block by block along K, per output column n. */
 export function quantizeBlocks(weight: Float32Array, K: number, N: number, layout: WeightLayout, options: BlockQuantizationOptions): BlockQuantizedWeight {
   if (weight.length !== K * N) throw new Error(`quantizeBlocks: a ${K}×${N} weight needs ${K * N} values, got ${weight.length}`);
@@ -55,24 +58,50 @@ export function quantizeBlocks(weight: Float32Array, K: number, N: number, layou
   const packed = new Uint8Array(N * kBlocks * blockBytes);
   const scales = new Float32Array(N * kBlocks);
   const zeroPoints = options.symmetric ? null : new Uint8Array(N * zeroPointBytesPerColumn(kBlocks, bits));
-  const at = layout === 'kn' ? (k: number, n: number) => weight[k * N + n] as number : (k: number, n: number) => weight[n * K + k] as number;
-  const block = new Float32Array(blockSize);
-  for (let n = 0; n < N; n++) {
-    for (let b = 0; b < kBlocks; b++) {
-      const start = b * blockSize;
-      const length = Math.min(blockSize, K - start);
-      for (let j = 0; j < length; j++) block[j] = at(start + j, n);
-      const { scale, zeroPoint } = blockParameters(block.subarray(0, length), options);
-      scales[n * kBlocks + b] = scale;
-      if (zeroPoints !== null) writeCode(zeroPoints, n * zeroPointBytesPerColumn(kBlocks, bits), b, zeroPoint, bits);
-      const blockOffset = (n * kBlocks + b) * blockBytes;
-      for (let j = 0; j < blockSize; j++) {
-        const code = j < length ? clampCode(Math.round((block[j] as number) / scale) + zeroPoint, bits) : zeroPoint;
-        writeCode(packed, blockOffset, j, code, bits);
+  const maxCode = 2 ** bits - 1;
+  // A [K, N] weight is read COLUMN_TILE columns at a time into [tile, K] (row by row, so reads stay sequential);
+  // an [N, K] one already holds each column's K values together.
+  const tile = layout === 'kn' ? new Float32Array(Math.min(COLUMN_TILE, N) * K) : null;
+  for (let first = 0; first < N; first += COLUMN_TILE) {
+    const width = Math.min(COLUMN_TILE, N - first);
+    if (tile !== null) {
+      for (let k = 0; k < K; k++) {
+        for (let c = 0, from = k * N + first; c < width; c++, from++) tile[c * K + k] = weight[from]!;
+      }
+    }
+    for (let c = 0; c < width; c++) {
+      const n = first + c;
+      const source = tile ?? weight;
+      const columnStart = tile === null ? n * K : c * K;
+      for (let b = 0; b < kBlocks; b++) {
+        const start = columnStart + b * blockSize;
+        const length = Math.min(blockSize, K - b * blockSize);
+        const { scale, zeroPoint } = blockParameters(source, start, length, options);
+        scales[n * kBlocks + b] = scale;
+        if (zeroPoints !== null) writeCode(zeroPoints, n * zeroPointBytesPerColumn(kBlocks, bits), b, zeroPoint, bits);
+        const blockOffset = (n * kBlocks + b) * blockBytes;
+        const codes = blockCodes(source, start, length, scale, zeroPoint, maxCode, blockSize);
+        if (bits === 8) for (let j = 0; j < blockSize; j++) packed[blockOffset + j] = codes[j]!;
+        else for (let j = 0; j < blockSize; j += 2) packed[blockOffset + (j >> 1)] = codes[j]! | (codes[j + 1]! << 4);
       }
     }
   }
   return { ...options, K, N, kBlocks, packed, scales, zeroPoints };
+}
+
+/** Reused by blockCodes: one block's codes before packing (a subarray per block cost more than the codes). */
+let codeScratch = new Uint8Array(128);
+
+/** The codes of `source[start .. start+length)`, each rounded and clamped to [0, maxCode]; padding to blockSize takes the zero point. */
+function blockCodes(source: Float32Array, start: number, length: number, scale: number, zeroPoint: number, maxCode: number, blockSize: number): Uint8Array {
+  if (codeScratch.length < blockSize) codeScratch = new Uint8Array(blockSize);
+  const codes = codeScratch;
+  for (let j = 0; j < length; j++) {
+    const code = Math.round(source[start + j]! / scale) + zeroPoint;
+    codes[j] = code < 0 ? 0 : code > maxCode ? maxCode : code;
+  }
+  codes.fill(zeroPoint, length, blockSize);
+  return codes;
 }
 
 /** The weights the quantized form stands for, as float32 [K, N]: (code − zeroPoint) · scale. */
@@ -96,20 +125,21 @@ export function zeroPointOf(quantized: BlockQuantizedWeight, n: number, b: numbe
   return readCode(quantized.zeroPoints, n * zeroPointBytesPerColumn(quantized.kBlocks, quantized.bits), b, quantized.bits);
 }
 
-/** Scale (float32-rounded, so codes are computed with the value ORT will use) and zero point of one block. */
-function blockParameters(values: Float32Array, options: BlockQuantizationOptions): { scale: number; zeroPoint: number } {
+/** Scale (float32-rounded, so codes are computed with the value ORT will use) and zero point of `source[start .. start+length)`. */
+function blockParameters(source: Float32Array, start: number, length: number, options: BlockQuantizationOptions): { scale: number; zeroPoint: number } {
   const { bits, symmetric } = options;
+  const end = start + length;
   if (symmetric) {
     let largest = 0;
-    for (const value of values) largest = Math.max(largest, Math.abs(value));
+    for (let i = start; i < end; i++) largest = Math.max(largest, Math.abs(source[i]!));
     // max|w| maps to ±(2^(bits−1) − 1), so every value rounds to a code inside [1, 2^bits − 1]: no clamping error.
     return { scale: nonZeroScale(largest / (defaultZeroPoint(bits) - 1)), zeroPoint: defaultZeroPoint(bits) };
   }
   let low = 0;
   let high = 0;
-  for (const value of values) {
-    low = Math.min(low, value);
-    high = Math.max(high, value);
+  for (let i = start; i < end; i++) {
+    low = Math.min(low, source[i]!);
+    high = Math.max(high, source[i]!);
   }
   const scale = nonZeroScale((high - low) / (2 ** bits - 1));
   return { scale, zeroPoint: clampCode(Math.round(-low / scale), bits) };
