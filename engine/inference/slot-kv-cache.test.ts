@@ -21,8 +21,21 @@ function keysOf(cache: SlotKvCache): number[][][] {
 }
 
 /** One step's new (B, 2, 1, 1) keys, `base + 10h + 99` for row r's base. */
-function newToken(bases: number[]): Float32Array[] {
-  return [Float32Array.from(bases.flatMap((base) => [base + 99, base + 109]))];
+function newToken(bases: number[]): Float32Array {
+  return Float32Array.from(bases.flatMap((base) => [base + 99, base + 109]));
+}
+
+/**
+ * The step decoder's (B, 2·L·K, S, D) output for one layer's (B, K, S, D) `keys` and `values`: each row's keys,
+ * then its values.
+ */
+function stepOutput(keys: Float32Array, values: Float32Array, rows: number): Float32Array {
+  const perRow = keys.length / rows;
+  return Float32Array.from({ length: 2 * keys.length }, (_, index) => {
+    const row = Math.floor(index / (2 * perRow));
+    const within = index % (2 * perRow);
+    return within < perRow ? keys[row * perRow + within]! : values[row * perRow + within - perRow]!;
+  });
 }
 
 describe('SlotKvCache', () => {
@@ -46,11 +59,11 @@ describe('SlotKvCache', () => {
     const cache = new SlotKvCache(geometry, limits);
     cache.addRow(row(3, 100));
     cache.addRow(row(1, 200));
-    const negated = (tensors: Float32Array[]) => tensors.map((data) => data.map((value) => -value));
-    cache.append(newToken([100, 200]), negated(newToken([100, 200])));
+    const negated = (data: Float32Array) => data.map((value) => -value);
+    cache.append(stepOutput(newToken([100, 200]), negated(newToken([100, 200])), 2));
     expect(cache.rowLengths).toEqual([4, 2]);
     expect(cache.slotCount).toBe(4);
-    cache.append(newToken([1000, 2000]), negated(newToken([1000, 2000])));
+    cache.append(stepOutput(newToken([1000, 2000]), negated(newToken([1000, 2000])), 2));
     expect(cache.rowLengths).toEqual([5, 3]);
     expect(cache.slotCount).toBe(8);
     expect(keysOf(cache)).toEqual([
@@ -103,8 +116,8 @@ describe('SlotKvCache', () => {
     const cache = new SlotKvCache(wide, { maxRows: 2, maxSlots: 8, slotChunk: 4 });
     // One head, two features: position p holds key (10p, 10p + 1) and value (-10p, -10p - 1).
     cache.addRow({ keys: [Float32Array.from([0, 1, 10, 11, 20, 21])], values: [Float32Array.from([0, -1, -10, -11, -20, -21])], length: 3 });
-    cache.append([Float32Array.from([30, 31])], [Float32Array.from([-30, -31])]);
-    cache.append([Float32Array.from([40, 41])], [Float32Array.from([-40, -41])]); // grows to 8 slots
+    cache.append(Float32Array.from([30, 31, -30, -31]));
+    cache.append(Float32Array.from([40, 41, -40, -41])); // grows to 8 slots
     const { pastKeys, pastValues } = cache.stepFeeds();
     expect(pastKeys[0]!.shape).toEqual([1, 1, 2, 8]);
     expect(Array.from(pastKeys[0]!.data as Float32Array)).toEqual([0, 10, 20, 30, 40, 0, 0, 0, 1, 11, 21, 31, 41, 0, 0, 0]);
@@ -120,10 +133,30 @@ describe('SlotKvCache', () => {
     cache.addRow({ keys: [keysAt(2)], values: [keysAt(2).map((value) => -value)], length: 2 });
     cache.addRow({ keys: [keysAt(3)], values: [keysAt(3).map((value) => -value)], length: 3 });
     const step = Float32Array.from([20, 21, 120, 121, 30, 31, 130, 131]); // (B, K, 1, D): row 0 at p = 2, row 1 at p = 3
-    cache.append([step], [step.map((value) => -value)]);
+    cache.append(stepOutput(step, step.map((value) => -value), 2));
     expect(cache.rowCache(0)).toEqual({ keys: [keysAt(3)], values: [keysAt(3).map((value) => -value)], length: 3 });
     expect(cache.rowCache(1)).toEqual({ keys: [keysAt(4)], values: [keysAt(4).map((value) => -value)], length: 4 });
     expect(() => cache.rowCache(2)).toThrow(/no row 2/);
+  });
+
+  it('takes every layer’s keys and values from the one step output, layer by layer within each row', () => {
+    const layered = { nLayer: 2, nKvHead: 1, headDim: 1 };
+    const cache = new SlotKvCache(layered, { maxRows: 2, maxSlots: 4, slotChunk: 4 });
+    const one = (key: number) => ({ keys: [Float32Array.of(key), Float32Array.of(key + 1)], values: [Float32Array.of(-key), Float32Array.of(-key - 1)], length: 1 });
+    cache.addRow(one(10));
+    cache.addRow(one(20));
+    // Row 0: layer 0 key 1, value -1, layer 1 key 2, value -2; row 1 likewise from 3.
+    cache.append(Float32Array.from([1, -1, 2, -2, 3, -3, 4, -4]));
+    const { pastKeys, pastValues } = cache.stepFeeds();
+    expect(pastKeys.map((layer) => Array.from(layer.data as Float32Array))).toEqual([
+      [10, 1, 0, 0, 20, 3, 0, 0],
+      [11, 2, 0, 0, 21, 4, 0, 0],
+    ]);
+    expect(pastValues.map((layer) => Array.from(layer.data as Float32Array))).toEqual([
+      [-10, -1, 0, 0, -20, -3, 0, 0],
+      [-11, -2, 0, 0, -21, -4, 0, 0],
+    ]);
+    expect(() => cache.append(Float32Array.from([1, 2, 3]))).toThrow(/2 rows of 1 new tokens need 8 key and value floats, got 3/);
   });
 
   it('refuses a row beyond its row limit and a row longer than the context', () => {

@@ -2,8 +2,8 @@
 // steps. Per layer, values are one (capacity, K, P, D) buffer and keys one (capacity, K, D, P) buffer: stored
 // transposed, so the step decoder scores a query against them with a plain MatMul, which ONNX Runtime runs about
 // twice as fast as a MatMul that transposes its right side on every call. Row r's tokens fill its first len(r)
-// slots. The step decoder reads the first B rows as views (no copy) and returns only the new token's (B, K, 1, D)
-// keys and values, which `append` writes at slot len(r). Legend: B rows now, K key/value heads (fewer than the query
+// slots. The step decoder reads the first B rows as views (no copy) and returns only the new token's keys and values
+// (one output for every layer), which `append` writes at slot len(r). Legend: B rows now, K key/value heads (fewer than the query
 // heads with grouped-query attention: the cache is sized by them), P slots per row, D head size.
 //
 // P grows in chunks when a row needs a slot past the end and halves (or more) when long rows leave, so attention
@@ -153,31 +153,35 @@ export class SlotKvCache {
   }
 
   /**
-   * Writes each row's `count` new tokens, per layer (B, K, count, D) keys and values, into slots len(row) ..
-   * len(row)+count-1, then counts them.
+   * Writes each row's `count` new tokens into slots len(row) .. len(row)+count-1, then counts them. `newKeysValues` is
+   * the step decoder's (B, 2·L·K, count, D) output: layer l's keys at heads 2l·K .. 2l·K + K − 1, its values the next K.
    */
-  append(newKeys: readonly Float32Array[], newValues: readonly Float32Array[], count = 1): void {
+  append(newKeysValues: Float32Array, count = 1): void {
     this.#resize(this.rowCount, Math.max(0, ...this.#lengths) + count);
-    const { nKvHead, headDim } = this.#geometry;
+    const { nLayer, nKvHead, headDim } = this.#geometry;
     const rows = this.rowCount;
+    if (newKeysValues.length !== rows * 2 * nLayer * nKvHead * count * headDim) {
+      throw new Error(`slot kv cache: ${rows} rows of ${count} new tokens need ${rows * 2 * nLayer * nKvHead * count * headDim} key and value floats, got ${newKeysValues.length}`);
+    }
+    /** Where row `row`'s run of `count` tokens for head `head` of layer `layer` (values when `value`) starts. */
+    const sourceOffset = (row: number, layer: number, value: boolean, head: number) => ((row * 2 * nLayer + 2 * layer + (value ? 1 : 0)) * nKvHead + head) * count * headDim;
     this.#values.forEach((target, layer) => {
-      const source = newValues[layer]!;
       for (let row = 0; row < rows; row++) {
         for (let head = 0; head < nKvHead; head++) {
-          const from = (row * nKvHead + head) * count * headDim;
-          target.set(source.subarray(from, from + count * headDim), this.#valueOffset(row, head, this.#lengths[row]!));
+          const from = sourceOffset(row, layer, true, head);
+          target.set(newKeysValues.subarray(from, from + count * headDim), this.#valueOffset(row, head, this.#lengths[row]!));
         }
       }
     });
     const slots = this.#slots;
     this.#keys.forEach((target, layer) => {
-      const source = newKeys[layer]!;
       for (let row = 0; row < rows; row++) {
         for (let head = 0; head < nKvHead; head++) {
           const to = this.#keyOffset(row, head, 0, this.#lengths[row]!);
+          const first = sourceOffset(row, layer, false, head);
           for (let token = 0; token < count; token++) {
-            const from = ((row * nKvHead + head) * count + token) * headDim;
-            for (let d = 0; d < headDim; d++) target[to + token + d * slots] = source[from + d]!;
+            const from = first + token * headDim;
+            for (let d = 0; d < headDim; d++) target[to + token + d * slots] = newKeysValues[from + d]!;
           }
         }
       }

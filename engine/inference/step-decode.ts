@@ -21,10 +21,8 @@ export async function decodeTokens(session: ModelSession, config: ModelConfig, c
   const longest = Math.max(...cache.rowLengths);
   if (longest + count > config.blockSize) throw new Error(`step decode: ${count} new tokens after ${longest} would pass the model's context of ${config.blockSize}`);
   const results = await session.run(stepDecoderFeeds(config, cache, tokens));
-  const output = (name: string) => results[name]!.data as Float32Array;
-  const layers = Array.from({ length: config.nLayer }, (_, layer) => layer);
-  cache.append(layers.map((layer) => output(stepDecoderNames.newKey(layer))), layers.map((layer) => output(stepDecoderNames.newValue(layer))), count);
-  return output(stepDecoderNames.logits);
+  cache.append(results[stepDecoderNames.newKeysValues]!.data as Float32Array, count);
+  return results[stepDecoderNames.logits]!.data as Float32Array;
 }
 
 /** The step decoder's inputs for row r's `tokens[r]` (S each) at positions len(r) .. len(r)+S-1 over the cache as it is. */

@@ -12,7 +12,7 @@
 // row) for a speculative verification (the current token and the draft's proposals) or a prefill chunk. Row r's new
 // tokens sit at positions len(r) .. len(r)+S-1 (`position_ids`); each sees the row's filled slots (`past_mask`
 // (B, P); slots past a row's length hold anything finite) and the new tokens up to itself. Logits come back for every
-// new token, (B, S, V); keys and values as (B, K, S, D).
+// new token, (B, S, V); keys and values of every layer in one (B, 2·L·K, S, D) output.
 //
 // Any model family (its body comes from engine/ml/export/decoder-model.ts): rotary families rotate the new tokens'
 // queries and keys at their position_ids before they reach this attention, and the cache holds rotated keys, as HF's
@@ -40,9 +40,12 @@ export const stepDecoderNames = {
   pastValue: decoderNames.pastValue,
   /** (B, S, V). */
   logits: decoderNames.logits,
-  /** (B, K, S, D). */
-  newKey: (layer: number) => `new_key_values.${layer}.key`,
-  newValue: (layer: number) => `new_key_values.${layer}.value`,
+  /**
+   * (B, 2·L·K, S, D), every layer's new keys and values in one output: layer l's keys are heads 2l·K .. 2l·K + K − 1
+   * of axis 1, its values the next K. One output instead of 2·L: ONNX Runtime's cost per output fetched (~7 µs here)
+   * made the 12 of the 10.7M model ~8% of an int4 decode step.
+   */
+  newKeysValues: 'new_key_values',
 } as const;
 
 /**
@@ -55,7 +58,8 @@ export type StepTokens = 'one' | 'many';
 export function buildStepDecoder(config: ModelConfig, parameters: ParameterSet, tokens: StepTokens = 'one'): Graph {
   const shape = kvCacheShape(config);
   const { nKvHead: K, headDim: D } = shape;
-  return buildDecoderBody(`${architectureOf(config)}-step-decoder${tokens === 'many' ? '-many' : ''}`, config, parameters, (graph) => {
+  const newKeysValues: Value[] = [];
+  const graph = buildDecoderBody(`${architectureOf(config)}-step-decoder${tokens === 'many' ? '-many' : ''}`, config, parameters, (graph) => {
     const { batch: B, sequence, past: P } = decoderDims;
     const S = tokens === 'one' ? 1 : sequence;
     const inputIds = graph.input(stepDecoderNames.inputIds, 'int64', [B, S]);
@@ -68,12 +72,13 @@ export function buildStepDecoder(config: ModelConfig, parameters: ParameterSet, 
     }
     const attention = tokens === 'one' ? oneTokenAttention(shape, cache) : manyTokenAttention(shape, cache, positionIds);
     const attend = (heads: AttentionHeads, layer: number) => {
-      graph.output(heads.key, stepDecoderNames.newKey(layer)); // (B, K, S, D)
-      graph.output(heads.value, stepDecoderNames.newValue(layer));
+      newKeysValues.push(heads.key, heads.value); // (B, K, S, D) each
       return attention(heads, layer);
     };
     return { tokens: { inputIds, positionIds }, attend };
   });
+  graph.output(op.concat(newKeysValues, 1), stepDecoderNames.newKeysValues);
+  return graph;
 }
 
 interface SlotCacheInputs {
