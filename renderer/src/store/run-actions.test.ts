@@ -1,5 +1,5 @@
 // Running through the engine API with a fake engine: Run and Run to selected send the pipeline and targets, the
-// event stream drives node states, a reconnect's snapshot resumes the run and refills its charts, refusals
+// event stream drives node states, a reconnect's snapshot resumes the run and refills its charts and logs, refusals
 // show the engine's problems, the engine's checks of where sources point come first, and Stop cancels the shown run.
 import { describe, expect, it } from 'vitest';
 import type { ValidationProblem } from '../../../app/graph/problems.ts';
@@ -96,6 +96,42 @@ describe('running', () => {
     expect(store.getState().runs.r1!.nodes.tokenizer).toMatchObject({ state: 'running', fraction: 0.9 });
     await settle();
     expect(store.getState().runs.r1!.series.tokenizer!.loss).toEqual({ steps: [1, 2], values: [3, 2] });
+  });
+
+  it('keeps every distinct log line of a millisecond when a reload refills the logs, and drops the ones stored twice', async () => {
+    const detail = {
+      run: { id: 'r1', status: 'running', pipelineName: 'p', pipelinePath: null, targets: [], startedAt: at(0), finishedAt: null, nodeCounts: {} },
+      pipeline: {},
+      nodes: {},
+      metrics: {},
+    } as unknown as RunDetail;
+    // The store was read after "step 1" and one "saved" of second 2; the stream's recent lines overlap it and go on
+    // within the same millisecond (a second "saved", then "step 2") and past it.
+    const stored = [
+      { id: 1, node: 'tokenizer', level: 'info' as const, line: 'step 1', at: at(1) },
+      { id: 2, node: 'tokenizer', level: 'info' as const, line: 'step 1', at: at(2) },
+      { id: 3, node: 'tokenizer', level: 'info' as const, line: 'saved', at: at(2) },
+    ];
+    const recentLogs = [
+      { level: 'info' as const, line: 'step 1', at: at(2) },
+      { level: 'info' as const, line: 'saved', at: at(2) },
+      { level: 'info' as const, line: 'saved', at: at(2) },
+      { level: 'warn' as const, line: 'step 2', at: at(2) },
+      { level: 'info' as const, line: 'step 3', at: at(3) },
+    ];
+    const store = storeWithNodes();
+    const fake = fakeEngine({ getRun: async () => detail, runLogs: async () => stored });
+    store.getState().attachEngine(fake.engine);
+    fake.send({ type: 'snapshot', services: [], runs: [{ runId: 'r1', pipelineName: 'p', targets: [], status: 'running', startedAt: at(0), nodes: { tokenizer: { state: 'running', recentLogs } } }] });
+    await settle();
+    expect(store.getState().runs.r1!.logs.tokenizer!.map((entry) => [entry.at.slice(17, 19), entry.line])).toEqual([
+      ['01', 'step 1'],
+      ['02', 'step 1'],
+      ['02', 'saved'],
+      ['02', 'saved'],
+      ['02', 'step 2'],
+      ['03', 'step 3'],
+    ]);
   });
 
   it('shows the engine’s problems when it refuses to start', async () => {

@@ -212,13 +212,35 @@ function mergedSeries(stored: RunView['series'], live: RunView['series']): RunVi
   return series;
 }
 
-/** The stored lines of each node, then the live ones that arrived after the last stored line. */
+/**
+ * The stored lines of each node, then the live ones the store did not have yet (they arrived while it was read).
+ * A live line older than the last stored one is in the store already. Lines in the last stored millisecond are
+ * matched one for one against the stored lines of that millisecond (level and text): a node may print several
+ * lines, even the same line twice, within one millisecond, so only as many copies as the store holds are dropped.
+ */
 function mergedLogs(stored: readonly LogLine[], live: Record<string, LogEntry[]>): Record<string, LogEntry[]> {
   const logs: Record<string, LogEntry[]> = {};
   for (const line of stored) (logs[line.node] ??= []).push({ level: line.level, line: line.line, at: line.at });
   for (const [node, entries] of Object.entries(live)) {
-    const lastStoredAt = logs[node]?.at(-1)?.at ?? '';
-    logs[node] = [...(logs[node] ?? []), ...entries.filter((entry) => entry.at > lastStoredAt)];
+    const kept = logs[node] ?? [];
+    const lastStoredAt = kept.at(-1)?.at ?? '';
+    const storedInLastMs = countByContent(kept.filter((entry) => entry.at === lastStoredAt));
+    const unseen = entries.filter((entry) => {
+      if (entry.at !== lastStoredAt) return entry.at > lastStoredAt;
+      const key = contentKey(entry);
+      const copies = storedInLastMs.get(key) ?? 0;
+      if (copies > 0) storedInLastMs.set(key, copies - 1);
+      return copies === 0;
+    });
+    logs[node] = [...kept, ...unseen];
   }
   return logs;
+}
+
+const contentKey = (entry: LogEntry) => `${entry.level}\n${entry.line}`;
+
+function countByContent(entries: readonly LogEntry[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const entry of entries) counts.set(contentKey(entry), (counts.get(contentKey(entry)) ?? 0) + 1);
+  return counts;
 }
