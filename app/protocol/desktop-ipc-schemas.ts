@@ -47,6 +47,13 @@ export const revealFolderRequestSchema = z.strictObject({
   copyOf: filePath.optional(),
 });
 
+export const writeDraftRequestSchema = z.strictObject({
+  text: z.string().max(MAX_PIPELINE_TEXT_BYTES),
+  /** The pipeline file the draft's document was opened from or saved to (the draft's filePath), null for none.
+   * Main records it with the draft only when the window may save to it, so it may be saved again after a restart. */
+  path: filePath.nullable(),
+});
+
 export const INVOKE_REQUEST_SCHEMAS = {
   openPipelineDialog: noRequest,
   openRecentPipeline: z.strictObject({ path: filePath }),
@@ -63,5 +70,5 @@ export const INVOKE_REQUEST_SCHEMAS = {
   revealFolder: revealFolderRequestSchema,
   windowReady: noRequest,
   readDraft: noRequest,
-  writeDraft: z.strictObject({ text: z.string().max(MAX_PIPELINE_TEXT_BYTES) }),
+  writeDraft: writeDraftRequestSchema,
 } as const satisfies Record<InvokeName, z.ZodType>;

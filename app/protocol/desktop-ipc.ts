@@ -73,7 +73,9 @@ export const INVOKE_CHANNELS = {
   /** Call once the push listeners are attached: pipelines opened from the OS before then are delivered now. */
   windowReady: 'crucible:window-ready',
   /** The studio's draft (the document being edited, as renderer/src/store/draft.ts writes it) in the app's data
-   * folder, so a reload or a crash loses nothing. Main keeps the text as given; the renderer checks it on read. */
+   * folder, so a reload or a crash loses nothing. Main keeps the text as given; the renderer checks it on read.
+   * Reading it back also lets the window save again to the file the draft belongs to, when main recorded that file
+   * as one the user picked (main/src/desktop-handlers.ts). */
   readDraft: 'crucible:draft-read',
   writeDraft: 'crucible:draft-write',
 } as const;

@@ -39,6 +39,22 @@ export function registerDesktopHandlers(router: IpcRouter, deps: DesktopHandlerD
   router.handle('revealLogs', () => deps.revealFile(deps.log.file));
   router.handle('revealFolder', async (request) => deps.revealFile(await folderToReveal(request, deps.engine.dataDir)));
   router.handle('windowReady', () => deps.onWindowReady());
-  router.handle('readDraft', () => deps.draft.read());
-  router.handle('writeDraft', ({ text }) => deps.draft.write(text));
+  router.handle('readDraft', () => readDraft(deps));
+  router.handle('writeDraft', (request) => writeDraft(deps, request));
+}
+
+/**
+ * The draft's file may be saved again after a restart without the user picking it anew, but the renderer must not
+ * gain a way to write anywhere: the draft's text (and the path in it) comes from the page, so it grants nothing.
+ * Main records the file beside the text only when the window may save to it at that moment (the user picked or
+ * opened it), and on reading the draft back grants that recorded path alone.
+ */
+function readDraft(deps: DesktopHandlerDeps): string | null {
+  const kept = deps.draft.read();
+  if (kept?.file) deps.files.regrant(kept.file);
+  return kept?.text ?? null;
+}
+
+function writeDraft(deps: DesktopHandlerDeps, { text, path }: ParsedInvokeRequest<'writeDraft'>): void {
+  deps.draft.write({ text, file: path !== null && deps.files.maySave(path) ? path : null });
 }

@@ -1,5 +1,6 @@
-// The draft file: none at first, the last write read back, a write replaces it whole (no partial file left).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// The draft file: none at first, the last write read back with the file main recorded, a write replaces it whole (no
+// partial file left), and a draft written before main recorded files still reads back (with no file).
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,12 +10,23 @@ describe('DraftFile', () => {
   const folder = mkdtempSync(path.join(tmpdir(), 'crucible-draft-'));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('reads null before any write, then the last text written, in a folder it creates', () => {
+  it('reads null before any write, then the last draft written, in a folder it creates', () => {
     const draft = new DraftFile(path.join(folder, 'user-data', 'studio-draft.json'));
     expect(draft.read()).toBeNull();
-    draft.write('{"version":1}');
-    draft.write('{"version":1,"second":true}');
-    expect(draft.read()).toBe('{"version":1,"second":true}');
+    draft.write({ text: '{"version":1}', file: '/p/a.crucible.json' });
+    draft.write({ text: '{"version":1,"second":true}', file: null });
+    expect(draft.read()).toEqual({ text: '{"version":1,"second":true}', file: null });
+    draft.write({ text: '{"version":1,"third":true}', file: '/p/b.crucible.json' });
+    expect(draft.read()).toEqual({ text: '{"version":1,"third":true}', file: '/p/b.crucible.json' });
     expect(readdirSync(path.join(folder, 'user-data'))).toEqual(['studio-draft.json']);
+  });
+
+  it('reads a draft kept by an older version (the renderer’s text alone) as that text, with no file', () => {
+    const file = path.join(folder, 'older.json');
+    const older = JSON.stringify({ version: 1, savedAt: 'x', pipeline: {}, fileName: 'a.crucible.json', filePath: '/p/a.crucible.json', unsaved: true, shownRunId: null });
+    writeFileSync(file, older);
+    expect(new DraftFile(file).read()).toEqual({ text: older, file: null });
+    writeFileSync(file, 'not json');
+    expect(new DraftFile(file).read()).toEqual({ text: 'not json', file: null });
   });
 });

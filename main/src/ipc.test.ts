@@ -151,7 +151,7 @@ describe('registerDesktopHandlers', () => {
     await call(INVOKE_CHANNELS.windowReady, undefined);
     expect(onWindowReady).toHaveBeenCalledTimes(1);
     await expect(call(INVOKE_CHANNELS.readDraft, undefined)).resolves.toBeNull();
-    await call(INVOKE_CHANNELS.writeDraft, { text: '{"version":1}' });
+    await call(INVOKE_CHANNELS.writeDraft, { text: '{"version":1}', path: null });
     await expect(call(INVOKE_CHANNELS.readDraft, undefined)).resolves.toBe('{"version":1}');
     await expect(call(INVOKE_CHANNELS.writeDraft, { text: 3 })).rejects.toThrow(/invalid request/);
   });

@@ -1,6 +1,6 @@
 // The main process's wiring with Electron and the engine supervisor faked: engine first, then the canvas; status
 // pushed to the window; files from the command line and the OS; the engine stopped before quitting; one instance.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -108,6 +108,14 @@ async function launch(argv: string[] = []) {
   return { window, call, pushed };
 }
 
+/** Quits and starts again on the same user-data folder: a fresh main process, with nothing kept in memory. */
+async function relaunch(argv: string[] = []) {
+  vi.resetModules();
+  fake.windows.length = 0;
+  fake.ipcHandlers.clear();
+  return launch(argv);
+}
+
 describe('main', () => {
   it('starts the engine with the renderer build, then loads the canvas it serves and tells the window', async () => {
     const { window, call, pushed } = await launch();
@@ -139,6 +147,30 @@ describe('main', () => {
     await vi.waitFor(() => expect(pushed(PUSH_CHANNELS.pipelineOpened)).toHaveLength(3));
     expect(window.show).toHaveBeenCalled();
     await expect(call('listRecentFiles')).resolves.toEqual([pipeline]);
+  });
+
+  it('after a restart, saves to the file the restored draft belongs to, only when the user had picked it', async () => {
+    const first = await launch();
+    const { dialog } = await import('electron');
+    vi.mocked(dialog.showOpenDialog).mockResolvedValueOnce({ canceled: false, filePaths: [pipeline] });
+    await first.call('openPipelineDialog');
+    await first.call('writeDraft', { text: '{"draft":1}', path: pipeline });
+
+    const second = await relaunch();
+    await expect(second.call('savePipeline', { path: pipeline, text: 'too early', saveAs: false })).rejects.toThrow(/refused/);
+    await expect(second.call('readDraft')).resolves.toBe('{"draft":1}');
+    await expect(second.call('savePipeline', { path: pipeline, text: 'saved after a restart', saveAs: false })).resolves.toEqual({ path: pipeline });
+    expect(readFileSync(pipeline, 'utf8')).toBe('saved after a restart');
+
+    // The page names a file the user never picked: the draft is kept, the file is not recorded, nothing is granted.
+    const victim = path.join(fake.root, 'victim.crucible.json');
+    writeFileSync(victim, 'keep me');
+    await second.call('writeDraft', { text: '{"draft":2}', path: victim });
+    const third = await relaunch();
+    await expect(third.call('readDraft')).resolves.toBe('{"draft":2}');
+    await expect(third.call('savePipeline', { path: victim, text: 'overwritten', saveAs: false })).rejects.toThrow(/refused/);
+    await expect(third.call('savePipeline', { path: pipeline, text: 'overwritten', saveAs: false })).rejects.toThrow(/refused/);
+    expect(readFileSync(victim, 'utf8')).toBe('keep me');
   });
 
   it('stops the engine before the app quits', async () => {

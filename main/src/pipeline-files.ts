@@ -45,6 +45,19 @@ export class PipelineFiles {
     return this.open(file);
   }
 
+  /** True when the window may save to `file` without a dialog: the user opened or picked it in this session. */
+  maySave(file: string): boolean {
+    return this.granted.has(path.resolve(file));
+  }
+
+  /**
+   * Lets the window save to `file` again without a dialog. Only for a path main recorded itself while it was
+   * granted (the restored draft's file, see desktop-handlers.ts): never for a path the renderer names.
+   */
+  regrant(file: string): void {
+    this.granted.add(path.resolve(file));
+  }
+
   async save(request: ParsedInvokeRequest<'savePipeline'>): Promise<{ path: string } | null> {
     let target = request.path && !request.saveAs ? path.resolve(request.path) : null;
     if (target && !this.granted.has(target)) {

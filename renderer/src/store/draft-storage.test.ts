@@ -88,17 +88,27 @@ describe('the draft', () => {
     expect(store.getState().notice?.message).toMatch(/cannot be kept \(QuotaExceededError\); save it to a file/);
   });
 
-  it('goes through the desktop shell in the desktop app', async () => {
+  it('goes through the desktop shell in the desktop app, naming the draft’s file so main may let it be saved again', async () => {
     let kept: string | null = null;
-    const api = { readDraft: async () => kept, writeDraft: async ({ text }: { text: string }) => void (kept = text) };
+    const paths: (string | null)[] = [];
+    const api = {
+      readDraft: async () => kept,
+      writeDraft: async ({ text, path }: { text: string; path: string | null }) => {
+        kept = text;
+        paths.push(path);
+      },
+    };
     const before = createTestStore();
     const keeper = keepDraft(before, desktopDraftStore(api), 0);
     before.getState().addNode('pretrain');
+    before.setState({ fileName: 'p.crucible.json', filePath: '/pipelines/p.crucible.json' });
     keeper.flush();
     await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(paths).toEqual(['/pipelines/p.crucible.json']);
     const after = createTestStore();
     await restoreKeptDraft(after, desktopDraftStore(api));
     expect(after.getState().doc.nodes.map((node) => node.type)).toEqual(['pretrain']);
+    expect(after.getState().filePath).toBe('/pipelines/p.crucible.json');
   });
 
   it('leaves a document opened while the draft was read (a file the desktop app was asked to open)', async () => {

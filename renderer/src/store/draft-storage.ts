@@ -1,6 +1,7 @@
 // Where the draft is kept and when it is written. In a browser: this tab's sessionStorage (each tab its own draft,
 // kept across reloads) and localStorage (the latest draft of any tab, for a new tab), as ComfyUI keeps workflows.
 // In the desktop app: a file in the app's data folder, through the desktop API. Writes wait for a quiet moment.
+import type { DesktopApi } from '../../../app/protocol/desktop-ipc.ts';
 import { draftKeyOf, draftOf, parseDraft, restoreDraft, type Draft } from './draft.ts';
 import type { StudioState } from './studio-state.ts';
 import type { StudioStore } from './studio-store.ts';
@@ -11,24 +12,28 @@ export const DRAFT_WRITE_DELAY_MS = 400;
 export interface DraftStore {
   /** The draft text, or null when there is none. */
   read(): Promise<string | null>;
-  /** Throws when the text cannot be kept (storage full, disk error). */
-  write(text: string): Promise<void>;
+  /** Throws when the draft cannot be kept (storage full, disk error). */
+  write(draft: Draft): Promise<void>;
 }
 
 /** A browser's two storages: this tab's draft first, else the latest of any tab. */
 export function browserDraftStore(session: Pick<Storage, 'getItem' | 'setItem'>, local: Pick<Storage, 'getItem' | 'setItem'>): DraftStore {
   return {
     read: async () => session.getItem(DRAFT_STORAGE_KEY) ?? local.getItem(DRAFT_STORAGE_KEY),
-    write: async (text) => {
+    write: async (draft) => {
+      const text = JSON.stringify(draft);
       session.setItem(DRAFT_STORAGE_KEY, text);
       local.setItem(DRAFT_STORAGE_KEY, text);
     },
   };
 }
 
-/** The desktop app's draft file, through the shell (main/src/draft-file.ts). */
-export function desktopDraftStore(api: { readDraft(): Promise<string | null>; writeDraft(request: { text: string }): Promise<void> }): DraftStore {
-  return { read: () => api.readDraft(), write: (text) => api.writeDraft({ text }) };
+/**
+ * The desktop app's draft file, through the shell (main/src/draft-file.ts). The draft's file goes along: main records
+ * it when the window may save there, so after a restart that file can be saved again without picking it anew.
+ */
+export function desktopDraftStore(api: Pick<DesktopApi, 'readDraft' | 'writeDraft'>): DraftStore {
+  return { read: () => api.readDraft(), write: (draft) => api.writeDraft({ text: JSON.stringify(draft), path: draft.filePath }) };
 }
 
 /**
@@ -67,7 +72,7 @@ export function keepDraft(store: StudioStore, drafts: DraftStore, delayMs = DRAF
     pending = null;
     const state = store.getState();
     const key = draftKeyOf(state);
-    drafts.write(JSON.stringify(draftOf(state))).then(
+    drafts.write(draftOf(state)).then(
       () => {
         failed = false;
         writtenKey = key;
