@@ -1,7 +1,7 @@
 // The zod schemas of the desktop IPC requests (channels in desktop-ipc.ts). Kept apart so the preload, which needs
 // only the channel names, does not carry zod; main/ validates every request with these on receipt.
 import { z } from 'zod';
-import { MAX_PIPELINE_TEXT_BYTES, MENU_COMMANDS, type InvokeName } from './desktop-ipc.ts';
+import { MAX_PIPELINE_TEXT_BYTES, MENU_COMMANDS, type InvokeName, type SyncName } from './desktop-ipc.ts';
 
 const MAX_PATH_CHARS = 4096;
 const filePath = z.string().min(1).max(MAX_PATH_CHARS);
@@ -72,3 +72,7 @@ export const INVOKE_REQUEST_SCHEMAS = {
   readDraft: noRequest,
   writeDraft: writeDraftRequestSchema,
 } as const satisfies Record<InvokeName, z.ZodType>;
+
+export const SYNC_REQUEST_SCHEMAS = {
+  writeDraftNow: writeDraftRequestSchema,
+} as const satisfies Record<SyncName, z.ZodType>;

@@ -1,7 +1,7 @@
 // The desktop shell's IPC contract: channel names, payload types and the API the preload exposes to the renderer as
 // `window.crucibleDesktop`. main/ validates each request with desktop-ipc-schemas.ts; renderer/ codes against DesktopApi.
 import type { z } from 'zod';
-import type { INVOKE_REQUEST_SCHEMAS, menuCommandSchema } from './desktop-ipc-schemas.ts';
+import type { INVOKE_REQUEST_SCHEMAS, menuCommandSchema, SYNC_REQUEST_SCHEMAS } from './desktop-ipc-schemas.ts';
 
 /** The global the preload puts the API on: `window.crucibleDesktop` (absent in a plain browser). */
 export const DESKTOP_API_GLOBAL = 'crucibleDesktop';
@@ -80,6 +80,22 @@ export const INVOKE_CHANNELS = {
   writeDraft: 'crucible:draft-write',
 } as const;
 
+/**
+ * Renderer → main calls that hold the page until main has done the work (`ipcRenderer.sendSync`). Only for what must
+ * be done before the page goes away: an `invoke` sent as the window closes may reach main after the window is gone
+ * (electron/electron#4366), and its promise may never settle. The page waits while main works, so keep them short.
+ */
+export const SYNC_CHANNELS = {
+  /** writeDraft, finished when the call returns: the pending draft, written as the window closes or reloads. */
+  writeDraftNow: 'crucible:draft-write-now',
+} as const;
+
+export type SyncName = keyof typeof SYNC_CHANNELS;
+export type SyncRequest<N extends SyncName> = z.input<(typeof SYNC_REQUEST_SCHEMAS)[N]>;
+export type ParsedSyncRequest<N extends SyncName> = z.output<(typeof SYNC_REQUEST_SCHEMAS)[N]>;
+/** What main answers on a sync channel: an error cannot cross `sendSync`, so its message comes back instead. */
+export type SyncReply = { ok: true } | { ok: false; message: string };
+
 export type InvokeName = keyof typeof INVOKE_CHANNELS;
 export type InvokeRequest<N extends InvokeName> = z.input<(typeof INVOKE_REQUEST_SCHEMAS)[N]>;
 export type ParsedInvokeRequest<N extends InvokeName> = z.output<(typeof INVOKE_REQUEST_SCHEMAS)[N]>;
@@ -128,6 +144,9 @@ type InvokeMethods = {
     : (request: InvokeRequest<N>) => Promise<InvokeResponses[N]>;
 };
 
+/** A sync call returns once main has done the work, and throws with main's message when it could not. */
+type SyncMethods = { [N in SyncName]: (request: SyncRequest<N>) => void };
+
 type ListenerMethodName<N extends PushName> = `on${Capitalize<N>}`;
 type ListenerMethods = {
   [N in PushName as ListenerMethodName<N>]: (listener: (payload: PushPayloads[N]) => void) => () => void;
@@ -135,9 +154,10 @@ type ListenerMethods = {
 
 /** `window.crucibleDesktop`: every call above as a method, plus `onMenuCommand`, `onEngineStatus` and
  * `onPipelineOpened`, each returning a function that stops listening. */
-export type DesktopApi = InvokeMethods & ListenerMethods;
+export type DesktopApi = InvokeMethods & SyncMethods & ListenerMethods;
 
 export const INVOKE_NAMES = Object.keys(INVOKE_CHANNELS) as InvokeName[];
+export const SYNC_NAMES = Object.keys(SYNC_CHANNELS) as SyncName[];
 export const PUSH_NAMES = Object.keys(PUSH_CHANNELS) as PushName[];
 
 export function listenerMethodName<N extends PushName>(name: N): ListenerMethodName<N> {

@@ -1,6 +1,6 @@
 // What the main process answers on each IPC channel: files and recent files, path pickers, the title bar's document
 // state, the engine's connection and status, the app version, the engine log, artifact folders shown in the file
-// manager, "the renderer is ready", and the studio's draft.
+// manager, "the renderer is ready", and the studio's draft (also written synchronously, as the window goes).
 import type { EngineConnection, EngineStatus, ParsedInvokeRequest } from '../../app/protocol/desktop-ipc.ts';
 import type { DraftFile } from './draft-file.ts';
 import type { IpcRouter } from './ipc.ts';
@@ -41,6 +41,7 @@ export function registerDesktopHandlers(router: IpcRouter, deps: DesktopHandlerD
   router.handle('windowReady', () => deps.onWindowReady());
   router.handle('readDraft', () => readDraft(deps));
   router.handle('writeDraft', (request) => writeDraft(deps, request));
+  router.handleSync('writeDraftNow', (request) => writeDraft(deps, request));
 }
 
 /**

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { INVOKE_CHANNELS, INVOKE_NAMES, PUSH_CHANNELS } from '../../app/protocol/desktop-ipc.ts';
+import { INVOKE_CHANNELS, INVOKE_NAMES, PUSH_CHANNELS, SYNC_CHANNELS, SYNC_NAMES } from '../../app/protocol/desktop-ipc.ts';
 import { DraftFile } from './draft-file.ts';
 import { registerDesktopHandlers } from './desktop-handlers.ts';
 import { createIpcRouter, isTrustedSender, sendToWindow } from './ipc.ts';
@@ -24,10 +24,14 @@ function fakeWindow() {
 
 function fakeIpcMain() {
   const handlers = new Map<string, (event: unknown, request: unknown) => Promise<unknown>>();
+  const syncListeners = new Map<string, (event: { returnValue?: unknown }, request: unknown) => void>();
   return {
     handlers,
+    syncListeners,
     handle: (channel: string, handler: (event: unknown, request: unknown) => Promise<unknown>) => void handlers.set(channel, handler),
     removeHandler: (channel: string) => void handlers.delete(channel),
+    on: (channel: string, listener: (event: { returnValue?: unknown }, request: unknown) => void) => void syncListeners.set(channel, listener),
+    removeAllListeners: (channel: string) => void syncListeners.delete(channel),
   };
 }
 
@@ -38,7 +42,13 @@ function setup() {
   const router = createIpcRouter({ ipcMain: ipcMain as never, isTrustedSender: (event) => isTrustedSender(event, window as never, isAppUrl), log });
   const fromWindow = { sender: window.webContents, senderFrame: window.webContents.mainFrame };
   const call = (channel: string, request: unknown, event: object = fromWindow) => ipcMain.handlers.get(channel)!(event, request);
-  return { window, ipcMain, router, log, call, fromWindow };
+  /** As `ipcRenderer.sendSync` sees it: the reply main left on the event. */
+  const callSync = (channel: string, request: unknown, event: object = fromWindow) => {
+    const sent: { returnValue?: unknown } = { ...event };
+    ipcMain.syncListeners.get(channel)!(sent, request);
+    return sent.returnValue;
+  };
+  return { window, ipcMain, router, log, call, callSync, fromWindow };
 }
 
 describe('createIpcRouter', () => {
@@ -100,8 +110,27 @@ describe('createIpcRouter', () => {
     const { router, ipcMain } = setup();
     router.handle('getAppVersion', () => '1');
     router.handle('listRecentFiles', () => []);
+    router.handleSync('writeDraftNow', () => undefined);
     router.dispose();
     expect(ipcMain.handlers.size).toBe(0);
+    expect(ipcMain.syncListeners.size).toBe(0);
+  });
+
+  it('answers a sync call once its handler is done, and turns every refusal or failure into a reply', () => {
+    const { window, router, callSync, log } = setup();
+    const written: unknown[] = [];
+    router.handleSync('writeDraftNow', (request) => {
+      if (request.text === 'disk full') throw new Error('ENOSPC: no space left on device');
+      written.push(request);
+    });
+    expect(callSync(SYNC_CHANNELS.writeDraftNow, { text: '{}', path: null })).toEqual({ ok: true });
+    expect(written).toEqual([{ text: '{}', path: null }]);
+    expect(callSync(SYNC_CHANNELS.writeDraftNow, { text: 'disk full', path: null })).toEqual({ ok: false, message: 'ENOSPC: no space left on device' });
+    expect(callSync(SYNC_CHANNELS.writeDraftNow, { text: '{}' })).toEqual({ ok: false, message: expect.stringMatching(/"crucible:draft-write-now": invalid request \(path:/) });
+    const evil = { sender: window.webContents, senderFrame: { url: 'https://evil.example/' } };
+    expect(callSync(SYNC_CHANNELS.writeDraftNow, { text: '{}', path: null }, evil)).toEqual({ ok: false, message: expect.stringMatching(/refused: it may only be called by the Crucible window/) });
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('refused "crucible:draft-write-now"'));
+    expect(written).toHaveLength(1);
   });
 });
 
@@ -122,7 +151,7 @@ describe('registerDesktopHandlers', () => {
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it('answers every channel of the contract', async () => {
-    const { router, ipcMain, call } = setup();
+    const { router, ipcMain, call, callSync } = setup();
     const recent = new RecentFiles(path.join(folder, 'recent.json'));
     const log = new RotatingLog({ file: path.join(folder, 'engine.log') });
     log.write('engine ready\n');
@@ -141,6 +170,7 @@ describe('registerDesktopHandlers', () => {
       onWindowReady,
     });
     expect([...ipcMain.handlers.keys()].sort()).toEqual(INVOKE_NAMES.map((name) => INVOKE_CHANNELS[name]).sort());
+    expect([...ipcMain.syncListeners.keys()].sort()).toEqual(SYNC_NAMES.map((name) => SYNC_CHANNELS[name]).sort());
     await expect(call(INVOKE_CHANNELS.getAppVersion, undefined)).resolves.toBe('0.1.0');
     await expect(call(INVOKE_CHANNELS.getEngineConnection, undefined)).resolves.toEqual({ url: APP, token: 't' });
     await expect(call(INVOKE_CHANNELS.readLogs, undefined)).resolves.toEqual({ file: log.file, text: 'engine ready\n' });
@@ -154,6 +184,8 @@ describe('registerDesktopHandlers', () => {
     await call(INVOKE_CHANNELS.writeDraft, { text: '{"version":1}', path: null });
     await expect(call(INVOKE_CHANNELS.readDraft, undefined)).resolves.toBe('{"version":1}');
     await expect(call(INVOKE_CHANNELS.writeDraft, { text: 3 })).rejects.toThrow(/invalid request/);
+    expect(callSync(SYNC_CHANNELS.writeDraftNow, { text: '{"version":2}', path: null })).toEqual({ ok: true });
+    await expect(call(INVOKE_CHANNELS.readDraft, undefined)).resolves.toBe('{"version":2}');
   });
 });
 

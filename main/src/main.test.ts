@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { INVOKE_CHANNELS, PUSH_CHANNELS, type EngineStatus } from '../../app/protocol/desktop-ipc.ts';
+import { INVOKE_CHANNELS, PUSH_CHANNELS, SYNC_CHANNELS, type EngineStatus } from '../../app/protocol/desktop-ipc.ts';
 
 const fake = vi.hoisted(() => ({
   root: '',
@@ -12,6 +12,7 @@ const fake = vi.hoisted(() => ({
   app: null as any,
   windows: [] as any[],
   ipcHandlers: new Map<string, (event: unknown, request: unknown) => Promise<unknown>>(),
+  ipcSyncListeners: new Map<string, (event: { returnValue?: unknown }, request: unknown) => void>(),
   supervisor: null as any,
 }));
 
@@ -48,7 +49,12 @@ vi.mock('electron', async () => {
     app,
     BrowserWindow: FakeWindow,
     dialog: { showErrorBox: vi.fn(), showMessageBox: vi.fn(async () => ({ response: 1 })), showMessageBoxSync: vi.fn(), showOpenDialog: vi.fn(), showSaveDialog: vi.fn() },
-    ipcMain: { handle: (channel: string, handler: never) => fake.ipcHandlers.set(channel, handler), removeHandler: vi.fn() },
+    ipcMain: {
+      handle: (channel: string, handler: never) => fake.ipcHandlers.set(channel, handler),
+      removeHandler: vi.fn(),
+      on: (channel: string, listener: never) => fake.ipcSyncListeners.set(channel, listener),
+      removeAllListeners: vi.fn(),
+    },
     session: { defaultSession: session },
     shell: { openExternal: vi.fn(), showItemInFolder: vi.fn() },
     Menu: { buildFromTemplate: vi.fn(() => ({})), setApplicationMenu: vi.fn() },
@@ -91,6 +97,7 @@ beforeEach(() => {
   fake.hasLock = true;
   fake.windows.length = 0;
   fake.ipcHandlers.clear();
+  fake.ipcSyncListeners.clear();
 });
 afterEach(() => {
   process.argv = originalArgv;
@@ -104,8 +111,14 @@ async function launch(argv: string[] = []) {
   const window = fake.windows[0];
   const call = (name: keyof typeof INVOKE_CHANNELS, request?: unknown) =>
     fake.ipcHandlers.get(INVOKE_CHANNELS[name])!({ sender: window.webContents, senderFrame: window.webContents.mainFrame }, request);
+  /** As `ipcRenderer.sendSync`: main's reply is on the event when the listener returns. */
+  const callSync = (name: keyof typeof SYNC_CHANNELS, request: unknown) => {
+    const event: { sender: unknown; senderFrame: unknown; returnValue?: unknown } = { sender: window.webContents, senderFrame: window.webContents.mainFrame };
+    fake.ipcSyncListeners.get(SYNC_CHANNELS[name])!(event, request);
+    return event.returnValue;
+  };
   const pushed = (channel: string) => window.webContents.send.mock.calls.filter(([name]: [string]) => name === channel).map(([, payload]: [string, unknown]) => payload);
-  return { window, call, pushed };
+  return { window, call, callSync, pushed };
 }
 
 /** Quits and starts again on the same user-data folder: a fresh main process, with nothing kept in memory. */
@@ -113,6 +126,7 @@ async function relaunch(argv: string[] = []) {
   vi.resetModules();
   fake.windows.length = 0;
   fake.ipcHandlers.clear();
+  fake.ipcSyncListeners.clear();
   return launch(argv);
 }
 
@@ -171,6 +185,15 @@ describe('main', () => {
     await expect(third.call('savePipeline', { path: victim, text: 'overwritten', saveAs: false })).rejects.toThrow(/refused/);
     await expect(third.call('savePipeline', { path: pipeline, text: 'overwritten', saveAs: false })).rejects.toThrow(/refused/);
     expect(readFileSync(victim, 'utf8')).toBe('keep me');
+  });
+
+  it('writes the draft the page sends synchronously as its window closes, and the next launch reads it back', async () => {
+    const { window, callSync } = await launch();
+    window.emit('close', { preventDefault: vi.fn() });
+    expect(callSync('writeDraftNow', { text: '{"draft":"last edits"}', path: null })).toEqual({ ok: true });
+    expect(callSync('writeDraftNow', { text: 3, path: null })).toMatchObject({ ok: false, message: expect.stringMatching(/invalid request/) });
+    const next = await relaunch();
+    await expect(next.call('readDraft')).resolves.toBe('{"draft":"last edits"}');
   });
 
   it('stops the engine before the app quits', async () => {

@@ -1,11 +1,11 @@
-// The preload's bridge: one frozen API under `crucibleDesktop`, each call on its contract channel, listeners that
-// receive only the payload (never the IPC event), and nothing else exposed.
+// The preload's bridge: one frozen API under `crucibleDesktop`, each call on its contract channel (sync calls through
+// sendSync), listeners that receive only the payload (never the IPC event), and nothing else exposed.
 import { describe, expect, it, vi } from 'vitest';
-import { INVOKE_CHANNELS, INVOKE_NAMES, PUSH_CHANNELS, PUSH_NAMES, listenerMethodName, type DesktopApi } from '../../app/protocol/desktop-ipc.ts';
+import { INVOKE_CHANNELS, INVOKE_NAMES, PUSH_CHANNELS, PUSH_NAMES, SYNC_CHANNELS, SYNC_NAMES, listenerMethodName, type DesktopApi } from '../../app/protocol/desktop-ipc.ts';
 
 const electron = vi.hoisted(() => ({
   exposeInMainWorld: vi.fn(),
-  ipcRenderer: { invoke: vi.fn(async (channel: string) => `reply from ${channel}`), on: vi.fn(), removeListener: vi.fn() },
+  ipcRenderer: { invoke: vi.fn(async (channel: string) => `reply from ${channel}`), sendSync: vi.fn((): unknown => ({ ok: true })), on: vi.fn(), removeListener: vi.fn() },
 }));
 vi.mock('electron', () => ({ contextBridge: { exposeInMainWorld: electron.exposeInMainWorld }, ipcRenderer: electron.ipcRenderer }));
 await import('./preload.ts');
@@ -17,7 +17,7 @@ describe('the preload API', () => {
     expect(electron.exposeInMainWorld).toHaveBeenCalledTimes(1);
     expect(globalName).toBe('crucibleDesktop');
     expect(Object.isFrozen(api)).toBe(true);
-    expect(Object.keys(api).sort()).toEqual([...INVOKE_NAMES, ...PUSH_NAMES.map(listenerMethodName)].sort());
+    expect(Object.keys(api).sort()).toEqual([...INVOKE_NAMES, ...SYNC_NAMES, ...PUSH_NAMES.map(listenerMethodName)].sort());
     expect(Object.values(api).every((value) => typeof value === 'function')).toBe(true);
   });
 
@@ -27,6 +27,16 @@ describe('the preload API', () => {
     expect(electron.ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.savePipeline, request);
     await api.getEngineConnection();
     expect(electron.ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.getEngineConnection, undefined);
+  });
+
+  it('sends a sync call on its channel, returning once main answered and throwing main’s message on a refusal', () => {
+    const request = { text: '{"version":1}', path: null };
+    expect(api.writeDraftNow(request)).toBeUndefined();
+    expect(electron.ipcRenderer.sendSync).toHaveBeenLastCalledWith(SYNC_CHANNELS.writeDraftNow, request);
+    electron.ipcRenderer.sendSync.mockReturnValueOnce({ ok: false, message: 'ENOSPC: no space left on device' });
+    expect(() => api.writeDraftNow(request)).toThrow('ENOSPC: no space left on device');
+    electron.ipcRenderer.sendSync.mockReturnValueOnce(undefined);
+    expect(() => api.writeDraftNow(request)).toThrow(/"crucible:draft-write-now" got no answer from the main process/);
   });
 
   it('exposes revealFolder, which only passes the folder on to main (main decides whether it may be shown)', async () => {

@@ -7,15 +7,25 @@ import {
   INVOKE_NAMES,
   PUSH_CHANNELS,
   PUSH_NAMES,
+  SYNC_CHANNELS,
+  SYNC_NAMES,
   listenerMethodName,
   type DesktopApi,
+  type SyncReply,
 } from '../../app/protocol/desktop-ipc.ts';
 
-export function createDesktopApi(ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>): DesktopApi {
+export function createDesktopApi(ipc: Pick<IpcRenderer, 'invoke' | 'sendSync' | 'on' | 'removeListener'>): DesktopApi {
   const api: Record<string, unknown> = {};
   for (const name of INVOKE_NAMES) {
     const channel = INVOKE_CHANNELS[name];
     api[name] = (request?: unknown) => ipc.invoke(channel, request);
+  }
+  for (const name of SYNC_NAMES) {
+    const channel = SYNC_CHANNELS[name];
+    api[name] = (request: unknown) => {
+      const reply = ipc.sendSync(channel, request) as SyncReply | undefined;
+      if (!reply?.ok) throw new Error(reply?.message ?? `"${channel}" got no answer from the main process`);
+    };
   }
   for (const name of PUSH_NAMES) {
     const channel = PUSH_CHANNELS[name];

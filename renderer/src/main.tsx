@@ -12,7 +12,7 @@ import { App, THEME_STORAGE_KEY } from './App.tsx';
 import { getDesktopApi } from './desktop/desktop-api.ts';
 import { connectDesktopEngine } from './desktop/desktop-engine.ts';
 import { syncDocumentState } from './desktop/document-state.ts';
-import { browserDraftStore, desktopDraftStore, keepDraft, restoreKeptDraft } from './store/draft-storage.ts';
+import { browserDraftStore, desktopDraftStore, flushDraftOnUnload, keepDraft, restoreKeptDraft } from './store/draft-storage.ts';
 import { selectDirty } from './store/selectors.ts';
 import { StudioStoreProvider } from './store/store-context.tsx';
 import { createStudioStore } from './store/studio-store.ts';
@@ -31,9 +31,10 @@ if (desktop) {
   // The desktop window asks before closing with unsaved changes; it learns of them from the document state.
   syncDocumentState(store, desktop);
   // The draft lives in the app's data folder; the engine attaches after it is back, so the shown run re-attaches.
+  // Closing the window writes the edits still waiting for the quiet moment.
   const drafts = desktopDraftStore(desktop);
   void restoreKeptDraft(store, drafts).then(() => {
-    keepDraft(store, drafts);
+    flushDraftOnUnload(window, keepDraft(store, drafts));
     connectDesktopEngine(store, desktop);
   });
 } else {
@@ -41,8 +42,8 @@ if (desktop) {
   const drafts = browserDraftStore(window.sessionStorage, window.localStorage);
   const restored = restoreKeptDraft(store, drafts);
   const keeper = keepDraft(store, drafts);
+  flushDraftOnUnload(window, keeper);
   window.addEventListener('beforeunload', (event) => {
-    keeper.flush();
     if (selectDirty(store.getState()) && !keeper.isKept()) event.preventDefault();
   });
   // Tabs of this studio hand the token to each other, so a new tab or the link opened again connects.

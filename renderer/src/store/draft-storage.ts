@@ -14,26 +14,31 @@ export interface DraftStore {
   read(): Promise<string | null>;
   /** Throws when the draft cannot be kept (storage full, disk error). */
   write(draft: Draft): Promise<void>;
+  /** The same, done (or thrown) when it returns: as the page goes away, nothing asynchronous is sure to finish. */
+  writeNow(draft: Draft): void;
 }
 
 /** A browser's two storages: this tab's draft first, else the latest of any tab. */
 export function browserDraftStore(session: Pick<Storage, 'getItem' | 'setItem'>, local: Pick<Storage, 'getItem' | 'setItem'>): DraftStore {
-  return {
-    read: async () => session.getItem(DRAFT_STORAGE_KEY) ?? local.getItem(DRAFT_STORAGE_KEY),
-    write: async (draft) => {
-      const text = JSON.stringify(draft);
-      session.setItem(DRAFT_STORAGE_KEY, text);
-      local.setItem(DRAFT_STORAGE_KEY, text);
-    },
+  const writeNow = (draft: Draft) => {
+    const text = JSON.stringify(draft);
+    session.setItem(DRAFT_STORAGE_KEY, text);
+    local.setItem(DRAFT_STORAGE_KEY, text);
   };
+  return { read: async () => session.getItem(DRAFT_STORAGE_KEY) ?? local.getItem(DRAFT_STORAGE_KEY), write: async (draft) => writeNow(draft), writeNow };
 }
 
 /**
  * The desktop app's draft file, through the shell (main/src/draft-file.ts). The draft's file goes along: main records
  * it when the window may save there, so after a restart that file can be saved again without picking it anew.
  */
-export function desktopDraftStore(api: Pick<DesktopApi, 'readDraft' | 'writeDraft'>): DraftStore {
-  return { read: () => api.readDraft(), write: (draft) => api.writeDraft({ text: JSON.stringify(draft), path: draft.filePath }) };
+export function desktopDraftStore(api: Pick<DesktopApi, 'readDraft' | 'writeDraft' | 'writeDraftNow'>): DraftStore {
+  const request = (draft: Draft) => ({ text: JSON.stringify(draft), path: draft.filePath });
+  return {
+    read: () => api.readDraft(),
+    write: (draft) => api.writeDraft(request(draft)),
+    writeNow: (draft) => api.writeDraftNow(request(draft)),
+  };
 }
 
 /**
@@ -54,7 +59,7 @@ export async function restoreKeptDraft(store: StudioStore, drafts: DraftStore): 
 }
 
 export interface DraftKeeper {
-  /** Writes now what is pending (before the page goes away). */
+  /** Writes now, synchronously, what is not known to be written yet (before the page goes away). */
   flush(): void;
   /** True while every change is written; false while one waits or the last write failed. */
   isKept(): boolean;
@@ -65,36 +70,55 @@ export interface DraftKeeper {
 export function keepDraft(store: StudioStore, drafts: DraftStore, delayMs = DRAFT_WRITE_DELAY_MS): DraftKeeper {
   let writtenKey = draftKeyOf(store.getState());
   let pending: ReturnType<typeof setTimeout> | null = null;
+  /** Counts writes begun, so an older write finishing late does not speak for a newer one. */
+  let writes = 0;
   let failed = false;
   let warned = false;
 
+  const kept = (key: readonly unknown[]) => {
+    failed = false;
+    writtenKey = key;
+  };
+  const lost = (state: StudioState, error: unknown) => {
+    failed = true;
+    if (!warned) state.notify('error', `The draft of this pipeline cannot be kept (${(error as Error).message}); save it to a file so a reload does not lose it.`);
+    warned = true;
+  };
   const write = () => {
     pending = null;
     const state = store.getState();
     const key = draftKeyOf(state);
+    const serial = ++writes;
     drafts.write(draftOf(state)).then(
       () => {
-        failed = false;
-        writtenKey = key;
+        if (serial === writes) kept(key);
       },
       (error: unknown) => {
-        failed = true;
-        if (!warned) state.notify('error', `The draft of this pipeline cannot be kept (${(error as Error).message}); save it to a file so a reload does not lose it.`);
-        warned = true;
+        if (serial === writes) lost(state, error);
       },
     );
   };
+  const sameAsWritten = (key: readonly unknown[]) => key.every((part, index) => part === writtenKey[index]);
   const changed = (state: StudioState) => {
-    const key = draftKeyOf(state);
-    if (key.every((part, index) => part === writtenKey[index]) || pending !== null) return;
+    if (sameAsWritten(draftKeyOf(state)) || pending !== null) return;
     pending = setTimeout(write, delayMs);
   };
   const unsubscribe = store.subscribe(changed);
   return {
+    // Also rewrites a change whose write was begun but not answered: sent as the window closes, it may never land.
     flush() {
-      if (pending === null) return;
-      clearTimeout(pending);
-      write();
+      if (pending !== null) clearTimeout(pending);
+      pending = null;
+      const state = store.getState();
+      const key = draftKeyOf(state);
+      if (!failed && sameAsWritten(key)) return;
+      writes += 1;
+      try {
+        drafts.writeNow(draftOf(state));
+        kept(key);
+      } catch (error) {
+        lost(state, error);
+      }
     },
     isKept: () => pending === null && !failed,
     stop() {
@@ -102,4 +126,13 @@ export function keepDraft(store: StudioStore, drafts: DraftStore, delayMs = DRAF
       unsubscribe();
     },
   };
+}
+
+/**
+ * Writes the pending draft when the page goes away: the window closed or reloaded, the app quit. On `beforeunload`,
+ * which the desktop window fires after main's close prompt and before the window is gone, so main still takes the
+ * page's synchronous write; `pagehide` would do as well but comes later.
+ */
+export function flushDraftOnUnload(page: Pick<EventTarget, 'addEventListener'>, keeper: DraftKeeper): void {
+  page.addEventListener('beforeunload', () => keeper.flush());
 }
