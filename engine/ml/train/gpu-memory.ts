@@ -2,9 +2,11 @@
 // per-process list (`--query-compute-apps`), this process's rows summed. Read at most every few seconds (each read
 // starts nvidia-smi); a machine without nvidia-smi is asked once and never again.
 
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 
 export const GPU_MEMORY_READ_INTERVAL_MS = 5000;
+export const NVIDIA_SMI_TIMEOUT_MS = 2000;
+const NVIDIA_SMI_ARGS = ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'];
 
 /** MiB that `pid` holds across GPUs in nvidia-smi's `pid, used_memory` CSV (noheader, nounits); undefined when not listed. */
 export function gpuMemoryOfProcess(csv: string, pid: number): number | undefined {
@@ -16,27 +18,44 @@ export function gpuMemoryOfProcess(csv: string, pid: number): number | undefined
   return total;
 }
 
-export type CommandRunner = (command: string, args: string[]) => { ok: boolean; stdout: string };
+/** nvidia-smi's per-process CSV, or null when it is missing, fails or outlasts its timeout. */
+function queryComputeApps(command: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(command, NVIDIA_SMI_ARGS, { encoding: 'utf8', timeout: NVIDIA_SMI_TIMEOUT_MS }, (error, stdout) => resolve(error ? null : stdout));
+  });
+}
 
-const runNvidiaSmi: CommandRunner = (command, args) => {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 2000 });
-  return { ok: result.status === 0, stdout: result.stdout ?? '' };
-};
+export interface GpuMemoryReaderOptions {
+  pid?: number;
+  now?: () => number;
+  /** The nvidia-smi to run: a name looked up on PATH, or a path. */
+  command?: string;
+}
 
-/** A reader of this process's GPU memory in MiB; its value is kept between reads. */
-export function gpuMemoryReader(options: { pid?: number; now?: () => number; run?: CommandRunner } = {}): () => number | undefined {
-  const { pid = process.pid, now = Date.now, run = runNvidiaSmi } = options;
+/**
+ * A reader of this process's GPU memory in MiB. It never waits: a due read starts nvidia-smi in the background (one
+ * at a time) and returns the last reading; the new one is returned once it arrives. The training loop calls it each
+ * step, and a blocking nvidia-smi (up to its timeout) would stall the step that happened to ask.
+ */
+export function gpuMemoryReader(options: GpuMemoryReaderOptions = {}): () => number | undefined {
+  const { pid = process.pid, now = Date.now, command = 'nvidia-smi' } = options;
   let available = true;
+  let inFlight = false;
   let lastAt = -Infinity;
   let last: number | undefined;
   return () => {
-    if (!available || now() - lastAt < GPU_MEMORY_READ_INTERVAL_MS) return last;
+    if (!available || inFlight || now() - lastAt < GPU_MEMORY_READ_INTERVAL_MS) return last;
     lastAt = now();
-    const result = run('nvidia-smi', ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits']);
-    if (!result.ok) {
-      available = false;
-      return (last = undefined);
-    }
-    return (last = gpuMemoryOfProcess(result.stdout, pid));
+    inFlight = true;
+    void queryComputeApps(command).then((csv) => {
+      inFlight = false;
+      if (csv === null) {
+        available = false;
+        last = undefined;
+      } else {
+        last = gpuMemoryOfProcess(csv, pid);
+      }
+    });
+    return last;
   };
 }
