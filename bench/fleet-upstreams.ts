@@ -20,14 +20,6 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** `crucible serve MODEL_DIR` on `port`, resolved once it serves. */
 export async function startServe(options: { modelDir: string; name: string; port: number; dataDir: string; threads: number }): Promise<ServeProcess> {
   const args = ['bin/crucible.js', 'serve', options.modelDir, '--name', options.name, '--port', String(options.port), '--auth', 'none', '--device', 'cpu', '--threads', String(options.threads), '--data-dir', options.dataDir];

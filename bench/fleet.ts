@@ -24,9 +24,10 @@ import { createOpenAiServer, type OpenAiServer } from '../engine/endpoint/openai
 import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
 import { gpt2Config } from '../engine/ml/gpt2/config.ts';
 import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
+import { freePort } from '../engine/testing/free-port.ts';
 import { trainChar } from '../engine/tokenize/train-char.ts';
 import { closedLoop, forMs, type FleetRequest } from './fleet-client.ts';
-import { freePort, startServe, startSlowProxy, type ServeProcess } from './fleet-upstreams.ts';
+import { startServe, startSlowProxy, type ServeProcess } from './fleet-upstreams.ts';
 import { percentile } from './serve-load.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -5,9 +5,9 @@
 // (CI set), where a missing server is a failure, so CI cannot pass by skipping.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../testing/free-port.ts';
 
 export type Availability = { ok: true } | { ok: false; reason: string };
 
@@ -144,18 +144,6 @@ export async function startRedis(): Promise<RedisServer> {
   }
   process.once('exit', () => child.kill('SIGKILL'));
   return { url: `redis://127.0.0.1:${port}`, port, stop };
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function findOnPath(command: string): string | null {

@@ -4,10 +4,10 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { TokenShardWriter } from '../../tokenize/token-shard.ts';
 import { createRandom } from '../../ml/tensor/random.ts';
+import { freePort } from '../../testing/free-port.ts';
 
 export const PYTHON = '/usr/bin/python3';
 export const PACKAGE_ROOT = path.resolve(import.meta.dirname, '..');
@@ -144,16 +144,6 @@ export function runTorchJob(
   });
   onStart?.(child);
   return collect(child, onEvent);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**
