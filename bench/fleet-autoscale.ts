@@ -11,23 +11,18 @@
 // --max-tokens N (default 64), --max-batch N (per replica, default 8), --max-queue N (default 4).
 // nano shape (4/4/128), random weights, char tokenizer of tinyshakespeare; client and server share the process.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServingCapability, type LiveDeployment } from '../engine/capabilities/serving-capability.ts';
 import { createOpenAiServer } from '../engine/endpoint/openai-server.ts';
 import { OpenAiError } from '../engine/endpoint/openai-error.ts';
-import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
-import { gpt2Config } from '../engine/ml/gpt2/config.ts';
-import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
-import { trainChar } from '../engine/tokenize/train-char.ts';
 import { deployConfig } from '../nodes/deploy/spec.ts';
+import { NANO_SHAPE, writeCharModel } from './char-model.ts';
 import { percentile, streamCompletion, type StreamResult } from './serve-load.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
 const PROMPT = 'ROMEO:\nBut soft, what light';
 /** The deployment's retry-after on an overloaded 503 (engine/endpoint/deployment.ts's default); clients wait it out. */
 const RETRY_AFTER_MS = 1_000;
@@ -112,16 +107,6 @@ export function flagsFromArgs(args: string[] = process.argv.slice(2)): FleetAuto
   };
 }
 
-function writeNanoModel(root: string): { folder: string; eosId: number } {
-  const tokenizer = trainChar(readFileSync(DATA, 'utf8'));
-  const tokenizerJsonPath = path.join(root, 'tokenizer.json');
-  writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
-  const config = gpt2Config({ vocabSize: tokenizer.vocabSize, blockSize: 256, nLayer: 4, nHead: 4, nEmbd: 128 });
-  const folder = path.join(root, 'nano');
-  writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 1337), tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'fleet-autoscale' } });
-  return { folder, eosId: tokenizer.idOf('<|endoftext|>')! };
-}
-
 async function startDeployment(folder: string, options: FleetAutoscaleOptions, range: { minReplicas: number; maxReplicas: number }, log: (line: string) => void) {
   const serving = createServingCapability();
   const autoscale = { scaleUpQueue: 1, scaleUpTtftMs: 2_000, scaleUpAfterSeconds: 2, scaleDownAfterSeconds: options.idleSeconds };
@@ -190,7 +175,7 @@ export async function runFleetAutoscale(options: FleetAutoscaleOptions): Promise
   const root = mkdtempSync(path.join(tmpdir(), 'crucible-bench-fleet-autoscale-'));
   const log = (line: string) => console.error(line);
   try {
-    const { folder, eosId } = writeNanoModel(root);
+    const { folder, eosId } = writeCharModel(path.join(root, 'nano'), { shape: NANO_SHAPE, bench: 'fleet-autoscale' });
     const body = { model: 'fleet', prompt: PROMPT, max_tokens: options.maxTokens, temperature: 0.8, logit_bias: { [eosId]: -100 } };
     const rows: PhaseRow[] = [];
 

@@ -15,23 +15,18 @@
 // (default 16), --max-tokens N (default 64), --slow-ms N (default 2000), --threads N (ORT threads per upstream,
 // default 1), --skip-autoscale. The gateway and the clients share this process; each upstream is its own process.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createOpenAiServer, type OpenAiServer } from '../engine/endpoint/openai-server.ts';
-import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
-import { gpt2Config } from '../engine/ml/gpt2/config.ts';
-import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
 import { freePort } from '../engine/testing/free-port.ts';
-import { trainChar } from '../engine/tokenize/train-char.ts';
+import { NANO_SHAPE, writeCharModel } from './char-model.ts';
 import { closedLoop, forMs, type FleetRequest } from './fleet-client.ts';
 import { startServe, startSlowProxy, type ServeProcess } from './fleet-upstreams.ts';
 import { percentile } from './serve-load.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
 const MODEL = 'fleet-nano';
 const PROMPT = 'ROMEO:\nBut soft, what light';
 /** How often the bench looks at a member's health. */
@@ -66,16 +61,6 @@ function parseFlags() {
 }
 
 type Flags = ReturnType<typeof parseFlags>;
-
-function writeFleetModel(root: string): { folder: string; eosId: number } {
-  const tokenizer = trainChar(readFileSync(DATA, 'utf8'));
-  const tokenizerJsonPath = path.join(root, 'tokenizer.json');
-  writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
-  const config = gpt2Config({ vocabSize: tokenizer.vocabSize, blockSize: 256, nLayer: 4, nHead: 4, nEmbd: 128 });
-  const folder = path.join(root, MODEL);
-  writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 1337), tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'fleet' } });
-  return { folder, eosId: tokenizer.idOf('<|endoftext|>')! };
-}
 
 async function startGateway(urls: Array<{ url: string; name: string }>): Promise<{ server: OpenAiServer; url: string }> {
   const server = createOpenAiServer({
@@ -184,7 +169,7 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const upstreams: ServeProcess[] = [];
   try {
-    const { folder, eosId } = writeFleetModel(root);
+    const { folder, eosId } = writeCharModel(path.join(root, MODEL), { shape: NANO_SHAPE, bench: 'fleet' });
     const body = { model: MODEL, prompt: PROMPT, max_tokens: flags.maxTokens, temperature: 0.8, logit_bias: { [eosId]: -100 } };
     const ports = [await freePort(), await freePort(), await freePort()];
     const serve = (index: number) => startServe({ modelDir: folder, name: MODEL, port: ports[index]!, dataDir: path.join(root, `data-${index}`), threads: flags.threads });

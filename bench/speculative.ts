@@ -7,10 +7,9 @@
 // (a "self-draft": same tokenizer, close logits). --proposals 2,4 (k values), --tokens N (128), --runs N (5),
 // --temperature T (0 = greedy; otherwise seeded sampling, top-k 200).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadDecoderPair, releaseDecoderPair, type DecoderPair } from '../engine/inference/decoder-pair.ts';
 import { DecodeLoop } from '../engine/inference/decode-loop.ts';
@@ -18,16 +17,11 @@ import { readServableModel, recordedPrecision, type ServableModel } from '../eng
 import { readDraftModel } from '../engine/inference/speculative-draft.ts';
 import { SpeculativeDecoder } from '../engine/inference/speculative-step.ts';
 import { generationRequest } from '../engine/inference/testing/generation-request.ts';
-import { writeModelFolder } from '../engine/ml/export/model-folder.ts';
-import { gpt2Config } from '../engine/ml/gpt2/config.ts';
-import { initGpt2Parameters } from '../engine/ml/gpt2/parameters.ts';
 import { quantizeModelFolder } from '../engine/ml/quantize/quantize-model-folder.ts';
-import { trainChar } from '../engine/tokenize/train-char.ts';
 import { quantizeConfig } from '../nodes/quantize/spec.ts';
+import { SHAKESPEARE_CHAR_SHAPE, writeCharModel } from './char-model.ts';
 import { median } from './median.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = path.resolve(REPO, '../shared/data/tinyshakespeare.txt');
 const PROMPT = 'ROMEO:\nBut soft, what light';
 
 const { values } = parseArgs({
@@ -43,12 +37,7 @@ const temperature = Number(values.temperature ?? 0);
 
 /** A random 10.7M char model and its int4 copy. */
 function writeSelfDraftPair(root: string): { target: string; draft: string } {
-  const tokenizer = trainChar(readFileSync(DATA, 'utf8'));
-  const tokenizerJsonPath = path.join(root, 'tokenizer.json');
-  writeFileSync(tokenizerJsonPath, JSON.stringify(tokenizer.toHuggingFaceJson()));
-  const config = gpt2Config({ vocabSize: tokenizer.vocabSize, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384 });
-  const target = path.join(root, 'target');
-  writeModelFolder(target, { config, parameters: initGpt2Parameters(config, 1337), tokenizerJsonPath, tokenizerConfigJsonPath: null, provenance: { bench: 'speculative' } });
+  const { folder: target } = writeCharModel(path.join(root, 'target'), { shape: SHAKESPEARE_CHAR_SHAPE, bench: 'speculative' });
   const draft = path.join(root, 'draft-int4');
   quantizeModelFolder({ sourceFolder: target, targetFolder: draft, settings: quantizeConfig.parse({ scheme: 'int4' }), provenance: {} });
   return { target, draft };
