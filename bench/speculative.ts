@@ -2,10 +2,10 @@
 // engine/inference/speculative-step.ts) against the same target alone, in-process through the decode loop (no HTTP),
 // 1 ORT thread, greedy, end-of-text banned so every run gives --tokens tokens; medians of --runs interleaved runs.
 //
-// Flags: --target DIR --draft DIR (a model folder and its draft, e.g. bench:compress's teacher and distilled student);
-// without them, a random-weight 10.7M char model (6/6/384, block 256) and, as its draft, its own int4 quantization
-// (a "self-draft": same tokenizer, close logits). --proposals 2,4 (k values), --tokens N (128), --runs N (5),
-// --temperature T (0 = greedy; otherwise seeded sampling, top-k 200).
+// Flags: --target DIR --draft DIR (a model folder and its draft, e.g. bench:compress's teacher and distilled student;
+// one without the other is refused); without both, a random-weight 10.7M char model (6/6/384, block 256) and, as its
+// draft, its own int4 quantization (a "self-draft": same tokenizer, close logits). --proposals 2,4 (k values),
+// --tokens N (128), --runs N (5), --temperature T (0 = greedy; otherwise seeded sampling, top-k 200).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,17 @@ const proposalCounts = (values.proposals ?? '2,4').split(',').map(Number);
 const tokens = Number(values.tokens ?? 128);
 const runs = Number(values.runs ?? 5);
 const temperature = Number(values.temperature ?? 0);
+const givenPair = pairFromFlags(values.target, values.draft);
+
+/** Both folders, or null for neither; one alone is refused rather than benchmarking the self-draft pair instead. */
+function pairFromFlags(target: string | undefined, draft: string | undefined): { target: string; draft: string } | null {
+  if (!target && !draft) return null;
+  if (!target || !draft) {
+    const [given, missing] = target ? ['--target', '--draft'] : ['--draft', '--target'];
+    throw new Error(`bench:speculative: ${given} was given without ${missing}; pass both --target DIR --draft DIR (a model folder and its draft), or neither for a random model and its int4 copy as the draft`);
+  }
+  return { target: path.resolve(target), draft: path.resolve(draft) };
+}
 
 /** A random 10.7M char model and its int4 copy. */
 function writeSelfDraftPair(root: string): { target: string; draft: string } {
@@ -54,7 +65,7 @@ async function main(): Promise<void> {
 
 /** The bench, writing its self-draft pair (when no --target/--draft) under `root`. */
 async function benchIn(root: string): Promise<void> {
-  const pairFolders = values.target && values.draft ? { target: path.resolve(values.target), draft: path.resolve(values.draft) } : writeSelfDraftPair(root);
+  const pairFolders = givenPair ?? writeSelfDraftPair(root);
   const precision = recordedPrecision(pairFolders.target);
   const target: ServableModel = readServableModel(pairFolders.target, precision);
   const draftData = readDraftModel(pairFolders.draft, target, Math.max(...proposalCounts));
