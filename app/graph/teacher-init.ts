@@ -1,6 +1,7 @@
 // The warning for a student that asks to start from its teacher's weights (distill's `initFromTeacher`) when the
-// teacher's shape rules it out: the engine then starts from seeded weights and only says so in the node's log
-// (engine/ml/distill/init-from-teacher.ts decides; this check mirrors its width and depth rules before the run).
+// teacher's shape rules it out: the engine then starts from seeded weights and only says so in the node's log. The
+// rule itself is app/models/teacher-init-rule.ts, which the engine applies at run time.
+import { teacherInitObstacle, type TeacherInitShape } from '../models/teacher-init-rule.ts';
 import type { NodeSpec } from '../nodes/spec.ts';
 import type { Pipeline } from '../pipeline/schema.ts';
 import type { ValidationProblem } from './problems.ts';
@@ -8,10 +9,8 @@ import type { ValidationProblem } from './problems.ts';
 type Specs = ReadonlyMap<string, NodeSpec | undefined>;
 type Configs = ReadonlyMap<string, Record<string, unknown>>;
 
-interface Shape {
+interface Shape extends TeacherInitShape {
   node: string;
-  nEmbd: number;
-  nLayer: number;
 }
 
 /** Warnings for nodes with `initFromTeacher: true` whose `teacher` input comes from a model of another width, or a shallower one. */
@@ -23,7 +22,7 @@ export function checkTeacherInit(pipeline: Pipeline, specs: Specs, configs: Conf
     const student = shapeOf(node.id, config);
     const teacher = teacherShape(pipeline, specs, configs, node.id);
     if (student === null || teacher === null) continue;
-    const reason = mismatch(student, teacher);
+    const reason = teacherInitObstacle(student, teacher, `teacher "${teacher.node}"`);
     if (reason === null) continue;
     problems.push({
       node: node.id,
@@ -34,12 +33,6 @@ export function checkTeacherInit(pipeline: Pipeline, specs: Specs, configs: Conf
     });
   }
   return problems;
-}
-
-function mismatch(student: Shape, teacher: Shape): string | null {
-  if (student.nEmbd !== teacher.nEmbd) return `the student's width (nEmbd ${student.nEmbd}) differs from teacher "${teacher.node}"'s (${teacher.nEmbd})`;
-  if (student.nLayer > teacher.nLayer) return `the student has more layers (${student.nLayer}) than teacher "${teacher.node}" (${teacher.nLayer})`;
-  return null;
 }
 
 function shapeOf(node: string, config: Record<string, unknown>): Shape | null {

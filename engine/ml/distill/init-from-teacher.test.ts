@@ -34,13 +34,15 @@ describe('initFromTeacher', () => {
     expect([...parameters.keys()]).toEqual([...studentInit.keys()]);
   });
 
-  it('keeps the student init and says why when the widths differ or the student is deeper', () => {
+  it('keeps the student init and says why when the widths or vocabularies differ or the student is deeper', () => {
     const narrow = gpt2Config({ vocabSize: 11, nLayer: 2, nHead: 2, nEmbd: 4, blockSize: 8 });
     const narrowInit = initGpt2Parameters(narrow, 3);
     const result = initFromTeacher(narrow, narrowInit, teacherConfig, teacher);
-    expect(result.skippedBecause).toBe('the widths differ (teacher nEmbd 8, student 4)');
+    expect(result.skippedBecause).toBe("the student's width (nEmbd 4) differs from the teacher's (8)");
     expect(result.parameters).toBe(narrowInit);
     const deep = gpt2Config({ vocabSize: 11, nLayer: 7, nHead: 2, nEmbd: 8, blockSize: 8 });
     expect(initFromTeacher(deep, initGpt2Parameters(deep, 3), teacherConfig, teacher).skippedBecause).toMatch(/more layers \(7\) than the teacher \(6\)/);
+    const otherVocabulary = gpt2Config({ vocabSize: 12, nLayer: 2, nHead: 2, nEmbd: 8, blockSize: 8 });
+    expect(initFromTeacher(otherVocabulary, initGpt2Parameters(otherVocabulary, 3), teacherConfig, teacher).skippedBecause).toBe("the student's vocabulary (12 tokens) differs from the teacher's (11)");
   });
 });

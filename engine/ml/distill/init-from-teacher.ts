@@ -1,6 +1,8 @@
 // Student weights taken from the teacher, as DistilGPT2 started from GPT-2: the embeddings, the final LayerNorm and
-// every k-th transformer block, copied when the widths match. Everything else keeps the student's seeded init.
+// every k-th transformer block, copied when the shapes allow it (app/models/teacher-init-rule.ts). Everything else keeps
+// the student's seeded init.
 
+import { teacherInitObstacle } from '../../../app/models/teacher-init-rule.ts';
 import type { Gpt2Config } from '../gpt2/config.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
@@ -21,10 +23,8 @@ export function teacherLayerFor(studentLayer: number, studentLayers: number, tea
 }
 
 export function initFromTeacher(student: Gpt2Config, studentInit: ParameterSet, teacher: Gpt2Config, teacherParameters: ParameterSet): TeacherInitialization {
-  const unchanged = (skippedBecause: string): TeacherInitialization => ({ parameters: studentInit, layerMap: [], skippedBecause });
-  if (student.nEmbd !== teacher.nEmbd) return unchanged(`the widths differ (teacher nEmbd ${teacher.nEmbd}, student ${student.nEmbd})`);
-  if (student.nLayer > teacher.nLayer) return unchanged(`the student has more layers (${student.nLayer}) than the teacher (${teacher.nLayer})`);
-  if (student.vocabSize !== teacher.vocabSize) return unchanged(`the vocabularies differ (teacher ${teacher.vocabSize}, student ${student.vocabSize})`);
+  const skippedBecause = teacherInitObstacle(student, teacher);
+  if (skippedBecause !== null) return { parameters: studentInit, layerMap: [], skippedBecause };
   const layerMap = Array.from({ length: student.nLayer }, (_, layer) => teacherLayerFor(layer, student.nLayer, teacher.nLayer));
   const parameters: ParameterSet = new Map();
   for (const [name, init] of studentInit) {
