@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createOpenAiServer, type OpenAiServer } from '../engine/endpoint/openai-server.ts';
-import { freePort } from '../engine/testing/free-port.ts';
+import { freePort } from '../engine/free-port.ts';
 import { NANO_SHAPE, writeCharModel } from './char-model.ts';
 import { closedLoop, forMs, type FleetRequest } from './fleet-client.ts';
 import { startServe, startSlowProxy, type ServeProcess } from './fleet-upstreams.ts';

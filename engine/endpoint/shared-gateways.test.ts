@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKeyRequestSchema } from '../../app/protocol/serving-api.ts';
-import { freePort } from '../testing/free-port.ts';
+import { freePort } from '../free-port.ts';
 import { openServingStore, type ServingStore } from './store/serving-store.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
 import { requireServer, startPostgres, startRedis, type PostgresServer, type RedisServer } from './testing/shared-servers.ts';

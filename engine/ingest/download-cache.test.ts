@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../free-port.ts';
 import { cachedCopyPath, cachedResumableContent, cachedUrlContent, partialDownloadPath, registerLocalFile } from './download-cache.ts';
 import { IngestHarness } from './testing/ingest-harness.ts';
 
@@ -46,11 +47,7 @@ function freshDataDir(): string {
 
 /** An address on which nothing listens: a port that was just free. */
 async function deadAddress(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return `http://127.0.0.1:${port}/text.txt`;
+  return `http://127.0.0.1:${await freePort()}/text.txt`;
 }
 
 describe('download cache', () => {

@@ -5,7 +5,7 @@
 // default; measured 5.2 s here), and Debian's torch 1.13 torchrun needs `--redirects 2 --tee 2` just to start.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../free-port.ts';
 
 export interface RankLaunch {
   python: string;
@@ -49,19 +49,6 @@ export class RankFailure extends Error {
 
 const TAIL_LINES = 20;
 
-/** A free TCP port on the loopback for the ranks' rendezvous (MASTER_PORT). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Splits a stream into lines and hands each complete one on. */
 function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let pending = '';
@@ -103,7 +90,7 @@ export function describeExit(exit: RankExit, worldSize: number): string {
  */
 export async function runRanks(launch: RankLaunch): Promise<void> {
   if (launch.signal?.aborted) throw abortError();
-  const port = await freeLoopbackPort();
+  const port = await freePort(); // the ranks' rendezvous (MASTER_PORT)
   const grace = launch.killGraceMs ?? 2000;
   const children: ChildProcess[] = [];
   const tails: string[][] = [];

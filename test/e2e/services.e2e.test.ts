@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../engine/testing/free-port.ts';
+import { freePort } from '../../engine/free-port.ts';
 import { chromiumAvailable, openConnectedStudio, OUTPUT_DIR, SHAKESPEARE, type StudioSession } from './studio-harness.ts';
 
 const RUN_TIMEOUT_MS = 150_000;

@@ -1,11 +1,11 @@
 // The engine's relay to api-endpoints over real HTTP: a real engine server in front of a real OpenAI server over a
 // tiny bigram model. Completions and streamed chats pass through, unknown paths and services get 404, a silent
 // endpoint 502, and a client that leaves mid-stream frees the endpoint's batch slot.
-import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
 import type { ServiceInfo } from '../../../app/protocol/run-events.ts';
 import type { Engine } from '../../engine.ts';
+import { freePort } from '../../free-port.ts';
 import { createKey, sseRecords, waitFor } from '../../endpoint/testing/http-helpers.ts';
 import { startTestServer, type TestServer, type TestServerOptions } from '../../endpoint/testing/serving-harness.ts';
 import type { EngineServer } from '../engine-server.ts';
@@ -145,7 +145,7 @@ describe('refusals', () => {
   });
 
   it('answers 502 when the endpoint does not answer', async () => {
-    const service = registerService({ kind: 'api-endpoint', url: `http://127.0.0.1:${await closedPort()}` });
+    const service = registerService({ kind: 'api-endpoint', url: `http://127.0.0.1:${await freePort()}` });
     const response = await proxied(service.id, '/health');
     expect(response.status).toBe(502);
     expect(await response.json()).toEqual({ error: { code: 'endpoint_unreachable', message: expect.stringContaining(`"${service.id}"`) } });
@@ -158,13 +158,4 @@ async function readRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
   let text = '';
   for (let part = await reader.read(); !part.done; part = await reader.read()) text += decoder.decode(part.value, { stream: true });
   return text;
-}
-
-/** A port nothing listens on: one the OS just handed out and took back. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }

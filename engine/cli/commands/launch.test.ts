@@ -9,9 +9,9 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
+import { freePort } from '../../free-port.ts';
 import { MODEL_FILES, readModelFolder } from '../../ml/export/model-folder.ts';
 import { shakespeareExcerpt } from '../../ml/train/testing/tiny-settings.ts';
-import { freeLoopbackPort } from '../../torch-runner/rank-processes.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
 
@@ -91,7 +91,7 @@ describe('crucible launch --cluster slurm, then runs import', () => {
   }, 300_000);
 
   it.skipIf(torchMissing)('runs the script’s trainer command here with 2 CPU ranks through torchrun, and imports the result', async () => {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const env = { ...process.env, PATH: `${SLURM_BIN}:${process.env.PATH}`, TORCHRUN, RDZV_PORT: String(port), SLURM_NNODES: '1', SLURM_JOB_ID: '4242', SLURM_JOB_NODELIST: 'node001' };
     const ran = spawnSync('bash', [path.join(dir, 'job.sbatch')], { env, encoding: 'utf8', timeout: 240_000 });
     const events = ran.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../testing/free-port.ts';
+import { freePort } from '../../free-port.ts';
 
 export type Availability = { ok: true } | { ok: false; reason: string };
 

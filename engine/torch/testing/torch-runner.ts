@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TokenShardWriter } from '../../tokenize/token-shard.ts';
 import { createRandom } from '../../ml/tensor/random.ts';
-import { freePort } from '../../testing/free-port.ts';
+import { freePort } from '../../free-port.ts';
 
 export const PYTHON = '/usr/bin/python3';
 export const PACKAGE_ROOT = path.resolve(import.meta.dirname, '..');

@@ -1,5 +1,6 @@
-// Test support: a TCP port on 127.0.0.1 that nothing listens on right now, for tests and benchmarks that start real
-// servers. The port is released before it is returned, so another process could take it first; callers start soon.
+// A TCP port on 127.0.0.1 that nothing listens on right now: the ranks' rendezvous port (torch-runner), and in tests
+// and benchmarks a port for a real server, or one to find closed. The port is released before it is returned, so
+// another process could take it first; callers use it at once.
 import net from 'node:net';
 
 /** A TCP port free on 127.0.0.1 right now. */
