@@ -102,7 +102,7 @@ function stepFeeds(config: LlamaConfig, batch: number): Record<string, HostTenso
     [stepDecoderNames.pastMask]: { dtype: 'int64', shape: [batch, SLOTS], data: BigInt64Array.from({ length: batch * SLOTS }, (_, index) => (index % SLOTS < 100 ? 1n : 0n)) },
   };
   for (let layer = 0; layer < config.nLayer; layer++) {
-    feeds[stepDecoderNames.pastKeyTransposed(layer)] = filled([batch, K, D, SLOTS]);
+    feeds[stepDecoderNames.pastKey(layer)] = filled([batch, K, SLOTS, D]);
     feeds[stepDecoderNames.pastValue(layer)] = filled([batch, K, SLOTS, D]);
   }
   return feeds;

@@ -12,10 +12,10 @@ function row(length: number, base: number): RowCache {
   return { keys: [data], values: [data.map((value) => -value)], length };
 }
 
-/** The cache's keys, (B, H, D, P) with D = 1 here, as nested arrays [row][head] of P slots. */
+/** The cache's keys, (B, H, P, D) with D = 1 here, as nested arrays [row][head] of P slots. */
 function keysOf(cache: SlotKvCache): number[][][] {
   const { pastKeys } = cache.stepFeeds();
-  const [rows, heads, , slots] = pastKeys[0]!.shape as [number, number, number, number];
+  const [rows, heads, slots] = pastKeys[0]!.shape as [number, number, number, number];
   const data = Array.from(pastKeys[0]!.data as Float32Array);
   return Array.from({ length: rows }, (_, r) => Array.from({ length: heads }, (_, h) => data.slice((r * heads + h) * slots, (r * heads + h + 1) * slots)));
 }
@@ -50,7 +50,7 @@ describe('SlotKvCache', () => {
     ]);
     const feeds = cache.stepFeeds();
     expect(feeds.pastValues[0]!.shape).toEqual([2, 2, 4, 1]);
-    expect(feeds.pastKeys[0]!.shape).toEqual([2, 2, 1, 4]);
+    expect(feeds.pastKeys[0]!.shape).toEqual([2, 2, 4, 1]);
     expect(Array.from(feeds.pastValues[0]!.data as Float32Array).slice(0, 4)).toEqual([-100, -101, 0, 0]);
     expect(Array.from(feeds.pastMask.data as BigInt64Array, Number)).toEqual([1, 1, 0, 0, 1, 0, 0, 0]);
   });
@@ -111,7 +111,7 @@ describe('SlotKvCache', () => {
     expect(keysOf(cache)).toEqual([[[600, 601, 0, 0], [610, 611, 0, 0]]]);
   });
 
-  it('stores keys transposed, (B, H, D, P), and values as (B, H, P, D), through growth and appends', () => {
+  it('stores keys and values as (B, H, P, D), through growth and appends', () => {
     const wide = { nLayer: 1, nKvHead: 1, headDim: 2 };
     const cache = new SlotKvCache(wide, { maxRows: 2, maxSlots: 8, slotChunk: 4 });
     // One head, two features: position p holds key (10p, 10p + 1) and value (-10p, -10p - 1).
@@ -119,8 +119,8 @@ describe('SlotKvCache', () => {
     cache.append(Float32Array.from([30, 31, -30, -31]));
     cache.append(Float32Array.from([40, 41, -40, -41])); // grows to 8 slots
     const { pastKeys, pastValues } = cache.stepFeeds();
-    expect(pastKeys[0]!.shape).toEqual([1, 1, 2, 8]);
-    expect(Array.from(pastKeys[0]!.data as Float32Array)).toEqual([0, 10, 20, 30, 40, 0, 0, 0, 1, 11, 21, 31, 41, 0, 0, 0]);
+    expect(pastKeys[0]!.shape).toEqual([1, 1, 8, 2]);
+    expect(Array.from(pastKeys[0]!.data as Float32Array)).toEqual([0, 1, 10, 11, 20, 21, 30, 31, 40, 41, 0, 0, 0, 0, 0, 0]);
     expect(pastValues[0]!.shape).toEqual([1, 1, 8, 2]);
     expect(Array.from(pastValues[0]!.data as Float32Array).slice(0, 10)).toEqual([0, -1, -10, -11, -20, -21, -30, -31, -40, -41]);
   });

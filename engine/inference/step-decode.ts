@@ -45,7 +45,7 @@ export function stepDecoderFeeds(config: ModelConfig, cache: SlotKvCache, tokens
     [stepDecoderNames.pastMask]: pastMask,
   };
   for (let layer = 0; layer < config.nLayer; layer++) {
-    feeds[stepDecoderNames.pastKeyTransposed(layer)] = pastKeys[layer]!;
+    feeds[stepDecoderNames.pastKey(layer)] = pastKeys[layer]!;
     feeds[stepDecoderNames.pastValue(layer)] = pastValues[layer]!;
   }
   return feeds;

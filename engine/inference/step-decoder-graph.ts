@@ -4,7 +4,7 @@
 //
 // The exported decoder (onnx/model.onnx) concatenates past and new keys into `present.*` every call, so each decode
 // step copies the whole batched cache twice (Concat in the graph, then out to JavaScript). This graph reads the
-// cache as it lies in the serving worker's fixed slots (keys transposed, (B, K, D, P)), scores the new tokens' own
+// cache as it lies in the serving worker's fixed slots (keys and values (B, K, P, D)), scores the new tokens' own
 // keys separately, and returns only the new tokens' keys and values, which the worker writes into the slots in
 // place (slot-kv-cache.ts).
 //
@@ -35,8 +35,8 @@ export const stepDecoderNames = {
   inputIds: decoderNames.inputIds,
   positionIds: decoderNames.positionIds,
   pastMask: 'past_mask',
-  /** (B, K, D, P): the past keys transposed. */
-  pastKeyTransposed: (layer: number) => `past_key_values.${layer}.key_transposed`,
+  /** (B, K, P, D), as the values. */
+  pastKey: decoderNames.pastKey,
   pastValue: decoderNames.pastValue,
   /** (B, S, V). */
   logits: decoderNames.logits,
@@ -67,7 +67,7 @@ export function buildStepDecoder(config: ModelConfig, parameters: ParameterSet, 
     const pastMask = graph.input(stepDecoderNames.pastMask, 'int64', [B, P]);
     const cache: SlotCacheInputs = { pastKeys: [], pastValues: [], filled: op.cast(op.unsqueeze(pastMask, [1, 2]), 'bool') }; // filled: (B, 1, 1, P)
     for (let layer = 0; layer < config.nLayer; layer++) {
-      cache.pastKeys.push(graph.input(stepDecoderNames.pastKeyTransposed(layer), 'float32', [B, K, D, P]));
+      cache.pastKeys.push(graph.input(stepDecoderNames.pastKey(layer), 'float32', [B, K, P, D]));
       cache.pastValues.push(graph.input(stepDecoderNames.pastValue(layer), 'float32', [B, K, P, D]));
     }
     const attention = tokens === 'one' ? oneTokenAttention(shape, cache) : manyTokenAttention(shape, cache, positionIds);
@@ -92,8 +92,8 @@ type Attention = (heads: AttentionHeads, layer: number) => Value;
 
 /**
  * S = 1: the own key is the only new one, so no causal mask. Scaling the query once lets both scores be plain
- * products, a MatMul and Mul + ReduceSum for the own key, each measured at about half the time of ORT's FusedMatMul
- * with alpha (and transB) at batch 16. With grouped key/value heads the one-token query is viewed as (B, K, G, D):
+ * products, a MatMul (`scoresAgainst`) and Mul + ReduceSum for the own key, each measured at about half the time of
+ * ORT's FusedMatMul with alpha (and transB) at batch 16. With grouped key/value heads the one-token query is viewed as (B, K, G, D):
  * each key/value head's query heads are the rows of one product against its cache (HF's repeat_kv order), so the
  * cache is never repeated.
  */
@@ -104,7 +104,7 @@ function oneTokenAttention(shape: KvCacheShape, cache: SlotCacheInputs): Attenti
   return ({ query, key, value }, layer) => {
     const scaledQuery = op.mul(query, op.scalarLike(query, 1 / Math.sqrt(D))); // (B, H, 1, D)
     const grouped = groups === 1 ? scaledQuery : op.reshape(scaledQuery, [B, K, groups, D]);
-    const pastScores = op.matMul(grouped, cache.pastKeys[layer] as Value); // (B, K, G, P)
+    const pastScores = scoresAgainst(cache.pastKeys[layer] as Value, grouped, groups); // (B, K, G, P)
     const maskedPast = op.where(cache.filled, pastScores, op.scalarLike(pastScores, lowestValue('float32')));
     const ownScore = op.reduceSum(op.mul(grouped, key), [3], { keepDims: true }); // (B, K, G, 1)
     const weightsOverAll = op.softmax(op.concat([ownScore, maskedPast], 3), -1); // (B, K, G, 1 + P), own slot first
@@ -130,13 +130,13 @@ function manyTokenAttention(shape: KvCacheShape, cache: SlotCacheInputs, positio
     ? op.unsqueeze(tokenPositions, [3]) // (B, 1, S, 1)
     : reshapeKeeping(op.concat(Array.from({ length: groups }, () => tokenPositions), 1), [0, 1, -1, 1]); // (B, 1, G·S, 1)
   const future = op.less(rowPositions, op.unsqueeze(positionIds, [1, 2])); // (B, 1, G·S, S)
-  const pastCount = op.shapeOf(cache.pastKeys[0] as Value, { start: 3, end: 4 }); // [P]
+  const pastCount = op.shapeOf(cache.pastKeys[0] as Value, { start: 2, end: 3 }); // [P]
   const lowest = graph.scalar('float32', lowestValue('float32'));
   const lastAxis = graph.int64s([3]);
   return ({ query, key, value }, layer) => {
     const scaledQuery = op.mul(query, op.scalarLike(query, 1 / Math.sqrt(D))); // (B, H, S, D)
     const grouped = groups === 1 ? scaledQuery : reshapeKeeping(scaledQuery, [0, K, -1, D]); // (B, K, G·S, D)
-    const pastScores = op.where(cache.filled, op.matMul(grouped, cache.pastKeys[layer] as Value), lowest); // (B, K, G·S, P)
+    const pastScores = op.where(cache.filled, scoresAgainst(cache.pastKeys[layer] as Value, grouped, 'many'), lowest); // (B, K, G·S, P)
     const ownProducts = op.mul(op.unsqueeze(grouped, [3]), op.unsqueeze(key, [2])); // (B, K, G·S, S, D)
     const ownScores = op.where(future, lowest, op.reduceSum(ownProducts, [4], { keepDims: false })); // (B, K, G·S, S)
     const weights = op.softmax(op.concat([pastScores, ownScores], 3), -1); // (B, K, G·S, P + S)
@@ -146,6 +146,17 @@ function manyTokenAttention(shape: KvCacheShape, cache: SlotCacheInputs, positio
     const attended = op.add(op.matMul(pastWeights, cache.pastValues[layer] as Value), ownAttended);
     return groups === 1 ? attended : reshapeKeeping(attended, [0, H, -1, D]);
   };
+}
+
+/**
+ * q · Kᵀ for `rows` query rows per key/value head, (B, K, rows, D) against the cache's (B, K, P, D) keys, as
+ * (B, K, rows, P): computed as K · qᵀ, which measured as fast as q · Kᵀ against keys stored transposed, and lets the
+ * cache keep keys like values (an appended key is one run, engine/inference/README.md). One row needs no Transpose:
+ * (B, K, 1, D) and (B, K, D, 1) are the same bytes, as are (B, K, P, 1) and (B, K, 1, P).
+ */
+function scoresAgainst(keys: Value, query: Value, rows: number | 'many'): Value {
+  if (rows === 1) return reshapeKeeping(op.matMul(keys, reshapeKeeping(query, [0, 0, -1, 1])), [0, 0, 1, -1]);
+  return op.transpose(op.matMul(keys, op.transpose(query, [0, 1, 3, 2])), [0, 1, 3, 2]);
 }
 
 /** Reshape whose target may say 0 (keep that axis of x) and -1 (whatever is left): no run-time shape arithmetic. */
