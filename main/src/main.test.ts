@@ -196,6 +196,20 @@ describe('main', () => {
     await expect(next.call('readDraft')).resolves.toBe('{"draft":"last edits"}');
   });
 
+  it('forgets the draft when the user closes without saving, the flush that follows the prompt included', async () => {
+    const { window, call, callSync } = await launch();
+    await call('writeDraft', { text: '{"draft":"earlier"}', path: null });
+    await call('setDocumentState', { title: 'a.crucible.json', path: null, dirty: true });
+    const { dialog } = await import('electron');
+    vi.mocked(dialog.showMessageBoxSync).mockReturnValueOnce(0); // "Close Without Saving"
+    const event = { preventDefault: vi.fn() };
+    window.emit('close', event);
+    expect(event.preventDefault).not.toHaveBeenCalled();
+    expect(callSync('writeDraftNow', { text: '{"draft":"unsaved edits"}', path: null })).toEqual({ ok: true });
+    const next = await relaunch();
+    await expect(next.call('readDraft')).resolves.toBeNull();
+  });
+
   it('stops the engine before the app quits', async () => {
     await launch();
     const event = { preventDefault: vi.fn() };

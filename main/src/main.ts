@@ -65,8 +65,9 @@ async function startApp(): Promise<void> {
   files = new PipelineFiles(recent, fileDialogs());
   window = createMainWindow({ preloadPath: path.join(import.meta.dirname, 'preload.cjs'), iconPath: path.join(app.getAppPath(), 'build', 'icon.png') });
   window.on('closed', () => (window = null));
-  confirmCloseWhenDirty(window, () => documentState?.dirty ?? false);
-  wireIpc(recent, log);
+  const draft = new DraftFile(path.join(app.getPath('userData'), 'studio-draft.json'));
+  confirmCloseWhenDirty(window, () => documentState?.dirty ?? false, () => draft.discard());
+  wireIpc(recent, log, draft);
   rebuildMenu(recent.list(), log);
   try {
     const connection = await supervisor.start();
@@ -84,13 +85,13 @@ function lockDownSession(log: RotatingLog): void {
   );
 }
 
-function wireIpc(recent: RecentFiles, log: RotatingLog): void {
+function wireIpc(recent: RecentFiles, log: RotatingLog, draft: DraftFile): void {
   const router = createIpcRouter({ ipcMain, isTrustedSender: (event) => isTrustedSender(event, window, isAppUrl), log: (message) => log.note(message) });
   registerDesktopHandlers(router, {
     files: files!,
     recent,
     log,
-    draft: new DraftFile(path.join(app.getPath('userData'), 'studio-draft.json')),
+    draft,
     appVersion: app.getVersion(),
     engine: supervisor!,
     pickPath: async ({ kind, title, filters }) => {

@@ -59,10 +59,11 @@ describe('the main window', () => {
     expect(window.shown).toBe(true);
   });
 
-  it('asks before closing over unsaved changes and keeps the window when the user cancels', () => {
+  it('asks before closing over unsaved changes, keeps the window when the user cancels and reports a discard', () => {
     let dirty = false;
     const window = new electron.FakeWindow({});
-    confirmCloseWhenDirty(window as never, () => dirty);
+    const onDiscard = vi.fn();
+    confirmCloseWhenDirty(window as never, () => dirty, onDiscard);
     const close = window.events.get('close')!;
 
     const cleanClose = { preventDefault: vi.fn() };
@@ -75,11 +76,13 @@ describe('the main window', () => {
     const cancelled = { preventDefault: vi.fn() };
     close(cancelled);
     expect(cancelled.preventDefault).toHaveBeenCalled();
+    expect(onDiscard).not.toHaveBeenCalled();
 
     electron.showMessageBoxSync.mockReturnValueOnce(0);
     const discarded = { preventDefault: vi.fn() };
     close(discarded);
     expect(discarded.preventDefault).not.toHaveBeenCalled();
+    expect(onDiscard).toHaveBeenCalledTimes(1);
   });
 
   it('shows the document, its unsaved marker and the engine state in the title', () => {

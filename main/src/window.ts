@@ -48,8 +48,11 @@ export function windowTitle(document: DocumentState | null, engineNote: string |
   return engineNote ? `${name} (${engineNote})` : name;
 }
 
-/** Asks before a window with unsaved changes closes; `isDirty` is read at the moment of closing. */
-export function confirmCloseWhenDirty(window: BrowserWindow, isDirty: () => boolean): void {
+/**
+ * Asks before a window with unsaved changes closes; `isDirty` is read at the moment of closing, and `onDiscard` runs
+ * when the user chooses to close without saving.
+ */
+export function confirmCloseWhenDirty(window: BrowserWindow, isDirty: () => boolean, onDiscard: () => void): void {
   window.on('close', (event) => {
     if (!isDirty()) return;
     const choice = dialog.showMessageBoxSync(window, {
@@ -60,7 +63,8 @@ export function confirmCloseWhenDirty(window: BrowserWindow, isDirty: () => bool
       message: 'This pipeline has unsaved changes.',
       detail: 'Closing now discards them. Choose Cancel, then File › Save to keep them.',
     });
-    if (choice !== 0) event.preventDefault();
+    if (choice === 0) onDiscard();
+    else event.preventDefault();
   });
 }
 
