@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDecoderPair, releaseDecoderPair, type DecoderPair } from '../engine/inference/decoder-pair.ts';
+import { loadDecoderPair, releaseDecoderPair } from '../engine/inference/decoder-pair.ts';
 import { DecodeLoop } from '../engine/inference/decode-loop.ts';
 import { readServableModel, recordedPrecision, type ServableModel } from '../engine/inference/model-files.ts';
 import { readDraftModel } from '../engine/inference/speculative-draft.ts';
