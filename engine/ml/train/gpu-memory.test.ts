@@ -99,4 +99,20 @@ describe('gpu memory', () => {
     expect(await readAgain(read, () => (now += GPU_MEMORY_READ_INTERVAL_MS), 0)).toEqual([undefined, undefined, undefined]);
     expect(smi.calls()).toHaveLength(0);
   });
+
+  it('kills a read under way and starts none once its signal aborts', async () => {
+    const smi = fakeNvidiaSmi('stopped', `echo $$ > '${path.join(dir, 'stopped.pid')}'\nexec sleep 10`);
+    const stop = new AbortController();
+    let now = 0;
+    const read = gpuMemoryReader({ pid: 7, now: () => now, command: smi.command, signal: stop.signal });
+    read();
+    await vi.waitFor(() => expect(readFileSync(path.join(dir, 'stopped.pid'), 'utf8')).not.toBe(''));
+    const childPid = Number(readFileSync(path.join(dir, 'stopped.pid'), 'utf8'));
+    stop.abort();
+    await vi.waitFor(() => expect(() => process.kill(childPid, 0)).toThrow());
+    now += GPU_MEMORY_READ_INTERVAL_MS;
+    expect(read()).toBeUndefined();
+    await sleep(100);
+    expect(smi.calls()).toHaveLength(1);
+  });
 });

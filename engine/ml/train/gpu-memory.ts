@@ -18,10 +18,10 @@ export function gpuMemoryOfProcess(csv: string, pid: number): number | undefined
   return total;
 }
 
-/** nvidia-smi's per-process CSV, or null when it is missing, fails or outlasts its timeout. */
-function queryComputeApps(command: string): Promise<string | null> {
+/** nvidia-smi's per-process CSV, or null when it is missing, fails, outlasts its timeout or `signal` aborts it. */
+function queryComputeApps(command: string, signal: AbortSignal | undefined): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(command, NVIDIA_SMI_ARGS, { encoding: 'utf8', timeout: NVIDIA_SMI_TIMEOUT_MS }, (error, stdout) => resolve(error ? null : stdout));
+    execFile(command, NVIDIA_SMI_ARGS, { encoding: 'utf8', timeout: NVIDIA_SMI_TIMEOUT_MS, signal }, (error, stdout) => resolve(error ? null : stdout));
   });
 }
 
@@ -30,6 +30,8 @@ export interface GpuMemoryReaderOptions {
   now?: () => number;
   /** The nvidia-smi to run: a name looked up on PATH, or a path. */
   command?: string;
+  /** Ends the reads: a read under way is killed and none starts after (abort it when training ends). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -38,16 +40,16 @@ export interface GpuMemoryReaderOptions {
  * step, and a blocking nvidia-smi (up to its timeout) would stall the step that happened to ask.
  */
 export function gpuMemoryReader(options: GpuMemoryReaderOptions = {}): () => number | undefined {
-  const { pid = process.pid, now = Date.now, command = 'nvidia-smi' } = options;
+  const { pid = process.pid, now = Date.now, command = 'nvidia-smi', signal } = options;
   let available = true;
   let inFlight = false;
   let lastAt = -Infinity;
   let last: number | undefined;
   return () => {
-    if (!available || inFlight || now() - lastAt < GPU_MEMORY_READ_INTERVAL_MS) return last;
+    if (!available || inFlight || signal?.aborted || now() - lastAt < GPU_MEMORY_READ_INTERVAL_MS) return last;
     lastAt = now();
     inFlight = true;
-    void queryComputeApps(command).then((csv) => {
+    void queryComputeApps(command, signal).then((csv) => {
       inFlight = false;
       if (csv === null) {
         available = false;
