@@ -44,7 +44,10 @@ async function startStudio(dataDir: string): Promise<{ child: ChildProcess; link
       clearTimeout(timer);
       resolve(match[1]!);
     });
-    child.on('exit', (code) => reject(new Error(`crucible studio exited with ${code}: ${stderr}`)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`crucible studio exited with ${code}: ${stderr}`));
+    });
   });
   return { child, link };
 }
@@ -52,7 +55,10 @@ async function startStudio(dataDir: string): Promise<{ child: ChildProcess; link
 /** Starts the studio and a browser on it. Without the File System Access API the page falls back to downloads and a file input, which Playwright can drive. */
 export async function openStudio(): Promise<StudioSession> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-data-'));
-  const { child, link } = await startStudio(dataDir);
+  const { child, link } = await startStudio(dataDir).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const profileDir = mkdtempSync(path.join(os.tmpdir(), 'crucible-e2e-chromium-'));
   const stopStudio = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -99,9 +105,14 @@ export async function openConnectedStudio(beforeConnect?: (page: Page) => void):
   buildRenderer();
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const studio = await openStudio();
-  beforeConnect?.(studio.page);
-  await studio.page.goto(studio.link);
-  await studio.page.locator('.connection-live').waitFor({ timeout: 30_000 });
+  try {
+    beforeConnect?.(studio.page);
+    await studio.page.goto(studio.link);
+    await studio.page.locator('.connection-live').waitFor({ timeout: 30_000 });
+  } catch (error) {
+    await studio.close();
+    throw error;
+  }
   return studio;
 }
 
