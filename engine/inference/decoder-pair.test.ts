@@ -14,7 +14,7 @@ import { readServableModel } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { SlotKvCache } from './slot-kv-cache.ts';
 import { decodeOneToken } from './step-decode.ts';
-import { stepDecoderBytes } from './step-decoder-model.ts';
+import { stepDecoderBuilder } from './step-decoder-model.ts';
 import { TINY_MODEL_ARCHITECTURES, writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model-folder.ts';
 
 const INT8: ModelQuantizationSettings = { scheme: 'int8', blockSize: 32, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: false };
@@ -79,7 +79,7 @@ describe.each(TINY_MODEL_ARCHITECTURES)('loadDecoderPair (%s)', (architecture) =
   });
 
   it('refuses to build a step decoder for a precision the folder’s quantization record does not describe', () => {
-    expect(() => stepDecoderBytes(folders.int8, 'q4')).toThrow(/serving q4 needs config.json's 4-bit crucible_quantization record, found a 8-bit record/);
-    expect(() => stepDecoderBytes(folders.float32, 'int8')).toThrow(/found no crucible_quantization record; re-run the quantize node/);
+    expect(() => stepDecoderBuilder(folders.int8, 'q4')).toThrow(/serving q4 needs config.json's 4-bit crucible_quantization record, found a 8-bit record/);
+    expect(() => stepDecoderBuilder(folders.float32, 'int8')).toThrow(/found no crucible_quantization record; re-run the quantize node/);
   });
 });

@@ -11,10 +11,6 @@ import { QUANTIZED_PRECISION_BITS } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { buildStepDecoder, type StepTokens } from './step-decoder-graph.ts';
 
-export function stepDecoderBytes(folder: string, precision: DecoderPrecision, tokens: StepTokens = 'one'): Uint8Array {
-  return stepDecoderBuilder(folder, precision)(tokens);
-}
-
 /** Reads the folder's weights and quantization record once, for building both step decoders (decoder-pair.ts). */
 export function stepDecoderBuilder(folder: string, precision: DecoderPrecision): (tokens: StepTokens) => Uint8Array {
   const { config, parameters } = readModelFolder(folder);
