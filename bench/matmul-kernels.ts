@@ -22,17 +22,24 @@ import { median } from './median.ts';
 const KERNELS = ['float32 MatMul', 'MatMulNBits int4', 'MatMulNBits int8', 'DynamicQuantizeMatMul u8 (reference)'] as const;
 type Kernel = (typeof KERNELS)[number];
 
-function oneNodeModel(node: NodeProto, initializers: TensorProto[], K: number, N: number): Uint8Array {
-  return encodeModel({
+/** A one-node model's bytes and what its weights take (the initializers' bytes: what a run reads of them). */
+interface KernelModel {
+  bytes: Uint8Array;
+  weightBytes: number;
+}
+
+function oneNodeModel(node: NodeProto, initializers: TensorProto[], K: number, N: number): KernelModel {
+  const bytes = encodeModel({
     irVersion: DEFAULT_IR_VERSION,
     opsetImports: DEFAULT_OPSETS,
     producerName: 'crucible-bench',
     graph: { name: 'kernel', nodes: [node], initializers, inputs: [{ name: 'a', dtype: 'float32', shape: ['M', K] }], outputs: [{ name: 'y', dtype: 'float32', shape: ['M', N] }] },
   });
+  return { bytes, weightBytes: initializers.reduce((sum, tensor) => sum + tensor.data.byteLength, 0) };
 }
 
 /** A K×N weight [K, N] run by `kernel`. */
-function kernelModel(kernel: Kernel, weight: Float32Array, K: number, N: number): Uint8Array {
+function kernelModel(kernel: Kernel, weight: Float32Array, K: number, N: number): KernelModel {
   if (kernel === 'float32 MatMul') {
     return oneNodeModel({ name: 'm', opType: 'MatMul', domain: '', inputs: ['a', 'w'], outputs: ['y'], attributes: {} }, [{ name: 'w', dtype: 'float32', dims: [K, N], data: weight }], K, N);
   }
@@ -59,7 +66,7 @@ function kernelModel(kernel: Kernel, weight: Float32Array, K: number, N: number)
 }
 
 function identityModel(K: number): Uint8Array {
-  return oneNodeModel({ name: 'i', opType: 'Identity', domain: '', inputs: ['a'], outputs: ['y'], attributes: {} }, [], K, K);
+  return oneNodeModel({ name: 'i', opType: 'Identity', domain: '', inputs: ['a'], outputs: ['y'], attributes: {} }, [], K, K).bytes;
 }
 
 /** Median ms per run over `runs` rounds of `calls` runs each, after a warm-up. */
@@ -89,25 +96,30 @@ async function main(): Promise<void> {
   console.log(`ONNX Runtime CPU kernels on one GPT-2 layer's projections (width ${C}: ${shapes.map(([K, N]) => `${K}×${N}`).join(', ')}), 1 thread, medians of ${runs} rounds, run overhead subtracted\n`);
   console.log(`| rows | kernel | µs per layer | ms for ${layers} layers | GMAC/s | weight bytes per layer | weight GB/s |`);
   console.log('|---:|---|---:|---:|---:|---:|---:|');
-  for (const rows of rowCounts) {
-    const perKernel = new Map<Kernel, { ms: number; bytes: number }>(KERNELS.map((kernel) => [kernel, { ms: 0, bytes: 0 }]));
-    for (const [K, N] of shapes) {
-      const weight = Float32Array.from({ length: K * N }, () => Math.random() - 0.5);
+  // Per row count and kernel: the summed ms and weight bytes over the layer's shapes. Each shape's weight is
+  // quantized and loaded once and then measured at every row count.
+  const totals = new Map(rowCounts.map((rows) => [rows, new Map<Kernel, { ms: number; bytes: number }>(KERNELS.map((kernel) => [kernel, { ms: 0, bytes: 0 }]))]));
+  for (const [K, N] of shapes) {
+    const weight = Float32Array.from({ length: K * N }, () => Math.random() - 0.5);
+    const identity = await ort().InferenceSession.create(identityModel(K), options);
+    const kernels = await Promise.all(KERNELS.map(async (kernel) => {
+      const model = kernelModel(kernel, weight, K, N);
+      return { kernel, weightBytes: model.weightBytes, session: await ort().InferenceSession.create(model.bytes, options) };
+    }));
+    for (const rows of rowCounts) {
       const feeds = { a: new (ort().Tensor)('float32', Float32Array.from({ length: rows * K }, () => Math.random() - 0.5), [rows, K]) };
       const calls = Math.max(20, Math.round(400 / rows));
-      const identity = await ort().InferenceSession.create(identityModel(K), options);
       const overhead = await msPerRun(identity, feeds, calls, runs);
-      await identity.release();
-      for (const kernel of KERNELS) {
-        const bytes = kernelModel(kernel, weight, K, N);
-        const session = await ort().InferenceSession.create(bytes, options);
-        const ms = Math.max(0, (await msPerRun(session, feeds, calls, runs)) - overhead);
-        await session.release();
-        const total = perKernel.get(kernel)!;
-        total.ms += ms;
-        total.bytes += kernel === 'float32 MatMul' ? K * N * 4 : kernel === 'MatMulNBits int4' ? (K * N) / 2 + (K * N * 4) / 32 : kernel === 'MatMulNBits int8' ? K * N + (K * N * 4) / 32 : K * N + N * 4;
+      for (const { kernel, weightBytes, session } of kernels) {
+        const total = totals.get(rows)!.get(kernel)!;
+        total.ms += Math.max(0, (await msPerRun(session, feeds, calls, runs)) - overhead);
+        total.bytes += weightBytes;
       }
     }
+    await identity.release();
+    for (const { session } of kernels) await session.release();
+  }
+  for (const [rows, perKernel] of totals) {
     for (const [kernel, { ms, bytes }] of perKernel) {
       console.log(`| ${rows} | ${kernel} | ${(ms * 1000).toFixed(0)} | ${(ms * layers).toFixed(2)} | ${((rows * macsPerLayer) / ms / 1e6).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${(bytes / ms / 1e6).toFixed(1)} |`);
     }
