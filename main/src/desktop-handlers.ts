@@ -57,5 +57,5 @@ function readDraft(deps: DesktopHandlerDeps): string | null {
 }
 
 function writeDraft(deps: DesktopHandlerDeps, { text, path }: ParsedInvokeRequest<'writeDraft'>): void {
-  deps.draft.write({ text, file: path !== null && deps.files.maySave(path) ? path : null });
+  deps.draft.write({ text, file: path === null ? null : deps.files.grantedPath(path) });
 }

@@ -55,6 +55,22 @@ describe('PipelineFiles', () => {
     expect(readFileSync(victim, 'utf8')).toBe('keep me');
   });
 
+  it('names a granted file by its absolute path only, and grants back only an absolute recorded path', async () => {
+    const file = pipelineFile('a.crucible.json');
+    dialogs.choosePipelineToOpen.mockResolvedValue(file);
+    const files = new PipelineFiles(recent, dialogs);
+    await files.openWithDialog();
+    const relative = path.relative(process.cwd(), file);
+    expect(files.grantedPath(relative)).toBe(file);
+    expect(files.grantedPath(path.join(folder, 'other.crucible.json'))).toBeNull();
+
+    const restarted = new PipelineFiles(recent, dialogs);
+    restarted.regrant(relative);
+    await expect(restarted.save({ path: file, text: 'x', saveAs: false })).rejects.toThrow(/refused/);
+    restarted.regrant(file);
+    await expect(restarted.save({ path: file, text: 'saved', saveAs: false })).resolves.toEqual({ path: file });
+  });
+
   it('asks where to save a new document or on Save As, adding the pipeline extension', async () => {
     const opened = pipelineFile('a.crucible.json');
     const files = new PipelineFiles(recent, dialogs);

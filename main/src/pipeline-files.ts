@@ -45,17 +45,22 @@ export class PipelineFiles {
     return this.open(file);
   }
 
-  /** True when the window may save to `file` without a dialog: the user opened or picked it in this session. */
-  maySave(file: string): boolean {
-    return this.granted.has(path.resolve(file));
+  /**
+   * The absolute path the window may save `file` to without a dialog (the user opened or picked it in this session),
+   * or null. Record this form, never `file` itself: a relative path names another file from another working folder.
+   */
+  grantedPath(file: string): string | null {
+    const absolute = path.resolve(file);
+    return this.granted.has(absolute) ? absolute : null;
   }
 
   /**
-   * Lets the window save to `file` again without a dialog. Only for a path main recorded itself while it was
-   * granted (the restored draft's file, see desktop-handlers.ts): never for a path the renderer names.
+   * Lets the window save to `file` again without a dialog. Only for a path main recorded itself from grantedPath
+   * (the restored draft's file, see desktop-handlers.ts): never for a path the renderer names. A relative path was
+   * not recorded that way and grants nothing.
    */
   regrant(file: string): void {
-    this.granted.add(path.resolve(file));
+    if (path.isAbsolute(file)) this.granted.add(path.normalize(file));
   }
 
   async save(request: ParsedInvokeRequest<'savePipeline'>): Promise<{ path: string } | null> {
