@@ -95,9 +95,7 @@ beforeEach(() => {
   pipeline = path.join(fake.root, 'shakespeare.crucible.json');
   writeFileSync(pipeline, '{"format":"crucible.pipeline"}');
   fake.hasLock = true;
-  fake.windows.length = 0;
-  fake.ipcHandlers.clear();
-  fake.ipcSyncListeners.clear();
+  forgetLaunch();
 });
 afterEach(() => {
   process.argv = originalArgv;
@@ -124,10 +122,17 @@ async function launch(argv: string[] = []) {
 /** Quits and starts again on the same user-data folder: a fresh main process, with nothing kept in memory. */
 async function relaunch(argv: string[] = []) {
   vi.resetModules();
+  forgetLaunch();
+  return launch(argv);
+}
+
+/** What the last launch left on the fakes, the app's listeners included: the fake app outlives each main.ts import,
+ * and an earlier launch's 'will-quit' or 'open-file' listener would still answer the next launch's events. */
+function forgetLaunch() {
+  fake.app?.removeAllListeners();
   fake.windows.length = 0;
   fake.ipcHandlers.clear();
   fake.ipcSyncListeners.clear();
-  return launch(argv);
 }
 
 describe('main', () => {
