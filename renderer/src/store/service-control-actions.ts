@@ -21,17 +21,21 @@ export function withServices(services: readonly ServiceInfo[], answered: readonl
   return [...services.filter((service) => !ids.has(service.id)), ...answered];
 }
 
+/** How notices and errors name a service: its kind and name, or its id where the list no longer has it. */
+function serviceLabel(service: ServiceInfo | undefined, serviceId: string): string {
+  return service ? `${service.kind} "${service.name}"` : `service ${serviceId}`;
+}
+
 /**
  * What a restart says: the service that took the requested one's place (the same node of the same run; the engine may
  * answer a deployment it had to start first before it), then the others started with it.
  */
 export function restartNotice(requested: ServiceInfo | undefined, serviceId: string, started: readonly ServiceInfo[]): string {
-  const label = (service: ServiceInfo) => `${service.kind} "${service.name}"`;
   const replacement = (requested && started.find((service) => service.runId === requested.runId && service.node === requested.node)) ?? started[0];
   const others = started.filter((service) => service !== replacement);
   const where = replacement?.url ? ` at ${replacement.url}` : '';
-  const along = others.length > 0 ? `, with ${others.map(label).join(', ')}` : '';
-  return `Restarted ${requested ? label(requested) : `service ${serviceId}`} as ${replacement?.id ?? '?'}${where}${along}`;
+  const along = others.length > 0 ? `, with ${others.map((other) => serviceLabel(other, other.id)).join(', ')}` : '';
+  return `Restarted ${serviceLabel(requested, serviceId)} as ${replacement?.id ?? '?'}${where}${along}`;
 }
 
 export function createServiceControlActions(set: SetState, get: GetState): ServiceControlActions {
@@ -45,10 +49,8 @@ export function createServiceControlActions(set: SetState, get: GetState): Servi
       set({ serviceControls: others });
     }
   };
-  const named = (serviceId: string) => {
-    const service = get().services.find((candidate) => candidate.id === serviceId);
-    return service ? `${service.kind} "${service.name}"` : `service ${serviceId}`;
-  };
+  const listed = (serviceId: string) => get().services.find((candidate) => candidate.id === serviceId);
+  const named = (serviceId: string) => serviceLabel(listed(serviceId), serviceId);
 
   return {
     async stopService(serviceId) {
@@ -60,8 +62,8 @@ export function createServiceControlActions(set: SetState, get: GetState): Servi
     },
 
     async restartService(serviceId) {
-      const what = `restart ${named(serviceId)}`;
-      const requested = get().services.find((candidate) => candidate.id === serviceId);
+      const requested = listed(serviceId);
+      const what = `restart ${serviceLabel(requested, serviceId)}`;
       const started = await control(serviceId, 'restarting', () => withEngine(get, what, (engine) => engine.restartService(serviceId)));
       if (!started) return;
       await get().refreshServices();
