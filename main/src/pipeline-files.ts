@@ -1,7 +1,7 @@
 // Opening and saving pipeline files for the window. The renderer never names a file freely: it may write only to
 // files the user picked in a dialog, opened from the OS or the recent list, so a compromised page cannot write
 // anywhere else on disk.
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   MAX_PIPELINE_TEXT_BYTES,
@@ -9,6 +9,7 @@ import {
   type OpenedPipeline,
   type ParsedInvokeRequest,
 } from '../../app/protocol/desktop-ipc.ts';
+import { writeFileAtomicallyAsync } from './atomic-write.ts';
 import type { RecentFiles } from './recent-files.ts';
 
 export interface FileDialogs {
@@ -74,7 +75,7 @@ export class PipelineFiles {
       if (!chosen) return null;
       target = withPipelineExtension(path.resolve(chosen));
     }
-    await writeAtomically(target, request.text);
+    await writeFileAtomicallyAsync(target, request.text);
     this.remember(target);
     return { path: target };
   }
@@ -100,11 +101,4 @@ export class PipelineFiles {
 export function withPipelineExtension(file: string): string {
   if (file.toLowerCase().endsWith(PIPELINE_FILE_EXTENSION)) return file;
   return `${file.replace(/\.json$/i, '')}${PIPELINE_FILE_EXTENSION}`;
-}
-
-/** Write beside the target, then rename over it, so a crash never leaves half a pipeline file. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
-  await writeFile(partial, text, 'utf8');
-  await rename(partial, file);
 }
