@@ -42,6 +42,7 @@ if (desktop) {
   const drafts = browserDraftStore(window.sessionStorage, window.localStorage);
   const restored = restoreKeptDraft(store, drafts);
   const keeper = keepDraft(store, drafts);
+  // Listeners run in the order added: the prompt below asks isKept() after the flush has written what was pending.
   flushDraftOnUnload(window, keeper);
   window.addEventListener('beforeunload', (event) => {
     if (selectDirty(store.getState()) && !keeper.isKept()) event.preventDefault();
