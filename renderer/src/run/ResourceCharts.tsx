@@ -18,11 +18,15 @@ export function ResourceCharts({ run }: { run: RunView }) {
   const memory = useMemo(() => seriesOfMetric(run, 'rssMiB'), [run]);
   const cpu = useMemo(() => seriesOfMetric(run, 'cpuPercent'), [run]);
   const gpu = useMemo(() => seriesOfMetric(run, 'gpuMiB'), [run]);
+  // Per document, not per render: the run changes every step, the nodes' estimates only with the document.
+  const estimateOf = useMemo(() => new Map(doc.nodes.map((node) => [node.id, nodeFacts(doc, node.id, registry).find((fact) => fact.label === ESTIMATE_FACT)?.value])), [doc, registry]);
   if (memory.length === 0 && cpu.length === 0) return null;
-  const estimates = memory.map((one) => {
-    const fact = doc.nodes.some((node) => node.id === one.label) ? nodeFacts(doc, one.label, registry).find((candidate) => candidate.label === ESTIMATE_FACT) : undefined;
-    return { node: one.label, peakMiB: Math.max(...one.values), estimate: fact?.value };
-  });
+  const estimates = memory.map((one) => ({
+    node: one.label,
+    // A fold, not Math.max(...values): a long run's per-step series is more than a call takes arguments.
+    peakMiB: one.values.reduce((peak, value) => Math.max(peak, value), -Infinity),
+    estimate: estimateOf.get(one.label),
+  }));
   return (
     <div className="resources" data-resources>
       <ul className="resource-summary">
