@@ -59,6 +59,8 @@ export function quantizeBlocks(weight: Float32Array, K: number, N: number, layou
   const scales = new Float32Array(N * kBlocks);
   const zeroPoints = options.symmetric ? null : new Uint8Array(N * zeroPointBytesPerColumn(kBlocks, bits));
   const maxCode = 2 ** bits - 1;
+  // One block's codes before packing, reused block to block (a subarray per block cost more than the codes).
+  const codes = new Uint8Array(blockSize);
   // A [K, N] weight is read COLUMN_TILE columns at a time into [tile, K] (row by row, so reads stay sequential);
   // an [N, K] one already holds each column's K values together.
   const tile = layout === 'kn' ? new Float32Array(Math.min(COLUMN_TILE, N) * K) : null;
@@ -80,8 +82,8 @@ export function quantizeBlocks(weight: Float32Array, K: number, N: number, layou
         scales[n * kBlocks + b] = scale;
         if (zeroPoints !== null) writeCode(zeroPoints, n * zeroPointBytesPerColumn(kBlocks, bits), b, zeroPoint, bits);
         const blockOffset = (n * kBlocks + b) * blockBytes;
-        const codes = blockCodes(source, start, length, scale, zeroPoint, maxCode, blockSize);
-        if (bits === 8) for (let j = 0; j < blockSize; j++) packed[blockOffset + j] = codes[j]!;
+        blockCodes(codes, source, start, length, scale, zeroPoint, maxCode);
+        if (bits === 8) packed.set(codes, blockOffset);
         else for (let j = 0; j < blockSize; j += 2) packed[blockOffset + (j >> 1)] = codes[j]! | (codes[j + 1]! << 4);
       }
     }
@@ -89,19 +91,16 @@ export function quantizeBlocks(weight: Float32Array, K: number, N: number, layou
   return { ...options, K, N, kBlocks, packed, scales, zeroPoints };
 }
 
-/** Reused by blockCodes: one block's codes before packing (a subarray per block cost more than the codes). */
-let codeScratch = new Uint8Array(128);
-
-/** The codes of `source[start .. start+length)`, each rounded and clamped to [0, maxCode]; padding to blockSize takes the zero point. */
-function blockCodes(source: Float32Array, start: number, length: number, scale: number, zeroPoint: number, maxCode: number, blockSize: number): Uint8Array {
-  if (codeScratch.length < blockSize) codeScratch = new Uint8Array(blockSize);
-  const codes = codeScratch;
+/**
+ * Writes the codes of `source[start .. start+length)` into `codes` (one block's worth), each rounded and clamped to
+ * [0, maxCode]; padding past `length` takes the zero point.
+ */
+function blockCodes(codes: Uint8Array, source: Float32Array, start: number, length: number, scale: number, zeroPoint: number, maxCode: number): void {
   for (let j = 0; j < length; j++) {
     const code = Math.round(source[start + j]! / scale) + zeroPoint;
     codes[j] = code < 0 ? 0 : code > maxCode ? maxCode : code;
   }
-  codes.fill(zeroPoint, length, blockSize);
-  return codes;
+  codes.fill(zeroPoint, length);
 }
 
 /** The weights the quantized form stands for, as float32 [K, N]: (code − zeroPoint) · scale. */
