@@ -36,7 +36,8 @@ export function createRunActions(set: SetState, get: GetState): RunActions {
   /** The first pipeline learned for a run stays: the document a run started from here is that run's graph. */
   const pipelinesWith = (runId: string, pipeline: Pipeline) => (get().runPipelines[runId] ? get().runPipelines : { ...get().runPipelines, [runId]: pipeline });
   const rememberPipeline = (runId: string, pipeline: Pipeline) => {
-    if (!get().runPipelines[runId]) set({ runPipelines: pipelinesWith(runId, pipeline) });
+    const runPipelines = pipelinesWith(runId, pipeline);
+    if (runPipelines !== get().runPipelines) set({ runPipelines });
   };
   /** Runs being read by loadRun: a second caller waits for the same read. */
   const loading = new Map<string, Promise<RunView | null>>();
