@@ -145,7 +145,11 @@ export async function trainModel(job: TrainingJob, hooks: TrainingHooks = {}): P
     resources.push(evaluator);
     const samples = await sampleGeneratorFor(job, family, config.vocabSize, (line) => hooks.onLog?.(line));
     if (samples !== null) resources.push(samples);
-    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, samples, data, distillation, identity });
+    // nvidia-smi runs in the background (gpu-memory.ts): the read under way ends with the training, not its timeout.
+    const gpuReads = new AbortController();
+    resources.push({ release: async () => gpuReads.abort() });
+    const gpuMemory = job.device === 'cuda' ? gpuMemoryReader({ signal: gpuReads.signal }) : () => undefined;
+    return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, samples, data, distillation, identity, gpuMemory });
   } finally {
     await Promise.all(resources.map((resource) => resource.release()));
     data.close();
@@ -196,10 +200,12 @@ interface LoopParts {
   distillation: OpenDistillation | null;
   /** The model start's part of the fingerprint. */
   identity: Record<string, unknown> | null;
+  /** The GPU memory this process holds, in MiB, when it can be read (CUDA runs). */
+  gpuMemory: () => number | undefined;
 }
 
 async function runLoop(parts: LoopParts): Promise<TrainingResult> {
-  const { job, hooks, config, shape, chunks, runner, evaluator, samples, data, distillation, identity } = parts;
+  const { job, hooks, config, shape, chunks, runner, evaluator, samples, data, distillation, identity, gpuMemory } = parts;
   const { settings } = job;
   const sampler = new RandomWindowSampler(data.train, shape, settings.seed + SEED_OFFSETS.trainWindows);
   const dataIdentity = {
@@ -223,7 +229,6 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
   const startStep = resumed?.step ?? 0;
   const startedAt = performance.now();
   const usage = processUsageReader();
-  const gpuMemory = job.device === 'cuda' ? gpuMemoryReader() : () => undefined;
   let trainingMs = 0;
   mkdirSync(job.checkpointDir, { recursive: true });
 
