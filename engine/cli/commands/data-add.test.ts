@@ -2,25 +2,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cachedCopyPath } from '../../ingest/download-cache.ts';
-import type { CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 
 const SHAKESPEARE = path.resolve(import.meta.dirname, '../../../../shared/data/tinyshakespeare.txt');
 const SHAKESPEARE_SHA = '86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed';
 const folder = mkdtempSync(path.join(os.tmpdir(), 'crucible-data-add-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-function fakeIo(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough().on('data', (chunk) => out.push(String(chunk)));
-  const stderr = new PassThrough().on('data', (chunk) => err.push(String(chunk)));
-  const io: CliIo = { stdout, stderr, env, cwd: path.dirname(SHAKESPEARE), onInterrupt: () => () => undefined };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
+const fakeIo = (env: NodeJS.ProcessEnv = {}) => capturedIo({ cwd: path.dirname(SHAKESPEARE), env });
 
 describe('crucible data add', () => {
   it('registers tiny Shakespeare under its canonical sha256 in the data dir', async () => {

@@ -3,11 +3,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
-import type { CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'crucible-export-cli-'));
 const model = writeTinyModelFolder({ nEmbd: 32 });
@@ -16,14 +15,7 @@ afterAll(() => {
   rmSync(cwd, { recursive: true, force: true });
 });
 
-function fakeIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough().on('data', (chunk) => out.push(String(chunk)));
-  const stderr = new PassThrough().on('data', (chunk) => err.push(String(chunk)));
-  const io: CliIo = { stdout, stderr, env: {}, cwd, onInterrupt: () => () => undefined };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
+const fakeIo = () => capturedIo({ cwd });
 
 describe('crucible export', () => {
   it('writes GGUF q8_0 into ./NAME-q8_0 by default and prints the Ollama command', async () => {

@@ -3,11 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startScriptedUpstream, type ScriptedUpstream } from '../../endpoint/gateway/testing/scripted-upstream.ts';
-import { EXIT, type CliIo } from '../io.ts';
-import { runCli } from '../main.ts';
+import { EXIT } from '../io.ts';
+import { startCliIn } from '../testing/run-cli-in.ts';
 
 let dataDir: string;
 let remote: ScriptedUpstream | null = null;
@@ -20,16 +19,7 @@ afterEach(async () => {
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-function startCli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const output = { out: '', err: '' };
-  stdout.on('data', (chunk: Buffer) => (output.out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (output.err += chunk.toString()));
-  const interrupts: (() => void)[] = [];
-  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: dataDir, onInterrupt: (listener) => (interrupts.push(listener), () => undefined) };
-  return { code: runCli(args, io), output, interrupt: () => interrupts.forEach((listener) => listener()) };
-}
+const startCli = (args: string[]) => startCliIn(dataDir, args);
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -42,9 +32,9 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
 it('serves an upstream\'s models until interrupted', async () => {
   remote = await startScriptedUpstream({ model: 'remote-model' });
   const cli = startCli(['gateway', '--upstream', `${remote.url}=remote-model`, '--port', '0', '--auth', 'none']);
-  await waitFor(() => cli.output.out.includes('Gateway at'), 'the "Gateway at" line');
-  expect(cli.output.out).toContain(`upstream 127.0.0.1:${remote.port} (${remote.baseURL}): up, serving remote-model`);
-  const url = /Gateway at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
+  await waitFor(() => cli.stdout().includes('Gateway at'), 'the "Gateway at" line');
+  expect(cli.stdout()).toContain(`upstream 127.0.0.1:${remote.port} (${remote.baseURL}): up, serving remote-model`);
+  const url = /Gateway at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.stdout())![1]!;
   const response = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -62,15 +52,15 @@ it('serves an upstream\'s models until interrupted', async () => {
 it('refuses bad upstream flags, naming the flag', async () => {
   const noUpstream = startCli(['gateway', '--port', '0']);
   expect(await noUpstream.code).toBe(EXIT.usage);
-  expect(noUpstream.output.err).toMatch(/needs at least one --upstream/);
+  expect(noUpstream.stderr()).toMatch(/needs at least one --upstream/);
   const badUrl = startCli(['gateway', '--upstream', 'ftp://127.0.0.1:1', '--auth', 'none']);
   expect(await badUrl.code).toBe(EXIT.usage);
-  expect(badUrl.output.err).toMatch(/--upstream "ftp:\/\/127.0.0.1:1": give URL\[=model1,model2\]/);
+  expect(badUrl.stderr()).toMatch(/--upstream "ftp:\/\/127.0.0.1:1": give URL\[=model1,model2\]/);
   const credentials = startCli(['gateway', '--upstream', 'http://user:pw@127.0.0.1:1', '--auth', 'none']);
   expect(await credentials.code).toBe(EXIT.usage);
-  expect(credentials.output.err).toMatch(/--upstream #1: must not carry credentials/);
+  expect(credentials.stderr()).toMatch(/--upstream #1: must not carry credentials/);
   const badStore = startCli(['gateway', '--upstream', 'http://127.0.0.1:1', '--auth', 'none', '--store', 'mysql://u:secret@db/x']);
   expect(await badStore.code).toBe(EXIT.failed);
-  expect(badStore.output.err).toMatch(/^gateway: store URL .* is not one Crucible can open/);
-  expect(badStore.output.err).not.toContain('secret');
+  expect(badStore.stderr()).toMatch(/^gateway: store URL .* is not one Crucible can open/);
+  expect(badStore.stderr()).not.toContain('secret');
 });

@@ -5,15 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
 import { freePort } from '../../free-port.ts';
 import { MODEL_FILES, readModelFolder } from '../../ml/export/model-folder.ts';
 import { shakespeareExcerpt } from '../../ml/train/testing/tiny-settings.ts';
-import { EXIT, type CliIo } from '../io.ts';
+import { EXIT } from '../io.ts';
 import { runCli } from '../main.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 
 const TORCHRUN = '/usr/bin/torchrun';
 const torchMissing = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status !== 0 || !existsSync(TORCHRUN);
@@ -42,14 +42,7 @@ writeFileSync(
   ),
 );
 
-function fakeIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough().on('data', (chunk) => out.push(String(chunk)));
-  const stderr = new PassThrough().on('data', (chunk) => err.push(String(chunk)));
-  const io: CliIo = { stdout, stderr, env: {}, cwd, onInterrupt: () => () => undefined };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
+const fakeIo = () => capturedIo({ cwd });
 
 /** The words of a shell line, quotes removed (enough for the lines the generator writes). */
 const words = (line: string) => (line.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((word) => word.replace(/^["']|["']$/g, ''));

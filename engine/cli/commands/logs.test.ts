@@ -3,12 +3,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { Engine } from '../../engine.ts';
 import { createFixtures, fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
-import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { EXIT, UsageError } from '../io.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 import { logsCommand } from './logs.ts';
 import { runCommand } from './run.ts';
 
@@ -25,16 +25,7 @@ function tempDir(): string {
   return dir;
 }
 
-function fakeIo(cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (chunk) => out.push(String(chunk)));
-  stderr.on('data', (chunk) => err.push(String(chunk)));
-  const io: CliIo = { stdout, stderr, env: {}, cwd, onInterrupt: () => () => undefined };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
+const fakeIo = (cwd: string) => capturedIo({ cwd });
 
 describe('crucible logs', () => {
   it('prints the newest run’s log lines in order, by node and level, as text or NDJSON', async () => {

@@ -1,26 +1,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelSnapshot } from '../../hub/model-snapshot.ts';
 import { closedEndpoint } from '../../hub/testing/fake-hub.ts';
-import type { CliIo } from '../io.ts';
 import { runCli } from '../main.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 
 const REPO = 'tiny-org/tiny-gpt2';
 const REVISION = '0123456789abcdef0123456789abcdef01234567';
 const root = mkdtempSync(path.join(os.tmpdir(), 'crucible-models-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function fakeIo(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough().on('data', (chunk) => out.push(String(chunk)));
-  const stderr = new PassThrough().on('data', (chunk) => err.push(String(chunk)));
-  const io: CliIo = { stdout, stderr, env, cwd: root, onInterrupt: () => () => undefined };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
+const fakeIo = (env: NodeJS.ProcessEnv = {}) => capturedIo({ cwd: root, env });
 
 function modelFolder(name: string, files: Record<string, string>): string {
   const dir = path.join(root, name);

@@ -1,17 +1,14 @@
 // `crucible node-types` lists every registered spec (the catalogue is derived from nodes/specs.ts), the model node
 // and the finetune node among them with their ports and categories, as text and as JSON.
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { builtInNodeSpecs, builtInRegistry } from '../../../nodes/specs.ts';
-import type { CliIo } from '../io.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 import { nodeTypesCommand } from './node-types.ts';
 
 function listed(json: boolean): string {
-  const out: string[] = [];
-  const stdout = new PassThrough().on('data', (chunk) => out.push(String(chunk)));
-  const io: CliIo = { stdout, stderr: new PassThrough(), env: {}, cwd: '/', onInterrupt: () => () => undefined };
-  expect(nodeTypesCommand(builtInRegistry(), json, io)).toBe(0);
-  return out.join('');
+  const run = capturedIo({ cwd: '/' });
+  expect(nodeTypesCommand(builtInRegistry(), json, run.io)).toBe(0);
+  return run.stdout();
 }
 
 describe('crucible node-types', () => {

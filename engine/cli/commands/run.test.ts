@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { Engine } from '../../engine.ts';
 import { createFixtures, fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
-import type { CliIo } from '../io.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 import { runCommand } from './run.ts';
 
 let engine: Engine | undefined;
@@ -22,17 +21,7 @@ function tempDir(): string {
   return dir;
 }
 
-function fakeIo(cwd: string, isTTY = false) {
-  const stdout = Object.assign(new PassThrough(), { isTTY, columns: 120 });
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c) => out.push(String(c)));
-  stderr.on('data', (c) => err.push(String(c)));
-  const interrupts: (() => void)[] = [];
-  const io: CliIo = { stdout, stderr, env: {}, cwd, onInterrupt: (l) => (interrupts.push(l), () => interrupts.splice(interrupts.indexOf(l), 1)) };
-  return { io, stdout: () => out.join(''), stderr: () => err.join(''), interrupt: () => interrupts.forEach((l) => l()) };
-}
+const fakeIo = (cwd: string, isTTY = false) => capturedIo({ cwd, stdout: { isTTY, columns: 120 } });
 
 async function setup(pipelineNodes: Parameters<typeof fixturePipeline>[0], edges: string[] = []) {
   const dir = tempDir();

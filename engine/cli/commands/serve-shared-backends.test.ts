@@ -4,14 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKeyRequestSchema } from '../../../app/protocol/serving-api.ts';
 import { openServingStore } from '../../endpoint/store/serving-store.ts';
 import { requireServer, startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../endpoint/testing/shared-servers.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
-import { EXIT, type CliIo } from '../io.ts';
-import { runCli } from '../main.ts';
+import { EXIT } from '../io.ts';
+import { startCliIn } from '../testing/run-cli-in.ts';
 
 const ready = requireServer('PostgreSQL').ok && requireServer('Redis').ok;
 let fixture: TinyModelFolder;
@@ -31,16 +30,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startCli(args: string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const output = { out: '', err: '' };
-  stdout.on('data', (chunk: Buffer) => (output.out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (output.err += chunk.toString()));
-  const interrupts: (() => void)[] = [];
-  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir, ...env }, cwd: path.dirname(fixture.folder), onInterrupt: (listener) => (interrupts.push(listener), () => undefined) };
-  return { code: runCli(args, io), output, interrupt: () => interrupts.forEach((listener) => listener()) };
-}
+const startCli = (args: string[], env: Record<string, string> = {}) => startCliIn(dataDir, args, { env, cwd: path.dirname(fixture.folder) });
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -57,9 +47,9 @@ it.skipIf(!ready)('serves with keys and usage in PostgreSQL and rate limits in R
     const { key } = await store.keys.create(createApiKeyRequestSchema.parse({ name: 'one-a-minute', rpm: 1 }));
     // The store by flag, the limits by environment variable.
     const cli = startCli(['serve', fixture.folder, '--name', 'shared-model', '--device', 'cpu', '--threads', '1', '--port', '0', '--store', storeUrl], { CRUCIBLE_LIMITS_URL: redis!.url });
-    await waitFor(() => cli.output.out.includes('Serving') || cli.output.err.includes('serve:'), 'the "Serving" line');
-    expect(cli.output.err).toMatch(/store: PostgreSQL postgres:\/\/crucible@127\.0\.0\.1:\d+\/crucible_test_\d+_\d+; limits: Redis redis:\/\/127\.0\.0\.1:\d+/);
-    const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
+    await waitFor(() => cli.stdout().includes('Serving') || cli.stderr().includes('serve:'), 'the "Serving" line');
+    expect(cli.stderr()).toMatch(/store: PostgreSQL postgres:\/\/crucible@127\.0\.0\.1:\d+\/crucible_test_\d+_\d+; limits: Redis redis:\/\/127\.0\.0\.1:\d+/);
+    const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.stdout())![1]!;
     const ask = () => fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'shared-model', prompt: 'ab', max_tokens: 2 }) });
     expect((await ask()).status).toBe(200);
     const second = await ask();
@@ -77,6 +67,6 @@ it.skipIf(!ready)('serves with keys and usage in PostgreSQL and rate limits in R
 it('ends with one message, password hidden, when the store cannot be reached', async () => {
   const cli = startCli(['serve', fixture.folder, '--name', 'shared-model', '--device', 'cpu', '--threads', '1', '--port', '0', '--store', 'postgres://gw:hunter2@127.0.0.1:1/crucible']);
   expect(await cli.code).toBe(EXIT.failed);
-  expect(cli.output.err).toContain('serve: PostgreSQL store postgres://gw:***@127.0.0.1:1/crucible');
-  expect(cli.output.err).not.toContain('hunter2');
+  expect(cli.stderr()).toContain('serve: PostgreSQL store postgres://gw:***@127.0.0.1:1/crucible');
+  expect(cli.stderr()).not.toContain('hunter2');
 }, 120_000);

@@ -4,13 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedUpstream } from '../../endpoint/gateway/testing/scripted-upstream.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
 import { quantizeModelFolder } from '../../ml/quantize/quantize-model-folder.ts';
-import { EXIT, type CliIo } from '../io.ts';
-import { runCli } from '../main.ts';
+import { EXIT } from '../io.ts';
+import { startCliIn } from '../testing/run-cli-in.ts';
 
 let fixture: TinyModelFolder;
 let dataDir: string;
@@ -23,16 +22,7 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startCli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const output = { out: '', err: '' };
-  stdout.on('data', (chunk: Buffer) => (output.out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (output.err += chunk.toString()));
-  const interrupts: (() => void)[] = [];
-  const io: CliIo = { stdout, stderr, env: { CRUCIBLE_DATA_DIR: dataDir }, cwd: path.dirname(fixture.folder), onInterrupt: (listener) => (interrupts.push(listener), () => undefined) };
-  return { code: runCli(args, io), output, interrupt: () => interrupts.forEach((listener) => listener()) };
-}
+const startCli = (args: string[]) => startCliIn(dataDir, args, { cwd: path.dirname(fixture.folder) });
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -45,15 +35,15 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_00
 describe('crucible serve', () => {
   it('serves a model folder until interrupted', async () => {
     const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--device', 'cpu', '--threads', '2', '--port', '0', '--auth', 'none']);
-    await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
-    expect(cli.output.out).toContain('Serving "cli-model" (float32) on CPU at http://127.0.0.1:');
-    expect(cli.output.err).toContain('deployment "cli-model": model loaded in 1 worker(s) on the CPU');
-    const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
+    await waitFor(() => cli.stdout().includes('Serving'), 'the "Serving" line');
+    expect(cli.stdout()).toContain('Serving "cli-model" (float32) on CPU at http://127.0.0.1:');
+    expect(cli.stderr()).toContain('deployment "cli-model": model loaded in 1 worker(s) on the CPU');
+    const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.stdout())![1]!;
     const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data.map((model) => model.id)).toEqual(['cli-model']);
     cli.interrupt();
     expect(await cli.code).toBe(EXIT.ok);
-    expect(cli.output.out).toContain('Stopped.');
+    expect(cli.stdout()).toContain('Stopped.');
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 
@@ -62,23 +52,23 @@ describe('crucible serve', () => {
     quantizeModelFolder({ sourceFolder: fixture.folder, targetFolder: quantized, settings: { scheme: 'int8', blockSize: 16, symmetric: false, accuracyLevel: 4, quantizeEmbeddings: false }, provenance: {} });
     for (const [flags, expected] of [[[], 'int8'], [['--precision', 'float32'], 'float32']] as const) {
       const cli = startCli(['serve', quantized, '--port', '0', '--auth', 'none', ...flags]);
-      await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
-      expect(cli.output.out).toContain(`Serving "tiny-int8" (${expected}) on CPU at`);
+      await waitFor(() => cli.stdout().includes('Serving'), 'the "Serving" line');
+      expect(cli.stdout()).toContain(`Serving "tiny-int8" (${expected}) on CPU at`);
       cli.interrupt();
       expect(await cli.code).toBe(EXIT.ok);
     }
     const missing = startCli(['serve', quantized, '--precision', 'q4', '--port', '0', '--auth', 'none']);
     expect(await missing.code).toBe(EXIT.failed);
-    expect(missing.output.err).toMatch(/model_q4\.onnx is missing; run a quantize node for q4, or serve float32/);
+    expect(missing.stderr()).toMatch(/model_q4\.onnx is missing; run a quantize node for q4, or serve float32/);
   });
 
   it('routes to --upstream servers beside the local model', async () => {
     const remote = await startScriptedUpstream({ model: 'remote-model' });
     try {
       const cli = startCli(['serve', path.basename(fixture.folder), '--name', 'cli-model', '--device', 'cpu', '--port', '0', '--auth', 'none', '--upstream', `${remote.url}=remote-model`]);
-      await waitFor(() => cli.output.out.includes('Serving'), 'the "Serving" line');
-      expect(cli.output.out).toContain(`Routing to upstream ${remote.url} for remote-model as well.`);
-      const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.output.out)![1]!;
+      await waitFor(() => cli.stdout().includes('Serving'), 'the "Serving" line');
+      expect(cli.stdout()).toContain(`Routing to upstream ${remote.url} for remote-model as well.`);
+      const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.stdout())![1]!;
       const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
       expect(models.data.map((model) => model.id)).toEqual(['cli-model', 'remote-model']);
       const completion = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'remote-model', prompt: 'x' }) });
@@ -87,7 +77,7 @@ describe('crucible serve', () => {
       expect(await cli.code).toBe(EXIT.ok);
       const badUpstream = startCli(['serve', fixture.folder, '--upstream', 'localhost:8081']);
       expect(await badUpstream.code).toBe(EXIT.usage);
-      expect(badUpstream.output.err).toContain('--upstream "localhost:8081": give URL[=model1,model2]');
+      expect(badUpstream.stderr()).toContain('--upstream "localhost:8081": give URL[=model1,model2]');
     } finally {
       await remote.close();
     }
@@ -104,9 +94,9 @@ describe('crucible serve', () => {
       fs.writeFileSync(path.join(folder, file), spoil(fs.readFileSync(path.join(folder, file))));
       const cli = startCli(['serve', folder, '--device', 'cpu', '--port', '0', '--auth', 'none']);
       expect(await cli.code).toBe(EXIT.failed);
-      const printed = cli.output.out + cli.output.err;
+      const printed = cli.stdout() + cli.stderr();
       expect(printed.split(path.join(folder, file)).length - 1, printed).toBe(1);
-      expect(cli.output.err).toMatch(new RegExp(`^serve: .*${file.replace('.', '\\.')}: (the header is )?not JSON: it holds binary data; the file is damaged or not a .* — re-export or re-download it\n$`));
+      expect(cli.stderr()).toMatch(new RegExp(`^serve: .*${file.replace('.', '\\.')}: (the header is )?not JSON: it holds binary data; the file is damaged or not a .* — re-export or re-download it\n$`));
       expect(printed).not.toMatch(/serving|onnx/i);
       expect(printed).not.toContain('\ufffd');
     }
@@ -115,30 +105,30 @@ describe('crucible serve', () => {
   it('refuses bad flags as usage errors before loading anything', async () => {
     const noThreads = startCli(['serve', fixture.folder, '--threads', '-1']);
     expect(await noThreads.code).toBe(EXIT.usage);
-    expect(noThreads.output.err).toContain('--threads');
+    expect(noThreads.stderr()).toContain('--threads');
     const badPrecision = startCli(['serve', fixture.folder, '--precision', 'fp16']);
     expect(await badPrecision.code).toBe(EXIT.usage);
-    expect(badPrecision.output.err).toContain('--precision must be one of float32, int8, q4');
+    expect(badPrecision.stderr()).toContain('--precision must be one of float32, int8, q4');
     const offLoopback = startCli(['serve', fixture.folder, '--host', '0.0.0.0', '--auth', 'none']);
     expect(await offLoopback.code).toBe(EXIT.usage);
-    expect(offLoopback.output.err).toContain('only allowed on a loopback host');
+    expect(offLoopback.stderr()).toContain('only allowed on a loopback host');
     const badDevice = startCli(['serve', fixture.folder, '--device', 'tpu']);
     expect(await badDevice.code).toBe(EXIT.usage);
-    expect(badDevice.output.err).toMatch(/--device: .*"cuda"/);
+    expect(badDevice.stderr()).toMatch(/--device: .*"cuda"/);
     const badPort = startCli(['serve', fixture.folder, '--port', 'eighty']);
     expect(await badPort.code).toBe(EXIT.usage);
-    expect(badPort.output.err).toContain('--port');
+    expect(badPort.stderr()).toContain('--port');
     const badRange = startCli(['serve', fixture.folder, '--min-replicas', '3', '--max-replicas', '2']);
     expect(await badRange.code).toBe(EXIT.usage);
-    expect(badRange.output.err).toContain('serve: --max-replicas: must be at least minReplicas (3), not 2');
+    expect(badRange.stderr()).toContain('serve: --max-replicas: must be at least minReplicas (3), not 2');
     const badReplicas = startCli(['serve', fixture.folder, '--max-replicas', 'many']);
     expect(await badReplicas.code).toBe(EXIT.usage);
-    expect(badReplicas.output.err).toContain('--max-replicas');
+    expect(badReplicas.stderr()).toContain('--max-replicas');
     const missing = startCli(['serve', path.join(dataDir, 'no-such-model')]);
     expect(await missing.code).toBe(EXIT.failed);
-    expect(missing.output.err).toMatch(/no-such-model: config\.json is missing/);
+    expect(missing.stderr()).toMatch(/no-such-model: config\.json is missing/);
     const noFolder = startCli(['serve']);
     expect(await noFolder.code).toBe(EXIT.usage);
-    expect(noFolder.output.err).toContain('MODEL_DIR');
+    expect(noFolder.stderr()).toContain('MODEL_DIR');
   });
 });

@@ -3,14 +3,13 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NodeRunModule } from '../../../app/nodes/run-contract.ts';
 import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { datasetRun } from '../../../nodes/dataset/run.ts';
 import { builtInRegistry } from '../../../nodes/specs.ts';
 import { fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
-import type { CliIo } from '../io.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 import { validateCommand } from './validate.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'crucible-validate-'));
@@ -19,14 +18,7 @@ const project = path.join(root, 'project');
 mkdirSync(project, { recursive: true });
 const machine = { runModules: new Map<string, NodeRunModule>([['dataset', datasetRun as NodeRunModule]]), dataDir: path.join(root, 'data') };
 
-function fakeIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough().on('data', (chunk) => out.push(String(chunk)));
-  const stderr = new PassThrough().on('data', (chunk) => err.push(String(chunk)));
-  const io: CliIo = { stdout, stderr, env: {}, cwd: project, onInterrupt: () => () => undefined };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
+const fakeIo = () => capturedIo({ cwd: project });
 
 async function validateSources(name: string, sources: Record<string, unknown>[]) {
   writeFileSync(path.join(project, name), serializePipeline(fixturePipeline([{ id: 'data', type: 'dataset', config: { sources } }])));
