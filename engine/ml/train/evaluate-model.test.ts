@@ -1,15 +1,19 @@
 // Evaluation scores what would be served: a float32 folder through its weights, a quantized folder through its
-// quantized decoder, with the report naming which; the two losses are close but not the same numbers.
+// quantized decoder, with the report naming which; the two losses are close but not the same numbers. Every session
+// and file it opens is let go whatever fails, and its own error is the one reported.
 
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DecoderSession } from '../export/decoder-session.ts';
 import { writeModelFolder } from '../export/model-folder.ts';
 import { quantizeModelFolder } from '../quantize/quantize-model-folder.ts';
 import { evaluateModel, type EvaluationJob } from './evaluate-model.ts';
+import { LossEvaluator } from './loss-evaluator.ts';
 import { writeCharTokensArtifact } from './testing/char-tokens.ts';
 import { shakespeareExcerpt, TINY_SETTINGS } from './testing/tiny-settings.ts';
+import { TokenShardReader } from './token-windows.ts';
 import { trainGpt2 } from './trainer.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'crucible-evaluate-'));
@@ -83,5 +87,46 @@ describe('evaluateModel', () => {
     const report = await evaluateModel({ ...job(floatFolder), samples: 0, evalBatches: 1, batchSize: 2, valShard: path.join(short.folder, 'val') });
     expect(report.tokensScored).toBe(2 * (short.valTokens - 1));
     expect(Number.isFinite(report.valLoss)).toBe(true);
+  });
+});
+
+describe('evaluateModel releasing what it opened', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Spies on every instance's release: it lets the session go, then fails with `failure` when one is given. */
+  function releaseSpy(prototype: { release(): Promise<void> }, failure: string | null) {
+    const release = prototype.release;
+    return vi.spyOn(prototype, 'release').mockImplementation(async function (this: unknown) {
+      await release.call(this);
+      if (failure !== null) throw new Error(failure);
+    });
+  }
+
+  it("still releases the generation decoder and closes the val shard when the scorer's release fails, and reports that failure", async () => {
+    const scorerRelease = releaseSpy(LossEvaluator.prototype, 'scorer release failed');
+    const decoderRelease = releaseSpy(DecoderSession.prototype, null);
+    const close = vi.spyOn(TokenShardReader.prototype, 'close');
+    await expect(evaluateModel(job(floatFolder))).rejects.toThrow('scorer release failed');
+    expect(scorerRelease).toHaveBeenCalledOnce();
+    expect(decoderRelease).toHaveBeenCalledOnce();
+    expect(close).toHaveBeenCalledOnce();
+  });
+
+  it("reports the evaluation's own error, not the releases' failures, after running every release", async () => {
+    vi.spyOn(DecoderSession.prototype, 'append').mockRejectedValueOnce(new Error('sampling failed'));
+    const scorerRelease = releaseSpy(LossEvaluator.prototype, 'scorer release failed');
+    const decoderRelease = releaseSpy(DecoderSession.prototype, 'decoder release failed');
+    const close = vi.spyOn(TokenShardReader.prototype, 'close');
+    await expect(evaluateModel(job(floatFolder))).rejects.toThrow('sampling failed');
+    expect(scorerRelease).toHaveBeenCalledOnce();
+    expect(decoderRelease).toHaveBeenCalledOnce();
+    expect(close).toHaveBeenCalledOnce();
+  });
+
+  it('closes the val shard when the scorer cannot be made', async () => {
+    vi.spyOn(LossEvaluator, 'create').mockRejectedValueOnce(new Error('no evaluator session'));
+    const close = vi.spyOn(TokenShardReader.prototype, 'close');
+    await expect(evaluateModel(job(floatFolder))).rejects.toThrow('no evaluator session');
+    expect(close).toHaveBeenCalledOnce();
   });
 });

@@ -50,6 +50,7 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
   // Read first, so a bad suite fails the node before minutes of scoring rather than after.
   const suite = job.multipleChoiceFile == null ? null : readMultipleChoiceSuite(job.multipleChoiceFile);
   if (suite !== null && tokenizer === null) throw new Error(`evaluate: ${job.modelFolder} has no tokenizer.json, so the multiple-choice suite cannot be encoded; leave multipleChoice empty or train from a tokenizer node's tokens`);
+  const decoder = evaluatedDecoderOf(job.modelFolder);
   const val = TokenShardReader.open(job.valShard, job.valMask);
   if (val.sidecar.vocabSize > model.config.vocabSize) {
     val.close();
@@ -57,11 +58,14 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
   }
   // Windows span the model's context, or the whole val split when it is shorter (a small chat set under GPT-2's 1024).
   const shape = { batch: job.batchSize, time: Math.max(1, Math.min(model.config.blockSize, val.count - 1)) };
-  const decoder = evaluatedDecoderOf(job.modelFolder);
-  const scorer = await batchScorer(job, model, decoder, shape);
+  const scorer = await batchScorer(job, model, decoder, shape).catch((error: unknown) => {
+    val.close();
+    throw error;
+  });
   // The samples and the suite share one KV-cache decoder (each resets it), made when the first needs it.
   let generation = null as Promise<DecoderSession> | null;
   const generationDecoder = () => (generation ??= DecoderSession.create(model.config, readFileSync(path.join(job.modelFolder, decoder.file)), job.threads, job.device));
+  let evaluationFailed = false;
   try {
     let lossTotal = 0;
     let tokensScored = 0;
@@ -92,11 +96,27 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
       samples,
       multipleChoice,
     };
+  } catch (error) {
+    evaluationFailed = true;
+    throw error;
   } finally {
-    await scorer.release();
-    await generation?.then((session) => session.release(), () => undefined);
-    val.close();
+    // Each release runs whatever the others do; a failed one surfaces only when the evaluation's own error does not.
+    const released = await releaseEach([() => scorer.release(), () => generation?.then((session) => session.release(), () => undefined), () => val.close()]);
+    if (!evaluationFailed && released !== null) throw released.error;
   }
+}
+
+/** Runs every release in turn, whether or not an earlier one failed; the first failure, or null when none did. */
+async function releaseEach(releases: readonly (() => unknown)[]): Promise<{ error: unknown } | null> {
+  let failure: { error: unknown } | null = null;
+  for (const release of releases) {
+    try {
+      await release();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  return failure;
 }
 
 /** A batch's summed loss over its scored targets and how many were scored (all, or a loss mask's ones). */

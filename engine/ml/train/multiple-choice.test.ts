@@ -1,6 +1,7 @@
 // The multiple-choice suite: its three line shapes read to the same questions, bad lines are refused with their line
 // number, and accuracy is what summed log-likelihoods computed here token by token (through the decoder's KV cache,
-// another path than the scorer's one pass) say it must be; evaluateModel reports it.
+// another path than the scorer's one pass) say it must be. Each choice's score is the sum a plain-loop float64 forward
+// (no ONNX, no cache) gives, and evaluateModel reports the accuracy those sums give.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,11 @@ import { logSoftmax } from '../../inference/sampling.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
 import { loadHuggingFaceTokenizer, type Tokenizer } from '../../tokenize/index.ts';
 import { DecoderSession } from '../export/decoder-session.ts';
+import { readModelFolder, specialTokenIds } from '../export/model-folder.ts';
+import type { Gpt2Config } from '../gpt2/config.ts';
+import type { ParameterSet } from '../gpt2/parameters.ts';
+import { referenceGpt2Forward } from '../gpt2/reference-forward.ts';
+import { requireGpt2 } from '../model-config.ts';
 import { evaluateModel } from './evaluate-model.ts';
 import { continuationOf, scoreMultipleChoice } from './multiple-choice.ts';
 import { readMultipleChoiceSuite, type MultipleChoiceItem } from './multiple-choice-suite.ts';
@@ -19,10 +25,15 @@ const root = mkdtempSync(path.join(tmpdir(), 'crucible-multiple-choice-'));
 let fixture: TinyModelFolder;
 let tokenizer: Tokenizer;
 let decoder: DecoderSession;
+let config: Gpt2Config;
+let parameters: ParameterSet;
 
 beforeAll(async () => {
   fixture = writeTinyModelFolder({ noise: 0.3 });
   tokenizer = loadHuggingFaceTokenizer(JSON.parse(readFileSync(path.join(fixture.folder, 'tokenizer.json'), 'utf8')), 'tokenizer.json');
+  const model = readModelFolder(fixture.folder);
+  config = requireGpt2(model.config, 'the multiple-choice reference');
+  parameters = model.parameters;
   decoder = await DecoderSession.create(fixture.config, readFileSync(path.join(fixture.folder, 'onnx', 'model.onnx')));
 });
 afterAll(async () => {
@@ -83,6 +94,43 @@ async function stepwiseLogprob(context: string, choice: string): Promise<number>
 
 const argmax = (values: number[]) => values.indexOf(Math.max(...values));
 
+/** lm-evaluation-harness's join, written out again here: one space between context and choice unless either side has whitespace there. */
+const appendedText = (context: string, choice: string) => (context === '' || /\s$/.test(context) || /^\s/.test(choice) ? choice : ` ${choice}`);
+
+/**
+ * A choice's score by the scorer's definition, computed without it: the context encoded alone (the start token when it
+ * encodes to nothing) followed by the appended text encoded alone, cut from the start to the model's context, read once
+ * by the float64 reference forward; Σ log-softmax(logits at position - 1)[id] over the appended text's positions.
+ */
+function referenceScore(context: string, choice: string, startTokenId: number | null): { sum: number; characters: number } {
+  const text = appendedText(context, choice);
+  const contextIds = tokenizer.encode(context);
+  const choiceIds = tokenizer.encode(text);
+  const ids = [...(contextIds.length > 0 ? contextIds : [startTokenId!]), ...choiceIds].slice(-config.blockSize);
+  const { logits } = referenceGpt2Forward(config, parameters, [ids], [ids]);
+  const V = config.vocabSize;
+  let sum = 0;
+  for (let position = ids.length - choiceIds.length; position < ids.length; position++) {
+    const row = logits.slice((position - 1) * V, position * V);
+    const max = Math.max(...row);
+    const logSumExp = max + Math.log(row.reduce((total, logit) => total + Math.exp(logit - max), 0));
+    sum += row[ids[position]!]! - logSumExp;
+  }
+  return { sum, characters: [...text].length };
+}
+
+/** What a suite scores to when each choice scores what `referenceScore` says; throws when a pick is within `margin` of a tie. */
+function referenceReport(file: string, items: readonly MultipleChoiceItem[], startTokenId: number | null, margin = 1e-3) {
+  const scores = items.map((item) => item.choices.map((choice) => referenceScore(item.context, choice, startTokenId)));
+  const picked = (values: number[]) => {
+    const [best, second] = [...values].sort((a, b) => b - a);
+    if (best! - second! < margin) throw new Error(`reference: two choices score within ${margin} (${best}, ${second}); pick other choices`);
+    return argmax(values);
+  };
+  const right = (normalised: boolean) => items.filter((item, index) => picked(scores[index]!.map((score) => (normalised ? score.sum / score.characters : score.sum))) === item.gold).length;
+  return { scores, report: { file, questions: items.length, accuracy: right(false) / items.length, accuracyNorm: right(true) / items.length } };
+}
+
 describe('scoreMultipleChoice', () => {
   const questions = [
     { context: 'First Citizen:', choices: ['Before we proceed', 'famish', 'zq xv'] },
@@ -104,6 +152,30 @@ describe('scoreMultipleChoice', () => {
     expect(report).toEqual({ file: 'suite.jsonl', questions: 4, accuracy: 0.5, accuracyNorm: normRight / 4 });
   });
 
+  it("scores each choice as the reference forward's summed log-probability of its tokens, and picks the answer from those sums", async () => {
+    const startTokenId = specialTokenIds(readFileSync(path.join(fixture.folder, 'tokenizer.json'), 'utf8')).eos ?? 0;
+    const long = 'First Citizen: Before we proceed any further, hear me speak. '.repeat(3);
+    expect(tokenizer.encode(long).length, 'the long context is cut to the model context').toBeGreaterThan(config.blockSize);
+    const asked = [
+      ...questions,
+      { context: '', choices: ['First Citizen', 'zq xv'] },
+      { context: long, choices: ['All: Speak, speak.', 'You are all resolved', 'Café'] },
+    ];
+    const sums = asked.map((question) => question.choices.map((choice) => referenceScore(question.context, choice, startTokenId).sum));
+    // Half name the reference's favourite as right, half another choice, so both outcomes count.
+    const items = asked.map((question, index) => ({ ...question, gold: (argmax(sums[index]!) + (index % 2)) % question.choices.length }));
+    const expected = referenceReport('suite.jsonl', items, startTokenId);
+    const scored: number[][] = [];
+    const report = await scoreMultipleChoice(decoder, tokenizer, items, { file: 'suite.jsonl', startTokenId, onChoiceScores: (question, choiceSums) => (scored[question] = [...choiceSums]) });
+    expect(scored).toHaveLength(items.length);
+    for (const [question, reference] of expected.scores.entries()) {
+      expect(scored[question]).toHaveLength(reference.length);
+      reference.forEach(({ sum }, choice) => expect(Math.abs(scored[question]![choice]! - sum), `question ${question}, choice ${choice}`).toBeLessThan(1e-4));
+    }
+    expect(report).toEqual(expected.report);
+    expect(report.accuracy).toBe(0.5);
+  });
+
   it('refuses an empty context when the model has nothing to start from', async () => {
     const item = { context: '', choices: ['a', 'b'], gold: 0 };
     await expect(scoreMultipleChoice(decoder, tokenizer, [item], { file: 's.jsonl', startTokenId: null })).rejects.toThrow('s.jsonl: question 1: the context is empty');
@@ -118,8 +190,10 @@ describe('evaluateModel with a multiple-choice suite', () => {
     const file = writeSuite('suite.jsonl', questions());
     const job = { modelFolder: fixture.folder, valShard: path.join(tokens.folder, 'val'), valMask: null, batchSize: 2, evalBatches: 1, samples: 0, maxNewTokens: 1, prompt: 'A', temperature: 0, topK: 0, seed: 1, threads: 1 };
     const report = await evaluateModel({ ...job, multipleChoiceFile: file });
-    // What the scorer gives for the same suite (any accuracy of two questions is 0, 0.5 or 1, so check the whole report).
-    expect(report.multipleChoice).toEqual(await scoreMultipleChoice(decoder, tokenizer, readMultipleChoiceSuite(file), { file, startTokenId: null }));
+    // What the reference forward's sums give for the suite (its contexts are not empty, so no start token is read).
+    const expected = referenceReport(file, readMultipleChoiceSuite(file), null).report;
+    expect(report.multipleChoice).toEqual(expected);
+    expect(expected.accuracy, 'one question right, one wrong').toBe(0.5);
     expect((await evaluateModel(job)).multipleChoice).toBeNull();
     await expect(evaluateModel({ ...job, multipleChoiceFile: path.join(root, 'no-such-suite.jsonl') })).rejects.toThrow('no-such-suite.jsonl cannot be read (ENOENT)');
   });
@@ -127,7 +201,7 @@ describe('evaluateModel with a multiple-choice suite', () => {
   function questions() {
     return [
       { context: 'First Citizen:', choices: ['Before', 'zq'], label: 0 },
-      { ctx: 'All:', endings: ['Speak', 'xv'], label: '0' },
+      { ctx: 'All:', endings: ['Speak', 'xv'], label: '1' },
     ];
   }
 });

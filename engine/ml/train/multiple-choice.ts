@@ -17,6 +17,8 @@ export interface MultipleChoiceScoring {
   signal?: AbortSignal;
   /** Called after each question with how many are done. */
   onProgress?: (done: number) => void;
+  /** Called with each question's per-choice Σ log P (before length normalisation), in the suite's order. */
+  onChoiceScores?: (question: number, sums: readonly number[]) => void;
 }
 
 /** The text a choice adds after the context. */
@@ -39,6 +41,7 @@ export async function scoreMultipleChoice(decoder: DecoderSession, tokenizer: To
       sums.push(sum);
       norms.push(sum / Math.max(1, [...text].length));
     }
+    scoring.onChoiceScores?.(index, sums);
     if (argmax(sums) === item.gold) correct++;
     if (argmax(norms) === item.gold) correctNorm++;
     scoring.onProgress?.(index + 1);
