@@ -16,6 +16,7 @@ import { LossEvaluator } from './loss-evaluator.ts';
 import { fixedWindowStarts, readBatch, TokenShardReader } from './token-windows.ts';
 import { readMultipleChoiceSuite } from './multiple-choice-suite.ts';
 import { scoreMultipleChoice } from './multiple-choice.ts';
+import { releaseEach } from './release-each.ts';
 import type { EvaluationResult } from '../../../app/artifacts/reports.ts';
 
 export interface EvaluationJob {
@@ -104,19 +105,6 @@ export async function evaluateModel(job: EvaluationJob, signal?: AbortSignal): P
     const released = await releaseEach([() => scorer.release(), () => generation?.then((session) => session.release(), () => undefined), () => val.close()]);
     if (!evaluationFailed && released !== null) throw released.error;
   }
-}
-
-/** Runs every release in turn, whether or not an earlier one failed; the first failure, or null when none did. */
-async function releaseEach(releases: readonly (() => unknown)[]): Promise<{ error: unknown } | null> {
-  let failure: { error: unknown } | null = null;
-  for (const release of releases) {
-    try {
-      await release();
-    } catch (error) {
-      failure ??= { error };
-    }
-  }
-  return failure;
 }
 
 /** A batch's summed loss over its scored targets and how many were scored (all, or a loss mask's ones). */

@@ -1,12 +1,15 @@
 // The trainer: losses fall and are reported with the schedule's rates, a cancelled run resumed from its checkpoint
 // reproduces an uninterrupted run step for step (dropout and accumulation included), foreign checkpoints are ignored,
-// and a loss mask weighs the loss (all ones is the plain mean).
+// a loss mask weighs the loss (all ones is the plain mean), and a failed release leaves nothing else held.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { LossEvaluator } from './loss-evaluator.ts';
 import { learningRateAt } from './lr-schedule.ts';
+import { TrainStepSession } from './step/step-session.ts';
+import { TokenShardReader } from './token-windows.ts';
 import { trainRecording } from './testing/cancelled-training.ts';
 import { writeCharTokensArtifact } from './testing/char-tokens.ts';
 import { shakespeareExcerpt, TINY_SETTINGS } from './testing/tiny-settings.ts';
@@ -93,5 +96,38 @@ describe('trainGpt2', () => {
     expect(Math.abs((half.reports[0]?.loss as number) - (plain.reports[0]?.loss as number))).toBeGreaterThan(1e-4);
     expect(half.result?.metrics.valLoss).toBeGreaterThan(0);
     await expect(trainGpt2({ ...jobFor(settings, 'mask-one-split'), trainMask: path.join(root, 'half.train.mask.bin') })).rejects.toThrow(/trainMask .* and valMask .* go together/);
+  });
+
+  describe('when a release fails', () => {
+    afterEach(() => vi.restoreAllMocks());
+    const settings = { ...TINY_SETTINGS, maxSteps: 2, evalInterval: 2 };
+    /** Every instance's release lets its session go, then fails with `failure`. */
+    const failingRelease = (prototype: { release(): Promise<void> }, failure: string) => {
+      const release = prototype.release;
+      return vi.spyOn(prototype, 'release').mockImplementation(async function (this: unknown) {
+        await release.call(this);
+        throw new Error(failure);
+      });
+    };
+
+    it('still releases the other sessions and closes the shards, then reports the failure', async () => {
+      const runnerRelease = failingRelease(TrainStepSession.prototype, 'step session release failed');
+      const evaluatorRelease = vi.spyOn(LossEvaluator.prototype, 'release');
+      const close = vi.spyOn(TokenShardReader.prototype, 'close');
+      await expect(trainGpt2(jobFor(settings, 'release-fails'))).rejects.toThrow('step session release failed');
+      expect(runnerRelease).toHaveBeenCalledOnce();
+      expect(evaluatorRelease).toHaveBeenCalledOnce();
+      expect(close).toHaveBeenCalledTimes(2); // train and val
+    });
+
+    it("reports the training's own error, not a release's, after releasing everything", async () => {
+      failingRelease(TrainStepSession.prototype, 'step session release failed');
+      const evaluatorRelease = vi.spyOn(LossEvaluator.prototype, 'release');
+      const close = vi.spyOn(TokenShardReader.prototype, 'close');
+      const hooks = { onStep: () => { throw new Error('the step hook failed'); } };
+      await expect(trainGpt2(jobFor(settings, 'training-fails'), hooks)).rejects.toThrow('the step hook failed');
+      expect(evaluatorRelease).toHaveBeenCalledOnce();
+      expect(close).toHaveBeenCalledTimes(2);
+    });
   });
 });

@@ -19,6 +19,7 @@ import { familyFor } from './model-families.ts';
 import type { ModelFamily } from './step/model-family.ts';
 import { gpuMemoryReader } from './gpu-memory.ts';
 import { processUsageReader } from './process-usage.ts';
+import { releaseEach } from './release-each.ts';
 import { SampleGenerator, SamplePromptError } from './sample-generator.ts';
 import { TrainStepSession } from './step/step-session.ts';
 import type { TrainBatch } from './step/train-batch.ts';
@@ -115,6 +116,7 @@ export async function trainModel(job: TrainingJob, hooks: TrainingHooks = {}): P
   const { settings } = job;
   const data = openData(job);
   const resources: { release(): Promise<void> }[] = [];
+  let trainingFailed = false;
   try {
     const start = modelStartFor(job, data, (line) => hooks.onLog?.(line));
     const { config, family, identity } = start;
@@ -150,9 +152,13 @@ export async function trainModel(job: TrainingJob, hooks: TrainingHooks = {}): P
     resources.push({ release: async () => gpuReads.abort() });
     const gpuMemory = job.device === 'cuda' ? gpuMemoryReader({ signal: gpuReads.signal }) : () => undefined;
     return await runLoop({ job, hooks, config, shape, chunks: plan.chunks, runner, evaluator, samples, data, distillation, identity, gpuMemory });
+  } catch (error) {
+    trainingFailed = true;
+    throw error;
   } finally {
-    await Promise.all(resources.map((resource) => resource.release()));
-    data.close();
+    // Every session is released and the shards closed whatever fails; a release's error surfaces only when training's own does not.
+    const released = await releaseEach([...resources.map((resource) => () => resource.release()), () => data.close()]);
+    if (!trainingFailed && released !== null) throw released.error;
   }
 }
 
