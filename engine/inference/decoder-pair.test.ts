@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import { quantizeModelFolder, type ModelQuantizationSettings } from '../ml/quantize/quantize-model-folder.ts';
 import { prefillBatch } from './batched-prefill.ts';
-import { loadDecoderPair } from './decoder-pair.ts';
+import { loadDecoderPair, releaseDecoderPair } from './decoder-pair.ts';
 import { readServableModel } from './model-files.ts';
 import { type DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { SlotKvCache } from './slot-kv-cache.ts';
@@ -41,10 +41,11 @@ const tearDown = () => {
   rmSync(root, { recursive: true, force: true });
 };
 
-const load = (folder: string, precision: DecoderPrecision) => {
+const servable = (folder: string, precision: DecoderPrecision) => {
   const model = readServableModel(folder, precision);
-  return loadDecoderPair({ modelFolder: folder, precision, decoderPath: model.decoderPath, config: model.config }, {});
+  return { modelFolder: folder, precision, decoderPath: model.decoderPath, config: model.config };
 };
+const load = (folder: string, precision: DecoderPrecision) => loadDecoderPair(servable(folder, precision), {});
 
 describe.each(TINY_MODEL_ARCHITECTURES)('loadDecoderPair (%s)', (architecture) => {
   beforeAll(setUp(architecture));
@@ -78,8 +79,47 @@ describe.each(TINY_MODEL_ARCHITECTURES)('loadDecoderPair (%s)', (architecture) =
     await expect(load(mixed, 'float32')).rejects.toThrow(/the step decoder built from the folder's model.safetensors disagrees with .*model\.onnx \(logits differ by up to/);
   });
 
+  it('refuses a quantized folder whose decoder file is another model’s, at the quantized tolerance', async () => {
+    const mixed = path.join(root, 'mixed-int8');
+    const foreign = path.join(root, 'foreign-int8');
+    quantizeModelFolder({ sourceFolder: fixture.folder, targetFolder: mixed, settings: INT8, provenance: {} });
+    quantizeModelFolder({ sourceFolder: other.folder, targetFolder: foreign, settings: INT8, provenance: {} });
+    copyFileSync(path.join(foreign, 'onnx', 'model_int8.onnx'), path.join(mixed, 'onnx', 'model_int8.onnx'));
+    await expect(load(mixed, 'int8')).rejects.toThrow(/the step decoder built from the folder's model.safetensors disagrees with .*model_int8\.onnx/);
+  });
+
   it('refuses to build a step decoder for a precision the folder’s quantization record does not describe', () => {
     expect(() => stepDecoderBuilder(folders.int8, 'q4')).toThrow(/serving q4 needs config.json's 4-bit crucible_quantization record, found a 8-bit record/);
     expect(() => stepDecoderBuilder(folders.float32, 'int8')).toThrow(/found no crucible_quantization record; re-run the quantize node/);
+  });
+});
+
+describe('loadDecoderPair at int8, where activations are rounded to int8', () => {
+  it('loads a folder whose two graphs round an activation differently (past 1e-3 of the largest logit)', async () => {
+    // A 4-layer, 256-wide random GPT-2: its int8 one-token step and exported decoder differ by ~2e-3 of the largest
+    // logit on the load probe, a flipped int8 activation code, not two models; the float32 tolerance refused it.
+    const wide = writeTinyModelFolder({ architecture: 'gpt2', nLayer: 4, nEmbd: 256, seed: 3 });
+    const folder = path.join(path.dirname(wide.folder), 'int8');
+    quantizeModelFolder({ sourceFolder: wide.folder, targetFolder: folder, settings: INT8, provenance: {} });
+    try {
+      const pair = await loadDecoderPair(servable(folder, 'int8'), {}, { manyTokens: true });
+      try {
+        const { config } = readServableModel(folder, 'int8');
+        const probe = [1, 8, 15, 22]; // the load probe's tokens for this vocabulary
+        const [whole] = await prefillBatch(pair.prefill, config, [probe]);
+        const [prefix] = await prefillBatch(pair.prefill, config, [probe.slice(0, -1)]);
+        const cache = new SlotKvCache(kvCacheShape(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
+        cache.addRow(prefix!.cache);
+        const stepped = await decodeOneToken(pair.step, config, cache, [probe.at(-1)!]);
+        const largest = Math.max(1, ...whole!.logits.map(Math.abs));
+        const worst = Math.max(...whole!.logits.map((value, index) => Math.abs(value - stepped[index]!)));
+        expect(worst / largest).toBeGreaterThan(1e-3);
+        expect(pair.stepMany).not.toBeNull();
+      } finally {
+        await releaseDecoderPair(pair);
+      }
+    } finally {
+      wide.remove();
+    }
   });
 });

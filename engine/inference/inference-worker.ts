@@ -95,7 +95,7 @@ async function loadDraft(target: DecoderPair): Promise<DecoderPair> {
   const draft = data.draft!;
   try {
     if (target.stepMany === null) {
-      throw new Error(`speculative decoding verifies with the many-tokens step decoder, and at ${data.precision} its logits disagree with ${data.decoderPath} (quantized products can round differently over several rows); serve without a draft model at this precision, or serve float32`);
+      throw new Error(`speculative decoding verifies with the many-tokens step decoder, and at ${data.precision} its logits disagree with ${data.decoderPath} past the load probe's tolerance; serve without a draft model at this precision, or serve float32`);
     }
     return await loadDecoderPair(draft, { intraOpThreads: data.intraOpThreads, device: data.device });
   } catch (error) {
