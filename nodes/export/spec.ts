@@ -9,7 +9,7 @@ export const exportConfig = z.strictObject({
   quantization: z.enum(GGUF_QUANTIZATIONS).default('q8_0').describe('GGUF weight type; matrices whose rows are not whole 32-weight blocks stay f32 for q8_0 and q4_0.'),
   name: z.string().max(64).default('').describe('The model\'s name in Ollama, LM Studio and the model card: lowercase letters, digits, ".", "_", "-". Empty: the node id.'),
   outDir: z.string().max(4096).default('').describe('Also copy the export to this folder, relative to the pipeline file; empty: only the run\'s artifact.'),
-  overwrite: z.boolean().default(false).describe('Write into outDir even if it holds other files (they are kept). A folder holding an earlier export is replaced without it.'),
+  overwrite: z.boolean().default(false).describe('Write into outDir even if it holds other files (they are kept). Without it, a folder holding an earlier export takes the new one: the earlier export\'s files are replaced, the rest kept.'),
   license: z.string().min(1).max(64).default('other').describe('The license field of the model card (an SPDX id such as mit or apache-2.0).'),
 });
 

@@ -27,15 +27,17 @@ describe('crucible export', () => {
     expect(run.stdout()).toContain(`Next: cd ${out} && ollama create bard -f crucible/bard/Modelfile`);
   });
 
-  it('--format hf --out DIR: a Hugging Face repository; a second export replaces the first', async () => {
-    const args = ['export', model.folder, '--format', 'hf', '--name', 'bard', '--out', 'repo'];
-    expect(await runCli(args, fakeIo().io)).toBe(0);
-    writeFileSync(path.join(cwd, 'repo', 'stale.txt'), 'from before');
-    const again = fakeIo();
-    expect(await runCli(args, again.io)).toBe(0);
-    expect(again.stdout()).toContain('(replacing the earlier export)');
-    expect(existsSync(path.join(cwd, 'repo', 'stale.txt'))).toBe(false);
+  it('--format hf --out DIR: a Hugging Face repository; a second export replaces the first and keeps the user\'s files', async () => {
+    const args = ['export', model.folder, '--name', 'bard', '--out', 'repo'];
+    expect(await runCli([...args, '--format', 'hf'], fakeIo().io)).toBe(0);
     expect(existsSync(path.join(cwd, 'repo', 'model.safetensors'))).toBe(true);
+    writeFileSync(path.join(cwd, 'repo', 'LICENSE'), 'mine');
+    const again = fakeIo();
+    expect(await runCli([...args, '--format', 'onnx'], again.io)).toBe(0);
+    expect(again.stdout()).toContain('(replacing the earlier export)');
+    expect(existsSync(path.join(cwd, 'repo', 'model.safetensors'))).toBe(false); // the hf export's, not the onnx one's
+    expect(existsSync(path.join(cwd, 'repo', 'onnx', 'model.onnx'))).toBe(true);
+    expect(readFileSync(path.join(cwd, 'repo', 'LICENSE'), 'utf8')).toBe('mine');
   });
 
   it('refuses a foreign non-empty --out without --overwrite, before exporting', async () => {

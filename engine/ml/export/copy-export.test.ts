@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyExport, exportTargetAction } from './copy-export.ts';
+import { copyExport, EXPORT_MANIFEST_FILE, exportTargetAction } from './copy-export.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'crucible-copy-export-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -28,11 +28,68 @@ describe('copyExport', () => {
     expect(copyExport(source, empty, { overwrite: false })).toBe('filled');
   });
 
-  it('replaces an earlier export whole, so its stale files go', () => {
+  it('replaces an earlier export: its stale files go, what the user added beside it stays', () => {
+    const target = path.join(root, 'repo');
     const earlier = exportFolder('earlier');
     writeFileSync(path.join(earlier, 'crucible', 'bard', 'bard-Q4_0.gguf'), 'old');
-    expect(copyExport(source, earlier, { overwrite: false })).toBe('replaced');
-    expect(readdirSync(path.join(earlier, 'crucible', 'bard'))).toEqual(['bard-Q8_0.gguf']);
+    mkdirSync(path.join(earlier, 'stale', 'deep'), { recursive: true });
+    writeFileSync(path.join(earlier, 'stale', 'deep', 'old.bin'), 'old');
+    expect(copyExport(earlier, target, { overwrite: false })).toBe('filled');
+    // The user makes it a repository checkout after the first export.
+    mkdirSync(path.join(target, '.git'));
+    writeFileSync(path.join(target, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(path.join(target, 'LICENSE'), 'mine');
+    writeFileSync(path.join(target, 'crucible', 'notes.txt'), 'mine');
+    expect(copyExport(source, target, { overwrite: false })).toBe('replaced');
+    expect(readdirSync(path.join(target, 'crucible', 'bard'))).toEqual(['bard-Q8_0.gguf']);
+    expect(existsSync(path.join(target, 'stale'))).toBe(false); // its folders went with its files
+    expect(readFileSync(path.join(target, '.git', 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+    expect(readFileSync(path.join(target, 'LICENSE'), 'utf8')).toBe('mine');
+    expect(readFileSync(path.join(target, 'crucible', 'notes.txt'), 'utf8')).toBe('mine');
+    expect(JSON.parse(readFileSync(path.join(target, EXPORT_MANIFEST_FILE), 'utf8'))).toEqual({ files: ['README.md', 'crucible/bard/bard-Q8_0.gguf'] });
+    expect(readdirSync(target).filter((name) => name.startsWith('.crucible-export-incoming'))).toEqual([]);
+  });
+
+  it('keeps the other models of a shared models folder across re-runs', () => {
+    const models = path.join(root, 'lmstudio-models');
+    mkdirSync(path.join(models, 'lmstudio-community', 'qwen'), { recursive: true });
+    writeFileSync(path.join(models, 'lmstudio-community', 'qwen', 'qwen.gguf'), 'theirs');
+    expect(copyExport(source, models, { overwrite: true })).toBe('overwritten');
+    expect(copyExport(source, models, { overwrite: false })).toBe('replaced');
+    expect(readFileSync(path.join(models, 'lmstudio-community', 'qwen', 'qwen.gguf'), 'utf8')).toBe('theirs');
+    expect(readFileSync(path.join(models, 'crucible', 'bard', 'bard-Q8_0.gguf'), 'utf8')).toBe('gguf');
+  });
+
+  it('writes over an export made before manifests (a Crucible card, no manifest) and keeps its other files', () => {
+    const legacy = exportFolder('legacy');
+    writeFileSync(path.join(legacy, 'LICENSE'), 'mine');
+    expect(exportTargetAction(legacy, { overwrite: false })).toBe('overwritten');
+    expect(copyExport(source, legacy, { overwrite: false })).toBe('overwritten');
+    expect(readFileSync(path.join(legacy, 'LICENSE'), 'utf8')).toBe('mine');
+    expect(existsSync(path.join(legacy, EXPORT_MANIFEST_FILE))).toBe(true);
+  });
+
+  it('refuses, before moving anything, a folder in the way of a file it writes; the earlier export stays whole', () => {
+    const target = path.join(root, 'blocked');
+    expect(copyExport(source, target, { overwrite: false })).toBe('filled');
+    const other = path.join(root, 'other-export');
+    mkdirSync(path.join(other, 'crucible', 'bard'), { recursive: true });
+    writeFileSync(path.join(other, 'README.md'), CARD);
+    writeFileSync(path.join(other, 'crucible', 'bard', 'weights'), 'new');
+    mkdirSync(path.join(target, 'crucible', 'bard', 'weights'));
+    expect(() => copyExport(other, target, { overwrite: false })).toThrow(/is a folder, where the export writes a file/);
+    expect(readFileSync(path.join(target, 'crucible', 'bard', 'bard-Q8_0.gguf'), 'utf8')).toBe('gguf');
+    expect(readdirSync(target).filter((name) => name.startsWith('.crucible-export-incoming'))).toEqual([]);
+  });
+
+  it('never removes a path a manifest names outside the folder', () => {
+    const target = path.join(root, 'tampered');
+    expect(copyExport(source, target, { overwrite: false })).toBe('filled');
+    const outside = path.join(root, 'precious.txt');
+    writeFileSync(outside, 'keep');
+    writeFileSync(path.join(target, EXPORT_MANIFEST_FILE), JSON.stringify({ files: ['../precious.txt', outside, 'README.md'] }));
+    expect(copyExport(source, target, { overwrite: false })).toBe('replaced');
+    expect(readFileSync(outside, 'utf8')).toBe('keep');
   });
 
   it('leaves a foreign folder alone unless told to overwrite, and then keeps its other files', () => {
