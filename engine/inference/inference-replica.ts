@@ -113,8 +113,12 @@ export class InferenceReplica {
     return queue;
   }
 
+  /** The worker drops the request, and its events end here at once: a generator waiting for the next one returns. */
   cancel(requestId: number): void {
-    if (!this.#requests.delete(requestId)) return;
+    const queue = this.#requests.get(requestId);
+    if (queue === undefined) return;
+    this.#requests.delete(requestId);
+    queue.end();
     this.#send({ type: 'cancel', requestId });
     this.#wakeIfIdle();
   }

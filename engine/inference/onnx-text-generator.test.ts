@@ -1,5 +1,5 @@
 // The runtime through its worker threads: loading → ready, text pieces that add up to the decoded ids, concurrent
-// seeded requests equal to sequential ones, and a worker crash that fails in-flight requests at once and restarts;
+// seeded requests equal to sequential ones, an abort that ends a generation waiting for a token, and a worker crash that fails in-flight requests at once and restarts;
 // a Llama folder quantized to int4 serves through the same path.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -60,6 +60,28 @@ describe('OnnxTextGenerator', () => {
     for (const request of requests) sequential.push(tokenIds(await collect(request)));
     const concurrent = await Promise.all(requests.map(async (request) => tokenIds(await collect(request))));
     expect(concurrent).toEqual(sequential);
+  });
+
+  it('ends a generation at once when it is aborted while waiting for a token (the slot and the caller move on)', async () => {
+    await generator.whenReady();
+    const request = generationRequest({ promptTokens: generator.tokenize('Speak, speak'), maxTokens: 40, temperature: 1, seed: 5 });
+    const hung = (ms: number) => new Promise((resolve) => setTimeout(() => resolve('still waiting'), ms));
+    // Before its first token: the request is in the worker, nothing has come back yet.
+    const early = new AbortController();
+    const waiting = generator.generate(request, early.signal)[Symbol.asyncIterator]();
+    const first = waiting.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    early.abort();
+    expect(await Promise.race([first, hung(2000)])).toEqual({ done: true, value: undefined });
+    // Between tokens.
+    const late = new AbortController();
+    const running = generator.generate(request, late.signal)[Symbol.asyncIterator]();
+    expect((await running.next()).done).toBe(false);
+    const next = running.next();
+    late.abort();
+    expect(await Promise.race([next, hung(2000)])).toEqual({ done: true, value: undefined });
+    // Nothing of either is left to serve: a new request runs as usual.
+    expect(tokenIds(await collect(request))).toHaveLength(40);
   });
 
   it('starts an empty prompt from the end-of-text token', async () => {
