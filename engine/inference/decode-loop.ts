@@ -172,19 +172,24 @@ export class DecodeLoop {
       return;
     }
     if (logits === null) return;
-    this.#chunked = null;
-    if (this.#cancelled.delete(requestId)) return;
-    const events: StepEvent[] = [];
-    const sampler = new SequenceSampler(request);
-    const token = this.#sampleInto(events, requestId, sampler, logits);
-    if (token !== null) {
-      // The draft model (speculative decoding) keeps a cache row per target row: it prefills the prompt whole.
-      const [drafted] = (await this.#options.speculative?.prefill([request.promptTokens])) ?? [];
-      this.#cache.addRow(prefill.rowCache());
-      if (drafted) this.#options.speculative!.addRow(drafted);
-      this.#rows.push({ requestId, sampler, lastToken: token });
+    // It stays `#chunked` until it is a row, so a cancel during the draft's prefill below still finds it.
+    try {
+      if (this.#cancelled.delete(requestId)) return;
+      const events: StepEvent[] = [];
+      const sampler = new SequenceSampler(request);
+      const token = this.#sampleInto(events, requestId, sampler, logits);
+      if (token !== null) {
+        // The draft model (speculative decoding) keeps a cache row per target row: it prefills the prompt whole.
+        const [drafted] = (await this.#options.speculative?.prefill([request.promptTokens])) ?? [];
+        if (this.#cancelled.delete(requestId)) return;
+        this.#cache.addRow(prefill.rowCache());
+        if (drafted) this.#options.speculative!.addRow(drafted);
+        this.#rows.push({ requestId, sampler, lastToken: token });
+      }
+      this.#options.emit(events);
+    } finally {
+      this.#chunked = null;
     }
-    this.#options.emit(events);
   }
 
   /** One token for every row: (B, 1) ids at each row's own position, over the slot cache. */

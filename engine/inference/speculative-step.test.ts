@@ -98,6 +98,36 @@ describe.each(TINY_MODEL_ARCHITECTURES)('speculative decoding (%s)', (architectu
     expect(speculative.stats.proposed).toBeGreaterThan(0);
   });
 
+  it('a cancel that lands while a chunk-prefilled prompt’s draft prefill runs stops it: no row, no more events', async () => {
+    const speculative = decoder(draft, 2);
+    const events: StepEvent[] = [];
+    const loop: DecodeLoop = new DecodeLoop({
+      prefillSession: target.pair.prefill, stepSession: target.pair.step, stepManySession: target.pair.stepMany, config: target.config, eosTokenId: null,
+      maxBatchSize: 4, prefillChunkTokens: 4, speculative, emit: (stepEvents) => events.push(...stepEvents),
+    });
+    const long = Array.from({ length: 20 }, (_, index) => 10 + index);
+    // The worker's messages run whenever the loop awaits: this cancel arrives during the long prompt's draft prefill.
+    const prefill = speculative.prefill.bind(speculative);
+    let cancelledAt = -1;
+    speculative.prefill = async (prompts) => {
+      if (prompts.length === 1 && prompts[0]!.length === long.length) {
+        setImmediate(() => {
+          cancelledAt = events.length;
+          loop.cancel(2);
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return prefill(prompts);
+    };
+    loop.submit(1, generationRequest({ promptTokens: [5, 6, 7], maxTokens: 30 }));
+    await new Promise((resolve) => setTimeout(resolve, 5)); // request 1 is running, so the long prompt is chunked
+    loop.submit(2, generationRequest({ promptTokens: long, maxTokens: 20 }));
+    await loop.idle();
+    expect(cancelledAt).toBeGreaterThanOrEqual(0);
+    expect(events.filter((event) => event.requestId === 2)).toEqual([]);
+    expect(events.filter((event) => event.requestId === 1 && event.type === 'token')).toHaveLength(30);
+  });
+
   it('a draft that is the target itself has every proposal kept: k + 1 tokens per target step', async () => {
     const self = decoder(target, 3, 1);
     const request = generationRequest({ promptTokens: [5, 9, 2], maxTokens: 17 });
