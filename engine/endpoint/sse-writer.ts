@@ -2,7 +2,6 @@
 // idle, and backpressure (a slow reader pauses the writer instead of growing memory). Records written in the same
 // turn of the event loop (the tokens of one worker message, step-event-outbox.ts) leave in one socket write: the
 // first corks the response and the end of the turn uncorks it.
-import { once } from 'node:events';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
@@ -60,8 +59,21 @@ export class SseWriter {
       setImmediate(() => this.#uncork());
     }
     if (this.#response.write(text)) return true;
-    await Promise.race([once(this.#response, 'drain'), once(this.#response, 'close')]);
+    await this.#drainedOrClosed();
     return this.open;
+  }
+
+  /** Waits for a slow reader; both listeners go once either fires (racing two `once` promises left the loser's). */
+  #drainedOrClosed(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#response.off('drain', done);
+        this.#response.off('close', done);
+        resolve();
+      };
+      this.#response.on('drain', done);
+      this.#response.on('close', done);
+    });
   }
 
   #pingIfIdle(): void {
