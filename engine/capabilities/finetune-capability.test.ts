@@ -48,7 +48,7 @@ describe('training capability: finetune', () => {
     expect(steps[1]?.valLoss).toBeGreaterThan(0);
     expect(logs.join('\n')).toMatch(/LoRA rank 2 \(alpha 16\) on attn.c_attn, mlp.c_proj/);
     const { nLayer, nHead, nEmbd, blockSize } = fixture.config;
-    expect(result).toMatchObject({ method: 'lora', resumedFromStep: null, vocabSize: fixture.config.vocabSize, shape: { nLayer, nHead, nEmbd, blockSize }, windowSize: blockSize });
+    expect(result).toMatchObject({ method: 'lora', resumedFromStep: null, vocabSize: fixture.config.vocabSize, shape: { architecture: 'gpt2', nLayer, nHead, nEmbd, blockSize }, windowSize: blockSize });
     expect(result.trainedParameterCount).toBe(nLayer * 2 * (nEmbd + 3 * nEmbd + 4 * nEmbd + nEmbd));
     const folder = path.join(root, 'out', 'lora');
     expect(result.files).toEqual(expect.arrayContaining(['model.safetensors', 'tokenizer.json', 'tokenizer_config.json', path.join('adapter', 'adapter_config.json')]));

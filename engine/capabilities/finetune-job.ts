@@ -3,7 +3,7 @@
 // model, method, settings) until the fine-tuned model folder is written.
 
 import { existsSync } from 'node:fs';
-import { isLlamaConfig, type ModelConfig } from '../ml/model-config.ts';
+import { architectureOf, isLlamaConfig, type ModelConfig } from '../ml/model-config.ts';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FinetuneConfig, FinetuneRequest, FinetuneResult, JobHooks } from '../../nodes/capabilities/training.ts';
@@ -41,7 +41,7 @@ export async function runFinetune(request: FinetuneRequest, hooks: JobHooks & { 
   // The model artifact now holds the result; the optimizer state goes.
   await rm(checkpointDir, { recursive: true, force: true });
   const { nLayer, nHead, nEmbd, blockSize } = model;
-  return { ...outcome, shape: { nLayer, nHead, nEmbd, blockSize }, windowSize: settings.blockSize };
+  return { ...outcome, shape: { architecture: architectureOf(model), nLayer, nHead, nEmbd, blockSize }, windowSize: settings.blockSize };
 }
 
 /** The trainer's settings: the config's schedule and batching, the model's shape, the window (the context when empty). */

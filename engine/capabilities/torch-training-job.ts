@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FinetuneRequest, FinetuneResult, JobHooks, PretrainRequest, PretrainResult } from '../../nodes/capabilities/training.ts';
 import type { TrainingStepReport } from '../../app/artifacts/reports.ts';
 import { readModelConfig } from '../ml/export/model-folder.ts';
+import { architectureOf } from '../ml/model-config.ts';
 import { tokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import { trainingFingerprint } from '../ml/train/training-settings.ts';
 import { runTorchTraining, type TorchRunnerOptions } from '../torch-runner/torch-training.ts';
@@ -61,5 +62,5 @@ export async function runTorchFinetune(request: FinetuneRequest, hooks: Hooks): 
   await rm(runDir, { recursive: true, force: true });
   if (!('method' in outcome)) throw new Error('torch runner: a fine-tune came back without its method; this is a bug');
   const { nLayer, nHead, nEmbd, blockSize } = model;
-  return { ...outcome, shape: { nLayer, nHead, nEmbd, blockSize }, windowSize: settings.blockSize };
+  return { ...outcome, shape: { architecture: architectureOf(model), nLayer, nHead, nEmbd, blockSize }, windowSize: settings.blockSize };
 }

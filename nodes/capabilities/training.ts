@@ -63,8 +63,8 @@ export interface FinetuneResult extends PretrainResult {
   method: FinetuneConfig['method'];
   /** The parameters the run trained: all of them for full, the adapters' for LoRA (parameterCount is the merged model's). */
   trainedParameterCount: number;
-  /** The fine-tuned model's shape: the base model's (blockSize is its context, the position table's length). */
-  shape: { nLayer: number; nHead: number; nEmbd: number; blockSize: number };
+  /** The fine-tuned model's family and shape: the base model's (blockSize is its context, the position table's length). */
+  shape: { architecture: 'gpt2' | 'llama'; nLayer: number; nHead: number; nEmbd: number; blockSize: number };
   /** Tokens per training window: config.blockSize, or the model's context when it was left empty. */
   windowSize: number;
 }

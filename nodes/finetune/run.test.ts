@@ -46,7 +46,7 @@ const RESULT: FinetuneResult = {
   vocabSize: 50_257,
   method: 'lora',
   trainedParameterCount: 294_912,
-  shape: { nLayer: 12, nHead: 12, nEmbd: 768, blockSize: 1024 },
+  shape: { architecture: 'gpt2', nLayer: 12, nHead: 12, nEmbd: 768, blockSize: 1024 },
   windowSize: 1024,
 };
 
@@ -68,5 +68,11 @@ describe('finetuneRun', () => {
     expect(result.outputs.model?.meta).toMatchObject({ architecture: 'gpt2', nLayer: 12, nEmbd: 768, blockSize: 1024, vocabSize: 50_257, parameterCount: 124_439_808, files: RESULT.files, finetune: { method: 'lora', trainedParameterCount: 294_912, windowSize: 1024, baseModelKey: 'model-key' } });
     expect(result.metrics).toEqual({ ...RESULT.metrics, parameterCount: 124_439_808, trainedParameterCount: 294_912 });
     expect(recorded.logs.map((entry) => entry.line)).toContain('LoRA fine-tuning trained 294,912 of 124,439,808 parameters (0.24%) on windows of 1024 tokens');
+  });
+
+  it('records the base model\'s family in the artifact (a Llama stays a Llama)', async () => {
+    const llama: FinetuneResult = { ...RESULT, shape: { ...RESULT.shape, architecture: 'llama' } };
+    const result = await finetuneRun.run(contextFor({ finetune: async () => llama }, { requests: [], progress: [], logs: [] }));
+    expect(result.outputs.model?.meta).toMatchObject({ architecture: 'llama', nLayer: 12 });
   });
 });

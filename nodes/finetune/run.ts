@@ -21,7 +21,6 @@ async function runFinetune(ctx: NodeRunContextOf<FinetuneConfig>): Promise<NodeR
   ctx.log(`${result.method === 'lora' ? 'LoRA' : 'full'} fine-tuning trained ${result.trainedParameterCount.toLocaleString('en-US')} of ${result.parameterCount.toLocaleString('en-US')} parameters (${share}%) on windows of ${result.windowSize} tokens`);
   const { method } = ctx.config;
   const meta = {
-    architecture: 'gpt2',
     ...result.shape,
     vocabSize: result.vocabSize,
     parameterCount: result.parameterCount,
