@@ -3,7 +3,7 @@
 // a Llama folder quantized to int4 serves through the same path.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GenerationEvent, GenerationRequest } from './text-generator.ts';
 import { OnnxTextGenerator } from './onnx-text-generator.ts';
 import { quantizeModelFolder } from '../ml/quantize/quantize-model-folder.ts';
@@ -112,6 +112,16 @@ describe('OnnxTextGenerator', () => {
     expect(generator.replicas[0]!.restarts).toBe(1);
     expect(logLines.some((line) => line.includes('restarting in'))).toBe(true);
     expect(tokenIds(await collect(request))).toHaveLength(55);
+  });
+
+  it('closed while a crashed worker waits to restart, it answers whenReady at once: it is stopping', async () => {
+    const crashing = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 1, log: () => undefined });
+    await crashing.whenReady();
+    crashing.replicas[0]!.crashForTesting();
+    await vi.waitFor(() => expect(crashing.health()).toBe('failed'), { timeout: 5_000 });
+    await crashing.close();
+    const answer = await Promise.race([crashing.whenReady().then(() => 'ready', (error: Error) => error.message), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
+    expect(answer).toMatch(/the deployment is stopping/);
   });
 
   // Terminating a worker inside an ONNX Runtime call (a session being created, a step running) can abort the whole
