@@ -165,4 +165,30 @@ describe.each(TINY_MODEL_ARCHITECTURES)('DecodeLoop (%s)', (architecture) => {
     expect(seen.get(1)).toBe(3);
     expect(seen.get(2)).toBe(30);
   });
+
+  it('a failed prefill errors its requests, except one cancelled meanwhile, which gets nothing and is forgotten', async () => {
+    const events: StepEvent[] = [];
+    let failed = false;
+    const failingPrefill = {
+      ...decoders.prefill,
+      // Fails the one prefill of two prompts (requests 1 and 2, joining the running request 0 together).
+      run: async (feeds: Parameters<typeof decoders.prefill.run>[0]) => {
+        if (failed || feeds[decoderNames.inputIds]!.shape[0] !== 2) return decoders.prefill.run(feeds);
+        failed = true;
+        loop.cancel(1); // arrives while the prefill runs
+        throw new Error('no memory left');
+      },
+    };
+    const loop: DecodeLoop = new DecodeLoop({ prefillSession: failingPrefill, stepSession: decoders.step, config: model.config, eosTokenId: model.eosTokenId, maxBatchSize: 4, emit: (stepEvents) => events.push(...stepEvents) });
+    loop.submit(0, generationRequest({ maxTokens: 8, logitBias: noEos() }));
+    loop.submit(1, generationRequest({ maxTokens: 3, logitBias: noEos() }));
+    loop.submit(2, generationRequest({ maxTokens: 3, logitBias: noEos() }));
+    await loop.idle();
+    expect(failed).toBe(true);
+    expect(events.filter((event) => event.requestId !== 0)).toEqual([{ type: 'error', requestId: 2, message: 'prefill failed: no memory left' }]);
+    // Its id left nothing behind: a new request under it runs as any other.
+    loop.submit(1, generationRequest({ maxTokens: 3, logitBias: noEos() }));
+    await loop.idle();
+    expect(events.filter((event) => event.requestId === 1 && event.type === 'token')).toHaveLength(3);
+  });
 });

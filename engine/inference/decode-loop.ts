@@ -149,7 +149,9 @@ export class DecodeLoop {
       this.#options.emit(events);
     } catch (error) {
       const message = `prefill failed: ${(error as Error).message}`;
-      this.#options.emit(joining.map(({ requestId }) => ({ type: 'error' as const, requestId, message })));
+      // A request cancelled meanwhile gets no more events (and leaves no id behind in #cancelled).
+      const failed = joining.filter(({ requestId }) => !this.#cancelled.delete(requestId));
+      this.#options.emit(failed.map(({ requestId }) => ({ type: 'error' as const, requestId, message })));
     } finally {
       this.#prefilling = new Set();
     }
@@ -168,7 +170,7 @@ export class DecodeLoop {
       logits = await prefill.next({ prefill: this.#options.prefillSession, stepMany: this.#options.stepManySession! });
     } catch (error) {
       this.#chunked = null;
-      this.#options.emit([{ type: 'error', requestId, message: `prefill failed: ${(error as Error).message}` }]);
+      if (!this.#cancelled.delete(requestId)) this.#options.emit([{ type: 'error', requestId, message: `prefill failed: ${(error as Error).message}` }]);
       return;
     }
     if (logits === null) return;
