@@ -78,6 +78,12 @@ export class PostgresClient implements SqlClient {
     return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
   }
 
+  /** SQLSTATE class 22 (data exception: a NUL byte in text, say) or 23 (integrity constraint violation). */
+  isRefusedValue(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }

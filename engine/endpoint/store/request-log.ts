@@ -44,7 +44,10 @@ const REPORT = `SELECT substr(r.at, 1, 10) AS day, k.name AS key, r.model AS mod
 
 export interface RequestLogOptions {
   flushIntervalMs?: number;
-  /** A batch that could not be written (the database is down); it is kept and retried with the next flush. */
+  /**
+   * A batch that could not be written (the database is down; it is kept and retried with the next flush), or a row
+   * the database refuses for its values, which is dropped so it cannot hold back the others.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -60,7 +63,7 @@ export class RequestLog {
   constructor(sql: SqlClient, options: RequestLogOptions = {}) {
     this.#sql = sql;
     this.#flushIntervalMs = options.flushIntervalMs ?? 200;
-    this.#onError = options.onError ?? ((error) => console.error(`usage log (${sql.location}): could not write usage rows; will retry:`, error));
+    this.#onError = options.onError ?? ((error) => console.error(`usage log (${sql.location}):`, error));
   }
 
   /** Queues a row; it is written within the flush interval, or before any read. */
@@ -84,10 +87,30 @@ export class RequestLog {
     try {
       await this.#sql.batch(batch.map((record) => ({ sql: INSERT_REQUEST, params: rowOf(record) })));
     } catch (error) {
-      this.#pending.unshift(...batch);
-      this.#timer ??= setTimeout(() => void this.flush().catch(this.#onError), Math.max(this.#flushIntervalMs, 1_000)).unref();
+      // One row the database will never take must not hold back the rest: they go one at a time, without it.
+      if (this.#sql.isRefusedValue(error)) return this.#writeEach(batch);
+      this.#requeue(batch);
       throw error;
     }
+  }
+
+  async #writeEach(rows: RequestRecord[]): Promise<void> {
+    for (const [index, record] of rows.entries()) {
+      try {
+        await this.#sql.batch([{ sql: INSERT_REQUEST, params: rowOf(record) }]);
+      } catch (error) {
+        if (!this.#sql.isRefusedValue(error)) {
+          this.#requeue(rows.slice(index));
+          throw error;
+        }
+        this.#onError(new Error(`dropped the usage row of request ${record.requestId}, which the database refuses (${(error as Error).message}); the other rows were written`));
+      }
+    }
+  }
+
+  #requeue(rows: RequestRecord[]): void {
+    this.#pending.unshift(...rows);
+    this.#timer ??= setTimeout(() => void this.flush().catch(this.#onError), Math.max(this.#flushIntervalMs, 1_000)).unref();
   }
 
   /** What a key has spent since an ISO time. */
@@ -136,7 +159,17 @@ function compareText(a: string | null, b: string | null): number {
 
 function rowOf(record: RequestRecord): unknown[] {
   const { requestId, keyId, model, endpoint, status, errorCode, promptTokens, completionTokens, cost, currency, latencyMs, ttftMs, at } = record;
-  return [requestId, keyId, model, endpoint, status, errorCode, promptTokens, completionTokens, cost, currency, latencyMs, ttftMs, at, record.estimated ? 1 : 0];
+  const text = storableText;
+  return [text(requestId), text(keyId), text(model), text(endpoint), status, text(errorCode), promptTokens, completionTokens, cost, text(currency), latencyMs, ttftMs, text(at), record.estimated ? 1 : 0];
+}
+
+/**
+ * Text as both databases store it. A client names the model, and PostgreSQL refuses a NUL byte or a lone surrogate in
+ * text: each becomes U+FFFD.
+ */
+function storableText<T extends string | null>(value: T): T {
+  if (value === null) return value;
+  return (value as string & { toWellFormed(): string }).toWellFormed().replaceAll('\u0000', '\uFFFD') as T;
 }
 
 /** Start of the current budget period, in UTC. */

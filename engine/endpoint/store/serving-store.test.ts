@@ -13,7 +13,7 @@ import { DEFAULT_SAMPLING, TRAINING_TEXT } from '../testing/serving-harness.ts';
 import { requireServer, startPostgres, type PostgresServer } from '../testing/shared-servers.ts';
 import { KeyNameTakenError } from './key-store.ts';
 import { PostgresClient } from './postgres-client.ts';
-import type { RequestRecord } from './request-log.ts';
+import { RequestLog, type RequestRecord } from './request-log.ts';
 import { SERVING_MIGRATIONS } from './serving-migration.ts';
 import { openServingStore, ServingStore } from './serving-store.ts';
 
@@ -140,6 +140,41 @@ describe.each(backends)('serving store on $name', (backend) => {
       expect(filtered.totals.requests).toBe(1);
       const estimated = await store.sql.all<{ request_id: string; estimated: number }>('SELECT request_id, estimated FROM api_requests ORDER BY request_id');
       expect(estimated.map((row) => [row.request_id, Number(row.estimated)])).toEqual([['r1', 0], ['r2', 0], ['r3', 1], ['r4', 0]]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('stores a model name holding a NUL byte or a lone surrogate (a client sent it) as U+FFFD, and goes on logging', async () => {
+    const store = await backend.open();
+    try {
+      const { info } = await create(store, { name: 'app' });
+      store.requests.record({ ...ROW, requestId: 'nul', keyId: info.id, model: 'x\u0000y', status: 404, promptTokens: 0, completionTokens: 0, cost: 0, at: '2026-03-01T00:00:00.000Z' });
+      store.requests.record({ ...ROW, requestId: 'surrogate', keyId: info.id, model: 'a\uD800b', status: 404, promptTokens: 0, completionTokens: 0, cost: 0, at: '2026-03-01T00:00:01.000Z' });
+      store.requests.record({ ...ROW, requestId: 'paid', keyId: info.id, model: 'm', status: 200, promptTokens: 1, completionTokens: 1, cost: 2, at: '2026-03-01T00:00:02.000Z' });
+      expect(await store.requests.spendSince(info.id, '2026-03-01T00:00:00.000Z')).toBe(2);
+      const models = await store.sql.all<{ model: string }>('SELECT model FROM api_requests ORDER BY request_id');
+      expect(models.map((row) => row.model)).toEqual(['x\uFFFDy', 'm', 'a\uFFFDb']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('drops a row the database refuses and writes the rest of its batch, instead of retrying them all forever', async () => {
+    const store = await backend.open();
+    const errors: string[] = [];
+    const log = new RequestLog(store.sql, { flushIntervalMs: 60_000, onError: (error) => errors.push((error as Error).message) });
+    try {
+      const { info } = await create(store, { name: 'app' });
+      const row = (requestId: string, cost: number) => ({ ...ROW, requestId, keyId: info.id, model: 'm', status: 200, promptTokens: 1, completionTokens: 1, cost, at: '2026-03-01T00:00:00.000Z' });
+      log.record(row('before', 1));
+      log.record({ ...row('refused', 5), endpoint: null as unknown as string }); // NOT NULL: no retry will help
+      log.record(row('after', 2));
+      await log.flush();
+      expect(await log.spendSince(info.id, '2026-03-01T00:00:00.000Z')).toBe(3);
+      expect(errors).toEqual([expect.stringMatching(/^dropped the usage row of request refused, which the database refuses \(.+\); the other rows were written$/)]);
+      log.record(row('later', 4));
+      expect(await log.spendSince(info.id, '2026-03-01T00:00:00.000Z')).toBe(7);
     } finally {
       await store.close();
     }

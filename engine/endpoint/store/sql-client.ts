@@ -22,6 +22,8 @@ export interface SqlClient {
   batch(statements: readonly SqlStatement[]): Promise<void>;
   /** Whether an error is a UNIQUE constraint violation (a taken key name, say). */
   isUniqueViolation(error: unknown): boolean;
+  /** Whether the database refused a statement's values (bad data, a constraint), which no retry will change. */
+  isRefusedValue(error: unknown): boolean;
   close(): Promise<void>;
 }
 
