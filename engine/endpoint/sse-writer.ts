@@ -59,25 +59,29 @@ export class SseWriter {
       setImmediate(() => this.#uncork());
     }
     if (this.#response.write(text)) return true;
-    await this.#drainedOrClosed();
+    await drainedOrClosed(this.#response);
     return this.open;
-  }
-
-  /** Waits for a slow reader; both listeners go once either fires (racing two `once` promises left the loser's). */
-  #drainedOrClosed(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#response.off('drain', done);
-        this.#response.off('close', done);
-        resolve();
-      };
-      this.#response.on('drain', done);
-      this.#response.on('close', done);
-    });
   }
 
   #pingIfIdle(): void {
     if (!this.#wroteSinceLastPing && this.open) this.#response.write(': ping\n\n');
     this.#wroteSinceLastPing = false;
   }
+}
+
+/**
+ * Resolves when a response whose write returned false can take more (`drain`) or is gone (`close`). Both listeners go
+ * once either fires: racing two `events.once` promises left the loser's `close` and `error` listeners behind, one pair
+ * per wait, until the connection closed.
+ */
+export function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }

@@ -156,6 +156,18 @@ describe('streams', () => {
     expect(records).not.toContain('[DONE]');
   });
 
+  it('passes an upstream\'s own error record on and counts it as that member failing (server_closing: down)', async () => {
+    const closing = await upstream({ behaviour: { errorRecordAfterChunks: { chunks: 1, code: 'server_closing' } } });
+    const gw = await gateway([{ url: closing.baseURL, name: 'closing', models: [{ name: 'remote-model' }] }], { config: { routing: { healthCheckIntervalMs: 60_000, cooldownMs: 60_000 } } });
+    const records = await readSse(await postJson(`${gw.baseURL}/chat/completions`, chatBody('remote-model', { stream: true })));
+    expect((records.at(-1) as { error: { code: string } }).error.code).toBe('server_closing');
+    expect(records).not.toContain('[DONE]');
+    const after = await postJson(`${gw.baseURL}/chat/completions`, chatBody('remote-model'));
+    expect(after.status).toBe(503);
+    expect(((await after.json()) as { error: { message: string } }).error.message).toMatch(/closing: down/);
+    expect(closing.received).toHaveLength(1);
+  });
+
   it('passes chunks on as they arrive, not when the upstream is done', async () => {
     const slowChunks = await upstream({ behaviour: { chunkDelayMs: 300, words: ['one', 'two', 'three'] } });
     const gw = await gateway([{ url: slowChunks.baseURL, models: [{ name: 'remote-model' }] }]);

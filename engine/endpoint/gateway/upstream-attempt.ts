@@ -1,13 +1,12 @@
 // One try of one request on one upstream member: send it, then either hand the client the answer (a whole response,
 // an SSE stream passed through record by record, or the upstream's own 4xx) or, when nothing has reached the client
 // yet, report a failure the caller may retry on another member.
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply } from 'fastify';
 import { OpenAiError } from '../openai-error.ts';
 import type { RequestTrace } from '../request-trace.ts';
-import { startEventStream } from '../sse-writer.ts';
+import { drainedOrClosed, startEventStream } from '../sse-writer.ts';
 import type { EndpointKind } from '../response-shapes.ts';
 import { isGoneError, networkErrorCode } from './health-probe.ts';
 import type { UpstreamErrorKind } from './gateway-metrics.ts';
@@ -237,16 +236,17 @@ async function relayStream(relay: Relay): Promise<AttemptOutcome> {
 /** Ends a stream that started: cleanly, with the upstream's own error record, or with ours when it broke off. */
 function finishStream({ member, request, context }: Relay, seen: { done: boolean; errorCode: string | null }, failure: unknown): void {
   const { reply, trace, signal, pools } = context;
-  if (seen.done) pools.report(member, { ok: true });
+  // The upstream's own error record ends its stream too: it is a failure, not a clean end.
+  if (seen.errorCode !== null) {
+    trace.errorCode = seen.errorCode;
+    pools.report(member, { ok: false, reason: `error record mid-stream: ${seen.errorCode}`, gone: seen.errorCode === 'server_closing' });
+  } else if (seen.done) pools.report(member, { ok: true });
   else if (signal.aborted) {
     const error = context.abandonedError(signal.reason);
     if (error) {
       trace.errorCode = error.code;
       reply.raw.write(`data: ${JSON.stringify(error.toBody())}\n\n`);
     }
-  } else if (seen.errorCode !== null) {
-    trace.errorCode = seen.errorCode;
-    pools.report(member, { ok: false, reason: `error record mid-stream: ${seen.errorCode}`, gone: seen.errorCode === 'server_closing' });
   } else {
     const reason = failure ? (networkErrorCode(failure) ?? (failure as Error).message) : 'the stream ended without [DONE]';
     countError(context, member, 'mid_stream');
@@ -292,7 +292,7 @@ function passOn(record: SseRecord, request: UpstreamRequest, seen: { text: strin
 async function write(response: ServerResponse, text: string): Promise<void> {
   if (response.destroyed || response.writableEnded) return;
   if (response.write(text)) return;
-  await Promise.race([once(response, 'drain'), once(response, 'close')]);
+  await drainedOrClosed(response);
 }
 
 /** The body's first `limit` bytes as text; `whole`: a longer body is an error instead of being cut. */

@@ -17,6 +17,8 @@ export interface ScriptedBehaviour {
   retryAfterS: number | null;
   /** Cut the connection after this many content chunks (no [DONE]). */
   dieAfterChunks: number | null;
+  /** After this many content chunks, send an OpenAI error record with this code and end (as an engine closing does). */
+  errorRecordAfterChunks: { chunks: number; code: string } | null;
   /** Report usage (the stream's usage chunk when asked, the whole response's field). */
   reportUsage: boolean;
   /** /health status. */
@@ -51,6 +53,7 @@ const DEFAULT_BEHAVIOUR: ScriptedBehaviour = {
   failStatus: null,
   retryAfterS: null,
   dieAfterChunks: null,
+  errorRecordAfterChunks: null,
   reportUsage: true,
   healthStatus: 200,
 };
@@ -146,6 +149,12 @@ async function answer(request: http.IncomingMessage, response: http.ServerRespon
     if (response.destroyed) return;
     if (b.dieAfterChunks !== null && index >= b.dieAfterChunks) {
       response.socket?.destroy();
+      return;
+    }
+    if (b.errorRecordAfterChunks !== null && index >= b.errorRecordAfterChunks.chunks) {
+      send({ error: { message: 'scripted error record', type: 'server_error', param: null, code: b.errorRecordAfterChunks.code } });
+      finished = true;
+      response.end();
       return;
     }
     send({ ...identity, object, choices: [choiceOf(word, null)], ...(wantsUsage ? { usage: null } : {}) });
