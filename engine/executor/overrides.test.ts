@@ -1,4 +1,4 @@
-// Run-time config overrides: dot paths, array indexes, a fresh copy, and clear refusals.
+// Run-time config overrides: dot paths, array indexes, a fresh copy, and clear refusals (prototype paths included).
 import { expect, it } from 'vitest';
 import { applyOverrides } from './overrides.ts';
 import { fixturePipeline } from './testing/fixture-nodes.ts';
@@ -21,4 +21,12 @@ it('refuses unknown nodes, empty path segments and paths through plain values', 
   expect(() => applyOverrides(pipeline(), [{ node: 'x', field: 'a', value: 1 }])).toThrow('override x.a: there is no node "x" in the pipeline');
   expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'a..b', value: 1 }])).toThrow(/not a valid field path/);
   expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'nEmbd.x', value: 1 }])).toThrow('override p.nEmbd.x: "nEmbd" holds 64, not an object, so it has no field "x"');
+});
+
+it('refuses paths that would reach past the config into every object (__proto__, constructor, prototype)', () => {
+  for (const field of ['__proto__.polluted', 'constructor.prototype.polluted', 'optimizer.__proto__.polluted', 'prototype']) {
+    expect(() => applyOverrides(pipeline(), [{ node: 'p', field, value: true }])).toThrow(/not a valid field path/);
+  }
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'a b', value: 1 }])).toThrow(/not a valid field path/);
 });

@@ -5,6 +5,9 @@ import type { Pipeline } from '../../app/pipeline/schema.ts';
 import type { ConfigOverride } from '../../app/protocol/engine-api.ts';
 import { RunRequestError } from './run-errors.ts';
 
+const FIELD_SEGMENT = /^[A-Za-z0-9_-]+$/;
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function applyOverrides(pipeline: Pipeline, overrides: readonly ConfigOverride[]): Pipeline {
   if (overrides.length === 0) return pipeline;
   const copy = structuredClone(pipeline);
@@ -12,7 +15,10 @@ export function applyOverrides(pipeline: Pipeline, overrides: readonly ConfigOve
     const node = copy.nodes.find((candidate) => candidate.id === nodeId);
     if (!node) throw new RunRequestError(`override ${nodeId}.${field}: there is no node "${nodeId}" in the pipeline`);
     const segments = field.split('.');
-    if (segments.some((segment) => segment === '')) throw new RunRequestError(`override for node "${nodeId}": "${field}" is not a valid field path; use dot paths like "optimizer.lr"`);
+    // Config fields are plain names: `__proto__` or `constructor` would reach past the config into every object.
+    if (segments.some((segment) => !FIELD_SEGMENT.test(segment) || FORBIDDEN_SEGMENTS.has(segment))) {
+      throw new RunRequestError(`override for node "${nodeId}": "${field}" is not a valid field path; use dot paths of letters, digits, "_" and "-", like "optimizer.lr" or "sources.0.path"`);
+    }
     setAtPath(node.config, segments, value, `${nodeId}.${field}`);
   }
   return copy;
@@ -25,7 +31,7 @@ function setAtPath(target: Record<string, unknown> | unknown[], segments: string
     container[head] = value;
     return;
   }
-  let child = container[head];
+  let child = Object.hasOwn(container, head) ? container[head] : undefined;
   if (child === undefined || child === null) {
     child = /^\d+$/.test(rest[0]!) ? [] : {};
     container[head] = child;
