@@ -10,14 +10,14 @@ export interface CacheKeyParts {
   typeVersion: number;
   /** Parsed config, defaults applied and path fields resolved. */
   config: Record<string, unknown>;
-  /** Artifact keys arriving on each input port, in edge order. */
+  /** What arrives on each input port, in edge order: each artifact's key and the run that wrote it (`key@runId`). */
   inputKeys: Record<string, string[]>;
   /** Extra content hash from the node's fingerprint hook (e.g. its source files). */
   fingerprint?: string;
 }
 
 /** Bumped if the key recipe itself changes, so old artifacts are never mistaken for new ones. */
-const KEY_RECIPE = 'crucible.cache.v1';
+const KEY_RECIPE = 'crucible.cache.v2'; // v2: inputs carry the run that wrote them
 
 /**
  * `runNonce` (the run id) is given for nodes whose output differs on every run (services, non-idempotent nodes): their

@@ -166,6 +166,19 @@ describe('Executor: cache', () => {
     expect(Object.values(after.nodes).every((node) => node.state === 'cached')).toBe(true);
   });
 
+  it('what a forced node feeds re-runs later too when that run did not reach it (a --target, a cancel)', async () => {
+    const engine = await createTestEngine(dataDir);
+    await engine.run({ pipeline: chain() });
+    const forced = await engine.run({ pipeline: chain(), targets: ['up'], force: ['up'] });
+    expect(forced.nodes.up).toMatchObject({ state: 'succeeded', reason: 'forced' });
+    expect(forced.nodes.up2).toBeUndefined();
+    // up's artifact was replaced under its key: up2's cached copy was made from the old one.
+    const after = await engine.run({ pipeline: chain() });
+    expect(after.nodes.up).toMatchObject({ state: 'cached' });
+    expect(after.nodes.up2).toMatchObject({ state: 'succeeded', reason: 'input text changed' });
+    expect((await engine.run({ pipeline: chain() })).nodes.up2).toMatchObject({ state: 'cached' });
+  });
+
   it('a non-idempotent node always runs, and what depends on it sees a new input', async () => {
     const engine = await createTestEngine(dataDir);
     const pipeline = fixturePipeline([{ id: 'clock', type: 'clock' }, { id: 'up', type: 'upper' }], ['clock.text->up.text']);

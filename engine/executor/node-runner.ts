@@ -106,7 +106,7 @@ async function checkBeforeRun(deps: NodeRunnerDeps, job: NodeJob, module: Engine
 
 async function keyPartsFor(deps: NodeRunnerDeps, job: NodeJob, module: EngineRunModule | undefined): Promise<CacheKeyParts> {
   const { planned } = job;
-  const inputKeys = Object.fromEntries(Object.entries(job.inputs).map(([port, artifacts]) => [port, artifacts.map((artifact) => artifact.record.key)]));
+  const inputKeys = Object.fromEntries(Object.entries(job.inputs).map(([port, artifacts]) => [port, artifacts.map(inputIdentity)]));
   const parts: CacheKeyParts = { type: planned.spec.type, typeVersion: planned.spec.version, config: planned.config, inputKeys };
   if (module?.fingerprint) {
     const context = { nodeId: planned.id, config: structuredClone(planned.config), pipelineDir: job.pipelineDir, dataDir: deps.dataDir, signal: job.signal };
@@ -115,6 +115,15 @@ async function keyPartsFor(deps: NodeRunnerDeps, job: NodeJob, module: EngineRun
     parts.fingerprint = fingerprint;
   }
   return parts;
+}
+
+/**
+ * An input as the cache key sees it: its artifact key and the run that wrote what is under it. A forced re-run
+ * replaces an artifact under the same key, so without the run everything computed from the old content, and not
+ * re-run in that same run (a --target, a cancel), would stay a cache hit and be served stale.
+ */
+function inputIdentity(artifact: StoredArtifact): string {
+  return `${artifact.record.key}@${artifact.record.runId}`;
 }
 
 /** Every declared output's artifact, or null if any is missing. A node without outputs relies on its history. */
