@@ -67,6 +67,15 @@ describe('runRanks', () => {
     expect(Date.now() - cancelledAt, 'SIGTERM stops a sleeping Python at once').toBeLessThan(3000);
   });
 
+  it('starts no rank when the cancel comes while it looks up the rendezvous port', async () => {
+    const controller = new AbortController();
+    const { done, events, logs } = launch('hang', 2, controller.signal);
+    controller.abort(); // runRanks is awaiting its free port now
+    await expect(done).rejects.toMatchObject({ name: 'AbortError' });
+    expect(events).toEqual([]);
+    expect(logs).toEqual([]);
+  });
+
   it('refuses to start when the signal has already aborted', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -91,6 +91,8 @@ export function describeExit(exit: RankExit, worldSize: number): string {
 export async function runRanks(launch: RankLaunch): Promise<void> {
   if (launch.signal?.aborted) throw abortError();
   const port = await freePort(); // the ranks' rendezvous (MASTER_PORT)
+  // A cancel during the port lookup fired before the listener below exists: no rank may start after it.
+  if (launch.signal?.aborted) throw abortError();
   const grace = launch.killGraceMs ?? 2000;
   const children: ChildProcess[] = [];
   const tails: string[][] = [];
