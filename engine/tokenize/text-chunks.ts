@@ -1,5 +1,5 @@
 // Cuts a large text into chunks that encode to exactly the ids of the whole: a cut goes between a non-whitespace
-// character and whitespace (no GPT-2 piece spans that point) and never inside a special token.
+// character and whitespace (no GPT-2 piece spans that point), never inside a special token nor right after one.
 import { createReadStream } from 'node:fs';
 
 const isWhitespace = (char: string): boolean => /\s/u.test(char);
@@ -8,14 +8,18 @@ const isWhitespace = (char: string): boolean => /\s/u.test(char);
 export function lastSafeCut(text: string, specialTokens: readonly string[], before = text.length - 1): number {
   for (let cut = Math.min(before, text.length - 1); cut > 0; cut--) {
     if (!isWhitespace(text[cut] as string) || isWhitespace(text[cut - 1] as string)) continue;
-    if (!insideSpecialToken(text, cut, specialTokens)) return cut;
+    if (!endsInSpecialToken(text, cut, specialTokens)) return cut;
   }
   return -1;
 }
 
-function insideSpecialToken(text: string, cut: number, specialTokens: readonly string[]): boolean {
+/**
+ * Whether a cut at `cut` falls inside a special token or right after one: an added token with `rstrip` takes the
+ * whitespace after it, which a cut there would hand to the next chunk instead.
+ */
+function endsInSpecialToken(text: string, cut: number, specialTokens: readonly string[]): boolean {
   return specialTokens.some((token) => {
-    for (let start = Math.max(0, cut - token.length + 1); start < cut; start++) if (text.startsWith(token, start)) return true;
+    for (let start = Math.max(0, cut - token.length); start < cut; start++) if (text.startsWith(token, start)) return true;
     return false;
   });
 }

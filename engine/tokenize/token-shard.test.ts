@@ -32,10 +32,12 @@ describe('token shards', () => {
     expect(sidecar.byteOrder).toBe('little');
   });
 
-  it('cuts only between a non-space and whitespace, never inside a special token', () => {
+  it('cuts only between a non-space and whitespace, never inside a special token nor right after one', () => {
     expect(lastSafeCut('one two  ', [])).toBe(7);
     expect(lastSafeCut('abc', [])).toBe(-1);
     expect(lastSafeCut('x <|a b|>y', ['<|a b|>'])).toBe(1);
+    // An added token with rstrip takes the whitespace after it: the cut goes before the token instead.
+    expect(lastSafeCut('x <mask> y', ['<mask>'])).toBe(1);
   });
 
   it('splits a stream into chunks that never cut a special token arriving in a later read', async () => {

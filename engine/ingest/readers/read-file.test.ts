@@ -27,6 +27,13 @@ describe('dataset formats', () => {
     expect(await documentsOf([file])).toEqual(RECORDS);
   });
 
+  it('takes a null text field as a document with no text, which the empty filter counts', async () => {
+    const file = harness.file('nulls.jsonl', '{"text":"kept"}\n{"text":null}\n{"text":"also kept"}\n');
+    const corpus = await harness.ingest({ sources: [{ path: file }], valFraction: 0, dedupe: 'none' });
+    expect(corpus.train).toEqual(['kept', 'also kept']);
+    expect(corpus.stats.filtered.empty).toBe(1);
+  });
+
   it('reads a .json array of records, including nested values and brackets inside strings', async () => {
     const records = RECORDS.map((text, id) => ({ id, tags: [[id], { deep: '] } [' }], text }));
     const file = harness.file('r.json', JSON.stringify(records, null, 2));

@@ -1,5 +1,5 @@
 // Takes the text out of one record (a JSON object or a CSV/parquet row) and cleans it, failing with the record's
-// location and the fields it does have when the text field is missing or is not a string.
+// location and the fields it does have when the text field is missing or is not a string (null is no text).
 import { cleanDocumentText, type UnicodeNormalization } from '../text-cleaning.ts';
 
 /** `where` reads like `"data.jsonl" line 12`; it starts every message. */
@@ -12,6 +12,8 @@ export function recordText(record: unknown, textField: string, where: string, no
     const fields = Object.keys(record).slice(0, 20).map((name) => `"${name}"`).join(', ') || 'none';
     throw new Error(`${where}: the record has no "${textField}" field (its fields: ${fields}); set the dataset's textField to the field that holds the text`);
   }
+  // A null cell (common in parquet and Hugging Face exports) is a document with no text: the empty filter counts it.
+  if (value === null) return '';
   if (typeof value !== 'string') {
     throw new Error(`${where}: the "${textField}" field is ${describeValue(value)}, not a string; set textField to a text field or fix the record`);
   }
