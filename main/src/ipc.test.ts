@@ -158,7 +158,7 @@ describe('registerDesktopHandlers', () => {
     const onDocumentState = vi.fn();
     const onWindowReady = vi.fn();
     registerDesktopHandlers(router, {
-      files: new PipelineFiles(recent, { choosePipelineToOpen: async () => null, choosePipelineToSave: async () => null }),
+      files: new PipelineFiles(recent, { choosePipelineToOpen: async () => null, choosePipelineToSave: async () => null, confirmReplace: async () => false }),
       recent,
       log,
       draft: new DraftFile(path.join(folder, 'studio-draft.json')),
@@ -219,7 +219,7 @@ describe('revealFolder', () => {
     const revealFile = vi.fn();
     const recent = new RecentFiles(path.join(root, 'recent.json'));
     registerDesktopHandlers(ipc.router, {
-      files: new PipelineFiles(recent, { choosePipelineToOpen: async () => null, choosePipelineToSave: async () => null }),
+      files: new PipelineFiles(recent, { choosePipelineToOpen: async () => null, choosePipelineToSave: async () => null, confirmReplace: async () => false }),
       recent,
       log: new RotatingLog({ file: path.join(root, 'engine.log') }),
       draft: new DraftFile(path.join(root, 'studio-draft.json')),

@@ -138,6 +138,11 @@ function fileDialogs() {
       const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
       return result.canceled ? null : (result.filePath ?? null);
     },
+    async confirmReplace(file: string) {
+      const options = { type: 'warning' as const, buttons: ['Replace', 'Cancel'], defaultId: 1, cancelId: 1, message: `"${path.basename(file)}" already exists. Replace it?`, detail: `Saving replaces the pipeline in ${path.dirname(file)}.` };
+      const result = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+      return result.response === 0;
+    },
   };
 }
 

@@ -10,13 +10,18 @@ import { RecentFiles } from './recent-files.ts';
 
 let folder: string;
 let recent: RecentFiles;
-const dialogs = { choosePipelineToOpen: vi.fn<() => Promise<string | null>>(), choosePipelineToSave: vi.fn<(name: string) => Promise<string | null>>() };
+const dialogs = {
+  choosePipelineToOpen: vi.fn<() => Promise<string | null>>(),
+  choosePipelineToSave: vi.fn<(name: string) => Promise<string | null>>(),
+  confirmReplace: vi.fn<(file: string) => Promise<boolean>>(),
+};
 
 beforeEach(() => {
   folder = mkdtempSync(path.join(tmpdir(), 'crucible-files-'));
   recent = new RecentFiles(path.join(folder, 'state', 'recent.json'));
   dialogs.choosePipelineToOpen.mockReset();
   dialogs.choosePipelineToSave.mockReset();
+  dialogs.confirmReplace.mockReset();
 });
 afterEach(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -86,6 +91,39 @@ describe('PipelineFiles', () => {
     await files.save({ path: null, text: '{}', saveAs: false, suggestedName: 'Char GPT.crucible.json' });
     expect(dialogs.choosePipelineToSave).toHaveBeenLastCalledWith('Char GPT.crucible.json');
     expect(readFileSync(path.join(folder, 'new.crucible.json'), 'utf8')).toBe('{}');
+  });
+
+  it('asks before replacing a pipeline that the added extension names (the dialog saw another name)', async () => {
+    const existing = pipelineFile('experiment.crucible.json', '{"name":"weeks of work"}');
+    const files = new PipelineFiles(recent, dialogs);
+    for (const chosen of ['experiment', 'experiment.json']) {
+      dialogs.choosePipelineToSave.mockResolvedValue(path.join(folder, chosen));
+      dialogs.confirmReplace.mockResolvedValue(false);
+      await expect(files.save({ path: null, text: '{"name":"new"}', saveAs: true })).resolves.toBeNull();
+      expect(dialogs.confirmReplace).toHaveBeenLastCalledWith(existing);
+      expect(readFileSync(existing, 'utf8')).toBe('{"name":"weeks of work"}');
+    }
+    dialogs.confirmReplace.mockResolvedValue(true);
+    await expect(files.save({ path: null, text: '{"name":"new"}', saveAs: true })).resolves.toEqual({ path: existing });
+    expect(readFileSync(existing, 'utf8')).toBe('{"name":"new"}');
+    // A name the dialog returned whole had its own prompt: no second one.
+    dialogs.confirmReplace.mockClear();
+    dialogs.choosePipelineToSave.mockResolvedValue(existing);
+    await files.save({ path: null, text: '{"name":"again"}', saveAs: true });
+    expect(dialogs.confirmReplace).not.toHaveBeenCalled();
+  });
+
+  it('two saves of one file at once leave one of them whole, never a mix, and both succeed', async () => {
+    const file = pipelineFile('busy.crucible.json');
+    const files = new PipelineFiles(recent, dialogs);
+    await files.openFromOs(file);
+    const long = JSON.stringify({ nodes: Array.from({ length: 5_000 }, (_, index) => ({ id: `n${index}`, type: 'dataset' })) });
+    const short = JSON.stringify({ nodes: [] });
+    for (let trial = 0; trial < 20; trial++) {
+      await Promise.all([files.save({ path: file, text: long, saveAs: false }), files.save({ path: file, text: short, saveAs: false })]);
+      expect(readFileSync(file, 'utf8')).toBe(short); // the later save wins
+    }
+    expect(readdirSync(folder).filter((name) => name.endsWith('.partial'))).toEqual([]);
   });
 
   it('opens recent files only from the recent list, and drops ones that disappeared', async () => {

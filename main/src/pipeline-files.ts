@@ -1,6 +1,7 @@
 // Opening and saving pipeline files for the window. The renderer never names a file freely: it may write only to
 // files the user picked in a dialog, opened from the OS or the recent list, so a compromised page cannot write
 // anywhere else on disk.
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -16,6 +17,11 @@ export interface FileDialogs {
   /** Resolves with the chosen pipeline file, or null when cancelled. */
   choosePipelineToOpen(): Promise<string | null>;
   choosePipelineToSave(suggestedName: string): Promise<string | null>;
+  /**
+   * Whether to replace `file`, which exists: the dialog returned a name without the pipeline extension ("experiment"
+   * or "experiment.json"), so its own overwrite prompt never saw the file the extension makes of it.
+   */
+  confirmReplace(file: string): Promise<boolean>;
 }
 
 export class PipelineFiles {
@@ -64,6 +70,9 @@ export class PipelineFiles {
     if (path.isAbsolute(file)) this.granted.add(path.normalize(file));
   }
 
+  /** The save under way per file: a second save of one file waits for the first, so they never interleave. */
+  private readonly saving = new Map<string, Promise<unknown>>();
+
   async save(request: ParsedInvokeRequest<'savePipeline'>): Promise<{ path: string } | null> {
     let target = request.path && !request.saveAs ? path.resolve(request.path) : null;
     if (target && !this.granted.has(target)) {
@@ -74,10 +83,22 @@ export class PipelineFiles {
       const chosen = await this.dialogs.choosePipelineToSave(suggested);
       if (!chosen) return null;
       target = withPipelineExtension(path.resolve(chosen));
+      if (target !== path.resolve(chosen) && existsSync(target) && !(await this.dialogs.confirmReplace(target))) return null;
     }
-    await writeFileAtomicallyAsync(target, request.text);
+    await this.writeInTurn(target, request.text);
     this.remember(target);
     return { path: target };
+  }
+
+  private async writeInTurn(file: string, text: string): Promise<void> {
+    const previous = this.saving.get(file) ?? Promise.resolve();
+    const write = previous.catch(() => undefined).then(() => writeFileAtomicallyAsync(file, text));
+    this.saving.set(file, write);
+    try {
+      await write;
+    } finally {
+      if (this.saving.get(file) === write) this.saving.delete(file);
+    }
   }
 
   private async open(file: string): Promise<OpenedPipeline> {
