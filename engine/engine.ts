@@ -59,6 +59,8 @@ export class Engine {
   readonly #runModules: ReadonlyMap<string, EngineRunModule>;
   /** Set by restoreServices(): this engine keeps its services across restarts. */
   #keeper: ServiceKeeper | undefined;
+  /** The restart under way (restartService), which the next one waits for. */
+  #restarting: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   private constructor(
@@ -187,7 +189,11 @@ export class Engine {
    */
   restartService(serviceId: string): Promise<ServiceInfo[]> {
     const log = (service: ServiceInfo, line: string) => this.bus.emit({ type: 'node.log', runId: service.runId, at: new Date().toISOString(), node: service.node, level: 'info', line });
-    return restartService({ registry: this.services, restorer: this.#capabilities.serving, dataDir: this.dataDir, log, announce: (service) => this.#announce(service) }, serviceId);
+    // One restart at a time: each looks at the registry, then loads a model for seconds before registering it, so
+    // two at once (Restart on a deployment and on the endpoint over it) each saw it stopped and loaded it twice.
+    const restart = this.#restarting.catch(() => undefined).then(() => restartService({ registry: this.services, restorer: this.#capabilities.serving, dataDir: this.dataDir, log, announce: (service) => this.#announce(service) }, serviceId));
+    this.#restarting = restart;
+    return restart;
   }
 
   #announce(service: ServiceInfo): void {

@@ -208,4 +208,25 @@ describe('an engine started without restoring services', () => {
       await next.close();
     }
   });
+
+  it('restarting a stopped deployment and the endpoint over it at once loads the model once', async () => {
+    const port = await freePort();
+    const first = await openKeeping();
+    try {
+      await first.restoreServices(() => undefined);
+      const { runId } = first.startRun({ pipeline: servingPipeline(port), pipelinePath: '/projects/twice.crucible.json' });
+      expect((await first.finished(runId)!).status).toBe('succeeded');
+    } finally {
+      await first.close();
+    }
+    const next = await openKeeping();
+    try {
+      await next.restoreServices(() => undefined, { restart: false });
+      const [deployment, endpoint] = next.listServices();
+      await Promise.all([next.restartService(deployment!.id), next.restartService(endpoint!.id)]);
+      expect(next.services.running().map((service) => service.node).sort()).toEqual(['api', 'deploy']);
+    } finally {
+      await next.close();
+    }
+  });
 });
