@@ -1,6 +1,6 @@
 // Deployments run on the device the deploy node asks for: the request is resolved on an injected machine, the result
 // reaches every replica's worker, shows in the service's details and the artifact, and a restore resolves it again.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,5 +154,33 @@ describe('restoring a deployment', () => {
     running.push(restored);
     expect(restored.details).toMatchObject({ deploymentId: 'dep-0123456789', device: 'cpu', requestedDevice: 'cpu' });
     expect(recipeOf(restored)).toMatchObject({ kind: 'deployment', deploymentId: 'dep-0123456789', config: { name: 'old', device: 'cpu', threads: 1 } });
+  });
+});
+
+describe('a deployment that cannot serve', () => {
+  it('frees its id when its model never loads, so it can be restarted once the folder is fixed', async () => {
+    const folder = path.join(root, 'damaged');
+    cpSync(fixture.folder, folder, { recursive: true });
+    const decoder = path.join(folder, 'onnx', 'model.onnx');
+    const good = readFileSync(decoder);
+    writeFileSync(decoder, 'not an onnx model');
+    const serving = createServingCapability();
+    const started = await serving.deploy({ config: deployConfig.parse({ name: 'damaged' }), modelDir: folder, precision: 'float32', log: () => undefined });
+    expect(await started.service.exited).toMatchObject({ error: expect.stringMatching(/not a valid ONNX model/) });
+    expect(serving.deployments.has(started.deploymentId)).toBe(false);
+    writeFileSync(decoder, good);
+    const restored = await serving.restore(recipeOf(started.service), { dataDir: root, log: () => undefined });
+    running.push(restored);
+    await serving.deployments.get(started.deploymentId)!.generator.whenReady();
+  });
+
+  it('fails with a message naming the file when the model\'s chat template does not parse', async () => {
+    const folder = path.join(root, 'bad-template');
+    cpSync(fixture.folder, folder, { recursive: true });
+    writeFileSync(path.join(folder, 'tokenizer_config.json'), JSON.stringify({ chat_template: '{% for m in messages %}{{ m.content }}{% endfor' }));
+    const serving = createServingCapability();
+    await expect(serving.deploy({ config: deployConfig.parse({ name: 'bad-template' }), modelDir: folder, precision: 'float32', log: () => undefined }))
+      .rejects.toThrow(/^deployment "bad-template": the model's chat_template in tokenizer_config.json does not parse \(.+\); fix or remove the field$/);
+    expect(serving.deployments.size).toBe(0);
   });
 });

@@ -105,10 +105,23 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
     slotsPerReplica: maxBatchSize,
     log,
   });
-  deployment = new Deployment({ generator, maxBatchSize, maxQueue: config.maxQueue, contextLength: config.contextLength, defaults: config.defaults, scaling: () => autoscaler.snapshot(), speculation: () => generator.speculation() });
+  try {
+    deployment = new Deployment({ generator, maxBatchSize, maxQueue: config.maxQueue, contextLength: config.contextLength, defaults: config.defaults, scaling: () => autoscaler.snapshot(), speculation: () => generator.speculation() });
+  } catch (error) {
+    // The workers already started: a deployment that cannot be made (a chat template that does not parse) stops them.
+    await generator.close();
+    throw new Error(`deployment "${name}": ${(error as Error).message}`);
+  }
   resize();
   const live: LiveDeployment = { deployment, generator, autoscaler };
   deployments.set(deploymentId, live);
+  /** Whatever ends the deployment, a stop or a model that never loads, releases its workers and its id once. */
+  let released: Promise<void> | null = null;
+  const release = () => (released ??= (async () => {
+    if (deployments.get(deploymentId) === live) deployments.delete(deploymentId);
+    autoscaler.stop();
+    await generator.close();
+  })());
   const loaded: Promise<{ error: string } | undefined> = generator.whenReady().then(
     () => {
       const scaling = range.max > range.min ? `, scaling between ${range.min} and ${range.max}` : '';
@@ -117,8 +130,12 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
       if (range.max > range.min) autoscaler.start();
       return undefined;
     },
-    (error: Error) => {
+    async (error: Error) => {
       if (!options.callerReportsLoadFailure) log(`deployment "${name}": ${error.message}`);
+      // A model that never loads ends the service: its id is free again, so it can be restarted once fixed, and the
+      // workers go once every replica has said how its load ended.
+      await Promise.allSettled(generator.replicas.map((replica) => replica.whenReady()));
+      await release();
       return { error: error.message };
     },
   );
@@ -129,11 +146,7 @@ async function deploy(request: DeployRequest, { deployments, deviceEnvironment }
     liveDetails: () => ({ ...replicaDetails(autoscaler), ...speculationDetails(generator.speculation()) }),
     // Only a model that never loads ends the service by itself; crashed workers restart inside it.
     exited: loaded.then((failure) => failure ?? new Promise<never>(() => undefined)),
-    stop: async () => {
-      deployments.delete(deploymentId);
-      autoscaler.stop();
-      await generator.close();
-    },
+    stop: release,
   };
   // The requested device, not the resolved one, so a restore resolves it again on whatever the machine has then.
   const recipe: DeploymentRecipe = { kind: 'deployment', deploymentId, modelDir, precision, config };

@@ -27,7 +27,12 @@ export interface ChatFormatter {
 export function chatFormatterFor(options: { chatTemplate?: string; specialTokens?: { bos?: string; eos?: string } }): ChatFormatter {
   const usesDefault = options.chatTemplate === undefined || options.chatTemplate.trim() === '';
   const source = usesDefault ? DEFAULT_CHAT_TEMPLATE : options.chatTemplate!;
-  const template = compileChatTemplate(source, options.specialTokens);
+  let template: ReturnType<typeof compileChatTemplate>;
+  try {
+    template = compileChatTemplate(source, options.specialTokens);
+  } catch (error) {
+    throw new Error(`the model's chat_template in tokenizer_config.json does not parse (${(error as Error).message}); fix or remove the field`);
+  }
   return {
     impliedStop: usesDefault ? DEFAULT_CHAT_STOP : [],
     render(messages) {

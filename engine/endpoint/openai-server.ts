@@ -135,7 +135,13 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
     gateway,
     async listen() {
       await gateway?.start();
-      await app.listen({ host: config.host, port: config.port });
+      try {
+        await app.listen({ host: config.host, port: config.port });
+      } catch (error) {
+        // A port taken: the gateway's health probes started above must not go on for a server that never listened.
+        await gateway?.stop();
+        throw error;
+      }
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       return { url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, port };

@@ -137,12 +137,14 @@ export class InferenceReplica {
   async #close(): Promise<void> {
     this.#closing = true;
     this.#setHealth('failed');
-    if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    // No restart is coming any more: a later whenReady() rejects at once instead of waiting for one.
+    const stopping = new WorkerCrashedError(`${this.#options.label}: the deployment is stopping`);
+    // No restart is coming any more: a later whenReady() rejects at once (a model that failed to load keeps its error).
+    if (this.#restartTimer) {
+      clearTimeout(this.#restartTimer);
+      this.#lastError = stopping;
+    }
     this.#restartTimer = null;
     this.#restartDueMs = null;
-    const stopping = new WorkerCrashedError(`${this.#options.label}: the deployment is stopping`);
-    this.#lastError = stopping;
     this.#failRequests(stopping);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(stopping);
     if ((await stopWorker(this.#worker)) === 'terminated') {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { ENGINE_ADDRESS_FILE, readEngineAddress, writeEngineAddress } from '../../api/engine-address-file.ts';
 import { serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
 import { Engine } from '../../engine.ts';
@@ -59,6 +59,18 @@ it('lists and stops the running engine’s services, and refuses to restart one 
   await running.close();
   running = undefined;
   expect(fs.existsSync(file)).toBe(false);
+});
+
+it('names each service a restart started, not the one asked for on every line', async () => {
+  const engine = await Engine.open({ dataDir, runModules: new Map() });
+  running = await serveEngine(engine, { port: 0, token: 'a-test-token-of-enough-length' });
+  const old = engine.services.register({ runId: 'r-1', node: 'deploy', handle: { kind: 'deployment', name: 'tiny', stop: async () => undefined } });
+  const deployment = engine.services.register({ runId: 'r-1', node: 'deploy', handle: { kind: 'deployment', name: 'tiny', stop: async () => undefined } });
+  const endpoint = engine.services.register({ runId: 'r-1', node: 'api', handle: { kind: 'api-endpoint', name: 'api', url: 'http://127.0.0.1:8421', stop: async () => undefined } });
+  // What a deployment's restart returns: itself, then the endpoint over it, both under new ids.
+  vi.spyOn(engine, 'restartService').mockResolvedValue([deployment, endpoint]);
+  const restart = await cli('services', 'restart', old.id);
+  expect(restart).toMatchObject({ code: 0, out: `restarted deployment "tiny" as ${deployment.id}\nrestarted api-endpoint "api" as ${endpoint.id} at http://127.0.0.1:8421\n` });
 });
 
 it('ignores the address a crashed engine left behind', () => {

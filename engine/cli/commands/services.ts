@@ -32,7 +32,9 @@ export async function servicesCommand(args: string[], io: CliIo): Promise<number
     const route = (action === 'stop' ? ROUTES.stopService : ROUTES.restartService).replace(':serviceId', encodeURIComponent(serviceId!));
     const result = await callEngine<ServiceInfo | ServiceInfo[]>(engine, 'POST', route);
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (Array.isArray(result)) for (const service of result) io.stdout.write(`restarted ${serviceId} as ${service.id}: ${service.kind} "${service.name}"${service.url ? ` at ${service.url}` : ''}\n`);
+    // A restart brings others along (the endpoints over a deployment, the deployments an endpoint serves): each line
+    // names what started, not the id asked for.
+    else if (Array.isArray(result)) for (const service of result) io.stdout.write(`restarted ${service.kind} "${service.name}" as ${service.id}${service.url ? ` at ${service.url}` : ''}\n`);
     else io.stdout.write(`${result.id}: ${result.status}\n`);
     return EXIT.ok;
   } catch (error) {

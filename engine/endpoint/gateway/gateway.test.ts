@@ -2,6 +2,7 @@
 // the first byte, retry-after, a failure mid-stream, a slow member beside fast ones, client disconnects, usage.
 import { afterEach, describe, expect, it } from 'vitest';
 import { postJson, waitFor } from '../testing/http-helpers.ts';
+import { createOpenAiServer } from '../openai-server.ts';
 import { chatBody, readSse, startGateway, type TestGateway } from './testing/gateway-harness.ts';
 import { SCRIPTED_PROMPT_TOKENS, startScriptedUpstream, type ScriptedUpstream } from './testing/scripted-upstream.ts';
 
@@ -232,5 +233,20 @@ describe('usage', () => {
     const records = await readSse(await postJson(`${gw.baseURL}/chat/completions`, chatBody('remote-model', { stream: true, stream_options: { include_usage: true } })));
     const usage = records.find((r) => (r as { choices?: unknown[] }).choices?.length === 0) as { usage: { prompt_tokens: number; completion_tokens: number } };
     expect(usage.usage).toEqual({ prompt_tokens: SCRIPTED_PROMPT_TOKENS, completion_tokens: 5, total_tokens: SCRIPTED_PROMPT_TOKENS + 5 });
+  });
+});
+
+describe('a gateway that cannot listen', () => {
+  it('stops probing its upstreams when its port is taken', async () => {
+    const remote = await upstream();
+    const holder = await startScriptedUpstream();
+    open.push(holder);
+    const { port } = holder;
+    const server = createOpenAiServer({ config: { port, auth: 'none', upstreams: [{ url: remote.baseURL, models: [{ name: 'remote-model' }] }], routing: { healthCheckIntervalMs: 200 } }, deployments: [], store: null, onWarning: () => undefined });
+    await expect(server.listen()).rejects.toThrow();
+    const probesAtFailure = remote.healthChecks;
+    expect(probesAtFailure).toBeGreaterThan(0); // it did start probing before it tried the port
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(remote.healthChecks).toBe(probesAtFailure);
   });
 });
