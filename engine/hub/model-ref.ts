@@ -45,5 +45,11 @@ export function hubEndpoint(explicit: string | undefined, env: NodeJS.ProcessEnv
 /** Request headers that sign in with HF_TOKEN when it is set. The token is never put in a message or a file. */
 export function hubAuthHeaders(env: NodeJS.ProcessEnv): Record<string, string> {
   const token = env.HF_TOKEN?.trim();
-  return token ? { authorization: `Bearer ${token}` } : {};
+  if (!token) return {};
+  // fetch refuses a header holding a line break or a control character and quotes the whole value in its error,
+  // which would then reach the run's log: refuse it here, without the value.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new Error('HF_TOKEN holds a line break, a space or a character outside printable ASCII; set it to the single hf_… token');
+  }
+  return { authorization: `Bearer ${token}` };
 }

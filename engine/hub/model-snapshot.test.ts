@@ -151,6 +151,14 @@ describe('modelSnapshot', () => {
     expect(hub.requests.every((request) => request.authorization === 'Bearer hf_secret')).toBe(true);
   });
 
+  it('refuses an HF_TOKEN holding a line break without ever writing it into a message', async () => {
+    const hub = await startHub();
+    const failure = await modelSnapshot(freshDataDir(), ref, { signal, env: { HF_TOKEN: 'hf_FirstSecret\nhf_SecondSecret', HF_ENDPOINT: hub.endpoint } }).then(() => null, (error: Error) => error.message);
+    expect(failure).toMatch(/HF_TOKEN holds a line break/);
+    expect(failure).not.toMatch(/Secret/);
+    expect(hub.requests).toEqual([]);
+  });
+
   it('refuses a repo with only pickle weights, one without a tokenizer, and a branch name', async () => {
     const dataDir = freshDataDir();
     const pickles = await startHub({ 'config.json': '{}', 'tokenizer.json': '{}', 'pytorch_model.bin': 'pickle' });

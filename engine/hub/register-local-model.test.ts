@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,16 @@ describe('registerLocalModel', () => {
     expect(await readCompleteSnapshot(dataDir, ref)).toBeNull();
     await registerLocalModel(dataDir, dir, ref);
     expect(JSON.parse(readFileSync(path.join(snapshot.folder, SNAPSHOT_MANIFEST), 'utf8')).files).toHaveLength(6);
+  });
+
+  it('a second registration of one revision leaves only its own files: the earlier ones cannot be imported instead', async () => {
+    const dataDir = path.join(root, 'again-data');
+    const wrong = folder('wrong', { 'config.json': '{}', 'tokenizer.json': '{}', 'tokenizer_config.json': '{"chat_template":"old"}', 'model.safetensors': 'old weights' });
+    await registerLocalModel(dataDir, wrong, ref);
+    const index = JSON.stringify({ weight_map: { a: 'model-1.safetensors', b: 'model-2.safetensors' } });
+    const right = folder('right', { 'config.json': '{}', 'tokenizer.json': '{}', 'model.safetensors.index.json': index, 'model-1.safetensors': 'one', 'model-2.safetensors': 'two' });
+    const snapshot = await registerLocalModel(dataDir, right, ref);
+    expect(readdirSync(snapshot.folder).sort()).toEqual(['config.json', 'crucible-snapshot.json', 'model-1.safetensors', 'model-2.safetensors', 'model.safetensors.index.json', 'tokenizer.json'].sort());
   });
 
   it('follows symbolic links, as in a Hugging Face cache snapshot folder', async () => {

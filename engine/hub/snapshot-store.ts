@@ -54,7 +54,9 @@ export async function readCompleteSnapshot(dataDir: string, ref: HubModelRef): P
 
 /**
  * Puts the cached copies into the snapshot folder under their names, then writes the manifest. The old manifest goes
- * first, so a reader never takes a half-replaced snapshot for a complete one.
+ * first, so a reader never takes a half-replaced snapshot for a complete one, and so does every file the new list
+ * does not name: the importer reads the folder, and an earlier registration's model.safetensors left beside a sharded
+ * one would be imported instead of it.
  */
 export async function writeSnapshot(
   dataDir: string,
@@ -65,6 +67,8 @@ export async function writeSnapshot(
   const folder = snapshotFolder(dataDir, ref);
   await mkdir(folder, { recursive: true });
   await rm(path.join(folder, SNAPSHOT_MANIFEST), { force: true });
+  const named = new Set(files.map((file) => file.name));
+  for (const entry of await readdir(folder)) if (!named.has(entry)) await rm(path.join(folder, entry), { recursive: true, force: true });
   for (const file of files) await placeFile(file.cachedPath, path.join(folder, file.name));
   const listed = files.map(({ name, sha256, bytes }) => ({ name, sha256, bytes }));
   const manifest: SnapshotManifest = { repo: ref.repo, revision: ref.revision, source, files: listed };
