@@ -33,6 +33,8 @@ export const evaluateSpec = defineNodeSpec({
     { name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Token shards with a validation split.' },
   ],
   outputs: [{ name: 'report', type: 'Report', title: 'Report', description: 'Metrics and samples as JSON and Markdown.' }],
+  // Token ids mean something only to the model whose tokenizer made them: a loss over foreign ids measures nothing.
+  sameTokenizer: ['model', 'tokens'],
   config: evaluateConfig,
   pathFields: ['multipleChoice'],
 });
