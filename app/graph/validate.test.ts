@@ -116,6 +116,16 @@ describe('validate', () => {
     expect(validate(p, registry)).toEqual([]);
   });
 
+  it('reports an edge that repeats another, into a single input and into a multi input', () => {
+    const single = pipeline([['src', 'test-source'], ['enc', 'test-encode']], [['src', 'corpus', 'enc', 'corpus'], ['src', 'corpus', 'enc', 'corpus']]);
+    expect(validate(single, registry)).toEqual([expect.objectContaining({ edge: 'e1', code: 'duplicate_id', message: 'edge "e1" repeats edge "e0" (the same output to the same input); delete it' })]);
+    const multi = pipeline(
+      [['src', 'test-source'], ['enc', 'test-encode'], ['t1', 'test-train'], ['serve', 'test-serve']],
+      [['src', 'corpus', 'enc', 'corpus'], ['enc', 'tokens', 't1', 'tokens'], ['t1', 'model', 'serve', 'models'], ['t1', 'model', 'serve', 'models']],
+    );
+    expect(validate(multi, registry)).toEqual([expect.objectContaining({ edge: 'e3', code: 'duplicate_id' })]);
+  });
+
   it('refuses node versions from a newer Crucible', () => {
     const p = chain();
     p.nodes[2]!.typeVersion = 9;

@@ -105,6 +105,14 @@ function checkEdges(
       problems.push({ node: edge.to.node, edge: edge.id, port: edge.to.port, code: 'edge_missing_port', message: `${toSpec.title} has no input "${edge.to.port}" (edge "${edge.id}")` });
       continue;
     }
+    // A second edge from the same output to the same input (a hand or git merge): the canvas never draws one, and the
+    // engine would deliver the artifact twice.
+    const twin = accepted.find((other) => sameEnd(other.from, edge.from) && sameEnd(other.to, edge.to));
+    if (twin) {
+      // Under the same id it is already reported as a duplicate id.
+      if (twin.id !== edge.id) problems.push({ node: edge.to.node, edge: edge.id, port: edge.to.port, code: 'duplicate_id', message: `edge "${edge.id}" repeats edge "${twin.id}" (the same output to the same input); delete it` });
+      continue;
+    }
     // Cycles are reported once for the whole loop below, not per edge.
     const check = checkConnection({ nodes: pipeline.nodes, edges: accepted }, registry, edge.from, edge.to);
     if (!check.ok && check.code !== 'cycle') {
@@ -118,6 +126,10 @@ function checkEdges(
     connected.add(portKey(edge.to.node, edge.to.port));
   }
   return { connected, usable };
+}
+
+function sameEnd(a: PipelineEdge['from'], b: PipelineEdge['from']): boolean {
+  return a.node === b.node && a.port === b.port;
 }
 
 function checkRequiredInputs(pipeline: Pipeline, specs: Map<string, NodeSpec | undefined>, connected: Set<string>, problems: ValidationProblem[]): void {
