@@ -143,6 +143,22 @@ describe('modelSnapshot', () => {
     expect(hub.downloads().at(-1)?.range).toBe('bytes=20000-');
   });
 
+  it('a run waiting on another run’s download of the same file stops at once on its own cancel', async () => {
+    const dataDir = freshDataDir();
+    const hub = await startHub();
+    hub.stallNextDownload('model.safetensors', 1024);
+    const first = new AbortController();
+    const second = new AbortController();
+    const downloading = modelSnapshot(dataDir, ref, { signal: first.signal, endpoint: hub.endpoint, env: {} }).catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the first run's download has stalled
+    const waiting = modelSnapshot(dataDir, ref, { signal: second.signal, endpoint: hub.endpoint, env: {} }).then(() => 'finished', (error: Error) => error.name);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    second.abort();
+    expect(await Promise.race([waiting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))])).toBe('AbortError');
+    first.abort();
+    await downloading;
+  });
+
   it('sends HF_TOKEN as a bearer token and reads HF_ENDPOINT', async () => {
     const dataDir = freshDataDir();
     const hub = await startHub();

@@ -178,7 +178,8 @@ export async function cachedResumableContent(dataDir: string, source: ResumableS
   const partial = partialDownloadPath(dataDir, source.url);
   const running = downloadsInFlight.get(partial);
   if (running) {
-    await running.catch(() => undefined);
+    // Another caller's download: wait for it, but a cancel of this caller's own ends this wait at once.
+    await waitUnlessAborted(running, hooks.signal);
     return cachedResumableContent(dataDir, source, hooks);
   }
   const download = downloadResumably(dataDir, source, partial, hooks);
@@ -187,6 +188,21 @@ export async function cachedResumableContent(dataDir: string, source: ResumableS
     return await download;
   } finally {
     downloadsInFlight.delete(partial);
+  }
+}
+
+/** Settles when `work` does, or rejects with the signal's reason as soon as it aborts (leaving `work` running). */
+async function waitUnlessAborted(work: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work.catch(() => undefined), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
