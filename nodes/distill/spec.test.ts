@@ -2,21 +2,12 @@
 // pretrain, distill and quantize), and the student's config fields default as the issue specifies.
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../app/graph/validate.ts';
-import { pipelineSchema, type Pipeline } from '../../app/pipeline/schema.ts';
 import { builtInRegistry } from '../specs.ts';
+import { pipelineOf, type EdgeDef } from '../testing/pipeline-of.ts';
 import { distillConfig } from './spec.ts';
 
-type EdgeDef = [from: string, fromPort: string, to: string, toPort: string];
-
-function pipeline(nodes: [id: string, type: string][], edges: EdgeDef[], configs: Record<string, Record<string, unknown>> = {}): Pipeline {
-  return pipelineSchema.parse({
-    format: 'crucible.pipeline',
-    version: 1,
-    name: 'distill lineage',
-    nodes: nodes.map(([id, type]) => ({ id, type, typeVersion: 1, config: configs[id] ?? (type === 'dataset' ? { sources: [{ path: 'a.txt' }] } : {}) })),
-    edges: edges.map(([from, fromPort, to, toPort], index) => ({ id: `e${index}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } })),
-  });
-}
+const pipeline = (nodes: [id: string, type: string][], edges: EdgeDef[], configs: Record<string, Record<string, unknown>> = {}) =>
+  pipelineOf('distill lineage', nodes, edges, (id, type) => configs[id] ?? (type === 'dataset' ? { sources: [{ path: 'a.txt' }] } : undefined));
 
 const NODES: [string, string][] = [['data', 'dataset'], ['tokA', 'tokenizer'], ['tokB', 'tokenizer'], ['teacher', 'pretrain'], ['q', 'quantize'], ['student', 'distill']];
 const UPSTREAM: EdgeDef[] = [['data', 'corpus', 'tokA', 'corpus'], ['data', 'corpus', 'tokB', 'corpus'], ['tokA', 'tokens', 'teacher', 'tokens'], ['teacher', 'model', 'q', 'model']];

@@ -2,23 +2,12 @@
 // trained for itself are refused before the run, saying which connection fixes it.
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../app/graph/validate.ts';
-import { pipelineSchema, type Pipeline } from '../../app/pipeline/schema.ts';
 import { builtInRegistry } from '../specs.ts';
-
-type EdgeDef = [from: string, fromPort: string, to: string, toPort: string];
+import { pipelineOf, type EdgeDef } from '../testing/pipeline-of.ts';
 
 const CONFIGS: Record<string, Record<string, unknown>> = { dataset: { sources: [{ path: 'a.txt' }] }, model: { path: 'gpt2' } };
-
-function pipeline(edges: EdgeDef[]): Pipeline {
-  const nodes: [string, string][] = [['data', 'dataset'], ['base', 'model'], ['tok', 'tokenizer'], ['eval', 'evaluate']];
-  return pipelineSchema.parse({
-    format: 'crucible.pipeline',
-    version: 1,
-    name: 'evaluate lineage',
-    nodes: nodes.map(([id, type]) => ({ id, type, typeVersion: 1, config: CONFIGS[type] ?? {} })),
-    edges: edges.map(([from, fromPort, to, toPort], index) => ({ id: `e${index}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } })),
-  });
-}
+const NODES: [string, string][] = [['data', 'dataset'], ['base', 'model'], ['tok', 'tokenizer'], ['eval', 'evaluate']];
+const pipeline = (edges: EdgeDef[]) => pipelineOf('evaluate lineage', NODES, edges, (_id, type) => CONFIGS[type]);
 
 const EDGES: EdgeDef[] = [['data', 'corpus', 'tok', 'corpus'], ['base', 'model', 'eval', 'model'], ['tok', 'tokens', 'eval', 'tokens']];
 

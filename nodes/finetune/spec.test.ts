@@ -2,24 +2,14 @@
 // tokens refused when the tokens were not made with the model's tokenizer, and the facts it shows from its config.
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../app/graph/validate.ts';
-import { pipelineSchema, type Pipeline } from '../../app/pipeline/schema.ts';
 import { trainingFields } from '../shared/fields.ts';
 import { builtInRegistry } from '../specs.ts';
+import { pipelineOf, type EdgeDef } from '../testing/pipeline-of.ts';
 import { finetuneConfig, finetuneFacts, finetuneSpec } from './spec.ts';
-
-type EdgeDef = [from: string, fromPort: string, to: string, toPort: string];
 
 const CONFIGS: Record<string, Record<string, unknown>> = { dataset: { sources: [{ path: 'a.jsonl' }] }, model: { path: 'gpt2' } };
 
-function pipeline(nodes: [id: string, type: string][], edges: EdgeDef[]): Pipeline {
-  return pipelineSchema.parse({
-    format: 'crucible.pipeline',
-    version: 1,
-    name: 'finetune lineage',
-    nodes: nodes.map(([id, type]) => ({ id, type, typeVersion: 1, config: CONFIGS[type] ?? {} })),
-    edges: edges.map(([from, fromPort, to, toPort], index) => ({ id: `e${index}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } })),
-  });
-}
+const pipeline = (nodes: [id: string, type: string][], edges: EdgeDef[]) => pipelineOf('finetune lineage', nodes, edges, (_id, type) => CONFIGS[type]);
 
 const NODES: [string, string][] = [['data', 'dataset'], ['base', 'model'], ['tok', 'tokenizer'], ['tune', 'finetune']];
 const EDGES: EdgeDef[] = [['data', 'corpus', 'tok', 'corpus'], ['base', 'model', 'tune', 'model'], ['tok', 'tokens', 'tune', 'tokens']];
