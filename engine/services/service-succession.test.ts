@@ -174,9 +174,9 @@ describe('an engine started without restoring services', () => {
 
   const openKeeping = () => openServingEngine(keptDir);
 
-  it('lists the last engine’s services as stopped, starts none, and restarts each on request; a rerun replaces them', async () => {
-    const port = await freePort();
-    const first = await openKeeping();
+  /** Runs the serving pipeline in an engine on `dataDir` and closes it with its services running, as a quit leaves them. */
+  async function leaveServingPipelineRunning(dataDir: string, port: number): Promise<void> {
+    const first = await openServingEngine(dataDir);
     try {
       await first.restoreServices(() => undefined);
       const { runId } = first.startRun({ pipeline: servingPipeline(port), pipelinePath: '/projects/kept.crucible.json' });
@@ -184,6 +184,11 @@ describe('an engine started without restoring services', () => {
     } finally {
       await first.close();
     }
+  }
+
+  it('lists the last engine’s services as stopped, starts none, and restarts each on request; a rerun replaces them', async () => {
+    const port = await freePort();
+    await leaveServingPipelineRunning(keptDir, port);
 
     const lines: string[] = [];
     const next = await openKeeping();
@@ -210,16 +215,9 @@ describe('an engine started without restoring services', () => {
   });
 
   it('restarting a stopped deployment and the endpoint over it at once loads the model once', async () => {
-    const port = await freePort();
-    const first = await openKeeping();
-    try {
-      await first.restoreServices(() => undefined);
-      const { runId } = first.startRun({ pipeline: servingPipeline(port), pipelinePath: '/projects/twice.crucible.json' });
-      expect((await first.finished(runId)!).status).toBe('succeeded');
-    } finally {
-      await first.close();
-    }
-    const next = await openKeeping();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-restart-twice-'));
+    await leaveServingPipelineRunning(dataDir, await freePort());
+    const next = await openServingEngine(dataDir);
     try {
       await next.restoreServices(() => undefined, { restart: false });
       const [deployment, endpoint] = next.listServices();
@@ -227,6 +225,7 @@ describe('an engine started without restoring services', () => {
       expect(next.services.running().map((service) => service.node).sort()).toEqual(['api', 'deploy']);
     } finally {
       await next.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
