@@ -15,6 +15,7 @@ import { writeCharTokensArtifact } from './testing/char-tokens.ts';
 import { shakespeareExcerpt, TINY_SETTINGS } from './testing/tiny-settings.ts';
 import { TokenShardReader } from './token-windows.ts';
 import { trainGpt2 } from './trainer.ts';
+import { releaseSpy } from './testing/release-spy.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'crucible-evaluate-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -93,34 +94,23 @@ describe('evaluateModel', () => {
 describe('evaluateModel releasing what it opened', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  /** Spies on every instance's release: it lets the session go, then fails with `failure` when one is given. */
-  function releaseSpy(prototype: { release(): Promise<void> }, failure: string | null) {
-    const release = prototype.release;
-    return vi.spyOn(prototype, 'release').mockImplementation(async function (this: unknown) {
-      await release.call(this);
-      if (failure !== null) throw new Error(failure);
-    });
+  /** Spies on the scorer's and the generation decoder's releases and the val shard's close; each must run once. */
+  function spyOnReleases(failures: { scorer: string | null; decoder: string | null }) {
+    const spies = [releaseSpy(LossEvaluator.prototype, failures.scorer), releaseSpy(DecoderSession.prototype, failures.decoder), vi.spyOn(TokenShardReader.prototype, 'close')];
+    return { expectEachOnce: () => spies.forEach((spy) => expect(spy).toHaveBeenCalledOnce()) };
   }
 
   it("still releases the generation decoder and closes the val shard when the scorer's release fails, and reports that failure", async () => {
-    const scorerRelease = releaseSpy(LossEvaluator.prototype, 'scorer release failed');
-    const decoderRelease = releaseSpy(DecoderSession.prototype, null);
-    const close = vi.spyOn(TokenShardReader.prototype, 'close');
+    const releases = spyOnReleases({ scorer: 'scorer release failed', decoder: null });
     await expect(evaluateModel(job(floatFolder))).rejects.toThrow('scorer release failed');
-    expect(scorerRelease).toHaveBeenCalledOnce();
-    expect(decoderRelease).toHaveBeenCalledOnce();
-    expect(close).toHaveBeenCalledOnce();
+    releases.expectEachOnce();
   });
 
   it("reports the evaluation's own error, not the releases' failures, after running every release", async () => {
     vi.spyOn(DecoderSession.prototype, 'append').mockRejectedValueOnce(new Error('sampling failed'));
-    const scorerRelease = releaseSpy(LossEvaluator.prototype, 'scorer release failed');
-    const decoderRelease = releaseSpy(DecoderSession.prototype, 'decoder release failed');
-    const close = vi.spyOn(TokenShardReader.prototype, 'close');
+    const releases = spyOnReleases({ scorer: 'scorer release failed', decoder: 'decoder release failed' });
     await expect(evaluateModel(job(floatFolder))).rejects.toThrow('sampling failed');
-    expect(scorerRelease).toHaveBeenCalledOnce();
-    expect(decoderRelease).toHaveBeenCalledOnce();
-    expect(close).toHaveBeenCalledOnce();
+    releases.expectEachOnce();
   });
 
   it('closes the val shard when the scorer cannot be made', async () => {

@@ -16,6 +16,7 @@ import { shakespeareExcerpt, TINY_SETTINGS } from './testing/tiny-settings.ts';
 import { activationBytesPerRow } from './memory-plan.ts';
 import { modelConfigFor, trainGpt2, type StepReport } from './trainer.ts';
 import type { TrainingJob, TrainingSettings } from './training-settings.ts';
+import { releaseSpy } from './testing/release-spy.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'crucible-trainer-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -101,17 +102,8 @@ describe('trainGpt2', () => {
   describe('when a release fails', () => {
     afterEach(() => vi.restoreAllMocks());
     const settings = { ...TINY_SETTINGS, maxSteps: 2, evalInterval: 2 };
-    /** Every instance's release lets its session go, then fails with `failure`. */
-    const failingRelease = (prototype: { release(): Promise<void> }, failure: string) => {
-      const release = prototype.release;
-      return vi.spyOn(prototype, 'release').mockImplementation(async function (this: unknown) {
-        await release.call(this);
-        throw new Error(failure);
-      });
-    };
-
     it('still releases the other sessions and closes the shards, then reports the failure', async () => {
-      const runnerRelease = failingRelease(TrainStepSession.prototype, 'step session release failed');
+      const runnerRelease = releaseSpy(TrainStepSession.prototype, 'step session release failed');
       const evaluatorRelease = vi.spyOn(LossEvaluator.prototype, 'release');
       const close = vi.spyOn(TokenShardReader.prototype, 'close');
       await expect(trainGpt2(jobFor(settings, 'release-fails'))).rejects.toThrow('step session release failed');
@@ -121,7 +113,7 @@ describe('trainGpt2', () => {
     });
 
     it("reports the training's own error, not a release's, after releasing everything", async () => {
-      failingRelease(TrainStepSession.prototype, 'step session release failed');
+      releaseSpy(TrainStepSession.prototype, 'step session release failed');
       const evaluatorRelease = vi.spyOn(LossEvaluator.prototype, 'release');
       const close = vi.spyOn(TokenShardReader.prototype, 'close');
       const hooks = { onStep: () => { throw new Error('the step hook failed'); } };
