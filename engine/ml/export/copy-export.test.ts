@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,9 +87,14 @@ describe('copyExport', () => {
     expect(copyExport(source, target, { overwrite: false })).toBe('filled');
     const outside = path.join(root, 'precious.txt');
     writeFileSync(outside, 'keep');
-    writeFileSync(path.join(target, EXPORT_MANIFEST_FILE), JSON.stringify({ files: ['../precious.txt', outside, 'README.md'] }));
+    // Named outright, or through a folder inside the target that links out of it.
+    mkdirSync(path.join(root, 'elsewhere'));
+    writeFileSync(path.join(root, 'elsewhere', 'precious.txt'), 'keep');
+    symlinkSync(path.join(root, 'elsewhere'), path.join(target, 'link'));
+    writeFileSync(path.join(target, EXPORT_MANIFEST_FILE), JSON.stringify({ files: ['../precious.txt', outside, 'link/precious.txt', 'README.md'] }));
     expect(copyExport(source, target, { overwrite: false })).toBe('replaced');
     expect(readFileSync(outside, 'utf8')).toBe('keep');
+    expect(readFileSync(path.join(root, 'elsewhere', 'precious.txt'), 'utf8')).toBe('keep');
   });
 
   it('leaves a foreign folder alone unless told to overwrite, and then keeps its other files', () => {

@@ -9,7 +9,7 @@
 // The new files are copied into a folder inside the target first and moved into place only once all of them are
 // there, so a copy that fails (a full disk) leaves the earlier export as it was.
 
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../../files/atomic-file.ts';
 import { isCrucibleModelCard, MODEL_CARD_FILE } from './model-card.ts';
@@ -81,14 +81,22 @@ function readManifest(folder: string): ExportManifest | null {
   }
 }
 
-/** Removes a file an earlier export wrote, then each folder above it (within `root`) that is left empty. */
+/**
+ * Removes a file an earlier export wrote, then each folder above it (within `root`) that is left empty. The manifest
+ * names it by text; what counts is where that resolves: through a folder that links out of `root`, nothing goes.
+ */
 function removeOwnFile(root: string, file: string): void {
   const full = path.join(root, file);
-  if (existsSync(full) && lstatSync(full).isFile()) rmSync(full);
+  if (existsSync(full) && lstatSync(full).isFile() && resolvesWithin(root, path.dirname(full))) rmSync(full);
   for (const folder of ancestorsWithin(root, file).reverse()) {
-    if (!existsSync(folder) || readdirSync(folder).length > 0) break;
+    if (!existsSync(folder) || !lstatSync(folder).isDirectory() || readdirSync(folder).length > 0) break;
     rmdirSync(folder);
   }
+}
+
+function resolvesWithin(root: string, folder: string): boolean {
+  const [realRoot, realFolder] = [realpathSync(root), realpathSync(folder)];
+  return realFolder === realRoot || realFolder.startsWith(`${realRoot}${path.sep}`);
 }
 
 /** The folders between `root` (excluded) and `file`, outermost first. */
