@@ -3,11 +3,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServiceHandle } from '../../app/nodes/run-contract.ts';
 import type { LogLevel } from '../../app/protocol/run-events.ts';
 import type { z } from 'zod';
 import { deployConfig } from '../../nodes/deploy/spec.ts';
+import { OnnxTextGenerator } from '../inference/onnx-text-generator.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { missingCudaLibrary } from '../ml/runtime/provider-probe.ts';
 import type { DeviceEnvironment } from '../ml/runtime/device.ts';
@@ -179,8 +180,11 @@ describe('a deployment that cannot serve', () => {
     cpSync(fixture.folder, folder, { recursive: true });
     writeFileSync(path.join(folder, 'tokenizer_config.json'), JSON.stringify({ chat_template: '{% for m in messages %}{{ m.content }}{% endfor' }));
     const serving = createServingCapability();
+    const close = vi.spyOn(OnnxTextGenerator.prototype, 'close');
     await expect(serving.deploy({ config: deployConfig.parse({ name: 'bad-template' }), modelDir: folder, precision: 'float32', log: () => undefined }))
       .rejects.toThrow(/^deployment "bad-template": the model's chat_template in tokenizer_config.json does not parse \(.+\); fix or remove the field$/);
     expect(serving.deployments.size).toBe(0);
+    expect(close, 'the workers it had started are stopped').toHaveBeenCalledOnce();
+    close.mockRestore();
   });
 });
