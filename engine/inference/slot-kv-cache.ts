@@ -143,26 +143,32 @@ export class SlotKvCache {
    * the step decoder's (B, 2·L·K, count, D) output: layer l's keys at heads 2l·K .. 2l·K + K − 1, its values the next K.
    */
   append(newKeysValues: Float32Array, count = 1): void {
-    this.#resize(this.rowCount, Math.max(0, ...this.#lengths) + count);
+    const lengths = this.#lengths;
+    let longest = 0;
+    for (const length of lengths) longest = Math.max(longest, length);
+    this.#resize(this.rowCount, longest + count);
     const { nLayer, nKvHead, headDim } = this.#geometry;
-    const rows = this.rowCount;
-    if (newKeysValues.length !== rows * 2 * nLayer * nKvHead * count * headDim) {
-      throw new Error(`slot kv cache: ${rows} rows of ${count} new tokens need ${rows * 2 * nLayer * nKvHead * count * headDim} key and value floats, got ${newKeysValues.length}`);
+    const rows = lengths.length;
+    const run = count * headDim;
+    if (newKeysValues.length !== rows * 2 * nLayer * nKvHead * run) {
+      throw new Error(`slot kv cache: ${rows} rows of ${count} new tokens need ${rows * 2 * nLayer * nKvHead * run} key and value floats, got ${newKeysValues.length}`);
     }
-    /** Where row `row`'s run of `count` tokens for head `head` of layer `layer` (values when `value`) starts. */
-    const sourceOffset = (row: number, layer: number, value: boolean, head: number) => ((row * 2 * nLayer + 2 * layer + (value ? 1 : 0)) * nKvHead + head) * count * headDim;
-    const write = (targets: Float32Array[], value: boolean) =>
-      targets.forEach((target, layer) => {
-        for (let row = 0; row < rows; row++) {
-          for (let head = 0; head < nKvHead; head++) {
-            const from = sourceOffset(row, layer, value, head);
-            target.set(newKeysValues.subarray(from, from + count * headDim), this.#offset(row, head, this.#lengths[row]!));
+    // The source is row-major over (row, layer, keys then values, head); each (row, head) run lands at slot len(row).
+    // An indexed copy, not subarray + set: a view object per run made this twice as slow at 16 rows of nano (512
+    // runs of 32 floats: ~110 against ~56 µs a step).
+    const slotStride = this.#slots * headDim;
+    let from = 0;
+    for (let row = 0; row < rows; row++) {
+      const rowStart = (row * nKvHead * this.#slots + lengths[row]!) * headDim;
+      for (let layer = 0; layer < nLayer; layer++) {
+        for (const target of [this.#keys[layer]!, this.#values[layer]!]) {
+          for (let head = 0, to = rowStart; head < nKvHead; head++, to += slotStride, from += run) {
+            for (let index = 0; index < run; index++) target[to + index] = newKeysValues[from + index]!;
           }
         }
-      });
-    write(this.#keys, false);
-    write(this.#values, true);
-    this.#lengths = this.#lengths.map((length) => length + count);
+      }
+    }
+    for (let row = 0; row < rows; row++) lengths[row]! += count;
   }
 
   /**
