@@ -52,6 +52,9 @@ describe('pretrain facts', () => {
     expect(facts[0]).toMatchObject({ label: 'Parameters', value: `${(expected / 1000).toFixed(1)}K` });
     expect(pretrainSpec.checkConfig!({ ...llama, nKvHead: 3 })).toEqual([{ field: 'nKvHead', message: expect.stringMatching(/3 must divide nHead \(4\)/) }]);
     expect(pretrainSpec.checkConfig!({ ...llama, nKvHead: 3, architecture: 'gpt2' })).toEqual([]);
+    // A head size of 3 (12 over 4 heads) cannot be rotated in pairs: refused at validation, not when the trainer starts.
+    expect(pretrainSpec.checkConfig!({ ...llama, nEmbd: 12 })).toEqual([{ field: 'nEmbd', message: expect.stringMatching(/head size of 3; a Llama's must be even .* a multiple of 8/) }]);
+    expect(pretrainSpec.checkConfig!({ ...llama, nEmbd: 12, architecture: 'gpt2' })).toEqual([]);
   });
 });
 

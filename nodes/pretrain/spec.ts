@@ -97,8 +97,16 @@ function sizeOf(config: PretrainSettings, vocabSize: number): { parameters: numb
   return { parameters: gpt2Sizing.parameterCount(shape), memory: trainingMemoryEstimate(gpt2Sizing, shape, batch) };
 }
 
-/** Llama's key/value heads must split the query heads evenly. */
+/** Llama's key/value heads must split the query heads evenly, and its head size must be even for rotary embeddings. */
 function checkLlama(config: PretrainSettings) {
-  if (config.architecture !== 'llama' || config.nKvHead === undefined || config.nHead % config.nKvHead === 0) return [];
-  return [{ field: 'nKvHead', message: `${config.nKvHead} must divide nHead (${config.nHead}): each key/value head serves the same number of query heads` }];
+  if (config.architecture !== 'llama') return [];
+  const problems: { field: string; message: string }[] = [];
+  const headDim = config.nEmbd / config.nHead;
+  if (Number.isInteger(headDim) && headDim % 2 !== 0) {
+    problems.push({ field: 'nEmbd', message: `${config.nEmbd} over ${config.nHead} heads gives a head size of ${headDim}; a Llama's must be even (rotary embeddings turn pairs of channels): pick nEmbd a multiple of ${2 * config.nHead}` });
+  }
+  if (config.nKvHead !== undefined && config.nHead % config.nKvHead !== 0) {
+    problems.push({ field: 'nKvHead', message: `${config.nKvHead} must divide nHead (${config.nHead}): each key/value head serves the same number of query heads` });
+  }
+  return problems;
 }

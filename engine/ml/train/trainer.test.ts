@@ -73,6 +73,29 @@ describe('trainGpt2', () => {
     expect(split.metrics.loss).toBeCloseTo(whole.result?.metrics.loss as number, 4);
   });
 
+  it('splits a loss-masked batch without changing the losses, the gradients or the weights', async () => {
+    // Sparse trained spans: most one-row chunks hold no trained target, which an equal mean over chunks would count.
+    const settings = { ...TINY_SETTINGS, maxSteps: 4, evalInterval: 4 };
+    const masks = { trainMask: path.join(root, 'sparse.train.mask.bin'), valMask: path.join(root, 'sparse.val.mask.bin') };
+    writeFileSync(masks.trainMask, Uint8Array.from({ length: tokens.trainTokens }, (_, index) => (index % 100 < 8 ? 1 : 0)));
+    writeFileSync(masks.valMask, Uint8Array.from({ length: tokens.valTokens }, (_, index) => (index % 100 < 8 ? 1 : 0)));
+    const whole = await trainRecording({ ...jobFor(settings, 'sparse-unsplit'), ...masks });
+    const perRow = activationBytesPerRow(modelConfigFor(settings, tokens.vocabSize), settings.blockSize);
+    const logs: string[] = [];
+    const reports: StepReport[] = [];
+    const split = await trainGpt2({ ...jobFor(settings, 'sparse-split'), ...masks, activationBudgetBytes: perRow }, { onLog: (line) => logs.push(line), onStep: (report) => reports.push(report) });
+    expect(logs.join('\n')).toMatch(/split into 4 chunks of 1 rows/);
+    reports.forEach((report, index) => {
+      expect(report.loss).toBeCloseTo(whole.reports[index]?.loss as number, 4);
+      expect(report.gradNorm).toBeCloseTo(whole.reports[index]?.gradNorm as number, 4);
+    });
+    for (const [name, tensor] of whole.result?.parameters ?? []) {
+      const other = split.parameters.get(name)?.data as Float32Array;
+      const largest = (tensor.data as Float32Array).reduce((most, value, index) => Math.max(most, Math.abs(value - other[index]!)), 0);
+      expect(largest, name).toBeLessThan(1e-5);
+    }
+  });
+
   it('starts over when the checkpoint belongs to other settings', async () => {
     await trainRecording(jobFor(TINY_SETTINGS, 'foreign'));
     const logs: string[] = [];

@@ -310,15 +310,18 @@ async function teacherValLoss({ shape, chunks, job }: LoopParts, distillation: O
 }
 
 /**
- * splitBatch (memory-plan.ts) with each chunk's loss weights. With a loss mask each chunk's loss is its own weighted
- * mean, so a split batch weighs chunks equally rather than by their trained targets (as gradient accumulation does).
+ * splitBatch (memory-plan.ts) with each chunk's loss weights. With a loss mask each chunk divides its weighted loss by
+ * the whole batch's trained targets (over the chunk count), so the chunks' mean is the whole batch's loss, and so is
+ * its gradient: a chunk with no trained target then adds nothing rather than a zero the mean would count.
  */
 function chunksOf(batch: TrainBatch, chunks: number): TrainBatch[] {
   const parts = splitBatch(batch, chunks);
   const weights = batch.lossWeights;
   if (weights === undefined || chunks === 1) return parts;
-  const size = weights.data.length / chunks;
-  return parts.map((part, index) => ({ ...part, lossWeights: { dtype: weights.dtype, shape: part.tokens.shape, data: (weights.data as Float32Array).slice(index * size, (index + 1) * size) } }));
+  const data = weights.data as Float32Array;
+  const size = data.length / chunks;
+  const lossDivisor = Math.max(data.reduce((sum, value) => sum + value, 0), 1) / chunks;
+  return parts.map((part, index) => ({ ...part, lossWeights: { dtype: weights.dtype, shape: part.tokens.shape, data: data.slice(index * size, (index + 1) * size) }, lossDivisor }));
 }
 
 function optional<Key extends string>(key: Key, value: number | undefined): Partial<Record<Key, number>> {

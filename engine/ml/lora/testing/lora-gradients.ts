@@ -9,7 +9,7 @@ import { FlatStepState } from '../../train/step/flat-step-state.ts';
 import type { ModelFamily } from '../../train/step/model-family.ts';
 import { buildStepGraphs, type StepGraphOptions } from '../../train/step/step-graphs.ts';
 import { trainStepNames } from '../../train/step/step-names.ts';
-import type { TrainBatch } from '../../train/step/train-batch.ts';
+import { batchFeeds, type TrainBatch } from '../../train/step/train-batch.ts';
 import { loraFamily } from '../lora-family.ts';
 import { loraAdapterNames, type LoraOptions } from '../lora-parameters.ts';
 import { randomBatch, spreadParameters } from './lora-support.ts';
@@ -26,7 +26,7 @@ async function openLossAndGradients(family: ModelFamily, trainable: readonly str
   const run = async (parameters: ReadonlyMap<string, HostTensor>) => {
     const state = FlatStepState.fromParameters(graphs.layout, parameters, 'float64');
     const frozen = Object.fromEntries(graphs.frozen.map((spec) => [spec.name, parameters.get(spec.name) as HostTensor]));
-    return session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...frozen, ...batch, ...masks, ...scalars });
+    return session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...frozen, ...batchFeeds(batch, { distills: false, weighted: false }), ...masks, ...scalars });
   };
   const loss = async (parameters: ReadonlyMap<string, HostTensor>) => numbersOf((await run(parameters))[trainStepNames.loss] as HostTensor)[0] as number;
   const gradients = async (parameters: ReadonlyMap<string, HostTensor>) => {

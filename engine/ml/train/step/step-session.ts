@@ -151,7 +151,7 @@ export class TrainStepSession {
 
   /** The batch and a fresh draw of dropout masks. */
   private microBatchFeeds(batch: TrainBatch): Record<string, HostTensor> {
-    return { ...this.family.sampleDropoutMasks(this.options.batch, this.options.time, this.dropoutRandom), ...batchFeeds(batch, { distills: this.distills, weighted: this.options.lossWeights === true }) };
+    return { ...this.family.sampleDropoutMasks(this.options.batch, this.options.time, this.dropoutRandom), ...batchFeeds(batch, { distills: this.distills, weighted: this.options.lossWeights === true, divided: this.options.lossWeights === true }) };
   }
 
   private get distills(): boolean {

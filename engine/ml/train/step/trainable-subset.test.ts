@@ -14,7 +14,7 @@ import { FlatStepState } from './flat-step-state.ts';
 import { buildStepGraphs, type StepGraphOptions } from './step-graphs.ts';
 import { trainStepNames } from './step-names.ts';
 import { TrainStepSession } from './step-session.ts';
-import type { TrainBatch } from './train-batch.ts';
+import { batchFeeds, type TrainBatch } from './train-batch.ts';
 
 const config = gpt2Config({ vocabSize: 13, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8 });
 const family = gpt2Family(config);
@@ -38,7 +38,7 @@ async function lossAndGradients(trainable: readonly string[] | undefined, batch:
   const state = FlatStepState.fromParameters(graphs.layout, initial, 'float32');
   const frozen = Object.fromEntries(graphs.frozen.map((spec) => [spec.name, initial.get(spec.name) as HostTensor]));
   const scalars = { [trainStepNames.learningRate]: hostTensor('float32', [], [0]), [trainStepNames.step]: hostTensor('float32', [], [1]) };
-  const results = await session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...frozen, ...batch, ...scalars });
+  const results = await session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...frozen, ...batchFeeds(batch, { distills: false, weighted: false }), ...scalars });
   await session.release();
   return { graphs, inputNames: session.inputNames, outputNames: session.outputNames, loss: numbersOf(results[trainStepNames.loss] as HostTensor)[0], gradientOf: (name: string) => results[trainStepNames.gradient(name)] };
 }

@@ -44,7 +44,7 @@ async function evaluate(batch: TrainBatch, weighted: boolean) {
   const session = await createModelSession(graphs.step.toBytes());
   const state = FlatStepState.fromParameters(graphs.layout, initial, 'float32');
   const scalars = { [trainStepNames.learningRate]: hostTensor('float32', [], [0]), [trainStepNames.step]: hostTensor('float32', [], [1]) };
-  const results = await session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...batchFeeds(batch, { distills: false, weighted }), ...scalars });
+  const results = await session.run({ ...state.flatFeeds(), ...state.parameterFeeds(), ...batchFeeds(batch, { distills: false, weighted, divided: weighted }), ...scalars });
   await session.release();
   const gradients = new Map(family.parameters.map((spec) => [spec.name, numbersOf(results[trainStepNames.gradient(spec.name)] as HostTensor)]));
   return { loss: numbersOf(results[trainStepNames.loss] as HostTensor)[0] as number, logits: numbersOf(results[trainStepNames.logits] as HostTensor), gradients };
@@ -72,6 +72,9 @@ describe('the loss mask', () => {
     expect(loss).toBeCloseTo(expected, 5);
     const unmasked = losses.reduce((total, value) => total + value, 0) / losses.length;
     expect(Math.abs(loss - unmasked)).toBeGreaterThan(1e-3);
+    // A chunk of a split batch divides by its share of the whole batch's trained targets instead (trainer.ts).
+    const chunk = await evaluate({ ...batch, lossDivisor: 2.5 }, true);
+    expect(chunk.loss).toBeCloseTo((expected * MASK.filter((weight) => weight === 1).length) / 2.5, 5);
   });
 
   it('ignores the targets at weight-0 positions (user turns) and follows those at weight-1 positions (assistant turns)', async () => {

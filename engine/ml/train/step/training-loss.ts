@@ -18,6 +18,11 @@ export const distillationNames = {
 
 /** Graph name of a weighted step's extra input: float (B, T), the weight of each target (the loss mask). */
 export const lossWeightsName = 'loss.weights';
+/**
+ * Graph name of a weighted training step's scalar input: what sum(w · nll) is divided by (train-batch.ts
+ * `lossDivisor`), so a chunk of a split batch takes its share of the whole batch's loss.
+ */
+export const lossDivisorName = 'loss.divisor';
 
 export interface TrainingLoss {
   loss: Value;
@@ -51,12 +56,14 @@ export function meanCrossEntropy(flatLogits: Value, targets: Value): Value {
 /**
  * sum(w · nll) / max(sum(w), 1) over the positions of one batch: flatLogits (B*T, V), targets int64 (B, T), weights
  * (B, T). With 0/1 weights it is the mean loss of the trained targets; a batch with none has loss 0 and no gradient.
+ * With `divisor` (a scalar) it is sum(w · nll) / divisor instead.
  */
-export function weightedCrossEntropy(flatLogits: Value, targets: Value, weights: Value): Value {
+export function weightedCrossEntropy(flatLogits: Value, targets: Value, weights: Value, divisor?: Value): Value {
   const rows = productOfDims(targets.shape);
   const nll = tokenNll(flatLogits, targets); // (B*T)
   const flatWeights = op.reshape(weights, [rows]);
   const total = op.reduceSum(op.mul(nll, flatWeights), undefined, { keepDims: false });
+  if (divisor !== undefined) return op.div(total, divisor);
   const count = op.reduceSum(flatWeights, undefined, { keepDims: false });
   const one = op.scalarLike(count, 1);
   return op.div(total, op.where(op.less(count, one), one, count));
@@ -70,7 +77,9 @@ export function addLossWeightsInput(graph: Graph, flatLogits: Value, targets: Va
 export function trainingLoss(graph: Graph, flatLogits: Value, targets: Value, options: LossOptions = {}): TrainingLoss {
   const { distillation, weighted = false } = options;
   if (weighted && distillation !== undefined) throw new Error('train step: a loss mask and distillation cannot be combined; distil on plain-text tokens');
-  const crossEntropy = weighted ? weightedCrossEntropy(flatLogits, targets, addLossWeightsInput(graph, flatLogits, targets)) : meanCrossEntropy(flatLogits, targets);
+  const crossEntropy = weighted
+    ? weightedCrossEntropy(flatLogits, targets, addLossWeightsInput(graph, flatLogits, targets), graph.input(lossDivisorName, flatLogits.dtype, []))
+    : meanCrossEntropy(flatLogits, targets);
   if (distillation === undefined) return { loss: crossEntropy, parts: new Map() };
   const teacherLogProbs = graph.input(distillationNames.teacherLogProbs, flatLogits.dtype, flatLogits.shape);
   const { loss, kd, ce } = distillationLoss(flatLogits, teacherLogProbs, crossEntropy, distillation);
