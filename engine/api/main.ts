@@ -8,9 +8,13 @@ import { serveEngine } from './serve-engine.ts';
 const { values } = parseArgs({
   options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, 'allowed-origin': { type: 'string', multiple: true }, 'static-dir': { type: 'string' } },
 });
+// Read once and dropped from the environment, so nothing the engine runs or starts later (a pipeline's node, a worker,
+// a serve process) can read it.
+const token = process.env.CRUCIBLE_ENGINE_TOKEN || undefined;
+delete process.env.CRUCIBLE_ENGINE_TOKEN;
 const engine = await Engine.open({ dataDir: resolveDataDir(values['data-dir']) });
 const running = await serveEngine(engine, {
-  token: process.env.CRUCIBLE_ENGINE_TOKEN || undefined,
+  token,
   port: values.port ? Number(values.port) : 0,
   allowedOrigins: values['allowed-origin'] ?? [],
   staticDir: values['static-dir'] ?? null,

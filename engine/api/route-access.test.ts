@@ -129,7 +129,7 @@ describe('route access', () => {
   it('serves the studio page without the token, but nothing of the API namespace as a page', async () => {
     expect((await rawRequest(port, { method: 'GET', target: '/' })).body).toContain('<title>studio</title>');
     expect((await rawRequest(port, { method: 'GET', target: '/runs/some-run' })).status).toBe(200);
-    for (const target of ['/%2561pi/keys', '/API/keys', '/x/../api/keys', '/api%2Fkeys', '/api;x/keys', '/apikeys']) {
+    for (const target of ['/%2561pi/keys', '/API/keys', '/x/../api/keys', '/api%2Fkeys', '/api;x/keys', '/apikeys', `http://127.0.0.1:${port}/api/no-such-route`, 'HTTP://x/API/keys']) {
       const response = await rawRequest(port, { method: 'GET', target });
       expect([target, response.status]).toEqual([target, 404]);
       expectEngineError(response);
@@ -161,6 +161,9 @@ describe('normalisedPath', () => {
     expect(normalisedPath('/%zz/ok')).toBe('/%zz/ok');
     expect(inApiNamespace('/%2561pi')).toBe(true);
     expect(inApiNamespace('/assets/api.js')).toBe(false);
+    // A request line may carry the whole URL; the router serves its path.
+    expect(normalisedPath('http://127.0.0.1:4000/API/keys?x')).toBe('/api/keys');
+    expect(inApiNamespace('https://host/api')).toBe(true);
   });
 });
 

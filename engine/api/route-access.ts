@@ -22,9 +22,13 @@ export function inApiNamespace(rawUrl: string): boolean {
   return firstSegment.startsWith('api');
 }
 
-/** The path of a request URL, decoded until stable (at most a few rounds), lower-cased, with dot segments resolved. */
+/**
+ * The path of a request URL, decoded until stable (at most a few rounds), lower-cased, with dot segments resolved.
+ * A request line may carry the whole URL (`GET http://host/api/x`, which the router serves as /api/x): its scheme and
+ * authority are dropped first.
+ */
 export function normalisedPath(rawUrl: string): string {
-  let text = rawUrl.split(/[?#]/)[0]!;
+  let text = rawUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split(/[?#]/)[0]!;
   for (let round = 0; round < 4; round++) {
     const decoded = decodeLeniently(text);
     if (decoded === text) break;

@@ -3,6 +3,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { createKey, postJson, waitFor } from './testing/http-helpers.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
+import { rawRequest } from '../api/testing/raw-http.ts';
 
 const APP_ORIGIN = 'http://app.local';
 let server: TestServer | null = null;
@@ -26,4 +27,39 @@ it('logs the request a pre-flight cleared, and not the pre-flight', async () => 
   const report = () => server!.store.requests.report();
   await waitFor(async () => (await report()).totals.requests > 0);
   expect((await report()).rows.map((row) => [row.key, row.requests])).toEqual([['web-app', 1]]);
+});
+
+it('logs and bills a request whose request line names the whole URL, as the route it reached', async () => {
+  server = await startTestServer({ config: { auth: 'keys', pricing: { promptPer1k: 1000, completionPer1k: 1000, currency: 'USD' } } });
+  const key = await createKey(server.store, { name: 'full-url', budget: 1, period: 'day' });
+  const port = Number(new URL(server.url).port);
+  const request = (target: string) => rawRequest(port, { method: 'POST', target, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'bard-mini', prompt: 'First', max_tokens: 5 }) });
+  expect((await request(`http://127.0.0.1:${port}/v1/completions`)).status).toBe(200);
+  const report = () => server!.store.requests.report();
+  await waitFor(async () => (await report()).totals.requests > 0);
+  expect((await report()).rows).toEqual([expect.objectContaining({ key: 'full-url', requests: 1, cost: 10 })]);
+  // Its spend counts against the key's budget like any other request's.
+  const refused = await request(`http://127.0.0.1:${port}/v1/completions`);
+  expect(refused.status).toBe(429);
+  expect(refused.body).toMatch(/exceeded your current quota/);
+});
+
+it('leaves no row for a request refused for its key, however many come', async () => {
+  server = await startTestServer({ config: { auth: 'keys' } });
+  for (let index = 0; index < 20; index++) {
+    const refused = await postJson(`${server.baseURL}/completions`, { model: 'M'.repeat(256), prompt: 'x' }, { authorization: 'Bearer sk-not-a-key' });
+    expect(refused.status).toBe(401);
+    await refused.text();
+  }
+  const unknown = await postJson(`${server.baseURL}/${'x'.repeat(300)}`, {}, {});
+  expect(unknown.status).toBe(404);
+  await unknown.text();
+  const key = await createKey(server.store, { name: 'real' });
+  const served = await postJson(`${server.baseURL}/completions`, { model: 'bard-mini', prompt: 'x', max_tokens: 2 }, { authorization: `Bearer ${key}` });
+  expect(served.status).toBe(200);
+  await served.text();
+  const report = () => server!.store.requests.report();
+  await waitFor(async () => (await report()).totals.requests > 0);
+  await server.store.requests.flush();
+  expect((await report()).totals.requests).toBe(1);
 });

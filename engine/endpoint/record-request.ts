@@ -14,8 +14,13 @@ export function recordFinishedRequest(request: FastifyRequest, reply: FastifyRep
   context.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(status) });
   const promptTokens = trace.generationStarted ? trace.promptTokens : 0;
   if (trace.generationStarted && trace.model) recordGenerationMetrics(trace, endMs, context);
-  // A browser's CORS pre-flight (OPTIONS) asks permission for a request; it is not one, and carries no key.
-  if (!context.usage || !request.url.startsWith('/v1/') || request.method === 'OPTIONS') return;
+  // Which route matched, never the raw URL: a request line may name the whole URL (`POST http://host/v1/completions`),
+  // which the router serves as /v1/completions, and a check on the raw text let such requests go unlogged and unbilled.
+  const route = request.routeOptions.url;
+  // A browser's CORS pre-flight (OPTIONS) asks permission for a request; it is not one, and carries no key. A request
+  // refused for its key is not logged either (metrics count it): anyone could otherwise grow the log without limit.
+  if (!context.usage || route === undefined || !route.startsWith('/v1/') || request.method === 'OPTIONS') return;
+  if (status === 401 && trace.keyId === null) return;
   const { pricing } = context;
   const cost = (promptTokens / 1000) * pricing.promptPer1k + (trace.completionTokens / 1000) * pricing.completionPer1k;
   if (trace.keyId !== null) context.limiter.addSpend(trace.keyId, cost, new Date(trace.at));
@@ -23,7 +28,7 @@ export function recordFinishedRequest(request: FastifyRequest, reply: FastifyRep
     requestId: trace.requestId,
     keyId: trace.keyId,
     model: trace.model,
-    endpoint: (request.routeOptions.url ?? request.url.split('?')[0]!).slice(0, 200),
+    endpoint: route.slice(0, 200),
     status,
     errorCode: status === CLIENT_CLOSED_STATUS ? 'client_closed' : trace.errorCode,
     promptTokens,

@@ -24,6 +24,14 @@ describe('api-endpoint upstreams', () => {
     }
   });
 
+  it("refuses Crucible's own settings as an upstream's key: a shared file must not send them to a server it names", () => {
+    for (const name of ['CRUCIBLE_ENGINE_TOKEN', 'CRUCIBLE_STORE_URL', 'crucible_limits_url']) {
+      const [problem] = problemsFor([{ url: 'http://attacker.example:8081', apiKeyEnv: name }]);
+      expect(problem).toEqual({ field: 'upstreams.0.apiKeyEnv', message: expect.stringMatching(/one of Crucible's own settings .* never sent to an upstream/) });
+    }
+    expect(problemsFor([{ url: 'http://127.0.0.1:8081', apiKeyEnv: 'MY_CRUCIBLE_UPSTREAM_KEY' }])).toEqual([]);
+  });
+
   it('refuses a literal key under any other field name', () => {
     expect(apiEndpointConfig.safeParse({ upstreams: [{ url: 'http://127.0.0.1:8081', apiKey: 'sk-abc' }] }).success).toBe(false);
   });

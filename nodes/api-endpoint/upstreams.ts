@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 /** Environment variable names only: the key itself never enters a pipeline file. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Crucible's own environment variables (engine token, store and limits URLs): never an upstream's key. */
+const OWN_ENV_PREFIX = 'CRUCIBLE_';
 const MODEL_NAME = z.string().min(1).max(256);
 
 export const upstreamModel = z.strictObject({
@@ -51,6 +53,13 @@ export function checkUpstreams(upstreams: readonly UpstreamConfig[]): UpstreamPr
       problems.push({
         field: `${at}.apiKeyEnv`,
         message: 'must name an environment variable (letters, digits, _; e.g. OPENAI_API_KEY) that holds the key; never put the key itself in the pipeline file',
+      });
+    } else if (upstream.apiKeyEnv !== undefined && upstream.apiKeyEnv.toUpperCase().startsWith(OWN_ENV_PREFIX)) {
+      // The value goes to the URL beside it as a bearer key: a shared pipeline file must not be able to send Crucible's
+      // own settings (the engine token, the store and limits URLs with their passwords) to a server it names.
+      problems.push({
+        field: `${at}.apiKeyEnv`,
+        message: `${upstream.apiKeyEnv} is one of Crucible's own settings (${OWN_ENV_PREFIX}*), never sent to an upstream; name the variable that holds the upstream's API key`,
       });
     }
     const name = memberName(upstream);

@@ -236,6 +236,20 @@ describe('usage', () => {
   });
 });
 
+describe('counting a request it forwards', () => {
+  it('takes content parts that are not text objects (null, numbers) as no text, not as a server error', async () => {
+    const remote = await upstream();
+    const errors: unknown[] = [];
+    const gw = await gateway([{ url: remote.baseURL, models: [{ name: 'remote-model' }] }], { server: { onError: (error) => errors.push(error) } });
+    for (const content of [[null], [{ type: 'text', text: 'a' }, 7], [{ type: 'text', text: 5 }]]) {
+      const response = await postJson(`${gw.baseURL}/chat/completions`, { model: 'remote-model', messages: [{ role: 'user', content }], max_tokens: 3 });
+      expect([JSON.stringify(content), response.status]).toEqual([JSON.stringify(content), 200]);
+      await response.text();
+    }
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('a gateway that cannot listen', () => {
   it('stops probing its upstreams when its port is taken', async () => {
     const remote = await upstream();

@@ -67,7 +67,10 @@ function messageText(message: unknown): string {
   const content = (message as { content?: unknown } | null)?.content;
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((part) => ((part as { text?: unknown }).text as string | undefined) ?? '').join('');
+  return content.map((part) => {
+    const text = (part as { text?: unknown } | null)?.text;
+    return typeof text === 'string' ? text : '';
+  }).join('');
 }
 
 function isCount(value: unknown): value is number {
