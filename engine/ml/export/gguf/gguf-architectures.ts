@@ -16,6 +16,8 @@ export interface GgufSourceTensor {
   values(): Float32Array;
   /** Matrices the file's quantization applies to; norms, biases and position tables always stay F32, as in llama.cpp. */
   quantizable: boolean;
+  /** One row per token id (the embedding and an untied head): the writer keeps only the tokenizer's rows. */
+  perToken?: true;
 }
 
 export interface GgufModelSource {

@@ -43,7 +43,9 @@ export function ggufVocabulary(tokenizerJsonText: string, modelVocabSize: number
   let merges: string[];
   let pre = 'gpt-2';
   const spell = tokenizer.kind === 'char' ? spellCharacter : (text: string, id: number) => checkByteLevel(text, id, refuse);
-  for (let id = 0; id < modelVocabSize; id++) {
+  // The tokenizer's ids only: embedding rows past them (a table padded to 50304 rows over 50257 tokens) are left out
+  // of the file, as Crucible never samples them and llama.cpp would (write-gguf.ts trims the tensors to match).
+  for (let id = 0; id < tokenizer.vocabSize; id++) {
     const text = tokenizer.tokenOf(id);
     const addedToken = added.get(id);
     if (text === undefined) {

@@ -43,7 +43,7 @@ function gpt2Tensors(config: Gpt2Config, parameters: ParameterSet): GgufSourceTe
   const vector = (name: string, from: string, length: number): GgufSourceTensor => ({ name, dims: [length], values: () => values(from), quantizable: false });
   /** A Conv1D weight [in, out], transposed to [out, in] rows: dims [in, out]. */
   const conv1d = (name: string, from: string, inputs: number, outputs: number): GgufSourceTensor => ({ name, dims: [inputs, outputs], values: () => transpose(values(from), inputs, outputs), quantizable: true });
-  const tensors = [table('token_embd.weight', 'transformer.wte.weight', config.vocabSize, true), table('position_embd.weight', 'transformer.wpe.weight', config.blockSize, false)];
+  const tensors: GgufSourceTensor[] = [{ ...table('token_embd.weight', 'transformer.wte.weight', config.vocabSize, true), perToken: true }, table('position_embd.weight', 'transformer.wpe.weight', config.blockSize, false)];
   for (let layer = 0; layer < config.nLayer; layer++) {
     const [hf, blk] = [`transformer.h.${layer}`, `blk.${layer}`];
     tensors.push(

@@ -57,7 +57,7 @@ function llamaTensors(config: LlamaConfig, parameters: ParameterSet): GgufSource
     quantizable: true,
   });
   const vector = (name: string, from: string, length: number): GgufSourceTensor => ({ name, dims: [length], values: () => values(from), quantizable: false });
-  const tensors = [linear('token_embd.weight', 'model.embed_tokens.weight', C, V)];
+  const tensors: GgufSourceTensor[] = [{ ...linear('token_embd.weight', 'model.embed_tokens.weight', C, V), perToken: true }];
   for (let layer = 0; layer < config.nLayer; layer++) {
     const [hf, blk] = [`model.layers.${layer}`, `blk.${layer}`];
     tensors.push(
@@ -73,7 +73,7 @@ function llamaTensors(config: LlamaConfig, parameters: ParameterSet): GgufSource
     );
   }
   tensors.push(vector('output_norm.weight', 'model.norm.weight', C));
-  if (!config.tieEmbeddings) tensors.push(linear('output.weight', 'lm_head.weight', C, V));
+  if (!config.tieEmbeddings) tensors.push({ ...linear('output.weight', 'lm_head.weight', C, V), perToken: true });
   return tensors;
 }
 

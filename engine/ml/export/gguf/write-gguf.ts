@@ -10,7 +10,7 @@ import { chatTemplateOf } from '../../../tokenize/chat/index.ts';
 import { readTokenizerConfig } from '../../../tokenize/index.ts';
 import { MODEL_FILES } from '../model-folder.ts';
 import { readSpecialTokenIds } from '../model-token-ids.ts';
-import { readGgufModelSource } from './gguf-architectures.ts';
+import { readGgufModelSource, type GgufModelSource } from './gguf-architectures.ts';
 import { gguf, writeGgufFile, type GgufValue } from './gguf-file.ts';
 import { ggufVocabulary } from './gguf-vocabulary.ts';
 import { decodeGgml, encodeGgml, fitsRows, GGML_BLOCKS, type GgmlType } from './ggml-types.ts';
@@ -63,7 +63,8 @@ export function writeGgufModel(request: GgufExportRequest): GgufExportReport {
   const keptFloat32: string[] = [];
   let errorSquares = 0;
   let weightSquares = 0;
-  const tensors = source.tensors.map((tensor) => {
+  const trimmed = trimToVocabulary(source, vocabulary.tokens.length);
+  const tensors = trimmed.tensors.map((tensor) => {
     let type: GgmlType = tensor.quantizable ? target : 'F32';
     if (!fitsRows(type, tensor.dims[0]!)) {
       keptFloat32.push(`${tensor.name}: rows of ${tensor.dims[0]} weights are not whole ${GGML_BLOCKS[type].weights}-weight ${type} blocks, so it stays F32`);
@@ -98,7 +99,7 @@ export function writeGgufModel(request: GgufExportRequest): GgufExportReport {
     ...(request.license === undefined ? [] : [['general.license', gguf.string(request.license)] as [string, GgufValue]]),
     ['general.file_type', gguf.uint32(FILE_TYPE[request.quantization])],
     ['general.quantization_version', gguf.uint32(QUANTIZATION_VERSION)],
-    ...source.hyperparameters,
+    ...trimmed.hyperparameters,
     ['tokenizer.ggml.model', gguf.string('gpt2')],
     ['tokenizer.ggml.pre', gguf.string(vocabulary.pre)],
     ['tokenizer.ggml.tokens', gguf.strings(vocabulary.tokens)],
@@ -124,8 +125,26 @@ export function writeGgufModel(request: GgufExportRequest): GgufExportReport {
     keptFloat32,
     relativeError: weightSquares === 0 ? 0 : Math.sqrt(errorSquares / weightSquares),
     hasChatTemplate: chatTemplate !== null,
-    notes: [...vocabulary.notes, ...keptFloat32],
+    notes: [...vocabulary.notes, ...trimmed.notes, ...keptFloat32],
   };
+}
+
+/**
+ * The source with only the tokenizer's `tokens` rows of each per-token tensor and its vocab_size key to match: rows past
+ * the tokenizer pad the table (to a multiple of 64, or from a fine-tune's base) and Crucible never samples them, but
+ * llama.cpp samples every row it is given, and would write those ids as nothing.
+ */
+function trimToVocabulary(source: GgufModelSource, tokens: number): Pick<GgufModelSource, 'tensors' | 'hyperparameters'> & { notes: string[] } {
+  if (tokens === source.vocabSize) return { tensors: source.tensors, hyperparameters: source.hyperparameters, notes: [] };
+  const tensors = source.tensors.map((tensor) => {
+    if (tensor.perToken !== true) return tensor;
+    const width = tensor.dims[0]!;
+    return { ...tensor, dims: [width, tokens], values: () => tensor.values().slice(0, width * tokens) };
+  });
+  const vocabKey = `${source.architecture}.vocab_size`;
+  const hyperparameters = source.hyperparameters.map(([key, value]): [string, GgufValue] => (key === vocabKey ? [key, gguf.uint32(tokens)] : [key, value]));
+  const notes = [`the embedding's ${source.vocabSize - tokens} rows past the tokenizer's ${tokens} tokens are left out: Crucible never samples them`];
+  return { tensors, hyperparameters, notes };
 }
 
 /** The model folder's Jinja chat template (tokenizer_config.json's `chat_template`, read by `chatTemplateOf`), or null. */
