@@ -51,7 +51,14 @@ export class GenerationOutput {
   /** Takes one event; returns what became visible. After a stop string matched, the caller should abort. */
   accept(event: GenerationEvent): OutputDelta {
     if (this.#finishReason) return { text: '', tokens: [] };
-    if (event.type === 'finish') return this.#finish(event.reason, this.#watcher.flush());
+    if (event.type === 'finish') {
+      // The text the generator held back (an unfinished character) still goes through the stop strings.
+      const held = event.text ?? '';
+      this.#generatedChars += held.length;
+      const check = this.#watcher.push(held);
+      if (check.stopped) return this.#finish('stop', check.released);
+      return this.#finish(event.reason, check.released + this.#watcher.flush());
+    }
     const { type: _type, ...token } = event;
     this.#tokens.push({ ...token, textOffset: this.#generatedChars });
     this.#generatedChars += token.text.length;

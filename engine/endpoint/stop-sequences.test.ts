@@ -27,4 +27,16 @@ describe('stop strings', () => {
     expect(output.completionTokens).toBe(3);
     expect(output.visibleTokens.map((token) => token.textOffset)).toEqual([0]);
   });
+
+  it('adds the text the generator held at the end (a character it stopped inside), through the stop strings', () => {
+    const output = new GenerationOutput(['END']);
+    expect(output.accept({ type: 'token', tokenId: 1, text: 'ok E' }).text).toBe('ok ');
+    expect(output.accept({ type: 'token', tokenId: 2, text: '' }).text).toBe('');
+    expect(output.accept({ type: 'finish', reason: 'length', text: '\uFFFD' }).text).toBe('E\uFFFD');
+    expect([output.text, output.finishReason]).toEqual(['ok E\uFFFD', 'length']);
+    const stopped = new GenerationOutput(['E\uFFFD']);
+    stopped.accept({ type: 'token', tokenId: 1, text: 'ok E' });
+    expect(stopped.accept({ type: 'finish', reason: 'length', text: '\uFFFD' }).text).toBe('');
+    expect([stopped.text, stopped.finishReason]).toEqual(['ok ', 'stop']);
+  });
 });

@@ -1,22 +1,22 @@
 // Turns a stream of token ids into text pieces without splitting a UTF-8 character: a byte-level token may end
-// mid-character, so ids are held until their bytes decode cleanly (or enough pile up that they never will).
+// mid-character, so the bytes of an unfinished character are held until the next token completes it. The pieces
+// joined are exactly the whole sequence's decode (a streaming UTF-8 decoder: invalid bytes become U+FFFD where a
+// one-shot decode puts them), and `flush` gives what is still held when the stream ends.
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 
-/** A UTF-8 character is at most 4 bytes, so 4 held tokens that still end badly are invalid, not incomplete. */
-const MOST_HELD_TOKENS = 4;
-
 export class IncrementalText {
-  readonly #held: number[] = [];
+  // ignoreBOM as the tokenizers' own decode: a U+FEFF the model writes first is text, not a byte-order mark.
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
   constructor(private readonly tokenizer: Tokenizer) {}
 
   /** The text `tokenId` completes; '' while it waits for the rest of a character. */
   push(tokenId: number): string {
-    if (this.tokenizer.kind !== 'byte-level-bpe') return this.tokenizer.decode([tokenId]);
-    this.#held.push(tokenId);
-    const text = this.tokenizer.decode(this.#held);
-    if (text.endsWith('\uFFFD') && this.#held.length < MOST_HELD_TOKENS) return '';
-    this.#held.length = 0;
-    return text;
+    return this.#decoder.decode(this.tokenizer.bytesOf(tokenId), { stream: true });
+  }
+
+  /** What the held bytes decode to once no token will follow (U+FFFD for an unfinished character); '' when none. */
+  flush(): string {
+    return this.#decoder.decode();
   }
 }

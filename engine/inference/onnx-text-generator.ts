@@ -230,6 +230,8 @@ export class OnnxTextGenerator implements TextGenerator {
       const position = index === 0 ? null : scored.positions[index - 1]!;
       return { tokenId, text: text.push(tokenId), logprob: position?.logprob ?? null, topLogprobs: position ? alternatives(position.top) : null };
     });
+    const last = tokens.at(-1);
+    if (last) last.text += text.flush();
     const end = scored.endOfText;
     const endOfText = end === null || this.#startTokenId === null ? null : { tokenId: this.#startTokenId, text: this.#tokenizer.tokenOf(this.#startTokenId) ?? '', logprob: end.logprob, topLogprobs: alternatives(end.top) };
     return { tokens, endOfText };
@@ -258,7 +260,10 @@ export class OnnxTextGenerator implements TextGenerator {
   }
 
   #toGenerationEvent(event: StepEvent, text: IncrementalText): GenerationEvent {
-    if (event.type === 'finish') return { type: 'finish', reason: event.reason };
+    if (event.type === 'finish') {
+      const held = text.flush();
+      return held === '' ? { type: 'finish', reason: event.reason } : { type: 'finish', reason: event.reason, text: held };
+    }
     if (event.type === 'error') throw new Error(event.message);
     const token: GenerationEvent = { type: 'token', tokenId: event.tokenId, text: text.push(event.tokenId) };
     if (event.logprob !== undefined) token.logprob = event.logprob;

@@ -66,7 +66,11 @@ export interface PromptScore {
 }
 
 /** What generate() yields: tokens, then exactly one finish. */
-export type GenerationEvent = ({ type: 'token' } & GeneratedToken) | { type: 'finish'; reason: FinishReason };
+/**
+ * A token, or the end. The end may carry `text`: what the last tokens spelled that no token event could show yet (the
+ * bytes of a character the generation stopped in the middle of, as U+FFFD).
+ */
+export type GenerationEvent = ({ type: 'token' } & GeneratedToken) | { type: 'finish'; reason: FinishReason; text?: string };
 
 export interface TextGenerator {
   /** The id clients pass as `model`. */

@@ -106,7 +106,7 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
     return [leftId, rightId, mergedId];
   }
 
-  private bytesOf(id: number): Uint8Array {
+  bytesOf(id: number): Uint8Array {
     const bytes = this.tokenBytes[id];
     if (bytes === undefined) throw new Error(`decode: id ${id} is not in the vocabulary (ids run from 0 to ${this.vocabSize - 1})`);
     return bytes;

@@ -4,6 +4,7 @@ import { AddedTokenSplitter } from './added-token-splitter.ts';
 import { bpeTokenizerJson } from './bpe-tokenizer-json.ts';
 import type { HuggingFaceTokenizerJson } from './hugging-face-schema.ts';
 import type { AddedToken, Tokenizer } from './tokenizer.ts';
+import { utf8Encoder } from './token-text.ts';
 
 export interface CharTokenizerDefinition {
   /** Single code points and the added tokens (unk, specials) to ids. */
@@ -59,6 +60,10 @@ export class CharTokenizer implements Tokenizer {
       text += token;
     }
     return text;
+  }
+
+  bytesOf(id: number): Uint8Array {
+    return utf8Encoder.encode(this.decode([id]));
   }
 
   idOf(token: string): number | undefined {

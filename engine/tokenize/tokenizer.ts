@@ -25,6 +25,8 @@ export interface Tokenizer {
   encode(text: string): number[];
   /** Ids outside the vocabulary throw; byte sequences that are not valid UTF-8 decode to U+FFFD. */
   decode(ids: ArrayLike<number>): string;
+  /** The UTF-8 bytes token `id` stands for: a byte-level token may hold part of a character. Throws outside the vocabulary. */
+  bytesOf(id: number): Uint8Array;
   idOf(token: string): number | undefined;
   tokenOf(id: number): string | undefined;
   toHuggingFaceJson(): HuggingFaceTokenizerJson;
