@@ -69,7 +69,7 @@ async function encodeSplit(request: EncodeSplitRequest, hooks: TokenizerJobHooks
     throw new Error(`encoding ${request.split.textPath}: the document separator ${JSON.stringify(request.separator)} is not an added token of the tokenizer (it has ${JSON.stringify(addedTokens)})`);
   }
   const bytesTotal = (await stat(request.split.textPath)).size;
-  const chunks = splitChunks(readSplitPieces(request.split), { chunkChars: options.chunkChars ?? DEFAULT_CHUNK_CHARS, separator: request.separator, addedTokens });
+  const chunks = splitChunks(readSplitPieces(request.split), { chunkChars: options.chunkChars ?? DEFAULT_CHUNK_CHARS, separator: request.separator, addedTokens, cutBefore: tokenizer.addsPrefixSpace ? 'space' : 'whitespace' });
   const sidecar = await encodeChunksToShard(chunks, {
     outputBase: request.outputBase,
     tokenizer,

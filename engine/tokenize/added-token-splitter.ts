@@ -12,21 +12,27 @@ export interface TextSegment {
 const escapeRegex = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 const WORD_CHAR = '[\\p{L}\\p{N}_]';
 
+/**
+ * A token's pattern, its right strip included. Its left strip is not in the pattern: `\\s*` before the token made the
+ * regex retry at every position of a long whitespace run, quadratic in its length (80,000 spaces took 11 s), so
+ * `forEachSegment` extends a match left over whitespace instead, as Hugging Face's tokenizers do.
+ */
 function patternFor(token: AddedToken): string {
   let pattern = `(?:${escapeRegex(token.content)})`;
   if (token.singleWord) pattern = `(?<!${WORD_CHAR})${pattern}(?!${WORD_CHAR})`;
-  if (token.lstrip) pattern = `\\s*${pattern}`;
   if (token.rstrip) pattern = `${pattern}\\s*`;
   return pattern;
 }
 
+const WHITESPACE = /\s/u;
+
 export class AddedTokenSplitter {
   private readonly pattern: RegExp | undefined;
-  private readonly idByGroup: number[];
+  private readonly tokenByGroup: AddedToken[];
 
   constructor(tokens: readonly AddedToken[]) {
     const longestFirst = tokens.filter((token) => token.content.length > 0).sort((a, b) => b.content.length - a.content.length);
-    this.idByGroup = longestFirst.map((token) => token.id);
+    this.tokenByGroup = longestFirst;
     this.pattern = longestFirst.length === 0 ? undefined : new RegExp(longestFirst.map((token) => `(${patternFor(token)})`).join('|'), 'gu');
   }
 
@@ -40,8 +46,11 @@ export class AddedTokenSplitter {
           this.pattern.lastIndex++;
           continue;
         }
-        if (match.index > position) visit({ start: position, end: match.index, addedTokenId: undefined });
-        visit({ start: match.index, end: match.index + match[0].length, addedTokenId: this.idByGroup[match.slice(1).findIndex((group) => group !== undefined)] });
+        const token = this.tokenByGroup[match.slice(1).findIndex((group) => group !== undefined)]!;
+        let start = match.index;
+        if (token.lstrip) while (start > position && WHITESPACE.test(text[start - 1]!)) start--;
+        if (start > position) visit({ start: position, end: start, addedTokenId: undefined });
+        visit({ start, end: match.index + match[0].length, addedTokenId: token.id });
         position = match.index + match[0].length;
       }
     }

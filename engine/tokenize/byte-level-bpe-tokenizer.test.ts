@@ -31,6 +31,9 @@ describe('ByteLevelBpeTokenizer', () => {
   it('swallows neighbouring whitespace for lstrip / rstrip added tokens', () => {
     const stripping = tinyTokenizer({ addedTokens: [{ ...endOfText, lstrip: true, rstrip: true }] });
     expect(stripping.encode('a  <|endoftext|>\nb')).toEqual([idOf('a'), 259, idOf('b')]);
+    // The left strip stops where the previous token's right strip ended, and covers a whole run however long.
+    expect(stripping.encode('<|endoftext|> \t <|endoftext|>')).toEqual([259, 259]);
+    expect(stripping.encode(`a${' '.repeat(100_000)}<|endoftext|>`)).toEqual([idOf('a'), 259]);
   });
 
   it('prepends a space when add_prefix_space is set', () => {

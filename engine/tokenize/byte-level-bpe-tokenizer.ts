@@ -36,6 +36,7 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly addedTokens: readonly AddedToken[];
   readonly unkToken = undefined;
+  readonly addsPrefixSpace: boolean;
   private readonly definition: ByteLevelBpeDefinition;
   private readonly tokens: (string | undefined)[];
   private readonly tokenBytes: (Uint8Array | undefined)[];
@@ -48,6 +49,7 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
   constructor(definition: ByteLevelBpeDefinition) {
     this.definition = definition;
     this.addedTokens = definition.addedTokens;
+    this.addsPrefixSpace = definition.addPrefixSpace === true;
     this.tokens = [];
     for (const [token, id] of definition.vocab) this.tokens[id] = token;
     for (const added of definition.addedTokens) this.tokens[added.id] ??= added.content;
@@ -63,7 +65,7 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
     const ids: number[] = [];
     this.splitter.forEachSegment(text, ({ start, end, addedTokenId }) => {
       if (addedTokenId !== undefined) ids.push(addedTokenId);
-      else if (this.definition.addPrefixSpace && text.charCodeAt(start) !== 0x20) this.encodeOrdinary(` ${text.slice(start, end)}`, 0, end - start + 1, ids);
+      else if (this.addsPrefixSpace && text.charCodeAt(start) !== 0x20) this.encodeOrdinary(` ${text.slice(start, end)}`, 0, end - start + 1, ids);
       else this.encodeOrdinary(text, start, end, ids);
     });
     return ids;

@@ -18,6 +18,7 @@ export class CharTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly addedTokens: readonly AddedToken[];
   readonly unkToken: string;
+  readonly addsPrefixSpace = false;
   private readonly definition: CharTokenizerDefinition;
   private readonly tokens: string[] = [];
   private readonly bmpIds = new Int32Array(0x10000).fill(-1);

@@ -12,8 +12,8 @@ export type { TokenizerConfig, TokenizerConfigJson, TokenizerConfigOptions } fro
 export { GPT2_SPLIT_PATTERN } from './gpt2-pretokenizer.ts';
 export { encodeFileToShard, encodeChunksToShard } from './parallel-encoder.ts';
 export type { EncodeChunksOptions, EncodeFileOptions, EncodeProgress } from './parallel-encoder.ts';
-export { lastSafeCut } from './text-chunks.ts';
-export type { TextChunk } from './text-chunks.ts';
+export { ChunkCutter, lastSafeCut } from './text-chunks.ts';
+export type { CutBefore, TextChunk } from './text-chunks.ts';
 export { TokenShardWriter, readTokenShard, shardPaths, dtypeForVocabSize } from './token-shard.ts';
 export type { TokenDtype, TokenShardSidecar } from './token-shard.ts';
 export { tokenizerHash } from './tokenizer-hash.ts';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BYTE_ALPHABET_BY_CODE_POINT } from './byte-level-alphabet.ts';
 import { byteLevelBpeToJson } from './byte-level-bpe-json.ts';
 import { loadHuggingFaceTokenizer } from './load-hugging-face-tokenizer.ts';
+import { trainChar } from './train-char.ts';
 import type { HuggingFaceTokenizerJson } from './hugging-face-schema.ts';
 
 function smallByteLevelJson(): HuggingFaceTokenizerJson {
@@ -61,5 +62,9 @@ describe('loadHuggingFaceTokenizer', () => {
     const byteFallback = smallByteLevelJson();
     byteFallback.model['byte_fallback'] = true;
     expect(() => loadHuggingFaceTokenizer(byteFallback)).toThrow(/model options not supported: byte_fallback true/);
+    // A char vocabulary that fuses runs of unseen characters into one <unk>: Crucible writes one per character.
+    const fused = trainChar('hello world').toHuggingFaceJson();
+    (fused.model as Record<string, unknown>)['fuse_unk'] = true;
+    expect(() => loadHuggingFaceTokenizer(fused)).toThrow(/model options not supported: fuse_unk true .* one <unk> per unseen character/);
   });
 });

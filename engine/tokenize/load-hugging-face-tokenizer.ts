@@ -53,6 +53,7 @@ function loadByteLevel(file: HuggingFaceTokenizerJson, model: BpeModelJson, preT
 function loadChar(file: HuggingFaceTokenizerJson, model: BpeModelJson, source: string): Tokenizer {
   if (file.normalizer !== null) throw new Error(`${source}: normalizer ${describeComponent(file.normalizer)} is not supported with a char tokenizer; expected null`);
   if (!model.unk_token) throw new Error(`${source}: model.unk_token must name the token for unseen characters in a char tokenizer (BPE without merges)`);
+  if (model.fuse_unk === true) throw new Error(`${source}: model options not supported: fuse_unk true (a run of unseen characters as one ${model.unk_token}); Crucible's char tokenizer writes one ${model.unk_token} per unseen character, so set it to false`);
   const addedTokens = file.added_tokens.map(addedTokenFromJson);
   const addedContents = new Set(addedTokens.map((token) => token.content));
   const notACharacter = Object.keys(model.vocab).find((token) => !addedContents.has(token) && token !== model.unk_token && [...token].length !== 1);

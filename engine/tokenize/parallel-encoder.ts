@@ -40,7 +40,8 @@ function startWorkers(count: number, tokenizerJson: unknown): Worker[] {
 
 export async function encodeFileToShard(options: EncodeFileOptions): Promise<TokenShardSidecar> {
   const specialTokens = options.tokenizer.addedTokens.map((token) => token.content);
-  return encodeChunksToShard(readTextChunks(options.inputPath, options.chunkChars ?? 1 << 20, specialTokens), options);
+  const cutBefore = options.tokenizer.addsPrefixSpace ? 'space' : 'whitespace';
+  return encodeChunksToShard(readTextChunks(options.inputPath, options.chunkChars ?? 1 << 20, specialTokens, cutBefore), options);
 }
 
 /**

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeFileToShard } from './parallel-encoder.ts';
-import { lastSafeCut, readTextChunks } from './text-chunks.ts';
+import { ChunkCutter, lastSafeCut, readTextChunks } from './text-chunks.ts';
+import { loadHuggingFaceTokenizer } from './load-hugging-face-tokenizer.ts';
 import { TokenShardWriter, dtypeForVocabSize, readTokenShard } from './token-shard.ts';
 import { tokenizerHash } from './tokenizer-hash.ts';
 import { trainBpe } from './train-bpe.ts';
@@ -38,6 +39,32 @@ describe('token shards', () => {
     expect(lastSafeCut('x <|a b|>y', ['<|a b|>'])).toBe(1);
     // An added token with rstrip takes the whitespace after it: the cut goes before the token instead.
     expect(lastSafeCut('x <mask> y', ['<mask>'])).toBe(1);
+    // A tokenizer that adds a prefix space is cut only before a space: a chunk starting with "\n" would gain one.
+    expect(lastSafeCut('one two\nthree', [])).toBe(7);
+    expect(lastSafeCut('one two\nthree', [], undefined, 0, 'space')).toBe(3);
+  });
+
+  it('finds no cut in a growing line without whitespace, and the cut once whitespace comes', () => {
+    const cutter = new ChunkCutter(10, []);
+    let pending = 'x';
+    for (let read = 0; read < 50; read++) {
+      pending += 'a'.repeat(1_000);
+      expect(cutter.next(pending)).toBe(-1);
+    }
+    pending += ' tail';
+    expect(cutter.next(pending)).toBe(pending.length - 5);
+  });
+
+  it('encodes a file with an add_prefix_space tokenizer in small chunks to the same ids as one encode call', async () => {
+    const json = trainBpe(shakespeare, { vocabSize: 600 }).toHuggingFaceJson();
+    (json.pre_tokenizer as Record<string, unknown>)['add_prefix_space'] = true;
+    const tokenizer = loadHuggingFaceTokenizer(json);
+    expect(tokenizer.addsPrefixSpace).toBe(true);
+    const inputPath = path.join(workDir, 'prefixed.txt');
+    const text = shakespeare.slice(0, 40_000);
+    writeFileSync(inputPath, text);
+    await encodeFileToShard({ inputPath, outputBase: path.join(workDir, 'prefixed'), tokenizer, workerCount: 2, chunkChars: 2_000 });
+    expect(Array.from(readTokenShard(path.join(workDir, 'prefixed')).ids)).toEqual(tokenizer.encode(text));
   });
 
   it('splits a stream into chunks that never cut a special token arriving in a later read', async () => {

@@ -22,6 +22,8 @@ export interface Tokenizer {
   readonly addedTokens: readonly AddedToken[];
   /** The token unseen input maps to; undefined for byte-level BPE, which can encode any text. */
   readonly unkToken: string | undefined;
+  /** A space goes before each text encoded that does not start with one (Hugging Face's add_prefix_space). */
+  readonly addsPrefixSpace: boolean;
   encode(text: string): number[];
   /** Ids outside the vocabulary throw; byte sequences that are not valid UTF-8 decode to U+FFFD. */
   decode(ids: ArrayLike<number>): string;

@@ -1,7 +1,7 @@
 // Turns a split's documents into chunks that encode independently to exactly the ids of the whole split with the
 // separator between documents: chunks end at a document boundary (the separator, an added token, starts the next
-// chunk) or, inside a long document, at a cut no GPT-2 piece spans (lastSafeCut).
-import { lastSafeCut, type TextChunk } from '../../tokenize/index.ts';
+// chunk) or, inside a long document, at a cut no GPT-2 piece spans (text-chunks.ts ChunkCutter).
+import { ChunkCutter, type CutBefore, type TextChunk } from '../../tokenize/index.ts';
 import type { SplitPiece } from './split-pieces.ts';
 
 export interface SplitChunkOptions {
@@ -11,10 +11,12 @@ export interface SplitChunkOptions {
   separator: string | null;
   /** The tokenizer's added tokens: no cut may fall inside one. */
   addedTokens: readonly string[];
+  /** 'space' for a tokenizer that adds a prefix space (text-chunks.ts); 'whitespace' when absent. */
+  cutBefore?: CutBefore;
 }
 
 export function* splitChunks(pieces: Iterable<SplitPiece>, options: SplitChunkOptions): Generator<TextChunk> {
-  const longestAddedToken = Math.max(0, ...options.addedTokens.map((token) => token.length));
+  const cutter = new ChunkCutter(options.chunkChars, options.addedTokens, options.cutBefore);
   let pending = '';
   let bytesRead = 0;
   let firstDocument = true;
@@ -23,18 +25,14 @@ export function* splitChunks(pieces: Iterable<SplitPiece>, options: SplitChunkOp
       if (pending.length >= options.chunkChars) {
         yield { text: pending, bytesRead };
         pending = '';
+        cutter.startOver();
       }
       pending += options.separator;
     }
     firstDocument = false;
     bytesRead = piece.bytesRead;
     pending += piece.text;
-    // Cuts stay an added token's length from the end, so a token still arriving cannot straddle one.
-    while (pending.length > options.chunkChars) {
-      const latest = pending.length - 1 - longestAddedToken;
-      const withinChunk = lastSafeCut(pending, options.addedTokens, Math.min(options.chunkChars, latest));
-      const cut = withinChunk > 0 ? withinChunk : lastSafeCut(pending, options.addedTokens, latest);
-      if (cut <= 0) break;
+    for (let cut = cutter.next(pending); cut > 0; cut = cutter.next(pending)) {
       yield { text: pending.slice(0, cut), bytesRead };
       pending = pending.slice(cut);
     }
