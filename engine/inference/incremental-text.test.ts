@@ -2,14 +2,14 @@
 // over several byte tokens, a literal U+FFFD before a split character, invalid bytes), and a stream that stops in the
 // middle of a character gives the rest on flush.
 import { describe, expect, it } from 'vitest';
-import { bytesToByteLevel, trainBpe, trainChar } from '../tokenize/index.ts';
+import { bytesToByteLevel, trainBpe, trainChar, type Tokenizer } from '../tokenize/index.ts';
 import { IncrementalText } from './incremental-text.ts';
 
 const CORPUS = 'First Citizen: Before we proceed any further, hear me speak. All: Speak, speak.\n'.repeat(20);
 // A small English vocabulary: every non-ASCII character is several one-byte tokens.
 const bpe = trainBpe(CORPUS, { vocabSize: 300, minFrequency: 2 });
 
-function streamed(ids: readonly number[], tokenizer = bpe): { pieces: string[]; tail: string } {
+function streamed(ids: readonly number[], tokenizer: Tokenizer = bpe): { pieces: string[]; tail: string } {
   const text = new IncrementalText(tokenizer);
   return { pieces: ids.map((id) => text.push(id)), tail: text.flush() };
 }
