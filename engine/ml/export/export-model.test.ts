@@ -1,12 +1,13 @@
 // The export folders: GGUF in LM Studio's publisher/model layout with its Modelfile and card, llama.cpp's gpt2 keys
 // with the types its loader insists on and its tensors under its names (Conv1D weights transposed); matrices whose
 // rows are not whole blocks kept F32 and named; a clean Hugging Face repository transformers.js loads offline.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { writeTinyModelFolder } from '../../inference/testing/tiny-model-folder.ts';
+import { loadHuggingFaceTokenizer } from '../../tokenize/index.ts';
 import { DecoderSession } from './decoder-session.ts';
 import { exportModel } from './export-model.ts';
 import { decodeGgml } from './gguf/ggml-types.ts';
@@ -86,6 +87,20 @@ describe('GGUF export', () => {
     expect(outcome.gguf?.keptFloat32).toContain('blk.0.attn_qkv.weight: rows of 48 weights are not whole 32-weight Q4_0 blocks, so it stays F32');
     expect(outcome.notes).toEqual(expect.arrayContaining(outcome.gguf!.keptFloat32));
     expect(readFileSync(path.join(outputFolder, 'README.md'), 'utf8')).toContain('blk.0.attn_qkv.weight: rows of 48 weights');
+  });
+
+  it("stops Ollama at config.json's end-of-text token even when it is an ordinary token of the vocabulary", () => {
+    const folder = path.join(root, 'ordinary-eos');
+    cpSync(tiny.folder, folder, { recursive: true });
+    const tokenizer = loadHuggingFaceTokenizer(readFileSync(path.join(folder, MODEL_FILES.tokenizer), 'utf8'));
+    const ordinary = tokenizer.encode('the')[0]!;
+    expect(tokenizer.addedTokens.some((token) => token.id === ordinary)).toBe(false);
+    const configPath = path.join(folder, MODEL_FILES.config);
+    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), eos_token_id: ordinary }));
+    const { outputFolder } = exportTo(folder);
+    const modelfile = readFileSync(path.join(outputFolder, 'crucible/bard/Modelfile'), 'utf8');
+    expect(modelfile).toContain(`PARAMETER stop ${JSON.stringify(tokenizer.decode([ordinary]))}`);
+    expect(modelfile).not.toContain('PARAMETER stop ""');
   });
 
   it('refuses a bad name and a folder that is not a model', () => {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { EXPORT_NAME_PATTERN, GGUF_TYPE_NAMES, ggufExportPath, type ExportFormat, type GgufQuantization } from '../../../app/artifacts/export-layout.ts';
 import { DEFAULT_SAMPLING, type SpecialTokenIds } from './hf-config.ts';
 import { MODEL_FILES, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
+import { loadHuggingFaceTokenizer } from '../../tokenize/index.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { readSpecialTokenIds } from './model-token-ids.ts';
 import { MODELFILE, ollamaModelfile } from './gguf/ollama-modelfile.ts';
@@ -97,8 +98,9 @@ function specialTokenTexts(tokenizerJson: string, configIds: SpecialTokenIds): {
   const parsed = JSON.parse(tokenizerJson) as TokenizerJsonTokens;
   const fromTokenizer = specialTokenIdsOf(parsed);
   const [bos, eos] = [configIds.bos ?? fromTokenizer.bos, configIds.eos ?? fromTokenizer.eos];
-  const added = parsed.added_tokens ?? [];
-  const text = (id: number | null) => added.find((token) => token.id === id)?.content ?? '';
+  // Any token of the vocabulary, not only the added ones: config.json may end text with an ordinary token.
+  const tokenizer = loadHuggingFaceTokenizer(parsed);
+  const text = (id: number | null) => (id === null || id < 0 || id >= tokenizer.vocabSize ? '' : tokenizer.decode([id]));
   return { bos: text(bos), eos: text(eos) };
 }
 

@@ -34,9 +34,10 @@ describe('ollamaModelfile', () => {
 
   it('keeps a template whose text comes before the first message once, outside the loop', () => {
     const template = '{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}';
-    expect(goTemplateFromJinja(template, { bos: '<s>', eos: '</s>' })).toBe(
-      '<s>{{ range .Messages }}{{ if eq .Role "user" }}[user] {{ .Content }}\n{{ else if eq .Role "assistant" }}[assistant] {{ .Content }}\n{{ else if eq .Role "system" }}[system] {{ .Content }}\n{{ end }}{{ end }}[assistant] ',
-    );
+    expect(goTemplateFromJinja(template, { bos: '<s>', eos: '</s>' })).toEqual({
+      template: '<s>{{ range .Messages }}{{ if eq .Role "user" }}[user] {{ .Content }}\n{{ else if eq .Role "assistant" }}[assistant] {{ .Content }}\n{{ else if eq .Role "system" }}[system] {{ .Content }}\n{{ end }}{{ end }}[assistant] ',
+      refusesSystem: false,
+    });
   });
 
   it('falls back to a completion template, and says so, when the chat template is not a plain wrapper per role', () => {
@@ -45,5 +46,21 @@ describe('ollamaModelfile', () => {
     expect(text).toContain(`TEMPLATE """${COMPLETION_TEMPLATE}"""`);
     expect(templateNote).toMatch(/could not be converted/);
     expect(goTemplateFromJinja('{% for %}', { bos: '', eos: '' })).toBeNull();
+  });
+
+  it('does not convert a template that trims message contents: Ollama would send them untrimmed', () => {
+    const trimming = "{% for m in messages %}<|{{ m.role }}|>\n{{ m.content | trim }}</s>\n{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}";
+    expect(goTemplateFromJinja(trimming, { bos: '', eos: '</s>' })).toBeNull();
+    expect(goTemplateFromJinja(trimming.replace(' | trim', ''), { bos: '', eos: '</s>' })).not.toBeNull();
+  });
+
+  it('says when the template refuses system messages, which Ollama then leaves out', () => {
+    const noSystem =
+      "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}" +
+      "<start_of_turn>{{ 'model' if m.role == 'assistant' else m.role }}\n{{ m.content }}<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}";
+    const { text, templateNote } = ollamaModelfile({ ...base, chatTemplate: noSystem });
+    expect(text).toContain('{{ if eq .Role "user" }}<start_of_turn>user\n{{ .Content }}<end_of_turn>\n');
+    expect(text).not.toContain('eq .Role "system"');
+    expect(templateNote).toMatch(/refuses system messages .* Ollama leaves them out/);
   });
 });

@@ -36,13 +36,16 @@ export interface OllamaModelfile {
 
 export function ollamaModelfile(input: ModelfileInput): OllamaModelfile {
   const converted = input.chatTemplate === null ? null : goTemplateFromJinja(input.chatTemplate, { bos: input.bos, eos: input.endOfText });
-  const template = converted ?? COMPLETION_TEMPLATE;
-  const templateNote = input.chatTemplate !== null && converted === null ? 'the chat template could not be converted to an Ollama template faithfully, so Ollama gets a plain completion template' : null;
+  const template = converted?.template ?? COMPLETION_TEMPLATE;
+  const templateNote =
+    input.chatTemplate !== null && converted === null ? 'the chat template could not be converted to an Ollama template faithfully, so Ollama gets a plain completion template'
+    : converted?.refusesSystem ? 'the chat template refuses system messages (it raises on one); an Ollama template cannot refuse, so Ollama leaves them out of the prompt' : null;
   const lines = [
     `# ollama create ${input.name} -f ${MODELFILE}`,
     `FROM ./${input.ggufFile}`,
     `TEMPLATE """${template}"""`,
-    `PARAMETER stop ${JSON.stringify(input.endOfText)}`,
+    // An empty stop string would match at once (Ollama stops where any stop string is found): none rather than that.
+    ...(input.endOfText === '' ? [] : [`PARAMETER stop ${JSON.stringify(input.endOfText)}`]),
     `PARAMETER num_ctx ${input.contextLength}`,
     `PARAMETER temperature ${input.temperature}`,
     `PARAMETER top_k ${input.topK}`,
@@ -62,8 +65,14 @@ type Role = Message['role'];
 
 const marker = (name: string) => `\u0001${name}\u0001`;
 
+export interface GoTemplate {
+  template: string;
+  /** The Jinja template raises on a system message; the Go template has no branch for one, so Ollama drops it. */
+  refusesSystem: boolean;
+}
+
 /** The Jinja chat template as a Go template for Ollama, or null when it is not a plain per-role wrapper. */
-export function goTemplateFromJinja(source: string, tokens: { bos: string; eos: string }): string | null {
+export function goTemplateFromJinja(source: string, tokens: { bos: string; eos: string }): GoTemplate | null {
   let template: Jinja.Template;
   try {
     template = new (jinja().Template)(source);
@@ -105,16 +114,18 @@ export function goTemplateFromJinja(source: string, tokens: { bos: string; eos: 
   const pieces = [prefix, generationPrompt, ...Object.values(wrappers).flat()];
   if (pieces.some((piece) => piece.includes('{{') || piece.includes('"""') || piece.includes('\u0001'))) return null;
 
+  // Contents with whitespace around them too: a template that trims them (`| trim`, `.strip()`) has no Go form.
   const probes: Message[][] = [
     [{ role: 'user', content: 'Hello there.' }],
     [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Tell me more.' }],
+    [{ role: 'user', content: '  Write a poem.\n\n' }, { role: 'assistant', content: '\n Roses. ' }, { role: 'user', content: '\tAgain ' }],
     ...(wrappers.system ? [[{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Hi' }, { role: 'assistant' as const, content: 'Hey.' }, { role: 'user' as const, content: 'Why?' }]] : []),
   ];
   const rebuilt = (messages: Message[]) => prefix + messages.map((message) => `${wrappers[message.role]![0]}${message.content}${wrappers[message.role]![1]}`).join('') + generationPrompt;
   if (!probes.every((messages) => render(messages, true) === rebuilt(messages))) return null;
 
   const branches = (Object.entries(wrappers) as [Role, [string, string]][]).map(([role, [before, afterText]], index) => `{{ ${index === 0 ? 'if' : 'else if'} eq .Role "${role}" }}${before}{{ .Content }}${afterText}`);
-  return `${prefix}{{ range .Messages }}${branches.join('')}{{ end }}{{ end }}${generationPrompt}`;
+  return { template: `${prefix}{{ range .Messages }}${branches.join('')}{{ end }}{{ end }}${generationPrompt}`, refusesSystem: system === null };
 }
 
 function after(text: string, mark: string): string | null {
