@@ -5,22 +5,84 @@ import { OpenAiError } from './openai-error.ts';
 import type { RateLimits } from './rate-limiter.ts';
 import { periodStart, type RequestLog } from './store/request-log.ts';
 
-/** The spend comes from the limits backend (Redis keeps a running total per period), seeded from the usage log. */
-export async function checkBudget(caller: Caller, usage: RequestLog, limits: RateLimits, now: Date, currency: string): Promise<OpenAiError | null> {
-  const key = caller.key;
-  if (!key || key.budget === null || key.period === null) return null;
-  const start = periodStart(key.period, now);
-  const spent = await limits.spendSince(key.id, key.period, start, () =>
-    usage.spendSince(key.id, start).catch((error: unknown) => {
-      throw storeUnavailable(error);
-    }),
-  );
-  if (spent < key.budget) return null;
-  const message =
-    `You exceeded your current quota: the API key '${key.name}' has spent ${spent.toFixed(4)} ${currency} of its ` +
-    `${key.budget} ${currency} ${key.period === 'day' ? 'daily' : 'monthly'} budget. It renews at ${nextPeriodStart(key.period, now)}.`;
-  return new OpenAiError(429, 'insufficient_quota', message, { type: 'insufficient_quota', shouldRetry: false });
+/**
+ * The worst-case cost of this process's requests admitted against a budget and not yet in the usage log, per key.
+ * A request counts here from its admission until its row is queued (record-request.ts), so requests that arrive
+ * together cannot all pass a check that none of them has paid into yet. Gateways sharing Redis each count their own.
+ */
+export class BudgetHolds {
+  readonly #held = new Map<string, number>();
+
+  heldBy(keyId: string): number {
+    return this.#held.get(keyId) ?? 0;
+  }
+
+  /** Holds `amount` for the key; the function returned lets it go (once, however often called). */
+  hold(keyId: string, amount: number): () => void {
+    this.#held.set(keyId, this.heldBy(keyId) + amount);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = this.heldBy(keyId) - amount;
+      if (left > 1e-9) this.#held.set(keyId, left);
+      else this.#held.delete(keyId);
+    };
+  }
 }
+
+export interface BudgetCheck {
+  caller: Caller;
+  usage: RequestLog;
+  limits: RateLimits;
+  holds: BudgetHolds;
+  now: Date;
+  currency: string;
+  /** What the request costs at most: its prompt and every token it may generate, priced. */
+  worstCaseCost: number;
+}
+
+/**
+ * Admits a request while its key's spend (from the limits backend, seeded from the usage log), with what requests in
+ * flight hold, is under its budget; the request then holds its worst-case cost until its row is logged. Returns the
+ * hold's release (a no-op for keys without a budget), or throws the refusal. A request may still overshoot the budget
+ * by its own cost, as with OpenAI's budgets: it is admitted while some budget is left.
+ */
+export async function admitWithinBudget(check: BudgetCheck): Promise<() => void> {
+  const key = check.caller.key;
+  if (!key || key.budget === null || key.period === null) return () => undefined;
+  // Held before the spend is read: requests checked at the same moment each see the others' holds.
+  const heldByOthers = check.holds.heldBy(key.id);
+  const release = check.holds.hold(key.id, check.worstCaseCost);
+  const start = periodStart(key.period, check.now);
+  let spent: number;
+  try {
+    spent = await check.limits.spendSince(key.id, key.period, start, () =>
+      check.usage.spendSince(key.id, start).catch((error: unknown) => {
+        throw storeUnavailable(error);
+      }),
+    );
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (spent + heldByOthers < key.budget) return release;
+  release();
+  const { currency, now } = check;
+  const budget = `${key.budget} ${currency} ${key.period === 'day' ? 'daily' : 'monthly'} budget`;
+  if (spent < key.budget) {
+    // Only requests still running stand in the way: what they do not use comes back when they finish.
+    const message =
+      `The API key '${key.name}' has spent ${spent.toFixed(4)} ${currency} of its ${budget}, and requests of it still running ` +
+      `may use the other ${(key.budget - spent).toFixed(4)} ${currency} (${heldByOthers.toFixed(4)} at most). Retry when they finish.`;
+    throw new OpenAiError(429, 'insufficient_quota', message, { type: 'insufficient_quota', retryAfterMs: BUDGET_HELD_RETRY_MS });
+  }
+  const message = `You exceeded your current quota: the API key '${key.name}' has spent ${spent.toFixed(4)} ${currency} of its ${budget}. It renews at ${nextPeriodStart(key.period, now)}.`;
+  throw new OpenAiError(429, 'insufficient_quota', message, { type: 'insufficient_quota', shouldRetry: false });
+}
+
+/** When a request refused for what running requests hold may try again. */
+const BUDGET_HELD_RETRY_MS = 1_000;
 
 function nextPeriodStart(period: 'day' | 'month', now: Date): string {
   const start = new Date(periodStart(period, now));

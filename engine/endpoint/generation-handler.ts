@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { checkBudget } from './budget-check.ts';
+import { admitWithinBudget } from './budget-check.ts';
 import { completionChoices } from './completion-choices.ts';
 import { authenticateCaller, checkModelScope, type Caller } from './caller-auth.ts';
 import type { Deployment } from './deployment.ts';
@@ -15,7 +15,7 @@ import type { RateLimitGrant } from './rate-limiter.ts';
 import type { RequestTrace } from './request-trace.ts';
 import { chatCompletionForm, completionForm, parseRequestBody } from './request-schemas.ts';
 import { chunk, completionResponse, fullResponse, usageChunk, usageOf, type EndpointKind, type ResponseIdentity } from './response-shapes.ts';
-import type { ServerContext } from './server-context.ts';
+import { costOf, type ServerContext } from './server-context.ts';
 import { SseWriter, startEventStream } from './sse-writer.ts';
 
 /** Why a request's generation was abandoned before it finished. */
@@ -86,11 +86,11 @@ async function admit(kind: EndpointKind, request: FastifyRequest, context: Serve
   const prepared = 'messages' in body ? prepareChat(body, deployment) : prepareCompletion(body, deployment);
   trace.promptTokens = prepared.requests.reduce((sum, request) => sum + request.promptTokens.length, 0);
   if (context.usage) {
-    const refusal = await checkBudget(caller, context.usage, context.limiter, now, context.pricing.currency);
-    if (refusal) {
-      context.metrics.rateLimitRejections.inc({ reason: 'budget' });
+    const generated = prepared.requests.reduce((sum, request) => sum + request.maxTokens, 0);
+    trace.releaseBudgetHold = await admitWithinBudget({ caller, usage: context.usage, limits: context.limiter, holds: context.budgetHolds, now, currency: context.pricing.currency, worstCaseCost: costOf(context.pricing, trace.promptTokens, generated) }).catch((refusal: unknown) => {
+      if (refusal instanceof OpenAiError && refusal.code === 'insufficient_quota') context.metrics.rateLimitRejections.inc({ reason: 'budget' });
       throw refusal;
-    }
+    });
   }
   return { caller, deployment, prepared };
 }

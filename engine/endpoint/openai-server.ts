@@ -15,6 +15,7 @@ import { registerTokenizerRoutes } from './tokenizer-routes.ts';
 import { UpstreamPools } from './gateway/upstream-pools.ts';
 import { answerClientError, answerFrameworkError, sendOpenAiError, toOpenAiError, type ErrorReplyContext } from './error-replies.ts';
 import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
+import { BudgetHolds } from './budget-check.ts';
 import { RateLimiter, type RateLimits } from './rate-limiter.ts';
 import { recordFinishedRequest } from './record-request.ts';
 import { bodyLimitsFor, refuseDeclaredOversize, registerJsonBodyParser } from './request-body.ts';
@@ -90,6 +91,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
     defaultLimits: config.rateLimit,
     limiter: options.limits ?? new RateLimiter({ now, concurrencyRetryAfterMs: options.concurrencyRetryAfterMs }),
     usage: options.store?.requests ?? null,
+    budgetHolds: new BudgetHolds(),
     pricing: config.pricing,
     metrics,
     requestTimeoutMs: options.requestTimeoutMs ?? 10 * 60_000,

@@ -3,12 +3,21 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestTrace } from './request-trace.ts';
-import type { ServerContext } from './server-context.ts';
+import { costOf, type ServerContext } from './server-context.ts';
 
 /** Nginx's code for "the client closed the connection first"; written to the log, never sent. */
 const CLIENT_CLOSED_STATUS = 499;
 
 export function recordFinishedRequest(request: FastifyRequest, reply: FastifyReply, trace: RequestTrace, context: ServerContext): void {
+  try {
+    recordRow(request, reply, trace, context);
+  } finally {
+    // After the row is queued: a budget check reads queued rows, so the request's cost is never counted in neither.
+    trace.releaseBudgetHold();
+  }
+}
+
+function recordRow(request: FastifyRequest, reply: FastifyReply, trace: RequestTrace, context: ServerContext): void {
   const status = reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED_STATUS;
   const endMs = performance.now();
   context.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(status) });
@@ -22,7 +31,7 @@ export function recordFinishedRequest(request: FastifyRequest, reply: FastifyRep
   if (!context.usage || route === undefined || !route.startsWith('/v1/') || request.method === 'OPTIONS') return;
   if (status === 401 && trace.keyId === null) return;
   const { pricing } = context;
-  const cost = (promptTokens / 1000) * pricing.promptPer1k + (trace.completionTokens / 1000) * pricing.completionPer1k;
+  const cost = costOf(pricing, promptTokens, trace.completionTokens);
   if (trace.keyId !== null) context.limiter.addSpend(trace.keyId, cost, new Date(trace.at));
   context.usage.record({
     requestId: trace.requestId,

@@ -19,6 +19,8 @@ export interface RequestTrace {
   errorCode: string | null;
   /** The token counts are the gateway's own estimate: an upstream served it and reported no usage. */
   usageEstimated: boolean;
+  /** Lets go of what the request holds of its key's budget (budget-check.ts), once its usage row is queued. */
+  releaseBudgetHold: () => void;
 }
 
 export function newTrace(requestId: string, nowMs = Date.now()): RequestTrace {
@@ -35,5 +37,6 @@ export function newTrace(requestId: string, nowMs = Date.now()): RequestTrace {
     lastTokenMs: null,
     errorCode: null,
     usageEstimated: false,
+    releaseBudgetHold: () => undefined,
   };
 }

@@ -1,5 +1,6 @@
 // What the OpenAI-compatible server's route handlers share: deployments, auth, limits, usage log, metrics, timing.
 import type { FastifyRequest } from 'fastify';
+import type { BudgetHolds } from './budget-check.ts';
 import type { AuthMode } from './caller-auth.ts';
 import type { Deployment } from './deployment.ts';
 import type { UpstreamPools } from './gateway/upstream-pools.ts';
@@ -14,6 +15,11 @@ export interface Pricing {
   currency: string;
 }
 
+/** What a request's tokens cost at the endpoint's prices. */
+export function costOf(pricing: Pricing, promptTokens: number, completionTokens: number): number {
+  return (promptTokens / 1000) * pricing.promptPer1k + (completionTokens / 1000) * pricing.completionPer1k;
+}
+
 export interface ServerContext {
   /** By model id. */
   deployments: ReadonlyMap<string, Deployment>;
@@ -25,6 +31,8 @@ export interface ServerContext {
   limiter: RateLimits;
   /** Null when the server keeps no usage log (then budgets are not enforced). */
   usage: RequestLog | null;
+  /** What requests in flight may still spend of their keys' budgets (budget-check.ts). */
+  budgetHolds: BudgetHolds;
   pricing: Pricing;
   metrics: ServingMetrics;
   requestTimeoutMs: number;

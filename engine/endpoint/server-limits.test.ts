@@ -152,6 +152,29 @@ describe('rate limits', () => {
     clockMs = Date.parse('2026-04-01T00:00:01Z');
     expect((await complete(server, key, { prompt: [5] })).status).toBe(200);
   });
+
+  it('counts what running requests may still spend: requests sent together cannot all pass the budget', async () => {
+    // Each request costs at most 2 USD (one prompt token, one generated token, 1,000 USD per 1,000 tokens).
+    const server = await start({ config: { pricing: { promptPer1k: 1000, completionPer1k: 1000, currency: 'USD' } }, generator: { tokenDelayMs: 30 } });
+    const key = await createKey(server.store, { name: 'budgeted', budget: 5, period: 'day' });
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => complete(server, key, { prompt: [5], max_tokens: 1 }).then(async (response) => {
+      const body = (await response.json()) as { error?: { message: string } };
+      return [response.status, response.headers.get('x-should-retry'), body.error?.message ?? ''] as const;
+    })));
+    // Three fit in 5 USD at 2 USD each; the others learn that running requests hold the rest, and may retry.
+    expect(statuses.filter(([status]) => status === 200)).toHaveLength(3);
+    const refused = statuses.filter(([status]) => status === 429);
+    expect(refused).toHaveLength(5);
+    for (const [, shouldRetry, message] of refused) {
+      expect(shouldRetry).toBeNull();
+      expect(message).toMatch(/requests of it still running may use the other .* Retry when they finish/);
+    }
+    await server.store.requests.flush();
+    expect((await server.store.requests.report()).totals.cost).toBe(6);
+    // With nothing running, the spent 6 USD is over the budget: refused for good.
+    const spent = await complete(server, key, { prompt: [5], max_tokens: 1 });
+    expect([spent.status, spent.headers.get('x-should-retry')]).toEqual([429, 'false']);
+  });
 });
 
 describe('load shedding and request lifetime', () => {

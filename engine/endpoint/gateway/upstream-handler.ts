@@ -2,12 +2,12 @@
 // rate-limit checks as a local model, then the request goes to the pool's least loaded member, and on to another
 // (at most routing.maxRetries more) while nothing has reached the client yet.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { checkBudget } from '../budget-check.ts';
+import { admitWithinBudget } from '../budget-check.ts';
 import { authenticateCaller, checkModelScope } from '../caller-auth.ts';
 import { asOpenAiError, RequestAbandoned, watchRequest } from '../generation-handler.ts';
 import { invalidRequest, modelNotFound, OpenAiError } from '../openai-error.ts';
 import type { EndpointKind } from '../response-shapes.ts';
-import type { ServerContext } from '../server-context.ts';
+import { costOf, type ServerContext } from '../server-context.ts';
 import { attemptOnMember, type AttemptContext, type UpstreamRequest } from './upstream-attempt.ts';
 import type { UpstreamMember } from './upstream-member.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
@@ -23,16 +23,16 @@ export async function handleUpstreamGeneration(kind: EndpointKind, request: Fast
   trace.model = model;
   if (!pools.serves(model)) throw modelNotFound(model);
   checkModelScope(caller, model);
-  if (context.usage) {
-    const refusal = await checkBudget(caller, context.usage, context.limiter, now, context.pricing.currency);
-    if (refusal) {
-      context.metrics.rateLimitRejections.inc({ reason: 'budget' });
-      throw refusal;
-    }
-  }
   const counter = new TokenCounter(context.deployments.get(model) ?? null);
   trace.promptTokens = counter.countPrompt(kind, body);
   trace.usageEstimated = true;
+  if (context.usage) {
+    const worstCaseCost = costOf(context.pricing, trace.promptTokens, maxTokensOf(body));
+    trace.releaseBudgetHold = await admitWithinBudget({ caller, usage: context.usage, limits: context.limiter, holds: context.budgetHolds, now, currency: context.pricing.currency, worstCaseCost }).catch((refusal: unknown) => {
+      if (refusal instanceof OpenAiError && refusal.code === 'insufficient_quota') context.metrics.rateLimitRejections.inc({ reason: 'budget' });
+      throw refusal;
+    });
+  }
   const verdict = await context.limiter.acquire(caller.bucket, caller.label, caller.limits, trace.promptTokens + maxTokensOf(body));
   if (!verdict.ok) {
     context.metrics.rateLimitRejections.inc({ reason: verdict.reason });
