@@ -70,7 +70,7 @@ function echoedPrompt(scored: PromptScore): { text: string; tokens: LoggedToken[
   const tokens: LoggedToken[] = [];
   let offset = 0;
   for (const token of scored.tokens) {
-    tokens.push({ text: token.text, textOffset: offset, logprob: token.logprob, topLogprobs: token.topLogprobs });
+    tokens.push({ text: token.text, textOffset: offset, logprob: token.logprob, topLogprobs: token.topLogprobs, ...(token.asLogprob ? { asLogprob: token.asLogprob } : {}) });
     offset += token.text.length;
   }
   return { text: scored.tokens.map((token) => token.text).join(''), tokens };

@@ -1,6 +1,7 @@
 // Collects what a generator yields into what the client sees: text with stop strings applied, the tokens behind
 // it (for logprobs and usage), and the finish reason. Streaming reads each step's delta; the rest reads the total.
 import { StopSequenceWatcher } from './stop-sequences.ts';
+import type { LogprobToken } from '../inference/logprob-token.ts';
 import type { FinishReason, GenerationEvent, TokenAlternative } from '../inference/text-generator.ts';
 
 export interface OutputToken {
@@ -10,6 +11,8 @@ export interface OutputToken {
   textOffset: number;
   logprob?: number;
   topLogprobs?: TokenAlternative[];
+  /** The token on its own as logprobs show it (else `text`). */
+  asLogprob?: LogprobToken;
 }
 
 export interface OutputDelta {

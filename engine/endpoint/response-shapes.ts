@@ -1,6 +1,7 @@
 // OpenAI's response objects for chat completions and text completions, whole and as stream chunks, including
 // logprobs in each endpoint's own format. Only shapes: no I/O.
 import type { OutputToken } from './generation-output.ts';
+import type { LogprobToken } from '../inference/logprob-token.ts';
 import type { FinishReason, TokenAlternative } from '../inference/text-generator.ts';
 
 /** A token as completions' logprobs list it; an echoed prompt's first token has null logprob and alternatives. */
@@ -10,6 +11,8 @@ export interface LoggedToken {
   textOffset: number;
   logprob?: number | null;
   topLogprobs?: TokenAlternative[] | null;
+  /** The token on its own as logprobs show it (else `text`). */
+  asLogprob?: LogprobToken;
 }
 
 /** One choice of a text completion: several prompts give several, in prompt order. */
@@ -93,10 +96,10 @@ function chatLogprobs(tokens: OutputToken[] | null) {
   const bytesOf = (text: string) => [...Buffer.from(text, 'utf8')];
   return {
     content: tokens.map((token) => ({
-      token: token.text,
+      token: token.asLogprob?.token ?? token.text,
       logprob: token.logprob ?? 0,
-      bytes: bytesOf(token.text),
-      top_logprobs: (token.topLogprobs ?? []).map((alt) => ({ token: alt.text, logprob: alt.logprob, bytes: bytesOf(alt.text) })),
+      bytes: token.asLogprob?.bytes ?? bytesOf(token.text),
+      top_logprobs: (token.topLogprobs ?? []).map((alt) => ({ token: alt.text, logprob: alt.logprob, bytes: alt.bytes ?? bytesOf(alt.text) })),
     })),
     refusal: null,
   };
@@ -105,9 +108,16 @@ function chatLogprobs(tokens: OutputToken[] | null) {
 function completionLogprobs(tokens: LoggedToken[] | null) {
   if (!tokens) return null;
   return {
-    tokens: tokens.map((token) => token.text),
+    tokens: tokens.map((token) => token.asLogprob?.token ?? token.text),
     token_logprobs: tokens.map((token) => (token.logprob === null ? null : (token.logprob ?? 0))),
-    top_logprobs: tokens.map((token) => (token.topLogprobs === null ? null : Object.fromEntries((token.topLogprobs ?? []).map((alt) => [alt.text, alt.logprob])))),
+    top_logprobs: tokens.map((token) => (token.topLogprobs === null ? null : likeliestByText(token.topLogprobs ?? []))),
     text_offset: tokens.map((token) => token.textOffset),
   };
+}
+
+/** The alternatives as text → logprob; where two tokens show the same text, the likelier one's (they come likeliest first). */
+function likeliestByText(alternatives: readonly TokenAlternative[]): Record<string, number> {
+  const byText = new Map<string, number>();
+  for (const alt of alternatives) if (!byText.has(alt.text)) byText.set(alt.text, alt.logprob);
+  return Object.fromEntries(byText); // own properties, even for a token spelled "__proto__"
 }

@@ -7,6 +7,7 @@ import type { GenerationEvent, GenerationRequest, GeneratorHealth, PromptScore, 
 import type { IdLogprob } from './prompt-scoring.ts';
 import type { Tokenizer } from '../tokenize/tokenizer.ts';
 import { IncrementalText } from './incremental-text.ts';
+import { logprobToken } from './logprob-token.ts';
 import { InferenceReplica } from './inference-replica.ts';
 import { LatencyWindow } from './latency-window.ts';
 import { readServableModel } from './model-files.ts';
@@ -224,11 +225,11 @@ export class OnnxTextGenerator implements TextGenerator {
   async scorePrompt(promptTokens: readonly number[], topLogprobs: number, signal: AbortSignal): Promise<PromptScore> {
     signal.throwIfAborted();
     const scored = await this.#leastLoadedReplica().score(this.#nextRequestId++, [...promptTokens], topLogprobs);
-    const alternatives = (top: IdLogprob[]): TokenAlternative[] => top.map(({ tokenId, logprob }) => ({ tokenId, text: this.#tokenizer.decode([tokenId]), logprob }));
+    const alternatives = (top: IdLogprob[]): TokenAlternative[] => top.map(({ tokenId, logprob }) => this.#alternative(tokenId, logprob));
     const text = new IncrementalText(this.#tokenizer);
     const tokens = promptTokens.map((tokenId, index) => {
       const position = index === 0 ? null : scored.positions[index - 1]!;
-      return { tokenId, text: text.push(tokenId), logprob: position?.logprob ?? null, topLogprobs: position ? alternatives(position.top) : null };
+      return { tokenId, text: text.push(tokenId), logprob: position?.logprob ?? null, topLogprobs: position ? alternatives(position.top) : null, asLogprob: logprobToken(this.#tokenizer, tokenId) };
     });
     const last = tokens.at(-1);
     if (last) last.text += text.flush();
@@ -266,11 +267,18 @@ export class OnnxTextGenerator implements TextGenerator {
     }
     if (event.type === 'error') throw new Error(event.message);
     const token: GenerationEvent = { type: 'token', tokenId: event.tokenId, text: text.push(event.tokenId) };
-    if (event.logprob !== undefined) token.logprob = event.logprob;
-    if (event.topLogprobs !== undefined) {
-      token.topLogprobs = event.topLogprobs.map(({ tokenId, logprob }): TokenAlternative => ({ tokenId, text: this.#tokenizer.decode([tokenId]), logprob }));
+    if (event.logprob !== undefined) {
+      token.logprob = event.logprob;
+      token.asLogprob = logprobToken(this.#tokenizer, event.tokenId);
     }
+    if (event.topLogprobs !== undefined) token.topLogprobs = event.topLogprobs.map(({ tokenId, logprob }) => this.#alternative(tokenId, logprob));
     return token;
+  }
+
+  /** A likely token as logprobs list it: on its own, so one ending inside a character is its bytes, not U+FFFD. */
+  #alternative(tokenId: number, logprob: number): TokenAlternative {
+    const { token, bytes } = logprobToken(this.#tokenizer, tokenId);
+    return { tokenId, text: token, logprob, bytes };
   }
 }
 

@@ -1,5 +1,6 @@
 // The seam between the serving API and a model runtime: what one deployment's generator must offer.
 // The ONNX runtime implements this; tests use the character-level bigram generator in testing/.
+import type { LogprobToken } from './logprob-token.ts';
 
 /** Why a generation ended: a stop token or stop string ("stop"), or `maxTokens` reached ("length"). */
 export type FinishReason = 'stop' | 'length';
@@ -31,8 +32,11 @@ export interface GenerationRequest {
 
 export interface TokenAlternative {
   tokenId: number;
+  /** The token on its own as logprobs show it (logprob-token.ts): a token that ends inside a character is "bytes:\\x..". */
   text: string;
   logprob: number;
+  /** Its UTF-8 bytes, when the runtime knows them (else the endpoint takes the text's). */
+  bytes?: number[];
 }
 
 export interface GeneratedToken {
@@ -41,6 +45,8 @@ export interface GeneratedToken {
   text: string;
   logprob?: number;
   topLogprobs?: TokenAlternative[];
+  /** The token on its own as logprobs show it, when logprobs were asked for (else its `text`). */
+  asLogprob?: LogprobToken;
 }
 
 /**
@@ -53,6 +59,8 @@ export interface ScoredPromptToken {
   text: string;
   logprob: number | null;
   topLogprobs: TokenAlternative[] | null;
+  /** The token on its own as logprobs show it (else its `text`). */
+  asLogprob?: LogprobToken;
 }
 
 export interface PromptScore {
