@@ -33,9 +33,13 @@ describe('pipeline migrations', () => {
     expect(serializePipeline(doc.pipeline!)).toContain('"version": 1');
   });
 
-  it('treats a file without a version as v0', () => {
+  it('treats a file without a version as v0 only when it has the v0 shape', () => {
     const { version: _ignored, ...noVersion } = v0File;
     expect(migratePipelineFile(noVersion).fromVersion).toBe(0);
+    // Today's shape without its version would lose every config and edge as v0: refused, saying what to add.
+    const current = { format: 'crucible.pipeline', name: 'x', nodes: [{ id: 'a', type: 'dataset', typeVersion: 1, config: { sources: [] } }], edges: [] };
+    expect(() => migratePipelineFile(current)).toThrow(/"version" is missing; .* add "version": 1/);
+    expect(() => migratePipelineFile({ nodes: [{ id: 'a', type: 'dataset', config: {} }] })).toThrow(/"version" is missing/);
   });
 
   it('leaves a current file alone', () => {

@@ -53,6 +53,10 @@ export function migratePipelineFile(raw: unknown): MigrationResult {
   if (file.format !== undefined && file.format !== PIPELINE_FORMAT) {
     throw new MigrationError(`"format" is ${JSON.stringify(file.format)}, expected "${PIPELINE_FORMAT}": this is not a Crucible pipeline file`);
   }
+  if (file.version === undefined && !looksLikeVersion0(file)) {
+    // Reading it as version 0 would drop every `config` and edge without a word.
+    throw new MigrationError(`"version" is missing; this file is written in the current shape (nodes with "config", "edges"), so add "version": ${PIPELINE_VERSION} after "format"`);
+  }
   const version = file.version ?? 0;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
     throw new MigrationError(`"version" must be a whole number, got ${JSON.stringify(version)}`);
@@ -67,6 +71,13 @@ export function migratePipelineFile(raw: unknown): MigrationResult {
     current = step(current);
   }
   return { file: current, fromVersion: version, steps: PIPELINE_VERSION - version };
+}
+
+/** The prototype's files had no version: `params` and `links`, and nothing of version 1's shape. */
+function looksLikeVersion0(file: Raw): boolean {
+  if (file.format !== undefined || file.edges !== undefined) return false;
+  const nodes = Array.isArray(file.nodes) ? file.nodes : [];
+  return !nodes.some((node) => node !== null && typeof node === 'object' && ('config' in node || 'typeVersion' in node));
 }
 
 function asObject(value: unknown, what: string): Raw {
