@@ -2,7 +2,7 @@
 // middle of rewriting one leaves a complete, self-consistent checkpoint behind.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,25 @@ describe('checkpoints', () => {
     expect(checkpoint?.samplerState).toBe(step);
     expect(readdirSync(folder).some((name) => name.endsWith('.tmp')), 'the kill landed mid-write').toBe(true);
     writeCheckpoint(folder, { ...(checkpoint as NonNullable<typeof checkpoint>), step: step + 1 });
+    expect(readdirSync(folder)).toEqual([CHECKPOINT_FILE]);
+  });
+
+  it("keeps the temp file of another run still writing into the same folder, and removes it once that run is gone", async () => {
+    const folder = path.join(root, 'shared');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    const temp = `${CHECKPOINT_FILE}.${other.pid}.0a1b2c3d.tmp`;
+    const session = { tensors: new Map([['w', { dtype: 'float32' as const, shape: [2], data: Float32Array.of(1, 2) }]]), stepCount: 1, dropoutRandomState: 1 };
+    try {
+      writeCheckpoint(folder, { step: 1, session, samplerState: 1, fingerprint: 'f', metrics: {} });
+      writeFileSync(path.join(folder, temp), 'being written');
+      writeCheckpoint(folder, { step: 2, session, samplerState: 2, fingerprint: 'f', metrics: {} });
+      expect(readdirSync(folder).sort()).toEqual([CHECKPOINT_FILE, temp]);
+    } finally {
+      const exited = new Promise((resolve) => other.once('exit', resolve));
+      other.kill('SIGKILL');
+      await exited;
+    }
+    writeCheckpoint(folder, { step: 3, session, samplerState: 3, fingerprint: 'f', metrics: {} });
     expect(readdirSync(folder)).toEqual([CHECKPOINT_FILE]);
   });
 });

@@ -48,10 +48,25 @@ export function writeCheckpoint(folder: string, checkpoint: TrainingCheckpoint):
   return file;
 }
 
-/** A writer killed mid-write leaves its temp file; once a newer checkpoint is complete those are garbage. */
+/**
+ * A writer killed mid-write leaves its temp file (`checkpoint.safetensors.<pid>.<random>.tmp`); once a newer
+ * checkpoint is complete those are garbage. Only those of processes no longer running: two runs of one pipeline with
+ * the same settings share this folder, and the other one may be writing its temp file right now.
+ */
 function removeTempFilesOfKilledWrites(folder: string): void {
   for (const name of readdirSync(folder)) {
-    if (name.startsWith(`${CHECKPOINT_FILE}.`) && name.endsWith('.tmp')) rmSync(path.join(folder, name), { force: true });
+    const writer = /^checkpoint\.safetensors\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+    if (writer && !isRunning(Number(writer[1]))) rmSync(path.join(folder, name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true; // another thread of this process (a worker) may be writing it
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }
 
