@@ -70,9 +70,30 @@ export function causalSelfAttention(x: Value, maskBias: Value, weights: Attentio
 /** (T, T) constant: 0 where a query may attend to a key (key position <= query position), the lowest value elsewhere. */
 export function causalMaskBias(graph: Graph, T: Dim, dtype: 'float32' | 'float64'): Value {
   if (typeof T !== 'number') throw new Error(`causalMaskBias: T must be numeric to build the mask as a constant, got ${T}`);
+  return graph.constantData({ dtype, shape: [T, T], data: causalMaskData(1, T, dtype) });
+}
+
+/** The most a causal mask constant may take: the ONNX file that holds it must stay under protobuf's 2 GiB. */
+const MOST_MASK_BYTES = 2 ** 30;
+
+/**
+ * `groups` stacked (T, T) causal masks, row r·T + i attending to keys j ≤ i: 0 there, the dtype's lowest value
+ * elsewhere. Refused past MOST_MASK_BYTES with what to do, rather than failing inside the runtime (a plain array of
+ * T² numbers used to run the engine's heap out at T ≈ 12,000 and take the whole process down).
+ */
+export function causalMaskData(groups: number, T: number, dtype: 'float32' | 'float64'): Float32Array | Float64Array {
+  const bytes = groups * T * T * (dtype === 'float32' ? 4 : 8);
+  if (bytes > MOST_MASK_BYTES) {
+    const most = Math.floor(Math.sqrt(MOST_MASK_BYTES / (groups * (dtype === 'float32' ? 4 : 8))));
+    throw new Error(`a context (blockSize) of ${T} needs a ${(bytes / 2 ** 30).toFixed(1)} GiB attention mask in the ONNX training graph, more than its ${MOST_MASK_BYTES / 2 ** 30} GiB; lower blockSize to ${most} or less, or train with the torch runner`);
+  }
   const lowest = lowestValue(dtype);
-  const bias = Array.from({ length: T * T }, (_, index) => (index % T <= Math.floor(index / T) ? 0 : lowest));
-  return graph.constant(dtype, [T, T], bias);
+  const data = dtype === 'float32' ? new Float32Array(groups * T * T) : new Float64Array(groups * T * T);
+  for (let row = 0; row < groups * T; row++) {
+    const query = row % T;
+    data.fill(lowest, row * T + query + 1, (row + 1) * T);
+  }
+  return data;
 }
 
 /** torch.finfo(dtype).min, which HF writes into masked attention scores. */

@@ -88,6 +88,11 @@ export class Graph {
   }
 
   /** An unnamed constant; small ones are shared between callers. */
+  /** A large constant given as its typed array (a mask of T² values): no JavaScript array of numbers on the way. */
+  constantData(tensor: HostTensor): Value {
+    return this.initializer(this.generateName('const'), tensor);
+  }
+
   constant(dtype: DType, shape: readonly number[], values: readonly number[]): Value {
     const key = values.length <= MAX_SHARED_CONSTANT_ELEMENTS ? `${dtype}[${shape.join(',')}]:${values.join(',')}` : undefined;
     const shared = key === undefined ? undefined : this.sharedConstants.get(key);

@@ -7,6 +7,7 @@ import type { Dim } from '../graph/dims.ts';
 import type { Graph } from '../graph/graph.ts';
 import * as op from '../graph/ops/index.ts';
 import type { Value } from '../graph/value.ts';
+import { causalMaskData } from '../gpt2/attention.ts';
 
 /** A term added to a linear layer's output, computed from the same input (LoRA's low-rank update). */
 export type LinearAdapter = (x: Value) => Value;
@@ -162,11 +163,5 @@ export function groupedCausalAttention(q: Value, k: Value, v: Value, options: Gr
 
 /** (groups·T, T) constant: row r·T + i may attend to keys j ≤ i; the dtype's lowest value elsewhere (HF's mask fill). */
 export function groupedCausalMaskBias(graph: Graph, time: number, groups: number, dtype: FloatDType): Value {
-  const lowest = dtype === 'float32' ? -3.4028234663852886e38 : -Number.MAX_VALUE;
-  const bias: number[] = [];
-  for (let row = 0; row < groups * time; row++) {
-    const query = row % time;
-    for (let key = 0; key < time; key++) bias.push(key <= query ? 0 : lowest);
-  }
-  return graph.constant(dtype, [groups * time, time], bias);
+  return graph.constantData({ dtype, shape: [groups * time, time], data: causalMaskData(groups, time, dtype) });
 }
