@@ -22,7 +22,7 @@ export const FILE_PROBLEM_CODES = [
  * checkConfig may use them too (a dataset path named like a secret). The studio validates in the browser, so it asks
  * the engine for these and shows them beside its own.
  */
-export const MACHINE_CHECK_CODES = ['secret_source', 'source_outside_project', 'secret_file_skipped', 'check_failed', 'port_clash', 'memory_exceeds_machine'] as const;
+export const MACHINE_CHECK_CODES = ['secret_source', 'source_outside_project', 'secret_file_skipped', 'check_failed', 'port_clash', 'memory_exceeds_machine', 'relative_path_without_folder'] as const;
 
 export const PROBLEM_CODES = [
   ...FILE_PROBLEM_CODES,

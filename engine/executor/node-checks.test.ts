@@ -52,6 +52,11 @@ describe('checkPipelineOnMachine', () => {
     expect(problems.map((problem) => [problem.node, problem.code])).toEqual([['data1', 'source_outside_project']]);
   });
 
+  it('refuses relative paths when the pipeline has no folder (opened in the browser), naming each one', async () => {
+    const problems = await checkPipelineOnMachine(datasets([{ path: '/abs/a.txt' }, { path: 'data/corpus.txt' }, { path: '~/b.txt' }]), { registry, runModules, pipelineDir: null, dataDir, homeDir });
+    expect(problems).toEqual([{ node: 'data0', field: 'sources.1.path', code: 'relative_path_without_folder', message: expect.stringMatching(/"data\/corpus\.txt" is a relative path, but this pipeline has no folder/) }]);
+  });
+
   it('turns a check that throws into an error, since nothing could be verified', async () => {
     const broken: NodeRunModule = { ...(datasetRun as NodeRunModule), check: () => Promise.reject(new Error('disk on fire')) };
     const problems = await checkPipelineOnMachine(datasets([{ path: 'a.txt' }]), { registry, runModules: new Map([['dataset', broken]]), pipelineDir: project, dataDir });

@@ -8,7 +8,7 @@ import { parseNodeConfig } from '../../app/nodes/config.ts';
 import type { NodeRegistry } from '../../app/nodes/registry.ts';
 import type { FingerprintContext, NodeCheckProblem, NodeRunModule } from '../../app/nodes/run-contract.ts';
 import type { Pipeline } from '../../app/pipeline/schema.ts';
-import { resolvePathFields } from './path-fields.ts';
+import { relativePathProblem, relativePathsWithoutFolder, resolvePathFields } from './path-fields.ts';
 
 export interface MachineCheckOptions {
   registry: NodeRegistry;
@@ -32,9 +32,12 @@ export async function checkPipelineOnMachine(pipeline: Pipeline, options: Machin
   for (const node of pipeline.nodes) {
     const spec = options.registry.get(node.type);
     const module = options.runModules.get(node.type);
-    if (!spec || !module?.check || node.typeVersion > spec.version) continue;
+    if (!spec || node.typeVersion > spec.version) continue;
     const parsed = parseNodeConfig(spec, node.config);
     if (!parsed.ok) continue;
+    const relative = relativePathsWithoutFolder(parsed.config, spec.pathFields, { pipelineDir: options.pipelineDir });
+    problems.push(...relative.map((found) => relativePathProblem(node.id, found)));
+    if (relative.length > 0 || !module?.check) continue;
     const config = resolvePathFields(parsed.config, spec.pathFields, { pipelineDir: options.pipelineDir, homeDir: options.homeDir });
     const context = { nodeId: node.id, config, pipelineDir: options.pipelineDir, dataDir: options.dataDir, signal: options.signal ?? new AbortController().signal };
     problems.push(...(await runNodeCheck(module, context)).map((found) => asValidationProblem(node.id, found)));

@@ -44,7 +44,11 @@ describe('planRun', () => {
     const plan = planRun({ pipeline, registry, pipelineDir: '/projects/demo' });
     expect(plan.nodes.get('f')!.config.file).toBe('/projects/demo/data/in.txt');
     expect(plan.pipelineDir).toBe('/projects/demo');
-    expect(planRun({ pipeline, registry, pipelineDir: null }).nodes.get('f')!.config.file).toBe('data/in.txt');
+    // Without a folder (a pipeline opened in the browser) a relative path has nothing to start from: refused, never
+    // read from the engine's own working folder.
+    expect(() => planRun({ pipeline, registry, pipelineDir: null })).toThrow(/node "f": config\.file: "data\/in\.txt" is a relative path, but this pipeline has no folder/);
+    const absolute = fixturePipeline([{ id: 'f', type: 'file-source', config: { file: '/data/in.txt' } }]);
+    expect(planRun({ pipeline: absolute, registry, pipelineDir: null }).nodes.get('f')!.config.file).toBe('/data/in.txt');
   });
 
   it('parses each config once: validation parses it and the plan keeps that result', () => {

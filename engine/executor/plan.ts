@@ -10,7 +10,7 @@ import type { Pipeline, PipelineNode, PortRef } from '../../app/pipeline/schema.
 import type { ConfigOverride } from '../../app/protocol/engine-api.ts';
 import { FORCED_REASON, forcedUpstreamReason } from './cache-reason.ts';
 import { applyOverrides } from './overrides.ts';
-import { resolvePathFields } from './path-fields.ts';
+import { relativePathProblem, relativePathsWithoutFolder, resolvePathFields } from './path-fields.ts';
 import { PipelineInvalidError, RunRequestError } from './run-errors.ts';
 
 export interface PlanRequest {
@@ -66,8 +66,14 @@ export function planRun(request: PlanRequest): RunPlan {
   const problems = errorsOf(validation.problems).filter((problem) => concernsNeededNodes(problem, needed, pipeline));
   if (problems.length > 0) throw new PipelineInvalidError(problems);
 
-  const forced = new Set(request.force ?? []);
   const order = topologicalOrder(pipeline).order.filter((id) => needed.has(id));
+  const relative = order.flatMap((id) => {
+    const node = pipeline.nodes.find((candidate) => candidate.id === id)!;
+    return relativePathsWithoutFolder(validation.configs.get(id) ?? {}, registry.get(node.type)?.pathFields, { pipelineDir }).map((found) => relativePathProblem(id, found));
+  });
+  if (relative.length > 0) throw new PipelineInvalidError(relative);
+
+  const forced = new Set(request.force ?? []);
   const nodes = new Map<string, PlannedNode>();
   const forcedRoot = new Map<string, string>();
   for (const id of order) {
