@@ -26,11 +26,14 @@ export const nodeUiSchema = z
   .catchall(z.unknown())
   .describe('Layout only; never part of a cache key.');
 
+/** The longest pipeline name and node title a file may hold; the studio's inputs stop there too. */
+export const MAX_LABEL_LENGTH = 200;
+
 export const pipelineNodeSchema = z.strictObject({
   id: idSchema.describe('Stable id, unique in the file.'),
   type: z.string().min(1).max(64).describe('Node type, e.g. "pretrain".'),
   typeVersion: z.number().int().min(1).max(1000).describe('Version of the node type that wrote this config.'),
-  title: z.string().max(200).optional().describe('Optional label shown instead of the type title.'),
+  title: z.string().max(MAX_LABEL_LENGTH).optional().describe('Optional label shown instead of the type title.'),
   config: z.record(z.string(), z.unknown()).default({}).describe('Config keyed by field name.'),
   ui: nodeUiSchema.optional(),
 });
@@ -45,7 +48,7 @@ export const pipelineSchema = z.strictObject({
   $schema: z.string().max(2000).optional().describe('JSON Schema that editors validate this file against.'),
   format: z.literal(PIPELINE_FORMAT),
   version: z.literal(PIPELINE_VERSION),
-  name: z.string().min(1).max(200).describe('Human name of the pipeline.'),
+  name: z.string().min(1).max(MAX_LABEL_LENGTH).describe('Human name of the pipeline.'),
   description: z.string().max(10_000).default('').describe('What this pipeline is for.'),
   nodes: z.array(pipelineNodeSchema).max(1000),
   edges: z.array(pipelineEdgeSchema).max(5000),

@@ -4,7 +4,7 @@
 import { useMemo } from 'react';
 import { formatProblem, isWarning, type ValidationProblem } from '../../../app/graph/problems.ts';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
-import type { PipelineNode } from '../../../app/pipeline/schema.ts';
+import { MAX_LABEL_LENGTH, type PipelineNode } from '../../../app/pipeline/schema.ts';
 import type { ArtifactFact } from '../../../app/protocol/run-events.ts';
 import { NodeIcon } from '../canvas/node-icon.tsx';
 import { FactList } from '../run/FactList.tsx';
@@ -83,7 +83,7 @@ function NodeInspector({ node }: { node: PipelineNode }) {
       </header>
       <label className="field">
         <span>title</span>
-        <input type="text" value={node.title ?? ''} placeholder={info?.title ?? node.type} onChange={(event) => setNodeTitle(node.id, event.target.value)} />
+        <input type="text" value={node.title ?? ''} maxLength={MAX_LABEL_LENGTH} placeholder={info?.title ?? node.type} onChange={(event) => setNodeTitle(node.id, event.target.value)} />
       </label>
       {info ? (
         <>
@@ -112,7 +112,7 @@ function PipelineInspector() {
     <div className="inspector-pipeline">
       <label className="field">
         <span>pipeline name</span>
-        <input type="text" value={doc.name} onChange={(event) => setPipelineName(event.target.value)} />
+        <input type="text" value={doc.name} maxLength={MAX_LABEL_LENGTH} onChange={(event) => setPipelineName(event.target.value)} />
       </label>
       {doc.description && <p className="inspector-docs">{doc.description}</p>}
       <p className="muted">

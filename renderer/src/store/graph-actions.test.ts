@@ -2,6 +2,9 @@
 // delete, and the drop-on-canvas offer of compatible node types.
 import { describe, expect, it } from 'vitest';
 import { catalogue } from '../../../app/nodes/catalogue.ts';
+import { readPipelineJson } from '../../../app/pipeline/document.ts';
+import { MAX_LABEL_LENGTH } from '../../../app/pipeline/schema.ts';
+import { serializePipeline } from '../../../app/pipeline/serialize.ts';
 import { builtInRegistry } from '../../../nodes/specs.ts';
 import { createTestStore } from './testing/test-store.ts';
 
@@ -104,5 +107,20 @@ describe('deleting', () => {
     expect(doc.nodes.map((node) => node.id)).toEqual(['tokenizer']);
     expect(doc.edges).toEqual([]);
     expect(selectedNodes).toEqual([]);
+  });
+});
+
+describe('names and titles', () => {
+  it('keeps a pipeline name and a node title within what a file may hold, so the saved file opens again', () => {
+    const store = createTestStore();
+    store.getState().addNode('dataset', { x: 0, y: 0 });
+    store.getState().setPipelineName('n'.repeat(250));
+    store.getState().setNodeTitle('dataset', `  ${'t'.repeat(250)}  `);
+    const { doc } = store.getState();
+    expect(doc.name).toHaveLength(MAX_LABEL_LENGTH);
+    expect(doc.nodes[0]!.title).toHaveLength(MAX_LABEL_LENGTH);
+    const reopened = readPipelineJson(JSON.parse(serializePipeline(doc)), builtInRegistry());
+    expect(reopened.problems.filter((problem) => problem.code === 'invalid_file')).toEqual([]);
+    expect(reopened.pipeline?.nodes.map((node) => node.title)).toEqual([doc.nodes[0]!.title]);
   });
 });

@@ -2,7 +2,7 @@
 // config. Each goes through commitDoc, so every one of them can be undone.
 import { checkConnection, type ConnectionCheck } from '../../../app/graph/connect.ts';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
-import type { Pipeline, PipelineEdge, PipelineNode, PortRef } from '../../../app/pipeline/schema.ts';
+import { MAX_LABEL_LENGTH, type Pipeline, type PipelineEdge, type PipelineNode, type PortRef } from '../../../app/pipeline/schema.ts';
 import { compatibleNodeTypes } from '../graph/compatible.ts';
 import { valueAt, withValueAt, type ConfigPath } from '../graph/config-path.ts';
 import { nextEdgeId, uniqueNodeId } from '../graph/unique-id.ts';
@@ -192,7 +192,7 @@ export function createGraphActions(set: SetState, get: GetState): GraphActions {
 
     setNodeTitle(nodeId, title) {
       const next = mapNode(get().doc, nodeId, (node) => {
-        const trimmed = title.trim();
+        const trimmed = title.trim().slice(0, MAX_LABEL_LENGTH);
         if ((node.title ?? '') === trimmed) return node;
         const { title: _old, ...rest } = node;
         return trimmed === '' ? rest : { ...rest, title: trimmed };
@@ -200,8 +200,10 @@ export function createGraphActions(set: SetState, get: GetState): GraphActions {
       commitDoc(set, get, next, { coalesceKey: `title:${nodeId}` });
     },
 
-    setPipelineName(name) {
+    setPipelineName(typed) {
       const { doc } = get();
+      // Past the file format's limit the saved file would not open again.
+      const name = typed.slice(0, MAX_LABEL_LENGTH);
       if (name.trim() === '' || name === doc.name) return;
       commitDoc(set, get, { ...doc, name }, { coalesceKey: 'pipeline-name' });
     },
