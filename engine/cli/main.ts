@@ -95,9 +95,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
+  if (!command) {
+    io.stderr.write(`${USAGE}\n`);
+    return EXIT.usage;
+  }
+  // --help anywhere before a `--` asks for the usage, as the usage itself promises for every command.
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (command === '--help' || command === '-h' || command === 'help' || options.includes('--help') || options.includes('-h')) {
     io.stdout.write(`${USAGE}\n`);
-    return command ? EXIT.ok : EXIT.usage;
+    return EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
     io.stdout.write(`${CRUCIBLE_VERSION}\n`);
@@ -105,7 +111,15 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   const registry = builtInRegistry();
   const withEngine = async (dataDirFlag: string | undefined, use: (engine: Engine) => Promise<number> | number) => {
-    const engine = await Engine.open({ dataDir: resolveDataDir(dataDirFlag, io.env), registry });
+    const dataDir = resolveDataDir(dataDirFlag, io.env);
+    let engine: Engine;
+    try {
+      engine = await Engine.open({ dataDir, registry });
+    } catch (error) {
+      // A data directory that is a file, cannot be created, or holds a damaged database: one line, not a stack trace.
+      io.stderr.write(`cannot open the data directory ${dataDir}: ${(error as Error).message}. Choose another with --data-dir or CRUCIBLE_DATA_DIR, or move a damaged crucible.db in it aside.\n`);
+      return EXIT.unreadable;
+    }
     try {
       return await use(engine);
     } finally {

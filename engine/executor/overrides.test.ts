@@ -30,3 +30,10 @@ it('refuses paths that would reach past the config into every object (__proto__,
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'a b', value: 1 }])).toThrow(/not a valid field path/);
 });
+
+it('refuses a name or an index far past the end where the field is a list', () => {
+  expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'sources.first.path', value: 'x' }])).toThrow('override p.sources.first.path: this field is a list and "first" is not an index; use an index from 0 to 1, like "sources.0.path"');
+  expect(() => applyOverrides(pipeline(), [{ node: 'p', field: 'sources.4000000000.path', value: 'x' }])).toThrow(/index 4000000000 is past its end \(it has 1 item\)/);
+  // One past the end adds an item.
+  expect(applyOverrides(pipeline(), [{ node: 'p', field: 'sources.1.path', value: 'b' }]).nodes[0]!.config.sources).toEqual([{ path: 'a' }, { path: 'b' }]);
+});

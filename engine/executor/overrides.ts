@@ -26,6 +26,14 @@ export function applyOverrides(pipeline: Pipeline, overrides: readonly ConfigOve
 
 function setAtPath(target: Record<string, unknown> | unknown[], segments: string[], value: unknown, where: string): void {
   const [head, ...rest] = segments as [string, ...string[]];
+  if (Array.isArray(target)) {
+    // A list takes an index of an item it has, or the one just past its end (a new item): a name would set a
+    // property validation never reads, and a huge index would grow the list to it.
+    if (!/^\d+$/.test(head) || Number(head) > target.length) {
+      const which = /^\d+$/.test(head) ? `index ${head} is past its end (it has ${target.length} item${target.length === 1 ? '' : 's'})` : `"${head}" is not an index`;
+      throw new RunRequestError(`override ${where}: this field is a list and ${which}; use an index from 0 to ${target.length}, like "sources.0.path"`);
+    }
+  }
   const container = target as Record<string, unknown>;
   if (rest.length === 0) {
     container[head] = value;
