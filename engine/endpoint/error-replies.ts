@@ -19,13 +19,20 @@ export function toOpenAiError(error: FastifyError | OpenAiError, context: ErrorR
   if (status === 413) return bodyTooLarge(context.limits.maxBodyBytes);
   if (status === 415) return new OpenAiError(415, 'unsupported_media_type', `Send the request body as JSON with "Content-Type: application/json".`);
   if (error.code === 'FST_ERR_BAD_URL') return new OpenAiError(400, 'invalid_url', 'The URL path is not valid percent-encoding (a "%" must be followed by two hex digits of UTF-8). Check the URL.');
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new OpenAiError(414, 'url_too_long', 'A segment of the URL path is too long (more than 300 characters). Check the URL.');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return urlTooLong();
   if (status >= 400 && status < 500) {
     const message = error.code?.startsWith('FST_ERR_CTP') ? `We could not parse the JSON body of your request: ${error.message}` : error.message;
     return new OpenAiError(status, 'invalid_request_error', message, { type: 'invalid_request_error' });
   }
   context.onError(error);
   return new OpenAiError(500, 'internal_error', 'The server hit an unexpected error; see its log.');
+}
+
+/** The longest path parameter the server takes (Fastify's maxParamLength, and a model id after /v1/models/). */
+export const MAX_PATH_PARAMETER = 300;
+
+export function urlTooLong(): OpenAiError {
+  return new OpenAiError(414, 'url_too_long', `A segment of the URL path is too long (more than ${MAX_PATH_PARAMETER} characters). Check the URL.`);
 }
 
 export function sendOpenAiError(reply: FastifyReply, error: OpenAiError, context: ErrorReplyContext): FastifyReply {

@@ -13,12 +13,18 @@ export interface OpenAiErrorOptions {
   /** false adds `x-should-retry: false`, so clients do not retry what cannot succeed. */
   shouldRetry?: boolean;
   headers?: Record<string, string>;
+  /**
+   * The code the body shows, when it is not `code` (which logs and metrics keep): an upstream's own error code,
+   * null included, passed on as it came.
+   */
+  shownCode?: string | null;
 }
 
 export class OpenAiError extends Error {
   readonly type: string;
   readonly param: string | null;
   readonly headers: Record<string, string>;
+  readonly #shownCode: string | null;
 
   constructor(
     readonly status: number,
@@ -29,6 +35,7 @@ export class OpenAiError extends Error {
     super(message);
     this.type = options.type ?? defaultTypeFor(status);
     this.param = options.param ?? null;
+    this.#shownCode = options.shownCode === undefined ? code : options.shownCode;
     this.headers = { ...options.headers };
     if (options.retryAfterMs !== undefined) {
       const retryAfterMs = Math.max(1, Math.ceil(options.retryAfterMs));
@@ -39,7 +46,7 @@ export class OpenAiError extends Error {
   }
 
   toBody(): OpenAiErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.#shownCode } };
   }
 }
 

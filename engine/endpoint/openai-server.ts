@@ -13,7 +13,7 @@ import { RequestAbandoned } from './generation-handler.ts';
 import { routeGeneration } from './gateway/route-generation.ts';
 import { registerTokenizerRoutes } from './tokenizer-routes.ts';
 import { UpstreamPools } from './gateway/upstream-pools.ts';
-import { answerClientError, answerFrameworkError, sendOpenAiError, toOpenAiError, type ErrorReplyContext } from './error-replies.ts';
+import { answerClientError, answerFrameworkError, MAX_PATH_PARAMETER, sendOpenAiError, toOpenAiError, urlTooLong, type ErrorReplyContext } from './error-replies.ts';
 import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
 import { BudgetHolds } from './budget-check.ts';
 import { RateLimiter, type RateLimits } from './rate-limiter.ts';
@@ -105,7 +105,7 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
   const app = fastify()({
     logger: false,
     bodyLimit: config.maxBodyBytes,
-    routerOptions: { maxParamLength: 300 },
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER },
     // Fastify's own 503 while closing is not OpenAI-shaped; the onRequest hook answers instead.
     return503OnClosing: false,
     // Idle keep-alive sockets would otherwise hold close() open; streams are drained first (see close()).
@@ -194,9 +194,11 @@ function registerRoutes(app: FastifyInstance, context: ServerContext): void {
     const remote = (context.gateway?.models() ?? []).filter((model) => !context.deployments.has(model)).map(upstreamModelObject);
     return { object: 'list', data: [...local, ...remote].filter((entry) => mayUseModel(caller, entry.id)) };
   });
-  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => {
+  // The rest of the path is the id: hub ids hold a slash (meta-llama/Llama-3.1-8B-Instruct), which clients send as is.
+  app.get<{ Params: { '*': string } }>('/v1/models/*', async (request) => {
     const caller = await authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, new Date(context.now()));
-    const { model } = request.params;
+    const model = request.params['*'];
+    if (model.length > MAX_PATH_PARAMETER) throw urlTooLong();
     const deployment = context.deployments.get(model);
     if (!deployment && !context.gateway?.serves(model)) throw modelNotFound(model);
     checkModelScope(caller, model);

@@ -30,7 +30,8 @@ const SHARED_RANGES = {
   top_k: range(-1, 1e9, true),
   frequency_penalty: range(-2, 2),
   presence_penalty: range(-2, 2),
-  seed: range(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true),
+  /** OpenAI's is an int64: a client's 63-bit random seed arrives as a number near 2^63 (seeded-random.ts folds it). */
+  seed: range(-(2 ** 63), 2 ** 63, true),
 };
 const CHAT_RANGES = { ...SHARED_RANGES, max_completion_tokens: range(1, 1e9, true), top_logprobs: range(0, 20, true) };
 /** `max_tokens: 0` only makes sense with `echo` (score the prompt, generate nothing); prepare-generation.ts checks that. */
@@ -39,7 +40,9 @@ const COMPLETION_RANGES = { ...SHARED_RANGES, max_tokens: range(0, 1e9, true), l
 function rangedNumbers<R extends Record<string, NumberRange>>(ranges: R): { [K in keyof R]: z.ZodOptional<z.ZodNullable<z.ZodNumber>> } {
   const entries = Object.entries(ranges).map(([field, { min, max, integer }]) => {
     const number = z.number().min(min).max(max);
-    return [field, (integer ? number.int() : number).nullish()];
+    // zod's int() stops at 2^53; a range past it (int64 seeds) takes any whole number within it.
+    const whole = max > Number.MAX_SAFE_INTEGER ? number.refine(Number.isInteger, { message: 'must be a whole number' }) : number.int();
+    return [field, (integer ? whole : number).nullish()];
   });
   return Object.fromEntries(entries) as { [K in keyof R]: z.ZodOptional<z.ZodNullable<z.ZodNumber>> };
 }
@@ -51,7 +54,9 @@ function rulesFor(ranges: Record<string, NumberRange>): FieldRules {
   const rules: Record<string, string> = {
     logit_bias: `must be an object whose keys are token ids (strings of digits, like "50256") and whose values are numbers from -${MAX_LOGIT_BIAS} to ${MAX_LOGIT_BIAS}, at most ${MAX_LOGIT_BIAS_ENTRIES} of them`,
   };
-  for (const [field, { min, max, integer }] of Object.entries(ranges)) rules[field] = `must be ${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`;
+  // 2^63 prints as 9223372036854776000, which reads like a typo: the int64 bounds are written as powers.
+  const bound = (value: number) => (Math.abs(value) === 2 ** 63 ? `${value < 0 ? '-' : ''}2^63` : String(value));
+  for (const [field, { min, max, integer }] of Object.entries(ranges)) rules[field] = `must be ${integer ? 'an integer' : 'a finite number'} from ${bound(min)} to ${bound(max)}`;
   return rules;
 }
 

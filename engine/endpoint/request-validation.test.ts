@@ -39,13 +39,20 @@ describe('numeric fields', () => {
     expect(error.message).not.toContain('9007199254740991');
   });
 
+  it("takes OpenAI's int64 seeds, a Python client's 63-bit random one included", async () => {
+    for (const seed of ['9223372036854775807', '-9223372036854775808', '12345']) {
+      const { status } = await postText('/completions', `{"model":"bard-mini","prompt":"x","max_tokens":2,"seed":${seed}}`);
+      expect([seed, status]).toEqual([seed, 200]);
+    }
+  });
+
   it('words every ranged field the same way, wrong types included', async () => {
     const cases = [
       { field: 'top_p', value: '"high"', rule: 'a finite number from 0 to 1' },
       { field: 'presence_penalty', value: '-1e999', rule: 'a finite number from -2 to 2' },
       { field: 'top_k', value: '2.5', rule: 'an integer from -1 to 1000000000' },
       { field: 'logprobs', value: '9', rule: 'an integer from 0 to 5' },
-      { field: 'seed', value: '1e300', rule: 'an integer from -9007199254740991 to 9007199254740991' },
+      { field: 'seed', value: '1e300', rule: 'an integer from -2^63 to 2^63' },
     ];
     for (const { field, value, rule } of cases) {
       const { status, error } = await postText('/completions', `{"model":"bard-mini","prompt":"x","${field}":${value}}`);

@@ -52,6 +52,27 @@ describe('routing', () => {
     expect((await postJson(`${gw.baseURL}/completions`, { model: 'discovered', prompt: 'x' })).status).toBe(200);
   });
 
+  it('finds a model whose id holds a slash at /v1/models/{id}, the slash sent as it is', async () => {
+    const remote = await upstream({ model: 'meta-llama/Llama-3.1-8B-Instruct' });
+    const gw = await gateway([{ url: remote.url }]);
+    await waitFor(async () => ((await (await fetch(`${gw.baseURL}/models`)).json()) as { data: unknown[] }).data.length === 1);
+    for (const path of ['meta-llama/Llama-3.1-8B-Instruct', 'meta-llama%2FLlama-3.1-8B-Instruct']) {
+      const response = await fetch(`${gw.baseURL}/models/${path}`);
+      expect([path, response.status, ((await response.json()) as { id?: string }).id]).toEqual([path, 200, 'meta-llama/Llama-3.1-8B-Instruct']);
+    }
+    expect((await fetch(`${gw.baseURL}/models/meta-llama/other`)).status).toBe(404);
+  });
+
+  it("passes an upstream's refusal on with its own code, null included", async () => {
+    const remote = await upstream();
+    remote.behaviour.failStatus = 400;
+    remote.behaviour.failCode = null;
+    const gw = await gateway([{ url: remote.baseURL, models: [{ name: 'remote-model' }] }]);
+    const response = await postJson(`${gw.baseURL}/chat/completions`, chatBody('remote-model'));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: unknown }).error).toEqual({ message: 'scripted failure 400', type: 'server_error', param: null, code: null });
+  });
+
   it('sends the upstream its API key from the named environment variable', async () => {
     const remote = await upstream();
     const gw = await gateway([{ url: remote.baseURL, models: [{ name: 'remote-model' }], apiKeyEnv: 'SCRIPTED_KEY' }], { server: { env: { SCRIPTED_KEY: 'sk-upstream-secret' } } });

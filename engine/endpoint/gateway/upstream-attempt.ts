@@ -126,7 +126,8 @@ async function refused(member: UpstreamMember, request: UpstreamRequest, context
   const status = response.status;
   if (status < 500 && status !== 429 && status !== 401 && status !== 403) {
     const message = upstreamError?.message ?? `The upstream "${member.name}" answered ${status}: ${text.slice(0, 200)}`;
-    throw new OpenAiError(status, upstreamError?.code ?? 'upstream_error', message, { type: upstreamError?.type, param: upstreamError?.param ?? null });
+    // The client sees the upstream's own code, null included (OpenAI sends null on most 400s).
+    throw new OpenAiError(status, upstreamError?.code ?? 'upstream_error', message, { type: upstreamError?.type, param: upstreamError?.param ?? null, ...(upstreamError ? { shownCode: upstreamError.code } : {}) });
   }
   if (retryAfterMs !== null && (status === 429 || status === 503)) {
     member.throttle(retryAfterMs);

@@ -15,6 +15,8 @@ export interface ScriptedBehaviour {
   failStatus: number | null;
   /** Sent as retry-after (seconds) with failStatus. */
   retryAfterS: number | null;
+  /** The error body's code with failStatus (OpenAI sends null on most 400s). */
+  failCode: string | null;
   /** Cut the connection after this many content chunks (no [DONE]). */
   dieAfterChunks: number | null;
   /** After this many content chunks, send an OpenAI error record with this code and end (as an engine closing does). */
@@ -52,6 +54,7 @@ const DEFAULT_BEHAVIOUR: ScriptedBehaviour = {
   chunkDelayMs: 0,
   failStatus: null,
   retryAfterS: null,
+  failCode: 'scripted',
   dieAfterChunks: null,
   errorRecordAfterChunks: null,
   reportUsage: true,
@@ -128,7 +131,7 @@ async function answer(request: http.IncomingMessage, response: http.ServerRespon
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (b.retryAfterS !== null) headers['retry-after'] = String(b.retryAfterS);
     finished = true;
-    response.writeHead(b.failStatus, headers).end(JSON.stringify({ error: { message: `scripted failure ${b.failStatus}`, type: 'server_error', param: null, code: 'scripted' } }));
+    response.writeHead(b.failStatus, headers).end(JSON.stringify({ error: { message: `scripted failure ${b.failStatus}`, type: 'server_error', param: null, code: b.failCode } }));
     return;
   }
   const chat = path === '/v1/chat/completions';
