@@ -11,7 +11,8 @@ export interface SamplingDefaults {
   temperature: number;
   topP: number;
   topK: number;
-  maxTokens: number;
+  /** For requests that leave max_tokens out; null: the rest of the context. */
+  maxTokens: number | null;
 }
 
 /** Mirrors the deploy node's config (nodes/deploy/spec.ts) minus what only the runtime needs. */

@@ -114,7 +114,7 @@ function maxTokensWithin(deployment: Deployment, prompt: PromptSide, promptLengt
       const message = `This model's maximum context length is ${limit} tokens. However, your ${prompt.kind} resulted in ${promptLength} tokens. Please reduce the length of the ${prompt.kind}.`;
       throw invalidRequest(message, prompt.kind, 'context_length_exceeded');
     }
-    return Math.min(deployment.defaults.maxTokens, limit - promptLength);
+    return Math.min(deployment.defaults.maxTokens ?? Number.POSITIVE_INFINITY, limit - promptLength);
   }
   if (promptLength + prompt.maxTokens > limit) {
     const parts = prompt.kind === 'messages' ? `${promptLength} in the messages, ${prompt.maxTokens} in the completion` : `${promptLength} in your prompt; ${prompt.maxTokens} for the completion`;

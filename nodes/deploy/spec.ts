@@ -47,9 +47,16 @@ export const deployConfig = z.strictObject({
       temperature: temperatureField.describe('Default sampling temperature.'),
       topP: z.number().gt(0).max(1).default(1).describe('Default nucleus probability.'),
       topK: topKField.describe('Default top-k; 0 means all.'),
-      maxTokens: z.number().int().min(1).max(1_000_000).default(256).describe('Default completion length.'),
+      maxTokens: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .nullable()
+        .default(null)
+        .describe('Completion length for requests that leave max_tokens out. Empty: the rest of the context, as OpenAI does for chat (a reply is cut only where the context ends).'),
     })
-    .default({ temperature: 0.8, topP: 1, topK: 200, maxTokens: 256 })
+    .default({ temperature: 0.8, topP: 1, topK: 200, maxTokens: null })
     .describe('Sampling defaults for requests that leave them out.'),
 });
 
