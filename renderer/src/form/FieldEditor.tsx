@@ -36,7 +36,7 @@ function messagesFor(messages: readonly FieldMessage[], path: readonly string[],
   return messages.filter((message) => message.field === key || (!exact && message.field.startsWith(`${key}.`)));
 }
 
-function NumberInput({ id, field, value, onValue, onLocalProblem }: { id: string; field: Extract<FieldDescriptor, { kind: 'number' | 'integer' }>; value: unknown; onValue: (value: number) => void; onLocalProblem: (message: string | null) => void }) {
+function NumberInput({ id, field, value, onValue, onLocalProblem }: { id: string; field: Extract<FieldDescriptor, { kind: 'number' | 'integer' }>; value: unknown; onValue: (value: number | null | undefined) => void; onLocalProblem: (message: string | null) => void }) {
   const [draft, setDraft] = useState<string | null>(null);
   const shown = draft ?? (typeof value === 'number' ? String(value) : '');
   return (
@@ -47,6 +47,12 @@ function NumberInput({ id, field, value, onValue, onLocalProblem }: { id: string
       value={shown}
       onChange={(event) => {
         setDraft(event.target.value);
+        if (event.target.value.trim() === '' && field.whenEmpty !== undefined) {
+          // An optional or nullable field: empty is a value ("Empty: …" in its help), not a typing mistake.
+          onLocalProblem(null);
+          onValue(field.whenEmpty === 'null' ? null : undefined);
+          return;
+        }
         const parsed = parseNumberInput(event.target.value, field.kind);
         onLocalProblem(parsed.ok ? null : parsed.message);
         if (parsed.ok) onValue(parsed.value);

@@ -48,6 +48,31 @@ describe('Inspector form', () => {
     expect(within(field('nLayer')).getAllByRole('alert')[0]!.textContent).toBe('enter a number');
   });
 
+  it('empties an optional number (left out) and a nullable one (null), as their help says they may be', () => {
+    const pretrain = inspect('pretrain');
+    fireEvent.change(within(pretrain.field('architecture')).getByLabelText('architecture'), { target: { value: JSON.stringify('llama') } });
+    const heads = within(pretrain.field('nKvHead')).getByLabelText('nKvHead');
+    fireEvent.change(heads, { target: { value: '2' } });
+    expect(pretrain.config().nKvHead).toBe(2);
+    fireEvent.change(heads, { target: { value: '' } });
+    fireEvent.blur(heads);
+    expect(pretrain.config().nKvHead).toBeUndefined();
+    expect(heads).toHaveProperty('value', '');
+    expect(pretrain.field('nKvHead').textContent).not.toContain('enter a number');
+    cleanup();
+    const deploy = inspect('deploy');
+    const length = within(deploy.field('defaults.maxTokens')).getByLabelText('maxTokens');
+    fireEvent.change(length, { target: { value: '64' } });
+    expect((deploy.config().defaults as Record<string, unknown>).maxTokens).toBe(64);
+    fireEvent.change(length, { target: { value: ' ' } });
+    fireEvent.blur(length);
+    expect((deploy.config().defaults as Record<string, unknown>).maxTokens).toBeNull();
+    // A number with a default still needs one.
+    const layers = within(inspect('pretrain').field('nLayer')).getByLabelText('nLayer');
+    fireEvent.change(layers, { target: { value: '' } });
+    expect(document.body.textContent).toContain('enter a number');
+  });
+
   it('shows cross-field problems on the field they name', () => {
     const { field } = inspect('pretrain');
     fireEvent.change(within(field('nEmbd')).getByLabelText('nEmbd'), { target: { value: '130' } });
@@ -78,7 +103,7 @@ describe('Inspector form', () => {
     expect(field('defaults').tagName).toBe('FIELDSET');
     const topP = within(field('defaults.topP')).getByLabelText('topP');
     fireEvent.change(topP, { target: { value: '0.9' } });
-    expect(config().defaults).toEqual({ temperature: 0.8, topP: 0.9, topK: 200, maxTokens: 256 });
+    expect(config().defaults).toEqual({ temperature: 0.8, topP: 0.9, topK: 200, maxTokens: null });
   });
 
   it('edits enums of numbers as numbers, and booleans as booleans', () => {

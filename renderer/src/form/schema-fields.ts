@@ -18,7 +18,15 @@ interface FieldBase {
 }
 
 export type FieldDescriptor =
-  | (FieldBase & { kind: 'number' | 'integer'; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number })
+  | (FieldBase & {
+      kind: 'number' | 'integer';
+      minimum?: number;
+      maximum?: number;
+      exclusiveMinimum?: number;
+      exclusiveMaximum?: number;
+      /** What an emptied box stores: 'unset' leaves the field out (an optional one), 'null' writes null (a nullable one); absent, a number is required. */
+      whenEmpty?: 'unset' | 'null';
+    })
   | (FieldBase & { kind: 'enum'; options: (string | number | boolean)[] })
   | (FieldBase & { kind: 'boolean' })
   | (FieldBase & { kind: 'string' | 'path'; minLength?: number; maxLength?: number; pattern?: string })
@@ -44,19 +52,15 @@ function fieldFor(key: string, schema: JsonSchema, path: string[], pathFields: r
   const constants = constOptions(schema);
   if (Array.isArray(schema.enum)) return { ...base, kind: 'enum', options: schema.enum as (string | number)[] };
   if (constants) return { ...base, kind: 'enum', options: constants };
+  const nullableNumber = nullableNumberOf(schema);
+  if (nullableNumber) return { ...numberField(base, nullableNumber), whenEmpty: 'null' };
   switch (schema.type) {
     case 'boolean':
       return { ...base, kind: 'boolean' };
     case 'integer':
     case 'number':
-      return {
-        ...base,
-        kind: schema.type,
-        minimum: numberOr(schema.minimum),
-        maximum: numberOr(schema.maximum),
-        exclusiveMinimum: numberOr(schema.exclusiveMinimum),
-        exclusiveMaximum: numberOr(schema.exclusiveMaximum),
-      };
+      // No default: the field is optional, and an emptied box leaves it out.
+      return schema.default === undefined ? { ...numberField(base, schema), whenEmpty: 'unset' } : numberField(base, schema);
     case 'string':
       return {
         ...base,
@@ -73,6 +77,24 @@ function fieldFor(key: string, schema: JsonSchema, path: string[], pathFields: r
     default:
       return { ...base, kind: 'json' };
   }
+}
+
+function numberField(base: FieldBase, schema: JsonSchema): Extract<FieldDescriptor, { kind: 'number' | 'integer' }> {
+  return {
+    ...base,
+    kind: schema.type === 'integer' ? 'integer' : 'number',
+    minimum: numberOr(schema.minimum),
+    maximum: numberOr(schema.maximum),
+    exclusiveMinimum: numberOr(schema.exclusiveMinimum),
+    exclusiveMaximum: numberOr(schema.exclusiveMaximum),
+  };
+}
+
+/** `anyOf: [{type: 'integer', …}, {type: 'null'}]`, as zod writes a nullable number: the number's own schema. */
+function nullableNumberOf(schema: JsonSchema): JsonSchema | null {
+  const variants = Array.isArray(schema.anyOf) ? schema.anyOf.map(asSchema) : [];
+  if (variants.length !== 2 || !variants.some((variant) => variant.type === 'null')) return null;
+  return variants.find((variant) => variant.type === 'integer' || variant.type === 'number') ?? null;
 }
 
 /** A property's `onlyWhen` keyword: { sibling: [values…] } (a single value is taken as a list of one). */
