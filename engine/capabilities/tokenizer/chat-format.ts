@@ -19,11 +19,20 @@ export function chatFormatOf(tokenizer: TokenizerHandle): ChatFormat {
     throw new Error(`the tokenizer's chat_template does not parse as Jinja (${(error as Error).message}); fix tokenizer_config.json's chat_template or remove it to use the default`);
   }
   const fallback = tokenizer.addedTokens.find((token) => token.special)?.content ?? '';
+  const eosToken = specialTokenOf(config, 'eos_token') ?? fallback;
+  if (own === null && eosToken === '') {
+    // The default template ends each assistant turn with eos_token: without one the model never learns where a reply
+    // ends, and serves until its length runs out.
+    throw new Error(
+      'the tokenizer has no end-of-text token (no eos_token in tokenizer_config.json, no special token), and the default chat template ends each assistant turn with one; ' +
+        'train the tokenizer with a special token (the tokenizer node\'s default specialTokens: ["<|endoftext|>"]), or give the tokenizer a chat_template that marks where replies end',
+    );
+  }
   return {
     template,
     source: own === null ? 'default' : 'tokenizer',
     bosToken: specialTokenOf(config, 'bos_token') ?? fallback,
-    eosToken: specialTokenOf(config, 'eos_token') ?? fallback,
+    eosToken,
     tokenizerConfigJsonText: own === null ? `${JSON.stringify({ ...config, chat_template: template }, null, 2)}\n` : tokenizer.tokenizerConfigJsonText,
   };
 }

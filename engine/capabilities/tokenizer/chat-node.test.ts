@@ -49,11 +49,11 @@ function tokenizerFolder(options: { specialTokens?: string[]; chatTemplate?: str
   return { dir, tokenizer };
 }
 
-async function runChat(tokenizerDir: string, train = conversations, val = valConversations) {
+async function runChat(tokenizerDir: string, train = conversations, val = valConversations, config: Record<string, unknown> = { kind: 'char' }) {
   const workDir = path.join(workRoot, `case-${caseNumber++}`);
   const corpusDir = path.join(workDir, 'corpus');
   writeCorpus(corpusDir, { train: train.map(conversationDocument), val: val.map(conversationDocument) });
-  const ctx = tokenizerRunContext(workDir, corpusDir, { kind: 'char' }, capabilities, { content: 'chat' }, tokenizerDir);
+  const ctx = tokenizerRunContext(workDir, corpusDir, config, capabilities, { content: 'chat' }, tokenizerDir);
   const result = await tokenizerRun.run(ctx);
   const tokensDir = path.join(workDir, 'out', 'tokens');
   const masks = { train: readFileSync(path.join(tokensDir, 'train.mask.bin')), val: readFileSync(path.join(tokensDir, 'val.mask.bin')) };
@@ -140,6 +140,11 @@ describe('tokenizer node: chat corpora', () => {
     expect(run.train.mask[run.train.ids.lastIndexOf(imEnd)]).toBe(1);
     // The tokenizer's own template is kept as it was.
     expect(JSON.parse(readFileSync(path.join(run.tokensDir, 'tokenizer_config.json'), 'utf8')).chat_template).toBe(CHATML);
+  });
+
+  it('refuses the default template for a tokenizer with no end-of-text token, which a reply could never learn to end with', async () => {
+    const { dir } = tokenizerFolder({ specialTokens: [] });
+    await expect(runChat(dir, conversations, valConversations, { kind: 'char', specialTokens: [] })).rejects.toThrow(/the tokenizer has no end-of-text token .* default specialTokens: \["<\|endoftext\|>"\]/);
   });
 
   it('refuses a template that is not prefix-consistent, naming the conversation', async () => {
