@@ -1,8 +1,10 @@
 // Writing a file so that a crash leaves either the old file or the complete new one: the bytes go to a temp file
-// beside it, are flushed to disk, and the temp file is renamed over the target.
+// beside it, are flushed to disk, the temp file is renamed over the target, and the folder is flushed so the rename
+// itself survives a power loss (where the system lets a folder be opened for that).
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 
 /** `writeContent` is handed a function that appends bytes; large files are written piece by piece through it. */
 export function writeFileAtomically(file: string, writeContent: (append: (bytes: Uint8Array) => void) => void): void {
@@ -16,6 +18,7 @@ export function writeFileAtomically(file: string, writeContent: (append: (bytes:
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, file);
+    flushFolder(path.dirname(file));
   } catch (error) {
     try {
       closeSync(fd);
@@ -24,5 +27,22 @@ export function writeFileAtomically(file: string, writeContent: (append: (bytes:
     }
     rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/** fsync of the folder that holds a renamed file; Windows cannot open a folder for it, and needs none. */
+function flushFolder(folder: string): void {
+  let fd: number;
+  try {
+    fd = openSync(folder, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a folder; the file itself is already on disk.
+  } finally {
+    closeSync(fd);
   }
 }
