@@ -2,8 +2,8 @@
 // 429 insufficient_quota with `x-should-retry: false`, since retrying cannot help until the period turns.
 import { storeUnavailable, type Caller } from './caller-auth.ts';
 import { OpenAiError } from './openai-error.ts';
-import type { RateLimits } from './rate-limiter.ts';
-import { periodStart, type RequestLog } from './store/request-log.ts';
+import type { ServerContext } from './server-context.ts';
+import { periodStart } from './store/request-log.ts';
 
 /**
  * The worst-case cost of this process's requests admitted against a budget and not yet in the usage log, per key.
@@ -31,34 +31,33 @@ export class BudgetHolds {
   }
 }
 
-export interface BudgetCheck {
-  caller: Caller;
-  usage: RequestLog;
-  limits: RateLimits;
-  holds: BudgetHolds;
-  now: Date;
-  currency: string;
-  /** What the request costs at most: its prompt and every token it may generate, priced. */
-  worstCaseCost: number;
-}
-
 /**
  * Admits a request while its key's spend (from the limits backend, seeded from the usage log), with what requests in
- * flight hold, is under its budget; the request then holds its worst-case cost until its row is logged. Returns the
- * hold's release (a no-op for keys without a budget), or throws the refusal. A request may still overshoot the budget
+ * flight hold, is under its budget; the request then holds `worstCaseCost` (its prompt and every token it may
+ * generate, priced) until its row is logged. Returns the hold's release (a no-op for keys without a budget, or a
+ * server without a usage log), or throws the refusal, counted in the metrics. A request may still overshoot the budget
  * by its own cost, as with OpenAI's budgets: it is admitted while some budget is left.
  */
-export async function admitWithinBudget(check: BudgetCheck): Promise<() => void> {
-  const key = check.caller.key;
-  if (!key || key.budget === null || key.period === null) return () => undefined;
+export async function admitWithinBudget(context: ServerContext, caller: Caller, now: Date, worstCaseCost: number): Promise<() => void> {
+  try {
+    return await holdWithinBudget(context, caller, now, worstCaseCost);
+  } catch (refusal) {
+    if (refusal instanceof OpenAiError && refusal.code === 'insufficient_quota') context.metrics.rateLimitRejections.inc({ reason: 'budget' });
+    throw refusal;
+  }
+}
+
+async function holdWithinBudget({ usage, limiter, budgetHolds: holds, pricing }: ServerContext, caller: Caller, now: Date, worstCaseCost: number): Promise<() => void> {
+  const key = caller.key;
+  if (!usage || !key || key.budget === null || key.period === null) return () => undefined;
   // Held before the spend is read: requests checked at the same moment each see the others' holds.
-  const heldByOthers = check.holds.heldBy(key.id);
-  const release = check.holds.hold(key.id, check.worstCaseCost);
-  const start = periodStart(key.period, check.now);
+  const heldByOthers = holds.heldBy(key.id);
+  const release = holds.hold(key.id, worstCaseCost);
+  const start = periodStart(key.period, now);
   let spent: number;
   try {
-    spent = await check.limits.spendSince(key.id, key.period, start, () =>
-      check.usage.spendSince(key.id, start).catch((error: unknown) => {
+    spent = await limiter.spendSince(key.id, key.period, start, () =>
+      usage.spendSince(key.id, start).catch((error: unknown) => {
         throw storeUnavailable(error);
       }),
     );
@@ -68,7 +67,7 @@ export async function admitWithinBudget(check: BudgetCheck): Promise<() => void>
   }
   if (spent + heldByOthers < key.budget) return release;
   release();
-  const { currency, now } = check;
+  const { currency } = pricing;
   const budget = `${key.budget} ${currency} ${key.period === 'day' ? 'daily' : 'monthly'} budget`;
   if (spent < key.budget) {
     // Only requests still running stand in the way: what they do not use comes back when they finish.

@@ -85,13 +85,8 @@ async function admit(kind: EndpointKind, request: FastifyRequest, context: Serve
   deployment.checkReady();
   const prepared = 'messages' in body ? prepareChat(body, deployment) : prepareCompletion(body, deployment);
   trace.promptTokens = prepared.requests.reduce((sum, request) => sum + request.promptTokens.length, 0);
-  if (context.usage) {
-    const generated = prepared.requests.reduce((sum, request) => sum + request.maxTokens, 0);
-    trace.releaseBudgetHold = await admitWithinBudget({ caller, usage: context.usage, limits: context.limiter, holds: context.budgetHolds, now, currency: context.pricing.currency, worstCaseCost: costOf(context.pricing, trace.promptTokens, generated) }).catch((refusal: unknown) => {
-      if (refusal instanceof OpenAiError && refusal.code === 'insufficient_quota') context.metrics.rateLimitRejections.inc({ reason: 'budget' });
-      throw refusal;
-    });
-  }
+  const generated = prepared.requests.reduce((sum, request) => sum + request.maxTokens, 0);
+  trace.releaseBudgetHold = await admitWithinBudget(context, caller, now, costOf(context.pricing, trace.promptTokens, generated));
   return { caller, deployment, prepared };
 }
 

@@ -12,7 +12,7 @@ export function recordFinishedRequest(request: FastifyRequest, reply: FastifyRep
   try {
     recordRow(request, reply, trace, context);
   } finally {
-    // After the row is queued: a budget check reads queued rows, so the request's cost is never counted in neither.
+    // After the row is queued: a budget check reads queued rows, so at every moment the cost counts in one of the two.
     trace.releaseBudgetHold();
   }
 }

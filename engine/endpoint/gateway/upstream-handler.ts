@@ -26,13 +26,7 @@ export async function handleUpstreamGeneration(kind: EndpointKind, request: Fast
   const counter = new TokenCounter(context.deployments.get(model) ?? null);
   trace.promptTokens = counter.countPrompt(kind, body);
   trace.usageEstimated = true;
-  if (context.usage) {
-    const worstCaseCost = costOf(context.pricing, trace.promptTokens, maxTokensOf(body));
-    trace.releaseBudgetHold = await admitWithinBudget({ caller, usage: context.usage, limits: context.limiter, holds: context.budgetHolds, now, currency: context.pricing.currency, worstCaseCost }).catch((refusal: unknown) => {
-      if (refusal instanceof OpenAiError && refusal.code === 'insufficient_quota') context.metrics.rateLimitRejections.inc({ reason: 'budget' });
-      throw refusal;
-    });
-  }
+  trace.releaseBudgetHold = await admitWithinBudget(context, caller, now, costOf(context.pricing, trace.promptTokens, maxTokensOf(body)));
   const verdict = await context.limiter.acquire(caller.bucket, caller.label, caller.limits, trace.promptTokens + maxTokensOf(body));
   if (!verdict.ok) {
     context.metrics.rateLimitRejections.inc({ reason: verdict.reason });
