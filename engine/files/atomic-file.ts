@@ -3,12 +3,12 @@
 // itself survives a power loss (where the system lets a folder be opened for that).
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** `writeContent` is handed a function that appends bytes; large files are written piece by piece through it. */
 export function writeFileAtomically(file: string, writeContent: (append: (bytes: Uint8Array) => void) => void): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`; // removeTempFilesOfDeadWriters reads this name
   const fd = openSync(temp, 'w');
   try {
     writeContent((bytes) => {
@@ -44,5 +44,29 @@ function flushFolder(folder: string): void {
     // Some file systems refuse fsync on a folder; the file itself is already on disk.
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Removes the temp files that writes of `file` left when their process was killed mid-write
+ * (`<file>.<pid>.<random>.tmp`). Only those of processes no longer running: another process may be writing the same
+ * file right now (two runs of one pipeline share a checkpoint folder), and this process's own threads as well.
+ */
+export function removeTempFilesOfDeadWriters(file: string): void {
+  const name = path.basename(file);
+  for (const entry of readdirSync(path.dirname(file))) {
+    if (!entry.startsWith(`${name}.`)) continue;
+    const writer = /^\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry.slice(name.length));
+    if (writer && !isRunning(Number(writer[1]))) rmSync(path.join(path.dirname(file), entry), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }

@@ -1,10 +1,11 @@
 // Resumable training checkpoints: parameters, Adam moments, the step, the dropout generator and the data sampler's
 // position in one safetensors file, replaced atomically (temp file, fsync, rename) so a crash never leaves a torn one.
 
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainStepSessionState } from './step/step-session.ts';
 import { readSafetensors, writeSafetensors } from '../export/safetensors.ts';
+import { removeTempFilesOfDeadWriters } from '../../files/atomic-file.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 const METADATA_KEY = 'crucible.checkpoint';
@@ -44,30 +45,9 @@ export function writeCheckpoint(folder: string, checkpoint: TrainingCheckpoint):
     metrics: checkpoint.metrics,
   };
   writeSafetensors(file, checkpoint.session.tensors, { [METADATA_KEY]: JSON.stringify(metadata) });
-  removeTempFilesOfKilledWrites(folder);
+  // A writer killed mid-write leaves its temp file; once a newer checkpoint is complete those are garbage.
+  removeTempFilesOfDeadWriters(file);
   return file;
-}
-
-/**
- * A writer killed mid-write leaves its temp file (`checkpoint.safetensors.<pid>.<random>.tmp`); once a newer
- * checkpoint is complete those are garbage. Only those of processes no longer running: two runs of one pipeline with
- * the same settings share this folder, and the other one may be writing its temp file right now.
- */
-function removeTempFilesOfKilledWrites(folder: string): void {
-  for (const name of readdirSync(folder)) {
-    const writer = /^checkpoint\.safetensors\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
-    if (writer && !isRunning(Number(writer[1]))) rmSync(path.join(folder, name), { force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true; // another thread of this process (a worker) may be writing it
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
-  }
 }
 
 /** The folder's checkpoint, or null when there is none. Stray temp files from a crash are ignored. */
