@@ -8,7 +8,7 @@ import { ROUTES, sessionRequestSchema } from '../../app/protocol/engine-api.ts';
 import type { Engine } from '../engine.ts';
 import { HttpError, parseOrThrow, sendError } from './api-error.ts';
 import { checkHostAndOrigin, checkToken, type GuardOptions } from './request-guard.ts';
-import { inApiNamespace, needsToken } from './route-access.ts';
+import { inApiNamespace, needsToken, originForm } from './route-access.ts';
 import { registerCatalogueRoutes } from './routes/catalogue-routes.ts';
 import { registerEventRoutes } from './routes/event-routes.ts';
 import { registerOpenAiProxyRoutes } from './routes/openai-proxy-routes.ts';
@@ -108,7 +108,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
 
   app.setNotFoundHandler(async (request, reply) => {
     if (request.method === 'GET' && options.staticDir && !inApiNamespace(request.url)) {
-      if (await sendStaticFile(reply, options.staticDir, request.url)) return reply;
+      if (await sendStaticFile(reply, options.staticDir, originForm(request.url))) return reply;
     }
     return sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
   });

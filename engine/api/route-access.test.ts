@@ -20,6 +20,8 @@ let staticDir: string;
 beforeAll(async () => {
   staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-route-access-ui-'));
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>studio</title>');
+  fs.mkdirSync(path.join(staticDir, 'assets'));
+  fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log("studio")');
   api = await openApiHarness('route-access', { token: TOKEN, port: 0, staticDir });
   server = api.server;
   port = (await server.listen()).port;
@@ -133,6 +135,13 @@ describe('route access', () => {
       const response = await rawRequest(port, { method: 'GET', target });
       expect([target, response.status]).toEqual([target, 404]);
       expectEngineError(response);
+    }
+  });
+
+  it('serves a static file the same by its path or by a request line naming the whole URL', async () => {
+    for (const target of ['/assets/app.js', `http://127.0.0.1:${port}/assets/app.js`]) {
+      const response = await rawRequest(port, { method: 'GET', target });
+      expect([target, response.status, response.body]).toEqual([target, 200, 'console.log("studio")']);
     }
   });
 

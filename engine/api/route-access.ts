@@ -23,12 +23,16 @@ export function inApiNamespace(rawUrl: string): boolean {
 }
 
 /**
- * The path of a request URL, decoded until stable (at most a few rounds), lower-cased, with dot segments resolved.
- * A request line may carry the whole URL (`GET http://host/api/x`, which the router serves as /api/x): its scheme and
- * authority are dropped first.
+ * A request target as a path and query: a request line may carry the whole URL (`GET http://host/api/x`, which the
+ * router serves as /api/x), whose scheme and authority are dropped, so every check and use reads the same path.
  */
+export function originForm(rawUrl: string): string {
+  return rawUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+}
+
+/** The path of a request URL (originForm), decoded until stable (at most a few rounds), lower-cased, with dot segments resolved. */
 export function normalisedPath(rawUrl: string): string {
-  let text = rawUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split(/[?#]/)[0]!;
+  let text = originForm(rawUrl).split(/[?#]/)[0]!;
   for (let round = 0; round < 4; round++) {
     const decoded = decodeLeniently(text);
     if (decoded === text) break;
