@@ -10,7 +10,7 @@ const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]+:\/\//;
 const HOME_PREFIX = /^~(?=$|[\\/])/;
 
 export interface PathBase {
-  /** Folder of the pipeline file, or null when unsaved: relative paths then stay relative. */
+  /** Folder of the pipeline file, or null when unsaved: relative paths then stay relative, and runs refuse them (relativePathsWithoutFolder). */
   pipelineDir: string | null;
   /** Where `~` leads; the user's home folder unless a test injects another. */
   homeDir?: string;

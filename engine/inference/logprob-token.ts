@@ -10,10 +10,11 @@ export interface LogprobToken {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function logprobToken(tokenizer: Tokenizer, tokenId: number): LogprobToken {
-  const bytes = tokenizer.bytesOf(tokenId);
+  const raw = tokenizer.bytesOf(tokenId);
+  const bytes = [...raw];
   try {
-    return { token: strictUtf8.decode(bytes), bytes: [...bytes] };
+    return { token: strictUtf8.decode(raw), bytes };
   } catch {
-    return { token: `bytes:${[...bytes].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('')}`, bytes: [...bytes] };
+    return { token: `bytes:${bytes.map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('')}`, bytes };
   }
 }
