@@ -169,7 +169,8 @@ describe('rate limits', () => {
       expect(shouldRetry).toBeNull();
       expect(message).toMatch(/requests of it still running may use the other .* Retry when they finish/);
     }
-    await server.store.requests.flush();
+    // Rows are queued when each response closes, which may come just after the client has read it.
+    await waitFor(async () => (await server.store.requests.report()).totals.requests === 8);
     expect((await server.store.requests.report()).totals.cost).toBe(6);
     // With nothing running, the spent 6 USD is over the budget: refused for good.
     const spent = await complete(server, key, { prompt: [5], max_tokens: 1 });
