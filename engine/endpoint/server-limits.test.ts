@@ -158,7 +158,8 @@ describe('rate limits', () => {
     // for about half a second, so the eight sent together overlap.
     const server = await start({ config: { pricing: { promptPer1k: 1000, completionPer1k: 1000, currency: 'USD' } }, generator: { tokenDelayMs: 500 } });
     const key = await createKey(server.store, { name: 'budgeted', budget: 5, period: 'day' });
-    const statuses = await Promise.all(Array.from({ length: 8 }, () => complete(server, key, { prompt: [5], max_tokens: 1 }).then(async (response) => {
+    // End of text (the bigram model's id 0) banned, so each served request generates its one token and costs 2 USD.
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => complete(server, key, { prompt: [5], max_tokens: 1, logit_bias: { 0: -100 } }).then(async (response) => {
       const body = (await response.json()) as { error?: { message: string } };
       return [response.status, response.headers.get('x-should-retry'), body.error?.message ?? ''] as const;
     })));
