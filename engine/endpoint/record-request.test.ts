@@ -33,7 +33,9 @@ it('logs and bills a request whose request line names the whole URL, as the rout
   server = await startTestServer({ config: { auth: 'keys', pricing: { promptPer1k: 1000, completionPer1k: 1000, currency: 'USD' } } });
   const key = await createKey(server.store, { name: 'full-url', budget: 1, period: 'day' });
   const port = Number(new URL(server.url).port);
-  const request = (target: string) => rawRequest(port, { method: 'POST', target, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'bard-mini', prompt: 'First', max_tokens: 5 }) });
+  // End of text is banned, so the request generates all five tokens and costs exactly 10 USD.
+  const body = JSON.stringify({ model: 'bard-mini', prompt: 'First', max_tokens: 5, logit_bias: { '0': -100 } });
+  const request = (target: string) => rawRequest(port, { method: 'POST', target, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
   expect((await request(`http://127.0.0.1:${port}/v1/completions`)).status).toBe(200);
   const report = () => server!.store.requests.report();
   await waitFor(async () => (await report()).totals.requests > 0);
