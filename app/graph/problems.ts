@@ -34,6 +34,7 @@ export const PROBLEM_CODES = [
   'tokenizer_mismatch',
   'schedule_never_decays',
   'teacher_init_skipped',
+  'duplicate_served_name',
   ...MACHINE_CHECK_CODES,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

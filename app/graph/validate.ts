@@ -8,6 +8,7 @@ import type { Pipeline, PipelineEdge } from '../pipeline/schema.ts';
 import { findSecrets } from '../pipeline/secrets.ts';
 import { checkConnection } from './connect.ts';
 import type { ValidationProblem } from './problems.ts';
+import { checkServedNames } from './served-names.ts';
 import { checkTeacherInit } from './teacher-init.ts';
 import { checkSharedTokenizers } from './tokenizer-lineage.ts';
 import { findCycles } from './topology.ts';
@@ -57,6 +58,7 @@ export function validatePipeline(pipeline: Pipeline, registry: NodeRegistry): Pi
   }
   problems.push(...checkSharedTokenizers(pipeline, specs));
   problems.push(...checkTeacherInit(pipeline, specs, configs));
+  problems.push(...checkServedNames(pipeline, specs, configs));
   return { problems, configs };
 }
 
