@@ -1,6 +1,7 @@
 // Finds added tokens (e.g. `<|endoftext|>`) in raw text before pre-tokenization, longest match first, so they are
 // never split into pieces; honours the Hugging Face lstrip / rstrip / single_word flags.
 import type { AddedToken } from './tokenizer.ts';
+import { isWhitespace, WHITESPACE_CLASS } from './unicode-classes.ts';
 
 export interface TextSegment {
   start: number;
@@ -13,18 +14,16 @@ const escapeRegex = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/]/
 const WORD_CHAR = '[\\p{L}\\p{N}_]';
 
 /**
- * A token's pattern, its right strip included. Its left strip is not in the pattern: `\\s*` before the token made the
- * regex retry at every position of a long whitespace run, quadratic in its length (80,000 spaces took 11 s), so
- * `forEachSegment` extends a match left over whitespace instead, as Hugging Face's tokenizers do.
+ * A token's pattern, its right strip included. Its left strip is not in the pattern: whitespace before the token
+ * made the regex retry at every position of a long whitespace run, quadratic in its length (80,000 spaces took
+ * 11 s), so `forEachSegment` extends a match left over whitespace instead, as Hugging Face's tokenizers do.
  */
 function patternFor(token: AddedToken): string {
   let pattern = `(?:${escapeRegex(token.content)})`;
   if (token.singleWord) pattern = `(?<!${WORD_CHAR})${pattern}(?!${WORD_CHAR})`;
-  if (token.rstrip) pattern = `${pattern}\\s*`;
+  if (token.rstrip) pattern = `${pattern}${WHITESPACE_CLASS}*`;
   return pattern;
 }
-
-const WHITESPACE = /\s/u;
 
 export class AddedTokenSplitter {
   private readonly pattern: RegExp | undefined;
@@ -48,7 +47,7 @@ export class AddedTokenSplitter {
         }
         const token = this.tokenByGroup[match.slice(1).findIndex((group) => group !== undefined)]!;
         let start = match.index;
-        if (token.lstrip) while (start > position && WHITESPACE.test(text[start - 1]!)) start--;
+        if (token.lstrip) while (start > position && isWhitespace(text[start - 1]!)) start--;
         if (start > position) visit({ start: position, end: start, addedTokenId: undefined });
         visit({ start, end: match.index + match[0].length, addedTokenId: token.id });
         position = match.index + match[0].length;

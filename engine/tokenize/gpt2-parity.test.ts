@@ -14,15 +14,19 @@ const shakespearePath = path.resolve(import.meta.dirname, '../../../shared/data/
 const reference = getEncoding('gpt2');
 
 const fragments = [
-  'the', ' The', "'s", "'ll", "n't", ' 1984', '٣٤', '½', ' ', '   ', '\n', '\r\n', '\t', '\u00a0', '\u3000', '\ufeff',
+  'the', ' The', "'s", "'ll", "n't", ' 1984', '٣٤', '½', ' ', '   ', '\n', '\r\n', '\t', '\u00a0', '\u3000',
   'é', 'e\u0301', 'Ωμέγα', 'Привет', '中文字符', 'こんにちは', '한국어', 'مرحبا', 'שלום', '😀', '👩‍👩‍👧', '🇫🇷',
   '!!!', '...', '—', '“quoted”', '$', '{x: 1}', '<|endoftext|>', '=====', '    def f():',
 ];
 
-/** About 200 KB (UTF-8) of seeded, reproducible text mixing scripts, emoji, digits and whitespace runs. */
+/**
+ * About 200 KB (UTF-8) of seeded, reproducible text mixing scripts, emoji, digits and whitespace runs. Without U+0085
+ * and U+FEFF: js-tiktoken splits with JavaScript's `\s`, which departs from tiktoken's own (Unicode White_Space, as
+ * ours) at those two code points; gpt2-pretokenizer.test.ts covers them.
+ */
 function generatedUnicodeText(): string {
   const documents = fc.sample(fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 60 }), { seed: 42, numRuns: 4000 });
-  return documents.map((parts) => parts.join('')).join('\n\n');
+  return documents.map((parts) => parts.join('')).join('\n\n').replace(/[\u0085\ufeff]/g, '');
 }
 
 describe('GPT-2 tokenizer.json parity with js-tiktoken', () => {

@@ -16,6 +16,11 @@ describe('splitGpt2Pieces', () => {
     expect(splitGpt2Pieces("He's  here,\n\n  they'll 42x")).toEqual(['He', "'s", ' ', ' here', ',', '\n\n ', ' they', "'ll", ' 42', 'x']);
   });
 
+  it('takes whitespace to be Unicode White_Space, as Hugging Face tokenizers and tiktoken do, not JavaScript\'s \\s', () => {
+    // U+0085 (next line) is whitespace and U+FEFF (byte order mark) is not; JavaScript's \s has it the other way round.
+    expect(splitGpt2Pieces('a \u0085b a \ufeffb')).toEqual(['a', ' ', '\u0085', 'b', ' a', ' \ufeff', 'b']);
+  });
+
   it('keeps a trailing whitespace run whole', () => {
     expect(splitGpt2Pieces('end \n ')).toEqual(['end', ' \n ']);
   });

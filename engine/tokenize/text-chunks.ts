@@ -3,8 +3,8 @@
 // tokenizer that adds a prefix space to each text it encodes (add_prefix_space) is cut only before a space (U+0020),
 // as a chunk starting with any other whitespace would gain one.
 import { createReadStream } from 'node:fs';
+import { isWhitespace } from './unicode-classes.ts';
 
-const isWhitespace = (char: string): boolean => /\s/u.test(char);
 
 /** Where chunks may start: before any whitespace, or only before a space (U+0020). */
 export type CutBefore = 'whitespace' | 'space';

@@ -1,10 +1,18 @@
 // The three character classes GPT-2's pre-tokenization regex tells apart (\s, \p{L}, \p{N}; the rest is "other"),
 // as a lookup table so the hand-written scanner agrees with the JavaScript regex engine code point for code point.
+//
+// Whitespace is Unicode's White_Space property: what `\s` means to the engines that made the tokenizers we load and
+// compare with (Oniguruma in Hugging Face's tokenizers, Rust's regex in tiktoken, Rust's `char::is_whitespace` for an
+// added token's lstrip and rstrip). JavaScript's `\s` differs in two code points: it leaves out U+0085 (next line) and
+// takes in U+FEFF (the byte order mark), so it is never used for tokenizing.
+
+/** Unicode whitespace in a `u`-flag regex; `\P{White_Space}` is its complement. */
+export const WHITESPACE_CLASS = '\\p{White_Space}';
 
 export const CharClass = { other: 0, letter: 1, number: 2, space: 3 } as const;
 export type CharClass = (typeof CharClass)[keyof typeof CharClass];
 
-const SPACE = /^\s$/u;
+const SPACE = /^\p{White_Space}$/u;
 const LETTER = /^\p{L}$/u;
 const NUMBER = /^\p{N}$/u;
 
@@ -27,6 +35,12 @@ function buildBmpTable(): Uint8Array {
 
 const BMP_CLASSES = buildBmpTable();
 const astralClasses = new Map<number, CharClass>();
+
+/** Whether a one-character string (a code unit or a code point) is Unicode whitespace. */
+export function isWhitespace(char: string): boolean {
+  const codePoint = char.codePointAt(0);
+  return codePoint !== undefined && classOfCodePoint(codePoint) === CharClass.space;
+}
 
 /** Class of a code point; lone surrogates are "other", as they are to a `u`-flag regex. */
 export function classOfCodePoint(codePoint: number): CharClass {
