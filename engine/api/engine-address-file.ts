@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isProcessAlive } from '../process-alive.ts';
 
 export const ENGINE_ADDRESS_FILE = 'engine-address.json';
 
@@ -41,7 +42,7 @@ export function writeEngineAddress(dataDir: string, address: Omit<EngineAddress,
  * The address of the engine serving this data directory; undefined when none is recorded, the record is unreadable,
  * or its process is gone (a crashed engine leaves the file behind).
  */
-export function readEngineAddress(dataDir: string, isAlive: (pid: number) => boolean = processIsAlive): EngineAddress | undefined {
+export function readEngineAddress(dataDir: string, isAlive: (pid: number) => boolean = isProcessAlive): EngineAddress | undefined {
   let text: string;
   try {
     text = readFileSync(path.join(dataDir, ENGINE_ADDRESS_FILE), 'utf8');
@@ -58,11 +59,3 @@ export function readEngineAddress(dataDir: string, isAlive: (pid: number) => boo
   return address.success && isAlive(address.data.pid) ? address.data : undefined;
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}

@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { z } from 'zod';
 import { ARTIFACT_RECORD_FILE, ARTIFACT_STORE_FOLDER, type ArtifactFact, type ArtifactSummary } from '../../app/protocol/run-events.ts';
+import { isProcessAlive } from '../process-alive.ts';
 import { folderSizeBytes } from './folder-size.ts';
 
 export { ARTIFACT_RECORD_FILE };
@@ -166,12 +167,3 @@ function stagedPortDir(stagingDir: string, port: string): string {
   return dir;
 }
 
-function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

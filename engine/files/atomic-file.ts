@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../process-alive.ts';
 
 /** `writeContent` is handed a function that appends bytes; large files are written piece by piece through it. */
 export function writeFileAtomically(file: string, writeContent: (append: (bytes: Uint8Array) => void) => void): void {
@@ -57,16 +58,7 @@ export function removeTempFilesOfDeadWriters(file: string): void {
   for (const entry of readdirSync(path.dirname(file))) {
     if (!entry.startsWith(`${name}.`)) continue;
     const writer = /^\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry.slice(name.length));
-    if (writer && !isRunning(Number(writer[1]))) rmSync(path.join(path.dirname(file), entry), { force: true });
+    if (writer && !isProcessAlive(Number(writer[1]))) rmSync(path.join(path.dirname(file), entry), { force: true });
   }
 }
 
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
-  }
-}

@@ -2,6 +2,7 @@
 // never edit a released step, since databases in the field have already run it.
 import type { MigrationStep } from './database.ts';
 import { API_KEYS_AND_REQUEST_LOG, USAGE_ESTIMATED_FLAG } from '../endpoint/store/serving-migration.ts';
+import { ENGINE_OWNER } from './engine-owner-migration.ts';
 import { SERVICE_RESTORES } from './service-restore-migration.ts';
 
 const RUNS_NODES_METRICS_LOGS_SERVICES_ARTIFACTS = `
@@ -94,4 +95,5 @@ export const STORE_MIGRATIONS: readonly MigrationStep[] = [
   { version: 2, description: 'API keys and the request usage log', up: API_KEYS_AND_REQUEST_LOG },
   { version: 3, description: 'services to bring back when the engine restarts', up: SERVICE_RESTORES },
   { version: 4, description: 'usage rows whose tokens the gateway estimated', up: USAGE_ESTIMATED_FLAG },
+  { version: 5, description: 'the engine process that owns each run and service', up: ENGINE_OWNER },
 ];

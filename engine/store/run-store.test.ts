@@ -1,5 +1,6 @@
 // Tests for the run store: every event type round-trips, metric series and log caps, listings, crash recovery,
 // batching, and events that must not break the store (unknown runs, bad items).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -323,6 +324,35 @@ describe('RunStore.markInterrupted', () => {
     expect(restarted.listServices({ status: 'running' })).toEqual([]);
     expect(restarted.listServices({ status: 'stopped' }).map((info) => info.id)).toEqual(['s1']);
     expect(restarted.markInterrupted()).toBe(0);
+  });
+
+  it("leaves the runs and services of another engine process that is still running, and takes them once it is gone", async () => {
+    const studio = openStore();
+    startRun(studio, 'training', 0, ['train']);
+    studio.record({ type: 'node.state', runId: 'training', node: 'train', at: at(1), state: 'running' });
+    studio.record({ type: 'service.started', runId: 'training', at: at(2), node: 'serve', service: service('s1', 'training', 'running', 2) });
+    studio.flush();
+    // The rows belong to another process on this machine, alive while `crucible runs` opens the data directory.
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => other.once('exit', resolve));
+    try {
+      const db = new Database(dbFile);
+      db.prepare('UPDATE runs SET engine_pid = ?').run(other.pid);
+      db.prepare('UPDATE services SET engine_pid = ?').run(other.pid);
+      db.close();
+      const cli = openStore();
+      expect(cli.markInterrupted()).toBe(0);
+      expect(cli.getRun('training')?.run.status).toBe('running');
+      expect(cli.getRun('training')?.nodes.train).toMatchObject({ state: 'running' });
+      expect(cli.listServices({ status: 'running' }).map((info) => info.id)).toEqual(['s1']);
+    } finally {
+      other.kill('SIGKILL');
+      await exited;
+    }
+    const restarted = openStore();
+    expect(restarted.markInterrupted()).toBe(1);
+    expect(restarted.getRun('training')?.nodes.train).toMatchObject({ state: 'cancelled', reason: 'engine stopped' });
+    expect(restarted.listServices({ status: 'stopped' }).map((info) => info.id)).toEqual(['s1']);
   });
 
   it('uses the start time when an interrupted run recorded nothing else', () => {

@@ -3,6 +3,7 @@
 import type { RunEvent, ServiceInfo } from '../../app/protocol/run-events.ts';
 import { CatalogQueries } from './catalog-queries.ts';
 import { openDatabase, type DatabaseLocation, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
+import { isProcessAlive } from '../process-alive.ts';
 import { markInterruptedRuns } from './mark-interrupted.ts';
 import { RunQueries } from './run-queries.ts';
 import type { ArtifactRecord, LogEntry, LogQuery, NewRun, PageQuery, RunSummary, StoredRun } from './run-store-types.ts';
@@ -56,8 +57,8 @@ export class RunStore {
     this.runs = new RunQueries(db);
     this.catalog = new CatalogQueries(db);
     this.insertRun = db.prepare(`
-      INSERT INTO runs (id, pipeline_name, pipeline_json, pipeline_path, targets_json, status, started_at)
-      VALUES (?, ?, ?, ?, ?, 'running', ?)`);
+      INSERT INTO runs (id, pipeline_name, pipeline_json, pipeline_path, targets_json, status, started_at, engine_pid)
+      VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`);
   }
 
   /** Written at once (not queued), so a duplicate run id throws here, to the caller that chose it. */
@@ -65,7 +66,7 @@ export class RunStore {
     this.assertOpen('createRun');
     try {
       const { runId, pipeline, pipelinePath, targets, startedAt } = run;
-      this.insertRun.run(runId, pipeline.name, JSON.stringify(pipeline), pipelinePath, JSON.stringify(targets), startedAt);
+      this.insertRun.run(runId, pipeline.name, JSON.stringify(pipeline), pipelinePath, JSON.stringify(targets), startedAt, process.pid);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new Error(`run store: a run with id "${run.runId}" already exists; every run needs a fresh id.`);
@@ -120,10 +121,13 @@ export class RunStore {
     return this.catalog.listServices(query);
   }
 
-  /** Call at engine start, before any run: runs left "running" by a stopped engine become "interrupted". */
-  markInterrupted(): number {
+  /**
+   * Call at engine start, before any run: runs and services left "running" by an engine process that is gone become
+   * "interrupted" and "stopped". Those of another live engine on this data directory are left as they are.
+   */
+  markInterrupted(isAlive: (pid: number) => boolean = isProcessAlive): number {
     this.flush();
-    return markInterruptedRuns(this.db);
+    return markInterruptedRuns(this.db, isAlive);
   }
 
   /** Writes what is queued, then closes the connection if this store opened it. Safe to call twice. */

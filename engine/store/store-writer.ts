@@ -155,6 +155,8 @@ export class StoreWriter {
       startedAt: service.startedAt,
       status: service.status,
       detailsJson: service.details === undefined ? null : JSON.stringify(service.details),
+      // The process that writes a service's state is the engine that runs it.
+      enginePid: process.pid,
     });
   }
 
@@ -223,7 +225,7 @@ function prepareWriteStatements(db: SqliteDatabase) {
     finishRun: db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?'),
     upsertService: db.prepare(
       replaceOnConflict('services', 'id', {
-        id: 'id', run_id: 'runId', node_id: 'node', kind: 'kind', name: 'name', url: 'url', started_at: 'startedAt', status: 'status', details_json: 'detailsJson',
+        id: 'id', run_id: 'runId', node_id: 'node', kind: 'kind', name: 'name', url: 'url', started_at: 'startedAt', status: 'status', details_json: 'detailsJson', engine_pid: 'enginePid',
       }),
     ),
     // The same key means the same content; the latest record says where it lives now and which run made it.
