@@ -95,25 +95,17 @@ describe.each(TINY_MODEL_ARCHITECTURES)('loadDecoderPair (%s)', (architecture) =
 });
 
 describe('loadDecoderPair at int8, where activations are rounded to int8', () => {
-  it('loads a folder whose two graphs round an activation differently (past 1e-3 of the largest logit)', async () => {
-    // A 4-layer, 256-wide random GPT-2: its int8 one-token step and exported decoder differ by ~2e-3 of the largest
-    // logit on the load probe, a flipped int8 activation code, not two models; the float32 tolerance refused it.
+  it('loads a folder whose two graphs may round an activation differently (past 1e-3 of the largest logit)', async () => {
+    // A 4-layer, 256-wide random GPT-2: on a CPU whose int8 kernels saturate (AVX2 without VNNI), its int8 one-token
+    // step and exported decoder differ by ~2e-3 of the largest logit on the load probe, a flipped int8 activation code,
+    // not two models, and the float32 tolerance refused it. With VNNI the two agree to ~1e-6, so there the case only
+    // checks that the folder loads.
     const wide = writeTinyModelFolder({ architecture: 'gpt2', nLayer: 4, nEmbd: 256, seed: 3 });
     const folder = path.join(path.dirname(wide.folder), 'int8');
     quantizeModelFolder({ sourceFolder: wide.folder, targetFolder: folder, settings: INT8, provenance: {} });
     try {
       const pair = await loadDecoderPair(servable(folder, 'int8'), {}, { manyTokens: true });
       try {
-        const { config } = readServableModel(folder, 'int8');
-        const probe = [1, 8, 15, 22]; // the load probe's tokens for this vocabulary
-        const [whole] = await prefillBatch(pair.prefill, config, [probe]);
-        const [prefix] = await prefillBatch(pair.prefill, config, [probe.slice(0, -1)]);
-        const cache = new SlotKvCache(kvCacheShape(config), { maxRows: 1, maxSlots: config.blockSize, slotChunk: config.blockSize });
-        cache.addRow(prefix!.cache);
-        const stepped = await decodeOneToken(pair.step, config, cache, [probe.at(-1)!]);
-        const largest = Math.max(1, ...whole!.logits.map(Math.abs));
-        const worst = Math.max(...whole!.logits.map((value, index) => Math.abs(value - stepped[index]!)));
-        expect(worst / largest).toBeGreaterThan(1e-3);
         expect(pair.stepMany).not.toBeNull();
       } finally {
         await releaseDecoderPair(pair);
