@@ -6,8 +6,11 @@
 // README.md is a Crucible model card (an export written before manifests); then the export writes over its own
 // files' paths and keeps everything else.
 //
-// The new files are copied into a folder inside the target first and moved into place only once all of them are
-// there, so a copy that fails (a full disk) leaves the earlier export as it was.
+// Replacing is all or nothing, so a failure at any point (a full disk, a file the system will not let go) leaves the
+// earlier export exactly as it was: the new files are copied into a folder inside the target first; then every file
+// they replace and every stale file of the earlier export is moved into a backup folder beside it, the new files are
+// moved in and the manifest written; only then is the backup deleted. On an error the new files go and the backups
+// are moved back.
 
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
@@ -37,34 +40,125 @@ export function exportTargetAction(target: string, options: { overwrite: boolean
   throw new Error(`${target} is not empty and holds no earlier Crucible export (no ${EXPORT_MANIFEST_FILE} or ${MODEL_CARD_FILE} written by Crucible); choose an empty folder, or set overwrite to write over it (its other files are kept)`);
 }
 
-export function copyExport(exportFolder: string, target: string, options: { overwrite: boolean }): ExportTargetAction {
+/** How files move inside the target; tests pass one that fails partway, as a full disk or an immutable file does. */
+export interface ExportMoves {
+  rename(from: string, to: string): void;
+}
+
+const FILE_MOVES: ExportMoves = { rename: renameSync };
+
+export function copyExport(exportFolder: string, target: string, options: { overwrite: boolean }, moves: ExportMoves = FILE_MOVES): ExportTargetAction {
   const [from, to] = [path.resolve(exportFolder), path.resolve(target)];
   if (to === from || to.startsWith(`${from}${path.sep}`) || from.startsWith(`${to}${path.sep}`)) throw new Error(`${target} overlaps the export folder ${exportFolder}; choose a folder outside it`);
   const action = exportTargetAction(target, options);
   const earlier = action === 'replaced' ? readManifest(to)!.files : [];
   const files = filesUnder(from);
-  mkdirSync(to, { recursive: true });
-  const incoming = path.join(to, `.crucible-export-incoming-${process.pid}-${Date.now()}`);
+  const firstCreated = mkdirSync(to, { recursive: true });
+  try {
+    placeExport(from, to, files, earlier, moves);
+  } catch (error) {
+    // A target that did not exist before does not exist after.
+    if (firstCreated !== undefined) removeEmptyFoldersUpTo(to, path.dirname(firstCreated));
+    throw error;
+  }
+  return action;
+}
+
+/** Copies the export beside its place, then swaps it in (all or nothing) and tidies the stale files' empty folders. */
+function placeExport(from: string, to: string, files: string[], earlier: string[], moves: ExportMoves): void {
+  const stamp = `${process.pid}-${Date.now()}`;
+  const incoming = path.join(to, `.crucible-export-incoming-${stamp}`);
+  const stale = [...new Set(earlier)].filter((file) => !files.includes(file));
   try {
     cpSync(from, incoming, { recursive: true });
-    for (const file of files) {
-      const destination = path.join(to, file);
-      // Checked before anything moves: a folder (or a file where a folder must go) the export does not own.
-      if (existsSync(destination) && lstatSync(destination).isDirectory()) throw new Error(`${destination} is a folder, where the export writes a file; move it away or choose another folder`);
-      const blocking = ancestorsWithin(to, file).find((folder) => existsSync(folder) && !lstatSync(folder).isDirectory());
-      if (blocking !== undefined) throw new Error(`${blocking} is a file, where the export needs a folder; move it away or choose another folder`);
-    }
-    for (const stale of earlier) if (!files.includes(stale)) removeOwnFile(to, stale);
-    for (const file of files) {
-      mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
-      renameSync(path.join(incoming, file), path.join(to, file));
-    }
+    checkDestinations(to, files);
+    const displaced = [...files.filter((file) => lstatSync(path.join(to, file), { throwIfNoEntry: false }) !== undefined), ...stale.filter((file) => isOwnFile(to, file))];
     const manifest: ExportManifest = { files };
-    writeFileAtomically(path.join(to, EXPORT_MANIFEST_FILE), (append) => append(new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`)));
+    swapIn({ root: to, incoming, backup: path.join(to, `.crucible-export-backup-${stamp}`), files, displaced, moves }, () =>
+      writeFileAtomically(path.join(to, EXPORT_MANIFEST_FILE), (append) => append(new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`))),
+    );
   } finally {
     rmSync(incoming, { recursive: true, force: true });
   }
-  return action;
+  for (const file of stale) removeEmptyFoldersAbove(to, file);
+}
+
+/** Checked before anything moves: a folder (or a file where a folder must go) the export does not own. */
+function checkDestinations(root: string, files: string[]): void {
+  for (const file of files) {
+    const destination = path.join(root, file);
+    if (existsSync(destination) && lstatSync(destination).isDirectory()) throw new Error(`${destination} is a folder, where the export writes a file; move it away or choose another folder`);
+    const blocking = ancestorsWithin(root, file).find((folder) => existsSync(folder) && !lstatSync(folder).isDirectory());
+    if (blocking !== undefined) throw new Error(`${blocking} is a file, where the export needs a folder; move it away or choose another folder`);
+  }
+}
+
+interface Swap {
+  root: string;
+  /** The new files, relative to `incoming` and to `root`. */
+  incoming: string;
+  files: string[];
+  /** Where the files being replaced or removed wait until the new export is complete. */
+  backup: string;
+  /** The files of `root` that must make way: those the new files replace and the earlier export's stale ones. */
+  displaced: string[];
+  moves: ExportMoves;
+}
+
+/** What a swap has done so far, which is what an error undoes. */
+interface SwapProgress {
+  displaced: string[];
+  placed: string[];
+  createdFolders: string[];
+}
+
+/** Moves the displaced files into the backup and the new ones into place, then `finish`es; undoes it all on an error. */
+function swapIn(swap: Swap, finish: () => void): void {
+  const done: SwapProgress = { displaced: [], placed: [], createdFolders: [] };
+  try {
+    for (const file of swap.displaced) {
+      mkdirSync(path.dirname(path.join(swap.backup, file)), { recursive: true });
+      swap.moves.rename(path.join(swap.root, file), path.join(swap.backup, file));
+      done.displaced.push(file);
+    }
+    for (const file of swap.files) {
+      done.createdFolders.push(...createFoldersFor(swap.root, file));
+      swap.moves.rename(path.join(swap.incoming, file), path.join(swap.root, file));
+      done.placed.push(file);
+    }
+    finish();
+  } catch (error) {
+    const unrestored = undo(swap, done);
+    const where = unrestored.length === 0 ? 'the earlier export there is as it was' : `${unrestored.length} of the earlier export's files could not be put back (${unrestored.join(', ')}); they are in ${swap.backup}: move them back by hand`;
+    throw new Error(`could not move the export into ${swap.root} (${(error as Error).message}); ${where}`, { cause: error });
+  }
+  rmSync(swap.backup, { recursive: true, force: true });
+}
+
+/** Puts the backups back (over the new files that took their places), removes the other new files and their folders. */
+function undo(swap: Swap, done: SwapProgress): string[] {
+  const unrestored = done.displaced.filter((file) => !attempt(() => swap.moves.rename(path.join(swap.backup, file), path.join(swap.root, file))));
+  for (const file of done.placed) if (!done.displaced.includes(file)) attempt(() => rmSync(path.join(swap.root, file), { force: true }));
+  for (const folder of done.createdFolders.reverse()) attempt(() => rmdirSync(folder));
+  if (unrestored.length === 0) attempt(() => rmSync(swap.backup, { recursive: true, force: true }));
+  return unrestored;
+}
+
+/** Runs a step of an undo, which goes on past one that fails; says whether it worked. */
+function attempt(step: () => void): boolean {
+  try {
+    step();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates the folders `file` needs inside `root`; returns those it created, outermost first. */
+function createFoldersFor(root: string, file: string): string[] {
+  const missing = ancestorsWithin(root, file).filter((folder) => !existsSync(folder));
+  mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+  return missing;
 }
 
 /** The manifest an earlier copy left, or null when there is none or it is not one (then nothing is removed). */
@@ -82,15 +176,26 @@ function readManifest(folder: string): ExportManifest | null {
 }
 
 /**
- * Removes a file an earlier export wrote, then each folder above it (within `root`) that is left empty. The manifest
- * names it by text; what counts is where that resolves: through a folder that links out of `root`, nothing goes.
+ * Whether a file an earlier export wrote is one to remove: the manifest names it by text; what counts is where that
+ * resolves: through a folder that links out of `root`, nothing goes (and a link is left alone).
  */
-function removeOwnFile(root: string, file: string): void {
+function isOwnFile(root: string, file: string): boolean {
   const full = path.join(root, file);
-  if (existsSync(full) && lstatSync(full).isFile() && resolvesWithin(root, path.dirname(full))) rmSync(full);
+  return existsSync(full) && lstatSync(full).isFile() && resolvesWithin(root, path.dirname(full));
+}
+
+/** Removes each folder above `file` (within `root`) that is left empty once the stale files are gone. */
+function removeEmptyFoldersAbove(root: string, file: string): void {
   for (const folder of ancestorsWithin(root, file).reverse()) {
     if (!existsSync(folder) || !lstatSync(folder).isDirectory() || readdirSync(folder).length > 0) break;
     rmdirSync(folder);
+  }
+}
+
+/** Removes `folder` and the folders above it up to `stop` (excluded) while they are empty. */
+function removeEmptyFoldersUpTo(folder: string, stop: string): void {
+  for (let current = folder; current !== stop && current !== path.dirname(current); current = path.dirname(current)) {
+    if (!attempt(() => rmdirSync(current))) return;
   }
 }
 

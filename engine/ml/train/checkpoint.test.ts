@@ -1,12 +1,14 @@
-// Checkpoints round-trip every field, refuse damaged files clearly, and are atomic: a writer SIGKILLed in the
-// middle of rewriting one leaves a complete, self-consistent checkpoint behind.
+// Checkpoints round-trip every field, refuse damaged files and malformed metadata naming the file and the folder to
+// delete, name the file when a write fails, and are atomic: a writer SIGKILLed in the middle of rewriting one leaves a
+// complete, self-consistent checkpoint behind.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeSafetensors } from '../export/safetensors.ts';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { CHECKPOINT_CHILD_ELEMENTS } from './testing/checkpoint-writer.child.ts';
 
@@ -33,7 +35,59 @@ describe('checkpoints', () => {
     const data = new Float32Array(1000).fill(1);
     writeCheckpoint(folder, { step: 1, session: { tensors: new Map([['w', { dtype: 'float32', shape: [1000], data }]]), stepCount: 1, dropoutRandomState: 1 }, samplerState: 1, fingerprint: 'f', metrics: {} });
     truncateSync(path.join(folder, CHECKPOINT_FILE), 2000);
-    expect(() => readCheckpoint(folder)).toThrow(/checkpoint\.safetensors: tensor "w" ends at byte .* the file is truncated/);
+    const read = () => readCheckpoint(folder);
+    expect(read).toThrow(`${path.join(folder, CHECKPOINT_FILE)}: the training checkpoint cannot be read (tensor "w" ends at byte 4${''}`);
+    expect(read).toThrow(/the file is truncated\); delete .*truncated \(this training's checkpoint folder.*\) to start this training over from step 0$/);
+    expect(read).not.toThrow(/re-export or re-download/);
+    truncateSync(path.join(folder, CHECKPOINT_FILE), 0);
+    expect(read).toThrow(/checkpoint cannot be read \(only 0 bytes, too short for a safetensors header; the file is damaged or not a safetensors file\); delete /);
+  });
+
+  it('refuses metadata that is not JSON or out of shape instead of resuming from it', () => {
+    const valid = { version: 1, step: 3, stepCount: 3, dropoutRandomState: 25638, samplerState: 503954614, fingerprint: 'f', metrics: { loss: 3.9 } };
+    const cases: [string, string, RegExp][] = [
+      ['not-json', '{"version":1, "step": 3,', /metadata "crucible\.checkpoint" is not valid JSON at line 1/],
+      ['no-generators', JSON.stringify({ ...valid, samplerState: undefined, dropoutRandomState: undefined }), /damaged: dropoutRandomState: is missing; samplerState: is missing; delete /],
+      ['step-text', JSON.stringify({ ...valid, step: '3' }), /damaged: step: must be a number, not "3"; delete /],
+      ['step-negative', JSON.stringify({ ...valid, step: -5 }), /damaged: step: must not be negative; delete /],
+      ['step-fraction', JSON.stringify({ ...valid, step: 2.5 }), /damaged: step: must be a whole number; delete /],
+      ['sampler-too-large', JSON.stringify({ ...valid, samplerState: 2 ** 32 }), /damaged: samplerState: must fit in 32 bits; delete /],
+      ['version-2', JSON.stringify({ ...valid, version: 2 }), /is version 2, and this Crucible reads version 1/],
+    ];
+    for (const [name, metadata, problem] of cases) {
+      const folder = path.join(root, 'metadata', name);
+      mkdirSync(folder, { recursive: true });
+      writeSafetensors(path.join(folder, CHECKPOINT_FILE), new Map([['w', { dtype: 'float32', shape: [1], data: Float32Array.of(1) }]]), { 'crucible.checkpoint': metadata });
+      const read = () => readCheckpoint(folder, { fingerprint: 'f', maxSteps: 10 });
+      expect(read, name).toThrow(problem);
+      expect(read, name).toThrow(`${path.join(folder, CHECKPOINT_FILE)}: the training checkpoint `);
+      expect(read, name).toThrow(`delete ${folder} (this training's checkpoint folder`);
+    }
+  });
+
+  it("refuses a step past the run's maxSteps for its own fingerprint, and leaves another run's checkpoint to be ignored", () => {
+    const folder = path.join(root, 'past-the-end');
+    const session = { tensors: new Map([['w', { dtype: 'float32' as const, shape: [1], data: Float32Array.of(1) }]]), stepCount: 12, dropoutRandomState: 1 };
+    writeCheckpoint(folder, { step: 12, session, samplerState: 1, fingerprint: 'f', metrics: {} });
+    expect(() => readCheckpoint(folder, { fingerprint: 'f', maxSteps: 10 })).toThrow(/is at step 12, past this run's 10 steps; delete /);
+    expect(readCheckpoint(folder, { fingerprint: 'f', maxSteps: 12 })?.step).toBe(12);
+    expect(readCheckpoint(folder, { fingerprint: 'other settings', maxSteps: 10 })?.fingerprint).toBe('f');
+  });
+
+  it('names the checkpoint file and the step when a write fails', () => {
+    const folder = path.join(root, 'write-fails');
+    const session = { tensors: new Map([['w', { dtype: 'float32' as const, shape: [1], data: Float32Array.of(1) }]]), stepCount: 1, dropoutRandomState: 1 };
+    // A folder where the checkpoint folder should be: the write fails as it would on a full or read-only disk.
+    mkdirSync(path.join(root, 'blocked'), { recursive: true });
+    writeFileSync(path.join(root, 'blocked', 'file'), 'x');
+    const blocked = path.join(root, 'blocked', 'file', 'checkpoints');
+    expect(() => writeCheckpoint(blocked, { step: 4, session, samplerState: 1, fingerprint: 'f', metrics: {} })).toThrow(
+      new RegExp(`^could not write the training checkpoint ${escape(path.join(blocked, CHECKPOINT_FILE))} at step 4 \\(ENOTDIR: .*\\); make room on its disk`),
+    );
+    // The final rename fails when a folder with files in it has taken the file's name; its temp file goes.
+    mkdirSync(path.join(folder, CHECKPOINT_FILE, 'inside'), { recursive: true });
+    expect(() => writeCheckpoint(folder, { step: 2, session, samplerState: 2, fingerprint: 'f', metrics: {} })).toThrow(`could not write the training checkpoint ${path.join(folder, CHECKPOINT_FILE)} at step 2 (`);
+    expect(readdirSync(folder)).toEqual([CHECKPOINT_FILE]);
   });
 
   it('survives a SIGKILL in the middle of a rewrite with a complete earlier or later version', async () => {
@@ -72,6 +126,10 @@ describe('checkpoints', () => {
     expect(readdirSync(folder)).toEqual([CHECKPOINT_FILE]);
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** Starts the looping writer and, after its second complete write, SIGKILLs it while a temp file is being written. */
 function killWriterDuringWrite(folder: string): Promise<void> {

@@ -1,8 +1,8 @@
 // Tests for reading batches from token shards: windows line up with the shard, the sampler is deterministic and
 // resumable from its state, fixed batches repeat, a too-short split fails clearly, and a loss mask gives each target
-// its own mask byte.
+// its own mask byte; a shard or mask cut short is refused when it is opened.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,22 @@ describe('token windows', () => {
     expect(readBatch(plain, [0], 6).lossWeights).toBeUndefined();
     plain.close();
     writeFileSync(path.join(folder, 'short.mask.bin'), Uint8Array.from(mask.slice(1)));
-    expect(() => TokenShardReader.open(path.join(folder, 'masked'), path.join(folder, 'short.mask.bin'))).toThrow(/loss mask has 29 entries but its shard has 30 ids/);
+    expect(() => TokenShardReader.open(path.join(folder, 'masked'), path.join(folder, 'short.mask.bin'))).toThrow(/loss mask has 29 entries but its shard has 30 ids.*--force <tokenizer node id>/);
+  });
+
+  it('refuses at open a shard shorter or longer than its sidecar, saying how to get past the cache', () => {
+    for (const [name, vocabSize, width] of [['cut16', 100, 2], ['cut32', 100_000, 4]] as const) {
+      writeShard(name, Array.from({ length: 1000 }, (_, index) => index % 90), vocabSize).close();
+      const bin = path.join(folder, `${name}.bin`);
+      expect(statSync(bin).size).toBe(1000 * width);
+      // Cut at the end, where the first batches would not look for a long time.
+      truncateSync(bin, 900 * width + 1);
+      const open = () => TokenShardReader.open(path.join(folder, name));
+      expect(open).toThrow(`${bin}: holds ${900 * width + 1} bytes but its sidecar says 1000 uint${width * 8} ids (${1000 * width} bytes)`);
+      expect(open).toThrow(/--force <tokenizer node id>` \(a plain re-run is a cache hit .*\), or delete the Tokens artifact folder/);
+    }
+    writeShard('long', Array.from({ length: 50 }, (_, index) => index), 64).close();
+    writeFileSync(path.join(folder, 'long.bin'), new Uint8Array(102));
+    expect(() => TokenShardReader.open(path.join(folder, 'long'))).toThrow(/holds 102 bytes but its sidecar says 50 uint16 ids \(100 bytes\)/);
   });
 });

@@ -3,6 +3,7 @@
 // Training windows come from a seeded generator whose position is checkpointed.
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import path from 'node:path';
 import { shardPaths, type TokenShardSidecar } from '../../tokenize/index.ts';
 import { TOKEN_SHARD_FORMAT } from '../../tokenize/token-shard.ts';
 import type { TrainBatch } from './step/train-batch.ts';
@@ -33,8 +34,14 @@ export class TokenShardReader {
     const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as TokenShardSidecar;
     if (sidecar.format !== TOKEN_SHARD_FORMAT) throw new Error(`${sidecarPath}: format is ${JSON.stringify(sidecar.format)}, expected "${TOKEN_SHARD_FORMAT}"; re-run the tokenizer node`);
     if (sidecar.dtype !== 'uint16' && sidecar.dtype !== 'uint32') throw new Error(`${sidecarPath}: dtype ${JSON.stringify(sidecar.dtype)} must be uint16 or uint32`);
-    const mask = maskPath === null ? null : openMask(maskPath, sidecar.count);
-    return new TokenShardReader(base, sidecar, openSync(binPath, 'r'), mask);
+    const fd = openShard(binPath, sidecar);
+    try {
+      const mask = maskPath === null ? null : openMask(maskPath, sidecar.count);
+      return new TokenShardReader(base, sidecar, fd, mask);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
   }
 
   get count(): number {
@@ -51,7 +58,7 @@ export class TokenShardReader {
     if (this.mask === null) throw new Error(`${this.base}.bin has no loss mask to read`);
     const bytes = new Uint8Array(length);
     const read = readSync(this.mask.fd, bytes, 0, length, start);
-    if (read !== length) throw new Error(`${this.mask.path}: read ${read} of ${length} mask bytes at id ${start}; the mask is shorter than its shard — re-run the tokenizer node`);
+    if (read !== length) throw new Error(`${this.mask.path}: read ${read} of ${length} mask bytes at id ${start}; the mask is shorter than its shard — ${damagedTokensRemedy(this.mask.path)}`);
     for (let index = 0; index < length; index++) target[targetOffset + index] = bytes[index] === 0 ? 0 : 1;
   }
 
@@ -61,7 +68,7 @@ export class TokenShardReader {
     const width = this.sidecar.dtype === 'uint16' ? 2 : 4;
     const bytes = new Uint8Array(length * width);
     const read = readSync(this.fd, bytes, 0, bytes.length, start * width);
-    if (read !== bytes.length) throw new Error(`${this.base}.bin: read ${read} of ${bytes.length} bytes at id ${start}; the shard is shorter than its sidecar says`);
+    if (read !== bytes.length) throw new Error(`${this.base}.bin: read ${read} of ${bytes.length} bytes at id ${start}; the shard is shorter than its sidecar says — ${damagedTokensRemedy(`${this.base}.bin`)}`);
     const view = new DataView(bytes.buffer);
     for (let index = 0; index < length; index++) {
       target[targetOffset + index] = BigInt(width === 2 ? view.getUint16(index * 2, true) : view.getUint32(index * 4, true));
@@ -74,12 +81,36 @@ export class TokenShardReader {
   }
 }
 
+/**
+ * What to do about a damaged Tokens artifact. Its cache key still matches, so a plain re-run answers from the cache
+ * with these same files: the tokenizer node must be forced, or the artifact deleted so the cache misses.
+ */
+function damagedTokensRemedy(file: string): string {
+  return `re-run the tokenizer node that wrote it with \`crucible run <pipeline> --force <tokenizer node id>\` (a plain re-run is a cache hit and hands back these same files), or delete the Tokens artifact folder ${path.dirname(file)} and run again`;
+}
+
+/**
+ * Opens the shard's ids after checking that the file holds exactly the sidecar's count: a shard cut short (a copy
+ * interrupted, a disk error) would otherwise fail only when a random training window first reaches the missing part,
+ * possibly hours into a run.
+ */
+function openShard(binPath: string, sidecar: TokenShardSidecar): number {
+  const fd = openSync(binPath, 'r');
+  const bytes = fstatSync(fd).size;
+  const expected = sidecar.count * (sidecar.dtype === 'uint16' ? 2 : 4);
+  if (bytes !== expected) {
+    closeSync(fd);
+    throw new Error(`${binPath}: holds ${bytes} bytes but its sidecar says ${sidecar.count} ${sidecar.dtype} ids (${expected} bytes); the shard is damaged — ${damagedTokensRemedy(binPath)}`);
+  }
+  return fd;
+}
+
 function openMask(maskPath: string, count: number): { path: string; fd: number } {
   const fd = openSync(maskPath, 'r');
   const bytes = fstatSync(fd).size;
   if (bytes !== count) {
     closeSync(fd);
-    throw new Error(`${maskPath}: the loss mask has ${bytes} entries but its shard has ${count} ids (one uint8 per id expected); re-run the tokenizer node`);
+    throw new Error(`${maskPath}: the loss mask has ${bytes} entries but its shard has ${count} ids (one uint8 per id expected); ${damagedTokensRemedy(maskPath)}`);
   }
   return { path: maskPath, fd };
 }

@@ -269,7 +269,7 @@ async function runLoop(parts: LoopParts): Promise<TrainingResult> {
 }
 
 function resumeIfPossible(job: TrainingJob, fingerprint: string, runner: TrainStepSession, sampler: RandomWindowSampler, hooks: TrainingHooks) {
-  const checkpoint = readCheckpoint(job.checkpointDir);
+  const checkpoint = readCheckpoint(job.checkpointDir, { fingerprint, maxSteps: job.settings.maxSteps });
   if (checkpoint === null) return null;
   if (checkpoint.fingerprint !== fingerprint) {
     hooks.onLog?.(`ignoring the checkpoint in ${job.checkpointDir}: it belongs to other settings or data; starting from step 0`);
