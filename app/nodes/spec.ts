@@ -33,6 +33,11 @@ export interface NodeSpec<Config extends z.ZodType = z.ZodType> {
   service?: boolean;
   /** Its output depends on more than its config and inputs (clock, network...): never served from the cache. */
   nonIdempotent?: boolean;
+  /**
+   * Config fields that change how the node runs (threads, how often it checkpoints, what it logs), never what it
+   * makes: the cache key takes them at their defaults, so changing only these is still a cache hit.
+   */
+  cacheNeutralFields?: readonly string[];
   /** Config fields that hold file paths, resolved against the pipeline file's folder. Dot paths; `[]` marks arrays. */
   pathFields?: string[];
   /** Inputs whose data must descend from one tokenizer node (distill: the teacher and the student's tokens). */

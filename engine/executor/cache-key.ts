@@ -1,6 +1,7 @@
 // Cache keys: a node's key is the sha256 of everything that decides its output (type, version, config, inputs,
 // source fingerprint); an output artifact's key is derived from the node key and the port name.
 import { createHash } from 'node:crypto';
+import type { NodeSpec } from '../../app/nodes/spec.ts';
 import { canonicalJson } from '../../app/pipeline/canonical-json.ts';
 
 /** What a node's key is made of. Layout (`ui`) is never part of it. */
@@ -26,6 +27,22 @@ const KEY_RECIPE = 'crucible.cache.v2'; // v2: inputs carry the run that wrote t
 export function cacheKeyFor(parts: CacheKeyParts, runNonce?: string): string {
   const { type, typeVersion, config, inputKeys, fingerprint } = parts;
   return sha256(canonicalJson({ recipe: KEY_RECIPE, type, typeVersion, config, inputKeys, fingerprint: fingerprint ?? null, runNonce: runNonce ?? null }));
+}
+
+/**
+ * The config as the key takes it: the spec's cache-neutral fields at their defaults. Defaults rather than left out,
+ * so a config that keeps them at their defaults has the key it had before the field was declared neutral.
+ */
+export function keyedConfig(spec: NodeSpec, config: Record<string, unknown>): Record<string, unknown> {
+  const neutral = spec.cacheNeutralFields ?? [];
+  if (neutral.length === 0) return config;
+  const defaults = spec.config.parse({}) as Record<string, unknown>;
+  const keyed = { ...config };
+  for (const field of neutral) {
+    if (defaults[field] === undefined) delete keyed[field];
+    else keyed[field] = defaults[field];
+  }
+  return keyed;
 }
 
 /** The key of the artifact a node writes on one output port. */

@@ -8,7 +8,7 @@ import type { ArtifactStore, StagingArea, StoredArtifact } from '../artifacts/ar
 import type { ServiceRegistry } from '../services/service-registry.ts';
 import { succeedService } from '../services/service-succession.ts';
 import type { CacheHistory } from './cache-history.ts';
-import { artifactKeyFor, cacheKeyFor, type CacheKeyParts } from './cache-key.ts';
+import { artifactKeyFor, cacheKeyFor, keyedConfig, type CacheKeyParts } from './cache-key.ts';
 import { alwaysRunsReason, CACHE_HIT_REASON, explainCacheMiss } from './cache-reason.ts';
 import { describeCheckProblem, runNodeCheck } from './node-checks.ts';
 import { createNodeContext } from './node-context.ts';
@@ -107,7 +107,7 @@ async function checkBeforeRun(deps: NodeRunnerDeps, job: NodeJob, module: Engine
 async function keyPartsFor(deps: NodeRunnerDeps, job: NodeJob, module: EngineRunModule | undefined): Promise<CacheKeyParts> {
   const { planned } = job;
   const inputKeys = Object.fromEntries(Object.entries(job.inputs).map(([port, artifacts]) => [port, artifacts.map(inputIdentity)]));
-  const parts: CacheKeyParts = { type: planned.spec.type, typeVersion: planned.spec.version, config: planned.config, inputKeys };
+  const parts: CacheKeyParts = { type: planned.spec.type, typeVersion: planned.spec.version, config: keyedConfig(planned.spec, planned.config), inputKeys };
   if (module?.fingerprint) {
     const context = { nodeId: planned.id, config: structuredClone(planned.config), pipelineDir: job.pipelineDir, dataDir: deps.dataDir, signal: job.signal };
     const fingerprint: unknown = await Promise.resolve().then(() => module.fingerprint!(context));

@@ -1,7 +1,7 @@
 // The distill node: trains a smaller student to mimic a teacher model (the DistilGPT2 recipe).
 import { z } from 'zod';
 import { defineNodeSpec } from '../../app/nodes/spec.ts';
-import { architectureFields, biasField, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
+import { architectureFields, biasField, CACHE_NEUTRAL_TRAINING_FIELDS, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 
 export const distillConfig = z.strictObject({
   ...architectureFields({ nLayer: 4, nHead: 4, nEmbd: 128 }),
@@ -22,6 +22,7 @@ export const distillSpec = defineNodeSpec({
   summary: 'Train a smaller student model to mimic a teacher.',
   docs: 'Loss = alpha · T² · KL(teacher/T ‖ student/T) + (1 − alpha) · CE(student, targets), the DistilGPT2 recipe. Teacher and student must share the tokenizer. Progress shows the KD and CE parts; the report compares parameters, val loss and decode speed of teacher and student.',
   version: 1,
+  cacheNeutralFields: CACHE_NEUTRAL_TRAINING_FIELDS,
   inputs: [
     { name: 'teacher', type: 'Model', title: 'Teacher', description: 'The larger model to learn from.' },
     { name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Token shards made with the teacher’s tokenizer.' },

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { defineNodeSpec, type NodeFact } from '../../app/nodes/spec.ts';
 import { formatCount } from '../../app/text/format-quantity.ts';
-import { checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
+import { CACHE_NEUTRAL_TRAINING_FIELDS, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 import { checkRunner, runnerFacts, runnerFields } from '../shared/runner-fields.ts';
 
 /**
@@ -50,6 +50,7 @@ export const finetuneSpec = defineNodeSpec({
     'Checkpoints, resume after a cancel and progress work as in pretrain. ' +
     '`runner: torch` trains the same way on PyTorch (DDP ranks on this machine, or a cluster through `crucible launch`) and writes the same folder.',
   version: 1,
+  cacheNeutralFields: CACHE_NEUTRAL_TRAINING_FIELDS,
   inputs: [
     { name: 'model', type: 'Model', title: 'Model', description: 'The model to start from.' },
     { name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Train and val token shards made with the model’s tokenizer.' },

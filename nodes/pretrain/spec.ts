@@ -6,7 +6,7 @@ import { llamaSizing, type LlamaShape } from '../../app/models/llama-sizing.ts';
 import { trainingMemoryEstimate, type TrainingMemoryEstimate } from '../../app/models/model-sizing.ts';
 import { defineNodeSpec, type MemoryEstimate, type NodeFact, type NodeFactsContext } from '../../app/nodes/spec.ts';
 import { formatBytes, formatCount } from '../../app/text/format-quantity.ts';
-import { architectureFields, biasField, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
+import { architectureFields, biasField, CACHE_NEUTRAL_TRAINING_FIELDS, checkArchitecture, checkSchedule, dropoutField, trainingFields } from '../shared/fields.ts';
 import { tokenizerSpec, tokenizerVocabulary } from '../tokenizer/spec.ts';
 import { checkRunner, runnerFacts, runnerFields } from '../shared/runner-fields.ts';
 
@@ -38,6 +38,7 @@ export const pretrainSpec = defineNodeSpec({
   summary: 'Train a GPT-2 or Llama language model from scratch.',
   docs: 'Builds each training step (forward, backward, AdamW) as an ONNX graph and runs it on the GPU or CPU. Writes a Hugging Face style model folder (GPT2LMHeadModel or LlamaForCausalLM) with an ONNX decoder. `runner: torch` hands the same job (model, seed, data order, schedule) to PyTorch: one DistributedDataParallel rank per GPU (or nprocPerNode on the CPU), or a Slurm/Kubernetes cluster through `crucible launch`; the result is the same model folder.',
   version: 1,
+  cacheNeutralFields: CACHE_NEUTRAL_TRAINING_FIELDS,
   inputs: [{ name: 'tokens', type: 'Tokens', title: 'Tokens', description: 'Train and val token shards.' }],
   outputs: [{ name: 'model', type: 'Model', title: 'Model', description: 'A Hugging Face style model folder.' }],
   config: pretrainConfig,

@@ -47,6 +47,13 @@ export const trainingFields = {
   threads: threadsField,
 };
 
+/**
+ * Training fields that change how a run goes, not the weights it ends with: the trainer's checkpoint fingerprint
+ * leaves threads and the checkpoint interval out (a resume with others is bit-identical), and samples only show in
+ * the log. A training node's cache key takes them at their defaults (`cacheNeutralFields`).
+ */
+export const CACHE_NEUTRAL_TRAINING_FIELDS = ['threads', 'checkpointInterval', 'samplePrompt', 'sampleTokens'] as const;
+
 /** The training fields that ask for samples while training: the engine hands them to the trainer apart from its settings. */
 export type SampleFieldName = 'samplePrompt' | 'sampleTokens';
 
