@@ -11,6 +11,12 @@ describe('planModelFiles', () => {
     expect(planModelFiles(['config.json', 'tokenizer.json', 'model.safetensors.index.json'], hub)).toEqual({ files: ['config.json', 'tokenizer.json', 'model.safetensors.index.json'], sharded: true });
   });
 
+  it('takes chat_template.jinja, where newer transformers save the chat template', () => {
+    const names = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'model.safetensors'];
+    expect(planModelFiles(names, hub).files).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'model.safetensors']);
+    expect(planModelFiles(names, { kind: 'folder', describe: '/m' }).files).toContain('chat_template.jinja');
+  });
+
   it('refuses pickle-only weights and a missing config with what to do', () => {
     expect(() => planModelFiles(['config.json', 'tokenizer.json', 'model.ckpt', 'x.pth'], hub)).toThrow(/only as pickle files \(model\.ckpt, x\.pth\)/);
     expect(() => planModelFiles(['tokenizer.json', 'model.safetensors'], hub)).toThrow(/hub repo o\/n@abc has no config\.json; .*pick a repo/);

@@ -3,7 +3,8 @@
 import { parseJsonText } from '../files/json-text.ts';
 
 export const REQUIRED_FILES = ['config.json', 'tokenizer.json'] as const;
-export const OPTIONAL_FILES = ['generation_config.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
+/** chat_template.jinja: newer transformers save the chat template there (not in tokenizer_config.json), and it wins. */
+export const OPTIONAL_FILES = ['generation_config.json', 'tokenizer_config.json', 'chat_template.jinja', 'special_tokens_map.json'] as const;
 export const SAFETENSORS_FILE = 'model.safetensors';
 export const SAFETENSORS_INDEX = 'model.safetensors.index.json';
 

@@ -16,6 +16,7 @@ const MODEL_FILES = {
   'config.json': '{"architectures":["GPT2LMHeadModel"]}',
   'tokenizer.json': '{"version":"1.0"}',
   'tokenizer_config.json': '{}',
+  'chat_template.jinja': '{% for message in messages %}{{ message.content }}{% endfor %}',
   'model.safetensors': WEIGHTS,
   'README.md': '# not wanted',
   'pytorch_model.bin': 'never downloaded',
@@ -54,7 +55,7 @@ describe('modelSnapshot', () => {
     const snapshot = await modelSnapshot(dataDir, ref, { signal, endpoint: hub.endpoint, env: {}, onProgress: (...update) => progress.push(update) });
     expect(snapshot.downloaded).toBe(true);
     expect(snapshot.folder).toBe(path.join(dataDir, 'models', 'tiny-org', 'tiny-gpt2', REVISION));
-    expect(snapshot.files.map((file) => file.name).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(snapshot.files.map((file) => file.name).sort()).toEqual(['chat_template.jinja', 'config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     expect(snapshot.files.find((file) => file.name === 'model.safetensors')).toEqual({ name: 'model.safetensors', sha256: sha256(WEIGHTS), bytes: WEIGHTS.length });
     expect(readFileSync(path.join(snapshot.folder, 'model.safetensors')).equals(WEIGHTS)).toBe(true);
     expect(readFileSync(cachedCopyPath(dataDir, sha256(MODEL_FILES['config.json'])), 'utf8')).toBe(MODEL_FILES['config.json']);

@@ -37,6 +37,16 @@ describe('modelFingerprint', () => {
     expect(await modelFingerprint(context({ path: folder }))).not.toBe(second);
   });
 
+  it('changes when chat_template.jinja (newer models\' chat template) is added or edited', async () => {
+    const folder = modelFolder();
+    const without = await modelFingerprint(context({ path: folder }));
+    writeFileSync(path.join(folder, 'chat_template.jinja'), '{{ messages }}');
+    const first = await modelFingerprint(context({ path: folder }));
+    expect(first).not.toBe(without);
+    writeFileSync(path.join(folder, 'chat_template.jinja'), '{{ messages[0] }}');
+    expect(await modelFingerprint(context({ path: folder }))).not.toBe(first);
+  });
+
   it('keys a hub source by repo and revision, and a missing folder by its path', async () => {
     expect(await modelFingerprint(context({ repo: 'gpt2', revision: 'a'.repeat(40) }))).toBe(`hub\0gpt2\0${'a'.repeat(40)}`);
     expect(await modelFingerprint(context({ path: '/no/such/folder' }))).toBe('missing\0/no/such/folder');

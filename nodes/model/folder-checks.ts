@@ -10,8 +10,11 @@ import { secretLocationOf } from '../dataset/secret-paths.ts';
 import { hashSourceFile } from '../dataset/source-digests.ts';
 import type { ModelConfig } from './spec.ts';
 
-/** Files of a Hugging Face model folder the import reads; others (README, pickles, TF/Flax weights) do not change the result. */
-const READ_FILES = new Set(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'model.safetensors.index.json']);
+/**
+ * Files of a Hugging Face model folder the import reads (chat_template.jinja holds newer models' chat template); others
+ * (README, pickles, TF/Flax weights) do not change the result.
+ */
+const READ_FILES = new Set(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'special_tokens_map.json', 'model.safetensors.index.json']);
 const isReadFile = (name: string): boolean => READ_FILES.has(name) || name.endsWith('.safetensors');
 
 export async function modelFingerprint(context: FingerprintContext<ModelConfig>): Promise<string> {

@@ -37,7 +37,8 @@ export const modelSpec = defineNodeSpec({
   icon: 'cube',
   summary: 'Bring in a pretrained Hugging Face model (a local folder or a pinned hub repository) to fine-tune, evaluate or serve.',
   docs:
-    'Reads a Hugging Face model folder: `config.json` (GPT2LMHeadModel, or LlamaForCausalLM such as SmolLM2 — grouped-query attention, RoPE without scaling, a byte-level BPE tokenizer), `model.safetensors` or a sharded `model.safetensors.index.json` in F32, F16 or BF16, `tokenizer.json` and `tokenizer_config.json` (its chat template is kept). ' +
+    'Reads a Hugging Face model folder: `config.json` (GPT2LMHeadModel, or LlamaForCausalLM such as SmolLM2 — grouped-query attention, RoPE without scaling, a byte-level BPE tokenizer), `model.safetensors` or a sharded `model.safetensors.index.json` in F32, F16 or BF16, `tokenizer.json`, `tokenizer_config.json` and `chat_template.jinja` (the chat template is kept; the .jinja file wins, as in transformers). ' +
+    'Models up to about 536M parameters import (the float32 ONNX decoder is one protobuf, limited to 2 GiB): SmolLM2-135M and -360M, GPT-2 small and medium; SmolLM2-1.7B and GPT-2 large are refused before their weights are read. ' +
     'Set `path` to a folder on this machine, or `repo` and `revision` (a commit sha) to download it once into the data directory; offline machines register a copy with `crucible models add DIR --repo ID --revision SHA`. ' +
     'Pickle files (`pytorch_model.bin`) are never loaded. Writes a Crucible model folder (float32 weights and the ONNX decoder), so evaluate, quantize, deploy and export work on it, and the model\'s own tokenizer: connect it to a tokenizer node\'s tokenizer input to encode your text for fine-tuning.',
   version: 1,

@@ -69,8 +69,10 @@ function ropeThetaOf(json: Record<string, unknown>, field: FieldError): number {
   if (parameters !== undefined && parameters !== null) {
     if (typeof parameters !== 'object' || Array.isArray(parameters)) throw field('rope_parameters', `must be an object such as {"rope_type": "default", "rope_theta": 10000}, found ${JSON.stringify(parameters)}`);
     const record = parameters as Record<string, unknown>;
-    const type = record.rope_type ?? 'default';
-    if (!PLAIN_ROPE_TYPES.includes(type as string)) throw refuse('rope_parameters.rope_type', type);
+    // transformers reads rope_parameters.rope_type, falling back to "type" (older configs' spelling), then "default".
+    const typeField = record.rope_type !== undefined && record.rope_type !== null ? 'rope_type' : 'type';
+    const type = record[typeField] ?? 'default';
+    if (!PLAIN_ROPE_TYPES.includes(type as string)) throw refuse(`rope_parameters.${typeField}`, type);
     if (record.rope_theta !== undefined) {
       if (typeof record.rope_theta !== 'number') throw field('rope_parameters.rope_theta', `must be a number, found ${JSON.stringify(record.rope_theta)}`);
       if (json.rope_theta !== undefined && json.rope_theta !== null && json.rope_theta !== record.rope_theta) {

@@ -103,6 +103,7 @@ describe('readHubModel refuses Llama folders it cannot compute exactly', () => {
     ['Llama 3.x rope_scaling', { rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } }, /field "rope_scaling" asks for RoPE scaling "llama3"; Crucible computes plain rotary embeddings \(rope_type "default"\) only/],
     ['older rope_scaling {type: linear}', { rope_scaling: { type: 'linear', factor: 2 } }, /field "rope_scaling" asks for RoPE scaling "linear"/],
     ['rope_parameters yarn', { rope_theta: undefined, rope_parameters: { rope_type: 'yarn', rope_theta: 10000, factor: 4 } }, /field "rope_parameters.rope_type" asks for RoPE scaling "yarn"/],
+    ['rope_parameters yarn written with "type"', { rope_theta: undefined, rope_parameters: { type: 'yarn', rope_theta: 10000, factor: 4 } }, /field "rope_parameters.type" asks for RoPE scaling "yarn"/],
     ['rope_parameters disagreeing with rope_theta', { rope_parameters: { rope_type: 'default', rope_theta: 5 } }, /"rope_parameters.rope_theta" \(5\) differs from rope_theta \(100000\)/],
     ['another activation', { hidden_act: 'gelu' }, /field "hidden_act" is "gelu"; Crucible's Llama computes SwiGLU with SiLU/],
     ['nanotron interleaved rotary', { rope_interleaved: true }, /field "rope_interleaved" is true/],

@@ -7,9 +7,10 @@ import path from 'node:path';
 import type { ParameterSet } from '../gpt2/parameters.ts';
 import type { ModelConfig } from '../model-config.ts';
 import { readHubConfig, type HubTokenIds, type SupportedArchitecture } from './hub-config.ts';
+import { checkDecoderFits } from './hub-model-size.ts';
 import { readHubTokenizer } from './hub-tokenizer.ts';
 import { locateHubWeightFiles } from './hub-weight-files.ts';
-import { readHubWeights, type SourceDtype } from './hub-weights.ts';
+import { checkHubWeights, loadHubWeights, type SourceDtype } from './hub-weights.ts';
 
 export interface HubModel {
   folder: string;
@@ -26,13 +27,16 @@ export interface HubModel {
   sourceDtype: SourceDtype;
   tokenizerJsonPath: string;
   tokenizerConfigJsonPath: string | null;
-  /** tokenizer_config.json's chat_template as one string (of a named list: "default", else the first). */
+  /**
+   * The chat template as one string: chat_template.jinja when the folder has it (it overrides the JSON field, as in
+   * transformers), else tokenizer_config.json's chat_template (of a named list, the one named "default").
+   */
   chatTemplate: string | null;
 }
 
 /**
- * Checks cheap things first (config, which weight files, the tokenizer, every tensor header) so a folder that
- * cannot be imported fails before gigabytes are read. Throws `WHERE: what is wrong; what to do`.
+ * Checks cheap things first (config, which weight files, the tokenizer, every tensor header, the decoder's size) so a
+ * folder that cannot be imported fails before gigabytes are read. Throws `WHERE: what is wrong; what to do`.
  */
 export function readHubModel(folder: string): HubModel {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`${folder}: no such model folder; give the folder that holds config.json, the weights and tokenizer.json`);
@@ -41,7 +45,9 @@ export function readHubModel(folder: string): HubModel {
   const hub = readHubConfig(configPath);
   const weightFiles = locateHubWeightFiles(folder);
   const tokenizer = readHubTokenizer(folder, hub.config);
-  const { parameters, sourceDtype } = readHubWeights(weightFiles, hub);
+  const checked = checkHubWeights(weightFiles, hub);
+  checkDecoderFits(hub.config, configPath);
+  const { parameters, sourceDtype } = loadHubWeights(checked);
   return {
     folder,
     architecture: hub.architecture,

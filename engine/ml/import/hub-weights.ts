@@ -1,6 +1,6 @@
 // Reads a hub checkpoint's tensors into Crucible's parameter set (HF names — GPT-2's with the `transformer.` prefix,
-// Llama's as stored — float32). Headers are checked first (names, dtypes, shapes), then each file is read once,
-// tensor by tensor.
+// Llama's as stored — float32). `checkHubWeights` checks the headers (names, dtypes, shapes) without reading data;
+// `loadHubWeights` then reads each file once, tensor by tensor. The caller checks what it must in between.
 
 import path from 'node:path';
 import type { Gpt2Config } from '../gpt2/config.ts';
@@ -76,7 +76,16 @@ interface Located {
   entry: SafetensorsEntry;
 }
 
-export function readHubWeights(files: HubWeightFiles, hub: Pick<HubConfig, 'architecture' | 'config' | 'tieWordEmbeddings'>): HubWeights {
+/** A checkpoint whose headers passed every check: where each tensor lives, nothing read yet. */
+export interface CheckedHubWeights {
+  naming: HubNaming;
+  found: Map<string, Located>;
+  /** A stored lm_head of a model that ties its head, to compare with the embedding once read. */
+  tiedHead: Located | undefined;
+}
+
+/** Names, dtypes and shapes from the headers alone, so a wrong checkpoint fails before any tensor data is read. */
+export function checkHubWeights(files: HubWeightFiles, hub: Pick<HubConfig, 'architecture' | 'config' | 'tieWordEmbeddings'>): CheckedHubWeights {
   const naming = hub.architecture === 'LlamaForCausalLM' ? llamaNaming(hub.config as LlamaConfig) : gpt2Naming(hub.config as Gpt2Config);
   const found = locateTensors(files, naming);
   const { specs, sizes } = naming;
@@ -89,8 +98,8 @@ export function readHubWeights(files: HubWeightFiles, hub: Pick<HubConfig, 'arch
     checkEntry(located, spec.shape, sizes);
   }
   const embeddingShape = specs.find((spec) => spec.name === naming.embedding)!.shape;
-  const head = specs.some((spec) => spec.name === HEAD) ? undefined : found.get(HEAD);
-  if (head !== undefined) checkEntry(head, embeddingShape, sizes);
+  const tiedHead = specs.some((spec) => spec.name === HEAD) ? undefined : found.get(HEAD);
+  if (tiedHead !== undefined) checkEntry(tiedHead, embeddingShape, sizes);
   else if (!hub.tieWordEmbeddings && !specs.some((spec) => spec.name === HEAD)) {
     throw new Error(`${files.describedBy}: config.json sets tie_word_embeddings false but there is no ${HEAD}; the output head is missing — Crucible supports GPT-2's tied head (lm_head = wte) only`);
   }
@@ -100,10 +109,16 @@ export function readHubWeights(files: HubWeightFiles, hub: Pick<HubConfig, 'arch
     const shown = unknown.slice(0, 10).map((name) => `"${(found.get(name) as Located).storedName}"`).join(', ');
     throw new Error(`${files.describedBy}: ${unknown.length} tensor(s) a ${naming.className} does not have: ${shown}${unknown.length > 10 ? ', …' : ''}; the checkpoint is another architecture or has extra layers — ${MISMATCH}`);
   }
+  return { naming, found, tiedHead };
+}
+
+/** Reads every tensor a checked checkpoint holds into float32, then checks the values (tied head, finite). */
+export function loadHubWeights(checked: CheckedHubWeights): HubWeights {
+  const { naming, found, tiedHead } = checked;
   const loaded = loadTensors(found);
-  if (head !== undefined) checkTiedHead(loaded, head, naming);
+  if (tiedHead !== undefined) checkTiedHead(loaded, tiedHead, naming);
   for (const [name, tensor] of loaded) checkFinite(tensor.data as Float32Array, found.get(name)!);
-  const parameters: ParameterSet = new Map(specs.map((spec) => [spec.name, loaded.get(spec.name)!]));
+  const parameters: ParameterSet = new Map(naming.specs.map((spec) => [spec.name, loaded.get(spec.name)!]));
   return { parameters, sourceDtype: (found.get(naming.embedding) as Located).entry.dtype as SourceDtype };
 }
 

@@ -2,7 +2,7 @@
 // config.json with the hub's special ids, the weights, the tokenizer and chat template, and an ONNX decoder whose
 // logits are the training forward's on the imported weights.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { familyLogits } from '../lora/testing/lora-support.ts';
 import { hostTensor } from '../tensor/host-tensor.ts';
 import { llamaFamily } from '../train/llama-family.ts';
 import type { LlamaConfig } from '../llama/config.ts';
+import { chatTemplateOf } from '../../tokenize/chat/index.ts';
 import { readHubModel } from './hub-model.ts';
 import { importHubModel } from './import-model.ts';
 import { SMOLLM2_CHAT_TEMPLATE, writeHubLlamaFolder } from './testing/hub-llama-folder.ts';
@@ -53,5 +54,41 @@ describe('importHubModel on a Llama folder in SmolLM2\'s layout', () => {
     expect(Math.max(...expected.map(Math.abs)), 'logits spread well above the tolerance').toBeGreaterThan(0.1);
     const worst = expected.reduce((max, value, index) => Math.max(max, Math.abs(value - (logits[index] as number))), 0);
     expect(worst).toBeLessThan(1e-4);
+  });
+});
+
+// transformers ≥ 4.5x saves the template to chat_template.jinja and leaves it out of tokenizer_config.json; when the file
+// exists, transformers reads it in place of the JSON field. The import follows, and writes it where serving reads it.
+describe('importHubModel takes the chat template from chat_template.jinja', () => {
+  let folders = 0;
+  function importWithJinja(chatTemplate: string | null, options: { tokenizerConfig?: 'keep' | 'drop' | Record<string, unknown> } = {}) {
+    const hub = path.join(root, `jinja-${folders++}`);
+    writeHubLlamaFolder(hub, { seed: 5, chatTemplate });
+    writeFileSync(path.join(hub, 'chat_template.jinja'), SMOLLM2_CHAT_TEMPLATE);
+    const configPath = path.join(hub, MODEL_FILES.tokenizerConfig);
+    if (options.tokenizerConfig === 'drop') unlinkSync(configPath);
+    else if (typeof options.tokenizerConfig === 'object') writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), ...options.tokenizerConfig }));
+    const output = `${hub}-model`;
+    const imported = importHubModel(hub, output, {});
+    return { imported, written: JSON.parse(readFileSync(path.join(output, MODEL_FILES.tokenizerConfig), 'utf8')) as Record<string, unknown> };
+  }
+
+  it('with tokenizer_config.json holding no template (what save_pretrained writes now): the template is added to it', () => {
+    const { imported, written } = importWithJinja(null);
+    expect(imported.hasChatTemplate).toBe(true);
+    expect(written).toMatchObject({ chat_template: SMOLLM2_CHAT_TEMPLATE, eos_token: '<|im_end|>', tokenizer_class: 'GPT2Tokenizer' });
+  });
+
+  it('beside a stale template in tokenizer_config.json, or a list without "default" there: the file wins', () => {
+    expect(importWithJinja('{{ "STALE" }}').written.chat_template).toBe(SMOLLM2_CHAT_TEMPLATE);
+    const broken = importWithJinja(null, { tokenizerConfig: { chat_template: [{ name: 'tool_use', template: 't' }] } });
+    expect(broken.written.chat_template).toBe(SMOLLM2_CHAT_TEMPLATE);
+  });
+
+  it('with no tokenizer_config.json at all: one is created with the template and the model\'s own bos/eos tokens', () => {
+    const { imported, written } = importWithJinja(null, { tokenizerConfig: 'drop' });
+    expect(imported.files).toContain(MODEL_FILES.tokenizerConfig);
+    expect(written).toMatchObject({ chat_template: SMOLLM2_CHAT_TEMPLATE, bos_token: '<|im_start|>', eos_token: '<|im_end|>', model_max_length: 64 });
+    expect(chatTemplateOf(written)).toBe(SMOLLM2_CHAT_TEMPLATE);
   });
 });

@@ -3,13 +3,13 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parameterCount } from '../gpt2/parameters.ts';
-import { llamaParameterCount } from '../llama/parameters.ts';
 import { MODEL_FILES, writeModelFolder } from '../export/model-folder.ts';
 import { keepSpecialTokenIds } from '../export/model-token-ids.ts';
 import { architectureOf, isLlamaConfig, type ModelArchitecture, type ModelConfig } from '../model-config.ts';
+import { buildTokenizerConfig, loadHuggingFaceTokenizer } from '../../tokenize/index.ts';
 import type { SupportedArchitecture } from './hub-config.ts';
-import { readHubModel } from './hub-model.ts';
+import { readHubModel, type HubModel } from './hub-model.ts';
+import { importedParameterCount } from './hub-model-size.ts';
 
 export interface ImportedModel {
   /** config.json's class name (GPT2LMHeadModel, LlamaForCausalLM). */
@@ -33,16 +33,33 @@ export function importHubModel(folder: string, outputFolder: string, provenance:
     tokenizerConfigJsonPath: model.tokenizerConfigJsonPath,
     provenance,
   });
-  if (model.chatTemplate !== null) keepChatTemplateAsString(path.join(outputFolder, MODEL_FILES.tokenizerConfig), model.chatTemplate);
+  if (model.chatTemplate !== null) {
+    keepChatTemplate(path.join(outputFolder, MODEL_FILES.tokenizerConfig), model, model.chatTemplate);
+    if (model.tokenizerConfigJsonPath === null) files.push(MODEL_FILES.tokenizerConfig);
+  }
   // The hub's own ids (SmolLM2-Instruct: eos <|im_end|>), not the tokenizer's first special token, stop generation.
   if (isLlamaConfig(model.config)) keepSpecialTokenIds(outputFolder, model.tokenIds);
-  const count = isLlamaConfig(model.config) ? llamaParameterCount(model.config) : parameterCount(model.config);
-  return { architecture: model.architecture, family: architectureOf(model.config), files, parameterCount: count, config: model.config, hasChatTemplate: model.chatTemplate !== null, sourceDtype: model.sourceDtype };
+  return { architecture: model.architecture, family: architectureOf(model.config), files, parameterCount: importedParameterCount(model.config), config: model.config, hasChatTemplate: model.chatTemplate !== null, sourceDtype: model.sourceDtype };
 }
 
-/** The serving layer and GGUF export read chat_template as a string; a named list becomes the template chosen from it. */
-function keepChatTemplateAsString(tokenizerConfigPath: string, template: string): void {
-  const json = JSON.parse(readFileSync(tokenizerConfigPath, 'utf8')) as Record<string, unknown>;
+/**
+ * Serving, fine-tuning and GGUF export read the template from tokenizer_config.json as a string: a named list becomes
+ * the one chosen, chat_template.jinja's text replaces the field, and a folder that had the template only in
+ * chat_template.jinja gets a tokenizer_config.json to hold it.
+ */
+function keepChatTemplate(tokenizerConfigPath: string, model: HubModel, template: string): void {
+  const json = model.tokenizerConfigJsonPath === null ? newTokenizerConfig(model) : (JSON.parse(readFileSync(tokenizerConfigPath, 'utf8')) as Record<string, unknown>);
   if (json.chat_template === template) return;
   writeFileSync(tokenizerConfigPath, `${JSON.stringify({ ...json, chat_template: template }, null, 2)}\n`);
+}
+
+/**
+ * What the tokenizer node writes beside a tokenizer.json, with the model's own bos/eos tokens from config.json's ids
+ * (SmolLM2-Instruct ends a turn with <|im_end|>, not the first special token), which chat fine-tuning reads.
+ */
+function newTokenizerConfig(model: HubModel): Record<string, unknown> {
+  const tokenizer = loadHuggingFaceTokenizer(readFileSync(model.tokenizerJsonPath, 'utf8'), model.tokenizerJsonPath);
+  const contentOf = (id: number | null) => tokenizer.addedTokens.find((token) => token.id === id)?.content;
+  const json = buildTokenizerConfig(tokenizer, { modelMaxLength: model.config.blockSize });
+  return { ...json, bos_token: contentOf(model.tokenIds.bos) ?? json.bos_token, eos_token: contentOf(model.tokenIds.eos) ?? json.eos_token };
 }

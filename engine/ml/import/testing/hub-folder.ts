@@ -27,6 +27,8 @@ export interface HubGpt2FolderOptions {
   tokenizerJsonPath?: string;
   /** Exact weights (Crucible names) instead of seeded ones. */
   parameters?: ParameterSet;
+  /** Weight files of full size with nothing written (see HubWeightWriteOptions): a large model's headers, for free. */
+  hollow?: boolean;
 }
 
 const ATTENTION_MASK_FILL = -1e4;
@@ -118,7 +120,7 @@ function defaultTokenizer(vocabSize: number): Tokenizer {
 }
 
 function writeWeights(dir: string, config: Gpt2Config, options: HubGpt2FolderOptions): void {
-  writeHubWeightFiles(dir, tensorsToWrite(config, options), { dtype: options.dtype ?? 'F32', shards: options.shards ?? 1 });
+  writeHubWeightFiles(dir, tensorsToWrite(config, options), { dtype: options.dtype ?? 'F32', shards: options.shards ?? 1, hollow: options.hollow === true });
 }
 
 /** Every tensor in the hub's naming and order: embeddings, blocks (with buffers), final LayerNorm, lm_head last. */

@@ -39,6 +39,8 @@ export interface HubLlamaFolderOptions {
   storedTiedHead?: boolean;
   /** Exact weights (HF names) instead of seeded ones. */
   parameters?: ParameterSet;
+  /** Weight files of full size with nothing written (see HubWeightWriteOptions): a large model's headers, for free. */
+  hollow?: boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ export function writeHubLlamaFolder(dir: string, options: HubLlamaFolderOptions 
   writeJson(path.join(dir, 'tokenizer_config.json'), tokenizerConfigJson(config, instruct, options.chatTemplate === undefined ? SMOLLM2_CHAT_TEMPLATE : options.chatTemplate));
   writeJson(path.join(dir, 'config.json'), hubConfigJson(config, ids, options.ropeParameters === true));
   writeJson(path.join(dir, 'generation_config.json'), { _from_model_config: true, bos_token_id: ids.bos, eos_token_id: ids.eos, ...(ids.pad === null ? {} : { pad_token_id: ids.pad }), transformers_version: '4.42.3' });
-  writeHubWeightFiles(dir, tensorsToWrite(config, options), { dtype: options.dtype ?? 'F32', shards: options.shards ?? 1 });
+  writeHubWeightFiles(dir, tensorsToWrite(config, options), { dtype: options.dtype ?? 'F32', shards: options.shards ?? 1, hollow: options.hollow === true });
   return config;
 }
 

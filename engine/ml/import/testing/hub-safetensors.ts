@@ -1,7 +1,7 @@
 // Test support: writes safetensors files the way hub checkpoints store them (F32, F16 or BF16), streaming one tensor
 // at a time from a producer so a GPT-2-small-sized file never needs all its values in memory at once.
 
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { toFloat16Bits } from '../../export/gguf/float16.ts';
 import { elementCountOf } from '../../tensor/host-tensor.ts';
@@ -17,7 +17,16 @@ export interface StreamedTensor {
   values(): Float32Array;
 }
 
-export function writeHubSafetensors(file: string, dtype: HubDtype, tensors: readonly StreamedTensor[]): void {
+export interface HubWeightWriteOptions {
+  /**
+   * Leaves the tensor data a hole: the file gets its full size (sparse, nothing written), so headers check as a real
+   * checkpoint's do and a model of gigabytes costs nothing to write; reading it gives zeros. For checks that must
+   * refuse before any weight is read.
+   */
+  hollow?: boolean;
+}
+
+export function writeHubSafetensors(file: string, dtype: HubDtype, tensors: readonly StreamedTensor[], options: HubWeightWriteOptions = {}): void {
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
   let offset = 0;
   for (const tensor of tensors) {
@@ -34,6 +43,10 @@ export function writeHubSafetensors(file: string, dtype: HubDtype, tensors: read
   try {
     writeSync(fd, lengthPrefix);
     writeSync(fd, headerBytes);
+    if (options.hollow === true) {
+      ftruncateSync(fd, lengthPrefix.length + headerBytes.length + offset);
+      return;
+    }
     for (const tensor of tensors) {
       const values = tensor.values();
       if (values.length !== elementCountOf(tensor.shape)) throw new Error(`writeHubSafetensors: "${tensor.name}" has ${values.length} values for shape [${tensor.shape.join(',')}]`);
@@ -68,10 +81,10 @@ export function float32ToBfloat16(values: Float32Array, out: Uint16Array): void 
 }
 
 /** model.safetensors, or (shards > 1) model.safetensors.index.json and that many shards, as save_pretrained splits them. */
-export function writeHubWeightFiles(dir: string, tensors: readonly StreamedTensor[], options: { dtype: HubDtype; shards: number }): void {
+export function writeHubWeightFiles(dir: string, tensors: readonly StreamedTensor[], options: { dtype: HubDtype; shards: number } & HubWeightWriteOptions): void {
   const { dtype, shards } = options;
   if (shards <= 1) {
-    writeHubSafetensors(path.join(dir, 'model.safetensors'), dtype, tensors);
+    writeHubSafetensors(path.join(dir, 'model.safetensors'), dtype, tensors, options);
     return;
   }
   if (shards > tensors.length) throw new Error(`writeHubWeightFiles: ${shards} shards for ${tensors.length} tensors; use fewer shards`);
@@ -80,7 +93,7 @@ export function writeHubWeightFiles(dir: string, tensors: readonly StreamedTenso
   let totalSize = 0;
   groups.forEach((group, index) => {
     const file = `model-${String(index + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
-    writeHubSafetensors(path.join(dir, file), dtype, group);
+    writeHubSafetensors(path.join(dir, file), dtype, group, options);
     for (const tensor of group) {
       weightMap[tensor.name] = file;
       totalSize += elementCountOf(tensor.shape) * ITEM_BYTES[dtype];
