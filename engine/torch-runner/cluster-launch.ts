@@ -17,7 +17,8 @@ import type { FinetuneJob } from '../ml/train/finetune-setup.ts';
 import type { TokensArtifactPaths } from '../ml/train/tokens-artifact.ts';
 import type { TrainingSettings } from '../ml/train/training-settings.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
-import { torchJob, writeTorchJob, type TorchDevice, type TorchJob, type TorchPrecision } from './job-file.ts';
+import { jobSha256, readTorchDoneRecord, TORCH_DONE_FILE } from './done-record.ts';
+import { torchJob, torchJobText, writeTorchJob, type TorchDevice, type TorchJob, type TorchPrecision } from './job-file.ts';
 import { TRAINER_MODULE, trainerPackageRoot } from './trainer-package.ts';
 
 export type ClusterKind = 'slurm' | 'kubernetes';
@@ -54,7 +55,6 @@ export interface LaunchRecord {
   model: ModelConfig;
   /** A fine-tune's base model folder (the engine merges a LoRA run's adapters into its weights on import). */
   finetune: FinetuneJob | null;
-  metrics?: Record<string, number>;
 }
 
 export const LAUNCH_FILES = {
@@ -95,52 +95,49 @@ export function writeLaunchFolder(input: LaunchInput): LaunchFolder {
     throw new Error(`launch: batchSize ${input.settings.batchSize} cannot be split evenly across ${options.nodes} nodes × ${options.nprocPerNode} ranks; use a multiple of ${options.nodes * options.nprocPerNode}`);
   }
   if (options.precision === 'bf16' && device !== 'cuda') throw new Error('launch: precision bf16 is autocast on CUDA GPUs; give --gpus-per-node, or set precision float32');
-  mkdirSync(dir, { recursive: true });
+  if (options.cluster === 'slurm') checkSlurmSharedPath(options.shared);
   const local = (...parts: string[]) => path.join(dir, ...parts);
   const shared = (...parts: string[]) => path.posix.join(options.shared, ...parts);
-  for (const folder of [LAUNCH_FILES.data, LAUNCH_FILES.tokenizer, LAUNCH_FILES.out, LAUNCH_FILES.logs]) mkdirSync(local(folder), { recursive: true });
 
-  // The data, with their sidecars and masks; the job names them where the cluster sees them.
-  const copyShard = (base: string, name: string) => {
-    copyFileSync(`${base}.bin`, local(LAUNCH_FILES.data, `${name}.bin`));
-    copyFileSync(`${base}.json`, local(LAUNCH_FILES.data, `${name}.json`));
-    return shared(LAUNCH_FILES.data, `${name}.bin`);
-  };
-  const copyMask = (mask: string | null, name: string) => {
-    if (mask === null) return null;
-    copyFileSync(mask, local(LAUNCH_FILES.data, `${name}.mask`));
-    return shared(LAUNCH_FILES.data, `${name}.mask`);
-  };
-  const dtype = readDtype(`${input.tokens.trainBase}.json`);
+  // The job first (it names the files where the cluster sees them), so nothing is written when it is refused.
   const data = {
-    train: copyShard(input.tokens.trainBase, 'train'),
-    val: copyShard(input.tokens.valBase, 'val'),
-    dtype,
-    trainMask: copyMask(input.tokens.trainMask, 'train'),
-    valMask: copyMask(input.tokens.valMask, 'val'),
+    train: shared(LAUNCH_FILES.data, 'train.bin'),
+    val: shared(LAUNCH_FILES.data, 'val.bin'),
+    dtype: readDtype(`${input.tokens.trainBase}.json`),
+    trainMask: input.tokens.trainMask === null ? null : shared(LAUNCH_FILES.data, 'train.mask'),
+    valMask: input.tokens.valMask === null ? null : shared(LAUNCH_FILES.data, 'val.mask'),
   };
-  let init: string | null = null;
-  if (input.finetune !== null) {
-    mkdirSync(local(LAUNCH_FILES.init), { recursive: true });
-    copyFileSync(path.join(input.finetune.modelFolder, MODEL_FILES.weights), local(LAUNCH_FILES.init, MODEL_FILES.weights));
-    init = shared(LAUNCH_FILES.init, MODEL_FILES.weights);
-  }
-  for (const [from, name] of [[input.tokens.tokenizerJson, MODEL_FILES.tokenizer], [input.tokens.tokenizerConfigJson, MODEL_FILES.tokenizerConfig]] as const) {
-    if (from !== null && existsSync(from)) copyFileSync(from, local(LAUNCH_FILES.tokenizer, name));
-  }
-  cpSync(path.join(trainerPackageRoot(), TRAINER_MODULE), local(TRAINER_MODULE), { recursive: true, filter: (source) => !source.includes('__pycache__') });
-
   const job = torchJob({
     kind: input.kind,
     settings: input.settings,
     model: input.model,
-    init,
+    init: input.finetune === null ? null : shared(LAUNCH_FILES.init, MODEL_FILES.weights),
     lora: input.finetune?.method === 'lora' ? (input.finetune.lora ?? null) : null,
     data,
     device,
     precision: options.precision,
     outDir: shared(LAUNCH_FILES.out),
   });
+  refuseOtherJobsResult(dir, job);
+
+  mkdirSync(dir, { recursive: true });
+  for (const folder of [LAUNCH_FILES.data, LAUNCH_FILES.tokenizer, LAUNCH_FILES.out, LAUNCH_FILES.logs]) mkdirSync(local(folder), { recursive: true });
+  // The data, with their sidecars and masks, where the job names them.
+  for (const [base, name] of [[input.tokens.trainBase, 'train'], [input.tokens.valBase, 'val']] as const) {
+    copyFileSync(`${base}.bin`, local(LAUNCH_FILES.data, `${name}.bin`));
+    copyFileSync(`${base}.json`, local(LAUNCH_FILES.data, `${name}.json`));
+  }
+  for (const [mask, name] of [[input.tokens.trainMask, 'train'], [input.tokens.valMask, 'val']] as const) {
+    if (mask !== null) copyFileSync(mask, local(LAUNCH_FILES.data, `${name}.mask`));
+  }
+  if (input.finetune !== null) {
+    mkdirSync(local(LAUNCH_FILES.init), { recursive: true });
+    copyFileSync(path.join(input.finetune.modelFolder, MODEL_FILES.weights), local(LAUNCH_FILES.init, MODEL_FILES.weights));
+  }
+  for (const [from, name] of [[input.tokens.tokenizerJson, MODEL_FILES.tokenizer], [input.tokens.tokenizerConfigJson, MODEL_FILES.tokenizerConfig]] as const) {
+    if (from !== null && existsSync(from)) copyFileSync(from, local(LAUNCH_FILES.tokenizer, name));
+  }
+  cpSync(path.join(trainerPackageRoot(), TRAINER_MODULE), local(TRAINER_MODULE), { recursive: true, filter: (source) => !source.includes('__pycache__') });
   writeTorchJob(dir, job);
   const { threadsPerRank: _threads, ...cluster } = options;
   const record: LaunchRecord = { format: 'crucible.launch', version: 1, launchedAt: new Date().toISOString(), ...input.record, cluster: { ...cluster, device }, model: input.model, finetune: input.finetune };
@@ -148,7 +145,19 @@ export function writeLaunchFolder(input: LaunchInput): LaunchFolder {
   const launcher = options.cluster === 'slurm' ? LAUNCH_FILES.slurm : LAUNCH_FILES.kubernetes;
   writeText(local(launcher), options.cluster === 'slurm' ? slurmScript(input, options) : `${JSON.stringify(pytorchJobManifest(input, options), null, 2)}\n`);
   writeText(local(LAUNCH_FILES.readme), launchReadme(input, options));
-  return { files: ['JOB.json', LAUNCH_FILES.record, launcher, LAUNCH_FILES.readme, TRAINER_MODULE, LAUNCH_FILES.data, ...(init === null ? [] : [LAUNCH_FILES.init]), LAUNCH_FILES.tokenizer, LAUNCH_FILES.out], job };
+  return { files: ['JOB.json', LAUNCH_FILES.record, launcher, LAUNCH_FILES.readme, TRAINER_MODULE, LAUNCH_FILES.data, ...(job.init === null ? [] : [LAUNCH_FILES.init]), LAUNCH_FILES.tokenizer, LAUNCH_FILES.out], job };
+}
+
+/**
+ * A folder launched before keeps that job's out/. When the trainer finished a different job there (its done.json
+ * names other JOB.json bytes), launching over it would leave a result no launch.json describes any more: refused,
+ * so it can be imported first. The same job again (a resubmission) may reuse out/ and its checkpoints.
+ */
+function refuseOtherJobsResult(dir: string, job: TorchJob): void {
+  const out = path.join(dir, LAUNCH_FILES.out);
+  const done = readTorchDoneRecord(out);
+  if (done === null || done.jobSha256 === jobSha256(torchJobText(job))) return;
+  throw new Error(`launch: ${out} holds the finished result of an earlier launch with other settings (${path.join(out, TORCH_DONE_FILE)}); import it first if you want it (crucible runs import ${dir}), then remove ${out}, or launch into another --out folder`);
 }
 
 /** torchrun's arguments for every node (the same on each: c10d rendezvous, ranks numbered by torchrun). */
@@ -173,15 +182,17 @@ function slurmScript(input: LaunchInput, options: ClusterOptions): string {
     '--ntasks-per-node=1',
     ...(options.gpusPerNode > 0 ? [`--gpus-per-node=${options.gpusPerNode}`] : []),
     `--cpus-per-task=${options.threadsPerRank * options.nprocPerNode}`,
-    `--output=${path.posix.join(options.shared, LAUNCH_FILES.logs, '%x-%j.out')}`,
-    ...(options.partition === undefined ? [] : [`--partition=${options.partition}`]),
-    ...(options.time === undefined ? [] : [`--time=${options.time}`]),
+    `--output=${sbatchValue(path.posix.join(options.shared, LAUNCH_FILES.logs, '%x-%j.out'), '--shared')}`,
+    ...(options.partition === undefined ? [] : [`--partition=${sbatchValue(options.partition, '--partition')}`]),
+    ...(options.time === undefined ? [] : [`--time=${sbatchValue(options.time, '--time')}`]),
   ];
-  const args = torchrunArgs(options, '"$SLURM_NNODES"', '"$HEAD_NODE:$RDZV_PORT"', '"$SLURM_JOB_ID"');
+  // Slurm's variables, double-quoted so that the shell expands them; every other argument is a literal, quoted whole.
+  const expansions = ['"$SLURM_NNODES"', '"$HEAD_NODE:$RDZV_PORT"', '"$SLURM_JOB_ID"'] as const;
+  const args = torchrunArgs(options, ...expansions).map((arg) => ((expansions as readonly string[]).includes(arg) ? arg : shellQuote(arg)));
   return [
     '#!/bin/bash',
     `# Crucible: node "${input.record.node.id}" (${input.kind}) of ${input.record.pipeline.name}, on the PyTorch trainer.`,
-    `# Submit from a login node: sbatch ${path.posix.join(options.shared, LAUNCH_FILES.slurm)}   (README.md in this folder)`,
+    `# Submit from a login node: sbatch ${shellQuote(path.posix.join(options.shared, LAUNCH_FILES.slurm))}   (README.md in this folder)`,
     ...directives.map((directive) => `#SBATCH ${directive}`),
     'set -euo pipefail',
     `SHARED=${shellQuote(options.shared)}`,
@@ -197,8 +208,26 @@ function slurmScript(input: LaunchInput, options: ClusterOptions): string {
   ].join('\n');
 }
 
+/**
+ * The PyTorchJob's name: a DNS-1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric; a run of
+ * other characters becomes one '-'), at most 50 characters so that the operator's pod and service names
+ * (NAME-master-0, NAME-worker-12) stay within 63.
+ */
+export function pytorchJobName(nodeId: string): string {
+  return trimToAlphanumeric(`crucible-${nodeId}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50));
+}
+
+/** A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric (may be empty). */
+function labelValue(value: string): string {
+  return trimToAlphanumeric(value.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63));
+}
+
+function trimToAlphanumeric(value: string): string {
+  return value.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
 function pytorchJobManifest(input: LaunchInput, options: ClusterOptions) {
-  const name = `crucible-${input.record.node.id}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50);
+  const name = pytorchJobName(input.record.node.id);
   const container = {
     name: 'pytorch',
     image: options.image,
@@ -217,7 +246,7 @@ function pytorchJobManifest(input: LaunchInput, options: ClusterOptions) {
   return {
     apiVersion: 'kubeflow.org/v1',
     kind: 'PyTorchJob',
-    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'crucible', 'crucible.dev/node': input.record.node.id } },
+    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'crucible', 'crucible.dev/node': labelValue(input.record.node.id) } },
     spec: {
       nprocPerNode: String(options.nprocPerNode),
       runPolicy: { cleanPodPolicy: 'None', backoffLimit: 3 },
@@ -232,16 +261,16 @@ function launchReadme(input: LaunchInput, options: ClusterOptions): string {
     options.cluster === 'slurm'
       ? [
           `1. Put this folder where every node sees it as \`${options.shared}\` (it may already be there), e.g.`,
-          `   \`rsync -a ./ LOGIN_NODE:${options.shared}/\``,
-          `2. On the login node: \`sbatch ${path.posix.join(options.shared, LAUNCH_FILES.slurm)}\`. Each node runs one torchrun with ${options.nprocPerNode} rank${options.nprocPerNode === 1 ? '' : 's'}; they meet at the first node (c10d, port ${RDZV_PORT}).`,
-          `3. Follow it: \`squeue --me\`, \`tail -f ${path.posix.join(options.shared, LAUNCH_FILES.logs)}/crucible-*.out\` (rank 0's JSON lines are the progress: step, eval, checkpoint, done).`,
+          `   \`rsync -a ./ ${shellQuote(`LOGIN_NODE:${options.shared}/`)}\``,
+          `2. On the login node: \`sbatch ${shellQuote(path.posix.join(options.shared, LAUNCH_FILES.slurm))}\`. Each node runs one torchrun with ${options.nprocPerNode} rank${options.nprocPerNode === 1 ? '' : 's'}; they meet at the first node (c10d, port ${RDZV_PORT}).`,
+          `3. Follow it: \`squeue --me\`, \`tail -f ${shellQuote(path.posix.join(options.shared, LAUNCH_FILES.logs))}/crucible-*.out\` (rank 0's JSON lines are the progress: step, eval, checkpoint, done).`,
           '   The nodes need Python 3 with PyTorch and numpy (`python3 -m pip install torch numpy`); set TORCHRUN if torchrun is not on PATH.',
         ]
       : [
           `1. Copy this folder onto the PersistentVolumeClaim \`${options.pvc}\` (mounted at \`${options.shared}\` in the pods), e.g. from a pod that mounts it:`,
-          `   \`kubectl cp ./ POD:${options.shared}/\``,
+          `   \`kubectl cp ./ ${shellQuote(`POD:${options.shared}/`)}\``,
           `2. \`kubectl apply -f ${LAUNCH_FILES.kubernetes}\` (needs the Kubeflow training operator, which runs PyTorchJob). ${options.nodes} pod${options.nodes === 1 ? '' : 's'}, ${options.nprocPerNode} rank${options.nprocPerNode === 1 ? '' : 's'} each, image \`${options.image}\` (PyTorch and numpy).`,
-          `3. Follow it: \`kubectl get pytorchjobs\`, \`kubectl logs -f crucible-${node.toLowerCase()}-master-0\`.`,
+          `3. Follow it: \`kubectl get pytorchjobs\`, \`kubectl logs -f ${pytorchJobName(node)}-master-0\`.`,
         ];
   return [
     `# Crucible launch: ${node} (${input.kind}) on ${options.cluster}`,
@@ -257,12 +286,13 @@ function launchReadme(input: LaunchInput, options: ClusterOptions): string {
     '',
     '## Bring the result back',
     '',
-    `When \`out/model.safetensors\` exists (the log ends with a \`"done"\` event), copy \`${options.shared}/out\` back into this folder's \`out/\` and run:`,
+    `When \`out/${TORCH_DONE_FILE}\` exists (the log ends with a \`"done"\` event), copy \`${options.shared}/out\` back into this folder's \`out/\`, whole, and run:`,
     '',
     '    crucible runs import THIS_FOLDER',
     '',
-    "It builds the Crucible model folder (ONNX decoder, tokenizer, model card) in the engine's artifact store, with the",
-    'launch, the node and its inputs in crucible-provenance.json, and prints its path for evaluate, quantize, export and deploy.',
+    "It builds the Crucible model folder (ONNX decoder, tokenizer, model card, the run's metrics) in the engine's artifact",
+    'store, with the launch, the node and its inputs in crucible-provenance.json, and prints its path for evaluate, quantize,',
+    `export and deploy. It takes the result only when \`out/${TORCH_DONE_FILE}\`, which the trainer writes last, names this folder's JOB.json.`,
     '',
     '## What is here',
     '',
@@ -275,7 +305,7 @@ function launchReadme(input: LaunchInput, options: ClusterOptions): string {
     '| `data/` | the token shards (and loss masks) |',
     ...(input.finetune === null ? [] : ['| `init/` | the base model\'s weights |']),
     '| `tokenizer/` | the tokenizer files the model folder gets |',
-    '| `out/` | the trainer writes checkpoints, model.safetensors and config.json here |',
+    `| \`out/\` | the trainer writes checkpoints, model.safetensors, config.json and, last, ${TORCH_DONE_FILE} here |`,
     '',
   ].join('\n');
 }
@@ -287,6 +317,23 @@ function readDtype(sidecar: string): 'uint16' | 'uint32' {
 
 function writeText(file: string, text: string): void {
   writeFileAtomically(file, (append) => append(Buffer.from(text, 'utf8')));
+}
+
+/**
+ * --shared on a Slurm cluster. sbatch reads its #SBATCH lines itself, not through a shell (src/sbatch/opt.c,
+ * _get_argument): double quotes group whitespace and '#', a backslash escapes, and --output expands '%' patterns. A
+ * path with a double quote, a backslash, a '%' or a control character has no #SBATCH form that names it.
+ */
+function checkSlurmSharedPath(shared: string): void {
+  const bad = /["\\%\p{Cc}]/u.exec(shared);
+  if (bad === null) return;
+  throw new Error(`launch: the shared path ${JSON.stringify(shared)} has ${JSON.stringify(bad[0])}, which a Slurm #SBATCH --output line cannot name (sbatch reads those lines without a shell, and expands '%'); put the folder at a path without double quotes, backslashes, '%' or control characters and give it as --shared (or --out)`);
+}
+
+/** An #SBATCH option's value, double-quoted when it holds whitespace, '#' or a single quote (sbatch's parser quotes with it too). */
+function sbatchValue(value: string, option: string): string {
+  if (/["\\\p{Cc}]/u.test(value)) throw new Error(`launch: ${option} ${JSON.stringify(value)} has a double quote, a backslash or a control character, which an #SBATCH line cannot carry; give it without them`);
+  return /[\s#']/.test(value) ? `"${value}"` : value;
 }
 
 function shellQuote(value: string): string {

@@ -81,10 +81,15 @@ export function torchJob(input: TorchJobInput): TorchJob {
   };
 }
 
+/** JOB.json's text, exactly as written: the trainer's completion record names its SHA-256 (done-record.ts). */
+export function torchJobText(job: TorchJob): string {
+  return `${JSON.stringify(job, null, 2)}\n`;
+}
+
 /** Writes `JOB.json` into the run's folder (atomically) and returns its path. */
 export function writeTorchJob(folder: string, job: TorchJob): string {
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, TORCH_JOB_FILE);
-  writeFileAtomically(file, (append) => append(Buffer.from(`${JSON.stringify(job, null, 2)}\n`, 'utf8')));
+  writeFileAtomically(file, (append) => append(Buffer.from(torchJobText(job), 'utf8')));
   return file;
 }

@@ -31,6 +31,21 @@ describe('TrainerEventFold', () => {
     expect(events.summary.metrics).toMatchObject({ loss: 3.3, steps: 6, trainLoss: 3.4, valLoss: 3.6 });
   });
 
+  it('takes the metrics of a run that resumed at its final checkpoint from the done event', () => {
+    const { events, reports } = fold();
+    events.take({ event: 'start', worldSize: 1, device: 'cpu', resumedFromStep: 10 });
+    events.take({ event: 'done', step: 10, safetensors: '/o/model.safetensors', config: '/o/config.json', adapters: null, metrics: { loss: 2.1, steps: 10, tokensPerSec: 5000, trainLoss: 2.0, valLoss: 2.2, nan: null } });
+    expect(reports).toEqual([]);
+    expect(events.summary.metrics).toEqual({ loss: 2.1, steps: 10, tokensPerSec: 5000, trainLoss: 2.0, valLoss: 2.2 });
+  });
+
+  it('keeps what this run measured over the done event’s metrics', () => {
+    const { events } = fold();
+    events.take({ event: 'step', step: 10, loss: 3.3, gradNorm: 0.8, lr: 9e-4, ms: 100 });
+    events.take({ event: 'done', step: 10, safetensors: '/o/model.safetensors', config: '/o/config.json', adapters: null, metrics: { loss: 9, steps: 10, tokensPerSec: 1, trainLoss: 3.1, valLoss: 3.4 } });
+    expect(events.summary.metrics).toEqual({ loss: 3.3, steps: 10, tokensPerSec: (12 * 64 * 1000) / 100, trainLoss: 3.1, valLoss: 3.4 });
+  });
+
   it('keeps the trainer’s error and hands on the last step when the run ends', () => {
     const { events, reports, logs } = fold();
     events.take({ event: 'step', step: 1, loss: 4, gradNorm: 1, lr: 1e-4, ms: 50 });

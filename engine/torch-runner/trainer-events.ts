@@ -69,6 +69,7 @@ export class TrainerEventFold {
           config: String(event.config),
           adapters: typeof event.adapters === 'string' ? event.adapters : null,
         };
+        this.takeMissingMetrics(event.metrics);
         return;
       case 'error':
         this.flush();
@@ -76,6 +77,17 @@ export class TrainerEventFold {
         return;
       default:
         this.onLog(`PyTorch trainer: ${JSON.stringify(event)}`);
+    }
+  }
+
+  /**
+   * The trainer's own metrics, for each one this run's events did not give: a run that resumes at its final checkpoint
+   * (the model was not written after training ended) trains no step and gets its loss and valLoss only here.
+   */
+  private takeMissingMetrics(metrics: unknown): void {
+    if (typeof metrics !== 'object' || metrics === null) return;
+    for (const [name, value] of Object.entries(metrics)) {
+      if (this.summary.metrics[name] === undefined && number(value) !== undefined) this.summary.metrics[name] = value as number;
     }
   }
 

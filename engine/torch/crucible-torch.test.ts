@@ -3,6 +3,7 @@
 // 2 gloo ranks = 1 rank on the same global batch (with a loss mask and accumulation), LoRA training only adapters,
 // and a clean error event for bad jobs. Skipped with the reason when this Python has no torch, except in CI.
 
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -242,5 +243,24 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
       expect(run.events[0]?.message as string, name).toMatch(message);
     });
     expect(existsSync(path.join(dir, 'bad', 'model.safetensors'))).toBe(false);
+  });
+
+  it('a rank other than 0 that fails says why on its stderr (only rank 0 prints events)', async () => {
+    const job = writeJob(path.join(dir, 'rank-1-bad.json'), { shards: { ...shards, train: path.join(dir, 'nowhere.bin') }, outDir: path.join(dir, 'bad'), settings: tinySettings() });
+    const run = await runTorchJob(job, undefined, { RANK: '1', LOCAL_RANK: '1', WORLD_SIZE: '2' });
+    expect(run.code).toBe(2);
+    expect(run.events).toEqual([]);
+    expect(run.stderr).toMatch(/^\[rank 1\] error: job\.data\.train: .*nowhere\.bin does not exist/m);
+  });
+
+  it('writes done.json last: the SHA-256 of the JOB.json bytes and of model.safetensors, and the metrics', async () => {
+    const job = writeJob(path.join(dir, 'done-record.json'), { shards, outDir: path.join(dir, 'done-record'), settings: tinySettings({ maxSteps: 2, evalInterval: 2 }) });
+    const run = await runTorchJob(job);
+    expect(run.code, run.stderr).toBe(0);
+    const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    const record = JSON.parse(readFileSync(path.join(dir, 'done-record', 'done.json'), 'utf8'));
+    expect(record).toMatchObject({ version: 1, jobSha256: sha256(job), step: 2, worldSize: 1, files: { 'model.safetensors': sha256(path.join(dir, 'done-record', 'model.safetensors')) } });
+    expect(record.metrics).toEqual(eventsOf(run, 'done')[0]?.metrics);
+    expect(Object.keys(record.metrics).sort()).toEqual(['loss', 'steps', 'tokensPerSec', 'trainLoss', 'valLoss']);
   });
 });

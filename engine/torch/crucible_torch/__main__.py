@@ -18,7 +18,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     events = Events(rank=int(os.environ.get("RANK", "0") or 0))
-    from .job import JobError, read_job
+    from .job import JobError, job_sha256, read_job
 
     bad_input = (JobError,)
     try:
@@ -35,7 +35,7 @@ def main(argv=None):
         from .train import run
 
         bad_input = (JobError, DataError, DistributedSetupError, LoraError, WeightsError, SafetensorsError)
-        run(job, events)
+        run(job, events, job_sha256=job_sha256(args.job))
         return 0
     except KeyboardInterrupt:
         events.emit("error", message="interrupted")

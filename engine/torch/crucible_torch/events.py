@@ -1,5 +1,6 @@
 """The runner's progress as JSON lines on rank 0's stdout: start, step, eval, checkpoint, done, error.
-Anything else a rank prints goes to stderr (`log`), so stdout holds events only."""
+Anything else a rank prints goes to stderr (`log`), so stdout holds events only. Another rank's `error` goes to its
+stderr as a line for people: only rank 0 speaks in events, and a rank that fails alone must still say why."""
 
 import json
 import math
@@ -12,6 +13,8 @@ class Events:
 
     def emit(self, event, **fields):
         if self.rank != 0:
+            if event == "error":
+                self.log(f"error: {fields.get('message')}")
             return
         record = {"event": event, **{key: _finite(value) for key, value in fields.items()}}
         sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")

@@ -1,6 +1,7 @@
 """JOB.json, version 1, as the Node launcher writes it (engine/torch-runner/job-file.ts): read and checked field by
 field, so a bad job fails before any rank starts work, with the field's path and what it should be."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -103,6 +104,11 @@ def _existing_file(where, value):
     if not Path(value).is_file():
         raise JobError(f"{where}: {value} does not exist or is not a file")
     return value
+
+
+def job_sha256(path):
+    """The SHA-256 of the job file's bytes: the launch that wrote it checks a result against it (train.DONE_RECORD)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def read_job(path):

@@ -199,7 +199,24 @@ def _write_outputs(job, model, out_dir):
     return str(safetensors), str(config), None if adapters is None else str(adapters)
 
 
-def run(job, events):
+# The completion record beside the outputs, written last: the job it belongs to (the SHA-256 of the JOB.json bytes),
+# the outputs' SHA-256 and the metrics. `crucible runs import` reads a cluster's result through it, so weights left in
+# outDir by an earlier job (a folder launched again with other settings) are never taken for this job's.
+DONE_RECORD = "done.json"
+DONE_RECORD_VERSION = 1
+
+
+def _write_done_record(out_dir, job_sha256, print_state, step, metrics, world_size, outputs):
+    files = {Path(path).name: _file_digest(path) for path in outputs if path is not None}
+    finite = {name: value for name, value in metrics.items() if isinstance(value, (int, float)) and math.isfinite(value)}  # JSON has no NaN
+    record = {"version": DONE_RECORD_VERSION, "jobSha256": job_sha256, "fingerprint": print_state, "step": step,
+              "worldSize": world_size, "files": files, "metrics": finite}
+    write_json_atomic(out_dir / DONE_RECORD, record)
+
+
+def run(job, events, job_sha256=None):
+    """job_sha256: the SHA-256 of the JOB.json bytes `job` was read from (None when the job did not come from a file),
+    named in the completion record."""
     training = job["training"]
     world = init_world(job["device"])
     events.rank = world.rank
@@ -281,6 +298,7 @@ def run(job, events):
                 world.barrier()
         if world.rank == 0:
             safetensors, config, adapters = _write_outputs(job, model, out_dir)
+            _write_done_record(out_dir, job_sha256, print_state, training["maxSteps"], metrics, world.size, [safetensors, adapters])
             events.emit("done", step=training["maxSteps"], safetensors=safetensors, config=config, adapters=adapters, metrics=metrics)
         world.barrier()
     finally:
