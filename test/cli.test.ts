@@ -36,7 +36,7 @@ describe('crucible CLI', () => {
     const { code, stderr } = crucible('validate', file);
     expect(code).toBe(1);
     expect(stderr.split('\n')).toEqual(
-      expect.arrayContaining(['node "train": config.nEmbd: 130 must be divisible by nHead (4)', expect.stringMatching(/^node "eval": unknown node type "evaluat"/)]),
+      expect.arrayContaining(['node "train": config.nEmbd: 130 must be divisible by nHead (4)', expect.stringMatching(/^node "eval": unknown node type "evaluat"; did you mean "evaluate"\?/)]),
     );
   });
 

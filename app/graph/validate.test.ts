@@ -38,7 +38,16 @@ describe('validate', () => {
       [['src', 'mystery'], ['enc', 'test-encode'], ['train', 'test-train']],
       [['src', 'corpus', 'enc', 'corpus'], ['enc', 'tokens', 'train', 'tokens']],
     );
-    expect(validate(p, registry)).toEqual([{ node: 'src', code: 'unknown_node_type', message: expect.stringContaining('unknown node type "mystery"') }]);
+    const known = registry.list().map((spec) => spec.type).join(', ');
+    expect(validate(p, registry)).toEqual([
+      { node: 'src', code: 'unknown_node_type', message: `unknown node type "mystery"; the known types are ${known}. It is kept as a placeholder: correct the type, or delete the node` },
+    ]);
+  });
+
+  it('suggests the known type a misspelt one most likely meant, and no plugin', () => {
+    const [problem] = validate(pipeline([['src', 'test-sorce']], []), registry);
+    expect(problem?.message).toBe('unknown node type "test-sorce"; did you mean "test-source"? It is kept as a placeholder: correct the type, or delete the node');
+    expect(problem?.message).not.toMatch(/plugin/i);
   });
 
   it('reports a missing required input', () => {

@@ -7,6 +7,7 @@ import { findPort, type NodeSpec } from '../nodes/spec.ts';
 import type { Pipeline, PipelineEdge } from '../pipeline/schema.ts';
 import { findSecrets } from '../pipeline/secrets.ts';
 import { checkConnection } from './connect.ts';
+import { nodeTypeSuggestion } from './node-type-suggestion.ts';
 import type { ValidationProblem } from './problems.ts';
 import { checkServedNames } from './served-names.ts';
 import { checkTeacherInit } from './teacher-init.ts';
@@ -34,7 +35,7 @@ export function validatePipeline(pipeline: Pipeline, registry: NodeRegistry): Pi
     const spec = registry.get(node.type);
     specs.set(node.id, spec);
     if (!spec) {
-      problems.push({ node: node.id, code: 'unknown_node_type', message: `unknown node type "${node.type}"; it is kept as a placeholder. Install the plugin that provides it, or delete the node` });
+      problems.push({ node: node.id, code: 'unknown_node_type', message: unknownNodeTypeMessage(node.type, registry) });
       continue;
     }
     if (node.typeVersion > spec.version) {
@@ -60,6 +61,12 @@ export function validatePipeline(pipeline: Pipeline, registry: NodeRegistry): Pi
   problems.push(...checkTeacherInit(pipeline, specs, configs));
   problems.push(...checkServedNames(pipeline, specs, configs));
   return { problems, configs };
+}
+
+/** Nearly always a typo in a hand-edited file, so it names the type that was meant (or lists them all). */
+function unknownNodeTypeMessage(type: string, registry: NodeRegistry): string {
+  const suggestion = nodeTypeSuggestion(type, registry.list().map((spec) => spec.type));
+  return `unknown node type "${type}"; ${suggestion} It is kept as a placeholder: correct the type, or delete the node`;
 }
 
 function checkDuplicateIds(pipeline: Pipeline, problems: ValidationProblem[]): void {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DecoderPrecision } from '../../app/artifacts/model-layout.ts';
 import { readJsonObjectFile } from '../files/json-text.ts';
-import { MODEL_FILES, MODEL_FOLDER_REMEDY, QUANTIZED_DECODER_FILES, readConfigJson, readModelConfig } from '../ml/export/model-folder.ts';
+import { MODEL_FILES, MODEL_FOLDER_REMEDY, QUANTIZED_DECODER_FILES, readConfigJson, readModelConfig, requireModelFolderFiles } from '../ml/export/model-folder.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
 import type { QuantizationBits } from '../ml/quantize/block-quantize.ts';
 import { quantizationRecordOf } from '../ml/quantize/quantize-model-folder.ts';
@@ -40,18 +40,17 @@ export interface ServableModel {
 export function readServableModel(folder: string, precision: DecoderPrecision = 'float32'): ServableModel {
   const file = (name: string) => path.join(folder, name);
   const decoderPath = file(DECODER_FILES[precision]);
-  for (const required of [MODEL_FILES.config, MODEL_FILES.tokenizer]) {
-    if (!existsSync(file(required))) throw new Error(`model folder ${folder}: ${required} is missing; serving needs a model exported with its tokenizer (re-run the node that produced it)`);
-  }
-  if (!existsSync(decoderPath)) {
-    const hint = precision === 'float32' ? 're-run the node that produced the model' : `run a quantize node for ${precision}, or serve float32`;
-    throw new Error(`model folder ${folder}: ${DECODER_FILES[precision]} is missing; ${hint}`);
-  }
+  requireModelFolderFiles(folder, [MODEL_FILES.config, MODEL_FILES.tokenizer, DECODER_FILES[precision]], (missing) => missingFileRemedy(missing, precision));
   const configJson = readConfigJson(folder);
   const config = readModelConfig(folder);
   const tokenizer = loadHuggingFaceTokenizer(readFileSync(file(MODEL_FILES.tokenizer), 'utf8'), file(MODEL_FILES.tokenizer));
   const eos = configJson.eos_token_id;
   return { config, decoderPath, eosTokenId: typeof eos === 'number' ? eos : null, tokenizer, chatTemplate: readChatTemplate(file(MODEL_FILES.tokenizerConfig)) };
+}
+
+function missingFileRemedy(missing: string, precision: DecoderPrecision): string {
+  if (missing !== DECODER_FILES[precision]) return 'serving needs a model exported with its tokenizer (re-run the node that produced it)';
+  return precision === 'float32' ? 're-run the node that produced the model' : `run a quantize node for ${precision}, or serve float32`;
 }
 
 function readChatTemplate(tokenizerConfigPath: string): string | undefined {

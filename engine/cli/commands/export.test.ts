@@ -59,6 +59,6 @@ describe('crucible export', () => {
     expect(badName.stderr()).toContain('--name "My Model" must be lowercase');
     const missing = fakeIo();
     expect(await runCli(['export', path.join(cwd, 'nothing-here')], missing.io)).toBe(1);
-    expect(missing.stderr()).toMatch(/is not a model folder \(no config.json\)/);
+    expect(missing.stderr()).toMatch(/nothing-here: there is no such folder; check the path/);
   });
 });

@@ -105,7 +105,7 @@ describe('GGUF export', () => {
 
   it('refuses a bad name and a folder that is not a model', () => {
     expect(() => exportTo(tiny.folder, { name: 'Bard Mini' })).toThrow(/name "Bard Mini" must be lowercase letters/);
-    expect(() => exportTo(root)).toThrow(/is not a model folder \(no config.json\)/);
+    expect(() => exportTo(root)).toThrow(/config\.json is missing; this is not a model folder: point it at a folder written by pretrain, finetune, distill or quantize/);
   });
 });
 

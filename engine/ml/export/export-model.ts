@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import path from 'node:path';
 import { EXPORT_NAME_PATTERN, GGUF_TYPE_NAMES, ggufExportPath, type ExportFormat, type GgufQuantization } from '../../../app/artifacts/export-layout.ts';
 import { DEFAULT_SAMPLING, type SpecialTokenIds } from './hf-config.ts';
-import { MODEL_FILES, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
+import { MODEL_FILES, requireModelFolderFiles, specialTokenIdsOf, type TokenizerJsonTokens } from './model-folder.ts';
 import { loadHuggingFaceTokenizer } from '../../tokenize/index.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { readSpecialTokenIds } from './model-token-ids.ts';
@@ -44,7 +44,9 @@ export interface ExportOutcome {
 
 export function exportModel(request: ExportRequest): ExportOutcome {
   if (!EXPORT_NAME_PATTERN.test(request.name)) throw new Error(`export: name ${JSON.stringify(request.name)} must be lowercase letters, digits, ".", "_" or "-" (at most 64), as Ollama and LM Studio name models`);
-  if (!existsSync(path.join(request.modelFolder, MODEL_FILES.config))) throw new Error(`export: ${request.modelFolder} is not a model folder (no ${MODEL_FILES.config}); point it at a folder written by pretrain, distill or quantize`);
+  requireModelFolderFiles(request.modelFolder, [MODEL_FILES.config, MODEL_FILES.decoder], (missing) =>
+    missing === MODEL_FILES.config ? 'this is not a model folder: point it at a folder written by pretrain, finetune, distill or quantize' : 're-run the node that produced the model',
+  );
   mkdirSync(request.outputFolder, { recursive: true });
   const outcome = request.format === 'gguf' ? exportGguf(request) : exportHuggingFace(request);
   return { ...outcome, bytes: outcome.files.reduce((total, file) => total + fileSize(path.join(request.outputFolder, file)), 0) };

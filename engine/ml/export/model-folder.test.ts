@@ -1,5 +1,6 @@
 // The Hugging Face model folder: safetensors bytes follow the format (header, dtype, shapes, offsets, alignment),
-// config.json carries GPT2Config's fields, a bias-free model exports zero biases, and the folder reads back.
+// config.json carries GPT2Config's fields, a bias-free model exports zero biases, and the folder reads back; a path
+// that is no Crucible model folder (none at all, a hub download) says what it is and what to do.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gpt2Config } from '../gpt2/config.ts';
 import { initGpt2Parameters } from '../gpt2/parameters.ts';
+import { writeHubGpt2Folder, writePickleOnlyFolder } from '../import/testing/hub-folder.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { MODEL_FILES, readModelFolder, specialTokenIds, writeModelFolder } from './model-folder.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
@@ -149,5 +151,49 @@ describe('a damaged model folder file names itself, says what is wrong and what 
     expect(message).toBe(`${path.join(binary, MODEL_FILES.config)}: not JSON: it holds binary data; the file is damaged or not a Hugging Face config.json — re-run the node that produced the model, or download it again`);
     const list = damagedFolder('list-config', (at) => writeFileSync(path.join(at, MODEL_FILES.config), '[1, 2]'));
     expect(failureOf(list)).toMatch(/config\.json: expected a JSON object, found an array; the file is damaged/);
+  });
+});
+
+describe('a path that is not a Crucible model folder says what it is instead, and what to do', () => {
+  function failureOf(folder: string): string {
+    try {
+      readModelFolder(folder);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`${folder} loaded`);
+  }
+
+  it('a folder that does not exist, and a file', () => {
+    const nowhere = path.join(root, 'no-such-folder');
+    expect(failureOf(nowhere)).toBe(`model folder ${nowhere}: there is no such folder; check the path`);
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, 'not a folder');
+    expect(failureOf(file)).toBe(`model folder ${file}: this is a file, not a folder; give the folder that holds config.json`);
+  });
+
+  it('a folder downloaded from the hub: import it with a model node, not "re-run the node that produced it"', () => {
+    const hub = path.join(root, 'hub-gpt2');
+    writeHubGpt2Folder(hub, { config: { vocabSize: 300, nLayer: 1, nHead: 2, nEmbd: 8, blockSize: 16 } });
+    const message = failureOf(hub);
+    expect(message).toBe(
+      `${hub} is a Hugging Face model folder, not a Crucible one (it has no ${MODEL_FILES.decoder}): import it with a \`model\` node in a pipeline, its \`path\` set to this folder; ` +
+        '`crucible run` prints the Crucible model folder the node writes, which serve and export take (or connect deploy or export nodes to the model node)',
+    );
+    expect(message).not.toContain('re-run');
+  });
+
+  it('a hub folder with pickle weights only: convert them first', () => {
+    const pickled = path.join(root, 'hub-pickle');
+    writePickleOnlyFolder(pickled);
+    expect(failureOf(pickled)).toMatch(/is a Hugging Face model folder, not a Crucible one .*; convert its pytorch_model\.bin to model\.safetensors first, as the model node never loads pickle files; `crucible run` prints/);
+  });
+
+  it('a Crucible folder that lost its decoder is damaged, not a hub download', () => {
+    const config = gpt2Config({ vocabSize: 7, nLayer: 1, nHead: 1, nEmbd: 4, blockSize: 8 });
+    const folder = path.join(root, 'lost-decoder');
+    writeModelFolder(folder, { config, parameters: initGpt2Parameters(config, 7), tokenizerJsonPath: null, tokenizerConfigJsonPath: null, provenance: {} });
+    rmSync(path.join(folder, MODEL_FILES.decoder));
+    expect(failureOf(folder)).toBe(`model folder ${folder}: ${MODEL_FILES.decoder} is missing; re-run the node that produced the model`);
   });
 });

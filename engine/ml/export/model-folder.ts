@@ -1,7 +1,7 @@
 // Writes and reads a model artifact in the Hugging Face layout: config.json, model.safetensors, tokenizer files,
 // generation_config.json, onnx/model.onnx (KV-cache decoder), crucible-provenance.json and the README.md model card.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readJsonObjectFile } from '../../files/json-text.ts';
 import type { ParameterSet } from '../gpt2/parameters.ts';
@@ -76,13 +76,47 @@ export interface LoadedModelFolder {
 
 export function readModelFolder(folder: string): LoadedModelFolder {
   const file = (name: string) => path.join(folder, name);
-  for (const required of [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.decoder]) {
-    if (!existsSync(file(required))) throw new Error(`model folder ${folder}: ${required} is missing; re-run the node that produced the model`);
-  }
+  requireModelFolderFiles(folder, [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.decoder], () => 're-run the node that produced the model');
   const config = readModelConfig(folder);
   const { tensors } = readSafetensors(file(MODEL_FILES.weights));
   const tokenizerJson = existsSync(file(MODEL_FILES.tokenizer)) ? readFileSync(file(MODEL_FILES.tokenizer), 'utf8') : null;
   return { config, parameters: weightsOf(config, tensors, file(MODEL_FILES.weights)), decoderPath: file(MODEL_FILES.decoder), tokenizerJson };
+}
+
+/** What a Hugging Face download holds its weights in; a folder with pickle weights only is still recognised as one. */
+const SAFETENSORS_WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json'];
+const PICKLE_WEIGHT_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json'];
+
+/**
+ * Throws one line when `folder` lacks one of `required`: a path that is not a folder says so, a Hugging Face
+ * download (which no Crucible node produced, so re-running one cannot help) says how to import it, and anything
+ * else is a damaged Crucible folder, with `remedy` saying what to do about the missing file.
+ */
+export function requireModelFolderFiles(folder: string, required: readonly string[], remedy: (missing: string) => string): void {
+  const kind = statSync(folder, { throwIfNoEntry: false });
+  if (kind === undefined) throw new Error(`model folder ${folder}: there is no such folder; check the path`);
+  if (!kind.isDirectory()) throw new Error(`model folder ${folder}: this is a file, not a folder; give the folder that holds ${MODEL_FILES.config}`);
+  const missing = required.find((name) => !existsSync(path.join(folder, name)));
+  if (missing === undefined) return;
+  if (isHubDownload(folder)) throw new Error(hubDownloadMessage(folder));
+  throw new Error(`model folder ${folder}: ${missing} is missing; ${remedy(missing)}`);
+}
+
+/** config.json and weights as the hub has them, but neither the ONNX decoder nor the provenance every Crucible folder has. */
+function isHubDownload(folder: string): boolean {
+  const has = (name: string) => existsSync(path.join(folder, name));
+  return has(MODEL_FILES.config) && [...SAFETENSORS_WEIGHT_FILES, ...PICKLE_WEIGHT_FILES].some(has) && !has(MODEL_FILES.decoder) && !has(MODEL_FILES.provenance);
+}
+
+/** The model node is how a hub folder comes in (README, "Fine-tuning a pretrained model"); it refuses pickle weights. */
+function hubDownloadMessage(folder: string): string {
+  const has = (name: string) => existsSync(path.join(folder, name));
+  const pickleOnly = !SAFETENSORS_WEIGHT_FILES.some(has);
+  const convert = pickleOnly ? `; convert its ${PICKLE_WEIGHT_FILES.filter(has).join(' and ')} to model.safetensors first, as the model node never loads pickle files` : '';
+  return (
+    `${folder} is a Hugging Face model folder, not a Crucible one (it has no ${MODEL_FILES.decoder}): import it with a \`model\` node in a pipeline, its \`path\` set to this folder${convert}; ` +
+    '`crucible run` prints the Crucible model folder the node writes, which serve and export take (or connect deploy or export nodes to the model node)'
+  );
 }
 
 function weightsOf(config: ModelConfig, tensors: ParameterSet, weightsPath: string): ParameterSet {

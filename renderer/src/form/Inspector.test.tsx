@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The generated inspector form in a DOM: widgets per field kind with help text, edits reaching the store, inline
-// messages as you type, default markers with per-field reset, nested groups, derived facts for pretrain, and the facts
-// a model node's output recorded in the run shown.
+// messages as you type, default markers with per-field reset, nested groups, derived facts for pretrain, the facts
+// a model node's output recorded in the run shown, and a placeholder for a misspelt type naming the type it meant.
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StudioStoreProvider } from '../store/store-context.tsx';
@@ -141,5 +141,16 @@ describe('Inspector form', () => {
     const shown = within(view.getByLabelText('From the last run'));
     expect(shown.getByText('124.4M')).toBeTruthy();
     expect(shown.getByText('Chat template')).toBeTruthy();
+  });
+
+  it('shows a misspelt node type as a placeholder with the type it most likely meant, or the known types', () => {
+    const { store, id, view } = inspect('pretrain');
+    const retype = (type: string) => act(() => store.setState(({ doc }) => ({ doc: { ...doc, nodes: doc.nodes.map((node) => (node.id === id ? { ...node, type } : node)) } })));
+    retype('pretrian');
+    const text = () => view.container.querySelector('.placeholder-info p')!.textContent!;
+    expect(text()).toContain('Crucible has no node type "pretrian" (version 1); did you mean "pretrain"? The node is kept as a placeholder');
+    expect(text()).not.toMatch(/plugin/i);
+    retype('mystery');
+    expect(text()).toContain(`the known types are ${store.getState().catalogue.map((info) => info.type).join(', ')}.`);
   });
 });

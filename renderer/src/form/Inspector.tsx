@@ -1,7 +1,8 @@
 // The right panel: for one selected node, its form generated from the config schema, its problems, derived facts and
 // the facts its outputs recorded in the run shown (an imported model's architecture, parameters…); for a placeholder,
-// its kept config; otherwise the pipeline's name, description and problems.
+// the type it most likely meant and its kept config; otherwise the pipeline's name, description and problems.
 import { useMemo } from 'react';
+import { nodeTypeSuggestion } from '../../../app/graph/node-type-suggestion.ts';
 import { formatProblem, isWarning, type ValidationProblem } from '../../../app/graph/problems.ts';
 import type { NodeTypeInfo } from '../../../app/nodes/catalogue.ts';
 import { MAX_LABEL_LENGTH, type PipelineNode } from '../../../app/pipeline/schema.ts';
@@ -69,6 +70,13 @@ function NodeForm({ node, info }: { node: PipelineNode; info: NodeTypeInfo }) {
   );
 }
 
+/** An unknown type is nearly always a typo: the known type it most likely meant, else them all. */
+function TypeSuggestion({ type }: { type: string }) {
+  const catalogueByType = useStudio((state) => state.catalogueByType);
+  const suggestion = useMemo(() => nodeTypeSuggestion(type, [...catalogueByType.keys()]), [type, catalogueByType]);
+  return <>{suggestion}</>;
+}
+
 function NodeInspector({ node }: { node: PipelineNode }) {
   const info = useStudio((state) => state.catalogueByType.get(node.type));
   const setNodeTitle = useStudio((state) => state.setNodeTitle);
@@ -93,8 +101,8 @@ function NodeInspector({ node }: { node: PipelineNode }) {
       ) : (
         <div className="placeholder-info">
           <p>
-            The node type "{node.type}" (version {node.typeVersion}) is not installed. The node is kept as a placeholder with its config untouched, so saving
-            this file loses nothing. Install the plugin that provides it, or delete the node.
+            Crucible has no node type "{node.type}" (version {node.typeVersion}); <TypeSuggestion type={node.type} /> The node is kept as a placeholder with its
+            config untouched, so saving this file loses nothing. Correct the type in the file, or delete the node.
           </p>
           <pre>{JSON.stringify(node.config, null, 2)}</pre>
         </div>
