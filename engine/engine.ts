@@ -5,7 +5,7 @@ import path from 'node:path';
 import { errorsOf } from '../app/graph/problems.ts';
 import type { NodeRegistry } from '../app/nodes/registry.ts';
 import { readPipelineJson, readPipelineShape } from '../app/pipeline/document.ts';
-import type { ArtifactsResponse, ConfigOverride, LogLine, RunDetail, RunListItem, ValidateResponse } from '../app/protocol/engine-api.ts';
+import type { ArtifactsResponse, ConfigOverride, LogLine, RunDetail, RunListItem, StartRunResponse, ValidateResponse } from '../app/protocol/engine-api.ts';
 import type { RunEvent, ServiceInfo } from '../app/protocol/run-events.ts';
 import { builtInRunModules, type EngineRunModule } from '../nodes/runs.ts';
 import { builtInRegistry } from '../nodes/specs.ts';
@@ -124,9 +124,10 @@ export class Engine {
   /**
    * Reads the pipeline, applies the overrides, validates what the targets need and plans the run, each once, then
    * hands the plan to the executor. Throws PipelineInvalidError (with structured problems) or RunRequestError before
-   * anything runs; afterwards every outcome arrives as events and in `finished(runId)`.
+   * anything runs; afterwards every outcome arrives as events and in `finished(runId)`. The plan's warnings come back
+   * with the run id, for the caller to show.
    */
-  startRun(options: StartRunOptions): { runId: string } {
+  startRun(options: StartRunOptions): Required<StartRunResponse> {
     if (this.#closed) throw new Error('the engine is shutting down');
     const document = readPipelineShape(options.pipeline);
     if (!document.pipeline) throw new PipelineInvalidError(document.problems);
@@ -142,7 +143,7 @@ export class Engine {
       this.#nodeTypes.delete(runId);
       setTimeout(() => this.#finished.delete(runId), 60_000).unref();
     });
-    return { runId };
+    return { runId, warnings: plan.warnings };
   }
 
   /** Resolves with the run's final event; undefined for runs that are not active (read those from the store). */

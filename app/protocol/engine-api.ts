@@ -103,6 +103,11 @@ export interface ValidateResponse {
 
 export interface StartRunResponse {
   runId: string;
+  /**
+   * Warnings about the nodes the run needs, overrides applied (severity `warning`); the run goes ahead regardless.
+   * Absent from engines older than the field.
+   */
+  warnings?: ValidationProblem[];
 }
 
 export interface RunListItem {

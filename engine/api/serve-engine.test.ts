@@ -1,9 +1,10 @@
-// serveEngine's close: requests in flight get a grace, then their connections are cut so the engine can stop.
+// serveEngine: a taken port refuses before any service is restored; on close, requests in flight get a grace, then
+// their connections are cut so the engine can stop.
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { Engine } from '../engine.ts';
 import { serveEngine, type RunningEngine } from './serve-engine.ts';
 
@@ -48,4 +49,20 @@ it('cuts a connection whose request never completes once the grace is over, and 
   const elapsedMs = Date.now() - started;
   expect(elapsedMs).toBeGreaterThanOrEqual(150);
   expect(elapsedMs).toBeLessThan(5_000);
+});
+
+it('refuses a taken port before restoring any service, and records no address', async () => {
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as net.AddressInfo).port;
+  const engine = await openEngine();
+  const restore = vi.spyOn(engine, 'restoreServices');
+  try {
+    await expect(serveEngine(engine, { port, restoreServices: true })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(restore).not.toHaveBeenCalled();
+    expect(fs.existsSync(path.join(engine.dataDir, 'engine-address.json'))).toBe(false);
+  } finally {
+    await engine.close();
+    await new Promise((resolve) => holder.close(resolve));
+  }
 });

@@ -28,10 +28,21 @@ export interface ServeEngineOptions extends Omit<EngineServerOptions, 'engine'> 
 
 export async function serveEngine(engine: Engine, options: ServeEngineOptions = {}): Promise<RunningEngine> {
   const { connectionGraceMs = CONNECTION_GRACE_MS, restoreServices = false, ...serverOptions } = options;
-  // A long-lived engine lists the services the last one ran (stopped, ready to restart) or, when asked, restarts them.
-  await engine.restoreServices(undefined, { restart: restoreServices });
   const server = createEngineServer({ version: CRUCIBLE_VERSION, ...serverOptions, engine });
-  const { url, port } = await server.listen();
+  // Listening comes first, so a port that is taken (EADDRINUSE, for the caller to explain) refuses before any
+  // service is restored. No client uses the server before this returns: only then are a free port's number, the
+  // ready line and the studio's one-time link given out.
+  const { url, port } = await server.listen().catch(async (error: unknown) => {
+    await server.close().catch(() => undefined); // nothing listens; only what Fastify set up is let go
+    throw error;
+  });
+  try {
+    // A long-lived engine lists the services the last one ran (stopped, ready to restart) or, when asked, restarts them.
+    await engine.restoreServices(undefined, { restart: restoreServices });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   const forgetAddress = writeEngineAddress(engine.dataDir, { url, token: server.token });
   let closing: Promise<void> | undefined;
   return {

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { SERVE_OPTIONS } from './commands/serve.ts';
 import { EXIT } from './io.ts';
 import { runCli } from './main.ts';
 import { capturedIo } from './testing/captured-io.ts';
@@ -35,4 +36,12 @@ it('prints the usage for --help after any command, and to stderr with exit 64 wh
   expect(await runCli([], bare.io)).toBe(EXIT.usage);
   expect(bare.stdout()).toBe('');
   expect(bare.stderr()).toMatch(/^Usage: crucible <command> \[options\]\n/);
+});
+
+it('names every flag serve accepts in the usage', async () => {
+  const captured = capturedIo({ cwd: root });
+  expect(await runCli(['--help'], captured.io)).toBe(EXIT.ok);
+  const serveUsage = /\n {2}serve MODEL_DIR[^]*?\n {2}gateway /.exec(captured.stdout())![0];
+  const missing = Object.keys(SERVE_OPTIONS).filter((flag) => flag !== 'data-dir' && !serveUsage.includes(`--${flag} `) && !serveUsage.includes(`--${flag}]`));
+  expect(missing).toEqual([]);
 });

@@ -20,7 +20,7 @@ import { runsCommand } from './commands/runs.ts';
 import { runsImportCommand } from './commands/runs-import.ts';
 import { serveCommand } from './commands/serve.ts';
 import { SERVICES_USAGE, servicesCommand } from './commands/services.ts';
-import { studioCommand } from './commands/studio.ts';
+import { engineAlreadyServing, studioCommand } from './commands/studio.ts';
 import { usageCommand } from './commands/usage.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
@@ -66,6 +66,11 @@ ${SERVICES_USAGE}
                                 (keys and usage: --store postgres://… or CRUCIBLE_STORE_URL for a shared store)
   serve MODEL_DIR               Serve a model folder over an OpenAI-compatible API
       [--name ID] [--precision float32|int8|q4] [--device auto|cpu|cuda|dml|coreml|webgpu] [--threads N]
+      [--replicas N] [--min-replicas N] [--max-replicas N]
+                                Inference workers at start; autoscaled between min and max when max is above min
+      [--draft DIR] [--draft-tokens N]
+                                Speculative decoding: a distilled student of the model (same tokenizer) proposes
+                                N tokens (default 4) that the model checks in one step; the output is unchanged
       [--host H] [--port P] [--auth keys|none] [--upstream URL[=model1,model2] …]
       [--store postgres://…] [--limits redis://…]  (or CRUCIBLE_STORE_URL / CRUCIBLE_LIMITS_URL)
   gateway --upstream URL[=model1,model2] [--upstream …]
@@ -174,6 +179,12 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       const { values } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' }, 'no-build': { type: 'boolean' }, 'restore-services': { type: 'boolean' } }, 0);
       const port = values.port === undefined ? 0 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+      // Checked before the engine opens its database, so a refused second studio touches nothing of the first's.
+      const running = engineAlreadyServing(resolveDataDir(values['data-dir'] as string | undefined, io.env));
+      if (running) {
+        io.stderr.write(`${running}\n`);
+        return EXIT.failed;
+      }
       return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'], build: !values['no-build'], restoreServices: Boolean(values['restore-services']) }, io));
     }
     case 'launch': {

@@ -1,6 +1,8 @@
 // planRun: targets and their upstream closure, overrides, force propagation, path fields, refusals, and each config
 // parsed once.
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { defineNodeSpec } from '../../app/nodes/spec.ts';
 import { planRun } from './plan.ts';
 import { PipelineInvalidError, RunRequestError } from './run-errors.ts';
 import { createFixtures, fixturePipeline } from './testing/fixture-nodes.ts';
@@ -73,6 +75,21 @@ describe('planRun', () => {
       expect(problems.map((p) => `${p.node}:${p.field ?? p.port}:${p.code}`).sort()).toEqual(['a:delayMs:config_invalid', 'bad:suffix:config_invalid', 'bad:text:required_input_missing']);
       expect((error as Error).message).toContain('node "a": config.delayMs:');
     }
+  });
+
+  it('carries the warnings of the needed nodes, overrides applied, and runs regardless', () => {
+    const { registry: warning } = createFixtures();
+    warning.register(defineNodeSpec({
+      type: 'warned', title: 'Warned', category: 'Data', summary: 'fixture', docs: 'fixture', icon: 'box', version: 1, inputs: [], outputs: [],
+      config: z.object({ warmupSteps: z.number().default(1).describe('Warmup'), maxSteps: z.number().default(10).describe('Steps') }),
+      checkConfig: (config) => (config.warmupSteps >= config.maxSteps ? [{ field: 'warmupSteps', code: 'schedule_never_decays', severity: 'warning', message: 'warmup covers the whole run' }] : []),
+    }));
+    const pipeline = fixturePipeline([{ id: 'w', type: 'warned' }, { id: 'elsewhere', type: 'warned', config: { maxSteps: 1 } }]);
+    expect(planRun({ pipeline, registry: warning, pipelineDir: null, targets: ['w'] }).warnings).toEqual([]);
+    const plan = planRun({ pipeline, registry: warning, pipelineDir: null, targets: ['w'], overrides: [{ node: 'w', field: 'maxSteps', value: 1 }] });
+    expect(plan.order).toEqual(['w']);
+    expect(plan.warnings).toEqual([{ node: 'w', field: 'warmupSteps', code: 'schedule_never_decays', severity: 'warning', message: 'warmup covers the whole run' }]);
+    expect(planRun({ pipeline, registry: warning, pipelineDir: null }).warnings.map((problem) => problem.node)).toEqual(['elsewhere']);
   });
 
   it('names unknown targets, forced nodes and override nodes', () => {

@@ -1,7 +1,7 @@
 // planRun: from a run request to the plan the executor runs: the pipeline validated once, with overrides applied, and
 // each needed node's parsed config. Pure and synchronous, so a bad request is refused with structured problems before
-// anything starts, and only problems in the nodes the targets need count.
-import { errorsOf, type ValidationProblem } from '../../app/graph/problems.ts';
+// anything starts, and only problems in the nodes the targets need count; their warnings travel in the plan.
+import { errorsOf, isWarning, type ValidationProblem } from '../../app/graph/problems.ts';
 import { topologicalOrder, upstreamClosure } from '../../app/graph/topology.ts';
 import { validatePipeline } from '../../app/graph/validate.ts';
 import type { NodeRegistry } from '../../app/nodes/registry.ts';
@@ -51,6 +51,11 @@ export interface RunPlan {
   /** Planned node ids, upstream first. */
   order: string[];
   nodes: Map<string, PlannedNode>;
+  /**
+   * Warnings about the nodes the targets need, overrides applied (e.g. a warmup covering the whole run): they never
+   * refuse a run, but whoever started it should show them, as `validate` does, before the run's time is spent.
+   */
+  warnings: ValidationProblem[];
 }
 
 export function planRun(request: PlanRequest): RunPlan {
@@ -63,8 +68,10 @@ export function planRun(request: PlanRequest): RunPlan {
 
   const needed = upstreamClosure(pipeline, targets);
   const validation = validatePipeline(pipeline, registry);
-  const problems = errorsOf(validation.problems).filter((problem) => concernsNeededNodes(problem, needed, pipeline));
+  const concerning = validation.problems.filter((problem) => concernsNeededNodes(problem, needed, pipeline));
+  const problems = errorsOf(concerning);
   if (problems.length > 0) throw new PipelineInvalidError(problems);
+  const warnings = concerning.filter(isWarning);
 
   const order = topologicalOrder(pipeline).order.filter((id) => needed.has(id));
   const relative = order.flatMap((id) => {
@@ -84,7 +91,7 @@ export function planRun(request: PlanRequest): RunPlan {
     planned.forceReason = root === undefined ? null : root === id ? FORCED_REASON : forcedUpstreamReason(root);
     nodes.set(id, planned);
   }
-  return { pipeline, pipelineDir, targets, order, nodes };
+  return { pipeline, pipelineDir, targets, order, nodes, warnings };
 }
 
 interface NodePlanning {

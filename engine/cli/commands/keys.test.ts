@@ -58,6 +58,16 @@ describe('crucible keys', () => {
     expect(unknown.err).toContain('no active key named "ghost"');
   });
 
+  it('refuses a second active key of the same name in one line, without a stack trace', async () => {
+    expect((await cli('keys', 'create', '--name', 'demo')).code).toBe(0);
+    const again = await cli('keys', 'create', '--name', 'demo');
+    expect(again.code).toBe(1);
+    expect(again.out).toBe('');
+    expect(again.err).toBe('keys create: an active key named "demo" already exists; pick another --name, or revoke it first with "crucible keys revoke demo"\n');
+    expect((await cli('keys', 'revoke', 'demo')).code).toBe(0);
+    expect((await cli('keys', 'create', '--name', 'demo')).code).toBe(0);
+  });
+
   it('refuses bad options with usage errors that name the flag', async () => {
     const noPeriod = await cli('keys', 'create', '--name', 'x', '--budget', '5');
     expect(noPeriod.code).toBe(64);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { createApiKeyRequestSchema, updateApiKeyRequestSchema, type ApiKeyInfo } from '../../../app/protocol/serving-api.ts';
 import { describeZodIssues } from '../../../app/graph/zod-issues.ts';
+import { KeyNameTakenError } from '../../endpoint/store/key-store.ts';
 import type { ServingStore } from '../../endpoint/store/serving-store.ts';
 import { openCliStore, STORE_OPTIONS } from './serving-store-flags.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
@@ -45,7 +46,15 @@ function createKey(args: string[], io: CliIo): Promise<number> {
   };
   const options = parseOrExplain(createApiKeyRequestSchema, request, 'keys create');
   return withStore(values, io, async (store) => {
-    const created = await store.keys.create(options);
+    const created = await store.keys.create(options).catch((error: unknown) => {
+      // An expected refusal: one line saying what to do, as revoke and update say of an unknown name.
+      if (error instanceof KeyNameTakenError) return null;
+      throw error;
+    });
+    if (!created) {
+      io.stderr.write(`keys create: an active key named "${options.name}" already exists; pick another --name, or revoke it first with "crucible keys revoke ${options.name}"\n`);
+      return EXIT.failed;
+    }
     if (values.json) io.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
     else {
       io.stdout.write(`Created API key "${created.info.name}" (${created.info.id}). Copy it now; it will not be shown again:\n\n  ${created.key}\n\n`);

@@ -1,12 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { NodeRunModule } from '../../../app/nodes/run-contract.ts';
+import { defineNodeSpec } from '../../../app/nodes/spec.ts';
 import { serializePipeline } from '../../../app/pipeline/serialize.ts';
+import { API_KEY_HINT } from '../serving-text.ts';
 import { Engine } from '../../engine.ts';
-import { createFixtures, fixturePipeline } from '../../executor/testing/fixture-nodes.ts';
+import { createFixtures, fixturePipeline, type Fixtures } from '../../executor/testing/fixture-nodes.ts';
 import { capturedIo } from '../testing/captured-io.ts';
-import { runCommand } from './run.ts';
+import { runCommand, servingLines } from './run.ts';
 
 let engine: Engine | undefined;
 const dirs: string[] = [];
@@ -23,15 +28,41 @@ function tempDir(): string {
 
 const fakeIo = (cwd: string, isTTY = false) => capturedIo({ cwd, stdout: { isTTY, columns: 120 } });
 
-async function setup(pipelineNodes: Parameters<typeof fixturePipeline>[0], edges: string[] = []) {
+async function setup(pipelineNodes: Parameters<typeof fixturePipeline>[0], edges: string[] = [], extend: (fixtures: Fixtures) => void = () => undefined) {
   const dir = tempDir();
   const fixtures = createFixtures();
+  extend(fixtures);
   engine = await Engine.open({ dataDir: path.join(dir, 'data'), registry: fixtures.registry, runModules: fixtures.runModules });
   writeFileSync(path.join(dir, 'p.crucible.json'), serializePipeline(fixturePipeline(pipelineNodes, edges)));
   return { dir, engine };
 }
 
 const base = { targets: [], overrides: [], force: [], json: false };
+
+/** A node whose config check warns, as pretrain's does of a warmup covering the whole run, and that writes a file. */
+function addWarnedNode(fixtures: Fixtures): void {
+  fixtures.registry.register(defineNodeSpec({
+    type: 'warned', title: 'Warned', category: 'Data', summary: 'fixture', docs: 'fixture', icon: 'box', version: 1, inputs: [],
+    outputs: [{ name: 'text', type: 'Corpus', title: 'Text', description: 'A text file' }],
+    config: z.object({ warmupSteps: z.number().default(1).describe('Warmup'), maxSteps: z.number().default(10).describe('Steps') }),
+    checkConfig: (config) => (config.warmupSteps >= config.maxSteps ? [{ field: 'warmupSteps', code: 'schedule_never_decays', severity: 'warning', message: 'warmup covers the whole run' }] : []),
+  }));
+  const run: NodeRunModule['run'] = async (ctx) => {
+    await writeFile(path.join(ctx.outputDir('text'), 'text.txt'), 'warm');
+    return { outputs: { text: {} } };
+  };
+  fixtures.runModules.set('warned', { type: 'warned', run });
+}
+
+/** The fixture service node, started as an api-endpoint that checks keys (or not) on a fixed address. */
+function serveAsEndpoint(auth: 'keys' | 'none') {
+  return (fixtures: Fixtures) => {
+    fixtures.runModules.set('svc', {
+      type: 'svc',
+      run: async (ctx) => ({ outputs: {}, service: { kind: 'api-endpoint', name: String(ctx.config.name), url: 'http://127.0.0.1:8421', details: { auth }, stop: async () => undefined } }),
+    });
+  };
+}
 
 describe('crucible run', () => {
   it('prints one line per state change without a TTY, and why nodes ran or came from the cache', async () => {
@@ -43,6 +74,38 @@ describe('crucible run', () => {
     expect(await runCommand(engine, { ...base, file: 'p.crucible.json', overrides: [{ node: 'b', field: 'suffix', value: '?' }] }, second.io)).toBe(0);
     expect(second.stdout()).toMatch(/● a\s+cached\s+config and inputs unchanged/);
     expect(second.stdout()).toMatch(/✓ b\s+succeeded .*\(config field suffix changed\)/);
+  });
+
+  it('ends a text run with the folders of its targets\' outputs, cached ones included', async () => {
+    const { dir, engine } = await setup([{ id: 'a', type: 'source' }, { id: 'b', type: 'upper' }], ['a.text->b.text']);
+    const first = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', targets: ['b'] }, first.io)).toBe(0);
+    const artifacts = path.join(dir, 'data', 'artifacts');
+    const folder = new RegExp(`run \\S+ succeeded\\noutputs:\\n  b\\.text: ${artifacts}/[0-9a-f]{64}\\n$`);
+    expect(first.stdout()).toMatch(folder);
+    const again = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', targets: ['b'] }, again.io)).toBe(0);
+    expect(again.stdout()).toMatch(/● b\s+cached/);
+    expect(again.stdout()).toMatch(folder);
+    const whole = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json' }, whole.io)).toBe(0);
+    expect(whole.stdout()).toMatch(/outputs:\n  a\.text: \S+\n  b\.text: \S+\n$/);
+  });
+
+  it('prints the warnings of the nodes the run needs, overrides applied, on stderr before the run starts', async () => {
+    const { dir, engine } = await setup([{ id: 'w', type: 'warned' }, { id: 'other', type: 'warned', config: { warmupSteps: 10 } }], [], addWarnedNode);
+    const quiet = fakeIo(dir);
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', targets: ['w'] }, quiet.io)).toBe(0);
+    expect(quiet.stderr()).toBe(''); // "other" warns, but this run does not need it
+
+    const warned = fakeIo(dir);
+    const stdoutWhenWarned: string[] = [];
+    warned.io.stderr.on('data', () => stdoutWhenWarned.push(warned.stdout()));
+    const overrides = [{ node: 'w', field: 'maxSteps', value: 1 }];
+    expect(await runCommand(engine, { ...base, file: 'p.crucible.json', targets: ['w'], overrides }, warned.io)).toBe(0);
+    expect(warned.stderr()).toBe('warning: node "w": config.warmupSteps: warmup covers the whole run\n');
+    expect(stdoutWhenWarned).toEqual(['']);
+    expect(warned.stdout()).toMatch(/✓ w\s+succeeded/);
   });
 
   it('keeps whole lines without a TTY, however narrow the columns say the output is', async () => {
@@ -108,5 +171,23 @@ describe('crucible run', () => {
     const once = fakeIo(dir);
     expect(await runCommand(engine, { ...base, file: 'p.crucible.json', json: true, exit: true }, once.io)).toBe(0);
     expect(once.stdout()).not.toMatch(/"serving"/);
+  });
+
+  it('shows an api-endpoint by the base URL an OpenAI client takes, with the key hint when it checks keys', async () => {
+    const { dir, engine } = await setup([{ id: 'api', type: 'svc', config: { name: 'bard' } }], [], serveAsEndpoint('keys'));
+    const serving = fakeIo(dir);
+    const done = runCommand(engine, { ...base, file: 'p.crucible.json' }, serving.io);
+    await expect.poll(() => serving.stdout()).toContain('press Ctrl-C');
+    expect(serving.stdout()).toContain(`serving api-endpoint bard at http://127.0.0.1:8421/v1 (OpenAI-compatible)\n${API_KEY_HINT}\n`);
+    serving.interrupt();
+    expect(await done).toBe(0);
+  });
+
+  it('gives the key hint only when an endpoint checks keys, and leaves other services\' addresses as they are', () => {
+    const service = { id: 's', runId: 'r', node: 'n', startedAt: '', status: 'running' as const };
+    expect(servingLines([
+      { ...service, kind: 'deploy', name: 'bard' },
+      { ...service, kind: 'api-endpoint', name: 'api', url: 'http://127.0.0.1:9000/', details: { auth: 'none' } },
+    ])).toEqual(['serving deploy bard', 'serving api-endpoint api at http://127.0.0.1:9000/v1 (OpenAI-compatible)']);
   });
 });

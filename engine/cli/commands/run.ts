@@ -1,6 +1,7 @@
 // `crucible run FILE [--target NODE]... [--set NODE.FIELD=VALUE]... [--force NODE]... [--json] [--exit]`: runs a
 // pipeline headless in this process. A TTY gets live progress rows; --json prints NDJSON events ending with
 // run.finished. A run that leaves services up (deploy, api-endpoint) keeps serving until Ctrl-C, unless --exit.
+// Warnings about the nodes it needs go to stderr before it starts, as `validate` prints them.
 import { formatProblem } from '../../../app/graph/problems.ts';
 import type { ConfigOverride } from '../../../app/protocol/engine-api.ts';
 import type { RunEvent, ServiceInfo } from '../../../app/protocol/run-events.ts';
@@ -9,6 +10,7 @@ import { PipelineInvalidError, RunRequestError } from '../../executor/run-errors
 import { EXIT, type CliIo } from '../io.ts';
 import { ProgressView } from '../progress-view.ts';
 import { readPipelineJsonFile } from '../read-pipeline-file.ts';
+import { API_KEY_HINT, openAiBaseUrl } from '../serving-text.ts';
 
 export interface RunCommandOptions {
   file: string;
@@ -29,16 +31,23 @@ export async function runCommand(engine: Engine, options: RunCommandOptions, io:
   const output = createOutput(options.json, io);
   // run.started is emitted while startRun is still returning the id, so early events wait in a buffer.
   let runId: string | null = null;
+  let targets: string[] = [];
   const early: RunEvent[] = [];
+  const onRunEvent = (event: RunEvent) => {
+    if (event.type === 'run.started') targets = event.targets;
+    output.onEvent(event);
+  };
   const unsubscribe = engine.bus.subscribe((event) => {
     if (!('runId' in event)) return;
     if (runId === null) early.push(event);
-    else if (event.runId === runId) output.onEvent(event);
+    else if (event.runId === runId) onRunEvent(event);
   });
   try {
     const started = engine.startRun({ pipeline: file.json, pipelinePath: file.path, ...options });
     runId = started.runId;
-    for (const event of early.splice(0)) if (event.runId === runId) output.onEvent(event);
+    // Before any progress: a warning read after an hour of training (a schedule that never decays) comes too late.
+    for (const warning of started.warnings) io.stderr.write(`${formatProblem(warning)}\n`);
+    for (const event of early.splice(0)) if (event.runId === runId) onRunEvent(event);
   } catch (error) {
     unsubscribe();
     if (error instanceof PipelineInvalidError) {
@@ -65,6 +74,7 @@ export async function runCommand(engine: Engine, options: RunCommandOptions, io:
   stopListening();
   unsubscribe();
   output.done(finished);
+  if (!options.json) for (const line of outputLines(finished, targets)) io.stdout.write(`${line}\n`);
   if (finished.status !== 'succeeded') return finished.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
   const services = engine.listServices().filter((service) => service.runId === runId && service.status === 'running');
   if (services.length === 0 || options.exit === true) return EXIT.ok;
@@ -78,7 +88,7 @@ export async function runCommand(engine: Engine, options: RunCommandOptions, io:
 function serveUntilStopped(engine: Engine, services: ServiceInfo[], json: boolean, io: CliIo): Promise<number> {
   if (json) io.stdout.write(`${JSON.stringify({ type: 'serving', services })}\n`);
   else {
-    for (const service of services) io.stdout.write(`serving ${service.kind} ${service.name}${service.url ? ` at ${service.url}` : ''}\n`);
+    for (const line of servingLines(services)) io.stdout.write(`${line}\n`);
     io.stdout.write('press Ctrl-C to stop serving (or run with --exit to stop when the run ends)\n');
   }
   const running = new Set(services.map((service) => service.id));
@@ -95,6 +105,35 @@ function serveUntilStopped(engine: Engine, services: ServiceInfo[], json: boolea
       finish(event.service.status === 'failed' ? EXIT.failed : EXIT.ok);
     });
   });
+}
+
+/**
+ * Where each service can be reached. An api-endpoint is shown by the base URL an OpenAI client takes, since its routes
+ * live under /v1, with the key hint when it checks keys, worded as `crucible serve` words them.
+ */
+export function servingLines(services: readonly ServiceInfo[]): string[] {
+  const lines = services.map((service) => {
+    if (service.kind === 'api-endpoint' && service.url) return `serving ${service.kind} ${service.name} at ${openAiBaseUrl(service.url)} (OpenAI-compatible)`;
+    return `serving ${service.kind} ${service.name}${service.url ? ` at ${service.url}` : ''}`;
+  });
+  if (services.some((service) => service.kind === 'api-endpoint' && service.details?.auth === 'keys')) lines.push(API_KEY_HINT);
+  return lines;
+}
+
+/**
+ * The folders holding the outputs of the targets that succeeded (or came from the cache): the text-mode answer to
+ * "where is my model?", which --json gives in run.finished. Empty when no target produced an output.
+ */
+export function outputLines(finished: Extract<RunEvent, { type: 'run.finished' }>, targets: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const node of targets) {
+    const summary = finished.nodes[node];
+    if (!summary || (summary.state !== 'succeeded' && summary.state !== 'cached')) continue;
+    for (const artifact of Object.values(summary.artifacts ?? {})) {
+      lines.push(`  ${node}.${artifact.port}: ${artifact.path}${artifact.copiedTo ? ` (copied to ${artifact.copiedTo})` : ''}`);
+    }
+  }
+  return lines.length > 0 ? ['outputs:', ...lines] : [];
 }
 
 interface RunOutput {

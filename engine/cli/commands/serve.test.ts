@@ -126,7 +126,7 @@ describe('crucible serve', () => {
     expect(badReplicas.stderr()).toContain('--max-replicas');
     const missing = startCli(['serve', path.join(dataDir, 'no-such-model')]);
     expect(await missing.code).toBe(EXIT.failed);
-    expect(missing.stderr()).toMatch(/no-such-model: config\.json is missing/);
+    expect(missing.stderr()).toMatch(/no-such-model: there is no such folder; check the path\n$/);
     const noFolder = startCli(['serve']);
     expect(await noFolder.code).toBe(EXIT.usage);
     expect(noFolder.stderr()).toContain('MODEL_DIR');

@@ -14,10 +14,12 @@ import type { DecoderPrecision } from '../../../app/artifacts/model-layout.ts';
 import { DEVICE_TITLES } from '../../../app/protocol/compute-devices.ts';
 import { serveModelFolder } from '../../services/serve-model-folder.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { API_KEY_HINT, openAiBaseUrl } from '../serving-text.ts';
 import { upstreamsFromFlags } from '../upstream-flags.ts';
 import { limitsUrlOf, storeUrlOf } from '../../endpoint/gateway-backends.ts';
 
-const OPTIONS = {
+/** Every flag serve accepts; `crucible --help` names each one. */
+export const SERVE_OPTIONS = {
   name: { type: 'string' },
   device: { type: 'string' },
   precision: { type: 'string' },
@@ -37,7 +39,7 @@ const OPTIONS = {
 } as const;
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: SERVE_OPTIONS, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('serve needs one MODEL_DIR: a model folder with config.json, tokenizer.json and onnx/model.onnx');
   const modelDir = path.resolve(io.cwd, positionals[0]!);
   const count = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
@@ -73,9 +75,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   });
   if (served === null && interrupted.signal.aborted) io.stdout.write('Stopped.\n');
   if (served === null) return interrupted.signal.aborted ? EXIT.cancelled : EXIT.failed;
-  io.stdout.write(`Serving "${served.model}" (${served.precision}) on ${DEVICE_TITLES[served.device]} at ${served.url}/v1 (OpenAI-compatible). Press Ctrl-C to stop.\n`);
+  io.stdout.write(`Serving "${served.model}" (${served.precision}) on ${DEVICE_TITLES[served.device]} at ${openAiBaseUrl(served.url)} (OpenAI-compatible). Press Ctrl-C to stop.\n`);
   for (const upstream of endpoint.upstreams) io.stdout.write(`Routing to upstream ${upstream.url}${upstream.models.length > 0 ? ` for ${upstream.models.map((m) => m.name).join(', ')}` : ''} as well.\n`);
-  if (endpoint.auth === 'keys') io.stdout.write('Requests need an API key: create one with `crucible keys create --name NAME`.\n');
+  if (endpoint.auth === 'keys') io.stdout.write(`${API_KEY_HINT}\n`);
   await stopped;
   await served.stop();
   io.stdout.write('Stopped.\n');

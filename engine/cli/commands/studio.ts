@@ -4,8 +4,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine.ts';
-import { serveEngine } from '../../api/serve-engine.ts';
+import { readEngineAddress } from '../../api/engine-address-file.ts';
+import { serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
 import { REPO_ROOT } from '../../build-mode.ts';
+import { listeningProcess } from '../../services/port-holder.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
 const RENDERER_BUILD_DIR = path.join(REPO_ROOT, 'renderer', 'dist');
@@ -22,9 +24,28 @@ function ensureRendererBuilt(io: CliIo): string | null {
   return existsSync(index) ? RENDERER_BUILD_DIR : null;
 }
 
+/**
+ * Why a studio must not start on this data directory, or undefined when it may: a live engine (another studio, or the
+ * desktop app's) already serves it. A second one would take over engine-address.json, hiding the first from
+ * `crucible services` and deleting the file when it stops, and both would restore the same services.
+ */
+export function engineAlreadyServing(dataDir: string): string | undefined {
+  const other = readEngineAddress(dataDir);
+  if (!other) return undefined;
+  return `crucible studio: a Crucible engine (pid ${other.pid}) already serves the data directory ${dataDir} at ${other.url}; use that one, stop it first, or start this studio with another --data-dir`;
+}
+
 export async function studioCommand(engine: Engine, options: { port: number; open: boolean; build: boolean; restoreServices?: boolean }, io: CliIo): Promise<number> {
   const staticDir = options.build ? ensureRendererBuilt(io) : existsSync(path.join(RENDERER_BUILD_DIR, 'index.html')) ? RENDERER_BUILD_DIR : null;
-  const running = await serveEngine(engine, { port: options.port, staticDir, restoreServices: options.restoreServices ?? false });
+  let running: RunningEngine;
+  try {
+    running = await serveEngine(engine, { port: options.port, staticDir, restoreServices: options.restoreServices ?? false });
+  } catch (error) {
+    const refusal = listenRefusal(error, options.port);
+    if (refusal === undefined) throw error;
+    io.stderr.write(`${refusal}\n`);
+    return EXIT.failed;
+  }
   const link = `${running.url}/#code=${running.server.sessionCodes.issue()}`;
   io.stdout.write(`Crucible studio is running at ${running.url}\n`);
   io.stdout.write(`Open this one-time link in your browser: ${link}\n`);
@@ -41,6 +62,16 @@ export async function studioCommand(engine: Engine, options: { port: number; ope
   io.stdout.write(active > 0 ? `stopping… (cancelling ${active} running run${active === 1 ? '' : 's'})\n` : 'stopping…\n');
   await running.close();
   return EXIT.ok;
+}
+
+/** One line for a --port the studio cannot listen on, naming what holds it where Linux's /proc tells; else undefined. */
+function listenRefusal(error: unknown, port: number): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const elsewhere = 'pick another --port (--port 0 picks a free one)';
+  if (code === 'EACCES') return `crucible studio: port ${port} needs privileges this user lacks; ${elsewhere}`;
+  if (code !== 'EADDRINUSE') return undefined;
+  const holder = listeningProcess(port);
+  return `crucible studio: port ${port} is in use by ${holder ? `process ${holder.pid} (${holder.command})` : 'another program'}; stop it, or ${elsewhere}`;
 }
 
 function openInBrowser(url: string): void {
