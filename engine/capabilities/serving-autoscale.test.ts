@@ -126,22 +126,29 @@ describe('a deployment with minReplicas 1 and maxReplicas 3', () => {
 
 describe('replicas joining and leaving', () => {
   it('drains a replica: it takes no new request, finishes the one it runs, then its worker stops by itself', async () => {
-    const { live, lines } = await deploy({ replicas: 2, maxBatchSize: 4, maxQueue: 8 });
-    const [first, second] = live.generator.replicas;
-    const inFlight = [oneRequest(live, 60), oneRequest(live, 60)];
-    await until(() => first!.load === 1 && second!.load === 1, 10_000, 'one request on each replica');
-    const stopped = live.generator.drainReplica()!;
-    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 1, failed: 0 });
-    const later = await oneRequest(live, 5);
-    expect(await Promise.all(inFlight)).toEqual([
-      { outcome: 'ok', tokens: 60 },
-      { outcome: 'ok', tokens: 60 },
-    ]);
-    expect(later).toEqual({ outcome: 'ok', tokens: 5 });
-    await stopped;
-    expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 0, failed: 0 });
-    expect(live.deployment.scaling?.()).toMatchObject({ ready: 1, draining: 0 });
-    expect(lines.filter((line) => /terminated/.test(line))).toEqual([]);
+    // Long requests, so that both are still running when the poll looks: 60 tokens of the 64-token fixture took
+    // less than the 20 ms between two polls on a fast CPU, and the test never saw them.
+    const long = writeTinyModelFolder({ blockSize: 1024 });
+    try {
+      const { live, lines } = await deploy({ replicas: 2, maxBatchSize: 4, maxQueue: 8 }, long.folder);
+      const [first, second] = live.generator.replicas;
+      const inFlight = [oneRequest(live, 1000), oneRequest(live, 1000)];
+      await until(() => first!.load === 1 && second!.load === 1, 10_000, 'one request on each replica');
+      const stopped = live.generator.drainReplica()!;
+      expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 1, failed: 0 });
+      const later = await oneRequest(live, 5);
+      expect(await Promise.all(inFlight)).toEqual([
+        { outcome: 'ok', tokens: 1000 },
+        { outcome: 'ok', tokens: 1000 },
+      ]);
+      expect(later).toEqual({ outcome: 'ok', tokens: 5 });
+      await stopped;
+      expect(live.generator.replicaCounts()).toEqual({ ready: 1, loading: 0, draining: 0, failed: 0 });
+      expect(live.deployment.scaling?.()).toMatchObject({ ready: 1, draining: 0 });
+      expect(lines.filter((line) => /terminated/.test(line))).toEqual([]);
+    } finally {
+      long.remove();
+    }
   }, 60_000);
 
   it('removes a replica whose model fails to load, keeps serving on the others, and adds none at once', async () => {
