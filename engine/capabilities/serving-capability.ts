@@ -204,8 +204,12 @@ async function startEndpoint(request: EndpointRequest, { deployments, describePo
       url,
       details: { models: served.map((deployment) => deployment.model), auth: request.config.auth, upstreams: upstreamDetails(server) },
       stop: async () => {
-        await server.close();
-        await backends.close();
+        // The connections close even when close() could not write every usage row (it says how many it lost).
+        try {
+          await server.close();
+        } finally {
+          await backends.close();
+        }
       },
     };
     return { url, service: withRecipe(service, { kind: 'api-endpoint', config: request.config, deploymentIds: request.deploymentIds }) };

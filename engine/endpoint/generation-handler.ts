@@ -11,7 +11,7 @@ import { GenerationOutput, type OutputDelta } from './generation-output.ts';
 import type { GenerationRequest } from '../inference/text-generator.ts';
 import { modelNotFound, OpenAiError, serverClosing } from './openai-error.ts';
 import { prepareChat, prepareCompletion, type PreparedGeneration } from './prepare-generation.ts';
-import type { RateLimitGrant } from './rate-limiter.ts';
+import type { RateLimitGrant, RateLimitVerdict } from './rate-limiter.ts';
 import type { RequestTrace } from './request-trace.ts';
 import { chatCompletionForm, completionForm, parseRequestBody } from './request-schemas.ts';
 import { chunk, completionResponse, fullResponse, usageChunk, usageOf, type EndpointKind, type ResponseIdentity } from './response-shapes.ts';
@@ -33,25 +33,30 @@ interface Admitted {
 
 export async function handleGeneration(kind: EndpointKind, request: FastifyRequest, reply: FastifyReply, context: ServerContext): Promise<unknown> {
   const trace = context.traceOf(request);
-  const { caller, deployment, prepared } = await admit(kind, request, context, trace);
-  const reserved = prepared.requests.reduce((sum, request) => sum + request.promptTokens.length + request.maxTokens, 0);
-  const verdict = await context.limiter.acquire(caller.bucket, caller.label, caller.limits, reserved);
-  if (!verdict.ok) {
-    context.metrics.rateLimitRejections.inc({ reason: verdict.reason });
-    throw verdict.error;
-  }
-  reply.headers(verdict.grant.headers);
+  // Watched from the start, so a client that leaves, or the request timeout, also ends a request still in admission.
   const watch = watchRequest(reply, context);
+  const { signal } = watch.controller;
   try {
-    return await generateWithSlot(kind, { caller, deployment, prepared }, watch.controller, verdict.grant, reply, context, trace);
+    const admitted = await unlessAbandoned(admit(kind, request, context, trace), signal, () => trace.releaseBudgetHold());
+    const reserved = admitted.prepared.requests.reduce((sum, request) => sum + request.promptTokens.length + request.maxTokens, 0);
+    const { caller } = admitted;
+    const verdict = await unlessAbandoned(context.limiter.acquire(caller.bucket, caller.label, caller.limits, reserved), signal, refundGranted);
+    if (!verdict.ok) {
+      context.metrics.rateLimitRejections.inc({ reason: verdict.reason });
+      throw verdict.error;
+    }
+    reply.headers(verdict.grant.headers);
+    return await generateWithSlot(kind, admitted, watch.controller, verdict.grant, reply, context, trace);
+  } catch (error) {
+    throw error instanceof RequestAbandoned ? asOpenAiError(error, context) : error;
   } finally {
     watch.stop();
   }
 }
 
 /**
- * The abort controller of one admitted request: aborted when the client leaves, the request times out or the server
- * closes. `stop()` once the request is over.
+ * The abort controller of one request, from its start: aborted when the client leaves (or had left already), the
+ * request times out or the server closes. `stop()` once the request is over.
  */
 export function watchRequest(reply: FastifyReply, context: ServerContext): { controller: AbortController; stop(): void } {
   const controller = new AbortController();
@@ -59,6 +64,8 @@ export function watchRequest(reply: FastifyReply, context: ServerContext): { con
     if (!reply.raw.writableFinished) controller.abort(new RequestAbandoned('client_closed'));
   };
   reply.raw.on('close', abandonIfClientLeaves);
+  // A client gone before the handler ran: its 'close' has been emitted already.
+  if (reply.raw.destroyed) abandonIfClientLeaves();
   const timeout = setTimeout(() => controller.abort(new RequestAbandoned('timeout')), context.requestTimeoutMs);
   context.inFlight.add(controller);
   return {
@@ -69,6 +76,39 @@ export function watchRequest(reply: FastifyReply, context: ServerContext): { con
       reply.raw.off('close', abandonIfClientLeaves);
     },
   };
+}
+
+/**
+ * Waits for one step of admission (auth, the budget check, the rate limiter) unless the request is abandoned first:
+ * then the abandonment is thrown at once, and whatever the step yields later goes to `discard` (a grant refunded, a
+ * budget hold let go), so a request nobody waits for neither runs nor keeps what admission gave it.
+ */
+export async function unlessAbandoned<T>(step: Promise<T>, signal: AbortSignal, discard: (late: T) => void = () => undefined): Promise<T> {
+  let onAbort: () => void = () => undefined;
+  const abandoned = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  let value: T;
+  try {
+    value = await Promise.race([step, abandoned]);
+  } catch (error) {
+    if (signal.aborted) step.then(discard, () => undefined);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (signal.aborted) {
+    discard(value);
+    throw signal.reason;
+  }
+  return value;
+}
+
+/** A grant admission no longer needs (the request was abandoned meanwhile): it counts for nothing. */
+export function refundGranted(verdict: RateLimitVerdict): void {
+  if (verdict.ok) verdict.grant.refund();
 }
 
 /** Every check that needs no waiting, in OpenAI's order: auth, body, model, scope, context, budget. */

@@ -31,6 +31,8 @@ export type ApiEndpointConfigInput = z.input<typeof apiEndpointConfig>;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 /** How long close() waits for aborted generations to end their responses. */
 const CLOSE_DRAIN_MS = 2_000;
+/** How long close() keeps trying to write queued usage rows to a store that does not take them (PostgreSQL away). */
+export const CLOSE_WRITE_RETRY_MS = 10_000;
 
 export interface OpenAiServerOptions {
   /** The api-endpoint node's config; defaults fill what is left out. */
@@ -63,7 +65,10 @@ export interface OpenAiServer {
   gateway: UpstreamPools | null;
   /** Probes the upstreams once (so their models are known), then listens. */
   listen(): Promise<{ url: string; port: number }>;
-  /** Ends streams in progress with an error and stops listening. */
+  /**
+   * Ends streams in progress with an error, stops listening and writes the queued usage rows (retrying for
+   * CLOSE_WRITE_RETRY_MS); rejects with an UnwrittenUsageError, saying how many rows are lost, if it could not.
+   */
   close(): Promise<void>;
 }
 
@@ -129,7 +134,14 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
   app.setNotFoundHandler(async (request) => {
     throw new OpenAiError(404, 'unknown_url', `Invalid URL (${request.method} ${request.url.split('?')[0]!.slice(0, 200)}).`);
   });
-  app.setErrorHandler(async (error: FastifyError | OpenAiError, _request, reply) => sendOpenAiError(reply, toOpenAiError(error, errorReplies), errorReplies));
+  app.setErrorHandler(async (error: FastifyError | OpenAiError, request, reply) => {
+    const failure = toOpenAiError(error, errorReplies);
+    // The usage row says why a refused request failed (a 429 names its limit, a 503 its missing server); a code set
+    // earlier on the way (a stream's) is the more precise one.
+    const trace = traces.get(request);
+    if (trace) trace.errorCode ??= failure.code;
+    return sendOpenAiError(reply, failure, errorReplies);
+  });
 
   return {
     app,
@@ -154,9 +166,13 @@ export function createOpenAiServer(options: OpenAiServerOptions): OpenAiServer {
       // Let aborted streams write their error record before connections are cut.
       const drainDeadline = Date.now() + CLOSE_DRAIN_MS;
       while (context.inFlight.size > 0 && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 5));
-      await app.close();
-      await gateway?.stop();
-      await options.store?.requests.flush();
+      try {
+        await app.close();
+        await gateway?.stop();
+      } finally {
+        // Every answered request's row, even when the store is away for a moment; rejects saying how many were lost.
+        await options.store?.requests.drain(CLOSE_WRITE_RETRY_MS);
+      }
     },
   };
 }

@@ -53,6 +53,12 @@ it('leaves no row for a request refused for its key, however many come', async (
     expect(refused.status).toBe(401);
     await refused.text();
   }
+  // A body that fails before the key is checked leaves no row either: with keys, every row is some key's.
+  for (const authorization of ['Bearer sk-not-a-key', undefined]) {
+    const broken = await fetch(`${server.baseURL}/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{"model":' });
+    expect(broken.status).toBe(400);
+    await broken.text();
+  }
   const unknown = await postJson(`${server.baseURL}/${'x'.repeat(300)}`, {}, {});
   expect(unknown.status).toBe(404);
   await unknown.text();
@@ -64,4 +70,22 @@ it('leaves no row for a request refused for its key, however many come', async (
   await waitFor(async () => (await report()).totals.requests > 0);
   await server.store.requests.flush();
   expect((await report()).totals.requests).toBe(1);
+});
+
+it('logs every request of an endpoint without keys, under no key, refused ones included', async () => {
+  server = await startTestServer({ config: { auth: 'none' } });
+  const served = await postJson(`${server.baseURL}/completions`, { model: 'bard-mini', prompt: 'x', max_tokens: 2 });
+  expect(served.status).toBe(200);
+  await served.text();
+  const broken = await fetch(`${server.baseURL}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' });
+  expect(broken.status).toBe(400);
+  await broken.text();
+  const report = () => server!.store.requests.report();
+  await waitFor(async () => (await report()).totals.requests === 2, 10_000);
+  const { rows, totals } = await report();
+  expect(rows.map((row) => [row.key, row.model, row.requests, row.errors])).toEqual([
+    [null, null, 1, 1],
+    [null, 'bard-mini', 1, 0],
+  ]);
+  expect(totals.requests).toBe(2);
 });

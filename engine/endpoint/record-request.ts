@@ -26,10 +26,12 @@ function recordRow(request: FastifyRequest, reply: FastifyReply, trace: RequestT
   // Which route matched, never the raw URL: a request line may name the whole URL (`POST http://host/v1/completions`),
   // which the router serves as /v1/completions, and a check on the raw text let such requests go unlogged and unbilled.
   const route = request.routeOptions.url;
-  // A browser's CORS pre-flight (OPTIONS) asks permission for a request; it is not one, and carries no key. A request
-  // refused for its key is not logged either (metrics count it): anyone could otherwise grow the log without limit.
+  // A browser's CORS pre-flight (OPTIONS) asks permission for a request; it is not one, and carries no key.
   if (!context.usage || route === undefined || !route.startsWith('/v1/') || request.method === 'OPTIONS') return;
-  if (status === 401 && trace.keyId === null) return;
+  // With keys, a row is the usage of a key. A request whose key was not established — refused (401), not checked
+  // because the store was away (503) or because the request failed before (a bad body) — is not logged (metrics
+  // count it): anyone could otherwise grow the log, and the queue of rows waiting out a store outage, without limit.
+  if (context.auth.mode === 'keys' && trace.keyId === null) return;
   const { pricing } = context;
   const cost = costOf(pricing, promptTokens, trace.completionTokens);
   if (trace.keyId !== null) context.limiter.addSpend(trace.keyId, cost, new Date(trace.at));

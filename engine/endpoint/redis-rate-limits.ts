@@ -122,7 +122,19 @@ return 1
 `;
 
 const CODES = ['admitted', 'requests', 'tokens', 'tokens_too_large', 'concurrency'] as const;
-const SPEND_TTL_MS = { day: 2 * 86_400_000, month: 32 * 86_400_000 };
+/**
+ * How long an admission waits for Redis (the acquire script, a spend read) before the request gets 503
+ * limits_unavailable. A stalled Redis (stopped, swapping, a network that drops packets without a reset) never answers
+ * and never errors, so without it requests would wait for it without limit.
+ */
+export const REDIS_ADMISSION_TIMEOUT_MS = 3_000;
+/**
+ * How long a period's spend total seeded from the usage log is trusted; then it expires and the next check seeds it
+ * again. The total drifts from the log when an increment is lost (a failed addSpend whose key could not be dropped, a
+ * Redis brought back from an older snapshot, a request finishing while another gateway seeds), and this bounds how
+ * long such a drift can let a key overspend.
+ */
+export const SPEND_RESEED_MS = 5 * 60_000;
 
 export interface RedisRateLimitsOptions {
   /** Test clock; by default Redis's own. */
@@ -133,6 +145,10 @@ export interface RedisRateLimitsOptions {
   leaseMs?: number;
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
+  /** How long admission waits for Redis; REDIS_ADMISSION_TIMEOUT_MS by default. */
+  admissionTimeoutMs?: number;
+  /** How long a seeded spend total is trusted; SPEND_RESEED_MS by default. */
+  spendReseedMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -143,6 +159,8 @@ export class RedisRateLimits implements RateLimits {
   readonly #now: (() => number) | undefined;
   readonly #leaseMs: number;
   readonly #prefix: string;
+  readonly #admissionTimeoutMs: number;
+  readonly #spendReseedMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #renewals = new Set<NodeJS.Timeout>();
 
@@ -153,7 +171,16 @@ export class RedisRateLimits implements RateLimits {
     this.#rules = { windowMs: options.windowMs ?? 60_000, concurrencyRetryAfterMs: options.concurrencyRetryAfterMs ?? 1_000 };
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#prefix = options.prefix ?? 'crucible';
+    this.#admissionTimeoutMs = options.admissionTimeoutMs ?? REDIS_ADMISSION_TIMEOUT_MS;
+    this.#spendReseedMs = options.spendReseedMs ?? SPEND_RESEED_MS;
     this.#onError = options.onError ?? ((error) => console.error(`rate limits (${location}):`, error));
+    this.#loadScripts();
+    // Connected already: a later 'ready' is a reconnection, perhaps to a Redis restarted from an older snapshot or to
+    // a promoted replica, which has none of the scripts and whose spend totals may predate requests already paid for.
+    client.on('ready', () => {
+      this.#loadScripts();
+      void this.#forgetSpendTotals().catch(this.#onError);
+    });
   }
 
   /** Connects to `redis://[user:password@]host:port[/db]` (or `rediss://`) and checks it answers. */
@@ -193,10 +220,13 @@ export class RedisRateLimits implements RateLimits {
     const keys = this.#bucketKeys(bucket);
     const id = randomBytes(9).toString('base64url');
     const args = [this.#clock(), this.#rules.windowMs, limits.rpm, limits.tpm, limits.concurrency, Math.max(0, Math.round(tokens)), id, this.#leaseMs].map(String);
+    const decided = this.#eval(ACQUIRE, keys, args) as Promise<number[]>;
     let reply: number[];
     try {
-      reply = (await this.#eval(ACQUIRE, keys, args)) as number[];
+      reply = await this.#withinAdmissionTimeout('the rate-limit check', decided);
     } catch (error) {
+      // A Redis that was only slow may still admit the request later: take that back, since the client got a 503.
+      decided.then((late) => (Number(late[0]) === 0 ? this.#eval(FINISH, keys, [id, '0', '1']) : undefined)).catch(() => undefined);
       throw this.#unavailable(error);
     }
     const [code, retryAfterMs, now, requests, newestRequestAt, tokensUsed, newestTokenAt] = reply.map(Number) as [number, number, number, number, number, number, number];
@@ -219,30 +249,51 @@ export class RedisRateLimits implements RateLimits {
     return verdictOf(decision, label, limits, tokens, this.#rules, { settle: (used) => finish(false, used), refund: () => finish(true, 0) });
   }
 
-  async spendSince(keyId: string, period: 'day' | 'month', start: string, fromStore: () => Promise<number>): Promise<number> {
+  async spendSince(keyId: string, _period: 'day' | 'month', start: string, fromStore: () => Promise<number>): Promise<number> {
     const key = this.#spendKey(keyId, start);
-    try {
-      const kept = await this.#client.get(key);
-      if (kept !== null) return Number(kept);
-      // First look this period (or Redis was emptied): the usage log is the truth to start from.
-      const spent = await fromStore();
-      await this.#client.set(key, String(spent), { condition: 'NX', expiration: { type: 'PX', value: SPEND_TTL_MS[period] } });
-      return Number((await this.#client.get(key)) ?? spent);
-    } catch (error) {
-      throw this.#unavailable(error);
-    }
+    const kept = await this.#admissionCommand('a spend read', () => this.#client.get(key));
+    if (kept !== null) return Number(kept);
+    // First look this period, the last total expired, or Redis was emptied: the usage log is the truth to start from.
+    const spent = await fromStore();
+    await this.#admissionCommand('a spend seed', () => this.#client.set(key, String(spent), { condition: 'NX', expiration: { type: 'PX', value: this.#spendReseedMs } }));
+    return Number((await this.#admissionCommand('a spend read', () => this.#client.get(key))) ?? spent);
   }
 
   addSpend(keyId: string, cost: number, at: Date): void {
     if (!(cost > 0)) return;
     const keys = [this.#spendKey(keyId, periodStart('day', at)), this.#spendKey(keyId, periodStart('month', at))];
-    this.#eval(ADD_SPEND, keys, [String(cost)]).catch(this.#onError);
+    this.#withinAdmissionTimeout('a spend increment', this.#eval(ADD_SPEND, keys, [String(cost)])).catch((error: unknown) => {
+      this.#onError(error);
+      // The totals may now lack this cost (its row is in the usage log): drop them, so the next check seeds them
+      // again from the log. Sent after the increment, so a Redis that was only slow runs both, in that order.
+      this.#client.del(keys).catch(this.#onError);
+    });
   }
 
   async close(): Promise<void> {
     for (const renewal of this.#renewals) clearInterval(renewal);
     this.#renewals.clear();
     if (this.#client.isOpen) await this.#client.close();
+  }
+
+  /**
+   * Loads the scripts before anything else is sent on a new connection. An EVALSHA that meets NOSCRIPT is sent again
+   * as EVAL once that answer is back, behind commands sent meanwhile: a settle would then reach Redis after the next
+   * request's admission, which would still count the finished request (a 429 for concurrency after a Redis restart).
+   */
+  #loadScripts(): void {
+    for (const script of [ACQUIRE, FINISH, RENEW, ADD_SPEND]) this.#client.sendCommand(['SCRIPT', 'LOAD', script]).catch(this.#onError);
+  }
+
+  /** Drops every seeded spend total, so the next check of each key seeds it again from the usage log. */
+  async #forgetSpendTotals(): Promise<void> {
+    const pattern = `${this.#prefix.replace(/[*?[\]\\]/g, '\\$&')}:spend:*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = (await this.#client.sendCommand(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000'])) as [string, string[]];
+      if (keys.length > 0) await this.#client.sendCommand(['UNLINK', ...keys]);
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   #clock(): string {
@@ -256,6 +307,28 @@ export class RedisRateLimits implements RateLimits {
 
   #spendKey(keyId: string, start: string): string {
     return `${this.#prefix}:spend:{${keyId}}:${start}`;
+  }
+
+  /** A Redis read or write made during admission: a failure, or silence past the admission timeout, is a 503. */
+  async #admissionCommand<T>(what: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#withinAdmissionTimeout(what, command());
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  /** `command`, or an error once it has not answered within the admission timeout (its late answer is ignored). */
+  async #withinAdmissionTimeout<T>(what: string, command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to ${what} within ${this.#admissionTimeoutMs} ms`)), this.#admissionTimeoutMs);
+    });
+    try {
+      return await Promise.race([command, silence]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** EVALSHA, loading the script with EVAL when Redis does not have it (first use, or after a restart). */

@@ -77,8 +77,25 @@ export async function gatewayCommand(args: string[], io: CliIo): Promise<number>
       resolve();
     });
   });
-  await server.close();
+  return stop(server, backends, io);
+}
+
+/**
+ * Closes the server, then — always, even when that failed — the store and limits connections. Usage rows the store
+ * could not take in time (PostgreSQL away) end the command with one line saying how many, and exit status 1.
+ */
+async function stop(server: ReturnType<typeof createOpenAiServer>, backends: { close(): Promise<void> }, io: CliIo): Promise<number> {
+  let failure: unknown = null;
+  try {
+    await server.close();
+  } catch (error) {
+    failure = error;
+  }
   await backends.close();
+  if (failure !== null) {
+    io.stderr.write(`gateway: stopped, but ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    return EXIT.failed;
+  }
   io.stdout.write('Stopped.\n');
   return EXIT.ok;
 }

@@ -191,7 +191,7 @@ async function relayStream(relay: Relay): Promise<AttemptOutcome> {
   const { reply, trace, signal } = context;
   const reader = relay.response.body!.getReader();
   const splitter = new SseRecordSplitter();
-  const seen = { text: '', contentChunks: 0, usage: null as TokenCounts | null, errorCode: null as string | null, done: false };
+  const seen: StreamSeen = { text: '', contentChunks: 0, countedTokens: 0, usage: null, errorCode: null, done: false };
   let committed = false;
   let failure: unknown = null;
   try {
@@ -218,7 +218,7 @@ async function relayStream(relay: Relay): Promise<AttemptOutcome> {
           trace.generationStarted = true;
           committed = true;
         }
-        const out = passOn(record, request, seen, trace);
+        const out = passOn(record, request, seen, context);
         if (out !== null) await write(reply.raw, out);
       }
     }
@@ -259,8 +259,19 @@ function finishStream({ member, request, context }: Relay, seen: { done: boolean
   if (!reply.raw.writableEnded) reply.raw.end();
 }
 
+/** What a stream passed on so far. */
+interface StreamSeen {
+  text: string;
+  contentChunks: number;
+  /** The completion's tokens as counted chunk by chunk while it streams (see passOn). */
+  countedTokens: number;
+  usage: TokenCounts | null;
+  errorCode: string | null;
+  done: boolean;
+}
+
 /** The text to send the client for one record, or null to drop it (the usage chunk the client did not ask for). */
-function passOn(record: SseRecord, request: UpstreamRequest, seen: { text: string; contentChunks: number; usage: TokenCounts | null; errorCode: string | null; done: boolean }, trace: RequestTrace): string | null {
+function passOn(record: SseRecord, request: UpstreamRequest, seen: StreamSeen, { trace, counter }: AttemptContext): string | null {
   if (record.kind === 'done') {
     seen.done = true;
     return 'data: [DONE]\n\n';
@@ -280,6 +291,11 @@ function passOn(record: SseRecord, request: UpstreamRequest, seen: { text: strin
     trace.lastTokenMs = performance.now();
     seen.text += text;
     seen.contentChunks++;
+    seen.countedTokens += counter.exact ? counter.countText(text) : 1;
+    // Kept current, as the local path does: a client that leaves mid-stream has its usage row (and its key's spend)
+    // written the moment its socket closes, and it must bill what was relayed until then, not the prompt alone. The
+    // end of the stream settles the count to the upstream's usage, or to the whole text counted at once.
+    trace.completionTokens = seen.countedTokens;
   }
   if (typeof value.model === 'string') value.model = request.model;
   if (!request.clientWantsUsage && 'usage' in value) {

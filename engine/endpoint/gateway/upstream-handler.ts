@@ -4,8 +4,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { admitWithinBudget } from '../budget-check.ts';
 import { authenticateCaller, checkModelScope } from '../caller-auth.ts';
-import { asOpenAiError, RequestAbandoned, watchRequest } from '../generation-handler.ts';
+import { asOpenAiError, refundGranted, RequestAbandoned, unlessAbandoned, watchRequest } from '../generation-handler.ts';
 import { invalidRequest, modelNotFound, OpenAiError } from '../openai-error.ts';
+import type { RateLimitGrant } from '../rate-limiter.ts';
 import type { EndpointKind } from '../response-shapes.ts';
 import { costOf, type ServerContext } from '../server-context.ts';
 import { attemptOnMember, type AttemptContext, type UpstreamRequest } from './upstream-attempt.ts';
@@ -14,9 +15,31 @@ import type { UpstreamPools } from './upstream-pools.ts';
 import { TokenCounter } from './usage-count.ts';
 
 export async function handleUpstreamGeneration(kind: EndpointKind, request: FastifyRequest, reply: FastifyReply, context: ServerContext, pools: UpstreamPools): Promise<unknown> {
+  // Watched from the start, so a client that leaves, or the request timeout, also ends a request still in admission.
+  const watch = watchRequest(reply, context);
+  try {
+    const admitted = await admit(kind, request, context, pools, watch.controller.signal);
+    return await forward(admitted, request, reply, context, pools, watch.controller.signal);
+  } catch (error) {
+    throw error instanceof RequestAbandoned ? asOpenAiError(error, context) : error;
+  } finally {
+    watch.stop();
+  }
+}
+
+interface Admitted {
+  kind: EndpointKind;
+  body: Record<string, unknown>;
+  model: string;
+  counter: TokenCounter;
+  grant: RateLimitGrant;
+}
+
+/** The same checks as for a local model: key, model, scope, budget and rate limits (with an estimated prompt). */
+async function admit(kind: EndpointKind, request: FastifyRequest, context: ServerContext, pools: UpstreamPools, signal: AbortSignal): Promise<Admitted> {
   const trace = context.traceOf(request);
   const now = new Date(context.now());
-  const caller = await authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, now);
+  const caller = await unlessAbandoned(authenticateCaller(request.headers.authorization, context.auth, context.defaultLimits, now), signal);
   trace.keyId = caller.key?.id ?? null;
   const body = requestObject(request.body);
   const model = body.model as string;
@@ -26,20 +49,26 @@ export async function handleUpstreamGeneration(kind: EndpointKind, request: Fast
   const counter = new TokenCounter(context.deployments.get(model) ?? null);
   trace.promptTokens = counter.countPrompt(kind, body);
   trace.usageEstimated = true;
-  trace.releaseBudgetHold = await admitWithinBudget(context, caller, now, costOf(context.pricing, trace.promptTokens, maxTokensOf(body)));
-  const verdict = await context.limiter.acquire(caller.bucket, caller.label, caller.limits, trace.promptTokens + maxTokensOf(body));
+  const worstCase = costOf(context.pricing, trace.promptTokens, maxTokensOf(body));
+  trace.releaseBudgetHold = await unlessAbandoned(admitWithinBudget(context, caller, now, worstCase), signal, (release) => release());
+  const verdict = await unlessAbandoned(context.limiter.acquire(caller.bucket, caller.label, caller.limits, trace.promptTokens + maxTokensOf(body)), signal, refundGranted);
   if (!verdict.ok) {
     context.metrics.rateLimitRejections.inc({ reason: verdict.reason });
     throw verdict.error;
   }
-  reply.headers(verdict.grant.headers);
+  return { kind, body, model, counter, grant: verdict.grant };
+}
+
+/** Sends an admitted request to the pool, failing over while nothing has reached the client; settles its grant. */
+async function forward(admitted: Admitted, request: FastifyRequest, reply: FastifyReply, context: ServerContext, pools: UpstreamPools, signal: AbortSignal): Promise<unknown> {
+  const { kind, body, model, counter, grant } = admitted;
+  const trace = context.traceOf(request);
+  reply.headers(grant.headers);
   const stream = body.stream === true;
   const upstreamRequest: UpstreamRequest = { kind, model, body, stream, clientWantsUsage: stream && includeUsageAsked(body), requestId: request.id };
-
-  const watch = watchRequest(reply, context);
   const attemptContext: AttemptContext = {
     reply,
-    signal: watch.controller.signal,
+    signal,
     trace,
     counter,
     pools,
@@ -54,9 +83,8 @@ export async function handleUpstreamGeneration(kind: EndpointKind, request: Fast
     if (!reply.raw.writableEnded) reply.raw.end(`data: ${JSON.stringify(failure.toBody())}\n\n`);
     return reply;
   } finally {
-    watch.stop();
-    if (trace.generationStarted) verdict.grant.settle(trace.promptTokens + trace.completionTokens);
-    else verdict.grant.refund();
+    if (trace.generationStarted) grant.settle(trace.promptTokens + trace.completionTokens);
+    else grant.refund();
   }
 }
 

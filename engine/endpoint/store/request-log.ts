@@ -1,6 +1,8 @@
 // The usage log: one row per API request (key, model, tokens, cost, latency, status) in the serving store (SQLite or
 // PostgreSQL), written in small batches off the hot path, with the spend and per-day/key/model rollups that budgets
-// and reports read.
+// and reports read. While the database is away rows wait in memory, up to a bound; closing retries for a while, then
+// says how many rows it could not write.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { UsageReport, UsageRow } from '../../../app/protocol/serving-api.ts';
 import type { SqlClient } from './sql-client.ts';
 
@@ -42,11 +44,42 @@ const REPORT = `SELECT substr(r.at, 1, 10) AS day, k.name AS key, r.model AS mod
   WHERE (CAST(? AS TEXT) IS NULL OR k.name = ?) AND (CAST(? AS TEXT) IS NULL OR r.at >= ?) AND (CAST(? AS TEXT) IS NULL OR r.at < ?)
   GROUP BY substr(r.at, 1, 10), k.name, r.model`;
 
+/**
+ * Most unwritten rows kept in memory while the database does not take them (about 600 bytes each: some 60 MiB at
+ * most; at 500 requests a second, over three minutes of outage). Past it the oldest are dropped and counted, so an
+ * outage under heavy traffic cannot exhaust the memory.
+ */
+export const MAX_QUEUED_ROWS = 100_000;
+/** Rows dropped at the bound are reported at once, then at most this often (and when the database answers again). */
+const DROPPED_REPORT_INTERVAL_MS = 10_000;
+/** A report may scan the whole log, which takes longer than the store's usual statement limit on a big one. */
+const REPORT_TIMEOUT_MS = 120_000;
+/** Pause between tries while drain() waits for the database to come back. */
+const DRAIN_RETRY_PAUSE_MS = 500;
+
+/** drain() gave up: the database did not take these rows in time, and they were dropped. */
+export class UnwrittenUsageError extends Error {
+  override name = 'UnwrittenUsageError';
+  constructor(
+    readonly rows: number,
+    location: string,
+    retriedMs: number,
+    cause: unknown,
+  ) {
+    // Node reports a refused connection to a name with several addresses as an AggregateError with no message.
+    const reason = (cause instanceof Error && cause.message) || String((cause as { code?: unknown } | null)?.code ?? cause);
+    super(`${rows} usage ${rows === 1 ? 'row' : 'rows'} could not be written to the store ${location} (${reason}) after retrying for ${Math.round(retriedMs / 1000)} s, and ${rows === 1 ? 'is' : 'are'} lost: \`crucible usage\` and budgets will not count ${rows === 1 ? 'that request' : 'those requests'}`, { cause });
+  }
+}
+
 export interface RequestLogOptions {
   flushIntervalMs?: number;
+  /** Most unwritten rows kept while the database is away (MAX_QUEUED_ROWS); tests pass fewer. */
+  maxQueuedRows?: number;
   /**
    * A batch that could not be written (the database is down; it is kept and retried with the next flush), or a row
-   * the database refuses for its values, which is dropped so it cannot hold back the others.
+   * the database refuses for its values, which is dropped so it cannot hold back the others; and how many rows were
+   * dropped because too many were waiting.
    */
   onError?: (error: unknown) => void;
 }
@@ -55,7 +88,11 @@ export class RequestLog {
   readonly #sql: SqlClient;
   readonly #pending: RequestRecord[] = [];
   readonly #flushIntervalMs: number;
+  readonly #maxQueuedRows: number;
   readonly #onError: (error: unknown) => void;
+  /** Rows dropped at the bound and not reported yet, and when that was last reported. */
+  #dropped = 0;
+  #droppedReportedAt = -Infinity;
   #timer: NodeJS.Timeout | null = null;
   /** The flush in progress; the next one waits for it, so rows are written once and in order. */
   #writing: Promise<void> = Promise.resolve();
@@ -63,22 +100,52 @@ export class RequestLog {
   constructor(sql: SqlClient, options: RequestLogOptions = {}) {
     this.#sql = sql;
     this.#flushIntervalMs = options.flushIntervalMs ?? 200;
-    this.#onError = options.onError ?? ((error) => console.error(`usage log (${sql.location}):`, error));
+    this.#maxQueuedRows = options.maxQueuedRows ?? MAX_QUEUED_ROWS;
+    this.#onError = options.onError ?? ((error) => console.error(`usage log (${sql.location}): ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** Rows waiting to be written. */
+  get queuedRows(): number {
+    return this.#pending.length;
   }
 
   /** Queues a row; it is written within the flush interval, or before any read. */
   record(record: RequestRecord): void {
     this.#pending.push(record);
+    this.#keepWithinBound();
     this.#timer ??= setTimeout(() => void this.flush().catch(this.#onError), this.#flushIntervalMs).unref();
   }
 
   /** Writes what is queued. Rejects when the database refuses the batch; the rows stay queued for the next flush. */
   flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#stopTimer();
     const written = this.#writing.catch(() => undefined).then(() => this.#writeQueued());
     this.#writing = written;
     return written;
+  }
+
+  /**
+   * Writes every queued row, trying again for up to `retryForMs` while the database does not take them (a gateway
+   * stopping while its store is away). Rows still unwritten then are dropped, and it rejects with an
+   * UnwrittenUsageError saying how many.
+   */
+  async drain(retryForMs: number): Promise<void> {
+    const deadline = Date.now() + retryForMs;
+    for (;;) {
+      try {
+        await this.flush();
+        return;
+      } catch (error) {
+        if (Date.now() + DRAIN_RETRY_PAUSE_MS <= deadline) {
+          await sleep(DRAIN_RETRY_PAUSE_MS);
+          continue;
+        }
+        const lost = this.#pending.splice(0).length;
+        this.#stopTimer();
+        this.#reportDropped(true);
+        throw new UnwrittenUsageError(lost, this.#sql.location, retryForMs, error);
+      }
+    }
   }
 
   async #writeQueued(): Promise<void> {
@@ -86,6 +153,7 @@ export class RequestLog {
     const batch = this.#pending.splice(0);
     try {
       await this.#sql.batch(batch.map((record) => ({ sql: INSERT_REQUEST, params: rowOf(record) })));
+      this.#reportDropped(true);
     } catch (error) {
       // One row the database will never take must not hold back the rest: they go one at a time, without it.
       if (this.#sql.isRefusedValue(error)) return this.#writeEach(batch);
@@ -110,7 +178,35 @@ export class RequestLog {
 
   #requeue(rows: RequestRecord[]): void {
     this.#pending.unshift(...rows);
+    this.#keepWithinBound();
     this.#timer ??= setTimeout(() => void this.flush().catch(this.#onError), Math.max(this.#flushIntervalMs, 1_000)).unref();
+  }
+
+  #stopTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Past the bound, the oldest rows go: the newest say most about what is happening now. */
+  #keepWithinBound(): void {
+    const excess = this.#pending.length - this.#maxQueuedRows;
+    if (excess <= 0) return;
+    this.#pending.splice(0, excess);
+    this.#dropped += excess;
+    this.#reportDropped(false);
+  }
+
+  /** Says how many rows were dropped since the last report: at once the first time, then every so often. */
+  #reportDropped(now: boolean): void {
+    if (this.#dropped === 0 || (!now && Date.now() - this.#droppedReportedAt < DROPPED_REPORT_INTERVAL_MS)) return;
+    const dropped = this.#dropped;
+    this.#dropped = 0;
+    this.#droppedReportedAt = Date.now();
+    this.#onError(
+      new Error(
+        `dropped the usage rows of ${dropped} ${dropped === 1 ? 'request' : 'requests'}, the oldest unwritten: ${this.#maxQueuedRows} rows were already waiting for the database (${this.#sql.location}), which is not taking them; \`crucible usage\` and budgets will not count those requests`,
+      ),
+    );
   }
 
   /** What a key has spent since an ISO time. */
@@ -127,7 +223,7 @@ export class RequestLog {
     const since = filter.since ?? null;
     const until = filter.until ?? null;
     // Sorted here, not in SQL: the two databases order NULLs and text differently.
-    const rows = (await this.#sql.all<UsageRow>(REPORT, [keyName, keyName, since, since, until, until])).sort(byDayKeyModel);
+    const rows = (await this.#sql.all<UsageRow>(REPORT, [keyName, keyName, since, since, until, until], { timeoutMs: REPORT_TIMEOUT_MS })).sort(byDayKeyModel);
     const totals = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, cost: 0 };
     for (const row of rows) {
       totals.requests += row.requests;

@@ -8,12 +8,12 @@ import { createApiKeyRequestSchema, type CreateApiKeyRequest } from '../../../ap
 import { Deployment } from '../deployment.ts';
 import { createOpenAiServer } from '../openai-server.ts';
 import { BigramGenerator } from '../testing/bigram-generator.ts';
-import { postJson } from '../testing/http-helpers.ts';
+import { postJson, waitFor } from '../testing/http-helpers.ts';
 import { DEFAULT_SAMPLING, TRAINING_TEXT } from '../testing/serving-harness.ts';
 import { requireServer, startPostgres, type PostgresServer } from '../testing/shared-servers.ts';
 import { KeyNameTakenError } from './key-store.ts';
-import { PostgresClient } from './postgres-client.ts';
-import { RequestLog, type RequestRecord } from './request-log.ts';
+import { PostgresClient, QUERY_TIMEOUT_MS } from './postgres-client.ts';
+import { RequestLog, UnwrittenUsageError, type RequestRecord } from './request-log.ts';
 import { SERVING_MIGRATIONS } from './serving-migration.ts';
 import { openServingStore, ServingStore } from './serving-store.ts';
 
@@ -60,6 +60,10 @@ const backends: Backend[] = [
 ];
 
 const ROW = { endpoint: '/v1/completions', errorCode: null, currency: 'USD', latencyMs: 10, ttftMs: 2 };
+
+function usageRow(keyId: string, requestId: string, cost: number): RequestRecord {
+  return { ...ROW, requestId, keyId, model: 'm', status: 200, promptTokens: 1, completionTokens: 1, cost, at: '2026-03-01T00:00:00.000Z' };
+}
 
 function create(store: ServingStore, request: CreateApiKeyRequest, now?: Date) {
   return store.keys.create(createApiKeyRequestSchema.parse(request), now);
@@ -180,6 +184,69 @@ describe.each(backends)('serving store on $name', (backend) => {
     }
   });
 
+  test('keeps at most maxQueuedRows while the database does not take them, dropping the oldest and saying how many', async () => {
+    const store = await backend.open();
+    const warnings: string[] = [];
+    const log = new RequestLog(store.sql, { flushIntervalMs: 60_000, maxQueuedRows: 3, onError: (error) => warnings.push((error as Error).message) });
+    try {
+      const { info } = await create(store, { name: 'app' });
+      // The table away: every write fails, as with the database down, and the rows wait.
+      await store.sql.run('ALTER TABLE api_requests RENAME TO api_requests_away');
+      for (const id of ['r1', 'r2', 'r3']) log.record(usageRow(info.id, id, 1));
+      await expect(log.flush()).rejects.toThrow();
+      log.record(usageRow(info.id, 'r4', 1));
+      log.record(usageRow(info.id, 'r5', 1));
+      expect(log.queuedRows).toBe(3);
+      // The first drop is reported at once; the next is counted and reported once the database takes rows again.
+      const dropped = (count: number, noun: string) => `dropped the usage rows of ${count} ${noun}, the oldest unwritten: 3 rows were already waiting for the database (${store.sql.location}), which is not taking them; \`crucible usage\` and budgets will not count those requests`;
+      expect(warnings).toEqual([dropped(1, 'request')]);
+      await store.sql.run('ALTER TABLE api_requests_away RENAME TO api_requests');
+      await log.flush();
+      expect(warnings).toEqual([dropped(1, 'request'), dropped(1, 'request')]);
+      const written = await store.sql.all<{ request_id: string }>('SELECT request_id FROM api_requests ORDER BY request_id');
+      expect(written.map((row) => row.request_id)).toEqual(['r3', 'r4', 'r5']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('drain() retries while the database does not take the rows, and writes them once it does', async () => {
+    const store = await backend.open();
+    const log = new RequestLog(store.sql, { flushIntervalMs: 60_000, onError: () => undefined });
+    try {
+      const { info } = await create(store, { name: 'app' });
+      await store.sql.run('ALTER TABLE api_requests RENAME TO api_requests_away');
+      log.record(usageRow(info.id, 'a', 1));
+      log.record(usageRow(info.id, 'b', 2));
+      const drained = log.drain(60_000);
+      // Give it time to fail a few times; the rows are still waiting.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(log.queuedRows).toBe(2);
+      await store.sql.run('ALTER TABLE api_requests_away RENAME TO api_requests');
+      await drained;
+      expect(await log.spendSince(info.id, '2026-03-01T00:00:00.000Z')).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('drain() gives up after its time, drops what it could not write and says how many rows are lost', async () => {
+    const store = await backend.open();
+    const log = new RequestLog(store.sql, { flushIntervalMs: 60_000, onError: () => undefined });
+    try {
+      const { info } = await create(store, { name: 'app' });
+      await store.sql.run('ALTER TABLE api_requests RENAME TO api_requests_away');
+      for (const id of ['a', 'b', 'c']) log.record(usageRow(info.id, id, 1));
+      const failure = await log.drain(1_000).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(UnwrittenUsageError);
+      expect((failure as UnwrittenUsageError).rows).toBe(3);
+      expect((failure as Error).message).toMatch(/^3 usage rows could not be written to the store .+ \(.*api_requests.*\) after retrying for 1 s, and are lost: `crucible usage` and budgets will not count those requests$/);
+      expect(log.queuedRows).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('two connections to one store see each other\'s keys and rows (two gateways, one truth)', async () => {
     const first = await backend.open();
     const second = await reopen(backend, first);
@@ -253,10 +320,68 @@ describe('an endpoint whose PostgreSQL store goes away', () => {
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
       expect((await refused.json()).error.code).toBe('store_unavailable');
+      // Requests whose key could not be checked leave no row: made-up keys cannot grow the queue waiting for the store.
+      for (let index = 0; index < 20; index++) {
+        const madeUp = await postJson(`${base}/v1/completions`, { model: 'bard-mini', prompt: 'F', max_tokens: 2 }, { authorization: `Bearer sk-made-up-${index}` });
+        expect(madeUp.status).toBe(503);
+        await madeUp.text();
+      }
+      expect(store.requests.queuedRows).toBe(0);
     } finally {
       await server.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       await own.stop();
+    }
+  }, 120_000);
+});
+
+describe('a PostgreSQL server that dies or stalls under the store', () => {
+  it.skipIf(!postgresAvailable.ok)('rejects a transaction the server died in, and the process lives on', async () => {
+    const own = await startPostgres();
+    const store = await openServingStore(await own.newDatabase(), { onError: () => undefined });
+    try {
+      // Stands in for a big usage batch still being written when the server goes.
+      const batch = store.sql.batch([{ sql: 'SELECT pg_sleep(60)', params: [] }]).then(() => 'committed', (error: Error) => error.message);
+      const sleeping = () => store.sql.all<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'");
+      await waitFor(async () => (await sleeping())[0]!.n === 1, 30_000);
+      // The checked-out connection's 'error' event had no listener: Node ended the process (vitest reports it).
+      await own.stop();
+      expect(await batch).toMatch(/Connection terminated|terminating connection/);
+      // And the store answers later queries with an error, as the 503 store_unavailable needs.
+      await expect(store.sql.all('SELECT 1')).rejects.toThrow();
+    } finally {
+      await store.close().catch(() => undefined);
+      await own.stop();
+    }
+  }, 120_000);
+
+  it.skipIf(!postgresAvailable.ok)('fails a query to a server that stopped answering instead of waiting for ever', async () => {
+    const client = await PostgresClient.connect(await postgres!.newDatabase(), { maxConnections: 1, onError: () => undefined });
+    // One connection in the pool: the next query goes to this backend, stopped as a stalled host would be.
+    const [{ pid }] = (await client.all<{ pid: number }>('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const never = new Promise((resolve) => setTimeout(resolve, 60_000, 'still waiting after 60 s').unref());
+      const outcome = await Promise.race([client.all('SELECT 1').then(() => 'answered', (error: Error) => error.message), never]);
+      expect(outcome).toBe(`PostgreSQL did not answer within ${QUERY_TIMEOUT_MS} ms (the server is stalled, overloaded or unreachable)`);
+      // The pool gave the stalled connection up: the next query opens another and is answered.
+      expect(await client.all<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await client.close();
+    }
+  }, 120_000);
+
+  it.skipIf(!postgresAvailable.ok)('gives up on a statement past the limit, or past a read\'s own, and goes on serving', async () => {
+    const client = await PostgresClient.connect(await postgres!.newDatabase());
+    try {
+      const gaveUp = /^PostgreSQL did not answer within \d+ ms/;
+      await expect(client.all(`SELECT pg_sleep(${(QUERY_TIMEOUT_MS + 30_000) / 1000})`)).rejects.toThrow(gaveUp);
+      await expect(client.run(`UPDATE crucible_serving_schema SET version = version + 0 WHERE pg_sleep(${(QUERY_TIMEOUT_MS + 30_000) / 1000}) IS NOT NULL`)).rejects.toThrow(gaveUp);
+      await expect(client.all('SELECT pg_sleep(30)', [], { timeoutMs: 100 })).rejects.toThrow(/^PostgreSQL did not answer within 100 ms/);
+      expect(await client.all<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await client.close();
     }
   }, 120_000);
 });

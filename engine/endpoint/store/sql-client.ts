@@ -10,12 +10,20 @@ export interface SqlStatement {
   params: readonly unknown[];
 }
 
+export interface SqlQueryOptions {
+  /**
+   * Longest to wait for the answer, for reads known to be slow (reports over the whole log); PostgreSQL's default is
+   * QUERY_TIMEOUT_MS (postgres-client.ts). SQLite runs in this process and has no limit.
+   */
+  timeoutMs?: number;
+}
+
 export interface SqlClient {
   readonly dialect: SqlDialect;
   /** Where the data lives, for messages: a file path, or the PostgreSQL URL without its password. */
   readonly location: string;
   /** Rows of a query; integers and sums come back as JS numbers on both databases. */
-  all<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  all<Row>(sql: string, params?: readonly unknown[], options?: SqlQueryOptions): Promise<Row[]>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Runs statements in one transaction: all or none. */
