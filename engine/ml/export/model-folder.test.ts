@@ -95,15 +95,6 @@ describe('a damaged model folder file names itself, says what is wrong and what 
     return folder;
   }
 
-  function failureOf(folder: string): string {
-    try {
-      readModelFolder(folder);
-    } catch (error) {
-      return (error as Error).message;
-    }
-    throw new Error(`${folder} loaded`);
-  }
-
   it('a safetensors header overwritten with binary bytes', () => {
     const folder = damagedFolder('binary-header', (at) => {
       const weights = readFileSync(path.join(at, MODEL_FILES.weights));
@@ -155,15 +146,6 @@ describe('a damaged model folder file names itself, says what is wrong and what 
 });
 
 describe('a path that is not a Crucible model folder says what it is instead, and what to do', () => {
-  function failureOf(folder: string): string {
-    try {
-      readModelFolder(folder);
-    } catch (error) {
-      return (error as Error).message;
-    }
-    throw new Error(`${folder} loaded`);
-  }
-
   it('a folder that does not exist, and a file', () => {
     const nowhere = path.join(root, 'no-such-folder');
     expect(failureOf(nowhere)).toBe(`model folder ${nowhere}: there is no such folder; check the path`);
@@ -197,3 +179,13 @@ describe('a path that is not a Crucible model folder says what it is instead, an
     expect(failureOf(folder)).toBe(`model folder ${folder}: ${MODEL_FILES.decoder} is missing; re-run the node that produced the model`);
   });
 });
+
+/** The message readModelFolder refuses a folder with. */
+function failureOf(folder: string): string {
+  try {
+    readModelFolder(folder);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`${folder} loaded`);
+}
