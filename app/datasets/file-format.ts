@@ -19,9 +19,22 @@ const BY_EXTENSION: Record<string, FileFormat> = {
 
 export const KNOWN_EXTENSIONS = Object.keys(BY_EXTENSION);
 
+/**
+ * The part of a file's name that its extensions are read from: a URL without its query and fragment
+ * (`…/train.jsonl.gz?download=true` -> `…/train.jsonl.gz`), a path as it is (`#` and `?` are ordinary in file names).
+ */
+export function nameWithoutQuery(name: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(name) ? name.replace(/[?#].*$/, '') : name;
+}
+
+/** Whether the file's bytes are gzipped, by its name: a trailing `.gz`, before a URL's query. */
+export function isGzippedName(name: string): boolean {
+  return /\.gz$/i.test(nameWithoutQuery(name));
+}
+
 /** The extension that names the format: `data.jsonl.gz` -> `.jsonl`; a URL's query and fragment are ignored. */
 export function formatExtension(name: string): string {
-  const withoutQuery = name.replace(/[?#].*$/, '');
+  const withoutQuery = nameWithoutQuery(name);
   const base = withoutQuery.slice(withoutQuery.lastIndexOf('/') + 1).replace(/\.gz$/i, '');
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(dot).toLowerCase() : '';

@@ -71,6 +71,9 @@ describe('dataset content "chat"', () => {
     const empty = harness.file('nested-empty.parquet', '');
     await writeChatParquetFixture(empty, [rows[0]!, []]);
     await expect(chat({ sources: [{ path: empty }] })).rejects.toThrow(/nested-empty\.parquet" row 2: the conversation is empty/);
+    const latin1 = harness.file('nested-latin1.parquet', '');
+    await writeChatParquetFixture(latin1, [rows[0]!, [{ role: 'user', content: 'q' }, { role: 'assistant', content: Buffer.from([0x6f, 0x6b, 0xff]) }]]);
+    await expect(chat({ sources: [{ path: latin1 }] })).rejects.toThrow(/nested-latin1\.parquet" row 2: not valid UTF-8 \(column "messages", byte 0xff at byte offset 2 of the value\)/);
   });
 
   it('fails with the first bad record (file and line) and the count of bad records, after reading them all', async () => {
@@ -108,8 +111,27 @@ describe('dataset content "chat"', () => {
     expect((await chat({ sources: [{ path: rows }] })).train).toHaveLength(2);
   });
 
-  it('refuses text and CSV files in a chat dataset', async () => {
+  it('refuses a text or CSV file named directly in a chat dataset', async () => {
     const text = harness.file('notes.txt', 'hello');
-    await expect(chat({ sources: [{ path: text }] })).rejects.toThrow(/notes\.txt" is read as text, but a dataset with content "chat" reads conversations from JSON Lines, JSON or Parquet/);
+    await expect(chat({ sources: [{ path: text }] })).rejects.toThrow(
+      /notes\.txt" is read as text, but a dataset with content "chat" reads conversations from JSON Lines, JSON or Parquet records; remove it from the sources, or, if it holds such records, give it a \.jsonl, \.json or \.parquet extension/,
+    );
+  });
+
+  it('skips text and CSV files a folder or glob finds in a chat dataset, with a log line', async () => {
+    const record = { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] };
+    jsonl('chats/a.jsonl', [record]);
+    harness.file('chats/README.md', '# About these chats\n');
+    harness.file('chats/sheet.csv', 'text\nhello\n');
+    for (const folderOrGlob of [`${harness.inputDir}/chats`, `${harness.inputDir}/chats/*`]) {
+      const corpus = await chat({ sources: [{ path: folderOrGlob }] });
+      expect(parsed(corpus.train)).toEqual([record]);
+      expect(corpus.stats.sources.map((source) => ('path' in source ? source.path : source.url))).toEqual(['chats/a.jsonl']);
+      expect(corpus.logs.join('\n')).toMatch(/skipped 2 text or CSV\/TSV file\(s\) in ".*chats.*", e\.g\. .*README\.md, .*sheet\.csv: a chat dataset reads conversations from JSON Lines, JSON and parquet records only/);
+    }
+    harness.file('chat-notes/README.md', '# nothing else here\n');
+    await expect(chat({ sources: [{ path: `${harness.inputDir}/chat-notes` }] })).rejects.toThrow(
+      /chat-notes" has no JSON Lines, JSON or parquet files to read conversations from \(1 skipped\); point the source at the chat records, or use include globs such as \["\*\*\/\*\.jsonl"\]/,
+    );
   });
 });

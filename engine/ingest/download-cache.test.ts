@@ -4,10 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../free-port.ts';
 import { cachedCopyPath, cachedResumableContent, cachedUrlContent, partialDownloadPath, registerLocalFile } from './download-cache.ts';
 import { IngestHarness } from './testing/ingest-harness.ts';
+import { writeParquetFixture } from './testing/parquet-fixture.ts';
 
 const CONTENT = 'To be, or not to be, that is the question.\n';
 const SHA = createHash('sha256').update(CONTENT).digest('hex');
@@ -147,5 +149,19 @@ describe('URL sources in a dataset', () => {
     const offline = await harness.ingest({ sources: [{ url: dead, sha256: SHA }], valFraction: 0 });
     expect(offline.train).toEqual([CONTENT]);
     expect(offline.logs.join('\n')).toMatch(/using the cached copy/);
+  });
+
+  it('inflates a gzipped URL whose address ends in a query or fragment, as Hugging Face "resolve" links do', async () => {
+    const jsonl = harness.file('hub/train.jsonl.gz', gzipSync('{"text":"hello"}\n{"text":"world"}\n'));
+    const parquet = harness.file('hub/train.parquet', '');
+    await writeParquetFixture(parquet, { text: ['from parquet'] });
+    const parquetGz = harness.file('hub/train.parquet.gz', gzipSync(readFileSync(parquet)));
+    const dead = new URL(await deadAddress()).origin;
+    const sources = [];
+    for (const [file, address] of [[jsonl, '/train.jsonl.gz?download=true'], [parquetGz, '/train.parquet.gz#main']] as const) {
+      sources.push({ url: `${dead}${address}`, sha256: (await registerLocalFile(harness.dataDir, file)).sha256 });
+    }
+    const corpus = await harness.ingest({ sources, valFraction: 0 });
+    expect(corpus.train).toEqual(['hello', 'world', 'from parquet']);
   });
 });

@@ -12,7 +12,7 @@ import { IngestProgress } from './ingest-progress.ts';
 import type { ReaderContext } from './readers/reader-context.ts';
 import { readRecordsOrText } from './readers/read-file.ts';
 import { JoinedTextDocument } from './readers/text.ts';
-import { planSourceFiles, type PlannedFile } from './source-plan.ts';
+import { CHAT_RECORD_FORMATS, planSourceFiles, type PlannedFile } from './source-plan.ts';
 import { writeSplits } from './split-corpus.ts';
 
 export type IngestOptions = CorpusRequest & IngestHooks;
@@ -21,7 +21,7 @@ const KEPT_FILE = '.kept.tmp';
 
 export async function ingestCorpus(options: IngestOptions): Promise<CorpusStats> {
   const { config, signal } = options;
-  const files = await planSourceFiles(config.sources, config.format, {
+  const files = await planSourceFiles(config.sources, config.format, config.content, {
     dataDir: options.dataDir,
     pipelineDir: options.pipelineDir,
     signal,
@@ -88,11 +88,14 @@ async function readAllFiles(files: PlannedFile[], processor: DocumentProcessor, 
   problems.throwIfAny();
 }
 
-/** Chat conversations come from records: JSON Lines, JSON arrays or parquet rows. */
+/**
+ * Chat conversations come from records: JSON Lines, JSON arrays or parquet rows. Folders and globs have skipped other
+ * files already (source-plan.ts), so what is left here was named directly.
+ */
 function refuseNonRecordFiles(files: PlannedFile[]): void {
-  const other = files.find((file) => file.format !== 'jsonl' && file.format !== 'json' && file.format !== 'parquet');
+  const other = files.find((file) => !CHAT_RECORD_FORMATS.has(file.format));
   if (other === undefined) return;
-  throw new Error(`"${other.name}" is read as ${other.format}, but a dataset with content "chat" reads conversations from JSON Lines, JSON or Parquet records; remove it from the sources, or set format to jsonl or parquet`);
+  throw new Error(`"${other.name}" is read as ${other.format}, but a dataset with content "chat" reads conversations from JSON Lines, JSON or Parquet records; remove it from the sources, or, if it holds such records, give it a .jsonl, .json or .parquet extension`);
 }
 
 function corpusStats(splits: Awaited<ReturnType<typeof writeSplits>>, counts: ProcessingCounts, files: PlannedFile[], bytesRead: number): CorpusStats {

@@ -2,6 +2,7 @@
 // for a download), and a byte stream over it that inflates `.gz` files and counts the bytes read from disk.
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { isGzippedName } from '../../app/datasets/file-format.ts';
 
 export interface SourceFile {
   /** Absolute path of the bytes on disk (a cache entry for a URL). */
@@ -14,15 +15,11 @@ export interface SourceFile {
 
 const READ_CHUNK_BYTES = 256 * 1024;
 
-export function isGzipped(name: string): boolean {
-  return /\.gz$/i.test(name);
-}
-
 /** The file's content (inflated when gzipped), in chunks; `onDiskBytes` hears every chunk read from disk. */
 export async function* readSourceBytes(file: SourceFile, onDiskBytes: (count: number) => void, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   const disk = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES });
   disk.on('data', (chunk) => onDiskBytes(chunk.length));
-  const content = isGzipped(file.name) ? disk.pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES })) : disk;
+  const content = isGzippedName(file.name) ? disk.pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES })) : disk;
   if (content !== disk) disk.on('error', (error) => content.destroy(error));
   try {
     for await (const chunk of content) {

@@ -23,4 +23,11 @@ describe('validation choice', () => {
     expect(firstHalf).toBeGreaterThan(900);
     expect(firstHalf).toBeLessThan(1100);
   });
+
+  it('depends on the document count: one more document moves earlier ones between the splits (README, "Split")', () => {
+    const before = chooseValidationDocuments(1000, 0.1, 1337);
+    const after = chooseValidationDocuments(1001, 0.1, 1337).subarray(0, 1000);
+    const movedToTrain = before.reduce((sum, flag, index) => sum + (flag === 1 && after[index] === 0 ? 1 : 0), 0);
+    expect(movedToTrain).toBeGreaterThan(10);
+  });
 });

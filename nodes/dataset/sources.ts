@@ -61,11 +61,7 @@ export async function listSourceFiles(source: PathSource): Promise<SourceListing
   // The dataset's checks refuse these before anything runs; this keeps the read safe when called on its own.
   const refused = source.allowOutside ? null : secretNamedPath(named, source.path);
   if (refused) throw new Error(refused);
-  if (named.isGlob) {
-    const found = await glob(toGlob(named.absolute), { absolute: true, onlyFiles: true, ignore: source.exclude ?? [], dot: false });
-    if (found.length === 0) throw new Error(`the glob "${source.path}" matches no files; check the pattern and the folder it is relative to`);
-    return screenFound(found, named, source, 'glob');
-  }
+  if (named.isGlob) return screenFound(await globFiles(source, named), named, source, 'glob');
   const info = await stat(named.absolute).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw new Error(`"${source.path}" does not exist; check the path (relative paths start at the pipeline file's folder)`);
     throw new Error(`cannot read "${source.path}": ${error.message}`);
@@ -81,6 +77,24 @@ export async function listSourceFiles(source: PathSource): Promise<SourceListing
   });
   if (found.length === 0) throw new Error(`the folder "${source.path}" has no matching files`);
   return screenFound(found, named, source, 'folder');
+}
+
+/**
+ * The files a glob source matches. It walks from the glob's base (the folder before its first wildcard), so include
+ * and exclude are relative to that folder, as they are to a folder source's, wherever the engine runs.
+ */
+async function globFiles(source: PathSource, named: NamedPath): Promise<string[]> {
+  const options = { cwd: named.base, absolute: true, onlyFiles: true, ignore: source.exclude ?? [], dot: false };
+  const matched = await glob(toGlob(path.relative(named.base, named.absolute)), options);
+  if (matched.length === 0) throw new Error(`the glob "${source.path}" matches no files; check the pattern and the folder it is relative to`);
+  if (!source.include?.length) return matched;
+  const included = new Set(await glob(source.include, options));
+  const found = matched.filter((file) => included.has(file));
+  if (found.length === 0) {
+    const globs = source.include.map((pattern) => `"${pattern}"`).join(', ');
+    throw new Error(`the glob "${source.path}" matches ${matched.length} file(s), but none of them matches include ${globs}; include and exclude globs are relative to "${named.base}", the folder before the first wildcard`);
+  }
+  return found;
 }
 
 /** Sorts what a folder or glob found and sets the secret-looking files aside. */

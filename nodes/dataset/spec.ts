@@ -6,8 +6,14 @@ import { secretLocationOf, secretSourceMessage } from './secret-paths.ts';
 
 const pathSource = z.strictObject({
   path: z.string().min(1).max(4096).describe('A file, folder or glob, relative to the pipeline file; ~ is your home folder.'),
-  include: z.array(z.string().max(512)).max(64).optional().describe('Globs a file in a folder must match, e.g. ["**/*.md"].'),
-  exclude: z.array(z.string().max(512)).max(64).optional().describe('Globs of files to skip inside a folder.'),
+  include: z
+    .array(z.string().max(512))
+    .max(64)
+    .optional()
+    .describe(
+      'Globs a file found in a folder or by a glob must match, relative to that folder (for a glob, the part before its first wildcard), e.g. ["**/*.md"].',
+    ),
+  exclude: z.array(z.string().max(512)).max(64).optional().describe('Globs of files to skip in a folder or glob, relative to the same folder as include.'),
   allowOutside: z
     .boolean()
     .optional()
@@ -36,7 +42,14 @@ export const datasetConfig = z.strictObject({
     ),
   textField: z.string().min(1).max(256).default('text').describe('Field of JSONL/JSON records, or column of CSV/parquet, holding the text.'),
   documentSplit: z.enum(['file', 'blank-lines', 'none']).default('file').describe('How text files are cut into documents.'),
-  valFraction: z.number().min(0).max(0.5).default(0.1).describe('Share of documents held out for validation.'),
+  valFraction: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0.1)
+    .describe(
+      'Share of documents held out for validation. Which documents go to val depends on how many there are, so adding or removing documents reshuffles the split: compare val losses only between models trained on the same corpus.',
+    ),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1337).describe('Seed of the train/val split.'),
   dedupe: z.enum(['none', 'exact', 'near']).default('exact').describe('Remove duplicate documents; near uses MinHash.'),
   nearThreshold: z.number().min(0.5).max(1).default(0.85).describe('Jaccard similarity above which near duplicates are dropped.'),

@@ -1,21 +1,24 @@
 // Reads the textField column of a .parquet file with hyparquet (for chat, the chat columns: messages, or instruction,
 // input, output and system), one row group at a time so memory stays near one row group's text. A gzipped parquet
-// file is inflated into the scratch folder first (parquet needs random access).
+// file is inflated into the scratch folder first (parquet needs random access). Strings are decoded as strict UTF-8:
+// a cell that is not fails the run with its row, like every other reader (hyparquet's own decoder would put U+FFFD in).
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
+import { isGzippedName } from '../../../app/datasets/file-format.ts';
 import { printableAscii } from '../../../app/text/printable-ascii.ts';
 import { addWholeDocument } from '../document-sink.ts';
-import { isGzipped, readSourceBytes } from '../source-file.ts';
+import { readSourceBytes } from '../source-file.ts';
+import { firstInvalidUtf8Offset } from '../utf8-chunks.ts';
 import type { ReaderContext } from './reader-context.ts';
 
 /** What to do about a parquet file hyparquet cannot decode. */
 const DAMAGED = "the file is damaged or not a parquet file — re-export or re-download it, or remove it from the dataset's sources";
 
 export async function readParquet(context: ReaderContext): Promise<void> {
-  if (!isGzipped(context.file.name)) return readParquetAt(context.file.path, context, context.onDiskBytes);
+  if (!isGzippedName(context.file.name)) return readParquetAt(context.file.path, context, context.onDiskBytes);
   const inflated = path.join(context.scratchDir, `inflated-${process.pid}-${Date.now()}.parquet`);
   try {
     await pipeline(readSourceBytes(context.file, context.onDiskBytes, context.signal), createWriteStream(inflated));
@@ -48,6 +51,7 @@ async function readParquetAt(filePath: string, context: ReaderContext, onDiskByt
     });
     for (const [offset, row] of rows.entries()) {
       const where = `"${context.file.name}" row ${rowStart + offset + 1}`;
+      refuseInvalidUtf8(columns, row, where);
       const text = context.recordDocument(rowRecord(columns, row, context.content), where);
       if (text !== null) await addWholeDocument(context.sink, text);
     }
@@ -65,8 +69,60 @@ function reasonOf(error: unknown): string {
 
 function readRows(parquetRead: typeof import('hyparquet').parquetRead, file: AsyncBuffer, metadata: FileMetaData, columns: string[], rowStart: number, rowEnd: number): Promise<unknown[][]> {
   return new Promise((resolve, reject) => {
-    parquetRead({ file, metadata, columns, rowStart, rowEnd, onComplete: resolve }).catch(reject);
+    parquetRead({ file, metadata, columns, rowStart, rowEnd, parsers: STRICT_UTF8_PARSERS, onComplete: resolve }).catch(reject);
   });
+}
+
+/**
+ * A string (or JSON) cell whose bytes are not UTF-8. The parser returns it instead of throwing, because hyparquet
+ * decodes a whole page at once and would lose which row it was; refuseInvalidUtf8 finds it in its row.
+ */
+class InvalidUtf8Cell {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeStrictUtf8(bytes: Uint8Array): string | InvalidUtf8Cell {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return new InvalidUtf8Cell(bytes);
+  }
+}
+
+/** Over hyparquet's defaults, which decode with a non-fatal TextDecoder. Absent (null) cells stay absent. */
+const STRICT_UTF8_PARSERS = {
+  stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeStrictUtf8(bytes),
+  jsonFromBytes: (bytes: Uint8Array | undefined) => {
+    if (!bytes) return bytes;
+    const text = decodeStrictUtf8(bytes);
+    return text instanceof InvalidUtf8Cell ? text : (JSON.parse(text) as unknown);
+  },
+} satisfies Parameters<typeof import('hyparquet').parquetRead>[0]['parsers'];
+
+/** Fails on the row's first cell that is not UTF-8, also inside a nested column (a chat "messages" list). */
+function refuseInvalidUtf8(columns: string[], row: unknown[], where: string): void {
+  columns.forEach((column, index) => {
+    const invalid = invalidUtf8In(row[index]);
+    if (invalid === null) return;
+    const at = Math.max(0, firstInvalidUtf8Offset(invalid.bytes));
+    const byte = (invalid.bytes[at] ?? 0).toString(16).padStart(2, '0');
+    throw new Error(`${where}: not valid UTF-8 (column "${column}", byte 0x${byte} at byte offset ${at} of the value); re-export the file with its text as UTF-8 strings`);
+  });
+}
+
+function invalidUtf8In(value: unknown): InvalidUtf8Cell | null {
+  if (value instanceof InvalidUtf8Cell) return value;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = invalidUtf8In(item);
+      if (found !== null) return found;
+    }
+  } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return invalidUtf8In(Object.values(value));
+  }
+  return null;
 }
 
 /** Columns a chat parquet file may hold; it needs "messages", or "instruction" and "output". */

@@ -143,6 +143,13 @@ describe('dataset format errors name the file and place', () => {
     expect(await failureOf([gz])).toMatch(/latin1\.txt\.gz" is not valid UTF-8: byte 0xff at byte offset 24/);
   });
 
+  it('a parquet string that is not UTF-8 names its row and column instead of becoming U+FFFD', async () => {
+    const file = harness.file('latin1.parquet', '');
+    const latin1 = Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9, 0x21])]);
+    await writeParquetFixture(file, { id: ['0', '1', '2'], text: ['fine', 'also fine', latin1] }, 2);
+    expect(await failureOf([file])).toMatch(/latin1\.parquet" row 3: not valid UTF-8 \(column "text", byte 0xe9 at byte offset 3 of the value\); re-export the file with its text as UTF-8 strings/);
+  });
+
   it('a corrupt gzip file', async () => {
     const file = harness.file('corrupt.txt.gz', Buffer.from('this is not gzip at all'));
     expect(await failureOf([file])).toMatch(/corrupt\.txt\.gz" is not a valid gzip file/);

@@ -2,13 +2,19 @@
 // Face chat datasets store it (3-level list: messages / list / element / role, content; all required, so the max
 // definition and repetition levels are 1). One row group, one PLAIN data page per leaf column. Not for production.
 import { writeFile } from 'node:fs/promises';
-import { CompactWriter, PARQUET, THRIFT } from './parquet-fixture.ts';
+import { cellBytes, CompactWriter, PARQUET, THRIFT } from './parquet-fixture.ts';
+
+/** A message; content may be raw bytes (to test bytes that are not UTF-8). */
+export interface ChatFixtureMessage {
+  role: string;
+  content: string | Uint8Array;
+}
 
 const LIST_CONVERTED_TYPE = 3;
 const REPEATED = 2;
 const LEAVES = ['role', 'content'] as const;
 
-export async function writeChatParquetFixture(file: string, rows: readonly (readonly { role: string; content: string }[])[]): Promise<void> {
+export async function writeChatParquetFixture(file: string, rows: readonly (readonly ChatFixtureMessage[])[]): Promise<void> {
   const chunks: Buffer[] = [Buffer.from('PAR1')];
   let offset = 4;
   const columns: { leaf: string; offset: number; size: number; levels: number }[] = [];
@@ -26,7 +32,7 @@ export async function writeChatParquetFixture(file: string, rows: readonly (read
 }
 
 /** Repetition level 0 starts a row, 1 continues its list; definition 1 = an element, 0 = an empty list. */
-function leafPage(rows: readonly (readonly { role: string; content: string }[])[], leaf: 'role' | 'content'): { bytes: Buffer; levels: number } {
+function leafPage(rows: readonly (readonly ChatFixtureMessage[])[], leaf: 'role' | 'content'): { bytes: Buffer; levels: number } {
   const repetition: number[] = [];
   const definition: number[] = [];
   const values: Buffer[] = [];
@@ -38,7 +44,7 @@ function leafPage(rows: readonly (readonly { role: string; content: string }[])[
     row.forEach((message, index) => {
       repetition.push(index === 0 ? 0 : 1);
       definition.push(1);
-      const encoded = Buffer.from(message[leaf], 'utf8');
+      const encoded = cellBytes(message[leaf]);
       const size = Buffer.alloc(4);
       size.writeUInt32LE(encoded.length);
       values.push(size, encoded);

@@ -83,8 +83,13 @@ export class CompactWriter {
   }
 }
 
-/** Column name -> one string per row. Rows are cut into row groups of `rowGroupSize`. */
-export async function writeParquetFixture(file: string, columns: Record<string, string[]>, rowGroupSize = 1000): Promise<void> {
+/** A cell's bytes: a string as UTF-8, or raw bytes as they are (to test bytes that are not UTF-8). */
+export function cellBytes(value: string | Uint8Array): Buffer {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+}
+
+/** Column name -> one string (or raw bytes) per row. Rows are cut into row groups of `rowGroupSize`. */
+export async function writeParquetFixture(file: string, columns: Record<string, (string | Uint8Array)[]>, rowGroupSize = 1000): Promise<void> {
   const names = Object.keys(columns);
   const rowCount = columns[names[0]!]!.length;
   const chunks: Buffer[] = [Buffer.from('PAR1')];
@@ -108,9 +113,9 @@ export async function writeParquetFixture(file: string, columns: Record<string, 
   await writeFile(file, Buffer.concat(chunks));
 }
 
-function dataPage(values: string[]): Buffer {
+function dataPage(values: (string | Uint8Array)[]): Buffer {
   const body = Buffer.concat(values.flatMap((value) => {
-    const encoded = Buffer.from(value, 'utf8');
+    const encoded = cellBytes(value);
     const length = Buffer.alloc(4);
     length.writeUInt32LE(encoded.length);
     return [length, encoded];

@@ -26,7 +26,7 @@ export function readMultipleChoiceSuite(file: string): MultipleChoiceItem[] {
   })();
   if (size > MAX_SUITE_BYTES) throw new Error(`evaluate: the multiple-choice suite ${file} is ${size} bytes, over the ${MAX_SUITE_BYTES / 1024 / 1024} MiB limit; keep a sample of its questions`);
   const items: MultipleChoiceItem[] = [];
-  readFileSync(file, 'utf8')
+  textOf(file, readFileSync(file))
     .split('\n')
     .forEach((line, index) => {
       if (line.trim() === '') return;
@@ -34,6 +34,32 @@ export function readMultipleChoiceSuite(file: string): MultipleChoiceItem[] {
     });
   if (items.length === 0) throw new Error(`evaluate: the multiple-choice suite ${file} holds no questions; write one JSON object per line with a context, choices and the right choice's label`);
   return items;
+}
+
+/** Strict UTF-8 without a leading BOM (TextDecoder drops it), as the dataset reads files; bytes that are not UTF-8 fail with their line. */
+function textOf(file: string, bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const line = firstLineNotUtf8(bytes);
+    throw new Error(`evaluate: ${file}:${line}: not valid UTF-8; re-save the multiple-choice suite as UTF-8 (or convert it with iconv)`);
+  }
+}
+
+function firstLineNotUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    try {
+      decoder.decode(bytes.subarray(start, end));
+    } catch {
+      return line;
+    }
+    if (newline < 0) return line;
+    start = newline + 1;
+  }
 }
 
 function itemOf(line: string, where: string): MultipleChoiceItem {

@@ -75,6 +75,16 @@ describe('readMultipleChoiceSuite', () => {
     }
     expect(() => readMultipleChoiceSuite(path.join(root, 'missing.jsonl'))).toThrow('cannot be read (ENOENT)');
   });
+
+  it('reads a file that starts with a UTF-8 BOM, and refuses one that is not UTF-8 with its line', () => {
+    const line = JSON.stringify({ context: 'Café:', choices: ['a', 'b'], label: 1 });
+    const bom = path.join(root, 'bom.jsonl');
+    writeFileSync(bom, `\uFEFF${line}\r\n${line}\n`);
+    expect(readMultipleChoiceSuite(bom)).toEqual([1, 2].map(() => ({ context: 'Café:', choices: ['a', 'b'], gold: 1 })));
+    const latin1 = path.join(root, 'latin1.jsonl');
+    writeFileSync(latin1, Buffer.concat([Buffer.from(`${line}\n`), Buffer.from(line.replace('é', '\u00e9'), 'latin1'), Buffer.from('\n')]));
+    expect(() => readMultipleChoiceSuite(latin1)).toThrow(`evaluate: ${latin1}:2: not valid UTF-8; re-save the multiple-choice suite as UTF-8 (or convert it with iconv)`);
+  });
 });
 
 /** Σ log P over the continuation's tokens, one token at a time through the decoder's cache. */
