@@ -73,7 +73,7 @@ function prepare(body: SharedFields, deployment: Deployment, echo: boolean, prom
     checkCanStart(deployment, prompt.kind, tokens);
     return {
       promptTokens: tokens,
-      maxTokens: maxTokensWithin(deployment, prompt, tokens.length),
+      maxTokens: maxTokensWithin(deployment, prompt, tokens.length, startsFromToken(deployment, tokens)),
       temperature: body.temperature ?? defaults.temperature,
       topP: body.top_p ?? defaults.topP,
       topK: body.top_k == null ? defaults.topK : Math.max(0, body.top_k),
@@ -106,9 +106,19 @@ function checkCanStart(deployment: Deployment, kind: PromptSide['kind'], tokens:
   throw invalidRequest(`Invalid '${kind}': ${what} and model \`${deployment.model}\` has no beginning- or end-of-text token to start from; send at least one token of prompt.`, kind, 'empty_prompt');
 }
 
-/** The client's max_tokens must fit; left out, it is the default cut to what the context leaves. Never truncates. */
-function maxTokensWithin(deployment: Deployment, prompt: PromptSide, promptLength: number): number {
+/** Whether the generator starts this prompt from its start token (an empty one: see checkCanStart), which takes a slot. */
+function startsFromToken(deployment: Deployment, tokens: readonly number[]): boolean {
+  const special = deployment.generator.specialTokens;
+  return tokens.length === 0 && (special?.bos !== undefined || special?.eos !== undefined);
+}
+
+/**
+ * The client's max_tokens must fit; left out, it is the default cut to what the context leaves. Never truncates. An
+ * empty prompt's start token counts as one token of prompt.
+ */
+function maxTokensWithin(deployment: Deployment, prompt: PromptSide, tokenCount: number, startToken: boolean): number {
   const limit = deployment.contextLength;
+  const promptLength = startToken ? 1 : tokenCount;
   if (prompt.maxTokens == null) {
     if (promptLength >= limit) {
       const message = `This model's maximum context length is ${limit} tokens. However, your ${prompt.kind} resulted in ${promptLength} tokens. Please reduce the length of the ${prompt.kind}.`;
@@ -117,7 +127,7 @@ function maxTokensWithin(deployment: Deployment, prompt: PromptSide, promptLengt
     return Math.min(deployment.defaults.maxTokens ?? Number.POSITIVE_INFINITY, limit - promptLength);
   }
   if (promptLength + prompt.maxTokens > limit) {
-    const parts = prompt.kind === 'messages' ? `${promptLength} in the messages, ${prompt.maxTokens} in the completion` : `${promptLength} in your prompt; ${prompt.maxTokens} for the completion`;
+    const parts = startToken ? `1, the start token an empty ${prompt.kind} begins from; ${prompt.maxTokens} for the completion` : prompt.kind === 'messages' ? `${promptLength} in the messages, ${prompt.maxTokens} in the completion` : `${promptLength} in your prompt; ${prompt.maxTokens} for the completion`;
     const message = `This model's maximum context length is ${limit} tokens. However, you requested ${promptLength + prompt.maxTokens} tokens (${parts}). Please reduce the length of the ${prompt.kind} or completion.`;
     throw invalidRequest(message, prompt.kind, 'context_length_exceeded');
   }

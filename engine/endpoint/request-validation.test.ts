@@ -124,6 +124,17 @@ describe('an empty prompt', () => {
     expect(error).toMatchObject({ param: 'messages', code: 'empty_prompt', message: expect.stringContaining('the chat template rendered the messages to no tokens') });
   });
 
+  it('counts the start token against the context: max_tokens equal to the context is refused, one less is served', async () => {
+    const context = served.deployment.contextLength;
+    const { status, error } = await postText('/completions', `{"model":"bard-mini","prompt":"","max_tokens":${context}}`);
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ param: 'prompt', code: 'context_length_exceeded' });
+    expect(error.message).toContain(`However, you requested ${context + 1} tokens (1, the start token an empty prompt begins from; ${context} for the completion).`);
+    const client = new OpenAI({ apiKey, baseURL: served.baseURL, maxRetries: 0 });
+    const completion = await client.completions.create({ model: 'bard-mini', prompt: '', max_tokens: context - 1, seed: 1 });
+    expect(completion.choices).toHaveLength(1);
+  });
+
   it('still generates from the end-of-text token on a model that has one', async () => {
     const client = new OpenAI({ apiKey, baseURL: served.baseURL, maxRetries: 0 });
     const completion = await client.completions.create({ model: 'bard-mini', prompt: '', max_tokens: 3, seed: 1 });

@@ -68,7 +68,8 @@ export class DecodeLoop {
 
   constructor(options: DecodeLoopOptions) {
     this.#options = options;
-    const limits = { maxRows: options.maxBatchSize, maxSlots: options.config.blockSize, slotChunk: SLOT_CHUNK };
+    // A speculative step's padding goes past the context for a moment (speculative-step.ts).
+    const limits = { maxRows: options.maxBatchSize, maxSlots: options.config.blockSize + (options.speculative?.paddingSlots ?? 0), slotChunk: SLOT_CHUNK };
     this.#cache = new SlotKvCache(kvCacheShape(options.config), limits);
   }
 

@@ -25,7 +25,7 @@ export const SLOT_CHUNK = 32;
 export interface SlotCacheLimits {
   /** Rows decoded together at most. */
   maxRows: number;
-  /** The model's context: no row ever holds more tokens. */
+  /** The model's context (no row ever holds more real tokens), plus any room for a speculative step's padding. */
   maxSlots: number;
   /** P is a multiple of this (or maxSlots). */
   slotChunk: number;

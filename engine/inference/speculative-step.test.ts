@@ -98,6 +98,35 @@ describe.each(TINY_MODEL_ARCHITECTURES)('speculative decoding (%s)', (architectu
     expect(speculative.stats.proposed).toBeGreaterThan(0);
   });
 
+  it('seeded sampling: a request gives the same tokens alone as beside others, also at its token limit and the context’s end', async () => {
+    // Each row proposes its own k (from its own length and token limit); a row beside a longer one fills the step's
+    // wider positions with padding that spends none of its draws, and that its verification does not see.
+    const context = target.config.blockSize;
+    const shortPrompt = { promptTokens: [5, 9, 2, 7], maxTokens: 6 };
+    const longPrompt = { promptTokens: [4, 8], maxTokens: 30 };
+    // Ends exactly at the context: its last steps have little room, beside rows that still propose 4.
+    const edgePrompt = { promptTokens: Array.from({ length: context - 9 }, (_, index) => 3 + (index % 50)), maxTokens: 9, logprobs: true };
+    const seeded = { temperature: 1, topK: 8 };
+    const short = generationRequest({ ...seeded, ...shortPrompt, seed: 42 });
+    const long = generationRequest({ ...seeded, ...longPrompt, seed: 7 });
+    const edge = generationRequest({ ...seeded, ...edgePrompt, seed: 5 });
+    const alone = await Promise.all([short, long, edge].map(async (request) => (await run([request], decoder(draft, 4)))[0]!));
+    const together = await run([short, long, edge], decoder(draft, 4));
+    const pairs = await run([edge, long], decoder(draft, 4));
+    expect(together.map((outcome) => outcome.tokens)).toEqual(alone.map((outcome) => outcome.tokens));
+    expect(together.map((outcome) => outcome.finish)).toEqual(['length', 'length', 'length']);
+    expect(pairs.map((outcome) => outcome.tokens)).toEqual([alone[2]!.tokens, alone[1]!.tokens]);
+    together[2]!.logprobs.forEach((logprob, at) => expect(logprob).toBeCloseTo(alone[2]!.logprobs[at]!, 4));
+    expect(alone.map((outcome) => outcome.tokens.length)).toEqual([6, 30, 9]);
+
+    // Greedy beside a row that proposes more: the padding changes none of the target's tokens, up to the context's end.
+    const greedy = [shortPrompt, longPrompt, edgePrompt].map((prompt) => generationRequest(prompt));
+    const plain = await run(greedy);
+    const drafted = await run(greedy, decoder(draft, 4));
+    expect(drafted.map((outcome) => outcome.tokens)).toEqual(plain.map((outcome) => outcome.tokens));
+    drafted[2]!.logprobs.forEach((logprob, at) => expect(logprob).toBeCloseTo(plain[2]!.logprobs[at]!, 4));
+  });
+
   it('a cancel that lands while a chunk-prefilled prompt’s draft prefill runs stops it: no row, no more events', async () => {
     const speculative = decoder(draft, 2);
     const events: StepEvent[] = [];

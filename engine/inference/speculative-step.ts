@@ -10,6 +10,7 @@ import { kvCacheShape } from '../ml/export/kv-cache-shape.ts';
 import type { ModelConfig } from '../ml/model-config.ts';
 import type { ModelSession } from '../ml/runtime/session.ts';
 import { prefillBatch } from './batched-prefill.ts';
+import { argmax } from './sampling.ts';
 import type { SequenceSampler } from './sequence-sampler.ts';
 import { SlotKvCache, type RowCache } from './slot-kv-cache.ts';
 import { drawCorrection, drawFrom, keepsProposal } from './speculative-sampling.ts';
@@ -58,7 +59,12 @@ export class SpeculativeDecoder {
   constructor(options: SpeculativeOptions) {
     if (!Number.isInteger(options.proposals) || options.proposals < 1) throw new Error(`speculative decoding: proposals must be a whole number ≥ 1, got ${options.proposals}`);
     this.#options = options;
-    this.#draftCache = new SlotKvCache(kvCacheShape(options.draft.config), { maxRows: options.maxBatchSize, maxSlots: options.draft.config.blockSize, slotChunk: options.slotChunk });
+    this.#draftCache = new SlotKvCache(kvCacheShape(options.draft.config), { maxRows: options.maxBatchSize, maxSlots: options.draft.config.blockSize + this.paddingSlots, slotChunk: options.slotChunk });
+  }
+
+  /** Slots past the context a row's cache needs for a step's padding (the target's cache too), truncated after it. */
+  get paddingSlots(): number {
+    return this.#options.proposals;
   }
 
   /** The draft's prefill of prompts joining the target's batch; each row is added with `addRow` as the target adds it. */
@@ -87,26 +93,38 @@ export class SpeculativeDecoder {
       throw new Error(`speculative decoding: ${rows.length} rows, but the target cache holds ${targetCache.rowCount} and the draft's ${this.#draftCache.rowCount}`);
     }
     const lengths = [...targetCache.rowLengths];
-    const longest = Math.max(...lengths);
-    // No proposal past the context (k + 1 new slots) or past every row's token limit.
-    const k = Math.min(this.#options.proposals, targetConfig.blockSize - 1 - longest, draft.config.blockSize - 1 - longest, Math.max(0, Math.max(...rows.map((row) => row.sampler.maxTokens - row.sampler.generatedCount)) - 1));
+    // Each row's own k, from its own state alone (so a seeded row draws the same alone or batched): no proposal past
+    // the context (k + 1 new slots) or past its token limit. The step's width is the largest; a row with a smaller k
+    // fills the positions past it with padding that spends none of its draws (the draft's argmax) and that the
+    // verification ignores (decodeTokens puts it at the context's last position, after the row's real tokens).
+    const rowProposals = rows.map((row, r) => Math.max(0, Math.min(this.#options.proposals, targetConfig.blockSize - 1 - lengths[r]!, draft.config.blockSize - 1 - lengths[r]!, row.sampler.maxTokens - row.sampler.generatedCount - 1)));
+    const k = Math.max(...rowProposals);
     if (k < 1) return this.#plainStep(targetCache, rows);
+    // Padding needs a free position after the row's real tokens: always there for a request whose prompt and
+    // max_tokens fit the context (prepare-generation.ts refuses others). If not, a plain step for every row.
+    if (rows.some((_, r) => rowProposals[r]! < k && lengths[r]! + rowProposals[r]! + 1 >= targetConfig.blockSize)) return this.#plainStep(targetCache, rows);
 
     const V = this.#options.sampledVocabSize;
     const proposals: number[][] = rows.map(() => []);
     const draftProbabilities: Float64Array[][] = rows.map(() => []);
     let feed = rows.map((row) => row.lastToken);
     for (let j = 0; j < k; j++) {
-      const logits = await decodeOneToken(draft.step, draft.config, this.#draftCache, feed);
+      // Step j feeds row r a real token while j ≤ k(r): its current token, then its proposals.
+      const logits = await decodeOneToken(draft.step, draft.config, this.#draftCache, feed, rowProposals.map((rowK) => (j <= rowK ? 1 : 0)));
       rows.forEach((row, r) => {
-        const q = row.sampler.distribution(logits.subarray(r * draft.config.vocabSize, r * draft.config.vocabSize + V), proposals[r]!);
+        const rowLogits = logits.subarray(r * draft.config.vocabSize, r * draft.config.vocabSize + V);
+        if (j >= rowProposals[r]!) {
+          proposals[r]!.push(argmax(rowLogits));
+          return;
+        }
+        const q = row.sampler.distribution(rowLogits, proposals[r]!);
         draftProbabilities[r]!.push(q);
         proposals[r]!.push(drawFrom(q, row.sampler.uniform()));
       });
       feed = proposals.map((proposed) => proposed[j]!);
     }
 
-    const verified = await decodeTokens(this.#options.targetVerify, targetConfig, targetCache, rows.map((row, r) => [row.lastToken, ...proposals[r]!]));
+    const verified = await decodeTokens(this.#options.targetVerify, targetConfig, targetCache, rows.map((row, r) => [row.lastToken, ...proposals[r]!]), rowProposals.map((rowK) => rowK + 1));
     const targetLogits = (r: number, i: number) => {
       const at = (r * (k + 1) + i) * targetConfig.vocabSize;
       return verified.subarray(at, at + V);
@@ -116,17 +134,18 @@ export class SpeculativeDecoder {
     const gained: number[] = [];
     rows.forEach((row, r) => {
       const proposed = proposals[r]!;
+      const rowK = rowProposals[r]!;
       let count = 0;
-      for (let i = 0; i <= k; i++) {
+      for (let i = 0; i <= rowK; i++) {
         const logits = targetLogits(r, i);
         const p = row.sampler.distribution(logits, proposed.slice(0, i));
         let token: number;
         let kept = false;
-        if (i < k && keepsProposal(p, draftProbabilities[r]![i]!, proposed[i]!, row.sampler.uniform())) {
+        if (i < rowK && keepsProposal(p, draftProbabilities[r]![i]!, proposed[i]!, row.sampler.uniform())) {
           token = proposed[i]!;
           kept = true;
           this.stats.accepted += 1;
-        } else token = i < k ? drawCorrection(p, draftProbabilities[r]![i]!, row.sampler.uniform()) : drawFrom(p, row.sampler.uniform());
+        } else token = i < rowK ? drawCorrection(p, draftProbabilities[r]![i]!, row.sampler.uniform()) : drawFrom(p, row.sampler.uniform());
         count += 1;
         row.lastToken = token;
         if (!this.#emit(events, row, token, logits)) {
@@ -136,14 +155,16 @@ export class SpeculativeDecoder {
         if (!kept) break;
       }
       gained.push(count);
-      this.stats.proposed += k;
+      this.stats.proposed += rowK;
       this.stats.tokens += count;
     });
     this.stats.steps += 1;
 
-    // A row that kept all k proposals has k + 1 new tokens in the target's cache but only k in the draft's (the last
-    // proposal was drawn, never fed): one more draft step feeds it.
-    if (rows.some((_, r) => !finished.has(r) && gained[r] === k + 1)) await decodeOneToken(draft.step, draft.config, this.#draftCache, proposals.map((proposed) => proposed[k - 1]!));
+    // A row of k proposals that kept them all has k + 1 new tokens in the target's cache but only k in the draft's
+    // (the last proposal was drawn, never fed): one more draft step feeds it. A row of fewer proposals fed its last
+    // one at step k(r) already; here it is fed padding.
+    const feedsLast = rows.map((_, r) => !finished.has(r) && rowProposals[r] === k && gained[r] === k + 1);
+    if (feedsLast.some(Boolean)) await decodeOneToken(draft.step, draft.config, this.#draftCache, proposals.map((proposed) => proposed[k - 1]!), feedsLast.map((feeds) => (feeds ? 1 : 0)));
     rows.forEach((_, r) => {
       targetCache.truncateRow(r, lengths[r]! + gained[r]!);
       this.#draftCache.truncateRow(r, Math.min(this.#draftCache.rowLengths[r]!, lengths[r]! + gained[r]!));

@@ -87,6 +87,28 @@ describe.each(TINY_MODEL_ARCHITECTURES)('decodeTokens (%s)', (architecture) => {
     expect(worstDifference(logits[0]!, logits[1]!)).toBeLessThan(1e-5);
   });
 
+  it('padding past a row’s real tokens (a speculative step’s shorter rows) goes past the context unseen by them', async () => {
+    const { pair, config } = pairs.get('float32')!;
+    const V = config.vocabSize;
+    // Row 0 ends 4 tokens before the context: 2 real tokens and 3 of padding, 1 slot past the context.
+    const prompts = [Array.from({ length: config.blockSize - 4 }, (_, index) => 3 + (index % 40)), [4, 8]];
+    const cache = new SlotKvCache(kvCacheShape(config), { maxRows: 2, maxSlots: config.blockSize + 4, slotChunk: 4 });
+    for (const prefix of await prefillBatch(pair.prefill, config, prompts)) cache.addRow(prefix.cache);
+    const logits = await decodeTokens(pair.stepMany!, config, cache, [[12, 13, 99, 98, 97], [15, 16, 17, 18, 19]], [2, 5]);
+    const expected = await wholeLogits(pair, config, [[...prompts[0]!, 12], [...prompts[0]!, 12, 13]]);
+    expect(worstDifference(expected[0]!, logits.subarray(0, V))).toBeLessThan(1e-4);
+    expect(worstDifference(expected[1]!, logits.subarray(V, 2 * V))).toBeLessThan(1e-4);
+    const [full] = await wholeLogits(pair, config, [[4, 8, 15, 16, 17, 18, 19]]);
+    expect(worstDifference(full!, logits.subarray(9 * V, 10 * V))).toBeLessThan(1e-4);
+    cache.truncateRow(0, config.blockSize - 2); // drops the padding; the row decodes on
+    const [next] = await wholeLogits(pair, config, [[...prompts[0]!, 12, 13, 14]]);
+    const after = await decodeTokens(pair.stepMany!, config, cache, [[14, 1], [20, 21]], [1, 2]);
+    expect(worstDifference(next!, after.subarray(0, V))).toBeLessThan(1e-4);
+    // Padding needs a position after the real tokens: none when they reach the context's end.
+    cache.truncateRow(0, config.blockSize - 2);
+    await expect(decodeTokens(pair.stepMany!, config, cache, [[14, 15, 1], [20, 21, 22]], [2, 3])).rejects.toThrow(/2 new tokens after 62 and padding would pass the model's context of 64/);
+  });
+
   it('refuses rows with different token counts and steps past the context', async () => {
     const { pair, config } = pairs.get('float32')!;
     const cache = new SlotKvCache(kvCacheShape(config), { maxRows: 2, maxSlots: config.blockSize, slotChunk: 4 });
