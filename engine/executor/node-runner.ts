@@ -10,6 +10,7 @@ import { succeedService } from '../services/service-succession.ts';
 import type { CacheHistory } from './cache-history.ts';
 import { artifactKeyFor, cacheKeyFor, keyedConfig, type CacheKeyParts } from './cache-key.ts';
 import { alwaysRunsReason, CACHE_HIT_REASON, explainCacheMiss } from './cache-reason.ts';
+import { KeyedLock } from './keyed-lock.ts';
 import { describeCheckProblem, runNodeCheck } from './node-checks.ts';
 import { createNodeContext } from './node-context.ts';
 import type { PlannedNode } from './plan.ts';
@@ -76,19 +77,58 @@ export async function runNode(deps: NodeRunnerDeps, job: NodeJob): Promise<NodeO
     }
     const reason = alwaysRuns ?? explainCacheMiss((await deps.history.latest(job.pipelineId, planned.id))?.parts, parts);
     if (!module) return { state: 'failed', reason, error: { message: `no engine implementation for node type "${planned.spec.type}"` } };
-    const serviceKey = planned.spec.service === true ? { parts, key: cacheKeyFor(parts) } : undefined;
-    if (serviceKey && deps.services) {
-      const succession = { pipelineId: job.pipelineId, node: planned.id, parts, serviceKey: serviceKey.key, mayKeep: planned.forceReason === null, log: (line: string) => job.onLog(line, 'info') };
-      const kept = await succeedService(deps.services, succession);
-      if (kept) return { state: 'cached', reason: kept.reason, outputs: kept.outputs, metrics: {} };
-    }
-    job.onRunning(reason);
-    const outcome = await execute(deps, job, module, key);
-    if (outcome.state === 'succeeded') await deps.history.record(job.pipelineId, planned.id, key, parts);
-    if (outcome.state === 'succeeded' && outcome.service && serviceKey) return { ...outcome, reason, serviceKey };
-    return outcome.state === 'failed' || outcome.state === 'succeeded' ? { ...outcome, reason } : outcome;
+    if (planned.spec.service !== true || !deps.services) return await runAndRecord(deps, job, module, { key, parts, reason });
+    return await holdingServiceNode(deps.services, job, () => runAndRecord(deps, job, module, { key, parts, reason, serviceKey: { parts, key: cacheKeyFor(parts) } }));
   } catch (error) {
     return failure(`node "${planned.id}": the engine could not complete it: ${messageOf(error)}`, error);
+  }
+}
+
+interface RunKeys {
+  key: string;
+  parts: CacheKeyParts;
+  /** Why the node runs, as the canvas shows it. */
+  reason: string;
+  /** A service node's key without the run id: whether its running service can be kept. */
+  serviceKey?: { parts: CacheKeyParts; key: string };
+}
+
+/** Keeps or replaces a service node's running service, else runs the node; records a success in the cache history. */
+async function runAndRecord(deps: NodeRunnerDeps, job: NodeJob, module: EngineRunModule, { key, parts, reason, serviceKey }: RunKeys): Promise<NodeOutcome> {
+  const { planned } = job;
+  if (serviceKey && deps.services) {
+    const succession = { pipelineId: job.pipelineId, node: planned.id, parts, serviceKey: serviceKey.key, mayKeep: planned.forceReason === null, log: (line: string) => job.onLog(line, 'info') };
+    const kept = await succeedService(deps.services, succession);
+    if (kept) return { state: 'cached', reason: kept.reason, outputs: kept.outputs, metrics: {} };
+  }
+  job.onRunning(reason);
+  const outcome = await execute(deps, job, module, key);
+  if (outcome.state === 'succeeded') await deps.history.record(job.pipelineId, planned.id, key, parts);
+  if (outcome.state === 'succeeded' && outcome.service && serviceKey) return { ...outcome, reason, serviceKey };
+  return outcome.state === 'failed' || outcome.state === 'succeeded' ? { ...outcome, reason } : outcome;
+}
+
+/** One lock per engine (its service registry), keyed by pipeline and node. */
+const serviceNodeLocks = new WeakMap<ServiceRegistry, KeyedLock>();
+
+/**
+ * Runs `work` (succession, then the node) while no other run of the same pipeline does so for this service node:
+ * two runs started at once would otherwise both find no service and both start one. The second waits, then keeps or
+ * replaces what the first started. Cancelling a waiting run ends it at once.
+ */
+async function holdingServiceNode(services: ServiceRegistry, job: NodeJob, work: () => Promise<NodeOutcome>): Promise<NodeOutcome> {
+  let lock = serviceNodeLocks.get(services);
+  if (!lock) serviceNodeLocks.set(services, (lock = new KeyedLock()));
+  const key = JSON.stringify([job.pipelineId, job.planned.id]);
+  if (lock.isHeld(key)) job.onLog(`waiting for another run of this pipeline to finish starting node "${job.planned.id}"'s service`, 'info');
+  const release = await lock.acquire(key, job.signal);
+  if (!release) return CANCELLED;
+  try {
+    return job.signal.aborted ? CANCELLED : await work();
+  } finally {
+    // The executor registers the service this outcome carries as soon as the outcome arrives, in the same turn of
+    // the event loop (executor.ts, #applyOutcome); letting go on the next turn means the run waiting here finds it.
+    setImmediate(release);
   }
 }
 

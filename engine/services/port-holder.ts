@@ -1,5 +1,5 @@
-// Who holds a TCP port another endpoint wants: one of this engine's services (named, so the user can stop it), or
-// on Linux the foreign process listening there (read from /proc), or, where that cannot be told, "another program".
+// Who holds a TCP port another endpoint wants: one of this engine's services (named, so the user can stop it), this
+// engine's own process otherwise, or on Linux the foreign process listening there (read from /proc), or, where that cannot be told, "another program".
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ServiceInfo } from '../../app/protocol/run-events.ts';
 import { describeService } from './service-succession.ts';
@@ -23,9 +23,11 @@ export function portOf(url: string): number | undefined {
 export function describePortHolder(services: readonly ServiceInfo[], port: number): string {
   const service = serviceOnPort(services, port);
   if (service) return `${describeService(service)}; stop it (Serving tab › Stop, or crucible services stop ${service.id}) or give this endpoint another port`;
-  const process = listeningProcess(port);
-  const holder = process ? `process ${process.pid} (${process.command})` : 'another program';
-  return `${holder}, not a service of this engine; stop it or give this endpoint another port (0 picks a free one)`;
+  const holder = listeningProcess(port);
+  // This engine's own process, yet none of its listed services: a run starting one there, or one another engine in
+  // the same process holds (tests, tools). Naming our pid as "a foreign process" would send the user after the engine.
+  if (holder?.pid === process.pid) return `this engine (process ${holder.pid}), by a service it has not listed (one still starting, or another run's); wait for that run to finish, or give this endpoint another port (0 picks a free one)`;
+  return `${holder ? `process ${holder.pid} (${holder.command})` : 'another program'}, not a service of this engine; stop it or give this endpoint another port (0 picks a free one)`;
 }
 
 /** The process listening on a TCP port, read from /proc on Linux; undefined elsewhere or when it cannot be seen. */

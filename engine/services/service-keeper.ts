@@ -24,6 +24,8 @@ export interface ServiceKeeperOptions {
   announce: (service: ServiceInfo) => void;
   /** The pipeline a run belongs to, so a rerun of the node replaces the restored service (service-succession.ts). */
   pipelineIdOf?: (runId: string) => string | undefined;
+  /** Whether a process id is a running process: a live engine's services are its own (default: isProcessAlive). */
+  isAlive?: (pid: number) => boolean;
 }
 
 export class ServiceKeeper {
@@ -52,21 +54,27 @@ export class ServiceKeeper {
    * longer wanted, so only a restart brings it back. Never throws.
    */
   leaveStopped(): ServiceInfo[] {
-    const { store, registry, log } = this.#options;
+    const { store, log } = this.#options;
     const listed: ServiceInfo[] = [];
     for (const saved of this.#wanted()) {
-      const recipe = servingRecipe.safeParse(saved.recipe);
       this.#write(`record that ${saved.serviceId} stays stopped`, () => store.recordEnded(saved.serviceId, { state: 'stopped' }));
-      if (!recipe.success) continue;
-      const details = recipe.data.kind === 'deployment' ? { deploymentId: recipe.data.deploymentId, modelDir: recipe.data.modelDir, precision: recipe.data.precision } : { deploymentIds: recipe.data.deploymentIds };
-      const handle = withRecipe({ kind: saved.kind, name: saved.name, details, stop: async () => undefined }, recipe.data);
-      const pipelineId = this.#options.pipelineIdOf?.(saved.runId);
-      listed.push(registry.registerStopped({ runId: saved.runId, node: saved.node, handle, ...(pipelineId ? { owner: { pipelineId } } : {}) }, LEFT_STOPPED_NOTE));
+      const service = this.#listStopped(saved, LEFT_STOPPED_NOTE);
+      if (service) listed.push(service);
     }
     if (listed.length > 0) {
       log(`${listed.length} service(s) were running when the engine last stopped; they stay stopped. Restart them in the Serving tab or with "crucible services restart ID", or start the studio with --restore-services.`);
     }
     return listed;
+  }
+
+  /** Lists a saved service as stopped, with its recipe so a restart can bring it back; undefined if its recipe is unreadable. */
+  #listStopped(saved: RestorableService, note: string): ServiceInfo | undefined {
+    const recipe = servingRecipe.safeParse(saved.recipe);
+    if (!recipe.success) return undefined;
+    const details = recipe.data.kind === 'deployment' ? { deploymentId: recipe.data.deploymentId, modelDir: recipe.data.modelDir, precision: recipe.data.precision } : { deploymentIds: recipe.data.deploymentIds };
+    const handle = withRecipe({ kind: saved.kind, name: saved.name, details, stop: async () => undefined }, recipe.data);
+    const pipelineId = this.#pipelineIdOf(saved.runId);
+    return this.#options.registry.registerStopped({ runId: saved.runId, node: saved.node, handle, ...(pipelineId ? { owner: { pipelineId } } : {}) }, note);
   }
 
   /** Brings back every wanted service, deployments before the endpoints that serve them. Never throws. */
@@ -87,12 +95,17 @@ export class ServiceKeeper {
     let service: ServiceInfo;
     try {
       const handle = await restorer.restore(saved.recipe, { dataDir, log: (line) => log(`[${saved.node}] ${line}`) });
-      const pipelineId = this.#options.pipelineIdOf?.(saved.runId);
+      const pipelineId = this.#pipelineIdOf(saved.runId);
       service = registry.register({ runId: saved.runId, node: saved.node, handle, ...(pipelineId ? { owner: { pipelineId } } : {}) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.#write(`record the failed restore of ${saved.serviceId}`, () => store.recordEnded(saved.serviceId, { state: 'failed', note: `not restored: ${reason}` }));
-      log(`could not restore ${what}: ${reason}. It stays stopped.`);
+      const note = `not restored: ${reason}`;
+      this.#write(`record the failed restore of ${saved.serviceId}`, () => store.recordEnded(saved.serviceId, { state: 'failed', note }));
+      // Listed as stopped with its reason, not dropped: once the cause is gone (a port freed, a deployment back up),
+      // the Serving tab or `crucible services restart` brings it back from its recipe.
+      const listed = this.#listStopped(saved, note);
+      const next = listed ? `It is listed as stopped (${listed.id}): restart it in the Serving tab or with "crucible services restart ${listed.id}" once that is fixed.` : 'It stays stopped.';
+      log(`could not restore ${what}: ${reason}. ${next}`);
       return undefined;
     }
     this.#write(`record the restore of ${saved.serviceId}`, () => store.recordEnded(saved.serviceId, { state: 'restored', asServiceId: service.id }));
@@ -101,9 +114,19 @@ export class ServiceKeeper {
     return service;
   }
 
+  /** The run's pipeline, or undefined when the run store cannot say: the service is then listed without an owner. */
+  #pipelineIdOf(runId: string): string | undefined {
+    try {
+      return this.#options.pipelineIdOf?.(runId);
+    } catch (error) {
+      this.#options.log(`service restore: could not read run ${runId}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
   #wanted(): RestorableService[] {
     try {
-      return this.#options.store.wanted();
+      return this.#options.store.wanted(this.#options.isAlive);
     } catch (error) {
       this.#options.log(`service restore: could not read the services to restore: ${error instanceof Error ? error.message : String(error)}`);
       return [];

@@ -79,7 +79,8 @@ export class ServiceRegistry {
 
   /**
    * Lists a service that is not running but can be started again (restartService): one that was running when the
-   * engine last stopped, left down because this engine was not asked to bring services back. Announced to no one.
+   * engine last stopped, left down because this engine was not asked to bring services back or because bringing it
+   * back failed (the note says why). Announced to no one.
    */
   registerStopped(registration: ServiceRegistration, note: string): ServiceInfo {
     return { ...this.#add(registration, 'stopped', { ...registration.handle.details, note }).info };
@@ -111,9 +112,17 @@ export class ServiceRegistry {
 
   /** The running service that node `node` of pipeline `pipelineId` started (the newest, should there be several). */
   ownedBy(pipelineId: string, node: string): OwnedService | undefined {
-    const owned = [...this.#entries.values()].filter((entry) => entry.info.status === 'running' && entry.info.node === node && entry.owner?.pipelineId === pipelineId);
-    const entry = owned.at(-1);
-    return entry?.owner ? { info: withLiveDetails(entry), owner: entry.owner } : undefined;
+    return this.allOwnedBy(pipelineId, node).at(-1);
+  }
+
+  /** Every running service that node `node` of pipeline `pipelineId` started, oldest first. */
+  allOwnedBy(pipelineId: string, node: string): OwnedService[] {
+    const owned: OwnedService[] = [];
+    for (const entry of this.#entries.values()) {
+      if (entry.info.status !== 'running' || entry.info.node !== node || entry.owner?.pipelineId !== pipelineId) continue;
+      owned.push({ info: withLiveDetails(entry), owner: entry.owner });
+    }
+    return owned;
   }
 
   /** Which pipeline node started the service, if the executor said so. */

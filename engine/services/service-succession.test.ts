@@ -1,8 +1,11 @@
 // Reruns of a serving pipeline through the Engine, with a tiny model: an unchanged rerun keeps the deployment and
 // the endpoint (same URL, one of each), a changed endpoint config replaces only the endpoint on the same fixed port,
 // a forced node is replaced; a port held by a service of another pipeline, or by a foreign process, is named.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,8 @@ import type { Engine } from '../engine.ts';
 import { fixturePipeline } from '../executor/testing/fixture-nodes.ts';
 import { writeTinyModelFolder, type TinyModelFolder } from '../inference/testing/tiny-model-folder.ts';
 import { listeningProcess } from './port-holder.ts';
+import { ServiceRegistry } from './service-registry.ts';
+import { describeService, succeedService } from './service-succession.ts';
 import { openServingEngine } from './testing/serving-engine.ts';
 
 let fixture: TinyModelFolder;
@@ -141,27 +146,93 @@ describe('rerunning a serving pipeline', () => {
   });
 });
 
+describe('two runs of one pipeline started at once', () => {
+  it('start one deployment and one endpoint: the second run waits, then keeps them; a forced rerun leaves one of each', async () => {
+    const port = await freePort();
+    const file = '/projects/double-start.crucible.json';
+    const starts = [engine.startRun({ pipeline: servingPipeline(port), pipelinePath: file }), engine.startRun({ pipeline: servingPipeline(port), pipelinePath: file })];
+    const [first, second] = await Promise.all(starts.map(({ runId }) => engine.finished(runId)!));
+    expect(first!.status, JSON.stringify(first!.nodes)).toBe('succeeded');
+    expect(second!.status, JSON.stringify(second!.nodes)).toBe('succeeded');
+    expect(second!.nodes.deploy).toMatchObject({ state: 'cached' });
+    expect(second!.nodes.api).toMatchObject({ state: 'cached' });
+    const ownedByFile = (node: string) => running(node).filter((service) => engine.services.ownerOf(service.id)?.pipelineId === file);
+    expect(ownedByFile('deploy')).toHaveLength(1);
+    expect(ownedByFile('api')).toHaveLength(1);
+    expect(engine.logs(starts[1]!.runId).map((entry) => entry.line)).toContain(`waiting for another run of this pipeline to finish starting node "deploy"'s service`);
+
+    const forced = await run(servingPipeline(port), file, ['deploy', 'api']);
+    expect(forced.finished.status, JSON.stringify(forced.finished.nodes)).toBe('succeeded');
+    expect(ownedByFile('deploy').map((service) => service.runId)).toEqual([forced.runId]);
+    expect(ownedByFile('api').map((service) => service.runId)).toEqual([forced.runId]);
+    await Promise.all(engine.services.running().map((service) => engine.stopService(service.id)));
+  });
+});
+
+describe('succeedService with several services of one node', () => {
+  const owned = (registry: ServiceRegistry, runId: string) =>
+    registry.register({ runId, node: 'deploy', handle: { kind: 'deployment', name: 'm', stop: async () => undefined }, owner: { pipelineId: 'p', serviceKey: 'k', outputs: {} } });
+  const request = (mayKeep: boolean, log: string[]) => ({ pipelineId: 'p', node: 'deploy', parts: undefined as never, serviceKey: 'k', mayKeep, log: (line: string) => log.push(line) });
+
+  it('stops all but the newest, then keeps it when nothing changed', async () => {
+    const registry = new ServiceRegistry();
+    const [older, newer] = [owned(registry, 'r1'), owned(registry, 'r2')];
+    const log: string[] = [];
+    expect((await succeedService(registry, request(true, log)))?.service.id).toBe(newer.id);
+    expect(registry.get(older.id)?.status).toBe('stopped');
+    expect(registry.get(newer.id)?.status).toBe('running');
+    expect(log[0]).toBe(`stopping ${describeService(older)}: another run of this node started ${newer.id} after it`);
+  });
+
+  it('stops every one of them when the node is forced', async () => {
+    const registry = new ServiceRegistry();
+    const services = [owned(registry, 'r1'), owned(registry, 'r2'), owned(registry, 'r3')];
+    expect(await succeedService(registry, request(false, []))).toBeUndefined();
+    expect(services.map((service) => registry.get(service.id)?.status)).toEqual(['stopped', 'stopped', 'stopped']);
+  });
+});
+
 describe('a port held outside the engine', () => {
-  let foreign: Server;
+  let foreign: ChildProcess;
   let port: number;
   beforeAll(async () => {
-    foreign = createServer();
-    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
-    port = (foreign.address() as { port: number }).port;
+    // Another process, as a user's own server would be: this test's own process would count as the engine.
+    foreign = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(createInterface({ input: foreign.stdout! }), 'line')) as [string];
+    port = Number(line);
   });
-  afterAll(() => new Promise((resolve) => foreign.close(resolve)));
+  afterAll(async () => {
+    const exited = once(foreign, 'exit');
+    foreign.kill();
+    await exited;
+  });
 
   it.runIf(process.platform === 'linux')('names the process listening there (read from /proc)', () => {
-    expect(listeningProcess(port)).toMatchObject({ pid: process.pid });
+    expect(listeningProcess(port)).toMatchObject({ pid: foreign.pid });
   });
 
   it('fails the endpoint node with a message naming the holder and the ways out', async () => {
     const result = await run(servingPipeline(port, 0, 'foreign clash'), '/projects/foreign.crucible.json');
     const message = result.finished.nodes.api?.error?.message ?? '';
-    const holder = process.platform === 'linux' ? `process ${process.pid} (` : 'another program';
+    const holder = process.platform === 'linux' ? `process ${foreign.pid} (` : 'another program';
     expect(message).toContain(`port ${port} on 127.0.0.1 is already taken by ${holder}`);
     expect(message).toContain('not a service of this engine; stop it or give this endpoint another port (0 picks a free one)');
     await Promise.all(engine.services.running().map((service) => engine.stopService(service.id)));
+  });
+
+  it.runIf(process.platform === 'linux')('says "this engine" when the engine\'s own process holds the port outside its services', async () => {
+    const own = createServer();
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    try {
+      const ownPort = (own.address() as { port: number }).port;
+      const result = await run(servingPipeline(ownPort, 0, 'own clash'), '/projects/own.crucible.json');
+      const message = result.finished.nodes.api?.error?.message ?? '';
+      expect(message).toContain(`port ${ownPort} on 127.0.0.1 is already taken by this engine (process ${process.pid}), by a service it has not listed`);
+      expect(message).not.toContain('not a service of this engine');
+    } finally {
+      await Promise.all(engine.services.running().map((service) => engine.stopService(service.id)));
+      await new Promise((resolve) => own.close(resolve));
+    }
   });
 });
 

@@ -27,11 +27,20 @@ export interface KeptService {
   reason: string;
 }
 
-/** Keeps the node's running service (returned) or stops it (undefined returned: the node runs and starts a new one). */
+/**
+ * Keeps the node's running service (returned) or stops it (undefined returned: the node runs and starts a new one).
+ * Should the node own several (two runs that started it at once, before the node runner held them in turn), only
+ * the newest can be kept and the others are stopped, so a rerun always leaves one.
+ */
 export async function succeedService(registry: ServiceRegistry, request: SuccessionRequest): Promise<KeptService | undefined> {
-  const previous = registry.ownedBy(request.pipelineId, request.node);
-  if (!previous) return undefined;
-  const { info, owner } = previous;
+  const owned = registry.allOwnedBy(request.pipelineId, request.node);
+  const newest = owned.at(-1);
+  if (!newest) return undefined;
+  for (const older of owned.slice(0, -1)) {
+    request.log(`stopping ${describeService(older.info)}: another run of this node started ${newest.info.id} after it`);
+    await registry.stop(older.info.id);
+  }
+  const { info, owner } = newest;
   const what = describeService(info);
   if (request.mayKeep && owner.serviceKey === request.serviceKey && owner.outputs) {
     request.log(`kept ${what}: its config and inputs are unchanged`);

@@ -3,6 +3,7 @@
 import type { MigrationStep } from './database.ts';
 import { API_KEYS_AND_REQUEST_LOG, USAGE_ESTIMATED_FLAG } from '../endpoint/store/serving-migration.ts';
 import { ENGINE_OWNER } from './engine-owner-migration.ts';
+import { SERVICE_RESTORE_OWNER } from './service-restore-owner-migration.ts';
 import { SERVICE_RESTORES } from './service-restore-migration.ts';
 
 const RUNS_NODES_METRICS_LOGS_SERVICES_ARTIFACTS = `
@@ -96,4 +97,5 @@ export const STORE_MIGRATIONS: readonly MigrationStep[] = [
   { version: 3, description: 'services to bring back when the engine restarts', up: SERVICE_RESTORES },
   { version: 4, description: 'usage rows whose tokens the gateway estimated', up: USAGE_ESTIMATED_FLAG },
   { version: 5, description: 'the engine process that owns each run and service', up: ENGINE_OWNER },
+  { version: 6, description: 'the engine process that recorded each service to bring back', up: SERVICE_RESTORE_OWNER },
 ];

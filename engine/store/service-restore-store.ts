@@ -1,5 +1,8 @@
 // The services a long-lived engine should bring back when it starts again, and why the others will not come back.
 // Its own connection to crucible.db; writes are rare (a service starting or ending), so each is written at once.
+// Each row names the engine process that recorded it: a live engine's services are its own, never another's to list
+// as stopped or start again (two engines on one data directory, as mark-interrupted.ts does for runs).
+import { isProcessAlive } from '../process-alive.ts';
 import { openDatabase, type DatabaseLocation, type SqliteDatabase } from './database.ts';
 
 export interface RestorableService {
@@ -23,6 +26,7 @@ interface RestoreRow {
   name: string;
   recipe_json: string;
   recorded_at: string;
+  engine_pid: number | null;
 }
 
 export class ServiceRestoreStore {
@@ -35,8 +39,8 @@ export class ServiceRestoreStore {
   private constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#insert = db.prepare(`
-      INSERT OR REPLACE INTO service_restores (service_id, run_id, node_id, kind, name, recipe_json, state, recorded_at, updated_at)
-      VALUES (@serviceId, @runId, @node, @kind, @name, @recipeJson, 'wanted', @recordedAt, @recordedAt)`);
+      INSERT OR REPLACE INTO service_restores (service_id, run_id, node_id, kind, name, recipe_json, state, recorded_at, updated_at, engine_pid)
+      VALUES (@serviceId, @runId, @node, @kind, @name, @recipeJson, 'wanted', @recordedAt, @recordedAt, @enginePid)`);
     this.#end = db.prepare(`UPDATE service_restores SET state = @state, note = @note, updated_at = @at WHERE service_id = @serviceId AND state = 'wanted'`);
     this.#wanted = db.prepare(`SELECT * FROM service_restores WHERE state = 'wanted' ORDER BY recorded_at, rowid`);
   }
@@ -49,7 +53,7 @@ export class ServiceRestoreStore {
   /** A service started: bring it back after a restart unless it ends first. */
   recordStarted(service: Omit<RestorableService, 'recordedAt'>, recordedAt = new Date().toISOString()): void {
     const { serviceId, runId, node, kind, name, recipe } = service;
-    this.#insert.run({ serviceId, runId, node, kind, name, recipeJson: JSON.stringify(recipe), recordedAt });
+    this.#insert.run({ serviceId, runId, node, kind, name, recipeJson: JSON.stringify(recipe), recordedAt, enginePid: process.pid });
   }
 
   /** The service will not come back (a user stopped it, it failed, or it was restored under a new id). */
@@ -58,9 +62,14 @@ export class ServiceRestoreStore {
     this.#end.run({ serviceId, state: end.state, note, at: new Date().toISOString() });
   }
 
-  /** Services to bring back, oldest first. */
-  wanted(): RestorableService[] {
-    return (this.#wanted.all() as RestoreRow[]).map((row) => ({
+  /**
+   * Services to bring back, oldest first: those a stopped engine left running. Rows of another engine that is still
+   * running are its own and left out; rows from before the pid was recorded, and rows of this process, count as left
+   * behind. `isAlive` says whether a process id is a running process.
+   */
+  wanted(isAlive: (pid: number) => boolean = isProcessAlive): RestorableService[] {
+    const leftBehind = (pid: number | null): boolean => pid === null || pid === process.pid || !isAlive(pid);
+    return (this.#wanted.all() as RestoreRow[]).filter((row) => leftBehind(row.engine_pid)).map((row) => ({
       serviceId: row.service_id,
       runId: row.run_id,
       node: row.node_id,

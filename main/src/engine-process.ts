@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { ROUTES, TOKEN_HEADER } from '../../app/protocol/engine-api.ts';
+import { ENGINE_FATAL_EXIT_CODE } from '../../app/protocol/engine-process.ts';
 import type { RotatingLog } from './rotating-log.ts';
 
 /** How to start the engine: the built `dist/node/engine.js` under the system Node in development, Electron as Node when packaged. */
@@ -47,8 +48,16 @@ const readyLineSchema = z.object({
   /** Where the engine keeps runs and artifacts (it resolves the default itself). */
   dataDir: z.string().min(1).optional(),
 });
+/** The line an engine prints when it cannot start (app/protocol/engine-process.ts). */
+const fatalLineSchema = z.object({ fatal: z.string().min(1) });
 const HEALTH_POLL_MS = 100;
 const OUTPUT_LINES_KEPT = 20;
+
+/**
+ * The engine refused to start and said why (a `{"fatal":…}` line, or its fatal exit code): starting it again would
+ * fail the same way, so the supervisor shows the message instead of retrying.
+ */
+export class EngineRefusedError extends Error {}
 
 export function engineArgs(options: Pick<LaunchEngineOptions, 'port' | 'dataDir' | 'allowedOrigins' | 'staticDir'>): string[] {
   const args = ['--port', String(options.port)];
@@ -76,14 +85,21 @@ export function launchEngine(options: LaunchEngineOptions): EngineProcess {
       resolve({ code: null, signal: null });
     });
   });
-  const readyLine = watchOutput(child, log, recentOutput);
-  const ready = waitUntilHealthy(readyLine, exited, options, recentOutput);
+  const output = watchOutput(child, log, recentOutput);
+  const ready = waitUntilHealthy(output, exited, options, recentOutput);
   ready.catch(() => undefined);
   return { child, ready, exited, stop: (timeoutMs) => stopProcess(child, exited, timeoutMs) };
 }
 
-/** Logs every line of stdout and stderr and resolves with the first "ready" line. */
-function watchOutput(child: ChildProcess, log: RotatingLog, recentOutput: string[]): Promise<z.output<typeof readyLineSchema>> {
+interface EngineOutput {
+  /** The first "ready" line. */
+  readyLine: Promise<z.output<typeof readyLineSchema>>;
+  /** What the engine's "fatal" line said, once it has printed one. */
+  fatal(): string | undefined;
+}
+
+/** Logs every line of stdout and stderr, resolves with the first "ready" line and keeps the "fatal" one. */
+function watchOutput(child: ChildProcess, log: RotatingLog, recentOutput: string[]): EngineOutput {
   const keep = (line: string) => {
     recentOutput.push(line);
     if (recentOutput.length > OUTPUT_LINES_KEPT) recentOutput.shift();
@@ -92,18 +108,23 @@ function watchOutput(child: ChildProcess, log: RotatingLog, recentOutput: string
     log.write(`${line}\n`);
     keep(line);
   });
-  return new Promise((resolve) => {
+  let fatal: string | undefined;
+  const readyLine = new Promise<z.output<typeof readyLineSchema>>((resolve) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       log.write(`${line}\n`);
       keep(line);
-      const parsed = line.startsWith('{') ? readyLineSchema.safeParse(safeJson(line)) : null;
-      if (parsed?.success) resolve(parsed.data);
+      const json = line.startsWith('{') ? safeJson(line) : null;
+      const parsed = readyLineSchema.safeParse(json);
+      if (parsed.success) resolve(parsed.data);
+      const refused = fatalLineSchema.safeParse(json);
+      if (refused.success) fatal ??= refused.data.fatal;
     });
   });
+  return { readyLine, fatal: () => fatal };
 }
 
 async function waitUntilHealthy(
-  readyLine: Promise<z.output<typeof readyLineSchema>>,
+  { readyLine, fatal }: EngineOutput,
   exited: Promise<EngineExit>,
   options: LaunchEngineOptions,
   recentOutput: string[],
@@ -116,6 +137,10 @@ async function waitUntilHealthy(
     timer = setTimeout(() => reject(failure(`did not become ready within ${options.readyTimeoutMs} ms`)), options.readyTimeoutMs);
   });
   const died = exited.then((exit): never => {
+    // 'close' comes after stdout ends, so a fatal line the engine printed has been read by now.
+    const said = fatal();
+    if (said !== undefined) throw new EngineRefusedError(`${said}\nFull log: ${options.log.file}`);
+    if (exit.code === ENGINE_FATAL_EXIT_CODE) throw new EngineRefusedError(failure(`refused to start (${describeExit(exit)})`).message);
     throw failure(`exited before it was ready (${describeExit(exit)})`);
   });
   let settled = false;

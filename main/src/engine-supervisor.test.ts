@@ -1,8 +1,9 @@
 // The engine supervisor against real processes: the real engine (spawn, health, crash → restart, graceful stop), a
 // stand-in that ignores SIGTERM (kill after timeout) and one that exits at once (giving up after repeated crashes).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../app/protocol/desktop-ipc.ts';
 import { ROUTES, TOKEN_HEADER } from '../../app/protocol/engine-api.ts';
@@ -115,18 +116,42 @@ describe('EngineSupervisor with misbehaving engines', () => {
   it('gives up after repeated crashes and says why, pointing at the log', async () => {
     const log = new RotatingLog({ file: path.join(tempRoot, 'crashing.log') });
     const statuses: EngineStatus[] = [];
+    const supervisor = new EngineSupervisor({ launch: tsxLaunch('main/src/testing/crashing-engine.ts'), log, restartDelaysMs: [10], maxCrashes: 2, onStatus: (status) => statuses.push(status) });
+    await supervisor.start();
+    const failed = await waitForStatus(statuses, (s) => s.state === 'failed');
+    expect(statuses.filter((s) => s.state === 'restarting')).toHaveLength(2);
+    expect(failed).toMatchObject({ state: 'failed', restarts: 2, logFile: log.file });
+    expect(failed.state === 'failed' && failed.reason).toMatch(/stopped unexpectedly \(exit code 3\)[\s\S]*crashed 3 times/);
+    expect(readFileSync(log.file, 'utf8')).toContain('crashing engine: out of memory');
+  });
+
+  it('does not retry an engine that exits before it was ever ready, and shows its last output', async () => {
+    const log = new RotatingLog({ file: path.join(tempRoot, 'never-ready.log') });
+    const statuses: EngineStatus[] = [];
     const supervisor = new EngineSupervisor({
       launch: { command: process.execPath, args: ['-e', 'console.error("no model folder"); process.exit(3)', '--'] },
       log,
       restartDelaysMs: [10],
-      maxCrashes: 2,
       onStatus: (status) => statuses.push(status),
     });
     await expect(supervisor.start()).rejects.toThrow(/exited before it was ready \(exit code 3\)[\s\S]*no model folder/);
-    expect(statuses.filter((s) => s.state === 'restarting')).toHaveLength(2);
-    const failed = statuses.at(-1)!;
-    expect(failed).toMatchObject({ state: 'failed', restarts: 2, logFile: log.file });
-    expect(failed.state === 'failed' && failed.reason).toMatch(/crashed 3 times/);
+    expect(statuses.map((s) => s.state)).toEqual(['starting', 'failed']);
+    expect(statuses.at(-1)).toMatchObject({ state: 'failed', restarts: 0, logFile: log.file });
+  });
+
+  it('shows the one line the real engine gives when it cannot use its data directory, without retrying', async () => {
+    const log = new RotatingLog({ file: path.join(tempRoot, 'bad-data-dir.log') });
+    const notAFolder = path.join(tempRoot, 'not-a-folder');
+    writeFileSync(notAFolder, '');
+    const statuses: EngineStatus[] = [];
+    const supervisor = new EngineSupervisor({ launch: tsxLaunch('engine/api/main.ts'), log, dataDir: notAFolder, onStatus: (status) => statuses.push(status) });
+    const refusal = await supervisor.start().then(
+      () => expect.unreachable('the engine started on a file'),
+      (error: Error) => error.message,
+    );
+    expect(refusal).toBe(`the engine cannot use its data directory ${notAFolder} (EEXIST: file already exists, mkdir '${notAFolder}'); make it a folder this user can write, or choose another data directory\nFull log: ${log.file}`);
+    expect(statuses.map((s) => s.state)).toEqual(['starting', 'failed']);
+    expect(readFileSync(log.file, 'utf8'), 'the stack is kept for the log').toMatch(/EEXIST[\s\S]*\n\s+at /);
   });
 
   it('reports a command that cannot be started', async () => {
@@ -136,4 +161,22 @@ describe('EngineSupervisor with misbehaving engines', () => {
     expect(existsSync(log.file)).toBe(true);
     expect(readFileSync(log.file, 'utf8')).toContain('engine could not be started');
   });
+});
+
+describe('quitting while a node ignores cancel', () => {
+  it("waits out the engine's own shutdown, so the run is recorded as ended instead of left running", async () => {
+    const dataDir = path.join(tempRoot, 'quit-data');
+    mkdirSync(dataDir);
+    const log = new RotatingLog({ file: path.join(tempRoot, 'quit.log') });
+    const supervisor = new EngineSupervisor({ launch: tsxLaunch('engine/api/testing/slow-stop-engine.ts'), log, dataDir });
+    await supervisor.start();
+    expect(await supervisor.stop()).toBe('exited');
+    const db = new Database(path.join(dataDir, 'crucible.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT status FROM runs').all()).toEqual([{ status: 'cancelled' }]);
+      expect(db.prepare(`SELECT state FROM run_nodes WHERE node_id = 'train'`).all()).toEqual([{ state: 'cancelled' }]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 });

@@ -1,8 +1,10 @@
 // Keeps one engine process alive for the app: starts it with a per-launch token, restarts it (on the same port when
-// it can) after a crash with a growing delay, gives up after too many crashes in a row, and stops it on quit.
+// it can) after a crash with a growing delay, gives up after too many crashes in a row, and stops it on quit. An
+// engine that cannot start at all (it never became ready, or said why it refused) is not retried: its reason is shown.
 import { randomBytes } from 'node:crypto';
 import type { EngineConnection, EngineStatus } from '../../app/protocol/desktop-ipc.ts';
-import { describeExit, launchEngine, type EngineLaunch, type EngineProcess } from './engine-process.ts';
+import { ENGINE_STOP_TIMEOUT_MS } from '../../app/protocol/engine-process.ts';
+import { describeExit, EngineRefusedError, launchEngine, type EngineLaunch, type EngineProcess } from './engine-process.ts';
 import type { RotatingLog } from './rotating-log.ts';
 
 export interface EngineSupervisorOptions {
@@ -14,7 +16,7 @@ export interface EngineSupervisorOptions {
   staticDir?: string;
   onStatus?: (status: EngineStatus) => void;
   readyTimeoutMs?: number;
-  /** How long a stopping engine gets to exit before it is killed. */
+  /** How long a stopping engine gets to exit before it is killed; by default longer than the engine's own shutdown. */
   stopTimeoutMs?: number;
   /** Delay before the n-th restart in a row; the last one repeats. */
   restartDelaysMs?: readonly number[];
@@ -36,6 +38,8 @@ export class EngineSupervisor {
   private restarts = 0;
   private crashTimes: number[] = [];
   private stopping = false;
+  /** Whether the engine has been ready since start(): only then is an engine that exits counted as a crash. */
+  private everReady = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly statusWaiters = new Set<(status: EngineStatus) => void>();
 
@@ -63,6 +67,7 @@ export class EngineSupervisor {
   /** Starts the engine; resolves once it is healthy, rejects when the supervisor gives up. */
   start(): Promise<EngineConnection> {
     this.stopping = false;
+    this.everReady = false;
     this.crashTimes = [];
     const settled = this.nextSettledStatus();
     this.spawnOnce();
@@ -78,8 +83,9 @@ export class EngineSupervisor {
     clearTimeout(this.restartTimer);
     const running = this.current;
     this.current = null;
-    const outcome: StopOutcome = running ? await running.stop(this.options.stopTimeoutMs ?? 5000) : 'not-running';
-    if (outcome === 'killed') this.options.log.note(`engine did not exit within ${this.options.stopTimeoutMs ?? 5000} ms of SIGTERM; killed it`);
+    const timeoutMs = this.options.stopTimeoutMs ?? ENGINE_STOP_TIMEOUT_MS;
+    const outcome: StopOutcome = running ? await running.stop(timeoutMs) : 'not-running';
+    if (outcome === 'killed') this.options.log.note(`engine did not exit within ${timeoutMs} ms of SIGTERM; killed it`);
     this.setStatus({ state: 'stopped', restarts: this.restarts });
     return outcome;
   }
@@ -104,6 +110,7 @@ export class EngineSupervisor {
         this.preferredPort = port;
         this.reportedDataDir = dataDir ?? null;
         this.currentUrl = url;
+        this.everReady = true;
         this.options.log.note(`engine ready at ${url}`);
         this.setStatus({ state: 'ready', url, restarts: this.restarts });
       },
@@ -111,7 +118,10 @@ export class EngineSupervisor {
         if (this.current !== engine) return;
         // The port may be taken now; the next try lets the OS pick one.
         this.preferredPort = 0;
-        void engine.stop(0).then(() => this.onCrash(engine, error.message));
+        // An engine that refused, or that has not once become ready since start(), would fail the same way again
+        // (a data directory it cannot use, a broken install): say why at once instead of retrying for seconds.
+        const retry = this.everReady && !(error instanceof EngineRefusedError);
+        void engine.stop(0).then(() => (retry ? this.onCrash(engine, error.message) : this.giveUp(engine, error.message)));
       },
     );
     void engine.exited.then((exit) => {
@@ -137,6 +147,14 @@ export class EngineSupervisor {
     this.restarts += 1;
     this.setStatus({ state: 'restarting', reason, restarts: this.restarts, retryInMs });
     this.restartTimer = setTimeout(() => this.spawnOnce(), retryInMs);
+  }
+
+  private giveUp(engine: EngineProcess, reason: string): void {
+    if (this.stopping || this.current !== engine) return;
+    this.current = null;
+    this.currentUrl = null;
+    this.options.log.note(`${reason}\nThe engine could not start; not retrying it.`);
+    this.setStatus({ state: 'failed', reason, restarts: this.restarts, logFile: this.options.log.file });
   }
 
   private setStatus(status: EngineStatus): void {
