@@ -25,6 +25,7 @@ import { ServiceKeeper } from './services/service-keeper.ts';
 import { restartService } from './services/service-restart.ts';
 import { ServiceRegistry } from './services/service-registry.ts';
 import { RunStore } from './store/run-store.ts';
+import type { RunRecord } from './store/run-store-types.ts';
 import { ServiceRestoreStore } from './store/service-restore-store.ts';
 
 export interface EngineOptions {
@@ -163,8 +164,14 @@ export class Engine {
     return this.store.listRuns(query);
   }
 
+  /** The run in full; each metric series is thinned to a bounded count, so a day-long run's detail stays small. */
   getRun(runId: string): RunDetail | null {
     return this.store.getRun(runId);
+  }
+
+  /** The run, its nodes and its engine process, without metric points: to check a run exists or find an output. */
+  findRun(runId: string): RunRecord | null {
+    return this.store.findRun(runId);
   }
 
   logs(runId: string, query: { node?: string; afterId?: number; limit?: number } = {}): LogLine[] {

@@ -145,8 +145,13 @@ export interface RunDetail {
   /** The pipeline exactly as it was when the run started. */
   pipeline: Pipeline;
   nodes: Record<string, RunNodeDetail>;
-  /** nodeId → metric name → points in recorded order. */
+  /**
+   * nodeId → metric name → points in recorded order. A long series is thinned to a bounded count (the engine's
+   * MAX_POINTS_PER_SERIES, 2,000) by an even stride, its first and last points always kept.
+   */
   metrics: Record<string, Record<string, MetricPoint[]>>;
+  /** nodeId → the names of its series that were thinned; absent when none was. */
+  metricsThinned?: Record<string, string[]>;
 }
 
 export interface LogLine {

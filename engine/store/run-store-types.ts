@@ -17,9 +17,14 @@ export interface NewRun {
 export type RunSummary = RunListItem;
 export type StoredNode = RunNodeDetail;
 export type { MetricPoint };
-/** nodeId → metric name → points in the order they were recorded. */
+/** nodeId → metric name → points in the order they were recorded, long series thinned (run-queries.ts). */
 export type RunMetricSeries = RunDetail['metrics'];
 export type StoredRun = RunDetail;
+/** One run without its metric series: cheap to read whatever the run's length. */
+export interface RunRecord extends Omit<StoredRun, 'metrics' | 'metricsThinned'> {
+  /** The engine process that runs (or ran) it; null for runs recorded before engines kept it. */
+  enginePid: number | null;
+}
 export type LogEntry = LogLine;
 
 export interface LogQuery {

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptyPipeline, type Pipeline } from '../../app/pipeline/schema.ts';
 import type { ArtifactSummary, RunEvent, ServiceInfo } from '../../app/protocol/run-events.ts';
+import { MAX_POINTS_PER_SERIES } from './run-queries.ts';
 import { RunStore, type RunStoreOptions } from './run-store.ts';
 
 let tempDir: string;
@@ -369,7 +370,7 @@ describe('RunStore batching', () => {
     const store = openStore({ maxBatchSize: 100_000 });
     startRun(store, 'r1');
     store.flush();
-    const pointCount = 5_000;
+    const pointCount = MAX_POINTS_PER_SERIES; // the most a series comes back with unthinned, so every point is checked
     for (let step = 0; step < pointCount; step++) store.record(progress('r1', 'train', 1, { step, metrics: { loss: 1 / (step + 1) } }));
 
     const reader = new Database(dbFile, { readonly: true });

@@ -6,7 +6,7 @@ import { openDatabase, type DatabaseLocation, type OpenDatabaseOptions, type Sql
 import { isProcessAlive } from '../process-alive.ts';
 import { markInterruptedRuns } from './mark-interrupted.ts';
 import { RunQueries } from './run-queries.ts';
-import type { ArtifactRecord, LogEntry, LogQuery, NewRun, PageQuery, RunSummary, StoredRun } from './run-store-types.ts';
+import type { ArtifactRecord, LogEntry, LogQuery, NewRun, PageQuery, RunRecord, RunSummary, StoredRun } from './run-store-types.ts';
 import { StoreWriter, type StoreWrite } from './store-writer.ts';
 import { WriteQueue } from './write-queue.ts';
 
@@ -101,9 +101,16 @@ export class RunStore {
     return this.runs.listRuns(query);
   }
 
+  /** The run with its metric series, each thinned to a bounded count (MAX_POINTS_PER_SERIES in run-queries.ts). */
   getRun(runId: string): StoredRun | null {
     this.flush();
     return this.runs.getRun(runId);
+  }
+
+  /** The run, its nodes and the engine process that owns it, without metric points: cheap however long the run. */
+  findRun(runId: string): RunRecord | null {
+    this.flush();
+    return this.runs.findRun(runId);
   }
 
   logs(runId: string, query: LogQuery = {}): LogEntry[] {

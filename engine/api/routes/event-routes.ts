@@ -21,10 +21,12 @@ export function registerEventRoutes(app: FastifyInstance, engine: Engine, stream
   app.get(ROUTES.runEvents, async (request, reply) => {
     const { runId } = parseOrThrow(runParams, request.params, 'path');
     const live = engine.tracker.snapshot(runId);
-    const stored = live ? null : engine.getRun(runId);
+    // The stored record, without metric points: a snapshot draws from the run and its nodes only, so a long run's
+    // series are never read here.
+    const stored = live ? null : engine.findRun(runId);
     if (!live && !stored) throw new HttpError(404, 'run_not_found', `no run "${runId}"`);
     const stream = open(reply, streams);
-    stream.send({ type: 'snapshot', run: live ?? snapshotOfStoredRun(stored!) });
+    stream.send({ type: 'snapshot', run: live ?? snapshotOfStoredRun({ ...stored!, metrics: {} }) });
     if (!engine.activeRunIds().includes(runId)) return stream.close();
     const unsubscribe = engine.bus.onRun(runId, (event) => {
       stream.send(event);

@@ -45,7 +45,7 @@ export function registerPreviewRoutes(app: FastifyInstance, engine: Engine): voi
 
 function outputOf(engine: Engine, params: unknown): ArtifactSummary {
   const { runId, nodeId, port } = parseOrThrow(outputParams, params, 'path');
-  const run = engine.getRun(runId);
+  const run = engine.findRun(runId); // the record without metric points: a long run's series are not read
   if (!run) throw new HttpError(404, 'run_not_found', `no run "${runId}"`);
   const node = run.nodes[nodeId];
   if (!node) throw new HttpError(404, 'node_not_found', `run "${runId}" has no node "${nodeId}"`);
