@@ -21,7 +21,9 @@ async function serve(requestTimeoutMs?: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  fixture = writeTinyModelFolder({ blockSize: 256 });
+  // A long context, so that a request can generate for much longer than the 40 ms timeout below on any CPU: 200
+  // tokens of this tiny model took about 40 ms on a fast one and sometimes finished in time.
+  fixture = writeTinyModelFolder({ blockSize: 4096 });
   generator = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 1, log: () => undefined });
   await generator.whenReady();
   deployment = new Deployment({ generator, maxBatchSize: 1, maxQueue: 8, defaults: DEFAULT_SAMPLING });
@@ -47,7 +49,7 @@ describe('a request given up mid-generation (real ONNX runtime)', () => {
   it('answers 504 when its time runs out while it generates', async () => {
     const url = await serve(40);
     const eos = generator.tokenize('<|endoftext|>')[0]!;
-    const response = await postJson(`${url}/v1/completions`, { model: 'tiny', prompt: 'First Citizen', max_tokens: 200, logit_bias: { [eos]: -100 } }, {}, AbortSignal.timeout(5_000));
+    const response = await postJson(`${url}/v1/completions`, { model: 'tiny', prompt: 'First Citizen', max_tokens: 4000, logit_bias: { [eos]: -100 } }, {}, AbortSignal.timeout(5_000));
     expect(response.status).toBe(504);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('timeout');
     await waitFor(() => deployment.running === 0);
