@@ -210,7 +210,7 @@ export class Engine {
 
   /** The id the executor gave the run's pipeline: its file path, or `unsaved:NAME`. */
   #pipelineIdOf(runId: string): string | undefined {
-    const run = this.store.getRun(runId)?.run;
+    const run = this.store.findRun(runId)?.run;
     return run ? (run.pipelinePath ?? `unsaved:${run.pipelineName}`) : undefined;
   }
 

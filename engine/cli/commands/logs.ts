@@ -23,7 +23,7 @@ export function logsCommand(engine: Engine, options: LogsOptions, io: CliIo): nu
     io.stderr.write('logs: there are no runs yet; start one with "crucible run FILE"\n');
     return EXIT.failed;
   }
-  const run = engine.getRun(runId);
+  const run = engine.findRun(runId);
   if (run === null) {
     io.stderr.write(`logs: no run "${runId}"; see "crucible runs" for the ids\n`);
     return EXIT.failed;

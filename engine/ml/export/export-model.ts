@@ -43,7 +43,7 @@ export interface ExportOutcome {
 }
 
 export function exportModel(request: ExportRequest): ExportOutcome {
-  if (!EXPORT_NAME_PATTERN.test(request.name)) throw new Error(`export: name ${JSON.stringify(request.name)} must be lowercase letters, digits, ".", "_" or "-" (at most 64), as Ollama and LM Studio name models`);
+  if (!EXPORT_NAME_PATTERN.test(request.name)) throw new Error(`name ${JSON.stringify(request.name)} must be lowercase letters, digits, ".", "_" or "-" (at most 64), as Ollama and LM Studio name models`);
   requireModelFolderFiles(request.modelFolder, [MODEL_FILES.config, MODEL_FILES.decoder], (missing) =>
     missing === MODEL_FILES.config ? 'this is not a model folder: point it at a folder written by pretrain, finetune, distill or quantize' : 're-run the node that produced the model',
   );
@@ -83,7 +83,7 @@ function exportHuggingFace(request: ExportRequest): Omit<ExportOutcome, 'bytes'>
   const wanted = HF_FILES.filter((file) => request.format === 'hf' || file !== MODEL_FILES.weights);
   const onnxDir = path.join(request.modelFolder, 'onnx');
   const decoders = existsSync(onnxDir) ? readdirSync(onnxDir).filter((file) => file.endsWith('.onnx')).map((file) => path.join('onnx', file)) : [];
-  if (decoders.length === 0) throw new Error(`export: ${request.modelFolder} has no ONNX decoder (onnx/model.onnx); re-run the node that produced the model`);
+  if (decoders.length === 0) throw new Error(`${request.modelFolder} has no ONNX decoder (onnx/model.onnx); re-run the node that produced the model`);
   const files = [...wanted.filter((file) => existsSync(path.join(request.modelFolder, file))), ...decoders.sort()];
   mkdirSync(path.join(request.outputFolder, 'onnx'), { recursive: true });
   for (const file of files) copyFileSync(path.join(request.modelFolder, file), path.join(request.outputFolder, file));
