@@ -26,3 +26,26 @@ it('passes data that is not a JSON object on untouched', () => {
     { kind: 'other', raw: 'event: x\ndata: {}' },
   ]);
 });
+
+it('finds every record whatever the chunk boundaries, a record end split across chunks included', () => {
+  const stream = 'data: {"a":1}\r\n\r\n: ping\n\ndata: {"b":"x\\ny"}\n\r\ndata: [DONE]\n\n';
+  const whole = new SseRecordSplitter().push(bytes(stream));
+  expect(whole).toHaveLength(4);
+  for (let first = 1; first < stream.length; first++) {
+    for (const size of [1, 2, 3, 5]) {
+      const splitter = new SseRecordSplitter();
+      const records = splitter.push(bytes(stream.slice(0, first)));
+      for (let at = first; at < stream.length; at += size) records.push(...splitter.push(bytes(stream.slice(at, at + size))));
+      expect(records).toEqual(whole);
+      expect(splitter.incomplete).toBe(false);
+    }
+  }
+});
+
+it('refuses a record that grows past 16 MiB without ending, fed in small chunks', () => {
+  const splitter = new SseRecordSplitter();
+  const chunk = bytes(`data: ${'x'.repeat(64 * 1024)}`);
+  expect(() => {
+    for (let index = 0; index < 300; index++) splitter.push(chunk);
+  }).toThrow(/a stream record grew past 16 MiB without ending/);
+});
