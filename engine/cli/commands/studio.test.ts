@@ -6,7 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINE_ADDRESS_FILE, readEngineAddress } from '../../api/engine-address-file.ts';
+import { serveEngine } from '../../api/serve-engine.ts';
+import { Engine } from '../../engine.ts';
+import { EXIT } from '../io.ts';
+import { capturedIo } from '../testing/captured-io.ts';
 import { runCliIn, startCliIn } from '../testing/run-cli-in.ts';
+import { studioCommand } from './studio.ts';
 
 let dataDir: string;
 beforeEach(() => {
@@ -51,4 +56,18 @@ describe('crucible studio', () => {
     }
     expect(readEngineAddress(dataDir)).toBeUndefined();
   });
+
+  it('says in one line when another engine took the data directory after the check (an engine of this process here)', async () => {
+    const first = await serveEngine(await Engine.open({ dataDir, runModules: new Map() }), { port: 0 });
+    const second = await Engine.open({ dataDir, runModules: new Map() });
+    try {
+      const io = capturedIo({ cwd: dataDir });
+      expect(await studioCommand(second, { port: 0, open: false, build: false }, io.io)).toBe(EXIT.failed);
+      expect(io.stderr()).toBe(`crucible studio: a Crucible engine (pid ${process.pid}) already serves the data directory ${path.resolve(dataDir)} at ${first.url}; use that one, stop it first, or start this one with another data directory\n`);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
 });
+

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine.ts';
 import { readEngineAddress } from '../../api/engine-address-file.ts';
-import { serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
+import { EngineAlreadyServingError, serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
 import { REPO_ROOT } from '../../build-mode.ts';
 import { listeningProcess } from '../../services/port-holder.ts';
 import { EXIT, type CliIo } from '../io.ts';
@@ -41,7 +41,8 @@ export async function studioCommand(engine: Engine, options: { port: number; ope
   try {
     running = await serveEngine(engine, { port: options.port, staticDir, restoreServices: options.restoreServices ?? false });
   } catch (error) {
-    const refusal = listenRefusal(error, options.port);
+    // Another engine that started on this data directory after the check before the engine opened.
+    const refusal = error instanceof EngineAlreadyServingError ? `crucible studio: ${error.message}` : listenRefusal(error, options.port);
     if (refusal === undefined) throw error;
     io.stderr.write(`${refusal}\n`);
     return EXIT.failed;
