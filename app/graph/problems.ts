@@ -35,6 +35,7 @@ export const PROBLEM_CODES = [
   'schedule_never_decays',
   'teacher_init_skipped',
   'duplicate_served_name',
+  'gguf_needs_end_of_text',
   ...MACHINE_CHECK_CODES,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

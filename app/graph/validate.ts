@@ -9,6 +9,7 @@ import { findSecrets } from '../pipeline/secrets.ts';
 import { checkConnection } from './connect.ts';
 import { nodeTypeSuggestion } from './node-type-suggestion.ts';
 import type { ValidationProblem } from './problems.ts';
+import { checkGgufEndOfText } from './gguf-end-of-text.ts';
 import { checkServedNames } from './served-names.ts';
 import { checkTeacherInit } from './teacher-init.ts';
 import { checkSharedTokenizers } from './tokenizer-lineage.ts';
@@ -60,6 +61,7 @@ export function validatePipeline(pipeline: Pipeline, registry: NodeRegistry): Pi
   problems.push(...checkSharedTokenizers(pipeline, specs));
   problems.push(...checkTeacherInit(pipeline, specs, configs));
   problems.push(...checkServedNames(pipeline, specs, configs));
+  problems.push(...checkGgufEndOfText(pipeline, specs, configs));
   return { problems, configs };
 }
 
