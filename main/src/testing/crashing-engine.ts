@@ -1,18 +1,8 @@
 // A stand-in engine for the supervisor's tests: becomes ready like the real one (ready line, GET /api/health), then
 // crashes a moment later, every time it is started.
-import { createServer } from 'node:http';
-import { ROUTES, TOKEN_HEADER } from '../../../app/protocol/engine-api.ts';
+import { startStandInEngine } from './stand-in-engine.ts';
 
-const token = process.env.CRUCIBLE_ENGINE_TOKEN;
-const server = createServer((request, response) => {
-  const authorised = request.headers[TOKEN_HEADER] === token;
-  response.writeHead(request.url === ROUTES.health && authorised ? 200 : 401, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ status: authorised ? 'ok' : 'unauthorised' }));
-});
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ ready: true, url: `http://127.0.0.1:${port}`, port })}\n`);
+startStandInEngine(() => {
   setTimeout(() => {
     process.stderr.write('crashing engine: out of memory\n');
     process.exit(3);
