@@ -3,7 +3,7 @@
 import type { RunSnapshot } from '../events/run-state-tracker.ts';
 import type { StoredRun } from '../store/run-store-types.ts';
 
-export function snapshotOfStoredRun(stored: StoredRun): RunSnapshot {
+export function snapshotOfStoredRun(stored: Pick<StoredRun, 'run' | 'nodes'>): RunSnapshot {
   const nodes: RunSnapshot['nodes'] = {};
   for (const [id, node] of Object.entries(stored.nodes)) {
     const firstArtifact = Object.values(node.artifacts)[0];

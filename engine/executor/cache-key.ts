@@ -1,6 +1,7 @@
 // Cache keys: a node's key is the sha256 of everything that decides its output (type, version, config, inputs,
 // source fingerprint); an output artifact's key is derived from the node key and the port name.
 import { createHash } from 'node:crypto';
+import { defaultConfig } from '../../app/nodes/config.ts';
 import type { NodeSpec } from '../../app/nodes/spec.ts';
 import { canonicalJson } from '../../app/pipeline/canonical-json.ts';
 
@@ -36,7 +37,7 @@ export function cacheKeyFor(parts: CacheKeyParts, runNonce?: string): string {
 export function keyedConfig(spec: NodeSpec, config: Record<string, unknown>): Record<string, unknown> {
   const neutral = spec.cacheNeutralFields ?? [];
   if (neutral.length === 0) return config;
-  const defaults = spec.config.parse({}) as Record<string, unknown>;
+  const defaults = defaultConfig(spec);
   const keyed = { ...config };
   for (const field of neutral) {
     if (defaults[field] === undefined) delete keyed[field];

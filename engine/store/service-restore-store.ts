@@ -2,7 +2,7 @@
 // Its own connection to crucible.db; writes are rare (a service starting or ending), so each is written at once.
 // Each row names the engine process that recorded it: a live engine's services are its own, never another's to list
 // as stopped or start again (two engines on one data directory, as mark-interrupted.ts does for runs).
-import { isProcessAlive } from '../process-alive.ts';
+import { isLeftBehind, isProcessAlive } from '../process-alive.ts';
 import { openDatabase, type DatabaseLocation, type SqliteDatabase } from './database.ts';
 
 export interface RestorableService {
@@ -68,8 +68,7 @@ export class ServiceRestoreStore {
    * behind. `isAlive` says whether a process id is a running process.
    */
   wanted(isAlive: (pid: number) => boolean = isProcessAlive): RestorableService[] {
-    const leftBehind = (pid: number | null): boolean => pid === null || pid === process.pid || !isAlive(pid);
-    return (this.#wanted.all() as RestoreRow[]).filter((row) => leftBehind(row.engine_pid)).map((row) => ({
+    return (this.#wanted.all() as RestoreRow[]).filter((row) => isLeftBehind(row.engine_pid, isAlive)).map((row) => ({
       serviceId: row.service_id,
       runId: row.run_id,
       node: row.node_id,

@@ -26,7 +26,7 @@ export function registerEventRoutes(app: FastifyInstance, engine: Engine, stream
     const stored = live ? null : engine.findRun(runId);
     if (!live && !stored) throw new HttpError(404, 'run_not_found', `no run "${runId}"`);
     const stream = open(reply, streams);
-    stream.send({ type: 'snapshot', run: live ?? snapshotOfStoredRun({ ...stored!, metrics: {} }) });
+    stream.send({ type: 'snapshot', run: live ?? snapshotOfStoredRun(stored!) });
     if (!engine.activeRunIds().includes(runId)) return stream.close();
     const unsubscribe = engine.bus.onRun(runId, (event) => {
       stream.send(event);

@@ -13,6 +13,6 @@ const engine = await Engine.open({ dataDir, registry: fixtures.registry, runModu
 const running = await serveEngine(engine, { token: process.env.CRUCIBLE_ENGINE_TOKEN, port: Number(values.port ?? 0) });
 const pipeline = fixturePipeline([{ id: 'train', type: 'slow', config: { durationMs: 120_000, chunkMs: 100, honorSignal: false } }], [], 'stubborn');
 const { runId } = engine.startRun({ pipeline, pipelinePath: null });
-while (engine.getRun(runId)?.nodes.train?.state !== 'running') await new Promise((resolve) => setTimeout(resolve, 20));
+while (engine.findRun(runId)?.nodes.train?.state !== 'running') await new Promise((resolve) => setTimeout(resolve, 20));
 process.stdout.write(`${JSON.stringify({ ready: true, url: running.url, port: running.port, dataDir, runId })}\n`);
 process.on('SIGTERM', () => void running.close().then(() => process.exit(0)));
