@@ -43,9 +43,15 @@ const servedHere = new Set<string>();
  * `crucible services` and deleting the file when it stops. The desktop engine and the studio both come through here.
  */
 function refuseIfServed(dataDir: string): void {
+  const refusal = engineServingRefusal(dataDir);
+  if (refusal !== undefined) throw new EngineAlreadyServingError(refusal);
+}
+
+/** Why no engine may serve `dataDir` now (another live engine does), or undefined; the CLI asks before it opens one. */
+export function engineServingRefusal(dataDir: string): string | undefined {
   const other = readEngineAddress(dataDir);
-  if (!other || (other.pid === process.pid && !servedHere.has(dataDir))) return;
-  throw new EngineAlreadyServingError(`a Crucible engine (pid ${other.pid}) already serves the data directory ${dataDir} at ${other.url}; use that one, stop it first, or start this one with another data directory`);
+  if (!other || (other.pid === process.pid && !servedHere.has(dataDir))) return undefined;
+  return `a Crucible engine (pid ${other.pid}) already serves the data directory ${dataDir} at ${other.url}; use that one, stop it first, or start this one with another data directory`;
 }
 
 export async function serveEngine(engine: Engine, options: ServeEngineOptions = {}): Promise<RunningEngine> {

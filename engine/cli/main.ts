@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { builtInRunModules } from '../../nodes/runs.ts';
 import { builtInRegistry } from '../../nodes/specs.ts';
+import { engineServingRefusal } from '../api/serve-engine.ts';
 import { resolveDataDir } from '../config/data-dir.ts';
 import { Engine } from '../engine.ts';
 import { CRUCIBLE_VERSION } from '../version.ts';
@@ -20,7 +21,7 @@ import { runsCommand } from './commands/runs.ts';
 import { runsImportCommand } from './commands/runs-import.ts';
 import { serveCommand } from './commands/serve.ts';
 import { SERVICES_USAGE, servicesCommand } from './commands/services.ts';
-import { engineAlreadyServing, studioCommand } from './commands/studio.ts';
+import { studioCommand } from './commands/studio.ts';
 import { usageCommand } from './commands/usage.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
@@ -180,9 +181,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       const port = values.port === undefined ? 0 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
       // Checked before the engine opens its database, so a refused second studio touches nothing of the first's.
-      const running = engineAlreadyServing(resolveDataDir(values['data-dir'] as string | undefined, io.env));
-      if (running) {
-        io.stderr.write(`${running}\n`);
+      const refusal = engineServingRefusal(resolveDataDir(values['data-dir'] as string | undefined, io.env));
+      if (refusal !== undefined) {
+        io.stderr.write(`crucible studio: ${refusal}\n`);
         return EXIT.failed;
       }
       return withEngine(values['data-dir'] as string | undefined, (engine) => studioCommand(engine, { port, open: !values['no-open'], build: !values['no-build'], restoreServices: Boolean(values['restore-services']) }, io));

@@ -56,7 +56,7 @@ async function holdWithinBudget({ usage, limiter, budgetHolds: holds, pricing }:
   const start = periodStart(key.period, now);
   let spent: number;
   try {
-    spent = await limiter.spendSince(key.id, key.period, start, () =>
+    spent = await limiter.spendSince(key.id, start, () =>
       usage.spendSince(key.id, start).catch((error: unknown) => {
         throw storeUnavailable(error);
       }),

@@ -73,7 +73,7 @@ function prepare(body: SharedFields, deployment: Deployment, echo: boolean, prom
     checkCanStart(deployment, prompt.kind, tokens);
     return {
       promptTokens: tokens,
-      maxTokens: maxTokensWithin(deployment, prompt, tokens.length, startsFromToken(deployment, tokens)),
+      maxTokens: maxTokensWithin(deployment, prompt, tokens.length),
       temperature: body.temperature ?? defaults.temperature,
       topP: body.top_p ?? defaults.topP,
       topK: body.top_k == null ? defaults.topK : Math.max(0, body.top_k),
@@ -106,18 +106,14 @@ function checkCanStart(deployment: Deployment, kind: PromptSide['kind'], tokens:
   throw invalidRequest(`Invalid '${kind}': ${what} and model \`${deployment.model}\` has no beginning- or end-of-text token to start from; send at least one token of prompt.`, kind, 'empty_prompt');
 }
 
-/** Whether the generator starts this prompt from its start token (an empty one: see checkCanStart), which takes a slot. */
-function startsFromToken(deployment: Deployment, tokens: readonly number[]): boolean {
-  const special = deployment.generator.specialTokens;
-  return tokens.length === 0 && (special?.bos !== undefined || special?.eos !== undefined);
-}
-
 /**
  * The client's max_tokens must fit; left out, it is the default cut to what the context leaves. Never truncates. An
- * empty prompt's start token counts as one token of prompt.
+ * empty prompt starts from the generator's start token (checkCanStart ran first, so it has one), which takes a slot:
+ * it counts as one token of prompt.
  */
-function maxTokensWithin(deployment: Deployment, prompt: PromptSide, tokenCount: number, startToken: boolean): number {
+function maxTokensWithin(deployment: Deployment, prompt: PromptSide, tokenCount: number): number {
   const limit = deployment.contextLength;
+  const startToken = tokenCount === 0;
   const promptLength = startToken ? 1 : tokenCount;
   if (prompt.maxTokens == null) {
     if (promptLength >= limit) {

@@ -168,11 +168,11 @@ describe('rate limits shared through Redis', () => {
     // Spend before the total exists is the usage log's to report: not counted twice.
     first!.addSpend('key_a', 9, new Date('2026-03-01T05:00:00Z'));
     await settled();
-    expect(await first!.spendSince('key_a', 'month', start, fromStore)).toBe(1.5);
+    expect(await first!.spendSince('key_a', start, fromStore)).toBe(1.5);
     first!.addSpend('key_a', 0.25, new Date('2026-03-04T05:00:00Z'));
     second!.addSpend('key_a', 0.5, new Date('2026-03-09T05:00:00Z'));
     await settled();
-    expect(await second!.spendSince('key_a', 'month', start, fromStore)).toBe(2.25);
+    expect(await second!.spendSince('key_a', start, fromStore)).toBe(2.25);
     expect(storeReads).toBe(1);
   });
 

@@ -30,7 +30,7 @@ export interface RateLimits {
    * What a key has spent since the start of its budget period. `fromStore` sums the usage log; a backend that keeps
    * its own running total (Redis) seeds it from there once per period.
    */
-  spendSince(keyId: string, period: 'day' | 'month', periodStart: string, fromStore: () => Promise<number>): Promise<number>;
+  spendSince(keyId: string, periodStart: string, fromStore: () => Promise<number>): Promise<number>;
   /** A finished request's cost, added to its key's running totals (a no-op where the usage log is the total). */
   addSpend(keyId: string, cost: number, at: Date): void;
   close(): Promise<void>;
@@ -152,7 +152,7 @@ export class RateLimiter implements RateLimits {
   }
 
   /** The usage log is the running total here. */
-  async spendSince(_keyId: string, _period: 'day' | 'month', _periodStart: string, fromStore: () => Promise<number>): Promise<number> {
+  async spendSince(_keyId: string, _periodStart: string, fromStore: () => Promise<number>): Promise<number> {
     return fromStore();
   }
 

@@ -46,7 +46,7 @@ test('answers 503 limits_unavailable while Redis is stopped, and takes back what
   try {
     // Redis never answers while stopped: only the admission timeout can end these.
     await expect(limits.acquire('k', 'k', ONE_AT_A_TIME, 1)).rejects.toMatchObject({ status: 503, code: 'limits_unavailable', message: expect.stringMatching(/within 300 ms/) });
-    await expect(limits.spendSince('key_a', 'month', MONTH, async () => 0)).rejects.toMatchObject({ status: 503, code: 'limits_unavailable' });
+    await expect(limits.spendSince('key_a', MONTH, async () => 0)).rejects.toMatchObject({ status: 503, code: 'limits_unavailable' });
   } finally {
     resume();
   }
@@ -59,36 +59,36 @@ test('trusts a seeded spend total only until it expires, then seeds it again fro
   const { limits, prefix } = await open({ spendReseedMs: 400 });
   let logged = 4;
   const fromStore = async () => logged;
-  expect(await limits.spendSince('key_a', 'month', MONTH, fromStore)).toBe(4);
+  expect(await limits.spendSince('key_a', MONTH, fromStore)).toBe(4);
   // Redis loses track (an increment lost, an older copy restored): its total says 1 while the log says 4, then 6.
   const total = `${prefix}:spend:{key_a}:${MONTH}`;
   await admin!.client.set(total, '1', { expiration: 'KEEPTTL' });
   logged = 6;
   await waitFor(async () => (await admin!.client.exists(total)) === 0, 10_000);
-  expect(await limits.spendSince('key_a', 'month', MONTH, fromStore)).toBe(6);
+  expect(await limits.spendSince('key_a', MONTH, fromStore)).toBe(6);
   expect(await admin!.client.pTTL(total)).toBeGreaterThan(0);
 });
 
 test('drops the spend totals when an increment fails, so the next check seeds them from the usage log', async () => {
   const { limits, prefix } = await open();
-  expect(await limits.spendSince('key_a', 'month', MONTH, async () => 2)).toBe(2);
+  expect(await limits.spendSince('key_a', MONTH, async () => 2)).toBe(2);
   const total = `${prefix}:spend:{key_a}:${MONTH}`;
   // A total Redis cannot add to: INCRBYFLOAT fails inside the script.
   await admin!.client.set(total, 'not a number');
   limits.addSpend('key_a', 0.5, IN_MARCH);
   await waitFor(async () => (await admin!.client.exists(total)) === 0, 10_000);
-  expect(await limits.spendSince('key_a', 'month', MONTH, async () => 2.5)).toBe(2.5);
+  expect(await limits.spendSince('key_a', MONTH, async () => 2.5)).toBe(2.5);
 });
 
 test('forgets the spend totals after reconnecting, since the Redis it reaches may hold an older copy of them', async () => {
   const { limits, prefix } = await open();
-  expect(await limits.spendSince('key_a', 'month', MONTH, async () => 7)).toBe(7);
+  expect(await limits.spendSince('key_a', MONTH, async () => 7)).toBe(7);
   const total = `${prefix}:spend:{key_a}:${MONTH}`;
   // What a restart from an older snapshot brings back, then the connection cut as the restart cuts it.
   await admin!.client.set(total, '3', { expiration: 'KEEPTTL' });
   await admin!.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
   await waitFor(async () => (await admin!.client.exists(total)) === 0, 10_000);
-  await waitFor(async () => (await limits.spendSince('key_a', 'month', MONTH, async () => 7).catch(() => null)) === 7, 10_000);
+  await waitFor(async () => (await limits.spendSince('key_a', MONTH, async () => 7).catch(() => null)) === 7, 10_000);
 });
 
 test('a settle reaches Redis before the next admission, also on a connection to a Redis that lost its scripts', async () => {
@@ -96,7 +96,7 @@ test('a settle reaches Redis before the next admission, also on a connection to 
   // What a restart does: the script cache emptied, the connections cut.
   await admin!.client.sendCommand(['SCRIPT', 'FLUSH']);
   await admin!.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
-  await waitFor(async () => (await limits.spendSince('key_b', 'month', MONTH, async () => 0).catch(() => null)) === 0, 10_000);
+  await waitFor(async () => (await limits.spendSince('key_b', MONTH, async () => 0).catch(() => null)) === 0, 10_000);
   const first = await limits.acquire('s', 's', ONE_AT_A_TIME, 1);
   if (!first.ok) throw new Error(`expected a grant, got: ${first.error.message}`);
   first.grant.settle(1);

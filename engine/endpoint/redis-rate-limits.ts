@@ -249,7 +249,7 @@ export class RedisRateLimits implements RateLimits {
     return verdictOf(decision, label, limits, tokens, this.#rules, { settle: (used) => finish(false, used), refund: () => finish(true, 0) });
   }
 
-  async spendSince(keyId: string, _period: 'day' | 'month', start: string, fromStore: () => Promise<number>): Promise<number> {
+  async spendSince(keyId: string, start: string, fromStore: () => Promise<number>): Promise<number> {
     const key = this.#spendKey(keyId, start);
     const kept = await this.#admissionCommand('a spend read', () => this.#client.get(key));
     if (kept !== null) return Number(kept);

@@ -1,7 +1,6 @@
 // `crucible gateway` through runCli: routes to a real upstream server on loopback, answers /health per pool, stops on
 // Ctrl-C (saying how many usage rows were lost when its PostgreSQL store was away); bad flags are usage errors that
 // say which flag.
-import { createClient } from '@redis/client';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { createApiKeyRequestSchema } from '../../../app/protocol/serving-api.ts'
 import { startScriptedUpstream, type ScriptedUpstream } from '../../endpoint/gateway/testing/scripted-upstream.ts';
 import { openServingStore } from '../../endpoint/store/serving-store.ts';
 import { requireServer, startPostgres, startRedis } from '../../endpoint/testing/shared-servers.ts';
+import { openRedisAdmin } from '../../endpoint/testing/stalled-redis.ts';
 import { EXIT } from '../io.ts';
 import { startCliIn } from '../testing/run-cli-in.ts';
 
@@ -58,9 +58,9 @@ it('serves an upstream\'s models until interrupted', async () => {
 it.skipIf(!sharedServers)('stopped while its PostgreSQL store is away, says in one line how many usage rows are lost and still closes its connections', async () => {
   const postgres = await startPostgres();
   const redis = await startRedis();
-  const admin = createClient({ url: redis.url });
-  admin.on('error', () => undefined);
-  await admin.connect();
+  const admin = await openRedisAdmin(redis.url);
+  let cli: ReturnType<typeof startCli> | null = null;
+  let ended = false;
   try {
     const storeUrl = await postgres.newDatabase();
     const store = await openServingStore(storeUrl);
@@ -68,11 +68,13 @@ it.skipIf(!sharedServers)('stopped while its PostgreSQL store is away, says in o
     // The usage table away, so the gateway's rows surely still wait in its queue when the server goes.
     await store.sql.run('ALTER TABLE api_requests RENAME TO api_requests_away');
     await store.close();
-    const redisClients = async () => Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))![1]);
+    const redisClients = async () => Number(/connected_clients:(\d+)/.exec(await admin.client.info('clients'))![1]);
     remote = await startScriptedUpstream({ model: 'remote-model' });
-    const cli = startCli(['gateway', '--upstream', `${remote.url}=remote-model`, '--port', '0', '--store', storeUrl, '--limits', redis.url]);
-    await waitFor(() => cli.stdout().includes('Gateway at') || cli.stderr().includes('gateway:'), 'the "Gateway at" line', 60_000);
-    const url = /Gateway at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(cli.stdout())![1]!;
+    const gateway = (cli = startCli(['gateway', '--upstream', `${remote.url}=remote-model`, '--port', '0', '--store', storeUrl, '--limits', redis.url]));
+    void gateway.code.finally(() => (ended = true));
+    await waitFor(() => gateway.stdout().includes('Gateway at') || gateway.stderr().includes('gateway:'), 'the "Gateway at" line', 60_000);
+    expect(gateway.stderr()).toBe('');
+    const url = /Gateway at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(gateway.stdout())![1]!;
     expect(await redisClients()).toBeGreaterThan(1);
     for (let index = 0; index < 3; index++) {
       const response = await fetch(`${url}/v1/chat/completions`, {
@@ -84,15 +86,20 @@ it.skipIf(!sharedServers)('stopped while its PostgreSQL store is away, says in o
       await response.text();
     }
     await postgres.stop();
-    cli.interrupt();
-    expect(await cli.code).toBe(EXIT.failed);
-    const lastLine = cli.stderr().trimEnd().split('\n').at(-1);
+    gateway.interrupt();
+    expect(await gateway.code).toBe(EXIT.failed);
+    const lastLine = gateway.stderr().trimEnd().split('\n').at(-1);
     expect(lastLine).toMatch(/^gateway: stopped, but 3 usage rows could not be written to the store postgres:\/\/crucible@127\.0\.0\.1:\d+\/\w+ \(.+\) after retrying for 10 s, and are lost: `crucible usage` and budgets will not count those requests$/);
-    expect(cli.stderr()).not.toMatch(/^\s+at /m);
+    expect(gateway.stderr()).not.toMatch(/^\s+at /m);
     // The store and limits connections were closed all the same: Redis is down to the test's own.
     await waitFor(async () => (await redisClients()) === 1, 'the gateway\'s Redis connections to close', 30_000);
   } finally {
-    if (admin.isOpen) await admin.close();
+    // A failure before the interrupt above leaves the gateway, which runs in this process, to be stopped here.
+    if (cli !== null && !ended) {
+      cli.interrupt();
+      await cli.code.catch(() => undefined);
+    }
+    await admin.close();
     await redis.stop();
     await postgres.stop();
   }

@@ -48,7 +48,7 @@ describe('crucible studio', () => {
       const second = await runCliIn(dataDir, [...studio, '--port', '0']);
       expect(second.code).toBe(1);
       expect(second.out).toBe('');
-      expect(second.err).toBe(`crucible studio: a Crucible engine (pid ${process.pid}) already serves the data directory ${dataDir} at ${address.url}; use that one, stop it first, or start this studio with another --data-dir\n`);
+      expect(second.err).toBe(`crucible studio: a Crucible engine (pid ${process.pid}) already serves the data directory ${dataDir} at ${address.url}; use that one, stop it first, or start this one with another data directory\n`);
       expect(readEngineAddress(dataDir)).toEqual(address); // crucible services still finds the first
     } finally {
       first.interrupt();

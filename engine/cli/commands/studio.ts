@@ -4,7 +4,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine.ts';
-import { readEngineAddress } from '../../api/engine-address-file.ts';
 import { EngineAlreadyServingError, serveEngine, type RunningEngine } from '../../api/serve-engine.ts';
 import { REPO_ROOT } from '../../build-mode.ts';
 import { listeningProcess } from '../../services/port-holder.ts';
@@ -22,17 +21,6 @@ function ensureRendererBuilt(io: CliIo): string | null {
   const build = spawnSync(process.execPath, [VITE_BIN, 'build', '--config', path.join(REPO_ROOT, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (build.status !== 0) io.stderr.write(`building the studio UI failed: ${build.stderr.trim().split('\n').slice(-3).join(' ')}\n`);
   return existsSync(index) ? RENDERER_BUILD_DIR : null;
-}
-
-/**
- * Why a studio must not start on this data directory, or undefined when it may: a live engine (another studio, or the
- * desktop app's) already serves it. A second one would take over engine-address.json, hiding the first from
- * `crucible services` and deleting the file when it stops, and both would restore the same services.
- */
-export function engineAlreadyServing(dataDir: string): string | undefined {
-  const other = readEngineAddress(dataDir);
-  if (!other) return undefined;
-  return `crucible studio: a Crucible engine (pid ${other.pid}) already serves the data directory ${dataDir} at ${other.url}; use that one, stop it first, or start this studio with another --data-dir`;
 }
 
 export async function studioCommand(engine: Engine, options: { port: number; open: boolean; build: boolean; restoreServices?: boolean }, io: CliIo): Promise<number> {

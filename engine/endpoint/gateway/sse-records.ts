@@ -33,7 +33,7 @@ export class SseRecordSplitter {
     if (!RECORD_END.test(seam + text)) {
       this.#parts.push(text);
       this.#length += text.length;
-      if (this.#length > MAX_RECORD_CHARS) throw new Error(`a stream record grew past ${MAX_RECORD_CHARS / 1024 / 1024} MiB without ending`);
+      if (this.#length > MAX_RECORD_CHARS) throw recordTooLong();
       return [];
     }
     let pending = this.#parts.join('') + text;
@@ -45,7 +45,7 @@ export class SseRecordSplitter {
     }
     this.#parts = pending.length > 0 ? [pending] : [];
     this.#length = pending.length;
-    if (this.#length > MAX_RECORD_CHARS) throw new Error(`a stream record grew past ${MAX_RECORD_CHARS / 1024 / 1024} MiB without ending`);
+    if (this.#length > MAX_RECORD_CHARS) throw recordTooLong();
     return records;
   }
 
@@ -60,6 +60,10 @@ export class SseRecordSplitter {
     for (let index = this.#parts.length - 1; index >= 0 && tail.length < count; index--) tail = this.#parts[index]! + tail;
     return tail.slice(-count);
   }
+}
+
+function recordTooLong(): Error {
+  return new Error(`a stream record grew past ${MAX_RECORD_CHARS / 1024 / 1024} MiB without ending`);
 }
 
 function parseRecord(raw: string): SseRecord {

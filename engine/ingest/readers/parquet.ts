@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
+import { decodeStrictUtf8 } from '../../../app/pipeline/bounded-json.ts';
 import { isGzippedName } from '../../../app/datasets/file-format.ts';
 import { printableAscii } from '../../../app/text/printable-ascii.ts';
 import { addWholeDocument } from '../document-sink.ts';
@@ -81,22 +82,16 @@ class InvalidUtf8Cell {
   constructor(readonly bytes: Uint8Array) {}
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeStrictUtf8(bytes: Uint8Array): string | InvalidUtf8Cell {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return new InvalidUtf8Cell(bytes);
-  }
+function decodeCell(bytes: Uint8Array): string | InvalidUtf8Cell {
+  return decodeStrictUtf8(bytes) ?? new InvalidUtf8Cell(bytes);
 }
 
 /** Over hyparquet's defaults, which decode with a non-fatal TextDecoder. Absent (null) cells stay absent. */
 const STRICT_UTF8_PARSERS = {
-  stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeStrictUtf8(bytes),
+  stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeCell(bytes),
   jsonFromBytes: (bytes: Uint8Array | undefined) => {
     if (!bytes) return bytes;
-    const text = decodeStrictUtf8(bytes);
+    const text = decodeCell(bytes);
     return text instanceof InvalidUtf8Cell ? text : (JSON.parse(text) as unknown);
   },
 } satisfies Parameters<typeof import('hyparquet').parquetRead>[0]['parsers'];

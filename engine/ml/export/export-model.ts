@@ -82,8 +82,8 @@ const HF_FILES = [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.tokenizer
 function exportHuggingFace(request: ExportRequest): Omit<ExportOutcome, 'bytes'> {
   const wanted = HF_FILES.filter((file) => request.format === 'hf' || file !== MODEL_FILES.weights);
   const onnxDir = path.join(request.modelFolder, 'onnx');
-  const decoders = existsSync(onnxDir) ? readdirSync(onnxDir).filter((file) => file.endsWith('.onnx')).map((file) => path.join('onnx', file)) : [];
-  if (decoders.length === 0) throw new Error(`${request.modelFolder} has no ONNX decoder (onnx/model.onnx); re-run the node that produced the model`);
+  // exportModel required onnx/model.onnx, so the list holds at least that one.
+  const decoders = readdirSync(onnxDir).filter((file) => file.endsWith('.onnx')).map((file) => path.join('onnx', file));
   const files = [...wanted.filter((file) => existsSync(path.join(request.modelFolder, file))), ...decoders.sort()];
   mkdirSync(path.join(request.outputFolder, 'onnx'), { recursive: true });
   for (const file of files) copyFileSync(path.join(request.modelFolder, file), path.join(request.outputFolder, file));

@@ -9,6 +9,7 @@ import type { ModelConfig } from '../model-config.ts';
 import { generationConfig, huggingFaceConfig, modelConfigFromHuggingFace, type SpecialTokenIds } from './hf-config.ts';
 import { huggingFaceParameters } from './hf-parameters.ts';
 import { buildDecoderModel } from './decoder-model.ts';
+import { WEIGHTS_INDEX_FILE } from '../import/hub-weight-files.ts';
 import { MODEL_CARD_FILE, writeModelCard } from './model-card.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
 
@@ -84,7 +85,7 @@ export function readModelFolder(folder: string): LoadedModelFolder {
 }
 
 /** What a Hugging Face download holds its weights in; a folder with pickle weights only is still recognised as one. */
-const SAFETENSORS_WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json'];
+const SAFETENSORS_WEIGHT_FILES = [MODEL_FILES.weights, WEIGHTS_INDEX_FILE];
 const PICKLE_WEIGHT_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json'];
 
 /**
@@ -98,21 +99,20 @@ export function requireModelFolderFiles(folder: string, required: readonly strin
   if (!kind.isDirectory()) throw new Error(`model folder ${folder}: this is a file, not a folder; give the folder that holds ${MODEL_FILES.config}`);
   const missing = required.find((name) => !existsSync(path.join(folder, name)));
   if (missing === undefined) return;
-  if (isHubDownload(folder)) throw new Error(hubDownloadMessage(folder));
+  const has = (name: string) => existsSync(path.join(folder, name));
+  if (isHubDownload(has)) throw new Error(hubDownloadMessage(folder, has));
   throw new Error(`model folder ${folder}: ${missing} is missing; ${remedy(missing)}`);
 }
 
 /** config.json and weights as the hub has them, but neither the ONNX decoder nor the provenance every Crucible folder has. */
-function isHubDownload(folder: string): boolean {
-  const has = (name: string) => existsSync(path.join(folder, name));
+function isHubDownload(has: (name: string) => boolean): boolean {
   return has(MODEL_FILES.config) && [...SAFETENSORS_WEIGHT_FILES, ...PICKLE_WEIGHT_FILES].some(has) && !has(MODEL_FILES.decoder) && !has(MODEL_FILES.provenance);
 }
 
 /** The model node is how a hub folder comes in (README, "Fine-tuning a pretrained model"); it refuses pickle weights. */
-function hubDownloadMessage(folder: string): string {
-  const has = (name: string) => existsSync(path.join(folder, name));
+function hubDownloadMessage(folder: string, has: (name: string) => boolean): string {
   const pickleOnly = !SAFETENSORS_WEIGHT_FILES.some(has);
-  const convert = pickleOnly ? `; convert its ${PICKLE_WEIGHT_FILES.filter(has).join(' and ')} to model.safetensors first, as the model node never loads pickle files` : '';
+  const convert = pickleOnly ? `; convert its ${PICKLE_WEIGHT_FILES.filter(has).join(' and ')} to ${MODEL_FILES.weights} first, as the model node never loads pickle files` : '';
   return (
     `${folder} is a Hugging Face model folder, not a Crucible one (it has no ${MODEL_FILES.decoder}): import it with a \`model\` node in a pipeline, its \`path\` set to this folder${convert}; ` +
     '`crucible run` prints the Crucible model folder the node writes, which serve and export take (or connect deploy or export nodes to the model node)'

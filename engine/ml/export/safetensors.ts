@@ -74,8 +74,21 @@ export function writeSafetensors(file: string, tensors: ReadonlyMap<string, Host
   });
 }
 
-/** What to do about a safetensors file that cannot be read. */
-const DAMAGED = 'the file is damaged or not a safetensors file — re-export or re-download it';
+/** What a safetensors file that cannot be read is. */
+const DAMAGED = 'the file is damaged or not a safetensors file';
+
+/**
+ * A safetensors file that is truncated or damaged. `reason` says what is wrong without the remedy, for a reader that
+ * knows a better one than the message's (a training checkpoint is deleted, not re-downloaded).
+ */
+export class DamagedSafetensorsError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason} — re-export or re-download it`);
+  }
+}
 const GIT_LFS_POINTER = 'version https://git-lfs';
 
 /** One tensor as the header describes it: the stored dtype (e.g. "BF16"), shape, and byte range in the data. */
@@ -139,26 +152,26 @@ function readHeaderFrom(fd: number, file: string): SafetensorsHeader {
   if (start.subarray(0, GIT_LFS_POINTER.length).toString('latin1') === GIT_LFS_POINTER) {
     throw new Error(`${file}: a Git LFS pointer, not the weights; run \`git lfs pull\` where it was cloned, or download the file itself`);
   }
-  if (fileBytes < 8) throw new Error(`${file}: only ${fileBytes} bytes, too short for a safetensors header; ${DAMAGED}`);
+  if (fileBytes < 8) throw new DamagedSafetensorsError(file, `only ${fileBytes} bytes, too short for a safetensors header; ${DAMAGED}`);
   const headerLength = start.readBigUInt64LE(0);
   if (headerLength > BigInt(fileBytes - 8)) {
-    throw new Error(`${file}: its first 8 bytes give a header of ${headerLength} bytes, past the end of the ${fileBytes}-byte file; the file is truncated or damaged, or not a safetensors file — re-export or re-download it`);
+    throw new DamagedSafetensorsError(file, `its first 8 bytes give a header of ${headerLength} bytes, past the end of the ${fileBytes}-byte file; the file is truncated or damaged, or not a safetensors file`);
   }
   const dataStart = 8 + Number(headerLength);
   const parsed = parseJsonText(readBytes(fd, file, Number(headerLength), 8).toString('utf8'));
-  if (!parsed.ok) throw new Error(`${file}: the header is ${parsed.problem}; ${DAMAGED}`);
+  if (!parsed.ok) throw new DamagedSafetensorsError(file, `the header is ${parsed.problem}; ${DAMAGED}`);
   const header = parsed.value;
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error(`${file}: the header is not a JSON object; ${DAMAGED}`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new DamagedSafetensorsError(file, `the header is not a JSON object; ${DAMAGED}`);
   const entries = new Map<string, SafetensorsEntry>();
   let dataEnd = 0;
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const entry = headerEntryOf(file, name, raw);
-    if (dataStart + entry.end > fileBytes) throw new Error(`${file}: tensor "${name}" ends at byte ${dataStart + entry.end} of ${fileBytes}; the file is truncated — re-export or re-download it`);
+    if (dataStart + entry.end > fileBytes) throw new DamagedSafetensorsError(file, `tensor "${name}" ends at byte ${dataStart + entry.end} of ${fileBytes}; the file is truncated`);
     entries.set(name, entry);
     dataEnd = Math.max(dataEnd, entry.end);
   }
-  if (dataStart + dataEnd !== fileBytes) throw new Error(`${file}: ${fileBytes - dataStart - dataEnd} bytes after the last tensor; ${DAMAGED}`);
+  if (dataStart + dataEnd !== fileBytes) throw new DamagedSafetensorsError(file, `${fileBytes - dataStart - dataEnd} bytes after the last tensor; ${DAMAGED}`);
   return { entries, metadata: ((header as Record<string, unknown>).__metadata__ as Record<string, string> | undefined) ?? {}, dataStart };
 }
 
@@ -169,7 +182,7 @@ function readEntry(fd: number, file: string, dataStart: number, name: string, en
   const byteLength = entry.end - entry.begin;
   const count = elementCountOf(entry.shape);
   if (byteLength !== count * reader.itemBytes) {
-    throw new Error(`${file}: tensor "${name}" holds ${byteLength / reader.itemBytes} values for shape [${entry.shape.join(',')}]; ${DAMAGED}`);
+    throw new DamagedSafetensorsError(file, `tensor "${name}" holds ${byteLength / reader.itemBytes} values for shape [${entry.shape.join(',')}]; ${DAMAGED}`);
   }
   const position = dataStart + entry.begin;
   if (reader.convert === undefined) {
@@ -196,14 +209,14 @@ function readInto(fd: number, file: string, target: Uint8Array, position: number
   let done = 0;
   while (done < target.byteLength) {
     const read = readSync(fd, target, done, Math.min(target.byteLength - done, MAX_READ_BYTES), position + done);
-    if (read === 0) throw new Error(`${file}: the file ended while reading byte ${position + done}; the file is truncated — re-export or re-download it`);
+    if (read === 0) throw new DamagedSafetensorsError(file, `the file ended while reading byte ${position + done}; the file is truncated`);
     done += read;
   }
 }
 
 /** One tensor's header entry, checked: a dtype string, a shape, and offsets that make sense. */
 function headerEntryOf(file: string, name: string, raw: unknown): SafetensorsEntry {
-  const malformed = (problem: string) => new Error(`${file}: the header entry of tensor ${JSON.stringify(name)} ${problem}; ${DAMAGED}`);
+  const malformed = (problem: string) => new DamagedSafetensorsError(file, `the header entry of tensor ${JSON.stringify(name)} ${problem}; ${DAMAGED}`);
   if (typeof raw !== 'object' || raw === null) throw malformed('is not an object');
   const { dtype, shape, data_offsets: offsets } = raw as Partial<Record<keyof HeaderEntry, unknown>>;
   if (typeof dtype !== 'string') throw malformed('has no dtype');

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { TrainStepSessionState } from './step/step-session.ts';
-import { readSafetensors, writeSafetensors } from '../export/safetensors.ts';
+import { DamagedSafetensorsError, readSafetensors, writeSafetensors } from '../export/safetensors.ts';
 import { parseJsonText } from '../../files/json-text.ts';
 import { removeTempFilesOfDeadWriters } from '../../files/atomic-file.ts';
 
@@ -119,7 +119,7 @@ function metadataOf(metadata: Record<string, string>, refuse: (problem: string) 
  * is for model weights ("re-export or re-download it") and wrong for a checkpoint.
  */
 function readProblem(file: string, error: unknown): string {
+  if (error instanceof DamagedSafetensorsError) return error.reason;
   const message = error instanceof Error ? error.message : String(error);
-  const reason = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
-  return reason.replace(/\s*—\s*re-export or re-download it$/, '');
+  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
 }

@@ -3,6 +3,7 @@
 // "label"} and ARC's {"question", "choices": {"text": [..], "label": [..]}, "answerKey"}. Bad lines are refused with
 // their line number and what to fix; values are never quoted back (the file may hold anything).
 import { readFileSync, statSync } from 'node:fs';
+import { decodeStrictUtf8, firstInvalidUtf8Byte } from '../../../app/pipeline/bounded-json.ts';
 
 export interface MultipleChoiceItem {
   context: string;
@@ -36,30 +37,13 @@ export function readMultipleChoiceSuite(file: string): MultipleChoiceItem[] {
   return items;
 }
 
-/** Strict UTF-8 without a leading BOM (TextDecoder drops it), as the dataset reads files; bytes that are not UTF-8 fail with their line. */
+/** Strict UTF-8 without a leading BOM, as the dataset reads files; bytes that are not UTF-8 fail with their line. */
 function textOf(file: string, bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    const line = firstLineNotUtf8(bytes);
-    throw new Error(`evaluate: ${file}:${line}: not valid UTF-8; re-save the multiple-choice suite as UTF-8 (or convert it with iconv)`);
-  }
-}
-
-function firstLineNotUtf8(bytes: Uint8Array): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let start = 0;
-  for (let line = 1; ; line++) {
-    const newline = bytes.indexOf(0x0a, start);
-    const end = newline < 0 ? bytes.length : newline;
-    try {
-      decoder.decode(bytes.subarray(start, end));
-    } catch {
-      return line;
-    }
-    if (newline < 0) return line;
-    start = newline + 1;
-  }
+  const text = decodeStrictUtf8(bytes);
+  if (text !== null) return text;
+  // A newline byte is never inside a UTF-8 sequence, so the newlines before the first bad byte give its line.
+  const line = 1 + bytes.subarray(0, firstInvalidUtf8Byte(bytes)).filter((byte) => byte === 0x0a).length;
+  throw new Error(`evaluate: ${file}:${line}: not valid UTF-8; re-save the multiple-choice suite as UTF-8 (or convert it with iconv)`);
 }
 
 function itemOf(line: string, where: string): MultipleChoiceItem {
