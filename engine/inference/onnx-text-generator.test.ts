@@ -66,11 +66,12 @@ describe('OnnxTextGenerator', () => {
     await generator.whenReady();
     const request = generationRequest({ promptTokens: generator.tokenize('Speak, speak'), maxTokens: 40, temperature: 1, seed: 5 });
     const hung = (ms: number) => new Promise((resolve) => setTimeout(() => resolve('still waiting'), ms));
-    // Before its first token: the request is in the worker, nothing has come back yet.
+    // Before its first token: next() runs the generator up to its wait, so the request is posted to the worker; the
+    // abort comes in the same turn, before any message of the worker can be read (yielding a turn here let a fast
+    // worker's first token in first).
     const early = new AbortController();
     const waiting = generator.generate(request, early.signal)[Symbol.asyncIterator]();
     const first = waiting.next();
-    await new Promise((resolve) => setImmediate(resolve));
     early.abort();
     expect(await Promise.race([first, hung(2000)])).toEqual({ done: true, value: undefined });
     // Between tokens.
