@@ -7,7 +7,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // The default output, plus the names of files whose test process died (tools/testing/unfinished-modules-reporter.ts).
-    reporters: ['default', './tools/testing/unfinished-modules-reporter.ts'],
+    // On CI (a shared, loaded machine) a failed test runs again, up to twice; a test that passes only on a retry is
+    // named at the end of the run (tools/testing/retried-tests-reporter.ts). Locally a failure is final.
+    retry: process.env.CI ? 2 : 0,
+    // The default output, plus the names of files whose test process died and of tests that passed only on a retry.
+    reporters: ['default', './tools/testing/unfinished-modules-reporter.ts', './tools/testing/retried-tests-reporter.ts'],
   },
 });
