@@ -88,10 +88,11 @@ describe('engine server', () => {
     engine = await startEngineProcess(SCRIPT, ['--data-dir', dataDir], 'secret-token-6');
     const slow = fixturePipeline([{ id: 's', type: 'slow', config: { durationMs: 20_000 } }]);
     const { runId } = await (await engine.api('/api/runs', { method: 'POST', body: JSON.stringify({ pipeline: slow }) })).json();
-    const events = engine.api(`/api/runs/${runId}/events`);
+    // Subscribed once its headers are here: a stream opened after the run ended would get only the final snapshot.
+    const events = await engine.api(`/api/runs/${runId}/events`);
     const cancel = await engine.api(`/api/runs/${runId}/cancel`, { method: 'POST', body: '{}' });
     expect(cancel.status).toBe(202);
-    const messages = await readSse(await events, (m) => m.type === 'run.finished');
+    const messages = await readSse(events, (m) => m.type === 'run.finished');
     expect(messages.at(-1)).toMatchObject({ type: 'run.finished', status: 'cancelled' });
     expect((await engine.api(`/api/runs/${runId}/cancel`, { method: 'POST', body: '{}' })).status).toBe(409);
   });
