@@ -96,7 +96,9 @@ describe('route access', () => {
       const body = method === 'GET' ? undefined : '{}';
       const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
       for (const target of spellings(concretePath(url))) {
-        const bare = await rawRequest(port, { method, target, headers, body }, 3_000).catch(() => null);
+        // An answer that has not ended in 10 s is taken for an event stream (which never ends); a loaded machine can
+        // take a few seconds over an ordinary one.
+        const bare = await rawRequest(port, { method, target, headers, body }, 10_000).catch(() => null);
         if (!bare) {
           leaks.push(`${method} ${target} → an answer that never ended (an event stream)`);
           continue;

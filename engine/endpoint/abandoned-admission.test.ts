@@ -19,6 +19,8 @@ let served: TestServer | null = null;
 let upstream: ScriptedUpstream | null = null;
 let prefix = '';
 let prefixes = 0;
+/** Requests that reached the limits' admission (where a stopped Redis holds them). */
+let admissions = 0;
 
 beforeAll(async () => {
   if (!available.ok) return;
@@ -45,6 +47,11 @@ async function start(options: { requestTimeoutMs?: number } = {}): Promise<TestS
   // Long enough that only the client, or the request timeout, can end a wait on the stopped Redis.
   prefix = `a${++prefixes}`;
   limits = await RedisRateLimits.connect(redis!.url, { prefix, admissionTimeoutMs: 120_000, onError: () => undefined });
+  const acquire = limits.acquire.bind(limits);
+  limits.acquire = (...args) => {
+    admissions++;
+    return acquire(...args);
+  };
   served = await startTestServer({
     config: { auth: 'none', rateLimit: { rpm: 0, tpm: 0, concurrency: 1 }, upstreams: [{ url: upstream.baseURL, models: [{ name: 'remote-model' }] }], routing: { healthCheckIntervalMs: 60_000 } },
     generator: { tokenDelayMs: 20 },
@@ -74,8 +81,10 @@ async function leaveDuringAdmission(url: string, body: Record<string, unknown>):
   request.on('response', (response) => {
     throw new Error(`the request was answered (${response.statusCode}) while its admission should still wait`);
   });
+  const before = admissions;
   request.end(payload);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Left only once the server is waiting on the stopped Redis: a fixed pause could end before the request got there.
+  await waitFor(() => admissions > before);
   const closed = new Promise((resolve) => request.once('close', resolve));
   request.destroy();
   await closed;
@@ -147,6 +156,8 @@ test('requestTimeoutMs counts the wait in admission: a stopped Redis gets the re
   } finally {
     resume();
   }
+  // The second row is queued when its response closes, which may come just after the client has read it.
+  await waitFor(async () => (await usageRows(server)).length === 2);
   expect((await usageRows(server)).map((row) => [row.status, row.error_code])).toEqual([
     [504, 'timeout'],
     [504, 'timeout'],

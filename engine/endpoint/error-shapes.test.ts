@@ -61,12 +61,23 @@ describe('before a route runs', () => {
 });
 
 it('answers requests that arrive while the server closes with 503 server_closing', async () => {
-  const closing = await startTestServer({ generator: { tokenDelayMs: 300 } });
+  const closing = await startTestServer();
   const key = await createKey(closing.store, { name: 'k' });
-  // A stream in flight keeps close() draining (its generator notices the abort only after its 300 ms step).
+  // A stream in flight keeps close() draining. Its generator is held after its first token until the late request
+  // is answered (a fixed token delay left that request only the rest of one step to arrive in).
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const generate = closing.generator.generate.bind(closing.generator);
+  closing.generator.generate = async function* (request, signal) {
+    for await (const event of generate(request, signal)) {
+      yield event;
+      await held;
+    }
+  };
   const stream = await openStream(`${closing.baseURL}/completions`, { model: 'bard-mini', prompt: 'x', max_tokens: 50 }, key);
   const closed = closing.close();
   const late = await sendRaw({ url: `${closing.url}/v1/models`, method: 'GET', headers: { authorization: `Bearer ${key}` } });
+  release();
   expect(late.status).toBe(503);
   expect(late.headers['retry-after']).toBe('1');
   expectOpenAiError(late.body, 'server_closing');

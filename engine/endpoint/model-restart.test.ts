@@ -1,7 +1,7 @@
 // A generator whose crashed worker is restarting answers 503 "restarting, retry after N s" with Retry-After, not
 // "failed and is not serving"; one that failed for good still says so; and the openai client's retry gets through.
 import OpenAI from 'openai';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { createKey, postJson } from './testing/http-helpers.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
 
@@ -23,6 +23,8 @@ it('answers 503 model_restarting with the restart\'s Retry-After while a crashed
   served = await startTestServer();
   const key = await createKey(served.store, { name: 'k' });
   served.generator.crash(undefined, { restartInMs: 4_500 });
+  // The time left to the restart, held at 4.5 s: counting down, it could fall under 4 s (Retry-After 4) on a slow machine.
+  const restartInMs = vi.spyOn(served.generator, 'restartInMs').mockReturnValue(4_500);
   const answer = await complete(served, key);
   expect(answer.status).toBe(503);
   expect(answer.headers.get('retry-after')).toBe('5');
@@ -31,6 +33,7 @@ it('answers 503 model_restarting with the restart\'s Retry-After while a crashed
   expect(error).toEqual({ type: 'server_error', param: null, code: 'model_restarting', message: 'The model `bard-mini` is restarting after its inference worker crashed. Retry after 5 s.' });
   const health = await fetch(`${served.url}/health`);
   expect([health.status, await health.json()]).toEqual([503, { status: 'restarting', models: { 'bard-mini': 'restarting' } }]);
+  restartInMs.mockRestore();
   served.generator.markReady();
   expect(((await (await fetch(`${served.url}/health`)).json()) as { status: string }).status).toBe('ok');
   expect((await complete(served, key)).status).toBe(200);

@@ -219,7 +219,8 @@ describe.skipIf(python === null)('the same response read by Python as the harnes
       expect(run.stderr).toBe('');
       const parsed = JSON.parse(run.stdout) as [number, boolean][];
       const expected = (json as unknown as Completion).choices.map((choice) => harnessReading(choice, contextIds.length));
-      expect(parsed.map(([logprob]) => logprob)).toEqual(expected.map((reading) => reading.logprob));
+      // Python 3.12+ sums floats with compensation, so its sum may differ from a plain one in the last bits.
+      parsed.forEach(([logprob], index) => expect(logprob).toBeCloseTo(expected[index]!.logprob, 10));
       expect(parsed.map(([, greedy]) => greedy)).toEqual(expected.map((reading) => reading.greedy));
       expect(parsed[0]![0]).toBeLessThan(0);
     } finally {

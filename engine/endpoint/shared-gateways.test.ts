@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKeyRequestSchema } from '../../app/protocol/serving-api.ts';
-import { freePort } from '../free-port.ts';
 import { openServingStore, type ServingStore } from './store/serving-store.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
 import { requireServer, startPostgres, startRedis, type PostgresServer, type RedisServer } from './testing/shared-servers.ts';
@@ -50,20 +49,21 @@ afterAll(async () => {
 });
 
 async function startGateway(): Promise<GatewayProcess> {
-  const port = await freePort();
-  const args = [CLI, 'gateway', '--upstream', `${upstream!.url}=bard-mini`, '--port', String(port), '--store', storeUrl, '--limits', redis!.url, '--data-dir', dataDir];
+  // Port 0, read back from its "Gateway at" line: a port picked free here could be taken before the gateway listens.
+  const args = [CLI, 'gateway', '--upstream', `${upstream!.url}=bard-mini`, '--port', '0', '--store', storeUrl, '--limits', redis!.url, '--data-dir', dataDir];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CRUCIBLE_STORE_URL: '', CRUCIBLE_LIMITS_URL: '' } });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 120_000;
-  while (!output.includes('Gateway at')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway on port ${port} did not start:\n${output}`);
+  while (!/Gateway at .*\n/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`a gateway did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   expect(output).toContain('store: PostgreSQL');
   expect(output).toContain('limits: Redis');
-  return { url: `http://127.0.0.1:${port}`, child, output: () => output };
+  const url = /Gateway at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(output)![1]!;
+  return { url, child, output: () => output };
 }
 
 async function complete(gateway: GatewayProcess, key: string): Promise<{ status: number; requestId: string | null; body: string }> {

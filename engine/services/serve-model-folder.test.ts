@@ -19,7 +19,9 @@ let served: ServedModelFolder;
 let client: OpenAI;
 
 beforeAll(async () => {
-  fixture = writeTinyModelFolder();
+  // A long context, so the crash test's stream can run far longer than the crash takes to land: 50 tokens of this
+  // tiny model take a few ms on a fast CPU, and all of them could arrive before the worker crashed.
+  fixture = writeTinyModelFolder({ blockSize: 4096 });
   dataDir = mkdtempSync(path.join(tmpdir(), 'crucible-serve-'));
   served = await serveModelFolder({ modelDir: fixture.folder, deploy: { name: MODEL, maxBatchSize: 8 }, endpoint: { port: 0 }, dataDir, log: () => undefined });
   const store = ServingStore.open({ dataDir });
@@ -40,7 +42,8 @@ describe('serving a model folder', () => {
   });
 
   it('streams a chat completion to the openai client, matching the same request unstreamed', async () => {
-    const request = { model: MODEL, messages: [{ role: 'user' as const, content: 'Speak, speak.' }], max_tokens: 10, seed: 5, temperature: 1 };
+    // End of text banned, so the reply cannot be empty whatever the CPU's kernels make of the logits.
+    const request = { model: MODEL, messages: [{ role: 'user' as const, content: 'Speak, speak.' }], max_tokens: 10, seed: 5, temperature: 1, logit_bias: { '0': -100 } };
     const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
@@ -65,7 +68,7 @@ describe('serving a model folder', () => {
   });
 
   it('ends an in-flight stream with a server error when its worker crashes, then serves again after the restart', async () => {
-    const stream = await client.completions.create({ model: MODEL, prompt: 'All:', max_tokens: 50, logit_bias: { '0': -100 }, stream: true });
+    const stream = await client.completions.create({ model: MODEL, prompt: 'All:', max_tokens: 4_000, logit_bias: { '0': -100 }, stream: true });
     const reading = (async () => {
       let chunks = 0;
       for await (const chunk of stream) {

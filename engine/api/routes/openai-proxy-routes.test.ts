@@ -98,33 +98,34 @@ describe('relaying', () => {
   });
 
   it('frees the endpoint’s batch slot when the client leaves mid-stream', async () => {
-    const { service, key, endpoint } = await startEndpoint({ generator: { tokenDelayMs: 30 }, deployment: { maxBatchSize: 1, maxQueue: 0 } });
+    // A long context, so the stream could run far longer (1,000 × 30 ms) than the wait below allows on a loaded machine.
+    const { service, key, endpoint } = await startEndpoint({ generator: { tokenDelayMs: 30, contextLength: 1024 }, deployment: { maxBatchSize: 1, maxQueue: 0 } });
     const controller = new AbortController();
     const response = await proxied(service.id, '/v1/completions', {
       headers: { authorization: `Bearer ${key}` },
-      body: { model: MODEL, prompt: 'All', max_tokens: 120, logit_bias: NO_END, stream: true },
+      body: { model: MODEL, prompt: 'All', max_tokens: 1_000, logit_bias: NO_END, stream: true },
       signal: controller.signal,
     });
     expect(response.status).toBe(200);
     await response.body!.getReader().read();
     expect(endpoint.deployment.running).toBe(1);
     controller.abort();
-    // Left running, the generation would hold the slot for 120 × 30 ms.
-    await waitFor(() => endpoint.generator.active === 0 && endpoint.deployment.running === 0, 1_000);
+    // Left running, the generation would hold the slot for 1,000 × 30 ms.
+    await waitFor(() => endpoint.generator.active === 0 && endpoint.deployment.running === 0, 10_000);
     const next = await proxied(service.id, '/v1/completions', { headers: { authorization: `Bearer ${key}` }, body: { model: MODEL, prompt: 'All', max_tokens: 1 } });
     expect(next.status).toBe(200);
   });
 });
 
 it('cuts relayed streams when the engine server closes, instead of waiting for them to end', async () => {
-  const { service, key } = await startEndpoint({ generator: { tokenDelayMs: 30 } });
-  const response = await proxied(service.id, '/v1/completions', { headers: { authorization: `Bearer ${key}` }, body: { model: MODEL, prompt: 'All', max_tokens: 120, logit_bias: NO_END, stream: true } });
+  const { service, key } = await startEndpoint({ generator: { tokenDelayMs: 30, contextLength: 1024 } });
+  const response = await proxied(service.id, '/v1/completions', { headers: { authorization: `Bearer ${key}` }, body: { model: MODEL, prompt: 'All', max_tokens: 1_000, logit_bias: NO_END, stream: true } });
   const reader = response.body!.getReader();
   await reader.read();
   const closingStartedMs = Date.now();
   await server.close();
-  // The stream alone would take 120 × 30 ms.
-  expect(Date.now() - closingStartedMs).toBeLessThan(1_500);
+  // The stream alone would take 1,000 × 30 ms; the bound leaves room for a loaded machine.
+  expect(Date.now() - closingStartedMs).toBeLessThan(10_000);
   await expect(readRest(reader)).rejects.toThrow();
 });
 

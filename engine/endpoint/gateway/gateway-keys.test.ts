@@ -2,7 +2,7 @@
 // mixes a local deployment with upstream members; usage an upstream does not report is counted here, marked estimated.
 import { afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../../store/database.ts';
-import { createKey, postJson } from '../testing/http-helpers.ts';
+import { createKey, postJson, waitFor } from '../testing/http-helpers.ts';
 import { startTestServer, type TestServer } from '../testing/serving-harness.ts';
 import { chatBody, readSse } from './testing/gateway-harness.ts';
 import { SCRIPTED_PROMPT_TOKENS, startScriptedUpstream, type ScriptedUpstream } from './testing/scripted-upstream.ts';
@@ -25,14 +25,19 @@ interface UsageRow {
   key_id: string | null;
 }
 
-async function usageRows(served: TestServer): Promise<UsageRow[]> {
-  await served.store.requests.flush();
-  const db = openDatabase({ dataDir: served.dataDir });
-  try {
-    return db.prepare('SELECT model, status, prompt_tokens, completion_tokens, estimated, key_id FROM api_requests ORDER BY at, rowid').all() as UsageRow[];
-  } finally {
-    db.close();
-  }
+/** The usage log, once it holds `count` rows: each is queued when its response closes, maybe just after the client read it. */
+async function usageRows(served: TestServer, count: number): Promise<UsageRow[]> {
+  const read = async () => {
+    await served.store.requests.flush();
+    const db = openDatabase({ dataDir: served.dataDir });
+    try {
+      return db.prepare('SELECT model, status, prompt_tokens, completion_tokens, estimated, key_id FROM api_requests ORDER BY at, rowid').all() as UsageRow[];
+    } finally {
+      db.close();
+    }
+  };
+  await waitFor(async () => (await read()).length >= count);
+  return read();
 }
 
 async function gatewayWithLocal(upstreamOptions: Parameters<typeof startScriptedUpstream>[0], upstream: Record<string, unknown>): Promise<TestServer> {
@@ -63,7 +68,8 @@ it('applies key scopes and rate limits to remote models, and logs their usage un
   const models = (await (await fetch(`${served.baseURL}/models`, { headers: { authorization: `Bearer ${localOnly}` } })).json()) as { data: Array<{ id: string }> };
   expect(models.data.map((m) => m.id)).toEqual(['bard-mini']);
 
-  const rows = (await usageRows(served)).filter((row) => row.model === 'remote-model' && row.status === 200);
+  // 403, 401 (no key: no row), 200, 200, 429.
+  const rows = (await usageRows(served, 4)).filter((row) => row.model === 'remote-model' && row.status === 200);
   // Both the stream (usage chunk asked for by the gateway, stripped for the client) and the whole response report it.
   expect(rows.map((row) => [row.prompt_tokens, row.completion_tokens, row.estimated])).toEqual([
     [SCRIPTED_PROMPT_TOKENS, 5, 0],
@@ -79,6 +85,8 @@ it('enforces budgets on remote models from the upstream-reported usage', async (
   const first = await postJson(`${server.baseURL}/chat/completions`, chatBody('remote-model'), { authorization: `Bearer ${key}` });
   expect(first.status).toBe(200);
   await first.text();
+  // Its cost counts from its row, queued when the response closes; until then the request's hold stands in for it.
+  await usageRows(server, 1);
   const second = await postJson(`${server.baseURL}/chat/completions`, chatBody('remote-model'), { authorization: `Bearer ${key}` });
   expect(second.status).toBe(429);
   expect(((await second.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'insufficient_quota', message: expect.stringMatching(/has spent 11\.0000 USD of its 5 USD monthly budget/) });
@@ -92,7 +100,7 @@ it('counts with the model\'s tokenizer when the upstream reports no usage, and m
   const records = await readSse(await postJson(`${served.baseURL}/chat/completions`, body, { authorization: `Bearer ${await createKey(served.store, { name: 'k' })}` }));
   expect(records.at(-1)).toBe('[DONE]');
   expect(remote!.received).toHaveLength(1);
-  const [row] = await usageRows(served);
+  const [row] = await usageRows(served, 1);
   const deployment = served.deployment;
   const promptTokens = deployment.generator.tokenize(deployment.chat.render([{ role: 'user', content: 'Speak.' }])).length;
   expect([row!.prompt_tokens, row!.completion_tokens, row!.estimated]).toEqual([promptTokens, deployment.generator.tokenize('Speak, speak.').length, 1]);
@@ -102,7 +110,7 @@ it('without a tokenizer, estimates one token per streamed chunk, marked estimate
   const served = await gatewayWithLocal({ model: 'remote-model', behaviour: { reportUsage: false } }, { models: [{ name: 'remote-model' }] });
   const key = await createKey(served.store, { name: 'k' });
   await (await postJson(`${served.baseURL}/chat/completions`, chatBody('remote-model', { stream: true }), { authorization: `Bearer ${key}` })).text();
-  const [row] = await usageRows(served);
+  const [row] = await usageRows(served, 1);
   expect([row!.completion_tokens, row!.estimated]).toEqual([5, 1]);
   // 'User: Speak.' and the rest at about four bytes a token: a small positive count, not the upstream's.
   expect(row!.prompt_tokens).toBeGreaterThan(0);

@@ -58,12 +58,23 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   const run = (command: string, args: string[]) =>
     asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { stdio: 'pipe' }) : execFileSync(path.join(bin, command), args, { stdio: 'pipe' });
-  const port = await freePort();
+  let port = 0;
   let started = false;
   try {
     run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'crucible', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    run('pg_ctl', ['-D', dataDir, '-o', settings, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    // The free port is only free when looked at: on a busy machine another process may take it first, so a start
+    // that could not bind it tries another.
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      fs.rmSync(path.join(dir, 'server.log'), { force: true });
+      const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+      try {
+        run('pg_ctl', ['-D', dataDir, '-o', settings, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+        break;
+      } catch (error) {
+        if (attempt >= PORT_ATTEMPTS || !addressInUse(path.join(dir, 'server.log'))) throw error;
+      }
+    }
     started = true;
   } catch (error) {
     const log = fs.existsSync(path.join(dir, 'server.log')) ? fs.readFileSync(path.join(dir, 'server.log'), 'utf8').slice(-2000) : '';
@@ -108,6 +119,17 @@ export interface RedisServer {
 
 /** `redis-server --port P --save "" --appendonly no` in a temporary directory. */
 export async function startRedis(): Promise<RedisServer> {
+  // The free port is only free when looked at: on a busy machine another process may take it first; then another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce();
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !/Address already in use/i.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startRedisOnce(): Promise<RedisServer> {
   const binary = redisServerPath();
   if (!binary) throw new Error('redis-server not found');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crucible-redis-'));
@@ -144,6 +166,14 @@ export async function startRedis(): Promise<RedisServer> {
   }
   process.once('exit', () => child.kill('SIGKILL'));
   return { url: `redis://127.0.0.1:${port}`, port, stop };
+}
+
+/** How many free ports a server start tries before it gives up. */
+const PORT_ATTEMPTS = 5;
+
+/** Whether a PostgreSQL server log says its port was taken. */
+function addressInUse(logFile: string): boolean {
+  return fs.existsSync(logFile) && /could not bind|Address already in use/i.test(fs.readFileSync(logFile, 'utf8'));
 }
 
 function findOnPath(command: string): string | null {
