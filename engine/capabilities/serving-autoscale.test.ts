@@ -111,7 +111,8 @@ describe('a deployment with minReplicas 1 and maxReplicas 3', () => {
     expect(snapshot.events.map((event) => `${event.direction} ${event.from}→${event.to}`)).toEqual(['up 1→2', 'up 2→3', 'down 3→2', 'down 2→1']);
     expect(snapshot.events[0]!.reason).toMatch(/^\d+ waiting for \d\.\d s$/);
     expect(lines).toContainEqual(expect.stringMatching(/^deployment "auto": scaling up from 1 to 2 replicas \(\d+ waiting for .* s\); the new one takes requests once loaded$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^deployment "auto": scaling down from 2 to 1 replicas \(0 running and none waiting for 1\.\d s\); draining one$/));
+    // At least the 1 s asked for; a look (every 0.5 s) held up on a loaded machine can come a second or more later.
+    expect(lines).toContainEqual(expect.stringMatching(/^deployment "auto": scaling down from 2 to 1 replicas \(0 running and none waiting for [1-9]\.\d s\); draining one$/));
     expect(lines.filter((line) => /drained replica finished its requests and stopped/.test(line))).toHaveLength(2);
     expect(lines.filter((line) => /terminated/.test(line))).toEqual([]);
 

@@ -141,15 +141,20 @@ describe.skipIf(torchMissing)('the torch runner through the engine', () => {
     const error = JSON.stringify(finished?.nodes.torch);
     console.log(`the failed run: ${error}`);
     expect(error).toMatch(/rank 1 of 2 \(pid \d+\) was killed by SIGKILL/);
-    expect(error).toMatch(/the other ranks were stopped; running it again resumes from the checkpoint at step (5|10)/);
+    // The ranks go on while step 7's event reaches this process, so on a loaded machine (this process starved) or a
+    // fast CPU the last checkpoint can be a later one than 5 or 10: any of them.
+    const checkpointStep = Number(/the other ranks were stopped; running it again resumes from the checkpoint at step (\d+)/.exec(error)?.[1]);
+    expect(checkpointStep % 5 === 0 && checkpointStep >= 5 && checkpointStep < 40, `checkpoint step ${checkpointStep}`).toBe(true);
     expect(rankPids(), 'no rank is left running').toEqual([]);
 
     const again = await run(pipeline);
     expect(again.finished?.status, JSON.stringify(again.finished?.nodes)).toBe('succeeded');
     const logs = logsOf(again.events, 'torch').join('\n');
-    expect(logs).toMatch(/resum\w+ from the checkpoint at step (5|10)/);
+    // (A checkpoint written just before the kill, its event unread, can be the one the rerun finds.)
+    const resumedStep = Number(/resum\w+ from the checkpoint at step (\d+)/.exec(logs)?.[1]);
+    expect(resumedStep % 5 === 0 && resumedStep >= checkpointStep, `resumed at ${resumedStep}`).toBe(true);
     const steps = progressOf(again.events, 'torch').map((event) => event.step as number);
-    expect(Math.min(...steps), 'the rerun starts after the checkpoint').toBeGreaterThan(5);
+    expect(Math.min(...steps), 'the rerun starts after the checkpoint').toBeGreaterThan(resumedStep);
   }, 600_000);
 });
 

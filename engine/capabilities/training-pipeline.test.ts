@@ -65,7 +65,10 @@ describe('training pipeline through the engine', () => {
       const trainProgress = events.filter((event): event is Extract<RunEvent, { type: 'node.progress' }> => event.type === 'node.progress' && event.node === 'train');
       expect(trainProgress.filter((event) => event.metrics?.valLoss !== undefined).map((event) => event.step)).toEqual([6, 12]);
       const trainState = (state: string) => Date.parse(events.find((event) => event.type === 'node.state' && event.node === 'train' && event.state === state)?.at ?? '');
-      expect(loop.longestGapMsBetween(trainState('running'), trainState('succeeded')), 'the engine keeps answering while it trains').toBeLessThan(300);
+      // ~50–80 ms here, of a ~2.3 s node. Training on the main thread would stall it for most of the node; a loaded
+      // machine pauses a free main thread too, and slows the node by as much, so the bound grows with the node.
+      const trainMs = trainState('succeeded') - trainState('running');
+      expect(loop.longestGapMsBetween(trainState('running'), trainState('succeeded')), 'the engine keeps answering while it trains').toBeLessThan(Math.max(300, trainMs / 3));
       const reportFolder = finished?.nodes.eval?.artifact as string;
       const report = JSON.parse(readFileSync(path.join(reportFolder, 'report.json'), 'utf8'));
       expect(report.bitsPerCharacter).toBeCloseTo(report.valLoss / Math.LN2, 5);

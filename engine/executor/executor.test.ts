@@ -245,7 +245,7 @@ describe('Executor: cancel', () => {
     const cancelledAt = Date.now();
     expect(engine.executor.cancel(runId)).toBe(true);
     const finished = await done;
-    expect(Date.now() - cancelledAt).toBeLessThan(2000);
+    expect(Date.now() - cancelledAt).toBeLessThan(5000); // ~20 ms here; the node alone would run 20 s
     expect(finished.status).toBe('cancelled');
     expect(finished.nodes.slow!.state).toBe('cancelled');
     expect(finished.nodes.up!.state).toBe('cancelled');

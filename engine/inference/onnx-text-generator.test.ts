@@ -12,11 +12,10 @@ import { writeTinyModelFolder, type TinyModelFolder } from './testing/tiny-model
 
 let fixture: TinyModelFolder;
 let generator: OnnxTextGenerator;
-const logLines: string[] = [];
 
 beforeAll(() => {
   fixture = writeTinyModelFolder();
-  generator = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 8, log: (line) => logLines.push(line) });
+  generator = new OnnxTextGenerator({ modelDir: fixture.folder, modelId: 'tiny', maxBatchSize: 8, log: () => undefined });
 });
 afterAll(async () => {
   await generator.close();
@@ -95,24 +94,35 @@ describe('OnnxTextGenerator', () => {
   });
 
   it('fails in-flight requests with a clear error when the worker crashes, then restarts it', async () => {
-    await generator.whenReady();
-    const eos = generator.tokenize('<|endoftext|>')[0]!;
-    const request = generationRequest({ maxTokens: 55, logitBias: new Map([[eos, -100]]) });
-    const received: GenerationEvent[] = [];
-    const failure = (async () => {
-      for await (const event of generator.generate(request, new AbortController().signal)) {
-        received.push(event);
-        if (received.length === 1) generator.replicas[0]!.crashForTesting();
-      }
-    })();
-    await expect(failure).rejects.toThrow(/inference worker crashed \(inference worker: crash requested\); it is restarting/);
-    expect(received.length).toBeLessThan(55);
-    expect(generator.health()).toBe('failed');
-    await expect(collect(request)).rejects.toThrow(/restarting after a crash/);
-    await generator.whenReady();
-    expect(generator.replicas[0]!.restarts).toBe(1);
-    expect(logLines.some((line) => line.includes('restarting in'))).toBe(true);
-    expect(tokenIds(await collect(request))).toHaveLength(55);
+    // A long context and a long generation, in a deployment of its own: the crash, asked for at the first token, must
+    // land while the request still runs (a fast worker made 55 tokens in ~5 ms, less than the main thread can take to
+    // answer on a loaded machine; 4,000 take it ~0.5 s).
+    const long = writeTinyModelFolder({ blockSize: 4096 });
+    const lines: string[] = [];
+    const crashing = new OnnxTextGenerator({ modelDir: long.folder, modelId: 'tiny', maxBatchSize: 8, log: (line) => lines.push(line) });
+    try {
+      await crashing.whenReady();
+      const eos = crashing.tokenize('<|endoftext|>')[0]!;
+      const request = generationRequest({ maxTokens: 4_000, logitBias: new Map([[eos, -100]]) });
+      const received: GenerationEvent[] = [];
+      const failure = (async () => {
+        for await (const event of crashing.generate(request, new AbortController().signal)) {
+          received.push(event);
+          if (received.length === 1) crashing.replicas[0]!.crashForTesting();
+        }
+      })();
+      await expect(failure).rejects.toThrow(/inference worker crashed \(inference worker: crash requested\); it is restarting/);
+      expect(received.length).toBeLessThan(4_000);
+      expect(crashing.health()).toBe('failed');
+      await expect(collect(request, crashing)).rejects.toThrow(/restarting after a crash/);
+      await crashing.whenReady();
+      expect(crashing.replicas[0]!.restarts).toBe(1);
+      expect(lines.some((line) => line.includes('restarting in'))).toBe(true);
+      expect(tokenIds(await collect(request, crashing))).toHaveLength(4_000);
+    } finally {
+      await crashing.close();
+      long.remove();
+    }
   });
 
   it('closed while a crashed worker waits to restart, it answers whenReady at once: it is stopping', async () => {

@@ -38,7 +38,7 @@ describe('a deployment with a draft model', () => {
       const expected = await Promise.all(requests.map((request) => tokenIds(plain, request)));
       expect(await Promise.all(requests.map((request) => tokenIds(drafted, request)))).toEqual(expected);
       // The workers report their counts at most every 250 ms (for /metrics and the service details).
-      const deadline = Date.now() + 5_000;
+      const deadline = Date.now() + 30_000;
       while ((drafted.speculation()?.steps ?? 0) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       const stats = drafted.speculation()!;
       expect(stats.steps).toBeGreaterThan(0);

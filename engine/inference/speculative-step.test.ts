@@ -130,9 +130,18 @@ describe.each(TINY_MODEL_ARCHITECTURES)('speculative decoding (%s)', (architectu
   it('a cancel that lands while a chunk-prefilled prompt’s draft prefill runs stops it: no row, no more events', async () => {
     const speculative = decoder(draft, 2);
     const events: StepEvent[] = [];
+    let submitted = false;
     const loop: DecodeLoop = new DecodeLoop({
       prefillSession: target.pair.prefill, stepSession: target.pair.step, stepManySession: target.pair.stepMany, config: target.config, eosTokenId: null,
-      maxBatchSize: 4, prefillChunkTokens: 4, speculative, emit: (stepEvents) => events.push(...stepEvents),
+      maxBatchSize: 4, prefillChunkTokens: 4, speculative, emit: (stepEvents) => {
+        events.push(...stepEvents);
+        // At request 1's first token it is running, so the long prompt is chunked (a fixed wait raced its 30 tokens,
+        // a few ms on a fast CPU).
+        if (!submitted && stepEvents.some((event) => event.requestId === 1)) {
+          submitted = true;
+          loop.submit(2, generationRequest({ promptTokens: long, maxTokens: 20 }));
+        }
+      },
     });
     const long = Array.from({ length: 20 }, (_, index) => 10 + index);
     // The worker's messages run whenever the loop awaits: this cancel arrives during the long prompt's draft prefill.
@@ -149,10 +158,9 @@ describe.each(TINY_MODEL_ARCHITECTURES)('speculative decoding (%s)', (architectu
       return prefill(prompts);
     };
     loop.submit(1, generationRequest({ promptTokens: [5, 6, 7], maxTokens: 30 }));
-    await new Promise((resolve) => setTimeout(resolve, 5)); // request 1 is running, so the long prompt is chunked
-    loop.submit(2, generationRequest({ promptTokens: long, maxTokens: 20 }));
     await loop.idle();
     expect(cancelledAt).toBeGreaterThanOrEqual(0);
+    expect(events.slice(0, cancelledAt).some((event) => event.type === 'finish')).toBe(false); // request 1 still ran
     expect(events.filter((event) => event.requestId === 2)).toEqual([]);
     expect(events.filter((event) => event.requestId === 1 && event.type === 'token')).toHaveLength(30);
   });

@@ -149,7 +149,9 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
   });
 
   it('resumes a killed run from its last checkpoint with the losses of an uninterrupted run (dropout on)', async () => {
-    const settings = tinySettings({ dropout: 0.1, checkpointInterval: 4 });
+    // 100 steps, so the run is still going when its first checkpoint's event has come through this process (of 12,
+    // the last 8 took ~150 ms after it, and a loaded machine could let the run end before the kill).
+    const settings = tinySettings({ dropout: 0.1, checkpointInterval: 4, maxSteps: 100 });
     const whole = await runTorchJob(writeJob(path.join(dir, 'whole.json'), { shards, outDir: path.join(dir, 'whole'), settings }));
     expect(whole.code, whole.stderr).toBe(0);
     const job = writeJob(path.join(dir, 'killed.json'), { shards, outDir: path.join(dir, 'killed'), settings });
@@ -158,7 +160,7 @@ describe.skipIf(unavailable !== null)('crucible_torch', () => {
     const resumed = await runTorchJob(job);
     expect(resumed.code, resumed.stderr).toBe(0);
     const from = eventsOf(resumed, 'start')[0]?.resumedFromStep as number;
-    expect([4, 8]).toContain(from);
+    expect(from % 4 === 0 && from >= 4 && from < 100, `resumed from step ${from}`).toBe(true);
     expect(eventsOf(resumed, 'step')[0]?.step).toBe(from + 1);
     expect(lossesOf(resumed)).toEqual(lossesOf(whole).slice(from));
     expect(eventsOf(resumed, 'eval')).toEqual(eventsOf(whole, 'eval').filter((event) => (event.step as number) > from));

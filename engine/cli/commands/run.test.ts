@@ -148,7 +148,8 @@ describe('crucible run', () => {
     const { dir, engine } = await setup([{ id: 's', type: 'slow', config: { durationMs: 30_000 } }]);
     const io = fakeIo(dir, true);
     const done = runCommand(engine, { ...base, file: 'p.crucible.json' }, io.io);
-    await new Promise((r) => setTimeout(r, 300));
+    // The slow node running (a fixed 300 ms wait could end before the command listened for Ctrl-C on a loaded machine).
+    await expect.poll(() => engine.activeRunIds().map((runId) => engine.getRun(runId)?.nodes.s?.state), { timeout: 15_000 }).toEqual(['running']);
     const started = Date.now();
     io.interrupt();
     expect(await done).toBe(130);
@@ -161,9 +162,10 @@ describe('crucible run', () => {
     const serving = fakeIo(dir);
     let returned = false;
     const done = runCommand(engine, { ...base, file: 'p.crucible.json' }, serving.io).then((code) => ((returned = true), code));
+    // The run ended (its services listed) before the wait that checks the command stays up.
+    await expect.poll(() => serving.stdout(), { timeout: 15_000 }).toMatch(/serving fake bard at http:\/\/127.0.0.1:0\/bard/);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(returned).toBe(false);
-    expect(serving.stdout()).toMatch(/serving fake bard at http:\/\/127.0.0.1:0\/bard/);
     expect(engine.listServices().filter((service) => service.status === 'running')).toHaveLength(1);
     serving.interrupt();
     expect(await done).toBe(0);
@@ -177,7 +179,7 @@ describe('crucible run', () => {
     const { dir, engine } = await setup([{ id: 'api', type: 'svc', config: { name: 'bard' } }], [], serveAsEndpoint('keys'));
     const serving = fakeIo(dir);
     const done = runCommand(engine, { ...base, file: 'p.crucible.json' }, serving.io);
-    await expect.poll(() => serving.stdout()).toContain('press Ctrl-C');
+    await expect.poll(() => serving.stdout(), { timeout: 15_000 }).toContain('press Ctrl-C');
     expect(serving.stdout()).toContain(`serving api-endpoint bard at http://127.0.0.1:8421/v1 (OpenAI-compatible)\n${API_KEY_HINT}\n`);
     serving.interrupt();
     expect(await done).toBe(0);

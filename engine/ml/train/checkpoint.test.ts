@@ -139,7 +139,13 @@ function killWriterDuringWrite(folder: string): Promise<void> {
     let stderr = '';
     let polling: NodeJS.Timeout | undefined;
     const killOnceTempFileExists = () => {
-      if (!readdirSync(folder).some((name) => name.endsWith('.tmp'))) return;
+      // Frozen before the look, so a temp file seen is still being written when the SIGKILL lands (on a loaded
+      // machine this process can be paused between the look and the kill while the writer renames it).
+      child.kill('SIGSTOP');
+      if (!readdirSync(folder).some((name) => name.endsWith('.tmp'))) {
+        child.kill('SIGCONT');
+        return;
+      }
       clearInterval(polling);
       child.kill('SIGKILL');
     };

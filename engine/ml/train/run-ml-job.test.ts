@@ -43,14 +43,18 @@ async function longestEventLoopGapMs<T>(work: Promise<T>): Promise<{ result: T; 
 describe('runMlJob', () => {
   it('pretrains on a worker thread and writes the model folder, keeping the main loop free', async () => {
     const reports: StepReport[] = [];
+    const startedAt = performance.now();
     const { result, gapMs } = await longestEventLoopGapMs(runMlJob(pretrainJob(20, 'pretrain', modelFolder), { onStep: (report) => reports.push(report) }));
+    const tookMs = performance.now() - startedAt;
     expect(reports.map((report) => report.step)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
     expect(result.metrics).toMatchObject({ steps: 20 });
     expect(result.vocabSize).toBe(tokens.vocabSize);
     for (const file of [MODEL_FILES.config, MODEL_FILES.weights, MODEL_FILES.decoder, MODEL_FILES.tokenizer, MODEL_FILES.provenance]) {
       expect(existsSync(path.join(modelFolder, file)), file).toBe(true);
     }
-    expect(gapMs).toBeLessThan(250);
+    // ~10 ms here. Training on the main thread would stall it for most of the run; a loaded machine can pause a free
+    // main thread too, and makes the run slower by as much, so the bound grows with the run.
+    expect(gapMs).toBeLessThan(Math.max(250, tookMs / 2));
   });
 
   it('stops a long run within a few seconds of a cancel', async () => {
