@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RedisRateLimits } from './redis-rate-limits.ts';
-import { postJson, waitFor } from './testing/http-helpers.ts';
+import { postJson, waitFor, waitForUsageRows } from './testing/http-helpers.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
 import { requireServer, startRedis, type RedisServer } from './testing/shared-servers.ts';
 import { openRedisAdmin, type RedisAdmin } from './testing/stalled-redis.ts';
@@ -157,7 +157,7 @@ test('requestTimeoutMs counts the wait in admission: a stopped Redis gets the re
     resume();
   }
   // The second row is queued when its response closes, which may come just after the client has read it.
-  await waitFor(async () => (await usageRows(server)).length === 2);
+  await waitForUsageRows(server.store, 2);
   expect((await usageRows(server)).map((row) => [row.status, row.error_code])).toEqual([
     [504, 'timeout'],
     [504, 'timeout'],

@@ -3,7 +3,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CHAT_TEMPLATE } from './chat-template.ts';
-import { createKey, openStream, waitFor } from './testing/http-helpers.ts';
+import { createKey, openStream, waitForUsageRows } from './testing/http-helpers.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
 
 const MODEL = 'bard-mini';
@@ -186,7 +186,7 @@ describe('the openai client, retries', () => {
     await retrying.completions.create({ model: MODEL, prompt: 'First Citizen:', max_tokens: 2 });
     // Its spend counts from its row, queued when the response closes (maybe just after the client read it); until then
     // its hold stands in, and that refusal says to retry once running requests finish.
-    await waitFor(async () => (await served.store.requests.report({ keyName: 'tiny-budget' })).totals.requests === 1);
+    await waitForUsageRows(served.store, 1, 'tiny-budget');
     const error = await retrying.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');

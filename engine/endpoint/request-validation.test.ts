@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeZodIssues, previewValue } from '../../app/graph/zod-issues.ts';
-import { createKey, sendRaw, waitFor } from './testing/http-helpers.ts';
+import { createKey, sendRaw, waitForUsageRows } from './testing/http-helpers.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
 
 let served: TestServer;
@@ -115,7 +115,7 @@ describe('an empty prompt', () => {
     expect(failure).toMatchObject({ status: 400, param: 'prompt', code: 'empty_prompt' });
     expect((failure as Error).message).toContain("Invalid 'prompt': the prompt is empty and model `bare` has no beginning- or end-of-text token to start from; send at least one token of prompt.");
     // Its row is queued when the response closes, which may come just after the client has read it; one row, no retry.
-    await waitFor(async () => (await bare.store.requests.report()).totals.requests > 0);
+    await waitForUsageRows(bare.store, 1);
     await bare.store.requests.flush();
     expect((await bare.store.requests.report()).totals.requests).toBe(1);
   });

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKey, openStream, postJson, sseRecords, waitFor } from './testing/http-helpers.ts';
+import { createKey, openStream, postJson, sseRecords, waitFor, waitForUsageRows } from './testing/http-helpers.ts';
 import { startTestServer, type TestServer, type TestServerOptions } from './testing/serving-harness.ts';
 
 const MODEL = 'bard-mini';
@@ -147,7 +147,7 @@ describe('rate limits', () => {
     expect((await complete(server, key, { prompt: [5] })).status).toBe(200);
     // Spend counts from the rows, queued when each response closes (maybe just after the client read it); until then
     // a request's hold stands in for it, and the refusal would say requests are still running.
-    await waitFor(async () => (await server.store.requests.report()).totals.requests === 2);
+    await waitForUsageRows(server.store, 2);
     const refused = await complete(server, key, { prompt: [5] });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('x-should-retry')).toBe('false');
@@ -176,7 +176,7 @@ describe('rate limits', () => {
     expect(held.length + spentOut.length).toBe(5);
     expect(held.length).toBeGreaterThan(0);
     // Rows are queued when each response closes, which may come just after the client has read it.
-    await waitFor(async () => (await server.store.requests.report()).totals.requests === 8);
+    await waitForUsageRows(server.store, 8);
     expect((await server.store.requests.report()).totals.cost).toBe(6);
     // With nothing running, the spent 6 USD is over the budget: refused for good.
     const spent = await complete(server, key, { prompt: [5], max_tokens: 1 });
@@ -280,7 +280,7 @@ describe('HTTP surface', () => {
     expect(body.usage.completion_tokens).toBe(4);
     await complete(server, key, { temperature: 9 });
     // Rows are queued when each response closes, which may come just after the client has read it.
-    await waitFor(async () => (await server.store.requests.report({ keyName: 'billed' })).totals.requests === 2);
+    await waitForUsageRows(server.store, 2, 'billed');
     const { rows, totals } = await server.store.requests.report({ keyName: 'billed' });
     expect(rows).toEqual([expect.objectContaining({ day: '2026-03-10', key: 'billed', model: MODEL, requests: 2, errors: 1, promptTokens: 3, completionTokens: 4, currency: 'EUR' })]);
     expect(totals.cost).toBeCloseTo((3 / 1000) * 10 + (4 / 1000) * 20, 10);

@@ -1,7 +1,7 @@
 // Every usage row of a failed request says why in error_code, refused whole responses included (429s, 404s, an
 // upstream's 503), not only the streams that broke.
 import { afterEach, expect, it } from 'vitest';
-import { createKey, postJson, waitFor } from './testing/http-helpers.ts';
+import { createKey, postJson, waitForUsageRows } from './testing/http-helpers.ts';
 import { startTestServer, type TestServer } from './testing/serving-harness.ts';
 import { startScriptedUpstream, type ScriptedUpstream } from './gateway/testing/scripted-upstream.ts';
 
@@ -31,13 +31,8 @@ it('writes the error code of refused whole responses to the usage log', async ()
   expect(await complete('no-such-model', unlimited)).toBe(404);
   expect(await complete('remote-model', unlimited)).toBe(503);
 
-  // A row is queued when its response closes, which may come just after the client has read the response.
-  const rows = async () => {
-    await served!.store.requests.flush();
-    return served!.store.sql.all('SELECT model, status, error_code FROM api_requests ORDER BY at, id');
-  };
-  await waitFor(async () => (await rows()).length >= 5);
-  expect(await rows()).toEqual([
+  await waitForUsageRows(served!.store, 5);
+  expect(await served!.store.sql.all('SELECT model, status, error_code FROM api_requests ORDER BY at, id')).toEqual([
     { model: 'bard-mini', status: 200, error_code: null },
     { model: 'bard-mini', status: 429, error_code: 'rate_limit_exceeded' },
     { model: 'remote-model', status: 429, error_code: 'rate_limit_exceeded' },

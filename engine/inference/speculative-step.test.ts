@@ -130,6 +130,7 @@ describe.each(TINY_MODEL_ARCHITECTURES)('speculative decoding (%s)', (architectu
   it('a cancel that lands while a chunk-prefilled prompt’s draft prefill runs stops it: no row, no more events', async () => {
     const speculative = decoder(draft, 2);
     const events: StepEvent[] = [];
+    const long = Array.from({ length: 20 }, (_, index) => 10 + index);
     let submitted = false;
     const loop: DecodeLoop = new DecodeLoop({
       prefillSession: target.pair.prefill, stepSession: target.pair.step, stepManySession: target.pair.stepMany, config: target.config, eosTokenId: null,
@@ -143,7 +144,6 @@ describe.each(TINY_MODEL_ARCHITECTURES)('speculative decoding (%s)', (architectu
         }
       },
     });
-    const long = Array.from({ length: 20 }, (_, index) => 10 + index);
     // The worker's messages run whenever the loop awaits: this cancel arrives during the long prompt's draft prefill.
     const prefill = speculative.prefill.bind(speculative);
     let cancelledAt = -1;

@@ -2,7 +2,7 @@
 // mixes a local deployment with upstream members; usage an upstream does not report is counted here, marked estimated.
 import { afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../../store/database.ts';
-import { createKey, postJson, waitFor } from '../testing/http-helpers.ts';
+import { createKey, postJson, waitForUsageRows } from '../testing/http-helpers.ts';
 import { startTestServer, type TestServer } from '../testing/serving-harness.ts';
 import { chatBody, readSse } from './testing/gateway-harness.ts';
 import { SCRIPTED_PROMPT_TOKENS, startScriptedUpstream, type ScriptedUpstream } from './testing/scripted-upstream.ts';
@@ -25,19 +25,15 @@ interface UsageRow {
   key_id: string | null;
 }
 
-/** The usage log, once it holds `count` rows: each is queued when its response closes, maybe just after the client read it. */
+/** The usage log, once it holds `count` rows. */
 async function usageRows(served: TestServer, count: number): Promise<UsageRow[]> {
-  const read = async () => {
-    await served.store.requests.flush();
-    const db = openDatabase({ dataDir: served.dataDir });
-    try {
-      return db.prepare('SELECT model, status, prompt_tokens, completion_tokens, estimated, key_id FROM api_requests ORDER BY at, rowid').all() as UsageRow[];
-    } finally {
-      db.close();
-    }
-  };
-  await waitFor(async () => (await read()).length >= count);
-  return read();
+  await waitForUsageRows(served.store, count);
+  const db = openDatabase({ dataDir: served.dataDir });
+  try {
+    return db.prepare('SELECT model, status, prompt_tokens, completion_tokens, estimated, key_id FROM api_requests ORDER BY at, rowid').all() as UsageRow[];
+  } finally {
+    db.close();
+  }
 }
 
 async function gatewayWithLocal(upstreamOptions: Parameters<typeof startScriptedUpstream>[0], upstream: Record<string, unknown>): Promise<TestServer> {

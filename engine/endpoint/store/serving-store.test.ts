@@ -8,7 +8,7 @@ import { createApiKeyRequestSchema, type CreateApiKeyRequest } from '../../../ap
 import { Deployment } from '../deployment.ts';
 import { createOpenAiServer } from '../openai-server.ts';
 import { BigramGenerator } from '../testing/bigram-generator.ts';
-import { postJson, waitFor } from '../testing/http-helpers.ts';
+import { postJson, waitFor, waitForUsageRows } from '../testing/http-helpers.ts';
 import { DEFAULT_SAMPLING, TRAINING_TEXT } from '../testing/serving-harness.ts';
 import { requireServer, startPostgres, type PostgresServer } from '../testing/shared-servers.ts';
 import { KeyNameTakenError } from './key-store.ts';
@@ -316,7 +316,7 @@ describe('an endpoint whose PostgreSQL store goes away', () => {
       expect((await ask()).status).toBe(200);
       // Its row is queued when the response closes, maybe just after the client got it: written before the server
       // goes, or it would still be queued at the end.
-      await waitFor(async () => (await store.requests.report()).totals.requests === 1);
+      await waitForUsageRows(store, 1);
       await own.stop();
       const refused = await ask();
       expect(refused.status).toBe(503);

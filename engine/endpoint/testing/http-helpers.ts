@@ -54,6 +54,15 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
 }
 
+/**
+ * Waits until the usage log holds at least `count` rows (of `keyName`'s key, when given). A row is queued when its
+ * response closes, which can come just after the client has read the response; until then a request's budget hold
+ * stands in for its cost.
+ */
+export async function waitForUsageRows(store: ServingStore, count: number, keyName?: string): Promise<void> {
+  await waitFor(async () => (await store.requests.report(keyName === undefined ? {} : { keyName })).totals.requests >= count);
+}
+
 export interface RawExchange {
   /** 0 when no response arrived. */
   status: number;

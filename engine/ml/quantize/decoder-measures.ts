@@ -64,34 +64,44 @@ export interface GreedyAgreement {
   topOneAgreement: number;
   /** Tokens the two free-running greedy generations share before they first differ. */
   identicalPrefix: number;
+  /**
+   * Given `nearTieLogits`: the share of steps where the float32 decoder rates the candidate's pick within that many
+   * logits of its own (a step that agrees counts). A near-tie that rounding flips can recur on a looping greedy path.
+   */
+  agreementBesideNearTies?: number;
 }
 
 /**
  * Both decoders read the same context (the float32 decoder's greedy continuation of `prompt`), so one early
  * disagreement does not make every later token differ; the free-running prefix is reported beside it.
  */
-export async function greedyAgreement(reference: DecoderSession, candidate: DecoderSession, prompt: readonly number[], tokens: number): Promise<GreedyAgreement> {
+export async function greedyAgreement(reference: DecoderSession, candidate: DecoderSession, prompt: readonly number[], tokens: number, nearTieLogits?: number): Promise<GreedyAgreement> {
   const { blockSize } = reference.config;
   const context = [...prompt];
   let agreed = 0;
+  let besideNearTies = 0;
   let identicalPrefix = 0;
   let diverged = false;
-  const readContext = async (ids: readonly number[]) => [await lastArgmax(reference, ids), await lastArgmax(candidate, ids)] as const;
+  const readContext = async (ids: readonly number[]) => {
+    const referenceLogits = await lastLogits(reference, ids);
+    return [argmax(referenceLogits), argmax(await lastLogits(candidate, ids)), referenceLogits] as const;
+  };
   for (const decoder of [reference, candidate]) decoder.reset();
-  let [chosen, other] = await readContext(context.slice(-blockSize));
+  let [chosen, other, referenceLogits] = await readContext(context.slice(-blockSize));
   for (let step = 0; step < tokens; step++) {
     if (chosen === other) agreed++;
+    if (nearTieLogits !== undefined && (referenceLogits[chosen] as number) - (referenceLogits[other] as number) < nearTieLogits) besideNearTies++;
     diverged ||= chosen !== other;
     if (!diverged) identicalPrefix++;
     context.push(chosen);
     if (reference.cachedLength + 1 > blockSize) {
       for (const decoder of [reference, candidate]) decoder.reset();
-      [chosen, other] = await readContext(context.slice(-Math.ceil(blockSize / 2)));
+      [chosen, other, referenceLogits] = await readContext(context.slice(-Math.ceil(blockSize / 2)));
     } else {
-      [chosen, other] = await readContext([chosen]);
+      [chosen, other, referenceLogits] = await readContext([chosen]);
     }
   }
-  return { tokens, topOneAgreement: agreed / tokens, identicalPrefix };
+  return { tokens, topOneAgreement: agreed / tokens, identicalPrefix, ...(nearTieLogits === undefined ? {} : { agreementBesideNearTies: besideNearTies / tokens }) };
 }
 
 /**
@@ -127,9 +137,9 @@ export async function decodeTokensPerSecond(decoder: DecoderSession, tokens: num
   return median(rates);
 }
 
-async function lastArgmax(decoder: DecoderSession, ids: readonly number[]): Promise<number> {
+async function lastLogits(decoder: DecoderSession, ids: readonly number[]): Promise<Float32Array> {
   const logits = await decoder.append(ids);
-  return argmax(logits.subarray(logits.length - decoder.config.vocabSize));
+  return logits.subarray(logits.length - decoder.config.vocabSize);
 }
 
 function argmax(values: Float32Array): number {
